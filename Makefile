@@ -1,0 +1,120 @@
+# Sluice: one Makefile (xv6/NOVA style).
+#   make          kernel, EFI loader, ISO and ESP of the default scenario
+#   make run      boot the default scenario in QEMU, serial on the terminal
+#   make test     unit tests, symbol check, QEMU and Bochs scenarios
+#   make unit     host unit tests only
+#   make tools    host programs
+# Every target installs missing Debian packages first (tools/setup-deps).
+
+BUILD    := build
+HOST     := $(BUILD)/host
+CC       := gcc
+NASM     := nasm
+PYTHON   := /usr/bin/python3
+SCENARIO ?= default
+
+KCFLAGS  := -std=gnu11 -O2 -g -m64 -ffreestanding -mno-red-zone -mgeneral-regs-only \
+	    -fno-pic -fno-pie -fno-stack-protector -mcmodel=small \
+	    -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+	    -Wall -Wextra -Werror -I.
+KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -T linker.ld
+HCFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
+	    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HLDLIBS  := -lcmocka
+
+# Portable core: builds freestanding into the image and hosted into tests.
+CORE_SRCS := kernel/err.c kernel/fmt.c kernel/log.c kernel/lib.c kernel/cmdline.c \
+	     kernel/memmap.c kernel/page_alloc.c kernel/acpi.c kernel/mb2.c \
+	     kernel/wait.c kernel/check.c kernel/uart16550.c kernel/apic.c \
+	     kernel/tsc.c kernel/paging.c kernel/fatal.c
+# Freestanding only: doors, instruction wrappers, glue.
+NATIVE_SRCS := kernel/libc.c kernel/main.c kernel/native/cpu.c kernel/native/io.c \
+	       kernel/native/pio.c kernel/native/mem.c kernel/native/idt.c
+ASM_SRCS := boot/mb2_entry.asm kernel/native/isr.asm
+
+CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/k/%.o)
+NATIVE_OBJS := $(NATIVE_SRCS:%.c=$(BUILD)/k/%.o)
+ASM_OBJS    := $(ASM_SRCS:%.asm=$(BUILD)/k/%.o)
+
+.PHONY: all deps run test unit symcheck scenarios tools clean
+all: deps $(BUILD)/sluice.elf $(BUILD)/BOOTX64.EFI $(BUILD)/sluice.iso
+
+deps:
+	@tools/setup-deps
+
+$(BUILD)/k/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -MMD -c $< -o $@
+
+$(BUILD)/k/%.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -F dwarf -I. $< -o $@
+
+$(BUILD)/sluice.elf: $(ASM_OBJS) $(CORE_OBJS) $(NATIVE_OBJS) linker.ld
+	$(CC) $(KLDFLAGS) -o $@ $(ASM_OBJS) $(CORE_OBJS) $(NATIVE_OBJS) -lgcc
+	grub-file --is-x86-multiboot2 $@
+
+# ---- GNU-EFI loader -------------------------------------------------------
+EFI_INC    := -I/usr/include/efi -I/usr/include/efi/x86_64
+EFI_CFLAGS := $(EFI_INC) -I. -std=gnu11 -O2 -fpic -ffreestanding -fno-stack-protector \
+	      -fshort-wchar -mno-red-zone -maccumulate-outgoing-args \
+	      -DEFI_FUNCTION_WRAPPER -Wall -Wextra -Werror -Wno-unused-parameter
+EFI_SRCS   := boot/efi/loader.c
+EFI_OBJS   := $(EFI_SRCS:%.c=$(BUILD)/efi/%.o)
+
+$(BUILD)/efi/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -MMD -c $< -o $@
+
+$(BUILD)/efi/loader.so: $(EFI_OBJS)
+	ld -nostdlib -shared -Bsymbolic -L/usr/lib -T/usr/lib/elf_x86_64_efi.lds \
+	   /usr/lib/crt0-efi-x86_64.o $(EFI_OBJS) -o $@ -lgnuefi -lefi
+
+$(BUILD)/BOOTX64.EFI: $(BUILD)/efi/loader.so
+	objcopy -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
+		-j .rel -j .rela -j '.rel.*' -j '.rela.*' -j .reloc \
+		--target efi-app-x86_64 --subsystem=10 $< $@
+
+# ---- images ---------------------------------------------------------------
+$(BUILD)/sluice.iso: $(BUILD)/sluice.elf $(BUILD)/BOOTX64.EFI tools/mkimage \
+		     tests/scenarios/$(SCENARIO)/sluice.conf
+	tools/mkimage --kernel $(BUILD)/sluice.elf --efi $(BUILD)/BOOTX64.EFI \
+		--config tests/scenarios/$(SCENARIO)/sluice.conf \
+		$$(cat tests/scenarios/$(SCENARIO)/cmdline 2>/dev/null | sed 's/^/--cmdline=/') \
+		--out $(BUILD)
+
+run: all
+	@tools/run-qemu --scenario tests/scenarios/$(SCENARIO) --image $(BUILD) --interactive
+
+# ---- host unit tests ------------------------------------------------------
+# Each tests/unit/<subsys>/test_<unit>.mk adds its name to UNIT_TESTS and
+# lists test_<unit>_SRCS: the test file, the real core files and the fakes.
+UNIT_TESTS :=
+include $(sort $(wildcard tests/unit/*/*.mk))
+
+define unit_rule
+$(HOST)/$(1): $$($(1)_SRCS) $$(wildcard kernel/*.h kernel/hw/*.h tests/fakes/*.h)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(HCFLAGS) $$($(1)_CFLAGS) -o $$@ $$($(1)_SRCS) $$(HLDLIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+UNIT_BINS := $(UNIT_TESTS:%=$(HOST)/%)
+unit: deps $(UNIT_BINS)
+	@tools/run-unit $(UNIT_BINS)
+
+# ---- symbol check: portable core reaches hardware only through doors -----
+symcheck: $(CORE_OBJS)
+	@tools/symcheck $(CORE_OBJS)
+
+# ---- everything -----------------------------------------------------------
+scenarios: all
+	$(PYTHON) -m pytest -q tests/scenarios
+
+test: all $(UNIT_BINS) symcheck
+	@tools/run-tests
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

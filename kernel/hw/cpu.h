@@ -1,0 +1,16 @@
+/* Door: CPU registers and instructions that core code needs (CPUID, MSRs, TSC). */
+#ifndef KERNEL_HW_CPU_H
+#define KERNEL_HW_CPU_H
+#include "kernel/types.h"
+
+struct cpuid_regs { u32 eax, ebx, ecx, edx; };
+
+void cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r);
+u64  rdmsr(u32 msr);
+void wrmsr(u32 msr, u64 val);
+u64  rdtsc(void);
+void cpu_relax(void);
+/* Stops this CPU for good (interrupts off, hlt loop). */
+__noreturn void cpu_halt_forever(void);
+
+#endif

@@ -1,0 +1,24 @@
+/* The few libc pieces the kernel needs; on the host build libc provides them. */
+#ifndef KERNEL_LIB_H
+#define KERNEL_LIB_H
+#include "kernel/types.h"
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+
+/* Copies at most size-1 chars and always terminates (when size > 0); returns strlen(src). */
+size_t str_copy(char *dst, const char *src, size_t size);
+/*
+ * Parses an unsigned number: decimal, 0x hex, with an optional K/M/G suffix
+ * when suffixes is true. Returns 0 and *out, or -HV_EINVAL / -HV_ERANGE.
+ * The whole of [s, s+n) must be the number.
+ */
+int str_to_u64(const char *s, size_t n, bool suffixes, u64 *out);
+
+#endif

@@ -1,0 +1,170 @@
+/* Log line formatting, per-subsystem levels and the single console sink. */
+#include "kernel/log.h"
+#include "kernel/fmt.h"
+#include "kernel/lib.h"
+#include "kernel/err.h"
+#include "kernel/spinlock.h"
+
+#define LOG_OVERRIDES_MAX       16
+#define LOG_SUBSYS_LEN          12
+
+static void (*log_sink)(const char *s, size_t n);
+static unsigned (*log_cpu)(void);
+static struct spinlock log_lock = SPINLOCK_INIT;
+static enum log_level log_default = LOG_INFO;
+static struct {
+	char subsys[LOG_SUBSYS_LEN];
+	enum log_level lvl;
+} overrides[LOG_OVERRIDES_MAX];
+static unsigned nr_overrides;
+
+static const char *const level_names[] = {
+	[LOG_FATAL] = "FATAL", [LOG_ERR] = "ERR", [LOG_WARN] = "WARN",
+	[LOG_INFO] = "INFO", [LOG_DBG] = "DBG",
+};
+
+const char *log_level_name(enum log_level lvl)
+{
+	return lvl <= LOG_DBG ? level_names[lvl] : "?";
+}
+
+void log_set_sink(void (*sink)(const char *s, size_t n))
+{
+	log_sink = sink;
+}
+
+void log_set_cpu_fn(unsigned (*cpu_id)(void))
+{
+	log_cpu = cpu_id;
+}
+
+static int parse_level(const char *s, size_t n, enum log_level *out)
+{
+	static const struct { const char *name; enum log_level lvl; } names[] = {
+		{ "err", LOG_ERR }, { "error", LOG_ERR }, { "warn", LOG_WARN },
+		{ "info", LOG_INFO }, { "debug", LOG_DBG }, { "dbg", LOG_DBG },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strlen(names[i].name) == n && !strncmp(names[i].name, s, n)) {
+			*out = names[i].lvl;
+			return 0;
+		}
+	return -HV_EINVAL;
+}
+
+/*
+ * spec: comma-separated items, each "LEVEL" (the default) or "SUBSYS:LEVEL".
+ * All or nothing: on a bad item nothing changes and -HV_EINVAL returns.
+ */
+int log_set_levels(const char *spec)
+{
+	enum log_level def = log_default;
+	unsigned n = 0;
+	struct { char subsys[LOG_SUBSYS_LEN]; enum log_level lvl; } tmp[LOG_OVERRIDES_MAX];
+
+	if (!spec || !*spec)
+		return -HV_EINVAL;
+	for (const char *p = spec; *p;) {
+		const char *end = p;
+		while (*end && *end != ',')
+			end++;
+		const char *colon = p;
+		while (colon < end && *colon != ':')
+			colon++;
+		enum log_level lvl;
+		if (colon == end) {
+			if (parse_level(p, (size_t)(end - p), &lvl))
+				return -HV_EINVAL;
+			def = lvl;
+		} else {
+			size_t sl = (size_t)(colon - p);
+			if (sl == 0 || sl >= LOG_SUBSYS_LEN || n == LOG_OVERRIDES_MAX ||
+			    parse_level(colon + 1, (size_t)(end - colon - 1), &lvl))
+				return -HV_EINVAL;
+			memcpy(tmp[n].subsys, p, sl);
+			tmp[n].subsys[sl] = '\0';
+			tmp[n].lvl = lvl;
+			n++;
+		}
+		p = *end ? end + 1 : end;
+	}
+	log_default = def;
+	for (unsigned i = 0; i < n; i++) {
+		memcpy(overrides[i].subsys, tmp[i].subsys, LOG_SUBSYS_LEN);
+		overrides[i].lvl = tmp[i].lvl;
+	}
+	nr_overrides = n;
+	return 0;
+}
+
+/*
+ * A subsystem name like "vtd0" or "part" matches an override "vtd" by its
+ * leading letters, so one setting covers every instance of a unit.
+ */
+enum log_level log_level_for(const char *subsys)
+{
+	for (unsigned i = 0; i < nr_overrides; i++) {
+		size_t n = strlen(overrides[i].subsys);
+		if (!strncmp(subsys, overrides[i].subsys, n) &&
+		    (subsys[n] == '\0' || (subsys[n] >= '0' && subsys[n] <= '9')))
+			return overrides[i].lvl;
+	}
+	return log_default;
+}
+
+bool log_enabled(enum log_level lvl, const char *subsys)
+{
+	return lvl <= log_level_for(subsys);
+}
+
+int log_format_line(char *buf, size_t size, unsigned cpu, enum log_level lvl,
+		    const char *subsys, const char *fmt, va_list ap)
+{
+	int n = fmt_snprintf(buf, size, "c%u %-4s %s: ", cpu, log_level_name(lvl), subsys);
+	if (n < 0 || (size_t)n >= size)
+		return n;
+	int m = fmt_vsnprintf(buf + n, size - (size_t)n, fmt, ap);
+	/* A line that does not fit is cut and marked, never wrapped. */
+	if ((size_t)(n + m) >= size && size > 4) {
+		memcpy(buf + size - 4, "...", 4);
+		return (int)size - 1;
+	}
+	return n + m;
+}
+
+static void emit(const char *s, size_t n)
+{
+	if (log_sink)
+		log_sink(s, n);
+}
+
+void log_vwrite(enum log_level lvl, const char *subsys, const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX + 1];
+
+	if (!log_enabled(lvl, subsys))
+		return;
+	int n = log_format_line(line, LOG_LINE_MAX, log_cpu ? log_cpu() : 0, lvl,
+				subsys, fmt, ap);
+	if (n < 0)
+		return;
+	line[n++] = '\n';
+	spin_lock(&log_lock);
+	emit(line, (size_t)n);
+	spin_unlock(&log_lock);
+}
+
+void log_write(enum log_level lvl, const char *subsys, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vwrite(lvl, subsys, fmt, ap);
+	va_end(ap);
+}
+
+void log_raw(const char *s)
+{
+	spin_lock(&log_lock);
+	emit(s, strlen(s));
+	spin_unlock(&log_lock);
+}
