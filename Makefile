@@ -17,6 +17,8 @@ KCFLAGS  := -std=gnu11 -O2 -g -m64 -ffreestanding -mno-red-zone -mgeneral-regs-o
 	    -fno-pic -fno-pie -fno-stack-protector -mcmodel=small \
 	    -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
 	    -Wall -Wextra -Werror -I.
+SLUICE_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+KCFLAGS  += -DSLUICE_VERSION=\"$(SLUICE_VERSION)\"
 KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -T linker.ld
 HCFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -26,7 +28,7 @@ HLDLIBS  := -lcmocka
 CORE_SRCS := kernel/err.c kernel/fmt.c kernel/log.c kernel/lib.c kernel/cmdline.c \
 	     kernel/memmap.c kernel/page_alloc.c kernel/acpi.c kernel/mb2.c \
 	     kernel/wait.c kernel/check.c kernel/uart16550.c kernel/apic.c \
-	     kernel/tsc.c kernel/paging.c kernel/fatal.c
+	     kernel/tsc.c kernel/fatal.c
 # Freestanding only: doors, instruction wrappers, glue.
 NATIVE_SRCS := kernel/libc.c kernel/main.c kernel/native/cpu.c kernel/native/io.c \
 	       kernel/native/pio.c kernel/native/mem.c kernel/native/idt.c

@@ -1,0 +1,26 @@
+/* The local APIC of the running CPU: xAPIC (MMIO) or x2APIC (MSRs). */
+#ifndef KERNEL_APIC_H
+#define KERNEL_APIC_H
+#include "kernel/types.h"
+
+struct apic_info {
+	bool x2apic;            /* running in x2APIC mode */
+	u32 id;
+	u32 version;            /* bits 7:0 of the version register */
+	u32 max_lvt;            /* highest LVT entry index */
+	u64 base_pa;            /* xAPIC MMIO base from IA32_APIC_BASE */
+	bool bsp;               /* IA32_APIC_BASE.BSP */
+};
+
+/*
+ * Enables this CPU's local APIC: x2APIC mode when CPUID.1:ECX.x2APIC says
+ * the CPU has it, xAPIC at madt_pa (or the MSR's base when madt_pa is 0)
+ * otherwise; software-enables it through the spurious vector register.
+ * Fills *ai. Returns 0, -HV_ENODEV when CPUID shows no APIC, or -HV_EIO
+ * when the xAPIC page cannot be mapped.
+ */
+int apic_init(u64 madt_pa, struct apic_info *ai);
+/* This CPU's APIC ID (x2APIC ID when in x2APIC mode); 0 before apic_init. */
+u32 apic_id(void);
+
+#endif

@@ -1,0 +1,27 @@
+/* The kernel command line: space-separated key=value words. */
+#ifndef KERNEL_CMDLINE_H
+#define KERNEL_CMDLINE_H
+#include "kernel/types.h"
+
+enum exit_mode { EXIT_HALT = 0, EXIT_QEMU, EXIT_BOCHS };
+
+struct cmdline_opts {
+	enum exit_mode exit;
+	char log[64];           /* log level spec, "" when not given */
+	u32 nr_errors;          /* words that were rejected (each logged) */
+};
+
+/*
+ * Parses cmdline into *o. Known words: log=SPEC, exit=qemu|bochs|halt.
+ * A leading word that is a path (GRUB passes the kernel's name first on
+ * some versions) is skipped. Unknown or malformed words are logged as WARN
+ * and counted in nr_errors; parsing goes on.
+ */
+void cmdline_parse(const char *cmdline, struct cmdline_opts *o);
+/*
+ * Finds key in cmdline; copies its value (after '=', "" for a bare word)
+ * into val. Returns 0, -HV_ENOENT, or -HV_ERANGE when val is too small.
+ */
+int cmdline_get(const char *cmdline, const char *key, char *val, size_t size);
+
+#endif

@@ -1,0 +1,241 @@
+/*
+ * Boot of the hypervisor proper: both entry paths (Multiboot2 and Sluice's
+ * UEFI loader) end in kmain() with one struct boot_info. kmain brings up the
+ * console, exception handling, the memory map and page allocator, ACPI, the
+ * local APIC and the calibrated timer, and reports what it found.
+ */
+#define LOG_SUBSYS "hv"
+#include "kernel/types.h"
+#include "kernel/lib.h"
+#include "kernel/log.h"
+#include "kernel/err.h"
+#include "kernel/boot_info.h"
+#include "kernel/mb2.h"
+#include "kernel/cmdline.h"
+#include "kernel/check.h"
+#include "kernel/memmap.h"
+#include "kernel/page_alloc.h"
+#include "kernel/acpi.h"
+#include "kernel/apic.h"
+#include "kernel/tsc.h"
+#include "kernel/wait.h"
+#include "kernel/uart16550.h"
+#include "kernel/direct_map.h"
+#include "kernel/hw/cpu.h"
+#include "kernel/hw/time.h"
+#include "kernel/hw/mem.h"
+#include "kernel/native/idt.h"
+
+#ifndef SLUICE_VERSION
+#define SLUICE_VERSION "dev"
+#endif
+#define LOW_MEMORY_END          (1 * MiB)
+
+extern char _kernel_start[], _kernel_end[];
+
+/* The kernel's own copy: loader memory is reused once the allocator runs. */
+static struct boot_info boot;
+static struct memmap memmap;
+static struct acpi_info acpi;
+static struct cmdline_opts opts;
+
+void kernel_mb2_entry(u32 magic, u32 info_pa);
+void kernel_efi_entry(const struct boot_info *bi);
+static __noreturn void kmain(int boot_err);
+
+static unsigned log_cpu(void)
+{
+	return 0;       /* TODO(smp): per-CPU index once APs run */
+}
+
+static void console_init(void)
+{
+	uart_init(COM1_BASE, 115200);
+	log_set_sink(uart_write);
+	log_set_cpu_fn(log_cpu);
+	idt_init();
+}
+
+void kernel_mb2_entry(u32 magic, u32 info_pa)
+{
+	console_init();
+	int ret = mb2_parse(magic, info_pa, &boot);
+	if (ret == -HV_EINVAL && magic != MB2_BOOTLOADER_MAGIC) {
+		log_write(LOG_ERR, "boot", "no Multiboot2 magic (eax=0x%08x, want 0x%08x): not started by a Multiboot2 loader",
+			magic, MB2_BOOTLOADER_MAGIC);
+	} else if (ret == -HV_EINVAL) {
+		log_write(LOG_ERR, "boot", "Multiboot2 information at 0x%016llx is malformed",
+			(unsigned long long)info_pa);
+	} else if (ret == -HV_ENOMEM) {
+		log_write(LOG_WARN, "boot", "Multiboot2 information has more entries than Sluice keeps; the rest is dropped");
+		ret = 0;
+	}
+	kmain(ret);
+}
+
+void kernel_efi_entry(const struct boot_info *bi)
+{
+	console_init();
+	if (!bi || bi->magic != BOOT_INFO_MAGIC || bi->version != BOOT_INFO_VERSION) {
+		log_write(LOG_ERR, "boot", "the UEFI loader passed no valid boot information");
+		kmain(-HV_EINVAL);
+	}
+	memcpy(&boot, bi, sizeof(boot));
+	kmain(0);
+}
+
+static const char *source_name(u32 s)
+{
+	switch (s) {
+	case BOOT_SRC_MB2_BIOS: return "Multiboot2 (BIOS)";
+	case BOOT_SRC_MB2_EFI: return "Multiboot2 (UEFI)";
+	case BOOT_SRC_UEFI: return "UEFI (sluice-efi)";
+	default: return "unknown";
+	}
+}
+
+/* Stops the run cleanly: one failed check and the result line. */
+static __noreturn void stop_boot(const char *why)
+{
+	check(false, "%s", why);
+	check_finish();
+}
+
+static void setup_allocator(void)
+{
+	int ret = page_alloc_init(&memmap);
+	if (ret) {
+		log_write(LOG_ERR, "mem", "allocator cannot hold the memory map: %s", hv_strerror(ret));
+		stop_boot("page allocator set up");
+	}
+	u64 ks = (u64)(uintptr_t)_kernel_start, ke = (u64)(uintptr_t)_kernel_end;
+	page_alloc_reserve(0, LOW_MEMORY_END, "low memory (real mode, AP start-up)");
+	page_alloc_reserve(ks, ke - ks, "kernel image");
+	for (u32 i = 0; i < boot.nr_modules; i++)
+		page_alloc_reserve(boot.modules[i].start_pa, boot.modules[i].size, "boot module");
+	u64 top = memmap_top(&memmap);
+	if (top > DIRECT_MAP_END) {
+		log_write(LOG_WARN, "mem", "RAM above 0x%016llx is outside the direct map and left unused",
+			 (unsigned long long)DIRECT_MAP_END);
+		page_alloc_reserve(DIRECT_MAP_END, top - DIRECT_MAP_END, "above the direct map");
+	}
+	log_write(LOG_INFO, "mem", "kernel 0x%016llx-0x%016llx, %llu MiB free for allocation",
+		 (unsigned long long)ks, (unsigned long long)ke - 1,
+		 (unsigned long long)(page_alloc_free_pages() * PAGE_SIZE / MiB));
+	page_alloc_print();
+}
+
+/* The allocator must honour alignment, fixed addresses and reservations. */
+static void check_allocator(void)
+{
+	u64 pa = 0, ks = (u64)(uintptr_t)_kernel_start;
+	int ret = page_alloc_pages(512, 2 * MiB, &pa);
+	bool ok = !ret && IS_ALIGNED(pa, 2 * MiB) && pa >= LOW_MEMORY_END && !page_alloc_is_free(pa, 2 * MiB);
+	ok = ok && page_alloc_fixed(ks, 1) == -HV_EBUSY;
+	ok = ok && !page_free(pa, 512) && page_alloc_fixed(pa, 512) == 0 && !page_free(pa, 512);
+	check(ok, "page allocator: 2 MiB aligned, fixed-address and reserved ranges (got 0x%016llx)",
+	      (unsigned long long)pa);
+}
+
+static void setup_acpi(void)
+{
+	const u8 *rsdp = boot.rsdp;
+	u32 len = boot.rsdp_len;
+	u64 pa;
+
+	if (!len && boot.source == BOOT_SRC_MB2_BIOS && !acpi_rsdp_scan_bios(&pa)) {
+		log_write(LOG_WARN, "acpi", "loader gave no RSDP; found one at 0x%016llx by scanning BIOS memory",
+			 (unsigned long long)pa);
+		rsdp = phys_to_virt(pa, BOOT_RSDP_MAX);
+		len = rsdp ? BOOT_RSDP_MAX : 0;
+	}
+	if (!len) {
+		log_write(LOG_ERR, "acpi", "no RSDP from the loader or in BIOS memory: no MADT, MCFG or DMAR");
+		check(false, "ACPI tables found");
+		return;
+	}
+	int ret = acpi_init(rsdp, len, &acpi);
+	check(ret == 0, "ACPI tables found");
+	if (ret)
+		return;
+	check(acpi.have_madt && acpi.nr_cpus > 0, "MADT lists %u CPU(s)", acpi.nr_cpus);
+}
+
+static bool never(void *arg)
+{
+	(void)arg;
+	return false;
+}
+
+static void setup_apic_timer(void)
+{
+	struct apic_info ai;
+	int ret = apic_init(acpi.have_madt ? acpi.lapic_pa : 0, &ai);
+	if (ret) {
+		log_write(LOG_ERR, "apic", "local APIC not usable: %s", hv_strerror(ret));
+		check(false, "local APIC enabled");
+	} else {
+		log_write(LOG_INFO, "apic", "%s mode, id %u, version 0x%02x, %u LVT entries%s",
+			 ai.x2apic ? "x2APIC" : "xAPIC", ai.id, ai.version, ai.max_lvt + 1,
+			 ai.bsp ? ", boot CPU" : "");
+		check(ai.bsp, "local APIC enabled on the boot CPU");
+	}
+
+	ret = tsc_calibrate(10, 5);
+	if (ret) {
+		log_write(LOG_ERR, "time", "TSC calibration against the PIT failed: %s", hv_strerror(ret));
+		check(false, "TSC calibrated");
+		return;
+	}
+	u64 khz = tsc_khz();
+	log_write(LOG_INFO, "time", "TSC %llu.%03llu MHz (calibrated against the PIT)",
+		 (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000));
+	check(true, "TSC calibrated");
+
+	/* The bounded wait must come back, with a timeout, after its limit. */
+	u64 t0 = time_now_ns();
+	ret = wait_until(never, NULL, 2000);
+	u64 us = (time_now_ns() - t0) / 1000;
+	check(ret == -HV_ETIMEDOUT && us >= 2000 && us < 1000000,
+	      "wait_until gives up after its limit (2000 us asked, %llu us taken)",
+	      (unsigned long long)us);
+}
+
+static __noreturn void kmain(int boot_err)
+{
+	log_info("Sluice %s: partitioning hypervisor with VT-d", SLUICE_VERSION);
+	if (boot_err)
+		stop_boot("boot information received");
+	log_write(LOG_INFO, "boot", "%s, loader \"%s\", command line \"%s\"", source_name(boot.source),
+		 boot.loader, boot.cmdline);
+
+	cmdline_parse(boot.cmdline, &opts);
+	check_set_exit(opts.exit);
+	if (opts.log[0] && log_set_levels(opts.log))
+		log_write(LOG_WARN, "cmdline", "bad log level spec '%s' (use e.g. log=debug or log=info,vtd:debug)", opts.log);
+
+	struct memmap_stats st;
+	if (memmap_normalise(boot.mmap, boot.nr_mmap, &memmap, &st))
+		log_write(LOG_WARN, "mem", "memory map too large; entries past %u dropped", MEMMAP_MAX);
+	if (st.overlaps)
+		log_write(LOG_WARN, "mem", "firmware memory map had %u overlapping entries; resolved conservatively", st.overlaps);
+	if (st.unknown_types)
+		log_write(LOG_WARN, "mem", "%u entries of unknown type taken as reserved", st.unknown_types);
+	memmap_print(&memmap);
+	if (!check(memmap_usable_bytes_above(&memmap, LOW_MEMORY_END) > 0,
+		   "usable RAM above 1 MiB"))
+		stop_boot("memory to run in");
+	setup_allocator();
+	check_allocator();
+
+	for (u32 i = 0; i < boot.nr_modules; i++)
+		log_write(LOG_INFO, "boot", "module \"%s\" at 0x%016llx, %llu bytes", boot.modules[i].name,
+			 (unsigned long long)boot.modules[i].start_pa,
+			 (unsigned long long)boot.modules[i].size);
+
+	setup_acpi();
+	setup_apic_timer();
+
+	log_info("ready, 0 partitions");
+	check_finish();
+}

@@ -1,0 +1,85 @@
+/*
+ * Descriptor tables for the boot CPU: a flat 64-bit GDT with a TSS whose
+ * IST1 stack takes #DF, NMI and #MC (so a kernel stack overflow still gets a
+ * FATAL block), and an IDT whose 32 exception gates go to isr.asm.
+ * Spec: Intel SDM Vol. 3A sections 3.4.5 (segment descriptors),
+ * 7.7 (64-bit TSS), 6.14.1 (64-bit IDT gate descriptors).
+ */
+#include "kernel/native/idt.h"
+#include "kernel/native/x86.h"
+#include "kernel/fatal.h"
+
+#define GDT_CODE                0x08
+#define GDT_DATA                0x10
+#define GDT_TSS                 0x18
+#define IDT_GATE_INTR           0x8e    /* P, DPL0, 64-bit interrupt gate */
+#define IST_DF                  1
+#define IST_STACK_SIZE          8192
+
+struct __packed tss64 {
+	u32 reserved0;
+	u64 rsp[3];
+	u64 reserved1;
+	u64 ist[7];
+	u64 reserved2;
+	u16 reserved3;
+	u16 iomap_base;
+};
+_Static_assert(sizeof(struct tss64) == 104, "SDM 7.7");
+
+struct idt_gate { u64 lo, hi; };
+
+static u64 gdt[5] __attribute__((aligned(16)));
+static struct tss64 tss __attribute__((aligned(16)));
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+static u8 ist_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+extern const u64 isr_table[32];
+
+static void set_gate(unsigned v, u64 handler, unsigned ist)
+{
+	idt[v].lo = (handler & 0xffff) | (u64)GDT_CODE << 16 | (u64)ist << 32 |
+		    (u64)IDT_GATE_INTR << 40 | ((handler >> 16) & 0xffff) << 48;
+	idt[v].hi = handler >> 32;
+}
+
+void idt_init(void)
+{
+	u64 base = (u64)(uintptr_t)&tss, limit = sizeof(tss) - 1;
+
+	gdt[0] = 0;
+	gdt[1] = 0x00209a0000000000ULL;         /* code: L, P, DPL0 */
+	gdt[2] = 0x0000920000000000ULL;         /* data: P, W */
+	gdt[3] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ULL << 40 |
+		 ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+	gdt[4] = base >> 32;
+	tss.ist[IST_DF - 1] = (u64)(uintptr_t)(ist_stack + IST_STACK_SIZE);
+	tss.iomap_base = sizeof(tss);
+
+	struct desc_ptr gp = { sizeof(gdt) - 1, (u64)(uintptr_t)gdt };
+	__asm__ volatile("lgdt %0\n\t"
+			 "pushq %1\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:\n\t"
+			 "movw %w2, %%ax\n\t"
+			 "movw %%ax, %%ds\n\t"
+			 "movw %%ax, %%es\n\t"
+			 "movw %%ax, %%ss\n\t"
+			 "ltr %w3"
+			 : : "m"(gp), "i"(GDT_CODE), "r"(GDT_DATA), "r"(GDT_TSS)
+			 : "rax", "memory");
+
+	for (unsigned v = 0; v < 32; v++)
+		set_gate(v, isr_table[v], (v == 2 || v == 8 || v == 18) ? IST_DF : 0);
+	struct desc_ptr ip = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
+	__asm__ volatile("lidt %0" : : "m"(ip) : "memory");
+}
+
+/* Called by isr.asm. Every exception is fatal for now; never returns. */
+void exception_dispatch(struct trap_frame *f);
+void exception_dispatch(struct trap_frame *f)
+{
+	struct fatal_cregs cr = { read_cr0(), read_cr2(), read_cr3(), read_cr4() };
+	fatal_exception(f, &cr);
+}
