@@ -19,7 +19,7 @@ KCFLAGS  := -std=gnu11 -O2 -g -m64 -ffreestanding -mno-red-zone -mgeneral-regs-o
 	    -Wall -Wextra -Werror -I.
 SLUICE_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 KCFLAGS  += -DSLUICE_VERSION=\"$(SLUICE_VERSION)\"
-KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -T linker.ld
+KLDFLAGS := -Wl,--build-id=none -nostdlib -static -no-pie -z max-page-size=0x1000 -T linker.ld
 HCFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HLDLIBS  := -lcmocka

@@ -257,3 +257,5 @@ efi_start64:
 section .rodata
 msg_no_lm: db "sluice: FATAL: this CPU has no long mode (x86-64); Sluice cannot run", 13, 10
 	db "sluice: result pass=0 fail=1", 13, 10, 0
+
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -114,7 +114,7 @@ static void setup_allocator(void)
 	for (u32 i = 0; i < boot.nr_modules; i++)
 		page_alloc_reserve(boot.modules[i].start_pa, boot.modules[i].size, "boot module");
 	u64 top = memmap_top(&memmap);
-	if (top > DIRECT_MAP_END) {
+	if (memmap_usable_bytes_above(&memmap, DIRECT_MAP_END)) {
 		log_write(LOG_WARN, "mem", "RAM above 0x%016llx is outside the direct map and left unused",
 			 (unsigned long long)DIRECT_MAP_END);
 		page_alloc_reserve(DIRECT_MAP_END, top - DIRECT_MAP_END, "above the direct map");

@@ -72,3 +72,5 @@ isr_table:
 	dq isr_ %+ v
 %assign v v + 1
 %endrep
+
+section .note.GNU-stack noalloc noexec nowrite progbits
