@@ -26,7 +26,9 @@ struct memmap_stats {
  * Normalises n raw entries into *out. Overlaps are resolved conservatively:
  * where two entries overlap, the overlap takes the more restrictive type
  * (usable < ACPI < NVS < reserved/MMIO < bad), so RAM is never invented.
- * Returns 0, or -HV_ENOMEM when the result does not fit MEMMAP_MAX entries.
+ * Returns 0, or -HV_ENOMEM when there are more than MEMMAP_MAX raw entries
+ * or the result does not fit MEMMAP_MAX entries (out->nr is then 0).
+ * in and out must not overlap; uses static scratch space (boot CPU only).
  * st may be NULL.
  */
 int memmap_normalise(const struct boot_mmap_entry *in, u32 n, struct memmap *out,

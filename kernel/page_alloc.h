@@ -31,7 +31,10 @@ int page_alloc_pages(u64 npages, u64 align, u64 *pa);
  * page-aligned, zero pages, wraps) or -HV_EBUSY when any page of it is not free.
  */
 int page_alloc_fixed(u64 pa, u64 npages);
-/* Returns pages to the free ranges. -HV_EINVAL if any of them is already free. */
+/*
+ * Returns pages to the free ranges. -HV_EINVAL if any of them is already
+ * free, -HV_ENOMEM when the range table is full.
+ */
 int page_free(u64 pa, u64 npages);
 u64 page_alloc_free_pages(void);
 /* True when every page of [pa, pa+size) is free. */
