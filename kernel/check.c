@@ -54,6 +54,8 @@ void check_finish(void)
 	check_result_line(line, sizeof(line) - 1);
 	log_raw(line);
 	log_raw("\n");
+	/* The verdict must be on the wire before the machine goes away. */
+	log_flush();
 	if (exit_mode == EXIT_QEMU || exit_mode == EXIT_BOCHS)
 		pio_out8(QEMU_EXIT_PORT, failed ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
 	if (exit_mode == EXIT_BOCHS)

@@ -9,6 +9,7 @@
 #define LOG_SUBSYS_LEN          12
 
 static void (*log_sink)(const char *s, size_t n);
+static void (*log_flush_fn)(void);
 static unsigned (*log_cpu)(void);
 static struct spinlock log_lock = SPINLOCK_INIT;
 static enum log_level log_default = LOG_INFO;
@@ -31,6 +32,17 @@ const char *log_level_name(enum log_level lvl)
 void log_set_sink(void (*sink)(const char *s, size_t n))
 {
 	log_sink = sink;
+}
+
+void log_set_flush(void (*flush)(void))
+{
+	log_flush_fn = flush;
+}
+
+void log_flush(void)
+{
+	if (log_flush_fn)
+		log_flush_fn();
 }
 
 void log_set_cpu_fn(unsigned (*cpu_id)(void))

@@ -14,6 +14,9 @@ enum log_level { LOG_FATAL = 0, LOG_ERR = 1, LOG_WARN = 2, LOG_INFO = 3, LOG_DBG
 
 /* Where finished lines go (the console); NULL drops them. */
 void log_set_sink(void (*sink)(const char *s, size_t n));
+/* How to wait until everything written has left the machine (may be NULL). */
+void log_set_flush(void (*flush)(void));
+void log_flush(void);
 /* Who is printing: the CPU index for the "cN" column. */
 void log_set_cpu_fn(unsigned (*cpu_id)(void));
 /* Parses "debug", "warn,vtd:debug", ...; returns 0 or -HV_EINVAL (nothing changed). */

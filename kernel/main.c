@@ -52,6 +52,7 @@ static void console_init(void)
 {
 	uart_init(COM1_BASE, 115200);
 	log_set_sink(uart_write);
+	log_set_flush(uart_flush);
 	log_set_cpu_fn(log_cpu);
 	idt_init();
 }

@@ -23,6 +23,7 @@
 #define  UART_MCR_LOOP          0x10
 #define UART_LSR                5       /* line status */
 #define  UART_LSR_THRE          0x20
+#define  UART_LSR_TEMT          0x40    /* transmitter empty: FIFO and shift register */
 #define UART_SCR                7       /* scratch */
 #define UART_CLOCK              115200
 /* THRE polls per byte before giving the byte up: a dead UART must not hang us. */
@@ -59,6 +60,17 @@ static void put(u8 c)
 			pio_out8(uart_base + UART_THR, c);
 			return;
 		}
+		cpu_relax();
+	}
+}
+
+void uart_flush(void)
+{
+	if (!uart_ok)
+		return;
+	for (unsigned i = 0; i < UART_TX_POLLS; i++) {
+		if (pio_in8(uart_base + UART_LSR) & UART_LSR_TEMT)
+			return;
 		cpu_relax();
 	}
 }

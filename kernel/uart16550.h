@@ -9,5 +9,7 @@
 int uart_init(u16 base, u32 baud);
 /* Writes n bytes ("\n" becomes "\r\n"); drops output when no UART was found. */
 void uart_write(const char *s, size_t n);
+/* Waits (bounded) until the transmitter has sent every byte. */
+void uart_flush(void);
 
 #endif
