@@ -64,6 +64,15 @@ void cmdline_parse(const char *cmdline, struct cmdline_opts *o)
 				o->exit = EXIT_HALT;
 			else
 				goto bad;
+		} else if (word_is(p, kl, "selftest") && eq < p + n) {
+			if (word_is(v, vl, "ud"))
+				o->selftest = SELFTEST_UD;
+			else if (word_is(v, vl, "pf"))
+				o->selftest = SELFTEST_PF;
+			else if (word_is(v, vl, "bug"))
+				o->selftest = SELFTEST_BUG;
+			else
+				goto bad;
 		} else if (word_is(p, kl, "log") && eq < p + n && vl < sizeof(o->log)) {
 			memcpy(o->log, v, vl);
 			o->log[vl] = '\0';

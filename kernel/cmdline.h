@@ -8,11 +8,14 @@ enum exit_mode { EXIT_HALT = 0, EXIT_QEMU, EXIT_BOCHS };
 struct cmdline_opts {
 	enum exit_mode exit;
 	char log[64];           /* log level spec, "" when not given */
+	enum selftest { SELFTEST_NONE = 0, SELFTEST_UD, SELFTEST_PF, SELFTEST_BUG } selftest;
 	u32 nr_errors;          /* words that were rejected (each logged) */
 };
 
 /*
- * Parses cmdline into *o. Known words: log=SPEC, exit=qemu|bochs|halt.
+ * Parses cmdline into *o. Known words: log=SPEC, exit=qemu|bochs|halt,
+ * selftest=ud|pf|bug (end the boot with that fatal error, to show the
+ * FATAL path works on a real or emulated machine).
  * A leading word that is a path (GRUB passes the kernel's name first on
  * some versions) is skipped. Unknown or malformed words are logged as WARN
  * and counted in nr_errors; parsing goes on.

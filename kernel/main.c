@@ -20,6 +20,7 @@
 #include "kernel/tsc.h"
 #include "kernel/wait.h"
 #include "kernel/uart16550.h"
+#include "kernel/fatal.h"
 #include "kernel/direct_map.h"
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/time.h"
@@ -41,6 +42,28 @@ static struct cmdline_opts opts;
 
 void kernel_mb2_entry(u32 magic, u32 info_pa);
 void kernel_efi_entry(const struct boot_info *bi);
+/* selftest=...: provoke one fatal error so tests see the FATAL path end to end. */
+static void run_selftest(enum selftest t)
+{
+	switch (t) {
+	case SELFTEST_UD:
+		log_warn("selftest: executing ud2");
+		__asm__ volatile("ud2");
+		break;
+	case SELFTEST_PF:
+		log_warn("selftest: writing to 0x%016llx, past the direct map",
+			 (unsigned long long)(DIRECT_MAP_END + PAGE_SIZE));
+		*(volatile u64 *)(uintptr_t)(DIRECT_MAP_END + PAGE_SIZE) = 1;
+		break;
+	case SELFTEST_BUG:
+		log_warn("selftest: breaking an invariant");
+		BUG_ON(t == SELFTEST_BUG);
+		break;
+	case SELFTEST_NONE:
+		break;
+	}
+}
+
 static __noreturn void kmain(int boot_err);
 
 static unsigned log_cpu(void)
@@ -237,6 +260,7 @@ static __noreturn void kmain(int boot_err)
 	setup_acpi();
 	setup_apic_timer();
 
+	run_selftest(opts.selftest);
 	log_info("ready, 0 partitions");
 	check_finish();
 }

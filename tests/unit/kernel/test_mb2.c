@@ -211,6 +211,8 @@ static void cmdline_sets_exit_and_log(void **state)
 	assert_int_equal(o.exit, EXIT_QEMU);
 	assert_string_equal(o.log, "warn,vtd:debug");
 	assert_int_equal(o.nr_errors, 0);
+	cmdline_parse("selftest=pf", &o);
+	assert_int_equal(o.selftest, SELFTEST_PF);
 	cmdline_parse("  exit=bochs  ", &o);
 	assert_int_equal(o.exit, EXIT_BOCHS);
 	cmdline_parse("", &o);
@@ -222,8 +224,9 @@ static void cmdline_warns_about_unknown_words(void **state)
 {
 	(void)state;
 	struct cmdline_opts o;
-	cmdline_parse("exit=qemu frobnicate exit=sometimes log", &o);
-	assert_int_equal(o.nr_errors, 3);
+	cmdline_parse("exit=qemu frobnicate exit=sometimes log selftest=boom", &o);
+	assert_int_equal(o.nr_errors, 4);
+	assert_int_equal(o.selftest, SELFTEST_NONE);
 	assert_int_equal(o.exit, EXIT_QEMU);
 	assert_true(fake_log_has("WARN cmdline: ignoring unknown or malformed option 'frobnicate'"));
 	assert_true(fake_log_has("'exit=sometimes'"));
