@@ -61,7 +61,7 @@ EFI_INC    := -I/usr/include/efi -I/usr/include/efi/x86_64
 EFI_CFLAGS := $(EFI_INC) -I. -std=gnu11 -O2 -fpic -ffreestanding -fno-stack-protector \
 	      -fshort-wchar -mno-red-zone -maccumulate-outgoing-args \
 	      -DEFI_FUNCTION_WRAPPER -Wall -Wextra -Werror -Wno-unused-parameter
-EFI_SRCS   := boot/efi/loader.c
+EFI_SRCS   := boot/efi/loader.c boot/efi/kernel_elf.c boot/efi/kernel_move.c boot/efi/file.c boot/efi/console.c boot/efi/boot_cfg.c boot/efi/efi_mmap.c
 EFI_OBJS   := $(EFI_SRCS:%.c=$(BUILD)/efi/%.o)
 
 $(BUILD)/efi/%.o: %.c
@@ -80,10 +80,10 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/efi/loader.so
 # ---- images ---------------------------------------------------------------
 $(BUILD)/sluice.iso: $(BUILD)/sluice.elf $(BUILD)/BOOTX64.EFI tools/mkimage \
 		     tests/scenarios/$(SCENARIO)/sluice.conf
+	cl=""; if [ -f tests/scenarios/$(SCENARIO)/cmdline ]; then \
+		cl="$$(cat tests/scenarios/$(SCENARIO)/cmdline)"; fi; \
 	tools/mkimage --kernel $(BUILD)/sluice.elf --efi $(BUILD)/BOOTX64.EFI \
-		--config tests/scenarios/$(SCENARIO)/sluice.conf \
-		$$(cat tests/scenarios/$(SCENARIO)/cmdline 2>/dev/null | sed 's/^/--cmdline=/') \
-		--out $(BUILD)
+		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" --out $(BUILD)
 
 run: all
 	@tools/run-qemu --scenario tests/scenarios/$(SCENARIO) --image $(BUILD) --interactive

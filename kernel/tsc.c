@@ -83,8 +83,15 @@ int tsc_calibrate(unsigned ms, unsigned rounds)
 	u64 k = med / ms;
 	if (k < 10000 || k > 100000000)
 		return -HV_ERANGE;
-	/* Windows disturbed by an SMI or a busy emulator host stand out. */
-	if ((t[rounds - 1] - t[0]) * 50 > med)
+	/*
+	 * Windows disturbed by an SMI (or a busy host under emulation) stand
+	 * out; the median ignores them, but most windows must agree with it
+	 * within 10% or the source is not trustworthy.
+	 */
+	unsigned agree = 0;
+	for (unsigned i = 0; i < rounds; i++)
+		agree += (t[i] > med ? t[i] - med : med - t[i]) * 10 <= med;
+	if (agree * 2 <= rounds)
 		return -HV_ERANGE;
 	tsc_set_khz(k);
 	return 0;

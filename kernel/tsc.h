@@ -11,8 +11,8 @@ u64 tsc_khz(void);
  * Measures the TSC against PIT channel 2 (mode 0, 1.193182 MHz) over
  * rounds windows of ms milliseconds and keeps the median. Returns 0, or
  * -HV_ETIMEDOUT when the PIT never signals (no PIT), -HV_ERANGE when the
- * result is not plausible (< 10 MHz or > 100 GHz) or rounds disagree by
- * more than 2%. Sets the rate used by tsc_ns() only on success.
+ * result is not plausible (< 10 MHz or > 100 GHz) or no majority of rounds
+ * lies within 10% of the median. Sets the rate used by tsc_ns() only on success.
  */
 int tsc_calibrate(unsigned ms, unsigned rounds);
 /* Installs a rate directly (host tests, or a known-good source). */

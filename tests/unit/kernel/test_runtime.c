@@ -135,6 +135,45 @@ static void tsc_calibrates_against_the_pit(void **state)
 	assert_int_equal(fake_pio_write_value(0x42, 0) | fake_pio_write_value(0x42, 1) << 8, 11931);
 }
 
+/*
+ * Ticks per window. Window i starts with a read of port 0x61 before its
+ * i-th PIT command; setting the TSC step there makes that window's
+ * t1 - t0 exactly window_ticks[i] (OUT2 reads high at once).
+ */
+static u64 window_ticks[9];
+static u32 pit_hook_windows(u16 port, u8 width)
+{
+	(void)width;
+	if (port == 0x61) {
+		unsigned i = fake_pio_writes_to(0x43);
+		if (i < 9)
+			fake_tsc_step = window_ticks[i];
+		return 0x20;
+	}
+	return 0;
+}
+
+static void tsc_median_ignores_one_disturbed_window(void **state)
+{
+	(void)state;
+	u64 w[5] = { 20000000, 20100000, 90000000, 19900000, 20000000 };
+	memcpy(window_ticks, w, sizeof(w));
+	fake_pio_read_hook = pit_hook_windows;
+	assert_int_equal(tsc_calibrate(10, 5), 0);
+	assert_int_equal(tsc_khz(), 2000000);
+}
+
+static void tsc_rejects_windows_that_all_disagree(void **state)
+{
+	(void)state;
+	u64 w[5] = { 10000000, 20000000, 30000000, 40000000, 50000000 };
+	memcpy(window_ticks, w, sizeof(w));
+	fake_pio_read_hook = pit_hook_windows;
+	tsc_set_khz(1000000);
+	assert_int_equal(tsc_calibrate(10, 5), -HV_ERANGE);
+	assert_int_equal(tsc_khz(), 1000000);
+}
+
 static u32 dead_pit(u16 port, u8 width)
 {
 	(void)port;
@@ -250,6 +289,8 @@ int main(void)
 		cmocka_unit_test_setup(wait_until_rechecks_once_at_the_deadline, setup),
 		cmocka_unit_test_setup(tsc_calibrates_against_the_pit, setup),
 		cmocka_unit_test_setup(tsc_calibration_times_out_without_a_pit, setup),
+		cmocka_unit_test_setup(tsc_median_ignores_one_disturbed_window, setup),
+		cmocka_unit_test_setup(tsc_rejects_windows_that_all_disagree, setup),
 		cmocka_unit_test_setup(tsc_rejects_an_implausible_rate, setup),
 		cmocka_unit_test_setup(fatal_block_shows_vector_error_rip_cr2_and_registers, setup),
 		cmocka_unit_test_setup(exception_tables_follow_the_sdm, setup),

@@ -1,0 +1,414 @@
+"""Scenario harness: boots Sluice images in QEMU (and Bochs) and judges the serial log.
+
+A scenario is a directory tests/scenarios/NAME/ holding:
+
+  sluice.conf  the partition config (boot module "sluice.conf")
+  qemu.args    extra QEMU arguments, shell words, # comments (e.g. -smp 4 -m 4G)
+  expect.txt   one Python regex per line, searched in the serial log in order:
+               each one in the lines after the previous match (blank lines and
+               lines starting with # are skipped; surrounding blanks are dropped)
+  cmdline      optional kernel command line; the harness appends exit=qemu, or
+               exit=bochs for Bochs
+  firmware     optional subset of: bios ovmf-grub ovmf-efi bochs
+               (default: bios ovmf-grub ovmf-efi)
+  modules      optional boot modules, lines NAME=PATH (PATH from the repo root)
+  timeout      optional seconds per boot (default 60)
+  outcome      optional "fatal": the boot provokes a fatal error on purpose
+               (selftest=...); then QEMU must exit 35, a FATAL line must
+               appear and the result line must count a failure
+
+Each (scenario, firmware) pair is one test, named NAME[FIRMWARE]. The image is
+built once per scenario with tools/mkimage into build/scenarios/NAME/ (the Bochs
+image, whose command line differs, into build/scenarios/NAME/bochs/), and each
+boot's serial log stays at build/scenarios/NAME/serial-FIRMWARE.txt.
+
+A QEMU boot passes when QEMU exits with 33 (the kernel's isa-debug-exit 0x10;
+never 0, which is also what a triple fault gives with -no-reboot), the expected
+lines appear in order, no line contains FATAL, and the last
+"sluice: result pass=N fail=M" line has M == 0. Bochs always exits 1, so its
+status is ignored and the serial log alone decides.
+
+Environment:
+  SLUICE_FIRMWARE=bios[,ovmf-efi...]  only these firmware paths
+  SLUICE_SCENARIO_DIR=DIR             scenarios from DIR instead of tests/scenarios
+  SLUICE_KERNEL=ELF, SLUICE_EFI=APP   image inputs instead of build/sluice.elf and
+                                      build/BOOTX64.EFI (e.g. a stub kernel)
+
+The judging functions below are pure (tested in test_harness_logic.py); the
+boot procedure itself is in test_scenarios.py.
+"""
+import os
+import re
+from dataclasses import dataclass, field
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+BUILD = os.path.join(ROOT, "build")
+OUT_ROOT = os.path.join(BUILD, "scenarios")
+
+FIRMWARES = ("bios", "ovmf-grub", "ovmf-efi", "bochs")
+DEFAULT_FIRMWARES = ("bios", "ovmf-grub", "ovmf-efi")
+DEFAULT_TIMEOUT = 60.0
+QEMU_PASS_STATUS = 33          # isa-debug-exit: (0x10 << 1) | 1
+QEMU_FAIL_STATUS = 35          # isa-debug-exit: (0x11 << 1) | 1
+TIMEOUT_STATUS = 124
+TAIL_LINES = 40
+
+RESULT_RE = re.compile(r"sluice: result pass=(\d+) fail=(\d+)")
+# Terminal control sequences firmware and GRUB leave in the log (CSI, charset).
+ANSI_RE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>78cM])")
+
+
+class ScenarioError(Exception):
+    """A scenario directory that cannot be run as written."""
+
+
+# ---- the judge: pure functions on text ------------------------------------
+
+@dataclass
+class Expect:
+    lineno: int            # line in expect.txt
+    text: str
+    regex: "re.Pattern"
+
+
+def parse_expect(text, source="expect.txt"):
+    """expect.txt -> [Expect]; a bad regex raises ScenarioError naming the line."""
+    out = []
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            out.append(Expect(n, line, re.compile(line)))
+        except re.error as e:
+            raise ScenarioError(f"{source}:{n}: bad regex {line!r}: {e}")
+    return out
+
+
+def log_lines(data):
+    """Serial bytes (or text) -> lines as a terminal would show them: CR LF and
+    a lone CR (back to column 0) both start a line; NULs and terminal control
+    sequences are dropped, so `^` in expect.txt means the start of a line."""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8", errors="replace")
+    data = ANSI_RE.sub("", data.replace("\x00", ""))
+    return data.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def match_in_order(lines, expects):
+    """Search each regex in the lines after the previous match.
+
+    Returns (matched, first_unmatched): matched is a list of
+    (Expect, line index) for the regexes found, first_unmatched the first
+    Expect not found (None when all were)."""
+    matched = []
+    start = 0
+    for e in expects:
+        for i in range(start, len(lines)):
+            if e.regex.search(lines[i]):
+                matched.append((e, i))
+                start = i + 1
+                break
+        else:
+            return matched, e
+    return matched, None
+
+
+def fatal_lines(lines):
+    """[(index, line)] of every line that contains FATAL."""
+    return [(i, l) for i, l in enumerate(lines) if "FATAL" in l]
+
+
+def parse_result(lines):
+    """(pass, fail) from the last 'sluice: result pass=N fail=M' line, or None."""
+    for l in reversed(lines):
+        m = RESULT_RE.search(l)
+        if m:
+            return int(m.group(1)), int(m.group(2))
+    return None
+
+
+def status_problem(firmware, status, timeout=None, want=QEMU_PASS_STATUS):
+    """Why an exit status fails the run, or None if it is acceptable."""
+    if firmware == "bochs":
+        return None                  # Bochs always exits 1; the serial log decides
+    if status == want:
+        return None
+    if want != QEMU_PASS_STATUS:
+        return f"QEMU exited with {status}, expected {want} (the scenario's outcome is fatal)"
+    if status == TIMEOUT_STATUS:
+        after = f" after {timeout:g} s" if timeout else ""
+        return f"timed out{after} (status 124), expected QEMU to exit with {QEMU_PASS_STATUS}"
+    if status == 0:
+        return (f"QEMU exited with 0, expected {QEMU_PASS_STATUS}: with -no-reboot a triple "
+                "fault also exits 0, so 0 is never a pass")
+    return f"QEMU exited with {status}, expected {QEMU_PASS_STATUS}"
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    problems: list = field(default_factory=list)
+    matched: list = field(default_factory=list)
+    unmatched: "Expect" = None
+    result: tuple = None
+
+
+def judge(firmware, status, lines, expects, timeout=None, outcome="pass"):
+    """The pass/fail rule for one boot. outcome "fatal" (a scenario that
+    provokes a fatal error on purpose) inverts the verdict rules: QEMU must
+    exit 35, a FATAL line must appear and the result line must count a failure."""
+    if outcome == "fatal":
+        return judge_fatal(firmware, status, lines, expects, timeout)
+    problems = []
+    p = status_problem(firmware, status, timeout)
+    if p:
+        problems.append(p)
+    matched, unmatched = match_in_order(lines, expects)
+    if unmatched is not None:
+        problems.append(f"expect.txt:{unmatched.lineno}: no match in order for "
+                        f"/{unmatched.text}/ ({len(matched)} of {len(expects)} matched)")
+    fatals = fatal_lines(lines)
+    if fatals:
+        i, l = fatals[0]
+        more = f" (and {len(fatals) - 1} more)" if len(fatals) > 1 else ""
+        problems.append(f"serial line {i + 1} contains FATAL{more}: {l.strip()}")
+    result = parse_result(lines)
+    if result is None:
+        problems.append("no 'sluice: result pass=N fail=M' line")
+    elif result[1] != 0:
+        problems.append(f"result line reports fail={result[1]} (pass={result[0]})")
+    return Verdict(not problems, problems, matched, unmatched, result)
+
+
+def judge_fatal(firmware, status, lines, expects, timeout=None):
+    problems = []
+    p = status_problem(firmware, status, timeout, QEMU_FAIL_STATUS)
+    if p:
+        problems.append(p)
+    matched, unmatched = match_in_order(lines, expects)
+    if unmatched is not None:
+        problems.append(f"expect.txt:{unmatched.lineno}: no match in order for "
+                        f"/{unmatched.text}/ ({len(matched)} of {len(expects)} matched)")
+    if not fatal_lines(lines):
+        problems.append("no FATAL line, but the scenario provokes a fatal error")
+    result = parse_result(lines)
+    if result is None:
+        problems.append("no 'sluice: result pass=N fail=M' line")
+    elif result[1] == 0:
+        problems.append("result line reports fail=0 after a fatal error")
+    return Verdict(not problems, problems, matched, unmatched, result)
+
+
+def printable(line):
+    """A log line safe to show on a terminal: control characters escaped."""
+    return "".join(c if c == "\t" or (c >= " " and c != "\x7f") else f"\\x{ord(c):02x}"
+                   for c in line)
+
+
+def failure_message(title, firmware, status, verdict, lines, serial_path=None, runner_output=None):
+    """The text shown for a failed boot: status, first unmatched regex, log tail."""
+    note = " (ignored: Bochs always exits 1)" if firmware == "bochs" else ""
+    out = [f"{title}: FAILED", f"  exit status: {status}{note}"]
+    if verdict.unmatched is not None:
+        out.append(f"  first unmatched expected regex: expect.txt:{verdict.unmatched.lineno}: "
+                   f"{verdict.unmatched.text}")
+    else:
+        out.append("  expected lines: all matched in order")
+    out += [f"  - {p}" for p in verdict.problems]
+    if runner_output:
+        out.append("runner:")
+        out += [f"  {printable(l)}" for l in runner_output.splitlines() if l.strip()]
+    tail = list(lines)
+    while tail and not tail[-1].strip():
+        tail.pop()
+    tail = tail[-TAIL_LINES:]
+    where = f" {serial_path}" if serial_path else ""
+    out.append(f"serial log{where}, last {len(tail)} lines:")
+    out += [f"  | {printable(l)}" for l in tail] or ["  (empty)"]
+    return "\n".join(out)
+
+
+# ---- scenarios ------------------------------------------------------------
+
+def _read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def _content_lines(text):
+    return [l.strip() for l in text.splitlines() if l.strip() and not l.strip().startswith("#")]
+
+
+def parse_firmware_list(text, source):
+    names = text.replace(",", " ").split()
+    bad = [n for n in names if n not in FIRMWARES]
+    if bad:
+        raise ScenarioError(f"{source}: unknown firmware {', '.join(bad)} "
+                            f"(known: {' '.join(FIRMWARES)})")
+    return [f for f in FIRMWARES if f in names]
+
+
+@dataclass
+class Scenario:
+    name: str
+    dir: str
+    firmwares: list
+    cmdline: list            # words, without exit=
+    modules: list            # [(name, absolute path)]
+    timeout: float
+    expects: list
+    outcome: str = "pass"    # or "fatal": the file `outcome`
+
+    def out_dir(self):
+        return os.path.join(OUT_ROOT, self.name)
+
+
+def load_scenario(path):
+    """Read one scenario directory; raises ScenarioError when it is malformed."""
+    name = os.path.basename(os.path.normpath(path))
+    for req in ("sluice.conf", "expect.txt"):
+        if not os.path.isfile(os.path.join(path, req)):
+            raise ScenarioError(f"{name}: missing {req}")
+
+    def opt(fname):
+        p = os.path.join(path, fname)
+        return _read(p) if os.path.isfile(p) else None
+
+    text = opt("firmware")
+    firmwares = (parse_firmware_list(text, f"{name}/firmware") if text is not None
+                 else list(DEFAULT_FIRMWARES))
+
+    text = opt("cmdline")
+    cmdline = " ".join(_content_lines(text)).split() if text else []
+
+    modules = []
+    for l in _content_lines(opt("modules") or ""):
+        mname, sep, mpath = l.partition("=")
+        if not sep or not mname.strip() or not mpath.strip():
+            raise ScenarioError(f"{name}/modules: {l!r}: expected NAME=PATH")
+        mpath = mpath.strip()
+        modules.append((mname.strip(), mpath if os.path.isabs(mpath) else os.path.join(ROOT, mpath)))
+
+    timeout = DEFAULT_TIMEOUT
+    text = opt("timeout")
+    if text is not None and text.strip():
+        try:
+            timeout = float(text.split()[0])
+        except ValueError:
+            raise ScenarioError(f"{name}/timeout: {text.strip()!r} is not a number of seconds")
+        if timeout <= 0:
+            raise ScenarioError(f"{name}/timeout: must be positive")
+
+    outcome = "pass"
+    text = opt("outcome")
+    if text is not None:
+        words = _content_lines(text)
+        if words not in (["pass"], ["fatal"]):
+            raise ScenarioError(f"{name}/outcome: expected 'pass' or 'fatal', got {text.strip()!r}")
+        outcome = words[0]
+
+    expects = parse_expect(_read(os.path.join(path, "expect.txt")), f"{name}/expect.txt")
+    return Scenario(name, os.path.abspath(path), firmwares, cmdline, modules, timeout, expects,
+                    outcome)
+
+
+def scenario_root():
+    return os.environ.get("SLUICE_SCENARIO_DIR") or HERE
+
+
+def selected_firmwares():
+    """SLUICE_FIRMWARE as a set, or None for no restriction."""
+    text = os.environ.get("SLUICE_FIRMWARE", "").strip()
+    if not text:
+        return None
+    return set(parse_firmware_list(text, "SLUICE_FIRMWARE"))
+
+
+@dataclass
+class Case:
+    id: str                  # NAME[FIRMWARE]
+    scenario: Scenario = None
+    firmware: str = None
+    error: str = None        # a scenario that could not be loaded
+
+
+def collect_cases(root=None, only=None):
+    root = root or scenario_root()
+    cases = []
+    if not os.path.isdir(root):
+        return [Case(id=f"{os.path.basename(root)}[scenarios]",
+                     error=f"SLUICE_SCENARIO_DIR {root}: not a directory")]
+    for entry in sorted(os.listdir(root)):
+        path = os.path.join(root, entry)
+        if entry.startswith((".", "_")) or not os.path.isdir(path):
+            continue
+        try:
+            s = load_scenario(path)
+        except (ScenarioError, OSError, UnicodeDecodeError) as e:
+            cases.append(Case(id=f"{entry}[invalid]", error=str(e)))
+            continue
+        for fw in s.firmwares:
+            if only is None or fw in only:
+                cases.append(Case(id=f"{s.name}[{fw}]", scenario=s, firmware=fw))
+    return cases
+
+
+# ---- pytest plumbing ------------------------------------------------------
+
+BOOTS = []                   # (scenario, firmware, seconds, outcome), in run order
+
+
+def pytest_configure(config):
+    try:
+        selected_firmwares()
+    except ScenarioError as e:
+        raise pytest.UsageError(str(e))
+
+
+class ScenarioItem(pytest.Item):
+    """One boot: scenario NAME on one firmware path."""
+
+    def __init__(self, *, case, procedure, **kw):
+        super().__init__(**kw)
+        self.case = case
+        self.procedure = procedure
+
+    def runtest(self):
+        self.procedure(self.case, self)
+
+    def record_boot(self, seconds, outcome):
+        BOOTS.append((self.case.scenario.name, self.case.firmware, seconds, outcome))
+
+    def reportinfo(self):
+        where = self.case.scenario.dir if self.case.scenario else self.path
+        return where, None, self.name
+
+
+def scenario_procedure(fn):
+    """Marks fn(case, item) as the procedure for one boot: the collector below
+    turns it into one test per (scenario, firmware) pair, named NAME[FIRMWARE]."""
+    fn.sluice_scenario_procedure = True
+    return fn
+
+
+def pytest_pycollect_makeitem(collector, name, obj):
+    if not callable(obj) or getattr(obj, "sluice_scenario_procedure", False) is not True:
+        return None
+    return [ScenarioItem.from_parent(collector, name=c.id, case=c, procedure=obj)
+            for c in collect_cases(only=selected_firmwares())]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not BOOTS:
+        return
+    tr = terminalreporter
+    tr.write_sep("-", "scenario boot times")
+    w = max(len("scenario"), *(len(b[0]) for b in BOOTS))
+    tr.write_line(f"{'scenario':<{w}}  {'firmware':<9}  {'seconds':>7}  result")
+    for name, fw, secs, outcome in BOOTS:
+        tr.write_line(f"{name:<{w}}  {fw:<9}  {secs:7.2f}  {outcome}")
+    tr.write_line(f"{'total':<{w}}  {'':<9}  {sum(b[2] for b in BOOTS):7.2f}")
