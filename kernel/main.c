@@ -39,6 +39,8 @@ static struct boot_info boot;
 static struct memmap memmap;
 static struct acpi_info acpi;
 static struct cmdline_opts opts;
+/* Where the loader left its own boot information; kept out of the allocator. */
+static u64 loader_info_pa, loader_info_size;
 
 void kernel_mb2_entry(u32 magic, u32 info_pa);
 void kernel_efi_entry(const struct boot_info *bi);
@@ -84,6 +86,9 @@ void kernel_mb2_entry(u32 magic, u32 info_pa)
 {
 	console_init();
 	int ret = mb2_parse(magic, info_pa, &boot);
+	const u32 *total = phys_to_virt(info_pa, sizeof(u32));
+	loader_info_pa = info_pa;
+	loader_info_size = total ? *total : 0;
 	if (ret == -HV_EINVAL && magic != MB2_BOOTLOADER_MAGIC) {
 		log_write(LOG_ERR, "boot", "no Multiboot2 magic (eax=0x%08x, want 0x%08x): not started by a Multiboot2 loader",
 			magic, MB2_BOOTLOADER_MAGIC);
@@ -105,6 +110,8 @@ void kernel_efi_entry(const struct boot_info *bi)
 		kmain(-HV_EINVAL);
 	}
 	memcpy(&boot, bi, sizeof(boot));
+	loader_info_pa = virt_to_phys(bi);
+	loader_info_size = sizeof(*bi);
 	kmain(0);
 }
 
@@ -137,6 +144,8 @@ static void setup_allocator(void)
 	page_alloc_reserve(ks, ke - ks, "kernel image");
 	for (u32 i = 0; i < boot.nr_modules; i++)
 		page_alloc_reserve(boot.modules[i].start_pa, boot.modules[i].size, "boot module");
+	if (loader_info_size)
+		page_alloc_reserve(loader_info_pa, loader_info_size, "loader's boot information");
 	u64 top = memmap_top(&memmap);
 	if (memmap_usable_bytes_above(&memmap, DIRECT_MAP_END)) {
 		log_write(LOG_WARN, "mem", "RAM above 0x%016llx is outside the direct map and left unused",

@@ -1,7 +1,9 @@
 /*
  * The loader's messages: one line each, "sluice-efi: ...", written both to
  * the UEFI console (ConOut, §12.4 Simple Text Output) and straight to the
- * COM1 16550, because tests read COM1 and ConOut may not reach it. After
+ * COM1 16550, because tests read COM1 and ConOut may not reach it. When a
+ * text console already sits on a UART (§10.3.4.11 UART device path node, as
+ * OVMF sets up), COM1 is left to ConOut so lines do not appear twice. After
  * ExitBootServices only COM1 is left. Formatting is a small printf subset.
  * Spec: TI PC16550D UART datasheet (SNLS378C), Table 2 "Register Summary".
  */
@@ -28,6 +30,42 @@
 #define LINE_MAX                256
 
 static bool conout_gone;
+static bool conout_on_uart;     /* ConOut already reaches a serial port */
+
+#define DP_TYPE_MESSAGING       3
+#define DP_SUBTYPE_UART         14
+#define DP_TYPE_END             0x7f
+
+/* True when some Simple Text Output handle's device path has a UART node. */
+static bool text_out_on_uart(void)
+{
+	EFI_HANDLE *handles = NULL;
+	UINTN n = 0;
+	bool found = false;
+
+	if (EFI_ERROR(uefi_call_wrapper(BS->LocateHandleBuffer, 5, ByProtocol,
+					&gEfiSimpleTextOutProtocolGuid, NULL, &n, &handles)))
+		return false;
+	for (UINTN i = 0; i < n && !found; i++) {
+		EFI_DEVICE_PATH *dp = NULL;
+		if (EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, handles[i],
+						&gEfiDevicePathProtocolGuid, (void **)&dp)) || !dp)
+			continue;
+		/* Bounded walk: a device path is short; a zero length ends it. */
+		for (unsigned k = 0; k < 64 && dp->Type != DP_TYPE_END; k++) {
+			UINT16 len = (UINT16)(dp->Length[0] | dp->Length[1] << 8);
+			if (dp->Type == DP_TYPE_MESSAGING && dp->SubType == DP_SUBTYPE_UART) {
+				found = true;
+				break;
+			}
+			if (len < 4)
+				break;
+			dp = (EFI_DEVICE_PATH *)((u8 *)dp + len);
+		}
+	}
+	uefi_call_wrapper(BS->FreePool, 1, handles);
+	return found;
+}
 
 static inline void outb(u16 port, u8 v)
 {
@@ -52,6 +90,7 @@ void con_init(void)
 	outb(COM1_BASE + UART_LCR, UART_LCR_8N1);
 	outb(COM1_BASE + UART_FCR, UART_FCR_ENABLE | UART_FCR_CLEAR);
 	outb(COM1_BASE + UART_MCR, UART_MCR_DTR_RTS);
+	conout_on_uart = ST && ST->ConOut && BS && text_out_on_uart();
 }
 
 /* A missing UART reads 0xff (THRE set), so the bounded wait never stalls. */
@@ -180,8 +219,9 @@ static void emit(const char *prefix, const char *suffix, const char *fmt, va_lis
 		wide[i] = 0;
 		uefi_call_wrapper(ST->ConOut->OutputString, 2, ST->ConOut, wide);
 	}
-	for (i = 0; i < o.len; i++)
-		com1_putc(line[i]);
+	if (conout_gone || !conout_on_uart)
+		for (i = 0; i < o.len; i++)
+			com1_putc(line[i]);
 }
 
 void con_line(const char *fmt, ...)
