@@ -182,6 +182,15 @@ build_tables32:
 
 bits 64
 long_mode64:
+	mov edi, [boot_mb2_magic]
+	mov esi, [boot_mb2_info]
+	extern kernel_mb2_entry
+	mov rbx, kernel_mb2_entry
+	; fall through
+
+; Both paths end here on Sluice's GDT and page tables: flat data segments,
+; the boot stack, then the C entry in RBX with RDI/RSI as its arguments.
+enter_c64:
 	mov ax, 0x10
 	mov ds, ax
 	mov es, ax
@@ -191,10 +200,7 @@ long_mode64:
 	mov gs, ax
 	mov rsp, boot_stack_top
 	xor ebp, ebp
-	mov edi, [boot_mb2_magic]
-	mov esi, [boot_mb2_info]
-	extern kernel_mb2_entry
-	call kernel_mb2_entry
+	call rbx
 halt64:
 	cli
 	hlt
@@ -236,23 +242,13 @@ efi_start64:
 	mov cr3, rax
 	mov rsp, boot_stack_top
 	lgdt [gdt_ptr]
-	push 0x08
-	lea rax, [rel .efi_cs]
-	push rax
-	retfq
-.efi_cs:
-	mov ax, 0x10
-	mov ds, ax
-	mov es, ax
-	mov ss, ax
-	xor eax, eax
-	mov fs, ax
-	mov gs, ax
-	xor ebp, ebp
 	mov rdi, r12
 	extern kernel_efi_entry
-	call kernel_efi_entry
-	jmp halt64
+	mov rbx, kernel_efi_entry
+	push 0x08
+	lea rax, [rel enter_c64]
+	push rax
+	retfq
 
 section .rodata
 msg_no_lm: db "sluice: FATAL: this CPU has no long mode (x86-64); Sluice cannot run", 13, 10

@@ -157,6 +157,15 @@ class Verdict:
     result: tuple = None
 
 
+def order_check(lines, expects, problems):
+    """match_in_order, with the first unmatched regex added to problems."""
+    matched, unmatched = match_in_order(lines, expects)
+    if unmatched is not None:
+        problems.append(f"expect.txt:{unmatched.lineno}: no match in order for "
+                        f"/{unmatched.text}/ ({len(matched)} of {len(expects)} matched)")
+    return matched, unmatched
+
+
 def judge(firmware, status, lines, expects, timeout=None, outcome="pass"):
     """The pass/fail rule for one boot. outcome "fatal" (a scenario that
     provokes a fatal error on purpose) inverts the verdict rules: QEMU must
@@ -167,10 +176,7 @@ def judge(firmware, status, lines, expects, timeout=None, outcome="pass"):
     p = status_problem(firmware, status, timeout)
     if p:
         problems.append(p)
-    matched, unmatched = match_in_order(lines, expects)
-    if unmatched is not None:
-        problems.append(f"expect.txt:{unmatched.lineno}: no match in order for "
-                        f"/{unmatched.text}/ ({len(matched)} of {len(expects)} matched)")
+    matched, unmatched = order_check(lines, expects, problems)
     fatals = fatal_lines(lines)
     if fatals:
         i, l = fatals[0]
@@ -189,10 +195,7 @@ def judge_fatal(firmware, status, lines, expects, timeout=None):
     p = status_problem(firmware, status, timeout, QEMU_FAIL_STATUS)
     if p:
         problems.append(p)
-    matched, unmatched = match_in_order(lines, expects)
-    if unmatched is not None:
-        problems.append(f"expect.txt:{unmatched.lineno}: no match in order for "
-                        f"/{unmatched.text}/ ({len(matched)} of {len(expects)} matched)")
+    matched, unmatched = order_check(lines, expects, problems)
     if not fatal_lines(lines):
         problems.append("no FATAL line, but the scenario provokes a fatal error")
     result = parse_result(lines)
