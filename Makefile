@@ -31,7 +31,8 @@ CORE_SRCS := kernel/err.c kernel/fmt.c kernel/log.c kernel/lib.c kernel/cmdline.
 	     kernel/tsc.c kernel/fatal.c
 # Freestanding only: doors, instruction wrappers, glue.
 NATIVE_SRCS := kernel/libc.c kernel/main.c kernel/native/cpu.c kernel/native/io.c \
-	       kernel/native/pio.c kernel/native/mem.c kernel/native/idt.c
+	       kernel/native/pio.c kernel/native/mem.c kernel/native/idt.c \
+	       kernel/native/pci_cfg.c
 ASM_SRCS := boot/mb2_entry.asm kernel/native/isr.asm
 
 CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/k/%.o)

@@ -73,6 +73,9 @@ void cmdline_parse(const char *cmdline, struct cmdline_opts *o)
 				o->selftest = SELFTEST_BUG;
 			else
 				goto bad;
+		} else if (word_is(p, kl, "sriov") && eq < p + n && vl && vl < sizeof(o->sriov)) {
+			memcpy(o->sriov, v, vl);
+			o->sriov[vl] = '\0';
 		} else if (word_is(p, kl, "log") && eq < p + n && vl < sizeof(o->log)) {
 			memcpy(o->log, v, vl);
 			o->log[vl] = '\0';

@@ -8,12 +8,14 @@ enum exit_mode { EXIT_HALT = 0, EXIT_QEMU, EXIT_BOCHS };
 struct cmdline_opts {
 	enum exit_mode exit;
 	char log[64];           /* log level spec, "" when not given */
+	char sriov[128];        /* VF requests "BB:DD.F:N[,...]", "" when not given */
 	enum selftest { SELFTEST_NONE = 0, SELFTEST_UD, SELFTEST_PF, SELFTEST_BUG } selftest;
 	u32 nr_errors;          /* words that were rejected (each logged) */
 };
 
 /*
  * Parses cmdline into *o. Known words: log=SPEC, exit=qemu|bochs|halt,
+ * sriov=[SSSS:]BB:DD.F:N[,...] (enable N VFs on that PF; checked by pci/),
  * selftest=ud|pf|bug (end the boot with that fatal error, to show the
  * FATAL path works on a real or emulated machine).
  * A leading word that is a path (GRUB passes the kernel's name first on

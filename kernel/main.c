@@ -26,6 +26,7 @@
 #include "kernel/hw/time.h"
 #include "kernel/hw/mem.h"
 #include "kernel/native/idt.h"
+#include "kernel/native/pci_cfg.h"
 
 #ifndef SLUICE_VERSION
 #define SLUICE_VERSION "dev"
@@ -200,6 +201,21 @@ static bool never(void *arg)
 	return false;
 }
 
+/*
+ * PCIe: config access through every ECAM range MCFG lists (port 0xCF8 for
+ * segment 0 when there is none), then the bus scan of pci/.
+ */
+static void setup_pci(void)
+{
+	for (u32 i = 0; i < acpi.nr_mcfg; i++) {
+		const struct acpi_mcfg *m = &acpi.mcfg[i];
+		if (pci_cfg_native_add_ecam(m->base, m->segment, m->bus_start, m->bus_end))
+			log_write(LOG_ERR, "pci", "ECAM 0x%016llx (segment %u buses 0x%02x-0x%02x) cannot be mapped; skipped",
+				  (unsigned long long)m->base, m->segment, m->bus_start, m->bus_end);
+	}
+	/* PCI: the pci/ core's scan goes here (issue 3). */
+}
+
 static void setup_apic_timer(void)
 {
 	struct apic_info ai;
@@ -268,6 +284,7 @@ static __noreturn void kmain(int boot_err)
 
 	setup_acpi();
 	setup_apic_timer();
+	setup_pci();
 
 	run_selftest(opts.selftest);
 	log_info("ready, 0 partitions");

@@ -211,6 +211,8 @@ static void cmdline_sets_exit_and_log(void **state)
 	assert_int_equal(o.exit, EXIT_QEMU);
 	assert_string_equal(o.log, "warn,vtd:debug");
 	assert_int_equal(o.nr_errors, 0);
+	cmdline_parse("sriov=02:00.0:4,01:00.0:2", &o);
+	assert_string_equal(o.sriov, "02:00.0:4,01:00.0:2");
 	cmdline_parse("selftest=pf", &o);
 	assert_int_equal(o.selftest, SELFTEST_PF);
 	cmdline_parse("  exit=bochs  ", &o);
