@@ -1,0 +1,124 @@
+/*
+ * The PCIe hierarchy as Sluice owns it: every function found by the bus
+ * scan (and every VF Sluice creates), with its BARs, bridge windows,
+ * capabilities and isolation group. Portable core: config space only through
+ * kernel/hw/pci_cfg.h, so all of pci/ runs on the host against a fake.
+ */
+#ifndef PCI_PCI_H
+#define PCI_PCI_H
+#include "kernel/types.h"
+#include "kernel/hw/pci_cfg.h"
+
+#define PCI_MAX_DEVS            512
+#define PCI_MAX_HOST_BRIDGES    16
+#define PCI_NR_BARS             6
+#define PCI_MAX_CAP_IDS         24
+
+enum pci_kind {
+	PCI_KIND_PCI = 0,               /* conventional type 0, no PCIe capability */
+	PCI_KIND_PCI_BRIDGE,            /* conventional type 1, no PCIe capability */
+	PCI_KIND_ENDPOINT,              /* PCIe port types, §7.5.3.2 */
+	PCI_KIND_LEGACY_ENDPOINT,
+	PCI_KIND_RC_ENDPOINT,
+	PCI_KIND_RC_EC,
+	PCI_KIND_ROOT_PORT,
+	PCI_KIND_UPSTREAM,
+	PCI_KIND_DOWNSTREAM,
+	PCI_KIND_PCIE_PCI_BRIDGE,
+	PCI_KIND_PCI_PCIE_BRIDGE,
+	PCI_KIND_VF,                    /* created by Sluice through its PF */
+};
+
+enum pci_bar_type { PCI_BAR_NONE = 0, PCI_BAR_IO, PCI_BAR_MEM32, PCI_BAR_MEM64 };
+
+struct pci_bar {
+	u64 addr;
+	u64 size;               /* 0: not implemented */
+	u8 type;                /* enum pci_bar_type; a MEM64 BAR uses two slots, the upper is NONE */
+	bool prefetch;
+};
+
+struct pci_window {
+	u64 base, limit;        /* limit inclusive; base > limit: window closed */
+	bool is64;              /* prefetchable window with 64-bit addressing */
+};
+
+struct pci_sriov {
+	u16 cap;                /* extended capability offset; 0 = no SR-IOV */
+	u16 total_vfs, initial_vfs, num_vfs;
+	u16 offset, stride, vf_device;
+	u32 sup_page_sizes, page_size;
+	struct pci_bar vf_bars[PCI_NR_BARS];    /* size per VF; addr = VF 1's */
+	bool enabled;           /* VF Enable is set */
+};
+
+struct pci_dev {
+	u32 sbdf;
+	u16 vendor, device;     /* for a VF: the PF's vendor and VF Device ID */
+	u32 class;              /* base << 16 | sub << 8 | prog-if */
+	u8 hdr_type;            /* header layout, bits 6:0 */
+	bool multifunction;
+	enum pci_kind kind;
+	struct pci_dev *parent; /* upstream bridge; NULL on a host bridge's root bus */
+
+	/* type 1 headers */
+	u8 pri_bus, sec_bus, sub_bus;
+	struct pci_window io_win, mem_win, pref_win;
+
+	struct pci_bar bars[PCI_NR_BARS];
+
+	/* capability offsets, 0 = absent */
+	u16 cap_pm, cap_msi, cap_msix, cap_pcie;
+	u16 ecap_aer, ecap_acs, ecap_ari, ecap_ats, ecap_sriov, ecap_pri, ecap_pasid;
+	u16 cap_ids[PCI_MAX_CAP_IDS];   /* every legacy cap ID in list order */
+	u8 nr_cap_ids;
+	u16 ecap_ids[PCI_MAX_CAP_IDS];  /* every extended cap ID in list order */
+	u8 nr_ecap_ids;
+	bool caps_broken;               /* a list was cut (loop, bad pointer) */
+
+	bool ari_forwarding;            /* downstream/root port: ARI Forwarding Enable */
+	u16 acs_cap, acs_ctrl;
+	u8 ats_qdepth;                  /* 0 means 32, as the spec encodes it */
+	bool ats_page_aligned;
+	struct pci_sriov sriov;
+
+	struct pci_dev *pf;             /* VFs only */
+	u16 vf_index;                   /* VFs: 1..NumVFs */
+	u32 group;                      /* isolation group, from 1 */
+};
+
+/* Forgets every function and host bridge (tests; boot calls it once). */
+void pci_reset(void);
+/* Registers a host bridge's segment and bus range (one per MCFG entry). */
+int pci_add_host_bridge(u16 seg, u8 bus_start, u8 bus_end);
+/*
+ * Enumerates every host bridge depth-first following the bus numbers
+ * firmware assigned, sizes BARs, reads windows and capabilities, enables
+ * ACS where present, computes isolation groups and logs everything.
+ * Returns the number of functions found, or a negative HV_E*.
+ */
+int pci_scan(void);
+struct pci_dev *pci_find(u32 sbdf);
+u32 pci_nr_devs(void);
+struct pci_dev *pci_dev_at(u32 i);
+/* Formats the log line of one function after "pci: " into buf; returns its length. */
+int pci_dev_describe(const struct pci_dev *d, char *buf, size_t size);
+
+/* Bus address space Sluice may hand out when firmware left no room (VF BARs). */
+int pci_space_add(u64 base, u64 size, bool above_4g);
+
+/*
+ * SR-IOV, PF side: enable num_vfs VFs (placing their BARs, reassigning
+ * bridge windows when needed), or disable them. Each VF becomes a pci_dev
+ * of kind PCI_KIND_VF. Returns 0 or a negative HV_E*; logs once.
+ */
+int sriov_vf_enable(struct pci_dev *pf, u16 num_vfs);
+int sriov_vf_disable(struct pci_dev *pf);
+/* Applies "[SSSS:]BB:DD.F:N[,...]" (the sriov= command-line word). */
+int sriov_apply_spec(const char *spec);
+
+/* ATS on one function: STU is log2(smallest translation unit / 4096). */
+int ats_enable(struct pci_dev *d, u8 stu);
+int ats_disable(struct pci_dev *d);
+
+#endif
