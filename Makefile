@@ -18,7 +18,10 @@ KCFLAGS  := -std=gnu11 -O2 -g -m64 -ffreestanding -mno-red-zone -mgeneral-regs-o
 	    -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
 	    -Wall -Wextra -Werror -I.
 SLUICE_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
-KCFLAGS  += -DSLUICE_VERSION=\"$(SLUICE_VERSION)\"
+# The version reaches kernel/main.c through a stamp that changes only with it.
+VERSION_STAMP := $(BUILD)/k/version.h
+$(shell mkdir -p $(BUILD)/k; v='#define SLUICE_VERSION "$(SLUICE_VERSION)"'; \
+	[ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = "$$v" ] || echo "$$v" > $(VERSION_STAMP))
 KLDFLAGS := -Wl,--build-id=none -nostdlib -static -no-pie -z max-page-size=0x1000 -T linker.ld
 HCFLAGS  := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -52,6 +55,9 @@ $(BUILD)/k/%.o: %.c
 $(BUILD)/k/%.o: %.asm
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf64 -g -F dwarf -I. $< -o $@
+
+$(BUILD)/k/kernel/main.o: $(VERSION_STAMP)
+$(BUILD)/k/kernel/main.o: KCFLAGS += -include $(VERSION_STAMP)
 
 $(BUILD)/sluice.elf: $(ASM_OBJS) $(CORE_OBJS) $(NATIVE_OBJS) linker.ld
 	$(CC) $(KLDFLAGS) -o $@ $(ASM_OBJS) $(CORE_OBJS) $(NATIVE_OBJS) -lgcc
