@@ -10,7 +10,7 @@
 
 enum log_level { LOG_FATAL = 0, LOG_ERR = 1, LOG_WARN = 2, LOG_INFO = 3, LOG_DBG = 4 };
 
-#define LOG_LINE_MAX            256
+#define LOG_LINE_MAX            512
 
 /* Where finished lines go (the console); NULL drops them. */
 void log_set_sink(void (*sink)(const char *s, size_t n));

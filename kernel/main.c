@@ -230,15 +230,20 @@ static void setup_apic_timer(void)
 		check(ai.bsp, "local APIC enabled on the boot CPU");
 	}
 
-	ret = tsc_calibrate(10, 5);
-	if (ret) {
+	struct tsc_calib c;
+	unsigned attempts;
+	ret = tsc_calibrate_boot(&c, &attempts);
+	if (ret < 0) {
 		log_write(LOG_ERR, "time", "TSC calibration against the PIT failed: %s", hv_strerror(ret));
 		check(false, "TSC calibrated");
 		return;
 	}
+	if (ret == 1)
+		log_write(LOG_WARN, "time", "TSC calibration disturbed (%u of %u windows agree after %u attempts); using the median",
+			  c.agree, c.rounds, attempts);
 	u64 khz = tsc_khz();
-	log_write(LOG_INFO, "time", "TSC %llu.%03llu MHz (calibrated against the PIT)",
-		 (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000));
+	log_write(LOG_INFO, "time", "TSC %llu.%03llu MHz (calibrated against the PIT, %u of %u windows agree)",
+		  (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000), c.agree, c.rounds);
 	check(true, "TSC calibrated");
 
 	/* The bounded wait must come back, with a timeout, after its limit. */

@@ -34,6 +34,21 @@ u64 tsc_khz(void)
 	return khz;
 }
 
+int tsc_calibrate_boot(struct tsc_calib *c, unsigned *attempts)
+{
+	static const struct { unsigned ms, rounds; } plan[] = { { 10, 5 }, { 20, 7 }, { 50, 9 } };
+	int ret = -HV_EINVAL;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(plan); i++) {
+		*attempts = i + 1;
+		ret = tsc_calibrate(plan[i].ms, plan[i].rounds, c);
+		if (ret != -HV_EBUSY)
+			return ret;
+	}
+	tsc_set_khz(c->khz);
+	return 1;
+}
+
 void tsc_set_khz(u64 k)
 {
 	khz = k;
@@ -61,10 +76,13 @@ static int pit_window(unsigned ms, u64 *ticks)
 	return 0;
 }
 
-int tsc_calibrate(unsigned ms, unsigned rounds)
+int tsc_calibrate(unsigned ms, unsigned rounds, struct tsc_calib *c)
 {
 	u64 t[CALIB_ROUNDS_MAX];
 
+	c->khz = 0;
+	c->agree = 0;
+	c->rounds = rounds;
 	if (ms == 0 || ms > 50 || rounds == 0 || rounds > CALIB_ROUNDS_MAX)
 		return -HV_EINVAL;
 	for (unsigned i = 0; i < rounds; i++) {
@@ -81,6 +99,7 @@ int tsc_calibrate(unsigned ms, unsigned rounds)
 		}
 	u64 med = t[rounds / 2];
 	u64 k = med / ms;
+	c->khz = k;
 	if (k < 10000 || k > 100000000)
 		return -HV_ERANGE;
 	/*
@@ -88,11 +107,10 @@ int tsc_calibrate(unsigned ms, unsigned rounds)
 	 * out; the median ignores them, but most windows must agree with it
 	 * within 10% or the source is not trustworthy.
 	 */
-	unsigned agree = 0;
 	for (unsigned i = 0; i < rounds; i++)
-		agree += (t[i] > med ? t[i] - med : med - t[i]) * 10 <= med;
-	if (agree * 2 <= rounds)
-		return -HV_ERANGE;
+		c->agree += (t[i] > med ? t[i] - med : med - t[i]) * 10 <= med;
+	if (c->agree * 2 <= rounds)
+		return -HV_EBUSY;
 	tsc_set_khz(k);
 	return 0;
 }

@@ -121,12 +121,14 @@ static u32 pit_hook(u16 port, u8 width)
 static void tsc_calibrates_against_the_pit(void **state)
 {
 	(void)state;
+	struct tsc_calib c;
 	/* 10 ms windows; the fake TSC advances a set step per rdtsc. */
 	fake_pio_read_hook = pit_hook;
 	fake_tsc_step = 25000000;       /* 25 M ticks between the two rdtsc of a window */
 	pit_reads = 0;
 	pit_reads_to_expire = 1;
-	assert_int_equal(tsc_calibrate(10, 3), 0);
+	assert_int_equal(tsc_calibrate(10, 3, &c), 0);
+	assert_int_equal(c.agree, 3);
 	assert_int_equal(tsc_khz(), 2500000);   /* 25 M ticks in 10 ms = 2.5 GHz */
 	/* ns = ticks * mult >> 32: exact to a nanosecond per second. */
 	assert_in_range(tsc_ns(2500000000ULL), 999999999ULL, 1000000001ULL);
@@ -140,13 +142,14 @@ static void tsc_calibrates_against_the_pit(void **state)
  * i-th PIT command; setting the TSC step there makes that window's
  * t1 - t0 exactly window_ticks[i] (OUT2 reads high at once).
  */
-static u64 window_ticks[9];
+#define NR_WINDOWS 24
+static u64 window_ticks[NR_WINDOWS];
 static u32 pit_hook_windows(u16 port, u8 width)
 {
 	(void)width;
 	if (port == 0x61) {
 		unsigned i = fake_pio_writes_to(0x43);
-		if (i < 9)
+		if (i < NR_WINDOWS)
 			fake_tsc_step = window_ticks[i];
 		return 0x20;
 	}
@@ -156,22 +159,61 @@ static u32 pit_hook_windows(u16 port, u8 width)
 static void tsc_median_ignores_one_disturbed_window(void **state)
 {
 	(void)state;
+	struct tsc_calib c;
 	u64 w[5] = { 20000000, 20100000, 90000000, 19900000, 20000000 };
 	memcpy(window_ticks, w, sizeof(w));
 	fake_pio_read_hook = pit_hook_windows;
-	assert_int_equal(tsc_calibrate(10, 5), 0);
+	assert_int_equal(tsc_calibrate(10, 5, &c), 0);
 	assert_int_equal(tsc_khz(), 2000000);
+	assert_int_equal(c.agree, 4);
 }
 
 static void tsc_rejects_windows_that_all_disagree(void **state)
 {
 	(void)state;
+	struct tsc_calib c;
 	u64 w[5] = { 10000000, 20000000, 30000000, 40000000, 50000000 };
 	memcpy(window_ticks, w, sizeof(w));
 	fake_pio_read_hook = pit_hook_windows;
 	tsc_set_khz(1000000);
-	assert_int_equal(tsc_calibrate(10, 5), -HV_ERANGE);
+	assert_int_equal(tsc_calibrate(10, 5, &c), -HV_EBUSY);
+	assert_int_equal(c.khz, 3000000);
+	assert_int_equal(c.agree, 1);
 	assert_int_equal(tsc_khz(), 1000000);
+}
+
+static void tsc_boot_policy_retries_longer_windows_then_takes_the_median(void **state)
+{
+	(void)state;
+	struct tsc_calib c;
+	unsigned attempts = 0;
+	/* Windows of 10 M, 20 M, ... 210 M ticks: every attempt is disturbed.
+	 * The window index counts PIT commands across attempts, so the third
+	 * attempt (9 windows of 50 ms) sees windows 12-20: median 170 M ticks. */
+	for (unsigned i = 0; i < NR_WINDOWS; i++)
+		window_ticks[i] = 10000000ULL * (i + 1);
+	fake_pio_read_hook = pit_hook_windows;
+	tsc_set_khz(1000000);
+	assert_int_equal(tsc_calibrate_boot(&c, &attempts), 1);
+	assert_int_equal(attempts, 3);
+	assert_int_equal(c.rounds, 9);
+	assert_int_equal(c.agree, 3);
+	assert_int_equal(c.khz, 3400000);
+	assert_int_equal(tsc_khz(), 3400000);
+}
+
+static void tsc_boot_policy_stops_at_the_first_clean_attempt(void **state)
+{
+	(void)state;
+	struct tsc_calib c;
+	unsigned attempts = 0;
+	fake_pio_read_hook = pit_hook;
+	pit_reads = 0;
+	pit_reads_to_expire = 1;
+	fake_tsc_step = 30000000;
+	assert_int_equal(tsc_calibrate_boot(&c, &attempts), 0);
+	assert_int_equal(attempts, 1);
+	assert_int_equal(tsc_khz(), 3000000);
 }
 
 static u32 dead_pit(u16 port, u8 width)
@@ -184,21 +226,23 @@ static u32 dead_pit(u16 port, u8 width)
 static void tsc_calibration_times_out_without_a_pit(void **state)
 {
 	(void)state;
+	struct tsc_calib c;
 	tsc_set_khz(1000000);
 	fake_pio_read_hook = dead_pit;
-	assert_int_equal(tsc_calibrate(10, 1), -HV_ETIMEDOUT);
+	assert_int_equal(tsc_calibrate(10, 1, &c), -HV_ETIMEDOUT);
 	assert_int_equal(tsc_khz(), 1000000);   /* unchanged */
-	assert_int_equal(tsc_calibrate(0, 1), -HV_EINVAL);
+	assert_int_equal(tsc_calibrate(0, 1, &c), -HV_EINVAL);
 }
 
 static void tsc_rejects_an_implausible_rate(void **state)
 {
 	(void)state;
+	struct tsc_calib c;
 	fake_pio_read_hook = pit_hook;
 	pit_reads = 0;
 	pit_reads_to_expire = 1;
 	fake_tsc_step = 10;             /* 1 kHz: no real TSC */
-	assert_int_equal(tsc_calibrate(10, 1), -HV_ERANGE);
+	assert_int_equal(tsc_calibrate(10, 1, &c), -HV_ERANGE);
 }
 
 static void fatal_block_shows_vector_error_rip_cr2_and_registers(void **state)
@@ -291,6 +335,8 @@ int main(void)
 		cmocka_unit_test_setup(tsc_calibration_times_out_without_a_pit, setup),
 		cmocka_unit_test_setup(tsc_median_ignores_one_disturbed_window, setup),
 		cmocka_unit_test_setup(tsc_rejects_windows_that_all_disagree, setup),
+		cmocka_unit_test_setup(tsc_boot_policy_retries_longer_windows_then_takes_the_median, setup),
+		cmocka_unit_test_setup(tsc_boot_policy_stops_at_the_first_clean_attempt, setup),
 		cmocka_unit_test_setup(tsc_rejects_an_implausible_rate, setup),
 		cmocka_unit_test_setup(fatal_block_shows_vector_error_rip_cr2_and_registers, setup),
 		cmocka_unit_test_setup(exception_tables_follow_the_sdm, setup),
