@@ -78,7 +78,7 @@ static int pit_window(unsigned ms, u64 *ticks)
 
 int tsc_calibrate(unsigned ms, unsigned rounds, struct tsc_calib *c)
 {
-	u64 t[CALIB_ROUNDS_MAX];
+	u64 t[CALIB_ROUNDS_MAX] = { 0 };
 
 	c->khz = 0;
 	c->agree = 0;
