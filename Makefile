@@ -31,7 +31,9 @@ HLDLIBS  := -lcmocka
 CORE_SRCS := kernel/err.c kernel/fmt.c kernel/log.c kernel/lib.c kernel/cmdline.c \
 	     kernel/memmap.c kernel/page_alloc.c kernel/acpi.c kernel/mb2.c \
 	     kernel/wait.c kernel/check.c kernel/uart16550.c kernel/apic.c \
-	     kernel/tsc.c kernel/fatal.c
+	     kernel/tsc.c kernel/fatal.c \
+	     pci/pci_enum.c pci/pci_bar.c pci/pci_cap.c pci/pci_acs.c \
+	     pci/pci_sriov.c pci/pci_ats.c pci/pci_space.c
 # Freestanding only: doors, instruction wrappers, glue.
 NATIVE_SRCS := kernel/libc.c kernel/main.c kernel/native/cpu.c kernel/native/io.c \
 	       kernel/native/pio.c kernel/native/mem.c kernel/native/idt.c \
@@ -102,7 +104,7 @@ UNIT_TESTS :=
 include $(sort $(wildcard tests/unit/*/*.mk))
 
 define unit_rule
-$(HOST)/$(1): $$($(1)_SRCS) $$(wildcard kernel/*.h kernel/hw/*.h tests/fakes/*.h)
+$(HOST)/$(1): $$($(1)_SRCS) $$(wildcard kernel/*.h kernel/hw/*.h pci/*.h boot/efi/*.h tests/fakes/*.h tests/unit/*/*.h)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(HCFLAGS) $$($(1)_CFLAGS) -o $$@ $$($(1)_SRCS) $$(HLDLIBS)
 endef

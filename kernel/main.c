@@ -27,6 +27,8 @@
 #include "kernel/hw/mem.h"
 #include "kernel/native/idt.h"
 #include "kernel/native/pci_cfg.h"
+#include "pci/pci.h"
+#include "pci/pci_space.h"
 
 #ifndef SLUICE_VERSION
 #define SLUICE_VERSION "dev"
@@ -202,6 +204,34 @@ static bool never(void *arg)
 }
 
 /*
+ * Registers the bus memory pci/ may hand out (VF BARs that firmware left no
+ * room for): the memory map's 32-bit hole and the space above RAM, up to the
+ * CPU's physical address width (CPUID 0x80000008 EAX[7:0]) and the direct map.
+ */
+static void setup_pci_space(void)
+{
+	struct pci_space_range r[PCI_SPACE_MAX_RANGES];
+	struct cpuid_regs c;
+	u32 bits = 0;
+
+	cpuid(0x80000000, 0, &c);
+	if (c.eax >= 0x80000008) {
+		cpuid(0x80000008, 0, &c);
+		bits = c.eax & 0xff;
+	}
+	u32 n = pci_space_from_memmap(&memmap, bits, r, ARRAY_SIZE(r));
+	for (u32 i = 0; i < n; i++) {
+		int ret = pci_space_add(r[i].base, r[i].size, r[i].above_4g);
+		if (ret)
+			log_write(LOG_WARN, "pci", "bus address space [0x%016llx-0x%016llx] not registered: %s",
+				  (unsigned long long)r[i].base, (unsigned long long)(r[i].base + r[i].size - 1),
+				  hv_strerror(ret));
+	}
+	log_write(LOG_DBG, "pci", "%u bus address ranges for reassignment (CPU physical address width %u bits)",
+		  n, bits);
+}
+
+/*
  * PCIe: config access through every ECAM range MCFG lists (port 0xCF8 for
  * segment 0 when there is none), then the bus scan of pci/.
  */
@@ -213,7 +243,27 @@ static void setup_pci(void)
 			log_write(LOG_ERR, "pci", "ECAM 0x%016llx (segment %u buses 0x%02x-0x%02x) cannot be mapped; skipped",
 				  (unsigned long long)m->base, m->segment, m->bus_start, m->bus_end);
 	}
-	/* PCI: the pci/ core's scan goes here (issue 3). */
+	/* One host bridge per MCFG entry; without MCFG, segment 0 through 0xCF8. */
+	for (u32 i = 0; i < acpi.nr_mcfg; i++) {
+		const struct acpi_mcfg *m = &acpi.mcfg[i];
+		int ret = pci_add_host_bridge(m->segment, m->bus_start, m->bus_end);
+		if (ret)
+			log_write(LOG_ERR, "pci", "host bridge segment %u buses 0x%02x-0x%02x not scanned: %s",
+				  m->segment, m->bus_start, m->bus_end, hv_strerror(ret));
+	}
+	if (acpi.nr_mcfg == 0)
+		pci_add_host_bridge(0, 0x00, 0xff);
+	/* Bus address space for VF BARs when firmware left no room (pci/pci_space.c). */
+	setup_pci_space();
+	int n = pci_scan();
+	if (n < 0)
+		log_write(LOG_ERR, "pci", "bus scan failed: %s", hv_strerror(n));
+	check(n > 0, "PCI bus scan found %d function(s)", n);
+	/* VFs asked for on the command line; the groups are logged again with them. */
+	if (opts.sriov[0]) {
+		check(sriov_apply_spec(opts.sriov) == 0, "VFs enabled as asked (sriov=%s)", opts.sriov);
+		pci_log_groups();
+	}
 }
 
 static void setup_apic_timer(void)

@@ -103,6 +103,8 @@ u32 pci_nr_devs(void);
 struct pci_dev *pci_dev_at(u32 i);
 /* Formats the log line of one function after "pci: " into buf; returns its length. */
 int pci_dev_describe(const struct pci_dev *d, char *buf, size_t size);
+/* Logs one line per isolation group, then the summary (again after VFs came or went). */
+void pci_log_groups(void);
 
 /* Bus address space Sluice may hand out when firmware left no room (VF BARs). */
 int pci_space_add(u64 base, u64 size, bool above_4g);

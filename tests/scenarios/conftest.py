@@ -16,6 +16,13 @@ A scenario is a directory tests/scenarios/NAME/ holding:
   outcome      optional "fatal": the boot provokes a fatal error on purpose
                (selftest=...); then QEMU must exit 35, a FATAL line must
                appear and the result line must count a failure
+  oracle       optional "qmp-pci": QEMU is asked, over QMP, what PCI functions
+               it has, and the kernel's pci: lines must agree (pci_oracle.py
+               has the comparison rule). The image gets exit=halt instead of
+               exit=qemu; the harness boots it with a QMP socket, waits (up to
+               the timeout) for the result line, sends qmp_capabilities,
+               query-pci (and reads the PFs' SR-IOV capabilities), then quit.
+               QEMU firmware paths only; not with outcome fatal.
 
 Each (scenario, firmware) pair is one test, named NAME[FIRMWARE]. The image is
 built once per scenario with tools/mkimage into build/scenarios/NAME/ (the Bochs
@@ -27,6 +34,12 @@ never 0, which is also what a triple fault gives with -no-reboot), the expected
 lines appear in order, no line contains FATAL, and the last
 "sluice: result pass=N fail=M" line has M == 0. Bochs always exits 1, so its
 status is ignored and the serial log alone decides.
+
+An oracle boot passes on the same log rules, plus: QEMU exits with 0 and the
+harness itself sent quit after it saw the result line (any other status,
+33 included, fails), and the oracle finds no difference between QEMU's
+functions and the kernel's pci: lines. Each difference is one line of the
+failure message.
 
 Environment:
   SLUICE_FIRMWARE=bios[,ovmf-efi...]  only these firmware paths
@@ -43,6 +56,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from pci_oracle import oracle_differences
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.path.join(ROOT, "build")
@@ -54,6 +69,7 @@ DEFAULT_TIMEOUT = 60.0
 QEMU_PASS_STATUS = 33          # isa-debug-exit: (0x10 << 1) | 1
 QEMU_FAIL_STATUS = 35          # isa-debug-exit: (0x11 << 1) | 1
 TIMEOUT_STATUS = 124
+ORACLES = ("qmp-pci",)
 TAIL_LINES = 40
 
 RESULT_RE = re.compile(r"sluice: result pass=(\d+) fail=(\d+)")
@@ -155,6 +171,7 @@ class Verdict:
     matched: list = field(default_factory=list)
     unmatched: "Expect" = None
     result: tuple = None
+    status_note: str = ""    # shown after the exit status in the failure text
 
 
 def order_check(lines, expects, problems):
@@ -166,16 +183,26 @@ def order_check(lines, expects, problems):
     return matched, unmatched
 
 
-def judge(firmware, status, lines, expects, timeout=None, outcome="pass"):
+def judge(firmware, status, lines, expects, timeout=None, outcome="pass", oracle=None):
     """The pass/fail rule for one boot. outcome "fatal" (a scenario that
     provokes a fatal error on purpose) inverts the verdict rules: QEMU must
-    exit 35, a FATAL line must appear and the result line must count a failure."""
+    exit 35, a FATAL line must appear and the result line must count a failure.
+    oracle (an OracleData: what QEMU answered over QMP) makes it an oracle
+    boot, judged by judge_oracle."""
     if outcome == "fatal":
         return judge_fatal(firmware, status, lines, expects, timeout)
+    if oracle is not None:
+        return judge_oracle(status, lines, expects, oracle, timeout)
     problems = []
     p = status_problem(firmware, status, timeout)
     if p:
         problems.append(p)
+    return _judge_log(lines, expects, problems)
+
+
+def _judge_log(lines, expects, problems):
+    """The log rules of a passing boot: expected lines in order, no FATAL,
+    a result line with fail=0. Adds to problems; returns the Verdict."""
     matched, unmatched = order_check(lines, expects, problems)
     fatals = fatal_lines(lines)
     if fatals:
@@ -188,6 +215,50 @@ def judge(firmware, status, lines, expects, timeout=None, outcome="pass"):
     elif result[1] != 0:
         problems.append(f"result line reports fail={result[1]} (pass={result[0]})")
     return Verdict(not problems, problems, matched, unmatched, result)
+
+
+def oracle_status_problem(status, quit_sent, timeout=None):
+    """Why the exit status fails an oracle boot, or None. The kernel runs with
+    exit=halt, so QEMU does not end by itself: status 0 is accepted ONLY
+    because the harness itself sent quit over QMP after it saw the result
+    line (quit_sent). A 0 without that is what a triple fault gives with
+    -no-reboot; 33 or 35 means the kernel ended QEMU although it was told to
+    halt. Every other status fails too."""
+    if status == 0 and quit_sent:
+        return None
+    if status == TIMEOUT_STATUS:
+        after = f" after {timeout:g} s" if timeout else ""
+        return f"timed out{after} (status 124) before the harness could ask QEMU and quit"
+    if quit_sent:
+        return f"QEMU exited with {status} after the harness sent quit, expected 0"
+    if status == 0:
+        return ("QEMU exited with 0 before the harness sent quit: with -no-reboot a triple "
+                "fault also exits 0")
+    if status in (QEMU_PASS_STATUS, QEMU_FAIL_STATUS):
+        return (f"QEMU exited with {status} by itself: an oracle boot runs the kernel with "
+                "exit=halt and the harness ends QEMU with quit")
+    return f"QEMU exited with {status} before the harness sent quit"
+
+
+def judge_oracle(status, lines, expects, oracle, timeout=None):
+    """An oracle boot: the log rules of a passing boot, the oracle's exit
+    status rule, and every difference between QEMU's PCI functions and the
+    kernel's pci: lines (one problem each, prefixed "oracle: ")."""
+    problems = []
+    p = oracle_status_problem(status, oracle.quit_sent, timeout)
+    if p:
+        problems.append(p)
+    v = _judge_log(lines, expects, problems)
+    if oracle.error:
+        v.problems.append(f"oracle: {oracle.error}")
+    if oracle.query_pci is None:
+        v.problems.append("oracle: QEMU gave no query-pci answer, nothing was compared")
+    else:
+        v.problems += [f"oracle: {d}" for d in
+                       oracle_differences(lines, oracle.query_pci, oracle.sriov)]
+    v.ok = not v.problems
+    v.status_note = " (after the harness's quit)" if oracle.quit_sent else ""
+    return v
 
 
 def judge_fatal(firmware, status, lines, expects, timeout=None):
@@ -214,7 +285,7 @@ def printable(line):
 
 def failure_message(title, firmware, status, verdict, lines, serial_path=None, runner_output=None):
     """The text shown for a failed boot: status, first unmatched regex, log tail."""
-    note = " (ignored: Bochs always exits 1)" if firmware == "bochs" else ""
+    note = " (ignored: Bochs always exits 1)" if firmware == "bochs" else verdict.status_note
     out = [f"{title}: FAILED", f"  exit status: {status}{note}"]
     if verdict.unmatched is not None:
         out.append(f"  first unmatched expected regex: expect.txt:{verdict.unmatched.lineno}: "
@@ -265,6 +336,7 @@ class Scenario:
     timeout: float
     expects: list
     outcome: str = "pass"    # or "fatal": the file `outcome`
+    oracle: str = None       # or "qmp-pci": the file `oracle`
 
     def out_dir(self):
         return os.path.join(OUT_ROOT, self.name)
@@ -314,9 +386,22 @@ def load_scenario(path):
             raise ScenarioError(f"{name}/outcome: expected 'pass' or 'fatal', got {text.strip()!r}")
         outcome = words[0]
 
+    oracle = None
+    text = opt("oracle")
+    if text is not None:
+        words = _content_lines(text)
+        if len(words) != 1 or words[0] not in ORACLES:
+            raise ScenarioError(f"{name}/oracle: expected one of {', '.join(ORACLES)}, "
+                                f"got {text.strip()!r}")
+        oracle = words[0]
+        if "bochs" in firmwares:
+            raise ScenarioError(f"{name}/oracle: {oracle} needs QEMU; firmware lists bochs")
+        if outcome == "fatal":
+            raise ScenarioError(f"{name}/oracle: not with outcome fatal")
+
     expects = parse_expect(_read(os.path.join(path, "expect.txt")), f"{name}/expect.txt")
     return Scenario(name, os.path.abspath(path), firmwares, cmdline, modules, timeout, expects,
-                    outcome)
+                    outcome, oracle)
 
 
 def scenario_root():
