@@ -520,18 +520,18 @@ static void window_moves_with_its_bars_when_it_cannot_grow(void **state)
 }
 
 /*
- * Root port, switch upstream port, two downstream ports: the PF's port is
- * full and its sibling sits right above it, so the windows of all three
- * bridges on the path grow downward together.
+ * Root port (memory window 0xfe000000..rp_limit), switch upstream port, two
+ * downstream ports: the PF's port (bus 3) holds the PF's own BARs and is
+ * full, its sibling (bus 4, an endpoint's 1 MiB BAR) sits right above it.
+ * The PF has a 64-bit VF BAR0 of 0x20000 bytes per VF. Returns the PF.
  */
-static void windows_grow_along_the_path_through_a_switch(void **state)
+static struct pci_dev *switch_with_full_pf_port(u64 rp_limit)
 {
-	(void)state;
 	struct fake_fn *rp = topo_port(RP, 4, 1, 4);
-	mem_win(rp, 0xfe000000, 0xfe1fffff);
+	mem_win(rp, 0xfe000000, rp_limit);
 	pref_closed(rp);
 	struct fake_fn *usp = topo_port(S(1, 0, 0), 5, 2, 4);
-	mem_win(usp, 0xfe000000, 0xfe1fffff);
+	mem_win(usp, 0xfe000000, rp_limit);
 	pref_closed(usp);
 	struct fake_fn *dsp1 = topo_port(S(2, 0, 0), 6, 3, 3);
 	mem_win(dsp1, 0xfe000000, 0xfe0fffff);
@@ -544,7 +544,18 @@ static void windows_grow_along_the_path_through_a_switch(void **state)
 	struct fake_fn *f = add_pf(S(3, 0, 0), &sr0, 4, 0xfe000000);
 	fake_pci_set_bar(f, 2, 0xfe080000, 0x80000, 0);
 	vf_bar(f, sr0.cap, 0, 0x20000, FAKE_BAR_MEM64);
-	struct pci_dev *pf = scan_and_find(S(3, 0, 0));
+	return scan_and_find(S(3, 0, 0));
+}
+
+/*
+ * Root port, switch upstream port, two downstream ports: the PF's port is
+ * full and its sibling sits right above it, so the windows of all three
+ * bridges on the path grow downward together.
+ */
+static void windows_grow_along_the_path_through_a_switch(void **state)
+{
+	(void)state;
+	struct pci_dev *pf = switch_with_full_pf_port(0xfe1fffff);
 
 	assert_int_equal(sriov_vf_enable(pf, 4), 0);
 	assert_true(pci_find(S(3, 0, 1))->bars[0].addr == 0xfdf80000);
@@ -567,31 +578,14 @@ static void boxed_in_port_below_a_switch_is_refused_with_nothing_moved(void **st
 	struct fake_fn *rp0 = topo_port(S(0, 1, 0), 4, 5, 5);
 	mem_win(rp0, 0xfdf00000, 0xfdffffff);
 	pref_closed(rp0);
-	struct fake_fn *rp = topo_port(RP, 4, 1, 4);
-	mem_win(rp, 0xfe000000, 0xfe2fffff);
-	pref_closed(rp);
-	struct fake_fn *usp = topo_port(S(1, 0, 0), 5, 2, 4);
-	mem_win(usp, 0xfe000000, 0xfe2fffff);
-	pref_closed(usp);
-	struct fake_fn *dsp1 = topo_port(S(2, 0, 0), 6, 3, 3);
-	mem_win(dsp1, 0xfe000000, 0xfe0fffff);
-	pref_closed(dsp1);
-	struct fake_fn *dsp2 = topo_port(S(2, 1, 0), 6, 4, 4);
-	mem_win(dsp2, 0xfe100000, 0xfe1fffff);
-	pref_closed(dsp2);
-	fake_pci_set_bar(topo_ep(S(4, 0, 0), 0x8086, 0x10d3, 0), 0, 0xfe100000, 0x100000, 0);
-	sr0 = (struct fake_sriov){ .off_lo = 1, .stride_lo = 1, .split = 0xffff };
-	struct fake_fn *f = add_pf(S(3, 0, 0), &sr0, 4, 0xfe000000);
-	fake_pci_set_bar(f, 2, 0xfe080000, 0x80000, 0);
-	vf_bar(f, sr0.cap, 0, 0x20000, FAKE_BAR_MEM64);
-	struct pci_dev *pf = scan_and_find(S(3, 0, 0));
+	struct pci_dev *pf = switch_with_full_pf_port(0xfe2fffff);
 
 	assert_int_equal(sriov_vf_enable(pf, 4), -HV_ENOMEM);
 	assert_true(fake_log_has("no room for VF BAR0 (4 x 0x20000 bytes, 64-bit) even after moving bridge windows; no VFs enabled\n"));
 	assert_int_equal(mem_win_reg(RP), 0xfe20fe00);
 	assert_int_equal(mem_win_reg(S(1, 0, 0)), 0xfe20fe00);
 	assert_int_equal(mem_win_reg(S(2, 0, 0)), 0xfe00fe00);
-	assert_int_equal(fake_pci_r32(f, 0x10), 0xfe000004);
+	assert_int_equal(fake_pci_r32(fake_pci_find(S(3, 0, 0)), 0x10), 0xfe000004);
 	assert_int_equal(fake_log_count("bridge memory window"), 0);
 }
 
