@@ -1,0 +1,43 @@
+/*
+ * The IOMMU as the rest of Sluice sees it: DMA domains (one per Sluice
+ * domain or partition), each a GPA/IOVA -> HPA map, and the devices attached
+ * to them. VT-d implements it now (iommu/vtd_*.c); AMD-Vi could later, behind
+ * the same ops table, as bhyve's iommu_ops_intel/amd.
+ */
+#ifndef IOMMU_IOMMU_H
+#define IOMMU_IOMMU_H
+#include "kernel/types.h"
+
+#define IOMMU_READ              BIT_ULL(0)
+#define IOMMU_WRITE             BIT_ULL(1)
+#define IOMMU_NAME_LEN          32
+
+struct iommu_domain;            /* opaque; owned by the implementation */
+struct dmar_info;               /* iommu/dmar.h */
+
+struct iommu_ops {
+	const char *name;                                       /* "vt-d" */
+	/* Brings up every usable remapping unit described by the parsed DMAR. */
+	int (*init)(const struct dmar_info *dmar);
+	struct iommu_domain *(*domain_create)(const char *name);
+	/* Maps [iova, iova+size) to [hpa, ...) with IOMMU_READ/WRITE; page-aligned. */
+	int (*map)(struct iommu_domain *d, u64 iova, u64 hpa, u64 size, u32 prot);
+	int (*unmap)(struct iommu_domain *d, u64 iova, u64 size);
+	/* Gives the device (segment/bus/dev/fn) a context entry in d. */
+	int (*attach)(struct iommu_domain *d, u32 sbdf);
+	int (*detach)(struct iommu_domain *d, u32 sbdf);
+	/* Turns translation on for every unit (after the domains are set up). */
+	int (*enable)(void);
+	/* Drains and logs pending fault records (also the fault interrupt's work). */
+	void (*poll_faults)(void);
+	/* Logs the software walk of a request from sbdf to iova, one line per step. */
+	int (*walk)(u32 sbdf, u64 iova, bool write);
+};
+
+extern const struct iommu_ops vtd_iommu_ops;
+
+/* Faults counted against a domain since it was created. */
+u64 iommu_domain_faults(const struct iommu_domain *d);
+const char *iommu_domain_name(const struct iommu_domain *d);
+
+#endif
