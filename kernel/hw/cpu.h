@@ -10,6 +10,11 @@ u64  rdmsr(u32 msr);
 void wrmsr(u32 msr, u64 val);
 u64  rdtsc(void);
 void cpu_relax(void);
+/*
+ * Writes back the cache lines covering [va, va+len) (clflush, then a fence),
+ * so a non-coherent IOMMU (VT-d ECAP.C = 0) sees what the CPU wrote.
+ */
+void cpu_flush_range(const void *va, size_t len);
 /* Stops this CPU for good (interrupts off, hlt loop). */
 __noreturn void cpu_halt_forever(void);
 

@@ -34,6 +34,16 @@ void cpu_relax(void)
 	__asm__ volatile("pause" ::: "memory");
 }
 
+void cpu_flush_range(const void *va, size_t len)
+{
+	const u8 *p = (const u8 *)((uintptr_t)va & ~63UL), *end = (const u8 *)va + len;
+
+	__asm__ volatile("mfence" ::: "memory");
+	for (; p < end; p += 64)
+		__asm__ volatile("clflush %0" : "+m"(*(volatile u8 *)p));
+	__asm__ volatile("mfence" ::: "memory");
+}
+
 void cpu_halt_forever(void)
 {
 	for (;;)

@@ -11,6 +11,8 @@ u32 (*fake_pio_read_hook)(u16 port, u8 width);
 u64 fake_time_ns, fake_time_step_ns;
 u64 fake_tsc, fake_tsc_step;
 jmp_buf fake_halt_jmp;
+unsigned fake_flushes;
+u64 fake_flushed_bytes;
 unsigned fake_halts;
 
 void fake_hw_reset(void)
@@ -22,6 +24,8 @@ void fake_hw_reset(void)
 	fake_tsc = 0;
 	fake_tsc_step = 1;
 	fake_halts = 0;
+	fake_flushes = 0;
+	fake_flushed_bytes = 0;
 }
 
 static void record(u16 port, u32 val, u8 width)
@@ -95,6 +99,13 @@ u64 rdtsc(void)
 
 void cpu_relax(void)
 {
+}
+
+void cpu_flush_range(const void *va, size_t len)
+{
+	(void)va;
+	fake_flushes++;
+	fake_flushed_bytes += len;
 }
 
 void cpu_halt_forever(void)
