@@ -3,7 +3,8 @@
 #   make run      boot the default scenario in QEMU, serial on the terminal
 #   make test     unit tests, symbol check, QEMU and Bochs scenarios
 #   make unit     host unit tests only
-#   make tools    host programs
+#   make tools    host programs (build/host/dmar-dump)
+#   make fuzz     libFuzzer on the DMAR parser for FUZZ_SECONDS (default 60)
 # Every target installs missing Debian packages first (tools/setup-deps).
 
 BUILD    := build
@@ -33,7 +34,12 @@ CORE_SRCS := kernel/err.c kernel/fmt.c kernel/log.c kernel/lib.c kernel/cmdline.
 	     kernel/wait.c kernel/check.c kernel/uart16550.c kernel/apic.c \
 	     kernel/tsc.c kernel/fatal.c \
 	     pci/pci_enum.c pci/pci_bar.c pci/pci_cap.c pci/pci_acs.c \
-	     pci/pci_sriov.c pci/pci_ats.c pci/pci_space.c
+	     pci/pci_sriov.c pci/pci_ats.c pci/pci_space.c \
+	     iommu/vtd_desc.c iommu/vtd_pagetable.c iommu/vtd_walk.c iommu/vtd_fault.c
+CORE_SRCS += iommu/vtd_unit.c iommu/vtd_qi.c iommu/vtd_context.c iommu/vtd_fault_irq.c iommu/vtd_domain.c
+CORE_SRCS += iommu/dmar.c iommu/dmar_scope.c iommu/dmar_print.c
+CORE_SRCS += pci/edu.c
+CORE_SRCS += vm/config.c vm/partition_check.c vm/domain.c vm/dma_demo.c
 # Freestanding only: doors, instruction wrappers, glue.
 NATIVE_SRCS := kernel/libc.c kernel/main.c kernel/native/cpu.c kernel/native/io.c \
 	       kernel/native/pio.c kernel/native/mem.c kernel/native/idt.c \
@@ -118,11 +124,58 @@ unit: deps $(UNIT_BINS)
 symcheck: $(CORE_OBJS)
 	@tools/symcheck $(CORE_OBJS)
 
+# ---- host tools -----------------------------------------------------------
+# tools/dmar-dump (a sh wrapper) builds and runs this one.
+DMAR_DUMP_SRCS := tools/dmar_dump.c iommu/dmar.c iommu/dmar_print.c \
+		  kernel/log.c kernel/fmt.c kernel/lib.c kernel/err.c
+$(HOST)/dmar-dump: $(DMAR_DUMP_SRCS) $(wildcard iommu/dmar*.h kernel/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(HCFLAGS) -o $@ $(DMAR_DUMP_SRCS)
+
+tools: deps $(HOST)/dmar-dump
+
+# ---- fuzzing ----------------------------------------------------------------
+# libFuzzer (clang, libclang-rt-14-dev) on dmar_parse/resolve/print. Seeds: the
+# compiled DMAR fixtures and, when present, ../shared/dmar-corpus/*.bin; what
+# the fuzzer learns stays in build/host/fuzz/dmar-corpus, crashes land in
+# build/host/fuzz/. `make test` runs FUZZ_SMOKE_SECONDS of it.
+.PHONY: fuzz fuzz-smoke
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_DIR   := $(HOST)/fuzz
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -fno-omit-frame-pointer \
+	       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_DMAR_SRCS := tests/fuzz/fuzz_dmar.c iommu/dmar.c iommu/dmar_scope.c iommu/dmar_print.c \
+		  kernel/log.c kernel/fmt.c kernel/lib.c kernel/err.c
+FUZZ_DMAR_ARGS = -max_len=4096 -timeout=5 -artifact_prefix=$(FUZZ_DIR)/ \
+		 $(FUZZ_DIR)/dmar-corpus $(FUZZ_DIR)/dmar-seeds
+
+$(HOST)/fuzz_dmar: $(FUZZ_DMAR_SRCS) $(wildcard iommu/dmar*.h kernel/*.h kernel/hw/*.h pci/pci_hw.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(FUZZ_DMAR_SRCS)
+
+$(FUZZ_DIR)/dmar-seeds: $(DMAR_FIXTURES)
+	@mkdir -p $@ $(FUZZ_DIR)/dmar-corpus
+	@cp $(DMAR_FIXTURES) $@/
+	@if [ -d ../shared/dmar-corpus ]; then cp ../shared/dmar-corpus/*.bin $@/; fi
+	@touch $@
+
+fuzz: deps $(HOST)/fuzz_dmar $(FUZZ_DIR)/dmar-seeds
+	$(HOST)/fuzz_dmar -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_DMAR_ARGS)
+
+# Quiet: one line on success, the log's end on failure.
+fuzz-smoke: $(HOST)/fuzz_dmar $(FUZZ_DIR)/dmar-seeds
+	@$(HOST)/fuzz_dmar -max_total_time=$(FUZZ_SMOKE_SECONDS) -print_final_stats=1 $(FUZZ_DMAR_ARGS) \
+		>$(FUZZ_DIR)/smoke.log 2>&1 || { tail -n 40 $(FUZZ_DIR)/smoke.log; \
+		echo "fuzz_dmar: FAILED (log: $(FUZZ_DIR)/smoke.log)"; exit 1; }
+	@awk '/^stat::number_of_executed_units/ {n=$$2} /^stat::average_exec_per_sec/ {r=$$2} \
+		END {printf "fuzz_dmar: %s inputs in $(FUZZ_SMOKE_SECONDS) s (%s/s), no crash\n", n, r}' $(FUZZ_DIR)/smoke.log
+
 # ---- everything -----------------------------------------------------------
 scenarios: all
 	$(PYTHON) -m pytest -q tests/scenarios
 
-test: all $(UNIT_BINS) symcheck
+test: all $(UNIT_BINS) symcheck fuzz-smoke
 	@tools/run-tests
 
 clean:

@@ -29,6 +29,11 @@
 #include "kernel/native/pci_cfg.h"
 #include "pci/pci.h"
 #include "pci/pci_space.h"
+#include "iommu/dmar.h"
+#include "iommu/iommu.h"
+#include "vm/config.h"
+#include "vm/domain.h"
+#include "vm/dma_demo.h"
 
 #ifndef SLUICE_VERSION
 #define SLUICE_VERSION "dev"
@@ -266,6 +271,79 @@ static void setup_pci(void)
 	}
 }
 
+/*
+ * DMAR: the remapping structures behind the header acpi_init() checked,
+ * parsed by iommu/dmar.c, their device scopes followed on the bus
+ * setup_pci() just scanned, all of it logged. dmar is what the VT-d driver
+ * takes (vtd_iommu_ops.init(dmar)): NULL without a DMAR or a usable header.
+ * A table with errors is still handed on; its broken units are marked.
+ */
+static struct dmar_info dmar_tables;
+static const struct dmar_info *dmar;
+
+static void setup_dmar(void)
+{
+	if (!acpi.have_dmar)
+		return;         /* acpi_init() logged "DMAR absent (no VT-d)" */
+	const u8 *t = phys_to_virt(acpi.dmar_pa, acpi.dmar_len);
+	if (!t) {
+		log_write(LOG_ERR, "dmar", "table at 0x%016llx len %u is outside the direct map; no VT-d",
+			  (unsigned long long)acpi.dmar_pa, acpi.dmar_len);
+		return;
+	}
+	if (dmar_parse(t, acpi.dmar_len, &dmar_tables))
+		return;         /* its ERR line said why */
+	dmar_resolve_scopes(&dmar_tables);
+	dmar_print(&dmar_tables);
+	dmar = &dmar_tables;
+}
+
+/*
+ * VT-d: every usable DRHD of the DMAR brought up (CAP/ECAP decoded and
+ * logged, root table set, invalidation ready), translation still off; the
+ * domains are programmed and translation enabled later in boot.
+ */
+static void setup_iommu(void)
+{
+	if (!dmar)
+		return;
+	int ret = vtd_iommu_ops.init(dmar);
+	check(ret == 0, "VT-d remapping units up: root table set, invalidation ready, translation off");
+}
+
+/*
+ * The partitions of sluice.conf (boot module "sluice.conf") as DMA domains:
+ * the whole file checked, then memory claimed and the IOMMU programmed; a
+ * config error leaves every partition unprogrammed. Then the stage 0 or
+ * stage 1 DMA demonstration when the config asks for it (demo = dma).
+ */
+static void setup_domains(void)
+{
+	static struct config conf;
+	static struct domain_set doms;
+	const struct domain_host host = { .memmap = &memmap, .dmar = dmar };
+	/* TODO(vtd): only when vtd_iommu_ops.init() succeeded in setup_iommu(). */
+	const struct iommu_ops *ops = dmar ? &vtd_iommu_ops : NULL;
+	const struct boot_module *m = NULL;
+
+	for (u32 i = 0; i < boot.nr_modules && !m; i++)
+		if (!strcmp(boot.modules[i].name, "sluice.conf"))
+			m = &boot.modules[i];
+	const char *text = m ? phys_to_virt(m->start_pa, m->size) : NULL;
+	if (!text) {
+		log_write(LOG_WARN, "dom", "no boot module \"sluice.conf\": no partitions");
+		return;
+	}
+	config_parse(&conf, "sluice.conf", text, m->size);
+	int ret = domain_set_setup(&conf, &host, ops, &doms);
+	if (doms.demo != DOMAIN_DEMO_DMA)
+		return;
+	if (ret)
+		check(false, "demo: partitions set up for the DMA demonstration (%s)", hv_strerror(ret));
+	else
+		dma_demo_run(&doms, ops);
+}
+
 static void setup_apic_timer(void)
 {
 	struct apic_info ai;
@@ -340,6 +418,9 @@ static __noreturn void kmain(int boot_err)
 	setup_acpi();
 	setup_apic_timer();
 	setup_pci();
+	setup_dmar();
+	setup_iommu();
+	setup_domains();
 
 	run_selftest(opts.selftest);
 	log_info("ready, 0 partitions");

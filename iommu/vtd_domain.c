@@ -1,0 +1,383 @@
+/*
+ * vtd_iommu_ops: the IOMMU of iommu/iommu.h on VT-d. Every DRHD the DMAR
+ * parser did not mark broken becomes a unit, vtd0, vtd1, ... in table
+ * order. A domain is a name, one domain ID valid on every unit, and one
+ * second-stage table per table depth the units use (3 or 4 levels); attach
+ * points a device's context entry, on the unit whose scope holds it, at
+ * that table. Translation goes on only when enable() is called.
+ */
+#include "iommu/iommu.h"
+#include "iommu/dmar.h"
+#include "iommu/vtd_unit.h"
+#include "iommu/vtd_context.h"
+#include "iommu/vtd_pagetable.h"
+#include "iommu/vtd_walk.h"
+#include "iommu/vtd_qi.h"
+#include "kernel/log.h"
+#include "kernel/lib.h"
+#include "kernel/err.h"
+
+#define VTD_UNITS_MAX           8
+#define VTD_DOMAINS_MAX         32
+#define PT_INDEX(levels)        ((levels) == 4 ? 1 : 0)
+#define SBDF_SEG(sbdf)          ((u16)((sbdf) >> 16))
+#define SBDF_SID(sbdf)          ((u16)(sbdf))
+
+struct iommu_domain {
+	bool used;
+	char name[IOMMU_NAME_LEN];
+	u16 did;
+	struct vtd_pt pt[2];                    /* [0]: 3 levels, [1]: 4 levels */
+	bool has_pt[2];
+	u32 devices[VTD_UNITS_MAX];             /* devices attached, per unit */
+	u64 faults;
+};
+
+static struct vtd_unit units[VTD_UNITS_MAX];
+static u32 unit_drhd[VTD_UNITS_MAX];            /* the unit's index among the DMAR's DRHDs */
+static unsigned nr_units;
+static const struct dmar_info *dmar;
+static struct iommu_domain domains[VTD_DOMAINS_MAX];
+static u32 did_first, did_next, did_end;
+
+static struct iommu_domain *domain_by_did(u16 did)
+{
+	for (unsigned i = 0; i < VTD_DOMAINS_MAX; i++)
+		if (domains[i].used && domains[i].did == did)
+			return &domains[i];
+	return NULL;
+}
+
+/* Names the domain a faulting source ID is attached to, from its context entry. */
+static void fault_owner(struct vtd_unit *u, u16 sid, struct vtd_fault_owner *o)
+{
+	struct vtd_context_entry ce;
+
+	if (!vtd_ctx_lookup(u, sid, &ce))
+		return;
+	struct iommu_domain *d = domain_by_did((u16)FIELD_GET(VTD_CE_HI_DID, ce.hi));
+	if (d) {
+		o->name = d->name;
+		o->counter = &d->faults;
+	}
+}
+
+/* The unit whose scope holds sbdf, or NULL; *ui is its index. */
+static struct vtd_unit *unit_for(u32 sbdf, unsigned *ui)
+{
+	const struct dmar_unit *du = dmar ? dmar_unit_for(dmar, sbdf) : NULL;
+
+	for (unsigned i = 0; du && i < nr_units; i++) {
+		if (&dmar->units[unit_drhd[i]] == du && units[i].segment == SBDF_SEG(sbdf)) {
+			*ui = i;
+			return &units[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Domain IDs are handed out once, valid on every unit, below the smallest
+ * CAP.ND. SPEC: with CAP.CM = 1 domain-id 0 is reserved (it tags cached
+ * not-present entries). Sluice never uses 0, so a domain keeps the same ID
+ * with caching mode on or off (Linux does the same).
+ */
+static void did_range(void)
+{
+	did_first = 1;
+	did_end = 1u << 16;
+	for (unsigned i = 0; i < nr_units; i++)
+		if (units[i].up)
+			did_end = MIN(did_end, units[i].caps.nd_domains);
+	did_next = did_first;
+}
+
+static int vtd_init(const struct dmar_info *info)
+{
+	unsigned up = 0, n = dmar_nr_drhd(info);
+
+	memset(units, 0, sizeof(units));
+	memset(domains, 0, sizeof(domains));
+	nr_units = 0;
+	dmar = info;
+	for (unsigned i = 0; i < n; i++) {
+		u16 segment;
+		u64 base;
+		if (!dmar_drhd_usable(info, i, &segment, &base))
+			continue;
+		if (nr_units == VTD_UNITS_MAX) {
+			log_write(LOG_WARN, "vtd", "more than %u remapping units; the one at 0x%016llx is not used",
+				  VTD_UNITS_MAX, (unsigned long long)base);
+			continue;
+		}
+		struct vtd_unit *u = &units[nr_units];
+		unit_drhd[nr_units] = i;
+		int ret = vtd_unit_probe(u, nr_units, segment, base);
+		nr_units++;
+		if (!ret && !vtd_unit_bringup(u, fault_owner))
+			up++;
+	}
+	did_range();
+	if (!up) {
+		log_write(LOG_ERR, "vtd", "no remapping unit up (%u found); DMA cannot be isolated", nr_units);
+		return -HV_ENODEV;
+	}
+	log_write(LOG_INFO, "vtd", "%u of %u remapping unit(s) up; domain IDs %u-%u", up, nr_units,
+		  did_first, did_end - 1);
+	return 0;
+}
+
+/* The table sllps and coherency for one depth: what every unit using it allows. */
+static void pt_params(unsigned levels, u32 *sllps, bool *coherent, bool *used)
+{
+	*sllps = VTD_SLLPS_2M | VTD_SLLPS_1G;
+	*coherent = true;
+	*used = false;
+	for (unsigned i = 0; i < nr_units; i++) {
+		if (!units[i].up || units[i].levels != levels)
+			continue;
+		*used = true;
+		*sllps &= units[i].caps.sllps;
+		*coherent = *coherent && units[i].caps.c;
+	}
+}
+
+static void domain_free(struct iommu_domain *d)
+{
+	for (unsigned k = 0; k < 2; k++)
+		if (d->has_pt[k])
+			vtd_pt_destroy(&d->pt[k]);
+	memset(d, 0, sizeof(*d));
+}
+
+static struct iommu_domain *vtd_domain_create(const char *name)
+{
+	struct iommu_domain *d = NULL;
+
+	if (!name || !name[0] || strlen(name) >= IOMMU_NAME_LEN)
+		return NULL;
+	for (unsigned i = 0; i < VTD_DOMAINS_MAX; i++) {
+		if (domains[i].used && !strcmp(domains[i].name, name))
+			return NULL;
+		if (!domains[i].used && !d)
+			d = &domains[i];
+	}
+	if (!d) {
+		log_write(LOG_ERR, "vtd", "domain %s: more than %u domains", name, VTD_DOMAINS_MAX);
+		return NULL;
+	}
+	if (did_next >= did_end) {
+		log_write(LOG_ERR, "vtd", "domain %s: no domain ID left (%u in use, units allow %u)", name,
+			  did_next - did_first, did_end);
+		return NULL;
+	}
+	d->used = true;
+	str_copy(d->name, name, sizeof(d->name));
+	d->did = (u16)did_next;
+	for (unsigned levels = 3; levels <= 4; levels++) {
+		u32 sllps;
+		bool coherent, used;
+		pt_params(levels, &sllps, &coherent, &used);
+		if (!used)
+			continue;
+		/* SNP stays clear: it is reserved unless ECAP.SC, and DMA to RAM snoops anyway. */
+		if (vtd_pt_init(&d->pt[PT_INDEX(levels)], levels, sllps, coherent, false)) {
+			domain_free(d);
+			return NULL;
+		}
+		d->has_pt[PT_INDEX(levels)] = true;
+		log_write(LOG_INFO, "vtd", "domain %s: did %u, %u-level second-stage table at 0x%016llx",
+			  name, d->did, levels, (unsigned long long)d->pt[PT_INDEX(levels)].root_pa);
+	}
+	if (!d->has_pt[0] && !d->has_pt[1]) {
+		domain_free(d);
+		return NULL;                    /* no unit is up */
+	}
+	did_next++;
+	return d;
+}
+
+/*
+ * After entries change: each unit where the domain has devices invalidates
+ * the range (unmap, and map under CAP.CM, where not-present entries may be
+ * cached), or flushes its write buffer (map without CM).
+ */
+static int after_change(struct iommu_domain *d, u64 iova, u64 size, bool unmap)
+{
+	int first = 0;
+
+	for (unsigned i = 0; i < nr_units; i++) {
+		struct vtd_unit *u = &units[i];
+		int ret;
+		if (!u->up || !d->devices[i])
+			continue;
+		if (unmap || u->caps.cm)
+			ret = vtd_inv_iotlb_range(u, d->did, iova, size);
+		else
+			ret = vtd_unit_flush_write_buffer(u);
+		if (ret && !first)
+			first = ret;
+	}
+	return first;
+}
+
+static int vtd_map(struct iommu_domain *d, u64 iova, u64 hpa, u64 size, u32 prot)
+{
+	int ret = 0;
+	unsigned k;
+
+	if (!d || !d->used)
+		return -HV_EINVAL;
+	for (k = 0; k < 2 && !ret; k++)
+		if (d->has_pt[k])
+			ret = vtd_pt_map(&d->pt[k], iova, hpa, size, prot);
+	if (ret) {
+		/* The tables of one domain hold the same map: undo the ones done. */
+		for (unsigned j = 0; j + 1 < k; j++)
+			if (d->has_pt[j])
+				vtd_pt_unmap(&d->pt[j], iova, size);
+		return ret;
+	}
+	log_write(LOG_DBG, "vtd", "domain %s: mapped iova 0x%016llx-0x%016llx -> hpa 0x%016llx %s%s",
+		  d->name, (unsigned long long)iova, (unsigned long long)(iova + size - 1),
+		  (unsigned long long)hpa, (prot & IOMMU_READ) ? "r" : "", (prot & IOMMU_WRITE) ? "w" : "");
+	return after_change(d, iova, size, false);
+}
+
+static int vtd_unmap(struct iommu_domain *d, u64 iova, u64 size)
+{
+	int first = 0;
+
+	if (!d || !d->used)
+		return -HV_EINVAL;
+	for (unsigned k = 0; k < 2; k++) {
+		if (!d->has_pt[k])
+			continue;
+		int ret = vtd_pt_unmap(&d->pt[k], iova, size);
+		if (ret && !first)
+			first = ret;
+	}
+	/* Even a partial unmap must reach the IOTLB. */
+	int ret = after_change(d, iova, size, true);
+	return first ? first : ret;
+}
+
+static int vtd_attach(struct iommu_domain *d, u32 sbdf)
+{
+	struct vtd_context_entry ce;
+	struct iommu_domain *old = NULL;
+	unsigned ui;
+	int ret;
+
+	if (!d || !d->used)
+		return -HV_EINVAL;
+	struct vtd_unit *u = unit_for(sbdf, &ui);
+	if (!u || !u->up)
+		return -HV_ENODEV;
+	const struct vtd_pt *pt = &d->pt[PT_INDEX(u->levels)];
+	if (vtd_ctx_lookup(u, SBDF_SID(sbdf), &ce))
+		old = domain_by_did((u16)FIELD_GET(VTD_CE_HI_DID, ce.hi));
+	if ((ret = vtd_ctx_attach(u, SBDF_SID(sbdf), d->did, pt)))
+		return ret;
+	if (old != d) {
+		if (old && old->devices[ui])
+			old->devices[ui]--;
+		d->devices[ui]++;
+	}
+	log_write(LOG_DBG, u->name, "%02x:%02x.%x -> domain %s (did %u, %u-level table at 0x%016llx)",
+		  (sbdf >> 8) & 0xff, (sbdf >> 3) & 0x1f, sbdf & 7, d->name, d->did, pt->levels,
+		  (unsigned long long)pt->root_pa);
+	return 0;
+}
+
+static int vtd_detach(struct iommu_domain *d, u32 sbdf)
+{
+	struct vtd_context_entry ce;
+	unsigned ui;
+	int ret;
+
+	if (!d || !d->used)
+		return -HV_EINVAL;
+	struct vtd_unit *u = unit_for(sbdf, &ui);
+	if (!u || !u->up)
+		return -HV_ENODEV;
+	if (!vtd_ctx_lookup(u, SBDF_SID(sbdf), &ce))
+		return -HV_ENOENT;
+	if (FIELD_GET(VTD_CE_HI_DID, ce.hi) != d->did)
+		return -HV_EINVAL;              /* attached to another domain */
+	if ((ret = vtd_ctx_detach(u, SBDF_SID(sbdf))))
+		return ret;
+	if (d->devices[ui])
+		d->devices[ui]--;
+	return 0;
+}
+
+static int vtd_enable(void)
+{
+	int first = 0;
+	unsigned on = 0;
+
+	for (unsigned i = 0; i < nr_units; i++) {
+		if (!units[i].up)
+			continue;
+		int ret = vtd_unit_enable(&units[i]);
+		if (ret && !first)
+			first = ret;
+		on += !ret;
+	}
+	return on ? first : (first ? first : -HV_ENODEV);
+}
+
+static void vtd_poll_faults(void)
+{
+	for (unsigned i = 0; i < nr_units; i++) {
+		if (!units[i].up)
+			continue;
+		vtd_unit_drain_faults(&units[i], fault_owner);
+		vtd_unit_fault_summary(&units[i], true);
+	}
+}
+
+static int vtd_walk_op(u32 sbdf, u64 iova, bool write)
+{
+	struct vtd_walk_result r;
+	unsigned ui;
+	struct vtd_unit *u = unit_for(sbdf, &ui);
+
+	if (!u || !u->root)
+		return -HV_ENODEV;
+	/* The walk checks what this unit checks. */
+	struct vtd_walk_caps caps = {
+		.sagaw = u->caps.sagaw, .sllps = u->caps.sllps, .mgaw = u->caps.mgaw,
+		.haw = dmar_haw_bits(dmar), .sc = u->caps.sc, .dt = u->caps.dt, .pt = u->caps.pt,
+		.tm = false,
+	};
+	int ret = vtd_walk_with(&caps, u->root_pa, sbdf, iova, write, &r);
+	if (ret)
+		return ret;
+	vtd_walk_log(&r);
+	return 0;
+}
+
+u64 iommu_domain_faults(const struct iommu_domain *d)
+{
+	return d ? d->faults : 0;
+}
+
+const char *iommu_domain_name(const struct iommu_domain *d)
+{
+	return d ? d->name : "none";
+}
+
+const struct iommu_ops vtd_iommu_ops = {
+	.name = "vt-d",
+	.init = vtd_init,
+	.domain_create = vtd_domain_create,
+	.map = vtd_map,
+	.unmap = vtd_unmap,
+	.attach = vtd_attach,
+	.detach = vtd_detach,
+	.enable = vtd_enable,
+	.poll_faults = vtd_poll_faults,
+	.walk = vtd_walk_op,
+};

@@ -1,0 +1,549 @@
+/*
+ * Host tests for iommu/vtd_unit.c and iommu/vtd_fault_irq.c against a fake
+ * unit that behaves like QEMU's (tests/fakes/fake_io.c): CAP/ECAP decoding,
+ * refusing units, the GCMD/GSTS protocol (order checked with cmocka
+ * expectations where the order is the spec), a unit that never answers,
+ * protected memory, write-buffer flush, and draining fault records.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include "iommu/vtd_unit.h"
+#include "iommu/vtd_regs.h"
+#include "iommu/vtd_hw.h"
+#include "kernel/page_alloc.h"
+#include "kernel/memmap.h"
+#include "kernel/log.h"
+#include "kernel/err.h"
+#include "tests/fakes/fake_io.h"
+#include "tests/fakes/fake_mem.h"
+#include "tests/fakes/fake_hw.h"
+#include "tests/fakes/fake_log.h"
+
+#define UNIT_PA         0xfed90000ULL
+#define RAM_PA          FAKE_MEM_BASE
+#define RAM_SIZE        (8 * MiB)
+#define QEMU_CAP        FAKE_VTD_QEMU_CAP
+#define QEMU_CAP_CM     FAKE_VTD_QEMU_CAP_CM
+#define QEMU_ECAP       FAKE_VTD_QEMU_ECAP
+/* CAP fields for hand-made units. */
+#define CAP(field, v)   FIELD_PREP(VTD_CAP_##field, (v))
+
+static struct memmap map;
+static struct vtd_unit unit;
+
+static int setup(void **state)
+{
+	(void)state;
+	fake_hw_reset();
+	fake_io_reset();
+	fake_mem_reset();
+	fake_log_capture();
+	log_set_levels("info");
+	fake_mem_add(RAM_PA, RAM_SIZE);
+	struct boot_mmap_entry e = { .base = RAM_PA, .size = RAM_SIZE, .type = BOOT_MEM_USABLE };
+	assert_int_equal(memmap_normalise(&e, 1, &map, NULL), 0);
+	assert_int_equal(page_alloc_init(&map), 0);
+	memset(&unit, 0, sizeof(unit));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fake_io_reset();
+	fake_mem_reset();
+	return 0;
+}
+
+/* A fake unit probed as vtd0. */
+static struct fake_vtd *probed(u64 cap, u64 ecap)
+{
+	struct fake_vtd *v = fake_vtd_add(UNIT_PA, cap, ecap);
+	assert_int_equal(vtd_unit_probe(&unit, 0, 0, UNIT_PA), 0);
+	return v;
+}
+
+/* ---- CAP/ECAP ------------------------------------------------------------ */
+
+struct caps_row {
+	u64 cap, ecap;
+	u32 nd_domains;
+	u8 sagaw, mgaw, sllps, mamv;
+	u32 fro, nfr, iro;
+	bool cm, rwbf, plmr, phmr, psi, drd, dwd;
+	bool c, qi, dt, ir, pt, sc;
+};
+
+static void caps_decode_matches_the_table(void **state)
+{
+	static const struct caps_row rows[] = {
+		/* QEMU 10, caching-mode off and on. */
+		{ QEMU_CAP, QEMU_ECAP, 65536, 0x6, 48, 0x3, 18, 0x220, 1, 0x0f0,
+		  false, false, false, false, true, true, true,
+		  false, true, true, true, true, false },
+		{ QEMU_CAP_CM, QEMU_ECAP, 65536, 0x6, 48, 0x3, 18, 0x220, 1, 0x0f0,
+		  true, false, false, false, true, true, true,
+		  false, true, true, true, true, false },
+		/* An old client unit: 256 domains, RWBF, PMRs, 39-bit only, 8 FRCDs, no QI. */
+		{ CAP(ND, 2) | VTD_CAP_RWBF | VTD_CAP_PLMR | VTD_CAP_PHMR | CAP(SAGAW, 0x2) |
+		  CAP(MGAW, 38) | CAP(FRO, 0x20) | CAP(NFR, 7),
+		  VTD_ECAP_C | VTD_ECAP_SC | FIELD_PREP(VTD_ECAP_IRO, 0x10),
+		  256, 0x2, 39, 0x0, 0, 0x200, 8, 0x100,
+		  false, true, true, true, false, false, false,
+		  true, false, false, false, false, true },
+		/* Everything at its widest. */
+		{ CAP(ND, 6) | CAP(SAGAW, 0x1f) | CAP(MGAW, 63) | CAP(FRO, 0x3ff) | CAP(NFR, 255) |
+		  CAP(SLLPS, 0xf) | VTD_CAP_PSI | CAP(MAMV, 63),
+		  VTD_ECAP_QI | FIELD_PREP(VTD_ECAP_IRO, 0x3ff),
+		  65536, 0x1f, 64, 0xf, 63, 0x3ff0, 256, 0x3ff0,
+		  false, false, false, false, true, false, false,
+		  false, true, false, false, false, false },
+	};
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(rows); i++) {
+		const struct caps_row *r = &rows[i];
+		struct vtd_caps c;
+		vtd_caps_decode(r->cap, r->ecap, &c);
+		assert_int_equal(c.nd_domains, r->nd_domains);
+		assert_int_equal(c.sagaw, r->sagaw);
+		assert_int_equal(c.mgaw, r->mgaw);
+		assert_int_equal(c.sllps, r->sllps);
+		assert_int_equal(c.mamv, r->mamv);
+		assert_int_equal(c.fro, r->fro);
+		assert_int_equal(c.nfr, r->nfr);
+		assert_int_equal(c.iro, r->iro);
+		assert_int_equal(c.cm, r->cm);
+		assert_int_equal(c.rwbf, r->rwbf);
+		assert_int_equal(c.plmr, r->plmr);
+		assert_int_equal(c.phmr, r->phmr);
+		assert_int_equal(c.psi, r->psi);
+		assert_int_equal(c.drd, r->drd);
+		assert_int_equal(c.dwd, r->dwd);
+		assert_int_equal(c.c, r->c);
+		assert_int_equal(c.qi, r->qi);
+		assert_int_equal(c.dt, r->dt);
+		assert_int_equal(c.ir, r->ir);
+		assert_int_equal(c.pt, r->pt);
+		assert_int_equal(c.sc, r->sc);
+	}
+}
+
+static void caps_lines_read_like_the_spec_fields(void **state)
+{
+	struct vtd_caps c;
+	char buf[256];
+	(void)state;
+
+	vtd_caps_decode(QEMU_CAP_CM, QEMU_ECAP, &c);
+	vtd_caps_format_cap(buf, sizeof(buf), &c);
+	assert_string_equal(buf, "sagaw=39,48 mgaw=48 nd=65536 sllps=2M,1G fro=0x220 nfr=1 cm=1 rwbf=0 psi=1 mamv=18 plmr=0 phmr=0 drd=1 dwd=1");
+	vtd_caps_format_ecap(buf, sizeof(buf), &c);
+	assert_string_equal(buf, "qi=1 dt=1 ir=1 eim=0 pt=1 c=0 sc=0 iro=0x0f0 mhmv=15 smts=0");
+	vtd_caps_decode(CAP(SAGAW, 0x2) | CAP(MGAW, 38), 0, &c);
+	vtd_caps_format_cap(buf, sizeof(buf), &c);
+	assert_non_null(strstr(buf, "sagaw=39 mgaw=39 nd=16 sllps=4K "));
+	/* A short buffer still ends in NUL and reports the full length. */
+	assert_true(vtd_caps_format_cap(buf, 10, &c) > 10);
+	assert_int_equal(strlen(buf), 9);
+}
+
+static void probe_logs_version_and_decoded_cap_and_ecap(void **state)
+{
+	(void)state;
+	probed(QEMU_CAP_CM, QEMU_ECAP);
+	assert_string_equal(unit.name, "vtd0");
+	assert_true(fake_log_has("vtd0: unit at 0x00000000fed90000 segment 0 ver 1.0 cap=0x00d2008c222f0686 ecap=0x0000000000f00f4e"));
+	assert_true(fake_log_has("vtd0: cap: sagaw=39,48 mgaw=48 nd=65536"));
+	assert_true(fake_log_has("vtd0: ecap: qi=1 dt=1 ir=1"));
+	assert_int_equal(unit.levels, 4);
+	/* Probing reads; it writes nothing. */
+	assert_int_equal(fake_io_nr, 0);
+}
+
+static void probe_refuses_unit_without_3_or_4_level_tables(void **state)
+{
+	(void)state;
+	/* SAGAW with only the 57-bit (5-level) width. */
+	fake_vtd_add(UNIT_PA, (QEMU_CAP & ~VTD_CAP_SAGAW) | CAP(SAGAW, 0x8), QEMU_ECAP);
+	assert_int_equal(vtd_unit_probe(&unit, 0, 0, UNIT_PA), -HV_ENOTSUP);
+	assert_true(fake_log_has("ERR  vtd0: refused: no 3-level (39-bit) or 4-level (48-bit) second-stage tables in SAGAW; unit left off"));
+	assert_true(fake_log_has("vtd0: cap: sagaw=57 "));
+	assert_int_equal(fake_io_nr, 0);
+}
+
+static void probe_refuses_unit_with_no_way_to_invalidate(void **state)
+{
+	(void)state;
+	fake_vtd_add(UNIT_PA, QEMU_CAP, 0);
+	assert_int_equal(vtd_unit_probe(&unit, 1, 0, UNIT_PA), -HV_ENOTSUP);
+	assert_true(fake_log_has("vtd1: refused: neither an invalidation queue"));
+}
+
+static void probe_reports_missing_and_all_ones_units(void **state)
+{
+	(void)state;
+	assert_int_equal(vtd_unit_probe(&unit, 0, 0, UNIT_PA), -HV_ENODEV);
+	assert_true(fake_log_has("vtd0: registers at 0x00000000fed90000 cannot be mapped; unit left off"));
+	struct io_region *r = fake_io_add(UNIT_PA, 0x1000);
+	memset(&unit, 0, sizeof(unit));
+	fake_io_set32(r, VTD_VER_REG, 0xffffffff);
+	fake_io_set64(r, VTD_CAP_REG, ~0ULL);
+	fake_io_set64(r, VTD_ECAP_REG, ~0ULL);
+	assert_int_equal(vtd_unit_probe(&unit, 0, 0, UNIT_PA), -HV_ENODEV);
+	assert_true(fake_log_has("read all-ones: no unit there; left off"));
+}
+
+/* ---- GCMD/GSTS ------------------------------------------------------------- */
+
+static void expect_gcmd(struct fake_vtd *v, u32 val)
+{
+	(void)v;
+	check_expected(val);
+}
+
+static void gcmd_changes_one_bit_and_keeps_the_others(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
+	v->on_gcmd = expect_gcmd;
+	/* Firmware left queued invalidation and interrupt remapping on. */
+	fake_io_set32(v->r, VTD_GSTS_REG, VTD_GSTS_QIES | VTD_GSTS_IRES | VTD_GSTS_RTPS);
+
+	expect_value(expect_gcmd, val, VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE);
+	assert_int_equal(vtd_unit_gcmd(&unit, VTD_GCMD_TE, true), 0);
+	/* A one-shot command carries the persistent bits, not RTPS. */
+	expect_value(expect_gcmd, val, VTD_GCMD_SRTP | VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE);
+	assert_int_equal(vtd_unit_gcmd(&unit, VTD_GCMD_SRTP, true), 0);
+	expect_value(expect_gcmd, val, VTD_GCMD_TE | VTD_GCMD_QIE);
+	assert_int_equal(vtd_unit_gcmd(&unit, VTD_GCMD_IRE, false), 0);
+	/* Already in that state: nothing is written. */
+	assert_int_equal(vtd_unit_gcmd(&unit, VTD_GCMD_TE, true), 0);
+	assert_int_equal(fake_io_get32(v->r, VTD_GSTS_REG),
+			 VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_RTPS);
+}
+
+static void gcmd_refuses_cfi_and_several_bits(void **state)
+{
+	(void)state;
+	probed(QEMU_CAP, QEMU_ECAP);
+	assert_int_equal(vtd_unit_gcmd(&unit, VTD_GCMD_CFI, true), -HV_EINVAL);
+	assert_int_equal(vtd_unit_gcmd(&unit, VTD_GCMD_TE | VTD_GCMD_QIE, true), -HV_EINVAL);
+	assert_int_equal(vtd_unit_gcmd(&unit, VTD_GCMD_SRTP, false), -HV_EINVAL);
+	assert_int_equal(vtd_unit_gcmd(&unit, 0, true), -HV_EINVAL);
+	assert_int_equal(fake_io_nr, 0);
+}
+
+static void bringup_sets_root_table_before_queue_and_translation(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP_CM, QEMU_ECAP);
+	v->on_gcmd = expect_gcmd;
+
+	expect_value(expect_gcmd, val, VTD_GCMD_SRTP);
+	expect_value(expect_gcmd, val, VTD_GCMD_QIE);
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	assert_true(unit.up);
+	assert_false(unit.te);
+	assert_int_equal(v->root_pa, unit.root_pa);
+	assert_int_equal(fake_io_get64(v->r, VTD_RTADDR_REG), unit.root_pa);
+	/* Fault events stay masked: no vector to deliver them to yet. */
+	assert_int_equal(fake_io_get32(v->r, VTD_FECTL_REG) & VTD_FECTL_IM, VTD_FECTL_IM);
+	/* Global context-cache then IOTLB invalidation, through the queue. */
+	const struct fake_vtd_event *cc = fake_vtd_nth(v, FV_CC, 0), *io = fake_vtd_nth(v, FV_IOTLB, 0);
+	assert_non_null(cc);
+	assert_non_null(io);
+	assert_true(cc->queued && cc->a == 1 && io->queued && io->a == 1);
+	assert_true(cc < io);
+	assert_true(fake_log_has("vtd0: root table at 0x"));
+	assert_true(fake_log_has(", queued invalidation, 4-level second-stage tables, translation off"));
+
+	expect_value(expect_gcmd, val, VTD_GCMD_TE | VTD_GCMD_QIE);
+	assert_int_equal(vtd_unit_enable(&unit), 0);
+	assert_true(unit.te);
+	assert_true(fake_io_get32(v->r, VTD_GSTS_REG) & VTD_GSTS_TES);
+	assert_true(fake_log_has("vtd0: translation enabled"));
+}
+
+static void bringup_turns_off_what_firmware_left_on(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
+	v->on_gcmd = expect_gcmd;
+	fake_io_set32(v->r, VTD_GSTS_REG, VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_RTPS);
+
+	expect_value(expect_gcmd, val, VTD_GCMD_QIE);          /* TE off first */
+	expect_value(expect_gcmd, val, 0);                     /* then the queue */
+	expect_value(expect_gcmd, val, VTD_GCMD_SRTP);
+	expect_value(expect_gcmd, val, VTD_GCMD_QIE);
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	assert_true(fake_log_has("WARN vtd0: translation was left on (GSTS=0xc4000000); turning it off"));
+}
+
+static void set_root_table_times_out_on_dead_unit(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
+	v->dead_gsts = VTD_GSTS_RTPS;
+	u64 t0 = fake_time_ns;
+
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), -HV_ETIMEDOUT);
+	assert_false(unit.up);
+	/* One SRTP write, a bounded wait, and nothing after it: no QIE, no TE. */
+	assert_int_equal(fake_vtd_count(v, FV_GCMD), 1);
+	assert_true(fake_time_ns - t0 >= VTD_HW_TIMEOUT_US * 1000ULL);
+	assert_true(fake_log_has("ERR  vtd0: GCMD.SRTP=1 not confirmed in GSTS within 50000 us (GSTS=0x00000000)"));
+	assert_true(fake_log_has("ERR  vtd0: bring-up failed: "));
+	assert_true(fake_log_has("; unit left off"));
+	assert_int_equal(vtd_unit_enable(&unit), -HV_ENODEV);
+	assert_int_equal(fake_vtd_count(v, FV_GCMD), 1);
+}
+
+static void enable_times_out_when_translation_never_starts(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	v->dead_gsts = VTD_GSTS_TES;
+	assert_int_equal(vtd_unit_enable(&unit), -HV_ETIMEDOUT);
+	assert_false(unit.te);
+	assert_true(fake_log_has("vtd0: GCMD.TE=1 not confirmed in GSTS within 50000 us"));
+}
+
+static void queue_enable_times_out_on_dead_unit(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
+	v->dead_gsts = VTD_GSTS_QIES;
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), -HV_ETIMEDOUT);
+	assert_false(unit.up);
+	assert_false(unit.qi.on);
+	assert_true(fake_log_has("vtd0: GCMD.QIE=1 not confirmed"));
+}
+
+static void protected_memory_left_on_by_firmware_is_turned_off(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP | VTD_CAP_PLMR, QEMU_ECAP);
+	fake_io_set32(v->r, VTD_PMEN_REG, VTD_PMEN_EPM | VTD_PMEN_PRS);
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	assert_int_equal(fake_io_get32(v->r, VTD_PMEN_REG), 0);
+	assert_true(fake_log_has("WARN vtd0: firmware left DMA-protected memory regions on (PMEN=0x80000001); turning them off"));
+}
+
+static void protected_memory_that_stays_on_leaves_the_unit_off(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP | VTD_CAP_PHMR, QEMU_ECAP);
+	fake_io_set32(v->r, VTD_PMEN_REG, VTD_PMEN_EPM | VTD_PMEN_PRS);
+	v->dead_pmen = true;
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), -HV_ETIMEDOUT);
+	assert_false(unit.up);
+	assert_int_equal(fake_vtd_count(v, FV_GCMD), 0);
+}
+
+static void protected_memory_untouched_without_plmr_or_phmr(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	assert_int_equal(fake_io_writes_to(v->pa, VTD_PMEN_REG), 0);
+}
+
+static void write_buffer_is_flushed_only_with_rwbf(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
+	assert_int_equal(vtd_unit_flush_write_buffer(&unit), 0);
+	assert_int_equal(fake_vtd_count(v, FV_GCMD), 0);
+
+	fake_io_reset();
+	memset(&unit, 0, sizeof(unit));
+	v = probed(QEMU_CAP | VTD_CAP_RWBF, QEMU_ECAP);
+	v->on_gcmd = expect_gcmd;
+	expect_value(expect_gcmd, val, VTD_GCMD_WBF);
+	assert_int_equal(vtd_unit_flush_write_buffer(&unit), 0);
+	v->dead_gsts = VTD_GSTS_WBFS;
+	expect_value(expect_gcmd, val, VTD_GCMD_WBF);
+	assert_int_equal(vtd_unit_flush_write_buffer(&unit), -HV_ETIMEDOUT);
+	assert_true(fake_log_has("vtd0: GCMD.WBF=1 not confirmed in GSTS within 50000 us (GSTS=0x08000000)"));
+}
+
+static void pages_are_flushed_only_for_a_non_coherent_unit(void **state)
+{
+	(void)state;
+	probed(QEMU_CAP, QEMU_ECAP);                    /* C = 0 */
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	assert_true(fake_flushes > 0);
+	unsigned before = fake_flushes;
+	vtd_unit_flush(&unit, &unit, 16);
+	assert_int_equal(fake_flushes, before + 1);
+
+	fake_io_reset();
+	memset(&unit, 0, sizeof(unit));
+	probed(QEMU_CAP, QEMU_ECAP | VTD_ECAP_C);
+	before = fake_flushes;
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	vtd_unit_flush(&unit, &unit, 16);
+	assert_int_equal(fake_flushes, before);
+}
+
+/* ---- faults ---------------------------------------------------------------- */
+
+static u64 p2_faults;
+
+static void owner_p2(struct vtd_unit *u, u16 sid, struct vtd_fault_owner *o)
+{
+	(void)u;
+	if (sid == 0x0020) {
+		o->name = "p2";
+		o->counter = &p2_faults;
+	}
+}
+
+/* CAP with NFR+1 fault recording registers. */
+static u64 cap_nfr(u32 nfr)
+{
+	return (QEMU_CAP & ~VTD_CAP_NFR) | CAP(NFR, nfr - 1);
+}
+
+static void two_fault_records_are_logged_and_cleared(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(cap_nfr(2), QEMU_ECAP);
+	assert_int_equal(vtd_unit_bringup(&unit, owner_p2), 0);
+	p2_faults = 0;
+	assert_int_equal(fake_vtd_fault(v, 0x0020, 0x50000000, VTD_FR_WRITE, true), 0);
+	assert_int_equal(fake_vtd_fault(v, 0x0018, 0x12345678, VTD_FR_READ, false), 1);
+	assert_true(fake_io_get32(v->r, VTD_FSTS_REG) & VTD_FSTS_PPF);
+
+	assert_int_equal(vtd_unit_drain_faults(&unit, owner_p2), 2);
+	assert_true(fake_log_has("ERR  vtd0: dma fault sid=00:04.0 dir=write addr=0x0000000050000000 reason=0x05 \"A Write or AtomicOp request encountered lack of write permission\" domain=p2"));
+	assert_true(fake_log_has("ERR  vtd0: dma fault sid=00:03.0 dir=read addr=0x0000000012345000 reason=0x06 "));
+	assert_true(fake_log_has("domain=none"));
+	/* F written 1-to-clear through the dword at +12; PPF falls with it. */
+	assert_int_equal(fake_io_writes_to(v->pa, 0x220 + VTD_FRCD_F_DW_OFF), 1);
+	assert_int_equal(fake_io_writes_to(v->pa, 0x230 + VTD_FRCD_F_DW_OFF), 1);
+	assert_false(fake_io_get64(v->r, 0x228) & VTD_FRCD_HI_F);
+	assert_false(fake_io_get64(v->r, 0x238) & VTD_FRCD_HI_F);
+	assert_int_equal(fake_io_get32(v->r, VTD_FSTS_REG) & (VTD_FSTS_PPF | VTD_FSTS_PFO), 0);
+	assert_int_equal(p2_faults, 1);
+	assert_int_equal(unit.faults, 2);
+	/* Nothing pending: nothing logged. */
+	assert_int_equal(vtd_unit_drain_faults(&unit, owner_p2), 0);
+}
+
+static void drain_starts_at_the_fault_record_index(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(cap_nfr(2), QEMU_ECAP);
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	assert_int_equal(fake_vtd_fault(v, 0x0018, 0x1000, VTD_FR_READ, false), 0);
+	assert_int_equal(vtd_unit_drain_faults(&unit, NULL), 1);
+	/* The next two land in slot 1, then slot 0: FRI says 1 comes first. */
+	assert_int_equal(fake_vtd_fault(v, 0x0018, 0x2000, VTD_FR_READ, false), 1);
+	assert_int_equal(fake_vtd_fault(v, 0x0018, 0x3000, VTD_FR_READ, false), 0);
+	fake_log_capture();
+	assert_int_equal(vtd_unit_drain_faults(&unit, NULL), 2);
+	const char *a = strstr(fake_log_text(), "addr=0x0000000000002000");
+	const char *b = strstr(fake_log_text(), "addr=0x0000000000003000");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(a < b);
+}
+
+static void overflow_is_logged_and_cleared(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);      /* one FRCD, as QEMU */
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	assert_int_equal(fake_vtd_fault(v, 0x0018, 0x10000, VTD_FR_WRITE, true), 0);
+	assert_int_equal(fake_vtd_fault(v, 0x0018, 0x11000, VTD_FR_WRITE, true), -1);
+	assert_true(fake_io_get32(v->r, VTD_FSTS_REG) & VTD_FSTS_PFO);
+
+	assert_int_equal(vtd_unit_drain_faults(&unit, NULL), 1);
+	assert_true(fake_log_has("ERR  vtd0: fault log overflow: later faults were not recorded (FSTS=0x00000003)"));
+	assert_int_equal(fake_io_get32(v->r, VTD_FSTS_REG) & (VTD_FSTS_PFO | VTD_FSTS_PPF), 0);
+	assert_int_equal(unit.overflows, 1);
+	/* Recording works again. */
+	assert_int_equal(fake_vtd_fault(v, 0x0018, 0x12000, VTD_FR_WRITE, true), 0);
+	assert_int_equal(vtd_unit_drain_faults(&unit, NULL), 1);
+}
+
+static void repeated_faults_from_one_source_are_rate_limited(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
+	assert_int_equal(vtd_unit_bringup(&unit, owner_p2), 0);
+	p2_faults = 0;
+	fake_log_capture();
+	for (unsigned i = 0; i < 10; i++) {
+		assert_int_equal(fake_vtd_fault(v, 0x0020, 0x50000000, VTD_FR_WRITE, true), 0);
+		assert_int_equal(vtd_unit_drain_faults(&unit, owner_p2), 1);
+	}
+	/* Another source is not held back by the first. */
+	assert_int_equal(fake_vtd_fault(v, 0x0018, 0x1000, VTD_FR_READ, false), 0);
+	assert_int_equal(vtd_unit_drain_faults(&unit, owner_p2), 1);
+
+	assert_int_equal(fake_log_count("dma fault sid=00:04.0"), VTD_FAULT_BURST);
+	assert_int_equal(fake_log_count("dma fault sid=00:03.0"), 1);
+	assert_int_equal(p2_faults, 10);                /* every fault counts */
+	vtd_unit_fault_summary(&unit, true);
+	assert_true(fake_log_has("WARN vtd0: dma faults from sid=00:04.0: 6 more suppressed"));
+	assert_int_equal(fake_log_count("more suppressed"), 1);
+
+	/* A second later the source may speak again. */
+	fake_time_ns += VTD_FAULT_WINDOW_NS;
+	assert_int_equal(fake_vtd_fault(v, 0x0020, 0x50000000, VTD_FR_WRITE, true), 0);
+	assert_int_equal(vtd_unit_drain_faults(&unit, owner_p2), 1);
+	assert_int_equal(fake_log_count("dma fault sid=00:04.0"), VTD_FAULT_BURST + 1);
+}
+
+static void suppressed_count_is_told_when_the_window_ends(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	for (unsigned i = 0; i < VTD_FAULT_BURST + 2; i++) {
+		fake_vtd_fault(v, 0x0018, 0x1000, VTD_FR_READ, false);
+		vtd_unit_drain_faults(&unit, NULL);
+	}
+	vtd_unit_fault_summary(&unit, false);          /* window still open */
+	assert_false(fake_log_has("more suppressed"));
+	fake_time_ns += VTD_FAULT_WINDOW_NS;
+	vtd_unit_fault_summary(&unit, false);
+	assert_true(fake_log_has("vtd0: dma faults from sid=00:03.0: 2 more suppressed"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(caps_decode_matches_the_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(caps_lines_read_like_the_spec_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(probe_logs_version_and_decoded_cap_and_ecap, setup, teardown),
+		cmocka_unit_test_setup_teardown(probe_refuses_unit_without_3_or_4_level_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(probe_refuses_unit_with_no_way_to_invalidate, setup, teardown),
+		cmocka_unit_test_setup_teardown(probe_reports_missing_and_all_ones_units, setup, teardown),
+		cmocka_unit_test_setup_teardown(gcmd_changes_one_bit_and_keeps_the_others, setup, teardown),
+		cmocka_unit_test_setup_teardown(gcmd_refuses_cfi_and_several_bits, setup, teardown),
+		cmocka_unit_test_setup_teardown(bringup_sets_root_table_before_queue_and_translation, setup, teardown),
+		cmocka_unit_test_setup_teardown(bringup_turns_off_what_firmware_left_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(set_root_table_times_out_on_dead_unit, setup, teardown),
+		cmocka_unit_test_setup_teardown(enable_times_out_when_translation_never_starts, setup, teardown),
+		cmocka_unit_test_setup_teardown(queue_enable_times_out_on_dead_unit, setup, teardown),
+		cmocka_unit_test_setup_teardown(protected_memory_left_on_by_firmware_is_turned_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(protected_memory_that_stays_on_leaves_the_unit_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(protected_memory_untouched_without_plmr_or_phmr, setup, teardown),
+		cmocka_unit_test_setup_teardown(write_buffer_is_flushed_only_with_rwbf, setup, teardown),
+		cmocka_unit_test_setup_teardown(pages_are_flushed_only_for_a_non_coherent_unit, setup, teardown),
+		cmocka_unit_test_setup_teardown(two_fault_records_are_logged_and_cleared, setup, teardown),
+		cmocka_unit_test_setup_teardown(drain_starts_at_the_fault_record_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(overflow_is_logged_and_cleared, setup, teardown),
+		cmocka_unit_test_setup_teardown(repeated_faults_from_one_source_are_rate_limited, setup, teardown),
+		cmocka_unit_test_setup_teardown(suppressed_count_is_told_when_the_window_ends, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

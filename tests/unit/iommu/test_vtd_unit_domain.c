@@ -1,0 +1,367 @@
+/*
+ * Host tests for iommu/vtd_context.c and iommu/vtd_domain.c (vtd_iommu_ops)
+ * against fake units: units from the DMAR, context entries written with P
+ * last and the invalidations that follow them (CM = 0 and CM = 1), domain
+ * IDs within CAP.ND, map/unmap invalidation, enable, faults counted per
+ * domain, and the walk.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include "iommu/iommu.h"
+#include "iommu/dmar.h"
+#include "iommu/vtd_regs.h"
+#include "iommu/vtd_hw.h"
+#include "kernel/page_alloc.h"
+#include "kernel/hw/mem.h"
+#include "kernel/memmap.h"
+#include "kernel/log.h"
+#include "kernel/err.h"
+#include "tests/fakes/fake_io.h"
+#include "tests/fakes/fake_mem.h"
+#include "tests/fakes/fake_hw.h"
+#include "tests/fakes/fake_log.h"
+
+#define UNIT_PA         0xfed90000ULL
+#define UNIT2_PA        0xfed91000ULL
+#define RAM_PA          FAKE_MEM_BASE
+#define RAM_SIZE        (16 * MiB)
+#define QEMU_CAP        FAKE_VTD_QEMU_CAP
+#define QEMU_CAP_CM     FAKE_VTD_QEMU_CAP_CM
+#define QEMU_ECAP       FAKE_VTD_QEMU_ECAP
+#define EDU1            0x0018u         /* 0000:00:03.0 */
+#define EDU2            0x0020u         /* 0000:00:04.0 */
+#define IOVA            0x10000000ULL
+
+static const struct iommu_ops *ops = &vtd_iommu_ops;
+static struct memmap map;
+static struct dmar_info dmar;
+static u64 buf_pa;                      /* 2 MiB of fake RAM to map */
+
+static int setup(void **state)
+{
+	(void)state;
+	fake_hw_reset();
+	fake_io_reset();
+	fake_mem_reset();
+	fake_log_capture();
+	log_set_levels("info");
+	fake_mem_add(RAM_PA, RAM_SIZE);
+	struct boot_mmap_entry e = { .base = RAM_PA, .size = RAM_SIZE, .type = BOOT_MEM_USABLE };
+	assert_int_equal(memmap_normalise(&e, 1, &map, NULL), 0);
+	assert_int_equal(page_alloc_init(&map), 0);
+	assert_int_equal(page_alloc_pages(512, 2 * MiB, &buf_pa), 0);
+	memset(&dmar, 0, sizeof(dmar));
+	dmar.haw = 48;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fake_io_reset();
+	fake_mem_reset();
+	return 0;
+}
+
+/* A DRHD covering every device of segment 0 (or broken). */
+static void drhd(u64 base, bool broken)
+{
+	struct dmar_unit *u = &dmar.units[dmar.nr_units++];
+	u->flags = DMAR_DRHD_INCLUDE_PCI_ALL;
+	u->base_pa = base;
+	u->broken = broken;
+	u->why = broken ? "test" : NULL;
+}
+
+/* One fake unit, initialised through the ops. */
+static struct fake_vtd *one_unit(u64 cap, u64 ecap)
+{
+	struct fake_vtd *v = fake_vtd_add(UNIT_PA, cap, ecap);
+	drhd(UNIT_PA, false);
+	assert_int_equal(ops->init(&dmar), 0);
+	fake_vtd_clear_events(v);
+	return v;
+}
+
+static const u64 *context_entry(const struct fake_vtd *v, u16 sid)
+{
+	const u64 *re = phys_to_virt(v->root_pa + (sid >> 8) * 16, 16);
+	assert_non_null(re);
+	if (!(re[0] & VTD_RE_LO_P))
+		return NULL;
+	return phys_to_virt((re[0] & VTD_RE_LO_CTP) + (sid & 0xff) * 16, 16);
+}
+
+static void every_usable_drhd_becomes_a_unit(void **state)
+{
+	(void)state;
+	fake_vtd_add(UNIT_PA, QEMU_CAP, QEMU_ECAP);
+	fake_vtd_add(UNIT2_PA, QEMU_CAP_CM, QEMU_ECAP);
+	drhd(0xfed80000, true);                 /* broken: skipped, no name */
+	drhd(UNIT_PA, false);
+	drhd(UNIT2_PA, false);
+	assert_int_equal(ops->init(&dmar), 0);
+	assert_true(fake_log_has("vtd0: unit at 0x00000000fed90000"));
+	assert_true(fake_log_has("vtd1: unit at 0x00000000fed91000"));
+	assert_false(fake_log_has("fed80000"));
+	assert_true(fake_log_has("INFO vtd: 2 of 2 remapping unit(s) up; domain IDs 1-65535"));
+}
+
+static void no_usable_unit_is_an_error(void **state)
+{
+	(void)state;
+	drhd(UNIT_PA, false);                   /* nothing answers there */
+	assert_int_equal(ops->init(&dmar), -HV_ENODEV);
+	assert_true(fake_log_has("ERR  vtd: no remapping unit up (1 found); DMA cannot be isolated"));
+	assert_null(ops->domain_create("p1"));
+	assert_int_equal(ops->enable(), -HV_ENODEV);
+}
+
+static void attach_writes_present_entry_then_invalidates(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = one_unit(QEMU_CAP, QEMU_ECAP);
+	struct iommu_domain *d = ops->domain_create("p1");
+	assert_non_null(d);
+	/* Domain-id 0 is never used, caching mode or not. */
+	assert_true(fake_log_has("INFO vtd: domain p1: did 1, 4-level second-stage table at 0x"));
+
+	assert_int_equal(ops->attach(d, EDU1), 0);
+	const u64 *ce = context_entry(v, EDU1);
+	assert_non_null(ce);
+	assert_true(ce[0] & VTD_CE_LO_P);
+	assert_int_equal(FIELD_GET(VTD_CE_LO_TT, ce[0]), VTD_TT_UNTRANSLATED);
+	assert_int_equal(FIELD_GET(VTD_CE_HI_AW, ce[1]), VTD_AW_48);
+	assert_int_equal(FIELD_GET(VTD_CE_HI_DID, ce[1]), 1);
+	/* Context cache of the device, then the domain's IOTLB; the entry was whole by then. */
+	assert_int_equal(v->nr_events, 4);
+	assert_int_equal(v->ev[0].kind, FV_CC);
+	assert_int_equal(v->ev[0].a, 3);
+	assert_int_equal(v->ev[0].sid, EDU1);
+	assert_int_equal(v->ev[0].did, 1);
+	assert_int_equal(v->ev[0].ce_lo, ce[0]);
+	assert_int_equal(v->ev[0].ce_hi, ce[1]);
+	assert_int_equal(v->ev[1].kind, FV_WAIT);
+	assert_int_equal(v->ev[2].kind, FV_IOTLB);
+	assert_int_equal(v->ev[2].a, 2);
+	assert_int_equal(v->ev[2].did, 1);
+	/* Attaching again changes nothing. */
+	fake_vtd_clear_events(v);
+	assert_int_equal(ops->attach(d, EDU1), 0);
+	assert_int_equal(v->nr_events, 0);
+}
+
+static void attach_under_caching_mode_invalidates_domain_0_entry(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = one_unit(QEMU_CAP_CM, QEMU_ECAP);
+	struct iommu_domain *d = ops->domain_create("p1");
+	assert_non_null(d);
+	assert_true(fake_log_has("domain p1: did 1,"));
+	assert_int_equal(ops->attach(d, EDU1), 0);
+	/* SPEC: with CM the not-present entry may be cached, tagged domain-id 0. */
+	const struct fake_vtd_event *cc = fake_vtd_nth(v, FV_CC, 0), *tlb = fake_vtd_nth(v, FV_IOTLB, 0);
+	assert_non_null(cc);
+	assert_non_null(tlb);
+	assert_true(cc->a == 3 && cc->did == 0 && cc->sid == EDU1);
+	assert_int_equal(FIELD_GET(VTD_CE_HI_DID, cc->ce_hi), 1);
+	assert_true(cc->ce_lo & VTD_CE_LO_P);
+	assert_true(tlb->a == 2 && tlb->did == 1);
+}
+
+static void moving_a_device_goes_through_not_present(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = one_unit(QEMU_CAP_CM, QEMU_ECAP);
+	struct iommu_domain *p1 = ops->domain_create("p1"), *p2 = ops->domain_create("p2");
+	assert_int_equal(ops->attach(p1, EDU1), 0);
+	fake_vtd_clear_events(v);
+	assert_int_equal(ops->attach(p2, EDU1), 0);
+
+	/* Old entry: cleared before its caches go (P = 0 at the first invalidation). */
+	const struct fake_vtd_event *cc0 = fake_vtd_nth(v, FV_CC, 0), *cc1 = fake_vtd_nth(v, FV_CC, 1);
+	const struct fake_vtd_event *t0 = fake_vtd_nth(v, FV_IOTLB, 0), *t1 = fake_vtd_nth(v, FV_IOTLB, 1);
+	assert_non_null(cc1);
+	assert_non_null(t1);
+	assert_true(cc0->did == 1 && !(cc0->ce_lo & VTD_CE_LO_P));
+	assert_true(t0->did == 1 && t0 < cc1);
+	/* New entry: whole and present at its invalidation. */
+	assert_true(cc1->did == 0 && (cc1->ce_lo & VTD_CE_LO_P));
+	assert_int_equal(FIELD_GET(VTD_CE_HI_DID, cc1->ce_hi), 2);
+	assert_int_equal(t1->did, 2);
+	/* p1 no longer has a device: its map changes need no invalidation. */
+	fake_vtd_clear_events(v);
+	assert_int_equal(ops->map(p1, IOVA, buf_pa, 0x1000, IOMMU_READ), 0);
+	assert_int_equal(fake_vtd_count(v, FV_IOTLB), 0);
+}
+
+static void detach_clears_the_entry_and_the_old_domain_caches(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = one_unit(QEMU_CAP, QEMU_ECAP);
+	struct iommu_domain *p1 = ops->domain_create("p1"), *p2 = ops->domain_create("p2");
+	assert_int_equal(ops->attach(p1, EDU1), 0);
+	assert_int_equal(ops->detach(p2, EDU1), -HV_EINVAL);   /* not p2's */
+	fake_vtd_clear_events(v);
+	assert_int_equal(ops->detach(p1, EDU1), 0);
+	const u64 *ce = context_entry(v, EDU1);
+	assert_int_equal(ce[0], 0);
+	assert_int_equal(ce[1], 0);
+	const struct fake_vtd_event *cc = fake_vtd_nth(v, FV_CC, 0), *tlb = fake_vtd_nth(v, FV_IOTLB, 0);
+	assert_true(cc && cc->a == 3 && cc->did == 1 && !(cc->ce_lo & VTD_CE_LO_P));
+	assert_true(tlb && tlb->a == 2 && tlb->did == 1);
+	assert_int_equal(ops->detach(p1, EDU1), -HV_ENOENT);
+}
+
+static void non_coherent_unit_gets_its_entries_flushed(void **state)
+{
+	(void)state;
+	one_unit(QEMU_CAP, QEMU_ECAP);                  /* C = 0, as QEMU */
+	struct iommu_domain *d = ops->domain_create("p1");
+	unsigned before = fake_flushes;
+	assert_int_equal(ops->attach(d, EDU1), 0);
+	/* The new context table, the root entry, the context entry. */
+	assert_true(fake_flushes >= before + 3);
+
+	fake_io_reset();
+	memset(&dmar, 0, sizeof(dmar));
+	one_unit(QEMU_CAP, QEMU_ECAP | VTD_ECAP_C);
+	d = ops->domain_create("p1");
+	before = fake_flushes;
+	assert_int_equal(ops->attach(d, EDU1), 0);
+	assert_int_equal(fake_flushes, before);
+}
+
+static void domain_ids_stay_within_nd(void **state)
+{
+	char name[32];
+	(void)state;
+	/* ND = 0: 16 domain IDs; CM = 1 reserves 0, so 15 domains. */
+	one_unit((QEMU_CAP_CM & ~VTD_CAP_ND), QEMU_ECAP);
+	assert_true(fake_log_has("domain IDs 1-15"));
+	for (unsigned i = 1; i <= 15; i++) {
+		snprintf(name, sizeof(name), "d%u", i);
+		assert_non_null(ops->domain_create(name));
+		snprintf(name, sizeof(name), "domain d%u: did %u,", i, i);
+		assert_true(fake_log_has(name));
+	}
+	assert_null(ops->domain_create("d16"));
+	assert_true(fake_log_has("ERR  vtd: domain d16: no domain ID left (15 in use, units allow 16)"));
+
+	/* Without CM, 0 stays unused all the same. */
+	fake_io_reset();
+	memset(&dmar, 0, sizeof(dmar));
+	one_unit((QEMU_CAP & ~VTD_CAP_ND), QEMU_ECAP);
+	assert_true(fake_log_has("domain IDs 1-15"));
+	for (unsigned i = 1; i <= 15; i++) {
+		snprintf(name, sizeof(name), "d%u", i);
+		assert_non_null(ops->domain_create(name));
+	}
+	assert_null(ops->domain_create("d16"));
+	assert_null(ops->domain_create("d1"));           /* names are unique */
+}
+
+static void map_invalidates_only_under_caching_mode(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = one_unit(QEMU_CAP, QEMU_ECAP);
+	struct iommu_domain *d = ops->domain_create("p1");
+	assert_int_equal(ops->attach(d, EDU1), 0);
+	fake_vtd_clear_events(v);
+	assert_int_equal(ops->map(d, IOVA, buf_pa, 0x2000, IOMMU_READ | IOMMU_WRITE), 0);
+	assert_int_equal(v->nr_events, 0);
+	/* Unmap always reaches the IOTLB, page-selective. */
+	assert_int_equal(ops->unmap(d, IOVA, 0x2000), 0);
+	const struct fake_vtd_event *e = fake_vtd_nth(v, FV_IOTLB, 0);
+	assert_non_null(e);
+	assert_true(e->a == 3 && e->did == 1 && e->addr == IOVA && e->am == 1);
+
+	fake_io_reset();
+	memset(&dmar, 0, sizeof(dmar));
+	v = one_unit(QEMU_CAP_CM, QEMU_ECAP);
+	d = ops->domain_create("p1");
+	assert_int_equal(ops->attach(d, EDU1), 0);
+	fake_vtd_clear_events(v);
+	assert_int_equal(ops->map(d, IOVA, buf_pa, 2 * MiB, IOMMU_READ), 0);
+	e = fake_vtd_nth(v, FV_IOTLB, 0);
+	assert_non_null(e);
+	assert_true(e->a == 3 && e->did == 1 && e->addr == IOVA && e->am == 9);
+}
+
+static void map_with_rwbf_flushes_the_write_buffer(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = one_unit(QEMU_CAP | VTD_CAP_RWBF, QEMU_ECAP);
+	struct iommu_domain *d = ops->domain_create("p1");
+	assert_int_equal(ops->attach(d, EDU1), 0);
+	fake_vtd_clear_events(v);
+	assert_int_equal(ops->map(d, IOVA, buf_pa, 0x1000, IOMMU_READ), 0);
+	assert_int_equal(fake_vtd_count(v, FV_GCMD), 1);
+	assert_int_equal(fake_vtd_nth(v, FV_GCMD, 0)->a, VTD_GCMD_WBF | VTD_GCMD_QIE);
+}
+
+static void enable_polls_and_walk_work_through_the_ops(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = one_unit(QEMU_CAP_CM, QEMU_ECAP);
+	struct iommu_domain *p1 = ops->domain_create("p1");
+	assert_int_equal(ops->map(p1, IOVA, buf_pa, 0x1000, IOMMU_READ | IOMMU_WRITE), 0);
+	assert_int_equal(ops->attach(p1, EDU1), 0);
+	assert_int_equal(ops->enable(), 0);
+	assert_true(fake_io_get32(v->r, VTD_GSTS_REG) & VTD_GSTS_TES);
+
+	/* A fault from p1's device is counted against p1; one from elsewhere against nobody. */
+	fake_vtd_fault(v, EDU1, IOVA + 0x1000, VTD_FR_READ, false);
+	ops->poll_faults();
+	fake_vtd_fault(v, EDU2, IOVA, VTD_FR_CTX_P, true);
+	ops->poll_faults();
+	assert_true(fake_log_has("ERR  vtd0: dma fault sid=00:03.0 dir=read addr=0x0000000010001000 reason=0x06 "));
+	assert_true(fake_log_has("domain=p1"));
+	assert_true(fake_log_has("ERR  vtd0: dma fault sid=00:04.0 dir=write addr=0x0000000010000000 reason=0x02 "));
+	assert_true(fake_log_has("domain=none"));
+	assert_int_equal(iommu_domain_faults(p1), 1);
+	assert_string_equal(iommu_domain_name(p1), "p1");
+
+	char want[96];
+	assert_int_equal(ops->walk(EDU1, IOVA, true), 0);
+	snprintf(want, sizeof(want), "-> hpa 0x%016llx", (unsigned long long)buf_pa);
+	assert_true(fake_log_has(want));
+	assert_int_equal(ops->walk(EDU2, IOVA, false), 0);
+	assert_true(fake_log_has("-> fault reason 0x02"));
+}
+
+static void attach_without_a_covering_unit_fails(void **state)
+{
+	(void)state;
+	fake_vtd_add(UNIT_PA, QEMU_CAP, QEMU_ECAP);
+	drhd(UNIT_PA, false);
+	dmar.units[0].flags = 0;                /* no INCLUDE_PCI_ALL, no scopes */
+	assert_int_equal(ops->init(&dmar), 0);
+	struct iommu_domain *d = ops->domain_create("p1");
+	assert_int_equal(ops->attach(d, EDU1), -HV_ENODEV);
+	assert_int_equal(ops->walk(EDU1, IOVA, false), -HV_ENODEV);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(every_usable_drhd_becomes_a_unit, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_usable_unit_is_an_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(attach_writes_present_entry_then_invalidates, setup, teardown),
+		cmocka_unit_test_setup_teardown(attach_under_caching_mode_invalidates_domain_0_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(moving_a_device_goes_through_not_present, setup, teardown),
+		cmocka_unit_test_setup_teardown(detach_clears_the_entry_and_the_old_domain_caches, setup, teardown),
+		cmocka_unit_test_setup_teardown(non_coherent_unit_gets_its_entries_flushed, setup, teardown),
+		cmocka_unit_test_setup_teardown(domain_ids_stay_within_nd, setup, teardown),
+		cmocka_unit_test_setup_teardown(map_invalidates_only_under_caching_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(map_with_rwbf_flushes_the_write_buffer, setup, teardown),
+		cmocka_unit_test_setup_teardown(enable_polls_and_walk_work_through_the_ops, setup, teardown),
+		cmocka_unit_test_setup_teardown(attach_without_a_covering_unit_fails, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

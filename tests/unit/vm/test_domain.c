@@ -1,0 +1,199 @@
+/*
+ * Host tests for vm/domain.c: host memory claimed (fixed and chosen,
+ * zeroed, given back on failure), the order of IOMMU calls, a failing
+ * partition undone while the others go on, iommu = off programming
+ * nothing, and the lookups the demonstrations use.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include "vm/domain.h"
+#include "kernel/err.h"
+#include "tests/unit/vm/vm_fixture.h"
+
+static int setup(void **state)
+{
+	(void)state;
+	vm_fixture_reset();
+	return 0;
+}
+
+static void memory_is_claimed_exactly_or_where_it_fits_and_zeroed(void **state)
+{
+	(void)state;
+	u8 *p1 = phys_to_virt(0x90000000, 1 * MiB), *p2 = phys_to_virt(0xa0000000, 1 * MiB);
+	memset(p1, 0xff, 1 * MiB);
+	memset(p2, 0xff, 1 * MiB);
+	u64 free_before = page_alloc_free_pages();
+	assert_int_equal(vm_setup(WORKED_EXAMPLE("on"), &fake_iommu_ops), 0);
+	assert_true(page_alloc_free_pages() == free_before - 2 * 256 - 1);
+	assert_false(page_alloc_is_free(0x90000000, PAGE_SIZE));
+	assert_false(page_alloc_is_free(0xa00ff000, PAGE_SIZE));
+	const struct domain_region *ro = &vm_set.d[0].regions[1];
+	assert_true(ro->claimed && IS_ALIGNED(ro->hpa, PAGE_SIZE));
+	assert_false(page_alloc_is_free(ro->hpa, PAGE_SIZE));
+	/* A domain never sees what its memory held before. */
+	for (u64 i = 0; i < 1 * MiB; i++)
+		if (p1[i] || p2[i])
+			fail_msg("byte 0x%llx not zeroed", (unsigned long long)i);
+	assert_true(fake_log_has("INFO dom: p2: memory gpa [0x0000000090000000-0x00000000900fffff] -> hpa [0x00000000a0000000-0x00000000a00fffff] rw\n"));
+	assert_true(fake_log_has("INFO dom: p1: memory gpa [0x00000000b0000000-0x00000000b0000fff] -> hpa"));
+	assert_true(fake_log_has("] r (hpa chosen by Sluice)\n"));
+	domain_set_release(&vm_set);
+	assert_true(page_alloc_free_pages() == free_before);
+	assert_false(ro->claimed);
+}
+
+static void chosen_memory_is_2m_aligned_when_the_region_allows(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup("[partition \"p1\"]\nmemory = gpa=0x200000 size=2M\n"
+				  "memory = gpa=0x1000 size=4K\n", &fake_iommu_ops), 0);
+	assert_true(IS_ALIGNED(vm_set.d[0].regions[0].hpa, 2 * MiB));
+	assert_true(vm_set.d[0].regions[0].hpa >= RAM0 + 0x100000);
+}
+
+static void iommu_calls_come_in_partition_order_then_enable(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup(WORKED_EXAMPLE("on"), &fake_iommu_ops), 0);
+	char want[512];
+	snprintf(want, sizeof(want),
+		 "create p1;map p1 0x90000000 0x90000000 0x100000 rw;map p1 0xb0000000 0x%llx 0x1000 r;"
+		 "attach p1 00:03.0;create p2;map p2 0x90000000 0xa0000000 0x100000 rw;"
+		 "attach p2 00:04.0;enable;", (unsigned long long)vm_set.d[0].regions[1].hpa);
+	assert_string_equal(fio.calls, want);
+	assert_ptr_equal(vm_set.d[0].iommu, &fio.d[0]);
+	assert_true(fake_log_has("INFO dom: p1: device 00:03.0 attached (fake)\n"));
+	assert_true(fake_log_has("INFO dom: p2: 1 region(s) mapped, 1 device(s) attached\n"));
+	assert_true(fake_log_has("INFO dom: 2 partition(s) as DMA domains, iommu on\n"));
+}
+
+static void iommu_off_programs_nothing_and_says_so(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup(WORKED_EXAMPLE("off"), &fake_iommu_ops), 0);
+	assert_string_equal(fio.calls, "");
+	assert_null(vm_set.d[0].iommu);
+	assert_true(fake_log_has("WARN dom: iommu = off: DMA isolation is OFF; every device can read and write all of memory\n"));
+	assert_true(fake_log_has("INFO dom: p2: 1 region(s), 1 device(s), no translation: bus address = HPA\n"));
+	/* The memory is still the partitions': nothing else may take it. */
+	assert_false(page_alloc_is_free(0xa0000000, PAGE_SIZE));
+	/* And without any IOMMU at all, the same. */
+	vm_fixture_reset();
+	assert_int_equal(vm_setup(WORKED_EXAMPLE("off"), NULL), 0);
+}
+
+static void iommu_on_without_an_iommu_sets_nothing_up(void **state)
+{
+	(void)state;
+	u64 free_before = page_alloc_free_pages();
+	assert_int_equal(vm_setup(WORKED_EXAMPLE("on"), NULL), -HV_ENODEV);
+	assert_true(fake_log_has("ERR  dom: iommu = on, but no IOMMU is running: 2 partition(s) not set up (iommu = off runs without isolation)\n"));
+	assert_int_equal(vm_set.nr, 0);
+	assert_true(page_alloc_free_pages() == free_before);
+	/* No partitions, no IOMMU: nothing to complain about. */
+	assert_int_equal(vm_setup("[sluice]\niommu = on\n", NULL), 0);
+}
+
+static void a_failed_attach_undoes_that_partition_only(void **state)
+{
+	(void)state;
+	fio.fail_attach = EDU2;
+	assert_int_equal(vm_setup(WORKED_EXAMPLE("on") "device = 00:05.0\n", &fake_iommu_ops), -HV_ENOTSUP);
+	const char *tail = "create p2;map p2 0x90000000 0xa0000000 0x100000 rw;attach p2 00:04.0;"
+			   "unmap p2 0x90000000 0x100000;enable;";
+	assert_string_equal(fio.calls + strlen(fio.calls) - strlen(tail), tail);
+	assert_true(vm_set.d[1].failed);
+	assert_false(vm_set.d[0].failed);
+	assert_int_equal(fio.d[1].nr_maps, 0);
+	assert_true(fake_log_has("ERR  dom: sluice.conf:10: partition p2: assigning 0000:00:04.0 failed: "));
+	assert_true(fake_log_has("dom: 2 partition(s) as DMA domains, iommu on, with errors\n"));
+	/* The second device of p2, attached before a later failure, is detached again. */
+	vm_fixture_reset();
+	fio.fail_attach = MF1;
+	assert_int_equal(vm_setup("[partition \"p2\"]\nmemory = gpa=0 size=4K\ndevice = 00:05.0\ndevice = 00:05.1\n",
+				  &fake_iommu_ops), -HV_ENOTSUP);
+	assert_string_equal(fio.calls, "create p2;map p2 0x0 0x80100000 0x1000 rw;attach p2 00:05.0;"
+			    "attach p2 00:05.1;detach p2 00:05.0;unmap p2 0x0 0x1000;enable;");
+}
+
+static void a_partition_without_an_iommu_domain_is_marked_failed(void **state)
+{
+	(void)state;
+	fio.fail_create = "p1";
+	assert_int_equal(vm_setup(WORKED_EXAMPLE("on"), &fake_iommu_ops), -HV_ENOMEM);
+	assert_true(vm_set.d[0].failed);
+	assert_null(vm_set.d[0].iommu);
+	assert_false(vm_set.d[1].failed);
+	assert_non_null(strstr(fio.calls, "create p1;create p2;"));
+	assert_true(fake_log_has("ERR  dom: p1: no IOMMU domain (fake could not create one); its devices stay blocked\n"));
+}
+
+/* A broken config leaves every device unassigned: blocked with iommu = on, not with off. */
+static void a_broken_config_blocks_all_dma_only_with_iommu_on(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup("[partition \"p1\"]\ndevice = 00:09.0\n", &fake_iommu_ops), -HV_EINVAL);
+	assert_string_equal(fio.calls, "enable;");
+	assert_int_equal(fio.nr, 0);
+	memset(&fio, 0, sizeof(fio));
+	assert_int_equal(vm_setup("[sluice]\niommu = off\n[partition \"p1\"]\ndevice = 00:09.0\n",
+				  &fake_iommu_ops), -HV_EINVAL);
+	assert_string_equal(fio.calls, "");
+	assert_true(fake_log_has("WARN dom: iommu = off: DMA isolation is OFF"));
+}
+
+static void no_room_for_chosen_memory_gives_back_what_was_taken(void **state)
+{
+	(void)state;
+	u64 free_before = page_alloc_free_pages();
+	assert_int_equal(vm_setup("[partition \"p1\"]\nmemory = gpa=0 size=1M hpa=0x90000000\n"
+				  "memory = gpa=0x1000000 size=64M\n", &fake_iommu_ops), -HV_ENOMEM);
+	assert_true(fake_log_has("ERR  dom: sluice.conf:3: partition p1: no host memory for gpa [0x0000000001000000-0x0000000004ffffff]: "));
+	assert_true(page_alloc_free_pages() == free_before);
+	assert_string_equal(fio.calls, "enable;");
+	assert_int_equal(vm_set.nr, 0);
+}
+
+static void lookups_translate_and_find_owners(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup(WORKED_EXAMPLE("on"), &fake_iommu_ops), 0);
+	const struct dma_domain *p2 = &vm_set.d[1];
+	assert_ptr_equal(domain_region_at(p2, 0x90000000, 0x80), &p2->regions[0]);
+	assert_ptr_equal(domain_region_at(p2, 0x900fff80, 0x80), &p2->regions[0]);
+	assert_null(domain_region_at(p2, 0x900fff81, 0x80));
+	assert_null(domain_region_at(p2, 0x8fffff80, 0x100));
+	assert_null(domain_region_at(p2, 0x90100000, 1));
+	assert_ptr_equal(domain_of_device(&vm_set, EDU2), &vm_set.d[1]);
+	assert_null(domain_of_device(&vm_set, MF0));
+	const struct domain_region *r = NULL;
+	assert_ptr_equal(domain_of_hpa(&vm_set, 0x900fffff, &r), &vm_set.d[0]);
+	assert_ptr_equal(r, &vm_set.d[0].regions[0]);
+	assert_ptr_equal(domain_of_hpa(&vm_set, 0xa0000000, NULL), &vm_set.d[1]);
+	assert_null(domain_of_hpa(&vm_set, 0x90100000, NULL));
+	assert_string_equal(domain_access_name(IOMMU_READ), "r");
+	assert_string_equal(domain_access_name(IOMMU_READ | IOMMU_WRITE), "rw");
+	assert_string_equal(domain_access_name(0), "none");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(memory_is_claimed_exactly_or_where_it_fits_and_zeroed, setup),
+		cmocka_unit_test_setup(chosen_memory_is_2m_aligned_when_the_region_allows, setup),
+		cmocka_unit_test_setup(iommu_calls_come_in_partition_order_then_enable, setup),
+		cmocka_unit_test_setup(iommu_off_programs_nothing_and_says_so, setup),
+		cmocka_unit_test_setup(iommu_on_without_an_iommu_sets_nothing_up, setup),
+		cmocka_unit_test_setup(a_failed_attach_undoes_that_partition_only, setup),
+		cmocka_unit_test_setup(a_partition_without_an_iommu_domain_is_marked_failed, setup),
+		cmocka_unit_test_setup(a_broken_config_blocks_all_dma_only_with_iommu_on, setup),
+		cmocka_unit_test_setup(no_room_for_chosen_memory_gives_back_what_was_taken, setup),
+		cmocka_unit_test_setup(lookups_translate_and_find_owners, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

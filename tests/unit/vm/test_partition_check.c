@@ -1,0 +1,294 @@
+/*
+ * Host tests for vm/partition_check.c: what each key of sluice.conf may
+ * say, and every cross-check (overlapping memory, Sluice's own memory,
+ * firmware ranges, devices absent, assigned twice, bridges, split
+ * isolation groups), each one ERR line naming sluice.conf:LINE, and
+ * nothing claimed or programmed when there is any error.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include "vm/domain.h"
+#include "kernel/err.h"
+#include "tests/unit/vm/vm_fixture.h"
+
+static int setup(void **state)
+{
+	(void)state;
+	vm_fixture_reset();
+	return 0;
+}
+
+/*
+ * text is refused with exactly one problem, whose line contains want;
+ * nothing is claimed or programmed, and translation goes on with no
+ * partition, so every device's DMA is blocked.
+ */
+static void refused(const char *text, const char *want)
+{
+	u64 free_before = page_alloc_free_pages();
+
+	fake_log_capture();
+	memset(&fio, 0, sizeof(fio));
+	assert_int_equal(vm_setup(text, &fake_iommu_ops), -HV_EINVAL);
+	if (!fake_log_has(want))
+		fail_msg("wanted '%s' in:\n%s", want, fake_log_text());
+	assert_int_equal(vm_conf.nr_errors, 1);
+	assert_true(fake_log_has("sluice.conf: 1 error(s); no partition set up, nothing programmed"));
+	assert_int_equal(vm_set.nr, 0);
+	assert_string_equal(fio.calls, "enable;");
+	assert_true(page_alloc_free_pages() == free_before);
+}
+
+static void worked_example_is_accepted(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup(WORKED_EXAMPLE("on"), &fake_iommu_ops), 0);
+	assert_false(fake_log_has(" ERR "));
+	assert_true(vm_set.iommu);
+	assert_int_equal(vm_set.demo, DOMAIN_DEMO_DMA);
+	assert_int_equal(vm_set.nr, 2);
+	const struct dma_domain *p1 = &vm_set.d[0], *p2 = &vm_set.d[1];
+	assert_string_equal(p1->name, "p1");
+	assert_int_equal(p1->line, 4);
+	assert_false(p1->guest);
+	assert_int_equal(p1->nr_regions, 2);
+	assert_true(p1->regions[0].gpa == 0x90000000 && p1->regions[0].hpa == 0x90000000);
+	assert_true(p1->regions[0].size == 1 * MiB && p1->regions[0].hpa_fixed);
+	assert_int_equal(p1->regions[0].prot, IOMMU_READ | IOMMU_WRITE);
+	assert_int_equal(p1->regions[0].line, 5);
+	assert_int_equal(p1->regions[1].prot, IOMMU_READ);
+	assert_false(p1->regions[1].hpa_fixed);
+	assert_int_equal(p1->nr_devices, 1);
+	assert_int_equal(p1->devices[0].sbdf, EDU1);
+	assert_int_equal(p1->devices[0].line, 7);
+	assert_true(p2->regions[0].hpa == 0xa0000000);
+	assert_int_equal(p2->devices[0].sbdf, EDU2);
+}
+
+static void sluice_section_defaults_and_values(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup("# nothing at all\n", &fake_iommu_ops), 0);
+	assert_true(vm_set.iommu);
+	assert_int_equal(vm_set.demo, DOMAIN_DEMO_NONE);
+	assert_int_equal(vm_setup("[sluice]\niommu = off\ndemo = none\n", NULL), 0);
+	assert_false(vm_set.iommu);
+	refused("[sluice]\niommu = maybe\n", "sluice.conf:2: iommu = maybe: use on or off");
+	refused("[sluice]\niommu = on\niommu = off\n", "sluice.conf:3: iommu given twice (first at line 2)");
+	refused("[sluice]\ndemo = all\n", "sluice.conf:2: demo = all: use dma or none");
+	refused("[sluice]\nioomu = on\n", "sluice.conf:2: unknown key 'ioomu' in [sluice] (known: iommu, demo)");
+	refused("[sluice \"x\"]\n", "sluice.conf:1: [sluice] takes no name");
+}
+
+static void unknown_sections_and_keys_are_errors(void **state)
+{
+	(void)state;
+	refused("[guest \"g\"]\n", "sluice.conf:1: unknown section [guest]");
+	refused("[partition \"p1\"]\nmemroy = gpa=0 size=4K\n",
+		"sluice.conf:2: unknown key 'memroy' in [partition \"p1\"]");
+	refused("[partition]\n", "sluice.conf:1: [partition] needs a name");
+	refused("[partition \"p 1\"]\n", "sluice.conf:1: partition name 'p 1': use letters, digits");
+}
+
+static void memory_values_are_checked_one_by_one(void **state)
+{
+	(void)state;
+#define P1 "[partition \"p1\"]\n"
+	refused(P1 "memory = gpa=0x90000000\n", "sluice.conf:2: memory: needs gpa= and size=");
+	refused(P1 "memory = gpa=0 size=4K hpq=0\n", "sluice.conf:2: memory: unknown field 'hpq'");
+	refused(P1 "memory = gpa=0 size=4K gpa=0\n", "sluice.conf:2: memory: gpa given twice");
+	refused(P1 "memory = gpa=0x9z size=4K\n", "sluice.conf:2: memory: gpa=0x9z is not a number");
+	refused(P1 "memory = gpa=0 size=99999999999999999999\n", "memory: size=99999999999999999999 is too large");
+	refused(P1 "memory = gpa 0 size=4K\n", "sluice.conf:2: memory: 'gpa' is not field=value");
+	refused(P1 "memory = gpa= size=4K\n", "memory: 'gpa=' is not field=value");
+	refused(P1 "memory = gpa=0x10 size=4K\n", "sluice.conf:2: memory: gpa, hpa and size must be multiples of 4 KiB");
+	refused(P1 "memory = gpa=0 size=0x1800\n", "multiples of 4 KiB");
+	refused(P1 "memory = gpa=0 size=0\n", "multiples of 4 KiB, size not 0");
+	refused(P1 "memory = gpa=0 size=4K hpa=0x90000800\n", "multiples of 4 KiB");
+	refused(P1 "memory = gpa=0xffffffff0000 size=128K\n", "sluice.conf:2: memory: gpa range ends past 2^48");
+	refused(P1 "memory = gpa=0 size=8K hpa=0xfffffffffffff000\n", "memory: hpa range wraps past 2^64");
+	refused(P1 "memory = gpa=0 size=4K access=w\n", "sluice.conf:2: memory: access=w: use r or rw");
+	/* Suffixes, underscores and field order are free. */
+	assert_int_equal(vm_setup(P1 "memory = size=2M  access=rw gpa=0x9000_0000 hpa=0x90000000\n",
+				  &fake_iommu_ops), 0);
+	assert_true(vm_set.d[0].regions[0].size == 2 * MiB && vm_set.d[0].regions[0].gpa == 0x90000000);
+}
+
+static void overlapping_gpas_in_one_partition_are_refused(void **state)
+{
+	(void)state;
+	refused(P1 "memory = gpa=0x1000000 size=1M\nmemory = gpa=0x10ff000 size=4K\n",
+		"sluice.conf:3: memory: gpa [0x00000000010ff000-0x00000000010fffff] overlaps line 2 of partition p1");
+	/* The same GPA in two partitions is the whole point: fine. */
+	assert_int_equal(vm_setup(WORKED_EXAMPLE("on"), &fake_iommu_ops), 0);
+}
+
+static void the_same_hpa_in_two_partitions_is_refused(void **state)
+{
+	(void)state;
+	refused(P1 "memory = gpa=0 size=1M hpa=0x90000000\n"
+		"[partition \"p2\"]\nmemory = gpa=0 size=4K hpa=0x900ff000\n",
+		"sluice.conf:4: memory: hpa [0x00000000900ff000-0x00000000900fffff] overlaps partition p1's memory (line 2)");
+	/* Within one partition too: two GPAs may not alias one HPA. */
+	refused(P1 "memory = gpa=0 size=8K hpa=0x90000000\nmemory = gpa=0x100000 size=4K hpa=0x90001000\n",
+		"sluice.conf:3: memory: hpa [0x0000000090001000-0x0000000090001fff] overlaps partition p1's memory (line 2)");
+}
+
+static void hpas_sluice_or_firmware_own_are_refused(void **state)
+{
+	(void)state;
+	refused(P1 "memory = gpa=0 size=4K hpa=0x800ff000\n",
+		"sluice.conf:2: memory: hpa [0x00000000800ff000-0x00000000800fffff] overlaps Sluice's own memory");
+	refused(P1 "memory = gpa=0 size=2M hpa=0x80300000\n",
+		"sluice.conf:2: memory: hpa [0x0000000080300000-0x00000000804fffff] is not RAM: it overlaps reserved range [0x0000000080400000-0x00000000804fffff]");
+	refused(P1 "memory = gpa=0 size=1M hpa=0x90380000\n",
+		"sluice.conf:2: memory: hpa [0x0000000090380000-0x000000009047ffff] is not RAM: 0x0000000090400000 is in no memory map entry");
+	refused(P1 "memory = gpa=0 size=4K hpa=0x1000000000\n", "is not RAM: 0x0000001000000000 is in no memory map entry");
+	/* A page something else took after boot (here: claimed by hand). */
+	assert_int_equal(page_alloc_fixed(0xa0000000, 1), 0);
+	refused(P1 "memory = gpa=0 size=4K hpa=0xa0000000\n", "overlaps Sluice's own memory");
+}
+
+static void devices_are_checked_against_the_pci_tree(void **state)
+{
+	(void)state;
+	refused(P1 "device = 00:09.0\n", "sluice.conf:2: device 0000:00:09.0 is not in the PCI tree");
+	refused(P1 "device = 0001:00:03.0\n", "device 0001:00:03.0 is not in the PCI tree");
+	refused(P1 "device = 00:03.0\n[partition \"p2\"]\ndevice = 00:03.0\n",
+		"sluice.conf:4: device 00:03.0 is already assigned (partition p1, line 2)");
+	refused(P1 "device = 00:03.0\ndevice = 0000:00:03.0\n",
+		"sluice.conf:3: device 00:03.0 is already assigned (partition p1, line 2)");
+	refused(P1 "device = 00:02.0\n", "sluice.conf:2: device 00:02.0 is a bridge; assign the functions below it");
+	refused(P1 "device = 00:05.0\n[partition \"p2\"]\ndevice = 00:05.1\n",
+		"sluice.conf:4: device 00:05.1 shares isolation group");
+	/* A whole group in one partition, and a function behind a root port: fine. */
+	assert_int_equal(vm_setup(P1 "device = 00:05.0\ndevice = 00:05.1\ndevice = 01:00.0\n", &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.d[0].nr_devices, 3);
+	assert_int_equal(vm_set.d[0].devices[2].sbdf, BEHIND_PORT);
+}
+
+static void device_addresses_are_parsed_strictly(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"3.0", "00:3", "00:20.0", "00:03.8", "000:00:03.0x", "10000:00:03.0", "00:03.", ":03.0",
+		"00:03.0.1", "0:0:0:0.0", "g0:03.0",
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		char text[96], want[96];
+		snprintf(text, sizeof(text), P1 "device = %s\n", bad[i]);
+		snprintf(want, sizeof(want), "sluice.conf:2: device: '%s' is not [SSSS:]BB:DD.F (hex)", bad[i]);
+		refused(text, want);
+	}
+	refused(P1 "device = 00:03.0/vf1\n", "sluice.conf:2: device: '00:03.0/vf1': VFs (/vfN) are not supported yet");
+	refused(P1 "device = 00:03.0 ats=on\n",
+		"sluice.conf:2: device: option 'ats=on' is not supported (known: rmrr=identity, once)");
+	refused(P1 "device = 00:03.0 rmrr=identity rmrr=identity\n", "option 'rmrr=identity' is not supported");
+	assert_int_equal(vm_setup(P1 "device = 0000:00:03.0\n", &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.d[0].devices[0].sbdf, EDU1);
+}
+
+/* A device firmware DMAs to (an RMRR) only with rmrr=identity, and then mapped 1:1. */
+static void rmrr_devices_need_rmrr_identity(void **state)
+{
+	(void)state;
+	vm_rmrr(MF0, 0x80400000, 0x80400fff);  /* in the fixture's reserved hole */
+	vm_rmrr(MF1, 0x80440000, 0x80440fff);  /* another function's: not MF0's business */
+	vm_rmrr(MF0, 0x80480800, 0x80481000);  /* not page-aligned: rounded outward */
+	refused(P1 "device = 00:05.0\n",
+		"sluice.conf:2: device 00:05.0 has an RMRR [0x0000000080400000-0x0000000080400fff] firmware may DMA to; assignable only with rmrr=identity");
+	refused(P1 "device = 00:03.0 rmrr=identity\n", "sluice.conf:2: device 00:03.0: rmrr=identity, but no RMRR names it");
+	refused(P1 "memory = gpa=0x80400000 size=4K\ndevice = 00:05.0 rmrr=identity\n",
+		"sluice.conf:3: device: its RMRR: gpa [0x0000000080400000-0x0000000080400fff] overlaps line 2 of partition p1");
+	assert_int_equal(vm_setup(P1 "device = 00:05.0 rmrr=identity\n", &fake_iommu_ops), 0);
+	const struct dma_domain *d = &vm_set.d[0];
+	assert_int_equal(d->nr_regions, 2);
+	assert_true(d->regions[0].rmrr && d->regions[0].gpa == 0x80400000 && d->regions[0].hpa == 0x80400000);
+	assert_true(d->regions[0].size == PAGE_SIZE && d->regions[0].prot == (IOMMU_READ | IOMMU_WRITE));
+	assert_true(d->regions[1].gpa == 0x80480000 && d->regions[1].size == 2 * PAGE_SIZE);
+	assert_int_equal(d->regions[1].line, 2);
+	/* Firmware's memory: mapped, never claimed or zeroed. */
+	assert_false(d->regions[0].claimed);
+	assert_non_null(strstr(fio.calls, "map p1 0x80400000 0x80400000 0x1000 rw;map p1 0x80480000 0x80480000 0x2000 rw;"));
+	assert_true(fake_log_has("INFO dom: p1: memory gpa [0x0000000080400000-0x0000000080400fff] -> hpa (the same) rw: RMRR, firmware's\n"));
+}
+
+static void guest_keys_are_checked_and_guests_not_started(void **state)
+{
+	(void)state;
+	refused(P1 "cpus = 1\n", "sluice.conf:1: partition p1: cpus and image go together");
+	refused(P1 "image = edu-dma\n", "cpus and image go together");
+	refused(P1 "cpus = 1,x\nimage = a\n", "sluice.conf:2: cpus: 'x' is not a CPU index (0-255)");
+	refused(P1 "cpus = 256\nimage = a\n", "cpus: '256' is not a CPU index");
+	refused(P1 "cpus = 1\nimage = a\ncpus = 2\n", "sluice.conf:4: cpus given twice (first at line 2)");
+	refused(P1 "cpus = 1\nimage = a\n[partition \"p2\"]\ncpus = 2, 1\nimage = b\n",
+		"sluice.conf:5: cpus: CPU 1 is already partition p1's (line 2)");
+	refused(P1 "cpus = 1,1\nimage = a\n", "CPU 1 is already partition p1's (line 2)");
+	refused(P1 "cpus = 1\nimage = a\nentry = pe\n", "sluice.conf:4: entry = pe: use elf64 or multiboot");
+	refused(P1 "entry = elf64\n", "sluice.conf:2: partition p1: entry without image");
+	refused(P1 "on-fault = reboot\n", "sluice.conf:2: on-fault = reboot: use park or stop");
+	/* DESIGN.md's partition, keys and all: a DMA domain, with a WARN. */
+	assert_int_equal(vm_setup(P1 "cpus = 1, 2\nmemory = gpa=0x0 size=16K\nimage = edu-dma\nentry = elf64\n"
+				  "on-fault = park\n", &fake_iommu_ops), 0);
+	assert_true(vm_set.d[0].guest);
+	assert_true(fake_log_has("WARN dom: partition p1: guests are not started yet"));
+}
+
+static void too_many_partitions_is_an_error(void **state)
+{
+	(void)state;
+	char text[512] = "";
+	for (unsigned i = 0; i <= DOMAIN_MAX; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "[partition \"p%u\"]\n", i);
+	refused(text, "sluice.conf:9: more than 8 partitions");
+}
+
+/* Every problem of a file in one boot, and still nothing claimed or programmed. */
+static void every_problem_is_reported_at_once(void **state)
+{
+	(void)state;
+	u64 free_before = page_alloc_free_pages();
+	assert_int_equal(vm_setup("[sluice]\n"
+				  "iommu = on\n"
+				  "[partition \"p1\"]\n"
+				  "memory = gpa=0x90000000 size=1M hpa=0x90000000\n"
+				  "device = 00:03.0\n"
+				  "bogus line\n"
+				  "[partition \"p2\"]\n"
+				  "memory = gpa=0x90000000 size=1M hpa=0x90000000\n"
+				  "device = 00:03.0\n"
+				  "device = 00:0a.0\n", &fake_iommu_ops), -HV_EINVAL);
+	assert_int_equal(vm_conf.nr_errors, 4);
+	assert_true(fake_log_has("sluice.conf:6: expected 'key = value'"));
+	assert_true(fake_log_has("sluice.conf:8: memory: hpa"));
+	assert_true(fake_log_has("sluice.conf:9: device 00:03.0 is already assigned"));
+	assert_true(fake_log_has("sluice.conf:10: device 0000:00:0a.0 is not in the PCI tree"));
+	assert_true(fake_log_has("sluice.conf: 4 error(s); no partition set up, nothing programmed"));
+	assert_string_equal(fio.calls, "enable;");
+	assert_true(page_alloc_free_pages() == free_before);
+	assert_true(page_alloc_is_free(0x90000000, 1 * MiB));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(worked_example_is_accepted, setup),
+		cmocka_unit_test_setup(sluice_section_defaults_and_values, setup),
+		cmocka_unit_test_setup(unknown_sections_and_keys_are_errors, setup),
+		cmocka_unit_test_setup(memory_values_are_checked_one_by_one, setup),
+		cmocka_unit_test_setup(overlapping_gpas_in_one_partition_are_refused, setup),
+		cmocka_unit_test_setup(the_same_hpa_in_two_partitions_is_refused, setup),
+		cmocka_unit_test_setup(hpas_sluice_or_firmware_own_are_refused, setup),
+		cmocka_unit_test_setup(devices_are_checked_against_the_pci_tree, setup),
+		cmocka_unit_test_setup(device_addresses_are_parsed_strictly, setup),
+		cmocka_unit_test_setup(rmrr_devices_need_rmrr_identity, setup),
+		cmocka_unit_test_setup(guest_keys_are_checked_and_guests_not_started, setup),
+		cmocka_unit_test_setup(too_many_partitions_is_an_error, setup),
+		cmocka_unit_test_setup(every_problem_is_reported_at_once, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

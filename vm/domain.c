@@ -1,0 +1,246 @@
+/*
+ * DMA domains from a checked config: host memory claimed from the page
+ * allocator, then, with iommu = on, one IOMMU domain per partition with its
+ * regions mapped and its devices attached (through struct iommu_ops, so
+ * this file knows nothing of VT-d). Devices in no domain get no context
+ * entry: their DMA faults. With iommu = off nothing is programmed at all.
+ */
+#define LOG_SUBSYS "dom"
+#include "vm/domain.h"
+#include "kernel/log.h"
+#include "kernel/lib.h"
+#include "kernel/err.h"
+#include "kernel/page_alloc.h"
+#include "kernel/hw/mem.h"
+#include "pci/pci.h"
+
+
+const char *domain_access_name(u32 prot)
+{
+	switch (prot & (IOMMU_READ | IOMMU_WRITE)) {
+	case IOMMU_READ: return "r";
+	case IOMMU_WRITE: return "w";
+	case IOMMU_READ | IOMMU_WRITE: return "rw";
+	default: return "none";
+	}
+}
+
+const struct domain_region *domain_region_at(const struct dma_domain *d, u64 gpa, u64 len)
+{
+	for (u32 i = 0; i < d->nr_regions; i++) {
+		const struct domain_region *r = &d->regions[i];
+		if (gpa >= r->gpa && len <= r->size && gpa - r->gpa <= r->size - len)
+			return r;
+	}
+	return NULL;
+}
+
+struct dma_domain *domain_of_device(struct domain_set *s, u32 sbdf)
+{
+	for (u32 i = 0; i < s->nr; i++)
+		for (u32 k = 0; k < s->d[i].nr_devices; k++)
+			if (s->d[i].devices[k].sbdf == sbdf)
+				return &s->d[i];
+	return NULL;
+}
+
+struct dma_domain *domain_of_hpa(struct domain_set *s, u64 hpa, const struct domain_region **r)
+{
+	for (u32 i = 0; i < s->nr; i++)
+		for (u32 k = 0; k < s->d[i].nr_regions; k++) {
+			const struct domain_region *g = &s->d[i].regions[k];
+			if (hpa >= g->hpa && hpa - g->hpa < g->size) {
+				if (r)
+					*r = g;
+				return &s->d[i];
+			}
+		}
+	return NULL;
+}
+
+void domain_set_release(struct domain_set *s)
+{
+	for (u32 i = 0; i < s->nr; i++)
+		for (u32 k = 0; k < s->d[i].nr_regions; k++) {
+			struct domain_region *r = &s->d[i].regions[k];
+			if (r->claimed && !page_free(r->hpa, r->size / PAGE_SIZE))
+				r->claimed = false;
+		}
+}
+
+/* Takes one region's HPA (exactly, or where it fits); logs why not. */
+static int claim_region(const struct domain_set *s, const struct dma_domain *d,
+			struct domain_region *r)
+{
+	u64 pages = r->size / PAGE_SIZE;
+	int ret;
+
+	if (r->rmrr) {
+		log_info("%s: memory gpa [0x%016llx-0x%016llx] -> hpa (the same) %s: RMRR, firmware's",
+			 d->name, (unsigned long long)r->gpa, (unsigned long long)(r->gpa + r->size - 1),
+			 domain_access_name(r->prot));
+		return 0;
+	}
+	if (r->hpa_fixed) {
+		ret = page_alloc_fixed(r->hpa, pages);
+	} else {
+		/* 2 MiB alignment lets the IOMMU use large pages for the region. */
+		u64 align = IS_ALIGNED(r->size, 2 * MiB) && IS_ALIGNED(r->gpa, 2 * MiB) ? 2 * MiB : PAGE_SIZE;
+		ret = page_alloc_pages(pages, align, &r->hpa);
+	}
+	if (ret) {
+		log_err("%s:%u: partition %s: no host memory for gpa [0x%016llx-0x%016llx]: %s",
+			s->file, r->line, d->name, (unsigned long long)r->gpa,
+			(unsigned long long)(r->gpa + r->size - 1), hv_strerror(ret));
+		return ret;
+	}
+	r->claimed = true;
+	void *va = phys_to_virt(r->hpa, r->size);
+	if (!va) {
+		log_err("%s:%u: partition %s: hpa 0x%016llx is outside Sluice's direct map", s->file,
+			r->line, d->name, (unsigned long long)r->hpa);
+		return -HV_ERANGE;
+	}
+	/* A domain never sees what the memory held before. */
+	memset(va, 0, r->size);
+	log_info("%s: memory gpa [0x%016llx-0x%016llx] -> hpa [0x%016llx-0x%016llx] %s%s", d->name,
+		 (unsigned long long)r->gpa, (unsigned long long)(r->gpa + r->size - 1),
+		 (unsigned long long)r->hpa, (unsigned long long)(r->hpa + r->size - 1),
+		 domain_access_name(r->prot), r->hpa_fixed ? "" : " (hpa chosen by Sluice)");
+	return 0;
+}
+
+int domain_set_claim(struct domain_set *s)
+{
+	/* Fixed addresses first, so a chosen one cannot take their place. */
+	for (int fixed = 1; fixed >= 0; fixed--)
+		for (u32 i = 0; i < s->nr; i++)
+			for (u32 k = 0; k < s->d[i].nr_regions; k++) {
+				struct domain_region *r = &s->d[i].regions[k];
+				if (r->hpa_fixed != (bool)fixed)
+					continue;
+				int ret = claim_region(s, &s->d[i], r);
+				if (ret) {
+					domain_set_release(s);
+					return ret;
+				}
+			}
+	return 0;
+}
+
+/* Undoes what program_domain did so far: detaches devices, unmaps regions. */
+static void unprogram_domain(const struct iommu_ops *ops, struct dma_domain *d, u32 mapped,
+			     u32 attached)
+{
+	for (u32 k = 0; k < attached; k++)
+		ops->detach(d->iommu, d->devices[k].sbdf);
+	for (u32 k = 0; k < mapped; k++)
+		ops->unmap(d->iommu, d->regions[k].gpa, d->regions[k].size);
+	d->failed = true;
+}
+
+static int program_domain(const struct domain_set *s, const struct iommu_ops *ops,
+			  struct dma_domain *d)
+{
+	u32 k;
+	int ret = 0;
+
+	d->iommu = ops->domain_create(d->name);
+	if (!d->iommu) {
+		log_err("%s: no IOMMU domain (%s could not create one); its devices stay blocked",
+			d->name, ops->name);
+		d->failed = true;
+		return -HV_ENOMEM;
+	}
+	for (k = 0; k < d->nr_regions; k++) {
+		const struct domain_region *r = &d->regions[k];
+		ret = ops->map(d->iommu, r->gpa, r->hpa, r->size, r->prot);
+		if (ret) {
+			log_err("%s:%u: partition %s: mapping gpa 0x%016llx size 0x%llx failed: %s", s->file,
+				r->line, d->name, (unsigned long long)r->gpa,
+				(unsigned long long)r->size, hv_strerror(ret));
+			unprogram_domain(ops, d, k, 0);
+			return ret;
+		}
+	}
+	for (k = 0; k < d->nr_devices; k++) {
+		const struct domain_device *dev = &d->devices[k];
+		ret = ops->attach(d->iommu, dev->sbdf);
+		if (ret) {
+			log_err("%s:%u: partition %s: assigning %04x:" BDF_FMT " failed: %s", s->file,
+				dev->line, d->name, PCI_SEG(dev->sbdf), BDF_ARGS(dev->sbdf),
+				hv_strerror(ret));
+			unprogram_domain(ops, d, d->nr_regions, k);
+			return ret;
+		}
+		log_info("%s: device " BDF_FMT " attached (%s)", d->name, BDF_ARGS(dev->sbdf), ops->name);
+	}
+	log_info("%s: %u region(s) mapped, %u device(s) attached", d->name, d->nr_regions, d->nr_devices);
+	return 0;
+}
+
+/* iommu = on with partitions, but no IOMMU to program: logs it and returns true. */
+static bool iommu_missing(const struct domain_set *s, const struct iommu_ops *ops)
+{
+	if (!s->iommu || ops || !s->nr)
+		return false;
+	log_err("iommu = on, but no IOMMU is running: %u partition(s) not set up (iommu = off runs without isolation)",
+		s->nr);
+	return true;
+}
+
+int domain_set_program(struct domain_set *s, const struct iommu_ops *ops)
+{
+	int first = 0;
+
+	if (!s->iommu) {
+		log_warn("iommu = off: DMA isolation is OFF; every device can read and write all of memory");
+		for (u32 i = 0; i < s->nr; i++)
+			log_info("%s: %u region(s), %u device(s), no translation: bus address = HPA",
+				 s->d[i].name, s->d[i].nr_regions, s->d[i].nr_devices);
+		return 0;
+	}
+	if (iommu_missing(s, ops))
+		return -HV_ENODEV;
+	if (!ops)
+		return 0;       /* no partitions */
+	for (u32 i = 0; i < s->nr; i++) {
+		int ret = program_domain(s, ops, &s->d[i]);
+		if (ret && !first)
+			first = ret;
+	}
+	int ret = ops->enable();
+	if (ret) {
+		log_err("%s: turning translation on failed: %s", ops->name, hv_strerror(ret));
+		return ret;
+	}
+	return first;
+}
+
+int domain_set_setup(struct config *c, const struct domain_host *h, const struct iommu_ops *ops,
+		     struct domain_set *s)
+{
+	int ret = partition_check(c, h, s);
+
+	if (ret || c->nr_errors) {
+		log_err("%s: %u error(s); no partition set up, nothing programmed", c->file, c->nr_errors);
+		ret = -HV_EINVAL;
+	} else if (iommu_missing(s, ops)) {
+		ret = -HV_ENODEV;
+	} else if ((ret = domain_set_claim(s))) {
+		log_err("%s: host memory for the partitions not available; nothing programmed", c->file);
+	}
+	if (ret) {
+		/*
+		 * No partition, but the IOMMU still goes on with iommu = on: with
+		 * no context entry, every device's DMA faults.
+		 */
+		s->nr = 0;
+		domain_set_program(s, ops);
+		return ret;
+	}
+	ret = domain_set_program(s, ops);
+	log_info("%u partition(s) as DMA domains, iommu %s%s", s->nr, s->iommu ? "on" : "off",
+		 ret ? ", with errors" : "");
+	return ret;
+}

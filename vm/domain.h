@@ -1,0 +1,122 @@
+/*
+ * DMA domains: what each [partition "NAME"] section of sluice.conf gives
+ * the IOMMU. A domain is a set of memory regions (GPA = the bus address its
+ * devices use -> HPA, with device access rights) and the PCI functions that
+ * DMA through them. Guests (cpus, image) come later; until then every
+ * partition is a DMA domain only. Checked whole (vm/partition_check.c)
+ * before any memory is claimed or any IOMMU entry written (vm/domain.c).
+ */
+#ifndef VM_DOMAIN_H
+#define VM_DOMAIN_H
+#include "kernel/types.h"
+#include "kernel/memmap.h"
+#include "iommu/iommu.h"
+#include "vm/config.h"
+#include "kernel/hw/pci_cfg.h"
+
+#define DOMAIN_MAX              8
+#define DOMAIN_MAX_REGIONS      16
+#define DOMAIN_MAX_DEVICES      16
+#define DOMAIN_NAME_LEN         CONFIG_NAME_LEN
+/* Device-visible addresses: 48 bits, the widest a 4-level second-stage table maps. */
+#define DOMAIN_GPA_LIMIT        BIT_ULL(48)
+
+/* A device in log lines: bb:dd.f (STYLE.md section 7). */
+#define BDF_FMT                 "%02x:%02x.%x"
+#define BDF_ARGS(sbdf)          PCI_BUS(sbdf), PCI_DEV(sbdf), PCI_FN(sbdf)
+
+enum domain_demo { DOMAIN_DEMO_NONE = 0, DOMAIN_DEMO_DMA };
+
+struct domain_region {
+	u64 gpa, hpa, size;
+	u32 prot;               /* IOMMU_READ | IOMMU_WRITE */
+	bool hpa_fixed;         /* hpa= given; otherwise chosen by domain_set_claim() */
+	bool rmrr;              /* an RMRR's identity map: firmware's memory, never claimed */
+	bool claimed;           /* hpa taken from the page allocator */
+	u32 line;               /* in sluice.conf */
+};
+
+struct domain_device {
+	u32 sbdf;
+	u32 line;
+	bool rmrr_identity;     /* "rmrr=identity": assignable despite RMRRs, mapped 1:1 */
+};
+
+struct dma_domain {
+	char name[DOMAIN_NAME_LEN];
+	u32 line;
+	bool guest;             /* cpus and image given: a guest partition, not started yet */
+	bool failed;            /* programming failed; its devices are detached again */
+	u32 nr_regions, nr_devices;
+	struct domain_region regions[DOMAIN_MAX_REGIONS];
+	struct domain_device devices[DOMAIN_MAX_DEVICES];
+	struct iommu_domain *iommu;     /* set by domain_set_program() with iommu = on */
+};
+
+struct domain_set {
+	const char *file;       /* the config's name, for "sluice.conf:LINE: ..." */
+	bool iommu;             /* [sluice] iommu = on (the default) */
+	enum domain_demo demo;  /* [sluice] demo = dma: vm/dma_demo.c runs after set-up */
+	u32 nr;
+	struct dma_domain d[DOMAIN_MAX];
+};
+
+struct dmar_info;               /* iommu/dmar.h */
+
+/* What the partitions are checked against besides the PCI tree and the page allocator. */
+struct domain_host {
+	const struct memmap *memmap;    /* to say which firmware range an HPA hits; may be NULL */
+	const struct dmar_info *dmar;   /* for the RMRRs; NULL when there is no DMAR */
+};
+
+/*
+ * vm/partition_check.c: turns the parsed config into *s and checks all of
+ * it, each line against the ones before: keys and values, region alignment
+ * and overlaps (GPAs within a domain, HPAs anywhere), fixed HPAs against
+ * the memory map and the page allocator (Sluice's own memory, firmware
+ * ranges), devices (present in the PCI tree, not a bridge, assigned once,
+ * isolation group not split across domains, no RMRR unless the line says
+ * rmrr=identity; then each RMRR becomes an identity region). Every problem
+ * is one ERR line "sluice.conf:LINE: ..." counted in c->nr_errors. Changes
+ * nothing outside *s. Returns 0 or -HV_EINVAL.
+ */
+int partition_check(struct config *c, const struct domain_host *h, struct domain_set *s);
+
+/*
+ * Takes every region's HPA from the page allocator (fixed ones exactly,
+ * the others wherever they fit, 2 MiB aligned when the size allows), zeroes
+ * it and logs the region; RMRR identity regions stay firmware's. On failure gives back what it took and returns
+ * -HV_ENOMEM or -HV_EBUSY after one ERR line naming the config line.
+ */
+int domain_set_claim(struct domain_set *s);
+/* Gives every claimed HPA back to the page allocator. */
+void domain_set_release(struct domain_set *s);
+/*
+ * With iommu = on: for each domain, domain_create, map every region, attach
+ * every device through ops; then ops->enable(). A domain whose programming
+ * fails is logged, has its devices detached and is marked failed; the
+ * others go on. With iommu = off nothing is written: one WARN says DMA is
+ * not isolated. ops may be NULL only with iommu = off or no domains.
+ * Returns 0, or the first error (after logging it).
+ */
+int domain_set_program(struct domain_set *s, const struct iommu_ops *ops);
+/*
+ * The whole path from a parsed config: partition_check, domain_set_claim,
+ * domain_set_program. A config with errors stops before anything is
+ * claimed or programmed (one summary line says so); s is left empty and,
+ * with iommu = on, translation still goes on, so every device's DMA is
+ * blocked. Returns 0 or the error.
+ */
+int domain_set_setup(struct config *c, const struct domain_host *h, const struct iommu_ops *ops,
+		     struct domain_set *s);
+
+/* The region of d holding all of [gpa, gpa+len), or NULL: the software translation. */
+const struct domain_region *domain_region_at(const struct dma_domain *d, u64 gpa, u64 len);
+/* The domain a device is assigned to, or NULL. */
+struct dma_domain *domain_of_device(struct domain_set *s, u32 sbdf);
+/* The domain (and its region, when r is not NULL) whose memory holds HPA hpa, or NULL. */
+struct dma_domain *domain_of_hpa(struct domain_set *s, u64 hpa, const struct domain_region **r);
+/* "r", "w", "rw" or "none". */
+const char *domain_access_name(u32 prot);
+
+#endif

@@ -1,0 +1,560 @@
+/*
+ * sluice.conf, second pass: what the keys mean. Every partition is checked
+ * whole, against the others, the memory map, the page allocator and the
+ * PCI tree, before anything is claimed or programmed (STYLE.md section 4).
+ * Unknown sections and keys are errors: nothing is silently ignored.
+ * Each line is checked against the lines before it, so the errors come
+ * out in line order.
+ */
+#define LOG_SUBSYS "dom"
+#include "vm/domain.h"
+#include "kernel/log.h"
+#include "kernel/lib.h"
+#include "kernel/err.h"
+#include "kernel/page_alloc.h"
+#include "pci/pci.h"
+#include "pci/pci_hw.h"
+#include "iommu/dmar.h"
+
+
+/* Lines of the keys a partition may give once (0: not yet). */
+struct once {
+	u32 cpus, image, entry, on_fault;
+};
+
+/* CPUs claimed so far, for "CPU n in two partitions". */
+struct cpu_claim {
+	u32 line;
+	const char *part;
+};
+static struct cpu_claim cpu_owner[256];
+
+static bool is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+static bool name_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
+			return false;
+	return true;
+}
+
+/* Parses up to max hex digits, all of [s, s+n), into *out <= limit. */
+static bool hex_n(const char *s, size_t n, size_t max, u32 limit, u32 *out)
+{
+	u32 v = 0;
+
+	if (!n || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		u32 d = ch >= '0' && ch <= '9' ? (u32)(ch - '0') :
+			ch >= 'a' && ch <= 'f' ? (u32)(ch - 'a' + 10) :
+			ch >= 'A' && ch <= 'F' ? (u32)(ch - 'A' + 10) : 16;
+		if (d > 15)
+			return false;
+		v = v * 16 + d;
+	}
+	*out = v;
+	return v <= limit;
+}
+
+/* "[SSSS:]BB:DD.F", all hex, the whole string. */
+static bool parse_sbdf(const char *s, u32 *sbdf)
+{
+	size_t n = strlen(s), colon[2], nc = 0, dot = 0;
+	u32 seg = 0, bus, dev, fn;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ':') {
+			if (nc == 2)
+				return false;
+			colon[nc++] = i;
+		} else if (s[i] == '.') {
+			dot = i;
+		}
+	}
+	if (!nc || !dot || dot < colon[nc - 1])
+		return false;
+	size_t b = 0;
+	if (nc == 2) {
+		if (!hex_n(s, colon[0], 4, 0xffff, &seg))
+			return false;
+		b = colon[0] + 1;
+	}
+	size_t c = colon[nc - 1];
+	if (!hex_n(s + b, c - b, 2, 0xff, &bus) || !hex_n(s + c + 1, dot - c - 1, 2, 0x1f, &dev) ||
+	    !hex_n(s + dot + 1, n - dot - 1, 1, 7, &fn))
+		return false;
+	*sbdf = PCI_SBDF(seg, bus, dev, fn);
+	return true;
+}
+
+/* ---- [sluice] ---- */
+
+/* A key a section may give once: true the first time; the repeat is an error. */
+static bool first_time(struct config *c, const struct config_entry *e, u32 *line)
+{
+	if (*line) {
+		config_error(c, e->line, "%s given twice (first at line %u)", e->key, *line);
+		return false;
+	}
+	*line = e->line;
+	return true;
+}
+
+static void check_sluice(struct config *c, u32 si, struct domain_set *s)
+{
+	u32 iommu_line = 0, demo_line = 0;
+
+	if (c->sections[si].named)
+		config_error(c, c->sections[si].line, "[sluice] takes no name");
+	for (u32 i = 0; i < c->nr_entries; i++) {
+		const struct config_entry *e = &c->entries[i];
+		if (e->section != si)
+			continue;
+		if (!strcmp(e->key, "iommu")) {
+			if (!first_time(c, e, &iommu_line))
+				continue;
+			if (!strcmp(e->value, "on") || !strcmp(e->value, "off"))
+				s->iommu = !strcmp(e->value, "on");
+			else
+				config_error(c, e->line, "iommu = %s: use on or off", e->value);
+		} else if (!strcmp(e->key, "demo")) {
+			if (!first_time(c, e, &demo_line))
+				continue;
+			if (!strcmp(e->value, "dma") || !strcmp(e->value, "none"))
+				s->demo = !strcmp(e->value, "dma") ? DOMAIN_DEMO_DMA : DOMAIN_DEMO_NONE;
+			else
+				config_error(c, e->line, "demo = %s: use dma or none", e->value);
+		} else {
+			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo)", e->key);
+		}
+	}
+}
+
+/* ---- [partition "NAME"]: one key at a time ---- */
+
+/*
+ * memory = gpa=X size=Y [hpa=Z] [access=r|rw]: fields in any order, each
+ * once, numbers decimal or 0x hex with an optional K/M/G suffix.
+ */
+static struct domain_region *parse_memory(struct config *c, const struct config_entry *e,
+					   struct dma_domain *d)
+{
+	static const char *const fields[] = { "gpa", "size", "hpa", "access" };
+	u64 val[3] = { 0 };
+	bool seen[4] = { false };
+	u32 prot = IOMMU_READ | IOMMU_WRITE;
+	const char *p = e->value;
+
+	while (*p) {
+		while (is_blank(*p))
+			p++;
+		if (!*p)
+			break;
+		const char *w = p, *eq = NULL;
+		while (*p && !is_blank(*p)) {
+			if (*p == '=' && !eq)
+				eq = p;
+			p++;
+		}
+		size_t wlen = (size_t)(p - w);
+		if (!eq || eq == w || eq + 1 == p) {
+			config_error(c, e->line, "memory: '%.*s' is not field=value (gpa=, size=, hpa=, access=)",
+				     (int)wlen, w);
+			return NULL;
+		}
+		size_t flen = (size_t)(eq - w), vlen = (size_t)(p - eq - 1);
+		u32 f = 0;
+		while (f < ARRAY_SIZE(fields) && (strlen(fields[f]) != flen || strncmp(fields[f], w, flen)))
+			f++;
+		if (f == ARRAY_SIZE(fields)) {
+			config_error(c, e->line, "memory: unknown field '%.*s' (gpa, size, hpa, access)",
+				     (int)flen, w);
+			return NULL;
+		}
+		if (seen[f]) {
+			config_error(c, e->line, "memory: %s given twice", fields[f]);
+			return NULL;
+		}
+		seen[f] = true;
+		if (f == 3) {
+			if (vlen == 1 && eq[1] == 'r')
+				prot = IOMMU_READ;
+			else if (vlen == 2 && !strncmp(eq + 1, "rw", 2))
+				prot = IOMMU_READ | IOMMU_WRITE;
+			else {
+				config_error(c, e->line, "memory: access=%.*s: use r or rw", (int)vlen, eq + 1);
+				return NULL;
+			}
+			continue;
+		}
+		int ret = str_to_u64(eq + 1, vlen, true, &val[f]);
+		if (ret) {
+			config_error(c, e->line, "memory: %s=%.*s is %s", fields[f], (int)vlen, eq + 1,
+				     ret == -HV_ERANGE ? "too large" :
+				     "not a number (decimal or 0x hex, optional K/M/G)");
+			return NULL;
+		}
+	}
+	if (!seen[0] || !seen[1]) {
+		config_error(c, e->line, "memory: needs gpa= and size=");
+		return NULL;
+	}
+	u64 gpa = val[0], size = val[1], hpa = val[2];
+	if (!size || !IS_ALIGNED(gpa, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE) ||
+	    (seen[2] && !IS_ALIGNED(hpa, PAGE_SIZE))) {
+		config_error(c, e->line, "memory: gpa, hpa and size must be multiples of 4 KiB, size not 0");
+		return NULL;
+	}
+	if (gpa >= DOMAIN_GPA_LIMIT || size > DOMAIN_GPA_LIMIT - gpa) {
+		config_error(c, e->line, "memory: gpa range ends past 2^48, the widest bus address");
+		return NULL;
+	}
+	if (seen[2] && size - 1 > ~0ULL - hpa) {
+		config_error(c, e->line, "memory: hpa range wraps past 2^64");
+		return NULL;
+	}
+	if (d->nr_regions == DOMAIN_MAX_REGIONS) {
+		config_error(c, e->line, "memory: more than %u regions in partition %s",
+			     DOMAIN_MAX_REGIONS, d->name);
+		return NULL;
+	}
+	struct domain_region *r = &d->regions[d->nr_regions++];
+	r->gpa = gpa;
+	r->size = size;
+	r->hpa = hpa;
+	r->hpa_fixed = seen[2];
+	r->prot = prot;
+	r->line = e->line;
+	return r;
+}
+
+static struct domain_device *parse_device(struct config *c, const struct config_entry *e,
+					  struct dma_domain *d)
+{
+	char addr[CONFIG_VALUE_LEN];
+	const char *p = e->value;
+	bool rmrr_identity = false;
+	u32 sbdf;
+
+	while (*p && !is_blank(*p))
+		p++;
+	str_copy(addr, e->value, MIN(sizeof(addr), (size_t)(p - e->value) + 1));
+	/* Options after the address: only rmrr=identity so far. */
+	while (*p) {
+		while (is_blank(*p))
+			p++;
+		const char *w = p;
+		while (*p && !is_blank(*p))
+			p++;
+		size_t n = (size_t)(p - w);
+		if (n == 13 && !strncmp(w, "rmrr=identity", 13) && !rmrr_identity) {
+			rmrr_identity = true;
+		} else if (n) {
+			config_error(c, e->line, "device: option '%.*s' is not supported (known: rmrr=identity, once)",
+				     (int)n, w);
+			return NULL;
+		}
+	}
+	for (const char *q = addr; *q; q++)
+		if (*q == '/') {
+			config_error(c, e->line, "device: '%s': VFs (/vfN) are not supported yet", addr);
+			return NULL;
+		}
+	if (!parse_sbdf(addr, &sbdf)) {
+		config_error(c, e->line, "device: '%s' is not [SSSS:]BB:DD.F (hex)", addr);
+		return NULL;
+	}
+	if (d->nr_devices == DOMAIN_MAX_DEVICES) {
+		config_error(c, e->line, "device: more than %u devices in partition %s",
+			     DOMAIN_MAX_DEVICES, d->name);
+		return NULL;
+	}
+	struct domain_device *dev = &d->devices[d->nr_devices++];
+	dev->sbdf = sbdf;
+	dev->line = e->line;
+	dev->rmrr_identity = rmrr_identity;
+	return dev;
+}
+
+/* cpus = N[,N...]: decimal CPU indexes, each in one partition only. */
+static void parse_cpus(struct config *c, const struct config_entry *e, const struct dma_domain *d)
+{
+	const char *p = e->value;
+
+	for (;;) {
+		const char *n = p;
+		while (*p && *p != ',')
+			p++;
+		const char *t = n;
+		size_t len = (size_t)(p - n);
+		while (len && is_blank(*t)) {
+			t++;
+			len--;
+		}
+		while (len && is_blank(t[len - 1]))
+			len--;
+		u64 cpu;
+		if (str_to_u64(t, len, false, &cpu) || cpu >= ARRAY_SIZE(cpu_owner)) {
+			config_error(c, e->line, "cpus: '%.*s' is not a CPU index (0-%u)", (int)len, t,
+				     (unsigned)ARRAY_SIZE(cpu_owner) - 1);
+			return;
+		}
+		if (cpu_owner[cpu].line) {
+			config_error(c, e->line, "cpus: CPU %llu is already partition %s's (line %u)",
+				     (unsigned long long)cpu, cpu_owner[cpu].part, cpu_owner[cpu].line);
+			return;
+		}
+		cpu_owner[cpu].line = e->line;
+		cpu_owner[cpu].part = d->name;
+		if (!*p)
+			return;
+		p++;
+	}
+}
+
+/* ---- each region and device against everything before it ---- */
+
+static bool overlap(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/*
+ * Why [hpa, hpa+size) is not free in the page allocator, from the memory
+ * map: a firmware range, a hole, or (all usable RAM) Sluice's own memory.
+ */
+static void explain_busy(struct config *c, const struct domain_region *r, const struct memmap *m)
+{
+	u64 end = r->hpa + r->size, covered = r->hpa;
+
+	for (u32 i = 0; m && i < m->nr; i++) {
+		const struct boot_mmap_entry *e = &m->e[i];
+		if (!overlap(e->base, e->size, r->hpa, r->size))
+			continue;
+		if (e->type != BOOT_MEM_USABLE) {
+			config_error(c, r->line, "memory: hpa [0x%016llx-0x%016llx] is not RAM: it overlaps %s range [0x%016llx-0x%016llx]",
+				     (unsigned long long)r->hpa, (unsigned long long)end - 1,
+				     memmap_type_name(e->type), (unsigned long long)e->base,
+				     (unsigned long long)(e->base + e->size - 1));
+			return;
+		}
+		if (e->base > covered)
+			break;
+		covered = MAX(covered, e->base + e->size);
+	}
+	if (m && covered < end) {
+		config_error(c, r->line, "memory: hpa [0x%016llx-0x%016llx] is not RAM: 0x%016llx is in no memory map entry",
+			     (unsigned long long)r->hpa, (unsigned long long)end - 1,
+			     (unsigned long long)covered);
+		return;
+	}
+	config_error(c, r->line, "memory: hpa [0x%016llx-0x%016llx] overlaps Sluice's own memory (kernel, boot modules, low memory or its tables)",
+		     (unsigned long long)r->hpa, (unsigned long long)end - 1);
+}
+
+/*
+ * The newest region r of d (the last partition of s): its GPAs against
+ * d's other regions, a fixed HPA against every fixed HPA so far, then
+ * (unless it is an RMRR) against the memory map and the page allocator.
+ */
+static void check_region(struct config *c, const struct domain_host *h, const struct domain_set *s,
+			 const struct dma_domain *d, const struct domain_region *r)
+{
+	const char *what = r->rmrr ? "device: its RMRR" : "memory";
+
+	for (const struct domain_region *o = d->regions; o < r; o++)
+		if (overlap(r->gpa, r->size, o->gpa, o->size)) {
+			config_error(c, r->line, "%s: gpa [0x%016llx-0x%016llx] overlaps line %u of partition %s",
+				     what, (unsigned long long)r->gpa, (unsigned long long)(r->gpa + r->size - 1),
+				     o->line, d->name);
+			return;
+		}
+	if (!r->hpa_fixed)
+		return;
+	/* A fixed HPA (an RMRR's too) against every fixed HPA so far. */
+	for (const struct dma_domain *od = s->d; od <= d; od++)
+		for (const struct domain_region *o = od->regions; o < od->regions + od->nr_regions && o != r; o++)
+			if (o->hpa_fixed && overlap(r->hpa, r->size, o->hpa, o->size)) {
+				config_error(c, r->line, "%s: hpa [0x%016llx-0x%016llx] overlaps partition %s's memory (line %u)",
+					     what, (unsigned long long)r->hpa,
+					     (unsigned long long)(r->hpa + r->size - 1), od->name, o->line);
+				return;
+			}
+	/* An RMRR is firmware's memory by definition: not the allocator's. */
+	if (!r->rmrr && !page_alloc_is_free(r->hpa, r->size))
+		explain_busy(c, r, h->memmap);
+}
+
+/*
+ * Firmware may DMA to a device's RMRRs at any time (USB legacy emulation,
+ * management engines), so such a device is assignable only when its line
+ * says rmrr=identity; then every RMRR becomes an identity region (GPA = HPA,
+ * rw) of its partition, checked like the others.
+ */
+static void check_rmrrs(struct config *c, const struct domain_host *h, const struct domain_set *s,
+			struct dma_domain *d, const struct domain_device *dev)
+{
+	u32 found = 0;
+
+	for (u32 pos = 0; dmar_rmrr_for(h->dmar, dev->sbdf, &pos); pos++) {
+		u64 base = h->dmar->rmrrs[pos].base_pa, end = h->dmar->rmrrs[pos].end_pa;
+		found++;
+		if (!dev->rmrr_identity) {
+			config_error(c, dev->line, "device " BDF_FMT " has an RMRR [0x%016llx-0x%016llx] firmware may DMA to; assignable only with rmrr=identity",
+				     BDF_ARGS(dev->sbdf), (unsigned long long)base, (unsigned long long)end);
+			return;
+		}
+		if (d->nr_regions == DOMAIN_MAX_REGIONS) {
+			config_error(c, dev->line, "device " BDF_FMT ": no room for its RMRR in partition %s (%u regions)",
+				     BDF_ARGS(dev->sbdf), d->name, DOMAIN_MAX_REGIONS);
+			return;
+		}
+		struct domain_region *r = &d->regions[d->nr_regions++];
+		memset(r, 0, sizeof(*r));
+		r->gpa = r->hpa = ALIGN_DOWN(base, PAGE_SIZE);
+		r->size = ALIGN_UP(end + 1, PAGE_SIZE) - r->gpa;
+		r->prot = IOMMU_READ | IOMMU_WRITE;
+		r->hpa_fixed = r->rmrr = true;
+		r->line = dev->line;
+		check_region(c, h, s, d, r);
+	}
+	if (dev->rmrr_identity && !found)
+		config_error(c, dev->line, "device " BDF_FMT ": rmrr=identity, but no RMRR names it",
+			     BDF_ARGS(dev->sbdf));
+}
+
+static bool is_bridge(const struct pci_dev *p)
+{
+	return p->kind != PCI_KIND_VF && (p->hdr_type & PCI_HEADER_LAYOUT) != PCI_HEADER_NORMAL;
+}
+
+/*
+ * The newest device dev of d (the last partition of s): assigned once,
+ * present, not a bridge, and its isolation group in no earlier partition.
+ */
+static void check_device(struct config *c, const struct domain_host *h, const struct domain_set *s,
+			 struct dma_domain *d, const struct domain_device *dev)
+{
+	const struct pci_dev *p = pci_find(dev->sbdf);
+
+	for (const struct dma_domain *od = s->d; od <= d; od++)
+		for (const struct domain_device *o = od->devices; o < od->devices + od->nr_devices && o != dev; o++)
+			if (o->sbdf == dev->sbdf) {
+				config_error(c, dev->line, "device " BDF_FMT " is already assigned (partition %s, line %u)",
+					     BDF_ARGS(dev->sbdf), od->name, o->line);
+				return;
+			}
+	if (!p) {
+		config_error(c, dev->line, "device %04x:" BDF_FMT " is not in the PCI tree",
+			     PCI_SEG(dev->sbdf), BDF_ARGS(dev->sbdf));
+		return;
+	}
+	if (is_bridge(p)) {
+		config_error(c, dev->line, "device " BDF_FMT " is a bridge; assign the functions below it",
+			     BDF_ARGS(dev->sbdf));
+		return;
+	}
+	/* An isolation group goes to one partition whole (or stays unassigned). */
+	for (const struct dma_domain *od = s->d; od < d; od++)
+		for (const struct domain_device *o = od->devices; o < od->devices + od->nr_devices; o++) {
+			const struct pci_dev *q = pci_find(o->sbdf);
+			if (q && q->group == p->group) {
+				config_error(c, dev->line, "device " BDF_FMT " shares isolation group %u with " BDF_FMT " of partition %s (line %u); a group goes to one partition",
+					     BDF_ARGS(dev->sbdf), p->group, BDF_ARGS(o->sbdf), od->name,
+					     o->line);
+				return;
+			}
+		}
+	check_rmrrs(c, h, s, d, dev);
+}
+
+static void check_partition(struct config *c, const struct domain_host *h, u32 si,
+			    struct domain_set *s)
+{
+	const struct config_section *sec = &c->sections[si];
+	struct once once = { 0 };
+
+	if (!sec->named) {
+		config_error(c, sec->line, "[partition] needs a name: [partition \"NAME\"]");
+		return;
+	}
+	if (!name_ok(sec->name)) {
+		config_error(c, sec->line, "partition name '%s': use letters, digits, '-', '_', '.'",
+			     sec->name);
+		return;
+	}
+	if (s->nr == DOMAIN_MAX) {
+		config_error(c, sec->line, "more than %u partitions", DOMAIN_MAX);
+		return;
+	}
+	struct dma_domain *d = &s->d[s->nr++];
+	str_copy(d->name, sec->name, sizeof(d->name));
+	d->line = sec->line;
+	for (u32 i = 0; i < c->nr_entries; i++) {
+		const struct config_entry *e = &c->entries[i];
+		const char *v = e->value;
+		if (e->section != si)
+			continue;
+		if (!strcmp(e->key, "memory")) {
+			const struct domain_region *r = parse_memory(c, e, d);
+			if (r)
+				check_region(c, h, s, d, r);
+		} else if (!strcmp(e->key, "device")) {
+			const struct domain_device *dev = parse_device(c, e, d);
+			if (dev)
+				check_device(c, h, s, d, dev);
+		} else if (!strcmp(e->key, "cpus")) {
+			if (first_time(c, e, &once.cpus))
+				parse_cpus(c, e, d);
+		} else if (!strcmp(e->key, "image")) {
+			first_time(c, e, &once.image);
+		} else if (!strcmp(e->key, "entry")) {
+			if (first_time(c, e, &once.entry) && strcmp(v, "elf64") && strcmp(v, "multiboot"))
+				config_error(c, e->line, "entry = %s: use elf64 or multiboot", v);
+		} else if (!strcmp(e->key, "on-fault")) {
+			if (first_time(c, e, &once.on_fault) && strcmp(v, "park") && strcmp(v, "stop"))
+				config_error(c, e->line, "on-fault = %s: use park or stop", v);
+		} else {
+			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, image, entry, on-fault)",
+				     e->key, d->name);
+		}
+	}
+	if (!once.cpus != !once.image) {
+		config_error(c, sec->line, "partition %s: cpus and image go together (neither: a DMA domain only)",
+			     d->name);
+	} else if (once.cpus) {
+		d->guest = true;
+		log_warn("partition %s: guests are not started yet; its memory and devices form a DMA domain only",
+			 d->name);
+	} else if (once.entry) {
+		config_error(c, once.entry, "partition %s: entry without image", d->name);
+	}
+}
+
+int partition_check(struct config *c, const struct domain_host *h, struct domain_set *s)
+{
+	u32 before = c->nr_errors;
+
+	memset(s, 0, sizeof(*s));
+	memset(cpu_owner, 0, sizeof(cpu_owner));
+	s->file = c->file;
+	s->iommu = true;
+	for (u32 si = 0; si < c->nr_sections; si++) {
+		const struct config_section *sec = &c->sections[si];
+		if (!strcmp(sec->type, "sluice"))
+			check_sluice(c, si, s);
+		else if (!strcmp(sec->type, "partition"))
+			check_partition(c, h, si, s);
+		else
+			config_error(c, sec->line, "unknown section [%s] (known: [sluice], [partition \"NAME\"])",
+				     sec->type);
+	}
+	return c->nr_errors != before ? -HV_EINVAL : 0;
+}
