@@ -110,7 +110,7 @@ UNIT_TESTS :=
 include $(sort $(wildcard tests/unit/*/*.mk))
 
 define unit_rule
-$(HOST)/$(1): $$($(1)_SRCS) $$(wildcard kernel/*.h kernel/hw/*.h pci/*.h boot/efi/*.h tests/fakes/*.h tests/unit/*/*.h)
+$(HOST)/$(1): $$($(1)_SRCS) $$(wildcard kernel/*.h kernel/hw/*.h pci/*.h iommu/*.h vm/*.h boot/efi/*.h tests/fakes/*.h tests/unit/*/*.h)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(HCFLAGS) $$($(1)_CFLAGS) -o $$@ $$($(1)_SRCS) $$(HLDLIBS)
 endef

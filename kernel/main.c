@@ -303,12 +303,16 @@ static void setup_dmar(void)
  * logged, root table set, invalidation ready), translation still off; the
  * domains are programmed and translation enabled later in boot.
  */
+/* The IOMMU that came up (NULL: none, or its bring-up failed). */
+static const struct iommu_ops *iommu;
+
 static void setup_iommu(void)
 {
 	if (!dmar)
 		return;
 	int ret = vtd_iommu_ops.init(dmar);
-	check(ret == 0, "VT-d remapping units up: root table set, invalidation ready, translation off");
+	if (check(ret == 0, "VT-d remapping units up: root table set, invalidation ready, translation off"))
+		iommu = &vtd_iommu_ops;
 }
 
 /*
@@ -322,8 +326,7 @@ static void setup_domains(void)
 	static struct config conf;
 	static struct domain_set doms;
 	const struct domain_host host = { .memmap = &memmap, .dmar = dmar };
-	/* TODO(vtd): only when vtd_iommu_ops.init() succeeded in setup_iommu(). */
-	const struct iommu_ops *ops = dmar ? &vtd_iommu_ops : NULL;
+	const struct iommu_ops *ops = iommu;
 	const struct boot_module *m = NULL;
 
 	for (u32 i = 0; i < boot.nr_modules && !m; i++)

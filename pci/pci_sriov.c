@@ -352,58 +352,17 @@ int sriov_vf_disable(struct pci_dev *pf)
 	return 0;
 }
 
-/* Hex number of 1..max_digits digits making up all of [s, s+n). */
-static bool hex_field(const char *s, size_t n, size_t max_digits, u32 max, u32 *out)
-{
-	u32 v = 0;
-
-	if (!n || n > max_digits)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		u32 d = c >= '0' && c <= '9' ? (u32)(c - '0') : c >= 'a' && c <= 'f' ? (u32)(c - 'a' + 10) :
-			c >= 'A' && c <= 'F' ? (u32)(c - 'A' + 10) : 16;
-		if (d > 15)
-			return false;
-		v = v * 16 + d;
-	}
-	*out = v;
-	return v <= max;
-}
-
 /* Parses "[SSSS:]BB:DD.F:N" (hex SBDF, decimal or 0x count) from [w, w+n). */
 static bool parse_request(const char *w, size_t n, u32 *sbdf, u16 *num)
 {
-	const char *part[4];
-	size_t len[4], nr = 0, start = 0;
-
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && w[i] != ':')
-			continue;
-		if (nr == 4)
-			return false;
-		part[nr] = w + start;
-		len[nr++] = i - start;
-		start = i + 1;
-	}
-	if (nr < 3)
-		return false;
-	u32 seg = 0, bus, dev, fn;
-	size_t b = nr - 3;
-	if (nr == 4 && !hex_field(part[0], len[0], 4, 0xffff, &seg))
-		return false;
-	const char *df = part[b + 1], *dot = NULL;
-	for (size_t i = 0; i < len[b + 1]; i++)
-		if (df[i] == '.')
-			dot = df + i;
-	if (!dot || !hex_field(part[b], len[b], 2, 0xff, &bus) ||
-	    !hex_field(df, (size_t)(dot - df), 2, 0x1f, &dev) ||
-	    !hex_field(dot + 1, len[b + 1] - (size_t)(dot - df) - 1, 1, 7, &fn))
-		return false;
+	size_t c = n;
 	u64 count;
-	if (str_to_u64(part[b + 2], len[b + 2], false, &count) || !count || count > 0xffff)
+
+	while (c && w[c - 1] != ':')
+		c--;
+	if (c < 2 || !pci_sbdf_parse(w, c - 1, sbdf) ||
+	    str_to_u64(w + c, n - c, false, &count) || !count || count > 0xffff)
 		return false;
-	*sbdf = PCI_SBDF(seg, bus, dev, fn);
 	*num = (u16)count;
 	return true;
 }
