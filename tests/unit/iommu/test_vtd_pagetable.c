@@ -19,24 +19,18 @@
 #include "tests/fakes/fake_hw.h"
 #include "tests/fakes/fake_log.h"
 #include "tests/fakes/fake_mem.h"
+#include "tests/fakes/fake_ram.h"
 
 #define MEM_SIZE        (16 * MiB)
 #define RW              (IOMMU_READ | IOMMU_WRITE)
 #define R_W             (VTD_SSPTE_R | VTD_SSPTE_W)
 #define ALL_SLLPS       (VTD_SLLPS_2M | VTD_SLLPS_1G)
 
-static struct memmap map;
 
 /* Fake RAM of pages pages at FAKE_MEM_BASE, all of it given to the page allocator. */
 static void mem_setup(u64 pages)
 {
-	struct boot_mmap_entry e = { .base = FAKE_MEM_BASE, .size = pages * PAGE_SIZE,
-				     .type = BOOT_MEM_USABLE };
-
-	fake_mem_reset();
-	fake_mem_add(FAKE_MEM_BASE, pages * PAGE_SIZE);
-	assert_int_equal(memmap_normalise(&e, 1, &map, NULL), 0);
-	assert_int_equal(page_alloc_init(&map), 0);
+	fake_ram_init(FAKE_MEM_BASE, pages * PAGE_SIZE);
 	fake_hw_reset();
 }
 

@@ -20,6 +20,7 @@
 #include "kernel/err.h"
 #include "tests/fakes/fake_io.h"
 #include "tests/fakes/fake_mem.h"
+#include "tests/fakes/fake_ram.h"
 #include "tests/fakes/fake_hw.h"
 #include "tests/fakes/fake_log.h"
 
@@ -32,7 +33,6 @@
 /* CAP fields for hand-made units. */
 #define CAP(field, v)   FIELD_PREP(VTD_CAP_##field, (v))
 
-static struct memmap map;
 static struct vtd_unit unit;
 
 static int setup(void **state)
@@ -40,13 +40,9 @@ static int setup(void **state)
 	(void)state;
 	fake_hw_reset();
 	fake_io_reset();
-	fake_mem_reset();
 	fake_log_capture();
 	log_set_levels("info");
-	fake_mem_add(RAM_PA, RAM_SIZE);
-	struct boot_mmap_entry e = { .base = RAM_PA, .size = RAM_SIZE, .type = BOOT_MEM_USABLE };
-	assert_int_equal(memmap_normalise(&e, 1, &map, NULL), 0);
-	assert_int_equal(page_alloc_init(&map), 0);
+	fake_ram_init(RAM_PA, RAM_SIZE);
 	memset(&unit, 0, sizeof(unit));
 	return 0;
 }

@@ -4,7 +4,7 @@ VTD_UNIT_CORE := iommu/vtd_unit.c iommu/vtd_qi.c iommu/vtd_context.c iommu/vtd_f
 		 iommu/vtd_desc.c iommu/vtd_pagetable.c iommu/vtd_fault.c \
 		 kernel/page_alloc.c kernel/memmap.c kernel/wait.c kernel/log.c kernel/fmt.c \
 		 kernel/lib.c kernel/err.c \
-		 tests/fakes/fake_io.c tests/fakes/fake_mem.c tests/fakes/fake_hw.c tests/fakes/fake_log.c
+		 tests/fakes/fake_io.c tests/fakes/fake_mem.c tests/fakes/fake_ram.c tests/fakes/fake_hw.c tests/fakes/fake_log.c
 
 UNIT_TESTS += test_vtd_unit
 test_vtd_unit_SRCS := tests/unit/iommu/test_vtd_unit.c $(VTD_UNIT_CORE)

@@ -23,6 +23,7 @@
 #include "kernel/err.h"
 #include "tests/fakes/fake_io.h"
 #include "tests/fakes/fake_mem.h"
+#include "tests/fakes/fake_ram.h"
 #include "tests/fakes/fake_hw.h"
 #include "tests/fakes/fake_log.h"
 
@@ -38,7 +39,6 @@
 #define IOVA            0x10000000ULL
 
 static const struct iommu_ops *ops = &vtd_iommu_ops;
-static struct memmap map;
 static struct dmar_info dmar;
 static u64 buf_pa;                      /* 2 MiB of fake RAM to map */
 
@@ -47,13 +47,9 @@ static int setup(void **state)
 	(void)state;
 	fake_hw_reset();
 	fake_io_reset();
-	fake_mem_reset();
 	fake_log_capture();
 	log_set_levels("info");
-	fake_mem_add(RAM_PA, RAM_SIZE);
-	struct boot_mmap_entry e = { .base = RAM_PA, .size = RAM_SIZE, .type = BOOT_MEM_USABLE };
-	assert_int_equal(memmap_normalise(&e, 1, &map, NULL), 0);
-	assert_int_equal(page_alloc_init(&map), 0);
+	fake_ram_init(RAM_PA, RAM_SIZE);
 	assert_int_equal(page_alloc_pages(512, 2 * MiB, &buf_pa), 0);
 	memset(&dmar, 0, sizeof(dmar));
 	dmar.haw = 48;

@@ -22,6 +22,7 @@
 #include "kernel/err.h"
 #include "tests/fakes/fake_io.h"
 #include "tests/fakes/fake_mem.h"
+#include "tests/fakes/fake_ram.h"
 #include "tests/fakes/fake_hw.h"
 #include "tests/fakes/fake_log.h"
 
@@ -32,7 +33,6 @@
 #define QEMU_ECAP       FAKE_VTD_QEMU_ECAP
 #define NO_QI_ECAP      (QEMU_ECAP & ~VTD_ECAP_QI)
 
-static struct memmap map;
 static struct vtd_unit unit;
 static struct fake_vtd *fv;
 
@@ -41,13 +41,9 @@ static int setup(void **state)
 	(void)state;
 	fake_hw_reset();
 	fake_io_reset();
-	fake_mem_reset();
 	fake_log_capture();
 	log_set_levels("info");
-	fake_mem_add(RAM_PA, RAM_SIZE);
-	struct boot_mmap_entry e = { .base = RAM_PA, .size = RAM_SIZE, .type = BOOT_MEM_USABLE };
-	assert_int_equal(memmap_normalise(&e, 1, &map, NULL), 0);
-	assert_int_equal(page_alloc_init(&map), 0);
+	fake_ram_init(RAM_PA, RAM_SIZE);
 	memset(&unit, 0, sizeof(unit));
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include "tests/fakes/fake_hw.h"
 #include "tests/fakes/fake_log.h"
 #include "tests/fakes/fake_mem.h"
+#include "tests/fakes/fake_ram.h"
 
 #define MEM_SIZE        (16 * MiB)
 #define RW              (IOMMU_READ | IOMMU_WRITE)
@@ -30,7 +31,6 @@
 #define BEHIND_PORT     PCI_SBDF(0, 1, 0, 0)
 #define NOWHERE         0x40000000ULL           /* not fake memory */
 
-static struct memmap map;
 static u64 root_pa;
 static struct vtd_pt pt1, pt2;
 
@@ -69,17 +69,11 @@ static void attach(u32 sbdf, const struct vtd_pt *pt, u16 did, u8 tt)
 
 static int setup(void **state)
 {
-	struct boot_mmap_entry e = { .base = FAKE_MEM_BASE, .size = MEM_SIZE,
-				     .type = BOOT_MEM_USABLE };
-
 	(void)state;
 	assert_int_equal(log_set_levels("info"), 0);
 	fake_log_capture();
-	fake_mem_reset();
-	fake_mem_add(FAKE_MEM_BASE, MEM_SIZE);
 	fake_hw_reset();
-	assert_int_equal(memmap_normalise(&e, 1, &map, NULL), 0);
-	assert_int_equal(page_alloc_init(&map), 0);
+	fake_ram_init(FAKE_MEM_BASE, MEM_SIZE);
 	root_pa = page();
 	/* The worked example: one domain per edu, the same IOVA, different memory. */
 	assert_int_equal(vtd_pt_init(&pt1, 4, VTD_SLLPS_2M | VTD_SLLPS_1G, true, false), 0);
