@@ -100,8 +100,13 @@ $(BUILD)/sluice.iso: $(BUILD)/sluice.elf $(BUILD)/BOOTX64.EFI tools/mkimage \
 	tools/mkimage --kernel $(BUILD)/sluice.elf --efi $(BUILD)/BOOTX64.EFI \
 		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" --out $(BUILD)
 
+# The image of the chosen scenario is built afresh each time (under a second).
 run: all
-	@tools/run-qemu --scenario tests/scenarios/$(SCENARIO) --image $(BUILD) --interactive
+	@cl=""; if [ -f tests/scenarios/$(SCENARIO)/cmdline ]; then \
+		cl="$$(grep -v '^#' tests/scenarios/$(SCENARIO)/cmdline | tr '\n' ' ')"; fi; \
+	tools/mkimage --kernel $(BUILD)/sluice.elf --efi $(BUILD)/BOOTX64.EFI \
+		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" --out $(BUILD)/run && \
+	tools/run-qemu --scenario tests/scenarios/$(SCENARIO) --image $(BUILD)/run --interactive
 
 # ---- host unit tests ------------------------------------------------------
 # Each tests/unit/<subsys>/test_<unit>.mk adds its name to UNIT_TESTS and
