@@ -24,6 +24,7 @@
 #include "tests/fakes/fake_io.h"
 #include "tests/fakes/fake_mem.h"
 #include "tests/fakes/fake_ram.h"
+#include "tests/unit/iommu/vtd_fixture.h"
 #include "tests/fakes/fake_hw.h"
 #include "tests/fakes/fake_log.h"
 
@@ -45,11 +46,7 @@ static u64 buf_pa;                      /* 2 MiB of fake RAM to map */
 static int setup(void **state)
 {
 	(void)state;
-	fake_hw_reset();
-	fake_io_reset();
-	fake_log_capture();
-	log_set_levels("info");
-	fake_ram_init(RAM_PA, RAM_SIZE);
+	vtd_fixture_reset(RAM_SIZE);
 	assert_int_equal(page_alloc_pages(512, 2 * MiB, &buf_pa), 0);
 	memset(&dmar, 0, sizeof(dmar));
 	dmar.haw = 48;
@@ -58,10 +55,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	(void)state;
-	fake_io_reset();
-	fake_mem_reset();
-	return 0;
+	return vtd_fixture_teardown(state);
 }
 
 /* A DRHD covering every device of segment 0 (or broken). */

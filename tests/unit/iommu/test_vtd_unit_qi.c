@@ -23,6 +23,7 @@
 #include "tests/fakes/fake_io.h"
 #include "tests/fakes/fake_mem.h"
 #include "tests/fakes/fake_ram.h"
+#include "tests/unit/iommu/vtd_fixture.h"
 #include "tests/fakes/fake_hw.h"
 #include "tests/fakes/fake_log.h"
 
@@ -39,21 +40,14 @@ static struct fake_vtd *fv;
 static int setup(void **state)
 {
 	(void)state;
-	fake_hw_reset();
-	fake_io_reset();
-	fake_log_capture();
-	log_set_levels("info");
-	fake_ram_init(RAM_PA, RAM_SIZE);
+	vtd_fixture_reset(RAM_SIZE);
 	memset(&unit, 0, sizeof(unit));
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	(void)state;
-	fake_io_reset();
-	fake_mem_reset();
-	return 0;
+	return vtd_fixture_teardown(state);
 }
 
 /* A unit brought up, its bring-up events forgotten. */
