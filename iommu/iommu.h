@@ -30,6 +30,12 @@ struct iommu_ops {
 	int (*enable)(void);
 	/* Drains and logs pending fault records (also the fault interrupt's work). */
 	void (*poll_faults)(void);
+	/*
+	 * Sends every unit's fault events to vector on the CPU with APIC ID
+	 * apic_id and unmasks them; fault_event() is then the interrupt's handler.
+	 */
+	int (*route_faults)(u8 vector, u32 apic_id);
+	void (*fault_event)(void *arg);
 	/* Logs the software walk of a request from sbdf to iova, one line per step. */
 	int (*walk)(u32 sbdf, u64 iova, bool write);
 };

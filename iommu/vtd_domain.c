@@ -16,6 +16,9 @@
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
+#include "kernel/hw/cpu.h"
+#include "kernel/hw/io.h"
+#include "iommu/vtd_regs.h"
 
 #define VTD_UNITS_MAX           8
 #define VTD_DOMAINS_MAX         32
@@ -330,11 +333,50 @@ static int vtd_enable(void)
 
 static void vtd_poll_faults(void)
 {
+	/* The fault interrupt drains the same registers: not in the middle of this. */
+	u64 flags = cpu_irq_save();
 	for (unsigned i = 0; i < nr_units; i++) {
 		if (!units[i].up)
 			continue;
 		vtd_unit_drain_faults(&units[i], fault_owner);
 		vtd_unit_fault_summary(&units[i], true);
+	}
+	cpu_irq_restore(flags);
+}
+
+/*
+ * §7.4 fault event interrupts: a compatibility-format MSI whose data is the
+ * vector and whose address names the destination APIC (physical mode); IM
+ * is cleared last, once address and data are in place. xAPIC IDs only
+ * (x2APIC IDs above 255 need interrupt remapping or EIM).
+ */
+static int vtd_route_faults(u8 vector, u32 apic_id)
+{
+	if (apic_id > 0xff)
+		return -HV_ENOTSUP;
+	for (unsigned i = 0; i < nr_units; i++) {
+		struct vtd_unit *u = &units[i];
+		if (!u->up)
+			continue;
+		io_write32(u->regs, VTD_FEDATA_REG, vector);
+		io_write32(u->regs, VTD_FEADDR_REG,
+			   (u32)(VTD_FEADDR_MSI_BASE | FIELD_PREP(VTD_FEADDR_DEST, apic_id)));
+		io_write32(u->regs, VTD_FEUADDR_REG, 0);
+		io_write32(u->regs, VTD_FECTL_REG, 0);
+		log_write(LOG_INFO, u->name, "fault events -> vector 0x%02x on APIC %u", vector, apic_id);
+	}
+	return 0;
+}
+
+/* The fault event interrupt: drain every unit, one line per interrupt. */
+static void vtd_fault_event(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < nr_units; i++) {
+		if (!units[i].up)
+			continue;
+		unsigned n = vtd_unit_drain_faults(&units[i], fault_owner);
+		log_write(LOG_INFO, units[i].name, "fault event interrupt: %u record(s) drained", n);
 	}
 }
 
@@ -379,5 +421,7 @@ const struct iommu_ops vtd_iommu_ops = {
 	.detach = vtd_detach,
 	.enable = vtd_enable,
 	.poll_faults = vtd_poll_faults,
+	.route_faults = vtd_route_faults,
+	.fault_event = vtd_fault_event,
 	.walk = vtd_walk_op,
 };

@@ -3,9 +3,8 @@
  * FSTS, then each of the NFR+1 fault recording registers at CAP.FRO from
  * FSTS.FRI round, one decoded line per fault (iommu/vtd_fault.c), F and PFO
  * written 1 to clear. Repeated faults from one source ID are rate-limited.
- * This is the fault interrupt's work; the interrupt itself (an MSI to a
- * Sluice vector) waits for IDT/APIC vector plumbing, so for now it runs
- * when polled (iommu_ops.poll_faults) and FECTL stays masked.
+ * This is the fault interrupt's work (iommu_ops.fault_event on the vector
+ * route_faults chose), and also runs when polled (iommu_ops.poll_faults).
  */
 #include "iommu/vtd_unit.h"
 #include "iommu/vtd_regs.h"

@@ -117,6 +117,10 @@
 #define VTD_FEDATA_REG          0x03c   /* Fault Event Data, 32 bit, RW */
 #define VTD_FEADDR_REG          0x040   /* Fault Event Address, 32 bit, RW */
 #define VTD_FEUADDR_REG         0x044   /* Fault Event Upper Address, 32 bit, RW */
+/* §5.1.6 (compatibility-format MSI): 0xFEE in 31:20, destination APIC ID in 19:12. */
+#define  VTD_FEADDR_MSI_BASE    0xfee00000u
+#define  VTD_FEADDR_DEST        GENMASK_ULL(19, 12)
+#define VTD_FEUADDR_REG         0x044   /* Fault Event Upper Address, 32 bit, RW */
 
 /* §11.4.9 Protected Memory: Protected Memory Enable Register */
 #define VTD_PMEN_REG            0x064   /* Protected Memory Enable, 32 bit, RW */

@@ -3,7 +3,7 @@
  * Global Command protocol (§11.4.4), protected memory off (§11.4.9), write
  * buffer flush, and bring-up to "root table set, invalidation ready,
  * translation off". Legacy mode only (RTADDR.TTM = 00); no interrupt
- * remapping, no fault event interrupt yet (FECTL stays masked).
+ * remapping; fault events are routed and unmasked later by vtd_domain.c.
  */
 #include "iommu/vtd_unit.h"
 #include "iommu/vtd_regs.h"
@@ -276,9 +276,8 @@ int vtd_unit_bringup(struct vtd_unit *u, vtd_fault_owner_fn owner)
 	if ((ret = take_over(u)) || (ret = pmen_disable(u)))
 		goto off;
 	/*
-	 * TODO(vtd): deliver fault events to a Sluice vector (FEDATA/FEADDR,
-	 * then IM = 0) once the IDT/APIC vector plumbing exists; until then
-	 * faults are drained by polling (iommu_ops.poll_faults).
+	 * Fault events stay masked through bring-up; iommu_ops.route_faults
+	 * (vtd_domain.c) points them at a Sluice vector and unmasks them.
 	 */
 	io_write32(u->regs, VTD_FECTL_REG, VTD_FECTL_IM);
 	vtd_unit_drain_faults(u, owner);

@@ -8,6 +8,7 @@
 #include "kernel/err.h"
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/io.h"
+#include "kernel/hw/pio.h"
 
 #define MSR_IA32_APIC_BASE      0x1b
 #define  APIC_BASE_BSP          BIT_ULL(8)
@@ -21,6 +22,7 @@
 #define APIC_VERSION            0x030
 #define  APIC_VERSION_VER       GENMASK_ULL(7, 0)
 #define  APIC_VERSION_MAXLVT    GENMASK_ULL(23, 16)
+#define APIC_EOI                0x0b0   /* end of interrupt, WO */
 #define APIC_SVR                0x0f0   /* spurious interrupt vector */
 #define  APIC_SVR_ENABLE        BIT_ULL(8)
 #define APIC_SPURIOUS_VECTOR    0xff
@@ -49,6 +51,21 @@ u32 apic_id(void)
 	if (xapic)
 		return apic_read(APIC_ID) >> 24;
 	return 0;
+}
+
+#define PIC1_DATA               0x21
+#define PIC2_DATA               0xa1
+
+void legacy_pic_mask(void)
+{
+	pio_out8(PIC1_DATA, 0xff);
+	pio_out8(PIC2_DATA, 0xff);
+}
+
+void apic_eoi(void)
+{
+	if (x2 || xapic)
+		apic_write(APIC_EOI, 0);
 }
 
 int apic_init(u64 madt_pa, struct apic_info *ai)

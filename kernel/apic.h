@@ -22,5 +22,12 @@ struct apic_info {
 int apic_init(u64 madt_pa, struct apic_info *ai);
 /* This CPU's APIC ID (x2APIC ID when in x2APIC mode); 0 before apic_init. */
 u32 apic_id(void);
+/*
+ * Masks every line of the two 8259 PICs: firmware leaves the timer on, and
+ * its vectors (0x08-0x0f after a BIOS) would land on CPU exceptions.
+ */
+void legacy_pic_mask(void);
+/* Signals end of interrupt to this CPU's local APIC. */
+void apic_eoi(void);
 
 #endif

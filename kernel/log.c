@@ -10,6 +10,8 @@
 
 static void (*log_sink)(const char *s, size_t n);
 static void (*log_flush_fn)(void);
+static u64 (*irq_save)(void);
+static void (*irq_restore)(u64 flags);
 static unsigned (*log_cpu)(void);
 static struct spinlock log_lock = SPINLOCK_INIT;
 static enum log_level log_default = LOG_INFO;
@@ -37,6 +39,27 @@ void log_set_sink(void (*sink)(const char *s, size_t n))
 void log_set_flush(void (*flush)(void))
 {
 	log_flush_fn = flush;
+}
+
+void log_set_irq_guard(u64 (*save)(void), void (*restore)(u64 flags))
+{
+	irq_save = save;
+	irq_restore = restore;
+}
+
+/* Takes the log lock with interrupts masked when a guard is installed. */
+static u64 lock(void)
+{
+	u64 flags = irq_save ? irq_save() : 0;
+	spin_lock(&log_lock);
+	return flags;
+}
+
+static void unlock(u64 flags)
+{
+	spin_unlock(&log_lock);
+	if (irq_restore)
+		irq_restore(flags);
 }
 
 void log_flush(void)
@@ -161,9 +184,10 @@ void log_vwrite(enum log_level lvl, const char *subsys, const char *fmt, va_list
 	if (n < 0)
 		return;
 	line[n++] = '\n';
-	spin_lock(&log_lock);
+	/* An interrupt handler may log too: never while this CPU holds the lock. */
+	u64 flags = lock();
 	emit(line, (size_t)n);
-	spin_unlock(&log_lock);
+	unlock(flags);
 }
 
 void log_write(enum log_level lvl, const char *subsys, const char *fmt, ...)
@@ -176,7 +200,7 @@ void log_write(enum log_level lvl, const char *subsys, const char *fmt, ...)
 
 void log_raw(const char *s)
 {
-	spin_lock(&log_lock);
+	u64 flags = lock();
 	emit(s, strlen(s));
-	spin_unlock(&log_lock);
+	unlock(flags);
 }

@@ -17,6 +17,8 @@ void log_set_sink(void (*sink)(const char *s, size_t n));
 /* How to wait until everything written has left the machine (may be NULL). */
 void log_set_flush(void (*flush)(void));
 void log_flush(void);
+/* Interrupt masking around the log lock, so handlers can log (NULL: none). */
+void log_set_irq_guard(u64 (*save)(void), void (*restore)(u64 flags));
 /* Who is printing: the CPU index for the "cN" column. */
 void log_set_cpu_fn(unsigned (*cpu_id)(void));
 /* Parses "debug", "warn,vtd:debug", ...; returns 0 or -HV_EINVAL (nothing changed). */

@@ -86,6 +86,7 @@ static void console_init(void)
 	uart_init(COM1_BASE, 115200);
 	log_set_sink(uart_write);
 	log_set_flush(uart_flush);
+	log_set_irq_guard(cpu_irq_save, cpu_irq_restore);
 	log_set_cpu_fn(log_cpu);
 	idt_init();
 }
@@ -311,8 +312,16 @@ static void setup_iommu(void)
 	if (!dmar)
 		return;
 	int ret = vtd_iommu_ops.init(dmar);
-	if (check(ret == 0, "VT-d remapping units up: root table set, invalidation ready, translation off"))
-		iommu = &vtd_iommu_ops;
+	if (!check(ret == 0, "VT-d remapping units up: root table set, invalidation ready, translation off"))
+		return;
+	iommu = &vtd_iommu_ops;
+	/* Fault events as interrupts from here on; polling still drains leftovers. */
+	irq_register(IRQ_VECTOR_IOMMU_FAULT, iommu->fault_event, NULL);
+	ret = iommu->route_faults(IRQ_VECTOR_IOMMU_FAULT, apic_id());
+	if (ret)
+		log_write(LOG_WARN, "vtd", "fault events stay masked (%s); faults are polled", hv_strerror(ret));
+	legacy_pic_mask();
+	cpu_irq_enable();
 }
 
 /*

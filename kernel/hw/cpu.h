@@ -15,6 +15,11 @@ void cpu_relax(void);
  * so a non-coherent IOMMU (VT-d ECAP.C = 0) sees what the CPU wrote.
  */
 void cpu_flush_range(const void *va, size_t len);
+/* Masks interrupts on this CPU and returns the previous state for cpu_irq_restore(). */
+u64  cpu_irq_save(void);
+void cpu_irq_restore(u64 flags);
+/* Lets interrupts in (once the handlers Sluice needs are in place). */
+void cpu_irq_enable(void);
 /* Stops this CPU for good (interrupts off, hlt loop). */
 __noreturn void cpu_halt_forever(void);
 

@@ -44,6 +44,24 @@ void cpu_flush_range(const void *va, size_t len)
 	__asm__ volatile("mfence" ::: "memory");
 }
 
+u64 cpu_irq_save(void)
+{
+	u64 flags;
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	return flags;
+}
+
+void cpu_irq_restore(u64 flags)
+{
+	if (flags & BIT_ULL(9))         /* RFLAGS.IF */
+		__asm__ volatile("sti" ::: "memory");
+}
+
+void cpu_irq_enable(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
+
 void cpu_halt_forever(void)
 {
 	for (;;)

@@ -8,6 +8,7 @@
 #include "kernel/native/idt.h"
 #include "kernel/native/x86.h"
 #include "kernel/fatal.h"
+#include "kernel/apic.h"
 
 #define GDT_CODE                0x08
 #define GDT_DATA                0x10
@@ -34,6 +35,15 @@ static struct tss64 tss __attribute__((aligned(16)));
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 static u8 ist_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
 extern const u64 isr_table[32];
+extern const char isr_irq_fault[], isr_irq_spurious[];
+
+static struct { void (*fn)(void *arg); void *arg; } irq_handlers[256];
+
+void irq_register(u8 vector, void (*fn)(void *arg), void *arg)
+{
+	irq_handlers[vector].arg = arg;
+	irq_handlers[vector].fn = fn;
+}
 
 static void set_gate(unsigned v, u64 handler, unsigned ist)
 {
@@ -72,14 +82,27 @@ void idt_init(void)
 
 	for (unsigned v = 0; v < 32; v++)
 		set_gate(v, isr_table[v], (v == 2 || v == 8 || v == 18) ? IST_DF : 0);
+	set_gate(IRQ_VECTOR_IOMMU_FAULT, (u64)(uintptr_t)isr_irq_fault, 0);
+	set_gate(IRQ_VECTOR_SPURIOUS, (u64)(uintptr_t)isr_irq_spurious, 0);
 	struct desc_ptr ip = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
 	__asm__ volatile("lidt %0" : : "m"(ip) : "memory");
 }
 
-/* Called by isr.asm. Every exception is fatal for now; never returns. */
+/*
+ * Called by isr.asm. Exceptions are fatal; an interrupt runs its handler and
+ * is acknowledged (the spurious vector takes no EOI, SDM §11.9).
+ */
 void exception_dispatch(struct trap_frame *f);
 void exception_dispatch(struct trap_frame *f)
 {
+	if (f->vector >= 32) {
+		u8 v = (u8)f->vector;
+		if (irq_handlers[v].fn)
+			irq_handlers[v].fn(irq_handlers[v].arg);
+		if (v != IRQ_VECTOR_SPURIOUS)
+			apic_eoi();
+		return;
+	}
 	struct fatal_cregs cr = { read_cr0(), read_cr2(), read_cr3(), read_cr4() };
 	fatal_exception(f, &cr);
 }

@@ -6,4 +6,10 @@
 /* Loads Sluice's GDT (with a TSS giving #DF, NMI and #MC their own stacks) and the IDT. */
 void idt_init(void);
 
+#define IRQ_VECTOR_IOMMU_FAULT  0x40    /* VT-d fault events */
+#define IRQ_VECTOR_SPURIOUS     0xff    /* the local APIC's spurious vector */
+
+/* Runs fn(arg) for each interrupt on vector (IRQ_VECTOR_*), then sends EOI. */
+void irq_register(u8 vector, void (*fn)(void *arg), void *arg);
+
 #endif

@@ -23,6 +23,17 @@ STUB v
 %assign v v + 1
 %endrep
 
+; External interrupts Sluice handles (kernel/native/idt.h): no error code.
+global isr_irq_fault, isr_irq_spurious
+isr_irq_fault:
+	push 0
+	push 0x40
+	jmp isr_common
+isr_irq_spurious:
+	push 0
+	push 0xff
+	jmp isr_common
+
 isr_common:
 	push rax
 	push rbx

@@ -108,6 +108,25 @@ void cpu_flush_range(const void *va, size_t len)
 	fake_flushed_bytes += len;
 }
 
+bool fake_irq_on;
+
+u64 cpu_irq_save(void)
+{
+	u64 was = fake_irq_on;
+	fake_irq_on = false;
+	return was;
+}
+
+void cpu_irq_restore(u64 flags)
+{
+	fake_irq_on = flags != 0;
+}
+
+void cpu_irq_enable(void)
+{
+	fake_irq_on = true;
+}
+
 void cpu_halt_forever(void)
 {
 	fake_halts++;

@@ -21,6 +21,7 @@ extern u32 (*fake_pio_read_hook)(u16 port, u8 width);
 extern u64 fake_time_ns, fake_time_step_ns;      /* time_now_ns() */
 extern u64 fake_tsc, fake_tsc_step;              /* rdtsc() */
 extern jmp_buf fake_halt_jmp;
+extern bool fake_irq_on;                        /* cpu_irq_* state */
 extern unsigned fake_flushes;                    /* cpu_flush_range() calls */
 extern u64 fake_flushed_bytes;
 extern unsigned fake_halts;

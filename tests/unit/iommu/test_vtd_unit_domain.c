@@ -87,6 +87,37 @@ static const u64 *context_entry(const struct fake_vtd *v, u16 sid)
 	return phys_to_virt((re[0] & VTD_RE_LO_CTP) + (sid & 0xff) * 16, 16);
 }
 
+/* §7.4: data = vector, address = 0xFEE00000 | APIC ID << 12, IM cleared last. */
+static void fault_events_are_routed_to_a_vector_and_unmasked(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = one_unit(QEMU_CAP, QEMU_ECAP);
+	assert_int_equal(fake_io_get32(v->r, VTD_FECTL_REG) & VTD_FECTL_IM, VTD_FECTL_IM);
+	assert_int_equal(ops->route_faults(0x40, 3), 0);
+	assert_int_equal(fake_io_get32(v->r, VTD_FEDATA_REG), 0x40);
+	assert_int_equal(fake_io_get32(v->r, VTD_FEADDR_REG), 0xfee03000);
+	assert_int_equal(fake_io_get32(v->r, VTD_FEUADDR_REG), 0);
+	assert_int_equal(fake_io_get32(v->r, VTD_FECTL_REG) & VTD_FECTL_IM, 0);
+	assert_true(fake_log_has("INFO vtd0: fault events -> vector 0x40 on APIC 3\n"));
+	/* x2APIC IDs past 255 need interrupt remapping: refused, still masked. */
+	fake_io_set32(v->r, VTD_FECTL_REG, VTD_FECTL_IM);
+	assert_int_equal(ops->route_faults(0x40, 300), -HV_ENOTSUP);
+	assert_int_equal(fake_io_get32(v->r, VTD_FECTL_REG) & VTD_FECTL_IM, VTD_FECTL_IM);
+}
+
+/* The handler drains the records and says so; the poll after it finds none. */
+static void fault_event_handler_drains_every_unit(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = one_unit(QEMU_CAP, QEMU_ECAP);
+	assert_int_equal(fake_vtd_fault(v, 0x0018, 0x10100000, 0x05, true), 0);
+	ops->fault_event(NULL);
+	assert_int_equal(fake_log_count("dma fault sid=00:03.0 dir=write addr=0x0000000010100000 reason=0x05"), 1);
+	assert_true(fake_log_has("INFO vtd0: fault event interrupt: 1 record(s) drained\n"));
+	ops->poll_faults();
+	assert_int_equal(fake_log_count("dma fault"), 1);
+}
+
 static void every_usable_drhd_becomes_a_unit(void **state)
 {
 	(void)state;
@@ -341,6 +372,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(every_usable_drhd_becomes_a_unit, setup, teardown),
+		cmocka_unit_test_setup_teardown(fault_events_are_routed_to_a_vector_and_unmasked, setup, teardown),
+		cmocka_unit_test_setup_teardown(fault_event_handler_drains_every_unit, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_usable_unit_is_an_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(attach_writes_present_entry_then_invalidates, setup, teardown),
 		cmocka_unit_test_setup_teardown(attach_under_caching_mode_invalidates_domain_0_entry, setup, teardown),
