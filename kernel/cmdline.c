@@ -73,6 +73,9 @@ void cmdline_parse(const char *cmdline, struct cmdline_opts *o)
 				o->selftest = SELFTEST_BUG;
 			else
 				goto bad;
+		} else if (word_is(p, kl, "console") && eq < p + n &&
+			   (word_is(v, vl, "on") || word_is(v, vl, "off"))) {
+			o->console = word_is(v, vl, "on");
 		} else if (word_is(p, kl, "sriov") && eq < p + n && vl && vl < sizeof(o->sriov)) {
 			memcpy(o->sriov, v, vl);
 			o->sriov[vl] = '\0';

@@ -9,6 +9,7 @@ struct cmdline_opts {
 	enum exit_mode exit;
 	char log[64];           /* log level spec, "" when not given */
 	char sriov[128];        /* VF requests "BB:DD.F:N[,...]", "" when not given */
+	bool console;           /* console=on: read commands on COM1 after boot */
 	enum selftest { SELFTEST_NONE = 0, SELFTEST_UD, SELFTEST_PF, SELFTEST_BUG } selftest;
 	u32 nr_errors;          /* words that were rejected (each logged) */
 };

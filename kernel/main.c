@@ -21,6 +21,7 @@
 #include "kernel/wait.h"
 #include "kernel/uart16550.h"
 #include "kernel/fatal.h"
+#include "kernel/console.h"
 #include "kernel/direct_map.h"
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/time.h"
@@ -435,6 +436,10 @@ static __noreturn void kmain(int boot_err)
 	setup_domains();
 
 	run_selftest(opts.selftest);
+	if (opts.console) {
+		struct console_env env = { .getc = uart_getc, .walk = iommu ? iommu->walk : NULL };
+		console_run(&env);
+	}
 	log_info("ready, 0 partitions");
 	check_finish();
 }

@@ -64,6 +64,15 @@ static void put(u8 c)
 	}
 }
 
+#define  UART_LSR_DR            0x01    /* data ready */
+
+int uart_getc(void)
+{
+	if (!uart_ok || !(pio_in8(uart_base + UART_LSR) & UART_LSR_DR))
+		return -1;
+	return pio_in8(uart_base + UART_THR);   /* RBR shares offset 0 */
+}
+
 void uart_flush(void)
 {
 	if (!uart_ok)

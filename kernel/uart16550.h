@@ -9,6 +9,8 @@
 int uart_init(u16 base, u32 baud);
 /* Writes n bytes ("\n" becomes "\r\n"); drops output when no UART was found. */
 void uart_write(const char *s, size_t n);
+/* A received byte, or -1 when none is waiting (or there is no UART). */
+int uart_getc(void);
 /* Waits (bounded) until the transmitter has sent every byte. */
 void uart_flush(void);
 

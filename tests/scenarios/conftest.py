@@ -13,6 +13,8 @@ A scenario is a directory tests/scenarios/NAME/ holding:
                (default: bios ovmf-grub ovmf-efi)
   modules      optional boot modules, lines NAME=PATH (PATH from the repo root)
   timeout      optional seconds per boot (default 60)
+  console      optional bytes typed on COM1 during the boot (QEMU boots only;
+               the kernel reads them with console=on in `cmdline`)
   outcome      optional "fatal": the boot provokes a fatal error on purpose
                (selftest=...); then QEMU must exit 35, a FATAL line must
                appear and the result line must count a failure
@@ -337,6 +339,7 @@ class Scenario:
     expects: list
     outcome: str = "pass"    # or "fatal": the file `outcome`
     oracle: str = None       # or "qmp-pci": the file `oracle`
+    console: str = None      # the file `console`: typed on COM1 (path), or None
 
     def out_dir(self):
         return os.path.join(OUT_ROOT, self.name)
@@ -400,8 +403,11 @@ def load_scenario(path):
             raise ScenarioError(f"{name}/oracle: not with outcome fatal")
 
     expects = parse_expect(_read(os.path.join(path, "expect.txt")), f"{name}/expect.txt")
+    console = os.path.join(os.path.abspath(path), "console")
+    if not os.path.isfile(console):
+        console = None
     return Scenario(name, os.path.abspath(path), firmwares, cmdline, modules, timeout, expects,
-                    outcome, oracle)
+                    outcome, oracle, console)
 
 
 def scenario_root():

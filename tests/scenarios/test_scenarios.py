@@ -169,6 +169,8 @@ def boot_scenario(case, item):
         image = image_for(s, "qemu")
         cmd = [os.path.join(TOOLS, "run-qemu"), "--image", image, "--firmware", fw,
                "--scenario", s.dir, "--serial", serial, "--timeout", f"{s.timeout:g}"]
+        if s.console:
+            cmd += ["--serial-input", s.console]
 
     t0 = time.monotonic()
     try:
