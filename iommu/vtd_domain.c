@@ -265,6 +265,19 @@ static int vtd_unmap(struct iommu_domain *d, u64 iova, u64 size)
 	return first ? first : ret;
 }
 
+/*
+ * The running unit that translates sbdf, for attaching it to or detaching
+ * it from d. Returns 0 and *u, *ui; -HV_EINVAL for an unused domain,
+ * -HV_ENODEV when no running unit covers the device.
+ */
+static int device_unit(const struct iommu_domain *d, u32 sbdf, struct vtd_unit **u, unsigned *ui)
+{
+	if (!d || !d->used)
+		return -HV_EINVAL;
+	*u = unit_for(sbdf, ui);
+	return *u && (*u)->up ? 0 : -HV_ENODEV;
+}
+
 static int vtd_attach(struct iommu_domain *d, u32 sbdf)
 {
 	struct vtd_context_entry ce;
@@ -272,11 +285,9 @@ static int vtd_attach(struct iommu_domain *d, u32 sbdf)
 	unsigned ui;
 	int ret;
 
-	if (!d || !d->used)
-		return -HV_EINVAL;
-	struct vtd_unit *u = unit_for(sbdf, &ui);
-	if (!u || !u->up)
-		return -HV_ENODEV;
+	struct vtd_unit *u;
+	if ((ret = device_unit(d, sbdf, &u, &ui)))
+		return ret;
 	const struct vtd_pt *pt = &d->pt[PT_INDEX(u->levels)];
 	if (vtd_ctx_lookup(u, SBDF_SID(sbdf), &ce))
 		old = domain_by_did((u16)FIELD_GET(VTD_CE_HI_DID, ce.hi));
@@ -299,11 +310,9 @@ static int vtd_detach(struct iommu_domain *d, u32 sbdf)
 	unsigned ui;
 	int ret;
 
-	if (!d || !d->used)
-		return -HV_EINVAL;
-	struct vtd_unit *u = unit_for(sbdf, &ui);
-	if (!u || !u->up)
-		return -HV_ENODEV;
+	struct vtd_unit *u;
+	if ((ret = device_unit(d, sbdf, &u, &ui)))
+		return ret;
 	if (!vtd_ctx_lookup(u, SBDF_SID(sbdf), &ce))
 		return -HV_ENOENT;
 	if (FIELD_GET(VTD_CE_HI_DID, ce.hi) != d->did)
