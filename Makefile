@@ -45,13 +45,17 @@ NATIVE_SRCS := kernel/libc.c kernel/main.c kernel/native/cpu.c kernel/native/io.
 	       kernel/native/pio.c kernel/native/mem.c kernel/native/idt.c \
 	       kernel/native/pci_cfg.c
 ASM_SRCS := boot/mb2_entry.asm kernel/native/isr.asm
+# Each mk/*.mk adds its part's files to CORE_SRCS, NATIVE_SRCS, ASM_SRCS and
+# anything `make` must also build (ALL_EXTRA: test guests, ...).
+ALL_EXTRA :=
+include $(sort $(wildcard mk/*.mk))
 
 CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/k/%.o)
 NATIVE_OBJS := $(NATIVE_SRCS:%.c=$(BUILD)/k/%.o)
 ASM_OBJS    := $(ASM_SRCS:%.asm=$(BUILD)/k/%.o)
 
 .PHONY: all deps run test unit symcheck scenarios tools clean
-all: deps $(BUILD)/sluice.elf $(BUILD)/BOOTX64.EFI $(BUILD)/sluice.iso
+all: deps $(BUILD)/sluice.elf $(BUILD)/BOOTX64.EFI $(BUILD)/sluice.iso $(ALL_EXTRA)
 
 deps:
 	@tools/setup-deps

@@ -1,0 +1,65 @@
+/*
+ * The CPUs of the machine: every processor the MADT lists (enabled or
+ * online-capable) gets a struct cpu, indexed in MADT order (the index the
+ * config's `cpus =` uses). The boot CPU keeps Sluice's own services
+ * (console, fault interrupts, monitor); the others are started with
+ * INIT-SIPI-SIPI through the trampoline in boot/ and wait, halted, for
+ * work. A CPU that does not come up is logged and left out.
+ */
+#ifndef KERNEL_SMP_H
+#define KERNEL_SMP_H
+#include "kernel/types.h"
+
+#define SMP_MAX_CPUS            16
+#define SMP_STACK_SIZE          (16 * KiB)
+
+struct acpi_info;
+
+enum cpu_state {
+	CPU_ABSENT = 0,         /* no such MADT entry */
+	CPU_OFFLINE,            /* listed, disabled or failed to start */
+	CPU_IDLE,               /* running Sluice, waiting for work */
+	CPU_BUSY,               /* running work (e.g. a partition's vCPU) */
+};
+
+struct cpu {
+	struct cpu *self;       /* first: %gs:0 holds the struct's address */
+	u32 index;              /* MADT order */
+	u32 apic_id;
+	bool bsp;
+	volatile enum cpu_state state;
+	u64 stack_top;
+	/* Work posted by smp_run_on(): fn(arg) runs once on this CPU. */
+	void (*volatile fn)(void *arg);
+	void *volatile arg;
+	void *vm;               /* vm/'s per-CPU state (struct vcpu), NULL when none */
+};
+
+/*
+ * Records every CPU of the MADT, makes the running one (the BSP) cpu
+ * `index`-of-its-APIC-ID with GS pointing at it. Call once the local APIC
+ * is up. Returns the number of CPUs listed.
+ */
+int smp_init(const struct acpi_info *acpi);
+/*
+ * Starts every listed AP and waits (bounded) for each to report in; a CPU
+ * that does not answer is logged and marked CPU_OFFLINE. Logs one line per
+ * CPU and a summary "smp: N of M CPUs online". Returns the number online
+ * (boot CPU included).
+ */
+int smp_start_aps(void);
+/* The running CPU (through GS). */
+struct cpu *smp_this_cpu(void);
+/* CPU by index, or NULL (absent or out of range). */
+struct cpu *smp_cpu(u32 index);
+u32 smp_nr_cpus(void);          /* listed in the MADT */
+/*
+ * Has CPU index run fn(arg) (once, from its idle loop; fn may never
+ * return). Returns 0, -HV_ENOENT (no such CPU), -HV_ENODEV (offline or the
+ * boot CPU) or -HV_EBUSY (already has work).
+ */
+int smp_run_on(u32 index, void (*fn)(void *arg), void *arg);
+/* Sends the wake-up IPI so a CPU halted in its idle loop or in a guest leaves it. */
+void smp_kick(u32 index);
+
+#endif

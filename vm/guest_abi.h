@@ -1,0 +1,70 @@
+/*
+ * What a Sluice guest partition sees of Sluice: the hypercalls, the start
+ * information of the elf64 entry mode and the emulated ports. Shared by the
+ * hypervisor (vm/) and the guests (tests/guests/); it needs only
+ * <stdint.h>, so a guest built with its own toolchain can include it.
+ *
+ * Hypercalls: VMMCALL (AMD) or VMCALL (Intel) with the call number in
+ * RAX/EAX and up to three arguments in RDI, RSI, RDX (EDI, ESI, EDX for a
+ * 32-bit guest); the result comes back in RAX/EAX: >= 0 on success, a
+ * negative SLUICE_HC_E* on failure. Guest addresses are GPAs: elf64 guests
+ * run identity-mapped, multiboot guests without paging.
+ */
+#ifndef VM_GUEST_ABI_H
+#define VM_GUEST_ABI_H
+#include <stdint.h>
+
+/* Hypercall numbers (RAX). */
+#define SLUICE_HC_CONSOLE       1       /* (gpa, len): write len (<= 256) bytes to the partition's console */
+#define SLUICE_HC_START_INFO    2       /* (): returns the GPA of the start information page */
+#define SLUICE_HC_VERDICT       3       /* (pass, gpa of NUL-ended text <= 128 bytes): one test verdict */
+#define SLUICE_HC_EXIT          4       /* (code): the partition ends; code 0 = success */
+#define SLUICE_HC_DMA_VERIFY    5       /* (gpa, expected gpa, len <= 4096): Sluice compares the HPA
+					 * memory behind gpa with the bytes at expected, logs both HPAs;
+					 * returns 0 (equal) or 1 (different) */
+
+/* Hypercall errors (RAX, negated). */
+#define SLUICE_HC_EINVAL        1       /* bad number or argument */
+#define SLUICE_HC_EFAULT        2       /* a buffer is not the partition's memory */
+
+/* Emulated ports. */
+#define SLUICE_PORT_COM1        0x3f8   /* 16550: writes to THR reach Sluice's console */
+#define SLUICE_PORT_DEBUG_EXIT  0xf4    /* as QEMU's isa-debug-exit: a write ends the partition with that code */
+#define SLUICE_PORT_PCI_ADDR    0xcf8   /* PCI configuration mechanism #1 */
+#define SLUICE_PORT_PCI_DATA    0xcfc
+
+/* The start information page (elf64 entry: RDI holds its GPA). */
+#define SLUICE_START_MAGIC      0x534c5349u     /* "SLSI" */
+#define SLUICE_START_VERSION    1
+#define SLUICE_START_MAX_MEM    16
+#define SLUICE_START_MAX_DEV    16
+#define SLUICE_MEM_READ         (1u << 0)
+#define SLUICE_MEM_WRITE        (1u << 1)
+
+struct sluice_start_mem {
+	uint64_t gpa, size;
+	uint32_t access;                /* SLUICE_MEM_READ | SLUICE_MEM_WRITE */
+	uint32_t reserved;
+};
+
+struct sluice_start_dev {
+	uint32_t sbdf;                  /* segment << 16 | bus << 8 | dev << 3 | fn, as on the host */
+	uint32_t reserved;
+};
+
+struct sluice_start_info {
+	uint32_t magic, version;
+	char name[32];                  /* the partition's name, NUL-ended */
+	uint32_t cpu;                   /* physical CPU index this vCPU runs on */
+	uint32_t nr_mem, nr_dev;
+	uint32_t reserved0;
+	uint64_t ecam_gpa;              /* virtual ECAM window (segment 0, buses ecam_bus_start..end) */
+	uint32_t ecam_bus_start, ecam_bus_end;
+	uint16_t console_port, exit_port;
+	uint32_t reserved1;
+	uint64_t free_gpa;              /* first guest-physical byte past the image, page tables and this page */
+	struct sluice_start_mem mem[SLUICE_START_MAX_MEM];
+	struct sluice_start_dev dev[SLUICE_START_MAX_DEV];
+};
+
+#endif

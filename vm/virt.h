@@ -1,0 +1,113 @@
+/*
+ * CPU virtualization as common vm/ code sees it: one ops table per vendor
+ * (svm_ops now, vmx_ops later), picked once at boot from CPUID, as bhyve
+ * picks vmm_ops. Common code sees only the vendor-neutral struct vcpu state
+ * and decoded struct vm_exit; vm/svm*.c and vm/vmx*.c never call each other.
+ */
+#ifndef VM_VIRT_H
+#define VM_VIRT_H
+#include "kernel/types.h"
+#include "kernel/pgtable.h"
+
+struct cpu;                     /* kernel/smp.h */
+
+/* General-purpose registers not kept in the VMCB/VMCS (rax is here too: the back end syncs it). */
+struct guest_regs {
+	u64 rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+enum vcpu_mode {
+	VCPU_MODE_LONG64,       /* CR0.PG|PE, CR4.PAE, EFER.LME|LMA, 64-bit CS */
+	VCPU_MODE_PROT32,       /* CR0.PE only, flat 32-bit segments (the Multiboot v1 state) */
+};
+
+/* Where a vCPU starts. */
+struct vcpu_entry {
+	enum vcpu_mode mode;
+	u64 rip, rsp, rflags;
+	u64 cr3;                /* LONG64: the guest's PML4 (GPA) */
+	u64 gdt_base;           /* GPA of a GDT the guest may reload from; 0 = none */
+	u16 gdt_limit;
+	struct guest_regs regs; /* e.g. rdi = start info, or eax/ebx for Multiboot */
+};
+
+/* What a partition allows a vCPU to reach directly; everything else exits. */
+struct vcpu_policy {
+	/* I/O ports passed through (the partition's devices' I/O BARs): [base, base+len). */
+	u32 nr_io;
+	struct { u16 base, len; } io[8];
+};
+
+enum vm_exit_reason {
+	VM_EXIT_NONE = 0,
+	VM_EXIT_CPUID,
+	VM_EXIT_MSR_READ,       /* msr.index; result to rax/rdx */
+	VM_EXIT_MSR_WRITE,      /* msr.index, msr.value (from edx:eax) */
+	VM_EXIT_IO,             /* io.* */
+	VM_EXIT_HLT,
+	VM_EXIT_SHUTDOWN,       /* triple fault */
+	VM_EXIT_INIT,           /* INIT signal (physical, e.g. another CPU's INIT IPI) */
+	VM_EXIT_HYPERCALL,      /* VMMCALL / VMCALL */
+	VM_EXIT_NPF,            /* npf.*: nested/EPT page fault */
+	VM_EXIT_INTR,           /* a physical interrupt arrived (e.g. smp_kick): nothing for the guest */
+	VM_EXIT_FORBIDDEN,      /* an instruction Sluice does not let a guest run (VMRUN, VMLOAD, INVLPGA, SKINIT, ...) */
+	VM_EXIT_EXCEPTION,      /* an intercepted guest exception (exc.vector, exc.error_code) */
+	VM_EXIT_ENTRY_FAILED,   /* the hardware refused the guest state (VMEXIT_INVALID / VM-entry failure) */
+	VM_EXIT_UNKNOWN,        /* hw_code says what */
+	VM_EXIT_NR
+};
+
+struct vm_exit {
+	enum vm_exit_reason reason;
+	u64 hw_code;            /* the vendor's exit code, for logs and counters */
+	u64 info1, info2;       /* the vendor's raw exit information, for logs */
+	u32 insn_len;           /* length of the exiting instruction when the hardware said (0: decode at rip) */
+	union {
+		struct { u16 port; u8 size; bool in, string, rep; } io;
+		struct { u32 index; u64 value; } msr;
+		struct { u64 gpa; bool write, fetch, present; } npf;
+		struct { u8 vector; bool has_error; u32 error_code; } exc;
+	};
+};
+
+/*
+ * A vCPU: vendor-neutral state the back end fills in after every exit
+ * (registers, control registers, mode) and loads before the next entry
+ * (registers, rip, rsp, rflags: what common code may change). hw is the
+ * back end's (VMCB, save areas).
+ */
+struct vcpu {
+	struct partition *part;
+	u32 cpu;                /* physical CPU index */
+	u32 tag;                /* ASID (SVM) / VPID (VMX) */
+	u64 pt_root;            /* the nested table's root (nCR3 / EPTP address) */
+	struct guest_regs regs;
+	u64 rip, rsp, rflags;
+	u64 cr0, cr2, cr3, cr4, efer;   /* read-only for common code */
+	u8 cpl;
+	bool cs_long, cs_db;    /* CS.L, CS.D: 64-bit / 32-bit default operand size */
+	void *hw;
+};
+
+struct virt_ops {
+	const char *name;                               /* "svm" or "vmx" */
+	enum pt_format pt_format;                       /* PT_FMT_NPT or PT_FMT_EPT */
+	/* Whether this CPU can run it (logs what is missing). 0 or -HV_ENOTSUP. */
+	int (*probe)(void);
+	/* On each physical CPU that will run a vCPU, from that CPU. */
+	int (*cpu_enable)(struct cpu *c);
+	/* Allocates the back end's state and sets the entry state. From the vCPU's CPU. */
+	int (*vcpu_init)(struct vcpu *v, const struct vcpu_entry *e, const struct vcpu_policy *pol);
+	/* Enters the guest until the next exit, decoded into *exit. 0, or -HV_E* when entry itself failed. */
+	int (*vcpu_run)(struct vcpu *v, struct vm_exit *exit);
+	/* Logs the guest state (registers, control registers, segments), a few lines. */
+	void (*vcpu_dump)(const struct vcpu *v, const char *who);
+};
+
+extern const struct virt_ops svm_ops;
+/* The back end for this CPU's vendor, or NULL (logged). */
+const struct virt_ops *virt_pick(void);
+const char *vm_exit_reason_name(enum vm_exit_reason r);
+
+#endif

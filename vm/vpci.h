@@ -1,0 +1,56 @@
+/*
+ * A partition's view of PCI configuration space: only its own functions
+ * exist (others read as all-ones, writes dropped), at their host BDFs.
+ * Reads come from the real function with what must stay hidden masked;
+ * writes are filtered:
+ *  - BARs (and the expansion ROM BAR) are read-only: the guest sees the
+ *    addresses Sluice mapped at the same GPAs; a sizing write (all ones) is
+ *    emulated so the next read returns the size mask, and any other write
+ *    restores the address;
+ *  - command register: only I/O space, memory space and bus master pass;
+ *  - the capability lists are rewritten so MSI, MSI-X, SR-IOV and any
+ *    capability it does not know are skipped (hidden); known harmless ones
+ *    (PCI Express, power management, ...) are shown read-only;
+ *  - everything else in the header (status, BIST, cache line, latency,
+ *    interrupt line) is read-only or ignored.
+ * Reached from the guest through ports 0xCF8/0xCFC (vpci_port_*) and a
+ * virtual ECAM window (vpci_ecam_*). Portable: real config space through
+ * pci_cfg_read/pci_cfg_write.
+ */
+#ifndef VM_VPCI_H
+#define VM_VPCI_H
+#include "kernel/types.h"
+
+#define VPCI_MAX_DEVS           16
+#define VPCI_NR_BARS            6
+
+struct vpci_dev {
+	u32 sbdf;
+	u32 bar_sizing;         /* bit n: BAR n was written all-ones, next read gives the size mask */
+	u64 bar_size[VPCI_NR_BARS];     /* 0: unimplemented (or the upper half of a 64-bit BAR) */
+	u16 cap_next[256 / 4];  /* the rewritten next pointers: cap_next[off/4] for a shown capability at off */
+	u16 ecap_first;         /* first shown extended capability (0 = none) */
+};
+
+struct vpci {
+	u32 nr;
+	struct vpci_dev dev[VPCI_MAX_DEVS];
+	u32 cf8;                /* the address latch of port 0xCF8 */
+	u64 ecam_gpa;           /* base of the virtual ECAM window (bus 0 at ecam_gpa) */
+	u32 bus_end;            /* the window covers buses 0..bus_end */
+	u64 denied_writes;      /* filtered writes, for counters */
+};
+
+/* Builds the view of the functions sbdfs[0..n) (capability lists walked once). 0 or -HV_E*. */
+int vpci_init(struct vpci *v, const u32 *sbdfs, u32 n, u64 ecam_gpa, u32 bus_end);
+/* Config read/write of width 1, 2 or 4 at offset (0-4095) of sbdf as the guest sees it. */
+u32 vpci_read(struct vpci *v, u32 sbdf, u32 offset, u32 width);
+void vpci_write(struct vpci *v, u32 sbdf, u32 offset, u32 width, u32 val);
+/* Port access: 0xCF8 (4 bytes) and 0xCFC-0xCFF (1, 2, 4). false: not a port of the mechanism. */
+bool vpci_port_in(struct vpci *v, u16 port, u32 size, u32 *val);
+bool vpci_port_out(struct vpci *v, u16 port, u32 size, u32 val);
+/* ECAM access at gpa: false when gpa is outside the window. */
+bool vpci_ecam_read(struct vpci *v, u64 gpa, u32 size, u32 *val);
+bool vpci_ecam_write(struct vpci *v, u64 gpa, u32 size, u32 val);
+
+#endif
