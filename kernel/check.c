@@ -18,10 +18,10 @@ bool check(bool ok, const char *fmt, ...)
 	fmt_vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (ok) {
-		passed++;
+		__atomic_add_fetch(&passed, 1, __ATOMIC_RELAXED);
 		log_info("pass %s", what);
 	} else {
-		failed++;
+		__atomic_add_fetch(&failed, 1, __ATOMIC_RELAXED);
 		log_err("FAIL %s", what);
 	}
 	return ok;

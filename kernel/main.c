@@ -440,6 +440,6 @@ static __noreturn void kmain(int boot_err)
 		struct console_env env = { .getc = uart_getc, .walk = iommu ? iommu->walk : NULL };
 		console_run(&env);
 	}
-	log_info("ready, 0 partitions");
+	log_info("ready, 0 partition(s) running");
 	check_finish();
 }

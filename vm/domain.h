@@ -18,6 +18,8 @@
 #define DOMAIN_MAX_REGIONS      16
 #define DOMAIN_MAX_DEVICES      16
 #define DOMAIN_NAME_LEN         CONFIG_NAME_LEN
+#define DOMAIN_MAX_CPUS         8
+#define DOMAIN_IMAGE_LEN        32
 /* Device-visible addresses: 48 bits, the widest a 4-level second-stage table maps. */
 #define DOMAIN_GPA_LIMIT        BIT_ULL(48)
 
@@ -42,10 +44,20 @@ struct domain_device {
 	bool rmrr_identity;     /* "rmrr=identity": assignable despite RMRRs, mapped 1:1 */
 };
 
+enum guest_entry { GUEST_ENTRY_ELF64 = 0, GUEST_ENTRY_MULTIBOOT };
+enum fault_policy { FAULT_PARK = 0, FAULT_STOP };
+
 struct dma_domain {
 	char name[DOMAIN_NAME_LEN];
 	u32 line;
-	bool guest;             /* cpus and image given: a guest partition, not started yet */
+	bool guest;             /* cpus and image given: a guest partition (vm/partition.c runs it) */
+	/* Guest partitions only. */
+	u32 nr_cpus;
+	u32 cpus[DOMAIN_MAX_CPUS];      /* physical CPU indexes (MADT order), the first runs the guest */
+	char image[DOMAIN_IMAGE_LEN];   /* boot module name */
+	u32 image_line;
+	enum guest_entry entry;         /* entry = elf64 (default) or multiboot */
+	enum fault_policy on_fault;     /* on-fault = park (default) or stop */
 	bool failed;            /* programming failed; its devices are detached again */
 	u32 nr_regions, nr_devices;
 	struct domain_region regions[DOMAIN_MAX_REGIONS];
@@ -67,6 +79,18 @@ struct dmar_info;               /* iommu/dmar.h */
 struct domain_host {
 	const struct memmap *memmap;    /* to say which firmware range an HPA hits; may be NULL */
 	const struct dmar_info *dmar;   /* for the RMRRs; NULL when there is no DMAR */
+	/* The CPUs guests may get: MADT entries 0..nr_cpus-1, bit i of cpus_online set when CPU i runs. */
+	u32 nr_cpus, boot_cpu;
+	u64 cpus_online;
+	/* The GPA range every guest sees its virtual ECAM at (no region may overlap it). */
+	u64 ecam_gpa, ecam_size;
+	/*
+	 * Whether partition d's image (d->image, d->entry) exists and fits its
+	 * memory: 0, or an error with the reason written to why. NULL: no
+	 * guest can be started (every partition with an image is refused).
+	 */
+	int (*image_check)(void *ctx, const struct dma_domain *d, char *why, size_t len);
+	void *image_ctx;
 };
 
 /*

@@ -238,8 +238,13 @@ static struct domain_device *parse_device(struct config *c, const struct config_
 	return dev;
 }
 
-/* cpus = N[,N...]: decimal CPU indexes, each in one partition only. */
-static void parse_cpus(struct config *c, const struct config_entry *e, const struct dma_domain *d)
+/*
+ * cpus = N[,N...]: decimal CPU indexes (MADT order), each in one partition
+ * only, each present and online, never the boot CPU (it runs Sluice's own
+ * services: console, fault interrupts).
+ */
+static void parse_cpus(struct config *c, const struct domain_host *h, const struct config_entry *e,
+		       struct dma_domain *d)
 {
 	const char *p = e->value;
 
@@ -266,8 +271,27 @@ static void parse_cpus(struct config *c, const struct config_entry *e, const str
 				     (unsigned long long)cpu, cpu_owner[cpu].part, cpu_owner[cpu].line);
 			return;
 		}
+		if (cpu >= h->nr_cpus) {
+			config_error(c, e->line, "cpus: CPU %llu does not exist (the MADT lists %u: 0-%u)",
+				     (unsigned long long)cpu, h->nr_cpus, h->nr_cpus ? h->nr_cpus - 1 : 0);
+			return;
+		}
+		if (cpu == h->boot_cpu) {
+			config_error(c, e->line, "cpus: CPU %llu is the boot CPU, which runs Sluice's own services",
+				     (unsigned long long)cpu);
+			return;
+		}
+		if (cpu >= 64 || !(h->cpus_online & BIT_ULL(cpu))) {
+			config_error(c, e->line, "cpus: CPU %llu did not come online at boot", (unsigned long long)cpu);
+			return;
+		}
+		if (d->nr_cpus == DOMAIN_MAX_CPUS) {
+			config_error(c, e->line, "cpus: more than %u CPUs in one partition", DOMAIN_MAX_CPUS);
+			return;
+		}
 		cpu_owner[cpu].line = e->line;
 		cpu_owner[cpu].part = d->name;
+		d->cpus[d->nr_cpus++] = (u32)cpu;
 		if (!*p)
 			return;
 		p++;
@@ -430,6 +454,59 @@ static void check_device(struct config *c, const struct domain_host *h, const st
 	check_rmrrs(c, h, s, d, dev);
 }
 
+/*
+ * A guest partition as a whole: some writable memory to run in, the
+ * virtual ECAM window free in its address space, and an image that exists
+ * and fits (h->image_check: the loader's own checks).
+ */
+static void check_guest(struct config *c, const struct domain_host *h, struct dma_domain *d)
+{
+	bool writable = false;
+	char why[160];
+
+	for (u32 i = 0; i < d->nr_regions; i++) {
+		const struct domain_region *r = &d->regions[i];
+		writable |= (r->prot & IOMMU_WRITE) && !r->rmrr;
+		if (h->ecam_size && overlap(r->gpa, r->size, h->ecam_gpa, h->ecam_size))
+			config_error(c, r->line, "memory: gpa [0x%016llx-0x%016llx] overlaps the guests' virtual PCI config window [0x%016llx-0x%016llx]",
+				     (unsigned long long)r->gpa, (unsigned long long)(r->gpa + r->size - 1),
+				     (unsigned long long)h->ecam_gpa,
+				     (unsigned long long)(h->ecam_gpa + h->ecam_size - 1));
+	}
+	/* Device BARs appear in the guest at their bus addresses: no RAM region may cover them. */
+	for (u32 j = 0; j < d->nr_devices; j++) {
+		const struct pci_dev *pd = pci_find(d->devices[j].sbdf);
+		for (u32 b = 0; pd && b < PCI_NR_BARS; b++) {
+			const struct pci_bar *bar = &pd->bars[b];
+			if (bar->type != PCI_BAR_MEM32 && bar->type != PCI_BAR_MEM64)
+				continue;
+			for (u32 i = 0; bar->size && i < d->nr_regions; i++) {
+				const struct domain_region *r = &d->regions[i];
+				if (overlap(r->gpa, r->size, bar->addr, bar->size))
+					config_error(c, r->line, "memory: gpa [0x%016llx-0x%016llx] overlaps " BDF_FMT " BAR%u [0x%016llx-0x%016llx], which the guest sees at its bus address",
+						     (unsigned long long)r->gpa,
+						     (unsigned long long)(r->gpa + r->size - 1),
+						     BDF_ARGS(pd->sbdf), b, (unsigned long long)bar->addr,
+						     (unsigned long long)(bar->addr + bar->size - 1));
+			}
+		}
+	}
+	if (!writable) {
+		config_error(c, d->line, "partition %s: a guest needs a writable memory region to run in", d->name);
+		return;
+	}
+	if (!d->image[0])
+		return;         /* its line is already an error */
+	if (!h->image_check) {
+		config_error(c, d->image_line, "image = %s: this Sluice cannot start guests (no CPU virtualization back end)",
+			     d->image);
+		return;
+	}
+	why[0] = '\0';
+	if (h->image_check(h->image_ctx, d, why, sizeof(why)))
+		config_error(c, d->image_line, "image = %s: %s", d->image, why[0] ? why : "refused");
+}
+
 static void check_partition(struct config *c, const struct domain_host *h, u32 si,
 			    struct domain_set *s)
 {
@@ -467,14 +544,32 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 				check_device(c, h, s, d, dev);
 		} else if (!strcmp(e->key, "cpus")) {
 			if (first_time(c, e, &once.cpus))
-				parse_cpus(c, e, d);
+				parse_cpus(c, h, e, d);
 		} else if (!strcmp(e->key, "image")) {
-			first_time(c, e, &once.image);
+			if (!first_time(c, e, &once.image))
+				continue;
+			if (!v[0] || strlen(v) >= sizeof(d->image))
+				config_error(c, e->line, "image = '%s': a boot module name of 1-%u characters", v,
+					     (unsigned)sizeof(d->image) - 1);
+			str_copy(d->image, v, sizeof(d->image));
+			d->image_line = e->line;
 		} else if (!strcmp(e->key, "entry")) {
-			if (first_time(c, e, &once.entry) && strcmp(v, "elf64") && strcmp(v, "multiboot"))
+			if (!first_time(c, e, &once.entry))
+				continue;
+			if (!strcmp(v, "elf64"))
+				d->entry = GUEST_ENTRY_ELF64;
+			else if (!strcmp(v, "multiboot"))
+				d->entry = GUEST_ENTRY_MULTIBOOT;
+			else
 				config_error(c, e->line, "entry = %s: use elf64 or multiboot", v);
 		} else if (!strcmp(e->key, "on-fault")) {
-			if (first_time(c, e, &once.on_fault) && strcmp(v, "park") && strcmp(v, "stop"))
+			if (!first_time(c, e, &once.on_fault))
+				continue;
+			if (!strcmp(v, "park"))
+				d->on_fault = FAULT_PARK;
+			else if (!strcmp(v, "stop"))
+				d->on_fault = FAULT_STOP;
+			else
 				config_error(c, e->line, "on-fault = %s: use park or stop", v);
 		} else {
 			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, image, entry, on-fault)",
@@ -486,8 +581,7 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 			     d->name);
 	} else if (once.cpus) {
 		d->guest = true;
-		log_warn("partition %s: guests are not started yet; its memory and devices form a DMA domain only",
-			 d->name);
+		check_guest(c, h, d);
 	} else if (once.entry) {
 		config_error(c, once.entry, "partition %s: entry without image", d->name);
 	}

@@ -217,25 +217,60 @@ static void rmrr_devices_need_rmrr_identity(void **state)
 	assert_true(fake_log_has("INFO dom: p1: memory gpa [0x0000000080400000-0x0000000080400fff] -> hpa (the same) rw: RMRR, firmware's\n"));
 }
 
-static void guest_keys_are_checked_and_guests_not_started(void **state)
+#define G1 P1 "memory = gpa=0x0 size=16K\n"
+
+static void guest_keys_are_checked(void **state)
 {
 	(void)state;
 	refused(P1 "cpus = 1\n", "sluice.conf:1: partition p1: cpus and image go together");
 	refused(P1 "image = edu-dma\n", "cpus and image go together");
-	refused(P1 "cpus = 1,x\nimage = a\n", "sluice.conf:2: cpus: 'x' is not a CPU index (0-255)");
-	refused(P1 "cpus = 256\nimage = a\n", "cpus: '256' is not a CPU index");
-	refused(P1 "cpus = 1\nimage = a\ncpus = 2\n", "sluice.conf:4: cpus given twice (first at line 2)");
-	refused(P1 "cpus = 1\nimage = a\n[partition \"p2\"]\ncpus = 2, 1\nimage = b\n",
-		"sluice.conf:5: cpus: CPU 1 is already partition p1's (line 2)");
-	refused(P1 "cpus = 1,1\nimage = a\n", "CPU 1 is already partition p1's (line 2)");
-	refused(P1 "cpus = 1\nimage = a\nentry = pe\n", "sluice.conf:4: entry = pe: use elf64 or multiboot");
+	refused(G1 "cpus = 1,x\nimage = a\n", "sluice.conf:3: cpus: 'x' is not a CPU index (0-255)");
+	refused(G1 "cpus = 256\nimage = a\n", "cpus: '256' is not a CPU index");
+	refused(G1 "cpus = 1\nimage = a\ncpus = 2\n", "sluice.conf:5: cpus given twice (first at line 3)");
+	refused(G1 "cpus = 1\nimage = a\n[partition \"p2\"]\nmemory = gpa=0x0 size=16K\ncpus = 2, 1\nimage = b\n",
+		"sluice.conf:7: cpus: CPU 1 is already partition p1's (line 3)");
+	refused(G1 "cpus = 1,1\nimage = a\n", "CPU 1 is already partition p1's (line 3)");
+	refused(G1 "cpus = 1\nimage = a\nentry = pe\n", "sluice.conf:5: entry = pe: use elf64 or multiboot");
 	refused(P1 "entry = elf64\n", "sluice.conf:2: partition p1: entry without image");
 	refused(P1 "on-fault = reboot\n", "sluice.conf:2: on-fault = reboot: use park or stop");
-	/* DESIGN.md's partition, keys and all: a DMA domain, with a WARN. */
-	assert_int_equal(vm_setup(P1 "cpus = 1, 2\nmemory = gpa=0x0 size=16K\nimage = edu-dma\nentry = elf64\n"
-				  "on-fault = park\n", &fake_iommu_ops), 0);
-	assert_true(vm_set.d[0].guest);
-	assert_true(fake_log_has("WARN dom: partition p1: guests are not started yet"));
+	/* DESIGN.md's partition, keys and all. */
+	assert_int_equal(vm_setup(P1 "cpus = 1, 2\nmemory = gpa=0x0 size=16K\nimage = edu-dma\nentry = multiboot\n"
+				  "on-fault = stop\n", &fake_iommu_ops), 0);
+	const struct dma_domain *d = &vm_set.d[0];
+	assert_true(d->guest);
+	assert_int_equal(d->nr_cpus, 2);
+	assert_int_equal(d->cpus[0], 1);
+	assert_int_equal(d->cpus[1], 2);
+	assert_string_equal(d->image, "edu-dma");
+	assert_int_equal(d->image_line, 4);
+	assert_int_equal(d->entry, GUEST_ENTRY_MULTIBOOT);
+	assert_int_equal(d->on_fault, FAULT_STOP);
+	/* The defaults: elf64, park. */
+	assert_int_equal(vm_setup(P1 "cpus = 1\nmemory = gpa=0x0 size=16K\nimage = hello\n", &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.d[0].entry, GUEST_ENTRY_ELF64);
+	assert_int_equal(vm_set.d[0].on_fault, FAULT_PARK);
+}
+
+/* CPUs that exist, are online and are not the boot CPU; images that exist and fit; room to run. */
+static void guest_cpus_images_and_memory_are_checked(void **state)
+{
+	(void)state;
+	refused(G1 "cpus = 4\nimage = a\n", "sluice.conf:3: cpus: CPU 4 does not exist (the MADT lists 4: 0-3)");
+	refused(G1 "cpus = 0\nimage = a\n", "sluice.conf:3: cpus: CPU 0 is the boot CPU, which runs Sluice's own services");
+	refused(G1 "cpus = 3\nimage = a\n", "sluice.conf:3: cpus: CPU 3 did not come online at boot");
+	refused(G1 "cpus = 1\nimage = missing\n", "sluice.conf:4: image = missing: no boot module named 'missing'");
+	refused(G1 "cpus = 1\nimage = huge\n", "sluice.conf:4: image = huge: segment [0x100000-0x40100000) is outside the partition's memory");
+	refused(G1 "cpus = 1\nimage = a-very-long-module-name-of-40-chars\n",
+		"sluice.conf:4: image = 'a-very-long-module-name-of-40-chars': a boot module name of 1-31 characters");
+	refused(P1 "cpus = 1\nimage = a\n", "sluice.conf:1: partition p1: a guest needs a writable memory region to run in");
+	refused(P1 "cpus = 1\nimage = a\nmemory = gpa=0x0 size=16K access=r\n",
+		"sluice.conf:1: partition p1: a guest needs a writable memory region to run in");
+	refused(G1 "memory = gpa=0xb0000000 size=4K\ncpus = 1\nimage = a\n",
+		"sluice.conf:3: memory: gpa [0x00000000b0000000-0x00000000b0000fff] overlaps the guests' virtual PCI config window [0x00000000b0000000-0x00000000bfffffff]");
+	/* Two guests may not share a CPU, and each lists its own. */
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = a\n[partition \"p2\"]\nmemory = gpa=0x0 size=16K\ncpus = 2\nimage = b\n",
+				  &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.d[1].cpus[0], 2);
 }
 
 static void too_many_partitions_is_an_error(void **state)
@@ -286,7 +321,8 @@ int main(void)
 		cmocka_unit_test_setup(devices_are_checked_against_the_pci_tree, setup),
 		cmocka_unit_test_setup(device_addresses_are_parsed_strictly, setup),
 		cmocka_unit_test_setup(rmrr_devices_need_rmrr_identity, setup),
-		cmocka_unit_test_setup(guest_keys_are_checked_and_guests_not_started, setup),
+		cmocka_unit_test_setup(guest_keys_are_checked, setup),
+		cmocka_unit_test_setup(guest_cpus_images_and_memory_are_checked, setup),
 		cmocka_unit_test_setup(too_many_partitions_is_an_error, setup),
 		cmocka_unit_test_setup(every_problem_is_reported_at_once, setup),
 	};

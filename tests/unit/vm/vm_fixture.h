@@ -61,7 +61,28 @@ static inline void vm_rmrr(u32 sbdf, u64 base, u64 end)
 	r->nr_scopes = 1;
 }
 
-static const struct domain_host vm_host = { .memmap = &vm_map, .dmar = &vm_dmar };
+/* The image check of the fixture: "missing" is no boot module, "huge" does not fit; the rest load. */
+static int vm_image_check(void *ctx, const struct dma_domain *d, char *why, size_t len)
+{
+	(void)ctx;
+	if (!strcmp(d->image, "missing")) {
+		snprintf(why, len, "no boot module named '%s'", d->image);
+		return -HV_ENOENT;
+	}
+	if (!strcmp(d->image, "huge")) {
+		snprintf(why, len, "segment [0x100000-0x40100000) is outside the partition's memory");
+		return -HV_ERANGE;
+	}
+	return 0;
+}
+
+/* Four CPUs, the boot CPU 0, CPU 3 failed to start; guests' ECAM window at 0xb0000000 (256 MiB). */
+static const struct domain_host vm_host = {
+	.memmap = &vm_map, .dmar = &vm_dmar,
+	.nr_cpus = 4, .boot_cpu = 0, .cpus_online = 0x7,
+	.ecam_gpa = 0xb0000000, .ecam_size = 0x10000000,
+	.image_check = vm_image_check,
+};
 
 /* ---- the fake IOMMU ---- */
 
