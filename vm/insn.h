@@ -13,8 +13,8 @@
 
 enum insn_kind {
 	INSN_OTHER = 0,         /* decoded length only (or not at all) */
-	INSN_MMIO_LOAD,         /* reg <- [mem]: MOV 8A/8B, MOVZX 0F B6/B7 */
-	INSN_MMIO_STORE_REG,    /* [mem] <- reg: MOV 88/89 */
+	INSN_MMIO_LOAD,         /* reg <- [mem]: MOV 8A/8B/A0/A1, MOVZX 0F B6/B7 */
+	INSN_MMIO_STORE_REG,    /* [mem] <- reg: MOV 88/89/A2/A3 */
 	INSN_MMIO_STORE_IMM,    /* [mem] <- imm: MOV C6/C7 */
 };
 
@@ -25,6 +25,7 @@ struct insn {
 	u8 reg;                 /* register number 0-15 (ModRM.reg + REX.R), for loads and register stores */
 	bool high8;             /* byte register AH/CH/DH/BH (no REX, reg 4-7) */
 	bool zero_extend;       /* MOVZX, or a 32-bit load (clears the upper half) */
+	u8 reg_size;            /* register operand size: MOVZX's destination (2, 4, 8), else = size */
 	u64 imm;                /* for STORE_IMM (sign-extended to size) */
 };
 

@@ -23,13 +23,34 @@
 
 #define VPCI_MAX_DEVS           16
 #define VPCI_NR_BARS            6
+#define VPCI_ROM                6       /* bar_sizing bit of the expansion ROM BAR */
+#define VPCI_MAX_ECAPS          32      /* extended capabilities recorded per function */
+
+/* cap_next[] entries: a capability starts at that dword, shown with this next pointer, or hidden. */
+#define VPCI_CAP_SHOWN          0x8000
+#define VPCI_CAP_HIDDEN         0x4000
+#define VPCI_CAP_NEXT           0x0fff
+
+struct vpci_ecap {
+	u16 off;
+	u16 next;               /* rewritten next pointer (shown ones) */
+	bool shown;
+};
 
 struct vpci_dev {
 	u32 sbdf;
 	u32 bar_sizing;         /* bit n: BAR n was written all-ones, next read gives the size mask */
 	u64 bar_size[VPCI_NR_BARS];     /* 0: unimplemented (or the upper half of a 64-bit BAR) */
-	u16 cap_next[256 / 4];  /* the rewritten next pointers: cap_next[off/4] for a shown capability at off */
+	u32 bar_upper;          /* bit n: BAR n is the upper half of the 64-bit BAR n-1 */
+	u32 rom_size;           /* expansion ROM BAR size, 0: none (sizing in bar_sizing bit VPCI_ROM) */
+	/*
+	 * The rewritten next pointers: cap_next[off/4] for a capability at off
+	 * (VPCI_CAP_*), and cap_next[0x34/4] for the Capabilities Pointer itself.
+	 */
+	u16 cap_next[256 / 4];
 	u16 ecap_first;         /* first shown extended capability (0 = none) */
+	u32 nr_ecaps;
+	struct vpci_ecap ecap[VPCI_MAX_ECAPS];  /* the real list, in order */
 };
 
 struct vpci {
