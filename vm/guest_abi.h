@@ -23,6 +23,9 @@
 					 * memory behind gpa with the bytes at expected, logs both HPAs;
 					 * returns 0 (equal) or 1 (different) */
 
+#define SLUICE_HC_CONSOLE_MAX   256     /* bytes per console hypercall */
+#define SLUICE_HC_VERDICT_MAX   128     /* verdict text, NUL included */
+
 /* Hypercall errors (RAX, negated). */
 #define SLUICE_HC_EINVAL        1       /* bad number or argument */
 #define SLUICE_HC_EFAULT        2       /* a buffer is not the partition's memory */

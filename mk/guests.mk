@@ -1,0 +1,33 @@
+# Test guests (tests/guests/README.md): each lands in $(BUILD)/guests/NAME.elf.
+# elf64 guests: the library + one C file, linked at 1 MiB by guest.ld.
+# mbkernel: an ordinary Multiboot v1 kernel, ELF32, gcc -m32.
+GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zone \
+		-mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
+		-fno-tree-loop-distribute-patterns -Wall -Wextra -Werror -I.
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -z max-page-size=0x1000
+GUEST_LIB  := tests/guests/lib/start.S tests/guests/lib/guest.c tests/guests/lib/uart.c tests/guests/lib/pci.c
+GUEST_DEPS := $(GUEST_LIB) $(wildcard tests/guests/lib/*.h) tests/guests/guest.ld vm/guest_abi.h mk/guests.mk
+GUEST_ELF64 := hello fence edu-dma
+guest_src_hello   := tests/guests/hello.c
+guest_src_fence   := tests/guests/fence.c
+guest_src_edu-dma := tests/guests/edu_dma.c
+
+define guest_rule
+$(BUILD)/guests/$(1).elf: $$(guest_src_$(1)) $$(GUEST_DEPS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(GUEST_CFLAGS) -m64 -mcmodel=small $$(GUEST_LDFLAGS) -T tests/guests/guest.ld \
+		-o $$@ $$(GUEST_LIB) $$(guest_src_$(1))
+endef
+$(foreach g,$(GUEST_ELF64),$(eval $(call guest_rule,$(g))))
+
+MBKERNEL_SRCS := tests/guests/mbkernel/entry.S tests/guests/mbkernel/mbkernel.c tests/guests/lib/uart.c
+$(BUILD)/guests/mbkernel.elf: $(MBKERNEL_SRCS) tests/guests/mbkernel/mbkernel.ld tests/guests/lib/uart.h mk/guests.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -m32 -march=i686 $(GUEST_LDFLAGS) -Wl,-m,elf_i386 \
+		-T tests/guests/mbkernel/mbkernel.ld -o $@ $(MBKERNEL_SRCS)
+	grub-file --is-x86-multiboot $@
+
+GUESTS := $(GUEST_ELF64:%=$(BUILD)/guests/%.elf) $(BUILD)/guests/mbkernel.elf
+ALL_EXTRA += $(GUESTS)
+.PHONY: guests
+guests: $(GUESTS)

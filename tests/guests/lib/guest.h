@@ -1,0 +1,56 @@
+/*
+ * The test guests' library: what a freestanding guest in a Sluice
+ * partition (elf64 entry mode, vm/guest_image.h) needs to print, judge and
+ * end, and to reach its devices' config space. No libc; every call is
+ * polled and single-CPU. See tests/guests/README.md.
+ */
+#ifndef GUESTS_LIB_GUEST_H
+#define GUESTS_LIB_GUEST_H
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include "vm/guest_abi.h"
+#include "tests/guests/lib/uart.h"
+
+#define GUEST_PAGE      4096ULL
+#define MiB             (1024ULL * 1024)
+#define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
+
+/* The start information Sluice passed in RDI, and the guest's own name ("hello"). */
+extern const struct sluice_start_info *guest_si;
+extern const char guest_name[];
+
+/* Each guest's body; its return value is the exit code. */
+int guest_main(const struct sluice_start_info *si);
+
+/* ---- hypercalls (vm/guest_abi.h) ---- */
+long sluice_hypercall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2);
+long hc_console(const char *s, size_t n);
+/* 0 when the HPA bytes behind gpa equal those behind expect_gpa, 1 when not, < 0 on error. */
+long hc_dma_verify(uint64_t gpa, uint64_t expect_gpa, uint64_t len);
+/* Prints "<name>: passed: TEXT" or "<name>: FAILED: TEXT" and reports it to Sluice. Returns pass. */
+bool verdict(bool pass, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Ends the partition: the exit hypercall, then the debug-exit port; never returns. */
+__attribute__((noreturn)) void guest_exit(uint32_t code);
+
+/* ---- PCI config space: ECAM window from the start info (default) or ports 0xCF8/0xCFC ---- */
+#define PCI_BDF(b, d, f)        ((uint32_t)(b) << 8 | (uint32_t)(d) << 3 | (uint32_t)(f))
+uint32_t pci_ecam_read(uint32_t bdf, uint32_t off, int width);
+void pci_ecam_write(uint32_t bdf, uint32_t off, int width, uint32_t val);
+uint32_t pci_port_read(uint32_t bdf, uint32_t off, int width);
+void pci_port_write(uint32_t bdf, uint32_t off, int width, uint32_t val);
+uint32_t pci_read(uint32_t bdf, uint32_t off, int width);
+void pci_write(uint32_t bdf, uint32_t off, int width, uint32_t val);
+/* Scans the ECAM window's buses for vendor:device; 0 and *bdf, or -1. */
+int pci_find(uint16_t vendor, uint16_t device, uint32_t *bdf);
+
+/* ---- memory ---- */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+/* Whether [gpa, gpa + len) touches a memory region of the start info. */
+bool guest_owns(uint64_t gpa, uint64_t len);
+
+#endif
