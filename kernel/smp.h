@@ -61,5 +61,13 @@ u32 smp_nr_cpus(void);          /* listed in the MADT */
 int smp_run_on(u32 index, void (*fn)(void *arg), void *arg);
 /* Sends the wake-up IPI so a CPU halted in its idle loop or in a guest leaves it. */
 void smp_kick(u32 index);
+/* The boot CPU's index. */
+u32 smp_boot_cpu(void);
+/*
+ * Halts the running CPU until an interrupt arrives (smp_kick or any other),
+ * without losing one that arrives just before: the caller re-checks its
+ * condition in a loop.
+ */
+void smp_wait_for_kick(void);
 
 #endif

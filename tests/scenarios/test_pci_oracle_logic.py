@@ -453,7 +453,7 @@ def test_oracle_differences_fail_one_line_each_in_the_message():
 
 
 def test_kernel_without_pci_lines_fails_with_every_function_missing():
-    log = "c0 INFO hv: ready, 0 partitions\nsluice: result pass=7 fail=0\n"
+    log = "c0 INFO hv: ready, 0 partition(s) running\nsluice: result pass=7 fail=0\n"
     v = judge("bios", 0, log_lines(log), [], oracle=data())
     assert not v.ok
     assert len(v.problems) == 8
@@ -512,7 +512,7 @@ c0 INFO pci: 0000:05:10.2 8086:10ca class 0x020000 vf of 0000:05:00.0 #2 bar0 me
 c0 INFO check: pass VFs enabled as asked (sriov=03:00.0:4,05:00.0:2)
 c0 INFO pci: group 7: 0000:07:00.0 0000:08:01.0
 c0 INFO pci: 27 functions (6 VFs), 7 bridges, 20 isolation groups
-c0 INFO hv: ready, 0 partitions
+c0 INFO hv: ready, 0 partition(s) running
 sluice: result pass=9 fail=0
 """
 

@@ -1,0 +1,329 @@
+/*
+ * Host tests for vm/exit.c: each decoded exit a partition's vCPU can take,
+ * against a partition with 64 KiB of fake guest RAM at GPA 0 (HPA
+ * 0x90000000), one fake edu device at 00:03.0 and the virtual ECAM window
+ * at GPA 0xb0000000. The guest runs without paging (CR0.PG = 0), so the
+ * instruction bytes the tests place at a GPA are what the decoder sees.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include "vm/partition.h"
+#include "kernel/check.h"
+#include "kernel/err.h"
+#include "pci/pci_hw.h"
+#include "tests/fakes/fake_hw.h"
+#include "tests/fakes/fake_log.h"
+#include "tests/fakes/fake_mem.h"
+#include "tests/fakes/fake_pci.h"
+
+#define HPA             0x90000000ULL
+#define RAM_SIZE        0x10000ULL
+#define ECAM            0xb0000000ULL
+#define EDU             ((0u << 8) | (3u << 3))
+#define CODE            0x1000ULL       /* where the tests put instructions */
+
+static struct dma_domain dom;
+static struct partition part;
+static struct vcpu *v;
+static u8 *ram;
+static u32 kicks;
+
+/* The partition's other CPUs are kicked when it parks. */
+void smp_kick(u32 index)
+{
+	(void)index;
+	kicks++;
+}
+
+/* No IOMMU domain in these tests. */
+u64 iommu_domain_faults(const struct iommu_domain *d)
+{
+	(void)d;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	fake_mem_reset();
+	fake_hw_reset();
+	fake_pci_reset();
+	fake_log_capture();
+	kicks = 0;
+	ram = fake_mem_add(HPA, RAM_SIZE);
+	memset(&dom, 0, sizeof(dom));
+	strcpy(dom.name, "p1");
+	dom.guest = true;
+	dom.nr_cpus = 2;
+	dom.cpus[0] = 1;
+	dom.cpus[1] = 2;
+	dom.nr_regions = 2;
+	dom.regions[0] = (struct domain_region){ .gpa = 0, .hpa = HPA, .size = 0xf000, .prot = IOMMU_READ | IOMMU_WRITE };
+	dom.regions[1] = (struct domain_region){ .gpa = 0xf000, .hpa = HPA + 0xf000, .size = 0x1000, .prot = IOMMU_READ };
+	dom.nr_devices = 1;
+	dom.devices[0].sbdf = EDU;
+	struct fake_fn *f = fake_pci_add(EDU, 0x1234, 0x11e8, 0x00ff00, 0);
+	fake_pci_w16(f, PCI_COMMAND, PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
+	fake_pci_set_wmask(f, PCI_COMMAND, 2, 0x7);
+	memset(&part, 0, sizeof(part));
+	part.dom = &dom;
+	part.state = PART_RUNNING;
+	u32 sbdf = EDU;
+	assert_int_equal(vpci_init(&part.vpci, &sbdf, 1, ECAM, 0xff), 0);
+	partition_console_init(&part);
+	v = &part.vcpu;
+	v->part = &part;
+	v->cpu = 1;
+	v->cr0 = 0x11;  /* PE|ET: protected mode, no paging */
+	v->rip = CODE;
+	return 0;
+}
+
+static void code(const u8 *bytes, size_t n)
+{
+	memcpy(ram + CODE, bytes, n);
+	v->rip = CODE;
+}
+
+static int run(enum vm_exit_reason r)
+{
+	struct vm_exit e = { .reason = r };
+	return partition_handle_exit(&part, v, &e);
+}
+
+static void cpuid_shows_sluice_and_hides_virtualization(void **state)
+{
+	(void)state;
+	static const u8 cpuid[] = { 0x0f, 0xa2 };
+	code(cpuid, sizeof(cpuid));
+	v->regs.rax = 0x40000000;
+	assert_int_equal(run(VM_EXIT_CPUID), 0);
+	assert_int_equal(v->rip, CODE + 2);     /* the length came from the decoder */
+	char id[13];
+	memcpy(id, &v->regs.rbx, 4);
+	memcpy(id + 4, &v->regs.rcx, 4);
+	memcpy(id + 8, &v->regs.rdx, 4);
+	id[12] = '\0';
+	assert_string_equal(id, "SluiceHV    ");
+	code(cpuid, sizeof(cpuid));
+	v->regs.rax = 1;
+	assert_int_equal(run(VM_EXIT_CPUID), 0);
+	assert_true(v->regs.rcx & BIT_ULL(31));         /* hypervisor present */
+	assert_false(v->regs.rcx & BIT_ULL(5));         /* no VMX */
+	assert_int_equal(v->regs.rbx >> 24, 1);         /* APIC ID: CPU 1 */
+	assert_int_equal(part.exits[VM_EXIT_CPUID], 2);
+}
+
+static void console_lines_carry_the_partition_name(void **state)
+{
+	(void)state;
+	const char *s = "hello\n";
+	for (const char *c = s; *c; c++) {
+		struct vm_exit e = { .reason = VM_EXIT_IO, .insn_len = 1, .io = { .port = 0x3f8, .size = 1 } };
+		v->regs.rax = (u8)*c;
+		assert_int_equal(partition_handle_exit(&part, v, &e), 0);
+	}
+	assert_true(fake_log_has("INFO p1: hello\n"));
+	assert_int_equal(v->rip, CODE + 6);
+	/* LSR: transmitter empty. */
+	struct vm_exit e = { .reason = VM_EXIT_IO, .insn_len = 1, .io = { .port = 0x3fd, .size = 1, .in = true } };
+	assert_int_equal(partition_handle_exit(&part, v, &e), 0);
+	assert_int_equal(v->regs.rax & 0x60, 0x60);
+}
+
+static void unclaimed_ports_float_and_are_counted(void **state)
+{
+	(void)state;
+	struct vm_exit e = { .reason = VM_EXIT_IO, .insn_len = 2, .io = { .port = 0x60, .size = 1, .in = true } };
+	v->regs.rax = 0x1234;
+	assert_int_equal(partition_handle_exit(&part, v, &e), 0);
+	assert_int_equal(v->regs.rax, 0x12ff);  /* only AL changes */
+	assert_int_equal(part.io_unclaimed, 1);
+	assert_true(fake_log_has("WARN p1: read port 0x0060 (1 bytes): no such device, reads all-ones"));
+	/* String I/O is not emulated: parked. */
+	struct vm_exit s = { .reason = VM_EXIT_IO, .io = { .port = 0x3f8, .size = 1, .string = true } };
+	assert_int_equal(partition_handle_exit(&part, v, &s), 1);
+	assert_int_equal(part.state, PART_PARKED);
+}
+
+static void debug_exit_port_ends_the_partition(void **state)
+{
+	(void)state;
+	struct vm_exit e = { .reason = VM_EXIT_IO, .insn_len = 1, .io = { .port = 0xf4, .size = 1 } };
+	v->regs.rax = 0x42;
+	assert_int_equal(partition_handle_exit(&part, v, &e), 1);
+	assert_int_equal(part.state, PART_EXITED);
+	assert_int_equal(part.exit_code, 0x42);
+	assert_true(fake_log_has("INFO p1: debug-exit port: partition exited (code 66)"));
+	assert_true(fake_log_has("INFO p1: counters: 1 exits (io 1)"));
+	/* Ended: later exits change nothing. */
+	assert_int_equal(run(VM_EXIT_SHUTDOWN), 1);
+	assert_int_equal(part.state, PART_EXITED);
+}
+
+static const u8 vmmcall[] = { 0x0f, 0x01, 0xd9 };
+
+static u64 hcall(u64 nr, u64 a0, u64 a1, u64 a2)
+{
+	code(vmmcall, sizeof(vmmcall));
+	v->regs.rax = nr;
+	v->regs.rdi = a0;
+	v->regs.rsi = a1;
+	v->regs.rdx = a2;
+	run(VM_EXIT_HYPERCALL);
+	return v->regs.rax;
+}
+
+static void hypercalls_console_verdict_verify_exit(void **state)
+{
+	(void)state;
+	strcpy((char *)ram + 0x2000, "from a hypercall\n");
+	assert_int_equal(hcall(SLUICE_HC_CONSOLE, 0x2000, 17, 0), 17);
+	assert_int_equal(v->rip, CODE + 3);
+	assert_true(fake_log_has("INFO p1: from a hypercall\n"));
+	assert_int_equal((s64)hcall(SLUICE_HC_CONSOLE, 0xfff0, 0x100, 0), -SLUICE_HC_EFAULT);
+	part.start_info_gpa = 0x3000;
+	assert_int_equal(hcall(SLUICE_HC_START_INFO, 0, 0, 0), 0x3000);
+
+	u32 pass = check_passed(), failed = check_failed();
+	strcpy((char *)ram + 0x2100, "edu wrote its bytes");
+	assert_int_equal(hcall(SLUICE_HC_VERDICT, 1, 0x2100, 0), 0);
+	assert_int_equal(check_passed(), pass + 1);
+	assert_true(fake_log_has("INFO check: pass p1: edu wrote its bytes"));
+	assert_int_equal(hcall(SLUICE_HC_VERDICT, 0, 0x2100, 0), 0);
+	assert_int_equal(check_failed(), failed + 1);
+	assert_int_equal(part.verdict_pass, 1);
+	assert_int_equal(part.verdict_fail, 1);
+
+	/* Sluice compares host memory: GPA 0x4000 is HPA 0x90004000. */
+	memset(ram + 0x4000, 0x5a, 0x80);
+	memset(ram + 0x5000, 0x5a, 0x80);
+	assert_int_equal(hcall(SLUICE_HC_DMA_VERIFY, 0x4000, 0x5000, 0x80), 0);
+	assert_true(fake_log_has("pass p1: 0x80 bytes at GPA 0x0000000000004000 = HPA 0x0000000090004000 match the pattern at GPA 0x0000000000005000 = HPA 0x0000000090005000"));
+	ram[0x4010] = 0;
+	assert_int_equal(hcall(SLUICE_HC_DMA_VERIFY, 0x4000, 0x5000, 0x80), 1);
+	assert_int_equal((s64)hcall(SLUICE_HC_DMA_VERIFY, 0x4000, 0x50000, 0x80), -SLUICE_HC_EFAULT);
+
+	code(vmmcall, sizeof(vmmcall));
+	v->regs.rax = SLUICE_HC_EXIT;
+	v->regs.rdi = 0;
+	assert_int_equal(run(VM_EXIT_HYPERCALL), 1);
+	assert_int_equal(part.state, PART_EXITED);
+}
+
+static void garbage_hypercalls_park_the_partition(void **state)
+{
+	(void)state;
+	for (u32 i = 0; i < PART_MAX_BAD_HYPERCALLS; i++)
+		assert_int_equal((s64)hcall(0xdead, 0, 0, 0), -SLUICE_HC_EINVAL);
+	assert_int_equal(part.state, PART_RUNNING);
+	hcall(0xdead, 0, 0, 0);
+	assert_int_equal(part.state, PART_PARKED);
+	assert_true(fake_log_has("WARN p1: parked: more than 64 bad hypercalls (last: rax=0xdead)"));
+}
+
+static void touching_foreign_memory_parks_and_stops_dma(void **state)
+{
+	(void)state;
+	struct vm_exit e = { .reason = VM_EXIT_NPF, .npf = { .gpa = 0x80000000, .write = true } };
+	assert_int_equal(partition_handle_exit(&part, v, &e), 1);
+	assert_int_equal(part.state, PART_PARKED);
+	assert_true(fake_log_has("WARN p1: parked: wrote GPA 0x0000000080000000, which is not its memory"));
+	assert_true(fake_log_has("INFO p1: device 00:03.0: bus mastering off"));
+	assert_int_equal(fake_pci_r16(fake_pci_find(EDU), PCI_COMMAND) & PCI_COMMAND_MASTER, 0);
+	assert_int_equal(kicks, 1);     /* its second CPU */
+	assert_true(fake_log_has("p1: counters: 1 exits (npf 1)"));
+}
+
+static void writing_read_only_memory_parks(void **state)
+{
+	(void)state;
+	struct vm_exit e = { .reason = VM_EXIT_NPF, .npf = { .gpa = 0xf010, .write = true, .present = true } };
+	assert_int_equal(partition_handle_exit(&part, v, &e), 1);
+	assert_true(fake_log_has("parked: wrote GPA 0x000000000000f010 of its r memory"));
+}
+
+static void ecam_reads_and_writes_go_through_the_filter(void **state)
+{
+	(void)state;
+	/* mov eax, [0xb0018000]: 00:03.0 offset 0 */
+	static const u8 load[] = { 0x8b, 0x05, 0x00, 0x80, 0x01, 0xb0 };
+	code(load, sizeof(load));
+	struct vm_exit e = { .reason = VM_EXIT_NPF, .npf = { .gpa = ECAM + 0x18000 } };
+	assert_int_equal(partition_handle_exit(&part, v, &e), 0);
+	assert_int_equal(v->regs.rax, 0x11e81234);
+	assert_int_equal(v->rip, CODE + sizeof(load));
+	/* A function the partition does not own reads all-ones. */
+	code(load, sizeof(load));
+	e.npf.gpa = ECAM + 0x20000;
+	assert_int_equal(partition_handle_exit(&part, v, &e), 0);
+	assert_int_equal(v->regs.rax, 0xffffffff);
+	/* mov word [0xb0018004], 0x0406: memory + bus master... and the filter keeps to bits 0-2 */
+	static const u8 store[] = { 0x66, 0xc7, 0x05, 0x04, 0x80, 0x01, 0xb0, 0x06, 0x04 };
+	code(store, sizeof(store));
+	e.npf.gpa = ECAM + 0x18004;
+	e.npf.write = true;
+	assert_int_equal(partition_handle_exit(&part, v, &e), 0);
+	assert_int_equal(fake_pci_r16(fake_pci_find(EDU), PCI_COMMAND) & 0x7, 0x6);
+	/* An instruction the decoder does not know: parked. */
+	static const u8 bad[] = { 0x0f, 0x0b };
+	code(bad, sizeof(bad));
+	assert_int_equal(partition_handle_exit(&part, v, &e), 1);
+	assert_int_equal(part.state, PART_PARKED);
+}
+
+static void msrs_cpu_state_and_forbidden_instructions(void **state)
+{
+	(void)state;
+	static const u8 rdmsr_insn[] = { 0x0f, 0x32 };
+	code(rdmsr_insn, sizeof(rdmsr_insn));
+	struct vm_exit e = { .reason = VM_EXIT_MSR_READ, .msr = { .index = 0x277 } };
+	assert_int_equal(partition_handle_exit(&part, v, &e), 0);
+	assert_int_equal(v->regs.rax, 0x00070406);
+	assert_int_equal(v->regs.rdx, 0x00070406);
+	e = (struct vm_exit){ .reason = VM_EXIT_MSR_WRITE, .msr = { .index = 0x1b, .value = 0 } };
+	assert_int_equal(partition_handle_exit(&part, v, &e), 1);
+	assert_true(fake_log_has("parked: wrmsr 0x0000001b = 0x0000000000000000: not an MSR a partition may write"));
+
+	setup(NULL);
+	assert_int_equal(run(VM_EXIT_SHUTDOWN), 1);
+	assert_true(fake_log_has("parked: triple fault (shutdown) at rip 0x0000000000001000"));
+
+	setup(NULL);
+	e = (struct vm_exit){ .reason = VM_EXIT_FORBIDDEN, .hw_code = 0x80 };
+	assert_int_equal(partition_handle_exit(&part, v, &e), 1);
+	assert_true(fake_log_has("parked: executed a forbidden instruction (exit code 0x80)"));
+
+	setup(NULL);
+	static const u8 hlt[] = { 0xf4 };
+	code(hlt, sizeof(hlt));
+	assert_int_equal(run(VM_EXIT_HLT), 1);
+	assert_int_equal(part.state, PART_HALTED);
+	assert_true(fake_log_has("INFO p1: HLT with interrupts off: partition halted (code 0)"));
+
+	/* Physical interrupts only bring the CPU back. */
+	setup(NULL);
+	assert_int_equal(run(VM_EXIT_INTR), 0);
+	assert_int_equal(part.state, PART_RUNNING);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(cpuid_shows_sluice_and_hides_virtualization, setup),
+		cmocka_unit_test_setup(console_lines_carry_the_partition_name, setup),
+		cmocka_unit_test_setup(unclaimed_ports_float_and_are_counted, setup),
+		cmocka_unit_test_setup(debug_exit_port_ends_the_partition, setup),
+		cmocka_unit_test_setup(hypercalls_console_verdict_verify_exit, setup),
+		cmocka_unit_test_setup(garbage_hypercalls_park_the_partition, setup),
+		cmocka_unit_test_setup(touching_foreign_memory_parks_and_stops_dma, setup),
+		cmocka_unit_test_setup(writing_read_only_memory_parks, setup),
+		cmocka_unit_test_setup(ecam_reads_and_writes_go_through_the_filter, setup),
+		cmocka_unit_test_setup(msrs_cpu_state_and_forbidden_instructions, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

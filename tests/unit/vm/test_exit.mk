@@ -1,0 +1,3 @@
+# vm/exit.c: every decoded exit of a partition's vCPU, with the real decoder, guest walk, virtual UART and PCI.
+UNIT_TESTS += test_exit
+test_exit_SRCS := tests/unit/vm/test_exit.c vm/exit.c vm/insn.c vm/gwalk.c vm/vuart.c vm/vpci.c vm/domain.c vm/partition_check.c vm/config.c iommu/dmar.c iommu/dmar_scope.c iommu/dmar_print.c pci/pci_enum.c pci/pci_bar.c pci/pci_cap.c pci/pci_acs.c tests/fakes/fake_io.c kernel/check.c kernel/page_alloc.c kernel/memmap.c kernel/log.c kernel/fmt.c kernel/lib.c kernel/err.c tests/fakes/fake_pci.c tests/fakes/fake_mem.c tests/fakes/fake_hw.c tests/fakes/fake_log.c

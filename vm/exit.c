@@ -1,0 +1,542 @@
+/*
+ * What a partition's vCPU exits for, handled the same for every back end
+ * (the exits arrive decoded, vm/virt.h). The rule: emulate the little a
+ * guest is allowed to reach (CPUID, a few MSRs, its virtual COM1, the debug
+ * exit port, its virtual PCI config space, hypercalls), end the partition
+ * when it says so, and park it for anything else. Nothing here stops the
+ * machine except on-fault = stop.
+ */
+#include "vm/partition.h"
+#include "vm/insn.h"
+#include "vm/gwalk.h"
+#include "kernel/log.h"
+#include "kernel/lib.h"
+#include "kernel/err.h"
+#include "kernel/fmt.h"
+#include "kernel/check.h"
+#include "kernel/smp.h"
+#include "kernel/hw/cpu.h"
+#include "kernel/hw/mem.h"
+#include "kernel/hw/pci_cfg.h"
+#include "pci/pci_hw.h"
+
+#define MSR_IA32_APIC_BASE      0x0000001b
+#define MSR_IA32_MTRRCAP        0x000000fe
+#define MSR_IA32_MISC_ENABLE    0x000001a0
+#define MSR_IA32_PAT            0x00000277
+#define MSR_EFER                0xc0000080
+#define PAT_DEFAULT             0x0007040600070406ULL   /* power-on PAT (SDM vol 3 13.12.4) */
+#define CPUID_1_ECX_VMX         BIT_ULL(5)
+#define CPUID_1_ECX_X2APIC      BIT_ULL(21)
+#define CPUID_1_ECX_HYPERVISOR  BIT_ULL(31)
+#define CPUID_1_EDX_APIC        BIT_ULL(9)
+#define CPUID_81_ECX_SVM        BIT_ULL(2)
+#define CPUID_HV_LEAF           0x40000000u
+
+const char *vm_exit_reason_name(enum vm_exit_reason r)
+{
+	static const char *const names[VM_EXIT_NR] = {
+		[VM_EXIT_NONE] = "none", [VM_EXIT_CPUID] = "cpuid", [VM_EXIT_MSR_READ] = "rdmsr",
+		[VM_EXIT_MSR_WRITE] = "wrmsr", [VM_EXIT_IO] = "io", [VM_EXIT_HLT] = "hlt",
+		[VM_EXIT_SHUTDOWN] = "shutdown", [VM_EXIT_INIT] = "init", [VM_EXIT_HYPERCALL] = "hypercall",
+		[VM_EXIT_NPF] = "npf", [VM_EXIT_INTR] = "intr", [VM_EXIT_FORBIDDEN] = "forbidden",
+		[VM_EXIT_EXCEPTION] = "exception", [VM_EXIT_ENTRY_FAILED] = "entry-failed",
+		[VM_EXIT_UNKNOWN] = "unknown",
+	};
+	return r < VM_EXIT_NR && names[r] ? names[r] : "?";
+}
+
+const char *part_state_name(enum part_state s)
+{
+	switch (s) {
+	case PART_IDLE: return "ready";
+	case PART_RUNNING: return "running";
+	case PART_EXITED: return "exited";
+	case PART_HALTED: return "halted";
+	case PART_PARKED: return "parked";
+	case PART_FAILED: return "failed";
+	}
+	return "?";
+}
+
+/* ---- guest memory ---- */
+
+/* The host view of [gpa, gpa+len) of p's memory (one region, allowed for write), or NULL. */
+static void *guest_ptr(struct partition *p, u64 gpa, u64 len, bool write)
+{
+	const struct domain_region *r = domain_region_at(p->dom, gpa, len ? len : 1);
+	if (!r || (write && !(r->prot & IOMMU_WRITE)))
+		return NULL;
+	return phys_to_virt(r->hpa + (gpa - r->gpa), len ? len : 1);
+}
+
+static int read_gpa64(void *ctx, u64 gpa, u64 *val)
+{
+	const u64 *q = guest_ptr(ctx, gpa, 8, false);
+	if (!q)
+		return -HV_ENOENT;
+	*val = *q;
+	return 0;
+}
+
+/* Copies up to len bytes of the instruction at the guest's rip (page by page). Returns the bytes fetched. */
+static size_t fetch_insn(struct partition *p, const struct vcpu *v, u8 *buf, size_t len)
+{
+	const struct gwalk_regs gr = { .cr0 = v->cr0, .cr3 = v->cr3, .cr4 = v->cr4, .efer = v->efer };
+	size_t got = 0;
+
+	while (got < len) {
+		u64 va = v->rip + got, gpa;
+		if (gwalk(&gr, va, false, true, read_gpa64, p, &gpa))
+			break;
+		size_t n = MIN(len - got, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+		const u8 *src = guest_ptr(p, gpa, n, false);
+		if (!src)
+			break;
+		memcpy(buf + got, src, n);
+		got += n;
+	}
+	return got;
+}
+
+/* ---- ending a partition ---- */
+
+static void log_counters(struct partition *p)
+{
+	char buf[LOG_LINE_MAX / 2];
+	size_t n = 0;
+	u64 total = 0;
+
+	for (u32 r = 1; r < VM_EXIT_NR; r++) {
+		total += p->exits[r];
+		if (p->exits[r] && n < sizeof(buf))
+			n += (size_t)fmt_snprintf(buf + n, sizeof(buf) - n, "%s%s %llu", n ? ", " : "",
+						  vm_exit_reason_name((enum vm_exit_reason)r),
+						  (unsigned long long)p->exits[r]);
+	}
+	if (!n)
+		str_copy(buf, "none", sizeof(buf));
+	log_write(LOG_INFO, p->dom->name, "counters: %llu exits (%s)", (unsigned long long)total, buf);
+	log_write(LOG_INFO, p->dom->name,
+		  "counters: %llu console bytes, %llu unclaimed port accesses, %llu bad hypercalls, %llu config writes filtered, %llu DMA faults, verdicts %u pass %u fail",
+		  (unsigned long long)p->console_bytes, (unsigned long long)p->io_unclaimed,
+		  (unsigned long long)p->bad_hypercalls, (unsigned long long)p->vpci.denied_writes,
+		  (unsigned long long)(p->dom->iommu ? iommu_domain_faults(p->dom->iommu) : 0),
+		  p->verdict_pass, p->verdict_fail);
+}
+
+/* Moves p to a final state once; false when it already was in one (another CPU got there first). */
+static bool set_final(struct partition *p, enum part_state st)
+{
+	spin_lock(&p->lock);
+	bool first = p->state == PART_RUNNING || p->state == PART_IDLE;
+	if (first)
+		p->state = st;
+	spin_unlock(&p->lock);
+	return first;
+}
+
+/* The partition ended on its own (exit, debug port, HLT). */
+static int end_partition(struct partition *p, enum part_state st, u64 code, const char *how)
+{
+	if (!set_final(p, st))
+		return 1;
+	vuart_flush(&p->uart);
+	p->exit_code = code;
+	log_write(LOG_INFO, p->dom->name, "%s: partition %s (code %llu)", how, part_state_name(st),
+		  (unsigned long long)code);
+	log_counters(p);
+	return 1;
+}
+
+/* Turns bus mastering off on every device of p: a parked partition's devices stop DMA. */
+static void stop_devices(struct partition *p)
+{
+	for (u32 i = 0; i < p->dom->nr_devices; i++) {
+		u32 sbdf = p->dom->devices[i].sbdf;
+		u32 cmd = pci_cfg_read(sbdf, PCI_COMMAND, 2);
+		if (cmd != 0xffff)
+			pci_cfg_write(sbdf, PCI_COMMAND, 2, cmd & ~(u32)PCI_COMMAND_MASTER);
+		log_write(LOG_INFO, p->dom->name, "device " BDF_FMT ": bus mastering off", BDF_ARGS(sbdf));
+	}
+}
+
+/*
+ * Contains p: its state logged once, its devices' DMA stopped, its other
+ * CPUs kicked out of the guest. With on-fault = stop the machine stops
+ * instead (one failed check and the result line).
+ */
+static int park(struct partition *p, struct vcpu *v, const char *fmt, ...) __printf(3, 4);
+static int park(struct partition *p, struct vcpu *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(p->why, sizeof(p->why), fmt, ap);
+	va_end(ap);
+	if (!set_final(p, PART_PARKED))
+		return 1;
+	vuart_flush(&p->uart);
+	log_write(LOG_WARN, p->dom->name, "parked: %s", p->why);
+	if (p->ops && p->ops->vcpu_dump)
+		p->ops->vcpu_dump(v, p->dom->name);
+	stop_devices(p);
+	for (u32 i = 1; i < p->dom->nr_cpus; i++)
+		smp_kick(p->dom->cpus[i]);
+	log_counters(p);
+	if (p->dom->on_fault == FAULT_STOP) {
+		log_write(LOG_ERR, p->dom->name, "on-fault = stop: stopping the machine");
+		check(false, "%s: %s", p->dom->name, p->why);
+		check_finish();
+	}
+	return 1;
+}
+
+/* ---- registers ---- */
+
+static u64 *gpr(struct vcpu *v, u32 n)
+{
+	switch (n) {
+	case 0: return &v->regs.rax;
+	case 1: return &v->regs.rcx;
+	case 2: return &v->regs.rdx;
+	case 3: return &v->regs.rbx;
+	case 4: return &v->rsp;
+	case 5: return &v->regs.rbp;
+	case 6: return &v->regs.rsi;
+	case 7: return &v->regs.rdi;
+	case 8: return &v->regs.r8;
+	case 9: return &v->regs.r9;
+	case 10: return &v->regs.r10;
+	case 11: return &v->regs.r11;
+	case 12: return &v->regs.r12;
+	case 13: return &v->regs.r13;
+	case 14: return &v->regs.r14;
+	default: return &v->regs.r15;
+	}
+}
+
+static u64 size_mask(u32 size)
+{
+	return size >= 8 ? ~0ULL : BIT_ULL(size * 8) - 1;
+}
+
+/* Writes val (size bytes) to register n as the CPU would: 32-bit writes zero the upper half. */
+static void set_reg(struct vcpu *v, u32 n, bool high8, u32 size, u64 val)
+{
+	if (high8) {
+		u64 *r = gpr(v, n - 4);
+		*r = (*r & ~0xff00ULL) | (val & 0xff) << 8;
+		return;
+	}
+	u64 *r = gpr(v, n);
+	if (size >= 4)
+		*r = val & size_mask(size);
+	else
+		*r = (*r & ~size_mask(size)) | (val & size_mask(size));
+}
+
+static u64 get_reg(struct vcpu *v, u32 n, bool high8, u32 size)
+{
+	if (high8)
+		return (*gpr(v, n - 4) >> 8) & 0xff;
+	return *gpr(v, n) & size_mask(size);
+}
+
+/*
+ * Moves rip past the exiting instruction: the hardware's length when it
+ * gave one, else the decoder's. 0, or parks (the instruction cannot be read
+ * or decoded).
+ */
+static int skip_insn(struct partition *p, struct vcpu *v, const struct vm_exit *e)
+{
+	if (e->insn_len) {
+		v->rip += e->insn_len;
+		return 0;
+	}
+	u8 buf[INSN_MAX_LEN];
+	struct insn in;
+	size_t got = fetch_insn(p, v, buf, sizeof(buf));
+	int ret = insn_decode(buf, got, v->cs_long, &in);
+	if (ret)
+		return park(p, v, "cannot decode the instruction at rip 0x%016llx (%s)",
+			    (unsigned long long)v->rip, hv_strerror(ret));
+	v->rip += in.len;
+	return 0;
+}
+
+/* ---- CPUID and MSRs ---- */
+
+static int do_cpuid(struct partition *p, struct vcpu *v, const struct vm_exit *e)
+{
+	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx;
+	struct cpuid_regs r;
+
+	if (leaf == CPUID_HV_LEAF) {
+		r.eax = CPUID_HV_LEAF;
+		r.ebx = get_le32("Slui");
+		r.ecx = get_le32("ceHV");
+		r.edx = get_le32("    ");
+	} else if (leaf > CPUID_HV_LEAF && leaf < 0x80000000u) {
+		r.eax = r.ebx = r.ecx = r.edx = 0;
+	} else {
+		cpuid(leaf, sub, &r);
+		if (leaf == 1) {
+			/* A hypervisor is present; no VMX, no local APIC for guests yet (interrupts come later). */
+			r.ecx = (r.ecx | (u32)CPUID_1_ECX_HYPERVISOR) & ~(u32)(CPUID_1_ECX_VMX | CPUID_1_ECX_X2APIC);
+			r.edx &= ~(u32)CPUID_1_EDX_APIC;
+			r.ebx = (r.ebx & 0x0000ffffu) | (v->cpu << 24);  /* initial APIC ID: the physical CPU index */
+		} else if (leaf == 0x80000001u) {
+			r.ecx &= ~(u32)CPUID_81_ECX_SVM;
+		} else if (leaf == 0x8000000au) {
+			r.eax = r.ebx = r.ecx = r.edx = 0;      /* SVM features: none */
+		}
+	}
+	v->regs.rax = r.eax;
+	v->regs.rbx = r.ebx;
+	v->regs.rcx = r.ecx;
+	v->regs.rdx = r.edx;
+	return skip_insn(p, v, e);
+}
+
+static int do_msr(struct partition *p, struct vcpu *v, const struct vm_exit *e)
+{
+	u32 msr = e->msr.index;
+	u64 val;
+
+	if (e->reason == VM_EXIT_MSR_WRITE)
+		return park(p, v, "wrmsr 0x%08x = 0x%016llx: not an MSR a partition may write", msr,
+			    (unsigned long long)e->msr.value);
+	switch (msr) {
+	case MSR_EFER: val = v->efer & ~BIT_ULL(12); break;     /* SVME is Sluice's */
+	case MSR_IA32_PAT: val = PAT_DEFAULT; break;
+	case MSR_IA32_MTRRCAP: val = 0; break;                  /* no MTRRs to program */
+	case MSR_IA32_MISC_ENABLE: val = rdmsr(MSR_IA32_MISC_ENABLE); break;
+	default:
+		return park(p, v, "rdmsr 0x%08x: not an MSR a partition may read", msr);
+	}
+	v->regs.rax = (u32)val;
+	v->regs.rdx = val >> 32;
+	return skip_insn(p, v, e);
+}
+
+/* ---- port I/O ---- */
+
+static void console_line(void *ctx, const char *line, bool partial)
+{
+	struct partition *p = ctx;
+	log_write(LOG_INFO, p->dom->name, "%s%s", line, partial ? " [cut]" : "");
+}
+
+/* One access of size bytes: true when handled (val in or out), false: nobody claims the port. */
+static bool port_access(struct partition *p, u16 port, u32 size, bool in, u32 *val)
+{
+	if (vuart_claims(&p->uart, port)) {
+		for (u32 i = 0; i < size; i++) {
+			if (in)
+				*val = (i ? *val : 0) | (u32)vuart_in(&p->uart, (u16)(port + i)) << (8 * i);
+			else
+				vuart_out(&p->uart, (u16)(port + i), (u8)(*val >> (8 * i)));
+		}
+		if (!in && port == p->uart.base)
+			p->console_bytes++;
+		return true;
+	}
+	if (in)
+		return vpci_port_in(&p->vpci, port, size, val);
+	return vpci_port_out(&p->vpci, port, size, *val);
+}
+
+static int do_io(struct partition *p, struct vcpu *v, const struct vm_exit *e)
+{
+	u16 port = e->io.port;
+	u32 size = e->io.size, val = (u32)v->regs.rax;
+
+	if (e->io.string)
+		return park(p, v, "string I/O (%s) on port 0x%04x: not emulated", e->io.in ? "INS" : "OUTS", port);
+	if (size != 1 && size != 2 && size != 4)
+		return park(p, v, "I/O of %u bytes on port 0x%04x", size, port);
+	if (port == SLUICE_PORT_DEBUG_EXIT && !e->io.in) {
+		v->rip += e->insn_len;
+		return end_partition(p, PART_EXITED, val & size_mask(size), "debug-exit port");
+	}
+	if (!port_access(p, port, size, e->io.in, &val)) {
+		/* Nothing there, as on a real bus: reads float high, writes vanish. */
+		if (p->io_unclaimed++ < PART_LOG_UNCLAIMED)
+			log_write(LOG_WARN, p->dom->name, "%s port 0x%04x (%u bytes): no such device, %s",
+				  e->io.in ? "read" : "write", port, size, e->io.in ? "reads all-ones" : "dropped");
+		val = ~0u;
+	}
+	if (e->io.in)
+		set_reg(v, 0, false, size, val);
+	return skip_insn(p, v, e);
+}
+
+/* ---- MMIO: the virtual ECAM window ---- */
+
+static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
+{
+	u64 gpa = e->npf.gpa;
+	const struct domain_region *r = domain_region_at(p->dom, gpa, 1);
+
+	if (r)
+		return park(p, v, "%s GPA 0x%016llx of its %s memory at rip 0x%016llx",
+			    e->npf.fetch ? "executed" : e->npf.write ? "wrote" : "read", (unsigned long long)gpa,
+			    domain_access_name(r->prot), (unsigned long long)v->rip);
+	if (gpa < p->vpci.ecam_gpa || gpa >= p->vpci.ecam_gpa + ((u64)p->vpci.bus_end + 1) * MiB)
+		return park(p, v, "%s GPA 0x%016llx, which is not its memory, at rip 0x%016llx",
+			    e->npf.fetch ? "executed" : e->npf.write ? "wrote" : "read", (unsigned long long)gpa,
+			    (unsigned long long)v->rip);
+	u8 buf[INSN_MAX_LEN];
+	struct insn in;
+	size_t got = fetch_insn(p, v, buf, sizeof(buf));
+	int ret = insn_decode(buf, got, v->cs_long, &in);
+	if (ret || in.kind == INSN_OTHER || in.size == 8)
+		return park(p, v, "PCI config access at GPA 0x%016llx by an instruction Sluice does not emulate (rip 0x%016llx)",
+			    (unsigned long long)gpa, (unsigned long long)v->rip);
+	u32 val = 0;
+	if (in.kind == INSN_MMIO_LOAD) {
+		vpci_ecam_read(&p->vpci, gpa, in.size, &val);
+		set_reg(v, in.reg, in.high8, in.reg_size, val);
+	} else {
+		val = (u32)(in.kind == INSN_MMIO_STORE_IMM ? in.imm : get_reg(v, in.reg, in.high8, in.size));
+		vpci_ecam_write(&p->vpci, gpa, in.size, val);
+	}
+	v->rip += in.len;
+	return 0;
+}
+
+/* ---- hypercalls (vm/guest_abi.h) ---- */
+
+/* A NUL-ended guest string of at most max bytes into buf. */
+static bool guest_string(struct partition *p, u64 gpa, char *buf, size_t max)
+{
+	for (size_t i = 0; i < max; i++) {
+		const char *c = guest_ptr(p, gpa + i, 1, false);
+		if (!c)
+			return false;
+		buf[i] = (*c >= 0x20 && *c < 0x7f) || !*c ? *c : '.';
+		if (!*c)
+			return true;
+	}
+	buf[max - 1] = '\0';
+	return true;
+}
+
+static s64 hc_dma_verify(struct partition *p, u64 gpa, u64 want_gpa, u64 len)
+{
+	const struct domain_region *r = domain_region_at(p->dom, gpa, len);
+	const struct domain_region *w = domain_region_at(p->dom, want_gpa, len);
+	if (!len || len > PAGE_SIZE || !r || !w)
+		return -SLUICE_HC_EFAULT;
+	u64 hpa = r->hpa + (gpa - r->gpa), want_hpa = w->hpa + (want_gpa - w->gpa);
+	const u8 *got = phys_to_virt(hpa, len), *want = phys_to_virt(want_hpa, len);
+	u64 diff = 0;
+	for (u64 i = 0; i < len; i++)
+		diff += got[i] != want[i];
+	check(diff == 0, "%s: 0x%llx bytes at GPA 0x%016llx = HPA 0x%016llx match the pattern at GPA 0x%016llx = HPA 0x%016llx%s",
+	      p->dom->name, (unsigned long long)len, (unsigned long long)gpa, (unsigned long long)hpa,
+	      (unsigned long long)want_gpa, (unsigned long long)want_hpa, diff ? " (they differ)" : "");
+	return diff ? 1 : 0;
+}
+
+static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
+{
+	u64 nr = v->regs.rax, a0 = v->regs.rdi, a1 = v->regs.rsi, a2 = v->regs.rdx;
+	char text[SLUICE_HC_CONSOLE_MAX + 1];
+
+	switch (nr) {
+	case SLUICE_HC_CONSOLE: {
+		if (a1 > SLUICE_HC_CONSOLE_MAX || !guest_ptr(p, a0, a1, false))
+			return -SLUICE_HC_EFAULT;
+		const char *s = guest_ptr(p, a0, a1, false);
+		for (u64 i = 0; i < a1; i++)
+			vuart_out(&p->uart, p->uart.base, (u8)s[i]);
+		p->console_bytes += a1;
+		return (s64)a1;
+	}
+	case SLUICE_HC_START_INFO:
+		return (s64)p->start_info_gpa;
+	case SLUICE_HC_VERDICT:
+		if (!guest_string(p, a1, text, SLUICE_HC_VERDICT_MAX))
+			return -SLUICE_HC_EFAULT;
+		vuart_flush(&p->uart);
+		if (a0)
+			p->verdict_pass++;
+		else
+			p->verdict_fail++;
+		check(a0 != 0, "%s: %s", p->dom->name, text);
+		return 0;
+	case SLUICE_HC_EXIT:
+		*ended = true;
+		return end_partition(p, PART_EXITED, a0, "exit hypercall");
+	case SLUICE_HC_DMA_VERIFY:
+		return hc_dma_verify(p, a0, a1, a2);
+	default:
+		return -SLUICE_HC_EINVAL;
+	}
+}
+
+static int do_hypercall(struct partition *p, struct vcpu *v, const struct vm_exit *e)
+{
+	bool ended = false;
+	s64 ret = hypercall(p, v, &ended);
+
+	if (ended)
+		return 1;
+	if (ret < 0 && ++p->bad_hypercalls > PART_MAX_BAD_HYPERCALLS)
+		return park(p, v, "more than %u bad hypercalls (last: rax=0x%llx)", PART_MAX_BAD_HYPERCALLS,
+			    (unsigned long long)v->regs.rax);
+	v->regs.rax = (u64)ret;
+	return skip_insn(p, v, e);
+}
+
+int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_exit *e)
+{
+	if (e->reason < VM_EXIT_NR)
+		p->exits[e->reason]++;
+	if (p->state != PART_RUNNING)
+		return 1;       /* parked or ended from another CPU */
+	switch (e->reason) {
+	case VM_EXIT_CPUID:
+		return do_cpuid(p, v, e);
+	case VM_EXIT_MSR_READ:
+	case VM_EXIT_MSR_WRITE:
+		return do_msr(p, v, e);
+	case VM_EXIT_IO:
+		return do_io(p, v, e);
+	case VM_EXIT_NPF:
+		return do_npf(p, v, e);
+	case VM_EXIT_HYPERCALL:
+		return do_hypercall(p, v, e);
+	case VM_EXIT_HLT:
+		skip_insn(p, v, e);
+		return end_partition(p, PART_HALTED, 0, (v->rflags & BIT_ULL(9)) ?
+				     "HLT (guest interrupts are not delivered yet)" : "HLT with interrupts off");
+	case VM_EXIT_INTR:
+	case VM_EXIT_NONE:
+		return 0;
+	case VM_EXIT_SHUTDOWN:
+		return park(p, v, "triple fault (shutdown) at rip 0x%016llx", (unsigned long long)v->rip);
+	case VM_EXIT_INIT:
+		return park(p, v, "INIT signal");
+	case VM_EXIT_FORBIDDEN:
+		return park(p, v, "executed a forbidden instruction (exit code 0x%llx) at rip 0x%016llx",
+			    (unsigned long long)e->hw_code, (unsigned long long)v->rip);
+	case VM_EXIT_EXCEPTION:
+		return park(p, v, "exception %u (error code 0x%x) at rip 0x%016llx", e->exc.vector,
+			    e->exc.error_code, (unsigned long long)v->rip);
+	case VM_EXIT_ENTRY_FAILED:
+		return park(p, v, "the CPU refused the guest state (exit code 0x%llx)", (unsigned long long)e->hw_code);
+	default:
+		return park(p, v, "unexpected exit %s (code 0x%llx, info 0x%llx 0x%llx) at rip 0x%016llx",
+			    vm_exit_reason_name(e->reason), (unsigned long long)e->hw_code,
+			    (unsigned long long)e->info1, (unsigned long long)e->info2,
+			    (unsigned long long)v->rip);
+	}
+}
+
+void partition_console_init(struct partition *p)
+{
+	vuart_init(&p->uart, SLUICE_PORT_COM1, console_line, p);
+}

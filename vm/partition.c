@@ -1,0 +1,296 @@
+/*
+ * Guest partitions from build to end: the nested table from the domain's
+ * regions and its devices' BARs, the image and start information, the
+ * virtual devices, then one vCPU on the partition's first CPU running
+ * exits through vm/exit.c until the partition ends. The boot CPU only
+ * starts them and waits.
+ */
+#define LOG_SUBSYS "part"
+#include "vm/partition.h"
+#include "vm/guest_image.h"
+#include "kernel/boot_info.h"
+#include "kernel/log.h"
+#include "kernel/fmt.h"
+#include "kernel/lib.h"
+#include "kernel/err.h"
+#include "kernel/check.h"
+#include "kernel/smp.h"
+#include "kernel/hw/cpu.h"
+#include "kernel/hw/mem.h"
+#include "pci/pci.h"
+
+static const struct boot_module *find_module(const struct boot_module *m, u32 nr, const char *name)
+{
+	for (u32 i = 0; i < nr; i++)
+		if (!strcmp(m[i].name, name))
+			return &m[i];
+	return NULL;
+}
+
+/* The partition's memory as the loader sees it: GPA ranges with host pointers. */
+static u32 memory_view(const struct dma_domain *d, struct guest_region *v, u32 max)
+{
+	u32 n = 0;
+	for (u32 i = 0; i < d->nr_regions && n < max; i++) {
+		const struct domain_region *r = &d->regions[i];
+		if (r->rmrr)
+			continue;
+		v[n].gpa = r->gpa;
+		v[n].size = r->size;
+		v[n].host = r->claimed || r->hpa_fixed ? phys_to_virt(r->hpa, r->size) : NULL;
+		v[n].writable = (r->prot & IOMMU_WRITE) != 0;
+		n++;
+	}
+	return n;
+}
+
+int partition_image_check(void *ctx, const struct dma_domain *d, char *why, size_t len)
+{
+	const struct partition_module_list *ml = ctx;
+	const struct boot_module *m = find_module(ml->m, ml->nr, d->image);
+	struct guest_region view[DOMAIN_MAX_REGIONS];
+
+	if (!m) {
+		fmt_snprintf(why, len, "no boot module named '%s'", d->image);
+		return -HV_ENOENT;
+	}
+	const void *img = phys_to_virt(m->start_pa, m->size);
+	if (!img) {
+		fmt_snprintf(why, len, "module '%s' is outside the direct map", d->image);
+		return -HV_ERANGE;
+	}
+	u32 n = memory_view(d, view, ARRAY_SIZE(view));
+	for (u32 i = 0; i < n; i++)
+		view[i].host = NULL;    /* not claimed yet: check only */
+	return guest_image_check(img, m->size, d->entry == GUEST_ENTRY_MULTIBOOT ? GUEST_IMAGE_MULTIBOOT :
+				 GUEST_IMAGE_ELF64, view, n, why, len);
+}
+
+/* ---- build ---- */
+
+static u32 npt_prot(u32 iommu_prot)
+{
+	return PT_READ | PT_EXEC | ((iommu_prot & IOMMU_WRITE) ? PT_WRITE : 0);
+}
+
+/* The CPU side: every region GPA -> HPA, every device memory BAR at its bus address, uncached. */
+static int build_npt(struct partition *p, struct guest_extra *extra, u32 *nr_extra, u32 max_extra)
+{
+	const struct dma_domain *d = p->dom;
+	int ret = pt_init(&p->npt, p->ops->pt_format, 4, PT_LARGE_2M | PT_LARGE_1G, &pt_mem_host);
+	if (ret)
+		return ret;
+	for (u32 i = 0; i < d->nr_regions && !ret; i++) {
+		const struct domain_region *r = &d->regions[i];
+		ret = pt_map(&p->npt, r->gpa, r->hpa, r->size, npt_prot(r->prot));
+		if (ret)
+			log_err("%s: nested map of gpa 0x%016llx size 0x%llx failed: %s", d->name,
+				(unsigned long long)r->gpa, (unsigned long long)r->size, hv_strerror(ret));
+	}
+	*nr_extra = 0;
+	for (u32 j = 0; j < d->nr_devices && !ret; j++) {
+		const struct pci_dev *pd = pci_find(d->devices[j].sbdf);
+		for (u32 b = 0; pd && b < PCI_NR_BARS && !ret; b++) {
+			const struct pci_bar *bar = &pd->bars[b];
+			if ((bar->type != PCI_BAR_MEM32 && bar->type != PCI_BAR_MEM64) || !bar->size)
+				continue;
+			u64 base = ALIGN_DOWN(bar->addr, PAGE_SIZE);
+			u64 size = ALIGN_UP(bar->addr + bar->size, PAGE_SIZE) - base;
+			ret = pt_map(&p->npt, base, base, size, PT_READ | PT_WRITE | PT_UNCACHED);
+			if (ret) {
+				log_err("%s: " BDF_FMT " BAR%u [0x%016llx-0x%016llx] not mapped: %s", d->name,
+					BDF_ARGS(pd->sbdf), b, (unsigned long long)base,
+					(unsigned long long)(base + size - 1), hv_strerror(ret));
+				break;
+			}
+			log_info("%s: " BDF_FMT " BAR%u [0x%016llx-0x%016llx] mapped at the same GPA, uncached",
+				 d->name, BDF_ARGS(pd->sbdf), b, (unsigned long long)base,
+				 (unsigned long long)(base + size - 1));
+			if (*nr_extra < max_extra) {
+				extra[*nr_extra].gpa = base;
+				extra[*nr_extra].size = size;
+				(*nr_extra)++;
+			}
+		}
+	}
+	return ret;
+}
+
+static void fill_start_info(const struct partition_set *ps, const struct partition *p,
+			    struct sluice_start_info *si)
+{
+	const struct dma_domain *d = p->dom;
+
+	memset(si, 0, sizeof(*si));
+	si->magic = SLUICE_START_MAGIC;
+	si->version = SLUICE_START_VERSION;
+	str_copy(si->name, d->name, sizeof(si->name));
+	si->cpu = d->cpus[0];
+	for (u32 i = 0; i < d->nr_regions && si->nr_mem < SLUICE_START_MAX_MEM; i++) {
+		const struct domain_region *r = &d->regions[i];
+		struct sluice_start_mem *m = &si->mem[si->nr_mem++];
+		m->gpa = r->gpa;
+		m->size = r->size;
+		m->access = ((r->prot & IOMMU_READ) ? SLUICE_MEM_READ : 0) | ((r->prot & IOMMU_WRITE) ? SLUICE_MEM_WRITE : 0);
+	}
+	for (u32 i = 0; i < d->nr_devices && si->nr_dev < SLUICE_START_MAX_DEV; i++)
+		si->dev[si->nr_dev++].sbdf = d->devices[i].sbdf;
+	si->ecam_gpa = ps->ecam_gpa;
+	si->ecam_bus_start = 0;
+	si->ecam_bus_end = ps->ecam_bus_end;
+	si->console_port = SLUICE_PORT_COM1;
+	si->exit_port = SLUICE_PORT_DEBUG_EXIT;
+}
+
+static int build_one(struct partition_set *ps, struct partition *p, const struct boot_module *mods, u32 nr_mods)
+{
+	struct dma_domain *d = p->dom;
+	struct guest_extra extra[16];
+	struct guest_region view[DOMAIN_MAX_REGIONS];
+	struct sluice_start_info si;
+	struct guest_load_result res;
+	u32 nr_extra;
+	char why[160] = "";
+
+	int ret = build_npt(p, extra, &nr_extra, ARRAY_SIZE(extra));
+	if (ret)
+		return ret;
+	/* The guest's own tables map the ECAM window too, so its accesses reach the nested fault. */
+	extra[nr_extra].gpa = ps->ecam_gpa;
+	extra[nr_extra].size = ((u64)ps->ecam_bus_end + 1) * MiB;
+	nr_extra++;
+	const struct boot_module *m = find_module(mods, nr_mods, d->image);
+	if (!m)
+		return -HV_ENOENT;      /* partition_check saw it: cannot happen */
+	fill_start_info(ps, p, &si);
+	u32 n = memory_view(d, view, ARRAY_SIZE(view));
+	ret = guest_image_load(phys_to_virt(m->start_pa, m->size), m->size,
+			       d->entry == GUEST_ENTRY_MULTIBOOT ? GUEST_IMAGE_MULTIBOOT : GUEST_IMAGE_ELF64,
+			       view, n, extra, nr_extra, &si, &res, why, sizeof(why));
+	if (ret) {
+		log_err("%s: image %s not loaded: %s", d->name, d->image, why);
+		return ret;
+	}
+	p->start_info_gpa = res.start_info_gpa;
+	log_info("%s: image %s (%s) loaded, entry 0x%016llx%s", d->name, d->image,
+		 d->entry == GUEST_ENTRY_MULTIBOOT ? "multiboot" : "elf64", (unsigned long long)res.entry.rip,
+		 res.start_info_gpa ? "" : "");
+	p->vcpu.part = p;
+	p->vcpu.cpu = d->cpus[0];
+	p->vcpu.tag = (u32)(p - ps->p) + 1;     /* ASID/VPID: never 0 (the host's) */
+	p->vcpu.pt_root = p->npt.root_pa;
+	p->entry = res.entry;
+	u32 sbdfs[DOMAIN_MAX_DEVICES];
+	for (u32 i = 0; i < d->nr_devices; i++)
+		sbdfs[i] = d->devices[i].sbdf;
+	ret = vpci_init(&p->vpci, sbdfs, d->nr_devices, ps->ecam_gpa, ps->ecam_bus_end);
+	if (ret)
+		return ret;
+	partition_console_init(p);
+	for (u32 i = 0; i < d->nr_devices; i++)
+		log_info("%s: device " BDF_FMT " in its virtual PCI config space (ECAM at GPA 0x%016llx)", d->name,
+			 BDF_ARGS(d->devices[i].sbdf), (unsigned long long)ps->ecam_gpa);
+	if (d->nr_cpus > 1)
+		log_warn("%s: CPUs beyond %u are held for the partition but not started (guest SMP comes with guest interrupts)",
+			 d->name, d->cpus[0]);
+	return 0;
+}
+
+int partitions_build(struct partition_set *ps, struct domain_set *s, const struct virt_ops *ops,
+		     const struct boot_module *mods, u32 nr_mods, u64 ecam_gpa, u32 ecam_bus_end)
+{
+	int ready = 0;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->ecam_gpa = ecam_gpa;
+	ps->ecam_bus_end = ecam_bus_end;
+	for (u32 i = 0; i < s->nr; i++) {
+		struct dma_domain *d = &s->d[i];
+		if (!d->guest)
+			continue;
+		struct partition *p = &ps->p[ps->nr++];
+		p->dom = d;
+		p->ops = ops;
+		int ret = d->failed ? -HV_EIO : build_one(ps, p, mods, nr_mods);
+		if (ret) {
+			p->state = PART_FAILED;
+			fmt_snprintf(p->why, sizeof(p->why), "set-up failed: %s", hv_strerror(ret));
+			check(false, "%s: partition built", d->name);
+			continue;
+		}
+		ready++;
+	}
+	return ready;
+}
+
+/* ---- run ---- */
+
+/* The body of a partition's CPU: enable, enter, handle exits until the partition ends. */
+static void vcpu_thread(void *arg)
+{
+	struct partition *p = arg;
+	struct vcpu *v = &p->vcpu;
+	struct vm_exit e;
+	struct vcpu_policy pol = { 0 };
+
+	int ret = p->ops->cpu_enable(smp_this_cpu());
+	if (!ret)
+		ret = p->ops->vcpu_init(v, &p->entry, &pol);
+	if (ret) {
+		log_err("%s: CPU %u cannot run it: %s", p->dom->name, v->cpu, hv_strerror(ret));
+		spin_lock(&p->lock);
+		p->state = PART_FAILED;
+		spin_unlock(&p->lock);
+		return;
+	}
+	log_info("%s: running on CPU %u (%s, ASID %u), entry 0x%016llx", p->dom->name, v->cpu, p->ops->name,
+		 v->tag, (unsigned long long)v->rip);
+	for (;;) {
+		memset(&e, 0, sizeof(e));
+		ret = p->ops->vcpu_run(v, &e);
+		if (ret)
+			e.reason = VM_EXIT_ENTRY_FAILED;
+		if (partition_handle_exit(p, v, &e))
+			break;
+	}
+	smp_kick(smp_boot_cpu());       /* the boot CPU waits for partitions to end */
+}
+
+int partitions_start(struct partition_set *ps)
+{
+	int started = 0;
+
+	for (u32 i = 0; i < ps->nr; i++) {
+		struct partition *p = &ps->p[i];
+		if (p->state != PART_IDLE)
+			continue;
+		p->state = PART_RUNNING;
+		int ret = smp_run_on(p->dom->cpus[0], vcpu_thread, p);
+		if (ret) {
+			p->state = PART_FAILED;
+			check(false, "%s: started on CPU %u (%s)", p->dom->name, p->dom->cpus[0], hv_strerror(ret));
+			continue;
+		}
+		started++;
+	}
+	return started;
+}
+
+static bool all_ended(void *arg)
+{
+	struct partition_set *ps = arg;
+	for (u32 i = 0; i < ps->nr; i++)
+		if (ps->p[i].state == PART_RUNNING)
+			return false;
+	return true;
+}
+
+void partitions_wait(struct partition_set *ps)
+{
+	while (!all_ended(ps))
+		smp_wait_for_kick();
+	for (u32 i = 0; i < ps->nr; i++) {
+		const struct partition *p = &ps->p[i];
+		log_info("%s: %s%s%s", p->dom->name, part_state_name(p->state), p->why[0] ? ": " : "", p->why);
+	}
+}

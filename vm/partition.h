@@ -1,0 +1,102 @@
+/*
+ * Guest partitions: the [partition] sections of sluice.conf that give cpus
+ * and an image. Each owns its CPUs, memory and devices for its whole life
+ * (static partitioning, no scheduler). The same GPA -> HPA map feeds the
+ * CPU side (nested paging, built here with kernel/pgtable.h in the back
+ * end's format) and the device side (the partition's IOMMU domain, built
+ * by vm/domain.c). A partition runs on its first CPU; its exits are
+ * handled here, vendor-neutral (vm/virt.h): CPUID, MSRs, port I/O (virtual
+ * COM1, debug exit, PCI config ports), the virtual ECAM window (MMIO
+ * decoded from the faulting MOV), hypercalls (vm/guest_abi.h). Anything
+ * else a guest does that Sluice does not allow parks the partition: its
+ * CPUs stop, its devices lose bus mastering, its state is logged once;
+ * the other partitions go on.
+ */
+#ifndef VM_PARTITION_H
+#define VM_PARTITION_H
+#include "kernel/types.h"
+#include "kernel/pgtable.h"
+#include "kernel/spinlock.h"
+#include "vm/domain.h"
+#include "vm/virt.h"
+#include "vm/vpci.h"
+#include "vm/vuart.h"
+#include "vm/guest_abi.h"
+
+/* Garbage hypercalls a partition may make before it is parked for spinning Sluice. */
+#define PART_MAX_BAD_HYPERCALLS 64
+/* Unclaimed port accesses logged per partition (all are counted). */
+#define PART_LOG_UNCLAIMED      4
+
+enum part_state {
+	PART_IDLE = 0,          /* set up, not started */
+	PART_RUNNING,
+	PART_EXITED,            /* exit hypercall or debug-exit port */
+	PART_HALTED,            /* HLT with nothing to wake it (no guest interrupts yet) */
+	PART_PARKED,            /* contained after a fault */
+	PART_FAILED,            /* could not be set up or entered */
+};
+
+struct partition {
+	struct dma_domain *dom;         /* name, regions (HPAs claimed), devices, cpus, image */
+	const struct virt_ops *ops;
+	struct pt npt;                  /* the CPU side of the GPA -> HPA map */
+	struct vpci vpci;
+	struct vuart uart;
+	struct spinlock lock;           /* state changes */
+	volatile enum part_state state;
+	u64 exit_code;
+	char why[160];                  /* why it parked or failed */
+	struct vcpu vcpu;
+	struct vcpu_entry entry;        /* where the loader said the guest starts */
+	u64 start_info_gpa;
+	/* Counters, printed when the partition ends. */
+	u64 exits[VM_EXIT_NR];
+	u64 io_unclaimed, bad_hypercalls, console_bytes;
+	u32 verdict_pass, verdict_fail;
+};
+
+struct partition_set {
+	u32 nr;
+	struct partition p[DOMAIN_MAX];
+	u64 ecam_gpa;                   /* virtual ECAM window, the same for every guest */
+	u32 ecam_bus_end;
+};
+
+struct boot_module;
+
+/* The boot modules, for partition_image_check(). */
+struct partition_module_list {
+	const struct boot_module *m;
+	u32 nr;
+};
+
+/*
+ * The image check partition_check() calls (struct domain_host.image_check):
+ * ctx is a struct partition_module_list.
+ */
+int partition_image_check(void *ctx, const struct dma_domain *d, char *why, size_t len);
+
+/*
+ * Builds every guest partition of s (domains already checked, claimed and
+ * programmed into the IOMMU): nested table, image loaded, start
+ * information, virtual devices. A partition that cannot be built is logged
+ * and marked failed; the others go on. Returns the number ready.
+ */
+int partitions_build(struct partition_set *ps, struct domain_set *s, const struct virt_ops *ops,
+		     const struct boot_module *mods, u32 nr_mods, u64 ecam_gpa, u32 ecam_bus_end);
+/* Starts each ready partition on its first CPU. Returns the number started. */
+int partitions_start(struct partition_set *ps);
+/* Waits (no bound: partitions may run for ever) until every started partition has ended. */
+void partitions_wait(struct partition_set *ps);
+
+/*
+ * One exit, vendor-neutral: 0 to enter the guest again, 1 when the
+ * partition has ended (exited, halted, parked). Portable, host-tested.
+ */
+int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_exit *e);
+const char *part_state_name(enum part_state s);
+/* The virtual COM1 whose lines go to Sluice's log as "NAME: line". */
+void partition_console_init(struct partition *p);
+
+#endif
