@@ -267,6 +267,9 @@ static void guest_cpus_images_and_memory_are_checked(void **state)
 		"sluice.conf:1: partition p1: a guest needs a writable memory region to run in");
 	refused(G1 "memory = gpa=0xb0000000 size=4K\ncpus = 1\nimage = a\n",
 		"sluice.conf:3: memory: gpa [0x00000000b0000000-0x00000000b0000fff] overlaps the guests' virtual PCI config window [0x00000000b0000000-0x00000000bfffffff]");
+	/* The guest sees EP1's BAR0 at its bus address: RAM there would hide it. */
+	refused(G1 "memory = gpa=0xfe000000 size=4K\ndevice = 00:03.0\ncpus = 1\nimage = a\n",
+		"sluice.conf:3: memory: gpa [0x00000000fe000000-0x00000000fe000fff] overlaps 00:03.0 BAR0 [0x00000000fe000000-0x00000000fe0fffff], which the guest sees at its bus address");
 	/* Two guests may not share a CPU, and each lists its own. */
 	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = a\n[partition \"p2\"]\nmemory = gpa=0x0 size=16K\ncpus = 2\nimage = b\n",
 				  &fake_iommu_ops), 0);
