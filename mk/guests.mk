@@ -5,7 +5,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -mn
 		-mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 		-fno-tree-loop-distribute-patterns -Wall -Wextra -Werror -I.
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -z max-page-size=0x1000
-GUEST_LIB  := tests/guests/lib/start.S kernel/libc.c tests/guests/lib/guest.c tests/guests/lib/uart.c tests/guests/lib/pci.c
+GUEST_LIB  := tests/guests/lib/start.S kernel/libc.c kernel/fmt.c tests/guests/lib/guest.c tests/guests/lib/uart.c tests/guests/lib/pci.c
 GUEST_DEPS := $(GUEST_LIB) $(wildcard tests/guests/lib/*.h) tests/guests/guest.ld vm/guest_abi.h mk/guests.mk
 GUEST_ELF64 := hello fence edu-dma
 guest_src_hello   := tests/guests/hello.c
@@ -20,8 +20,9 @@ $(BUILD)/guests/$(1).elf: $$(guest_src_$(1)) $$(GUEST_DEPS)
 endef
 $(foreach g,$(GUEST_ELF64),$(eval $(call guest_rule,$(g))))
 
-MBKERNEL_SRCS := tests/guests/mbkernel/entry.S tests/guests/mbkernel/mbkernel.c tests/guests/lib/uart.c
-$(BUILD)/guests/mbkernel.elf: $(MBKERNEL_SRCS) tests/guests/mbkernel/mbkernel.ld tests/guests/lib/uart.h mk/guests.mk
+MBKERNEL_SRCS := tests/guests/mbkernel/entry.S tests/guests/mbkernel/mbkernel.c tests/guests/lib/uart.c \
+		 kernel/fmt.c tests/guests/mbkernel/udivdi3.c
+$(BUILD)/guests/mbkernel.elf: $(MBKERNEL_SRCS) tests/guests/mbkernel/mbkernel.ld tests/guests/lib/uart.h kernel/fmt.h mk/guests.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -m32 -march=i686 $(GUEST_LDFLAGS) -Wl,-m,elf_i386 \
 		-T tests/guests/mbkernel/mbkernel.ld -o $@ $(MBKERNEL_SRCS)

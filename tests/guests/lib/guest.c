@@ -1,5 +1,6 @@
 /* Guest start, exit, hypercalls, verdicts and the memory helpers of lib/guest.h. */
 #include "tests/guests/lib/guest.h"
+#include "kernel/fmt.h"
 
 const struct sluice_start_info *guest_si;
 
@@ -30,7 +31,7 @@ bool verdict(bool pass, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	gvsnprintf(text, sizeof(text), fmt, ap);
+	fmt_vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	gprintf("%s: %s: %s\n", guest_name, pass ? "passed" : "FAILED", text);
 	sluice_hypercall(SLUICE_HC_VERDICT, pass, (uint64_t)(uintptr_t)text, 0);

@@ -11,11 +11,10 @@
 #include <stdbool.h>
 #include <stdarg.h>
 #include "vm/guest_abi.h"
+#include "kernel/types.h"        /* MiB, ARRAY_SIZE: the hypervisor's own */
 #include "tests/guests/lib/uart.h"
 
 #define GUEST_PAGE      4096ULL
-#define MiB             (1024ULL * 1024)
-#define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
 
 /* The start information Sluice passed in RDI, and the guest's own name ("hello"). */
 extern const struct sluice_start_info *guest_si;

@@ -1,5 +1,5 @@
 /*
- * Polled output on COM1 (a 16550 at 0x3f8) with a small printf, and the
+ * Polled output on COM1 (a 16550 at 0x3f8) with printf, and the
  * port and CPUID instructions: shared by the elf64 guests and the
  * Multiboot kernel, which knows nothing else of Sluice.
  */
@@ -23,9 +23,7 @@ static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, u
 
 void con_putc(char c);
 void con_write(const char *s, size_t n);
-/* printf subset: %d %i %u %x %X %p %s %c %%, flags '-' '0', width, length l ll z. */
-int gvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int gsnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* printf to COM1, formatted by kernel/fmt.c (fmt_vsnprintf: the hypervisor's own conversions). */
 int gprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif
