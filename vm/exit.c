@@ -356,10 +356,8 @@ static int do_io(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 		return park(p, v, "string I/O (%s) on port 0x%04x: not emulated", e->io.in ? "INS" : "OUTS", port);
 	if (size != 1 && size != 2 && size != 4)
 		return park(p, v, "I/O of %u bytes on port 0x%04x", size, port);
-	if (port == SLUICE_PORT_DEBUG_EXIT && !e->io.in) {
-		v->rip += e->insn_len;
+	if (port == SLUICE_PORT_DEBUG_EXIT && !e->io.in)
 		return end_partition(p, PART_EXITED, val & size_mask(size), "debug-exit port");
-	}
 	if (!port_access(p, port, size, e->io.in, &val)) {
 		/* Nothing there, as on a real bus: reads float high, writes vanish. */
 		if (p->io_unclaimed++ < PART_LOG_UNCLAIMED)

@@ -172,9 +172,9 @@ static int build_one(struct partition_set *ps, struct partition *p, const struct
 		return ret;
 	}
 	p->start_info_gpa = res.start_info_gpa;
-	log_info("%s: image %s (%s) loaded, entry 0x%016llx%s", d->name, d->image,
-		 d->entry == GUEST_ENTRY_MULTIBOOT ? "multiboot" : "elf64", (unsigned long long)res.entry.rip,
-		 res.start_info_gpa ? "" : "");
+	log_info("%s: image %s (%s) loaded, entry 0x%016llx", d->name, d->image,
+		 d->entry == GUEST_ENTRY_MULTIBOOT ? "multiboot" : "elf64", (unsigned long long)res.entry.rip);
+	guest_image_log(d->name, &res);
 	p->vcpu.part = p;
 	p->vcpu.cpu = d->cpus[0];
 	p->vcpu.tag = (u32)(p - ps->p) + 1;     /* ASID/VPID: never 0 (the host's) */
