@@ -48,6 +48,8 @@ ASM_SRCS := boot/mb2_entry.asm kernel/native/isr.asm
 # Each mk/*.mk adds its part's files to CORE_SRCS, NATIVE_SRCS, ASM_SRCS and
 # anything `make` must also build (ALL_EXTRA: test guests, ...).
 ALL_EXTRA :=
+# The fragments define rules of their own: `make` alone still means `all`.
+.DEFAULT_GOAL := all
 include $(sort $(wildcard mk/*.mk))
 
 CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/k/%.o)

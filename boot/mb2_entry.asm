@@ -40,6 +40,8 @@ boot_mb2_magic: dd 0
 boot_mb2_info:  dd 0
 
 align 16
+global boot_gdt                 ; 3 entries: boot/ap_trampoline.asm loads it too
+boot_gdt:
 gdt:
 	dq 0                        ; null
 	dq 0x00209a0000000000       ; 0x08: 64-bit code, DPL0

@@ -9,6 +9,7 @@
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/io.h"
 #include "kernel/hw/pio.h"
+#include "kernel/wait.h"
 
 #define MSR_IA32_APIC_BASE      0x1b
 #define  APIC_BASE_BSP          BIT_ULL(8)
@@ -26,10 +27,28 @@
 #define APIC_SVR                0x0f0   /* spurious interrupt vector */
 #define  APIC_SVR_ENABLE        BIT_ULL(8)
 #define APIC_SPURIOUS_VECTOR    0xff
+/* Interrupt command register, SDM §11.6.1: low at 0x300, destination at 0x310 (xAPIC); one 64-bit MSR 0x830 (x2APIC). */
+#define APIC_ICR_LO             0x300
+#define APIC_ICR_HI             0x310
+#define  ICR_VECTOR             GENMASK_ULL(7, 0)
+#define  ICR_DM_FIXED           (0ULL << 8)
+#define  ICR_DM_INIT            (5ULL << 8)
+#define  ICR_DM_STARTUP         (6ULL << 8)
+#define  ICR_BUSY               BIT_ULL(12)     /* delivery status, xAPIC only */
+#define  ICR_LEVEL_ASSERT       BIT_ULL(14)
+#define ICR_SEND_TIMEOUT_US     10000
 #define X2APIC_MSR(off)         (0x800 + ((off) >> 4))
 
 static struct io_region *xapic;
 static bool x2;
+
+static u32 apic_read(u32 off);
+
+static bool icr_idle(void *arg)
+{
+	(void)arg;
+	return !(apic_read(APIC_ICR_LO) & ICR_BUSY);
+}
 
 static u32 apic_read(u32 off)
 {
@@ -98,4 +117,53 @@ int apic_init(u64 madt_pa, struct apic_info *ai)
 	ai->version = (u32)FIELD_GET(APIC_VERSION_VER, ver);
 	ai->max_lvt = (u32)FIELD_GET(APIC_VERSION_MAXLVT, ver);
 	return 0;
+}
+
+int apic_ap_enable(void)
+{
+	u64 base = rdmsr(MSR_IA32_APIC_BASE);
+
+	if (x2)
+		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
+	else if (xapic)
+		wrmsr(MSR_IA32_APIC_BASE, (base & ~APIC_BASE_EXTD) | APIC_BASE_EN);
+	else
+		return -HV_ENODEV;
+	apic_write(APIC_SVR, (u32)(APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR));
+	return 0;
+}
+
+/*
+ * One IPI to one physical destination. xAPIC: destination first (writing
+ * the low half sends), then wait for the delivery status to clear (SDM
+ * §11.6.1); x2APIC: one MSR write, no status to poll (§11.12.9).
+ */
+static int send_icr(u32 dest, u64 lo)
+{
+	if (x2) {
+		wrmsr(X2APIC_MSR(APIC_ICR_LO), (u64)dest << 32 | lo);
+		return 0;
+	}
+	if (!xapic)
+		return -HV_ENODEV;
+	if (dest > 0xff)
+		return -HV_ERANGE;
+	apic_write(APIC_ICR_HI, dest << 24);
+	apic_write(APIC_ICR_LO, (u32)lo);
+	return wait_until(icr_idle, NULL, ICR_SEND_TIMEOUT_US);
+}
+
+int apic_send_init(u32 dest)
+{
+	return send_icr(dest, ICR_DM_INIT | ICR_LEVEL_ASSERT);
+}
+
+int apic_send_startup(u32 dest, u8 page)
+{
+	return send_icr(dest, ICR_DM_STARTUP | ICR_LEVEL_ASSERT | page);
+}
+
+int apic_send_ipi(u32 dest, u8 vector)
+{
+	return send_icr(dest, ICR_DM_FIXED | ICR_LEVEL_ASSERT | FIELD_PREP(ICR_VECTOR, vector));
 }

@@ -29,5 +29,19 @@ u32 apic_id(void);
 void legacy_pic_mask(void);
 /* Signals end of interrupt to this CPU's local APIC. */
 void apic_eoi(void);
+/*
+ * On an AP: enables its local APIC in the mode apic_init() chose on the
+ * boot CPU. Returns 0 or -HV_ENODEV (apic_init never succeeded).
+ */
+int apic_ap_enable(void);
+/*
+ * Inter-processor interrupts to one APIC ID (SDM §11.6.1): INIT, start-up
+ * with the real-mode page number of the code to run (SIPI), and a fixed
+ * vector. Return 0, -HV_ERANGE (an ID xAPIC cannot address),
+ * -HV_ETIMEDOUT (xAPIC delivery status stuck) or -HV_ENODEV (no APIC).
+ */
+int apic_send_init(u32 dest);
+int apic_send_startup(u32 dest, u8 page);
+int apic_send_ipi(u32 dest, u8 vector);
 
 #endif

@@ -22,6 +22,7 @@
 #include "kernel/uart16550.h"
 #include "kernel/fatal.h"
 #include "kernel/console.h"
+#include "kernel/smp.h"
 #include "kernel/direct_map.h"
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/time.h"
@@ -79,7 +80,8 @@ static __noreturn void kmain(int boot_err);
 
 static unsigned log_cpu(void)
 {
-	return 0;       /* TODO(smp): per-CPU index once APs run */
+	const struct cpu *c = smp_this_cpu();
+	return c ? c->index : 0;
 }
 
 static void console_init(void)
@@ -202,6 +204,93 @@ static void setup_acpi(void)
 	if (ret)
 		return;
 	check(acpi.have_madt && acpi.nr_cpus > 0, "MADT lists %u CPU(s)", acpi.nr_cpus);
+}
+
+static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/*
+ * The page the AP trampoline is copied to: the highest usable page below
+ * the EBDA's usual start (0x9f000) that holds no boot module or loader
+ * information. 0 when there is none.
+ */
+static u64 trampoline_page(void)
+{
+	for (u64 pa = 0x9e000; pa >= 0x1000; pa -= PAGE_SIZE) {
+		bool usable = false;
+		for (u32 i = 0; i < memmap.nr && !usable; i++) {
+			const struct boot_mmap_entry *e = &memmap.e[i];
+			usable = e->type == BOOT_MEM_USABLE && e->base <= pa && pa + PAGE_SIZE <= e->base + e->size;
+		}
+		bool taken = loader_info_size && overlaps(pa, PAGE_SIZE, loader_info_pa, loader_info_size);
+		for (u32 i = 0; i < boot.nr_modules && !taken; i++)
+			taken = overlaps(pa, PAGE_SIZE, boot.modules[i].start_pa, boot.modules[i].size);
+		if (usable && !taken)
+			return pa;
+	}
+	return 0;
+}
+
+/* Each AP, given work by smp_run_on(), says who it is: its struct cpu (GS) and its APIC. */
+static volatile u32 ap_said[SMP_MAX_CPUS];
+
+static void ap_report(void *arg)
+{
+	const struct cpu *c = smp_this_cpu();
+	u32 *out = arg;
+	*out = c && c == smp_cpu(c->index) && apic_id() == c->apic_id ? c->index + 1 : ~0u;
+	smp_kick(smp_boot_cpu());
+}
+
+static bool aps_reported(void *arg)
+{
+	const u64 *asked = arg;
+	for (u32 i = 0; i < smp_nr_cpus(); i++)
+		if ((*asked & BIT_ULL(i)) && ap_said[i] == 0)
+			return false;
+	return true;
+}
+
+static void check_ap_work(void)
+{
+	u32 asked = 0, right = 0;
+	u64 mask = 0;
+
+	for (u32 i = 0; i < smp_nr_cpus(); i++)
+		if (!smp_run_on(i, ap_report, (void *)&ap_said[i])) {
+			mask |= BIT_ULL(i);
+			asked++;
+		}
+	int ret = wait_until(aps_reported, &mask, 1000000);
+	for (u32 i = 0; i < smp_nr_cpus(); i++)
+		right += ap_said[i] == i + 1;
+	check(!ret && right == asked, "smp: work posted to %u AP(s) ran there (%u answered with their own CPU and APIC ID)",
+	      asked, right);
+}
+
+/* The MADT's CPUs: the boot CPU keeps Sluice's services, the others wait for partitions. */
+static void setup_smp(void)
+{
+	smp_init(&acpi);
+	u32 listed = 0;
+	for (u32 i = 0; i < smp_nr_cpus(); i++)
+		listed += smp_cpu(i) != NULL;
+	if (listed <= 1) {
+		log_write(LOG_INFO, "smp", "1 of 1 CPUs online");
+		return;
+	}
+	u64 page = trampoline_page();
+	if (!page) {
+		log_write(LOG_ERR, "smp", "no free page below 1 MiB for the AP trampoline; running on the boot CPU alone");
+		check(false, "smp: application processors started");
+		return;
+	}
+	log_write(LOG_DBG, "smp", "AP trampoline at 0x%05llx", (unsigned long long)page);
+	int online = smp_start_aps(page);
+	check((u32)online == listed, "smp: %d of %u CPUs online", online, listed);
+	check_ap_work();
 }
 
 static bool never(void *arg)
@@ -430,6 +519,7 @@ static __noreturn void kmain(int boot_err)
 
 	setup_acpi();
 	setup_apic_timer();
+	setup_smp();
 	setup_pci();
 	setup_dmar();
 	setup_iommu();

@@ -12,6 +12,7 @@
 
 #define SMP_MAX_CPUS            16
 #define SMP_STACK_SIZE          (16 * KiB)
+#define SMP_WAKE_VECTOR         0xf0    /* smp_kick's IPI: its handler only acknowledges it */
 
 struct acpi_info;
 
@@ -42,12 +43,13 @@ struct cpu {
  */
 int smp_init(const struct acpi_info *acpi);
 /*
- * Starts every listed AP and waits (bounded) for each to report in; a CPU
- * that does not answer is logged and marked CPU_OFFLINE. Logs one line per
- * CPU and a summary "smp: N of M CPUs online". Returns the number online
- * (boot CPU included).
+ * Starts every listed AP with INIT-SIPI-SIPI through the trampoline copied
+ * to trampoline_pa (a free page below 1 MiB) and waits (bounded) for each
+ * to report in; a CPU that does not answer is logged and marked
+ * CPU_OFFLINE. Logs one line per CPU and a summary "smp: N of M CPUs
+ * online". Returns the number online (boot CPU included).
  */
-int smp_start_aps(void);
+int smp_start_aps(u64 trampoline_pa);
 /* The running CPU (through GS). */
 struct cpu *smp_this_cpu(void);
 /* CPU by index, or NULL (absent or out of range). */
@@ -64,10 +66,11 @@ void smp_kick(u32 index);
 /* The boot CPU's index. */
 u32 smp_boot_cpu(void);
 /*
- * Halts the running CPU until an interrupt arrives (smp_kick or any other),
- * without losing one that arrives just before: the caller re-checks its
- * condition in a loop.
+ * Halts the running CPU until done(arg) holds, waking on every interrupt
+ * (smp_kick or any other). done is checked with interrupts masked and the
+ * halt lets them in atomically, so a kick between the check and the halt
+ * is never lost.
  */
-void smp_wait_for_kick(void);
+void smp_wait_until(bool (*done)(void *arg), void *arg);
 
 #endif

@@ -287,8 +287,7 @@ static bool all_ended(void *arg)
 
 void partitions_wait(struct partition_set *ps)
 {
-	while (!all_ended(ps))
-		smp_wait_for_kick();
+	smp_wait_until(all_ended, ps);
 	for (u32 i = 0; i < ps->nr; i++) {
 		const struct partition *p = &ps->p[i];
 		log_info("%s: %s%s%s", p->dom->name, part_state_name(p->state), p->why[0] ? ": " : "", p->why);

@@ -1,7 +1,7 @@
 /*
- * Descriptor tables for the boot CPU: a flat 64-bit GDT with a TSS whose
- * IST1 stack takes #DF, NMI and #MC (so a kernel stack overflow still gets a
- * FATAL block), and an IDT whose 32 exception gates go to isr.asm.
+ * Descriptor tables: per CPU a flat 64-bit GDT with a TSS whose IST1 stack
+ * takes #DF, NMI and #MC (so a kernel stack overflow still gets a FATAL
+ * block); one IDT for all, whose 32 exception gates go to isr.asm.
  * Spec: Intel SDM Vol. 3A sections 3.4.5 (segment descriptors),
  * 7.7 (64-bit TSS), 6.14.1 (64-bit IDT gate descriptors).
  */
@@ -9,6 +9,7 @@
 #include "kernel/native/x86.h"
 #include "kernel/fatal.h"
 #include "kernel/apic.h"
+#include "kernel/smp.h"
 
 #define GDT_CODE                0x08
 #define GDT_DATA                0x10
@@ -30,12 +31,15 @@ _Static_assert(sizeof(struct tss64) == 104, "SDM 7.7");
 
 struct idt_gate { u64 lo, hi; };
 
-static u64 gdt[5] __attribute__((aligned(16)));
-static struct tss64 tss __attribute__((aligned(16)));
+/* Slot 0: the boot CPU from its first instruction in C; slot i + 1: CPU index i. */
+#define NR_SLOTS                (SMP_MAX_CPUS + 1)
+
+static u64 gdt[NR_SLOTS][5] __attribute__((aligned(16)));
+static struct tss64 tss[NR_SLOTS] __attribute__((aligned(16)));
 static struct idt_gate idt[256] __attribute__((aligned(16)));
-static u8 ist_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+static u8 ist_stack[NR_SLOTS][IST_STACK_SIZE] __attribute__((aligned(16)));
 extern const u64 isr_table[32];
-extern const char isr_irq_fault[], isr_irq_spurious[];
+extern const char isr_irq_fault[], isr_irq_spurious[], isr_irq_wake[];
 
 static struct { void (*fn)(void *arg); void *arg; } irq_handlers[256];
 
@@ -52,20 +56,22 @@ static void set_gate(unsigned v, u64 handler, unsigned ist)
 	idt[v].hi = handler >> 32;
 }
 
-void idt_init(void)
+static void gdt_load(unsigned slot)
 {
-	u64 base = (u64)(uintptr_t)&tss, limit = sizeof(tss) - 1;
+	u64 *g = gdt[slot];
+	struct tss64 *t = &tss[slot];
+	u64 base = (u64)(uintptr_t)t, limit = sizeof(*t) - 1;
 
-	gdt[0] = 0;
-	gdt[1] = 0x00209a0000000000ULL;         /* code: L, P, DPL0 */
-	gdt[2] = 0x0000920000000000ULL;         /* data: P, W */
-	gdt[3] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ULL << 40 |
-		 ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
-	gdt[4] = base >> 32;
-	tss.ist[IST_DF - 1] = (u64)(uintptr_t)(ist_stack + IST_STACK_SIZE);
-	tss.iomap_base = sizeof(tss);
+	g[0] = 0;
+	g[1] = 0x00209a0000000000ULL;           /* code: L, P, DPL0 */
+	g[2] = 0x0000920000000000ULL;           /* data: P, W */
+	g[3] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ULL << 40 |
+	       ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
+	g[4] = base >> 32;
+	t->ist[IST_DF - 1] = (u64)(uintptr_t)(ist_stack[slot] + IST_STACK_SIZE);
+	t->iomap_base = sizeof(*t);
 
-	struct desc_ptr gp = { sizeof(gdt) - 1, (u64)(uintptr_t)gdt };
+	struct desc_ptr gp = { sizeof(gdt[slot]) - 1, (u64)(uintptr_t)g };
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"
 			 "leaq 1f(%%rip), %%rax\n\t"
@@ -79,13 +85,29 @@ void idt_init(void)
 			 "ltr %w3"
 			 : : "m"(gp), "i"(GDT_CODE), "r"(GDT_DATA), "r"(GDT_TSS)
 			 : "rax", "memory");
+}
 
+static void idt_load(void)
+{
+	struct desc_ptr ip = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
+	__asm__ volatile("lidt %0" : : "m"(ip) : "memory");
+}
+
+void idt_init(void)
+{
+	gdt_load(0);
 	for (unsigned v = 0; v < 32; v++)
 		set_gate(v, isr_table[v], (v == 2 || v == 8 || v == 18) ? IST_DF : 0);
 	set_gate(IRQ_VECTOR_IOMMU_FAULT, (u64)(uintptr_t)isr_irq_fault, 0);
 	set_gate(IRQ_VECTOR_SPURIOUS, (u64)(uintptr_t)isr_irq_spurious, 0);
-	struct desc_ptr ip = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
-	__asm__ volatile("lidt %0" : : "m"(ip) : "memory");
+	set_gate(SMP_WAKE_VECTOR, (u64)(uintptr_t)isr_irq_wake, 0);
+	idt_load();
+}
+
+void idt_init_ap(u32 index)
+{
+	gdt_load(index + 1);
+	idt_load();
 }
 
 /*

@@ -5,6 +5,8 @@
 
 /* Loads Sluice's GDT (with a TSS giving #DF, NMI and #MC their own stacks) and the IDT. */
 void idt_init(void);
+/* The same for the AP with CPU index `index` (its own GDT, TSS and #DF stack; the shared IDT). */
+void idt_init_ap(u32 index);
 
 #define IRQ_VECTOR_IOMMU_FAULT  0x40    /* VT-d fault events */
 #define IRQ_VECTOR_SPURIOUS     0xff    /* the local APIC's spurious vector */

@@ -24,7 +24,7 @@ STUB v
 %endrep
 
 ; External interrupts Sluice handles (kernel/native/idt.h): no error code.
-global isr_irq_fault, isr_irq_spurious
+global isr_irq_fault, isr_irq_spurious, isr_irq_wake
 isr_irq_fault:
 	push 0
 	push 0x40
@@ -32,6 +32,10 @@ isr_irq_fault:
 isr_irq_spurious:
 	push 0
 	push 0xff
+	jmp isr_common
+isr_irq_wake:                   ; SMP_WAKE_VECTOR (kernel/smp.h)
+	push 0
+	push 0xf0
 	jmp isr_common
 
 isr_common:
