@@ -36,11 +36,16 @@
 #include "vm/config.h"
 #include "vm/domain.h"
 #include "vm/dma_demo.h"
+#include "vm/partition.h"
+#include "vm/virt.h"
+#include "kernel/smp.h"
 
 #ifndef SLUICE_VERSION
 #define SLUICE_VERSION "dev"
 #endif
 #define LOW_MEMORY_END          (1 * MiB)
+/* Without an MCFG: the guests' ECAM window where q35 puts its own. */
+#define GUEST_ECAM_FALLBACK     0xb0000000ULL
 
 extern char _kernel_start[], _kernel_end[];
 
@@ -415,18 +420,38 @@ static void setup_iommu(void)
 }
 
 /*
- * The partitions of sluice.conf (boot module "sluice.conf") as DMA domains:
- * the whole file checked, then memory claimed and the IOMMU programmed; a
- * config error leaves every partition unprogrammed. Then the stage 0 or
- * stage 1 DMA demonstration when the config asks for it (demo = dma).
+ * The partitions of sluice.conf (boot module "sluice.conf"): the whole file
+ * checked (CPUs, memory, devices, images), then memory claimed and the
+ * IOMMU programmed; a config error leaves every partition unprogrammed and
+ * starts nothing. Then the stage 0 or stage 1 DMA demonstration when the
+ * config asks for it (demo = dma), and the guest partitions are built.
  */
+static struct domain_set doms;
+static struct partition_set parts;
+
+/* The guests' virtual ECAM window: at the host's own segment 0 ECAM address, where no RAM or BAR is. */
+static void guest_ecam(u64 *gpa, u32 *bus_end)
+{
+	for (u32 i = 0; i < acpi.nr_mcfg; i++)
+		if (acpi.mcfg[i].segment == 0 && acpi.mcfg[i].bus_start == 0) {
+			*gpa = acpi.mcfg[i].base;
+			*bus_end = acpi.mcfg[i].bus_end;
+			return;
+		}
+	*gpa = GUEST_ECAM_FALLBACK;
+	*bus_end = 0xff;
+}
+
 static void setup_domains(void)
 {
 	static struct config conf;
-	static struct domain_set doms;
-	const struct domain_host host = { .memmap = &memmap, .dmar = dmar };
+	static struct partition_module_list mods;
+	const struct virt_ops *virt = virt_pick();
+	struct domain_host host = { .memmap = &memmap, .dmar = dmar };
 	const struct iommu_ops *ops = iommu;
 	const struct boot_module *m = NULL;
+	u64 ecam_gpa;
+	u32 ecam_bus_end;
 
 	for (u32 i = 0; i < boot.nr_modules && !m; i++)
 		if (!strcmp(boot.modules[i].name, "sluice.conf"))
@@ -436,14 +461,33 @@ static void setup_domains(void)
 		log_write(LOG_WARN, "dom", "no boot module \"sluice.conf\": no partitions");
 		return;
 	}
+	guest_ecam(&ecam_gpa, &ecam_bus_end);
+	host.nr_cpus = smp_nr_cpus();
+	host.boot_cpu = smp_boot_cpu();
+	for (u32 i = 0; i < host.nr_cpus && i < 64; i++) {
+		const struct cpu *c = smp_cpu(i);
+		if (c && (c->state == CPU_IDLE || c->state == CPU_BUSY))
+			host.cpus_online |= BIT_ULL(i);
+	}
+	host.ecam_gpa = ecam_gpa;
+	host.ecam_size = ((u64)ecam_bus_end + 1) * MiB;
+	mods.m = boot.modules;
+	mods.nr = boot.nr_modules;
+	if (virt) {
+		host.image_check = partition_image_check;
+		host.image_ctx = &mods;
+	}
 	config_parse(&conf, "sluice.conf", text, m->size);
 	int ret = domain_set_setup(&conf, &host, ops, &doms);
-	if (doms.demo != DOMAIN_DEMO_DMA)
-		return;
+	if (doms.demo == DOMAIN_DEMO_DMA) {
+		if (ret)
+			check(false, "demo: partitions set up for the DMA demonstration (%s)", hv_strerror(ret));
+		else
+			dma_demo_run(&doms, ops);
+	}
 	if (ret)
-		check(false, "demo: partitions set up for the DMA demonstration (%s)", hv_strerror(ret));
-	else
-		dma_demo_run(&doms, ops);
+		return;
+	partitions_build(&parts, &doms, virt, boot.modules, boot.nr_modules, ecam_gpa, ecam_bus_end);
 }
 
 static void setup_apic_timer(void)
@@ -530,6 +574,11 @@ static __noreturn void kmain(int boot_err)
 		struct console_env env = { .getc = uart_getc, .walk = iommu ? iommu->walk : NULL };
 		console_run(&env);
 	}
-	log_info("ready, 0 partition(s) running");
+	int started = partitions_start(&parts);
+	log_info("ready, %d partition(s) running", started);
+	if (started) {
+		partitions_wait(&parts);
+		log_info("all partitions ended");
+	}
 	check_finish();
 }

@@ -1,0 +1,365 @@
+/*
+ * The AMD SVM back end (struct virt_ops svm_ops): EFER.SVME and a host save
+ * area per CPU, one VMCB per vCPU with nested paging and an ASID per
+ * partition, permission maps for ports and MSRs, and the exit decoder that
+ * turns VMCB exit codes into vendor-neutral struct vm_exit.
+ * Spec: AMD APM Vol. 2 chapter 15 (15.5 VMRUN and its consistency checks,
+ * 15.9-15.13 intercepts, 15.10 IOIO, 15.11 MSRPM, 15.25 nested paging),
+ * appendix B (VMCB) and C (exit codes).
+ */
+#define LOG_SUBSYS "svm"
+#include "vm/svm.h"
+#include "kernel/smp.h"
+#include "kernel/log.h"
+#include "kernel/lib.h"
+#include "kernel/err.h"
+#include "kernel/page_alloc.h"
+#include "kernel/hw/cpu.h"
+#include "kernel/hw/mem.h"
+#include "kernel/hw/svm.h"
+
+#define CR0_PE                  BIT_ULL(0)
+#define CR0_ET                  BIT_ULL(4)
+#define CR0_NE                  BIT_ULL(5)
+#define CR0_WP                  BIT_ULL(16)
+#define CR0_PG                  BIT_ULL(31)
+#define CR4_PAE                 BIT_ULL(5)
+#define RFLAGS_FIXED            BIT_ULL(1)
+#define DR6_INIT                0xffff0ff0ULL
+#define DR7_INIT                0x400ULL
+
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	u64 vmcb_pa;
+	u64 host_save_pa;       /* VMSAVE area for the host's own FS/GS/TR/... */
+	bool flush_next;        /* TLB_CONTROL on the next VMRUN */
+};
+
+/* Per physical CPU: the VM_HSAVE_PA page, and the vCPU it runs. */
+static u64 hsave_pa[SMP_MAX_CPUS];
+static struct svm_vcpu vcpus[SMP_MAX_CPUS];
+static bool have_nrips;
+
+/*
+ * Passed through: these live in the VMCB and VMLOAD/VMSAVE switch them
+ * (APM 15.5.2), so a guest writing them changes only its own state.
+ * EFER is intercepted (SVME must stay set), and so is everything else.
+ */
+const u32 svm_msr_passthrough[] = {
+	0x00000174, 0x00000175, 0x00000176,     /* SYSENTER_CS/ESP/EIP */
+	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR, LSTAR, CSTAR, SFMASK */
+	0xc0000100, 0xc0000101, 0xc0000102,     /* FS.base, GS.base, KernelGSBase */
+};
+const u32 svm_nr_msr_passthrough = ARRAY_SIZE(svm_msr_passthrough);
+
+void svm_iopm_fill(u8 *iopm, const struct vcpu_policy *pol)
+{
+	memset(iopm, 0xff, SVM_IOPM_PAGES * PAGE_SIZE);
+	for (u32 i = 0; i < pol->nr_io; i++)
+		for (u32 port = pol->io[i].base; port < (u32)pol->io[i].base + pol->io[i].len && port < 0x10000; port++)
+			iopm[port / 8] &= (u8)~(1u << (port % 8));
+}
+
+/* MSRPM: 2 bits per MSR (read, write) in three 2 KiB blocks (APM 15.11 table 15-5); -1 outside them. */
+static int msrpm_bit(u32 msr)
+{
+	static const struct { u32 first; u32 offset; } ranges[] = {
+		{ 0x00000000, 0x000 }, { 0xc0000000, 0x800 }, { 0xc0010000, 0x1000 },
+	};
+	for (u32 i = 0; i < ARRAY_SIZE(ranges); i++)
+		if (msr >= ranges[i].first && msr < ranges[i].first + 0x2000)
+			return (int)(ranges[i].offset * 8 + (msr - ranges[i].first) * 2);
+	return -1;
+}
+
+void svm_msrpm_fill(u8 *msrpm)
+{
+	memset(msrpm, 0xff, SVM_MSRPM_PAGES * PAGE_SIZE);
+	for (u32 i = 0; i < svm_nr_msr_passthrough; i++) {
+		int bit = msrpm_bit(svm_msr_passthrough[i]);
+		msrpm[bit / 8] &= (u8)~(3u << (bit % 8));
+	}
+}
+
+bool svm_msrpm_intercepts(const u8 *msrpm, u32 msr, bool write)
+{
+	int bit = msrpm_bit(msr);
+	if (bit < 0)
+		return true;            /* MSRs outside the map always exit */
+	bit += write;
+	return msrpm[bit / 8] & (1u << (bit % 8));
+}
+
+static void seg(struct vmcb_seg *s, u16 sel, u16 attr, u32 limit, u64 base)
+{
+	s->sel = sel;
+	s->attr = attr;
+	s->limit = limit;
+	s->base = base;
+}
+
+void svm_vmcb_setup(struct vmcb *vmcb, const struct vcpu_entry *e, u32 asid, u64 ncr3,
+		    u64 iopm_pa, u64 msrpm_pa)
+{
+	memset(vmcb, 0, sizeof(*vmcb));
+	/* INTR/NMI: a kick or an NMI gets the CPU back to Sluice. VMRUN must be intercepted (15.5.1). */
+	vmcb->intercept1 = INTERCEPT1_INTR | INTERCEPT1_NMI | INTERCEPT1_INIT | INTERCEPT1_CPUID |
+			   INTERCEPT1_RSM | INTERCEPT1_INVD | INTERCEPT1_HLT | INTERCEPT1_INVLPGA |
+			   INTERCEPT1_IOIO_PROT | INTERCEPT1_MSR_PROT | INTERCEPT1_TASK_SWITCH |
+			   INTERCEPT1_SHUTDOWN;
+	vmcb->intercept2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE |
+			   INTERCEPT2_STGI | INTERCEPT2_CLGI | INTERCEPT2_SKINIT | INTERCEPT2_MONITOR |
+			   INTERCEPT2_MWAIT;
+	vmcb->iopm_base_pa = iopm_pa;
+	vmcb->msrpm_base_pa = msrpm_pa;
+	vmcb->asid = asid;
+	vmcb->tlb_control = TLB_CONTROL_FLUSH_ALL;
+	/* The guest's IF masks only virtual interrupts; physical ones follow the host's IF (15.21.1). */
+	vmcb->vintr = V_INTR_MASKING;
+	vmcb->np_control = NP_ENABLE;
+	vmcb->n_cr3 = ncr3;
+	vmcb->g_pat = SVM_GUEST_PAT;
+
+	bool lm = e->mode == VCPU_MODE_LONG64;
+	seg(&vmcb->cs, 0x08, lm ? SEG_ATTR_CODE64 : SEG_ATTR_CODE32, 0xffffffff, 0);
+	seg(&vmcb->ds, 0x10, SEG_ATTR_DATA, 0xffffffff, 0);
+	vmcb->es = vmcb->ds;
+	vmcb->ss = vmcb->ds;
+	vmcb->fs = vmcb->ds;
+	vmcb->gs = vmcb->ds;
+	seg(&vmcb->gdtr, 0, 0, e->gdt_limit, e->gdt_base);
+	seg(&vmcb->idtr, 0, 0, 0, 0);
+	seg(&vmcb->ldtr, 0, SEG_ATTR_LDT, 0, 0);
+	seg(&vmcb->tr, 0, SEG_ATTR_TSS_BUSY, 0x67, 0);
+	vmcb->cpl = 0;
+	if (lm) {
+		vmcb->cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+		vmcb->cr4 = CR4_PAE;
+		vmcb->cr3 = e->cr3;
+		vmcb->efer = EFER_SVME | EFER_LME | EFER_LMA;
+	} else {
+		/* Multiboot v1 machine state (spec 3.2): protected mode, paging off. */
+		vmcb->cr0 = CR0_PE | CR0_ET;
+		vmcb->efer = EFER_SVME;         /* SVME must be set in the guest's EFER too (15.5.1) */
+	}
+	vmcb->dr6 = DR6_INIT;
+	vmcb->dr7 = DR7_INIT;
+	vmcb->rflags = e->rflags | RFLAGS_FIXED;
+	vmcb->rip = e->rip;
+	vmcb->rsp = e->rsp;
+	vmcb->rax = e->regs.rax;
+}
+
+static const struct { u64 code; enum vm_exit_reason reason; } simple_exits[] = {
+	{ SVM_EXIT_CPUID, VM_EXIT_CPUID },
+	{ SVM_EXIT_HLT, VM_EXIT_HLT },
+	{ SVM_EXIT_SHUTDOWN, VM_EXIT_SHUTDOWN },
+	{ SVM_EXIT_INIT, VM_EXIT_INIT },
+	{ SVM_EXIT_VMMCALL, VM_EXIT_HYPERCALL },
+	{ SVM_EXIT_INTR, VM_EXIT_INTR },
+	{ SVM_EXIT_NMI, VM_EXIT_INTR },
+	{ SVM_EXIT_SMI, VM_EXIT_INTR },
+	{ SVM_EXIT_VMRUN, VM_EXIT_FORBIDDEN },
+	{ SVM_EXIT_VMLOAD, VM_EXIT_FORBIDDEN },
+	{ SVM_EXIT_VMSAVE, VM_EXIT_FORBIDDEN },
+	{ SVM_EXIT_STGI, VM_EXIT_FORBIDDEN },
+	{ SVM_EXIT_CLGI, VM_EXIT_FORBIDDEN },
+	{ SVM_EXIT_SKINIT, VM_EXIT_FORBIDDEN },
+	{ SVM_EXIT_INVLPGA, VM_EXIT_FORBIDDEN },
+	{ SVM_EXIT_RSM, VM_EXIT_FORBIDDEN },
+	{ SVM_EXIT_INVD, VM_EXIT_FORBIDDEN },
+	{ SVM_EXIT_MONITOR, VM_EXIT_FORBIDDEN },
+	{ SVM_EXIT_MWAIT, VM_EXIT_FORBIDDEN },
+	{ SVM_EXIT_TASK_SWITCH, VM_EXIT_FORBIDDEN },
+	{ SVM_EXIT_INVALID, VM_EXIT_ENTRY_FAILED },
+};
+
+void svm_decode_exit(const struct vmcb *vmcb, bool nrips, struct vm_exit *x)
+{
+	u64 code = vmcb->exitcode, i1 = vmcb->exitinfo1, i2 = vmcb->exitinfo2;
+
+	memset(x, 0, sizeof(*x));
+	x->hw_code = code;
+	x->info1 = i1;
+	x->info2 = i2;
+	x->reason = VM_EXIT_UNKNOWN;
+	for (u32 i = 0; i < ARRAY_SIZE(simple_exits); i++)
+		if (simple_exits[i].code == code)
+			x->reason = simple_exits[i].reason;
+	if (code == SVM_EXIT_IOIO) {
+		x->reason = VM_EXIT_IO;
+		x->io.port = (u16)FIELD_GET(IOIO_PORT, i1);
+		x->io.size = (i1 & IOIO_SZ32) ? 4 : (i1 & IOIO_SZ16) ? 2 : 1;
+		x->io.in = i1 & IOIO_TYPE_IN;
+		x->io.string = i1 & IOIO_STR;
+		x->io.rep = i1 & IOIO_REP;
+		/* EXITINFO2 is the next RIP for IOIO whether or not NRIPS exists (15.10.2). */
+		if (i2 > vmcb->rip && i2 - vmcb->rip <= 15)
+			x->insn_len = (u32)(i2 - vmcb->rip);
+	} else if (code == SVM_EXIT_MSR) {
+		x->reason = i1 == MSR_EXIT_WRITE ? VM_EXIT_MSR_WRITE : VM_EXIT_MSR_READ;
+		x->msr.index = 0;       /* filled from RCX by svm_vcpu_run: the VMCB has no copy */
+	} else if (code == SVM_EXIT_NPF) {
+		x->reason = VM_EXIT_NPF;
+		x->npf.gpa = i2;
+		x->npf.write = i1 & NPF_W;
+		x->npf.fetch = i1 & NPF_ID;
+		x->npf.present = i1 & NPF_P;
+	} else if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
+		x->reason = VM_EXIT_EXCEPTION;
+		x->exc.vector = (u8)(code - SVM_EXIT_EXCP_BASE);
+		x->exc.error_code = (u32)i1;
+		x->exc.has_error = true;
+	}
+	if (!x->insn_len && nrips && vmcb->next_rip > vmcb->rip && vmcb->next_rip - vmcb->rip <= 15 &&
+	    (x->reason == VM_EXIT_CPUID || x->reason == VM_EXIT_MSR_READ || x->reason == VM_EXIT_MSR_WRITE ||
+	     x->reason == VM_EXIT_HLT || x->reason == VM_EXIT_HYPERCALL))
+		x->insn_len = (u32)(vmcb->next_rip - vmcb->rip);
+}
+
+/* ---- the ops ---- */
+
+static int svm_probe(void)
+{
+	struct cpuid_regs r;
+
+	cpuid(0x80000001, 0, &r);
+	if (!(r.ecx & CPUID_8000_0001_ECX_SVM)) {
+		log_info("this CPU has no SVM (CPUID 8000_0001 ECX bit 2)");
+		return -HV_ENOTSUP;
+	}
+	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
+		log_err("SVM is disabled by the firmware (VM_CR.SVMDIS)");
+		return -HV_ENOTSUP;
+	}
+	cpuid(CPUID_SVM_LEAF, 0, &r);
+	if (!(r.edx & SVM_FEAT_NP)) {
+		log_err("SVM without nested paging: Sluice needs it (CPUID 8000_000A EDX bit 0)");
+		return -HV_ENOTSUP;
+	}
+	have_nrips = r.edx & SVM_FEAT_NRIPS;
+	log_info("SVM revision %u, %u ASIDs, nested paging, %s, %s", r.eax & 0xff, r.ebx,
+		 have_nrips ? "next-RIP save" : "no next-RIP save (instruction lengths decoded)",
+		 (r.edx & SVM_FEAT_DECODE_ASSISTS) ? "decode assists" : "no decode assists");
+	return 0;
+}
+
+static void *alloc_zeroed(u64 pages, u64 *pa)
+{
+	if (page_alloc_pages(pages, PAGE_SIZE, pa))
+		return NULL;
+	void *va = phys_to_virt(*pa, pages * PAGE_SIZE);
+	if (!va) {
+		page_free(*pa, pages);
+		return NULL;
+	}
+	memset(va, 0, pages * PAGE_SIZE);
+	return va;
+}
+
+static int svm_cpu_enable(struct cpu *c)
+{
+	if (c->index >= SMP_MAX_CPUS)
+		return -HV_ERANGE;
+	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
+		return -HV_ENOTSUP;
+	if (!hsave_pa[c->index] && !alloc_zeroed(1, &hsave_pa[c->index]))
+		return -HV_ENOMEM;
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, hsave_pa[c->index]);
+	return 0;
+}
+
+static int svm_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, const struct vcpu_policy *pol)
+{
+	u64 iopm_pa, msrpm_pa;
+
+	if (v->cpu >= SMP_MAX_CPUS || !v->tag)
+		return -HV_EINVAL;
+	struct svm_vcpu *s = &vcpus[v->cpu];
+	u8 *iopm = alloc_zeroed(SVM_IOPM_PAGES, &iopm_pa);
+	u8 *msrpm = alloc_zeroed(SVM_MSRPM_PAGES, &msrpm_pa);
+	s->vmcb = alloc_zeroed(1, &s->vmcb_pa);
+	if (!iopm || !msrpm || !s->vmcb || !alloc_zeroed(1, &s->host_save_pa))
+		return -HV_ENOMEM;
+	svm_iopm_fill(iopm, pol);
+	svm_msrpm_fill(msrpm);
+	svm_vmcb_setup(s->vmcb, e, v->tag, v->pt_root, iopm_pa, msrpm_pa);
+	s->flush_next = true;
+	v->hw = s;
+	v->regs = e->regs;
+	v->rip = e->rip;
+	v->rsp = e->rsp;
+	v->rflags = s->vmcb->rflags;
+	return 0;
+}
+
+/* The guest state common code reads, from the VMCB after an exit. */
+static void state_from_vmcb(struct vcpu *v, const struct vmcb *vmcb)
+{
+	v->rip = vmcb->rip;
+	v->rsp = vmcb->rsp;
+	v->rflags = vmcb->rflags;
+	v->regs.rax = vmcb->rax;
+	v->cr0 = vmcb->cr0;
+	v->cr2 = vmcb->cr2;
+	v->cr3 = vmcb->cr3;
+	v->cr4 = vmcb->cr4;
+	v->efer = vmcb->efer;
+	v->cpl = vmcb->cpl;
+	v->cs_long = vmcb->cs.attr & SEG_ATTR_L;
+	v->cs_db = vmcb->cs.attr & SEG_ATTR_DB;
+}
+
+static int svm_vcpu_run(struct vcpu *v, struct vm_exit *x)
+{
+	struct svm_vcpu *s = v->hw;
+	struct vmcb *vmcb = s->vmcb;
+
+	vmcb->rip = v->rip;
+	vmcb->rsp = v->rsp;
+	vmcb->rflags = v->rflags | RFLAGS_FIXED;
+	vmcb->rax = v->regs.rax;
+	/* Without FlushByAsid only "flush all" is defined (15.16.1): once, on the first entry. */
+	vmcb->tlb_control = s->flush_next ? TLB_CONTROL_FLUSH_ALL : TLB_CONTROL_NONE;
+	s->flush_next = false;
+	vmcb->exitcode = 0;
+	svm_hw_run(s->vmcb_pa, s->host_save_pa, &v->regs);
+	state_from_vmcb(v, vmcb);
+	svm_decode_exit(vmcb, have_nrips, x);
+	if (x->reason == VM_EXIT_MSR_READ || x->reason == VM_EXIT_MSR_WRITE) {
+		x->msr.index = (u32)v->regs.rcx;
+		x->msr.value = (v->regs.rdx & 0xffffffff) << 32 | (v->regs.rax & 0xffffffff);
+	}
+	return 0;
+}
+
+static void svm_vcpu_dump(const struct vcpu *v, const char *who)
+{
+	const struct svm_vcpu *s = v->hw;
+	const struct vmcb *m = s ? s->vmcb : NULL;
+
+	log_write(LOG_WARN, who, "rip 0x%016llx rsp 0x%016llx rflags 0x%08llx cpl %u",
+		  (unsigned long long)v->rip, (unsigned long long)v->rsp, (unsigned long long)v->rflags, v->cpl);
+	log_write(LOG_WARN, who, "cr0 0x%08llx cr2 0x%016llx cr3 0x%016llx cr4 0x%08llx efer 0x%llx",
+		  (unsigned long long)v->cr0, (unsigned long long)v->cr2, (unsigned long long)v->cr3,
+		  (unsigned long long)v->cr4, (unsigned long long)v->efer);
+	log_write(LOG_WARN, who, "rax 0x%016llx rbx 0x%016llx rcx 0x%016llx rdx 0x%016llx",
+		  (unsigned long long)v->regs.rax, (unsigned long long)v->regs.rbx,
+		  (unsigned long long)v->regs.rcx, (unsigned long long)v->regs.rdx);
+	if (m)
+		log_write(LOG_WARN, who, "cs %04x attr 0x%03x, exit 0x%llx info 0x%llx 0x%llx, exitintinfo 0x%llx",
+			  m->cs.sel, m->cs.attr, (unsigned long long)m->exitcode,
+			  (unsigned long long)m->exitinfo1, (unsigned long long)m->exitinfo2,
+			  (unsigned long long)m->exitintinfo);
+}
+
+const struct virt_ops svm_ops = {
+	.name = "svm",
+	.pt_format = PT_FMT_NPT,
+	.probe = svm_probe,
+	.cpu_enable = svm_cpu_enable,
+	.vcpu_init = svm_vcpu_init,
+	.vcpu_run = svm_vcpu_run,
+	.vcpu_dump = svm_vcpu_dump,
+};

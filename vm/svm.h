@@ -1,0 +1,30 @@
+/*
+ * The SVM back end's portable pieces, for vm/svm.c and its host tests:
+ * the VMCB set-up from a vendor-neutral entry state, the permission maps
+ * and the exit decoder. The ops table is svm_ops (vm/virt.h).
+ */
+#ifndef VM_SVM_H
+#define VM_SVM_H
+#include "vm/virt.h"
+#include "vm/svm_hw.h"
+
+/* Guest MSRs passed through (read and write): state the VMCB or VMLOAD/VMSAVE switches. */
+extern const u32 svm_msr_passthrough[];
+extern const u32 svm_nr_msr_passthrough;
+
+/* Fills the 12 KiB IOPM: every port intercepted except the policy's ranges. */
+void svm_iopm_fill(u8 *iopm, const struct vcpu_policy *pol);
+/* Fills the 8 KiB MSRPM: every MSR intercepted except svm_msr_passthrough. */
+void svm_msrpm_fill(u8 *msrpm);
+/* Whether the MSRPM intercepts a read (write = false) or write of msr. */
+bool svm_msrpm_intercepts(const u8 *msrpm, u32 msr, bool write);
+/* Control area (intercepts, ASID, nested paging, maps) and guest state for entry e. */
+void svm_vmcb_setup(struct vmcb *vmcb, const struct vcpu_entry *e, u32 asid, u64 ncr3,
+		    u64 iopm_pa, u64 msrpm_pa);
+/*
+ * Decodes the VMCB's exit into *exit (vendor-neutral). rip is the guest's
+ * RIP at the exit; nrips says whether the VMCB's next_rip is valid.
+ */
+void svm_decode_exit(const struct vmcb *vmcb, bool nrips, struct vm_exit *exit);
+
+#endif
