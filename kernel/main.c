@@ -574,9 +574,9 @@ static __noreturn void kmain(int boot_err)
 		struct console_env env = { .getc = uart_getc, .walk = iommu ? iommu->walk : NULL };
 		console_run(&env);
 	}
-	int started = partitions_start(&parts);
-	log_info("ready, %d partition(s) running", started);
-	if (started) {
+	/* Said before the vCPUs start, so their first lines come after it. */
+	log_info("ready, %u partition(s) running", partitions_ready(&parts));
+	if (partitions_start(&parts)) {
 		partitions_wait(&parts);
 		log_info("all partitions ended");
 	}

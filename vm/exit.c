@@ -145,6 +145,9 @@ static int end_partition(struct partition *p, enum part_state st, u64 code, cons
 	p->exit_code = code;
 	log_write(LOG_INFO, p->dom->name, "%s: partition %s (code %llu)", how, part_state_name(st),
 		  (unsigned long long)code);
+	/* A guest that exits says how its run went: code 0 is success, as the debug-exit convention has it. */
+	if (st == PART_EXITED)
+		check(code == 0, "%s: exited with code %llu", p->dom->name, (unsigned long long)code);
 	log_counters(p);
 	return 1;
 }

@@ -256,6 +256,14 @@ static void vcpu_thread(void *arg)
 	smp_kick(smp_boot_cpu());       /* the boot CPU waits for partitions to end */
 }
 
+u32 partitions_ready(const struct partition_set *ps)
+{
+	u32 n = 0;
+	for (u32 i = 0; i < ps->nr; i++)
+		n += ps->p[i].state == PART_IDLE;
+	return n;
+}
+
 int partitions_start(struct partition_set *ps)
 {
 	int started = 0;

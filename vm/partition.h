@@ -87,6 +87,8 @@ int partitions_build(struct partition_set *ps, struct domain_set *s, const struc
 		     const struct boot_module *mods, u32 nr_mods, u64 ecam_gpa, u32 ecam_bus_end);
 /* Starts each ready partition on its first CPU. Returns the number started. */
 int partitions_start(struct partition_set *ps);
+/* Partitions built and not yet started. */
+u32 partitions_ready(const struct partition_set *ps);
 /* Waits (no bound: partitions may run for ever) until every started partition has ended. */
 void partitions_wait(struct partition_set *ps);
 

@@ -155,9 +155,13 @@ static void debug_exit_port_ends_the_partition(void **state)
 	(void)state;
 	struct vm_exit e = { .reason = VM_EXIT_IO, .insn_len = 1, .io = { .port = 0xf4, .size = 1 } };
 	v->regs.rax = 0x42;
+	u32 failed = check_failed();
 	assert_int_equal(partition_handle_exit(&part, v, &e), 1);
 	assert_int_equal(part.state, PART_EXITED);
 	assert_int_equal(part.exit_code, 0x42);
+	/* A non-zero code is the guest's own failure verdict. */
+	assert_int_equal(check_failed(), failed + 1);
+	assert_true(fake_log_has("check: FAIL p1: exited with code 66"));
 	assert_true(fake_log_has("INFO p1: debug-exit port: partition exited (code 66)"));
 	assert_true(fake_log_has("INFO p1: counters: 1 exits (io 1)"));
 	/* Ended: later exits change nothing. */
