@@ -142,6 +142,31 @@ static void fill_start_info(const struct partition_set *ps, const struct partiti
 	si->exit_port = SLUICE_PORT_DEBUG_EXIT;
 }
 
+/* What the vCPU reaches without exits: its devices' I/O BARs (the memory BARs are in the nested table). */
+static void io_policy(const struct partition *p, struct vcpu_policy *pol)
+{
+	memset(pol, 0, sizeof(*pol));
+	for (u32 j = 0; j < p->dom->nr_devices; j++) {
+		const struct pci_dev *pd = pci_find(p->dom->devices[j].sbdf);
+		for (u32 b = 0; pd && b < PCI_NR_BARS; b++) {
+			const struct pci_bar *bar = &pd->bars[b];
+			if (bar->type != PCI_BAR_IO || !bar->size || bar->addr + bar->size > 0x10000)
+				continue;
+			if (pol->nr_io == ARRAY_SIZE(pol->io)) {
+				log_warn("%s: more than %u I/O BARs: the rest are reached through exits and read all-ones",
+					 p->dom->name, (u32)ARRAY_SIZE(pol->io));
+				return;
+			}
+			pol->io[pol->nr_io].base = (u16)bar->addr;
+			pol->io[pol->nr_io].len = (u16)bar->size;
+			pol->nr_io++;
+			log_info("%s: " BDF_FMT " BAR%u ports 0x%04llx-0x%04llx passed through", p->dom->name,
+				 BDF_ARGS(pd->sbdf), b, (unsigned long long)bar->addr,
+				 (unsigned long long)(bar->addr + bar->size - 1));
+		}
+	}
+}
+
 static int build_one(struct partition_set *ps, struct partition *p, const struct boot_module *mods, u32 nr_mods)
 {
 	struct dma_domain *d = p->dom;
@@ -180,6 +205,7 @@ static int build_one(struct partition_set *ps, struct partition *p, const struct
 	p->vcpu.tag = (u32)(p - ps->p) + 1;     /* ASID/VPID: never 0 (the host's) */
 	p->vcpu.pt_root = p->npt.root_pa;
 	p->entry = res.entry;
+	io_policy(p, &p->policy);
 	u32 sbdfs[DOMAIN_MAX_DEVICES];
 	for (u32 i = 0; i < d->nr_devices; i++)
 		sbdfs[i] = d->devices[i].sbdf;
@@ -225,17 +251,16 @@ int partitions_build(struct partition_set *ps, struct domain_set *s, const struc
 
 /* ---- run ---- */
 
+
 /* The body of a partition's CPU: enable, enter, handle exits until the partition ends. */
 static void vcpu_thread(void *arg)
 {
 	struct partition *p = arg;
 	struct vcpu *v = &p->vcpu;
 	struct vm_exit e;
-	struct vcpu_policy pol = { 0 };
-
 	int ret = p->ops->cpu_enable(smp_this_cpu());
 	if (!ret)
-		ret = p->ops->vcpu_init(v, &p->entry, &pol);
+		ret = p->ops->vcpu_init(v, &p->entry, &p->policy);
 	if (ret) {
 		log_err("%s: CPU %u cannot run it: %s", p->dom->name, v->cpu, hv_strerror(ret));
 		spin_lock(&p->lock);

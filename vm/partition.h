@@ -49,6 +49,7 @@ struct partition {
 	char why[160];                  /* why it parked or failed */
 	struct vcpu vcpu;
 	struct vcpu_entry entry;        /* where the loader said the guest starts */
+	struct vcpu_policy policy;      /* ports passed through (its devices' I/O BARs) */
 	u64 start_info_gpa;
 	/* Counters, printed when the partition ends. */
 	u64 exits[VM_EXIT_NR];
