@@ -105,7 +105,7 @@ static int ctx_clear(struct vtd_unit *u, u16 sid, struct vtd_context_entry *e)
 	return 0;
 }
 
-int vtd_ctx_attach(struct vtd_unit *u, u16 sid, u16 did, const struct vtd_pt *pt)
+int vtd_ctx_attach(struct vtd_unit *u, u16 sid, u16 did, const struct pt *pt)
 {
 	struct vtd_context_entry ce, *t, *e;
 	int ret;

@@ -9,7 +9,7 @@
 #include "iommu/vtd_hw.h"
 
 struct vtd_unit;
-struct vtd_pt;
+struct pt;
 
 /* Allocates the unit's root table, every entry not present. 0 or -HV_ENOMEM. */
 int vtd_ctx_root_init(struct vtd_unit *u);
@@ -23,7 +23,7 @@ int vtd_ctx_root_init(struct vtd_unit *u);
  * a mix. Allocates the bus's context table on first use. Returns 0,
  * -HV_EINVAL, -HV_ENOMEM, or an invalidation error.
  */
-int vtd_ctx_attach(struct vtd_unit *u, u16 sid, u16 did, const struct vtd_pt *pt);
+int vtd_ctx_attach(struct vtd_unit *u, u16 sid, u16 did, const struct pt *pt);
 /*
  * Makes sid's context entry not present (P cleared first), then invalidates
  * its context-cache entry and the old domain's IOTLB. Returns 0, -HV_ENOENT

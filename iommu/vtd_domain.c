@@ -30,7 +30,7 @@ struct iommu_domain {
 	bool used;
 	char name[IOMMU_NAME_LEN];
 	u16 did;
-	struct vtd_pt pt[2];                    /* [0]: 3 levels, [1]: 4 levels */
+	struct pt pt[2];                        /* [0]: 3 levels, [1]: 4 levels */
 	bool has_pt[2];
 	u32 devices[VTD_UNITS_MAX];             /* devices attached, per unit */
 	u64 faults;
@@ -149,7 +149,7 @@ static void domain_free(struct iommu_domain *d)
 {
 	for (unsigned k = 0; k < 2; k++)
 		if (d->has_pt[k])
-			vtd_pt_destroy(&d->pt[k]);
+			pt_destroy(&d->pt[k]);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -233,12 +233,12 @@ static int vtd_map(struct iommu_domain *d, u64 iova, u64 hpa, u64 size, u32 prot
 		return -HV_EINVAL;
 	for (k = 0; k < 2 && !ret; k++)
 		if (d->has_pt[k])
-			ret = vtd_pt_map(&d->pt[k], iova, hpa, size, prot);
+			ret = pt_map(&d->pt[k], iova, hpa, size, prot);
 	if (ret) {
 		/* The tables of one domain hold the same map: undo the ones done. */
 		for (unsigned j = 0; j + 1 < k; j++)
 			if (d->has_pt[j])
-				vtd_pt_unmap(&d->pt[j], iova, size);
+				pt_unmap(&d->pt[j], iova, size);
 		return ret;
 	}
 	log_write(LOG_DBG, "vtd", "domain %s: mapped iova 0x%016llx-0x%016llx -> hpa 0x%016llx %s%s",
@@ -256,7 +256,7 @@ static int vtd_unmap(struct iommu_domain *d, u64 iova, u64 size)
 	for (unsigned k = 0; k < 2; k++) {
 		if (!d->has_pt[k])
 			continue;
-		int ret = vtd_pt_unmap(&d->pt[k], iova, size);
+		int ret = pt_unmap(&d->pt[k], iova, size);
 		if (ret && !first)
 			first = ret;
 	}
@@ -288,7 +288,7 @@ static int vtd_attach(struct iommu_domain *d, u32 sbdf)
 	struct vtd_unit *u;
 	if ((ret = device_unit(d, sbdf, &u, &ui)))
 		return ret;
-	const struct vtd_pt *pt = &d->pt[PT_INDEX(u->levels)];
+	const struct pt *pt = &d->pt[PT_INDEX(u->levels)];
 	if (vtd_ctx_lookup(u, SBDF_SID(sbdf), &ce))
 		old = domain_by_did((u16)FIELD_GET(VTD_CE_HI_DID, ce.hi));
 	if ((ret = vtd_ctx_attach(u, SBDF_SID(sbdf), d->did, pt)))

@@ -1,28 +1,21 @@
 /*
- * Second-stage page tables for one VT-d domain (VT-d §9.8), built in memory
- * from the page allocator, plus encoders for the entries that point at them
- * (root entry §9.1, legacy context entry §9.3). No locking and no
- * invalidation: the caller serialises changes to one table and invalidates
- * the IOTLB (iommu/vtd_desc.h) after vtd_pt_unmap and, with CAP.CM, after
- * vtd_pt_map.
+ * Second-stage page tables for one VT-d domain (VT-d §9.8), built by the
+ * one page-table builder (kernel/pgtable.h), plus encoders for the entries
+ * that point at them (root entry §9.1, legacy context entry §9.3). No
+ * locking and no invalidation: the caller serialises changes to one table
+ * and invalidates the IOTLB (iommu/vtd_desc.h) after pt_unmap and, with
+ * CAP.CM, after pt_map.
  */
 #ifndef IOMMU_VTD_PAGETABLE_H
 #define IOMMU_VTD_PAGETABLE_H
 #include "kernel/types.h"
 #include "iommu/vtd_hw.h"
+#include "kernel/pgtable.h"
 
 /* CAP.SLLPS values: which superpages second-stage leaves may use. */
 #define VTD_SLLPS_2M            BIT_ULL(0)
 #define VTD_SLLPS_1G            BIT_ULL(1)
 
-struct vtd_pt {
-	u64 root_pa;            /* top-level table, for SSPTPTR */
-	unsigned levels;        /* 3 (39-bit AGAW) or 4 (48-bit) */
-	u32 sllps;              /* VTD_SLLPS_* the unit supports */
-	bool coherent;          /* ECAP.C: the unit snoops CPU caches on walks */
-	bool snoop;             /* set SNP in leaves (ECAP.SC, and wanted) */
-	u64 tables;             /* table pages held, root included */
-};
 
 /*
  * Chooses the table depth for a unit from CAP.SAGAW (the field's value,
@@ -37,31 +30,15 @@ struct vtd_pt {
 int vtd_pt_agaw(u32 sagaw, u32 mgaw_bits, unsigned *levels);
 
 /*
- * Allocates and clears the top-level table. Returns 0 or -HV_EINVAL
- * (levels not 3 or 4), -HV_ENOMEM.
+ * A second-stage table for a unit (kernel/pgtable.h, PT_FMT_VTD): levels
+ * (3 or 4, from vtd_pt_agaw), 2 MiB / 1 GiB leaves as CAP.SLLPS allows
+ * (1 GiB only with 2 MiB), every entry flushed when the unit does not snoop
+ * (!coherent, ECAP.C = 0) before an entry pointing to it is written, SNP in
+ * leaves when snoop. Mapped, unmapped and freed with pt_map, pt_unmap and
+ * pt_destroy (prot: IOMMU_READ/IOMMU_WRITE are PT_READ/PT_WRITE). Returns
+ * 0, -HV_EINVAL (levels not 3 or 4) or -HV_ENOMEM.
  */
-int vtd_pt_init(struct vtd_pt *pt, unsigned levels, u32 sllps, bool coherent, bool snoop);
-/*
- * Maps [iova, iova + size) to [hpa, ...) with prot (IOMMU_READ and/or
- * IOMMU_WRITE, iommu/iommu.h), using 1 GiB and 2 MiB leaves where sllps
- * allows and iova, hpa and the remaining size are aligned to them. Every
- * entry is visible to the unit (flushed when !coherent) before an entry
- * pointing to it is written. Returns 0, -HV_EINVAL (unaligned, zero size,
- * bad prot, wraps), -HV_ERANGE (iova past the AGAW, hpa past 52 bits),
- * -HV_EEXIST (some page of the range is already mapped: nothing changed)
- * or -HV_ENOMEM (nothing stays mapped; tables allocated stay in the tree).
- */
-int vtd_pt_map(struct vtd_pt *pt, u64 iova, u64 hpa, u64 size, u32 prot);
-/*
- * Removes every mapping in [iova, iova + size); pages not mapped are
- * skipped. A superpage partly inside the range is split first into the next
- * smaller pages. Tables are kept (until vtd_pt_destroy), so a table the
- * unit may still cache is never reused. Returns 0, -HV_EINVAL, -HV_ERANGE
- * or -HV_ENOMEM (a split failed: the range is partly unmapped).
- */
-int vtd_pt_unmap(struct vtd_pt *pt, u64 iova, u64 size);
-/* Frees every table. The unit must no longer use them (context entries cleared, invalidated). */
-void vtd_pt_destroy(struct vtd_pt *pt);
+int vtd_pt_init(struct pt *pt, unsigned levels, u32 sllps, bool coherent, bool snoop);
 
 /*
  * A root entry pointing at the context table at ctp_pa, present. The entry

@@ -172,17 +172,44 @@ static void entry_set(const struct pt *pt, u64 *e, u64 v)
 		cpu_flush_range(e, sizeof(*e));
 }
 
+/*
+ * Leaves written one after another in one table are flushed as one range
+ * (a non-snooping walker needs them in memory, not one clflush per entry).
+ */
+struct dirty { u64 *first, *last; };
+
+static void dirty_flush(const struct pt *pt, struct dirty *d)
+{
+	if (pt->flush && d->first)
+		cpu_flush_range(d->first, (size_t)(d->last - d->first + 1) * sizeof(u64));
+	d->first = d->last = NULL;
+}
+
+static void leaf_set(const struct pt *pt, struct dirty *d, u64 *e, u64 v)
+{
+	__atomic_store_n(e, v, __ATOMIC_RELEASE);
+	if (!pt->flush)
+		return;
+	if (d->last && e == d->last + 1) {
+		d->last = e;
+		return;
+	}
+	dirty_flush(pt, d);
+	d->first = d->last = e;
+}
+
 static u64 *table_va(const struct pt *pt, u64 pa)
 {
 	return pt->mem->va(pt->mem->ctx, pa);
 }
 
-static int table_alloc(struct pt *pt, u64 *pa)
+/* A cleared table; flushed as it is when visible, else the caller flushes it once filled. */
+static int table_alloc(struct pt *pt, u64 *pa, bool visible)
 {
 	void *va = pt->mem->alloc(pt->mem->ctx, pa);
 	if (!va)
 		return -HV_ENOMEM;
-	if (pt->flush)
+	if (pt->flush && visible)
 		cpu_flush_range(va, PAGE_SIZE);
 	pt->tables++;
 	return 0;
@@ -202,7 +229,7 @@ int pt_init(struct pt *pt, enum pt_format fmt, unsigned levels, u32 large, const
 	pt->levels = levels;
 	pt->large = large;
 	pt->mem = mem;
-	return table_alloc(pt, &pt->root_pa);
+	return table_alloc(pt, &pt->root_pa, true);
 }
 
 /* ---- map ---- */
@@ -230,29 +257,31 @@ static int map_level(struct pt *pt, u64 tpa, unsigned level, u64 va, u64 end, u6
 {
 	u64 *tbl = table_va(pt, tpa);
 	u64 sz = level_size(level);
+	struct dirty d = { 0 };
+	int ret = 0;
 
-	while (va < end) {
+	while (va < end && !ret) {
 		u64 next = MIN(end, ALIGN_DOWN(va, sz) + sz);
 		u64 *e = &tbl[index_of(va, level)];
 		if (level == 1 || (large_ok(pt, level) && IS_ALIGNED(va, sz) && IS_ALIGNED(pa, sz) &&
 				   next - va == sz && !present(pt, *e))) {
-			entry_set(pt, e, leaf_entry(pt, level, pa, prot));
+			leaf_set(pt, &d, e, leaf_entry(pt, level, pa, prot));
 		} else {
+			dirty_flush(pt, &d);
 			if (!present(pt, *e)) {
 				u64 npa;
-				int ret = table_alloc(pt, &npa);
+				ret = table_alloc(pt, &npa, true);
 				if (ret)
-					return ret;
+					break;
 				entry_set(pt, e, table_entry(pt, npa));
 			}
-			int ret = map_level(pt, *e & PT_ADDR_MASK, level - 1, va, next, pa, prot);
-			if (ret)
-				return ret;
+			ret = map_level(pt, *e & PT_ADDR_MASK, level - 1, va, next, pa, prot);
 		}
 		pa += next - va;
 		va = next;
 	}
-	return 0;
+	dirty_flush(pt, &d);
+	return ret;
 }
 
 static int check_range(const struct pt *pt, u64 va, u64 size)
@@ -287,7 +316,7 @@ int pt_map(struct pt *pt, u64 va, u64 pa, u64 size, u32 prot)
 static int split(struct pt *pt, u64 *e, unsigned level)
 {
 	u64 npa;
-	int ret = table_alloc(pt, &npa);
+	int ret = table_alloc(pt, &npa, false);
 	if (ret)
 		return ret;
 	u64 *sub = table_va(pt, npa);
@@ -305,27 +334,27 @@ static int unmap_level(struct pt *pt, u64 tpa, unsigned level, u64 va, u64 end)
 {
 	u64 *tbl = table_va(pt, tpa);
 	u64 sz = level_size(level);
+	struct dirty d = { 0 };
+	int ret = 0;
 
-	while (va < end) {
+	while (va < end && !ret) {
 		u64 next = MIN(end, ALIGN_DOWN(va, sz) + sz);
 		u64 *e = &tbl[index_of(va, level)];
 		if (present(pt, *e)) {
 			if (is_leaf(*e, level) && IS_ALIGNED(va, sz) && next - va == sz) {
-				entry_set(pt, e, 0);
+				leaf_set(pt, &d, e, 0);
 			} else {
-				if (is_leaf(*e, level)) {
-					int ret = split(pt, e, level);
-					if (ret)
-						return ret;
-				}
-				int ret = unmap_level(pt, *e & PT_ADDR_MASK, level - 1, va, next);
-				if (ret)
-					return ret;
+				dirty_flush(pt, &d);
+				if (is_leaf(*e, level))
+					ret = split(pt, e, level);
+				if (!ret)
+					ret = unmap_level(pt, *e & PT_ADDR_MASK, level - 1, va, next);
 			}
 		}
 		va = next;
 	}
-	return 0;
+	dirty_flush(pt, &d);
+	return ret;
 }
 
 int pt_unmap(struct pt *pt, u64 va, u64 size)

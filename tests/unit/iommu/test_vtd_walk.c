@@ -32,7 +32,7 @@
 #define NOWHERE         0x40000000ULL           /* not fake memory */
 
 static u64 root_pa;
-static struct vtd_pt pt1, pt2;
+static struct pt pt1, pt2;
 
 static u64 page(void)
 {
@@ -55,7 +55,7 @@ static struct vtd_context_entry *ctx_entry(u32 sbdf)
 }
 
 /* What iommu/vtd_context.c does for a device: context table, then entry, P last. */
-static void attach(u32 sbdf, const struct vtd_pt *pt, u16 did, u8 tt)
+static void attach(u32 sbdf, const struct pt *pt, u16 did, u8 tt)
 {
 	struct vtd_root_entry *re = root_entry(PCI_BUS(sbdf));
 	struct vtd_context_entry ce;
@@ -78,9 +78,9 @@ static int setup(void **state)
 	/* The worked example: one domain per edu, the same IOVA, different memory. */
 	assert_int_equal(vtd_pt_init(&pt1, 4, VTD_SLLPS_2M | VTD_SLLPS_1G, true, false), 0);
 	assert_int_equal(vtd_pt_init(&pt2, 4, VTD_SLLPS_2M | VTD_SLLPS_1G, true, false), 0);
-	assert_int_equal(vtd_pt_map(&pt1, 0x10000000, 0x10000000, MiB, RW), 0);
-	assert_int_equal(vtd_pt_map(&pt2, 0x10000000, 0x50000000, MiB, RW), 0);
-	assert_int_equal(vtd_pt_map(&pt1, 0x10000, 0x40010000, PAGE_SIZE, RW), 0);
+	assert_int_equal(pt_map(&pt1, 0x10000000, 0x10000000, MiB, RW), 0);
+	assert_int_equal(pt_map(&pt2, 0x10000000, 0x50000000, MiB, RW), 0);
+	assert_int_equal(pt_map(&pt1, 0x10000, 0x40010000, PAGE_SIZE, RW), 0);
 	attach(EDU1, &pt1, 1, VTD_TT_UNTRANSLATED);
 	attach(EDU2, &pt2, 2, VTD_TT_UNTRANSLATED);
 	return 0;
@@ -141,8 +141,8 @@ static void walk_hits_superpages_with_the_offset_kept(void **state)
 	struct vtd_walk_result r;
 
 	(void)state;
-	assert_int_equal(vtd_pt_map(&pt1, 0x40000000, 0x80000000, GiB, RW), 0);
-	assert_int_equal(vtd_pt_map(&pt1, 0x20200000, 0x60200000, 2 * MiB, IOMMU_READ), 0);
+	assert_int_equal(pt_map(&pt1, 0x40000000, 0x80000000, GiB, RW), 0);
+	assert_int_equal(pt_map(&pt1, 0x20200000, 0x60200000, 2 * MiB, IOMMU_READ), 0);
 	assert_int_equal(vtd_walk(root_pa, EDU1, 0x40212345, true, &r), 0);
 	assert_true(r.reason == VTD_FR_NONE && r.hpa == 0x80212345 && r.page_size == GiB);
 	assert_int_equal(r.nr_steps, 4);        /* root, context, L4, L3 */
@@ -155,17 +155,17 @@ static void walk_hits_superpages_with_the_offset_kept(void **state)
 static void write_to_a_read_only_page_faults_with_reason_5(void **state)
 {
 	(void)state;
-	assert_int_equal(vtd_pt_map(&pt2, 0x20000000, 0x60000000, PAGE_SIZE, IOMMU_READ), 0);
+	assert_int_equal(pt_map(&pt2, 0x20000000, 0x60000000, PAGE_SIZE, IOMMU_READ), 0);
 	assert_int_equal(walk_reason(EDU2, 0x20000000, false), VTD_FR_NONE);
 	assert_int_equal(walk_reason(EDU2, 0x20000000, true), VTD_FR_WRITE);
-	assert_int_equal(vtd_pt_map(&pt2, 0x20001000, 0x60001000, PAGE_SIZE, IOMMU_WRITE), 0);
+	assert_int_equal(pt_map(&pt2, 0x20001000, 0x60001000, PAGE_SIZE, IOMMU_WRITE), 0);
 	assert_int_equal(walk_reason(EDU2, 0x20001000, false), VTD_FR_READ);
 }
 
 static void unmapped_page_faults_with_the_access_reason(void **state)
 {
 	(void)state;
-	assert_int_equal(vtd_pt_unmap(&pt2, 0x10000000, PAGE_SIZE), 0);
+	assert_int_equal(pt_unmap(&pt2, 0x10000000, PAGE_SIZE), 0);
 	assert_int_equal(walk_reason(EDU2, 0x10000000, false), VTD_FR_READ);
 	assert_int_equal(walk_reason(EDU2, 0x10000000, true), VTD_FR_WRITE);
 	assert_int_equal(walk_reason(EDU2, 0x10001000, true), VTD_FR_NONE);
@@ -191,7 +191,7 @@ static void address_beyond_the_agaw_faults_with_reason_4(void **state)
 {
 	struct vtd_walk_caps caps = vtd_walk_caps_any;
 	struct vtd_walk_result r;
-	struct vtd_pt pt3;
+	struct pt pt3;
 
 	(void)state;
 	assert_int_equal(vtd_pt_init(&pt3, 3, 0, true, false), 0);
@@ -250,7 +250,7 @@ static void reserved_bits_fault_per_structure(void **state)
 {
 	struct vtd_walk_caps caps = vtd_walk_caps_any;
 	struct vtd_walk_result r;
-	struct vtd_pt pts;
+	struct pt pts;
 	u64 *l2;
 
 	(void)state;
@@ -279,7 +279,7 @@ static void reserved_bits_fault_per_structure(void **state)
 	attach(EDU1, &pt1, 1, VTD_TT_UNTRANSLATED);
 	/* Second-stage entries: SNP without ECAP.SC. */
 	assert_int_equal(vtd_pt_init(&pts, 4, 0, true, true), 0);
-	assert_int_equal(vtd_pt_map(&pts, 0x10000, 0x10000, PAGE_SIZE, RW), 0);
+	assert_int_equal(pt_map(&pts, 0x10000, 0x10000, PAGE_SIZE, RW), 0);
 	attach(EDU1, &pts, 1, VTD_TT_UNTRANSLATED);
 	caps = vtd_walk_caps_any;
 	assert_int_equal(vtd_walk_with(&caps, root_pa, EDU1, 0x10000, false, &r), 0);
@@ -290,12 +290,12 @@ static void reserved_bits_fault_per_structure(void **state)
 	assert_int_equal(r.nr_steps, 6);        /* found at the leaf */
 	/* 1G leaf on a unit with 2M pages only; 2M leaf with address bits 20:12 set. */
 	attach(EDU1, &pt1, 1, VTD_TT_UNTRANSLATED);
-	assert_int_equal(vtd_pt_map(&pt1, 0x40000000, 0x80000000, GiB, RW), 0);
+	assert_int_equal(pt_map(&pt1, 0x40000000, 0x80000000, GiB, RW), 0);
 	caps = vtd_walk_caps_any;
 	caps.sllps = VTD_SLLPS_2M;
 	assert_int_equal(vtd_walk_with(&caps, root_pa, EDU1, 0x40000000, false, &r), 0);
 	assert_int_equal(r.reason, VTD_FR_SSPTE_RSVD);
-	assert_int_equal(vtd_pt_map(&pt1, 0x20000000, 0x60000000, 2 * MiB, RW), 0);
+	assert_int_equal(pt_map(&pt1, 0x20000000, 0x60000000, 2 * MiB, RW), 0);
 	assert_int_equal(vtd_walk(root_pa, EDU1, 0x20000000, false, &r), 0);
 	assert_true(r.reason == VTD_FR_NONE && r.page_size == 2 * MiB);
 	l2 = phys_to_virt(r.step[4].table_pa, PAGE_SIZE);
