@@ -6,7 +6,12 @@ A scenario is a directory tests/scenarios/NAME/ holding:
   qemu.args    extra QEMU arguments, shell words, # comments (e.g. -smp 4 -m 4G)
   expect.txt   one Python regex per line, searched in the serial log in order:
                each one in the lines after the previous match (blank lines and
-               lines starting with # are skipped; surrounding blanks are dropped)
+               lines starting with # are skipped; surrounding blanks are dropped).
+               Consecutive lines starting with "| " form a group for things
+               that happen concurrently (e.g. on different CPUs): each must
+               match after the previous match, in any order among the group,
+               each on a line of its own; the next line searches after the
+               group's last match
   cmdline      optional kernel command line; the harness appends exit=qemu, or
                exit=bochs for Bochs
   firmware     optional subset of: bios ovmf-grub ovmf-efi bochs
@@ -90,6 +95,7 @@ class Expect:
     lineno: int            # line in expect.txt
     text: str
     regex: "re.Pattern"
+    group: bool = False    # a "| " line: unordered within its run of group lines
 
 
 def parse_expect(text, source="expect.txt"):
@@ -99,8 +105,11 @@ def parse_expect(text, source="expect.txt"):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
+        group = line.startswith("| ")
+        if group:
+            line = line[2:].strip()
         try:
-            out.append(Expect(n, line, re.compile(line)))
+            out.append(Expect(n, line, re.compile(line), group))
         except re.error as e:
             raise ScenarioError(f"{source}:{n}: bad regex {line!r}: {e}")
     return out
@@ -119,19 +128,32 @@ def log_lines(data):
 def match_in_order(lines, expects):
     """Search each regex in the lines after the previous match.
 
+    A run of group Expects is searched from the same start, each taking the
+    first line it matches that no other member of the run took; the search
+    after the run starts past its last match.
+
     Returns (matched, first_unmatched): matched is a list of
     (Expect, line index) for the regexes found, first_unmatched the first
     Expect not found (None when all were)."""
     matched = []
     start = 0
-    for e in expects:
-        for i in range(start, len(lines)):
-            if e.regex.search(lines[i]):
-                matched.append((e, i))
-                start = i + 1
-                break
-        else:
-            return matched, e
+    k = 0
+    while k < len(expects):
+        run = [expects[k]]
+        if expects[k].group:
+            while k + len(run) < len(expects) and expects[k + len(run)].group:
+                run.append(expects[k + len(run)])
+        taken = set()
+        for e in run:
+            for i in range(start, len(lines)):
+                if i not in taken and e.regex.search(lines[i]):
+                    matched.append((e, i))
+                    taken.add(i)
+                    break
+            else:
+                return matched, e
+        start = max(taken) + 1
+        k += len(run)
     return matched, None
 
 

@@ -87,6 +87,28 @@ def test_lines_out_of_order_do_not_match():
     assert unmatched.text == "MADT: 4 CPUs"
 
 
+def test_group_lines_match_in_any_order_then_order_resumes():
+    log = (b"c0 INFO hv: ready\r\nc2 INFO p2: done\r\nc1 INFO p1: done\r\n"
+           b"c1 INFO p1: done\r\nc0 INFO hv: all ended\r\n")
+    exp = parse_expect("hv: ready\n| p1: done\n| p2: done\n| p1: done\nhv: all ended\n")
+    matched, unmatched = match_in_order(lines(log), exp)
+    assert unmatched is None
+    assert [i for _, i in matched] == [0, 2, 1, 3, 4]
+    assert exp[1].group and exp[1].text == "p1: done" and not exp[4].group
+
+
+def test_group_needs_a_line_for_each_member_after_the_previous_match():
+    log = b"c1 INFO p1: done\r\nc0 INFO hv: ready\r\nc2 INFO p2: done\r\n"
+    exp = parse_expect("hv: ready\n| p2: done\n| p1: done\n")
+    _, unmatched = match_in_order(lines(log), exp)
+    assert unmatched is exp[2]
+    # An ordered line after a group searches past the group's last match.
+    log = b"c0 INFO hv: ready\r\nc1 INFO end\r\nc2 INFO p2: done\r\n"
+    exp = parse_expect("hv: ready\n| p2: done\nend\n")
+    _, unmatched = match_in_order(lines(log), exp)
+    assert unmatched is exp[2]
+
+
 def test_one_log_line_satisfies_only_one_regex():
     exp = parse_expect("cpu 1 online\ncpu 1 online\n")
     _, unmatched = match_in_order(lines(), exp)
