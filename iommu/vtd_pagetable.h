@@ -22,7 +22,7 @@
  * bit n = AW n) and its MGAW in bits (CAP.MGAW + 1). Rule: aim at
  * min(MGAW, 48) bits, the most the builder does; take the smallest
  * supported AGAW of 39 or 48 bits that covers it, else the largest
- * supported one below it (the rest is unreachable and vtd_pt_map refuses
+ * supported one below it (the rest is unreachable: pt_map refuses
  * it). QEMU (SAGAW 39+48, MGAW 48) gets 4 levels; MGAW 39 gets 3.
  * Returns 0 and *levels, -HV_EINVAL (MGAW outside 30-64) or -HV_ENOTSUP
  * (neither 39 nor 48 bits supported, e.g. a 57-bit-only unit).

@@ -36,6 +36,7 @@
 #include "vm/config.h"
 #include "vm/domain.h"
 #include "vm/dma_demo.h"
+#include "vm/vf_setup.h"
 #include "vm/partition.h"
 #include "vm/virt.h"
 #include "kernel/smp.h"
@@ -447,7 +448,7 @@ static void setup_domains(void)
 	static struct config conf;
 	static struct partition_module_list mods;
 	const struct virt_ops *virt = virt_pick();
-	struct domain_host host = { .memmap = &memmap, .dmar = dmar };
+	struct domain_host host = { .memmap = &memmap, .dmar = dmar, .vf_setup = vf_setup };
 	const struct iommu_ops *ops = iommu;
 	const struct boot_module *m = NULL;
 	u64 ecam_gpa;

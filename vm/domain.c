@@ -217,6 +217,15 @@ int domain_set_program(struct domain_set *s, const struct iommu_ops *ops)
 	return first;
 }
 
+static bool has_vfs(const struct domain_set *s)
+{
+	for (u32 i = 0; i < s->nr; i++)
+		for (u32 k = 0; k < s->d[i].nr_devices; k++)
+			if (s->d[i].devices[k].vfn)
+				return true;
+	return false;
+}
+
 int domain_set_setup(struct config *c, const struct domain_host *h, const struct iommu_ops *ops,
 		     struct domain_set *s)
 {
@@ -229,6 +238,9 @@ int domain_set_setup(struct config *c, const struct domain_host *h, const struct
 		ret = -HV_ENODEV;
 	} else if ((ret = domain_set_claim(s))) {
 		log_err("%s: host memory for the partitions not available; nothing programmed", c->file);
+	} else if (has_vfs(s) && (ret = h->vf_setup(c, s, ops))) {
+		domain_set_release(s);
+		log_err("%s: the VFs could not be set up; no partition set up, nothing programmed", c->file);
 	}
 	if (ret) {
 		/*

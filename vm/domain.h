@@ -38,10 +38,15 @@ struct domain_region {
 	u32 line;               /* in sluice.conf */
 };
 
+#define DOMAIN_SBDF_PENDING  0xffffffffu     /* a VF not enabled yet: the host's vf_setup fills sbdf in */
+
 struct domain_device {
 	u32 sbdf;
 	u32 line;
 	bool rmrr_identity;     /* "rmrr=identity": assignable despite RMRRs, mapped 1:1 */
+	/* "PF/vfN": a virtual function of pf_sbdf, 1-based as the SR-IOV spec counts. */
+	u16 vfn;
+	u32 pf_sbdf;
 };
 
 enum guest_entry { GUEST_ENTRY_ELF64 = 0, GUEST_ENTRY_MULTIBOOT };
@@ -58,6 +63,8 @@ struct dma_domain {
 	u32 image_line;
 	enum guest_entry entry;         /* entry = elf64 (default) or multiboot */
 	enum fault_policy on_fault;     /* on-fault = park (default) or stop */
+	u32 nsid;               /* namespace = N: the NVMe namespace of its NVMe VF (0: none) */
+	u32 nsid_line;
 	bool failed;            /* programming failed; its devices are detached again */
 	u32 nr_regions, nr_devices;
 	struct domain_region regions[DOMAIN_MAX_REGIONS];
@@ -74,6 +81,8 @@ struct domain_set {
 };
 
 struct dmar_info;               /* iommu/dmar.h */
+struct iommu_ops;               /* iommu/iommu.h */
+struct config;                  /* vm/config.h */
 
 /* What the partitions are checked against besides the PCI tree and the page allocator. */
 struct domain_host {
@@ -91,6 +100,13 @@ struct domain_host {
 	 */
 	int (*image_check)(void *ctx, const struct dma_domain *d, char *why, size_t len);
 	void *image_ctx;
+	/*
+	 * Enables and provisions the VFs the partitions name (after the check
+	 * and the memory claim, before any domain is programmed) and fills in
+	 * their sbdf. Problems are config errors on the VFs' lines. NULL: a
+	 * config with VFs is refused.
+	 */
+	int (*vf_setup)(struct config *c, struct domain_set *s, const struct iommu_ops *ops);
 };
 
 /*

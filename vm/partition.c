@@ -266,6 +266,8 @@ static void vcpu_thread(void *arg)
 		spin_lock(&p->lock);
 		p->state = PART_FAILED;
 		spin_unlock(&p->lock);
+		__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
+		smp_kick(smp_boot_cpu());
 		return;
 	}
 	log_info("%s: running on CPU %u (%s, ASID %u), entry 0x%016llx", p->dom->name, v->cpu, p->ops->name,
@@ -278,6 +280,7 @@ static void vcpu_thread(void *arg)
 		if (partition_handle_exit(p, v, &e))
 			break;
 	}
+	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
 	smp_kick(smp_boot_cpu());       /* the boot CPU waits for partitions to end */
 }
 
@@ -298,9 +301,11 @@ int partitions_start(struct partition_set *ps)
 		if (p->state != PART_IDLE)
 			continue;
 		p->state = PART_RUNNING;
+		p->started = true;
 		int ret = smp_run_on(p->dom->cpus[0], vcpu_thread, p);
 		if (ret) {
 			p->state = PART_FAILED;
+			p->started = false;
 			check(false, "%s: started on CPU %u (%s)", p->dom->name, p->dom->cpus[0], hv_strerror(ret));
 			continue;
 		}
@@ -312,8 +317,9 @@ int partitions_start(struct partition_set *ps)
 static bool all_ended(void *arg)
 {
 	struct partition_set *ps = arg;
+	/* Ended means its thread is done: the state changes before its last lines are logged. */
 	for (u32 i = 0; i < ps->nr; i++)
-		if (ps->p[i].state == PART_RUNNING)
+		if (ps->p[i].started && !__atomic_load_n(&ps->p[i].done, __ATOMIC_ACQUIRE))
 			return false;
 	return true;
 }

@@ -45,6 +45,8 @@ struct partition {
 	struct vuart uart;
 	struct spinlock lock;           /* state changes */
 	volatile enum part_state state;
+	bool started;                   /* its vCPU thread was posted to its CPU */
+	volatile bool done;             /* that thread has finished (its last line logged) */
 	u64 exit_code;
 	char why[160];                  /* why it parked or failed */
 	struct vcpu vcpu;

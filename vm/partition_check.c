@@ -13,14 +13,25 @@
 #include "kernel/err.h"
 #include "kernel/page_alloc.h"
 #include "pci/pci.h"
+#include "pci/nvme_hw.h"
 #include "pci/pci_hw.h"
 #include "iommu/dmar.h"
 
 
 /* Lines of the keys a partition may give once (0: not yet). */
 struct once {
-	u32 cpus, image, entry, on_fault;
+	u32 cpus, image, entry, on_fault, nsid;
 };
+
+/* A decimal number (the whole string) that fits 32 bits. */
+static bool parse_dec(const char *s, u32 *v)
+{
+	u64 x;
+	if (str_to_u64(s, strlen(s), false, &x) || x > 0xffffffffULL)
+		return false;
+	*v = (u32)x;
+	return true;
+}
 
 /* CPUs claimed so far, for "CPU n in two partitions". */
 struct cpu_claim {
@@ -217,13 +228,24 @@ static struct domain_device *parse_device(struct config *c, const struct config_
 			return NULL;
 		}
 	}
-	for (const char *q = addr; *q; q++)
+	/* PF/vfN: a VF, numbered from 1 as the SR-IOV spec does. */
+	u32 vfn = 0;
+	for (char *q = addr; *q; q++)
 		if (*q == '/') {
-			config_error(c, e->line, "device: '%s': VFs (/vfN) are not supported yet", addr);
-			return NULL;
+			*q = '\0';
+			const char *n = q + 1;
+			if (strncmp(n, "vf", 2) || !n[2] || !parse_dec(n + 2, &vfn) || !vfn || vfn > 0xffff) {
+				config_error(c, e->line, "device: '%s': a VF is PF/vfN with N from 1", e->value);
+				return NULL;
+			}
+			break;
 		}
 	if (!parse_sbdf(addr, &sbdf)) {
 		config_error(c, e->line, "device: '%s' is not [SSSS:]BB:DD.F (hex)", addr);
+		return NULL;
+	}
+	if (vfn && rmrr_identity) {
+		config_error(c, e->line, "device: rmrr=identity is for physical functions, not a VF");
 		return NULL;
 	}
 	if (d->nr_devices == DOMAIN_MAX_DEVICES) {
@@ -232,7 +254,9 @@ static struct domain_device *parse_device(struct config *c, const struct config_
 		return NULL;
 	}
 	struct domain_device *dev = &d->devices[d->nr_devices++];
-	dev->sbdf = sbdf;
+	dev->sbdf = vfn ? DOMAIN_SBDF_PENDING : sbdf;
+	dev->pf_sbdf = vfn ? sbdf : 0;
+	dev->vfn = (u16)vfn;
 	dev->line = e->line;
 	dev->rmrr_identity = rmrr_identity;
 	return dev;
@@ -418,10 +442,61 @@ static bool is_bridge(const struct pci_dev *p)
  * The newest device dev of d (the last partition of s): assigned once,
  * present, not a bridge, and its isolation group in no earlier partition.
  */
+/* A VF (PF/vfN): its PF has SR-IOV and that many VFs; each VF once; the PF itself stays Sluice's. */
+static void check_vf(struct config *c, const struct domain_host *h, const struct domain_set *s,
+		     struct dma_domain *d, const struct domain_device *dev)
+{
+	const struct pci_dev *pf = pci_find(dev->pf_sbdf);
+
+	for (const struct dma_domain *od = s->d; od <= d; od++)
+		for (const struct domain_device *o = od->devices; o < od->devices + od->nr_devices && o != dev; o++) {
+			if (o->vfn == dev->vfn && o->pf_sbdf == dev->pf_sbdf) {
+				config_error(c, dev->line, "device " BDF_FMT "/vf%u is already assigned (partition %s, line %u)",
+					     BDF_ARGS(dev->pf_sbdf), dev->vfn, od->name, o->line);
+				return;
+			}
+			if (!o->vfn && o->sbdf == dev->pf_sbdf) {
+				config_error(c, dev->line, "device " BDF_FMT "/vf%u: its PF is partition %s's (line %u); a PF whose VFs are assigned stays Sluice's",
+					     BDF_ARGS(dev->pf_sbdf), dev->vfn, od->name, o->line);
+				return;
+			}
+		}
+	if (!pf) {
+		config_error(c, dev->line, "device %04x:" BDF_FMT " is not in the PCI tree",
+			     PCI_SEG(dev->pf_sbdf), BDF_ARGS(dev->pf_sbdf));
+		return;
+	}
+	if (!pf->ecap_sriov || pf->pf) {
+		config_error(c, dev->line, "device " BDF_FMT "/vf%u: " BDF_FMT " has no SR-IOV capability",
+			     BDF_ARGS(dev->pf_sbdf), dev->vfn, BDF_ARGS(dev->pf_sbdf));
+		return;
+	}
+	if (dev->vfn > pf->sriov.total_vfs) {
+		config_error(c, dev->line, "device " BDF_FMT "/vf%u: the PF has %u VFs (TotalVFs)",
+			     BDF_ARGS(dev->pf_sbdf), dev->vfn, pf->sriov.total_vfs);
+		return;
+	}
+	if (!h->vf_setup)
+		config_error(c, dev->line, "device " BDF_FMT "/vf%u: this Sluice cannot set VFs up",
+			     BDF_ARGS(dev->pf_sbdf), dev->vfn);
+}
+
 static void check_device(struct config *c, const struct domain_host *h, const struct domain_set *s,
 			 struct dma_domain *d, const struct domain_device *dev)
 {
 	const struct pci_dev *p = pci_find(dev->sbdf);
+
+	if (dev->vfn) {
+		check_vf(c, h, s, d, dev);
+		return;
+	}
+	for (const struct dma_domain *od = s->d; od <= d; od++)
+		for (const struct domain_device *o = od->devices; o < od->devices + od->nr_devices && o != dev; o++)
+			if (o->vfn && o->pf_sbdf == dev->sbdf) {
+				config_error(c, dev->line, "device " BDF_FMT " is the PF of " BDF_FMT "/vf%u (partition %s, line %u); it stays Sluice's",
+					     BDF_ARGS(dev->sbdf), BDF_ARGS(o->pf_sbdf), o->vfn, od->name, o->line);
+				return;
+			}
 
 	for (const struct dma_domain *od = s->d; od <= d; od++)
 		for (const struct domain_device *o = od->devices; o < od->devices + od->nr_devices && o != dev; o++)
@@ -452,6 +527,46 @@ static void check_device(struct config *c, const struct domain_host *h, const st
 			}
 		}
 	check_rmrrs(c, h, s, d, dev);
+}
+
+/* The PF of an NVMe VF of d (a device PF/vfN whose PF is an NVMe controller), or NULL. */
+static const struct domain_device *nvme_vf(const struct dma_domain *d, u32 *count)
+{
+	const struct domain_device *found = NULL;
+	*count = 0;
+	for (u32 i = 0; i < d->nr_devices; i++) {
+		const struct pci_dev *pf = d->devices[i].vfn ? pci_find(d->devices[i].pf_sbdf) : NULL;
+		if (pf && pf->class == NVME_CLASS_CODE) {
+			found = found ? found : &d->devices[i];
+			(*count)++;
+		}
+	}
+	return found;
+}
+
+/* namespace = N goes with exactly one NVMe VF, and one partition per namespace of a controller. */
+static void check_namespace(struct config *c, const struct domain_set *s, const struct dma_domain *d)
+{
+	u32 n;
+	const struct domain_device *vf = nvme_vf(d, &n);
+
+	if (n > 1) {
+		config_error(c, vf->line, "partition %s has %u NVMe VFs; one, with its namespace, per partition",
+			     d->name, n);
+	} else if (vf && !d->nsid_line) {
+		config_error(c, vf->line, "device " BDF_FMT "/vf%u is an NVMe VF: give partition %s its namespace (namespace = N)",
+			     BDF_ARGS(vf->pf_sbdf), vf->vfn, d->name);
+	} else if (!vf && d->nsid_line && d->nsid) {
+		config_error(c, d->nsid_line, "namespace = %u: partition %s has no NVMe VF (device = PF/vfN) for it",
+			     d->nsid, d->name);
+	} else if (vf && d->nsid) {
+		for (const struct dma_domain *od = s->d; od < d; od++) {
+			const struct domain_device *ovf = nvme_vf(od, &n);
+			if (ovf && ovf->pf_sbdf == vf->pf_sbdf && od->nsid == d->nsid)
+				config_error(c, d->nsid_line, "namespace = %u is partition %s's already (line %u)",
+					     d->nsid, od->name, od->nsid_line);
+		}
+	}
 }
 
 /*
@@ -562,6 +677,14 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 				d->entry = GUEST_ENTRY_MULTIBOOT;
 			else
 				config_error(c, e->line, "entry = %s: use elf64 or multiboot", v);
+		} else if (!strcmp(e->key, "namespace")) {
+			if (!first_time(c, e, &once.nsid))
+				continue;
+			u32 n = 0;
+			if (!parse_dec(v, &n) || !n || n == 0xffffffff)
+				config_error(c, e->line, "namespace = %s: an NVMe namespace ID from 1", v);
+			d->nsid = n;
+			d->nsid_line = e->line;
 		} else if (!strcmp(e->key, "on-fault")) {
 			if (!first_time(c, e, &once.on_fault))
 				continue;
@@ -572,10 +695,11 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 			else
 				config_error(c, e->line, "on-fault = %s: use park or stop", v);
 		} else {
-			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, image, entry, on-fault)",
+			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault)",
 				     e->key, d->name);
 		}
 	}
+	check_namespace(c, s, d);
 	if (!once.cpus != !once.image) {
 		config_error(c, sec->line, "partition %s: cpus and image go together (neither: a DMA domain only)",
 			     d->name);

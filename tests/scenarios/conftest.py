@@ -17,6 +17,9 @@ A scenario is a directory tests/scenarios/NAME/ holding:
   firmware     optional subset of: bios ovmf-grub ovmf-efi bochs
                (default: bios ovmf-grub ovmf-efi)
   modules      optional boot modules, lines NAME=PATH (PATH from the repo root)
+  disks        optional scratch disks, lines "NAME SIZE", new and zero-filled for
+               every boot; qemu.args refers to their directory as @TMP@
+               (tools/run-qemu)
   timeout      optional seconds per boot (default 60)
   console      optional bytes typed on COM1 during the boot (QEMU boots only;
                the kernel reads them with console=on in `cmdline`)

@@ -245,6 +245,67 @@ static void misaligned_addresses_get_smaller_pages(void **state)
 	pt_destroy(&pt);
 }
 
+static void three_level_table_puts_1g_leaves_in_its_root(void **state)
+{
+	struct pt pt;
+	u64 pa, size;
+	u32 prot;
+
+	(void)state;
+	assert_int_equal(vtd_pt_init(&pt, 3, ALL_SLLPS, true, true), 0);
+	assert_int_equal(pt_map(&pt, GiB, 2 * GiB, GiB, IOMMU_READ), 0);
+	/* The root of a 39-bit table is the L3: the 1 GiB leaf sits in it, PS and SNP set. */
+	assert_int_equal(pt.tables, 1);
+	assert_true(table(pt.root_pa)[1] == (2 * GiB | VTD_SSPTE_R | VTD_SSPTE_PS | VTD_SSPTE_SNP));
+	assert_int_equal(pt_lookup(&pt, GiB + 0x12345, &pa, &prot, &size), 0);
+	assert_true(pa == 2 * GiB + 0x12345 && size == GiB && prot == IOMMU_READ);
+	/* A hole splits it into 2 MiB leaves and one table of 4 KiB ones, SNP kept. */
+	assert_int_equal(pt_unmap(&pt, GiB + 0x201000, PAGE_SIZE), 0);
+	assert_int_equal(pt.tables, 3);
+	assert_true(entry_at(&pt, GiB, 2) == (2 * GiB | VTD_SSPTE_R | VTD_SSPTE_PS | VTD_SSPTE_SNP));
+	assert_true(entry_at(&pt, GiB + 0x202000, 1) ==
+		    ((2 * GiB + 0x202000) | VTD_SSPTE_R | VTD_SSPTE_SNP));
+	assert_int_equal(pt_lookup(&pt, GiB + 0x201000, NULL, NULL, NULL), -HV_ENOENT);
+	assert_int_equal(pt_lookup(&pt, 1ULL << 39, NULL, NULL, NULL), -HV_ENOENT);
+	pt_destroy(&pt);
+}
+
+static void three_level_non_coherent_map_flushes_two_tables_and_three_entries(void **state)
+{
+	struct pt pt;
+
+	(void)state;
+	assert_int_equal(vtd_pt_init(&pt, 3, ALL_SLLPS, false, false), 0);
+	fake_hw_reset();
+	assert_int_equal(pt_map(&pt, 0x10000, 0x50010000, PAGE_SIZE, RW), 0);
+	/* New L2 and L1 flushed cleared, then L3[0], L2[0] and the leaf as written. */
+	assert_int_equal(fake_flushes, 5);
+	assert_true(fake_flushed_bytes == 2 * PAGE_SIZE + 3 * 8);
+	pt_destroy(&pt);
+}
+
+static void sllps_without_1g_keeps_ps_out_of_l3(void **state)
+{
+	struct pt pt;
+	u64 size;
+
+	(void)state;
+	assert_int_equal(vtd_pt_init(&pt, 4, VTD_SLLPS_2M, true, false), 0);
+	/* 1 GiB aligned on both sides, but CAP.SLLPS has no 1 GiB: an L2 of 2 MiB leaves. */
+	assert_int_equal(pt_map(&pt, GiB, 3 * GiB, GiB, RW), 0);
+	assert_false(entry_at(&pt, GiB, 3) & VTD_SSPTE_PS);
+	assert_int_equal(present_in(entry_at(&pt, GiB, 3) & VTD_SSPTE_ADDR), 512);
+	assert_true(entry_at(&pt, 2 * GiB - 2 * MiB, 2) == ((4 * GiB - 2 * MiB) | R_W | VTD_SSPTE_PS));
+	assert_int_equal(pt_lookup(&pt, GiB + 5 * MiB, NULL, NULL, &size), 0);
+	assert_true(size == 2 * MiB);
+	/* A hole splits only the 2 MiB page around it. */
+	assert_int_equal(pt_unmap(&pt, GiB + 0x401000, PAGE_SIZE), 0);
+	assert_int_equal(pt.tables, 4);
+	assert_true(entry_at(&pt, GiB + 0x200000, 2) == ((3 * GiB + 0x200000) | R_W | VTD_SSPTE_PS));
+	assert_true(entry_at(&pt, GiB + 0x400000, 1) == ((3 * GiB + 0x400000) | R_W));
+	pt_destroy(&pt);
+}
+
 static void leaves_carry_the_permissions_asked_for(void **state)
 {
 	struct pt pt;
@@ -516,6 +577,9 @@ int main(void)
 		cmocka_unit_test_setup(map_uses_the_largest_aligned_pages_sllps_allows, setup),
 		cmocka_unit_test_setup(map_without_sllps_uses_4k_pages_only, setup),
 		cmocka_unit_test_setup(misaligned_addresses_get_smaller_pages, setup),
+		cmocka_unit_test_setup(three_level_table_puts_1g_leaves_in_its_root, setup),
+		cmocka_unit_test_setup(three_level_non_coherent_map_flushes_two_tables_and_three_entries, setup),
+		cmocka_unit_test_setup(sllps_without_1g_keeps_ps_out_of_l3, setup),
 		cmocka_unit_test_setup(leaves_carry_the_permissions_asked_for, setup),
 		cmocka_unit_test_setup(no_reserved_bits_and_snp_only_when_snooping, setup),
 		cmocka_unit_test_setup(non_coherent_unit_gets_every_write_flushed, setup),

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "vm/domain.h"
 #include "kernel/err.h"
+#include "pci/nvme_hw.h"
 #include "tests/unit/vm/vm_fixture.h"
 
 static int setup(void **state)
@@ -36,7 +37,8 @@ static void refused(const char *text, const char *want)
 	assert_int_equal(vm_setup(text, &fake_iommu_ops), -HV_EINVAL);
 	if (!fake_log_has(want))
 		fail_msg("wanted '%s' in:\n%s", want, fake_log_text());
-	assert_int_equal(vm_conf.nr_errors, 1);
+	if (vm_conf.nr_errors != 1)
+		fail_msg("wanted one error, got %u:\n%s", vm_conf.nr_errors, fake_log_text());
 	assert_true(fake_log_has("sluice.conf: 1 error(s); no partition set up, nothing programmed"));
 	assert_int_equal(vm_set.nr, 0);
 	assert_string_equal(fio.calls, "enable;");
@@ -184,7 +186,7 @@ static void device_addresses_are_parsed_strictly(void **state)
 		snprintf(want, sizeof(want), "sluice.conf:2: device: '%s' is not [SSSS:]BB:DD.F (hex)", bad[i]);
 		refused(text, want);
 	}
-	refused(P1 "device = 00:03.0/vf1\n", "sluice.conf:2: device: '00:03.0/vf1': VFs (/vfN) are not supported yet");
+	refused(P1 "device = 00:03.0/vf1\n", "sluice.conf:2: device 00:03.0/vf1: 00:03.0 has no SR-IOV capability");
 	refused(P1 "device = 00:03.0 ats=on\n",
 		"sluice.conf:2: device: option 'ats=on' is not supported (known: rmrr=identity, once)");
 	refused(P1 "device = 00:03.0 rmrr=identity rmrr=identity\n", "option 'rmrr=identity' is not supported");
@@ -311,6 +313,98 @@ static void every_problem_is_reported_at_once(void **state)
 	assert_true(page_alloc_is_free(0x90000000, 1 * MiB));
 }
 
+/* The endpoint behind the root port plays an SR-IOV NVMe PF with two VFs. */
+static void make_nvme_pf(void)
+{
+	struct pci_dev *pf = pci_find(BEHIND_PORT);
+	assert_non_null(pf);
+	pf->class = NVME_CLASS_CODE;
+	pf->ecap_sriov = 0x160;
+	pf->sriov.total_vfs = 2;
+}
+
+/* The host's VF set-up, faked: VF n of BEHIND_PORT becomes function n; "fail" refuses namespace 9. */
+static unsigned vf_setups;
+
+static int fake_vf_setup(struct config *c, struct domain_set *s, const struct iommu_ops *ops)
+{
+	(void)ops;
+	vf_setups++;
+	for (u32 i = 0; i < s->nr; i++)
+		for (u32 k = 0; k < s->d[i].nr_devices; k++) {
+			struct domain_device *d = &s->d[i].devices[k];
+			if (!d->vfn)
+				continue;
+			if (s->d[i].nsid == 9) {
+				config_error(c, d->line, "device 01:00.0/vf%u: namespace 9 does not exist", d->vfn);
+				return -HV_EINVAL;
+			}
+			assert_int_equal(d->sbdf, DOMAIN_SBDF_PENDING);
+			assert_int_equal(d->pf_sbdf, BEHIND_PORT);
+			d->sbdf = BEHIND_PORT + d->vfn;
+		}
+	return 0;
+}
+
+static void vfs_are_set_up_by_the_host_then_attached(void **state)
+{
+	(void)state;
+	vm_setup("", &fake_iommu_ops);
+	make_nvme_pf();
+	vm_vf_setup = fake_vf_setup;
+	vf_setups = 0;
+	assert_int_equal(vm_setup("[partition \"a\"]\nmemory = gpa=0 size=4K\ndevice = 01:00.0/vf2\nnamespace = 5\n",
+				  &fake_iommu_ops), 0);
+	assert_int_equal(vf_setups, 1);
+	assert_int_equal(vm_set.d[0].devices[0].sbdf, BEHIND_PORT + 2);
+	assert_int_equal(vm_set.d[0].devices[0].vfn, 2);
+	assert_int_equal(vm_set.d[0].nsid, 5);
+	assert_true(fake_log_has("a: device 01:00.2 attached"));
+	/* A set-up that fails: nothing claimed stays claimed, nothing is programmed. */
+	u64 free_before = page_alloc_free_pages();
+	fake_log_capture();
+	assert_int_equal(vm_setup("[partition \"b\"]\nmemory = gpa=0 size=4K\ndevice = 01:00.0/vf1\nnamespace = 9\n",
+				  &fake_iommu_ops), -HV_EINVAL);
+	assert_true(fake_log_has("sluice.conf:3: device 01:00.0/vf1: namespace 9 does not exist"));
+	assert_true(fake_log_has("sluice.conf: the VFs could not be set up; no partition set up, nothing programmed"));
+	assert_int_equal(vm_set.nr, 0);
+	assert_true(page_alloc_free_pages() >= free_before);
+}
+
+static void vfs_and_namespaces_are_checked(void **state)
+{
+	(void)state;
+	vm_setup("", &fake_iommu_ops);
+	make_nvme_pf();
+	vm_vf_setup = fake_vf_setup;
+	refused("[partition \"a\"]\ndevice = 01:00.0/vf3\nnamespace = 1\n",
+		"sluice.conf:2: device 01:00.0/vf3: the PF has 2 VFs (TotalVFs)");
+	refused("[partition \"a\"]\ndevice = 01:00.0/vfx\n",
+		"sluice.conf:2: device: '01:00.0/vfx': a VF is PF/vfN with N from 1");
+	refused("[partition \"a\"]\ndevice = 01:00.0/vf0\n",
+		"sluice.conf:2: device: '01:00.0/vf0': a VF is PF/vfN with N from 1");
+	refused("[partition \"a\"]\ndevice = 00:03.0/vf1\n",
+		"sluice.conf:2: device 00:03.0/vf1: 00:03.0 has no SR-IOV capability");
+	refused("[partition \"a\"]\ndevice = 01:00.0/vf1\n",
+		"sluice.conf:2: device 01:00.0/vf1 is an NVMe VF: give partition a its namespace (namespace = N)");
+	refused("[partition \"a\"]\nmemory = gpa=0 size=4K\nnamespace = 2\n",
+		"sluice.conf:3: namespace = 2: partition a has no NVMe VF (device = PF/vfN) for it");
+	refused("[partition \"a\"]\ndevice = 01:00.0/vf1\nnamespace = 0\n",
+		"sluice.conf:3: namespace = 0: an NVMe namespace ID from 1");
+	refused("[partition \"a\"]\ndevice = 01:00.0/vf1\nnamespace = 1\n[partition \"b\"]\ndevice = 01:00.0/vf1\nnamespace = 2\n",
+		"sluice.conf:5: device 01:00.0/vf1 is already assigned (partition a, line 2)");
+	refused("[partition \"a\"]\ndevice = 01:00.0/vf1\nnamespace = 1\n[partition \"b\"]\ndevice = 01:00.0/vf2\nnamespace = 1\n",
+		"sluice.conf:6: namespace = 1 is partition a's already (line 3)");
+	refused("[partition \"a\"]\ndevice = 01:00.0\n[partition \"b\"]\ndevice = 01:00.0/vf2\nnamespace = 1\n",
+		"sluice.conf:4: device 01:00.0/vf2: its PF is partition a's (line 2); a PF whose VFs are assigned stays Sluice's");
+	refused("[partition \"a\"]\ndevice = 01:00.0/vf1 rmrr=identity\n",
+		"sluice.conf:2: device: rmrr=identity is for physical functions, not a VF");
+	/* Everything right, but this host has no way to set VFs up. */
+	vm_vf_setup = NULL;
+	refused("[partition \"a\"]\ndevice = 01:00.0/vf1\nnamespace = 1\n",
+		"sluice.conf:2: device 01:00.0/vf1: this Sluice cannot set VFs up");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +422,8 @@ int main(void)
 		cmocka_unit_test_setup(guest_cpus_images_and_memory_are_checked, setup),
 		cmocka_unit_test_setup(too_many_partitions_is_an_error, setup),
 		cmocka_unit_test_setup(every_problem_is_reported_at_once, setup),
+		cmocka_unit_test_setup(vfs_and_namespaces_are_checked, setup),
+		cmocka_unit_test_setup(vfs_are_set_up_by_the_host_then_attached, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,6 +40,9 @@
 static struct memmap vm_map;
 static struct config vm_conf;
 static struct domain_set vm_set;
+/* The host's VF set-up for the next vm_setup() (NULL: VFs are refused). */
+static int (*vm_vf_setup)(struct config *c, struct domain_set *s, const struct iommu_ops *ops);
+
 
 /* A DMAR with RMRRs only (vm_rmrr() adds them), as dmar_parse would leave it. */
 static struct dmar_info vm_dmar;
@@ -282,6 +285,7 @@ static void vm_fixture_reset(void)
 	topo_reset();
 	memset(&fio, 0, sizeof(fio));
 	memset(&vm_dmar, 0, sizeof(vm_dmar));
+	vm_vf_setup = NULL;
 	fake_edu_iommu = fio_translate;
 	assert_int_equal(memmap_normalise(raw, ARRAY_SIZE(raw), &vm_map, NULL), 0);
 	assert_int_equal(page_alloc_init(&vm_map), 0);
@@ -303,8 +307,10 @@ static void vm_fixture_reset(void)
 /* Parses text as sluice.conf and sets the domains up through ops (may be NULL). */
 static int vm_setup(const char *text, const struct iommu_ops *ops)
 {
+	struct domain_host h = vm_host;
+	h.vf_setup = vm_vf_setup;
 	config_parse(&vm_conf, "sluice.conf", text, strlen(text));
-	return domain_set_setup(&vm_conf, &vm_host, ops, &vm_set);
+	return domain_set_setup(&vm_conf, &h, ops, &vm_set);
 }
 
 /* The worked example as a config, with the read-only page of DESIGN.md. */
