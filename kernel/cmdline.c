@@ -71,6 +71,8 @@ void cmdline_parse(const char *cmdline, struct cmdline_opts *o)
 				o->selftest = SELFTEST_PF;
 			else if (word_is(v, vl, "bug"))
 				o->selftest = SELFTEST_BUG;
+			else if (word_is(v, vl, "svm"))
+				o->selftest = SELFTEST_SVM;
 			else
 				goto bad;
 		} else if (word_is(p, kl, "console") && eq < p + n &&

@@ -39,6 +39,7 @@
 #include "vm/vf_setup.h"
 #include "vm/partition.h"
 #include "vm/virt.h"
+#include "vm/svm.h"
 #include "kernel/smp.h"
 
 #ifndef SLUICE_VERSION
@@ -60,7 +61,10 @@ static u64 loader_info_pa, loader_info_size;
 
 void kernel_mb2_entry(u32 magic, u32 info_pa);
 void kernel_efi_entry(const struct boot_info *bi);
-/* selftest=...: provoke one fatal error so tests see the FATAL path end to end. */
+/*
+ * selftest=...: provoke one fatal error so tests see the FATAL path end to
+ * end, or (svm) run the SVM back end's self-test and go on booting.
+ */
 static void run_selftest(enum selftest t)
 {
 	switch (t) {
@@ -76,6 +80,9 @@ static void run_selftest(enum selftest t)
 	case SELFTEST_BUG:
 		log_warn("selftest: breaking an invariant");
 		BUG_ON(t == SELFTEST_BUG);
+		break;
+	case SELFTEST_SVM:
+		svm_selftest_run();
 		break;
 	case SELFTEST_NONE:
 		break;

@@ -117,6 +117,11 @@ static void log_counters(struct partition *p)
 	if (!n)
 		str_copy(buf, "none", sizeof(buf));
 	log_write(LOG_INFO, p->dom->name, "counters: %llu exits (%s)", (unsigned long long)total, buf);
+	if (p->io_loop_ios)
+		log_write(LOG_INFO, p->dom->name, "counters: %llu I/Os in marked loops, %llu VM exits, %llu.%02llu exits per I/O",
+			  (unsigned long long)p->io_loop_ios, (unsigned long long)p->io_loop_exits,
+			  (unsigned long long)(p->io_loop_exits / p->io_loop_ios),
+			  (unsigned long long)(p->io_loop_exits * 100 / p->io_loop_ios % 100));
 	log_write(LOG_INFO, p->dom->name,
 		  "counters: %llu console bytes, %llu unclaimed port accesses, %llu bad hypercalls, %llu config writes filtered, %llu DMA faults, verdicts %u pass %u fail",
 		  (unsigned long long)p->console_bytes, (unsigned long long)p->io_unclaimed,
@@ -441,6 +446,37 @@ static s64 hc_dma_verify(struct partition *p, u64 gpa, u64 want_gpa, u64 len)
 	return diff ? 1 : 0;
 }
 
+static u64 total_exits(const struct partition *p)
+{
+	u64 t = 0;
+	for (u32 r = 1; r < VM_EXIT_NR; r++)
+		t += p->exits[r];
+	return t;
+}
+
+/*
+ * An I/O loop's begin (0) and end (1, ios): the exits between the two
+ * hypercalls, which are themselves not counted.
+ */
+static s64 hc_io_loop(struct partition *p, u64 what, u64 ios)
+{
+	u64 now = total_exits(p);
+	if (what == 0) {
+		p->io_loop_start = now;
+		return 0;
+	}
+	if (what != 1 || p->io_loop_start == ~0ULL)
+		return -SLUICE_HC_EINVAL;
+	u64 exits = now - 1 - p->io_loop_start;
+	p->io_loop_start = ~0ULL;
+	p->io_loop_ios += ios;
+	p->io_loop_exits += exits;
+	vuart_flush(&p->uart);
+	log_write(LOG_INFO, p->dom->name, "I/O loop: %llu I/Os, %llu VM exits", (unsigned long long)ios,
+		  (unsigned long long)exits);
+	return (s64)exits;
+}
+
 static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 {
 	u64 nr = v->regs.rax, a0 = v->regs.rdi, a1 = v->regs.rsi, a2 = v->regs.rdx;
@@ -473,6 +509,10 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 		return end_partition(p, PART_EXITED, a0, "exit hypercall");
 	case SLUICE_HC_DMA_VERIFY:
 		return hc_dma_verify(p, a0, a1, a2);
+	case SLUICE_HC_IO_LOOP:
+		return hc_io_loop(p, a0, a1);
+	case SLUICE_HC_DMA_FAULTS:
+		return p->dom->iommu ? (s64)iommu_domain_faults(p->dom->iommu) : 0;
 	default:
 		return -SLUICE_HC_EINVAL;
 	}

@@ -23,6 +23,10 @@
 					 * memory behind gpa with the bytes at expected, logs both HPAs;
 					 * returns 0 (equal) or 1 (different) */
 
+#define SLUICE_HC_IO_LOOP       6       /* (0): an I/O loop starts; (1, n): it ended after n I/Os.
+					 * Sluice counts the VM exits in between (the data path's
+					 * target is 0) and prints them per I/O in the summary. */
+#define SLUICE_HC_DMA_FAULTS    7       /* (): the IOMMU faults counted against the partition so far */
 #define SLUICE_HC_CONSOLE_MAX   256     /* bytes per console hypercall */
 #define SLUICE_HC_VERDICT_MAX   128     /* verdict text, NUL included */
 

@@ -167,6 +167,36 @@ static void io_policy(const struct partition *p, struct vcpu_policy *pol)
 	}
 }
 
+/* The partition's virtual config space: its functions, VFs with the identity and BARs their PF gives them. */
+static int build_vpci(const struct partition_set *ps, struct partition *p)
+{
+	const struct dma_domain *d = p->dom;
+	u32 sbdfs[DOMAIN_MAX_DEVICES], n = 0;
+
+	for (u32 i = 0; i < d->nr_devices; i++)
+		if (!d->devices[i].vfn)
+			sbdfs[n++] = d->devices[i].sbdf;
+	int ret = vpci_init(&p->vpci, sbdfs, n, ps->ecam_gpa, ps->ecam_bus_end);
+	for (u32 i = 0; i < d->nr_devices && !ret; i++) {
+		const struct pci_dev *vf = d->devices[i].vfn ? pci_find(d->devices[i].sbdf) : NULL;
+		struct vpci_vf_bar bars[VPCI_NR_BARS];
+		if (!vf)
+			continue;
+		memset(bars, 0, sizeof(bars));
+		for (u32 b = 0; b < PCI_NR_BARS && b < VPCI_NR_BARS; b++) {
+			const struct pci_bar *bar = &vf->bars[b];
+			if (bar->type != PCI_BAR_MEM32 && bar->type != PCI_BAR_MEM64)
+				continue;
+			bars[b].addr = bar->addr;
+			bars[b].size = bar->size;
+			bars[b].mem64 = bar->type == PCI_BAR_MEM64;
+			bars[b].prefetch = bar->prefetch;
+		}
+		ret = vpci_add_vf(&p->vpci, vf->sbdf, vf->vendor, vf->device, bars);
+	}
+	return ret;
+}
+
 static int build_one(struct partition_set *ps, struct partition *p, const struct boot_module *mods, u32 nr_mods)
 {
 	struct dma_domain *d = p->dom;
@@ -206,13 +236,11 @@ static int build_one(struct partition_set *ps, struct partition *p, const struct
 	p->vcpu.pt_root = p->npt.root_pa;
 	p->entry = res.entry;
 	io_policy(p, &p->policy);
-	u32 sbdfs[DOMAIN_MAX_DEVICES];
-	for (u32 i = 0; i < d->nr_devices; i++)
-		sbdfs[i] = d->devices[i].sbdf;
-	ret = vpci_init(&p->vpci, sbdfs, d->nr_devices, ps->ecam_gpa, ps->ecam_bus_end);
+	ret = build_vpci(ps, p);
 	if (ret)
 		return ret;
 	partition_console_init(p);
+	p->io_loop_start = ~0ULL;
 	for (u32 i = 0; i < d->nr_devices; i++)
 		log_info("%s: device " BDF_FMT " in its virtual PCI config space (ECAM at GPA 0x%016llx)", d->name,
 			 BDF_ARGS(d->devices[i].sbdf), (unsigned long long)ps->ecam_gpa);

@@ -57,6 +57,9 @@ struct partition {
 	u64 exits[VM_EXIT_NR];
 	u64 io_unclaimed, bad_hypercalls, console_bytes;
 	u32 verdict_pass, verdict_fail;
+	/* I/O loops the guest marked (SLUICE_HC_IO_LOOP): exits counted inside them. */
+	u64 io_loop_start;              /* total exits when the open loop began, ~0: none open */
+	u64 io_loop_ios, io_loop_exits;
 };
 
 struct partition_set {

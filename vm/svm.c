@@ -30,25 +30,30 @@
 
 struct svm_vcpu {
 	struct vmcb *vmcb;
-	u64 vmcb_pa;
+	u8 *iopm, *msrpm;
+	u64 vmcb_pa, iopm_pa, msrpm_pa;
 	u64 host_save_pa;       /* VMSAVE area for the host's own FS/GS/TR/... */
 	bool flush_next;        /* TLB_CONTROL on the next VMRUN */
 };
 
-/* Per physical CPU: the VM_HSAVE_PA page, and the vCPU it runs. */
+/* Per physical CPU: the VM_HSAVE_PA page, and the vCPU it runs (its pages kept for a re-init). */
 static u64 hsave_pa[SMP_MAX_CPUS];
 static struct svm_vcpu vcpus[SMP_MAX_CPUS];
 static bool have_nrips;
 
 /*
  * Passed through: these live in the VMCB and VMLOAD/VMSAVE switch them
- * (APM 15.5.2), so a guest writing them changes only its own state.
+ * (APM 15.5.2), so a guest writing them changes only its own state. TSC
+ * (0x10) is passed for reads only: RDTSC is not intercepted either, so the
+ * read tells the guest nothing new; a write would move the CPU's TSC.
  * EFER is intercepted (SVME must stay set), and so is everything else.
  */
-const u32 svm_msr_passthrough[] = {
-	0x00000174, 0x00000175, 0x00000176,     /* SYSENTER_CS/ESP/EIP */
-	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR, LSTAR, CSTAR, SFMASK */
-	0xc0000100, 0xc0000101, 0xc0000102,     /* FS.base, GS.base, KernelGSBase */
+const struct svm_msr_pass svm_msr_passthrough[] = {
+	{ 0x00000010, false },                  /* TSC */
+	{ 0x00000174, true }, { 0x00000175, true }, { 0x00000176, true },      /* SYSENTER_CS/ESP/EIP */
+	{ 0xc0000081, true }, { 0xc0000082, true }, { 0xc0000083, true }, { 0xc0000084, true },
+						/* STAR, LSTAR, CSTAR, SFMASK */
+	{ 0xc0000100, true }, { 0xc0000101, true }, { 0xc0000102, true },      /* FS.base, GS.base, KernelGSBase */
 };
 const u32 svm_nr_msr_passthrough = ARRAY_SIZE(svm_msr_passthrough);
 
@@ -76,8 +81,8 @@ void svm_msrpm_fill(u8 *msrpm)
 {
 	memset(msrpm, 0xff, SVM_MSRPM_PAGES * PAGE_SIZE);
 	for (u32 i = 0; i < svm_nr_msr_passthrough; i++) {
-		int bit = msrpm_bit(svm_msr_passthrough[i]);
-		msrpm[bit / 8] &= (u8)~(3u << (bit % 8));
+		int bit = msrpm_bit(svm_msr_passthrough[i].msr);
+		msrpm[bit / 8] &= (u8)~((svm_msr_passthrough[i].write ? 3u : 1u) << (bit % 8));
 	}
 }
 
@@ -107,6 +112,11 @@ void svm_vmcb_setup(struct vmcb *vmcb, const struct vcpu_entry *e, u32 asid, u64
 			   INTERCEPT1_RSM | INTERCEPT1_INVD | INTERCEPT1_HLT | INTERCEPT1_INVLPGA |
 			   INTERCEPT1_IOIO_PROT | INTERCEPT1_MSR_PROT | INTERCEPT1_TASK_SWITCH |
 			   INTERCEPT1_SHUTDOWN;
+	/*
+	 * Not intercepted: RDTSC/RDTSCP (the VMCB's TSC offset applies), RDPRU
+	 * (APERF/MPERF of a CPU the partition owns alone), CR and DR accesses
+	 * (nested paging makes the guest's CR3 its own business).
+	 */
 	vmcb->intercept2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE |
 			   INTERCEPT2_STGI | INTERCEPT2_CLGI | INTERCEPT2_SKINIT | INTERCEPT2_MONITOR |
 			   INTERCEPT2_MWAIT;
@@ -174,6 +184,38 @@ static const struct { u64 code; enum vm_exit_reason reason; } simple_exits[] = {
 	{ SVM_EXIT_INVALID, VM_EXIT_ENTRY_FAILED },
 };
 
+/* Exit codes in the APM's words (appendix C), for logs. */
+static const struct { u64 code; const char *name; } exit_names[] = {
+	{ SVM_EXIT_INTR, "INTR" }, { SVM_EXIT_NMI, "NMI" }, { SVM_EXIT_SMI, "SMI" }, { SVM_EXIT_INIT, "INIT" },
+	{ SVM_EXIT_CPUID, "CPUID" }, { SVM_EXIT_RSM, "RSM" }, { SVM_EXIT_INVD, "INVD" }, { SVM_EXIT_HLT, "HLT" },
+	{ SVM_EXIT_INVLPGA, "INVLPGA" }, { SVM_EXIT_IOIO, "IOIO" }, { SVM_EXIT_MSR, "MSR" },
+	{ SVM_EXIT_TASK_SWITCH, "TASK_SWITCH" }, { SVM_EXIT_SHUTDOWN, "SHUTDOWN" }, { SVM_EXIT_VMRUN, "VMRUN" },
+	{ SVM_EXIT_VMMCALL, "VMMCALL" }, { SVM_EXIT_VMLOAD, "VMLOAD" }, { SVM_EXIT_VMSAVE, "VMSAVE" },
+	{ SVM_EXIT_STGI, "STGI" }, { SVM_EXIT_CLGI, "CLGI" }, { SVM_EXIT_SKINIT, "SKINIT" },
+	{ SVM_EXIT_MONITOR, "MONITOR" }, { SVM_EXIT_MWAIT, "MWAIT" }, { SVM_EXIT_RDPRU, "RDPRU" },
+	{ SVM_EXIT_NPF, "NPF" }, { SVM_EXIT_INVALID, "INVALID" },
+};
+
+const char *svm_exit_name(u64 code)
+{
+	if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32)
+		return "EXCP";
+	for (u32 i = 0; i < ARRAY_SIZE(exit_names); i++)
+		if (exit_names[i].code == code)
+			return exit_names[i].name;
+	return "?";
+}
+
+/*
+ * Exceptions that push an error code (APM Vol. 2 8.2, table 8-1): #DF, #TS,
+ * #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX. For intercepted exceptions
+ * EXITINFO1 holds it (15.12); for the others EXITINFO1 is undefined.
+ */
+static bool vector_has_error_code(u8 v)
+{
+	return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
+}
+
 void svm_decode_exit(const struct vmcb *vmcb, bool nrips, struct vm_exit *x)
 {
 	u64 code = vmcb->exitcode, i1 = vmcb->exitinfo1, i2 = vmcb->exitinfo2;
@@ -208,8 +250,8 @@ void svm_decode_exit(const struct vmcb *vmcb, bool nrips, struct vm_exit *x)
 	} else if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
 		x->reason = VM_EXIT_EXCEPTION;
 		x->exc.vector = (u8)(code - SVM_EXIT_EXCP_BASE);
-		x->exc.error_code = (u32)i1;
-		x->exc.has_error = true;
+		x->exc.has_error = vector_has_error_code(x->exc.vector);
+		x->exc.error_code = x->exc.has_error ? (u32)i1 : 0;
 	}
 	if (!x->insn_len && nrips && vmcb->next_rip > vmcb->rip && vmcb->next_rip - vmcb->rip <= 15 &&
 	    (x->reason == VM_EXIT_CPUID || x->reason == VM_EXIT_MSR_READ || x->reason == VM_EXIT_MSR_WRITE ||
@@ -223,6 +265,11 @@ static int svm_probe(void)
 {
 	struct cpuid_regs r;
 
+	cpuid(0x80000000, 0, &r);
+	if (r.eax < CPUID_SVM_LEAF) {
+		log_info("this CPU has no CPUID leaf 8000_000A (largest extended leaf 0x%08x): no SVM", r.eax);
+		return -HV_ENOTSUP;
+	}
 	cpuid(0x80000001, 0, &r);
 	if (!(r.ecx & CPUID_8000_0001_ECX_SVM)) {
 		log_info("this CPU has no SVM (CPUID 8000_0001 ECX bit 2)");
@@ -270,21 +317,36 @@ static int svm_cpu_enable(struct cpu *c)
 	return 0;
 }
 
+/*
+ * The vCPU's VMCB, permission maps and host VMSAVE area: allocated on the
+ * first vcpu_init on this CPU and kept, so a later vcpu_init on the same
+ * CPU (a restart, the self-test's second guest) reuses them. 0 or -HV_ENOMEM
+ * (what was allocated stays for the next try).
+ */
+static int vcpu_pages(struct svm_vcpu *s)
+{
+	if (!s->iopm && !(s->iopm = alloc_zeroed(SVM_IOPM_PAGES, &s->iopm_pa)))
+		return -HV_ENOMEM;
+	if (!s->msrpm && !(s->msrpm = alloc_zeroed(SVM_MSRPM_PAGES, &s->msrpm_pa)))
+		return -HV_ENOMEM;
+	if (!s->vmcb && !(s->vmcb = alloc_zeroed(1, &s->vmcb_pa)))
+		return -HV_ENOMEM;
+	if (!s->host_save_pa && !alloc_zeroed(1, &s->host_save_pa))
+		return -HV_ENOMEM;
+	return 0;
+}
+
 static int svm_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, const struct vcpu_policy *pol)
 {
-	u64 iopm_pa, msrpm_pa;
-
 	if (v->cpu >= SMP_MAX_CPUS || !v->tag)
 		return -HV_EINVAL;
 	struct svm_vcpu *s = &vcpus[v->cpu];
-	u8 *iopm = alloc_zeroed(SVM_IOPM_PAGES, &iopm_pa);
-	u8 *msrpm = alloc_zeroed(SVM_MSRPM_PAGES, &msrpm_pa);
-	s->vmcb = alloc_zeroed(1, &s->vmcb_pa);
-	if (!iopm || !msrpm || !s->vmcb || !alloc_zeroed(1, &s->host_save_pa))
-		return -HV_ENOMEM;
-	svm_iopm_fill(iopm, pol);
-	svm_msrpm_fill(msrpm);
-	svm_vmcb_setup(s->vmcb, e, v->tag, v->pt_root, iopm_pa, msrpm_pa);
+	int ret = vcpu_pages(s);
+	if (ret)
+		return ret;
+	svm_iopm_fill(s->iopm, pol);
+	svm_msrpm_fill(s->msrpm);
+	svm_vmcb_setup(s->vmcb, e, v->tag, v->pt_root, s->iopm_pa, s->msrpm_pa);
 	s->flush_next = true;
 	v->hw = s;
 	v->regs = e->regs;
@@ -348,8 +410,8 @@ static void svm_vcpu_dump(const struct vcpu *v, const char *who)
 		  (unsigned long long)v->regs.rax, (unsigned long long)v->regs.rbx,
 		  (unsigned long long)v->regs.rcx, (unsigned long long)v->regs.rdx);
 	if (m)
-		log_write(LOG_WARN, who, "cs %04x attr 0x%03x, exit 0x%llx info 0x%llx 0x%llx, exitintinfo 0x%llx",
-			  m->cs.sel, m->cs.attr, (unsigned long long)m->exitcode,
+		log_write(LOG_WARN, who, "cs %04x attr 0x%03x, exit 0x%llx %s info 0x%llx 0x%llx, exitintinfo 0x%llx",
+			  m->cs.sel, m->cs.attr, (unsigned long long)m->exitcode, svm_exit_name(m->exitcode),
 			  (unsigned long long)m->exitinfo1, (unsigned long long)m->exitinfo2,
 			  (unsigned long long)m->exitintinfo);
 }

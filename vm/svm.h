@@ -9,7 +9,8 @@
 #include "vm/svm_hw.h"
 
 /* Guest MSRs passed through (read and write): state the VMCB or VMLOAD/VMSAVE switches. */
-extern const u32 svm_msr_passthrough[];
+struct svm_msr_pass { u32 msr; bool write; /* false: reads only */ };
+extern const struct svm_msr_pass svm_msr_passthrough[];
 extern const u32 svm_nr_msr_passthrough;
 
 /* Fills the 12 KiB IOPM: every port intercepted except the policy's ranges. */
@@ -26,5 +27,14 @@ void svm_vmcb_setup(struct vmcb *vmcb, const struct vcpu_entry *e, u32 asid, u64
  * RIP at the exit; nrips says whether the VMCB's next_rip is valid.
  */
 void svm_decode_exit(const struct vmcb *vmcb, bool nrips, struct vm_exit *exit);
+/* The exit code's name in the APM's words ("NPF", "IOIO", "EXCP" for 0x40-0x5f), "?" when unknown. */
+const char *svm_exit_name(u64 code);
+
+/*
+ * selftest=svm (vm/svm_selftest.c): probes, enables SVM on this CPU and
+ * runs two tiny guests; one check line per exit decoded as expected.
+ * Uses this CPU's vCPU state and a few pages it gives back.
+ */
+void svm_selftest_run(void);
 
 #endif

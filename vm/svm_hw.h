@@ -182,6 +182,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "one page");
 #define SVM_EXIT_SKINIT                 0x086
 #define SVM_EXIT_MONITOR                0x08a
 #define SVM_EXIT_MWAIT                  0x08b
+#define SVM_EXIT_RDPRU                  0x08e
 #define SVM_EXIT_NPF                    0x400
 #define SVM_EXIT_INVALID                0xffffffffffffffffULL   /* VMRUN refused the state (15.5.1) */
 
@@ -198,7 +199,11 @@ _Static_assert(sizeof(struct vmcb) == 4096, "one page");
 /* #NPF EXITINFO1: a page-fault error code (15.25.6); EXITINFO2 the GPA. */
 #define NPF_P                           BIT_ULL(0)
 #define NPF_W                           BIT_ULL(1)
+#define NPF_US                          BIT_ULL(2)
+#define NPF_RSV                         BIT_ULL(3)      /* a reserved bit set in a nested entry */
 #define NPF_ID                          BIT_ULL(4)
+#define NPF_FINAL                       BIT_ULL(32)     /* faulted translating the final GPA */
+#define NPF_GUEST_TABLE                 BIT_ULL(33)     /* faulted translating a guest page-table access */
 
 /* Permission maps (15.10.1, 15.11): 12 KiB for 64K ports, 8 KiB for three MSR ranges. */
 #define SVM_IOPM_PAGES                  3

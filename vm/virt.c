@@ -1,6 +1,7 @@
 /*
  * Picks the CPU virtualization back end once at boot, from the CPU's
- * vendor (CPUID 0): SVM on AMD, VMX (a later issue) on Intel.
+ * vendor (CPUID 0): SVM on AMD (and Hygon, the same core), VMX (a later
+ * issue) on Intel. The back end's probe checks the features it needs.
  */
 #define LOG_SUBSYS "virt"
 #include "vm/virt.h"
@@ -25,7 +26,7 @@ const struct virt_ops *virt_pick(void)
 		return &svm_ops;
 	}
 	if (!strcmp(vendor, "GenuineIntel")) {
-		log_warn("Intel CPU: the VMX back end is not built yet; no guest partitions");
+		log_warn("GenuineIntel: vmx back end not built yet; no guest partitions");
 		return NULL;
 	}
 	log_warn("CPU vendor \"%s\": no CPU virtualization back end; no guest partitions", vendor);

@@ -224,6 +224,15 @@ static void ext_caps(struct vpci_dev *d, struct hidden_text *t)
 	}
 }
 
+static void walk_caps(struct vpci_dev *d)
+{
+	struct hidden_text t = { .len = 0 };
+	legacy_caps(d, &t);
+	ext_caps(d, &t);
+	if (t.len)
+		log_info(BDF_FMT ": capabilities hidden from the guest:%s", BDF_ARGS(d->sbdf), t.buf);
+}
+
 int vpci_init(struct vpci *v, const u32 *sbdfs, u32 n, u64 ecam_gpa, u32 bus_end)
 {
 	memset(v, 0, sizeof(*v));
@@ -250,13 +259,37 @@ int vpci_init(struct vpci *v, const u32 *sbdfs, u32 n, u64 ecam_gpa, u32 bus_end
 		}
 		struct vpci_dev *d = &v->dev[v->nr++];
 		d->sbdf = sbdf;
-		struct hidden_text t = { .len = 0 };
 		bars_probe(d);
-		legacy_caps(d, &t);
-		ext_caps(d, &t);
-		if (t.len)
-			log_info(BDF_FMT ": capabilities hidden from the guest:%s", BDF_ARGS(sbdf), t.buf);
+		walk_caps(d);
 	}
+	return 0;
+}
+
+int vpci_add_vf(struct vpci *v, u32 sbdf, u16 vendor, u16 device, const struct vpci_vf_bar bars[VPCI_NR_BARS])
+{
+	if (v->nr == VPCI_MAX_DEVS)
+		return -HV_ERANGE;
+	if (PCI_SEG(sbdf))
+		return -HV_ENOTSUP;
+	if (find(v, sbdf))
+		return -HV_EEXIST;
+	struct vpci_dev *d = &v->dev[v->nr++];
+	d->sbdf = sbdf;
+	d->vf = true;
+	d->vf_ids = vendor | (u32)device << 16;
+	for (u32 i = 0; i < VPCI_NR_BARS; i++) {
+		if (!bars[i].size)
+			continue;
+		d->bar_size[i] = bars[i].size;
+		d->vf_bar[i] = (u32)(bars[i].addr & PCI_BAR_MEM_ADDR) | (bars[i].prefetch ? PCI_BAR_MEM_PREFETCH : 0) |
+			       (bars[i].mem64 ? (u32)FIELD_PREP(PCI_BAR_MEM_TYPE, PCI_BAR_MEM_TYPE_64) : 0);
+		if (bars[i].mem64 && i + 1 < VPCI_NR_BARS) {
+			d->vf_bar[i + 1] = (u32)(bars[i].addr >> 32);
+			d->bar_upper |= 1u << (i + 1);
+			i++;
+		}
+	}
+	walk_caps(d);
 	return 0;
 }
 
@@ -271,7 +304,7 @@ static const struct vpci_ecap *ecap_at(const struct vpci_dev *d, u32 off)
 /* A BAR dword (or the ROM BAR) as the guest sees it. */
 static u32 bar_view(const struct vpci_dev *d, u32 dw)
 {
-	u32 real = pci_cfg_read(d->sbdf, (u16)dw, 4);
+	u32 real = d->vf && dw != PCI_ROM_BAR ? d->vf_bar[(dw - PCI_BAR0) / 4] : pci_cfg_read(d->sbdf, (u16)dw, 4);
 
 	if (dw == PCI_ROM_BAR) {
 		if (!(d->bar_sizing & BIT_ULL(VPCI_ROM)))
@@ -297,6 +330,8 @@ static u32 view32(const struct vpci_dev *d, u32 dw)
 		return bar_view(d, dw);
 
 	u32 real = pci_cfg_read(d->sbdf, (u16)dw, 4);
+	if (dw == PCI_VENDOR_ID && d->vf)
+		return d->vf_ids;
 	if (dw == PCI_COMMAND) {
 		if (!(d->cap_next[CAP_PTR_SLOT] & VPCI_CAP_NEXT))
 			real &= ~(u32)(PCI_STATUS_CAP_LIST << 16);

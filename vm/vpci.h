@@ -39,6 +39,15 @@ struct vpci_ecap {
 
 struct vpci_dev {
 	u32 sbdf;
+	/*
+	 * A VF: its own Vendor and Device ID read all-ones and its BARs read
+	 * zero (SR-IOV spec 9.3.4.1); the guest sees the PF's vendor, the VF
+	 * Device ID and the BARs Sluice placed through the PF, as a function
+	 * of its own.
+	 */
+	bool vf;
+	u32 vf_ids;             /* vendor | device << 16 */
+	u32 vf_bar[VPCI_NR_BARS];       /* BAR registers as the guest reads them */
 	u32 bar_sizing;         /* bit n: BAR n was written all-ones, next read gives the size mask */
 	u64 bar_size[VPCI_NR_BARS];     /* 0: unimplemented (or the upper half of a 64-bit BAR) */
 	u32 bar_upper;          /* bit n: BAR n is the upper half of the 64-bit BAR n-1 */
@@ -64,6 +73,14 @@ struct vpci {
 
 /* Builds the view of the functions sbdfs[0..n) (capability lists walked once). 0 or -HV_E*. */
 int vpci_init(struct vpci *v, const u32 *sbdfs, u32 n, u64 ecam_gpa, u32 bus_end);
+
+/* A VF's BAR as its PF's SR-IOV capability placed it. */
+struct vpci_vf_bar {
+	u64 addr, size;         /* size 0: not implemented */
+	bool mem64, prefetch;
+};
+/* Adds VF sbdf to the view with the PF's vendor, the VF Device ID and its BARs. 0 or -HV_E*. */
+int vpci_add_vf(struct vpci *v, u32 sbdf, u16 vendor, u16 device, const struct vpci_vf_bar bars[VPCI_NR_BARS]);
 /* Config read/write of width 1, 2 or 4 at offset (0-4095) of sbdf as the guest sees it. */
 u32 vpci_read(struct vpci *v, u32 sbdf, u32 offset, u32 width);
 void vpci_write(struct vpci *v, u32 sbdf, u32 offset, u32 width, u32 val);

@@ -41,7 +41,7 @@ uint32_t pci_port_read(uint32_t bdf, uint32_t off, int width);
 void pci_port_write(uint32_t bdf, uint32_t off, int width, uint32_t val);
 uint32_t pci_read(uint32_t bdf, uint32_t off, int width);
 void pci_write(uint32_t bdf, uint32_t off, int width, uint32_t val);
-/* Scans the ECAM window's buses for vendor:device; 0 and *bdf, or -1. */
+/* The partition's functions (start info), then a scan of the ECAM window's buses, for vendor:device; 0 and *bdf, or -1. */
 int pci_find(uint16_t vendor, uint16_t device, uint32_t *bdf);
 
 /* ---- memory ---- */

@@ -87,6 +87,19 @@ void pci_write(uint32_t bdf, uint32_t off, int width, uint32_t val)
 
 int pci_find(uint16_t vendor, uint16_t device, uint32_t *bdf)
 {
+	/*
+	 * The start info lists the partition's functions first: a VF (or any
+	 * function whose function 0 is not the partition's) is not reached by
+	 * a scan that stops at an absent function 0.
+	 */
+	for (uint32_t i = 0; i < guest_si->nr_dev && i < SLUICE_START_MAX_DEV; i++) {
+		uint32_t b = guest_si->dev[i].sbdf & 0xffff;
+		uint32_t id = pci_read(b, 0x00, 4);
+		if ((id & 0xffff) == vendor && id >> 16 == device) {
+			*bdf = b;
+			return 0;
+		}
+	}
 	uint32_t first = guest_si->ecam_gpa ? guest_si->ecam_bus_start : 0;
 	uint32_t last = guest_si->ecam_gpa ? guest_si->ecam_bus_end : 0;
 

@@ -182,6 +182,25 @@ static u64 hcall(u64 nr, u64 a0, u64 a1, u64 a2)
 	return v->regs.rax;
 }
 
+static void io_loop_counts_the_exits_between_its_marks(void **state)
+{
+	(void)state;
+	part.io_loop_start = ~0ULL;
+	assert_int_equal((s64)hcall(SLUICE_HC_IO_LOOP, 1, 8, 0), -SLUICE_HC_EINVAL);      /* no loop open */
+	assert_int_equal(hcall(SLUICE_HC_IO_LOOP, 0, 0, 0), 0);
+	assert_int_equal(hcall(SLUICE_HC_IO_LOOP, 1, 64, 0), 0);        /* nothing exited in between */
+	assert_true(fake_log_has("INFO p1: I/O loop: 64 I/Os, 0 VM exits"));
+	assert_int_equal(hcall(SLUICE_HC_IO_LOOP, 0, 0, 0), 0);
+	static const u8 cpuid[] = { 0x0f, 0xa2 };
+	for (int i = 0; i < 2; i++) {
+		code(cpuid, sizeof(cpuid));
+		assert_int_equal(run(VM_EXIT_CPUID), 0);
+	}
+	assert_int_equal(hcall(SLUICE_HC_IO_LOOP, 1, 16, 0), 2);
+	assert_int_equal(part.io_loop_ios, 80);
+	assert_int_equal(part.io_loop_exits, 2);
+}
+
 static void hypercalls_console_verdict_verify_exit(void **state)
 {
 	(void)state;
@@ -323,6 +342,7 @@ int main(void)
 		cmocka_unit_test_setup(unclaimed_ports_float_and_are_counted, setup),
 		cmocka_unit_test_setup(debug_exit_port_ends_the_partition, setup),
 		cmocka_unit_test_setup(hypercalls_console_verdict_verify_exit, setup),
+		cmocka_unit_test_setup(io_loop_counts_the_exits_between_its_marks, setup),
 		cmocka_unit_test_setup(garbage_hypercalls_park_the_partition, setup),
 		cmocka_unit_test_setup(touching_foreign_memory_parks_and_stops_dma, setup),
 		cmocka_unit_test_setup(writing_read_only_memory_parks, setup),

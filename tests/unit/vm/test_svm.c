@@ -1,8 +1,10 @@
 /*
- * Host tests for vm/svm.c: the VMCB a vCPU starts from (intercepts, ASID,
- * nested paging, both entry modes), the I/O and MSR permission maps bit by
- * bit (APM 15.10.1, 15.11), the exit decoder for each exit code Sluice
- * handles, and one vcpu_run() round trip through a fake VMRUN.
+ * Host tests for vm/svm.c and vm/virt.c: the vendor pick and SVM probe on
+ * fake CPUID leaves and MSRs, cpu_enable, the VMCB a vCPU starts from
+ * (intercepts, ASID, nested paging, both entry modes), the I/O and MSR
+ * permission maps bit by bit (APM 15.10.1, 15.11), the exit decoder for
+ * each exit code Sluice handles, and vcpu_run() round trips through a fake
+ * VMRUN.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +18,8 @@
 #include "kernel/page_alloc.h"
 #include "kernel/hw/mem.h"
 #include "kernel/hw/svm.h"
-#include "tests/fakes/fake_hw.h"
+#include "tests/fakes/fake_cpu.h"
+#include "tests/fakes/fake_log.h"
 #include "tests/fakes/fake_ram.h"
 
 #define RAM     0x40000000ULL
@@ -42,7 +45,8 @@ void svm_hw_run(u64 vmcb_pa, u64 host_save_pa, struct guest_regs *regs)
 static int setup(void **state)
 {
 	(void)state;
-	fake_hw_reset();
+	fake_cpu_reset();
+	fake_log_capture();
 	fake_ram_init(RAM, 4 * MiB);
 	memset(&vmcb, 0, sizeof(vmcb));
 	return 0;
@@ -131,13 +135,17 @@ static void msr_permission_map(void **state)
 	assert_true(svm_msrpm_intercepts(msrpm, 0xc0000080, false));    /* EFER: SVME must stay */
 	assert_true(svm_msrpm_intercepts(msrpm, 0xc0000080, true));
 	assert_true(svm_msrpm_intercepts(msrpm, 0x1b, true));           /* APIC base */
-	assert_true(svm_msrpm_intercepts(msrpm, 0x10, false));          /* TSC */
+	assert_false(svm_msrpm_intercepts(msrpm, 0x10, false));         /* TSC: read passed, */
+	assert_true(svm_msrpm_intercepts(msrpm, 0x10, true));           /* write intercepted */
 	assert_true(svm_msrpm_intercepts(msrpm, 0xc0010117, true));     /* VM_HSAVE_PA */
 	assert_true(svm_msrpm_intercepts(msrpm, 0x40000000, false));    /* outside the map: always */
 	for (u32 i = 0; i < svm_nr_msr_passthrough; i++) {
-		assert_false(svm_msrpm_intercepts(msrpm, svm_msr_passthrough[i], false));
-		assert_false(svm_msrpm_intercepts(msrpm, svm_msr_passthrough[i], true));
+		assert_false(svm_msrpm_intercepts(msrpm, svm_msr_passthrough[i].msr, false));
+		assert_int_equal(svm_msrpm_intercepts(msrpm, svm_msr_passthrough[i].msr, true),
+				 !svm_msr_passthrough[i].write);
 	}
+	/* TSC (0x10): byte 4, read bit 0 clear, write bit 1 set. */
+	assert_int_equal(msrpm[4] & 3u, 2u);
 	/* LSTAR (C000_0082): block 2 at byte 0x800, bits 2n/2n+1 of MSR n (table 15-5). */
 	assert_int_equal(msrpm[0x800 + 0x82 / 4] & (3u << ((0x82 % 4) * 2)), 0);
 	assert_int_equal(msrpm[0x800 + 0x80 / 4] & 3u, 3u);     /* EFER, MSR C000_0080 */
@@ -181,7 +189,7 @@ static void decodes_exits(void **state)
 	assert_int_equal(decode(SVM_EXIT_MSR, 1, 0, 0, 0, false).reason, VM_EXIT_MSR_WRITE);
 
 	/* #NPF: write to a not-present GPA, and an instruction fetch. */
-	x = decode(SVM_EXIT_NPF, 0x100000006ULL, 0x1000000, 0x5000, 0, false);
+	x = decode(SVM_EXIT_NPF, NPF_FINAL | NPF_W | NPF_US, 0x1000000, 0x5000, 0, false);
 	assert_int_equal(x.reason, VM_EXIT_NPF);
 	assert_int_equal(x.npf.gpa, 0x1000000);
 	assert_true(x.npf.write);
@@ -193,7 +201,23 @@ static void decodes_exits(void **state)
 	x = decode(SVM_EXIT_EXCP_BASE + 14, 0x2, 0xdead000, 0, 0, false);
 	assert_int_equal(x.reason, VM_EXIT_EXCEPTION);
 	assert_int_equal(x.exc.vector, 14);
+	assert_true(x.exc.has_error);
 	assert_int_equal(x.exc.error_code, 2);
+	/* Only vectors that push one have an error code (APM 8.2); EXITINFO1 is junk otherwise. */
+	static const struct { u8 vec; bool err; } excs[] = {
+		{ 0, false }, { 1, false }, { 3, false }, { 6, false }, { 7, false }, { 8, true }, { 10, true },
+		{ 11, true }, { 12, true }, { 13, true }, { 16, false }, { 17, true }, { 18, false },
+		{ 21, true }, { 29, true }, { 30, true }, { 31, false },
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(excs); i++) {
+		x = decode(SVM_EXIT_EXCP_BASE + excs[i].vec, 0x18, 0, 0, 0, false);
+		assert_int_equal(x.reason, VM_EXIT_EXCEPTION);
+		assert_int_equal(x.exc.vector, excs[i].vec);
+		assert_int_equal(x.exc.has_error, excs[i].err);
+		assert_int_equal(x.exc.error_code, excs[i].err ? 0x18 : 0);
+	}
+	/* 0x60 is INTR, not vector 32. */
+	assert_int_equal(decode(SVM_EXIT_EXCP_BASE + 32, 0, 0, 0, 0, false).reason, VM_EXIT_INTR);
 
 	assert_int_equal(decode(SVM_EXIT_CPUID, 0, 0, 0, 0, false).reason, VM_EXIT_CPUID);
 	assert_int_equal(decode(SVM_EXIT_HLT, 0, 0, 0, 0, false).reason, VM_EXIT_HLT);
@@ -208,6 +232,10 @@ static void decodes_exits(void **state)
 	for (unsigned i = 0; i < ARRAY_SIZE(forbidden); i++)
 		assert_int_equal(decode(forbidden[i], 0, 0, 0, 0, false).reason, VM_EXIT_FORBIDDEN);
 	assert_int_equal(decode(SVM_EXIT_INVALID, 0, 0, 0, 0, false).reason, VM_EXIT_ENTRY_FAILED);
+	assert_string_equal(svm_exit_name(SVM_EXIT_NPF), "NPF");
+	assert_string_equal(svm_exit_name(SVM_EXIT_EXCP_BASE + 13), "EXCP");
+	assert_string_equal(svm_exit_name(SVM_EXIT_INVALID), "INVALID");
+	assert_string_equal(svm_exit_name(0x6e), "?");
 	x = decode(0x6e, 0, 0, 0, 0, false);    /* RDTSC: never intercepted */
 	assert_int_equal(x.reason, VM_EXIT_UNKNOWN);
 	assert_int_equal(x.hw_code, 0x6e);
@@ -264,6 +292,11 @@ static void vcpu_run_round_trip(void **state)
 	assert_int_equal(v.rip, 0x100014);
 	assert_true(v.cs_long);
 	assert_int_equal(v.efer, 0x1500);
+	/* The dump names the state and the exit. */
+	svm_ops.vcpu_dump(&v, "p1");
+	assert_true(fake_log_has("p1: rip 0x0000000000100014 rsp 0x0000000000106000 rflags 0x00000002 cpl 0"));
+	assert_true(fake_log_has("efer 0x1500"));
+	assert_true(fake_log_has("cs 0008 attr 0xa9b, exit 0x7c MSR info 0x1 0x0"));
 	/* Later entries do not flush again. */
 	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
 	assert_int_equal(at_entry.tlb_control, TLB_CONTROL_NONE);
@@ -272,9 +305,166 @@ static void vcpu_run_round_trip(void **state)
 	assert_int_equal(svm_ops.vcpu_init(&bad, &long64, &pol), -HV_EINVAL);
 }
 
+/* ---- vendor pick, probe, cpu_enable ---- */
+
+/* A CPU like QEMU's -cpu max under TCG: AMD, SVM with NPT, no NRIPS (PLATFORM.md 4). */
+static void amd_cpu(u32 svm_edx)
+{
+	fake_cpu_set_vendor("AuthenticAMD", 0x10);
+	fake_cpu_set_cpuid(0x80000000, 0x8000001f, 0, 0, 0);
+	fake_cpu_set_cpuid(0x80000001, 0, 0, CPUID_8000_0001_ECX_SVM, 0);
+	fake_cpu_set_cpuid(CPUID_SVM_LEAF, 1, 16, 0, svm_edx);
+}
+
+static void picks_svm_on_amd_with_nested_paging(void **state)
+{
+	(void)state;
+	amd_cpu(SVM_FEAT_NP);
+	assert_ptr_equal(virt_pick(), &svm_ops);
+	assert_true(fake_log_has("SVM revision 1, 16 ASIDs, nested paging, no next-RIP save"));
+	assert_true(fake_log_has("CPU virtualization: svm (AuthenticAMD)"));
+	assert_int_equal(svm_ops.pt_format, PT_FMT_NPT);
+}
+
+static void refuses_amd_without_what_svm_needs(void **state)
+{
+	(void)state;
+	amd_cpu(0);                                     /* SVM without NPT */
+	assert_null(virt_pick());
+	assert_true(fake_log_has("without nested paging"));
+
+	amd_cpu(SVM_FEAT_NP);
+	fake_cpu_set_msr(MSR_VM_CR, VM_CR_SVMDIS);      /* the firmware turned it off */
+	assert_null(virt_pick());
+	assert_true(fake_log_has("disabled by the firmware (VM_CR.SVMDIS)"));
+
+	fake_cpu_reset();
+	amd_cpu(SVM_FEAT_NP);
+	fake_cpu_set_cpuid(0x80000001, 0, 0, 0, 0);     /* no SVM bit */
+	assert_null(virt_pick());
+	assert_true(fake_log_has("no SVM (CPUID 8000_0001 ECX bit 2)"));
+
+	fake_cpu_reset();
+	amd_cpu(SVM_FEAT_NP);
+	fake_cpu_set_cpuid(0x80000000, 0x80000008, 0, 0, 0);   /* leaf 8000_000A absent: not read */
+	assert_null(virt_pick());
+	assert_true(fake_log_has("largest extended leaf 0x80000008"));
+}
+
+static void intel_and_others_get_no_back_end(void **state)
+{
+	(void)state;
+	fake_cpu_set_vendor("GenuineIntel", 0x16);
+	fake_cpu_set_cpuid(0x80000001, 0, 0, CPUID_8000_0001_ECX_SVM, 0);      /* even if it said so */
+	assert_null(virt_pick());
+	assert_true(fake_log_has("GenuineIntel: vmx back end not built yet"));
+	fake_cpu_set_vendor("VIA VIA VIA ", 1);
+	assert_null(virt_pick());
+	assert_true(fake_log_has("CPU vendor \"VIA VIA VIA \": no CPU virtualization back end"));
+}
+
+static void cpu_enable_sets_svme_and_host_save_area(void **state)
+{
+	(void)state;
+	struct cpu c = { .index = 1 };
+	fake_cpu_set_msr(MSR_EFER, EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE);
+	assert_int_equal(svm_ops.cpu_enable(&c), 0);
+	assert_int_equal(fake_cpu_msr(MSR_EFER), EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE | EFER_SVME);
+	u64 hsave = fake_cpu_msr(MSR_VM_HSAVE_PA);
+	assert_true(hsave >= RAM && hsave < RAM + 4 * MiB);
+	assert_int_equal(hsave % PAGE_SIZE, 0);
+	assert_false(page_alloc_is_free(hsave, PAGE_SIZE));
+
+	/* Enabling again (the same CPU) keeps its page. */
+	u64 free = page_alloc_free_pages();
+	assert_int_equal(svm_ops.cpu_enable(&c), 0);
+	assert_int_equal(fake_cpu_msr(MSR_VM_HSAVE_PA), hsave);
+	assert_int_equal(page_alloc_free_pages(), free);
+
+	/* SVMDIS: refused, EFER not touched. */
+	struct cpu other = { .index = 2 };
+	fake_cpu_set_msr(MSR_VM_CR, VM_CR_SVMDIS);
+	unsigned writes = fake_cpu_msr_writes(MSR_EFER);
+	assert_int_equal(svm_ops.cpu_enable(&other), -HV_ENOTSUP);
+	assert_int_equal(fake_cpu_msr_writes(MSR_EFER), writes);
+	struct cpu past = { .index = SMP_MAX_CPUS };
+	assert_int_equal(svm_ops.cpu_enable(&past), -HV_ERANGE);
+}
+
+static void cpuid_exit(struct vmcb *m, struct guest_regs *r)
+{
+	(void)r;
+	m->exitcode = SVM_EXIT_CPUID;
+	m->next_rip = m->rip + 2;
+}
+
+static void next_rip_used_when_the_cpu_saves_it(void **state)
+{
+	(void)state;
+	struct vcpu v = { .cpu = 4, .tag = 1, .pt_root = 0x55000 };
+	struct vcpu_policy pol = { 0 };
+	struct vm_exit x;
+
+	guest = cpuid_exit;
+	amd_cpu(SVM_FEAT_NP | SVM_FEAT_NRIPS);
+	assert_int_equal(svm_ops.probe(), 0);
+	assert_int_equal(svm_ops.vcpu_init(&v, &long64, &pol), 0);
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(x.reason, VM_EXIT_CPUID);
+	assert_int_equal(x.insn_len, 2);
+	/* The same exit on a CPU without NRIPS (QEMU TCG): unknown, common code decodes. */
+	amd_cpu(SVM_FEAT_NP);
+	assert_int_equal(svm_ops.probe(), 0);
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(x.insn_len, 0);
+}
+
+static void hlt_exit(struct vmcb *m, struct guest_regs *r)
+{
+	(void)r;
+	m->exitcode = SVM_EXIT_HLT;
+}
+
+static void vcpu_reinit_reuses_pages(void **state)
+{
+	(void)state;
+	struct vcpu v = { .cpu = 3, .tag = 2, .pt_root = 0x55000 };
+	struct vcpu_policy pol = { .nr_io = 1, .io = { { 0x3f8, 8 } } };
+	struct vm_exit x;
+
+	guest = hlt_exit;
+	assert_int_equal(svm_ops.vcpu_init(&v, &long64, &pol), 0);
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	u64 vmcb_pa = run_vmcb_pa, host_pa = run_host_pa, free = page_alloc_free_pages();
+	const u8 *map = phys_to_virt(at_entry.iopm_base_pa, SVM_IOPM_PAGES * PAGE_SIZE);
+	assert_non_null(map);
+	assert_int_equal(map[0x3f8 / 8], 0);            /* COM1 passed */
+
+	/* A second guest on the same CPU: same pages, nothing allocated, new state and a new flush. */
+	struct vcpu_entry e = { .mode = VCPU_MODE_PROT32, .rip = 0x1000 };
+	struct vcpu_policy none = { 0 };
+	v.tag = 5;
+	assert_int_equal(svm_ops.vcpu_init(&v, &e, &none), 0);
+	assert_int_equal(page_alloc_free_pages(), free);
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(run_vmcb_pa, vmcb_pa);
+	assert_int_equal(run_host_pa, host_pa);
+	assert_int_equal(at_entry.tlb_control, TLB_CONTROL_FLUSH_ALL);
+	assert_int_equal(at_entry.asid, 5);
+	assert_int_equal(at_entry.cs.attr, SEG_ATTR_CODE32);
+	assert_int_equal(map[0x3f8 / 8], 0xff);         /* the new policy's map */
+	assert_int_equal(x.reason, VM_EXIT_HLT);
+	assert_false(v.cs_long);
+	assert_true(v.cs_db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(picks_svm_on_amd_with_nested_paging, setup),
+		cmocka_unit_test_setup(refuses_amd_without_what_svm_needs, setup),
+		cmocka_unit_test_setup(intel_and_others_get_no_back_end, setup),
+		cmocka_unit_test_setup(cpu_enable_sets_svme_and_host_save_area, setup),
 		cmocka_unit_test_setup(long64_entry_state, setup),
 		cmocka_unit_test_setup(prot32_entry_state, setup),
 		cmocka_unit_test_setup(io_permission_map, setup),
@@ -282,6 +472,8 @@ int main(void)
 		cmocka_unit_test_setup(decodes_exits, setup),
 		cmocka_unit_test_setup(next_rip_only_with_nrips, setup),
 		cmocka_unit_test_setup(vcpu_run_round_trip, setup),
+		cmocka_unit_test_setup(vcpu_reinit_reuses_pages, setup),
+		cmocka_unit_test_setup(next_rip_used_when_the_cpu_saves_it, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -461,6 +461,37 @@ static void ecam_window(void **state)
 	assert_int_equal(v.denied_writes, 0);
 }
 
+/* A VF reads all-ones IDs and zero BARs itself; the guest sees the PF's vendor, the VF Device ID and its BARs. */
+static void vf_shows_its_pfs_identity_and_bars(void **state)
+{
+	(void)state;
+	const u32 vf = PCI_SBDF(0, 0, 6, 1);
+	struct fake_fn *f = fake_pci_add(vf, 0xffff, 0xffff, 0x010802, 0);
+	u16 msix = fake_pci_add_cap(f, PCI_CAP_ID_MSIX, 12);
+	struct vpci_vf_bar bars[VPCI_NR_BARS] = { [0] = { .addr = 0x4000104000ULL, .size = 0x4000, .mem64 = true } };
+
+	assert_int_equal(vpci_init(&v, NULL, 0, ECAM, 0xff), 0);
+	assert_int_equal(vpci_add_vf(&v, vf, 0x1b36, 0x0010, bars), 0);
+	assert_int_equal(rd(vf, PCI_VENDOR_ID, 2), 0x1b36);
+	assert_int_equal(rd(vf, PCI_VENDOR_ID + 2, 2), 0x0010);
+	assert_int_equal(rd(vf, PCI_VENDOR_ID, 4), 0x00101b36);
+	assert_int_equal(rd(vf, PCI_BAR0, 4), 0x00104004);     /* 64-bit memory BAR */
+	assert_int_equal(rd(vf, PCI_BAR0 + 4, 4), 0x40);
+	assert_int_equal(rd(vf, PCI_BAR0 + 8, 4), 0);
+	/* Sizing works, and the address comes back. */
+	wr(vf, PCI_BAR0, 4, 0xffffffff);
+	wr(vf, PCI_BAR0 + 4, 4, 0xffffffff);
+	assert_int_equal(rd(vf, PCI_BAR0, 4), 0xffffc004);
+	assert_int_equal(rd(vf, PCI_BAR0 + 4, 4), 0xffffffff);
+	wr(vf, PCI_BAR0, 4, 0x12345000);
+	wr(vf, PCI_BAR0 + 4, 4, 0);
+	assert_int_equal(rd(vf, PCI_BAR0, 4), 0x00104004);
+	/* MSI-X stays hidden, as for any function. */
+	assert_int_equal(rd(vf, PCI_CAP_PTR, 1), 0);
+	(void)msix;
+	assert_int_equal(vpci_add_vf(&v, vf, 0x1b36, 0x0010, bars), -HV_EEXIST);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +511,7 @@ int main(void)
 		cmocka_unit_test_setup(broken_lists_are_cut, setup),
 		cmocka_unit_test_setup(port_mechanism_1, setup),
 		cmocka_unit_test_setup(ecam_window, setup),
+		cmocka_unit_test_setup(vf_shows_its_pfs_identity_and_bars, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
