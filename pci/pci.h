@@ -120,6 +120,12 @@ int pci_space_add(u64 base, u64 size, bool above_4g);
  * of kind PCI_KIND_VF. Returns 0 or a negative HV_E*; logs once.
  */
 int sriov_vf_enable(struct pci_dev *pf, u16 num_vfs);
+/*
+ * Function Level Reset (PCIe §6.6.2): Initiate FLR, then the 100 ms the
+ * function may take. The function forgets its state (bus mastering, queues,
+ * DMA in flight). Returns 0 or -HV_ENOTSUP (no PCIe capability or no FLR).
+ */
+int pci_flr(const struct pci_dev *d);
 int sriov_vf_disable(struct pci_dev *pf);
 /* Applies "[SSSS:]BB:DD.F:N[,...]" (the sriov= command-line word). */
 int sriov_apply_spec(const char *spec);

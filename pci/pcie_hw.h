@@ -22,6 +22,11 @@
 #define   PCIE_TYPE_PCI_PCIE    0x8     /* PCI/PCI-X to PCI Express Bridge */
 #define   PCIE_TYPE_RC_END      0x9     /* Root Complex Integrated Endpoint */
 #define   PCIE_TYPE_RC_EC       0xa     /* Root Complex Event Collector */
+#define PCIE_DEVCAP             0x04    /* 32 bit, RO (§7.5.3.3) */
+#define  PCIE_DEVCAP_FLR        BIT_ULL(28)     /* Function Level Reset Capability */
+#define PCIE_DEVCTL             0x08    /* 16 bit, RW (§7.5.3.4) */
+#define  PCIE_DEVCTL_FLR        BIT_ULL(15)     /* Initiate Function Level Reset; reads 0 */
+#define PCIE_FLR_WAIT_US        100000  /* §6.6.2: 100 ms before the function may be accessed */
 #define PCIE_DEVCAP2            0x24    /* 32 bit, RO (§7.5.3.15); version 2 only */
 #define  PCIE_DEVCAP2_ARI_FWD   BIT_ULL(5)      /* ARI Forwarding Supported */
 #define PCIE_DEVCTL2            0x28    /* 16 bit, RW (§7.5.3.16); version 2 only */

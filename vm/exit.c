@@ -18,6 +18,7 @@
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/mem.h"
 #include "kernel/hw/pci_cfg.h"
+#include "pci/pci.h"
 #include "pci/pci_hw.h"
 
 #define MSR_IA32_APIC_BASE      0x0000001b
@@ -166,6 +167,11 @@ static void stop_devices(struct partition *p)
 		if (cmd != 0xffff)
 			pci_cfg_write(sbdf, PCI_COMMAND, 2, cmd & ~(u32)PCI_COMMAND_MASTER);
 		log_write(LOG_INFO, p->dom->name, "device " BDF_FMT ": bus mastering off", BDF_ARGS(sbdf));
+		/* A VF is reset too: it stops for good and keeps nothing for its next owner. */
+		const struct pci_dev *d = p->dom->devices[i].vfn ? pci_find(sbdf) : NULL;
+		if (d)
+			log_write(LOG_INFO, p->dom->name, "device " BDF_FMT ": %s", BDF_ARGS(sbdf),
+				  pci_flr(d) ? "no FLR capability, bus mastering off only" : "reset (FLR)");
 	}
 }
 

@@ -236,6 +236,13 @@ static int build_one(struct partition_set *ps, struct partition *p, const struct
 	p->vcpu.pt_root = p->npt.root_pa;
 	p->entry = res.entry;
 	io_policy(p, &p->policy);
+	/* Each VF starts from reset (FLR): nothing of a previous owner or of provisioning stays in it. */
+	for (u32 i = 0; i < d->nr_devices; i++) {
+		const struct pci_dev *vf = d->devices[i].vfn ? pci_find(d->devices[i].sbdf) : NULL;
+		if (vf)
+			log_info("%s: " BDF_FMT " %s", d->name, BDF_ARGS(vf->sbdf),
+				 pci_flr(vf) ? "has no FLR capability: not reset" : "reset (FLR) before the partition starts");
+	}
 	ret = build_vpci(ps, p);
 	if (ret)
 		return ret;

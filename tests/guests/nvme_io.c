@@ -196,7 +196,7 @@ int guest_main(const struct sluice_start_info *si)
 	 * "fault log overflow"). So the probe is retried, a little later on
 	 * each try and per CPU, until VT-d has counted one against me.
 	 */
-	for (uint32_t try = 0; try < 4 && now == faults; try++) {
+	for (uint32_t try = 0; try < 10 && now == faults; try++) {
 		for (uint64_t t0 = now_us(NULL); now_us(NULL) - t0 < (uint64_t)try * 50000 * (si->cpu + 1);)
 			;
 		/* The write goes to a scratch LBA: whatever the device makes of the blocked buffer lands only there. */

@@ -1,0 +1,49 @@
+/*
+ * Host tests for pci/pci_flr.c: Initiate FLR is written to Device Control
+ * only when Device Capabilities says the function has FLR, followed by the
+ * 100 ms the spec gives the function (PCIe 6.3 §6.6.2).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include "pci/pci.h"
+#include "pci/pcie_hw.h"
+#include "kernel/err.h"
+#include "tests/fakes/fake_hw.h"
+#include "tests/fakes/fake_pci.h"
+
+#define VF      PCI_SBDF(0, 1, 0, 1)
+
+static void flr_only_where_the_function_has_it(void **state)
+{
+	(void)state;
+	fake_pci_reset();
+	fake_hw_reset();
+	fake_time_step_ns = 1000;
+	struct fake_fn *f = fake_pci_add(VF, 0xffff, 0xffff, 0x010802, 0);
+	u16 cap = fake_pci_add_pcie(f, 0);
+	fake_pci_set_wmask(f, cap + PCIE_DEVCTL, 2, 0xffff);
+	struct pci_dev d = { .sbdf = VF, .cap_pcie = cap };
+
+	assert_int_equal(pci_flr(&d), -HV_ENOTSUP);
+	assert_int_equal(fake_pci_r16(f, cap + PCIE_DEVCTL) & PCIE_DEVCTL_FLR, 0);
+	fake_pci_w32(f, cap + PCIE_DEVCAP, (u32)PCIE_DEVCAP_FLR);
+	fake_pci_w16(f, cap + PCIE_DEVCTL, 0x2810);     /* other Device Control bits are kept */
+	u64 t0 = fake_time_ns;
+	assert_int_equal(pci_flr(&d), 0);
+	assert_int_equal(fake_pci_r16(f, cap + PCIE_DEVCTL), 0x2810 | PCIE_DEVCTL_FLR);
+	assert_true(fake_time_ns - t0 >= 100000000ULL);     /* 100 ms waited */
+	struct pci_dev none = { .sbdf = VF, .cap_pcie = 0 };
+	assert_int_equal(pci_flr(&none), -HV_ENOTSUP);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(flr_only_where_the_function_has_it),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
