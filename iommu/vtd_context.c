@@ -21,15 +21,9 @@
 /* A zeroed page for a table: 0, *pa and *va, or -HV_ENOMEM. */
 static int table_alloc(u64 *pa, void **va)
 {
-	if (page_alloc_pages(1, PAGE_SIZE, pa))
-		return -HV_ENOMEM;
-	*va = phys_to_virt(*pa, VTD_TABLE_SIZE);
-	if (!*va) {
-		page_free(*pa, 1);
-		return -HV_ENOMEM;
-	}
-	memset(*va, 0, VTD_TABLE_SIZE);
-	return 0;
+	_Static_assert(VTD_TABLE_SIZE == PAGE_SIZE, "a table is a page");
+	*va = page_alloc_zeroed(1, pa);
+	return *va ? 0 : -HV_ENOMEM;
 }
 
 int vtd_ctx_root_init(struct vtd_unit *u)

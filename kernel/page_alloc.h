@@ -36,6 +36,8 @@ int page_alloc_fixed(u64 pa, u64 npages);
  * free, -HV_ENOMEM when the range table is full.
  */
 int page_free(u64 pa, u64 npages);
+/* npages page-aligned pages, zeroed through the direct map (kernel/page_zero.c): the VA, *pa; NULL when none. */
+void *page_alloc_zeroed(u64 npages, u64 *pa);
 u64 page_alloc_free_pages(void);
 /* True when every page of [pa, pa+size) is free. */
 bool page_alloc_is_free(u64 pa, u64 size);

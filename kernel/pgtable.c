@@ -49,15 +49,7 @@
 static void *host_alloc(void *ctx, u64 *pa)
 {
 	(void)ctx;
-	if (page_alloc_pages(1, PAGE_SIZE, pa))
-		return NULL;
-	void *va = phys_to_virt(*pa, PAGE_SIZE);
-	if (!va) {
-		page_free(*pa, 1);
-		return NULL;
-	}
-	memset(va, 0, PAGE_SIZE);
-	return va;
+	return page_alloc_zeroed(1, pa);
 }
 
 static void host_free(void *ctx, u64 pa)

@@ -291,26 +291,13 @@ static int svm_probe(void)
 	return 0;
 }
 
-static void *alloc_zeroed(u64 pages, u64 *pa)
-{
-	if (page_alloc_pages(pages, PAGE_SIZE, pa))
-		return NULL;
-	void *va = phys_to_virt(*pa, pages * PAGE_SIZE);
-	if (!va) {
-		page_free(*pa, pages);
-		return NULL;
-	}
-	memset(va, 0, pages * PAGE_SIZE);
-	return va;
-}
-
 static int svm_cpu_enable(struct cpu *c)
 {
 	if (c->index >= SMP_MAX_CPUS)
 		return -HV_ERANGE;
 	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
 		return -HV_ENOTSUP;
-	if (!hsave_pa[c->index] && !alloc_zeroed(1, &hsave_pa[c->index]))
+	if (!hsave_pa[c->index] && !page_alloc_zeroed(1, &hsave_pa[c->index]))
 		return -HV_ENOMEM;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, hsave_pa[c->index]);
@@ -325,13 +312,13 @@ static int svm_cpu_enable(struct cpu *c)
  */
 static int vcpu_pages(struct svm_vcpu *s)
 {
-	if (!s->iopm && !(s->iopm = alloc_zeroed(SVM_IOPM_PAGES, &s->iopm_pa)))
+	if (!s->iopm && !(s->iopm = page_alloc_zeroed(SVM_IOPM_PAGES, &s->iopm_pa)))
 		return -HV_ENOMEM;
-	if (!s->msrpm && !(s->msrpm = alloc_zeroed(SVM_MSRPM_PAGES, &s->msrpm_pa)))
+	if (!s->msrpm && !(s->msrpm = page_alloc_zeroed(SVM_MSRPM_PAGES, &s->msrpm_pa)))
 		return -HV_ENOMEM;
-	if (!s->vmcb && !(s->vmcb = alloc_zeroed(1, &s->vmcb_pa)))
+	if (!s->vmcb && !(s->vmcb = page_alloc_zeroed(1, &s->vmcb_pa)))
 		return -HV_ENOMEM;
-	if (!s->host_save_pa && !alloc_zeroed(1, &s->host_save_pa))
+	if (!s->host_save_pa && !page_alloc_zeroed(1, &s->host_save_pa))
 		return -HV_ENOMEM;
 	return 0;
 }

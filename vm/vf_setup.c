@@ -82,16 +82,15 @@ static int pf_dma(struct pci_dev *pf, const struct iommu_ops *ops, u64 *pa)
 {
 	char name[IOMMU_NAME_LEN];
 
-	int ret = page_alloc_pages(NVME_PF_DMA_PAGES, PAGE_SIZE, pa);
-	if (ret)
-		return ret;
+	if (!page_alloc_zeroed(NVME_PF_DMA_PAGES, pa))
+		return -HV_ENOMEM;
 	if (!ops)
 		return 0;       /* iommu = off: no isolation for anyone, the PF included */
 	fmt_snprintf(name, sizeof(name), "sluice-nvme-" BDF_FMT, BDF_ARGS(pf->sbdf));
 	struct iommu_domain *d = ops->domain_create(name);
 	if (!d)
 		return -HV_ENOMEM;
-	ret = ops->map(d, *pa, *pa, NVME_PF_DMA_PAGES * PAGE_SIZE, IOMMU_READ | IOMMU_WRITE);
+	int ret = ops->map(d, *pa, *pa, NVME_PF_DMA_PAGES * PAGE_SIZE, IOMMU_READ | IOMMU_WRITE);
 	if (!ret)
 		ret = ops->attach(d, pf->sbdf);
 	if (!ret)
@@ -123,7 +122,6 @@ static int provision_nvme(struct config *c, struct pf_work *w, const struct iomm
 			     BDF_ARGS(w->pf->sbdf), hv_strerror(ret ? ret : -HV_EIO));
 		return ret ? ret : -HV_EIO;
 	}
-	memset(dma, 0, NVME_PF_DMA_PAGES * PAGE_SIZE);
 	u32 cmd = pci_cfg_read(w->pf->sbdf, PCI_COMMAND, 2);
 	pci_cfg_write(w->pf->sbdf, PCI_COMMAND, 2, cmd | PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
 	const struct nvme_io io = { .rd32 = io_rd32, .rd64 = io_rd64, .wr32 = io_wr32, .wr64 = io_wr64,
