@@ -85,6 +85,12 @@ struct pci_dev {
 	struct pci_dev *pf;             /* VFs only */
 	u16 vf_index;                   /* VFs: 1..NumVFs */
 	u32 group;                      /* isolation group, from 1 */
+	/*
+	 * Set by the driver that provisioned the function (vm/vf_setup.c for
+	 * an NVMe VF), else NULL: after a reset, checks the function kept
+	 * nothing and says what it saw in what. 0, or -HV_EIO.
+	 */
+	int (*reset_check)(const struct pci_dev *d, char *what, size_t len);
 };
 
 /* Forgets every function and host bridge (tests; boot calls it once). */
@@ -126,6 +132,12 @@ int sriov_vf_enable(struct pci_dev *pf, u16 num_vfs);
  * DMA in flight). Returns 0 or -HV_ENOTSUP (no PCIe capability or no FLR).
  */
 int pci_flr(const struct pci_dev *d);
+/*
+ * pci_flr, then d->reset_check when set. what gets the outcome for a log
+ * line ("reset (FLR)", "reset (FLR): <check>", or why not). 0: reset (and
+ * checked clean); -HV_ENOTSUP: no FLR; -HV_EIO: the check found state left.
+ */
+int pci_reset_function(const struct pci_dev *d, char *what, size_t len);
 int sriov_vf_disable(struct pci_dev *pf);
 /* Applies "[SSSS:]BB:DD.F:N[,...]" (the sriov= command-line word). */
 int sriov_apply_spec(const char *spec);

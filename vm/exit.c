@@ -169,9 +169,12 @@ static void stop_devices(struct partition *p)
 		log_write(LOG_INFO, p->dom->name, "device " BDF_FMT ": bus mastering off", BDF_ARGS(sbdf));
 		/* A VF is reset too: it stops for good and keeps nothing for its next owner. */
 		const struct pci_dev *d = p->dom->devices[i].vfn ? pci_find(sbdf) : NULL;
-		if (d)
-			log_write(LOG_INFO, p->dom->name, "device " BDF_FMT ": %s", BDF_ARGS(sbdf),
-				  pci_flr(d) ? "no FLR capability, bus mastering off only" : "reset (FLR)");
+		char what[160];
+		if (d) {
+			int ret = pci_reset_function(d, what, sizeof(what));
+			log_write(ret == -HV_EIO ? LOG_ERR : LOG_INFO, p->dom->name, "device " BDF_FMT ": %s", BDF_ARGS(sbdf),
+				  what);
+		}
 	}
 }
 

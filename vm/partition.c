@@ -239,9 +239,14 @@ static int build_one(struct partition_set *ps, struct partition *p, const struct
 	/* Each VF starts from reset (FLR): nothing of a previous owner or of provisioning stays in it. */
 	for (u32 i = 0; i < d->nr_devices; i++) {
 		const struct pci_dev *vf = d->devices[i].vfn ? pci_find(d->devices[i].sbdf) : NULL;
-		if (vf)
-			log_info("%s: " BDF_FMT " %s", d->name, BDF_ARGS(vf->sbdf),
-				 pci_flr(vf) ? "has no FLR capability: not reset" : "reset (FLR) before the partition starts");
+		char what[160];
+		if (!vf)
+			continue;
+		ret = pci_reset_function(vf, what, sizeof(what));
+		log_write(ret == -HV_EIO ? LOG_ERR : LOG_INFO, LOG_SUBSYS, "%s: " BDF_FMT " before the partition starts: %s",
+			  d->name, BDF_ARGS(vf->sbdf), what);
+		if (ret == -HV_EIO)
+			return ret;     /* it would start with another owner's state */
 	}
 	ret = build_vpci(ps, p);
 	if (ret)

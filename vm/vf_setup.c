@@ -142,6 +142,53 @@ static int provision_nvme(struct config *c, struct pf_work *w, const struct iomm
 	return 0;
 }
 
+/* The NVMe VFs handed to partitions, their registers mapped for the check after each reset. */
+static struct {
+	u32 sbdf;
+	struct io_region *regs;
+} nvme_vfs[DOMAIN_MAX];
+static u32 nr_nvme_vfs;
+
+/*
+ * After an FLR an NVMe VF's controller must be disabled with its admin
+ * queue forgotten (NVMe Base 2.0, Controller Level Reset: only a reset by
+ * CC.EN keeps AQA, ASQ and ACQ; an FLR resets them too), so its next owner
+ * finds no queue of the last one. The I/O queues go with CC.EN = 0.
+ */
+static int nvme_vf_reset_check(const struct pci_dev *d, char *what, size_t len)
+{
+	const struct io_region *r = NULL;
+	for (u32 i = 0; i < nr_nvme_vfs && !r; i++)
+		if (nvme_vfs[i].sbdf == d->sbdf)
+			r = nvme_vfs[i].regs;
+	if (!r) {
+		fmt_snprintf(what, len, "its registers are not mapped");
+		return -HV_EIO;
+	}
+	u32 cc = io_read32(r, NVME_REG_CC), csts = io_read32(r, NVME_REG_CSTS), aqa = io_read32(r, NVME_REG_AQA);
+	u64 asq = io_read64(r, NVME_REG_ASQ), acq = io_read64(r, NVME_REG_ACQ);
+	bool clean = !(cc & NVME_CC_EN) && !(csts & NVME_CSTS_RDY) && !aqa && !asq && !acq;
+	fmt_snprintf(what, len, "controller %s (CC 0x%x, CSTS 0x%x, AQA 0x%x, ASQ 0x%llx, ACQ 0x%llx)",
+		     clean ? "disabled, no admin queue" : "kept state", cc, csts, aqa, (unsigned long long)asq,
+		     (unsigned long long)acq);
+	return clean ? 0 : -HV_EIO;
+}
+
+/* Maps NVMe VF vf's registers and gives it the check after reset. */
+static int nvme_vf_hook(struct pci_dev *vf)
+{
+	const struct pci_bar *bar = &vf->bars[0];
+	if (nr_nvme_vfs == ARRAY_SIZE(nvme_vfs) || !bar->size)
+		return -HV_EINVAL;
+	struct io_region *r = io_map(bar->addr, MIN(bar->size, (u64)NVME_REG_DBS), "nvme-vf");
+	if (!r)
+		return -HV_EIO;
+	nvme_vfs[nr_nvme_vfs].sbdf = vf->sbdf;
+	nvme_vfs[nr_nvme_vfs++].regs = r;
+	vf->reset_check = nvme_vf_reset_check;
+	return 0;
+}
+
 /* VF vfn's routing ID from the PF's First VF Offset and VF Stride (SR-IOV 9.3.3.10-11). */
 static u32 vf_sbdf(const struct pci_dev *pf, u16 vfn)
 {
@@ -166,11 +213,16 @@ static int setup_pf(struct config *c, struct pf_work *w, const struct iommu_ops 
 	for (u32 i = 0; i < w->nr; i++) {
 		struct domain_device *d = w->dev[i];
 		u32 sbdf = vf_sbdf(w->pf, d->vfn);
-		const struct pci_dev *vf = pci_find(sbdf);
+		struct pci_dev *vf = pci_find(sbdf);
 		if (!vf || vf->pf != w->pf || vf->vf_index != d->vfn) {
 			config_error(c, d->line, "device " BDF_FMT "/vf%u: not in the PCI tree after VF Enable",
 				     BDF_ARGS(w->pf->sbdf), d->vfn);
 			return -HV_ENODEV;
+		}
+		if (w->pf->class == NVME_CLASS_CODE && (ret = nvme_vf_hook(vf))) {
+			config_error(c, d->line, "device " BDF_FMT "/vf%u: registers (BAR0) not mappable: %s",
+				     BDF_ARGS(w->pf->sbdf), d->vfn, hv_strerror(ret));
+			return ret;
 		}
 		d->sbdf = sbdf;
 		log_info(BDF_FMT "/vf%u is " BDF_FMT, BDF_ARGS(w->pf->sbdf), d->vfn, BDF_ARGS(sbdf));

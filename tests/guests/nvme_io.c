@@ -13,7 +13,11 @@
 #include "tests/guests/lib/guest.h"
 #include "pci/nvme.h"
 
+#ifdef NVME_IO_PARK
+const char guest_name[] = "nvme-io-park";
+#else
 const char guest_name[] = "nvme-io";
+#endif
 
 #define NVME_VENDOR     0x1b36          /* QEMU's NVMe controller (and its VFs' VF Device ID) */
 #define NVME_DEVICE     0x0010
@@ -26,7 +30,6 @@ const char guest_name[] = "nvme-io";
 #define NR_IOS          32              /* writes, then as many reads */
 #define FAR_LBA         4096            /* never written */
 #define SCRATCH_LBA     8192            /* target of the write whose buffer is not mine */
-#define SZ_2M           (2 * MiB)
 
 static volatile uint8_t *bar0;
 
@@ -70,19 +73,6 @@ static uint16_t rw(bool write, uint32_t nsid, uint64_t lba, uint64_t buf)
 	nvme_cmd_rw(&s, write, nsid, lba, IO_BLOCKS, buf, 0);
 	struct nvme_result r = nvme_exec(&ctrl, &ioq, &s);
 	return r.err ? 0xffff : r.status;
-}
-
-/* The first 2 MiB-aligned GPA past all of the partition's memory. */
-static uint64_t outside(const struct sluice_start_info *si)
-{
-	uint64_t top = 0;
-	for (uint32_t i = 0; i < si->nr_mem && i < SLUICE_START_MAX_MEM; i++)
-		if (si->mem[i].gpa + si->mem[i].size > top)
-			top = si->mem[i].gpa + si->mem[i].size;
-	uint64_t out = (top + SZ_2M - 1) & ~(SZ_2M - 1);
-	while (guest_owns(out, GUEST_PAGE))
-		out += SZ_2M;
-	return out;
 }
 
 static bool find_vf(uint32_t *bdf)
@@ -185,7 +175,8 @@ int guest_main(const struct sluice_start_info *si)
 	 * must block the VF's DMA (Sluice counts the fault against me), and my
 	 * data, on the namespace and in memory, must stay as it was.
 	 */
-	uint64_t out = outside(si);
+	uint64_t free_gpa = mem + 7 * GUEST_PAGE;
+	uint64_t out = guest_map_outside(&free_gpa);
 	long faults = sluice_hypercall(SLUICE_HC_DMA_FAULTS, 0, 0, 0), now = faults;
 	uint16_t wst = 0, rst = 0;
 	gprintf("nvme-io: write and read with the data buffer at 0x%016llx, outside all my memory\n",
@@ -218,5 +209,16 @@ int guest_main(const struct sluice_start_info *si)
 		changed += memcmp(wbuf, rbuf, GUEST_PAGE) != 0;
 	}
 	verdict(changed == 0, "my data is intact afterwards (%u of %u blocks of 4 KiB differ)", changed, NR_IOS);
+#ifdef NVME_IO_PARK
+	/*
+	 * Misbehave with the controller enabled and its queues live: Sluice
+	 * must park me, stop my VF's DMA and reset it so nothing of mine stays.
+	 */
+	gprintf("nvme-io: my VF is enabled with live queues; now reading 0x%016llx, which is not mine\n",
+		(unsigned long long)out);
+	(void)*(volatile uint64_t *)(uintptr_t)out;
+	verdict(false, "I was not parked after reading memory that is not mine");
+	return 1;
+#endif
 	return 0;
 }

@@ -68,3 +68,54 @@ bool guest_owns(uint64_t gpa, uint64_t len)
 	}
 	return false;
 }
+
+#define PTE_P           (1ULL << 0)
+#define PTE_RW          (1ULL << 1)
+#define PTE_PS          (1ULL << 7)     /* in a PD entry: a 2 MiB page (SDM vol 3 4.5) */
+#define PTE_ADDR        0x000ffffffffff000ULL
+#define SZ_2M           (2 * MiB)
+
+/* The next level's table for entry *e, made from *free_gpa if absent. Tables are identity-mapped (GPA = VA). */
+static uint64_t *next_table(uint64_t *e, uint64_t *free_gpa)
+{
+	if (!(*e & PTE_P)) {
+		memset((void *)(uintptr_t)*free_gpa, 0, GUEST_PAGE);
+		*e = *free_gpa | PTE_P | PTE_RW;
+		*free_gpa += GUEST_PAGE;
+	}
+	return (uint64_t *)(uintptr_t)(*e & PTE_ADDR);
+}
+
+/* Maps the 2 MiB page at gpa (identity) in the tables CR3 points to; false if something is there. */
+static bool map_2m(uint64_t gpa, uint64_t *free_gpa)
+{
+	uint64_t cr3;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	uint64_t *pml4 = (uint64_t *)(uintptr_t)(cr3 & PTE_ADDR);
+	uint64_t *pdpt = next_table(&pml4[(gpa >> 39) & 511], free_gpa);
+	uint64_t *pd = next_table(&pdpt[(gpa >> 30) & 511], free_gpa);
+	uint64_t *pde = &pd[(gpa >> 21) & 511];
+	if (*pde & PTE_P)
+		return false;
+	*pde = gpa | PTE_P | PTE_RW | PTE_PS;
+	__asm__ volatile("invlpg (%0)" : : "r"((uintptr_t)gpa) : "memory");
+	return true;
+}
+
+static bool in_ecam(uint64_t gpa, uint64_t len)
+{
+	uint64_t size = ((uint64_t)guest_si->ecam_bus_end - guest_si->ecam_bus_start + 1) * MiB;
+	return guest_si->ecam_gpa && gpa < guest_si->ecam_gpa + size && guest_si->ecam_gpa < gpa + len;
+}
+
+uint64_t guest_map_outside(uint64_t *free_gpa)
+{
+	uint64_t top = 0;
+	for (uint32_t i = 0; i < guest_si->nr_mem && i < SLUICE_START_MAX_MEM; i++)
+		if (guest_si->mem[i].gpa + guest_si->mem[i].size > top)
+			top = guest_si->mem[i].gpa + guest_si->mem[i].size;
+	uint64_t out = (top + SZ_2M - 1) & ~(SZ_2M - 1);
+	while (guest_owns(out, SZ_2M) || in_ecam(out, SZ_2M) || !map_2m(out, free_gpa))
+		out += SZ_2M;
+	return out;
+}

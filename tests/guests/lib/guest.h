@@ -51,5 +51,12 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 /* Whether [gpa, gpa + len) touches a memory region of the start info. */
 bool guest_owns(uint64_t gpa, uint64_t len);
+/*
+ * The first 2 MiB-aligned GPA past every memory region of the start info
+ * (and not in the virtual ECAM window), identity-mapped as a 2 MiB page in
+ * the guest's own page tables; new tables are taken from *free_gpa (page
+ * aligned, advanced). Touching it must get the partition stopped.
+ */
+uint64_t guest_map_outside(uint64_t *free_gpa);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 #include "pci/pci.h"
 #include "pci/pcie_hw.h"
@@ -40,10 +41,58 @@ static void flr_only_where_the_function_has_it(void **state)
 	assert_int_equal(pci_flr(&none), -HV_ENOTSUP);
 }
 
+static int checks;
+static int check_result;
+
+static int fake_check(const struct pci_dev *d, char *what, size_t len)
+{
+	(void)d;
+	checks++;
+	snprintf(what, len, "%s", check_result ? "queue left" : "clean");
+	return check_result;
+}
+
+/* pci_reset_function: FLR first, the driver's check only after an FLR, and its verdict in the line. */
+static void reset_function_runs_the_drivers_check_after_flr(void **state)
+{
+	char what[128];
+	(void)state;
+	fake_pci_reset();
+	fake_hw_reset();
+	fake_time_step_ns = 1000;
+	struct fake_fn *f = fake_pci_add(VF, 0xffff, 0xffff, 0x010802, 0);
+	u16 cap = fake_pci_add_pcie(f, 0);
+	fake_pci_set_wmask(f, cap + PCIE_DEVCTL, 2, 0xffff);
+	struct pci_dev d = { .sbdf = VF, .cap_pcie = cap, .reset_check = fake_check };
+
+	checks = 0;
+	assert_int_equal(pci_reset_function(&d, what, sizeof(what)), -HV_ENOTSUP);
+	assert_string_equal(what, "has no FLR capability: not reset");
+	assert_int_equal(checks, 0);                    /* nothing to check without a reset */
+
+	fake_pci_w32(f, cap + PCIE_DEVCAP, (u32)PCIE_DEVCAP_FLR);
+	check_result = 0;
+	assert_int_equal(pci_reset_function(&d, what, sizeof(what)), 0);
+	assert_string_equal(what, "reset (FLR): clean");
+	assert_int_equal(checks, 1);
+	assert_true(fake_pci_r16(f, cap + PCIE_DEVCTL) & PCIE_DEVCTL_FLR);
+
+	check_result = -HV_EIO;
+	assert_int_equal(pci_reset_function(&d, what, sizeof(what)), -HV_EIO);
+	assert_string_equal(what, "reset (FLR), but queue left");
+	assert_int_equal(checks, 2);
+
+	d.reset_check = NULL;
+	assert_int_equal(pci_reset_function(&d, what, sizeof(what)), 0);
+	assert_string_equal(what, "reset (FLR)");
+	assert_int_equal(checks, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(flr_only_where_the_function_has_it),
+		cmocka_unit_test(reset_function_runs_the_drivers_check_after_flr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
