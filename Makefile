@@ -5,6 +5,8 @@
 #   make unit     host unit tests only
 #   make tools    host programs (build/host/dmar-dump)
 #   make fuzz     libFuzzer on the DMAR parser for FUZZ_SECONDS (default 60)
+#   make bench    NVMe PF against VF in QEMU (BENCH_RUNS boots, default 5),
+#                 appended to bench/results.md; not part of make test
 # Every target installs missing Debian packages first (tools/setup-deps).
 
 BUILD    := build
@@ -193,3 +195,9 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# make bench: figures, not pass/fail (tools/bench-nvme; bench/results.md).
+BENCH_RUNS ?= 5
+.PHONY: bench
+bench: all
+	$(PYTHON) tools/bench-nvme --runs $(BENCH_RUNS)

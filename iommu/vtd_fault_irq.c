@@ -71,9 +71,9 @@ static void report(struct vtd_unit *u, u64 lo, u64 hi, vtd_fault_owner_fn owner)
 	vtd_fault_log(&f, u->name, o.name);
 }
 
-unsigned vtd_unit_drain_faults(struct vtd_unit *u, vtd_fault_owner_fn owner)
+/* One pass over the fault recording registers and PFO, as FSTS read fsts shows them. */
+static unsigned drain_once(struct vtd_unit *u, u32 fsts, vtd_fault_owner_fn owner)
 {
-	u32 fsts = io_read32(u->regs, VTD_FSTS_REG);
 	unsigned n = 0;
 
 	if (fsts & VTD_FSTS_PPF) {
@@ -98,6 +98,27 @@ unsigned vtd_unit_drain_faults(struct vtd_unit *u, vtd_fault_owner_fn owner)
 		u->overflows++;
 		log_write(LOG_ERR, u->name, "fault log overflow: later faults were not recorded (FSTS=0x%08x)", fsts);
 		io_write32(u->regs, VTD_FSTS_REG, VTD_FSTS_PFO);
+	}
+	return n;
+}
+
+/*
+ * A unit raises no new fault event while PPF or PFO is still set (VT-d
+ * 7.3.1; QEMU does the same), so a fault that lands or overflows while
+ * the records are being read would stay unreported, and with PFO set
+ * nothing more is recorded at all. FSTS is read again after each pass
+ * until neither is left (bounded: a device faulting without pause cannot
+ * hold the CPU here).
+ */
+unsigned vtd_unit_drain_faults(struct vtd_unit *u, vtd_fault_owner_fn owner)
+{
+	unsigned n = 0;
+
+	for (u32 round = 0; round < VTD_FAULT_DRAIN_ROUNDS; round++) {
+		u32 fsts = io_read32(u->regs, VTD_FSTS_REG);
+		if (!(fsts & (VTD_FSTS_PPF | VTD_FSTS_PFO)))
+			break;
+		n += drain_once(u, fsts, owner);
 	}
 	u->faults += n;
 	return n;

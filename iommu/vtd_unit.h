@@ -14,6 +14,7 @@
 #define VTD_HW_TIMEOUT_US       50000
 #define VTD_FAULT_SOURCES       8       /* source IDs tracked for rate limiting */
 #define VTD_FAULT_BURST         4       /* lines per source per window */
+#define VTD_FAULT_DRAIN_ROUNDS  8       /* FSTS re-reads per fault event (vtd_unit_drain_faults) */
 #define VTD_FAULT_WINDOW_NS     1000000000ULL
 
 struct io_region;

@@ -213,6 +213,30 @@ int nvme_create_io_queues(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme
 	return 0;
 }
 
+static bool rw_ok(struct nvme_ctrl *c, struct nvme_queue *q, const struct nvme_rw_run *run, bool write, u32 i)
+{
+	struct nvme_sqe s;
+	nvme_cmd_rw(&s, write, run->nsid, run->first_lba + (u64)i * run->blocks, run->blocks,
+		    write ? run->wbus : run->rbus, 0);
+	struct nvme_result r = nvme_exec(c, q, &s);
+	return !r.err && !r.status;
+}
+
+void nvme_rw_pages(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_rw_run *run)
+{
+	run->failed = run->bad = 0;
+	for (u32 i = 0; i < run->n; i++) {
+		run->fill(run->ctx, run->wbuf, i);
+		run->failed += !rw_ok(c, q, run, true, i);
+	}
+	for (u32 i = 0; i < run->n; i++) {
+		memset(run->rbuf, 0, NVME_PAGE_SIZE);
+		run->failed += !rw_ok(c, q, run, false, i);
+		run->fill(run->ctx, run->wbuf, i);
+		run->bad += memcmp(run->wbuf, run->rbuf, NVME_PAGE_SIZE) != 0;
+	}
+}
+
 const char *nvme_status_name(u16 status)
 {
 	switch (status) {

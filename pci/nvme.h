@@ -81,6 +81,26 @@ void nvme_cmd_ns_attach(struct nvme_sqe *s, bool attach, u32 nsid, u64 prp);
 /* Creates I/O queue pair q (CQ, then SQ) on the controller. 0, -HV_EIO (status logged by the caller) or -HV_ETIMEDOUT. */
 int nvme_create_io_queues(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_result *r);
 
+/*
+ * The I/O run both Sluice's PF driver (make bench) and the guests' VF
+ * driver do, so their figures compare like with like: n writes of one
+ * page (blocks logical blocks each) at LBAs first, first + blocks, ...,
+ * the data of write i made by fill(ctx, buf, i); then n reads of the same
+ * LBAs, each compared with fill's data again. One command in flight.
+ */
+struct nvme_rw_run {
+	u32 nsid, n;
+	u64 first_lba;
+	u16 blocks;                     /* per I/O: one page's worth */
+	u8 *wbuf, *rbuf;                /* one page each, and their bus addresses */
+	u64 wbus, rbus;
+	void (*fill)(void *ctx, u8 *buf, u32 i);
+	void *ctx;
+	/* out: commands that did not complete with success, pages read back wrong */
+	u32 failed, bad;
+};
+void nvme_rw_pages(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_rw_run *run);
+
 /* A name for the status codes Sluice meets ("invalid secondary controller state"), else "other status". */
 const char *nvme_status_name(u16 status);
 

@@ -139,11 +139,23 @@ static int discover(struct ctx *x, struct nvme_sec_ctrl *sec)
 	return 0;
 }
 
+/* Namespace nsid's size in blocks (0: it does not exist) and block size, by CNS 0x11 (allocated, attached or not). */
+static int ns_size(struct ctx *x, u32 nsid, u64 *blocks, u32 *lba_size)
+{
+	const u8 *d = page(x, PAGE_DATA);
+	int ret = !nsid || nsid > x->pf->nn ? -HV_EINVAL : identify(x, NVME_CNS_NS_ALLOCATED, nsid, 0, "Identify Namespace");
+	*blocks = ret ? 0 : rd64(d + NVME_ID_NS_NSZE);
+	*lba_size = ret ? 0 : 1u << d[NVME_ID_NS_LBAF0 + 4 * (d[NVME_ID_NS_FLBAS] & 0xf) + 2];
+	if (ret == -HV_ETIMEDOUT)
+		return ret;
+	x->why[0] = '\0';      /* an absent namespace is the caller's error to name */
+	return 0;
+}
+
 /* The plan against what the controller has. */
 static int check_plan(struct ctx *x, const struct nvme_sec_ctrl *sec, const struct nvme_vf_plan *plan, u32 n)
 {
 	struct nvme_pf *pf = x->pf;
-	const u8 *d = page(x, PAGE_DATA);
 
 	if (n > NVME_PF_MAX_VFS || (u64)n * NVME_PF_VF_VQ > pf->vq_total || (u64)n * NVME_PF_VF_VI > pf->vi_total) {
 		say(x, true, "%u VFs need %u queues and %u interrupts; the controller has %u and %u flexible",
@@ -174,19 +186,27 @@ static int check_plan(struct ctx *x, const struct nvme_sec_ctrl *sec, const stru
 				    "vf%u: namespace %u is vf%u's already", v->vfn, v->nsid, pf->vf[j].vfn);
 				return -HV_EINVAL;
 			}
-		/* CNS 0x11 answers for allocated namespaces whether attached or not. */
-		int ret = !v->nsid || v->nsid > pf->nn ? -HV_EINVAL :
-			  identify(x, NVME_CNS_NS_ALLOCATED, v->nsid, 0, "Identify Namespace");
-		v->ns_blocks = ret ? 0 : rd64(d + NVME_ID_NS_NSZE);
-		if (ret == -HV_ETIMEDOUT)
+		int ret = ns_size(x, v->nsid, &v->ns_blocks, &v->lba_size);
+		if (ret)
 			return ret;
 		if (!v->ns_blocks) {
-			x->why[0] = '\0';
 			say(x, true, "vf%u: namespace %u does not exist", v->vfn, v->nsid);
 			return -HV_EINVAL;
 		}
-		u8 fmt = d[NVME_ID_NS_FLBAS] & 0xf;
-		v->lba_size = 1u << d[NVME_ID_NS_LBAF0 + 4 * fmt + 2];
+	}
+	if (!pf->own_nsid)
+		return 0;
+	for (u32 j = 0; j < n; j++)
+		if (pf->vf[j].nsid == pf->own_nsid) {
+			say(x, true, "the PF's namespace %u is vf%u's already", pf->own_nsid, pf->vf[j].vfn);
+			return -HV_EINVAL;
+		}
+	int ret = ns_size(x, pf->own_nsid, &pf->own_blocks, &pf->own_lba_size);
+	if (ret)
+		return ret;
+	if (!pf->own_blocks) {
+		say(x, true, "the PF's namespace %u does not exist", pf->own_nsid);
+		return -HV_EINVAL;
 	}
 	return 0;
 }
@@ -217,15 +237,15 @@ static int bring_online(struct ctx *x, struct nvme_vf_state *v, const struct nvm
 	return ret;
 }
 
-/* Namespace v->nsid attached to v's controller alone: detached from any other first. */
-static int attach_namespace(struct ctx *x, struct nvme_vf_state *v)
+/* Namespace nsid attached to controller cntlid alone (owner names it: "vf2"): detached from any other first. */
+static int attach_namespace(struct ctx *x, u32 nsid, u16 cntlid, const char *owner)
 {
 	u8 *d = page(x, PAGE_DATA);
 	struct nvme_sqe s;
 	char what[80];
 	bool mine = false;
 
-	int ret = identify(x, NVME_CNS_NS_CTRL_LIST, v->nsid, 0, "Identify Controller List of a namespace");
+	int ret = identify(x, NVME_CNS_NS_CTRL_LIST, nsid, 0, "Identify Controller List of a namespace");
 	if (ret)
 		return ret;
 	u16 list[64];
@@ -233,32 +253,32 @@ static int attach_namespace(struct ctx *x, struct nvme_vf_state *v)
 	for (u16 i = 0; i < nr; i++)
 		list[i] = rd16(d + 2 + 2 * i);
 	for (u16 i = 0; i < nr; i++) {
-		if (list[i] == v->scid) {
+		if (list[i] == cntlid) {
 			mine = true;
 			continue;
 		}
 		memset(d, 0, NVME_PAGE_SIZE);
 		d[0] = 1;
 		memcpy(d + 2, &list[i], 2);
-		fmt_snprintf(what, sizeof(what), "namespace %u: detach from controller %u", v->nsid, list[i]);
-		nvme_cmd_ns_attach(&s, false, v->nsid, page_bus(x, PAGE_DATA));
+		fmt_snprintf(what, sizeof(what), "namespace %u: detach from controller %u", nsid, list[i]);
+		nvme_cmd_ns_attach(&s, false, nsid, page_bus(x, PAGE_DATA));
 		ret = admin(x, &s, what);
 		if (ret)
 			return ret;
-		say(x, false, "namespace %u: detached from controller %u (it is vf%u's alone)", v->nsid, list[i], v->vfn);
+		say(x, false, "namespace %u: detached from controller %u (it is %s's alone)", nsid, list[i], owner);
 	}
 	if (mine)
 		return 0;
 	memset(d, 0, NVME_PAGE_SIZE);
 	d[0] = 1;
-	memcpy(d + 2, &v->scid, 2);
-	fmt_snprintf(what, sizeof(what), "namespace %u: attach to vf%u (controller %u)", v->nsid, v->vfn, v->scid);
-	nvme_cmd_ns_attach(&s, true, v->nsid, page_bus(x, PAGE_DATA));
+	memcpy(d + 2, &cntlid, 2);
+	fmt_snprintf(what, sizeof(what), "namespace %u: attach to %s (controller %u)", nsid, owner, cntlid);
+	nvme_cmd_ns_attach(&s, true, nsid, page_bus(x, PAGE_DATA));
 	return admin(x, &s, what);
 }
 
 int nvme_pf_provision(struct nvme_pf *pf, const struct nvme_pf_env *env, u16 total_vfs,
-		      const struct nvme_vf_plan *plan, u32 n, char *why, size_t why_len)
+		      const struct nvme_vf_plan *plan, u32 n, u32 own_nsid, char *why, size_t why_len)
 {
 	struct nvme_sec_ctrl sec[NVME_SEC_LIST_MAX];
 	struct ctx x = { .pf = pf, .env = env, .why = why, .why_len = why_len };
@@ -268,6 +288,7 @@ int nvme_pf_provision(struct nvme_pf *pf, const struct nvme_pf_env *env, u16 tot
 	why[0] = '\0';
 	pf->total_vfs = total_vfs;
 	pf->nr_vfs = n;
+	pf->own_nsid = own_nsid;
 	int ret = start_controller(&x);
 	if (!ret)
 		ret = discover(&x, sec);
@@ -289,13 +310,21 @@ int nvme_pf_provision(struct nvme_pf *pf, const struct nvme_pf_env *env, u16 tot
 		for (u32 k = 0; k < pf->nr_secondary; k++)
 			if (sec[k].scid == v->scid)
 				s = &sec[k];
+		char owner[16];
+		fmt_snprintf(owner, sizeof(owner), "vf%u", v->vfn);
 		ret = bring_online(&x, v, s);
 		if (!ret)
-			ret = attach_namespace(&x, v);
+			ret = attach_namespace(&x, v->nsid, v->scid, owner);
 		if (!ret)
 			say(&x, false, "vf%u: secondary controller %u online (%u queues, %u interrupt), namespace %u attached (%llu blocks of %u bytes)",
 			    v->vfn, v->scid, NVME_PF_VF_VQ, NVME_PF_VF_VI, v->nsid, (unsigned long long)v->ns_blocks,
 			    v->lba_size);
+	}
+	if (!ret && pf->own_nsid) {
+		ret = attach_namespace(&x, pf->own_nsid, pf->cntlid, "the PF");
+		if (!ret)
+			say(&x, false, "primary controller %u: namespace %u attached for Sluice's own I/O (%llu blocks of %u bytes)",
+			    pf->cntlid, pf->own_nsid, (unsigned long long)pf->own_blocks, pf->own_lba_size);
 	}
 	return ret;
 }

@@ -56,6 +56,9 @@ struct nvme_pf {
 	u32 vq_total, vi_total;         /* flexible resources */
 	u32 nr_vfs;
 	struct nvme_vf_state vf[NVME_PF_MAX_VFS];
+	/* The namespace attached to the primary for Sluice's own I/O (0: none). */
+	u32 own_nsid, own_lba_size;
+	u64 own_blocks;
 };
 
 /*
@@ -63,13 +66,14 @@ struct nvme_pf {
  * resources from the primary (and resets it when it held any), enables
  * max(vfn) VFs, assigns NVME_PF_VF_VQ queues and NVME_PF_VF_VI interrupts
  * to each planned VF's secondary controller, sets it online and attaches
- * its namespace to it alone. Logs each step; on a refusal *why says what
- * (naming the VF and namespace). Returns 0, -HV_EINVAL (plan: VF past
+ * its namespace to it alone; with own_nsid, that namespace is attached to
+ * the primary alone (Sluice's own I/O, make bench). Logs each step; on a
+ * refusal *why says what (naming the VF and namespace). Returns 0, -HV_EINVAL (plan: VF past
  * TotalVFs or the secondary list, namespace absent or given twice, too few
  * flexible resources), -HV_ENOTSUP (no Virtualization Management or
  * Namespace Management), -HV_EIO (a command failed) or -HV_ETIMEDOUT.
  */
 int nvme_pf_provision(struct nvme_pf *pf, const struct nvme_pf_env *env, u16 total_vfs,
-		      const struct nvme_vf_plan *plan, u32 n, char *why, size_t why_len);
+		      const struct nvme_vf_plan *plan, u32 n, u32 own_nsid, char *why, size_t why_len);
 
 #endif

@@ -76,6 +76,15 @@ struct domain_set {
 	const char *file;       /* the config's name, for "sluice.conf:LINE: ..." */
 	bool iommu;             /* [sluice] iommu = on (the default) */
 	enum domain_demo demo;  /* [sluice] demo = dma: vm/dma_demo.c runs after set-up */
+	/*
+	 * [sluice] pf-bench = PF namespace=N ios=N (make bench): before the
+	 * partitions start, Sluice's own driver does ios 4 KiB I/Os (half
+	 * writes, half reads) on namespace N attached to the PF's controller.
+	 * line 0: none.
+	 */
+	struct {
+		u32 line, pf_sbdf, nsid, ios;
+	} bench;
 	u32 nr;
 	struct dma_domain d[DOMAIN_MAX];
 };

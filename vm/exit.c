@@ -18,6 +18,7 @@
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/mem.h"
 #include "kernel/hw/pci_cfg.h"
+#include "kernel/hw/time.h"
 #include "pci/pci.h"
 #include "pci/pci_hw.h"
 
@@ -472,17 +473,20 @@ static s64 hc_io_loop(struct partition *p, u64 what, u64 ios)
 	u64 now = total_exits(p);
 	if (what == 0) {
 		p->io_loop_start = now;
+		p->io_loop_t0 = time_now_ns();
 		return 0;
 	}
 	if (what != 1 || p->io_loop_start == ~0ULL)
 		return -SLUICE_HC_EINVAL;
+	u64 ns = time_now_ns() - p->io_loop_t0;
 	u64 exits = now - 1 - p->io_loop_start;
 	p->io_loop_start = ~0ULL;
 	p->io_loop_ios += ios;
 	p->io_loop_exits += exits;
 	vuart_flush(&p->uart);
-	log_write(LOG_INFO, p->dom->name, "I/O loop: %llu I/Os, %llu VM exits", (unsigned long long)ios,
-		  (unsigned long long)exits);
+	log_write(LOG_INFO, p->dom->name, "I/O loop: %llu I/Os, %llu VM exits, %llu us, %llu I/Os per second",
+		  (unsigned long long)ios, (unsigned long long)exits, (unsigned long long)(ns / 1000),
+		  (unsigned long long)(ns ? ios * 1000000000ULL / ns : 0));
 	return (s64)exits;
 }
 

@@ -59,6 +59,7 @@ struct partition {
 	u32 verdict_pass, verdict_fail;
 	/* I/O loops the guest marked (SLUICE_HC_IO_LOOP): exits counted inside them. */
 	u64 io_loop_start;              /* total exits when the open loop began, ~0: none open */
+	u64 io_loop_t0;                 /* time_now_ns() when it began */
 	u64 io_loop_ios, io_loop_exits;
 };
 

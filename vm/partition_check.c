@@ -73,6 +73,64 @@ static bool first_time(struct config *c, const struct config_entry *e, u32 *line
 	return true;
 }
 
+/* pf-bench = [SSSS:]BB:DD.F namespace=N ios=N: the words in that order. */
+static void parse_bench(struct config *c, const struct config_entry *e, struct domain_set *s)
+{
+	char w[3][40];
+	u32 nw = 0;
+	const char *p = e->value;
+
+	while (*p && nw < 4) {
+		while (is_blank(*p))
+			p++;
+		u32 n = 0;
+		while (p[n] && !is_blank(p[n]))
+			n++;
+		if (!n)
+			break;
+		if (nw == 3 || n >= sizeof(w[0])) {
+			nw = 4;
+			break;
+		}
+		memcpy(w[nw], p, n);
+		w[nw++][n] = '\0';
+		p += n;
+	}
+	s->bench.line = e->line;
+	if (nw != 3 || !parse_sbdf(w[0], &s->bench.pf_sbdf) || strncmp(w[1], "namespace=", 10) ||
+	    !parse_dec(w[1] + 10, &s->bench.nsid) || !s->bench.nsid || strncmp(w[2], "ios=", 4) ||
+	    !parse_dec(w[2] + 4, &s->bench.ios)) {
+		config_error(c, e->line, "pf-bench = %s: use PF namespace=N ios=N (e.g. 01:00.0 namespace=3 ios=1024)",
+			     e->value);
+		s->bench.ios = 0;
+	} else if (s->bench.ios < 2 || s->bench.ios > 65536 || s->bench.ios % 2) {
+		config_error(c, e->line, "pf-bench: ios=%u: an even number from 2 to 65536 (half writes, half reads)",
+			     s->bench.ios);
+		s->bench.ios = 0;
+	}
+}
+
+/* The bench's PF must be one whose VFs a partition drives: the comparison is PF against VF. */
+static void check_bench(struct config *c, const struct domain_set *s)
+{
+	if (!s->bench.line || !s->bench.ios)
+		return;
+	bool vf = false;
+	for (u32 i = 0; i < s->nr; i++) {
+		for (u32 k = 0; k < s->d[i].nr_devices; k++)
+			vf |= s->d[i].devices[k].vfn && s->d[i].devices[k].pf_sbdf == s->bench.pf_sbdf;
+		if (s->d[i].nsid == s->bench.nsid) {
+			config_error(c, s->bench.line, "pf-bench: namespace %u is partition %s's (line %u)", s->bench.nsid,
+				     s->d[i].name, s->d[i].nsid_line);
+			return;
+		}
+	}
+	if (vf)
+		return;
+	config_error(c, s->bench.line, "pf-bench: " BDF_FMT " is not the PF of any partition's VF (device = PF/vfN)",
+		     BDF_ARGS(s->bench.pf_sbdf));
+}
+
 static void check_sluice(struct config *c, u32 si, struct domain_set *s)
 {
 	u32 iommu_line = 0, demo_line = 0;
@@ -97,8 +155,11 @@ static void check_sluice(struct config *c, u32 si, struct domain_set *s)
 				s->demo = !strcmp(e->value, "dma") ? DOMAIN_DEMO_DMA : DOMAIN_DEMO_NONE;
 			else
 				config_error(c, e->line, "demo = %s: use dma or none", e->value);
+		} else if (!strcmp(e->key, "pf-bench")) {
+			if (first_time(c, e, &s->bench.line))
+				parse_bench(c, e, s);
 		} else {
-			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo)", e->key);
+			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo, pf-bench)", e->key);
 		}
 	}
 }
@@ -729,5 +790,6 @@ int partition_check(struct config *c, const struct domain_host *h, struct domain
 			config_error(c, sec->line, "unknown section [%s] (known: [sluice], [partition \"NAME\"])",
 				     sec->type);
 	}
+	check_bench(c, s);
 	return c->nr_errors != before ? -HV_EINVAL : 0;
 }

@@ -17,6 +17,7 @@
 #include "kernel/fmt.h"
 #include "kernel/lib.h"
 #include "kernel/log.h"
+#include "kernel/check.h"
 #include "kernel/page_alloc.h"
 #include "kernel/hw/io.h"
 #include "kernel/hw/mem.h"
@@ -31,6 +32,7 @@ static u32 nr_nvme_pfs;
 
 struct pf_work {
 	struct pci_dev *pf;
+	u32 own_nsid, bench_ios, bench_line;    /* [sluice] pf-bench on this PF (0: none) */
 	u16 max_vfn;
 	u32 nr;
 	struct domain_device *dev[DOMAIN_MAX];
@@ -78,7 +80,7 @@ static void provision_error(struct config *c, const struct pf_work *w, const cha
 }
 
 /* Sluice's own domain for the PF: the DMA pages only, at IOVA = HPA. */
-static int pf_dma(struct pci_dev *pf, const struct iommu_ops *ops, u64 *pa)
+static int pf_dma(struct pci_dev *pf, const struct iommu_ops *ops, u64 *pa, struct iommu_domain **dom)
 {
 	char name[IOMMU_NAME_LEN];
 
@@ -88,6 +90,7 @@ static int pf_dma(struct pci_dev *pf, const struct iommu_ops *ops, u64 *pa)
 		return 0;       /* iommu = off: no isolation for anyone, the PF included */
 	fmt_snprintf(name, sizeof(name), "sluice-nvme-" BDF_FMT, BDF_ARGS(pf->sbdf));
 	struct iommu_domain *d = ops->domain_create(name);
+	*dom = d;
 	if (!d)
 		return -HV_ENOMEM;
 	int ret = ops->map(d, *pa, *pa, NVME_PF_DMA_PAGES * PAGE_SIZE, IOMMU_READ | IOMMU_WRITE);
@@ -99,6 +102,69 @@ static int pf_dma(struct pci_dev *pf, const struct iommu_ops *ops, u64 *pa)
 		log_info(BDF_FMT ": PF DMA through domain %s: %u pages at 0x%016llx, nothing else", BDF_ARGS(pf->sbdf),
 			 name, NVME_PF_DMA_PAGES, (unsigned long long)*pa);
 	return ret;
+}
+
+/* make bench: page i of the PF's run, the same pattern function for writing and checking. */
+static void bench_fill(void *ctx, u8 *buf, u32 i)
+{
+	u32 h = 0x5eed0000u ^ (u32)(uintptr_t)ctx ^ (i * 0x9e3779b9u);
+	for (u32 k = 0; k < NVME_PAGE_SIZE; k += 4) {
+		h = h * 1103515245u + 12345u;
+		memcpy(buf + k, &h, 4);
+	}
+}
+
+/*
+ * [sluice] pf-bench: Sluice's own driver on the PF's namespace, with the
+ * run the guests do (nvme_rw_pages), one command in flight, timed on the
+ * boot CPU before any partition starts. Its I/O queue pair and data pages
+ * are mapped in the PF's own domain like the admin queue.
+ */
+static int pf_bench(struct config *c, struct pf_work *w, struct nvme_pf *npf, const struct iommu_ops *ops,
+		    struct iommu_domain *dom)
+{
+	enum { SQ, CQ, WBUF, RBUF, NR_PAGES };
+	u32 n = w->bench_ios / 2, blocks = NVME_PAGE_SIZE / npf->own_lba_size;
+	struct nvme_queue q;
+	struct nvme_result r;
+	u64 pa;
+
+	if (!blocks || (u64)n * blocks > npf->own_blocks) {
+		config_error(c, w->bench_line, "pf-bench: %u pages of 4 KiB do not fit namespace %u (%llu blocks of %u bytes)",
+			     n, w->own_nsid, (unsigned long long)npf->own_blocks, npf->own_lba_size);
+		return -HV_EINVAL;
+	}
+	if (!page_alloc_zeroed(NR_PAGES, &pa))
+		return -HV_ENOMEM;
+	int ret = dom ? ops->map(dom, pa, pa, NR_PAGES * PAGE_SIZE, IOMMU_READ | IOMMU_WRITE) : 0;
+	u8 *v = ret ? NULL : phys_to_virt(pa, NR_PAGES * PAGE_SIZE);
+	if (!v) {
+		config_error(c, w->bench_line, "pf-bench: no DMA pages for the PF's I/O queue (%s)",
+			     hv_strerror(ret ? ret : -HV_EIO));
+		return ret ? ret : -HV_EIO;
+	}
+	log_write(LOG_INFO, "bench", "PF " BDF_FMT ": %u more pages at 0x%016llx in its own domain, for its I/O queue pair and data",
+		  BDF_ARGS(w->pf->sbdf), (u32)NR_PAGES, (unsigned long long)pa);
+	nvme_queue_init(&q, 1, 16, v + SQ * PAGE_SIZE, pa + SQ * PAGE_SIZE, v + CQ * PAGE_SIZE, pa + CQ * PAGE_SIZE);
+	ret = nvme_create_io_queues(&npf->ctrl, &q, &r);
+	if (ret) {
+		config_error(c, w->bench_line, "pf-bench: I/O queue pair on the PF not created (%s, status 0x%x)",
+			     hv_strerror(ret), r.status);
+		return ret;
+	}
+	struct nvme_rw_run run = { .nsid = w->own_nsid, .n = n, .first_lba = 0, .blocks = (u16)blocks,
+				   .wbuf = v + WBUF * PAGE_SIZE, .rbuf = v + RBUF * PAGE_SIZE,
+				   .wbus = pa + WBUF * PAGE_SIZE, .rbus = pa + RBUF * PAGE_SIZE,
+				   .fill = bench_fill, .ctx = (void *)(uintptr_t)w->pf->sbdf };
+	u64 t0 = time_now_ns();
+	nvme_rw_pages(&npf->ctrl, &q, &run);
+	u64 ns = time_now_ns() - t0;
+	log_write(LOG_INFO, "bench", "PF " BDF_FMT " (Sluice's driver), namespace %u: %u I/Os, %llu us, %llu I/Os per second",
+		  BDF_ARGS(w->pf->sbdf), w->own_nsid, 2 * n, (unsigned long long)(ns / 1000),
+		  (unsigned long long)(ns ? 2ULL * n * 1000000000ULL / ns : 0));
+	check(!run.failed && !run.bad, "PF " BDF_FMT ": %u writes and %u reads of 4 KiB on namespace %u by Sluice's driver: %u failed, %u read back wrong",
+	      BDF_ARGS(w->pf->sbdf), n, n, w->own_nsid, run.failed, run.bad);
+	return 0;
 }
 
 static int provision_nvme(struct config *c, struct pf_work *w, const struct iommu_ops *ops)
@@ -115,7 +181,8 @@ static int provision_nvme(struct config *c, struct pf_work *w, const struct iomm
 		return -HV_EINVAL;
 	}
 	struct io_region *regs = io_map(bar->addr, NVME_BAR0_SIZE, "nvme-pf");
-	int ret = regs ? pf_dma(w->pf, ops, &pa) : -HV_EIO;
+	struct iommu_domain *dom = NULL;
+	int ret = regs ? pf_dma(w->pf, ops, &pa, &dom) : -HV_EIO;
 	void *dma = ret ? NULL : phys_to_virt(pa, NVME_PF_DMA_PAGES * PAGE_SIZE);
 	if (ret || !dma) {
 		config_error(c, w->dev[0]->line, "device " BDF_FMT ": no DMA set-up for the PF (%s)",
@@ -133,13 +200,16 @@ static int provision_nvme(struct config *c, struct pf_work *w, const struct iomm
 		plan[i].nsid = w->nsid[i];
 	}
 	struct nvme_pf *npf = &nvme_pfs[nr_nvme_pfs];
-	ret = nvme_pf_provision(npf, &env, w->pf->sriov.total_vfs, plan, w->nr, why, sizeof(why));
+	ret = nvme_pf_provision(npf, &env, w->pf->sriov.total_vfs, plan, w->nr, w->own_nsid, why, sizeof(why));
 	if (ret) {
-		provision_error(c, w, why);
+		if (w->own_nsid && !strncmp(why, "the PF's namespace", 18))
+			config_error(c, w->bench_line, "pf-bench: %s", why);
+		else
+			provision_error(c, w, why);
 		return ret;
 	}
 	nr_nvme_pfs++;
-	return 0;
+	return w->bench_ios ? pf_bench(c, w, npf, ops, dom) : 0;
 }
 
 /* The NVMe VFs handed to partitions, their registers mapped for the check after each reset. */
@@ -256,6 +326,11 @@ int vf_setup(struct config *c, struct domain_set *s, const struct iommu_ops *ops
 			w->max_vfn = MAX(w->max_vfn, d->vfn);
 		}
 	for (u32 j = 0; j < nr; j++) {
+		if (s->bench.ios && work[j].pf->sbdf == s->bench.pf_sbdf) {
+			work[j].own_nsid = s->bench.nsid;
+			work[j].bench_ios = s->bench.ios;
+			work[j].bench_line = s->bench.line;
+		}
 		int ret = setup_pf(c, &work[j], ops);
 		if (ret)
 			return ret;

@@ -44,6 +44,12 @@ struct io_region *fake_io_add(u64 pa, u64 size)
 
 void fake_io_on_write(struct io_region *r, u32 off, fake_io_hook hook, void *ctx)
 {
+	for (unsigned i = 0; i < r->nr_hooks; i++)
+		if (r->hooks[i].off == off) {           /* a test's hook replaces the fake's own */
+			r->hooks[i].fn = hook;
+			r->hooks[i].ctx = ctx;
+			return;
+		}
 	if (r->nr_hooks == FAKE_IO_HOOKS)
 		abort();
 	r->hooks[r->nr_hooks].off = off;

@@ -28,7 +28,7 @@ extern unsigned fake_io_map_calls;
 
 /* Adds a zeroed register file of size bytes at pa; io_map(pa, <= size) finds it. */
 struct io_region *fake_io_add(u64 pa, u64 size);
-/* Calls hook instead of storing, for writes to exactly off (any width). */
+/* Calls hook instead of storing, for writes to exactly off (any width); replaces an earlier hook there. */
 void fake_io_on_write(struct io_region *r, u32 off, fake_io_hook hook, void *ctx);
 /* Device-side access: no hooks, no log. */
 u32 fake_io_get32(const struct io_region *r, u32 off);

@@ -13,8 +13,10 @@
 #include "tests/guests/lib/guest.h"
 #include "pci/nvme.h"
 
-#ifdef NVME_IO_PARK
+#if defined(NVME_IO_PARK)
 const char guest_name[] = "nvme-io-park";
+#elif defined(NVME_IO_BENCH)
+const char guest_name[] = "nvme-io-bench";
 #else
 const char guest_name[] = "nvme-io";
 #endif
@@ -27,9 +29,15 @@ const char guest_name[] = "nvme-io";
 #define PCI_BAR0        0x10
 #define QDEPTH          16
 #define IO_BLOCKS       8               /* 4 KiB per I/O with 512-byte blocks */
+#ifdef NVME_IO_BENCH
+#define NR_IOS          2048            /* make bench: as many as Sluice's PF run (bench/nvme/sluice.conf) */
+#define FAR_LBA         20480           /* past the 2048 pages written */
+#define SCRATCH_LBA     24576
+#else
 #define NR_IOS          32              /* writes, then as many reads */
 #define FAR_LBA         4096            /* never written */
 #define SCRATCH_LBA     8192            /* target of the write whose buffer is not mine */
+#endif
 
 static volatile uint8_t *bar0;
 
@@ -58,8 +66,9 @@ static uint8_t *page_at(uint64_t base, uint32_t i)
 }
 
 /* The pattern of I/O number i: from the partition's name, so partitions differ. */
-static void fill(uint8_t *buf, uint32_t i)
+static void fill(void *ctx, uint8_t *buf, uint32_t i)
 {
+	(void)ctx;
 	uint32_t h = seed ^ (i * 0x9e3779b9u);
 	for (uint32_t k = 0; k < GUEST_PAGE; k += 4) {
 		h = h * 1103515245u + 12345u;
@@ -144,21 +153,13 @@ int guest_main(const struct sluice_start_info *si)
 	/* The data path: no console output, no config access, nothing that exits. */
 	uint8_t *wbuf = page_at(mem, 5), *rbuf = page_at(mem, 6);
 	uint64_t wbus = mem + 5 * GUEST_PAGE, rbus = mem + 6 * GUEST_PAGE;
-	uint32_t failed = 0, bad = 0;
+	struct nvme_rw_run run = { .nsid = nsid, .n = NR_IOS, .first_lba = 0, .blocks = IO_BLOCKS, .wbuf = wbuf,
+				   .rbuf = rbuf, .wbus = wbus, .rbus = rbus, .fill = fill };
 	sluice_hypercall(SLUICE_HC_IO_LOOP, 0, 0, 0);
-	for (uint32_t i = 0; i < NR_IOS; i++) {
-		fill(wbuf, i);
-		failed += rw(true, nsid, (uint64_t)i * IO_BLOCKS, wbus) != 0;
-	}
-	for (uint32_t i = 0; i < NR_IOS; i++) {
-		memset(rbuf, 0, GUEST_PAGE);
-		failed += rw(false, nsid, (uint64_t)i * IO_BLOCKS, rbus) != 0;
-		fill(wbuf, i);
-		bad += memcmp(wbuf, rbuf, GUEST_PAGE) != 0;
-	}
+	nvme_rw_pages(&ctrl, &ioq, &run);
 	long exits = sluice_hypercall(SLUICE_HC_IO_LOOP, 1, 2 * NR_IOS, 0);
-	verdict(!failed && !bad, "%u writes and %u reads of 4 KiB on namespace %u: %u failed, %u read back wrong",
-		NR_IOS, NR_IOS, nsid, failed, bad);
+	verdict(!run.failed && !run.bad, "%u writes and %u reads of 4 KiB on namespace %u: %u failed, %u read back wrong",
+		NR_IOS, NR_IOS, nsid, run.failed, run.bad);
 	verdict(exits == 0, "no VM exits on the data path (%ld in %u I/Os)", exits, 2 * NR_IOS);
 
 	/* Blocks never written read as zeros: nothing of anyone else's. */
@@ -205,7 +206,7 @@ int guest_main(const struct sluice_start_info *si)
 	for (uint32_t i = 0; i < NR_IOS; i++) {
 		memset(rbuf, 0, GUEST_PAGE);
 		changed += rw(false, nsid, (uint64_t)i * IO_BLOCKS, rbus) != 0;
-		fill(wbuf, i);
+		fill(NULL, wbuf, i);
 		changed += memcmp(wbuf, rbuf, GUEST_PAGE) != 0;
 	}
 	verdict(changed == 0, "my data is intact afterwards (%u of %u blocks of 4 KiB differ)", changed, NR_IOS);

@@ -463,6 +463,43 @@ static void overflow_is_logged_and_cleared(void **state)
 	assert_int_equal(vtd_unit_drain_faults(&unit, NULL), 1);
 }
 
+/* F_DW write hook: one more fault arrives just before the slot is freed (so it overflows), then the slot is freed. */
+static unsigned late_faults;
+static void fault_then_free(struct io_region *r, u32 off, u64 val, unsigned width, void *ctx)
+{
+	struct fake_vtd *v = ctx;
+	(void)val;
+	(void)width;
+	if (!late_faults++)
+		assert_int_equal(fake_vtd_fault(v, 0x0020, 0x20000, VTD_FR_READ, false), -1);
+	u32 hi_off = off - VTD_FRCD_F_DW_OFF + VTD_FRCD_HI_OFF;
+	fake_io_set64(r, hi_off, fake_io_get64(r, hi_off) & ~VTD_FRCD_HI_F);
+	fake_io_set32(r, VTD_FSTS_REG, fake_io_get32(r, VTD_FSTS_REG) & ~(u32)VTD_FSTS_PPF);
+}
+
+/*
+ * A fault that overflows while the records are read raises no new event
+ * (PPF was still set): the drain must see PFO on its next FSTS read and
+ * clear it, or the unit records nothing ever again.
+ */
+static void overflow_during_the_drain_is_cleared_too(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);      /* one FRCD, as QEMU */
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	assert_int_equal(fake_vtd_fault(v, 0x0018, 0x10000, VTD_FR_WRITE, true), 0);
+	late_faults = 0;
+	fake_io_on_write(v->r, unit.caps.fro + VTD_FRCD_F_DW_OFF, fault_then_free, v);
+	assert_int_equal(vtd_unit_drain_faults(&unit, NULL), 1);
+	assert_int_equal(late_faults, 1);
+	assert_int_equal(unit.overflows, 1);
+	assert_true(fake_log_has("ERR  vtd0: fault log overflow: later faults were not recorded (FSTS=0x00000001)"));
+	assert_int_equal(fake_io_get32(v->r, VTD_FSTS_REG) & (VTD_FSTS_PFO | VTD_FSTS_PPF), 0);
+	/* Recording works again. */
+	assert_int_equal(fake_vtd_fault(v, 0x0018, 0x12000, VTD_FR_WRITE, true), 0);
+	assert_int_equal(vtd_unit_drain_faults(&unit, NULL), 1);
+}
+
 static void repeated_faults_from_one_source_are_rate_limited(void **state)
 {
 	(void)state;
@@ -532,6 +569,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(two_fault_records_are_logged_and_cleared, setup, teardown),
 		cmocka_unit_test_setup_teardown(drain_starts_at_the_fault_record_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(overflow_is_logged_and_cleared, setup, teardown),
+		cmocka_unit_test_setup_teardown(overflow_during_the_drain_is_cleared_too, setup, teardown),
 		cmocka_unit_test_setup_teardown(repeated_faults_from_one_source_are_rate_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(suppressed_count_is_told_when_the_window_ends, setup, teardown),
 	};

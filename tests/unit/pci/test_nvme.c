@@ -156,11 +156,16 @@ static void offline_vf_controller_does_not_start(void **state)
 
 static struct nvme_pf pf;
 
-static int provision(const struct nvme_vf_plan *plan, u32 n, char *why)
+static int provision_own(const struct nvme_vf_plan *plan, u32 n, u32 own_nsid, char *why)
 {
 	struct nvme_pf_env env = { .io = fake_nvme_io(&sub, 0), .enable_vfs = fake_nvme_enable_vfs, .ctx = &sub,
 				   .dma = pg(0), .dma_bus = bus(pg(0)), .log = log_line };
-	return nvme_pf_provision(&pf, &env, sub.total_vfs, plan, n, why, 160);
+	return nvme_pf_provision(&pf, &env, sub.total_vfs, plan, n, own_nsid, why, 160);
+}
+
+static int provision(const struct nvme_vf_plan *plan, u32 n, char *why)
+{
+	return provision_own(plan, n, 0, why);
 }
 
 /* A VF's own driver: admin queue, one I/O queue pair, then I/O on its namespace. */
@@ -267,6 +272,72 @@ static void refusals(void **state)
 	assert_string_equal(why, "controller 0 has no Virtualization Management (OACS 0x0008)");
 }
 
+/* fill for nvme_rw_pages: page i's bytes from i; from call corrupt_after on, one byte off. */
+static u32 fills, corrupt_after;
+static void fill_page(void *ctx, u8 *buf, u32 i)
+{
+	(void)ctx;
+	memset(buf, (int)(0x10 + i), NVME_PAGE_SIZE);
+	if (++fills > corrupt_after)
+		buf[100] ^= 1;
+}
+
+/* make bench's set-up: a namespace on the primary for Sluice's own I/O, and the I/O run guests do too. */
+static void pf_gets_its_own_namespace_and_runs_the_shared_io(void **state)
+{
+	(void)state;
+	const struct nvme_vf_plan plan[] = { { 1, 1 } };
+	char why[160];
+
+	assert_int_equal(provision_own(plan, 1, 2, why), 0);
+	assert_string_equal(sub.trace, "vm:1:0:0 vm:1:0:0 reset:0:0:0 vfs:1:0:0 "
+			    "vm:8:1:2 vm:8:1:1 vm:9:1:0 ns:1:1:0 ns:1:2:0 ");
+	assert_true(sub.ns[2].attached[0] && !sub.ns[2].attached[1]);
+	assert_int_equal(pf.own_blocks, 256);
+	assert_non_null(strstr(lines, "primary controller 0: namespace 2 attached for Sluice's own I/O (256 blocks of 512 bytes)"));
+
+	/* The PF's I/O queue pair, then 4 writes and 4 reads of a page, as the guests do them. */
+	struct nvme_queue q;
+	struct nvme_result r;
+	memset(pg(4), 0, 2 * NVME_PAGE_SIZE);
+	nvme_queue_init(&q, 1, 4, pg(4), bus(pg(4)), pg(5), bus(pg(5)));
+	assert_int_equal(nvme_create_io_queues(&pf.ctrl, &q, &r), 0);
+	struct nvme_rw_run run = { .nsid = 2, .n = 4, .first_lba = 16, .blocks = 8, .wbuf = pg(6), .rbuf = pg(7),
+				   .wbus = bus(pg(6)), .rbus = bus(pg(7)), .fill = fill_page };
+	fills = 0;
+	corrupt_after = ~0u;
+	nvme_rw_pages(&pf.ctrl, &q, &run);
+	assert_int_equal(run.failed, 0);
+	assert_int_equal(run.bad, 0);
+	assert_int_equal(fills, 8);                     /* each page filled to write it and again to check it */
+	assert_int_equal(sub.ns[2].data[16 * 512], 0x10);
+	assert_int_equal(sub.ns[2].data[(16 + 3 * 8) * 512 + 4095], 0x13);
+	assert_int_equal(sub.ns[2].data[(16 + 4 * 8) * 512], 0);        /* nothing past the run */
+	/* What is read back is checked: a page that differs counts; a namespace not attached fails every command. */
+	fills = 0;
+	corrupt_after = 6;
+	nvme_rw_pages(&pf.ctrl, &q, &run);
+	assert_int_equal(run.failed, 0);
+	assert_int_equal(run.bad, 2);
+	run.nsid = 1;
+	corrupt_after = ~0u;
+	nvme_rw_pages(&pf.ctrl, &q, &run);
+	assert_int_equal(run.failed, 8);
+}
+
+static void pf_namespace_refusals(void **state)
+{
+	(void)state;
+	const struct nvme_vf_plan plan[] = { { 1, 1 } };
+	char why[160];
+
+	assert_int_equal(provision_own(plan, 1, 1, why), -HV_EINVAL);
+	assert_string_equal(why, "the PF's namespace 1 is vf1's already");
+	assert_int_equal(provision_own(plan, 1, 4, why), -HV_EINVAL);
+	assert_string_equal(why, "the PF's namespace 4 does not exist");
+	assert_int_equal(sub.vfs_enabled, 0);
+}
+
 static void fake_enforces_qemus_rules(void **state)
 {
 	(void)state;
@@ -299,6 +370,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(provisions_two_vfs_each_with_its_namespace, setup, teardown),
 		cmocka_unit_test_setup_teardown(namespace_on_the_pf_is_moved_and_online_vf_reprovisioned, setup, teardown),
 		cmocka_unit_test_setup_teardown(refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(pf_gets_its_own_namespace_and_runs_the_shared_io, setup, teardown),
+		cmocka_unit_test_setup_teardown(pf_namespace_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(fake_enforces_qemus_rules, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
