@@ -15,6 +15,12 @@
 struct iommu_domain;            /* opaque; owned by the implementation */
 struct dmar_info;               /* iommu/dmar.h */
 
+/* What device-TLB invalidations of one ATS function need. */
+struct iommu_ats {
+	u16 pfsid;                      /* the PF's source ID for a VF, else its own */
+	u8 qdepth;                      /* ATS Invalidate Queue Depth as a count, 1-32 */
+};
+
 struct iommu_ops {
 	const char *name;                                       /* "vt-d" */
 	/* Brings up every usable remapping unit described by the parsed DMAR. */
@@ -26,6 +32,16 @@ struct iommu_ops {
 	/* Gives the device (segment/bus/dev/fn) a context entry in d. */
 	int (*attach)(struct iommu_domain *d, u32 sbdf);
 	int (*detach)(struct iommu_domain *d, u32 sbdf);
+	/*
+	 * Device-TLB for an attached device (ats non-NULL) or none (NULL): the
+	 * unit must support it (ECAP.DT, an invalidation queue); its context
+	 * entry then takes translation requests, and every later change to
+	 * d's mappings invalidates the device's ATC too. Call before setting
+	 * ATS Enable in the device, and after clearing it. 0, or -HV_ENOTSUP
+	 * with the reason in why, -HV_ENOENT (not attached to d) or an
+	 * invalidation error.
+	 */
+	int (*set_ats)(struct iommu_domain *d, u32 sbdf, const struct iommu_ats *ats, char *why, size_t len);
 	/* Turns translation on for every unit (after the domains are set up). */
 	int (*enable)(void);
 	/* Drains and logs pending fault records (also the fault interrupt's work). */
@@ -45,5 +61,7 @@ extern const struct iommu_ops vtd_iommu_ops;
 /* Faults counted against a domain since it was created. */
 u64 iommu_domain_faults(const struct iommu_domain *d);
 const char *iommu_domain_name(const struct iommu_domain *d);
+/* The invalidations run for d, as one line (vtd_inv_stats_format); "" when none. */
+void iommu_domain_inv_format(const struct iommu_domain *d, char *buf, size_t len);
 
 #endif

@@ -99,14 +99,16 @@ static int ctx_clear(struct vtd_unit *u, u16 sid, struct vtd_context_entry *e)
 	return 0;
 }
 
-int vtd_ctx_attach(struct vtd_unit *u, u16 sid, u16 did, const struct pt *pt)
+int vtd_ctx_attach(struct vtd_unit *u, u16 sid, u16 did, const struct pt *pt, u8 tt)
 {
 	struct vtd_context_entry ce, *t, *e;
 	int ret;
 
 	if (did >= u->caps.nd_domains)
 		return -HV_EINVAL;
-	ret = vtd_ce_encode(&ce, pt->root_pa, pt->levels, did, VTD_TT_UNTRANSLATED);
+	if (tt != VTD_TT_UNTRANSLATED && (tt != VTD_TT_DEVTLB || !u->caps.dt))
+		return -HV_EINVAL;
+	ret = vtd_ce_encode(&ce, pt->root_pa, pt->levels, did, tt);
 	if (ret)
 		return ret;
 	t = ctx_table_get(u, SID_BUS(sid));

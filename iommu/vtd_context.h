@@ -15,7 +15,8 @@ struct pt;
 int vtd_ctx_root_init(struct vtd_unit *u);
 /*
  * DMA path step 3: points source ID sid at domain did, whose second-stage
- * table is pt. The entry is written hi first and P last, flushed when the
+ * table is pt, with translation type tt (VTD_TT_UNTRANSLATED, or
+ * VTD_TT_DEVTLB for an ATS function on a unit with ECAP.DT). The entry is written hi first and P last, flushed when the
  * unit does not snoop, then the context-cache entry of sid (DID 0 under
  * CAP.CM, where not-present entries are cached with that tag) and the
  * domain's IOTLB are invalidated. A present entry for another domain is
@@ -23,7 +24,7 @@ int vtd_ctx_root_init(struct vtd_unit *u);
  * a mix. Allocates the bus's context table on first use. Returns 0,
  * -HV_EINVAL, -HV_ENOMEM, or an invalidation error.
  */
-int vtd_ctx_attach(struct vtd_unit *u, u16 sid, u16 did, const struct pt *pt);
+int vtd_ctx_attach(struct vtd_unit *u, u16 sid, u16 did, const struct pt *pt, u8 tt);
 /*
  * Makes sid's context entry not present (P cleared first), then invalidates
  * its context-cache entry and the old domain's IOTLB. Returns 0, -HV_ENOENT

@@ -48,6 +48,7 @@ int vtd_desc_iotlb_page(struct vtd_desc *d, u16 did, u64 addr, u8 am, bool ih,
  * only when dit (ECAP.DIT); without DIT the field is reserved. order 52
  * invalidates everything. Returns 0 or -HV_EINVAL.
  */
+#define VTD_DEVTLB_ALL_ORDER    52      /* vtd_desc_devtlb's order for "every page" */
 int vtd_desc_devtlb(struct vtd_desc *d, u16 sid, u16 pfsid, bool dit, u8 qdepth,
 		    u64 addr, unsigned order);
 

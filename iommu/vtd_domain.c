@@ -16,6 +16,7 @@
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
+#include "kernel/fmt.h"
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/io.h"
 #include "iommu/vtd_regs.h"
@@ -34,6 +35,10 @@ struct iommu_domain {
 	bool has_pt[2];
 	u32 devices[VTD_UNITS_MAX];             /* devices attached, per unit */
 	u64 faults;
+	/* ATS functions, per unit: each change to the map invalidates their ATCs too. */
+	struct vtd_ats_dev ats[VTD_UNITS_MAX][VTD_DOMAIN_ATS_MAX];
+	u32 nr_ats[VTD_UNITS_MAX];
+	struct vtd_inv_stats stats;             /* the invalidations run for this domain */
 };
 
 static struct vtd_unit units[VTD_UNITS_MAX];
@@ -214,8 +219,9 @@ static int after_change(struct iommu_domain *d, u64 iova, u64 size, bool unmap)
 		int ret;
 		if (!u->up || !d->devices[i])
 			continue;
-		if (unmap || u->caps.cm)
-			ret = vtd_inv_iotlb_range(u, d->did, iova, size);
+		/* With ATS functions every change runs the whole sequence: an ATC may hold a "no access" answer too. */
+		if (unmap || u->caps.cm || d->nr_ats[i])
+			ret = vtd_inv_range_ats(u, d->did, iova, size, d->ats[i], d->nr_ats[i], &d->stats);
 		else
 			ret = vtd_unit_flush_write_buffer(u);
 		if (ret && !first)
@@ -291,7 +297,7 @@ static int vtd_attach(struct iommu_domain *d, u32 sbdf)
 	const struct pt *pt = &d->pt[PT_INDEX(u->levels)];
 	if (vtd_ctx_lookup(u, SBDF_SID(sbdf), &ce))
 		old = domain_by_did((u16)FIELD_GET(VTD_CE_HI_DID, ce.hi));
-	if ((ret = vtd_ctx_attach(u, SBDF_SID(sbdf), d->did, pt)))
+	if ((ret = vtd_ctx_attach(u, SBDF_SID(sbdf), d->did, pt, VTD_TT_UNTRANSLATED)))
 		return ret;
 	if (old != d) {
 		if (old && old->devices[ui])
@@ -321,6 +327,60 @@ static int vtd_detach(struct iommu_domain *d, u32 sbdf)
 		return ret;
 	if (d->devices[ui])
 		d->devices[ui]--;
+	return 0;
+}
+
+/* Index of sid among d's ATS functions on unit ui, or -1. */
+static int ats_index(const struct iommu_domain *d, unsigned ui, u16 sid)
+{
+	for (u32 k = 0; k < d->nr_ats[ui]; k++)
+		if (d->ats[ui][k].sid == sid)
+			return (int)k;
+	return -1;
+}
+
+static int vtd_set_ats(struct iommu_domain *d, u32 sbdf, const struct iommu_ats *ats, char *why, size_t len)
+{
+	struct vtd_context_entry ce;
+	struct vtd_unit *u;
+	unsigned ui;
+	int ret;
+	u16 sid = SBDF_SID(sbdf);
+
+	if ((ret = device_unit(d, sbdf, &u, &ui)))
+		return ret;
+	if (!vtd_ctx_lookup(u, sid, &ce) || FIELD_GET(VTD_CE_HI_DID, ce.hi) != d->did)
+		return -HV_ENOENT;
+	const struct pt *pt = &d->pt[PT_INDEX(u->levels)];
+	int k = ats_index(d, ui, sid);
+	if (!ats) {
+		if (k < 0)
+			return 0;
+		d->ats[ui][k] = d->ats[ui][--d->nr_ats[ui]];
+		return vtd_ctx_attach(u, sid, d->did, pt, VTD_TT_UNTRANSLATED);
+	}
+	if (!u->caps.dt) {
+		fmt_snprintf(why, len, "%s has no device-TLB support (ECAP.DT = 0)", u->name);
+		return -HV_ENOTSUP;
+	}
+	if (!u->qi.on) {
+		fmt_snprintf(why, len, "%s has no invalidation queue, which device-TLB invalidation needs", u->name);
+		return -HV_ENOTSUP;
+	}
+	if (k < 0 && d->nr_ats[ui] == VTD_DOMAIN_ATS_MAX) {
+		fmt_snprintf(why, len, "domain %s has %u ATS functions on %s already", d->name, VTD_DOMAIN_ATS_MAX, u->name);
+		return -HV_ENOTSUP;
+	}
+	if (!ats->qdepth || ats->qdepth > 32)
+		return -HV_EINVAL;
+	if ((ret = vtd_ctx_attach(u, sid, d->did, pt, VTD_TT_DEVTLB)))
+		return ret;
+	if (k < 0)
+		k = (int)d->nr_ats[ui]++;
+	d->ats[ui][k] = (struct vtd_ats_dev){ .sid = sid, .pfsid = ats->pfsid, .qdepth = ats->qdepth };
+	log_write(LOG_INFO, u->name, "%02x:%02x.%x: context entry translation type device-TLB (domain %s, did %u)%s",
+		  (sbdf >> 8) & 0xff, (sbdf >> 3) & 0x1f, sbdf & 7, d->name, d->did,
+		  u->caps.dit ? ", PFSID in its invalidations (ECAP.DIT)" : "");
 	return 0;
 }
 
@@ -420,6 +480,16 @@ const char *iommu_domain_name(const struct iommu_domain *d)
 	return d ? d->name : "none";
 }
 
+void iommu_domain_inv_format(const struct iommu_domain *d, char *buf, size_t len)
+{
+	if (!d || !d->stats.waits) {
+		if (len)
+			buf[0] = '\0';
+		return;
+	}
+	vtd_inv_stats_format(&d->stats, buf, len);
+}
+
 const struct iommu_ops vtd_iommu_ops = {
 	.name = "vt-d",
 	.init = vtd_init,
@@ -428,6 +498,7 @@ const struct iommu_ops vtd_iommu_ops = {
 	.unmap = vtd_unmap,
 	.attach = vtd_attach,
 	.detach = vtd_detach,
+	.set_ats = vtd_set_ats,
 	.enable = vtd_enable,
 	.poll_faults = vtd_poll_faults,
 	.route_faults = vtd_route_faults,

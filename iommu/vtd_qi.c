@@ -4,7 +4,8 @@
  * Context Command and IOTLB registers (§6.5.1). One request at a time, each
  * complete before the call returns; no completion interrupts (a wait never
  * carries IF, and never SW and IF together: QEMU aborts on that).
- * Device-TLB and interrupt-entry invalidation are not used yet.
+ * Device-TLB invalidation follows the IOTLB's in one batch (vtd_inv_batch);
+ * interrupt-entry invalidation is not used yet.
  */
 #include "iommu/vtd_qi.h"
 #include "iommu/vtd_unit.h"
@@ -18,6 +19,8 @@
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
+#include "kernel/fmt.h"
+#include "kernel/hw/cpu.h"
 
 /* The queue errors a submit can meet (§11.4.7.1). */
 #define FSTS_QI_ERRORS          (VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE)
@@ -95,7 +98,54 @@ static int queue_error(struct vtd_unit *u, const struct vtd_desc *wait, struct q
 	return -HV_EIO;
 }
 
+void vtd_inv_stats_add(struct vtd_inv_stats *s, const struct vtd_desc *d, unsigned n, u64 ticks)
+{
+	for (unsigned i = 0; i < n; i++) {
+		unsigned t = vtd_desc_type(&d[i]);
+		s->desc[t < VTD_INV_KINDS ? t : 0]++;
+	}
+	s->desc[VTD_DESC_WAIT]++;
+	if (!s->waits || ticks < s->wait_min)
+		s->wait_min = ticks;
+	if (ticks > s->wait_max)
+		s->wait_max = ticks;
+	s->waits++;
+	s->sample[s->nr_samples++ % VTD_INV_SAMPLES] = ticks > 0xffffffffULL ? 0xffffffffu : (u32)ticks;
+}
+
+u64 vtd_inv_stats_median(const struct vtd_inv_stats *s)
+{
+	u32 v[VTD_INV_SAMPLES];
+	unsigned n = MIN(s->nr_samples, (u32)VTD_INV_SAMPLES);
+
+	if (!n)
+		return 0;
+	memcpy(v, s->sample, n * sizeof(v[0]));
+	for (unsigned i = 1; i < n; i++)                /* insertion sort: 64 at most */
+		for (unsigned j = i; j && v[j - 1] > v[j]; j--) {
+			u32 t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v[n / 2];
+}
+
+void vtd_inv_stats_format(const struct vtd_inv_stats *s, char *buf, size_t len)
+{
+	fmt_snprintf(buf, len, "context %llu, iotlb %llu, devtlb %llu, wait %llu descriptors; %llu waits of %llu/%llu/%llu TSC ticks (min/median/max), %llu timed out",
+		     (unsigned long long)s->desc[VTD_DESC_CC], (unsigned long long)s->desc[VTD_DESC_IOTLB],
+		     (unsigned long long)s->desc[VTD_DESC_DEVTLB], (unsigned long long)s->desc[VTD_DESC_WAIT],
+		     (unsigned long long)s->waits, (unsigned long long)s->wait_min,
+		     (unsigned long long)vtd_inv_stats_median(s), (unsigned long long)s->wait_max,
+		     (unsigned long long)s->timeouts);
+}
+
 int vtd_qi_submit(struct vtd_unit *u, const struct vtd_desc *d, unsigned n)
+{
+	return vtd_qi_submit_counted(u, d, n, NULL);
+}
+
+int vtd_qi_submit_counted(struct vtd_unit *u, const struct vtd_desc *d, unsigned n, struct vtd_inv_stats *also)
 {
 	struct vtd_qi *q = &u->qi;
 	struct vtd_desc wait;
@@ -123,12 +173,20 @@ int vtd_qi_submit(struct vtd_unit *u, const struct vtd_desc *d, unsigned n)
 	}
 	/* The descriptors are in memory before the tail that exposes them moves. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	u64 t0 = rdtsc();
 	io_write64(u->regs, VTD_IQT_REG, FIELD_PREP(VTD_IQ_QH_QT, q->tail));
 
 	ret = wait_until(qi_done, &w, VTD_HW_TIMEOUT_US);
+	u64 ticks = rdtsc() - t0;
+	vtd_inv_stats_add(&q->stats, d, n, ticks);
+	if (also)
+		vtd_inv_stats_add(also, d, n, ticks);
 	if (io_read32(u->regs, VTD_FSTS_REG) & FSTS_QI_ERRORS)
 		return queue_error(u, &wait, &w);
 	if (ret) {
+		q->stats.timeouts++;
+		if (also)
+			also->timeouts++;
 		log_write(LOG_ERR, u->name, "invalidation wait not completed within %u us (IQH=0x%llx IQT=0x%llx)",
 			  VTD_HW_TIMEOUT_US, (unsigned long long)io_read64(u->regs, VTD_IQH_REG),
 			  (unsigned long long)io_read64(u->regs, VTD_IQT_REG));
@@ -272,4 +330,53 @@ int vtd_inv_iotlb_range(struct vtd_unit *u, u16 did, u64 iova, u64 size)
 	if (vtd_desc_iotlb_page(&d, did, base, (u8)am, false, u->caps.drd, u->caps.dwd))
 		return -HV_EINVAL;
 	return vtd_qi_submit(u, &d, 1);
+}
+
+bool vtd_inv_test_skip_devtlb;
+
+int vtd_inv_batch(const struct vtd_caps *c, u16 did, u64 iova, u64 size, const struct vtd_ats_dev *dev,
+		  unsigned n, struct vtd_desc *out, unsigned max)
+{
+	u64 base;
+	unsigned k = 0;
+	int am = c->psi ? vtd_inv_psi_mask(iova, size, c->mamv, &base) : -1;
+
+	if (max < 1 + n)
+		return -HV_EINVAL;
+	if (am < 0)
+		vtd_desc_iotlb_domain(&out[k++], did, c->drd, c->dwd);
+	else if (vtd_desc_iotlb_page(&out[k++], did, base, (u8)am, false, c->drd, c->dwd))
+		return -HV_EINVAL;
+	if (vtd_inv_test_skip_devtlb)
+		return (int)k;
+	/* The device's range: the smallest aligned block covering it, or everything. */
+	int order = vtd_inv_psi_mask(iova, size, VTD_DEVTLB_ALL_ORDER - 1, &base);
+	if (order < 0) {
+		order = VTD_DEVTLB_ALL_ORDER;
+		base = 0;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (vtd_desc_devtlb(&out[k++], dev[i].sid, dev[i].pfsid, c->dit, dev[i].qdepth, base, (unsigned)order))
+			return -HV_EINVAL;
+	return (int)k;
+}
+
+int vtd_inv_range_ats(struct vtd_unit *u, u16 did, u64 iova, u64 size, const struct vtd_ats_dev *dev,
+		      unsigned n, struct vtd_inv_stats *also)
+{
+	struct vtd_desc d[1 + VTD_DOMAIN_ATS_MAX];
+
+	if (!u->qi.on && !n)
+		return vtd_inv_iotlb_range(u, did, iova, size);
+	if (!u->qi.on || n > VTD_DOMAIN_ATS_MAX)
+		return -HV_EINVAL;      /* ATS is never enabled without a queue */
+	int k = vtd_inv_batch(&u->caps, did, iova, size, dev, n, d, ARRAY_SIZE(d));
+	if (k < 0)
+		return k;
+	for (int at = 0; at < k; at += VTD_QI_BATCH_MAX) {
+		int ret = vtd_qi_submit_counted(u, &d[at], (unsigned)MIN(k - at, VTD_QI_BATCH_MAX), also);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }

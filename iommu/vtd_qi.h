@@ -9,10 +9,36 @@
 #include "kernel/types.h"
 #include "iommu/vtd_desc.h"
 
+struct vtd_caps;
+
 struct vtd_unit;
 
 #define VTD_QI_ENTRIES          256     /* one page of 128-bit descriptors: IQA.QS = 0 */
 #define VTD_QI_BATCH_MAX        16      /* descriptors per submit, the wait excluded */
+#define VTD_DOMAIN_ATS_MAX      8       /* ATS functions per domain and unit */
+
+/* Invalidation counters (issue 7): per unit, and per domain for the batches made for it. */
+#define VTD_INV_KINDS           6       /* by descriptor type 0-5: -, context, IOTLB, device-TLB, IEC, wait */
+#define VTD_INV_SAMPLES         64      /* the last wait times kept for the median */
+struct vtd_inv_stats {
+	u64 desc[VTD_INV_KINDS];
+	u64 waits, timeouts;
+	u64 wait_min, wait_max;         /* TSC ticks from tail write to status write */
+	u32 sample[VTD_INV_SAMPLES];
+	u32 nr_samples;                 /* ever taken; the last VTD_INV_SAMPLES are kept */
+};
+/* Counts n descriptors, the wait descriptor that ended them, and that wait's ticks. */
+void vtd_inv_stats_add(struct vtd_inv_stats *s, const struct vtd_desc *d, unsigned n, u64 ticks);
+/* The median of the kept wait times (0 with none). */
+u64 vtd_inv_stats_median(const struct vtd_inv_stats *s);
+/* "iotlb 3, devtlb 2, wait 2; 2 waits of 1200/1800/2400 TSC ticks (min/median/max)" */
+void vtd_inv_stats_format(const struct vtd_inv_stats *s, char *buf, size_t len);
+
+/* One ATS function of a domain, as its device-TLB invalidations name it. */
+struct vtd_ats_dev {
+	u16 sid, pfsid;
+	u8 qdepth;                      /* 1-32 */
+};
 
 struct vtd_qi {
 	bool on;                        /* queued; false: register-based */
@@ -22,6 +48,7 @@ struct vtd_qi {
 	u64 status_pa;                  /* wait descriptors write token here */
 	volatile u32 *status;
 	u32 token;                      /* last token handed out; never 0 */
+	struct vtd_inv_stats stats;     /* everything this unit's queue ran */
 };
 
 /*
@@ -39,6 +66,33 @@ int vtd_qi_init(struct vtd_unit *u);
  * queue resumed), -HV_ETIMEDOUT, or -HV_ENODEV when the queue is off.
  */
 int vtd_qi_submit(struct vtd_unit *u, const struct vtd_desc *d, unsigned n);
+/* vtd_qi_submit, counted in *also (a domain's counters) as well as the unit's. */
+int vtd_qi_submit_counted(struct vtd_unit *u, const struct vtd_desc *d, unsigned n, struct vtd_inv_stats *also);
+
+/*
+ * The one sequence after a change that removes or narrows mappings of did
+ * (VT-d §6.5.2.5, §6.5.2.6): first the IOTLB, page-selective with the
+ * smallest address mask covering [iova, iova + size) when CAP.PSI and
+ * CAP.MAMV allow, else domain-selective; then one device-TLB invalidation
+ * per ATS function in dev (its source ID; the PF's in PFSID when ECAP.DIT;
+ * its queue depth; the same range, by the size bit, or everything past
+ * 2^52 pages); the caller's wait is the one vtd_qi_submit appends. IOTLB
+ * before device-TLB, always: a device refilling its ATC from an IOTLB not
+ * yet clean would cache the stale translation again. Fills out with at
+ * most max descriptors; returns how many, or -HV_EINVAL (more than max).
+ */
+int vtd_inv_batch(const struct vtd_caps *c, u16 did, u64 iova, u64 size, const struct vtd_ats_dev *dev,
+		  unsigned n, struct vtd_desc *out, unsigned max);
+/*
+ * Runs vtd_inv_batch's sequence on u through its queue, in as few
+ * submits (each ended by one wait) as VTD_QI_BATCH_MAX allows, counted
+ * in *also too. Without ATS functions and without a queue it falls back
+ * to vtd_inv_iotlb_range. Returns 0 or the first error.
+ */
+int vtd_inv_range_ats(struct vtd_unit *u, u16 did, u64 iova, u64 size, const struct vtd_ats_dev *dev,
+		      unsigned n, struct vtd_inv_stats *also);
+/* Test-only: leave the device-TLB step out (host tests show a stale ATC then). Never set by Sluice. */
+extern bool vtd_inv_test_skip_devtlb;
 
 /* Context-cache invalidation: everything; one domain; one source ID in did. */
 int vtd_inv_context_global(struct vtd_unit *u);

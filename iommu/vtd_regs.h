@@ -56,6 +56,7 @@
 #define  VTD_ECAP_SMTS          BIT_ULL(43)           /* Scalable Mode Translation Support */
 #define  VTD_ECAP_SLTS          BIT_ULL(46)           /* Second Stage Translation Support */
 #define  VTD_ECAP_FLTS          BIT_ULL(47)           /* First Stage Translation Support */
+#define  VTD_ECAP_DIT           BIT_ULL(49)           /* Device-TLB Invalidation Throttle: PFSID in device-TLB descriptors */
 
 /*
  * §11.4.4 Global Command and Status Registers. GCMD is written from the

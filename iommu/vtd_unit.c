@@ -50,6 +50,7 @@ void vtd_caps_decode(u64 cap, u64 ecap, struct vtd_caps *c)
 	c->pt = ecap & VTD_ECAP_PT;
 	c->sc = ecap & VTD_ECAP_SC;
 	c->smts = ecap & VTD_ECAP_SMTS;
+	c->dit = ecap & VTD_ECAP_DIT;
 }
 
 const char *vtd_caps_refusal(const struct vtd_caps *c)

@@ -32,7 +32,7 @@ struct vtd_caps {
 	u32 iro;                        /* byte offset of the IOTLB registers (IVA) */
 	u8 mhmv;
 	bool cm, rwbf, plmr, phmr, afl, zlr, psi, drd, dwd;
-	bool c, qi, dt, ir, eim, pt, sc, smts;
+	bool c, qi, dt, ir, eim, pt, sc, smts, dit;
 };
 
 /* Repeated faults from one source ID within a window are counted, not logged. */

@@ -104,10 +104,18 @@ int ats_enable(struct pci_dev *d, u8 stu)
 	if (!(ctrl & ATS_CTRL_ENABLE))
 		ctrl_write(d, (u16)(ctrl | ATS_CTRL_ENABLE));
 
+	/* Read back: Enable set here, the STU where the function takes it from. */
 	char unit[16];
 	stu_name(stu, unit, sizeof(unit));
-	log_info("%04x:%02x:%02x.%x: ATS enabled (STU %s, invalidate queue depth %u)",
-		 SBDF_ARGS(s), unit, qdepth);
+	u16 now = ctrl_read(d), stu_now = (u16)FIELD_GET(ATS_CTRL_STU, ctrl_read(owner));
+	if (!(now & ATS_CTRL_ENABLE) || stu_now != stu) {
+		log_err("%04x:%02x:%02x.%x: ATS control reads 0x%04x (STU %u) after enabling with STU %u; ATS not enabled",
+			SBDF_ARGS(s), now, stu_now, stu);
+		ctrl_write(d, (u16)(now & ~ATS_CTRL_ENABLE));
+		return -HV_EIO;
+	}
+	log_info("%04x:%02x:%02x.%x: ATS enabled (STU %s, invalidate queue depth %u; control 0x%04x)",
+		 SBDF_ARGS(s), unit, qdepth, now);
 	return 0;
 }
 

@@ -7,9 +7,11 @@
  */
 #define LOG_SUBSYS "dom"
 #include "vm/domain.h"
+#include "vm/ats_policy.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
+#include "kernel/fmt.h"
 #include "kernel/page_alloc.h"
 #include "kernel/hw/mem.h"
 #include "pci/pci.h"
@@ -139,6 +141,47 @@ static void unprogram_domain(const struct iommu_ops *ops, struct dma_domain *d, 
 	d->failed = true;
 }
 
+/*
+ * ATS for dev, just attached: the policy (vm/ats_policy.c), then the IOMMU
+ * side (context entry for translation requests), then ATS Enable in the
+ * function, in that order: a function may send translation requests as
+ * soon as it is enabled. One line per device says whether, and why not.
+ * A refusal leaves the device working without ATS.
+ */
+static void device_ats(const struct domain_set *s, const struct iommu_ops *ops, struct dma_domain *d,
+		       const struct domain_device *dev)
+{
+	struct pci_dev *pd = pci_find(dev->sbdf);
+	char why[160] = "";
+	int ret;
+
+	if (!pd)
+		return;
+	ret = ats_policy(pd, s->dmar, dev->ats, why, sizeof(why));
+	if (!ret && !ops->set_ats) {
+		fmt_snprintf(why, sizeof(why), "the %s driver has no device-TLB support", ops->name);
+		ret = -HV_ENOTSUP;
+	}
+	const struct iommu_ats a = {
+		.pfsid = (u16)(pd->kind == PCI_KIND_VF && pd->pf ? pd->pf->sbdf : pd->sbdf),
+		.qdepth = pd->ats_qdepth ? pd->ats_qdepth : 32,
+	};
+	if (!ret)
+		ret = ops->set_ats(d->iommu, dev->sbdf, &a, why, sizeof(why));
+	if (!ret && (ret = ats_enable(pd, 0))) {
+		ops->set_ats(d->iommu, dev->sbdf, NULL, NULL, 0);
+		fmt_snprintf(why, sizeof(why), "enabling it in the function failed (%s)", hv_strerror(ret));
+	}
+	if (ret) {
+		log_write(dev->ats ? LOG_WARN : LOG_INFO, LOG_SUBSYS, "%s: " BDF_FMT ": ATS not enabled: %s", d->name,
+			  BDF_ARGS(dev->sbdf), why);
+		return;
+	}
+	d->nr_ats++;
+	log_info("%s: " BDF_FMT ": ATS enabled (trusted by the config; STU 4 KiB, invalidate queue depth %u, device-TLB invalidated with every change to the domain)",
+		 d->name, BDF_ARGS(dev->sbdf), a.qdepth);
+}
+
 static int program_domain(const struct domain_set *s, const struct iommu_ops *ops,
 			  struct dma_domain *d)
 {
@@ -174,6 +217,7 @@ static int program_domain(const struct domain_set *s, const struct iommu_ops *op
 			return ret;
 		}
 		log_info("%s: device " BDF_FMT " attached (%s)", d->name, BDF_ARGS(dev->sbdf), ops->name);
+		device_ats(s, ops, d, dev);
 	}
 	log_info("%s: %u region(s) mapped, %u device(s) attached", d->name, d->nr_regions, d->nr_devices);
 	return 0;
@@ -230,6 +274,8 @@ int domain_set_setup(struct config *c, const struct domain_host *h, const struct
 		     struct domain_set *s)
 {
 	int ret = partition_check(c, h, s);
+
+	s->dmar = h->dmar;
 
 	if (ret || c->nr_errors) {
 		log_err("%s: %u error(s); no partition set up, nothing programmed", c->file, c->nr_errors);

@@ -44,6 +44,7 @@ struct domain_device {
 	u32 sbdf;
 	u32 line;
 	bool rmrr_identity;     /* "rmrr=identity": assignable despite RMRRs, mapped 1:1 */
+	bool ats;               /* "ats=on": trusted with ATS (vm/ats_policy.h decides the rest) */
 	/* "PF/vfN": a virtual function of pf_sbdf, 1-based as the SR-IOV spec counts. */
 	u16 vfn;
 	u32 pf_sbdf;
@@ -67,6 +68,7 @@ struct dma_domain {
 	u32 nsid_line;
 	bool failed;            /* programming failed; its devices are detached again */
 	u32 nr_regions, nr_devices;
+	u32 nr_ats;             /* devices with ATS enabled (vm/domain.c device_ats) */
 	struct domain_region regions[DOMAIN_MAX_REGIONS];
 	struct domain_device devices[DOMAIN_MAX_DEVICES];
 	struct iommu_domain *iommu;     /* set by domain_set_program() with iommu = on */
@@ -76,6 +78,7 @@ struct domain_set {
 	const char *file;       /* the config's name, for "sluice.conf:LINE: ..." */
 	bool iommu;             /* [sluice] iommu = on (the default) */
 	enum domain_demo demo;  /* [sluice] demo = dma: vm/dma_demo.c runs after set-up */
+	const struct dmar_info *dmar;   /* the host's (for ATSR/SATC), set by domain_set_setup */
 	/*
 	 * [sluice] pf-bench = PF namespace=N ios=N (make bench): before the
 	 * partitions start, Sluice's own driver does ios 4 KiB I/Os (half

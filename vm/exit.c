@@ -130,6 +130,11 @@ static void log_counters(struct partition *p)
 		  (unsigned long long)p->bad_hypercalls, (unsigned long long)p->vpci.denied_writes,
 		  (unsigned long long)(p->dom->iommu ? iommu_domain_faults(p->dom->iommu) : 0),
 		  p->verdict_pass, p->verdict_fail);
+	if (p->dom->iommu) {
+		char inv[LOG_LINE_MAX / 2];
+		iommu_domain_inv_format(p->dom->iommu, inv, sizeof(inv));
+		log_write(LOG_INFO, p->dom->name, "counters: invalidations for its domain: %s", inv[0] ? inv : "none");
+	}
 }
 
 /* Moves p to a final state once; false when it already was in one (another CPU got there first). */

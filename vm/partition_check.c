@@ -267,13 +267,13 @@ static struct domain_device *parse_device(struct config *c, const struct config_
 {
 	char addr[CONFIG_VALUE_LEN];
 	const char *p = e->value;
-	bool rmrr_identity = false;
+	bool rmrr_identity = false, ats = false;
 	u32 sbdf;
 
 	while (*p && !is_blank(*p))
 		p++;
 	str_copy(addr, e->value, MIN(sizeof(addr), (size_t)(p - e->value) + 1));
-	/* Options after the address: only rmrr=identity so far. */
+	/* Options after the address, each once: rmrr=identity, ats=on. */
 	while (*p) {
 		while (is_blank(*p))
 			p++;
@@ -283,8 +283,10 @@ static struct domain_device *parse_device(struct config *c, const struct config_
 		size_t n = (size_t)(p - w);
 		if (n == 13 && !strncmp(w, "rmrr=identity", 13) && !rmrr_identity) {
 			rmrr_identity = true;
+		} else if (n == 6 && !strncmp(w, "ats=on", 6) && !ats) {
+			ats = true;
 		} else if (n) {
-			config_error(c, e->line, "device: option '%.*s' is not supported (known: rmrr=identity, once)",
+			config_error(c, e->line, "device: option '%.*s' is not supported (known: rmrr=identity, ats=on, each once)",
 				     (int)n, w);
 			return NULL;
 		}
@@ -320,6 +322,7 @@ static struct domain_device *parse_device(struct config *c, const struct config_
 	dev->vfn = (u16)vfn;
 	dev->line = e->line;
 	dev->rmrr_identity = rmrr_identity;
+	dev->ats = ats;
 	return dev;
 }
 

@@ -331,7 +331,33 @@ static bool process(struct fake_vtd *v, u64 lo, u64 hi)
 				return false;
 		}
 		break;
-	case 3:
+	case 3: {
+		/* VT-d §6.5.2.5; S=1: the lowest clear ADDR bit from 12 gives 2^(k+1) pages. */
+		e.kind = FV_DEVTLB;
+		e.sid = (u16)(lo >> 32);
+		e.a = ((lo >> 12) & 0xf) | ((lo >> 52) << 4) | (((lo >> 16) & 0x1f) << 16);
+		u64 addr = hi & ~0xfffULL;
+		if (hi & 1) {
+			unsigned k = 0;
+			while (k < 52 && ((addr >> (12 + k)) & 1))
+				k++;
+			e.am = (u8)(k >= 51 ? 52 : k + 1);
+			e.addr = e.am == 52 ? 0 : addr & ~((1ULL << (12 + e.am)) - 1);
+		} else {
+			e.am = 0;
+			e.addr = addr;
+		}
+		if (v->devtlb_hang && e.sid == v->devtlb_hang_sid) {
+			event(v, e);
+			fake_io_set32(v->r, VTD_FSTS_REG, fake_io_get32(v->r, VTD_FSTS_REG) | VTD_FSTS_ITE);
+			v->dead_qi = true;      /* stopped until ITE is cleared (hook_fsts) */
+			v->ite_stopped = true;
+			return true;
+		}
+		if (v->on_devtlb)
+			v->on_devtlb(v, e.sid, e.addr, e.am, v->devtlb_ctx);
+		break;
+	}
 	case 4:
 		e.kind = FV_OTHER_DESC;
 		e.a = D_TYPE(lo);
@@ -407,6 +433,11 @@ static void hook_fsts(struct io_region *r, u32 off, u64 val, unsigned width, voi
 	(void)r; (void)width;
 
 	fake_io_set32(v->r, off, fake_io_get32(v->r, off) & ~((u32)val & w1c));
+	if (v->ite_stopped && ((u32)val & VTD_FSTS_ITE)) {
+		v->ite_stopped = false;         /* fetching resumes at the next tail write */
+		v->dead_qi = false;
+		v->devtlb_hang = false;
+	}
 	/* As QEMU: IP drops once nothing that raised it is pending. */
 	if (!(fake_io_get32(v->r, off) & (VTD_FSTS_PFO | VTD_FSTS_PPF | VTD_FSTS_IQE)))
 		fake_io_set32(v->r, VTD_FECTL_REG, fake_io_get32(v->r, VTD_FECTL_REG) & ~VTD_FECTL_IP);

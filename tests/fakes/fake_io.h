@@ -50,7 +50,8 @@ enum fake_vtd_kind {
 	FV_CC,                  /* context-cache inv: a = granularity, did, sid */
 	FV_IOTLB,               /* IOTLB inv: a = granularity, did, addr, am */
 	FV_WAIT,                /* wait descriptor: a = flags (bit 4 IF, 5 SW) */
-	FV_OTHER_DESC,          /* device-TLB, IEC, ...: a = type */
+	FV_OTHER_DESC,          /* IEC, ...: a = type */
+	FV_DEVTLB,              /* device-TLB inv: sid, addr (base), am (log2 pages; 52: all), a = pfsid | mip << 16 */
 };
 
 struct fake_vtd_event {
@@ -80,6 +81,16 @@ struct fake_vtd {
 	u32 iq_entries;
 	unsigned nr_events;
 	struct fake_vtd_event ev[FAKE_VTD_EVENTS_MAX];
+	/*
+	 * A device's ATS side: called for each device-TLB invalidation as the
+	 * unit forwards it (2^order pages from base; order 52: everything).
+	 */
+	void (*on_devtlb)(struct fake_vtd *v, u16 sid, u64 base, unsigned order, void *ctx);
+	void *devtlb_ctx;
+	/* A device that never answers: its device-TLB invalidation times out (FSTS.ITE, queue stopped there). */
+	bool devtlb_hang;
+	u16 devtlb_hang_sid;
+	bool ite_stopped;       /* the hang above stopped the queue; clearing ITE restarts it */
 	/* Called on every GCMD write before the unit reacts (cmocka order checks). */
 	void (*on_gcmd)(struct fake_vtd *v, u32 val);
 };

@@ -16,6 +16,8 @@
 #include "iommu/dmar.h"
 #include "iommu/vtd_regs.h"
 #include "iommu/vtd_hw.h"
+#include "iommu/vtd_qi.h"
+#include "iommu/vtd_walk.h"
 #include "kernel/page_alloc.h"
 #include "kernel/hw/mem.h"
 #include "kernel/memmap.h"
@@ -368,6 +370,188 @@ static void attach_without_a_covering_unit_fails(void **state)
 	assert_int_equal(ops->walk(EDU1, IOVA, false), -HV_ENODEV);
 }
 
+/* ---- ATS: device-TLB in the context entry and in every invalidation --------- */
+
+#define ATS_EP          0x0100u         /* 0000:01:00.0 */
+
+/*
+ * A fake ATS function: its Address Translation Cache, filled through the
+ * software walker on a miss (what a translation request gets), emptied
+ * only by the device-TLB invalidations the unit forwards to its SID.
+ */
+static struct {
+	u64 root;
+	unsigned n, walks;
+	struct { u64 page, hpa; } e[8];
+} atc;
+
+static void atc_invalidate(struct fake_vtd *v, u16 sid, u64 base, unsigned order, void *ctx)
+{
+	(void)v;
+	(void)ctx;
+	if (sid != ATS_EP)
+		return;
+	for (unsigned i = 0; i < atc.n;)
+		if (order >= 52 || (atc.e[i].page >= base && atc.e[i].page - base < (PAGE_SIZE << order)))
+			atc.e[i] = atc.e[--atc.n];
+		else
+			i++;
+}
+
+/* The HPA the function uses for iova: its ATC's, or a fresh walk cached there. */
+static u64 atc_translate(u64 iova)
+{
+	u64 page = iova & ~(PAGE_SIZE - 1);
+	for (unsigned i = 0; i < atc.n; i++)
+		if (atc.e[i].page == page)
+			return atc.e[i].hpa | (iova & (PAGE_SIZE - 1));
+	struct vtd_walk_result r;
+	assert_int_equal(vtd_walk(atc.root, ATS_EP, iova, true, &r), 0);
+	atc.walks++;
+	if (r.reason != VTD_FR_NONE)
+		return ~0ULL;
+	assert_true(atc.n < ARRAY_SIZE(atc.e));
+	atc.e[atc.n].page = page;
+	atc.e[atc.n++].hpa = r.hpa & ~(PAGE_SIZE - 1);
+	return r.hpa;
+}
+
+/* Domain "a" with the ATS function attached and device-TLB on; IOVA mapped to buf_pa. */
+static struct iommu_domain *ats_domain(struct fake_vtd **vp)
+{
+	struct fake_vtd *v = one_unit(QEMU_CAP, QEMU_ECAP);         /* QEMU's ECAP has QI and DT */
+	struct iommu_domain *d = ops->domain_create("a");
+	const struct iommu_ats ats = { .pfsid = ATS_EP, .qdepth = 32 };
+	char why[128];
+
+	assert_non_null(d);
+	assert_int_equal(ops->map(d, IOVA, buf_pa, 0x2000, IOMMU_READ | IOMMU_WRITE), 0);
+	assert_int_equal(ops->set_ats(d, ATS_EP, &ats, why, sizeof(why)), -HV_ENOENT);      /* not attached yet */
+	assert_int_equal(ops->attach(d, ATS_EP), 0);
+	assert_int_equal(ops->set_ats(d, ATS_EP, &ats, why, sizeof(why)), 0);
+	memset(&atc, 0, sizeof(atc));
+	atc.root = v->root_pa;
+	v->on_devtlb = atc_invalidate;
+	fake_vtd_clear_events(v);
+	*vp = v;
+	return d;
+}
+
+/* Moves IOVA's first page to hpa the way a remap does: unmap, then map. */
+static void remap(struct iommu_domain *d, u64 hpa)
+{
+	assert_int_equal(ops->unmap(d, IOVA, 0x1000), 0);
+	assert_int_equal(ops->map(d, IOVA, hpa, 0x1000, IOMMU_READ | IOMMU_WRITE), 0);
+}
+
+static void ats_context_entry_takes_translation_requests(void **state)
+{
+	(void)state;
+	struct fake_vtd *v;
+	ats_domain(&v);
+	const u64 *ce = context_entry(v, ATS_EP);
+	assert_non_null(ce);
+	assert_int_equal(FIELD_GET(VTD_CE_LO_TT, ce[0]), VTD_TT_DEVTLB);
+	assert_true(fake_log_has("INFO vtd0: 01:00.0: context entry translation type device-TLB (domain a, did "));
+	/* The function's first translation walks; the second is its ATC's. */
+	assert_int_equal(atc_translate(IOVA + 0x10), buf_pa + 0x10);
+	assert_int_equal(atc_translate(IOVA + 0x20), buf_pa + 0x20);
+	assert_int_equal(atc.walks, 1);
+}
+
+/* IOTLB first, then the device's ATC, then one wait: the function sees the new page. */
+static void remap_invalidates_iotlb_then_device_tlb_then_waits(void **state)
+{
+	(void)state;
+	struct fake_vtd *v;
+	struct iommu_domain *d = ats_domain(&v);
+	u64 new_pa = buf_pa + 0x100000;
+
+	assert_int_equal(atc_translate(IOVA), buf_pa);
+	remap(d, new_pa);
+	/* The unmap's batch: page-selective IOTLB, device-TLB of the same page, one wait. */
+	assert_true(v->nr_events >= 3);
+	assert_int_equal(v->ev[0].kind, FV_IOTLB);
+	assert_int_equal(v->ev[0].a, 3);
+	assert_int_equal(v->ev[0].addr, IOVA);
+	assert_int_equal(v->ev[0].am, 0);
+	assert_int_equal(v->ev[1].kind, FV_DEVTLB);
+	assert_int_equal(v->ev[1].sid, ATS_EP);
+	assert_int_equal(v->ev[1].addr, IOVA);
+	assert_int_equal(v->ev[1].am, 0);
+	assert_int_equal(v->ev[2].kind, FV_WAIT);
+	assert_int_equal(atc_translate(IOVA), new_pa);
+	assert_int_equal(fake_io_get32(v->r, VTD_FSTS_REG), 0);
+	/* The domain counted what it ran: two batches (unmap, and map: ATS means every change). */
+	char line[256];
+	iommu_domain_inv_format(d, line, sizeof(line));
+	assert_non_null(strstr(line, "context 0, iotlb 2, devtlb 2, wait 2 descriptors; 2 waits of "));
+}
+
+/* The test can fail: without the device-TLB step the function keeps the old page. */
+static void without_the_device_tlb_step_the_function_keeps_a_stale_page(void **state)
+{
+	(void)state;
+	struct fake_vtd *v;
+	struct iommu_domain *d = ats_domain(&v);
+	u64 new_pa = buf_pa + 0x100000;
+
+	assert_int_equal(atc_translate(IOVA), buf_pa);
+	vtd_inv_test_skip_devtlb = true;
+	remap(d, new_pa);
+	vtd_inv_test_skip_devtlb = false;
+	assert_int_equal(fake_vtd_count(v, FV_DEVTLB), 0);
+	assert_int_equal(atc_translate(IOVA), buf_pa);          /* stale: the page it no longer owns */
+	assert_int_not_equal(atc_translate(IOVA), new_pa);
+}
+
+/* A range: one page-selective IOTLB with its mask, one device-TLB with the size bit; everything past 2^51 pages. */
+static void device_tlb_ranges_follow_the_iotlb_mask(void **state)
+{
+	(void)state;
+	struct fake_vtd *v;
+	struct iommu_domain *d = ats_domain(&v);
+
+	assert_int_equal(ops->unmap(d, IOVA, 0x2000), 0);
+	assert_int_equal(fake_vtd_nth(v, FV_IOTLB, 0)->am, 1);
+	const struct fake_vtd_event *e = fake_vtd_nth(v, FV_DEVTLB, 0);
+	assert_non_null(e);
+	assert_int_equal(e->addr, IOVA);
+	assert_int_equal(e->am, 1);
+	assert_int_equal(e->a >> 16, 0);                /* MIP: a depth of 32 is encoded 0 */
+}
+
+/* A unit without DT, or without a queue, refuses with the reason; nothing changes. */
+static void ats_needs_device_tlb_support_and_a_queue(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = one_unit(QEMU_CAP, QEMU_ECAP & ~VTD_ECAP_DT);
+	struct iommu_domain *d = ops->domain_create("a");
+	const struct iommu_ats ats = { .pfsid = ATS_EP, .qdepth = 32 };
+	char why[128];
+
+	assert_int_equal(ops->attach(d, ATS_EP), 0);
+	assert_int_equal(ops->set_ats(d, ATS_EP, &ats, why, sizeof(why)), -HV_ENOTSUP);
+	assert_string_equal(why, "vtd0 has no device-TLB support (ECAP.DT = 0)");
+	assert_int_equal(FIELD_GET(VTD_CE_LO_TT, context_entry(v, ATS_EP)[0]), VTD_TT_UNTRANSLATED);
+}
+
+/* Off again: back to untranslated, and no device-TLB descriptors any more. */
+static void ats_off_returns_to_untranslated(void **state)
+{
+	(void)state;
+	struct fake_vtd *v;
+	struct iommu_domain *d = ats_domain(&v);
+	char why[8];
+
+	assert_int_equal(ops->set_ats(d, ATS_EP, NULL, why, sizeof(why)), 0);
+	assert_int_equal(FIELD_GET(VTD_CE_LO_TT, context_entry(v, ATS_EP)[0]), VTD_TT_UNTRANSLATED);
+	fake_vtd_clear_events(v);
+	assert_int_equal(ops->unmap(d, IOVA, 0x1000), 0);
+	assert_int_equal(fake_vtd_count(v, FV_DEVTLB), 0);
+	assert_int_equal(fake_vtd_count(v, FV_IOTLB), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +569,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(map_with_rwbf_flushes_the_write_buffer, setup, teardown),
 		cmocka_unit_test_setup_teardown(enable_polls_and_walk_work_through_the_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(attach_without_a_covering_unit_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(ats_context_entry_takes_translation_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(remap_invalidates_iotlb_then_device_tlb_then_waits, setup, teardown),
+		cmocka_unit_test_setup_teardown(without_the_device_tlb_step_the_function_keeps_a_stale_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(device_tlb_ranges_follow_the_iotlb_mask, setup, teardown),
+		cmocka_unit_test_setup_teardown(ats_needs_device_tlb_support_and_a_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(ats_off_returns_to_untranslated, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -319,6 +319,74 @@ static void bringup_with_dead_register_invalidation_leaves_unit_off(void **state
 	assert_true(fake_log_has("vtd0: bring-up failed: "));
 }
 
+/*
+ * vtd_inv_batch against the spec's layouts (VT-d 4.1 §6.5.2.3, §6.5.2.5):
+ * IOTLB page-selective lo = type 2 | G 3 << 4 | DW << 6 | DR << 7 | DID << 16,
+ * hi = ADDR | IH << 6 | AM; device-TLB lo = type 3 | PFSID[3:0] << 12 |
+ * MIP << 16 | SID << 32 | PFSID[15:4] << 52, hi = ADDR | S.
+ */
+static void invalidation_batch_matches_the_spec_layouts(void **state)
+{
+	(void)state;
+	struct vtd_caps c = { .psi = true, .mamv = 9, .drd = true, .dwd = true, .dit = true };
+	const struct vtd_ats_dev dev[2] = { { .sid = 0x0101, .pfsid = 0x0100, .qdepth = 8 },
+					    { .sid = 0x0200, .pfsid = 0x0200, .qdepth = 32 } };
+	struct vtd_desc d[4];
+
+	/* 4 pages at 0x10004000: one IOTLB with AM 2, then each device with the size bit for 4 pages. */
+	assert_int_equal(vtd_inv_batch(&c, 7, 0x10004000, 0x4000, dev, 2, d, 4), 3);
+	assert_int_equal(d[0].lo, 0x2ULL | 3ULL << 4 | 1ULL << 6 | 1ULL << 7 | 7ULL << 16);
+	assert_int_equal(d[0].hi, 0x10004000ULL | 2);
+	assert_int_equal(d[1].lo, 0x3ULL | 0x0ULL << 12 | 8ULL << 16 | 0x0101ULL << 32 | 0x010ULL << 52);
+	assert_int_equal(d[1].hi, 0x10004000ULL | 0x1000 | 1);  /* bit 12 set, bit 13 clear: 4 pages */
+	assert_int_equal(d[2].lo, 0x3ULL | 0ULL << 16 | 0x0200ULL << 32 | 0x020ULL << 52);      /* depth 32 is 0 */
+	/* Without ECAP.DIT the PFSID field is reserved: zero. */
+	c.dit = false;
+	assert_int_equal(vtd_inv_batch(&c, 7, 0x10004000, 0x4000, dev, 1, d, 4), 2);
+	assert_int_equal(d[1].lo, 0x3ULL | 8ULL << 16 | 0x0101ULL << 32);
+	/* Past MAMV, or no PSI: domain-selective IOTLB (G 2); the device range stays exact. */
+	c.mamv = 1;
+	assert_int_equal(vtd_inv_batch(&c, 7, 0x10004000, 0x4000, dev, 1, d, 4), 2);
+	assert_int_equal(d[0].lo, 0x2ULL | 2ULL << 4 | 1ULL << 6 | 1ULL << 7 | 7ULL << 16);
+	assert_int_equal(d[0].hi, 0);
+	assert_int_equal(d[1].hi, 0x10004000ULL | 0x1000 | 1);
+	/* One page: S clear. A span no 2^51-page block holds: the whole space. */
+	c.psi = false;
+	assert_int_equal(vtd_inv_batch(&c, 7, 0x10004000, 0x1000, dev, 1, d, 4), 2);
+	assert_int_equal(d[1].hi, 0x10004000ULL);
+	assert_int_equal(vtd_inv_batch(&c, 7, 0, ~0ULL & ~0xfffULL, dev, 1, d, 4), 2);
+	assert_int_equal(d[1].hi, (GENMASK_ULL(62, 12)) | 1);
+	/* Too small an array: refused, not cut short. */
+	assert_int_equal(vtd_inv_batch(&c, 7, 0x10004000, 0x1000, dev, 2, d, 2), -HV_EINVAL);
+}
+
+/* The counters: descriptors by type (the wait included), waits, min/median/max of their ticks. */
+static void invalidation_counters(void **state)
+{
+	(void)state;
+	struct vtd_inv_stats s;
+	struct vtd_desc d[2];
+	char line[256];
+
+	memset(&s, 0, sizeof(s));
+	vtd_desc_iotlb_domain(&d[0], 1, false, false);
+	assert_int_equal(vtd_desc_devtlb(&d[1], 0x100, 0x100, false, 32, 0, 0), 0);
+	vtd_inv_stats_add(&s, d, 2, 300);
+	vtd_inv_stats_add(&s, d, 1, 100);
+	vtd_inv_stats_add(&s, d, 2, 200);
+	assert_int_equal(s.desc[VTD_DESC_IOTLB], 3);
+	assert_int_equal(s.desc[VTD_DESC_DEVTLB], 2);
+	assert_int_equal(s.desc[VTD_DESC_WAIT], 3);
+	assert_int_equal(vtd_inv_stats_median(&s), 200);
+	vtd_inv_stats_format(&s, line, sizeof(line));
+	assert_string_equal(line, "context 0, iotlb 3, devtlb 2, wait 3 descriptors; 3 waits of 100/200/300 TSC ticks (min/median/max), 0 timed out");
+	/* The median is of the last VTD_INV_SAMPLES waits. */
+	for (unsigned i = 0; i < VTD_INV_SAMPLES; i++)
+		vtd_inv_stats_add(&s, d, 1, 5000 + i);
+	assert_int_equal(vtd_inv_stats_median(&s), 5000 + VTD_INV_SAMPLES / 2);
+	assert_int_equal(s.wait_min, 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +404,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(register_based_invalidation_without_a_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(register_invalidation_times_out_on_dead_unit, setup, teardown),
 		cmocka_unit_test_setup_teardown(bringup_with_dead_register_invalidation_leaves_unit_off, setup, teardown),
+		cmocka_unit_test(invalidation_batch_matches_the_spec_layouts),
+		cmocka_unit_test(invalidation_counters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

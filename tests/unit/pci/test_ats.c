@@ -86,7 +86,7 @@ static void enable_programs_stu_before_setting_enable(void **state)
 	assert_int_equal(log_pf.n, 2);
 	assert_int_equal(log_pf.val[0], 0x0002);        /* STU alone */
 	assert_int_equal(log_pf.val[1], 0x8002);        /* then Enable */
-	assert_true(fake_log_has("c0 INFO pci: 0000:01:00.0: ATS enabled (STU 16 KiB, invalidate queue depth 32)\n"));
+	assert_true(fake_log_has("c0 INFO pci: 0000:01:00.0: ATS enabled (STU 16 KiB, invalidate queue depth 32; control 0x8002)\n"));
 }
 
 static void log_shows_stu_size_and_the_queue_depth_read_from_the_capability(void **state)
@@ -98,13 +98,26 @@ static void log_shows_stu_size_and_the_queue_depth_read_from_the_capability(void
 	assert_int_equal(ats_enable(pf, 0), 0);
 	assert_int_equal(log_pf.n, 1);                  /* STU already 0: only Enable */
 	assert_int_equal(ctrl(PF, &log_pf), 0x8000);
-	assert_true(fake_log_has("c0 INFO pci: 0000:01:00.0: ATS enabled (STU 4 KiB, invalidate queue depth 5)\n"));
+	assert_true(fake_log_has("c0 INFO pci: 0000:01:00.0: ATS enabled (STU 4 KiB, invalidate queue depth 5; control 0x8000)\n"));
 	assert_int_equal(ats_disable(pf), 0);
 	assert_int_equal(ats_enable(pf, 8), 0);
-	assert_true(fake_log_has("(STU 1 MiB, invalidate queue depth 5)\n"));
+	assert_true(fake_log_has("(STU 1 MiB, invalidate queue depth 5; control 0x8008)\n"));
 	assert_int_equal(ats_disable(pf), 0);
 	assert_int_equal(ats_enable(pf, 31), 0);
-	assert_true(fake_log_has("(STU 8 TiB, invalidate queue depth 5)\n"));
+	assert_true(fake_log_has("(STU 8 TiB, invalidate queue depth 5; control 0x801f)\n"));
+}
+
+/* Enable that does not stick (a function that ignores the write) is an error, and nothing is left half on. */
+static void enable_is_read_back(void **state)
+{
+	(void)state;
+	struct fake_fn *f = ats_fn(PF, &log_pf, 0, false);
+	struct pci_dev *pf = dev_for(PF);
+
+	fake_pci_set_wmask(f, log_pf.ats + ATS_CTRL, 2, 0x001f);       /* Enable read-only 0 */
+	assert_int_equal(ats_enable(pf, 1), -HV_EIO);
+	assert_true(fake_log_has("c0 ERR  pci: 0000:01:00.0: ATS control reads 0x0001 (STU 1) after enabling with STU 1; ATS not enabled\n"));
+	assert_false(fake_log_has("ATS enabled"));
 }
 
 static void function_without_ats_is_refused(void **state)
@@ -142,7 +155,7 @@ static void vf_takes_its_stu_from_the_pf(void **state)
 	assert_int_equal(ctrl(PF, &log_pf), 0x0001);    /* STU on the PF, ATS off there */
 	assert_int_equal(ctrl(VF1, &log_vf1), 0x8000);  /* the VF: Enable only */
 	assert_int_equal(log_vf1.n, 1);
-	assert_true(fake_log_has("c0 INFO pci: 0000:01:00.1: ATS enabled (STU 8 KiB, invalidate queue depth 32)\n"));
+	assert_true(fake_log_has("c0 INFO pci: 0000:01:00.1: ATS enabled (STU 8 KiB, invalidate queue depth 32; control 0x8000)\n"));
 }
 
 static void vf_with_another_stu_than_the_running_pf_is_refused(void **state)
@@ -217,6 +230,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(enable_programs_stu_before_setting_enable, setup),
 		cmocka_unit_test_setup(log_shows_stu_size_and_the_queue_depth_read_from_the_capability, setup),
+		cmocka_unit_test_setup(enable_is_read_back, setup),
 		cmocka_unit_test_setup(function_without_ats_is_refused, setup),
 		cmocka_unit_test_setup(stu_past_the_field_is_refused, setup),
 		cmocka_unit_test_setup(vf_takes_its_stu_from_the_pf, setup),

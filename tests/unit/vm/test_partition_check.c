@@ -188,11 +188,13 @@ static void device_addresses_are_parsed_strictly(void **state)
 		refused(text, want);
 	}
 	refused(P1 "device = 00:03.0/vf1\n", "sluice.conf:2: device 00:03.0/vf1: 00:03.0 has no SR-IOV capability");
-	refused(P1 "device = 00:03.0 ats=on\n",
-		"sluice.conf:2: device: option 'ats=on' is not supported (known: rmrr=identity, once)");
+	refused(P1 "device = 00:03.0 ats=off\n",
+		"sluice.conf:2: device: option 'ats=off' is not supported (known: rmrr=identity, ats=on, each once)");
+	refused(P1 "device = 00:03.0 ats=on ats=on\n", "option 'ats=on' is not supported");
 	refused(P1 "device = 00:03.0 rmrr=identity rmrr=identity\n", "option 'rmrr=identity' is not supported");
 	assert_int_equal(vm_setup(P1 "device = 0000:00:03.0\n", &fake_iommu_ops), 0);
 	assert_int_equal(vm_set.d[0].devices[0].sbdf, EDU1);
+	assert_false(vm_set.d[0].devices[0].ats);
 }
 
 /* A device firmware DMAs to (an RMRR) only with rmrr=identity, and then mapped 1:1. */

@@ -234,6 +234,12 @@ const char *iommu_domain_name(const struct iommu_domain *d)
 	return d->name;
 }
 
+void iommu_domain_inv_format(const struct iommu_domain *d, char *buf, size_t len)
+{
+	(void)d;
+	snprintf(buf, len, "fake: none");
+}
+
 /* fake_edu_iommu: the translation an enabled unit would do, faults counted. */
 static bool fio_translate(u32 sbdf, u64 bus, u32 len, bool write, u64 *hpa)
 {
