@@ -42,6 +42,8 @@ struct iommu_ops {
 	 * invalidation error.
 	 */
 	int (*set_ats)(struct iommu_domain *d, u32 sbdf, const struct iommu_ats *ats, char *why, size_t len);
+	/* How long a device may take to answer a device-TLB invalidation (microseconds). */
+	void (*set_devtlb_timeout)(u32 us);
 	/* Turns translation on for every unit (after the domains are set up). */
 	int (*enable)(void);
 	/* Drains and logs pending fault records (also the fault interrupt's work). */

@@ -384,6 +384,11 @@ static int vtd_set_ats(struct iommu_domain *d, u32 sbdf, const struct iommu_ats 
 	return 0;
 }
 
+static void vtd_set_devtlb_timeout(u32 us)
+{
+	vtd_devtlb_timeout_us = us;
+}
+
 static int vtd_enable(void)
 {
 	int first = 0;
@@ -499,6 +504,7 @@ const struct iommu_ops vtd_iommu_ops = {
 	.attach = vtd_attach,
 	.detach = vtd_detach,
 	.set_ats = vtd_set_ats,
+	.set_devtlb_timeout = vtd_set_devtlb_timeout,
 	.enable = vtd_enable,
 	.poll_faults = vtd_poll_faults,
 	.route_faults = vtd_route_faults,

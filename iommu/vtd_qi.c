@@ -88,9 +88,21 @@ static int queue_error(struct vtd_unit *u, const struct vtd_desc *wait, struct q
 			  head, (unsigned long long)q->queue[head].lo, (unsigned long long)q->queue[head].hi);
 		q->queue[head] = *wait;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	} else if (fsts & VTD_FSTS_ITE) {
+		/*
+		 * VT-d §6.5.2.10: a device did not complete a device-TLB
+		 * invalidation in time. The unit aborted the waits still
+		 * pending (this batch's never writes its status) and fetches
+		 * again from IQH once ITE is cleared. The caller contains the
+		 * devices of the batch: this one is not retried.
+		 */
+		log_write(LOG_ERR, u->name, "invalidation time-out (ITE): a device did not answer its device-TLB invalidation (FSTS=0x%08x); the batch's wait is aborted",
+			  fsts);
+		io_write32(u->regs, VTD_FSTS_REG, VTD_FSTS_ITE);
+		io_write64(u->regs, VTD_IQT_REG, FIELD_PREP(VTD_IQ_QH_QT, q->tail));
+		return -HV_ETIMEDOUT;
 	} else {
-		log_write(LOG_ERR, u->name, "invalidation %s error (FSTS=0x%08x)",
-			  (fsts & VTD_FSTS_ITE) ? "time-out" : "completion", fsts);
+		log_write(LOG_ERR, u->name, "invalidation completion error (FSTS=0x%08x)", fsts);
 	}
 	io_write32(u->regs, VTD_FSTS_REG, fsts & FSTS_QI_ERRORS);
 	io_write64(u->regs, VTD_IQT_REG, FIELD_PREP(VTD_IQ_QH_QT, q->tail));
@@ -145,7 +157,17 @@ int vtd_qi_submit(struct vtd_unit *u, const struct vtd_desc *d, unsigned n)
 	return vtd_qi_submit_counted(u, d, n, NULL);
 }
 
+static int submit_locked(struct vtd_unit *u, const struct vtd_desc *d, unsigned n, struct vtd_inv_stats *also);
+
 int vtd_qi_submit_counted(struct vtd_unit *u, const struct vtd_desc *d, unsigned n, struct vtd_inv_stats *also)
+{
+	spin_lock(&u->qi.lock);
+	int ret = submit_locked(u, d, n, also);
+	spin_unlock(&u->qi.lock);
+	return ret;
+}
+
+static int submit_locked(struct vtd_unit *u, const struct vtd_desc *d, unsigned n, struct vtd_inv_stats *also)
 {
 	struct vtd_qi *q = &u->qi;
 	struct vtd_desc wait;
@@ -176,19 +198,27 @@ int vtd_qi_submit_counted(struct vtd_unit *u, const struct vtd_desc *d, unsigned
 	u64 t0 = rdtsc();
 	io_write64(u->regs, VTD_IQT_REG, FIELD_PREP(VTD_IQ_QH_QT, q->tail));
 
-	ret = wait_until(qi_done, &w, VTD_HW_TIMEOUT_US);
+	/* A device answers a device-TLB invalidation in its own time (PCIe allows up to 90 s): its own bound. */
+	u32 bound = VTD_HW_TIMEOUT_US;
+	for (unsigned i = 0; i < n; i++)
+		if (vtd_desc_type(&d[i]) == VTD_DESC_DEVTLB)
+			bound = vtd_devtlb_timeout_us;
+	ret = wait_until(qi_done, &w, bound);
 	u64 ticks = rdtsc() - t0;
 	vtd_inv_stats_add(&q->stats, d, n, ticks);
 	if (also)
 		vtd_inv_stats_add(also, d, n, ticks);
-	if (io_read32(u->regs, VTD_FSTS_REG) & FSTS_QI_ERRORS)
-		return queue_error(u, &wait, &w);
-	if (ret) {
+	u32 fsts = io_read32(u->regs, VTD_FSTS_REG);
+	if ((fsts & VTD_FSTS_ITE) || (ret && !(fsts & FSTS_QI_ERRORS))) {
 		q->stats.timeouts++;
 		if (also)
 			also->timeouts++;
+	}
+	if (fsts & FSTS_QI_ERRORS)
+		return queue_error(u, &wait, &w);
+	if (ret) {
 		log_write(LOG_ERR, u->name, "invalidation wait not completed within %u us (IQH=0x%llx IQT=0x%llx)",
-			  VTD_HW_TIMEOUT_US, (unsigned long long)io_read64(u->regs, VTD_IQH_REG),
+			  bound, (unsigned long long)io_read64(u->regs, VTD_IQH_REG),
 			  (unsigned long long)io_read64(u->regs, VTD_IQT_REG));
 		return ret;
 	}
@@ -333,6 +363,7 @@ int vtd_inv_iotlb_range(struct vtd_unit *u, u16 did, u64 iova, u64 size)
 }
 
 bool vtd_inv_test_skip_devtlb;
+u32 vtd_devtlb_timeout_us = VTD_DEVTLB_TIMEOUT_US;
 
 int vtd_inv_batch(const struct vtd_caps *c, u16 did, u64 iova, u64 size, const struct vtd_ats_dev *dev,
 		  unsigned n, struct vtd_desc *out, unsigned max)

@@ -8,6 +8,7 @@
 #define IOMMU_VTD_QI_H
 #include "kernel/types.h"
 #include "iommu/vtd_desc.h"
+#include "kernel/spinlock.h"
 
 struct vtd_caps;
 
@@ -16,6 +17,14 @@ struct vtd_unit;
 #define VTD_QI_ENTRIES          256     /* one page of 128-bit descriptors: IQA.QS = 0 */
 #define VTD_QI_BATCH_MAX        16      /* descriptors per submit, the wait excluded */
 #define VTD_DOMAIN_ATS_MAX      8       /* ATS functions per domain and unit */
+/*
+ * How long a batch with device-TLB invalidations may take before Sluice
+ * gives up on it: 1 s by default (Xen's choice; PCIe lets a device take up
+ * to 90 s, which no partition should stall the others for). Set from
+ * [sluice] devtlb-timeout-ms.
+ */
+#define VTD_DEVTLB_TIMEOUT_US   1000000
+extern u32 vtd_devtlb_timeout_us;
 
 /* Invalidation counters (issue 7): per unit, and per domain for the batches made for it. */
 #define VTD_INV_KINDS           6       /* by descriptor type 0-5: -, context, IOTLB, device-TLB, IEC, wait */
@@ -49,6 +58,7 @@ struct vtd_qi {
 	volatile u32 *status;
 	u32 token;                      /* last token handed out; never 0 */
 	struct vtd_inv_stats stats;     /* everything this unit's queue ran */
+	struct spinlock lock;           /* one submit at a time: partitions remap from their own CPUs */
 };
 
 /*
@@ -87,7 +97,10 @@ int vtd_inv_batch(const struct vtd_caps *c, u16 did, u64 iova, u64 size, const s
  * Runs vtd_inv_batch's sequence on u through its queue, in as few
  * submits (each ended by one wait) as VTD_QI_BATCH_MAX allows, counted
  * in *also too. Without ATS functions and without a queue it falls back
- * to vtd_inv_iotlb_range. Returns 0 or the first error.
+ * to vtd_inv_iotlb_range. Returns 0 or the first error: -HV_ETIMEDOUT
+ * when a device did not answer (FSTS.ITE, recovered: the queue runs on)
+ * or the wait passed vtd_devtlb_timeout_us; the caller contains the ATS
+ * functions of the batch.
  */
 int vtd_inv_range_ats(struct vtd_unit *u, u16 did, u64 iova, u64 size, const struct vtd_ats_dev *dev,
 		      unsigned n, struct vtd_inv_stats *also);

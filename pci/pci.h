@@ -145,5 +145,7 @@ int sriov_apply_spec(const char *spec);
 /* ATS on one function: STU is log2(smallest translation unit / 4096). */
 int ats_enable(struct pci_dev *d, u8 stu);
 int ats_disable(struct pci_dev *d);
+/* Whether ATS Enable is set in d's ATS capability (false without one). */
+bool ats_enabled(const struct pci_dev *d);
 
 #endif

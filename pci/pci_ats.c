@@ -119,6 +119,11 @@ int ats_enable(struct pci_dev *d, u8 stu)
 	return 0;
 }
 
+bool ats_enabled(const struct pci_dev *d)
+{
+	return d && d->ecap_ats && (ctrl_read(d) & ATS_CTRL_ENABLE);
+}
+
 int ats_disable(struct pci_dev *d)
 {
 	if (!d)

@@ -189,6 +189,7 @@ static int program_domain(const struct domain_set *s, const struct iommu_ops *op
 	int ret = 0;
 
 	d->iommu = ops->domain_create(d->name);
+	d->iommu_ops = ops;
 	if (!d->iommu) {
 		log_err("%s: no IOMMU domain (%s could not create one); its devices stay blocked",
 			d->name, ops->name);
@@ -248,6 +249,8 @@ int domain_set_program(struct domain_set *s, const struct iommu_ops *ops)
 		return -HV_ENODEV;
 	if (!ops)
 		return 0;       /* no partitions */
+	if (s->devtlb_timeout_ms && ops->set_devtlb_timeout)
+		ops->set_devtlb_timeout(s->devtlb_timeout_ms * 1000);
 	for (u32 i = 0; i < s->nr; i++) {
 		int ret = program_domain(s, ops, &s->d[i]);
 		if (ret && !first)

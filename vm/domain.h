@@ -72,6 +72,7 @@ struct dma_domain {
 	struct domain_region regions[DOMAIN_MAX_REGIONS];
 	struct domain_device devices[DOMAIN_MAX_DEVICES];
 	struct iommu_domain *iommu;     /* set by domain_set_program() with iommu = on */
+	const struct iommu_ops *iommu_ops;      /* the driver that holds iommu */
 };
 
 struct domain_set {
@@ -79,6 +80,7 @@ struct domain_set {
 	bool iommu;             /* [sluice] iommu = on (the default) */
 	enum domain_demo demo;  /* [sluice] demo = dma: vm/dma_demo.c runs after set-up */
 	const struct dmar_info *dmar;   /* the host's (for ATSR/SATC), set by domain_set_setup */
+	u32 devtlb_timeout_ms;          /* [sluice] devtlb-timeout-ms; 0: the IOMMU driver's default (1000) */
 	/*
 	 * [sluice] pf-bench = PF namespace=N ios=N (make bench): before the
 	 * partitions start, Sluice's own driver does ios 4 KiB I/Os (half

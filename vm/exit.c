@@ -164,7 +164,11 @@ static int end_partition(struct partition *p, enum part_state st, u64 code, cons
 	return 1;
 }
 
-/* Turns bus mastering off on every device of p: a parked partition's devices stop DMA. */
+/*
+ * Turns bus mastering off on every device of p: a parked partition's
+ * devices stop DMA. A device with ATS loses it too (its ATC may hold
+ * translations no invalidation reached), function side first.
+ */
 static void stop_devices(struct partition *p)
 {
 	for (u32 i = 0; i < p->dom->nr_devices; i++) {
@@ -173,6 +177,13 @@ static void stop_devices(struct partition *p)
 		if (cmd != 0xffff)
 			pci_cfg_write(sbdf, PCI_COMMAND, 2, cmd & ~(u32)PCI_COMMAND_MASTER);
 		log_write(LOG_INFO, p->dom->name, "device " BDF_FMT ": bus mastering off", BDF_ARGS(sbdf));
+		struct pci_dev *pd = pci_find(sbdf);
+		if (pd && pd->ecap_ats && ats_enabled(pd)) {
+			ats_disable(pd);
+			if (p->dom->iommu && p->dom->iommu_ops->set_ats)
+				p->dom->iommu_ops->set_ats(p->dom->iommu, sbdf, NULL, NULL, 0);
+			log_write(LOG_INFO, p->dom->name, "device " BDF_FMT ": ATS off", BDF_ARGS(sbdf));
+		}
 		/* A VF is reset too: it stops for good and keeps nothing for its next owner. */
 		const struct pci_dev *d = p->dom->devices[i].vfn ? pci_find(sbdf) : NULL;
 		char what[160];
@@ -495,6 +506,24 @@ static s64 hc_io_loop(struct partition *p, u64 what, u64 ios)
 	return (s64)exits;
 }
 
+/*
+ * SLUICE_HC_REMAP: a refusal is the guest's error; an IOMMU failure after
+ * its tables changed (a device that did not answer its invalidation) parks
+ * the partition: its devices could still hold the old translations.
+ */
+static s64 hc_remap(struct partition *p, struct vcpu *v, u64 gpa, bool *ended)
+{
+	int ret = partition_remap(p, gpa);
+	if (!ret)
+		return 0;
+	if (ret == -HV_ENOENT || ret == -HV_EPERM)
+		return -SLUICE_HC_EINVAL;
+	if (ret == -HV_ENOMEM)
+		return -SLUICE_HC_EIO;
+	*ended = true;
+	return park(p, v, "memory remap of gpa 0x%016llx failed: %s", (unsigned long long)gpa, hv_strerror(ret));
+}
+
 static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 {
 	u64 nr = v->regs.rax, a0 = v->regs.rdi, a1 = v->regs.rsi, a2 = v->regs.rdx;
@@ -531,6 +560,8 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 		return hc_io_loop(p, a0, a1);
 	case SLUICE_HC_DMA_FAULTS:
 		return p->dom->iommu ? (s64)iommu_domain_faults(p->dom->iommu) : 0;
+	case SLUICE_HC_REMAP:
+		return hc_remap(p, v, a0, ended);
 	default:
 		return -SLUICE_HC_EINVAL;
 	}

@@ -27,12 +27,16 @@
 					 * Sluice counts the VM exits in between (the data path's
 					 * target is 0) and prints them per I/O in the summary. */
 #define SLUICE_HC_DMA_FAULTS    7       /* (): the IOMMU faults counted against the partition so far */
+#define SLUICE_HC_REMAP         8       /* (gpa): move the memory region starting at gpa to new host
+					 * memory (contents copied, IOMMU and nested tables switched,
+					 * device-TLBs invalidated); returns 0 or -SLUICE_HC_E* */
 #define SLUICE_HC_CONSOLE_MAX   256     /* bytes per console hypercall */
 #define SLUICE_HC_VERDICT_MAX   128     /* verdict text, NUL included */
 
 /* Hypercall errors (RAX, negated). */
 #define SLUICE_HC_EINVAL        1       /* bad number or argument */
 #define SLUICE_HC_EFAULT        2       /* a buffer is not the partition's memory */
+#define SLUICE_HC_EIO           3       /* Sluice could not do it (the log says why) */
 
 /* Emulated ports. */
 #define SLUICE_PORT_COM1        0x3f8   /* 16550: writes to THR reach Sluice's console */

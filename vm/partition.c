@@ -68,7 +68,7 @@ int partition_image_check(void *ctx, const struct dma_domain *d, char *why, size
 
 /* ---- build ---- */
 
-static u32 npt_prot(u32 iommu_prot)
+u32 partition_npt_prot(u32 iommu_prot)
 {
 	return PT_READ | PT_EXEC | ((iommu_prot & IOMMU_WRITE) ? PT_WRITE : 0);
 }
@@ -82,7 +82,7 @@ static int build_npt(struct partition *p, struct guest_extra *extra, u32 *nr_ext
 		return ret;
 	for (u32 i = 0; i < d->nr_regions && !ret; i++) {
 		const struct domain_region *r = &d->regions[i];
-		ret = pt_map(&p->npt, r->gpa, r->hpa, r->size, npt_prot(r->prot));
+		ret = pt_map(&p->npt, r->gpa, r->hpa, r->size, partition_npt_prot(r->prot));
 		if (ret)
 			log_err("%s: nested map of gpa 0x%016llx size 0x%llx failed: %s", d->name,
 				(unsigned long long)r->gpa, (unsigned long long)r->size, hv_strerror(ret));

@@ -108,4 +108,22 @@ const char *part_state_name(enum part_state s);
 /* The virtual COM1 whose lines go to Sluice's log as "NAME: line". */
 void partition_console_init(struct partition *p);
 
+/* The nested-table permissions of a region with IOMMU permissions iommu_prot (always executable). */
+u32 partition_npt_prot(u32 iommu_prot);
+
+/*
+ * Memory remap (issue 7): moves the region of p that starts at gpa to new
+ * host memory while p's vCPU is stopped (called from its own exit, on its
+ * CPU). Order: the IOMMU unmaps the region and runs the invalidation
+ * sequence to its end (IOTLB, every ATS function's device-TLB, one wait),
+ * so no device can still write the old pages; the nested table drops it;
+ * the contents are copied; both tables map the new pages; the vCPU's TLB
+ * is flushed at its next entry; the old pages are freed only then. A
+ * region whose HPA the config fixed (hpa=) or an RMRR's is refused.
+ * Returns 0, -HV_ENOENT (no region starts at gpa), -HV_EPERM (refused),
+ * -HV_ENOMEM, or the IOMMU's error (the region stays where it was, unless
+ * the failure came after the unmap: then the partition must be parked).
+ */
+int partition_remap(struct partition *p, u64 gpa);
+
 #endif

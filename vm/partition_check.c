@@ -133,7 +133,7 @@ static void check_bench(struct config *c, const struct domain_set *s)
 
 static void check_sluice(struct config *c, u32 si, struct domain_set *s)
 {
-	u32 iommu_line = 0, demo_line = 0;
+	u32 iommu_line = 0, demo_line = 0, devtlb_line = 0;
 
 	if (c->sections[si].named)
 		config_error(c, c->sections[si].line, "[sluice] takes no name");
@@ -155,11 +155,20 @@ static void check_sluice(struct config *c, u32 si, struct domain_set *s)
 				s->demo = !strcmp(e->value, "dma") ? DOMAIN_DEMO_DMA : DOMAIN_DEMO_NONE;
 			else
 				config_error(c, e->line, "demo = %s: use dma or none", e->value);
+		} else if (!strcmp(e->key, "devtlb-timeout-ms")) {
+			if (!first_time(c, e, &devtlb_line))
+				continue;
+			u32 ms = 0;
+			if (!parse_dec(e->value, &ms) || !ms || ms > 90000)
+				config_error(c, e->line, "devtlb-timeout-ms = %s: milliseconds from 1 to 90000 (PCIe's limit)",
+					     e->value);
+			else
+				s->devtlb_timeout_ms = ms;
 		} else if (!strcmp(e->key, "pf-bench")) {
 			if (first_time(c, e, &s->bench.line))
 				parse_bench(c, e, s);
 		} else {
-			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo, pf-bench)", e->key);
+			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench)", e->key);
 		}
 	}
 }

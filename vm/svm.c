@@ -403,6 +403,14 @@ static void svm_vcpu_dump(const struct vcpu *v, const char *who)
 			  (unsigned long long)m->exitintinfo);
 }
 
+/* The nested table changed: this ASID's entries go at the next VMRUN (flush all: see svm_vcpu_run). */
+static void svm_vcpu_flush_tlb(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->hw;
+	if (s)
+		s->flush_next = true;
+}
+
 const struct virt_ops svm_ops = {
 	.name = "svm",
 	.pt_format = PT_FMT_NPT,
@@ -411,4 +419,5 @@ const struct virt_ops svm_ops = {
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_run = svm_vcpu_run,
 	.vcpu_dump = svm_vcpu_dump,
+	.vcpu_flush_tlb = svm_vcpu_flush_tlb,
 };

@@ -101,6 +101,8 @@ struct virt_ops {
 	int (*vcpu_init)(struct vcpu *v, const struct vcpu_entry *e, const struct vcpu_policy *pol);
 	/* Enters the guest until the next exit, decoded into *exit. 0, or -HV_E* when entry itself failed. */
 	int (*vcpu_run)(struct vcpu *v, struct vm_exit *exit);
+	/* The guest's TLB entries (its ASID/VPID) go at the next entry: the nested table changed. */
+	void (*vcpu_flush_tlb)(struct vcpu *v);
 	/* Logs the guest state (registers, control registers, segments), a few lines. */
 	void (*vcpu_dump)(const struct vcpu *v, const char *who);
 };

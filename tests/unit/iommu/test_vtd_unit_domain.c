@@ -536,6 +536,32 @@ static void ats_needs_device_tlb_support_and_a_queue(void **state)
 	assert_int_equal(FIELD_GET(VTD_CE_LO_TT, context_entry(v, ATS_EP)[0]), VTD_TT_UNTRANSLATED);
 }
 
+/*
+ * A function that never answers its device-TLB invalidation: the unit
+ * reports ITE; the unmap fails with a time-out (so its caller contains the
+ * function), ITE is cleared and the queue serves the next batch.
+ */
+static void device_tlb_time_out_is_reported_and_the_queue_recovers(void **state)
+{
+	(void)state;
+	struct fake_vtd *v;
+	struct iommu_domain *d = ats_domain(&v);
+
+	v->devtlb_hang = true;
+	v->devtlb_hang_sid = ATS_EP;
+	assert_int_equal(ops->unmap(d, IOVA, 0x1000), -HV_ETIMEDOUT);
+	assert_true(fake_log_has("ERR  vtd0: invalidation time-out (ITE): a device did not answer its device-TLB invalidation"));
+	assert_int_equal(fake_io_get32(v->r, VTD_FSTS_REG) & VTD_FSTS_ITE, 0);
+	char line[256];
+	iommu_domain_inv_format(d, line, sizeof(line));
+	assert_non_null(strstr(line, ", 1 timed out"));
+	/* The queue runs on: the next change completes (the hang is gone with ITE). */
+	fake_vtd_clear_events(v);
+	assert_int_equal(ops->unmap(d, IOVA + 0x1000, 0x1000), 0);
+	assert_int_equal(fake_vtd_count(v, FV_WAIT), 1);
+	assert_int_equal(fake_io_get32(v->r, VTD_FSTS_REG), 0);
+}
+
 /* Off again: back to untranslated, and no device-TLB descriptors any more. */
 static void ats_off_returns_to_untranslated(void **state)
 {
@@ -575,6 +601,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(device_tlb_ranges_follow_the_iotlb_mask, setup, teardown),
 		cmocka_unit_test_setup_teardown(ats_needs_device_tlb_support_and_a_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(ats_off_returns_to_untranslated, setup, teardown),
+		cmocka_unit_test_setup_teardown(device_tlb_time_out_is_reported_and_the_queue_recovers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

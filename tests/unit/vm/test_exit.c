@@ -17,6 +17,9 @@
 #include "pci/pci_hw.h"
 #include "tests/fakes/fake_hw.h"
 #include "tests/fakes/fake_log.h"
+#include "pci/pci_internal.h"
+#include "pci/ats_hw.h"
+#include "iommu/iommu.h"
 #include "tests/fakes/fake_mem.h"
 #include "tests/fakes/fake_pci.h"
 
@@ -52,6 +55,27 @@ void iommu_domain_inv_format(const struct iommu_domain *d, char *buf, size_t len
 	if (len)
 		buf[0] = '\0';
 }
+
+/* partition_remap (vm/remap.c) as the hypercall sees it: the result the test sets. */
+static int remap_result;
+static u64 remap_gpa;
+int partition_remap(struct partition *p, u64 gpa)
+{
+	(void)p;
+	remap_gpa = gpa;
+	return remap_result;
+}
+
+/* The IOMMU side of a partition with an ATS function: what containment asks of it. */
+static u32 ats_off_sbdf;
+static int stub_set_ats(struct iommu_domain *d, u32 sbdf, const struct iommu_ats *ats, char *why, size_t len)
+{
+	(void)d; (void)why; (void)len;
+	if (!ats)
+		ats_off_sbdf = sbdf;
+	return 0;
+}
+static const struct iommu_ops stub_iommu = { .name = "stub", .set_ats = stub_set_ats };
 
 static int setup(void **state)
 {
@@ -247,6 +271,54 @@ static void hypercalls_console_verdict_verify_exit(void **state)
 	assert_int_equal(part.state, PART_EXITED);
 }
 
+#define ATSFN           PCI_SBDF(0, 1, 0, 0)
+
+/*
+ * SLUICE_HC_REMAP: refusals are the guest's errors and it runs on; a device
+ * that did not answer its device-TLB invalidation parks the partition,
+ * and that device loses bus mastering and ATS (function, then IOMMU side).
+ */
+static void remap_hypercall_refuses_or_contains(void **state)
+{
+	(void)state;
+	remap_result = -HV_ENOENT;
+	assert_int_equal((s64)hcall(SLUICE_HC_REMAP, 0x5000, 0, 0), -SLUICE_HC_EINVAL);
+	assert_int_equal(remap_gpa, 0x5000);
+	remap_result = -HV_ENOMEM;
+	assert_int_equal((s64)hcall(SLUICE_HC_REMAP, 0x5000, 0, 0), -SLUICE_HC_EIO);
+	remap_result = 0;
+	assert_int_equal(hcall(SLUICE_HC_REMAP, 0x5000, 0, 0), 0);
+	assert_int_equal(part.state, PART_RUNNING);
+
+	/* An ATS function in the partition, ATS on, bus mastering on. */
+	struct fake_fn *f = fake_pci_add(ATSFN, 0x1af4, 0x1041, 0x020000, 0);
+	fake_pci_add_pcie(f, 0);
+	u16 ats = fake_pci_add_ecap(f, 0x000f, 1, 8);
+	fake_pci_set_wmask(f, ats + ATS_CTRL, 2, 0x801f);
+	fake_pci_w16(f, ats + ATS_CTRL, ATS_CTRL_ENABLE);
+	fake_pci_set_wmask(f, PCI_COMMAND, 2, 0x7);
+	fake_pci_w16(f, PCI_COMMAND, PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
+	pci_reset();
+	struct pci_dev *pd = pci_dev_add(ATSFN);
+	pci_caps_read(pd);
+	assert_true(ats_enabled(pd));
+	dom.devices[dom.nr_devices++].sbdf = ATSFN;
+	struct iommu_domain *fake_domain = (struct iommu_domain *)&dom;        /* never looked into */
+	dom.iommu = fake_domain;
+	dom.iommu_ops = &stub_iommu;
+	ats_off_sbdf = 0;
+
+	remap_result = -HV_ETIMEDOUT;
+	hcall(SLUICE_HC_REMAP, 0x5000, 0, 0);
+	assert_int_equal(part.state, PART_PARKED);
+	assert_true(fake_log_has("WARN p1: parked: memory remap of gpa 0x0000000000005000 failed: "));
+	assert_int_equal(fake_pci_r16(f, PCI_COMMAND) & PCI_COMMAND_MASTER, 0);
+	assert_false(ats_enabled(pd));
+	assert_int_equal(ats_off_sbdf, ATSFN);
+	assert_true(fake_log_has("INFO p1: device 01:00.0: ATS off"));
+	dom.iommu = NULL;
+}
+
 static void garbage_hypercalls_park_the_partition(void **state)
 {
 	(void)state;
@@ -352,6 +424,7 @@ int main(void)
 		cmocka_unit_test_setup(debug_exit_port_ends_the_partition, setup),
 		cmocka_unit_test_setup(hypercalls_console_verdict_verify_exit, setup),
 		cmocka_unit_test_setup(io_loop_counts_the_exits_between_its_marks, setup),
+		cmocka_unit_test_setup(remap_hypercall_refuses_or_contains, setup),
 		cmocka_unit_test_setup(garbage_hypercalls_park_the_partition, setup),
 		cmocka_unit_test_setup(touching_foreign_memory_parks_and_stops_dma, setup),
 		cmocka_unit_test_setup(writing_read_only_memory_parks, setup),

@@ -83,8 +83,15 @@ static void sluice_section_defaults_and_values(void **state)
 	refused("[sluice]\niommu = maybe\n", "sluice.conf:2: iommu = maybe: use on or off");
 	refused("[sluice]\niommu = on\niommu = off\n", "sluice.conf:3: iommu given twice (first at line 2)");
 	refused("[sluice]\ndemo = all\n", "sluice.conf:2: demo = all: use dma or none");
-	refused("[sluice]\nioomu = on\n", "sluice.conf:2: unknown key 'ioomu' in [sluice] (known: iommu, demo, pf-bench)");
+	refused("[sluice]\nioomu = on\n", "sluice.conf:2: unknown key 'ioomu' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench)");
 	refused("[sluice \"x\"]\n", "sluice.conf:1: [sluice] takes no name");
+	refused("[sluice]\ndevtlb-timeout-ms = 0\n",
+		"sluice.conf:2: devtlb-timeout-ms = 0: milliseconds from 1 to 90000 (PCIe's limit)");
+	refused("[sluice]\ndevtlb-timeout-ms = 90001\n", "devtlb-timeout-ms = 90001: milliseconds from 1 to 90000");
+	assert_int_equal(vm_setup("# nothing\n", &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.devtlb_timeout_ms, 0);          /* the driver's default */
+	assert_int_equal(vm_setup("[sluice]\ndevtlb-timeout-ms = 250\n", &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.devtlb_timeout_ms, 250);
 }
 
 static void unknown_sections_and_keys_are_errors(void **state)
