@@ -54,6 +54,8 @@ struct iommu_ops {
 	 */
 	int (*route_faults)(u8 vector, u32 apic_id);
 	void (*fault_event)(void *arg);
+	/* Logs each unit's invalidation counters, one line per unit. */
+	void (*log_counters)(void);
 	/* Logs the software walk of a request from sbdf to iova, one line per step. */
 	int (*walk)(u32 sbdf, u64 iova, bool write);
 };

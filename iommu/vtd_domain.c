@@ -384,6 +384,18 @@ static int vtd_set_ats(struct iommu_domain *d, u32 sbdf, const struct iommu_ats 
 	return 0;
 }
 
+static void vtd_log_counters(void)
+{
+	char line[256];
+
+	for (unsigned i = 0; i < nr_units; i++) {
+		if (!units[i].up)
+			continue;
+		vtd_inv_stats_format(&units[i].qi.stats, line, sizeof(line));
+		log_write(LOG_INFO, units[i].name, "invalidations: %s", line);
+	}
+}
+
 static void vtd_set_devtlb_timeout(u32 us)
 {
 	vtd_devtlb_timeout_us = us;
@@ -510,4 +522,5 @@ const struct iommu_ops vtd_iommu_ops = {
 	.route_faults = vtd_route_faults,
 	.fault_event = vtd_fault_event,
 	.walk = vtd_walk_op,
+	.log_counters = vtd_log_counters,
 };

@@ -587,6 +587,8 @@ static __noreturn void kmain(int boot_err)
 	if (partitions_start(&parts)) {
 		partitions_wait(&parts);
 		log_info("all partitions ended");
+		if (iommu && iommu->log_counters)
+			iommu->log_counters();
 	}
 	check_finish();
 }

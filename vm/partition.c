@@ -68,11 +68,6 @@ int partition_image_check(void *ctx, const struct dma_domain *d, char *why, size
 
 /* ---- build ---- */
 
-u32 partition_npt_prot(u32 iommu_prot)
-{
-	return PT_READ | PT_EXEC | ((iommu_prot & IOMMU_WRITE) ? PT_WRITE : 0);
-}
-
 /* The CPU side: every region GPA -> HPA, every device memory BAR at its bus address, uncached. */
 static int build_npt(struct partition *p, struct guest_extra *extra, u32 *nr_extra, u32 max_extra)
 {

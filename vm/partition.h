@@ -16,6 +16,7 @@
 #define VM_PARTITION_H
 #include "kernel/types.h"
 #include "kernel/pgtable.h"
+#include "iommu/iommu.h"
 #include "kernel/spinlock.h"
 #include "vm/domain.h"
 #include "vm/virt.h"
@@ -109,7 +110,10 @@ const char *part_state_name(enum part_state s);
 void partition_console_init(struct partition *p);
 
 /* The nested-table permissions of a region with IOMMU permissions iommu_prot (always executable). */
-u32 partition_npt_prot(u32 iommu_prot);
+static inline u32 partition_npt_prot(u32 iommu_prot)
+{
+	return PT_READ | PT_EXEC | ((iommu_prot & IOMMU_WRITE) ? PT_WRITE : 0);
+}
 
 /*
  * Memory remap (issue 7): moves the region of p that starts at gpa to new

@@ -1,0 +1,199 @@
+/*
+ * Host tests for vm/remap.c (partition_remap): the order that keeps a
+ * moving region safe from devices (IOMMU unmap and its invalidation wait
+ * before the copy, the new pages mapped only once copied, the old pages
+ * zeroed and freed only at the end), the nested table and TLB switched,
+ * and the refusals and failures that leave everything where it was.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include "vm/partition.h"
+#include "iommu/iommu.h"
+#include "kernel/page_alloc.h"
+#include "kernel/pgtable.h"
+#include "kernel/hw/mem.h"
+#include "kernel/err.h"
+#include "tests/fakes/fake_hw.h"
+#include "tests/fakes/fake_log.h"
+#include "tests/fakes/fake_mem.h"
+#include "tests/fakes/fake_ram.h"
+
+#define RAM_SIZE        (16 * MiB)
+#define GPA             0x200000ULL
+#define SIZE            0x10000ULL
+#define PATTERN         0xa5
+
+static struct dma_domain dom;
+static struct partition part;
+static u64 old_hpa;
+
+/* The IOMMU as the remap sees it, with what the memory held at each call. */
+static struct {
+	int unmap_ret, map_ret;
+	unsigned unmaps, maps, flushes;
+	bool old_intact_at_unmap;       /* the old pages still hold the data when the devices lose them */
+	bool new_copied_at_map;         /* the new pages hold it before any device may reach them */
+	bool old_intact_at_map;
+	u64 map_hpa;
+	char order[16];
+} io;
+
+static bool all(u64 pa, u8 v)
+{
+	const u8 *p = phys_to_virt(pa, SIZE);
+	for (u64 i = 0; i < SIZE; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+static int io_unmap(struct iommu_domain *d, u64 iova, u64 size)
+{
+	(void)d;
+	assert_int_equal(iova, GPA);
+	assert_int_equal(size, SIZE);
+	io.unmaps++;
+	strcat(io.order, "U");
+	io.old_intact_at_unmap = all(old_hpa, PATTERN);
+	return io.unmap_ret;
+}
+
+static int io_map(struct iommu_domain *d, u64 iova, u64 hpa, u64 size, u32 prot)
+{
+	(void)d;
+	(void)prot;
+	assert_int_equal(iova, GPA);
+	assert_int_equal(size, SIZE);
+	io.maps++;
+	strcat(io.order, "M");
+	io.map_hpa = hpa;
+	io.new_copied_at_map = all(hpa, PATTERN);
+	io.old_intact_at_map = all(old_hpa, PATTERN);
+	return io.map_ret;
+}
+
+static void flush_tlb(struct vcpu *v)
+{
+	(void)v;
+	io.flushes++;
+	strcat(io.order, "F");
+}
+
+static const struct iommu_ops io_ops = { .name = "test", .map = io_map, .unmap = io_unmap };
+static const struct virt_ops virt = { .name = "test", .pt_format = PT_FMT_NPT, .vcpu_flush_tlb = flush_tlb };
+
+static int setup(void **state)
+{
+	(void)state;
+	fake_hw_reset();
+	fake_log_capture();
+	fake_ram_init(FAKE_MEM_BASE, RAM_SIZE);
+	memset(&io, 0, sizeof(io));
+	memset(&dom, 0, sizeof(dom));
+	memset(&part, 0, sizeof(part));
+	strcpy(dom.name, "r");
+	assert_int_equal(page_alloc_pages(SIZE / PAGE_SIZE, PAGE_SIZE, &old_hpa), 0);
+	memset(phys_to_virt(old_hpa, SIZE), PATTERN, SIZE);
+	dom.nr_regions = 1;
+	dom.regions[0] = (struct domain_region){ .gpa = GPA, .hpa = old_hpa, .size = SIZE,
+						 .prot = IOMMU_READ | IOMMU_WRITE, .claimed = true };
+	dom.iommu = (struct iommu_domain *)&dom;        /* opaque to the remap */
+	dom.iommu_ops = &io_ops;
+	part.dom = &dom;
+	part.ops = &virt;
+	assert_int_equal(pt_init(&part.npt, PT_FMT_NPT, 4, PT_LARGE_2M, &pt_mem_host), 0);
+	assert_int_equal(pt_map(&part.npt, GPA, old_hpa, SIZE, partition_npt_prot(IOMMU_READ | IOMMU_WRITE)), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fake_mem_reset();
+	return 0;
+}
+
+static void remap_moves_data_in_the_safe_order(void **state)
+{
+	(void)state;
+	u64 free_before = page_alloc_free_pages(), pa;
+	u32 prot;
+
+	assert_int_equal(partition_remap(&part, GPA), 0);
+	assert_string_equal(io.order, "UMF");                   /* devices off, back on the copy, then the CPU */
+	assert_true(io.old_intact_at_unmap);
+	assert_true(io.new_copied_at_map);
+	assert_true(io.old_intact_at_map);                      /* not freed (nor zeroed) before the map */
+	u64 new_hpa = dom.regions[0].hpa;
+	assert_int_not_equal(new_hpa, old_hpa);
+	assert_int_equal(io.map_hpa, new_hpa);
+	assert_int_equal(pt_lookup(&part.npt, GPA + 0x1234, &pa, &prot, NULL), 0);
+	assert_int_equal(pa, new_hpa + 0x1234);
+	assert_true(all(new_hpa, PATTERN));
+	assert_true(all(old_hpa, 0));                           /* nothing of the partition left behind */
+	assert_int_equal(page_alloc_free_pages(), free_before); /* new taken, old given back */
+	assert_true(fake_log_has("INFO remap: r: region gpa [0x0000000000200000-0x000000000020ffff] moved from hpa "));
+}
+
+static void refused_regions_stay(void **state)
+{
+	(void)state;
+	u64 free_before = page_alloc_free_pages();
+
+	assert_int_equal(partition_remap(&part, GPA + PAGE_SIZE), -HV_ENOENT);
+	dom.regions[0].hpa_fixed = true;
+	assert_int_equal(partition_remap(&part, GPA), -HV_EPERM);
+	assert_true(fake_log_has("WARN remap: r: region gpa 0x0000000000200000 stays: its hpa is fixed by the config (hpa=)"));
+	dom.regions[0].hpa_fixed = false;
+	dom.regions[0].rmrr = true;
+	assert_int_equal(partition_remap(&part, GPA), -HV_EPERM);
+	assert_int_equal(io.unmaps + io.maps + io.flushes, 0);
+	assert_int_equal(dom.regions[0].hpa, old_hpa);
+	assert_int_equal(page_alloc_free_pages(), free_before);
+}
+
+/* The IOMMU could not take the region from its devices: nothing moves, nothing leaks. */
+static void a_failed_unmap_leaves_the_region_where_it_was(void **state)
+{
+	(void)state;
+	u64 free_before = page_alloc_free_pages(), pa;
+	u32 prot;
+
+	io.unmap_ret = -HV_ETIMEDOUT;
+	assert_int_equal(partition_remap(&part, GPA), -HV_ETIMEDOUT);
+	assert_string_equal(io.order, "U");
+	assert_int_equal(dom.regions[0].hpa, old_hpa);
+	assert_true(all(old_hpa, PATTERN));
+	assert_int_equal(pt_lookup(&part.npt, GPA, &pa, &prot, NULL), 0);
+	assert_int_equal(pa, old_hpa);
+	assert_int_equal(page_alloc_free_pages(), free_before);
+}
+
+/* Failing half way: the old pages are kept (a device might still hold them), the caller parks. */
+static void a_failed_map_keeps_the_old_pages(void **state)
+{
+	(void)state;
+	u64 free_before = page_alloc_free_pages();
+
+	io.map_ret = -HV_ENOMEM;
+	assert_int_equal(partition_remap(&part, GPA), -HV_ENOMEM);
+	assert_true(all(old_hpa, PATTERN));
+	assert_int_equal(io.flushes, 0);
+	assert_true(page_alloc_free_pages() < free_before);     /* neither set of pages given back */
+	assert_true(fake_log_has("ERR  remap: r: region gpa 0x0000000000200000: remap failed half way"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(remap_moves_data_in_the_safe_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(refused_regions_stay, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_failed_unmap_leaves_the_region_where_it_was, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_failed_map_keeps_the_old_pages, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
