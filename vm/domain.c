@@ -149,7 +149,7 @@ static void unprogram_domain(const struct iommu_ops *ops, struct dma_domain *d, 
  * A refusal leaves the device working without ATS.
  */
 static void device_ats(const struct domain_set *s, const struct iommu_ops *ops, struct dma_domain *d,
-		       const struct domain_device *dev)
+		       struct domain_device *dev)
 {
 	struct pci_dev *pd = pci_find(dev->sbdf);
 	char why[160] = "";
@@ -178,6 +178,7 @@ static void device_ats(const struct domain_set *s, const struct iommu_ops *ops, 
 		return;
 	}
 	d->nr_ats++;
+	dev->ats_on = true;
 	log_info("%s: " BDF_FMT ": ATS enabled (trusted by the config; STU 4 KiB, invalidate queue depth %u, device-TLB invalidated with every change to the domain)",
 		 d->name, BDF_ARGS(dev->sbdf), a.qdepth);
 }
@@ -208,7 +209,7 @@ static int program_domain(const struct domain_set *s, const struct iommu_ops *op
 		}
 	}
 	for (k = 0; k < d->nr_devices; k++) {
-		const struct domain_device *dev = &d->devices[k];
+		struct domain_device *dev = &d->devices[k];
 		ret = ops->attach(d->iommu, dev->sbdf);
 		if (ret) {
 			log_err("%s:%u: partition %s: assigning %04x:" BDF_FMT " failed: %s", s->file,

@@ -45,6 +45,7 @@ struct domain_device {
 	u32 line;
 	bool rmrr_identity;     /* "rmrr=identity": assignable despite RMRRs, mapped 1:1 */
 	bool ats;               /* "ats=on": trusted with ATS (vm/ats_policy.h decides the rest) */
+	bool ats_on;            /* ATS was enabled for it (vm/domain.c) */
 	/* "PF/vfN": a virtual function of pf_sbdf, 1-based as the SR-IOV spec counts. */
 	u16 vfn;
 	u32 pf_sbdf;

@@ -562,6 +562,13 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 		return p->dom->iommu ? (s64)iommu_domain_faults(p->dom->iommu) : 0;
 	case SLUICE_HC_REMAP:
 		return hc_remap(p, v, a0, ended);
+	case SLUICE_HC_RESTART: {
+		int ret = partition_restart(p);
+		if (!ret)
+			return 0;       /* p->restarted: the new vCPU state stays as it is */
+		*ended = true;
+		return park(p, v, "restart failed: %s", hv_strerror(ret));
+	}
 	default:
 		return -SLUICE_HC_EINVAL;
 	}
@@ -574,6 +581,12 @@ static int do_hypercall(struct partition *p, struct vcpu *v, const struct vm_exi
 
 	if (ended)
 		return 1;
+	if (p->restarted) {
+		p->restarted = false;
+		log_write(LOG_INFO, p->dom->name, "restarted (%u so far), entry 0x%016llx", p->restarts,
+			  (unsigned long long)v->rip);
+		return 0;
+	}
 	if (ret < 0 && ++p->bad_hypercalls > PART_MAX_BAD_HYPERCALLS)
 		return park(p, v, "more than %u bad hypercalls (last: rax=0x%llx)", PART_MAX_BAD_HYPERCALLS,
 			    (unsigned long long)v->regs.rax);

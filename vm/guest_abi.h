@@ -27,6 +27,9 @@
 					 * Sluice counts the VM exits in between (the data path's
 					 * target is 0) and prints them per I/O in the summary. */
 #define SLUICE_HC_DMA_FAULTS    7       /* (): the IOMMU faults counted against the partition so far */
+#define SLUICE_HC_RESTART       9       /* (): restart me: devices stopped, memory unmapped from the IOMMU
+					 * (device-TLBs invalidated), zeroed, mapped again, the image
+					 * reloaded, VFs reset; start info restarts counts it */
 #define SLUICE_HC_REMAP         8       /* (gpa): move the memory region starting at gpa to new host
 					 * memory (contents copied, IOMMU and nested tables switched,
 					 * device-TLBs invalidated); returns 0 or -SLUICE_HC_E* */
@@ -68,7 +71,7 @@ struct sluice_start_info {
 	char name[32];                  /* the partition's name, NUL-ended */
 	uint32_t cpu;                   /* physical CPU index this vCPU runs on */
 	uint32_t nr_mem, nr_dev;
-	uint32_t reserved0;
+	uint32_t restarts;               /* times Sluice restarted the partition (SLUICE_HC_RESTART) */
 	uint64_t ecam_gpa;              /* virtual ECAM window (segment 0, buses ecam_bus_start..end) */
 	uint32_t ecam_bus_start, ecam_bus_end;
 	uint16_t console_port, exit_port;

@@ -18,6 +18,8 @@
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/mem.h"
 #include "pci/pci.h"
+#include "pci/pci_hw.h"
+#include "kernel/hw/pci_cfg.h"
 
 static const struct boot_module *find_module(const struct boot_module *m, u32 nr, const char *name)
 {
@@ -192,57 +194,83 @@ static int build_vpci(const struct partition_set *ps, struct partition *p)
 	return ret;
 }
 
-static int build_one(struct partition_set *ps, struct partition *p, const struct boot_module *mods, u32 nr_mods)
+/* The image into p's memory (page tables, start info included) and the entry it gives. */
+static int load_image(struct partition *p)
 {
+	const struct partition_set *ps = p->set;
 	struct dma_domain *d = p->dom;
-	struct guest_extra extra[16];
 	struct guest_region view[DOMAIN_MAX_REGIONS];
 	struct sluice_start_info si;
 	struct guest_load_result res;
-	u32 nr_extra;
 	char why[160] = "";
 
-	int ret = build_npt(p, extra, &nr_extra, ARRAY_SIZE(extra));
-	if (ret)
-		return ret;
-	/* The guest's own tables map the ECAM window too, so its accesses reach the nested fault. */
-	extra[nr_extra].gpa = ps->ecam_gpa;
-	extra[nr_extra].size = ((u64)ps->ecam_bus_end + 1) * MiB;
-	nr_extra++;
-	const struct boot_module *m = find_module(mods, nr_mods, d->image);
+	const struct boot_module *m = find_module(ps->mods, ps->nr_mods, d->image);
 	if (!m)
 		return -HV_ENOENT;      /* partition_check saw it: cannot happen */
 	fill_start_info(ps, p, &si);
+	si.restarts = p->restarts;
 	u32 n = memory_view(d, view, ARRAY_SIZE(view));
-	ret = guest_image_load(phys_to_virt(m->start_pa, m->size), m->size,
-			       d->entry == GUEST_ENTRY_MULTIBOOT ? GUEST_IMAGE_MULTIBOOT : GUEST_IMAGE_ELF64,
-			       view, n, extra, nr_extra, &si, &res, why, sizeof(why));
+	int ret = guest_image_load(phys_to_virt(m->start_pa, m->size), m->size,
+				   d->entry == GUEST_ENTRY_MULTIBOOT ? GUEST_IMAGE_MULTIBOOT : GUEST_IMAGE_ELF64,
+				   view, n, p->extra, p->nr_extra, &si, &res, why, sizeof(why));
 	if (ret) {
 		log_err("%s: image %s not loaded: %s", d->name, d->image, why);
 		return ret;
 	}
 	p->start_info_gpa = res.start_info_gpa;
+	p->entry = res.entry;
 	log_info("%s: image %s (%s) loaded, entry 0x%016llx", d->name, d->image,
 		 d->entry == GUEST_ENTRY_MULTIBOOT ? "multiboot" : "elf64", (unsigned long long)res.entry.rip);
 	guest_image_log(d->name, &res);
+	return 0;
+}
+
+/*
+ * Each VF starts from reset (FLR): nothing of a previous owner, of
+ * provisioning or of an earlier run stays in it. ATS comes back where the
+ * partition had it (an FLR clears ATS Enable).
+ */
+static int reset_vfs(struct partition *p, const char *when)
+{
+	const struct dma_domain *d = p->dom;
+
+	for (u32 i = 0; i < d->nr_devices; i++) {
+		struct pci_dev *vf = d->devices[i].vfn ? pci_find(d->devices[i].sbdf) : NULL;
+		char what[160];
+		if (!vf)
+			continue;
+		int ret = pci_reset_function(vf, what, sizeof(what));
+		log_write(ret == -HV_EIO ? LOG_ERR : LOG_INFO, LOG_SUBSYS, "%s: " BDF_FMT " %s: %s",
+			  d->name, BDF_ARGS(vf->sbdf), when, what);
+		if (ret == -HV_EIO)
+			return ret;     /* it would start with another owner's state */
+		if (d->devices[i].ats_on && !ats_enabled(vf) && ats_enable(vf, 0))
+			log_warn("%s: " BDF_FMT ": ATS not enabled again after its reset", d->name, BDF_ARGS(vf->sbdf));
+	}
+	return 0;
+}
+
+static int build_one(struct partition_set *ps, struct partition *p)
+{
+	struct dma_domain *d = p->dom;
+
+	p->set = ps;
+	int ret = build_npt(p, p->extra, &p->nr_extra, ARRAY_SIZE(p->extra) - 1);
+	if (ret)
+		return ret;
+	/* The guest's own tables map the ECAM window too, so its accesses reach the nested fault. */
+	p->extra[p->nr_extra].gpa = ps->ecam_gpa;
+	p->extra[p->nr_extra].size = ((u64)ps->ecam_bus_end + 1) * MiB;
+	p->nr_extra++;
+	if ((ret = load_image(p)))
+		return ret;
 	p->vcpu.part = p;
 	p->vcpu.cpu = d->cpus[0];
 	p->vcpu.tag = (u32)(p - ps->p) + 1;     /* ASID/VPID: never 0 (the host's) */
 	p->vcpu.pt_root = p->npt.root_pa;
-	p->entry = res.entry;
 	io_policy(p, &p->policy);
-	/* Each VF starts from reset (FLR): nothing of a previous owner or of provisioning stays in it. */
-	for (u32 i = 0; i < d->nr_devices; i++) {
-		const struct pci_dev *vf = d->devices[i].vfn ? pci_find(d->devices[i].sbdf) : NULL;
-		char what[160];
-		if (!vf)
-			continue;
-		ret = pci_reset_function(vf, what, sizeof(what));
-		log_write(ret == -HV_EIO ? LOG_ERR : LOG_INFO, LOG_SUBSYS, "%s: " BDF_FMT " before the partition starts: %s",
-			  d->name, BDF_ARGS(vf->sbdf), what);
-		if (ret == -HV_EIO)
-			return ret;     /* it would start with another owner's state */
-	}
+	if ((ret = reset_vfs(p, "before the partition starts")))
+		return ret;
 	ret = build_vpci(ps, p);
 	if (ret)
 		return ret;
@@ -257,12 +285,51 @@ static int build_one(struct partition_set *ps, struct partition *p, const struct
 	return 0;
 }
 
+int partition_restart(struct partition *p)
+{
+	struct dma_domain *d = p->dom;
+	int ret;
+
+	log_info("%s: restart %u: devices stopped, memory out of the IOMMU, zeroed, mapped again, image reloaded",
+		 d->name, p->restarts + 1);
+	for (u32 i = 0; i < d->nr_devices; i++) {
+		u32 cmd = pci_cfg_read(d->devices[i].sbdf, PCI_COMMAND, 2);
+		if (cmd != 0xffff)
+			pci_cfg_write(d->devices[i].sbdf, PCI_COMMAND, 2, cmd & ~(u32)PCI_COMMAND_MASTER);
+	}
+	/* No device reaches the memory once the unmap's wait is done, ATCs included. */
+	for (u32 i = 0; i < d->nr_regions && d->iommu; i++)
+		if ((ret = d->iommu_ops->unmap(d->iommu, d->regions[i].gpa, d->regions[i].size)))
+			return ret;
+	for (u32 i = 0; i < d->nr_regions; i++) {
+		const struct domain_region *r = &d->regions[i];
+		void *va = r->rmrr ? NULL : phys_to_virt(r->hpa, r->size);
+		if (va)
+			memset(va, 0, r->size);
+	}
+	for (u32 i = 0; i < d->nr_regions && d->iommu; i++) {
+		const struct domain_region *r = &d->regions[i];
+		if ((ret = d->iommu_ops->map(d->iommu, r->gpa, r->hpa, r->size, r->prot)))
+			return ret;
+	}
+	p->restarts++;
+	if ((ret = load_image(p)) || (ret = reset_vfs(p, "on restart")) || (ret = build_vpci(p->set, p)))
+		return ret;
+	p->ops->vcpu_flush_tlb(&p->vcpu);
+	if ((ret = p->ops->vcpu_init(&p->vcpu, &p->entry, &p->policy)))
+		return ret;
+	p->restarted = true;
+	return 0;
+}
+
 int partitions_build(struct partition_set *ps, struct domain_set *s, const struct virt_ops *ops,
 		     const struct boot_module *mods, u32 nr_mods, u64 ecam_gpa, u32 ecam_bus_end)
 {
 	int ready = 0;
 
 	memset(ps, 0, sizeof(*ps));
+	ps->mods = mods;
+	ps->nr_mods = nr_mods;
 	ps->ecam_gpa = ecam_gpa;
 	ps->ecam_bus_end = ecam_bus_end;
 	for (u32 i = 0; i < s->nr; i++) {
@@ -272,7 +339,7 @@ int partitions_build(struct partition_set *ps, struct domain_set *s, const struc
 		struct partition *p = &ps->p[ps->nr++];
 		p->dom = d;
 		p->ops = ops;
-		int ret = d->failed ? -HV_EIO : build_one(ps, p, mods, nr_mods);
+		int ret = d->failed ? -HV_EIO : build_one(ps, p);
 		if (ret) {
 			p->state = PART_FAILED;
 			fmt_snprintf(p->why, sizeof(p->why), "set-up failed: %s", hv_strerror(ret));

@@ -23,6 +23,7 @@
 #include "vm/vpci.h"
 #include "vm/vuart.h"
 #include "vm/guest_abi.h"
+#include "vm/guest_image.h"
 
 /* Garbage hypercalls a partition may make before it is parked for spinning Sluice. */
 #define PART_MAX_BAD_HYPERCALLS 64
@@ -62,16 +63,25 @@ struct partition {
 	u64 io_loop_start;              /* total exits when the open loop began, ~0: none open */
 	u64 io_loop_t0;                 /* time_now_ns() when it began */
 	u64 io_loop_ios, io_loop_exits;
+	/* For a restart (SLUICE_HC_RESTART): its set, the loader's extra mappings, the count. */
+	struct partition_set *set;
+	struct guest_extra extra[16];
+	u32 nr_extra;
+	u32 restarts;
+	bool restarted;                 /* set by partition_restart: the vCPU state is new, not the exit's */
 };
+
+struct boot_module;
 
 struct partition_set {
 	u32 nr;
 	struct partition p[DOMAIN_MAX];
 	u64 ecam_gpa;                   /* virtual ECAM window, the same for every guest */
 	u32 ecam_bus_end;
+	const struct boot_module *mods; /* the images, for restarts */
+	u32 nr_mods;
 };
 
-struct boot_module;
 
 /* The boot modules, for partition_image_check(). */
 struct partition_module_list {
@@ -129,5 +139,15 @@ static inline u32 partition_npt_prot(u32 iommu_prot)
  * the failure came after the unmap: then the partition must be parked).
  */
 int partition_remap(struct partition *p, u64 gpa);
+
+/*
+ * Restart (issue 7), on p's CPU from its own exit: its devices stop DMA
+ * (bus mastering off), every region leaves the IOMMU (the invalidation
+ * sequence, device-TLBs included, runs to its wait), its memory is zeroed
+ * and mapped again, the image reloaded, VFs reset by FLR (ATS enabled
+ * again where it was), and the vCPU starts over at the entry. 0, or the
+ * error that stopped it (the caller parks p).
+ */
+int partition_restart(struct partition *p);
 
 #endif

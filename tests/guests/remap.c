@@ -3,7 +3,8 @@
  * issue 7). Its second region gets a pattern, is moved, and must read the
  * same from its new host pages (Sluice zeroes the old ones, so a stale
  * translation would read zeros); then the region holding its own code and
- * stack is moved under it; a GPA where no region starts is refused.
+ * stack is moved under it; a GPA where no region starts is refused; then
+ * it asks to be restarted, and its second run finds its memory zeroed.
  * Sluice runs the invalidation sequence each time (IOTLB, the device-TLB of
  * every ATS function of the partition, one wait).
  */
@@ -15,6 +16,8 @@ static uint64_t pattern(uint64_t i)
 {
 	return 0x72656d6170000000ULL ^ (i * 0x9e3779b97f4a7c15ULL);
 }
+
+#define MARK    0x6d61726bULL       /* left in the data region before asking for a restart */
 
 int guest_main(const struct sluice_start_info *si)
 {
@@ -29,6 +32,17 @@ int guest_main(const struct sluice_start_info *si)
 	}
 	if (!verdict(data && code, "a data region and the region I run in (start info)"))
 		return 1;
+	if (si->restarts) {
+		/* Second run: memory zeroed by the restart, nothing of the first run left. */
+		volatile uint64_t *q = (volatile uint64_t *)(uintptr_t)data->gpa;
+		uint64_t left = 0;
+		for (uint64_t i = 0; i < data->size / 8; i++)
+			left += q[i] != 0;
+		verdict(si->restarts == 1, "restarted once (start info says %u)", si->restarts);
+		verdict(left == 0, "nothing of my first run is left in my memory (%llu words not zero)",
+			(unsigned long long)left);
+		return 0;
+	}
 	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)data->gpa;
 	uint64_t words = data->size / 8;
 	for (uint64_t i = 0; i < words; i++)
@@ -47,5 +61,11 @@ int guest_main(const struct sluice_start_info *si)
 
 	r = sluice_hypercall(SLUICE_HC_REMAP, data->gpa + 0x1000, 0, 0);
 	verdict(r == -SLUICE_HC_EINVAL, "a GPA where no region starts is refused (%ld)", r);
-	return 0;
+
+	/* Start over: the restart must not come back here. */
+	p[0] = MARK;
+	gprintf("remap: asking for a restart\n");
+	r = sluice_hypercall(SLUICE_HC_RESTART, 0, 0, 0);
+	verdict(false, "the restart hypercall came back (%ld)", r);
+	return 1;
 }

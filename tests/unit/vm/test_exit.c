@@ -66,6 +66,19 @@ int partition_remap(struct partition *p, u64 gpa)
 	return remap_result;
 }
 
+/* partition_restart (vm/partition.c): success gives the vCPU a new state; failure must park. */
+static int restart_result;
+int partition_restart(struct partition *p)
+{
+	if (restart_result)
+		return restart_result;
+	p->restarts++;
+	p->vcpu.rip = 0x100000;         /* the entry, as vcpu_init would set it */
+	p->vcpu.regs.rax = 0x1234;
+	p->restarted = true;
+	return 0;
+}
+
 /* The IOMMU side of a partition with an ATS function: what containment asks of it. */
 static u32 ats_off_sbdf;
 static int stub_set_ats(struct iommu_domain *d, u32 sbdf, const struct iommu_ats *ats, char *why, size_t len)
@@ -319,6 +332,23 @@ static void remap_hypercall_refuses_or_contains(void **state)
 	dom.iommu = NULL;
 }
 
+/* SLUICE_HC_RESTART: the new vCPU state is not touched by the hypercall's return; a failed restart parks. */
+static void restart_hypercall_starts_over_or_parks(void **state)
+{
+	(void)state;
+	restart_result = 0;
+	hcall(SLUICE_HC_RESTART, 0, 0, 0);
+	assert_int_equal(v->rip, 0x100000);             /* not the instruction after the VMMCALL */
+	assert_int_equal(v->regs.rax, 0x1234);          /* no return value written over it */
+	assert_int_equal(part.state, PART_RUNNING);
+	assert_true(fake_log_has("INFO p1: restarted (1 so far), entry 0x0000000000100000"));
+	restart_result = -HV_ETIMEDOUT;
+	hcall(SLUICE_HC_RESTART, 0, 0, 0);
+	assert_int_equal(part.state, PART_PARKED);
+	assert_true(fake_log_has("WARN p1: parked: restart failed: "));
+	restart_result = 0;
+}
+
 static void garbage_hypercalls_park_the_partition(void **state)
 {
 	(void)state;
@@ -425,6 +455,7 @@ int main(void)
 		cmocka_unit_test_setup(hypercalls_console_verdict_verify_exit, setup),
 		cmocka_unit_test_setup(io_loop_counts_the_exits_between_its_marks, setup),
 		cmocka_unit_test_setup(remap_hypercall_refuses_or_contains, setup),
+		cmocka_unit_test_setup(restart_hypercall_starts_over_or_parks, setup),
 		cmocka_unit_test_setup(garbage_hypercalls_park_the_partition, setup),
 		cmocka_unit_test_setup(touching_foreign_memory_parks_and_stops_dma, setup),
 		cmocka_unit_test_setup(writing_read_only_memory_parks, setup),
