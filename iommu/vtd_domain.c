@@ -14,6 +14,7 @@
 #include "iommu/vtd_walk.h"
 #include "iommu/vtd_qi.h"
 #include "kernel/log.h"
+#include "kernel/check.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
 #include "kernel/fmt.h"
@@ -384,15 +385,28 @@ static int vtd_set_ats(struct iommu_domain *d, u32 sbdf, const struct iommu_ats 
 	return 0;
 }
 
+static void vtd_poll_faults(void);
+
+/*
+ * At the end of the run: each unit's invalidation counters, then its Fault
+ * Status once the fault records are drained. Every batch ended in its wait
+ * and every fault was reported, so FSTS must read 0: a queue error (IQE,
+ * ICE), a time-out (ITE) or a fault left pending (PPF, PFO) fails a check.
+ */
 static void vtd_log_counters(void)
 {
 	char line[256];
 
+	vtd_poll_faults();
 	for (unsigned i = 0; i < nr_units; i++) {
-		if (!units[i].up)
+		const struct vtd_unit *u = &units[i];
+		if (!u->up)
 			continue;
-		vtd_inv_stats_format(&units[i].qi.stats, line, sizeof(line));
-		log_write(LOG_INFO, units[i].name, "invalidations: %s", line);
+		vtd_inv_stats_format(&u->qi.stats, line, sizeof(line));
+		log_write(LOG_INFO, u->name, "invalidations: %s", line);
+		u32 fsts = io_read32(u->regs, VTD_FSTS_REG);
+		check(fsts == 0, "%s: FSTS 0x%08x after %llu invalidation waits (no queue error, time-out or fault left pending)",
+		      u->name, fsts, (unsigned long long)u->qi.stats.waits);
 	}
 }
 

@@ -148,7 +148,9 @@ static bool set_final(struct partition *p, enum part_state st)
 	return first;
 }
 
-/* The partition ended on its own (exit, debug port, HLT). */
+static void stop_devices(struct partition *p);
+
+/* The partition ended on its own (exit, debug port, HLT): its devices are stopped as a park's are. */
 static int end_partition(struct partition *p, enum part_state st, u64 code, const char *how)
 {
 	if (!set_final(p, st))
@@ -160,16 +162,12 @@ static int end_partition(struct partition *p, enum part_state st, u64 code, cons
 	/* A guest that exits says how its run went: code 0 is success, as the debug-exit convention has it. */
 	if (st == PART_EXITED)
 		check(code == 0, "%s: exited with code %llu", p->dom->name, (unsigned long long)code);
+	stop_devices(p);
 	log_counters(p);
 	return 1;
 }
 
-/*
- * Turns bus mastering off on every device of p: a parked partition's
- * devices stop DMA. A device with ATS loses it too (its ATC may hold
- * translations no invalidation reached), function side first.
- */
-static void stop_devices(struct partition *p)
+void partition_dma_stop(struct partition *p)
 {
 	for (u32 i = 0; i < p->dom->nr_devices; i++) {
 		u32 sbdf = p->dom->devices[i].sbdf;
@@ -177,19 +175,60 @@ static void stop_devices(struct partition *p)
 		if (cmd != 0xffff)
 			pci_cfg_write(sbdf, PCI_COMMAND, 2, cmd & ~(u32)PCI_COMMAND_MASTER);
 		log_write(LOG_INFO, p->dom->name, "device " BDF_FMT ": bus mastering off", BDF_ARGS(sbdf));
-		struct pci_dev *pd = pci_find(sbdf);
-		if (pd && pd->ecap_ats && ats_enabled(pd)) {
-			ats_disable(pd);
-			if (p->dom->iommu && p->dom->iommu_ops->set_ats)
-				p->dom->iommu_ops->set_ats(p->dom->iommu, sbdf, NULL, NULL, 0);
-			log_write(LOG_INFO, p->dom->name, "device " BDF_FMT ": ATS off", BDF_ARGS(sbdf));
+	}
+}
+
+/* ATS off on the function, then in the IOMMU (its ATC may hold translations no invalidation reached). */
+static void ats_off(struct partition *p, u32 sbdf)
+{
+	struct pci_dev *pd = pci_find(sbdf);
+	if (!pd || !pd->ecap_ats || !ats_enabled(pd))
+		return;
+	ats_disable(pd);
+	if (p->dom->iommu && p->dom->iommu_ops->set_ats)
+		p->dom->iommu_ops->set_ats(p->dom->iommu, sbdf, NULL, NULL, 0);
+	log_write(LOG_INFO, p->dom->name, "device " BDF_FMT ": ATS off", BDF_ARGS(sbdf));
+}
+
+/*
+ * Partition stop (it exited or is parked): its devices stop DMA (bus
+ * mastering off), its memory leaves the IOMMU through the invalidation
+ * sequence (IOTLB, then the device-TLB of each ATS function, one wait:
+ * done while ATS is still on, so the invalidations reach the ATCs), then
+ * ATS goes off and each VF is reset (FLR): it keeps nothing for its next
+ * owner. After an invalidation time-out ATS goes off first, so no wait
+ * hangs on a device that did not answer.
+ */
+static void stop_devices(struct partition *p)
+{
+	struct dma_domain *d = p->dom;
+
+	partition_dma_stop(p);
+	for (u32 i = 0; i < d->nr_devices && p->inv_timed_out; i++)
+		ats_off(p, d->devices[i].sbdf);
+	if (d->iommu) {
+		u32 atc = 0;
+		for (u32 i = 0; i < d->nr_devices; i++) {
+			const struct pci_dev *pd = pci_find(d->devices[i].sbdf);
+			atc += pd && pd->ecap_ats && ats_enabled(pd);
 		}
+		int ret = partition_iommu_unmap(p);
+		if (ret)
+			log_write(LOG_ERR, d->name, "memory not out of the IOMMU: %s (its devices stay stopped)",
+				  hv_strerror(ret));
+		else
+			log_write(LOG_INFO, d->name, "memory out of the IOMMU: %u region(s) unmapped, IOTLB%s invalidated",
+				  d->nr_regions, atc ? " and the device-TLB of each ATS function" : "");
+	}
+	for (u32 i = 0; i < d->nr_devices; i++) {
+		u32 sbdf = d->devices[i].sbdf;
+		ats_off(p, sbdf);
 		/* A VF is reset too: it stops for good and keeps nothing for its next owner. */
-		const struct pci_dev *d = p->dom->devices[i].vfn ? pci_find(sbdf) : NULL;
+		const struct pci_dev *vf = d->devices[i].vfn ? pci_find(sbdf) : NULL;
 		char what[160];
-		if (d) {
-			int ret = pci_reset_function(d, what, sizeof(what));
-			log_write(ret == -HV_EIO ? LOG_ERR : LOG_INFO, p->dom->name, "device " BDF_FMT ": %s", BDF_ARGS(sbdf),
+		if (vf) {
+			int ret = pci_reset_function(vf, what, sizeof(what));
+			log_write(ret == -HV_EIO ? LOG_ERR : LOG_INFO, d->name, "device " BDF_FMT ": %s", BDF_ARGS(sbdf),
 				  what);
 		}
 	}
@@ -521,6 +560,7 @@ static s64 hc_remap(struct partition *p, struct vcpu *v, u64 gpa, bool *ended)
 	if (ret == -HV_ENOMEM)
 		return -SLUICE_HC_EIO;
 	*ended = true;
+	p->inv_timed_out = ret == -HV_ETIMEDOUT;
 	return park(p, v, "memory remap of gpa 0x%016llx failed: %s", (unsigned long long)gpa, hv_strerror(ret));
 }
 
@@ -567,6 +607,7 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 		if (!ret)
 			return 0;       /* p->restarted: the new vCPU state stays as it is */
 		*ended = true;
+		p->inv_timed_out = ret == -HV_ETIMEDOUT;
 		return park(p, v, "restart failed: %s", hv_strerror(ret));
 	}
 	default:

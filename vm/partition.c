@@ -292,26 +292,9 @@ int partition_restart(struct partition *p)
 
 	log_info("%s: restart %u: devices stopped, memory out of the IOMMU, zeroed, mapped again, image reloaded",
 		 d->name, p->restarts + 1);
-	for (u32 i = 0; i < d->nr_devices; i++) {
-		u32 cmd = pci_cfg_read(d->devices[i].sbdf, PCI_COMMAND, 2);
-		if (cmd != 0xffff)
-			pci_cfg_write(d->devices[i].sbdf, PCI_COMMAND, 2, cmd & ~(u32)PCI_COMMAND_MASTER);
-	}
-	/* No device reaches the memory once the unmap's wait is done, ATCs included. */
-	for (u32 i = 0; i < d->nr_regions && d->iommu; i++)
-		if ((ret = d->iommu_ops->unmap(d->iommu, d->regions[i].gpa, d->regions[i].size)))
-			return ret;
-	for (u32 i = 0; i < d->nr_regions; i++) {
-		const struct domain_region *r = &d->regions[i];
-		void *va = r->rmrr ? NULL : phys_to_virt(r->hpa, r->size);
-		if (va)
-			memset(va, 0, r->size);
-	}
-	for (u32 i = 0; i < d->nr_regions && d->iommu; i++) {
-		const struct domain_region *r = &d->regions[i];
-		if ((ret = d->iommu_ops->map(d->iommu, r->gpa, r->hpa, r->size, r->prot)))
-			return ret;
-	}
+	partition_dma_stop(p);
+	if ((ret = partition_memory_reset(p)))
+		return ret;
 	p->restarts++;
 	if ((ret = load_image(p)) || (ret = reset_vfs(p, "on restart")) || (ret = build_vpci(p->set, p)))
 		return ret;

@@ -69,6 +69,7 @@ struct partition {
 	u32 nr_extra;
 	u32 restarts;
 	bool restarted;                 /* set by partition_restart: the vCPU state is new, not the exit's */
+	bool inv_timed_out;             /* an invalidation of its domain timed out: ATS goes off before the stop's unmap */
 };
 
 struct boot_module;
@@ -139,6 +140,25 @@ static inline u32 partition_npt_prot(u32 iommu_prot)
  * the failure came after the unmap: then the partition must be parked).
  */
 int partition_remap(struct partition *p, u64 gpa);
+
+/* Bus mastering off on every device of p, one line each (vm/exit.c). */
+void partition_dma_stop(struct partition *p);
+
+/*
+ * Partition stop and restart: every region of p leaves the IOMMU, each
+ * unmap running the invalidation sequence to its wait (IOTLB, the
+ * device-TLB of every ATS function, one wait), so once it returns no
+ * device, ATC included, reaches p's memory. Every region is tried; 0 or
+ * the first error (logged per region).
+ */
+int partition_iommu_unmap(struct partition *p);
+
+/*
+ * Restart's memory step: partition_iommu_unmap, then every region zeroed
+ * (an RMRR's excepted), then mapped again at the same HPA. The nested
+ * table is unchanged. 0, or the error that stopped it (the caller parks).
+ */
+int partition_memory_reset(struct partition *p);
 
 /*
  * Restart (issue 7), on p's CPU from its own exit: its devices stop DMA

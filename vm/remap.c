@@ -75,3 +75,50 @@ int partition_remap(struct partition *p, u64 gpa)
 		 (unsigned long long)old, (unsigned long long)new_hpa, (unsigned long long)pages);
 	return 0;
 }
+
+int partition_iommu_unmap(struct partition *p)
+{
+	struct dma_domain *d = p->dom;
+	int first = 0;
+
+	if (!d->iommu)
+		return 0;
+	for (u32 i = 0; i < d->nr_regions; i++) {
+		const struct domain_region *r = &d->regions[i];
+		int ret = d->iommu_ops->unmap(d->iommu, r->gpa, r->size);
+		if (ret) {
+			log_err("%s: region gpa 0x%016llx: IOMMU unmap failed (%s)", d->name, (unsigned long long)r->gpa,
+				hv_strerror(ret));
+			if (!first)
+				first = ret;
+		}
+	}
+	return first;
+}
+
+int partition_memory_reset(struct partition *p)
+{
+	struct dma_domain *d = p->dom;
+	int ret;
+
+	/* 1. Devices first: once every unmap's wait is done no IOTLB or ATC reaches the pages. */
+	if ((ret = partition_iommu_unmap(p)))
+		return ret;
+	/* 2. Nothing of the last run stays (an RMRR's memory is the firmware's, never written). */
+	for (u32 i = 0; i < d->nr_regions; i++) {
+		const struct domain_region *r = &d->regions[i];
+		void *va = r->rmrr ? NULL : phys_to_virt(r->hpa, r->size);
+		if (va)
+			memset(va, 0, r->size);
+	}
+	/* 3. Only zeroed pages go back to the devices. */
+	for (u32 i = 0; i < d->nr_regions && d->iommu; i++) {
+		const struct domain_region *r = &d->regions[i];
+		if ((ret = d->iommu_ops->map(d->iommu, r->gpa, r->hpa, r->size, r->prot))) {
+			log_err("%s: region gpa 0x%016llx: IOMMU map after the reset failed (%s)", d->name,
+				(unsigned long long)r->gpa, hv_strerror(ret));
+			return ret;
+		}
+	}
+	return 0;
+}

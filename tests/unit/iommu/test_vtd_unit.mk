@@ -16,7 +16,7 @@ $(HOST)/test_vtd_unit_qi: $(wildcard iommu/*.h)
 
 UNIT_TESTS += test_vtd_unit_domain
 test_vtd_unit_domain_SRCS := tests/unit/iommu/test_vtd_unit_domain.c iommu/vtd_domain.c \
-			     iommu/vtd_walk.c iommu/dmar.c iommu/dmar_scope.c iommu/dmar_print.c \
+			     iommu/vtd_walk.c iommu/dmar.c iommu/dmar_scope.c iommu/dmar_print.c kernel/check.c \
 			     tests/fakes/fake_pci.c \
 			     $(VTD_UNIT_CORE)
 $(HOST)/test_vtd_unit_domain: $(wildcard iommu/*.h)

@@ -23,6 +23,7 @@
 #include "kernel/memmap.h"
 #include "kernel/log.h"
 #include "kernel/err.h"
+#include "kernel/check.h"
 #include "tests/fakes/fake_io.h"
 #include "tests/fakes/fake_mem.h"
 #include "tests/fakes/fake_ram.h"
@@ -562,6 +563,26 @@ static void device_tlb_time_out_is_reported_and_the_queue_recovers(void **state)
 	assert_int_equal(fake_io_get32(v->r, VTD_FSTS_REG), 0);
 }
 
+/* The end of the run: counters, then FSTS checked clean; a bit left set fails the check. */
+static void end_of_run_checks_fault_status_is_clean(void **state)
+{
+	(void)state;
+	struct fake_vtd *v;
+	struct iommu_domain *d = ats_domain(&v);
+	u32 passed = check_passed(), failed = check_failed();
+
+	remap(d, buf_pa + 0x100000);
+	ops->log_counters();
+	assert_true(fake_log_has("INFO vtd0: invalidations: "));
+	assert_true(fake_log_has("check: pass vtd0: FSTS 0x00000000 after "));
+	assert_int_equal(check_passed(), passed + 1);
+	/* An invalidation queue error nobody cleared. */
+	fake_io_set32(v->r, VTD_FSTS_REG, VTD_FSTS_IQE);
+	ops->log_counters();
+	assert_true(fake_log_has("check: FAIL vtd0: FSTS 0x00000010 after "));
+	assert_int_equal(check_failed(), failed + 1);
+}
+
 /* Off again: back to untranslated, and no device-TLB descriptors any more. */
 static void ats_off_returns_to_untranslated(void **state)
 {
@@ -602,6 +623,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ats_needs_device_tlb_support_and_a_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(ats_off_returns_to_untranslated, setup, teardown),
 		cmocka_unit_test_setup_teardown(device_tlb_time_out_is_reported_and_the_queue_recovers, setup, teardown),
+		cmocka_unit_test_setup_teardown(end_of_run_checks_fault_status_is_clean, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

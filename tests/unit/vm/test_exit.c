@@ -90,6 +90,19 @@ static int stub_set_ats(struct iommu_domain *d, u32 sbdf, const struct iommu_ats
 }
 static const struct iommu_ops stub_iommu = { .name = "stub", .set_ats = stub_set_ats };
 
+/* partition_iommu_unmap (vm/remap.c): what the stop had done to the ATS function when its memory left the IOMMU. */
+static struct { unsigned calls; bool master_off, ats_on; struct fake_fn *fn; struct pci_dev *pd; } unmap;
+int partition_iommu_unmap(struct partition *p)
+{
+	(void)p;
+	unmap.calls++;
+	if (unmap.fn) {
+		unmap.master_off = !(fake_pci_r16(unmap.fn, PCI_COMMAND) & PCI_COMMAND_MASTER);
+		unmap.ats_on = ats_enabled(unmap.pd);
+	}
+	return 0;
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -291,19 +304,9 @@ static void hypercalls_console_verdict_verify_exit(void **state)
  * that did not answer its device-TLB invalidation parks the partition,
  * and that device loses bus mastering and ATS (function, then IOMMU side).
  */
-static void remap_hypercall_refuses_or_contains(void **state)
+/* An ATS function in the partition, ATS on, bus mastering on, in a stub IOMMU domain. */
+static void add_ats_function(void)
 {
-	(void)state;
-	remap_result = -HV_ENOENT;
-	assert_int_equal((s64)hcall(SLUICE_HC_REMAP, 0x5000, 0, 0), -SLUICE_HC_EINVAL);
-	assert_int_equal(remap_gpa, 0x5000);
-	remap_result = -HV_ENOMEM;
-	assert_int_equal((s64)hcall(SLUICE_HC_REMAP, 0x5000, 0, 0), -SLUICE_HC_EIO);
-	remap_result = 0;
-	assert_int_equal(hcall(SLUICE_HC_REMAP, 0x5000, 0, 0), 0);
-	assert_int_equal(part.state, PART_RUNNING);
-
-	/* An ATS function in the partition, ATS on, bus mastering on. */
 	struct fake_fn *f = fake_pci_add(ATSFN, 0x1af4, 0x1041, 0x020000, 0);
 	fake_pci_add_pcie(f, 0);
 	u16 ats = fake_pci_add_ecap(f, 0x000f, 1, 8);
@@ -316,11 +319,29 @@ static void remap_hypercall_refuses_or_contains(void **state)
 	pci_caps_read(pd);
 	assert_true(ats_enabled(pd));
 	dom.devices[dom.nr_devices++].sbdf = ATSFN;
-	struct iommu_domain *fake_domain = (struct iommu_domain *)&dom;        /* never looked into */
-	dom.iommu = fake_domain;
+	dom.iommu = (struct iommu_domain *)&dom;        /* never looked into */
 	dom.iommu_ops = &stub_iommu;
 	ats_off_sbdf = 0;
+	memset(&unmap, 0, sizeof(unmap));
+	unmap.fn = f;
+	unmap.pd = pd;
+}
 
+static void remap_hypercall_refuses_or_contains(void **state)
+{
+	(void)state;
+	remap_result = -HV_ENOENT;
+	assert_int_equal((s64)hcall(SLUICE_HC_REMAP, 0x5000, 0, 0), -SLUICE_HC_EINVAL);
+	assert_int_equal(remap_gpa, 0x5000);
+	remap_result = -HV_ENOMEM;
+	assert_int_equal((s64)hcall(SLUICE_HC_REMAP, 0x5000, 0, 0), -SLUICE_HC_EIO);
+	remap_result = 0;
+	assert_int_equal(hcall(SLUICE_HC_REMAP, 0x5000, 0, 0), 0);
+	assert_int_equal(part.state, PART_RUNNING);
+
+	add_ats_function();
+	struct fake_fn *f = unmap.fn;
+	struct pci_dev *pd = unmap.pd;
 	remap_result = -HV_ETIMEDOUT;
 	hcall(SLUICE_HC_REMAP, 0x5000, 0, 0);
 	assert_int_equal(part.state, PART_PARKED);
@@ -328,6 +349,27 @@ static void remap_hypercall_refuses_or_contains(void **state)
 	assert_int_equal(fake_pci_r16(f, PCI_COMMAND) & PCI_COMMAND_MASTER, 0);
 	assert_false(ats_enabled(pd));
 	assert_int_equal(ats_off_sbdf, ATSFN);
+	assert_true(fake_log_has("INFO p1: device 01:00.0: ATS off"));
+	/* A device that did not answer gets no more device-TLB invalidations: ATS off before the stop's unmap. */
+	assert_int_equal(unmap.calls, 1);
+	assert_true(unmap.master_off);
+	assert_false(unmap.ats_on);
+	dom.iommu = NULL;
+}
+
+/* Partition stop: DMA off, memory out of the IOMMU while ATS is still on (its ATC gets the invalidation), then ATS off. */
+static void an_exit_stops_devices_then_unmaps_then_takes_ats(void **state)
+{
+	(void)state;
+	add_ats_function();
+	hcall(SLUICE_HC_EXIT, 0, 0, 0);
+	assert_int_equal(part.state, PART_EXITED);
+	assert_int_equal(unmap.calls, 1);
+	assert_true(unmap.master_off);
+	assert_true(unmap.ats_on);
+	assert_false(ats_enabled(unmap.pd));
+	assert_int_equal(ats_off_sbdf, ATSFN);
+	assert_true(fake_log_has("INFO p1: memory out of the IOMMU: 2 region(s) unmapped, IOTLB and the device-TLB of each ATS function invalidated"));
 	assert_true(fake_log_has("INFO p1: device 01:00.0: ATS off"));
 	dom.iommu = NULL;
 }
@@ -456,6 +498,7 @@ int main(void)
 		cmocka_unit_test_setup(io_loop_counts_the_exits_between_its_marks, setup),
 		cmocka_unit_test_setup(remap_hypercall_refuses_or_contains, setup),
 		cmocka_unit_test_setup(restart_hypercall_starts_over_or_parks, setup),
+		cmocka_unit_test_setup(an_exit_stops_devices_then_unmaps_then_takes_ats, setup),
 		cmocka_unit_test_setup(garbage_hypercalls_park_the_partition, setup),
 		cmocka_unit_test_setup(touching_foreign_memory_parks_and_stops_dma, setup),
 		cmocka_unit_test_setup(writing_read_only_memory_parks, setup),

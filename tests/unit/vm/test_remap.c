@@ -3,7 +3,8 @@
  * moving region safe from devices (IOMMU unmap and its invalidation wait
  * before the copy, the new pages mapped only once copied, the old pages
  * zeroed and freed only at the end), the nested table and TLB switched,
- * and the refusals and failures that leave everything where it was.
+ * and the refusals and failures that leave everything where it was; the
+ * stop's unmap of every region and the restart's unmap, zero, map.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,6 +40,7 @@ static struct {
 	bool new_copied_at_map;         /* the new pages hold it before any device may reach them */
 	bool old_intact_at_map;
 	u64 map_hpa;
+	bool zero_at_map;               /* partition_memory_reset: the pages go back zeroed */
 	char order[16];
 } io;
 
@@ -51,11 +53,20 @@ static bool all(u64 pa, u8 v)
 	return true;
 }
 
+/* [iova, iova+size) is one of the domain's regions, whole. */
+static const struct domain_region *region_at(u64 iova, u64 size)
+{
+	for (u32 i = 0; i < dom.nr_regions; i++)
+		if (dom.regions[i].gpa == iova && dom.regions[i].size == size)
+			return &dom.regions[i];
+	fail_msg("iova 0x%llx size 0x%llx is no region of the domain", (unsigned long long)iova, (unsigned long long)size);
+	return NULL;
+}
+
 static int io_unmap(struct iommu_domain *d, u64 iova, u64 size)
 {
 	(void)d;
-	assert_int_equal(iova, GPA);
-	assert_int_equal(size, SIZE);
+	region_at(iova, size);
 	io.unmaps++;
 	strcat(io.order, "U");
 	io.old_intact_at_unmap = all(old_hpa, PATTERN);
@@ -65,13 +76,12 @@ static int io_unmap(struct iommu_domain *d, u64 iova, u64 size)
 static int io_map(struct iommu_domain *d, u64 iova, u64 hpa, u64 size, u32 prot)
 {
 	(void)d;
-	(void)prot;
-	assert_int_equal(iova, GPA);
-	assert_int_equal(size, SIZE);
+	assert_int_equal(prot, region_at(iova, size)->prot);
 	io.maps++;
 	strcat(io.order, "M");
 	io.map_hpa = hpa;
 	io.new_copied_at_map = all(hpa, PATTERN);
+	io.zero_at_map = all(hpa, 0);
 	io.old_intact_at_map = all(old_hpa, PATTERN);
 	return io.map_ret;
 }
@@ -187,6 +197,71 @@ static void a_failed_map_keeps_the_old_pages(void **state)
 	assert_true(fake_log_has("ERR  remap: r: region gpa 0x0000000000200000: remap failed half way"));
 }
 
+/* A second region, 8 pages after the first, holding PATTERN too. */
+static u64 add_second_region(void)
+{
+	u64 hpa;
+	assert_int_equal(page_alloc_pages(SIZE / PAGE_SIZE, PAGE_SIZE, &hpa), 0);
+	memset(phys_to_virt(hpa, SIZE), PATTERN, SIZE);
+	dom.regions[dom.nr_regions++] = (struct domain_region){ .gpa = GPA + 8 * SIZE, .hpa = hpa, .size = SIZE,
+								.prot = IOMMU_READ, .claimed = true };
+	return hpa;
+}
+
+/* Partition stop: every region leaves the IOMMU, nothing else changes. */
+static void stop_unmaps_every_region_and_keeps_the_memory(void **state)
+{
+	(void)state;
+	u64 second = add_second_region();
+	assert_int_equal(partition_iommu_unmap(&part), 0);
+	assert_string_equal(io.order, "UU");
+	assert_true(all(old_hpa, PATTERN) && all(second, PATTERN));
+	/* One failing region does not keep the others mapped; the first error is returned. */
+	memset(io.order, 0, sizeof(io.order));
+	io.unmap_ret = -HV_ETIMEDOUT;
+	assert_int_equal(partition_iommu_unmap(&part), -HV_ETIMEDOUT);
+	assert_string_equal(io.order, "UU");
+	assert_true(fake_log_has("ERR  remap: r: region gpa 0x0000000000280000: IOMMU unmap failed (timed out)"));
+	dom.iommu = NULL;
+	memset(io.order, 0, sizeof(io.order));
+	assert_int_equal(partition_iommu_unmap(&part), 0);      /* no IOMMU: nothing to do */
+	assert_string_equal(io.order, "");
+}
+
+/* Restart: every region out of the IOMMU while the memory still holds the last run, back in only once zeroed. */
+static void reset_unmaps_all_then_zeroes_then_maps(void **state)
+{
+	(void)state;
+	u64 second = add_second_region();
+	assert_int_equal(partition_memory_reset(&part), 0);
+	assert_string_equal(io.order, "UUMM");
+	assert_true(io.old_intact_at_unmap);                    /* the first region still held its data */
+	assert_true(io.zero_at_map);                            /* the last map saw zeroed pages */
+	assert_true(all(old_hpa, 0) && all(second, 0));
+	assert_int_equal(dom.regions[0].hpa, old_hpa);          /* same pages, same nested table */
+	assert_int_equal(io.map_hpa, second);
+	assert_int_equal(io.flushes, 0);
+
+	/* An unmap that fails zeroes nothing and maps nothing: the caller parks. */
+	memset(phys_to_virt(old_hpa, SIZE), PATTERN, SIZE);
+	memset(io.order, 0, sizeof(io.order));
+	io.unmap_ret = -HV_ETIMEDOUT;
+	assert_int_equal(partition_memory_reset(&part), -HV_ETIMEDOUT);
+	assert_string_equal(io.order, "UU");
+	assert_true(all(old_hpa, PATTERN));
+}
+
+/* An RMRR's region is the firmware's: out of the IOMMU and back, never written. */
+static void reset_leaves_rmrr_memory_alone(void **state)
+{
+	(void)state;
+	dom.regions[0].rmrr = true;
+	dom.regions[0].claimed = false;
+	assert_int_equal(partition_memory_reset(&part), 0);
+	assert_string_equal(io.order, "UM");
+	assert_true(all(old_hpa, PATTERN));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +269,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(refused_regions_stay, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_failed_unmap_leaves_the_region_where_it_was, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_failed_map_keeps_the_old_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(stop_unmaps_every_region_and_keeps_the_memory, setup, teardown),
+		cmocka_unit_test_setup_teardown(reset_unmaps_all_then_zeroes_then_maps, setup, teardown),
+		cmocka_unit_test_setup_teardown(reset_leaves_rmrr_memory_alone, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
