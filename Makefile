@@ -196,8 +196,8 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-# make bench: figures, not pass/fail (tools/bench-nvme; bench/results.md).
+# make bench: figures, not pass/fail (tools/bench: bench/nvme and bench/ats; bench/results.md).
 BENCH_RUNS ?= 5
 .PHONY: bench
 bench: all
-	$(PYTHON) tools/bench-nvme --runs $(BENCH_RUNS)
+	$(PYTHON) tools/bench --runs $(BENCH_RUNS)

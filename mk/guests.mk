@@ -7,7 +7,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -mn
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -z max-page-size=0x1000
 GUEST_LIB  := tests/guests/lib/start.S kernel/libc.c kernel/fmt.c tests/guests/lib/guest.c tests/guests/lib/uart.c tests/guests/lib/pci.c
 GUEST_DEPS := $(GUEST_LIB) $(wildcard tests/guests/lib/*.h) tests/guests/guest.ld vm/guest_abi.h mk/guests.mk pci/nvme.h pci/nvme_hw.h
-GUEST_ELF64 := hello fence edu-dma nvme-io nvme-io-park nvme-io-bench remap
+GUEST_ELF64 := hello fence edu-dma nvme-io nvme-io-park nvme-io-bench remap remap-bench
 guest_src_hello   := tests/guests/hello.c
 guest_src_fence   := tests/guests/fence.c
 guest_src_edu-dma := tests/guests/edu_dma.c
@@ -19,6 +19,9 @@ guest_cflags_nvme-io-park := -DNVME_IO_PARK
 # make bench: the same driver with 512 writes and 512 reads in its marked loop.
 guest_src_nvme-io-bench := tests/guests/nvme_io.c pci/nvme.c
 guest_cflags_nvme-io-bench := -DNVME_IO_BENCH
+# make bench: the remap guest moving its data region 256 times (bench/ats).
+guest_src_remap-bench := tests/guests/remap.c
+guest_cflags_remap-bench := -DREMAP_BENCH -DREMAP_BENCH_MOVES=256
 
 define guest_rule
 $(BUILD)/guests/$(1).elf: $$(guest_src_$(1)) $$(GUEST_DEPS)

@@ -6,7 +6,9 @@
  * stack is moved under it; a GPA where no region starts is refused; then
  * it asks to be restarted, and its second run finds its memory zeroed.
  * Sluice runs the invalidation sequence each time (IOTLB, the device-TLB of
- * every ATS function of the partition, one wait).
+ * every ATS function of the partition, one wait). Built with REMAP_BENCH
+ * (remap-bench, for make bench) it moves its data region REMAP_BENCH_MOVES
+ * times instead and ends.
  */
 #include "tests/guests/lib/guest.h"
 
@@ -55,6 +57,18 @@ int guest_main(const struct sluice_start_info *si)
 	verdict(bad == 0, "its %llu words read the same afterwards (%llu differ)", (unsigned long long)words,
 		(unsigned long long)bad);
 
+#ifdef REMAP_BENCH
+	/* make bench (bench/ats): the data region moved again and again, each move an unmap and a map batch. */
+	unsigned k;
+	for (k = 0; k < REMAP_BENCH_MOVES && r == 0; k++)
+		r = sluice_hypercall(SLUICE_HC_REMAP, data->gpa, 0, 0);
+	bad = 0;
+	for (uint64_t i = 0; i < words; i++)
+		bad += p[i] != pattern(i);
+	verdict(r == 0 && bad == 0, "bench: %u more moves of the region at 0x%016llx, its words the same (%llu differ)", k,
+		(unsigned long long)data->gpa, (unsigned long long)bad);
+	return 0;
+#endif
 	/* The region with this code, its stack and the start info. */
 	r = sluice_hypercall(SLUICE_HC_REMAP, code->gpa, 0, 0);
 	verdict(r == 0 && si->magic == SLUICE_START_MAGIC, "the region I run in moved under me, and I run on (%ld)", r);

@@ -18,15 +18,23 @@
 
 #define VF      PCI_SBDF(0, 1, 0, 1)
 
-static void flr_only_where_the_function_has_it(void **state)
+/* A fresh VF (IDs all-ones, as a VF reads) with a PCIe capability whose Device Control is writable. */
+static struct fake_fn *vf_fn(u16 *cap)
 {
-	(void)state;
 	fake_pci_reset();
 	fake_hw_reset();
 	fake_time_step_ns = 1000;
 	struct fake_fn *f = fake_pci_add(VF, 0xffff, 0xffff, 0x010802, 0);
-	u16 cap = fake_pci_add_pcie(f, 0);
-	fake_pci_set_wmask(f, cap + PCIE_DEVCTL, 2, 0xffff);
+	*cap = fake_pci_add_pcie(f, 0);
+	fake_pci_set_wmask(f, *cap + PCIE_DEVCTL, 2, 0xffff);
+	return f;
+}
+
+static void flr_only_where_the_function_has_it(void **state)
+{
+	(void)state;
+	u16 cap;
+	struct fake_fn *f = vf_fn(&cap);
 	struct pci_dev d = { .sbdf = VF, .cap_pcie = cap };
 
 	assert_int_equal(pci_flr(&d), -HV_ENOTSUP);
@@ -57,12 +65,8 @@ static void reset_function_runs_the_drivers_check_after_flr(void **state)
 {
 	char what[128];
 	(void)state;
-	fake_pci_reset();
-	fake_hw_reset();
-	fake_time_step_ns = 1000;
-	struct fake_fn *f = fake_pci_add(VF, 0xffff, 0xffff, 0x010802, 0);
-	u16 cap = fake_pci_add_pcie(f, 0);
-	fake_pci_set_wmask(f, cap + PCIE_DEVCTL, 2, 0xffff);
+	u16 cap;
+	struct fake_fn *f = vf_fn(&cap);
 	struct pci_dev d = { .sbdf = VF, .cap_pcie = cap, .reset_check = fake_check };
 
 	checks = 0;
