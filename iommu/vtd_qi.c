@@ -84,8 +84,9 @@ static int queue_error(struct vtd_unit *u, const struct vtd_desc *wait, struct q
 	u32 head = (u32)FIELD_GET(VTD_IQ_QH_QT, io_read64(u->regs, VTD_IQH_REG)) % VTD_QI_ENTRIES;
 
 	if (fsts & VTD_FSTS_IQE) {
-		log_write(LOG_ERR, u->name, "invalidation queue error at descriptor %u (lo=0x%016llx hi=0x%016llx); skipped",
-			  head, (unsigned long long)q->queue[head].lo, (unsigned long long)q->queue[head].hi);
+		log_write(LOG_ERR, u->name, "invalidation queue error at descriptor %u (lo=0x%016llx hi=0x%016llx, IQEI %u); skipped",
+			  head, (unsigned long long)q->queue[head].lo, (unsigned long long)q->queue[head].hi,
+			  (unsigned)FIELD_GET(VTD_IQERCD_IQEI, io_read64(u->regs, VTD_IQERCD_REG)));
 		q->queue[head] = *wait;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	} else if (fsts & VTD_FSTS_ITE) {
@@ -96,8 +97,13 @@ static int queue_error(struct vtd_unit *u, const struct vtd_desc *wait, struct q
 		 * again from IQH once ITE is cleared. The caller contains the
 		 * devices of the batch: this one is not retried.
 		 */
-		log_write(LOG_ERR, u->name, "invalidation time-out (ITE): a device did not answer its device-TLB invalidation (FSTS=0x%08x); the batch's wait is aborted",
-			  fsts);
+		u16 sid = (u16)FIELD_GET(VTD_IQERCD_ITESID, io_read64(u->regs, VTD_IQERCD_REG));
+		if (sid)
+			log_write(LOG_ERR, u->name, "invalidation time-out (ITE): %02x:%02x.%x did not answer its device-TLB invalidation (IQERCD ITESID; FSTS=0x%08x); the batch's wait is aborted",
+				  sid >> 8, (sid >> 3) & 0x1f, sid & 7, fsts);
+		else
+			log_write(LOG_ERR, u->name, "invalidation time-out (ITE): a device did not answer its device-TLB invalidation (the unit recorded no ITESID; FSTS=0x%08x); the batch's wait is aborted",
+				  fsts);
 		io_write32(u->regs, VTD_FSTS_REG, VTD_FSTS_ITE);
 		io_write64(u->regs, VTD_IQT_REG, FIELD_PREP(VTD_IQ_QH_QT, q->tail));
 		return -HV_ETIMEDOUT;

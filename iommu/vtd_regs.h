@@ -138,6 +138,11 @@
 #define  VTD_IQA_QS             GENMASK_ULL(2, 0)     /* 2^QS pages of queue */
 #define VTD_ICS_REG             0x09c   /* Invalidation Completion Status, 32 bit, RW1C */
 #define  VTD_ICS_IWC            BIT_ULL(0)            /* Invalidation Wait Descriptor Complete */
+/* §11.4 "Invalidation Queue Error Record Register" (VT-d 3.0 on; reads 0 where a unit keeps no record). */
+#define VTD_IQERCD_REG          0x0b0   /* Invalidation Queue Error Record, 64 bit, RO */
+#define  VTD_IQERCD_ICESID      GENMASK_ULL(63, 48)   /* source of an Invalidation Completion Error */
+#define  VTD_IQERCD_ITESID      GENMASK_ULL(47, 32)   /* source of an Invalidation Time-out Error */
+#define  VTD_IQERCD_IQEI        GENMASK_ULL(3, 0)     /* why the descriptor at IQH was refused (IQE) */
 
 /*
  * §11.4.8 IOTLB Registers, at ECAP.IRO * 16: Invalidate Address first, IOTLB

@@ -350,6 +350,8 @@ static bool process(struct fake_vtd *v, u64 lo, u64 hi)
 		if (v->devtlb_hang && e.sid == v->devtlb_hang_sid) {
 			event(v, e);
 			fake_io_set32(v->r, VTD_FSTS_REG, fake_io_get32(v->r, VTD_FSTS_REG) | VTD_FSTS_ITE);
+			if (v->record_itesid)   /* a VT-d 3.0 unit names the late device in IQERCD */
+				fake_io_set64(v->r, VTD_IQERCD_REG, (u64)e.sid << 32);
 			v->dead_qi = true;      /* stopped until ITE is cleared (hook_fsts) */
 			v->ite_stopped = true;
 			return true;

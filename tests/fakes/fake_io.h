@@ -90,6 +90,7 @@ struct fake_vtd {
 	/* A device that never answers: its device-TLB invalidation times out (FSTS.ITE, queue stopped there). */
 	bool devtlb_hang;
 	u16 devtlb_hang_sid;
+	bool record_itesid;     /* the hang is recorded in IQERCD's ITESID (VT-d 3.0 on) */
 	bool ite_stopped;       /* the hang above stopped the queue; clearing ITE restarts it */
 	/* Called on every GCMD write before the unit reacts (cmocka order checks). */
 	void (*on_gcmd)(struct fake_vtd *v, u32 val);

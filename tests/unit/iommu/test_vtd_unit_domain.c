@@ -551,7 +551,7 @@ static void device_tlb_time_out_is_reported_and_the_queue_recovers(void **state)
 	v->devtlb_hang = true;
 	v->devtlb_hang_sid = ATS_EP;
 	assert_int_equal(ops->unmap(d, IOVA, 0x1000), -HV_ETIMEDOUT);
-	assert_true(fake_log_has("ERR  vtd0: invalidation time-out (ITE): a device did not answer its device-TLB invalidation"));
+	assert_true(fake_log_has("ERR  vtd0: invalidation time-out (ITE): a device did not answer its device-TLB invalidation (the unit recorded no ITESID"));
 	assert_int_equal(fake_io_get32(v->r, VTD_FSTS_REG) & VTD_FSTS_ITE, 0);
 	char line[256];
 	iommu_domain_inv_format(d, line, sizeof(line));
@@ -561,6 +561,11 @@ static void device_tlb_time_out_is_reported_and_the_queue_recovers(void **state)
 	assert_int_equal(ops->unmap(d, IOVA + 0x1000, 0x1000), 0);
 	assert_int_equal(fake_vtd_count(v, FV_WAIT), 1);
 	assert_int_equal(fake_io_get32(v->r, VTD_FSTS_REG), 0);
+	/* A unit that records the late device in IQERCD: the line names it. */
+	v->devtlb_hang = true;
+	v->record_itesid = true;
+	assert_int_equal(ops->unmap(d, IOVA, 0x1000), -HV_ETIMEDOUT);
+	assert_true(fake_log_has("ERR  vtd0: invalidation time-out (ITE): 01:00.0 did not answer its device-TLB invalidation (IQERCD ITESID"));
 }
 
 /* The end of the run: counters, then FSTS checked clean; a bit left set fails the check. */

@@ -165,7 +165,7 @@ static void queue_error_is_reported_and_the_queue_resumes(void **state)
 	u32 at = unit.qi.tail;
 	assert_int_equal(vtd_qi_submit(&unit, &bad, 1), -HV_EIO);
 	char want[128];
-	snprintf(want, sizeof(want), "ERR  vtd0: invalidation queue error at descriptor %u (lo=0x000000000000000f hi=0x0000000000000000); skipped", at);
+	snprintf(want, sizeof(want), "ERR  vtd0: invalidation queue error at descriptor %u (lo=0x000000000000000f hi=0x0000000000000000, IQEI 0); skipped", at);
 	assert_true(fake_log_has(want));
 	assert_int_equal(fake_io_get32(fv->r, VTD_FSTS_REG) & VTD_FSTS_IQE, 0);
 	assert_int_equal(fake_io_get64(fv->r, VTD_IQT_REG), fake_io_get64(fv->r, VTD_IQH_REG));
