@@ -49,6 +49,7 @@ struct domain_device {
 	/* "PF/vfN": a virtual function of pf_sbdf, 1-based as the SR-IOV spec counts. */
 	u16 vfn;
 	u32 pf_sbdf;
+	u32 named_rid;          /* a VF the config named by its routing ID (BB:DD.F), else 0 */
 };
 
 enum guest_entry { GUEST_ENTRY_ELF64 = 0, GUEST_ENTRY_MULTIBOOT };

@@ -176,6 +176,41 @@ static void check_sluice(struct config *c, u32 si, struct domain_set *s)
 /* ---- [partition "NAME"]: one key at a time ---- */
 
 /*
+ * sbdf, given as a plain function, may be a VF: one already enabled (its
+ * PF and index from enumeration), or one a PF would place there once
+ * enabled, by its First VF Offset and VF Stride (SR-IOV §9.3.3.10-11,
+ * as read now: vf_setup checks the VF lands there with VF Enable set).
+ * A function enumeration found as itself is not a VF. True, with its PF
+ * and N in *pf_sbdf and *vfn, when one does.
+ */
+static bool vf_by_routing_id(u32 sbdf, u32 *pf_sbdf, u32 *vfn)
+{
+	const struct pci_dev *f = pci_find(sbdf);
+
+	if (f) {
+		if (f->kind != PCI_KIND_VF || !f->pf)
+			return false;
+		*pf_sbdf = f->pf->sbdf;
+		*vfn = f->vf_index;
+		return true;
+	}
+	for (u32 i = 0; i < pci_nr_devs(); i++) {
+		const struct pci_dev *pf = pci_dev_at(i);
+		if (!pf->ecap_sriov || pf->pf || PCI_SEG(pf->sbdf) != PCI_SEG(sbdf))
+			continue;
+		for (u32 n = 1; n <= pf->sriov.total_vfs; n++) {
+			u32 rid = (pf->sbdf & 0xffff) + pf->sriov.offset + (n - 1) * pf->sriov.stride;
+			if (rid == (sbdf & 0xffff)) {
+				*pf_sbdf = pf->sbdf;
+				*vfn = n;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
  * memory = gpa=X size=Y [hpa=Z] [access=r|rw]: fields in any order, each
  * once, numbers decimal or 0x hex with an optional K/M/G suffix.
  */
@@ -316,6 +351,14 @@ static struct domain_device *parse_device(struct config *c, const struct config_
 		config_error(c, e->line, "device: '%s' is not [SSSS:]BB:DD.F (hex)", addr);
 		return NULL;
 	}
+	/* A VF may be named by its routing ID too: it becomes PF/vfN. */
+	u32 named_rid = 0, pf_sbdf;
+	if (!vfn && vf_by_routing_id(sbdf, &pf_sbdf, &vfn)) {
+		log_info("%s:%u: device " BDF_FMT " is " BDF_FMT "/vf%u (its routing ID)", c->file, e->line,
+			 BDF_ARGS(sbdf), BDF_ARGS(pf_sbdf), vfn);
+		named_rid = sbdf;
+		sbdf = pf_sbdf;
+	}
 	if (vfn && rmrr_identity) {
 		config_error(c, e->line, "device: rmrr=identity is for physical functions, not a VF");
 		return NULL;
@@ -329,6 +372,7 @@ static struct domain_device *parse_device(struct config *c, const struct config_
 	dev->sbdf = vfn ? DOMAIN_SBDF_PENDING : sbdf;
 	dev->pf_sbdf = vfn ? sbdf : 0;
 	dev->vfn = (u16)vfn;
+	dev->named_rid = named_rid;
 	dev->line = e->line;
 	dev->rmrr_identity = rmrr_identity;
 	dev->ats = ats;

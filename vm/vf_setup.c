@@ -283,6 +283,12 @@ static int setup_pf(struct config *c, struct pf_work *w, const struct iommu_ops 
 	for (u32 i = 0; i < w->nr; i++) {
 		struct domain_device *d = w->dev[i];
 		u32 sbdf = vf_sbdf(w->pf, d->vfn);
+		if (d->named_rid && d->named_rid != sbdf) {
+			/* SR-IOV lets First VF Offset and VF Stride change with NumVFs. */
+			config_error(c, d->line, "device " BDF_FMT ": with %u VFs enabled, " BDF_FMT "/vf%u is " BDF_FMT ", not the routing ID the config names",
+				     BDF_ARGS(d->named_rid), w->max_vfn, BDF_ARGS(w->pf->sbdf), d->vfn, BDF_ARGS(sbdf));
+			return -HV_ENODEV;
+		}
 		struct pci_dev *vf = pci_find(sbdf);
 		if (!vf || vf->pf != w->pf || vf->vf_index != d->vfn) {
 			config_error(c, d->line, "device " BDF_FMT "/vf%u: not in the PCI tree after VF Enable",

@@ -370,6 +370,29 @@ static void vfs_are_set_up_by_the_host_then_attached(void **state)
 	assert_int_equal(vm_set.d[0].devices[0].vfn, 2);
 	assert_int_equal(vm_set.d[0].nsid, 5);
 	assert_true(fake_log_has("a: device 01:00.2 attached"));
+	/* The same VF named by its routing ID (First VF Offset 1, VF Stride 1): PF/vfN for everything after. */
+	struct pci_dev *pf = pci_find(BEHIND_PORT);
+	pf->sriov.offset = 1;
+	pf->sriov.stride = 1;
+	fake_log_capture();
+	assert_int_equal(vm_setup("[partition \"a\"]\nmemory = gpa=0 size=4K\ndevice = 01:00.2\nnamespace = 5\n",
+				  &fake_iommu_ops), 0);
+	assert_true(fake_log_has("sluice.conf:3: device 01:00.2 is 01:00.0/vf2 (its routing ID)"));
+	assert_int_equal(vm_set.d[0].devices[0].vfn, 2);
+	assert_int_equal(vm_set.d[0].devices[0].pf_sbdf, BEHIND_PORT);
+	assert_int_equal(vm_set.d[0].devices[0].named_rid, BEHIND_PORT + 2);
+	/* Past TotalVFs no PF places a VF there: an absent function, as before. */
+	refused("[partition \"a\"]\nmemory = gpa=0 size=4K\ndevice = 01:00.3\n",
+		"sluice.conf:3: device 0000:01:00.3 is not in the PCI tree");
+	/* A stride of 2 puts VF 2 at 01:00.3, and nothing at 01:00.2. */
+	pf->sriov.stride = 2;
+	refused("[partition \"a\"]\nmemory = gpa=0 size=4K\ndevice = 01:00.2\n",
+		"sluice.conf:3: device 0000:01:00.2 is not in the PCI tree");
+	fake_log_capture();
+	assert_int_equal(vm_setup("[partition \"a\"]\nmemory = gpa=0 size=4K\ndevice = 01:00.3\nnamespace = 5\n",
+				  &fake_iommu_ops), 0);
+	assert_true(fake_log_has("sluice.conf:3: device 01:00.3 is 01:00.0/vf2 (its routing ID)"));
+	pf->sriov.offset = pf->sriov.stride = 0;
 	/* A set-up that fails: nothing claimed stays claimed, nothing is programmed. */
 	u64 free_before = page_alloc_free_pages();
 	fake_log_capture();
