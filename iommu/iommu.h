@@ -21,6 +21,11 @@ struct iommu_ats {
 	u8 qdepth;                      /* ATS Invalidate Queue Depth as a count, 1-32 */
 };
 
+/* One range of IOVAs, for iommu_ops.unmap_ranges. */
+struct iommu_range {
+	u64 iova, size;
+};
+
 struct iommu_ops {
 	const char *name;                                       /* "vt-d" */
 	/* Brings up every usable remapping unit described by the parsed DMAR. */
@@ -29,6 +34,12 @@ struct iommu_ops {
 	/* Maps [iova, iova+size) to [hpa, ...) with IOMMU_READ/WRITE; page-aligned. */
 	int (*map)(struct iommu_domain *d, u64 iova, u64 hpa, u64 size, u32 prot);
 	int (*unmap)(struct iommu_domain *d, u64 iova, u64 size);
+	/*
+	 * Unmaps n ranges, then runs one invalidation sequence for all of
+	 * them (the smallest block covering them, IOTLB then device-TLBs,
+	 * one wait per unit). Every range is tried; 0 or the first error.
+	 */
+	int (*unmap_ranges)(struct iommu_domain *d, const struct iommu_range *r, unsigned n);
 	/* Gives the device (segment/bus/dev/fn) a context entry in d. */
 	int (*attach)(struct iommu_domain *d, u32 sbdf);
 	int (*detach)(struct iommu_domain *d, u32 sbdf);

@@ -254,22 +254,33 @@ static int vtd_map(struct iommu_domain *d, u64 iova, u64 hpa, u64 size, u32 prot
 	return after_change(d, iova, size, false);
 }
 
-static int vtd_unmap(struct iommu_domain *d, u64 iova, u64 size)
+static int vtd_unmap_ranges(struct iommu_domain *d, const struct iommu_range *r, unsigned n)
 {
 	int first = 0;
+	u64 lo = ~0ULL, hi = 0;
 
-	if (!d || !d->used)
+	if (!d || !d->used || !n)
 		return -HV_EINVAL;
-	for (unsigned k = 0; k < 2; k++) {
-		if (!d->has_pt[k])
-			continue;
-		int ret = pt_unmap(&d->pt[k], iova, size);
-		if (ret && !first)
-			first = ret;
+	for (unsigned i = 0; i < n; i++) {
+		for (unsigned k = 0; k < 2; k++) {
+			if (!d->has_pt[k])
+				continue;
+			int ret = pt_unmap(&d->pt[k], r[i].iova, r[i].size);
+			if (ret && !first)
+				first = ret;
+		}
+		lo = MIN(lo, r[i].iova);
+		hi = MAX(hi, r[i].iova + r[i].size);
 	}
-	/* Even a partial unmap must reach the IOTLB. */
-	int ret = after_change(d, iova, size, true);
+	/* Even a partial unmap must reach the IOTLB; one batch covers every range. */
+	int ret = after_change(d, lo, hi - lo, true);
 	return first ? first : ret;
+}
+
+static int vtd_unmap(struct iommu_domain *d, u64 iova, u64 size)
+{
+	const struct iommu_range r = { iova, size };
+	return vtd_unmap_ranges(d, &r, 1);
 }
 
 /*
@@ -527,6 +538,7 @@ const struct iommu_ops vtd_iommu_ops = {
 	.domain_create = vtd_domain_create,
 	.map = vtd_map,
 	.unmap = vtd_unmap,
+	.unmap_ranges = vtd_unmap_ranges,
 	.attach = vtd_attach,
 	.detach = vtd_detach,
 	.set_ats = vtd_set_ats,

@@ -145,11 +145,11 @@ int partition_remap(struct partition *p, u64 gpa);
 void partition_dma_stop(struct partition *p);
 
 /*
- * Partition stop and restart: every region of p leaves the IOMMU, each
- * unmap running the invalidation sequence to its wait (IOTLB, the
+ * Partition stop and restart: every region of p leaves the IOMMU, and one
+ * invalidation sequence covering them all runs to its wait (IOTLB, the
  * device-TLB of every ATS function, one wait), so once it returns no
  * device, ATC included, reaches p's memory. Every region is tried; 0 or
- * the first error (logged per region).
+ * the first error (logged).
  */
 int partition_iommu_unmap(struct partition *p);
 

@@ -79,21 +79,16 @@ int partition_remap(struct partition *p, u64 gpa)
 int partition_iommu_unmap(struct partition *p)
 {
 	struct dma_domain *d = p->dom;
-	int first = 0;
+	struct iommu_range r[DOMAIN_MAX_REGIONS];
 
-	if (!d->iommu)
+	if (!d->iommu || !d->nr_regions)
 		return 0;
-	for (u32 i = 0; i < d->nr_regions; i++) {
-		const struct domain_region *r = &d->regions[i];
-		int ret = d->iommu_ops->unmap(d->iommu, r->gpa, r->size);
-		if (ret) {
-			log_err("%s: region gpa 0x%016llx: IOMMU unmap failed (%s)", d->name, (unsigned long long)r->gpa,
-				hv_strerror(ret));
-			if (!first)
-				first = ret;
-		}
-	}
-	return first;
+	for (u32 i = 0; i < d->nr_regions; i++)
+		r[i] = (struct iommu_range){ d->regions[i].gpa, d->regions[i].size };
+	int ret = d->iommu_ops->unmap_ranges(d->iommu, r, d->nr_regions);
+	if (ret)
+		log_err("%s: its %u region(s) not all out of the IOMMU: %s", d->name, d->nr_regions, hv_strerror(ret));
+	return ret;
 }
 
 int partition_memory_reset(struct partition *p)

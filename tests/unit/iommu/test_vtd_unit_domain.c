@@ -588,6 +588,32 @@ static void end_of_run_checks_fault_status_is_clean(void **state)
 	assert_int_equal(check_failed(), failed + 1);
 }
 
+/* Partition stop: its ranges out at once, one IOTLB and one device-TLB descriptor covering them, one wait. */
+static void unmapping_ranges_runs_one_batch_for_all(void **state)
+{
+	(void)state;
+	struct fake_vtd *v;
+	struct iommu_domain *d = ats_domain(&v);
+	const struct iommu_range r[] = { { IOVA, 0x1000 }, { IOVA + 0x1000, 0x1000 } };
+
+	assert_int_equal(atc_translate(IOVA), buf_pa);
+	assert_int_equal(atc_translate(IOVA + 0x1000), buf_pa + 0x1000);
+	fake_vtd_clear_events(v);
+	assert_int_equal(ops->unmap_ranges(d, r, 2), 0);
+	assert_int_equal(v->nr_events, 3);
+	assert_int_equal(v->ev[0].kind, FV_IOTLB);
+	assert_int_equal(v->ev[0].addr, IOVA);
+	assert_int_equal(v->ev[0].am, 1);                       /* two pages */
+	assert_int_equal(v->ev[1].kind, FV_DEVTLB);
+	assert_int_equal(v->ev[1].addr, IOVA);
+	assert_int_equal(v->ev[1].am, 1);
+	assert_int_equal(v->ev[2].kind, FV_WAIT);
+	/* Neither page is reachable any more, from the ATC or the tables. */
+	assert_int_equal(atc_translate(IOVA), ~0ULL);
+	assert_int_equal(atc_translate(IOVA + 0x1000), ~0ULL);
+	assert_int_equal(ops->unmap_ranges(d, r, 0), -HV_EINVAL);
+}
+
 /* Off again: back to untranslated, and no device-TLB descriptors any more. */
 static void ats_off_returns_to_untranslated(void **state)
 {
@@ -629,6 +655,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ats_off_returns_to_untranslated, setup, teardown),
 		cmocka_unit_test_setup_teardown(device_tlb_time_out_is_reported_and_the_queue_recovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(end_of_run_checks_fault_status_is_clean, setup, teardown),
+		cmocka_unit_test_setup_teardown(unmapping_ranges_runs_one_batch_for_all, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
