@@ -167,6 +167,8 @@ static int end_partition(struct partition *p, enum part_state st, u64 code, cons
 	return 1;
 }
 
+int (*partition_pf_bench)(const struct partition *p, u32 ios);
+
 void partition_dma_stop(struct partition *p)
 {
 	for (u32 i = 0; i < p->dom->nr_devices; i++) {
@@ -602,6 +604,10 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 		return p->dom->iommu ? (s64)iommu_domain_faults(p->dom->iommu) : 0;
 	case SLUICE_HC_REMAP:
 		return hc_remap(p, v, a0, ended);
+	case SLUICE_HC_PF_BENCH: {
+		int ret = partition_pf_bench && a0 <= 0xffffffffULL ? partition_pf_bench(p, (u32)a0) : -HV_EINVAL;
+		return ret == 0 ? 0 : ret == -HV_EIO ? -SLUICE_HC_EIO : -SLUICE_HC_EINVAL;
+	}
 	case SLUICE_HC_RESTART: {
 		int ret = partition_restart(p);
 		if (!ret)

@@ -30,6 +30,9 @@
 #define SLUICE_HC_RESTART       9       /* (): restart me: devices stopped, memory unmapped from the IOMMU
 					 * (device-TLBs invalidated), zeroed, mapped again, the image
 					 * reloaded, VFs reset; start info restarts counts it */
+#define SLUICE_HC_PF_BENCH      10      /* (ios): make bench only ([sluice] pf-bench): Sluice's own driver
+					 * does ios I/Os on the PF of my VF now, between my rounds;
+					 * 0 or -SLUICE_HC_E* */
 #define SLUICE_HC_REMAP         8       /* (gpa): move the memory region starting at gpa to new host
 					 * memory (contents copied, IOMMU and nested tables switched,
 					 * device-TLBs invalidated); returns 0 or -SLUICE_HC_E* */

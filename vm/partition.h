@@ -141,6 +141,15 @@ static inline u32 partition_npt_prot(u32 iommu_prot)
  */
 int partition_remap(struct partition *p, u64 gpa);
 
+/*
+ * make bench's PF rounds (SLUICE_HC_PF_BENCH): set by vm/vf_setup.c when
+ * [sluice] pf-bench is configured, NULL otherwise (the hypercall is then
+ * refused). Runs ios I/Os on the PF with Sluice's driver, on the calling
+ * CPU; 0, -HV_EINVAL (p has no VF of that PF, or ios is not even and
+ * within the namespace) or -HV_EIO (an I/O failed).
+ */
+extern int (*partition_pf_bench)(const struct partition *p, u32 ios);
+
 /* Bus mastering off on every device of p, one line each (vm/exit.c). */
 void partition_dma_stop(struct partition *p);
 

@@ -9,6 +9,8 @@
 #define LOG_SUBSYS "sriov"
 #include "vm/vf_setup.h"
 #include "vm/config.h"
+#include "vm/partition.h"
+#include "kernel/spinlock.h"
 #include "pci/pci.h"
 #include "pci/pci_hw.h"
 #include "pci/nvme_pf.h"
@@ -28,6 +30,7 @@
 
 /* The PFs Sluice provisioned, for later stages (the PF benchmark, FLR). */
 static struct nvme_pf nvme_pfs[DOMAIN_MAX];
+static struct nvme_io nvme_pf_io[DOMAIN_MAX];
 static u32 nr_nvme_pfs;
 
 struct pf_work {
@@ -116,16 +119,64 @@ static void bench_fill(void *ctx, u8 *buf, u32 i)
 
 /*
  * [sluice] pf-bench: Sluice's own driver on the PF's namespace, with the
- * run the guests do (nvme_rw_pages), one command in flight, timed on the
- * boot CPU before any partition starts. Its I/O queue pair and data pages
- * are mapped in the PF's own domain like the admin queue.
+ * run the guests do (nvme_rw_pages), one command in flight. Its I/O queue
+ * pair and data pages are mapped in the PF's own domain like the admin
+ * queue. One run of ios I/Os on the boot CPU before any partition starts
+ * (a check that the driver works); then more rounds when a guest asks
+ * (SLUICE_HC_PF_BENCH, partition_pf_bench), so make bench can interleave
+ * PF and VF rounds and the host's ups and downs hit both alike.
  */
+static struct {
+	struct nvme_pf *npf;
+	struct nvme_queue q;
+	struct nvme_rw_run run;         /* the next round's pages, buffers and fill */
+	u32 pf_sbdf, pages;             /* the namespace's size in 4 KiB pages */
+	u32 rounds;
+	struct spinlock lock;           /* one round at a time, whichever CPU asks */
+} bench;
+
+static void bench_round(const char *what, u32 n, u64 first_page);
+
+/* SLUICE_HC_PF_BENCH: a round on the PF for a partition that has one of its VFs. */
+static int pf_bench_round(const struct partition *p, u32 ios)
+{
+	bool mine = false;
+	for (u32 i = 0; i < p->dom->nr_devices; i++)
+		mine |= p->dom->devices[i].vfn && p->dom->devices[i].pf_sbdf == bench.pf_sbdf;
+	if (!mine || ios < 2 || ios % 2 || ios / 2 > bench.pages)
+		return -HV_EINVAL;
+	char what[24];
+	spin_lock(&bench.lock);
+	fmt_snprintf(what, sizeof(what), ", round %u", ++bench.rounds);
+	/* Rounds walk the namespace, so each writes pages the last did not. */
+	u64 first = ((u64)bench.rounds * (ios / 2)) % (bench.pages - ios / 2 + 1);
+	bench_round(what, ios / 2, first);
+	int ret = bench.run.failed || bench.run.bad ? -HV_EIO : 0;
+	spin_unlock(&bench.lock);
+	return ret;
+}
+
+/* Runs n writes and n reads of 4 KiB on the bench namespace, from page first_page; logs one line. */
+static void bench_round(const char *what, u32 n, u64 first_page)
+{
+	bench.run.n = n;
+	bench.run.first_lba = first_page * bench.run.blocks;
+	bench.run.failed = bench.run.bad = 0;
+	u64 t0 = time_now_ns();
+	nvme_rw_pages(&bench.npf->ctrl, &bench.q, &bench.run);
+	u64 ns = time_now_ns() - t0;
+	log_write(LOG_INFO, "bench", "PF " BDF_FMT " (Sluice's driver)%s, namespace %u: %u I/Os, %llu us, %llu I/Os per second",
+		  BDF_ARGS(bench.pf_sbdf), what, bench.run.nsid, 2 * n, (unsigned long long)(ns / 1000),
+		  (unsigned long long)(ns ? 2ULL * n * 1000000000ULL / ns : 0));
+	check(!bench.run.failed && !bench.run.bad, "PF " BDF_FMT ": %u writes and %u reads of 4 KiB on namespace %u by Sluice's driver: %u failed, %u read back wrong",
+	      BDF_ARGS(bench.pf_sbdf), n, n, bench.run.nsid, bench.run.failed, bench.run.bad);
+}
+
 static int pf_bench(struct config *c, struct pf_work *w, struct nvme_pf *npf, const struct iommu_ops *ops,
 		    struct iommu_domain *dom)
 {
 	enum { SQ, CQ, WBUF, RBUF, NR_PAGES };
 	u32 n = w->bench_ios / 2, blocks = NVME_PAGE_SIZE / npf->own_lba_size;
-	struct nvme_queue q;
 	struct nvme_result r;
 	u64 pa;
 
@@ -145,25 +196,22 @@ static int pf_bench(struct config *c, struct pf_work *w, struct nvme_pf *npf, co
 	}
 	log_write(LOG_INFO, "bench", "PF " BDF_FMT ": %u more pages at 0x%016llx in its own domain, for its I/O queue pair and data",
 		  BDF_ARGS(w->pf->sbdf), (u32)NR_PAGES, (unsigned long long)pa);
-	nvme_queue_init(&q, 1, 16, v + SQ * PAGE_SIZE, pa + SQ * PAGE_SIZE, v + CQ * PAGE_SIZE, pa + CQ * PAGE_SIZE);
-	ret = nvme_create_io_queues(&npf->ctrl, &q, &r);
+	nvme_queue_init(&bench.q, 1, 16, v + SQ * PAGE_SIZE, pa + SQ * PAGE_SIZE, v + CQ * PAGE_SIZE, pa + CQ * PAGE_SIZE);
+	ret = nvme_create_io_queues(&npf->ctrl, &bench.q, &r);
 	if (ret) {
 		config_error(c, w->bench_line, "pf-bench: I/O queue pair on the PF not created (%s, status 0x%x)",
 			     hv_strerror(ret), r.status);
 		return ret;
 	}
-	struct nvme_rw_run run = { .nsid = w->own_nsid, .n = n, .first_lba = 0, .blocks = (u16)blocks,
-				   .wbuf = v + WBUF * PAGE_SIZE, .rbuf = v + RBUF * PAGE_SIZE,
-				   .wbus = pa + WBUF * PAGE_SIZE, .rbus = pa + RBUF * PAGE_SIZE,
-				   .fill = bench_fill, .ctx = (void *)(uintptr_t)w->pf->sbdf };
-	u64 t0 = time_now_ns();
-	nvme_rw_pages(&npf->ctrl, &q, &run);
-	u64 ns = time_now_ns() - t0;
-	log_write(LOG_INFO, "bench", "PF " BDF_FMT " (Sluice's driver), namespace %u: %u I/Os, %llu us, %llu I/Os per second",
-		  BDF_ARGS(w->pf->sbdf), w->own_nsid, 2 * n, (unsigned long long)(ns / 1000),
-		  (unsigned long long)(ns ? 2ULL * n * 1000000000ULL / ns : 0));
-	check(!run.failed && !run.bad, "PF " BDF_FMT ": %u writes and %u reads of 4 KiB on namespace %u by Sluice's driver: %u failed, %u read back wrong",
-	      BDF_ARGS(w->pf->sbdf), n, n, w->own_nsid, run.failed, run.bad);
+	bench.run = (struct nvme_rw_run){ .nsid = w->own_nsid, .blocks = (u16)blocks,
+					  .wbuf = v + WBUF * PAGE_SIZE, .rbuf = v + RBUF * PAGE_SIZE,
+					  .wbus = pa + WBUF * PAGE_SIZE, .rbus = pa + RBUF * PAGE_SIZE,
+					  .fill = bench_fill, .ctx = (void *)(uintptr_t)w->pf->sbdf };
+	bench.npf = npf;
+	bench.pf_sbdf = w->pf->sbdf;
+	bench.pages = (u32)MIN(npf->own_blocks / blocks, 0xffffffffULL);
+	bench_round("", n, 0);
+	partition_pf_bench = pf_bench_round;
 	return 0;
 }
 
@@ -191,9 +239,11 @@ static int provision_nvme(struct config *c, struct pf_work *w, const struct iomm
 	}
 	u32 cmd = pci_cfg_read(w->pf->sbdf, PCI_COMMAND, 2);
 	pci_cfg_write(w->pf->sbdf, PCI_COMMAND, 2, cmd | PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
-	const struct nvme_io io = { .rd32 = io_rd32, .rd64 = io_rd64, .wr32 = io_wr32, .wr64 = io_wr64,
-				    .now_us = now_us, .ctx = regs };
-	const struct nvme_pf_env env = { .io = &io, .enable_vfs = enable_vfs, .ctx = w->pf, .dma = dma,
+	/* The controller keeps a pointer to its register door: it outlives this call (bench rounds). */
+	struct nvme_io *io = &nvme_pf_io[nr_nvme_pfs];
+	*io = (struct nvme_io){ .rd32 = io_rd32, .rd64 = io_rd64, .wr32 = io_wr32, .wr64 = io_wr64,
+				.now_us = now_us, .ctx = regs };
+	const struct nvme_pf_env env = { .io = io, .enable_vfs = enable_vfs, .ctx = w->pf, .dma = dma,
 					 .dma_bus = pa, .log = nvme_log };
 	for (u32 i = 0; i < w->nr; i++) {
 		plan[i].vfn = w->dev[i]->vfn;

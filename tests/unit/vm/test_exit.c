@@ -391,6 +391,36 @@ static void restart_hypercall_starts_over_or_parks(void **state)
 	restart_result = 0;
 }
 
+/* SLUICE_HC_PF_BENCH: refused unless pf-bench set the hook; the hook's errors in the guest's terms. */
+static int bench_result;
+static u32 bench_ios;
+static int stub_pf_bench(const struct partition *p, u32 ios)
+{
+	assert_ptr_equal(p, &part);
+	bench_ios = ios;
+	return bench_result;
+}
+
+static void pf_bench_hypercall_needs_pf_bench(void **state)
+{
+	(void)state;
+	partition_pf_bench = NULL;
+	assert_int_equal((s64)hcall(SLUICE_HC_PF_BENCH, 512, 0, 0), -SLUICE_HC_EINVAL);
+	partition_pf_bench = stub_pf_bench;
+	bench_result = 0;
+	assert_int_equal(hcall(SLUICE_HC_PF_BENCH, 512, 0, 0), 0);
+	assert_int_equal(bench_ios, 512);
+	bench_result = -HV_EIO;
+	assert_int_equal((s64)hcall(SLUICE_HC_PF_BENCH, 512, 0, 0), -SLUICE_HC_EIO);
+	bench_result = -HV_EINVAL;
+	assert_int_equal((s64)hcall(SLUICE_HC_PF_BENCH, 511, 0, 0), -SLUICE_HC_EINVAL);
+	bench_ios = 0;
+	assert_int_equal((s64)hcall(SLUICE_HC_PF_BENCH, 1ULL << 32, 0, 0), -SLUICE_HC_EINVAL);
+	assert_int_equal(bench_ios, 0);                 /* never truncated to 32 bits */
+	partition_pf_bench = NULL;
+	assert_int_equal(part.state, PART_RUNNING);
+}
+
 static void garbage_hypercalls_park_the_partition(void **state)
 {
 	(void)state;
@@ -499,6 +529,7 @@ int main(void)
 		cmocka_unit_test_setup(remap_hypercall_refuses_or_contains, setup),
 		cmocka_unit_test_setup(restart_hypercall_starts_over_or_parks, setup),
 		cmocka_unit_test_setup(an_exit_stops_devices_then_unmaps_then_takes_ats, setup),
+		cmocka_unit_test_setup(pf_bench_hypercall_needs_pf_bench, setup),
 		cmocka_unit_test_setup(garbage_hypercalls_park_the_partition, setup),
 		cmocka_unit_test_setup(touching_foreign_memory_parks_and_stops_dma, setup),
 		cmocka_unit_test_setup(writing_read_only_memory_parks, setup),
