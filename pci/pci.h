@@ -121,6 +121,22 @@ void pci_log_groups(void);
 int pci_space_add(u64 base, u64 size, bool above_4g);
 
 /*
+ * The routing ID of VF n (1-based) from a First VF Offset and VF Stride
+ * (SR-IOV §9.3.3.10-11), possibly past 0xffff: then it does not exist.
+ */
+static inline u32 sriov_vf_rid(const struct pci_dev *pf, u16 offset, u16 stride, u32 n)
+{
+	return PCI_RID(pf->sbdf) + offset + (n - 1) * (u32)stride;
+}
+
+/* VF n's segment/bus/dev/fn by the PF's offset and stride as last read (pf->sriov). */
+static inline u32 sriov_vf_sbdf(const struct pci_dev *pf, u32 n)
+{
+	return PCI_SBDF(PCI_SEG(pf->sbdf), 0, 0, 0) |
+	       (sriov_vf_rid(pf, pf->sriov.offset, pf->sriov.stride, n) & 0xffff);
+}
+
+/*
  * SR-IOV, PF side: enable num_vfs VFs (placing their BARs, reassigning
  * bridge windows when needed), or disable them. Each VF becomes a pci_dev
  * of kind PCI_KIND_VF. Returns 0 or a negative HV_E*; logs once.

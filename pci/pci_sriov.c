@@ -59,12 +59,6 @@ static void restore(const struct pci_dev *pf, const struct sriov_saved *sv)
 	wr16(pf, cap + SRIOV_CTRL, sv->ctrl);
 }
 
-/* The routing ID of VF n (1-based), possibly past 0xffff: then it does not exist. */
-static u32 vf_rid(const struct pci_dev *pf, u16 offset, u16 stride, u32 n)
-{
-	return PCI_RID(pf->sbdf) + offset + (n - 1) * (u32)stride;
-}
-
 /*
  * Checks that every VF's routing ID lies on a bus below the PF's parent
  * bridge (secondary..subordinate), or in the host bridge's range on a root
@@ -87,7 +81,7 @@ static int vf_rids_check(const struct pci_dev *pf, u16 n, u16 offset, u16 stride
 		return -HV_EINVAL;
 	}
 	for (u32 i = 1; i <= n; i++) {
-		u32 rid = vf_rid(pf, offset, stride, i);
+		u32 rid = sriov_vf_rid(pf, offset, stride, i);
 		u32 vf = PCI_SBDF(PCI_SEG(s), 0, 0, 0) | (rid & 0xffff);
 		if (rid > 0xffff || PCI_BUS(vf) < lo || PCI_BUS(vf) > hi) {
 			log_err("%04x:%02x:%02x.%x: VF %u routing ID 0x%05x (bus 0x%02x) is outside buses 0x%02x-0x%02x %s; no VFs enabled",
@@ -297,7 +291,7 @@ int sriov_vf_enable(struct pci_dev *pf, u16 num_vfs)
 
 	char line[LOG_LINE_MAX];
 	for (u16 i = 1; i <= num_vfs; i++) {
-		u32 vsbdf = PCI_SBDF(PCI_SEG(s), 0, 0, 0) | vf_rid(pf, offset, stride, i);
+		u32 vsbdf = PCI_SBDF(PCI_SEG(s), 0, 0, 0) | sriov_vf_rid(pf, offset, stride, i);
 		struct pci_dev *vf = pci_dev_add(vsbdf);
 		if (!vf) {      /* checked above; the table cannot have shrunk */
 			log_err("%04x:%02x:%02x.%x: device table full at VF %u; VFs disabled again",

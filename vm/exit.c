@@ -180,11 +180,18 @@ void partition_dma_stop(struct partition *p)
 	}
 }
 
+/* The function at sbdf when ATS is enabled on it, else NULL. */
+static struct pci_dev *ats_function(u32 sbdf)
+{
+	struct pci_dev *pd = pci_find(sbdf);
+	return pd && pd->ecap_ats && ats_enabled(pd) ? pd : NULL;
+}
+
 /* ATS off on the function, then in the IOMMU (its ATC may hold translations no invalidation reached). */
 static void ats_off(struct partition *p, u32 sbdf)
 {
-	struct pci_dev *pd = pci_find(sbdf);
-	if (!pd || !pd->ecap_ats || !ats_enabled(pd))
+	struct pci_dev *pd = ats_function(sbdf);
+	if (!pd)
 		return;
 	ats_disable(pd);
 	if (p->dom->iommu && p->dom->iommu_ops->set_ats)
@@ -210,10 +217,8 @@ static void stop_devices(struct partition *p)
 		ats_off(p, d->devices[i].sbdf);
 	if (d->iommu) {
 		u32 atc = 0;
-		for (u32 i = 0; i < d->nr_devices; i++) {
-			const struct pci_dev *pd = pci_find(d->devices[i].sbdf);
-			atc += pd && pd->ecap_ats && ats_enabled(pd);
-		}
+		for (u32 i = 0; i < d->nr_devices; i++)
+			atc += ats_function(d->devices[i].sbdf) != NULL;
 		int ret = partition_iommu_unmap(p);
 		if (ret)
 			log_write(LOG_ERR, d->name, "memory not out of the IOMMU: %s (its devices stay stopped)",

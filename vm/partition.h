@@ -83,7 +83,6 @@ struct partition_set {
 	u32 nr_mods;
 };
 
-
 /* The boot modules, for partition_image_check(). */
 struct partition_module_list {
 	const struct boot_module *m;

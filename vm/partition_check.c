@@ -199,8 +199,7 @@ static bool vf_by_routing_id(u32 sbdf, u32 *pf_sbdf, u32 *vfn)
 		if (!pf->ecap_sriov || pf->pf || PCI_SEG(pf->sbdf) != PCI_SEG(sbdf))
 			continue;
 		for (u32 n = 1; n <= pf->sriov.total_vfs; n++) {
-			u32 rid = (pf->sbdf & 0xffff) + pf->sriov.offset + (n - 1) * pf->sriov.stride;
-			if (rid == (sbdf & 0xffff)) {
+			if (sriov_vf_rid(pf, pf->sriov.offset, pf->sriov.stride, n) == PCI_RID(sbdf)) {
 				*pf_sbdf = pf->sbdf;
 				*vfn = n;
 				return true;

@@ -309,13 +309,6 @@ static int nvme_vf_hook(struct pci_dev *vf)
 	return 0;
 }
 
-/* VF vfn's routing ID from the PF's First VF Offset and VF Stride (SR-IOV 9.3.3.10-11). */
-static u32 vf_sbdf(const struct pci_dev *pf, u16 vfn)
-{
-	u32 rid = (pf->sbdf & 0xffff) + pf->sriov.offset + (u32)(vfn - 1) * pf->sriov.stride;
-	return (pf->sbdf & 0xffff0000) | (rid & 0xffff);
-}
-
 static int setup_pf(struct config *c, struct pf_work *w, const struct iommu_ops *ops)
 {
 	int ret;
@@ -332,7 +325,7 @@ static int setup_pf(struct config *c, struct pf_work *w, const struct iommu_ops 
 		return ret;
 	for (u32 i = 0; i < w->nr; i++) {
 		struct domain_device *d = w->dev[i];
-		u32 sbdf = vf_sbdf(w->pf, d->vfn);
+		u32 sbdf = sriov_vf_sbdf(w->pf, d->vfn);
 		if (d->named_rid && d->named_rid != sbdf) {
 			/* SR-IOV lets First VF Offset and VF Stride change with NumVFs. */
 			config_error(c, d->line, "device " BDF_FMT ": with %u VFs enabled, " BDF_FMT "/vf%u is " BDF_FMT ", not the routing ID the config names",

@@ -21,6 +21,15 @@ static uint64_t pattern(uint64_t i)
 
 #define MARK    0x6d61726bULL       /* left in the data region before asking for a restart */
 
+/* The words of p[0..words) that no longer hold their pattern. */
+static uint64_t differing(const volatile uint64_t *p, uint64_t words)
+{
+	uint64_t bad = 0;
+	for (uint64_t i = 0; i < words; i++)
+		bad += p[i] != pattern(i);
+	return bad;
+}
+
 int guest_main(const struct sluice_start_info *si)
 {
 	const struct sluice_start_mem *data = NULL, *code = NULL;
@@ -51,9 +60,7 @@ int guest_main(const struct sluice_start_info *si)
 		p[i] = pattern(i);
 	long r = sluice_hypercall(SLUICE_HC_REMAP, data->gpa, 0, 0);
 	verdict(r == 0, "region at 0x%016llx moved to new host memory (%ld)", (unsigned long long)data->gpa, r);
-	uint64_t bad = 0;
-	for (uint64_t i = 0; i < words; i++)
-		bad += p[i] != pattern(i);
+	uint64_t bad = differing(p, words);
 	verdict(bad == 0, "its %llu words read the same afterwards (%llu differ)", (unsigned long long)words,
 		(unsigned long long)bad);
 
@@ -62,9 +69,7 @@ int guest_main(const struct sluice_start_info *si)
 	unsigned k;
 	for (k = 0; k < REMAP_BENCH_MOVES && r == 0; k++)
 		r = sluice_hypercall(SLUICE_HC_REMAP, data->gpa, 0, 0);
-	bad = 0;
-	for (uint64_t i = 0; i < words; i++)
-		bad += p[i] != pattern(i);
+	bad = differing(p, words);
 	verdict(r == 0 && bad == 0, "bench: %u more moves of the region at 0x%016llx, its words the same (%llu differ)", k,
 		(unsigned long long)data->gpa, (unsigned long long)bad);
 	return 0;
