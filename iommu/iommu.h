@@ -26,6 +26,14 @@ struct iommu_range {
 	u64 iova, size;
 };
 
+/* Where the IOMMU keeps its own structures for one device (0: none), for the attack tests. */
+struct iommu_tables {
+	u64 root_pa;                    /* the unit's root table (4 KiB) */
+	u64 context_pa;                 /* the context table holding the device's entry (4 KiB) */
+	u64 top_pa;                     /* the top-level table of its domain's address translation (4 KiB) */
+	u64 irt_pa, irt_size;           /* the unit's interrupt remapping table, when it has one */
+};
+
 struct iommu_ops {
 	const char *name;                                       /* "vt-d" */
 	/* Brings up every usable remapping unit described by the parsed DMAR. */
@@ -69,6 +77,8 @@ struct iommu_ops {
 	void (*log_counters)(void);
 	/* Logs the software walk of a request from sbdf to iova, one line per step. */
 	int (*walk)(u32 sbdf, u64 iova, bool write);
+	/* Fills *t for the unit and context entry of sbdf; 0 or -HV_ENODEV. */
+	int (*tables)(u32 sbdf, struct iommu_tables *t);
 };
 
 extern const struct iommu_ops vtd_iommu_ops;

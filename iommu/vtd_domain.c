@@ -512,6 +512,29 @@ static int vtd_walk_op(u32 sbdf, u64 iova, bool write)
 	return 0;
 }
 
+/* The structures a walk of sbdf reads: root table, its context table, the domain's top-level table. */
+static int vtd_tables_op(u32 sbdf, struct iommu_tables *t)
+{
+	struct vtd_walk_result r;
+	unsigned ui;
+	struct vtd_unit *u = unit_for(sbdf, &ui);
+
+	memset(t, 0, sizeof(*t));
+	if (!u || !u->root)
+		return -HV_ENODEV;
+	int ret = vtd_walk(u->root_pa, sbdf, 0, false, &r);
+	if (ret)
+		return ret;
+	t->root_pa = u->root_pa;
+	for (unsigned i = 0; i < r.nr_steps; i++) {
+		if (r.step[i].kind == VTD_WALK_CTX)
+			t->context_pa = r.step[i].table_pa;
+		else if (r.step[i].kind == VTD_WALK_SSPT && !t->top_pa)
+			t->top_pa = r.step[i].table_pa;
+	}
+	return 0;
+}
+
 u64 iommu_domain_faults(const struct iommu_domain *d)
 {
 	return d ? d->faults : 0;
@@ -548,5 +571,6 @@ const struct iommu_ops vtd_iommu_ops = {
 	.route_faults = vtd_route_faults,
 	.fault_event = vtd_fault_event,
 	.walk = vtd_walk_op,
+	.tables = vtd_tables_op,
 	.log_counters = vtd_log_counters,
 };

@@ -38,6 +38,7 @@
 #include "vm/dma_demo.h"
 #include "vm/vf_setup.h"
 #include "vm/partition.h"
+#include "vm/attack.h"
 #include "vm/virt.h"
 #include "vm/svm.h"
 #include "kernel/smp.h"
@@ -49,7 +50,7 @@
 /* Without an MCFG: the guests' ECAM window where q35 puts its own. */
 #define GUEST_ECAM_FALLBACK     0xb0000000ULL
 
-extern char _kernel_start[], _kernel_end[];
+extern char _kernel_start[], _kernel_end[], _rodata_end[];
 
 /* The kernel's own copy: loader memory is reused once the allocator runs. */
 static struct boot_info boot;
@@ -496,6 +497,11 @@ static void setup_domains(void)
 	if (ret)
 		return;
 	partitions_build(&parts, &doms, virt, boot.modules, boot.nr_modules, ecam_gpa, ecam_bus_end);
+	const struct attack_host ah = {
+		.image_ro_pa = (u64)(uintptr_t)_kernel_start,
+		.image_ro_size = (u64)(uintptr_t)_rodata_end - (u64)(uintptr_t)_kernel_start,
+	};
+	attack_setup(&doms, &parts, &ah);
 }
 
 static void setup_apic_timer(void)

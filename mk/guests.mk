@@ -7,10 +7,13 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -mn
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -z max-page-size=0x1000
 GUEST_LIB  := tests/guests/lib/start.S kernel/libc.c kernel/fmt.c tests/guests/lib/guest.c tests/guests/lib/uart.c tests/guests/lib/pci.c
 GUEST_DEPS := $(GUEST_LIB) $(wildcard tests/guests/lib/*.h) tests/guests/guest.ld vm/guest_abi.h mk/guests.mk pci/nvme.h pci/nvme_hw.h
-GUEST_ELF64 := hello fence edu-dma nvme-io nvme-io-park nvme-io-bench remap remap-bench
+GUEST_ELF64 := hello fence edu-dma hostile nvme-io nvme-io-park nvme-io-bench remap remap-bench
 guest_src_hello   := tests/guests/hello.c
 guest_src_fence   := tests/guests/fence.c
 guest_src_edu-dma := tests/guests/edu_dma.c
+guest_src_hostile := tests/guests/hostile.c
+# At 1 GiB, so its bus addresses (IOVA = GPA) leave the low HPAs where Sluice keeps its tables free to aim at.
+guest_ldflags_hostile := -Wl,--defsym=GUEST_BASE=0x40000000
 guest_src_nvme-io := tests/guests/nvme_io.c pci/nvme.c
 guest_src_remap   := tests/guests/remap.c
 # The same driver, which ends by touching memory that is not its own with its VF's queues live (to be parked).
@@ -26,7 +29,7 @@ guest_cflags_remap-bench := -DREMAP_BENCH -DREMAP_BENCH_MOVES=256
 define guest_rule
 $(BUILD)/guests/$(1).elf: $$(guest_src_$(1)) $$(GUEST_DEPS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(GUEST_CFLAGS) $$(guest_cflags_$(1)) -m64 -mcmodel=small $$(GUEST_LDFLAGS) -T tests/guests/guest.ld \
+	$$(CC) $$(GUEST_CFLAGS) $$(guest_cflags_$(1)) -m64 -mcmodel=small $$(GUEST_LDFLAGS) $$(guest_ldflags_$(1)) -T tests/guests/guest.ld \
 		-o $$@ $$(GUEST_LIB) $$(guest_src_$(1))
 endef
 $(foreach g,$(GUEST_ELF64),$(eval $(call guest_rule,$(g))))

@@ -68,6 +68,7 @@ struct dma_domain {
 	enum fault_policy on_fault;     /* on-fault = park (default) or stop */
 	u32 nsid;               /* namespace = N: the NVMe namespace of its NVMe VF (0: none) */
 	u32 nsid_line;
+	char args[CONFIG_VALUE_LEN];    /* args = STRING: copied into the start info ("" when not given) */
 	bool failed;            /* programming failed; its devices are detached again */
 	u32 nr_regions, nr_devices;
 	u32 nr_ats;             /* devices with ATS enabled (vm/domain.c device_ats) */
@@ -92,6 +93,19 @@ struct domain_set {
 	struct {
 		u32 line, pf_sbdf, nsid, ios;
 	} bench;
+	/*
+	 * [sluice] attack-test = on (tests only, vm/attack.h): the two attack
+	 * hypercalls exist, and a guest is told where Sluice's own structures
+	 * are. attack-witness = NAME gpa=A names the partition whose memory
+	 * (its region at A, which its guest never writes), tables and device
+	 * the attacks aim at.
+	 */
+	struct {
+		u32 line, witness_line;
+		bool on;
+		char witness[DOMAIN_NAME_LEN];
+		u64 witness_gpa;
+	} attack;
 	u32 nr;
 	struct dma_domain d[DOMAIN_MAX];
 };

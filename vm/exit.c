@@ -9,6 +9,7 @@
 #include "vm/partition.h"
 #include "vm/insn.h"
 #include "vm/gwalk.h"
+#include "vm/attack.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
@@ -613,6 +614,10 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 		int ret = partition_pf_bench && a0 <= 0xffffffffULL ? partition_pf_bench(p, (u32)a0) : -HV_EINVAL;
 		return ret == 0 ? 0 : ret == -HV_EIO ? -SLUICE_HC_EIO : -SLUICE_HC_EINVAL;
 	}
+	case SLUICE_HC_ATTACK_TARGETS:
+		return attack_hc_targets(p, a0);
+	case SLUICE_HC_ATTACK_CHECK:
+		return attack_hc_check(p, a0, a1);
 	case SLUICE_HC_RESTART: {
 		int ret = partition_restart(p);
 		if (!ret)

@@ -36,6 +36,14 @@
 #define SLUICE_HC_REMAP         8       /* (gpa): move the memory region starting at gpa to new host
 					 * memory (contents copied, IOMMU and nested tables switched,
 					 * device-TLBs invalidated); returns 0 or -SLUICE_HC_E* */
+#define SLUICE_HC_ATTACK_TARGETS 11     /* (gpa of a page of mine): [sluice] attack-test only. Sluice
+					 * writes a struct sluice_attack_list there (its own structures
+					 * and other partitions' memory, as IOVAs to aim my device at) and
+					 * snapshots each target; returns the number of targets */
+#define SLUICE_HC_ATTACK_CHECK  12      /* (gpa of n struct sluice_attack_result or 0, n): attack-test
+					 * only. Sluice compares each target with its snapshot, logs one
+					 * check line per target and the attack matrix (my results);
+					 * returns the bytes changed in all targets */
 #define SLUICE_HC_CONSOLE_MAX   256     /* bytes per console hypercall */
 #define SLUICE_HC_VERDICT_MAX   128     /* verdict text, NUL included */
 
@@ -52,7 +60,8 @@
 
 /* The start information page (elf64 entry: RDI holds its GPA). */
 #define SLUICE_START_MAGIC      0x534c5349u     /* "SLSI" */
-#define SLUICE_START_VERSION    1
+#define SLUICE_START_VERSION    2       /* 2: args */
+#define SLUICE_START_ARGS_LEN   160     /* [partition] args, NUL-ended (the config's value limit) */
 #define SLUICE_START_MAX_MEM    16
 #define SLUICE_START_MAX_DEV    16
 #define SLUICE_MEM_READ         (1u << 0)
@@ -82,6 +91,43 @@ struct sluice_start_info {
 	uint64_t free_gpa;              /* first guest-physical byte past the image, page tables and this page */
 	struct sluice_start_mem mem[SLUICE_START_MAX_MEM];
 	struct sluice_start_dev dev[SLUICE_START_MAX_DEV];
+	char args[SLUICE_START_ARGS_LEN];       /* [partition] args = STRING, "" when not given */
+};
+
+/*
+ * Attack tests ([sluice] attack-test = on, SLUICE_HC_ATTACK_TARGETS): the
+ * foreign targets a hostile guest aims its own device's DMA at. iova is
+ * the bus address to use (the HPA itself, which the caller does not own,
+ * or a GPA just past its own memory); hpa and size are what Sluice
+ * snapshots and compares.
+ */
+#define SLUICE_ATTACK_MAX       16
+#define SLUICE_ATTACK_NAME_LEN  24
+#define SLUICE_ATTACK_MEMORY    0       /* RAM, compared through Sluice's direct map */
+#define SLUICE_ATTACK_MMIO      1       /* device registers, read through their BAR mapping */
+
+struct sluice_attack_target {
+	char name[SLUICE_ATTACK_NAME_LEN];      /* "witness-memory", "sluice-text", ... */
+	uint64_t iova, hpa, size;
+	uint32_t kind;                  /* SLUICE_ATTACK_MEMORY or SLUICE_ATTACK_MMIO */
+	uint32_t reserved;
+};
+
+struct sluice_attack_list {
+	uint32_t nr, reserved;
+	struct sluice_attack_target t[SLUICE_ATTACK_MAX];
+};
+
+/* One attack's result, as the attacker saw it, for Sluice's matrix (SLUICE_HC_ATTACK_CHECK). */
+#define SLUICE_ATTACK_NO_TARGET 0xffffffffu     /* an attack on no snapshotted target (the MSI window) */
+#define SLUICE_ATTACK_WHAT_LEN  40
+#define SLUICE_ATTACK_MAX_RESULTS 64    /* results per SLUICE_HC_ATTACK_CHECK */
+struct sluice_attack_result {
+	uint32_t target;                /* index into the list, or SLUICE_ATTACK_NO_TARGET */
+	uint32_t blocked;               /* 1: nothing got through; 0: it got through (survived or not) */
+	uint32_t faults;                /* IOMMU faults counted against the attacker by this attack */
+	uint32_t reserved;
+	char what[SLUICE_ATTACK_WHAT_LEN];      /* the access: "dma-read", "dma-write", "msi fixed 0x30 cpu0" */
 };
 
 #endif

@@ -137,6 +137,7 @@ static void fill_start_info(const struct partition_set *ps, const struct partiti
 	si->ecam_bus_end = ps->ecam_bus_end;
 	si->console_port = SLUICE_PORT_COM1;
 	si->exit_port = SLUICE_PORT_DEBUG_EXIT;
+	str_copy(si->args, d->args, sizeof(si->args));
 }
 
 /* What the vCPU reaches without exits: its devices' I/O BARs (the memory BARs are in the nested table). */

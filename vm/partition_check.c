@@ -20,7 +20,7 @@
 
 /* Lines of the keys a partition may give once (0: not yet). */
 struct once {
-	u32 cpus, image, entry, on_fault, nsid;
+	u32 cpus, image, entry, on_fault, nsid, args;
 };
 
 /* A decimal number (the whole string) that fits 32 bits. */
@@ -131,6 +131,53 @@ static void check_bench(struct config *c, const struct domain_set *s)
 		     BDF_ARGS(s->bench.pf_sbdf));
 }
 
+/* attack-witness = NAME gpa=A: the words in that order (checked against the partitions in check_attack). */
+static void parse_witness(struct config *c, const struct config_entry *e, struct domain_set *s)
+{
+	const char *v = e->value;
+	size_t n = 0;
+
+	while (v[n] && !is_blank(v[n]))
+		n++;
+	const char *g = v + n;
+	while (is_blank(*g))
+		g++;
+	if (!n || n >= sizeof(s->attack.witness) || strncmp(g, "gpa=", 4) ||
+	    str_to_u64(g + 4, strlen(g + 4), false, &s->attack.witness_gpa)) {
+		config_error(c, e->line, "attack-witness = %s: use NAME gpa=A (a partition and one of its regions)", v);
+		s->attack.witness_line = 0;
+		return;
+	}
+	memcpy(s->attack.witness, v, n);
+	s->attack.witness[n] = '\0';
+}
+
+/* attack-witness needs attack-test = on and names a guest partition with a device and a region at gpa. */
+static void check_attack(struct config *c, const struct domain_set *s)
+{
+	u32 line = s->attack.witness_line;
+
+	if (!line)
+		return;
+	if (!s->attack.on) {
+		config_error(c, line, "attack-witness without attack-test = on");
+		return;
+	}
+	for (u32 i = 0; i < s->nr; i++) {
+		const struct dma_domain *d = &s->d[i];
+		if (strcmp(d->name, s->attack.witness))
+			continue;
+		bool region = false;
+		for (u32 k = 0; k < d->nr_regions; k++)
+			region |= d->regions[k].gpa == s->attack.witness_gpa;
+		if (!d->guest || !d->nr_devices || !region)
+			config_error(c, line, "attack-witness: partition %s needs cpus, image, a device and a memory region at gpa 0x%llx",
+				     d->name, (unsigned long long)s->attack.witness_gpa);
+		return;
+	}
+	config_error(c, line, "attack-witness: no partition %s", s->attack.witness);
+}
+
 static void check_sluice(struct config *c, u32 si, struct domain_set *s)
 {
 	u32 iommu_line = 0, demo_line = 0, devtlb_line = 0;
@@ -167,8 +214,18 @@ static void check_sluice(struct config *c, u32 si, struct domain_set *s)
 		} else if (!strcmp(e->key, "pf-bench")) {
 			if (first_time(c, e, &s->bench.line))
 				parse_bench(c, e, s);
+		} else if (!strcmp(e->key, "attack-test")) {
+			if (!first_time(c, e, &s->attack.line))
+				continue;
+			if (!strcmp(e->value, "on") || !strcmp(e->value, "off"))
+				s->attack.on = !strcmp(e->value, "on");
+			else
+				config_error(c, e->line, "attack-test = %s: use on or off", e->value);
+		} else if (!strcmp(e->key, "attack-witness")) {
+			if (first_time(c, e, &s->attack.witness_line))
+				parse_witness(c, e, s);
 		} else {
-			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench)", e->key);
+			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench, attack-test, attack-witness)", e->key);
 		}
 	}
 }
@@ -801,6 +858,10 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 				config_error(c, e->line, "namespace = %s: an NVMe namespace ID from 1", v);
 			d->nsid = n;
 			d->nsid_line = e->line;
+		} else if (!strcmp(e->key, "args")) {
+			/* The config's value limit equals the start info's field: it always fits. */
+			if (first_time(c, e, &once.args))
+				str_copy(d->args, v, sizeof(d->args));
 		} else if (!strcmp(e->key, "on-fault")) {
 			if (!first_time(c, e, &once.on_fault))
 				continue;
@@ -811,7 +872,7 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 			else
 				config_error(c, e->line, "on-fault = %s: use park or stop", v);
 		} else {
-			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault)",
+			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, args)",
 				     e->key, d->name);
 		}
 	}
@@ -825,6 +886,8 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 	} else if (once.entry) {
 		config_error(c, once.entry, "partition %s: entry without image", d->name);
 	}
+	if (!once.image && once.args)
+		config_error(c, once.args, "partition %s: args without image", d->name);
 }
 
 int partition_check(struct config *c, const struct domain_host *h, struct domain_set *s)
@@ -846,5 +909,6 @@ int partition_check(struct config *c, const struct domain_host *h, struct domain
 				     sec->type);
 	}
 	check_bench(c, s);
+	check_attack(c, s);
 	return c->nr_errors != before ? -HV_EINVAL : 0;
 }

@@ -12,6 +12,9 @@
 #include <cmocka.h>
 #include <string.h>
 #include "vm/partition.h"
+#include "vm/attack.h"
+#include "kernel/page_alloc.h"
+#include "kernel/hw/mem.h"
 #include "kernel/check.h"
 #include "kernel/err.h"
 #include "pci/pci_hw.h"
@@ -421,6 +424,125 @@ static void pf_bench_hypercall_needs_pf_bench(void **state)
 	assert_int_equal(part.state, PART_RUNNING);
 }
 
+/*
+ * The attack hypercalls: refused without attack-test; with it, targets in
+ * the caller's writable page only, snapshots compared byte by byte, the
+ * results' page checked. Fake RAM at 0xa0000000: the witness's region,
+ * Sluice's "image" and the page allocator's pages (the heap canary and
+ * the snapshots).
+ */
+#define ARAM            0xa0000000ULL
+#define ARAM_SIZE       0x100000ULL
+#define WIT_HPA         (ARAM + 0x80000)
+#define IMG_HPA         (ARAM + 0x10000)
+
+static void attack_hypercalls_need_attack_test(void **state)
+{
+	(void)state;
+	static struct domain_set s;
+	static struct partition_set ps;
+	const struct attack_host h = { .image_ro_pa = IMG_HPA, .image_ro_size = 0x3000 };
+	memset(&s, 0, sizeof(s));
+	memset(&ps, 0, sizeof(ps));
+	assert_int_equal(attack_setup(&s, &ps, &h), 0);
+	assert_int_equal((s64)hcall(SLUICE_HC_ATTACK_TARGETS, 0x6000, 0, 0), -SLUICE_HC_EINVAL);
+	assert_int_equal((s64)hcall(SLUICE_HC_ATTACK_CHECK, 0, 0, 0), -SLUICE_HC_EINVAL);
+	assert_false(fake_log_has("attack-test = on"));
+}
+
+static void attack_targets_are_snapshotted_and_compared(void **state)
+{
+	(void)state;
+	static struct domain_set s;
+	static struct partition_set ps;
+	static struct dma_domain wdom;
+	static struct memmap mm;
+	const struct boot_mmap_entry raw[] = { { .base = ARAM, .size = ARAM_SIZE, .type = BOOT_MEM_USABLE } };
+	u8 *aram = fake_mem_add(ARAM, ARAM_SIZE);
+	assert_int_equal(memmap_normalise(raw, 1, &mm, NULL), 0);
+	assert_int_equal(page_alloc_init(&mm), 0);
+	page_alloc_reserve(WIT_HPA, 0x2000, "witness");
+	page_alloc_reserve(IMG_HPA, 0x3000, "image");
+	memset(aram + (IMG_HPA - ARAM), 0xcc, 0x3000);
+
+	memset(&s, 0, sizeof(s));
+	memset(&ps, 0, sizeof(ps));
+	memset(&wdom, 0, sizeof(wdom));
+	strcpy(wdom.name, "w");
+	wdom.guest = true;
+	wdom.nr_regions = 1;
+	wdom.regions[0] = (struct domain_region){ .gpa = 0x20000000, .hpa = WIT_HPA, .size = 0x2000, .prot = IOMMU_READ | IOMMU_WRITE };
+	s.attack.on = true;
+	strcpy(s.attack.witness, "w");
+	s.attack.witness_gpa = 0x20000000;
+	ps.nr = 2;
+	ps.p[0].dom = &dom;
+	ps.p[1].dom = &wdom;
+	part.set = &ps;
+	const struct attack_host h = { .image_ro_pa = IMG_HPA, .image_ro_size = 0x3000 };
+	assert_int_equal(attack_setup(&s, &ps, &h), 0);
+	assert_true(fake_log_has("WARN attack: attack-test = on: a guest will be told where Sluice's own structures are"));
+	/* The witness's region now holds a pattern, so a leaked read would show. */
+	assert_int_not_equal(attack_bytes_changed(aram + (WIT_HPA - ARAM), aram + (WIT_HPA - ARAM) + 1, 0x100), 0);
+
+	/* The caller's page must be its own, writable, whole. */
+	assert_int_equal((s64)hcall(SLUICE_HC_ATTACK_TARGETS, 0xf000, 0, 0), -SLUICE_HC_EFAULT);  /* read-only */
+	assert_int_equal((s64)hcall(SLUICE_HC_ATTACK_TARGETS, 0x20000, 0, 0), -SLUICE_HC_EFAULT); /* not its memory */
+	assert_int_equal((s64)hcall(SLUICE_HC_ATTACK_TARGETS, 0xee00, 0, 0), -SLUICE_HC_EFAULT);  /* runs past */
+	assert_int_equal((s64)hcall(SLUICE_HC_ATTACK_CHECK, 0, 0, 0), -SLUICE_HC_EINVAL);         /* no targets yet */
+	assert_int_equal(hcall(SLUICE_HC_ATTACK_TARGETS, 0x6000, 0, 0), 3);
+	const struct sluice_attack_list *l = (const void *)(ram + 0x6000);
+	assert_int_equal(l->nr, 3);
+	assert_string_equal(l->t[0].name, "witness-memory");
+	assert_true(l->t[0].iova == WIT_HPA && l->t[0].hpa == WIT_HPA && l->t[0].size == 0x2000);
+	assert_string_equal(l->t[1].name, "sluice-image");
+	assert_true(l->t[1].hpa == IMG_HPA && l->t[1].size == 0x3000 && l->t[1].kind == SLUICE_ATTACK_MEMORY);
+	assert_string_equal(l->t[2].name, "sluice-heap");
+	assert_int_equal(l->t[2].size, PAGE_SIZE);
+
+	assert_int_equal(hcall(SLUICE_HC_ATTACK_CHECK, 0, 0, 0), 0);
+	assert_true(fake_log_has("check: pass attack: witness-memory [0x00000000a0080000-0x00000000a0081fff]: 0 bytes changed"));
+	assert_true(fake_log_has("check: pass attack: sluice-image [0x00000000a0010000-0x00000000a0012fff]: 0 bytes changed"));
+
+	/* Bytes changed anywhere in a target are counted, across its pages. */
+	u32 failed = check_failed();
+	aram[WIT_HPA - ARAM + 0x1fff] ^= 1;
+	aram[IMG_HPA - ARAM] = 0;
+	aram[IMG_HPA - ARAM + 0x2001] = 0;
+	u8 *canary = phys_to_virt(l->t[2].hpa, PAGE_SIZE);
+	canary[7] ^= 0xff;
+	struct sluice_attack_result *r = (void *)(ram + 0x8000);
+	r[0] = (struct sluice_attack_result){ .target = 1, .blocked = 1, .faults = 1, .what = "dma-write" };
+	r[1] = (struct sluice_attack_result){ .target = SLUICE_ATTACK_NO_TARGET, .blocked = 0, .what = "msi fixed 0x30 cpu0" };
+	assert_int_equal(hcall(SLUICE_HC_ATTACK_CHECK, 0x8000, 2, 0), 4);
+	assert_int_equal(check_failed(), failed + 3);
+	assert_true(fake_log_has("FAIL attack: witness-memory [0x00000000a0080000-0x00000000a0081fff]: 1 bytes changed"));
+	assert_true(fake_log_has("FAIL attack: sluice-image [0x00000000a0010000-0x00000000a0012fff]: 2 bytes changed"));
+	assert_true(fake_log_has("FAIL attack: sluice-heap"));
+	assert_true(fake_log_has("matrix of p1: sluice-image       dma-write                    blocked        1             2"));
+	assert_true(fake_log_has("matrix of p1: msi-window         msi fixed 0x30 cpu0          survived       0             -"));
+
+	/* The results' page: its own memory, at most SLUICE_ATTACK_MAX_RESULTS. */
+	assert_int_equal((s64)hcall(SLUICE_HC_ATTACK_CHECK, 0x20000, 1, 0), -SLUICE_HC_EFAULT);
+	assert_int_equal((s64)hcall(SLUICE_HC_ATTACK_CHECK, 0x8000, SLUICE_ATTACK_MAX_RESULTS + 1, 0), -SLUICE_HC_EINVAL);
+	assert_int_equal(part.state, PART_RUNNING);
+	struct domain_set off = { 0 };
+	attack_setup(&off, &ps, &h);    /* leaves the hypercalls off for the other tests */
+}
+
+static void bytes_changed_counts_each_differing_byte(void **state)
+{
+	(void)state;
+	u8 a[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, b[8];
+	memcpy(b, a, sizeof(b));
+	assert_int_equal(attack_bytes_changed(a, b, 8), 0);
+	b[0] = 0;
+	b[7] = 0;
+	assert_int_equal(attack_bytes_changed(a, b, 8), 2);
+	assert_int_equal(attack_bytes_changed(a, b, 7), 1);
+	assert_int_equal(attack_bytes_changed(a, b, 0), 0);
+}
+
 static void garbage_hypercalls_park_the_partition(void **state)
 {
 	(void)state;
@@ -530,6 +652,9 @@ int main(void)
 		cmocka_unit_test_setup(restart_hypercall_starts_over_or_parks, setup),
 		cmocka_unit_test_setup(an_exit_stops_devices_then_unmaps_then_takes_ats, setup),
 		cmocka_unit_test_setup(pf_bench_hypercall_needs_pf_bench, setup),
+		cmocka_unit_test_setup(attack_hypercalls_need_attack_test, setup),
+		cmocka_unit_test_setup(attack_targets_are_snapshotted_and_compared, setup),
+		cmocka_unit_test(bytes_changed_counts_each_differing_byte),
 		cmocka_unit_test_setup(garbage_hypercalls_park_the_partition, setup),
 		cmocka_unit_test_setup(touching_foreign_memory_parks_and_stops_dma, setup),
 		cmocka_unit_test_setup(writing_read_only_memory_parks, setup),

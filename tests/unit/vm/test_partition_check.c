@@ -83,7 +83,7 @@ static void sluice_section_defaults_and_values(void **state)
 	refused("[sluice]\niommu = maybe\n", "sluice.conf:2: iommu = maybe: use on or off");
 	refused("[sluice]\niommu = on\niommu = off\n", "sluice.conf:3: iommu given twice (first at line 2)");
 	refused("[sluice]\ndemo = all\n", "sluice.conf:2: demo = all: use dma or none");
-	refused("[sluice]\nioomu = on\n", "sluice.conf:2: unknown key 'ioomu' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench)");
+	refused("[sluice]\nioomu = on\n", "sluice.conf:2: unknown key 'ioomu' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench, attack-test, attack-witness)");
 	refused("[sluice \"x\"]\n", "sluice.conf:1: [sluice] takes no name");
 	refused("[sluice]\ndevtlb-timeout-ms = 0\n",
 		"sluice.conf:2: devtlb-timeout-ms = 0: milliseconds from 1 to 90000 (PCIe's limit)");
@@ -261,6 +261,44 @@ static void guest_keys_are_checked(void **state)
 	assert_int_equal(vm_setup(P1 "cpus = 1\nmemory = gpa=0x0 size=16K\nimage = hello\n", &fake_iommu_ops), 0);
 	assert_int_equal(vm_set.d[0].entry, GUEST_ENTRY_ELF64);
 	assert_int_equal(vm_set.d[0].on_fault, FAULT_PARK);
+}
+
+/* args = STRING reaches the domain whole (up to the value limit); once, and only with an image. */
+static void args_key_is_copied_once_and_needs_an_image(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = hello\nargs = msi init=cpu2  x\n", &fake_iommu_ops), 0);
+	assert_string_equal(vm_set.d[0].args, "msi init=cpu2  x");
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = hello\n", &fake_iommu_ops), 0);
+	assert_string_equal(vm_set.d[0].args, "");
+	char text[512], want[CONFIG_VALUE_LEN];
+	memset(want, 'a', sizeof(want) - 1);
+	want[sizeof(want) - 1] = '\0';
+	snprintf(text, sizeof(text), G1 "cpus = 1\nimage = hello\nargs = %s\n", want);
+	assert_int_equal(vm_setup(text, &fake_iommu_ops), 0);
+	assert_string_equal(vm_set.d[0].args, want);
+	refused(G1 "cpus = 1\nimage = hello\nargs = a\nargs = b\n", "sluice.conf:6: args given twice (first at line 5)");
+	refused(P1 "args = dma\n", "sluice.conf:2: partition p1: args without image");
+}
+
+/* attack-test is off by default; attack-witness needs it and a guest partition with a device and that region. */
+static void attack_keys_are_checked(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup("# nothing\n", &fake_iommu_ops), 0);
+	assert_false(vm_set.attack.on);
+	refused("[sluice]\nattack-test = yes\n", "sluice.conf:2: attack-test = yes: use on or off");
+	refused("[sluice]\nattack-witness = p1 gpa=0x0\n", "sluice.conf:2: attack-witness without attack-test = on");
+	refused("[sluice]\nattack-test = on\nattack-witness = p1\n",
+		"sluice.conf:3: attack-witness = p1: use NAME gpa=A (a partition and one of its regions)");
+	refused("[sluice]\nattack-test = on\nattack-witness = nobody gpa=0x0\n", "sluice.conf:3: attack-witness: no partition nobody");
+	refused("[sluice]\nattack-test = on\nattack-witness = p1 gpa=0x8000\n" G1 "device = 00:03.0\ncpus = 1\nimage = hello\n",
+		"sluice.conf:3: attack-witness: partition p1 needs cpus, image, a device and a memory region at gpa 0x8000");
+	assert_int_equal(vm_setup("[sluice]\nattack-test = on\nattack-witness = p1 gpa=0x0\n" G1
+				  "device = 00:03.0\ncpus = 1\nimage = hello\n", &fake_iommu_ops), 0);
+	assert_true(vm_set.attack.on);
+	assert_string_equal(vm_set.attack.witness, "p1");
+	assert_int_equal(vm_set.attack.witness_gpa, 0);
 }
 
 /* CPUs that exist, are online and are not the boot CPU; images that exist and fit; room to run. */
@@ -472,6 +510,8 @@ int main(void)
 		cmocka_unit_test_setup(device_addresses_are_parsed_strictly, setup),
 		cmocka_unit_test_setup(rmrr_devices_need_rmrr_identity, setup),
 		cmocka_unit_test_setup(guest_keys_are_checked, setup),
+		cmocka_unit_test_setup(args_key_is_copied_once_and_needs_an_image, setup),
+		cmocka_unit_test_setup(attack_keys_are_checked, setup),
 		cmocka_unit_test_setup(guest_cpus_images_and_memory_are_checked, setup),
 		cmocka_unit_test_setup(too_many_partitions_is_an_error, setup),
 		cmocka_unit_test_setup(every_problem_is_reported_at_once, setup),

@@ -1,0 +1,204 @@
+/*
+ * hostile: a guest that attacks with its own device. Needs [sluice]
+ * attack-test = on. It asks Sluice for the foreign targets
+ * (SLUICE_HC_ATTACK_TARGETS: another partition's memory, Sluice's image and
+ * heap, the IOMMU's tables, another device's registers, past its own
+ * memory), programs its QEMU edu (docs/specs/edu.rst) to DMA-read each into
+ * its own memory and to DMA-write a pattern over each, and judges every
+ * attack: the engine finished, VT-d counted a fault against this partition
+ * (SLUICE_HC_DMA_FAULTS), and a read brought nothing (its destination holds
+ * only what a blocked read gives: one byte value throughout). Then Sluice
+ * compares every target with its snapshot and logs the matrix
+ * (SLUICE_HC_ATTACK_CHECK). The mode comes from [partition] args:
+ * "dma" (the default) is the DMA attacks above.
+ */
+#include "tests/guests/lib/guest.h"
+
+const char guest_name[] = "hostile";
+
+int strcmp(const char *a, const char *b);       /* kernel/libc.c */
+
+/* QEMU docs/specs/edu.rst: BAR0 registers; 64-bit accesses from 0x80 on. */
+#define EDU_VENDOR_ID   0x1234
+#define EDU_DEVICE_ID   0x11e8
+#define EDU_IDENT_MAGIC_VAL 0xed
+#define EDU_DMA_SRC     0x80
+#define EDU_DMA_DST     0x88
+#define EDU_DMA_COUNT   0x90
+#define EDU_DMA_CMD     0x98
+#define  EDU_DMA_CMD_RUN        0x1     /* start; the device clears it when done */
+#define  EDU_DMA_CMD_TO_BUS     0x2     /* 1: buffer -> bus address (a DMA write) */
+#define EDU_BUF_ADDR    0x40000         /* the device's buffer, in its own addresses */
+#define EDU_BUF_SIZE    0x1000
+#define EDU_DMA_TIMEOUT_US 2000000      /* the DMA timer fires 100 ms after RUN; a loaded host is slower */
+
+/* PCI Local Bus spec 3.0, 6.2.2: Command register bits. */
+#define PCI_COMMAND     0x04
+#define  PCI_CMD_MEM    0x2
+#define  PCI_CMD_MASTER 0x4
+#define PCI_BAR0        0x10
+#define MARK            0x5a    /* the read destination before the attack */
+#define DMA_POLL_US     EDU_DMA_TIMEOUT_US
+#define FAULT_WAIT_US   500000  /* for VT-d to count the fault (the unit records one at a time) */
+#define FAULT_TRIES     3
+#define PACE_US         150000  /* between attacks: Sluice logs 4 faults per source per second */
+
+static uint8_t staged[EDU_BUF_SIZE] __attribute__((aligned(4096)));
+static uint8_t got[EDU_BUF_SIZE] __attribute__((aligned(4096)));
+static struct sluice_attack_list list __attribute__((aligned(4096)));
+static struct sluice_attack_result res[SLUICE_ATTACK_MAX_RESULTS];
+static uint32_t nr_res;
+static volatile uint8_t *bar0;
+
+static uint64_t now_us(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32 | lo) / 1000;
+}
+
+static void pause_us(uint64_t us)
+{
+	for (uint64_t t0 = now_us(); now_us() - t0 < us;)
+		;
+}
+
+static uint64_t rd64(uint32_t off) { return *(volatile uint64_t *)(bar0 + off); }
+static void wr64(uint32_t off, uint64_t v) { *(volatile uint64_t *)(bar0 + off) = v; }
+
+/* One DMA of len bytes; false if the engine never finished. */
+static bool edu_dma(uint64_t src, uint64_t dst, uint64_t len, uint64_t cmd)
+{
+	wr64(EDU_DMA_SRC, src);
+	wr64(EDU_DMA_DST, dst);
+	wr64(EDU_DMA_COUNT, len);
+	wr64(EDU_DMA_CMD, cmd | EDU_DMA_CMD_RUN);
+	for (uint64_t t0 = now_us(); now_us() - t0 < DMA_POLL_US;)
+		if (!(rd64(EDU_DMA_CMD) & EDU_DMA_CMD_RUN))
+			return true;
+	return false;
+}
+
+static long dma_faults(void)
+{
+	return sluice_hypercall(SLUICE_HC_DMA_FAULTS, 0, 0, 0);
+}
+
+/* Waits until VT-d has counted more than before against me; the new count. */
+static long wait_fault(long before)
+{
+	long now = dma_faults();
+	for (uint64_t t0 = now_us(); now <= before && now_us() - t0 < FAULT_WAIT_US;)
+		now = dma_faults();
+	return now;
+}
+
+static void record(uint32_t target, const char *what, bool blocked, long faults)
+{
+	if (nr_res == ARRAY_SIZE(res))
+		return;
+	struct sluice_attack_result *r = &res[nr_res++];
+	r->target = target;
+	r->blocked = blocked;
+	r->faults = (uint32_t)faults;
+	size_t n = strlen(what);
+	if (n >= sizeof(r->what))
+		n = sizeof(r->what) - 1;
+	memcpy(r->what, what, n);
+	r->what[n] = '\0';
+}
+
+/* The device reads the target into its buffer, then writes the buffer into my memory. */
+static void attack_read(uint32_t i, const struct sluice_attack_target *t, uint64_t len)
+{
+	long before = dma_faults(), after = before;
+	bool done = true;
+	for (uint32_t try = 0; try < FAULT_TRIES && after == before; try++) {
+		memset(got, MARK, len);
+		done = edu_dma(t->iova, EDU_BUF_ADDR, len, 0) &&
+		       edu_dma(EDU_BUF_ADDR, (uint64_t)(uintptr_t)got, len, EDU_DMA_CMD_TO_BUS);
+		after = wait_fault(before);
+	}
+	uint32_t other = 0;
+	for (uint64_t k = 1; k < len; k++)
+		other += got[k] != got[0];
+	bool blocked = done && after > before && other == 0;
+	verdict(blocked, "dma-read of %s at 0x%llx (0x%llx bytes) blocked: %ld fault(s) on me, my copy all 0x%02x (%u differ)",
+		t->name, (unsigned long long)t->iova, (unsigned long long)len, after - before, got[0], other);
+	record(i, "dma-read", blocked, after - before);
+	pause_us(PACE_US);
+}
+
+/* The device takes my pattern into its buffer, then writes it over the target. */
+static void attack_write(uint32_t i, const struct sluice_attack_target *t, uint64_t len)
+{
+	long before = dma_faults(), after = before;
+	bool done = true;
+	for (uint32_t k = 0; k < len; k++)
+		staged[k] = (uint8_t)(0xa5 ^ k ^ (k >> 8));
+	for (uint32_t try = 0; try < FAULT_TRIES && after == before; try++) {
+		done = edu_dma((uint64_t)(uintptr_t)staged, EDU_BUF_ADDR, len, 0) &&
+		       edu_dma(EDU_BUF_ADDR, t->iova, len, EDU_DMA_CMD_TO_BUS);
+		after = wait_fault(before);
+	}
+	bool blocked = done && after > before;
+	verdict(blocked, "dma-write of %s at 0x%llx (0x%llx bytes) blocked: %ld fault(s) on me",
+		t->name, (unsigned long long)t->iova, (unsigned long long)len, after - before);
+	record(i, "dma-write", blocked, after - before);
+	pause_us(PACE_US);
+}
+
+/* Finds my edu, maps BAR0, turns on memory decoding and bus mastering. */
+static bool edu_setup(void)
+{
+	uint32_t bdf;
+	if (pci_find(EDU_VENDOR_ID, EDU_DEVICE_ID, &bdf)) {
+		verdict(false, "no edu device (1234:11e8) in my config space");
+		return false;
+	}
+	uint32_t bar = pci_read(bdf, PCI_BAR0, 4);
+	uint64_t base = bar & ~0xfULL;
+	if ((bar & 0x6) == 0x4)
+		base |= (uint64_t)pci_read(bdf, PCI_BAR0 + 4, 4) << 32;
+	if ((bar & 1) || !base) {
+		verdict(false, "edu BAR0 0x%08x is not an assigned memory BAR", bar);
+		return false;
+	}
+	pci_write(bdf, PCI_COMMAND, 2, pci_read(bdf, PCI_COMMAND, 2) | PCI_CMD_MEM | PCI_CMD_MASTER);
+	bar0 = (volatile uint8_t *)(uintptr_t)base;
+	gprintf("hostile: my edu at %02x:%02x.%x, BAR0 0x%016llx\n", bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7,
+		(unsigned long long)base);
+	return verdict((*(volatile uint32_t *)bar0 & 0xff) == EDU_IDENT_MAGIC_VAL, "edu identification");
+}
+
+static void dma_attacks(void)
+{
+	long n = sluice_hypercall(SLUICE_HC_ATTACK_TARGETS, (uint64_t)(uintptr_t)&list, 0, 0);
+	if (!verdict(n > 0 && (uint32_t)n == list.nr, "Sluice named %ld targets", n))
+		return;
+	for (uint32_t i = 0; i < list.nr; i++) {
+		const struct sluice_attack_target *t = &list.t[i];
+		uint64_t len = t->size < EDU_BUF_SIZE ? t->size : EDU_BUF_SIZE;
+		gprintf("hostile: target %u %s iova 0x%016llx hpa 0x%016llx size 0x%llx\n", i, t->name,
+			(unsigned long long)t->iova, (unsigned long long)t->hpa, (unsigned long long)t->size);
+		attack_read(i, t, len);
+		attack_write(i, t, len);
+	}
+}
+
+int guest_main(const struct sluice_start_info *si)
+{
+	const char *mode = si->args[0] ? si->args : "dma";
+	gprintf("hostile: partition %s on CPU %u, mode %s\n", si->name, si->cpu, mode);
+	if (!edu_setup())
+		return 1;
+	if (!strcmp(mode, "dma")) {
+		dma_attacks();
+	} else {
+		verdict(false, "unknown mode '%s' in args (known: dma)", mode);
+		return 1;
+	}
+	long changed = sluice_hypercall(SLUICE_HC_ATTACK_CHECK, (uint64_t)(uintptr_t)res, nr_res, 0);
+	verdict(changed == 0, "Sluice finds 0 bytes changed in every target (%ld)", changed);
+	return 0;
+}
