@@ -10,7 +10,15 @@
  * only what a blocked read gives: one byte value throughout). Then Sluice
  * compares every target with its snapshot and logs the matrix
  * (SLUICE_HC_ATTACK_CHECK). The mode comes from [partition] args:
- * "dma" (the default) is the DMA attacks above.
+ * "dma" (the default) is the DMA attacks above; "msi" DMA-writes
+ * interrupt messages into the MSI window (Intel SDM vol 3 11.11, VT-d
+ * 5.1.2): remappable format with a forged handle and a handle past the
+ * table (interrupt remapping must block both with a fault charged to me),
+ * compatibility format with fixed, NMI and SMI delivery (blocked on
+ * hardware by remapping with CFI clear; QEMU passes them, and Sluice must
+ * survive); "msi-init-own", "msi-init-witness" and "msi-init-sluice" send
+ * one INIT to my CPU, the witness's CPU (args "msi-init-witness N") or
+ * CPU 0, which runs Sluice (QEMU resets it: its own scenario).
  */
 #include "tests/guests/lib/guest.h"
 
@@ -171,11 +179,75 @@ static bool edu_setup(void)
 	return verdict((*(volatile uint32_t *)bar0 & 0xff) == EDU_IDENT_MAGIC_VAL, "edu identification");
 }
 
+/* SDM vol 3 11.11.1 Message Address Register (compatibility format). */
+#define MSI_BASE                0xfee00000u
+#define MSI_DEST(apic)          ((uint32_t)(apic) << 12)
+/* VT-d 5.1.2.2 Interrupt Requests in Remappable Format. */
+#define MSI_REMAP               (1u << 4)       /* Interrupt Format: remappable */
+#define MSI_SHV                 (1u << 3)       /* SubHandle Valid */
+#define MSI_HANDLE(h)           ((((uint32_t)(h) & 0x7fff) << 5) | ((((uint32_t)(h) >> 15) & 1) << 2))
+/* SDM vol 3 11.11.2 Message Data Register. */
+#define MSI_DM_FIXED            (0u << 8)
+#define MSI_DM_SMI              (2u << 8)
+#define MSI_DM_NMI              (4u << 8)
+#define MSI_DM_INIT             (5u << 8)
+#define MSI_LEVEL_ASSERT        (1u << 14)
+
+/*
+ * The device writes data (4 bytes) to addr in the MSI window. blocked:
+ * VT-d counted a fault against me; otherwise the message went through
+ * and I am still here to say so (Sluice survived it).
+ */
+static void attack_msi(const char *what, uint32_t addr, uint32_t data, bool want_blocked)
+{
+	long before = dma_faults(), after = before;
+	bool done = true;
+	memcpy(staged, &data, sizeof(data));
+	for (uint32_t try = 0; try < (want_blocked ? FAULT_TRIES : 1) && after == before; try++) {
+		done = edu_dma((uint64_t)(uintptr_t)staged, EDU_BUF_ADDR, 4, 0) &&
+		       edu_dma(EDU_BUF_ADDR, addr, 4, EDU_DMA_CMD_TO_BUS);
+		after = want_blocked ? wait_fault(before) : dma_faults();
+	}
+	bool blocked = done && after > before;
+	if (want_blocked)
+		verdict(blocked, "%s (0x%08x = 0x%08x) blocked: %ld fault(s) on me", what, addr, data, after - before);
+	else
+		verdict(done, "%s (0x%08x = 0x%08x) sent, %s; I run on", what, addr, data,
+			blocked ? "blocked" : "passed");
+	record(SLUICE_ATTACK_NO_TARGET, what, blocked, after - before);
+	pause_us(PACE_US);
+}
+
+static void msi_attacks(const struct sluice_start_info *si, uint32_t witness_cpu)
+{
+	attack_msi("msi remap forged handle 0", MSI_BASE | MSI_REMAP | MSI_HANDLE(0), 0, true);
+	attack_msi("msi remap handle 0x7fff past table", MSI_BASE | MSI_REMAP | MSI_HANDLE(0x7fff), 0, true);
+	attack_msi("msi fixed 0x30 to cpu0", MSI_BASE | MSI_DEST(0), MSI_DM_FIXED | 0x30, false);
+	attack_msi("msi fixed 0x30 to witness cpu", MSI_BASE | MSI_DEST(witness_cpu), MSI_DM_FIXED | 0x30, false);
+	attack_msi("msi fixed 0x30 to my cpu", MSI_BASE | MSI_DEST(si->cpu), MSI_DM_FIXED | 0x30, false);
+	attack_msi("msi nmi to cpu0", MSI_BASE | MSI_DEST(0), MSI_DM_NMI | MSI_LEVEL_ASSERT, false);
+	attack_msi("msi nmi to witness cpu", MSI_BASE | MSI_DEST(witness_cpu), MSI_DM_NMI | MSI_LEVEL_ASSERT, false);
+	attack_msi("msi smi to cpu0", MSI_BASE | MSI_DEST(0), MSI_DM_SMI | MSI_LEVEL_ASSERT, false);
+}
+
+/* The number after the mode word in args ("msi 2"), or def. */
+static uint32_t arg_number(const char *args, uint32_t def)
+{
+	const char *p = args;
+	while (*p && *p != ' ')
+		p++;
+	while (*p == ' ')
+		p++;
+	if (*p < '0' || *p > '9')
+		return def;
+	uint32_t n = 0;
+	while (*p >= '0' && *p <= '9')
+		n = n * 10 + (uint32_t)(*p++ - '0');
+	return n;
+}
+
 static void dma_attacks(void)
 {
-	long n = sluice_hypercall(SLUICE_HC_ATTACK_TARGETS, (uint64_t)(uintptr_t)&list, 0, 0);
-	if (!verdict(n > 0 && (uint32_t)n == list.nr, "Sluice named %ld targets", n))
-		return;
 	for (uint32_t i = 0; i < list.nr; i++) {
 		const struct sluice_attack_target *t = &list.t[i];
 		uint64_t len = t->size < EDU_BUF_SIZE ? t->size : EDU_BUF_SIZE;
@@ -188,14 +260,34 @@ static void dma_attacks(void)
 
 int guest_main(const struct sluice_start_info *si)
 {
-	const char *mode = si->args[0] ? si->args : "dma";
+	char mode[16] = "dma";
+	uint32_t n = 0;
+	while (si->args[n] && si->args[n] != ' ' && n < sizeof(mode) - 1) {
+		mode[n] = si->args[n];
+		n++;
+	}
+	if (n)
+		mode[n] = '\0';
+	uint32_t witness_cpu = arg_number(si->args, 2);
 	gprintf("hostile: partition %s on CPU %u, mode %s\n", si->name, si->cpu, mode);
 	if (!edu_setup())
 		return 1;
+	/* The snapshots come first: every mode ends with Sluice's comparison. */
+	long nt = sluice_hypercall(SLUICE_HC_ATTACK_TARGETS, (uint64_t)(uintptr_t)&list, 0, 0);
+	if (!verdict(nt > 0 && (uint32_t)nt == list.nr, "Sluice named %ld targets", nt))
+		return 1;
 	if (!strcmp(mode, "dma")) {
 		dma_attacks();
+	} else if (!strcmp(mode, "msi")) {
+		msi_attacks(si, witness_cpu);
+	} else if (!strcmp(mode, "msi-init-own")) {
+		attack_msi("msi init to my cpu", MSI_BASE | MSI_DEST(si->cpu), MSI_DM_INIT | MSI_LEVEL_ASSERT, false);
+	} else if (!strcmp(mode, "msi-init-witness")) {
+		attack_msi("msi init to witness cpu", MSI_BASE | MSI_DEST(witness_cpu), MSI_DM_INIT | MSI_LEVEL_ASSERT, false);
+	} else if (!strcmp(mode, "msi-init-sluice")) {
+		attack_msi("msi init to cpu0", MSI_BASE | MSI_DEST(0), MSI_DM_INIT | MSI_LEVEL_ASSERT, false);
 	} else {
-		verdict(false, "unknown mode '%s' in args (known: dma)", mode);
+		verdict(false, "unknown mode '%s' in args (known: dma, msi, msi-init-own, msi-init-witness, msi-init-sluice)", mode);
 		return 1;
 	}
 	long changed = sluice_hypercall(SLUICE_HC_ATTACK_CHECK, (uint64_t)(uintptr_t)res, nr_res, 0);

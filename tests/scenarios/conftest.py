@@ -25,7 +25,12 @@ A scenario is a directory tests/scenarios/NAME/ holding:
                the kernel reads them with console=on in `cmdline`)
   outcome      optional "fatal": the boot provokes a fatal error on purpose
                (selftest=...); then QEMU must exit 35, a FATAL line must
-               appear and the result line must count a failure
+               appear and the result line must count a failure.
+               "reset": the boot ends with Sluice's own CPU reset under it
+               (a device-sent INIT to CPU 0, which QEMU's emulation does not
+               block; docs/architecture.md): QEMU must exit 0, the expected
+               lines appear in order, no FATAL line, and no result line
+               (nothing of Sluice runs after the reset to print one)
   oracle       optional "qmp-pci": QEMU is asked, over QMP, what PCI functions
                it has, and the kernel's pci: lines must agree (pci_oracle.py
                has the comparison rule). The image gets exit=halt instead of
@@ -180,6 +185,8 @@ def status_problem(firmware, status, timeout=None, want=QEMU_PASS_STATUS):
         return None                  # Bochs always exits 1; the serial log decides
     if status == want:
         return None
+    if want == 0:
+        return f"QEMU exited with {status}, expected 0 (the scenario's outcome is reset)"
     if want != QEMU_PASS_STATUS:
         return f"QEMU exited with {status}, expected {want} (the scenario's outcome is fatal)"
     if status == TIMEOUT_STATUS:
@@ -218,6 +225,8 @@ def judge(firmware, status, lines, expects, timeout=None, outcome="pass", oracle
     boot, judged by judge_oracle."""
     if outcome == "fatal":
         return judge_fatal(firmware, status, lines, expects, timeout)
+    if outcome == "reset":
+        return judge_reset(firmware, status, lines, expects, timeout)
     if oracle is not None:
         return judge_oracle(status, lines, expects, oracle, timeout)
     problems = []
@@ -301,6 +310,24 @@ def judge_fatal(firmware, status, lines, expects, timeout=None):
         problems.append("no 'sluice: result pass=N fail=M' line")
     elif result[1] == 0:
         problems.append("result line reports fail=0 after a fatal error")
+    return Verdict(not problems, problems, matched, unmatched, result)
+
+
+def judge_reset(firmware, status, lines, expects, timeout=None):
+    """outcome "reset": QEMU exits 0 after Sluice's CPU 0 was reset under it;
+    the expected lines (what happened up to the reset) in order, no FATAL,
+    and no result line."""
+    problems = []
+    p = status_problem(firmware, status, timeout, 0)
+    if p:
+        problems.append(p)
+    matched, unmatched = order_check(lines, expects, problems)
+    fatals = fatal_lines(lines)
+    if fatals:
+        problems.append(f"FATAL at line {fatals[0][0] + 1}: {fatals[0][1]}")
+    result = parse_result(lines)
+    if result is not None:
+        problems.append(f"a result line (pass={result[0]} fail={result[1]}), but the scenario's outcome is reset")
     return Verdict(not problems, problems, matched, unmatched, result)
 
 
@@ -410,8 +437,8 @@ def load_scenario(path):
     text = opt("outcome")
     if text is not None:
         words = _content_lines(text)
-        if words not in (["pass"], ["fatal"]):
-            raise ScenarioError(f"{name}/outcome: expected 'pass' or 'fatal', got {text.strip()!r}")
+        if words not in (["pass"], ["fatal"], ["reset"]):
+            raise ScenarioError(f"{name}/outcome: expected 'pass', 'fatal' or 'reset', got {text.strip()!r}")
         outcome = words[0]
 
     oracle = None
@@ -424,8 +451,8 @@ def load_scenario(path):
         oracle = words[0]
         if "bochs" in firmwares:
             raise ScenarioError(f"{name}/oracle: {oracle} needs QEMU; firmware lists bochs")
-        if outcome == "fatal":
-            raise ScenarioError(f"{name}/oracle: not with outcome fatal")
+        if outcome != "pass":
+            raise ScenarioError(f"{name}/oracle: not with outcome {outcome}")
 
     expects = parse_expect(_read(os.path.join(path, "expect.txt")), f"{name}/expect.txt")
     console = os.path.join(os.path.abspath(path), "console")

@@ -309,11 +309,41 @@ def test_fatal_outcome_needs_a_fatal_line_and_a_failure_count():
     assert any("fail=0 after a fatal error" in p for p in v.problems)
 
 
+# ---- a scenario whose CPU 0 is reset under Sluice (QEMU passes device INIT) ----
+
+RESET_LOG = (b"c0 INFO hv: ready, 1 partition(s) running\r\n"
+             b"c1 INFO hostile: hostile: partition hostile on CPU 1, mode msi-init-sluice\r\n")
+RESET_EXPECT = parse_expect("hv: ready\nmode msi-init-sluice\n")
+
+
+def test_reset_outcome_passes_on_status_0_without_a_result_line():
+    v = judge("bios", 0, lines(RESET_LOG), RESET_EXPECT, outcome="reset")
+    assert v.ok, v.problems
+
+
+@pytest.mark.parametrize("status", [33, 35, 124])
+def test_reset_outcome_needs_status_0(status):
+    v = judge("bios", status, lines(RESET_LOG), RESET_EXPECT, outcome="reset")
+    assert not v.ok
+    assert any("expected 0" in p for p in v.problems)
+
+
+def test_reset_outcome_fails_with_a_result_line_fatal_or_missing_lines():
+    v = judge("bios", 0, lines(RESET_LOG + b"sluice: result pass=3 fail=0\r\n"), RESET_EXPECT, outcome="reset")
+    assert not v.ok and any("outcome is reset" in p for p in v.problems)
+    v = judge("bios", 0, lines(RESET_LOG + b"c0 FATAL fatal: stopping all CPUs\r\n"), RESET_EXPECT, outcome="reset")
+    assert not v.ok and any("FATAL" in p for p in v.problems)
+    v = judge("bios", 0, lines(RESET_LOG), parse_expect("hv: ready\nnever printed\n"), outcome="reset")
+    assert not v.ok
+
+
 def test_outcome_file_accepts_only_pass_or_fatal(tmp_path):
     (tmp_path / "sluice.conf").write_text("[sluice]\n")
     (tmp_path / "expect.txt").write_text("x\n")
     (tmp_path / "outcome").write_text("fatal\n")
     assert load_scenario(str(tmp_path)).outcome == "fatal"
+    (tmp_path / "outcome").write_text("reset\n")
+    assert load_scenario(str(tmp_path)).outcome == "reset"
     (tmp_path / "outcome").write_text("maybe\n")
     with pytest.raises(ScenarioError):
         load_scenario(str(tmp_path))
