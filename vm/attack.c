@@ -81,12 +81,6 @@ int attack_setup(const struct domain_set *s, struct partition_set *ps, const str
 	st.ps = ps;
 	st.host = *h;
 	log_warn("attack-test = on: a guest will be told where Sluice's own structures are (tests only)");
-	void *canary = page_alloc_zeroed(1, &st.canary_pa);
-	if (!canary) {
-		log_err("attack-test: no page for the heap canary");
-		return -HV_ENOMEM;
-	}
-	fill_pattern(canary, PAGE_SIZE, 0xc0ffee);
 	for (u32 i = 0; i < ps->nr; i++) {
 		const struct dma_domain *d = ps->p[i].dom;
 		const struct domain_region *r = top_region(d);
@@ -102,6 +96,13 @@ int attack_setup(const struct domain_set *s, struct partition_set *ps, const str
 			fill_pattern(phys_to_virt(st.guard_pa[i], PAGE_SIZE), PAGE_SIZE, 0x9a4d + i);
 		}
 	}
+	/* After the guards, so the canary cannot take a guard's page. */
+	void *canary = page_alloc_zeroed(1, &st.canary_pa);
+	if (!canary) {
+		log_err("attack-test: no page for the heap canary");
+		return -HV_ENOMEM;
+	}
+	fill_pattern(canary, PAGE_SIZE, 0xc0ffee);
 	log_info("attack-test: heap canary at 0x%016llx, witness %s", (unsigned long long)st.canary_pa,
 		 s->attack.witness[0] ? s->attack.witness : "(none)");
 	st.on = true;
@@ -201,9 +202,10 @@ static int build_targets(struct partition *p)
 				   SLUICE_ATTACK_MMIO);
 	}
 	const struct domain_region *top = top_region(p->dom);
-	u32 i = (u32)(p - st.ps->p);
-	if (top && i < st.ps->nr && st.guard_pa[i])
-		ret |= add(p, "past-my-end", top->gpa + top->size, st.guard_pa[i], PAGE_SIZE, SLUICE_ATTACK_MEMORY);
+	for (u32 i = 0; top && i < st.ps->nr; i++)
+		if (st.ps->p[i].dom == p->dom && st.guard_pa[i])
+			ret |= add(p, "past-my-end", top->gpa + top->size, st.guard_pa[i], PAGE_SIZE,
+				   SLUICE_ATTACK_MEMORY);
 	return ret ? -HV_ENOMEM : 0;
 }
 

@@ -457,9 +457,14 @@ static void attack_targets_are_snapshotted_and_compared(void **state)
 	static struct partition_set ps;
 	static struct dma_domain wdom;
 	static struct memmap mm;
-	const struct boot_mmap_entry raw[] = { { .base = ARAM, .size = ARAM_SIZE, .type = BOOT_MEM_USABLE } };
+	/* The page past p1's memory (HPA 0x90010000) is free: Sluice takes it as p1's guard. */
+	const struct boot_mmap_entry raw[] = {
+		{ .base = HPA + RAM_SIZE, .size = PAGE_SIZE, .type = BOOT_MEM_USABLE },
+		{ .base = ARAM, .size = ARAM_SIZE, .type = BOOT_MEM_USABLE },
+	};
 	u8 *aram = fake_mem_add(ARAM, ARAM_SIZE);
-	assert_int_equal(memmap_normalise(raw, 1, &mm, NULL), 0);
+	u8 *guard = fake_mem_add(HPA + RAM_SIZE, PAGE_SIZE);
+	assert_int_equal(memmap_normalise(raw, 2, &mm, NULL), 0);
 	assert_int_equal(page_alloc_init(&mm), 0);
 	page_alloc_reserve(WIT_HPA, 0x2000, "witness");
 	page_alloc_reserve(IMG_HPA, 0x3000, "image");
@@ -490,15 +495,18 @@ static void attack_targets_are_snapshotted_and_compared(void **state)
 	assert_int_equal((s64)hcall(SLUICE_HC_ATTACK_TARGETS, 0x20000, 0, 0), -SLUICE_HC_EFAULT); /* not its memory */
 	assert_int_equal((s64)hcall(SLUICE_HC_ATTACK_TARGETS, 0xee00, 0, 0), -SLUICE_HC_EFAULT);  /* runs past */
 	assert_int_equal((s64)hcall(SLUICE_HC_ATTACK_CHECK, 0, 0, 0), -SLUICE_HC_EINVAL);         /* no targets yet */
-	assert_int_equal(hcall(SLUICE_HC_ATTACK_TARGETS, 0x6000, 0, 0), 3);
+	assert_int_equal(hcall(SLUICE_HC_ATTACK_TARGETS, 0x6000, 0, 0), 4);
 	const struct sluice_attack_list *l = (const void *)(ram + 0x6000);
-	assert_int_equal(l->nr, 3);
+	assert_int_equal(l->nr, 4);
 	assert_string_equal(l->t[0].name, "witness-memory");
 	assert_true(l->t[0].iova == WIT_HPA && l->t[0].hpa == WIT_HPA && l->t[0].size == 0x2000);
 	assert_string_equal(l->t[1].name, "sluice-image");
 	assert_true(l->t[1].hpa == IMG_HPA && l->t[1].size == 0x3000 && l->t[1].kind == SLUICE_ATTACK_MEMORY);
 	assert_string_equal(l->t[2].name, "sluice-heap");
 	assert_int_equal(l->t[2].size, PAGE_SIZE);
+	/* Past the end: aimed at the first GPA past p1's memory, compared at the guard page behind it. */
+	assert_string_equal(l->t[3].name, "past-my-end");
+	assert_true(l->t[3].iova == 0x10000 && l->t[3].hpa == HPA + RAM_SIZE && l->t[3].size == PAGE_SIZE);
 
 	assert_int_equal(hcall(SLUICE_HC_ATTACK_CHECK, 0, 0, 0), 0);
 	assert_true(fake_log_has("check: pass attack: witness-memory [0x00000000a0080000-0x00000000a0081fff]: 0 bytes changed"));
@@ -511,11 +519,13 @@ static void attack_targets_are_snapshotted_and_compared(void **state)
 	aram[IMG_HPA - ARAM + 0x2001] = 0;
 	u8 *canary = phys_to_virt(l->t[2].hpa, PAGE_SIZE);
 	canary[7] ^= 0xff;
+	guard[0] ^= 0xff;
 	struct sluice_attack_result *r = (void *)(ram + 0x8000);
 	r[0] = (struct sluice_attack_result){ .target = 1, .blocked = 1, .faults = 1, .what = "dma-write" };
 	r[1] = (struct sluice_attack_result){ .target = SLUICE_ATTACK_NO_TARGET, .blocked = 0, .what = "msi fixed 0x30 cpu0" };
-	assert_int_equal(hcall(SLUICE_HC_ATTACK_CHECK, 0x8000, 2, 0), 4);
-	assert_int_equal(check_failed(), failed + 3);
+	assert_int_equal(hcall(SLUICE_HC_ATTACK_CHECK, 0x8000, 2, 0), 5);
+	assert_int_equal(check_failed(), failed + 4);
+	assert_true(fake_log_has("FAIL attack: past-my-end [0x0000000090010000-0x0000000090010fff]: 1 bytes changed"));
 	assert_true(fake_log_has("FAIL attack: witness-memory [0x00000000a0080000-0x00000000a0081fff]: 1 bytes changed"));
 	assert_true(fake_log_has("FAIL attack: sluice-image [0x00000000a0010000-0x00000000a0012fff]: 2 bytes changed"));
 	assert_true(fake_log_has("FAIL attack: sluice-heap"));
