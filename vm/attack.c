@@ -245,6 +245,16 @@ static const char *result_target(const struct sluice_attack_result *r)
 	return r->target < st.nr ? st.t[r->target].t.name : "?";
 }
 
+static const char *result_name(u32 r)
+{
+	switch (r) {
+	case SLUICE_ATTACK_SURVIVED: return "survived";
+	case SLUICE_ATTACK_BLOCKED: return "blocked";
+	case SLUICE_ATTACK_UNCOUNTED: return "uncounted";
+	}
+	return "?";
+}
+
 s64 attack_hc_check(struct partition *p, u64 gpa, u64 n)
 {
 	if (!st.on || !st.nr || n > SLUICE_ATTACK_MAX_RESULTS)
@@ -271,7 +281,7 @@ s64 attack_hc_check(struct partition *p, u64 gpa, u64 n)
 		      (unsigned long long)changed[i]);
 	}
 	if (n) {
-		log_info("matrix of %s: %-18s %-28s %-9s %6s %13s", p->dom->name, "target", "access", "result", "faults",
+		log_info("matrix of %s: %-18s %-34s %-9s %6s %13s", p->dom->name, "target", "access", "result", "faults",
 			 "bytes changed");
 		for (u64 k = 0; k < n; k++) {
 			const struct sluice_attack_result *r = &res[k];
@@ -283,8 +293,8 @@ s64 attack_hc_check(struct partition *p, u64 gpa, u64 n)
 					what[c] = '.';
 			if (r->target < st.nr)
 				fmt_snprintf(bytes, sizeof(bytes), "%llu", (unsigned long long)changed[r->target]);
-			log_info("matrix of %s: %-18s %-28s %-9s %6u %13s", p->dom->name, result_target(r), what,
-				 r->blocked ? "blocked" : "survived", r->faults, bytes);
+			log_info("matrix of %s: %-18s %-34s %-9s %6u %13s", p->dom->name, result_target(r), what,
+				 result_name(r->result), r->faults, bytes);
 		}
 	}
 	return (s64)total;

@@ -122,9 +122,13 @@ struct sluice_attack_list {
 #define SLUICE_ATTACK_NO_TARGET 0xffffffffu     /* an attack on no snapshotted target (the MSI window) */
 #define SLUICE_ATTACK_WHAT_LEN  40
 #define SLUICE_ATTACK_MAX_RESULTS 64    /* results per SLUICE_HC_ATTACK_CHECK */
+#define SLUICE_ATTACK_SURVIVED  0       /* it got through, and Sluice and the attacker run on */
+#define SLUICE_ATTACK_BLOCKED   1       /* blocked: a fault was counted against the attacker */
+#define SLUICE_ATTACK_UNCOUNTED 2       /* meant to be blocked, but no fault was counted against the
+					 * attacker (e.g. a fault recorded with no source ID: the log says) */
 struct sluice_attack_result {
 	uint32_t target;                /* index into the list, or SLUICE_ATTACK_NO_TARGET */
-	uint32_t blocked;               /* 1: nothing got through; 0: it got through (survived or not) */
+	uint32_t result;                /* SLUICE_ATTACK_SURVIVED, _BLOCKED or _UNCOUNTED */
 	uint32_t faults;                /* IOMMU faults counted against the attacker by this attack */
 	uint32_t reserved;
 	char what[SLUICE_ATTACK_WHAT_LEN];      /* the access: "dma-read", "dma-write", "msi fixed 0x30 cpu0" */

@@ -101,13 +101,13 @@ static long wait_fault(long before)
 	return now;
 }
 
-static void record(uint32_t target, const char *what, bool blocked, long faults)
+static void record(uint32_t target, const char *what, uint32_t result, long faults)
 {
 	if (nr_res == ARRAY_SIZE(res))
 		return;
 	struct sluice_attack_result *r = &res[nr_res++];
 	r->target = target;
-	r->blocked = blocked;
+	r->result = result;
 	r->faults = (uint32_t)faults;
 	size_t n = strlen(what);
 	if (n >= sizeof(r->what))
@@ -133,7 +133,7 @@ static void attack_read(uint32_t i, const struct sluice_attack_target *t, uint64
 	bool blocked = done && after > before && other == 0;
 	verdict(blocked, "dma-read of %s at 0x%llx (0x%llx bytes) blocked: %ld fault(s) on me, my copy all 0x%02x (%u differ)",
 		t->name, (unsigned long long)t->iova, (unsigned long long)len, after - before, got[0], other);
-	record(i, "dma-read", blocked, after - before);
+	record(i, "dma-read", blocked ? SLUICE_ATTACK_BLOCKED : SLUICE_ATTACK_UNCOUNTED, after - before);
 	pause_us(PACE_US);
 }
 
@@ -152,7 +152,7 @@ static void attack_write(uint32_t i, const struct sluice_attack_target *t, uint6
 	bool blocked = done && after > before;
 	verdict(blocked, "dma-write of %s at 0x%llx (0x%llx bytes) blocked: %ld fault(s) on me",
 		t->name, (unsigned long long)t->iova, (unsigned long long)len, after - before);
-	record(i, "dma-write", blocked, after - before);
+	record(i, "dma-write", blocked ? SLUICE_ATTACK_BLOCKED : SLUICE_ATTACK_UNCOUNTED, after - before);
 	pause_us(PACE_US);
 }
 
@@ -194,27 +194,27 @@ static bool edu_setup(void)
 #define MSI_LEVEL_ASSERT        (1u << 14)
 
 /*
- * The device writes data (4 bytes) to addr in the MSI window. blocked:
- * VT-d counted a fault against me; otherwise the message went through
- * and I am still here to say so (Sluice survived it).
+ * The device writes data (4 bytes) to addr in the MSI window, once (every
+ * try would be one more interrupt). A fault counted against me: blocked.
+ * Otherwise a message meant to be blocked (want_blocked) is "uncounted":
+ * QEMU's edu DMA carries no requester ID, so interrupt remapping records
+ * the fault with source ID ff:1f.7 and Sluice cannot charge it to me (the
+ * log has it). Any other message went through, and I am still here to say
+ * so: Sluice survived it.
  */
 static void attack_msi(const char *what, uint32_t addr, uint32_t data, bool want_blocked)
 {
-	long before = dma_faults(), after = before;
-	bool done = true;
+	long before = dma_faults();
 	memcpy(staged, &data, sizeof(data));
-	for (uint32_t try = 0; try < (want_blocked ? FAULT_TRIES : 1) && after == before; try++) {
-		done = edu_dma((uint64_t)(uintptr_t)staged, EDU_BUF_ADDR, 4, 0) &&
-		       edu_dma(EDU_BUF_ADDR, addr, 4, EDU_DMA_CMD_TO_BUS);
-		after = want_blocked ? wait_fault(before) : dma_faults();
-	}
-	bool blocked = done && after > before;
-	if (want_blocked)
-		verdict(blocked, "%s (0x%08x = 0x%08x) blocked: %ld fault(s) on me", what, addr, data, after - before);
-	else
-		verdict(done, "%s (0x%08x = 0x%08x) sent, %s; I run on", what, addr, data,
-			blocked ? "blocked" : "passed");
-	record(SLUICE_ATTACK_NO_TARGET, what, blocked, after - before);
+	bool done = edu_dma((uint64_t)(uintptr_t)staged, EDU_BUF_ADDR, 4, 0) &&
+		    edu_dma(EDU_BUF_ADDR, addr, 4, EDU_DMA_CMD_TO_BUS);
+	long after = want_blocked ? wait_fault(before) : dma_faults();
+	uint32_t r = after > before ? SLUICE_ATTACK_BLOCKED :
+		     want_blocked ? SLUICE_ATTACK_UNCOUNTED : SLUICE_ATTACK_SURVIVED;
+	verdict(done, "%s (0x%08x = 0x%08x) sent: %s, %ld fault(s) on me; I run on", what, addr, data,
+		r == SLUICE_ATTACK_BLOCKED ? "blocked" : r == SLUICE_ATTACK_UNCOUNTED ? "uncounted" : "passed",
+		after - before);
+	record(SLUICE_ATTACK_NO_TARGET, what, r, after - before);
 	pause_us(PACE_US);
 }
 

@@ -521,16 +521,21 @@ static void attack_targets_are_snapshotted_and_compared(void **state)
 	canary[7] ^= 0xff;
 	guard[0] ^= 0xff;
 	struct sluice_attack_result *r = (void *)(ram + 0x8000);
-	r[0] = (struct sluice_attack_result){ .target = 1, .blocked = 1, .faults = 1, .what = "dma-write" };
-	r[1] = (struct sluice_attack_result){ .target = SLUICE_ATTACK_NO_TARGET, .blocked = 0, .what = "msi fixed 0x30 cpu0" };
-	assert_int_equal(hcall(SLUICE_HC_ATTACK_CHECK, 0x8000, 2, 0), 5);
+	r[0] = (struct sluice_attack_result){ .target = 1, .result = SLUICE_ATTACK_BLOCKED, .faults = 1, .what = "dma-write" };
+	r[1] = (struct sluice_attack_result){ .target = SLUICE_ATTACK_NO_TARGET, .result = SLUICE_ATTACK_SURVIVED,
+					      .what = "msi fixed 0x30 cpu0" };
+	r[2] = (struct sluice_attack_result){ .target = SLUICE_ATTACK_NO_TARGET, .result = SLUICE_ATTACK_UNCOUNTED,
+					      .what = "msi remap\nforged" };
+	assert_int_equal(hcall(SLUICE_HC_ATTACK_CHECK, 0x8000, 3, 0), 5);
 	assert_int_equal(check_failed(), failed + 4);
 	assert_true(fake_log_has("FAIL attack: past-my-end [0x0000000090010000-0x0000000090010fff]: 1 bytes changed"));
 	assert_true(fake_log_has("FAIL attack: witness-memory [0x00000000a0080000-0x00000000a0081fff]: 1 bytes changed"));
 	assert_true(fake_log_has("FAIL attack: sluice-image [0x00000000a0010000-0x00000000a0012fff]: 2 bytes changed"));
 	assert_true(fake_log_has("FAIL attack: sluice-heap"));
-	assert_true(fake_log_has("matrix of p1: sluice-image       dma-write                    blocked        1             2"));
-	assert_true(fake_log_has("matrix of p1: msi-window         msi fixed 0x30 cpu0          survived       0             -"));
+	assert_true(fake_log_has("matrix of p1: sluice-image       dma-write                          blocked        1             2\n"));
+	assert_true(fake_log_has("matrix of p1: msi-window         msi fixed 0x30 cpu0                survived       0             -\n"));
+	/* The guest's text is printed, control characters made harmless. */
+	assert_true(fake_log_has("matrix of p1: msi-window         msi remap.forged                   uncounted      0             -\n"));
 
 	/* The results' page: its own memory, at most SLUICE_ATTACK_MAX_RESULTS. */
 	assert_int_equal((s64)hcall(SLUICE_HC_ATTACK_CHECK, 0x20000, 1, 0), -SLUICE_HC_EFAULT);
