@@ -35,6 +35,8 @@ static struct {
 	u64 guard_pa[DOMAIN_MAX];       /* the page past partition i's highest region, taken as a guard; 0: none */
 	u32 nr;
 	struct attack_target t[SLUICE_ATTACK_MAX];
+	const struct dma_domain *attacker;      /* who took the snapshots */
+	bool checked;                   /* compared since they were taken */
 } st;
 
 u64 attack_bytes_changed(const u8 *a, const u8 *b, u64 n)
@@ -231,6 +233,8 @@ s64 attack_hc_targets(struct partition *p, u64 gpa)
 		drop_snapshots();
 		return -SLUICE_HC_EIO;
 	}
+	st.attacker = p->dom;
+	st.checked = false;
 	memset(l, 0, sizeof(*l));
 	l->nr = st.nr;
 	for (u32 i = 0; i < st.nr; i++)
@@ -243,6 +247,42 @@ static const char *result_target(const struct sluice_attack_result *r)
 	if (r->target == SLUICE_ATTACK_NO_TARGET)
 		return "msi-window";
 	return r->target < st.nr ? st.t[r->target].t.name : "?";
+}
+
+/* Compares every target with its snapshot: one check line each, changed[i] per target; the total. */
+static u64 compare_all(u64 *changed)
+{
+	u64 total = 0;
+	for (u32 i = 0; i < st.nr; i++) {
+		struct attack_target *t = &st.t[i];
+		static u8 now[PAGE_SIZE];       /* one attacker, on its own CPU */
+		changed[i] = 0;
+		for (u64 off = 0; off < t->t.size; off += PAGE_SIZE) {
+			u64 len = MIN(PAGE_SIZE, t->t.size - off);
+			if (t->t.kind == SLUICE_ATTACK_MMIO)
+				read_target(t, now);
+			else
+				memcpy(now, phys_to_virt(t->t.hpa + off, len), len);
+			changed[i] += attack_bytes_changed(now, t->snap + off, len);
+		}
+		total += changed[i];
+		check(changed[i] == 0, "attack: %s [0x%016llx-0x%016llx]: %llu bytes changed", t->t.name,
+		      (unsigned long long)t->t.hpa, (unsigned long long)(t->t.hpa + t->t.size - 1),
+		      (unsigned long long)changed[i]);
+	}
+	st.checked = true;
+	return total;
+}
+
+void attack_partition_ended(const struct partition *p)
+{
+	u64 changed[SLUICE_ATTACK_MAX];
+
+	if (!st.on || !st.nr || st.checked || st.attacker != p->dom)
+		return;
+	log_info("%s: ended before its ATTACK_CHECK; Sluice compares the targets now (its devices are stopped)",
+		 p->dom->name);
+	compare_all(changed);
 }
 
 static const char *result_name(u32 r)
@@ -262,24 +302,8 @@ s64 attack_hc_check(struct partition *p, u64 gpa, u64 n)
 	const struct sluice_attack_result *res = n ? caller_mem(p, gpa, n * sizeof(*res), false) : NULL;
 	if (n && !res)
 		return -SLUICE_HC_EFAULT;
-	u64 changed[SLUICE_ATTACK_MAX], total = 0;
-	for (u32 i = 0; i < st.nr; i++) {
-		struct attack_target *t = &st.t[i];
-		static u8 now[PAGE_SIZE];       /* one attacker at a time: its own hypercall */
-		changed[i] = 0;
-		for (u64 off = 0; off < t->t.size; off += PAGE_SIZE) {
-			u64 len = MIN(PAGE_SIZE, t->t.size - off);
-			if (t->t.kind == SLUICE_ATTACK_MMIO)
-				read_target(t, now);
-			else
-				memcpy(now, phys_to_virt(t->t.hpa + off, len), len);
-			changed[i] += attack_bytes_changed(now, t->snap + off, len);
-		}
-		total += changed[i];
-		check(changed[i] == 0, "attack: %s [0x%016llx-0x%016llx]: %llu bytes changed", t->t.name,
-		      (unsigned long long)t->t.hpa, (unsigned long long)(t->t.hpa + t->t.size - 1),
-		      (unsigned long long)changed[i]);
-	}
+	u64 changed[SLUICE_ATTACK_MAX];
+	u64 total = compare_all(changed);
 	if (n) {
 		log_info("matrix of %s: %-18s %-34s %-9s %6s %13s", p->dom->name, "target", "access", "result", "faults",
 			 "bytes changed");

@@ -44,6 +44,12 @@ s64 attack_hc_targets(struct partition *p, u64 gpa);
  * -SLUICE_HC_EINVAL (off, no targets yet, n too large), -SLUICE_HC_EFAULT.
  */
 s64 attack_hc_check(struct partition *p, u64 gpa, u64 n);
+/*
+ * p has ended (exited or parked, its devices stopped): when it took
+ * snapshots and never asked for the comparison, Sluice runs it (one check
+ * line per target), so an attacker that is stopped mid-way is judged too.
+ */
+void attack_partition_ended(const struct partition *p);
 /* The bytes that differ between a and b (n bytes each). */
 u64 attack_bytes_changed(const u8 *a, const u8 *b, u64 n);
 

@@ -165,6 +165,7 @@ static int end_partition(struct partition *p, enum part_state st, u64 code, cons
 		check(code == 0, "%s: exited with code %llu", p->dom->name, (unsigned long long)code);
 	stop_devices(p);
 	log_counters(p);
+	attack_partition_ended(p);
 	return 1;
 }
 
@@ -265,6 +266,7 @@ static int park(struct partition *p, struct vcpu *v, const char *fmt, ...)
 	for (u32 i = 1; i < p->dom->nr_cpus; i++)
 		smp_kick(p->dom->cpus[i]);
 	log_counters(p);
+	attack_partition_ended(p);
 	if (p->dom->on_fault == FAULT_STOP) {
 		log_write(LOG_ERR, p->dom->name, "on-fault = stop: stopping the machine");
 		check(false, "%s: %s", p->dom->name, p->why);

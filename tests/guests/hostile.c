@@ -46,10 +46,14 @@ int strcmp(const char *a, const char *b);       /* kernel/libc.c */
 #define  PCI_CMD_MASTER 0x4
 #define PCI_BAR0        0x10
 #define MARK            0x5a    /* the read destination before the attack */
+/*
+ * Times are TSC ticks / 1000: microseconds on a 1 GHz TSC, less on a
+ * faster one (2.6 GHz: 0.38 of them), so each is generous.
+ */
 #define DMA_POLL_US     EDU_DMA_TIMEOUT_US
-#define FAULT_WAIT_US   500000  /* for VT-d to count the fault (the unit records one at a time) */
+#define FAULT_WAIT_US   1000000 /* for VT-d to count the fault (the unit records one at a time) */
 #define FAULT_TRIES     3
-#define PACE_US         150000  /* between attacks: Sluice logs 4 faults per source per second */
+#define PACE_US         1000000 /* between attacks: Sluice logs 4 faults per source per second */
 
 static uint8_t staged[EDU_BUF_SIZE] __attribute__((aligned(4096)));
 static uint8_t got[EDU_BUF_SIZE] __attribute__((aligned(4096)));
@@ -58,6 +62,7 @@ static struct sluice_attack_result res[SLUICE_ATTACK_MAX_RESULTS];
 static uint32_t nr_res;
 static volatile uint8_t *bar0;
 
+/* TSC ticks / 1000 (see above). */
 static uint64_t now_us(void)
 {
 	uint32_t lo, hi;

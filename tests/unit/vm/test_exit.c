@@ -541,6 +541,16 @@ static void attack_targets_are_snapshotted_and_compared(void **state)
 	assert_int_equal((s64)hcall(SLUICE_HC_ATTACK_CHECK, 0x20000, 1, 0), -SLUICE_HC_EFAULT);
 	assert_int_equal((s64)hcall(SLUICE_HC_ATTACK_CHECK, 0x8000, SLUICE_ATTACK_MAX_RESULTS + 1, 0), -SLUICE_HC_EINVAL);
 	assert_int_equal(part.state, PART_RUNNING);
+
+	/* Snapshots taken again and never compared: when the attacker is parked, Sluice compares them itself. */
+	assert_int_equal(hcall(SLUICE_HC_ATTACK_TARGETS, 0x6000, 0, 0), 4);
+	failed = check_failed();
+	u32 passed = check_passed();
+	assert_int_equal(run(VM_EXIT_SHUTDOWN), 1);
+	assert_int_equal(part.state, PART_PARKED);
+	assert_true(fake_log_has("p1: ended before its ATTACK_CHECK; Sluice compares the targets now"));
+	assert_int_equal(check_passed(), passed + 4);
+	assert_int_equal(check_failed(), failed);
 	struct domain_set off = { 0 };
 	attack_setup(&off, &ps, &h);    /* leaves the hypercalls off for the other tests */
 }
