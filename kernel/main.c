@@ -157,6 +157,41 @@ static __noreturn void stop_boot(const char *why)
 	check_finish();
 }
 
+/*
+ * The command line, read whole (an exit= past the limit still decides how
+ * the run ends): one that does not fit is refused and the boot stops;
+ * any other problem is a failed check, and the boot goes on.
+ */
+static void setup_cmdline(void)
+{
+	const char *text = boot.cmdline;
+	size_t len = strnlen(boot.cmdline, sizeof(boot.cmdline));
+
+	if (boot.cmdline_len > len) {
+		const char *whole = boot.cmdline_pa ? phys_to_virt(boot.cmdline_pa, boot.cmdline_len) : NULL;
+		if (whole) {
+			text = whole;
+			len = boot.cmdline_len;
+		} else {
+			log_write(LOG_ERR, "cmdline", "the loader's whole command line (%u characters) cannot be read; its first %u are",
+				  boot.cmdline_len, CMDLINE_MAX);
+		}
+	}
+	cmdline_parse(text, len, &opts);
+	check_set_exit(opts.exit);
+	if (boot.cmdline_len > CMDLINE_MAX && !opts.too_long)
+		opts.too_long = true;   /* only the cut copy was readable: still refused */
+	if (opts.too_long) {
+		check(false, "command line within the %u characters Sluice holds", CMDLINE_MAX);
+		check_finish();
+	}
+	if (opts.log[0] && log_set_levels(opts.log)) {
+		log_write(LOG_WARN, "cmdline", "log=%s: more subsystem levels than Sluice keeps; none applied", opts.log);
+		opts.nr_errors++;
+	}
+	check(!opts.nr_errors, "command line understood (%u word(s) or part(s) refused or repeated)", opts.nr_errors);
+}
+
 static void setup_allocator(void)
 {
 	int ret = page_alloc_init(&memmap);
@@ -464,9 +499,19 @@ static void setup_domains(void)
 	for (u32 i = 0; i < boot.nr_modules && !m; i++)
 		if (!strcmp(boot.modules[i].name, "sluice.conf"))
 			m = &boot.modules[i];
-	const char *text = m ? phys_to_virt(m->start_pa, m->size) : NULL;
-	if (!text) {
+	if (!m) {
 		log_write(LOG_WARN, "dom", "no boot module \"sluice.conf\": no partitions");
+		return;
+	}
+	if (!m->size) {
+		log_write(LOG_WARN, "dom", "boot module \"sluice.conf\" is empty (0 bytes): no partitions");
+		return;
+	}
+	const char *text = phys_to_virt(m->start_pa, m->size);
+	if (!text) {
+		log_write(LOG_ERR, "dom", "boot module \"sluice.conf\" at 0x%016llx (%llu bytes) is outside the direct map: no partitions",
+			  (unsigned long long)m->start_pa, (unsigned long long)m->size);
+		check(false, "sluice.conf readable");
 		return;
 	}
 	guest_ecam(&ecam_gpa, &ecam_bus_end);
@@ -545,10 +590,7 @@ static __noreturn void kmain(int boot_err)
 	log_write(LOG_INFO, "boot", "%s, loader \"%s\", command line \"%s\"", source_name(boot.source),
 		 boot.loader, boot.cmdline);
 
-	cmdline_parse(boot.cmdline, &opts);
-	check_set_exit(opts.exit);
-	if (opts.log[0] && log_set_levels(opts.log))
-		log_write(LOG_WARN, "cmdline", "bad log level spec '%s' (use e.g. log=debug or log=info,vtd:debug)", opts.log);
+	setup_cmdline();
 
 	struct memmap_stats st;
 	if (memmap_normalise(boot.mmap, boot.nr_mmap, &memmap, &st))

@@ -25,7 +25,11 @@ A scenario is a directory tests/scenarios/NAME/ holding:
                the kernel reads them with console=on in `cmdline`)
   outcome      optional "fatal": the boot provokes a fatal error on purpose
                (selftest=...); then QEMU must exit 35, a FATAL line must
-               appear and the result line must count a failure
+               appear and the result line must count a failure. Or "fail":
+               the boot ends early with a failed check on purpose (bad
+               input Sluice refuses to run with); then QEMU must exit 35,
+               no line may contain FATAL and the result line must count a
+               failure
   oracle       optional "qmp-pci": QEMU is asked, over QMP, what PCI functions
                it has, and the kernel's pci: lines must agree (pci_oracle.py
                has the comparison rule). The image gets exit=halt instead of
@@ -174,14 +178,14 @@ def parse_result(lines):
     return None
 
 
-def status_problem(firmware, status, timeout=None, want=QEMU_PASS_STATUS):
+def status_problem(firmware, status, timeout=None, want=QEMU_PASS_STATUS, outcome="fatal"):
     """Why an exit status fails the run, or None if it is acceptable."""
     if firmware == "bochs":
         return None                  # Bochs always exits 1; the serial log decides
     if status == want:
         return None
     if want != QEMU_PASS_STATUS:
-        return f"QEMU exited with {status}, expected {want} (the scenario's outcome is fatal)"
+        return f"QEMU exited with {status}, expected {want} (the scenario's outcome is {outcome})"
     if status == TIMEOUT_STATUS:
         after = f" after {timeout:g} s" if timeout else ""
         return f"timed out{after} (status 124), expected QEMU to exit with {QEMU_PASS_STATUS}"
@@ -214,10 +218,11 @@ def judge(firmware, status, lines, expects, timeout=None, outcome="pass", oracle
     """The pass/fail rule for one boot. outcome "fatal" (a scenario that
     provokes a fatal error on purpose) inverts the verdict rules: QEMU must
     exit 35, a FATAL line must appear and the result line must count a failure.
+    outcome "fail" is the same without FATAL (none may appear).
     oracle (an OracleData: what QEMU answered over QMP) makes it an oracle
     boot, judged by judge_oracle."""
-    if outcome == "fatal":
-        return judge_fatal(firmware, status, lines, expects, timeout)
+    if outcome in ("fatal", "fail"):
+        return judge_fatal(firmware, status, lines, expects, timeout, outcome)
     if oracle is not None:
         return judge_oracle(status, lines, expects, oracle, timeout)
     problems = []
@@ -288,19 +293,25 @@ def judge_oracle(status, lines, expects, oracle, timeout=None):
     return v
 
 
-def judge_fatal(firmware, status, lines, expects, timeout=None):
+def judge_fatal(firmware, status, lines, expects, timeout=None, outcome="fatal"):
+    """outcome "fatal": a FATAL line must appear; "fail" (a boot Sluice ends
+    with a failed check): none may. Both: status 35, a failure counted."""
     problems = []
-    p = status_problem(firmware, status, timeout, QEMU_FAIL_STATUS)
+    p = status_problem(firmware, status, timeout, QEMU_FAIL_STATUS, outcome)
     if p:
         problems.append(p)
     matched, unmatched = order_check(lines, expects, problems)
-    if not fatal_lines(lines):
+    fatals = fatal_lines(lines)
+    if outcome == "fatal" and not fatals:
         problems.append("no FATAL line, but the scenario provokes a fatal error")
+    if outcome == "fail" and fatals:
+        i, l = fatals[0]
+        problems.append(f"serial line {i + 1} contains FATAL: {l.strip()}")
     result = parse_result(lines)
     if result is None:
         problems.append("no 'sluice: result pass=N fail=M' line")
     elif result[1] == 0:
-        problems.append("result line reports fail=0 after a fatal error")
+        problems.append(f"result line reports fail=0, but the scenario's outcome is {outcome}")
     return Verdict(not problems, problems, matched, unmatched, result)
 
 
@@ -410,8 +421,9 @@ def load_scenario(path):
     text = opt("outcome")
     if text is not None:
         words = _content_lines(text)
-        if words not in (["pass"], ["fatal"]):
-            raise ScenarioError(f"{name}/outcome: expected 'pass' or 'fatal', got {text.strip()!r}")
+        if words not in (["pass"], ["fatal"], ["fail"]):
+            raise ScenarioError(f"{name}/outcome: expected 'pass', 'fatal' or 'fail', "
+                                f"got {text.strip()!r}")
         outcome = words[0]
 
     oracle = None
@@ -424,8 +436,8 @@ def load_scenario(path):
         oracle = words[0]
         if "bochs" in firmwares:
             raise ScenarioError(f"{name}/oracle: {oracle} needs QEMU; firmware lists bochs")
-        if outcome == "fatal":
-            raise ScenarioError(f"{name}/oracle: not with outcome fatal")
+        if outcome != "pass":
+            raise ScenarioError(f"{name}/oracle: not with outcome {outcome}")
 
     expects = parse_expect(_read(os.path.join(path, "expect.txt")), f"{name}/expect.txt")
     console = os.path.join(os.path.abspath(path), "console")
