@@ -138,7 +138,8 @@ struct domain_host {
  * it, each line against the ones before: keys and values, region alignment
  * and overlaps (GPAs within a domain, HPAs anywhere), fixed HPAs against
  * the memory map and the page allocator (Sluice's own memory, firmware
- * ranges), devices (present in the PCI tree, not a bridge, assigned once,
+ * ranges), no memory in the interrupt address range, devices (present in
+ * the PCI tree, not a bridge or another platform function, assigned once,
  * isolation group not split across domains, no RMRR unless the line says
  * rmrr=identity; then each RMRR becomes an identity region). Every problem
  * is one ERR line "sluice.conf:LINE: ..." counted in c->nr_errors. Changes
