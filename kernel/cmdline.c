@@ -135,7 +135,7 @@ static bool take_log(struct cmdline_opts *o, const char *v, size_t n)
 
 	if (!n)
 		return false;
-	for (const char *p = v; p <= end; p++) {
+	for (const char *p = v;; p++) {
 		const char *q = p;
 		while (q < end && *q != ',')
 			q++;
@@ -147,15 +147,15 @@ static bool take_log(struct cmdline_opts *o, const char *v, size_t n)
 		const char *lv = colon < q ? colon + 1 : p;
 		const char *why = NULL;
 		if (!pl)
-			why = "an empty part";
+			why = "is an empty part";
 		else if (log_level_parse(lv, (size_t)(q - lv), &lvl))
-			why = "no such level (err, warn, info, debug)";
+			why = "has no such level (err, warn, info, debug)";
 		else if (colon < q && !log_subsys_known(p, (size_t)(colon - p)))
-			why = "no subsystem logs under that name";
+			why = "names no subsystem Sluice logs under";
 		else if (at + (at ? 1 : 0) + pl >= sizeof(o->log))
-			why = "past the 63 characters kept";
+			why = "is past the 63 characters kept";
 		if (why) {
-			log_warn("log=%.*s%s: '%.*s%s' is %s; left out", WORD(v, n), WORD(p, pl), why);
+			log_warn("log=%.*s%s: '%.*s%s' %s; left out", WORD(v, n), WORD(p, pl), why);
 			o->nr_errors++;
 		} else {
 			if (at)
@@ -164,7 +164,9 @@ static bool take_log(struct cmdline_opts *o, const char *v, size_t n)
 			at += pl;
 			o->log[at] = '\0';
 		}
-		p = q;
+		if (q == end)
+			break;
+		p = q;          /* the comma; p++ steps over it */
 	}
 	return true;
 }

@@ -96,7 +96,7 @@ static void log_parts_are_checked_one_by_one(void **state)
 {
 	(void)state;
 	static const char *const nosuch[] = {
-		"WARN cmdline: log=debug,nosuch:err: 'nosuch:err' is no subsystem logs under that name; left out", NULL,
+		"WARN cmdline: log=debug,nosuch:err: 'nosuch:err' names no subsystem Sluice logs under; left out", NULL,
 	};
 	problems("log=debug,nosuch:err", 1, nosuch);
 	assert_string_equal(o.log, "debug");
@@ -106,14 +106,14 @@ static void log_parts_are_checked_one_by_one(void **state)
 	problems("log=info,,vtd:debug,", 2, empty);
 	assert_string_equal(o.log, "info,vtd:debug");
 	static const char *const level[] = {
-		"log=loud: 'loud' is no such level (err, warn, info, debug); left out", NULL,
-		"log=pci:lots,vtd0:dbg: 'pci:lots' is no such level", NULL,
+		"log=loud: 'loud' has no such level (err, warn, info, debug); left out", NULL,
+		"log=pci:lots,vtd0:dbg: 'pci:lots' has no such level", NULL,
 	};
 	problems("log=loud", 1, level);
 	assert_string_equal(o.log, "");
 	problems("log=pci:lots,vtd0:dbg", 1, level + 2);
 	assert_string_equal(o.log, "vtd0:dbg");
-	static const char *const nosub[] = { "log=:debug: ':debug' is no subsystem", NULL };
+	static const char *const nosub[] = { "log=:debug: ':debug' names no subsystem", NULL };
 	problems("log=:debug", 1, nosub);
 	/* More good parts than o->log keeps: the rest is named, not cut silently. */
 	static const char *const full[] = { "is past the 63 characters kept; left out", NULL };
