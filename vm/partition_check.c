@@ -620,8 +620,14 @@ static bool platform_function(struct config *c, const struct domain_host *h,
 	const struct dmar_scope *sc = dmar_platform_scope(h->dmar, dev->sbdf);
 	const struct platform_class *pc = p ? platform_class(p->class) : NULL;
 
+	if (sc && p) {
+		config_error(c, dev->line, "device " BDF_FMT ": class %02x/%02x, but the DMAR names it as %s %u (device scope type %u); interrupt and timer hardware stays Sluice's",
+			     BDF_ARGS(dev->sbdf), (p->class >> 16) & 0xff, (p->class >> 8) & 0xff,
+			     dmar_scope_type_name(sc->type), sc->enum_id, sc->type);
+		return true;
+	}
 	if (sc) {
-		config_error(c, dev->line, "device " BDF_FMT ": the DMAR names it as %s %u (device scope type %u); interrupt and timer hardware stays Sluice's",
+		config_error(c, dev->line, "device " BDF_FMT ": no PCI function, the DMAR names it as %s %u (device scope type %u); interrupt and timer hardware stays Sluice's",
 			     BDF_ARGS(dev->sbdf), dmar_scope_type_name(sc->type), sc->enum_id, sc->type);
 		return true;
 	}

@@ -408,9 +408,9 @@ static void platform_functions_are_refused(void **state)
 		{ "00:0d.0", "sluice.conf:2: device 00:0d.0: class 08/04 (PCI hot-plug controller) is the platform's" },
 		{ "00:0e.0", "sluice.conf:2: device 00:0e.0: class 08/07 (root complex event collector) is the platform's" },
 		{ "00:1f.3", "sluice.conf:2: device 00:1f.3: class 0c/05 (SMBus controller) is the platform's" },
-		{ "00:12.0", "sluice.conf:2: device 00:12.0: the DMAR names it as IOAPIC 2 (device scope type 3); interrupt and timer hardware stays Sluice's" },
-		{ "ff:00.0", "sluice.conf:2: device ff:00.0: the DMAR names it as IOAPIC 0 (device scope type 3)" },
-		{ "00:13.0", "sluice.conf:2: device 00:13.0: the DMAR names it as HPET 0 (device scope type 4)" },
+		{ "00:12.0", "sluice.conf:2: device 00:12.0: class 08/80, but the DMAR names it as IOAPIC 2 (device scope type 3); interrupt and timer hardware stays Sluice's" },
+		{ "ff:00.0", "sluice.conf:2: device ff:00.0: no PCI function, the DMAR names it as IOAPIC 0 (device scope type 3)" },
+		{ "00:13.0", "sluice.conf:2: device 00:13.0: no PCI function, the DMAR names it as HPET 0 (device scope type 4)" },
 		/* A type 1 header keeps its own line. */
 		{ "00:02.0", "sluice.conf:2: device 00:02.0 is a bridge; assign the functions below it" },
 	};
