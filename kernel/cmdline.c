@@ -2,8 +2,8 @@
  * Command-line parsing; options take effect in kernel/main.c. Every word
  * goes through one table (words[] below), so the rules hold for each word,
  * those added later included: an unknown word or a value its word does not
- * take is a WARN, and a word given again is an ERR that keeps the first
- * value (a second exit= never silently decides how the run ends).
+ * take is a WARN, and a word given again is an ERR that keeps the value
+ * in force (a second exit= never silently decides how the run ends).
  */
 #define LOG_SUBSYS "cmdline"
 #include "kernel/cmdline.h"
@@ -187,8 +187,9 @@ static const struct cmdline_word {
 void cmdline_parse(const char *cmdline, size_t len, struct cmdline_opts *o)
 {
 	const char *end = cmdline + len;
-	const char *first_at[ARRAY_SIZE(words)] = { NULL };
-	size_t first_len[ARRAY_SIZE(words)] = { 0 };
+	/* Per word: where it was given (the one in force once one was taken), and whether one was. */
+	const char *at[ARRAY_SIZE(words)] = { NULL };
+	size_t at_len[ARRAY_SIZE(words)] = { 0 };
 	bool taken[ARRAY_SIZE(words)] = { false };
 	size_t n;
 	bool first = true;
@@ -216,19 +217,18 @@ void cmdline_parse(const char *cmdline, size_t len, struct cmdline_opts *o)
 			o->nr_errors++;
 			continue;
 		}
-		if (first_at[i]) {
+		if (at[i]) {
 			o->nr_errors++;
 			if (taken[i]) {
-				log_err("'%.*s%s': %s given again; the first, '%.*s%s', stays", WORD(p, n),
-					words[i].key, WORD(first_at[i], first_len[i]));
+				log_err("'%.*s%s': %s given again; the earlier '%.*s%s' stays", WORD(p, n),
+					words[i].key, WORD(at[i], at_len[i]));
 				continue;
 			}
-			log_err("'%.*s%s': %s given again; it stands, as the first, '%.*s%s', was refused",
-				WORD(p, n), words[i].key, WORD(first_at[i], first_len[i]));
-		} else {
-			first_at[i] = p;
-			first_len[i] = n;
+			log_err("'%.*s%s': %s given again; it stands, as the earlier '%.*s%s' was refused",
+				WORD(p, n), words[i].key, WORD(at[i], at_len[i]));
 		}
+		at[i] = p;
+		at_len[i] = n;
 		taken[i] = words[i].take(o, eq + 1, (size_t)(p + n - eq - 1));
 		if (!taken[i]) {
 			log_warn("ignoring '%.*s%s': %s= takes %s", WORD(p, n), words[i].key, words[i].values);

@@ -32,7 +32,8 @@ struct cmdline_opts {
  * some versions) is skipped. Each problem is one line, counted in
  * nr_errors, and parsing goes on: an unknown word, a value its word does
  * not take, and each empty or unknown part of log= (the good parts are
- * kept) are WARN; a word given again is ERR and the first value stays.
+ * kept) are WARN; a word given again is ERR and the value in force stays
+ * (when every earlier one was refused, the new one is taken).
  * A command line longer than CMDLINE_MAX is ERR naming the limit, with
  * too_long set; every word is still read, so exit= is known.
  */

@@ -122,17 +122,17 @@ static void log_parts_are_checked_one_by_one(void **state)
 	assert_int_equal(strlen(o.log), sizeof(o.log) - 1);
 }
 
-/* A word given twice is an ERR, whatever the word, and the first value stays. */
+/* A word given twice is an ERR, whatever the word, and the value in force stays. */
 static void a_word_given_twice_keeps_the_first(void **state)
 {
 	(void)state;
 	static const struct { const char *s; const char *want; } cases[] = {
-		{ "exit=qemu exit=halt", "ERR  cmdline: 'exit=halt': exit given again; the first, 'exit=qemu', stays" },
-		{ "log=debug log=err", "ERR  cmdline: 'log=err': log given again; the first, 'log=debug', stays" },
-		{ "console=on console=off", "'console=off': console given again; the first, 'console=on', stays" },
+		{ "exit=qemu exit=halt", "ERR  cmdline: 'exit=halt': exit given again; the earlier 'exit=qemu' stays" },
+		{ "log=debug log=err", "ERR  cmdline: 'log=err': log given again; the earlier 'log=debug' stays" },
+		{ "console=on console=off", "'console=off': console given again; the earlier 'console=on' stays" },
 		{ "sriov=01:00.0:2 sriov=02:00.0:1", "'sriov=02:00.0:1': sriov given again" },
-		{ "selftest=svm selftest=ud", "'selftest=ud': selftest given again; the first, 'selftest=svm', stays" },
-		{ "exit=qemu exit=qemu", "'exit=qemu': exit given again; the first, 'exit=qemu', stays" },
+		{ "selftest=svm selftest=ud", "'selftest=ud': selftest given again; the earlier 'selftest=svm' stays" },
+		{ "exit=qemu exit=qemu", "'exit=qemu': exit given again; the earlier 'exit=qemu' stays" },
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *want[] = { cases[i].want, NULL };
@@ -147,9 +147,15 @@ static void a_word_given_twice_keeps_the_first(void **state)
 	/* A refused first value decides nothing: the second stands, and is still reported. */
 	static const char *const refused_first[] = {
 		"WARN cmdline: ignoring 'exit=sometimes'",
-		"ERR  cmdline: 'exit=qemu': exit given again; it stands, as the first, 'exit=sometimes', was refused", NULL,
+		"ERR  cmdline: 'exit=qemu': exit given again; it stands, as the earlier 'exit=sometimes' was refused", NULL,
 	};
 	problems("exit=sometimes exit=qemu", 2, refused_first);
+	assert_int_equal(o.exit, EXIT_QEMU);
+	/* Then a third: the one in force is named, not the refused first. */
+	static const char *const third[] = {
+		"ERR  cmdline: 'exit=halt': exit given again; the earlier 'exit=qemu' stays", NULL,
+	};
+	problems("exit=sometimes exit=qemu exit=halt", 3, third);
 	assert_int_equal(o.exit, EXIT_QEMU);
 }
 
