@@ -94,9 +94,9 @@ int log_level_parse(const char *s, size_t n, enum log_level *out)
  * not added here fails the unit tests.
  */
 static const char *const subsystems[] = {
-	"acpi", "apic", "bench", "boot", "check", "cmdline", "config", "console", "demo", "dmar",
-	"dom", "edu", "fatal", "hv", "image", "mem", "nvme", "part", "pci", "remap", "smp",
-	"sriov", "svm", "time", "virt", "vpci", "vtd", "walk",
+	"acpi", "apic", "attack", "bench", "boot", "check", "cmdline", "config", "console", "demo",
+	"dmar", "dom", "edu", "fatal", "hv", "image", "irq", "mem", "nvme", "part", "pci", "remap",
+	"smp", "sriov", "svm", "time", "virt", "vpci", "vtd", "walk",
 };
 
 bool log_subsys_known(const char *s, size_t n)

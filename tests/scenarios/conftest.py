@@ -25,11 +25,11 @@ A scenario is a directory tests/scenarios/NAME/ holding:
                the kernel reads them with console=on in `cmdline`)
   outcome      optional "fatal": the boot provokes a fatal error on purpose
                (selftest=...); then QEMU must exit 35, a FATAL line must
-               appear and the result line must count a failure. Or "fail":
-               the boot ends early with a failed check on purpose (bad
-               input Sluice refuses to run with); then QEMU must exit 35,
-               no line may contain FATAL and the result line must count a
-               failure
+               appear and the result line must count a failure. Or "failed":
+               the run is meant to end with failed checks and no fatal
+               error (bad input Sluice refuses to run with); then QEMU must
+               exit 35, no line may contain FATAL and the result line must
+               count a failure
   oracle       optional "qmp-pci": QEMU is asked, over QMP, what PCI functions
                it has, and the kernel's pci: lines must agree (pci_oracle.py
                has the comparison rule). The image gets exit=halt instead of
@@ -218,10 +218,10 @@ def judge(firmware, status, lines, expects, timeout=None, outcome="pass", oracle
     """The pass/fail rule for one boot. outcome "fatal" (a scenario that
     provokes a fatal error on purpose) inverts the verdict rules: QEMU must
     exit 35, a FATAL line must appear and the result line must count a failure.
-    outcome "fail" is the same without FATAL (none may appear).
+    outcome "failed" is the same without FATAL (none may appear).
     oracle (an OracleData: what QEMU answered over QMP) makes it an oracle
     boot, judged by judge_oracle."""
-    if outcome in ("fatal", "fail"):
+    if outcome in ("fatal", "failed"):
         return judge_fatal(firmware, status, lines, expects, timeout, outcome)
     if oracle is not None:
         return judge_oracle(status, lines, expects, oracle, timeout)
@@ -294,7 +294,7 @@ def judge_oracle(status, lines, expects, oracle, timeout=None):
 
 
 def judge_fatal(firmware, status, lines, expects, timeout=None, outcome="fatal"):
-    """outcome "fatal": a FATAL line must appear; "fail" (a boot Sluice ends
+    """outcome "fatal": a FATAL line must appear; "failed" (a boot Sluice ends
     with a failed check): none may. Both: status 35, a failure counted."""
     problems = []
     p = status_problem(firmware, status, timeout, QEMU_FAIL_STATUS, outcome)
@@ -304,7 +304,7 @@ def judge_fatal(firmware, status, lines, expects, timeout=None, outcome="fatal")
     fatals = fatal_lines(lines)
     if outcome == "fatal" and not fatals:
         problems.append("no FATAL line, but the scenario provokes a fatal error")
-    if outcome == "fail" and fatals:
+    if outcome == "failed" and fatals:
         i, l = fatals[0]
         problems.append(f"serial line {i + 1} contains FATAL: {l.strip()}")
     result = parse_result(lines)
@@ -421,8 +421,8 @@ def load_scenario(path):
     text = opt("outcome")
     if text is not None:
         words = _content_lines(text)
-        if words not in (["pass"], ["fatal"], ["fail"]):
-            raise ScenarioError(f"{name}/outcome: expected 'pass', 'fatal' or 'fail', "
+        if words not in (["pass"], ["fatal"], ["failed"]):
+            raise ScenarioError(f"{name}/outcome: expected 'pass', 'fatal' or 'failed', "
                                 f"got {text.strip()!r}")
         outcome = words[0]
 
