@@ -32,6 +32,7 @@ struct iommu_intr_table {
 	bool on;                        /* remapping on; false: no table (pa, size 0) */
 	u64 pa, size;                   /* the table in host memory, bytes */
 	u32 entries;
+	u64 faults;                     /* interrupt remapping faults the unit recorded, owned or not */
 };
 
 struct iommu_ops {

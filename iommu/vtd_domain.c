@@ -465,6 +465,7 @@ static int vtd_intr_table(unsigned i, struct iommu_intr_table *t)
 	str_copy(t->unit, u->name, sizeof(t->unit));
 	t->on = u->up && !vtd_unit_irt(u, &t->pa, &t->size);
 	t->entries = t->on ? u->irt_entries : 0;
+	t->faults = u->ir_faults;
 	if (!t->on)
 		t->pa = t->size = 0;
 	return 0;
