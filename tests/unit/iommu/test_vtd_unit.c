@@ -595,6 +595,20 @@ static void unit_without_ecap_ir_comes_up_and_says_what_it_cannot_block(void **s
 	assert_int_equal(vtd_unit_irt(&unit, &pa, &size), -HV_ENOTSUP);
 }
 
+/* ECAP.IR without ECAP.QI breaks the spec: the IEC cannot be invalidated, so remapping stays off, said in words. */
+static void unit_with_ir_but_no_queue_leaves_remapping_off(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP & ~VTD_ECAP_QI);
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	assert_true(unit.up);
+	assert_false(unit.qi.on);
+	assert_false(unit.ir);
+	assert_int_equal(fake_io_writes_to(v->pa, VTD_IRTA_REG), 0);
+	assert_int_equal(fake_vtd_count(v, FV_GCMD), 1);        /* SRTP alone */
+	assert_true(fake_log_has("ERR  vtd0: ECAP.IR without an invalidation queue (ECAP.QI clear), against the spec: interrupt remapping left off; this unit cannot block device interrupts"));
+}
+
 /* ---- faults ---------------------------------------------------------------- */
 
 static u64 p2_faults;
@@ -843,6 +857,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(set_interrupt_table_times_out_on_dead_unit, setup, teardown),
 		cmocka_unit_test_setup_teardown(interrupt_remapping_enable_times_out_on_dead_unit, setup, teardown),
 		cmocka_unit_test_setup_teardown(unit_without_ecap_ir_comes_up_and_says_what_it_cannot_block, setup, teardown),
+		cmocka_unit_test_setup_teardown(unit_with_ir_but_no_queue_leaves_remapping_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(two_fault_records_are_logged_and_cleared, setup, teardown),
 		cmocka_unit_test_setup_teardown(drain_starts_at_the_fault_record_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(overflow_is_logged_and_cleared, setup, teardown),
