@@ -180,7 +180,6 @@ static const char *gcmd_name(u32 cmd)
 	case VTD_GCMD_QIE: return "QIE";
 	case VTD_GCMD_IRE: return "IRE";
 	case VTD_GCMD_SIRTP: return "SIRTP";
-	case VTD_GCMD_CFI: return "CFI";
 	default: return "?";
 	}
 }
