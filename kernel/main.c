@@ -57,6 +57,8 @@ static struct boot_info boot;
 static struct memmap memmap;
 static struct acpi_info acpi;
 static struct cmdline_opts opts;
+/* The local APIC mode apic_init() chose (interrupt remapping follows it). */
+static bool cpus_x2apic;
 /* Where the loader left its own boot information; kept out of the allocator. */
 static u64 loader_info_pa, loader_info_size;
 
@@ -156,6 +158,41 @@ static __noreturn void stop_boot(const char *why)
 {
 	check(false, "%s", why);
 	check_finish();
+}
+
+/*
+ * The command line, read whole (an exit= past the limit still decides how
+ * the run ends): one that does not fit is refused and the boot stops;
+ * any other problem is a failed check, and the boot goes on.
+ */
+static void setup_cmdline(void)
+{
+	const char *text = boot.cmdline;
+	size_t len = strnlen(boot.cmdline, sizeof(boot.cmdline));
+
+	if (boot.cmdline_len > len) {
+		const char *whole = boot.cmdline_pa ? phys_to_virt(boot.cmdline_pa, boot.cmdline_len) : NULL;
+		if (whole) {
+			text = whole;
+			len = boot.cmdline_len;
+		} else {
+			log_write(LOG_ERR, "cmdline", "the loader's whole command line (%u characters) cannot be read; its first %u are",
+				  boot.cmdline_len, CMDLINE_MAX);
+		}
+	}
+	cmdline_parse(text, len, &opts);
+	check_set_exit(opts.exit);
+	if (boot.cmdline_len > CMDLINE_MAX && !opts.too_long)
+		opts.too_long = true;   /* only the cut copy was readable: still refused */
+	if (opts.too_long) {
+		check(false, "command line within the %u characters Sluice holds", CMDLINE_MAX);
+		check_finish();
+	}
+	if (opts.log[0] && log_set_levels(opts.log)) {
+		log_write(LOG_WARN, "cmdline", "log=%s: more subsystem levels than Sluice keeps; none applied", opts.log);
+		opts.nr_errors++;
+	}
+	check(!opts.nr_errors, "command line understood (%u word(s) or part(s) refused or repeated)", opts.nr_errors);
 }
 
 static void setup_allocator(void)
@@ -405,8 +442,11 @@ static void setup_dmar(void)
 
 /*
  * VT-d: every usable DRHD of the DMAR brought up (CAP/ECAP decoded and
- * logged, root table set, invalidation ready), translation still off; the
- * domains are programmed and translation enabled later in boot.
+ * logged, root table set, invalidation ready, interrupt remapping on with
+ * an empty table), translation still off; the domains are programmed and
+ * translation enabled later in boot. This runs before setup_domains(),
+ * where devices first get bus mastering (the DMA demo, the PF driver,
+ * then the partitions' guests through their virtual Command register).
  */
 /* The IOMMU that came up (NULL: none, or its bring-up failed). */
 static const struct iommu_ops *iommu;
@@ -415,6 +455,7 @@ static void setup_iommu(void)
 {
 	if (!dmar)
 		return;
+	vtd_iommu_ops.set_cpu_x2apic(cpus_x2apic);
 	int ret = vtd_iommu_ops.init(dmar);
 	if (!check(ret == 0, "VT-d remapping units up: root table set, invalidation ready, translation off"))
 		return;
@@ -465,9 +506,19 @@ static void setup_domains(void)
 	for (u32 i = 0; i < boot.nr_modules && !m; i++)
 		if (!strcmp(boot.modules[i].name, "sluice.conf"))
 			m = &boot.modules[i];
-	const char *text = m ? phys_to_virt(m->start_pa, m->size) : NULL;
-	if (!text) {
+	if (!m) {
 		log_write(LOG_WARN, "dom", "no boot module \"sluice.conf\": no partitions");
+		return;
+	}
+	if (!m->size) {
+		log_write(LOG_WARN, "dom", "boot module \"sluice.conf\" is empty (0 bytes): no partitions");
+		return;
+	}
+	const char *text = phys_to_virt(m->start_pa, m->size);
+	if (!text) {
+		log_write(LOG_ERR, "dom", "boot module \"sluice.conf\" at 0x%016llx (%llu bytes) is outside the direct map: no partitions",
+			  (unsigned long long)m->start_pa, (unsigned long long)m->size);
+		check(false, "sluice.conf readable");
 		return;
 	}
 	guest_ecam(&ecam_gpa, &ecam_bus_end);
@@ -516,6 +567,7 @@ static void setup_apic_timer(void)
 			 ai.x2apic ? "x2APIC" : "xAPIC", ai.id, ai.version, ai.max_lvt + 1,
 			 ai.bsp ? ", boot CPU" : "");
 		check(ai.bsp, "local APIC enabled on the boot CPU");
+		cpus_x2apic = ai.x2apic;
 	}
 
 	struct tsc_calib c;
@@ -551,10 +603,7 @@ static __noreturn void kmain(int boot_err)
 	log_write(LOG_INFO, "boot", "%s, loader \"%s\", command line \"%s\"", source_name(boot.source),
 		 boot.loader, boot.cmdline);
 
-	cmdline_parse(boot.cmdline, &opts);
-	check_set_exit(opts.exit);
-	if (opts.log[0] && log_set_levels(opts.log))
-		log_write(LOG_WARN, "cmdline", "bad log level spec '%s' (use e.g. log=debug or log=info,vtd:debug)", opts.log);
+	setup_cmdline();
 
 	struct memmap_stats st;
 	if (memmap_normalise(boot.mmap, boot.nr_mmap, &memmap, &st))

@@ -196,7 +196,10 @@ static int build_targets(struct partition *p)
 	ret |= add(p, "iommu-root", mine.root_pa, mine.root_pa, PAGE_SIZE, SLUICE_ATTACK_MEMORY);
 	ret |= add(p, "iommu-context", mine.context_pa, mine.context_pa, PAGE_SIZE, SLUICE_ATTACK_MEMORY);
 	ret |= add(p, "witness-top-table", wt.top_pa, wt.top_pa, PAGE_SIZE, SLUICE_ATTACK_MEMORY);
-	ret |= add(p, "iommu-irt", mine.irt_pa, mine.irt_pa, mine.irt_size, SLUICE_ATTACK_MEMORY);
+	struct iommu_intr_table irt;
+	for (unsigned u = 0; ops && ops->intr_table && !ops->intr_table(u, &irt); u++)
+		if (irt.on)
+			ret |= add(p, "iommu-irt", irt.pa, irt.pa, irt.size, SLUICE_ATTACK_MEMORY);
 	if (w && w != p && w->dom->nr_devices) {
 		const struct pci_dev *pd = pci_find(w->dom->devices[0].sbdf);
 		if (pd && pd->bars[0].size && pd->bars[0].type != PCI_BAR_IO)
@@ -320,6 +323,13 @@ s64 attack_hc_check(struct partition *p, u64 gpa, u64 n)
 			log_info("matrix of %s: %-18s %-34s %-9s %6u %13s", p->dom->name, result_target(r), what,
 				 result_name(r->result), r->faults, bytes);
 		}
+		/* Interrupt remapping faults with no source ID are charged to nobody: the unit's count shows them. */
+		const struct iommu_ops *ops = p->dom->iommu_ops;
+		struct iommu_intr_table irt;
+		for (unsigned u = 0; ops && ops->intr_table && !ops->intr_table(u, &irt); u++)
+			if (irt.on)
+				log_info("matrix of %s: %s recorded %llu interrupt remapping fault(s) in all, from any source",
+					 p->dom->name, irt.unit, (unsigned long long)irt.faults);
 	}
 	return (s64)total;
 }

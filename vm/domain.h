@@ -22,6 +22,14 @@
 #define DOMAIN_IMAGE_LEN        32
 /* Device-visible addresses: 48 bits, the widest a 4-level second-stage table maps. */
 #define DOMAIN_GPA_LIMIT        BIT_ULL(48)
+/*
+ * The interrupt address range 0xFEEx_xxxx (VT-d §3.14 "Handling Requests
+ * to Interrupt Address Range"; Intel SDM Vol. 3 §11.11.1 "Message Address
+ * Register Format"): a DMA write there is an interrupt request, never
+ * translated to memory, so no partition memory may sit there.
+ */
+#define DOMAIN_INTR_GPA         0xfee00000ULL
+#define DOMAIN_INTR_SIZE        0x100000ULL
 
 /* A device in log lines: bb:dd.f (STYLE.md section 7). */
 #define BDF_FMT                 "%02x:%02x.%x"
@@ -144,7 +152,8 @@ struct domain_host {
  * it, each line against the ones before: keys and values, region alignment
  * and overlaps (GPAs within a domain, HPAs anywhere), fixed HPAs against
  * the memory map and the page allocator (Sluice's own memory, firmware
- * ranges), devices (present in the PCI tree, not a bridge, assigned once,
+ * ranges), no memory in the interrupt address range, devices (present in
+ * the PCI tree, not a bridge or another platform function, assigned once,
  * isolation group not split across domains, no RMRR unless the line says
  * rmrr=identity; then each RMRR becomes an identity region). Every problem
  * is one ERR line "sluice.conf:LINE: ..." counted in c->nr_errors. Changes

@@ -25,12 +25,16 @@ A scenario is a directory tests/scenarios/NAME/ holding:
                the kernel reads them with console=on in `cmdline`)
   outcome      optional "fatal": the boot provokes a fatal error on purpose
                (selftest=...); then QEMU must exit 35, a FATAL line must
-               appear and the result line must count a failure.
-               "reset": the boot ends with Sluice's own CPU reset under it
-               (a device-sent INIT to CPU 0, which QEMU's emulation does not
-               block; docs/architecture.md): QEMU must exit 0, the expected
-               lines appear in order, no FATAL line, and no result line
-               (nothing of Sluice runs after the reset to print one)
+               appear and the result line must count a failure. Or "failed":
+               the run is meant to end with failed checks and no fatal
+               error (bad input Sluice refuses to run with); then QEMU must
+               exit 35, no line may contain FATAL and the result line must
+               count a failure. Or "reset": the boot ends with Sluice's own
+               CPU reset under it (a device-sent INIT to CPU 0, which QEMU's
+               emulation does not block; docs/config.md, attack tests): QEMU
+               must exit 0, the expected lines appear in order, no line may
+               contain FATAL, and there is no result line (nothing of Sluice
+               runs after the reset to print one)
   oracle       optional "qmp-pci": QEMU is asked, over QMP, what PCI functions
                it has, and the kernel's pci: lines must agree (pci_oracle.py
                has the comparison rule). The image gets exit=halt instead of
@@ -179,16 +183,14 @@ def parse_result(lines):
     return None
 
 
-def status_problem(firmware, status, timeout=None, want=QEMU_PASS_STATUS):
+def status_problem(firmware, status, timeout=None, want=QEMU_PASS_STATUS, outcome="fatal"):
     """Why an exit status fails the run, or None if it is acceptable."""
     if firmware == "bochs":
         return None                  # Bochs always exits 1; the serial log decides
     if status == want:
         return None
-    if want == 0:
-        return f"QEMU exited with {status}, expected 0 (the scenario's outcome is reset)"
     if want != QEMU_PASS_STATUS:
-        return f"QEMU exited with {status}, expected {want} (the scenario's outcome is fatal)"
+        return f"QEMU exited with {status}, expected {want} (the scenario's outcome is {outcome})"
     if status == TIMEOUT_STATUS:
         after = f" after {timeout:g} s" if timeout else ""
         return f"timed out{after} (status 124), expected QEMU to exit with {QEMU_PASS_STATUS}"
@@ -221,10 +223,11 @@ def judge(firmware, status, lines, expects, timeout=None, outcome="pass", oracle
     """The pass/fail rule for one boot. outcome "fatal" (a scenario that
     provokes a fatal error on purpose) inverts the verdict rules: QEMU must
     exit 35, a FATAL line must appear and the result line must count a failure.
+    outcome "failed" is the same without FATAL (none may appear).
     oracle (an OracleData: what QEMU answered over QMP) makes it an oracle
     boot, judged by judge_oracle."""
-    if outcome == "fatal":
-        return judge_fatal(firmware, status, lines, expects, timeout)
+    if outcome in ("fatal", "failed"):
+        return judge_fatal(firmware, status, lines, expects, timeout, outcome)
     if outcome == "reset":
         return judge_reset(firmware, status, lines, expects, timeout)
     if oracle is not None:
@@ -297,19 +300,25 @@ def judge_oracle(status, lines, expects, oracle, timeout=None):
     return v
 
 
-def judge_fatal(firmware, status, lines, expects, timeout=None):
+def judge_fatal(firmware, status, lines, expects, timeout=None, outcome="fatal"):
+    """outcome "fatal": a FATAL line must appear; "failed" (a boot Sluice ends
+    with a failed check): none may. Both: status 35, a failure counted."""
     problems = []
-    p = status_problem(firmware, status, timeout, QEMU_FAIL_STATUS)
+    p = status_problem(firmware, status, timeout, QEMU_FAIL_STATUS, outcome)
     if p:
         problems.append(p)
     matched, unmatched = order_check(lines, expects, problems)
-    if not fatal_lines(lines):
+    fatals = fatal_lines(lines)
+    if outcome == "fatal" and not fatals:
         problems.append("no FATAL line, but the scenario provokes a fatal error")
+    if outcome == "failed" and fatals:
+        i, l = fatals[0]
+        problems.append(f"serial line {i + 1} contains FATAL: {l.strip()}")
     result = parse_result(lines)
     if result is None:
         problems.append("no 'sluice: result pass=N fail=M' line")
     elif result[1] == 0:
-        problems.append("result line reports fail=0 after a fatal error")
+        problems.append(f"result line reports fail=0, but the scenario's outcome is {outcome}")
     return Verdict(not problems, problems, matched, unmatched, result)
 
 
@@ -318,7 +327,7 @@ def judge_reset(firmware, status, lines, expects, timeout=None):
     the expected lines (what happened up to the reset) in order, no FATAL,
     and no result line."""
     problems = []
-    p = status_problem(firmware, status, timeout, 0)
+    p = status_problem(firmware, status, timeout, 0, "reset")
     if p:
         problems.append(p)
     matched, unmatched = order_check(lines, expects, problems)
@@ -437,8 +446,9 @@ def load_scenario(path):
     text = opt("outcome")
     if text is not None:
         words = _content_lines(text)
-        if words not in (["pass"], ["fatal"], ["reset"]):
-            raise ScenarioError(f"{name}/outcome: expected 'pass', 'fatal' or 'reset', got {text.strip()!r}")
+        if words not in (["pass"], ["fatal"], ["failed"], ["reset"]):
+            raise ScenarioError(f"{name}/outcome: expected 'pass', 'fatal', 'failed' or 'reset', "
+                                f"got {text.strip()!r}")
         outcome = words[0]
 
     oracle = None

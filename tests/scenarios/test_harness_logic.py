@@ -306,7 +306,7 @@ def test_fatal_outcome_needs_a_fatal_line_and_a_failure_count():
     v = judge("bios", 35, lines(log), parse_expect("selftest"), outcome="fatal")
     assert not v.ok
     assert any("no FATAL line" in p for p in v.problems)
-    assert any("fail=0 after a fatal error" in p for p in v.problems)
+    assert any("fail=0, but the scenario's outcome is fatal" in p for p in v.problems)
 
 
 # ---- a scenario whose CPU 0 is reset under Sluice (QEMU passes device INIT) ----
@@ -337,11 +337,41 @@ def test_reset_outcome_fails_with_a_result_line_fatal_or_missing_lines():
     assert not v.ok
 
 
-def test_outcome_file_accepts_only_pass_or_fatal(tmp_path):
+FAIL_LOG = (b"c0 ERR  cmdline: the command line is 600 characters; Sluice holds at most 511: the boot stops\r\n"
+            b"c0 ERR  check: FAIL command line within the 511 characters Sluice holds\r\n"
+            b"sluice: result pass=0 fail=1\r\n")
+FAIL_EXPECT = parse_expect("Sluice holds at most 511\nsluice: result pass=\\d+ fail=1\n")
+
+
+def test_failed_outcome_passes_on_status_35_with_a_failure_and_no_fatal():
+    v = judge("bios", 35, lines(FAIL_LOG), FAIL_EXPECT, outcome="failed")
+    assert v.ok, v.problems
+
+
+@pytest.mark.parametrize("status", [0, 33, 124])
+def test_failed_outcome_needs_status_35(status):
+    v = judge("bios", status, lines(FAIL_LOG), FAIL_EXPECT, outcome="failed")
+    assert not v.ok
+    assert any("outcome is failed" in p for p in v.problems)
+
+
+def test_failed_outcome_refuses_fatal_and_a_clean_result():
+    log = FAIL_LOG.replace(b"fail=1", b"fail=0") + b"c0 FATAL fatal: stopping all CPUs\r\n"
+    v = judge("bios", 35, lines(log), parse_expect("Sluice holds"), outcome="failed")
+    assert not v.ok
+    assert any("contains FATAL" in p for p in v.problems)
+    assert any("fail=0, but the scenario's outcome is failed" in p for p in v.problems)
+
+
+
+
+def test_outcome_file_accepts_only_pass_fatal_failed_or_reset(tmp_path):
     (tmp_path / "sluice.conf").write_text("[sluice]\n")
     (tmp_path / "expect.txt").write_text("x\n")
     (tmp_path / "outcome").write_text("fatal\n")
     assert load_scenario(str(tmp_path)).outcome == "fatal"
+    (tmp_path / "outcome").write_text("failed\n")
+    assert load_scenario(str(tmp_path)).outcome == "failed"
     (tmp_path / "outcome").write_text("reset\n")
     assert load_scenario(str(tmp_path)).outcome == "reset"
     (tmp_path / "outcome").write_text("maybe\n")
