@@ -16,9 +16,10 @@
  * table (interrupt remapping must block both with a fault charged to me),
  * compatibility format with fixed, NMI and SMI delivery (blocked on
  * hardware by remapping with CFI clear; QEMU passes them, and Sluice must
- * survive); "msi-init-own", "msi-init-witness" and "msi-init-sluice" send
- * one INIT to my CPU, the witness's CPU (args "msi-init-witness N") or
- * CPU 0, which runs Sluice (QEMU resets it: its own scenario).
+ * survive); "msi-init N" sends one INIT to the witness's CPU N, then one
+ * to my own (a CPU in guest mode takes it as an intercepted exit); and
+ * "msi-init-sluice" one to CPU 0, which runs Sluice and no guest (QEMU
+ * resets it: its own scenario).
  */
 #include "tests/guests/lib/guest.h"
 
@@ -285,14 +286,13 @@ int guest_main(const struct sluice_start_info *si)
 		dma_attacks();
 	} else if (!strcmp(mode, "msi")) {
 		msi_attacks(si, witness_cpu);
-	} else if (!strcmp(mode, "msi-init-own")) {
-		attack_msi("msi init to my cpu", MSI_BASE | MSI_DEST(si->cpu), MSI_DM_INIT | MSI_LEVEL_ASSERT, false);
-	} else if (!strcmp(mode, "msi-init-witness")) {
+	} else if (!strcmp(mode, "msi-init")) {
 		attack_msi("msi init to witness cpu", MSI_BASE | MSI_DEST(witness_cpu), MSI_DM_INIT | MSI_LEVEL_ASSERT, false);
+		attack_msi("msi init to my cpu", MSI_BASE | MSI_DEST(si->cpu), MSI_DM_INIT | MSI_LEVEL_ASSERT, false);
 	} else if (!strcmp(mode, "msi-init-sluice")) {
 		attack_msi("msi init to cpu0", MSI_BASE | MSI_DEST(0), MSI_DM_INIT | MSI_LEVEL_ASSERT, false);
 	} else {
-		verdict(false, "unknown mode '%s' in args (known: dma, msi, msi-init-own, msi-init-witness, msi-init-sluice)", mode);
+		verdict(false, "unknown mode '%s' in args (known: dma, msi, msi-init, msi-init-sluice)", mode);
 		return 1;
 	}
 	long changed = sluice_hypercall(SLUICE_HC_ATTACK_CHECK, (uint64_t)(uintptr_t)res, nr_res, 0);
