@@ -69,6 +69,7 @@ struct vtd_unit {
 struct vtd_fault_owner {
 	const char *name;               /* NULL: no domain */
 	u64 *counter;                   /* NULL: nothing to count */
+	u64 *logged, *suppressed;       /* of those counted: logged, or suppressed by the rate limit (NULL: none) */
 };
 typedef void (*vtd_fault_owner_fn)(struct vtd_unit *u, u16 sid, struct vtd_fault_owner *o);
 

@@ -4,6 +4,7 @@
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
+#include "kernel/duration.h"
 
 /* Calls fn for each word: [w, w+n). */
 static const char *next_word(const char *p, size_t *n)
@@ -81,6 +82,13 @@ void cmdline_parse(const char *cmdline, struct cmdline_opts *o)
 		} else if (word_is(p, kl, "sriov") && eq < p + n && vl && vl < sizeof(o->sriov)) {
 			memcpy(o->sriov, v, vl);
 			o->sriov[vl] = '\0';
+		} else if (word_is(p, kl, "time-limit") && eq < p + n) {
+			if (duration_parse(v, vl, &o->time_limit_ms)) {
+				log_err("time-limit=%.*s: give a duration from 1ms to 24h with its unit (e.g. 500ms, 10s, 2m, 1h); no run time limit",
+					 (int)vl, v);
+				o->time_limit_ms = 0;
+				o->nr_errors++;
+			}
 		} else if (word_is(p, kl, "log") && eq < p + n && vl < sizeof(o->log)) {
 			memcpy(o->log, v, vl);
 			o->log[vl] = '\0';

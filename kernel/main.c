@@ -12,6 +12,7 @@
 #include "kernel/boot_info.h"
 #include "kernel/mb2.h"
 #include "kernel/cmdline.h"
+#include "kernel/duration.h"
 #include "kernel/check.h"
 #include "kernel/memmap.h"
 #include "kernel/page_alloc.h"
@@ -585,8 +586,12 @@ static __noreturn void kmain(int boot_err)
 	/* Said before the vCPUs start, so their first lines come after it. */
 	log_info("ready, %u partition(s) running", partitions_ready(&parts));
 	if (partitions_start(&parts)) {
-		partitions_wait(&parts);
-		log_info("all partitions ended");
+		if (opts.time_limit_ms) {
+			char d[DURATION_TEXT_MAX];
+			log_info("time limit for the run: %s", duration_format(opts.time_limit_ms, d, sizeof(d)));
+		}
+		if (!partitions_wait(&parts, opts.time_limit_ms))
+			log_info("all partitions ended");
 		if (iommu && iommu->log_counters)
 			iommu->log_counters();
 	}

@@ -234,6 +234,22 @@ static void cmdline_warns_about_unknown_words(void **state)
 	assert_true(fake_log_has("'exit=sometimes'"));
 }
 
+static void cmdline_time_limit_is_a_bounded_duration(void **state)
+{
+	(void)state;
+	struct cmdline_opts o;
+	cmdline_parse("exit=qemu time-limit=90s", &o);
+	assert_int_equal(o.time_limit_ms, 90000);
+	assert_int_equal(o.nr_errors, 0);
+	cmdline_parse("time-limit=10", &o);
+	assert_int_equal(o.time_limit_ms, 0);
+	assert_int_equal(o.nr_errors, 1);
+	assert_true(fake_log_has("ERR  cmdline: time-limit=10: give a duration from 1ms to 24h with its unit (e.g. 500ms, 10s, 2m, 1h); no run time limit"));
+	cmdline_parse("time-limit=0ms time-limit=", &o);
+	assert_int_equal(o.time_limit_ms, 0);
+	assert_int_equal(o.nr_errors, 2);
+}
+
 static void cmdline_get_finds_values(void **state)
 {
 	(void)state;
@@ -261,6 +277,7 @@ int main(void)
 		cmocka_unit_test_setup(too_many_modules_keeps_the_first_ones, setup),
 		cmocka_unit_test_setup(cmdline_sets_exit_and_log, setup),
 		cmocka_unit_test_setup(cmdline_warns_about_unknown_words, setup),
+		cmocka_unit_test_setup(cmdline_time_limit_is_a_bounded_duration, setup),
 		cmocka_unit_test_setup(cmdline_get_finds_values, setup),
 	};
 	return cmocka_run_group_tests_name("mb2", tests, NULL, NULL);
