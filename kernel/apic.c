@@ -148,8 +148,11 @@ static int send_icr(u32 dest, u64 lo)
 		return -HV_ENODEV;
 	if (dest > 0xff)
 		return -HV_ERANGE;
+	/* An interrupt handler may send an IPI too (a kick from the fault interrupt): not between HI and LO. */
+	u64 flags = cpu_irq_save();
 	apic_write(APIC_ICR_HI, dest << 24);
 	apic_write(APIC_ICR_LO, (u32)lo);
+	cpu_irq_restore(flags);
 	return wait_until(icr_idle, NULL, ICR_SEND_TIMEOUT_US);
 }
 

@@ -571,6 +571,25 @@ static void a_dma_fault_limit_request_parks_the_partition(void **state)
 	assert_int_equal(kicks, 1 + 1);                /* the request's kick, then its other CPU */
 }
 
+/* With on-fault = stop the same request stops the machine: a failed check and the result line. */
+static void a_dma_fault_limit_with_on_fault_stop_stops_the_machine(void **state)
+{
+	(void)state;
+	dom.dma_fault_limit = 5;
+	dom.on_fault = FAULT_STOP;
+	part.fault_sbdf = EDU;
+	u32 failed = check_failed();
+	assert_true(partition_request_stop(&part, PART_STOP_DMA_FAULTS, 0));
+	if (!setjmp(fake_halt_jmp))
+		run(VM_EXIT_INTR);
+	assert_int_equal(fake_halts, 1);
+	assert_int_equal(part.state, PART_PARKED);
+	assert_int_equal(check_failed(), failed + 1);
+	assert_true(fake_log_has("ERR  p1: on-fault = stop: stopping the machine"));
+	assert_true(fake_log_has("check: FAIL p1: device 00:03.0 reached its DMA fault limit (dma-fault-limit = 5)"));
+	assert_true(fake_log_has("sluice: result pass="));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -591,6 +610,7 @@ int main(void)
 		cmocka_unit_test_setup(msrs_cpu_state_and_forbidden_instructions, setup),
 		cmocka_unit_test_setup(a_time_limit_request_stops_the_partition_at_its_next_exit, setup),
 		cmocka_unit_test_setup(a_dma_fault_limit_request_parks_the_partition, setup),
+		cmocka_unit_test_setup(a_dma_fault_limit_with_on_fault_stop_stops_the_machine, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
