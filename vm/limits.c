@@ -136,7 +136,8 @@ void partition_dma_fault(struct iommu_domain *dom, u32 sbdf)
 		for (u32 k = 0; k < d->nr_devices; k++) {
 			if (d->devices[k].sbdf != sbdf || !dma_fault_limit_reached(&p->dev_faults[k], d->dma_fault_limit))
 				continue;
-			/* Its DMA stops now; the partition follows at its vCPU's next exit. */
+			/* Its DMA stops now, for good; the partition follows at its vCPU's next exit. */
+			vpci_revoke_master(&p->vpci, sbdf);
 			u32 cmd = pci_cfg_read(sbdf, PCI_COMMAND, 2);
 			if (cmd != 0xffff)
 				pci_cfg_write(sbdf, PCI_COMMAND, 2, cmd & ~(u32)PCI_COMMAND_MASTER);

@@ -79,6 +79,8 @@ static int setup(void **state)
 		ps.p[i].started = true;
 		ps.p[i].start_ns = T0;
 	}
+	u32 p1_devs[] = { EDU_A, EDU_B };
+	assert_int_equal(vpci_init(&ps.p[0].vpci, p1_devs, 2, 0xb0000000ULL, 0xff), 0);
 	partition_limits_set(&ps);
 	return 0;
 }
@@ -248,6 +250,11 @@ static void faults_are_counted_per_device_across_drain_passes(void **state)
 	assert_int_equal(ps.p[0].fault_sbdf, EDU_A);
 	assert_int_equal(kicks[1], 1);
 	assert_true(fake_log_has("WARN p1: device 00:03.0: 3 DMA faults (dma-fault-limit = 3): bus mastering off (command 0x0002)"));
+	/* The guest cannot turn A's bus mastering on again; B's it still can. */
+	vpci_write(&ps.p[0].vpci, EDU_A, PCI_COMMAND, 2, PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
+	assert_false(master_on(EDU_A));
+	vpci_write(&ps.p[0].vpci, EDU_B, PCI_COMMAND, 2, PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
+	assert_true(master_on(EDU_B));
 	assert_int_equal(ps.p[0].dev_faults[0], 3);
 	assert_int_equal(ps.p[0].dev_faults[1], 2);
 	assert_int_equal(ps.p[1].dev_faults[0], 1);
