@@ -529,6 +529,14 @@ static void setup_apic_timer(void)
 		  (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000), c.agree, c.rounds);
 	check(true, "TSC calibrated");
 
+	/* The boot CPU's wake-up timer (time limits are watched with it, halted in between). */
+	u64 hz;
+	if (apic_timer_calibrate(&hz))
+		log_write(LOG_WARN, "apic", "timer did not count; time limits are watched by busy-waiting");
+	else
+		log_write(LOG_INFO, "apic", "timer %llu.%03llu MHz after its divide-by-16 (calibrated against the TSC)",
+			  (unsigned long long)(hz / 1000000), (unsigned long long)(hz / 1000 % 1000));
+
 	/* The bounded wait must come back, with a timeout, after its limit. */
 	u64 t0 = time_now_ns();
 	ret = wait_until(never, NULL, 2000);

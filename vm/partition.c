@@ -16,6 +16,7 @@
 #include "kernel/err.h"
 #include "kernel/check.h"
 #include "kernel/smp.h"
+#include "kernel/apic.h"
 #include "kernel/wait.h"
 #include "kernel/hw/time.h"
 #include "kernel/hw/cpu.h"
@@ -422,6 +423,12 @@ static bool ended_or_asked(void *arg)
 	return all_ended(arg) || partition_limits_watch(arg, 0);
 }
 
+/* A look at the deadlines is due: the boot CPU's one-shot APIC timer ran out. */
+static bool ended_or_look(void *arg)
+{
+	return all_ended(arg) || apic_timer_expired();
+}
+
 int partitions_wait(struct partition_set *ps, u64 run_limit_ms)
 {
 	u64 run_deadline = run_limit_ms ? time_now_ns() + run_limit_ms * 1000000ULL : 0;
@@ -432,8 +439,16 @@ int partitions_wait(struct partition_set *ps, u64 run_limit_ms)
 			smp_wait_until(ended_or_asked, ps);
 			continue;
 		}
-		/* A guest spinning with interrupts off makes no exit: the boot CPU watches the clock for it. */
-		if (wait_until(all_ended, ps, LIMITS_POLL_US))
+		/*
+		 * A guest spinning with interrupts off makes no exit: the boot
+		 * CPU watches the clock for it, halted between looks (its APIC
+		 * timer wakes it), or busy when that timer is not there.
+		 */
+		if (!apic_timer_oneshot(LIMITS_POLL_US * 1000ULL, SMP_WAKE_VECTOR))
+			smp_wait_until(ended_or_look, ps);
+		else
+			wait_until(all_ended, ps, LIMITS_POLL_US);
+		if (!all_ended(ps))
 			ret = partition_limits_poll(ps, time_now_ns(), run_deadline);
 	}
 	for (u32 i = 0; i < ps->nr; i++) {
