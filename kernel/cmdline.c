@@ -10,6 +10,7 @@
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
+#include "kernel/duration.h"
 
 /* A word in a log line: at most WORD_SHOWN characters, then "...": a line is never cut mid-word. */
 #define WORD_SHOWN              64
@@ -128,6 +129,11 @@ static bool take_sriov(struct cmdline_opts *o, const char *v, size_t n)
  * unknown part is one WARN (counted) and left out; the good parts go to
  * o->log. false only when there is no part at all (log= alone).
  */
+static bool take_time_limit(struct cmdline_opts *o, const char *v, size_t n)
+{
+	return !duration_parse(v, n, &o->time_limit_ms);
+}
+
 static bool take_log(struct cmdline_opts *o, const char *v, size_t n)
 {
 	const char *end = v + n;
@@ -182,6 +188,7 @@ static const struct cmdline_word {
 	{ "console", take_console, "on or off" },
 	{ "sriov", take_sriov, "[SSSS:]BB:DD.F:N[,...], up to 127 characters" },
 	{ "selftest", take_selftest, "ud, pf, bug or svm" },
+	{ "time-limit", take_time_limit, "a duration from 1ms to 24h with its unit (e.g. 500ms, 10s, 2m, 1h)" },
 };
 
 void cmdline_parse(const char *cmdline, size_t len, struct cmdline_opts *o)

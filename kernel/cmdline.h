@@ -14,6 +14,7 @@ struct cmdline_opts {
 	char log[64];           /* log level spec, its good parts only; "" when not given */
 	char sriov[128];        /* VF requests "BB:DD.F:N[,...]", "" when not given */
 	bool console;           /* console=on: read commands on COM1 after boot */
+	u64 time_limit_ms;      /* time-limit=DURATION: the partitions' run is stopped after it (0: none) */
 	enum selftest { SELFTEST_NONE = 0, SELFTEST_UD, SELFTEST_PF, SELFTEST_BUG, SELFTEST_SVM } selftest;
 	u32 len;                /* the whole command line's length */
 	bool too_long;          /* len > CMDLINE_MAX: the boot must stop (ERR logged) */
@@ -27,7 +28,9 @@ struct cmdline_opts {
  * VFs on that PF; checked by pci/), console=on|off, selftest=ud|pf|bug
  * (end the boot with that fatal error, to show the FATAL path works on a
  * real or emulated machine), selftest=svm (run the SVM back end's tiny
- * guests on the boot CPU; the boot goes on).
+ * guests on the boot CPU; the boot goes on), time-limit=DURATION
+ * (kernel/duration.h: the partitions are stopped once it passes, counted
+ * from their start).
  * A leading word that is a path (GRUB passes the kernel's name first on
  * some versions) is skipped. Each problem is one line, counted in
  * nr_errors, and parsing goes on: an unknown word, a value its word does

@@ -12,6 +12,7 @@
 #include "kernel/boot_info.h"
 #include "kernel/mb2.h"
 #include "kernel/cmdline.h"
+#include "kernel/duration.h"
 #include "kernel/check.h"
 #include "kernel/memmap.h"
 #include "kernel/page_alloc.h"
@@ -586,6 +587,14 @@ static void setup_apic_timer(void)
 		  (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000), c.agree, c.rounds);
 	check(true, "TSC calibrated");
 
+	/* The boot CPU's wake-up timer (time limits are watched with it, halted in between). */
+	u64 hz;
+	if (apic_timer_calibrate(&hz))
+		log_write(LOG_WARN, "apic", "timer did not count; time limits are watched by busy-waiting");
+	else
+		log_write(LOG_INFO, "apic", "timer %llu.%03llu MHz after its divide-by-16 (calibrated against the TSC)",
+			  (unsigned long long)(hz / 1000000), (unsigned long long)(hz / 1000 % 1000));
+
 	/* The bounded wait must come back, with a timeout, after its limit. */
 	u64 t0 = time_now_ns();
 	ret = wait_until(never, NULL, 2000);
@@ -640,8 +649,12 @@ static __noreturn void kmain(int boot_err)
 	/* Said before the vCPUs start, so their first lines come after it. */
 	log_info("ready, %u partition(s) running", partitions_ready(&parts));
 	if (partitions_start(&parts)) {
-		partitions_wait(&parts);
-		log_info("all partitions ended");
+		if (opts.time_limit_ms) {
+			char d[DURATION_TEXT_MAX];
+			log_info("time limit for the run: %s", duration_format(opts.time_limit_ms, d, sizeof(d)));
+		}
+		if (!partitions_wait(&parts, opts.time_limit_ms))
+			log_info("all partitions ended");
 		if (iommu && iommu->log_counters)
 			iommu->log_counters();
 	}

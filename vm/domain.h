@@ -20,6 +20,9 @@
 #define DOMAIN_NAME_LEN         CONFIG_NAME_LEN
 #define DOMAIN_MAX_CPUS         8
 #define DOMAIN_IMAGE_LEN        32
+/* [sluice] dma-fault-limit when the config gives none (docs/config.md says why). */
+#define DOMAIN_DMA_FAULT_LIMIT  100
+#define DOMAIN_DMA_FAULT_LIMIT_MAX 1000000
 /* Device-visible addresses: 48 bits, the widest a 4-level second-stage table maps. */
 #define DOMAIN_GPA_LIMIT        BIT_ULL(48)
 /*
@@ -77,6 +80,10 @@ struct dma_domain {
 	u32 nsid;               /* namespace = N: the NVMe namespace of its NVMe VF (0: none) */
 	u32 nsid_line;
 	char args[CONFIG_VALUE_LEN];    /* args = STRING: copied into the start info ("" when not given) */
+	/* Containment (vm/limits.c): 0 means none. */
+	u64 time_limit_ms;              /* time-limit = DURATION: stopped once it passes */
+	bool time_limit_expected;       /* time-limit = DURATION expected: that stop is not a failure */
+	u32 dma_fault_limit;            /* dma-fault-limit = N, or the [sluice] default */
 	bool failed;            /* programming failed; its devices are detached again */
 	u32 nr_regions, nr_devices;
 	u32 nr_ats;             /* devices with ATS enabled (vm/domain.c device_ats) */
@@ -92,6 +99,7 @@ struct domain_set {
 	enum domain_demo demo;  /* [sluice] demo = dma: vm/dma_demo.c runs after set-up */
 	const struct dmar_info *dmar;   /* the host's (for ATSR/SATC), set by domain_set_setup */
 	u32 devtlb_timeout_ms;          /* [sluice] devtlb-timeout-ms; 0: the IOMMU driver's default (1000) */
+	u32 dma_fault_limit;            /* [sluice] dma-fault-limit: every partition's default (0: none) */
 	/*
 	 * [sluice] pf-bench = PF namespace=N ios=N (make bench): before the
 	 * partitions start, Sluice's own driver does ios 4 KiB I/Os (half

@@ -16,11 +16,11 @@
 #include "pci/nvme_hw.h"
 #include "pci/pci_hw.h"
 #include "iommu/dmar.h"
-
+#include "kernel/duration.h"
 
 /* Lines of the keys a partition may give once (0: not yet). */
 struct once {
-	u32 cpus, image, entry, on_fault, nsid, args;
+	u32 cpus, image, entry, on_fault, nsid, time_limit, fault_limit, args;
 };
 
 /* A decimal number (the whole string, digits only: no 0x) that fits 32 bits. */
@@ -31,6 +31,39 @@ static bool parse_dec(const char *s, u32 *v)
 		return false;
 	*v = (u32)x;
 	return true;
+}
+
+#define FAULT_LIMIT_UNSET       0xffffffffu     /* no dma-fault-limit in the section: [sluice]'s applies */
+
+/* dma-fault-limit = N: 0 (no limit) to DOMAIN_DMA_FAULT_LIMIT_MAX. */
+static void parse_fault_limit(struct config *c, const struct config_entry *e, u32 *limit)
+{
+	if (!parse_dec(e->value, limit) || *limit > DOMAIN_DMA_FAULT_LIMIT_MAX) {
+		config_error(c, e->line, "dma-fault-limit = %s: a number of faults from 0 (no limit) to %u",
+			     e->value, DOMAIN_DMA_FAULT_LIMIT_MAX);
+		*limit = FAULT_LIMIT_UNSET;
+	}
+}
+
+/* time-limit = DURATION [expected] (kernel/duration.h). */
+static void parse_time_limit(struct config *c, const struct config_entry *e, struct dma_domain *d)
+{
+	const char *v = e->value;
+	size_t n = 0;
+
+	while (v[n] && v[n] != ' ' && v[n] != '\t')
+		n++;
+	const char *rest = v + n;
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	int ret = duration_parse(v, n, &d->time_limit_ms);
+	if (ret || (*rest && strcmp(rest, "expected"))) {
+		config_error(c, e->line, "time-limit = %s: use DURATION [expected], a duration from 1ms to 24h with its unit (e.g. 500ms, 10s, 2m, 1h)",
+			     v);
+		d->time_limit_ms = 0;
+		return;
+	}
+	d->time_limit_expected = *rest != '\0';
 }
 
 /* CPUs claimed so far, for "CPU n in two partitions". */
@@ -180,7 +213,7 @@ static void check_attack(struct config *c, const struct domain_set *s)
 
 static void check_sluice(struct config *c, u32 si, struct domain_set *s)
 {
-	u32 iommu_line = 0, demo_line = 0, devtlb_line = 0;
+	u32 iommu_line = 0, demo_line = 0, devtlb_line = 0, fault_limit_line = 0;
 
 	if (c->sections[si].named)
 		config_error(c, c->sections[si].line, "[sluice] takes no name");
@@ -224,8 +257,14 @@ static void check_sluice(struct config *c, u32 si, struct domain_set *s)
 		} else if (!strcmp(e->key, "attack-witness")) {
 			if (first_time(c, e, &s->attack.witness_line))
 				parse_witness(c, e, s);
+		} else if (!strcmp(e->key, "dma-fault-limit")) {
+			if (!first_time(c, e, &fault_limit_line))
+				continue;
+			parse_fault_limit(c, e, &s->dma_fault_limit);
+			if (s->dma_fault_limit == FAULT_LIMIT_UNSET)
+				s->dma_fault_limit = DOMAIN_DMA_FAULT_LIMIT;
 		} else {
-			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench, attack-test, attack-witness)", e->key);
+			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench, dma-fault-limit, attack-test, attack-witness)", e->key);
 		}
 	}
 }
@@ -912,6 +951,7 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 	struct dma_domain *d = &s->d[s->nr++];
 	str_copy(d->name, sec->name, sizeof(d->name));
 	d->line = sec->line;
+	d->dma_fault_limit = FAULT_LIMIT_UNSET;
 	for (u32 i = 0; i < c->nr_entries; i++) {
 		const struct config_entry *e = &c->entries[i];
 		const char *v = e->value;
@@ -966,8 +1006,14 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 				d->on_fault = FAULT_STOP;
 			else
 				config_error(c, e->line, "on-fault = %s: use park or stop", v);
+		} else if (!strcmp(e->key, "time-limit")) {
+			if (first_time(c, e, &once.time_limit))
+				parse_time_limit(c, e, d);
+		} else if (!strcmp(e->key, "dma-fault-limit")) {
+			if (first_time(c, e, &once.fault_limit))
+				parse_fault_limit(c, e, &d->dma_fault_limit);
 		} else {
-			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, args)",
+			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, time-limit, dma-fault-limit, args)",
 				     e->key, d->name);
 		}
 	}
@@ -983,6 +1029,9 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 	}
 	if (!once.image && once.args)
 		config_error(c, once.args, "partition %s: args without image", d->name);
+	if (once.time_limit && !d->guest)
+		config_error(c, once.time_limit, "partition %s: time-limit without cpus and image (a DMA domain only never runs)",
+			     d->name);
 }
 
 int partition_check(struct config *c, const struct domain_host *h, struct domain_set *s)
@@ -993,6 +1042,7 @@ int partition_check(struct config *c, const struct domain_host *h, struct domain
 	memset(cpu_owner, 0, sizeof(cpu_owner));
 	s->file = c->file;
 	s->iommu = true;
+	s->dma_fault_limit = DOMAIN_DMA_FAULT_LIMIT;
 	for (u32 si = 0; si < c->nr_sections; si++) {
 		const struct config_section *sec = &c->sections[si];
 		if (!strcmp(sec->type, "sluice"))
@@ -1005,5 +1055,8 @@ int partition_check(struct config *c, const struct domain_host *h, struct domain
 	}
 	check_bench(c, s);
 	check_attack(c, s);
+	for (u32 i = 0; i < s->nr; i++)
+		if (s->d[i].dma_fault_limit == FAULT_LIMIT_UNSET)
+			s->d[i].dma_fault_limit = s->dma_fault_limit;
 	return c->nr_errors != before ? -HV_EINVAL : 0;
 }

@@ -25,16 +25,17 @@ A scenario is a directory tests/scenarios/NAME/ holding:
                the kernel reads them with console=on in `cmdline`)
   outcome      optional "fatal": the boot provokes a fatal error on purpose
                (selftest=...); then QEMU must exit 35, a FATAL line must
-               appear and the result line must count a failure. Or "failed":
+               appear and the result line must count a failure; or "failed":
                the run is meant to end with failed checks and no fatal
-               error (bad input Sluice refuses to run with); then QEMU must
-               exit 35, no line may contain FATAL and the result line must
-               count a failure. Or "reset": the boot ends with Sluice's own
-               CPU reset under it (a device-sent INIT to CPU 0, which QEMU's
-               emulation does not block; docs/config.md, attack tests): QEMU
-               must exit 0, the expected lines appear in order, no line may
-               contain FATAL, and there is no result line (nothing of Sluice
-               runs after the reset to print one)
+               error (e.g. the command line's time-limit stopped a
+               partition); then QEMU must exit 35, no line may contain
+               FATAL and the result line must count at least one failure.
+               Or "reset": the boot ends with Sluice's own CPU reset under
+               it (a device-sent INIT to CPU 0, which QEMU's emulation does
+               not block; docs/config.md, attack tests): QEMU must exit 0,
+               the expected lines appear in order, no line may contain
+               FATAL, and there is no result line (nothing of Sluice runs
+               after the reset to print one)
   oracle       optional "qmp-pci": QEMU is asked, over QMP, what PCI functions
                it has, and the kernel's pci: lines must agree (pci_oracle.py
                has the comparison rule). The image gets exit=halt instead of
@@ -223,11 +224,12 @@ def judge(firmware, status, lines, expects, timeout=None, outcome="pass", oracle
     """The pass/fail rule for one boot. outcome "fatal" (a scenario that
     provokes a fatal error on purpose) inverts the verdict rules: QEMU must
     exit 35, a FATAL line must appear and the result line must count a failure.
-    outcome "failed" is the same without FATAL (none may appear).
     oracle (an OracleData: what QEMU answered over QMP) makes it an oracle
     boot, judged by judge_oracle."""
-    if outcome in ("fatal", "failed"):
-        return judge_fatal(firmware, status, lines, expects, timeout, outcome)
+    if outcome == "fatal":
+        return judge_fatal(firmware, status, lines, expects, timeout)
+    if outcome == "failed":
+        return judge_failed(firmware, status, lines, expects, timeout)
     if outcome == "reset":
         return judge_reset(firmware, status, lines, expects, timeout)
     if oracle is not None:
@@ -300,9 +302,22 @@ def judge_oracle(status, lines, expects, oracle, timeout=None):
     return v
 
 
-def judge_fatal(firmware, status, lines, expects, timeout=None, outcome="fatal"):
-    """outcome "fatal": a FATAL line must appear; "failed" (a boot Sluice ends
-    with a failed check): none may. Both: status 35, a failure counted."""
+def judge_fatal(firmware, status, lines, expects, timeout=None):
+    """A boot that provokes a fatal error: QEMU exits 35, a FATAL line, a
+    result line with fail > 0."""
+    return _judge_failing_run(firmware, status, lines, expects, timeout, "fatal")
+
+
+def judge_failed(firmware, status, lines, expects, timeout=None):
+    """A run meant to end with failed checks: QEMU exits 35 (the kernel's
+    verdict, not a crash), the expected lines in order, no FATAL, and a
+    result line with fail > 0."""
+    return _judge_failing_run(firmware, status, lines, expects, timeout, "failed")
+
+
+def _judge_failing_run(firmware, status, lines, expects, timeout, outcome):
+    """The rules both failing outcomes share; "fatal" wants a FATAL line,
+    "failed" forbids one."""
     problems = []
     p = status_problem(firmware, status, timeout, QEMU_FAIL_STATUS, outcome)
     if p:
@@ -311,14 +326,15 @@ def judge_fatal(firmware, status, lines, expects, timeout=None, outcome="fatal")
     fatals = fatal_lines(lines)
     if outcome == "fatal" and not fatals:
         problems.append("no FATAL line, but the scenario provokes a fatal error")
-    if outcome == "failed" and fatals:
+    elif outcome == "failed" and fatals:
         i, l = fatals[0]
-        problems.append(f"serial line {i + 1} contains FATAL: {l.strip()}")
+        problems.append(f"serial line {i + 1} contains FATAL, but the scenario's outcome is failed checks only: {l.strip()}")
     result = parse_result(lines)
     if result is None:
         problems.append("no 'sluice: result pass=N fail=M' line")
     elif result[1] == 0:
-        problems.append(f"result line reports fail=0, but the scenario's outcome is {outcome}")
+        problems.append("result line reports fail=0 after a fatal error" if outcome == "fatal" else
+                        "result line reports fail=0, but the scenario's outcome is failed")
     return Verdict(not problems, problems, matched, unmatched, result)
 
 
@@ -398,7 +414,7 @@ class Scenario:
     modules: list            # [(name, absolute path)]
     timeout: float
     expects: list
-    outcome: str = "pass"    # or "fatal": the file `outcome`
+    outcome: str = "pass"    # or "fatal" or "failed": the file `outcome`
     oracle: str = None       # or "qmp-pci": the file `oracle`
     console: str = None      # the file `console`: typed on COM1 (path), or None
 

@@ -189,6 +189,25 @@ static void an_over_long_command_line_is_refused_but_read_whole(void **state)
 	assert_true(o.too_long);
 }
 
+/* time-limit= is a duration with its unit, 1 ms to 24 h; anything else leaves no run limit. */
+static void time_limit_is_a_bounded_duration(void **state)
+{
+	(void)state;
+	static const char *const want[] = {
+		"WARN cmdline: ignoring 'time-limit=10': time-limit= takes a duration from 1ms to 24h", NULL };
+	parse("exit=qemu time-limit=90s");
+	assert_int_equal(o.time_limit_ms, 90000);
+	assert_int_equal(o.nr_errors, 0);
+	problems("time-limit=10", 1, want);
+	assert_int_equal(o.time_limit_ms, 0);
+	parse("time-limit=0ms");
+	assert_int_equal(o.time_limit_ms, 0);
+	assert_int_equal(o.nr_errors, 1);
+	parse("time-limit=25h");
+	assert_int_equal(o.time_limit_ms, 0);
+	assert_int_equal(o.nr_errors, 1);
+}
+
 static void cmdline_get_finds_values(void **state)
 {
 	(void)state;
@@ -209,6 +228,7 @@ int main(void)
 		cmocka_unit_test_setup(log_parts_are_checked_one_by_one, setup),
 		cmocka_unit_test_setup(a_word_given_twice_keeps_the_first, setup),
 		cmocka_unit_test_setup(an_over_long_command_line_is_refused_but_read_whole, setup),
+		cmocka_unit_test_setup(time_limit_is_a_bounded_duration, setup),
 		cmocka_unit_test_setup(cmdline_get_finds_values, setup),
 	};
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);

@@ -83,7 +83,7 @@ static void sluice_section_defaults_and_values(void **state)
 	refused("[sluice]\niommu = maybe\n", "sluice.conf:2: iommu = maybe: use on or off");
 	refused("[sluice]\niommu = on\niommu = off\n", "sluice.conf:3: iommu given twice (first at line 2)");
 	refused("[sluice]\ndemo = all\n", "sluice.conf:2: demo = all: use dma or none");
-	refused("[sluice]\nioomu = on\n", "sluice.conf:2: unknown key 'ioomu' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench, attack-test, attack-witness)");
+	refused("[sluice]\nioomu = on\n", "sluice.conf:2: unknown key 'ioomu' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench, dma-fault-limit, attack-test, attack-witness)");
 	refused("[sluice \"x\"]\n", "sluice.conf:1: [sluice] takes no name");
 	refused("[sluice]\ndevtlb-timeout-ms = 0\n",
 		"sluice.conf:2: devtlb-timeout-ms = 0: milliseconds from 1 to 90000 (PCIe's limit)");
@@ -300,6 +300,40 @@ static void attack_keys_are_checked(void **state)
 	assert_true(vm_set.attack.on);
 	assert_string_equal(vm_set.attack.witness, "p1");
 	assert_int_equal(vm_set.attack.witness_gpa, 0);
+}
+
+/* time-limit = DURATION [expected]; dma-fault-limit per partition or the [sluice] default. */
+static void limit_keys_are_checked(void **state)
+{
+	(void)state;
+	refused(G1 "cpus = 1\nimage = a\ntime-limit = 10\n",
+		"sluice.conf:5: time-limit = 10: use DURATION [expected], a duration from 1ms to 24h with its unit");
+	refused(G1 "cpus = 1\nimage = a\ntime-limit = 25h\n", "time-limit = 25h: use DURATION [expected]");
+	refused(G1 "cpus = 1\nimage = a\ntime-limit = 0s\n", "time-limit = 0s: use DURATION");
+	refused(G1 "cpus = 1\nimage = a\ntime-limit = 2s expect\n", "time-limit = 2s expect: use DURATION");
+	refused(G1 "cpus = 1\nimage = a\ntime-limit = 2s\ntime-limit = 3s\n",
+		"sluice.conf:6: time-limit given twice (first at line 5)");
+	refused(P1 "time-limit = 2s\n", "sluice.conf:2: partition p1: time-limit without cpus and image");
+	refused(P1 "dma-fault-limit = -1\n", "sluice.conf:2: dma-fault-limit = -1: a number of faults from 0 (no limit) to 1000000");
+	refused(P1 "dma-fault-limit = 1000001\n", "dma-fault-limit = 1000001: a number of faults");
+	refused("[sluice]\ndma-fault-limit = x\n", "sluice.conf:2: dma-fault-limit = x: a number of faults");
+	refused("[sluice]\ndma-fault-limit = 5\ndma-fault-limit = 6\n", "dma-fault-limit given twice (first at line 2)");
+
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = a\ntime-limit = 1500ms expected\ndma-fault-limit = 20\n"
+				  "[partition \"p2\"]\nmemory = gpa=0x0 size=16K\ncpus = 2\nimage = b\ntime-limit = 2m\n",
+				  &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.d[0].time_limit_ms, 1500);
+	assert_true(vm_set.d[0].time_limit_expected);
+	assert_int_equal(vm_set.d[0].dma_fault_limit, 20);
+	assert_int_equal(vm_set.d[1].time_limit_ms, 120000);
+	assert_false(vm_set.d[1].time_limit_expected);
+	assert_int_equal(vm_set.d[1].dma_fault_limit, DOMAIN_DMA_FAULT_LIMIT);
+	/* [sluice]'s value is the default wherever it stands; a partition's own wins; 0 is none. */
+	assert_int_equal(vm_setup(P1 "dma-fault-limit = 0\n[partition \"p2\"]\nmemory = gpa=0x0 size=16K\n"
+				  "[sluice]\ndma-fault-limit = 7\n", &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.d[0].dma_fault_limit, 0);
+	assert_int_equal(vm_set.d[1].dma_fault_limit, 7);
+	assert_int_equal(vm_set.d[0].time_limit_ms, 0);
 }
 
 /* CPUs that exist, are online and are not the boot CPU; images that exist and fit; room to run. */
@@ -657,6 +691,7 @@ int main(void)
 		cmocka_unit_test_setup(guest_keys_are_checked, setup),
 		cmocka_unit_test_setup(args_key_is_copied_once_and_needs_an_image, setup),
 		cmocka_unit_test_setup(attack_keys_are_checked, setup),
+		cmocka_unit_test_setup(limit_keys_are_checked, setup),
 		cmocka_unit_test_setup(guest_cpus_images_and_memory_are_checked, setup),
 		cmocka_unit_test_setup(numbers_and_range_ends_are_checked, setup),
 		cmocka_unit_test_setup(memory_in_the_interrupt_address_range_is_refused, setup),
