@@ -13,7 +13,7 @@ GUEST_ELF64 += spin storm storm-inside witness
 guest_src_hello   := tests/guests/hello.c
 guest_src_fence   := tests/guests/fence.c
 guest_src_edu-dma := tests/guests/edu_dma.c
-guest_src_hostile := tests/guests/hostile.c
+guest_src_hostile := tests/guests/hostile.c tests/guests/lib/edu.c
 # At 1 GiB, so its bus addresses (IOVA = GPA) leave the low HPAs where Sluice keeps its tables free to aim at.
 guest_ldflags_hostile := -Wl,--defsym=GUEST_BASE=0x40000000
 guest_src_nvme-io := tests/guests/nvme_io.c pci/nvme.c
