@@ -73,6 +73,8 @@ void cmdline_parse(const char *cmdline, struct cmdline_opts *o)
 				o->selftest = SELFTEST_BUG;
 			else if (word_is(v, vl, "svm"))
 				o->selftest = SELFTEST_SVM;
+			else if (word_is(v, vl, "irq"))
+				o->selftest = SELFTEST_IRQ;
 			else
 				goto bad;
 		} else if (word_is(p, kl, "console") && eq < p + n &&

@@ -10,7 +10,7 @@ struct cmdline_opts {
 	char log[64];           /* log level spec, "" when not given */
 	char sriov[128];        /* VF requests "BB:DD.F:N[,...]", "" when not given */
 	bool console;           /* console=on: read commands on COM1 after boot */
-	enum selftest { SELFTEST_NONE = 0, SELFTEST_UD, SELFTEST_PF, SELFTEST_BUG, SELFTEST_SVM } selftest;
+	enum selftest { SELFTEST_NONE = 0, SELFTEST_UD, SELFTEST_PF, SELFTEST_BUG, SELFTEST_SVM, SELFTEST_IRQ } selftest;
 	u32 nr_errors;          /* words that were rejected (each logged) */
 };
 
@@ -19,7 +19,9 @@ struct cmdline_opts {
  * sriov=[SSSS:]BB:DD.F:N[,...] (enable N VFs on that PF; checked by pci/),
  * selftest=ud|pf|bug (end the boot with that fatal error, to show the
  * FATAL path works on a real or emulated machine), selftest=svm (run the
- * SVM back end's tiny guests on the boot CPU; the boot goes on).
+ * SVM back end's tiny guests on the boot CPU; the boot goes on),
+ * selftest=irq (interrupts Sluice did not ask for, sent to the boot CPU
+ * and to a partition's CPU while its guest runs: kernel/irq_selftest.h).
  * A leading word that is a path (GRUB passes the kernel's name first on
  * some versions) is skipped. Unknown or malformed words are logged as WARN
  * and counted in nr_errors; parsing goes on.

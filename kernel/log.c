@@ -190,6 +190,32 @@ void log_vwrite(enum log_level lvl, const char *subsys, const char *fmt, va_list
 	unlock(flags);
 }
 
+bool log_try_write(enum log_level lvl, const char *subsys, const char *fmt, ...)
+{
+	char line[LOG_LINE_MAX + 1];
+	va_list ap;
+
+	if (!log_enabled(lvl, subsys))
+		return true;
+	va_start(ap, fmt);
+	int n = log_format_line(line, LOG_LINE_MAX, log_cpu ? log_cpu() : 0, lvl, subsys, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return true;
+	line[n++] = '\n';
+	u64 flags = irq_save ? irq_save() : 0;
+	bool got = false;
+	for (u32 i = 0; i < LOG_TRY_SPINS && !(got = spin_trylock(&log_lock)); i++)
+		__builtin_ia32_pause();
+	if (got) {
+		emit(line, (size_t)n);
+		spin_unlock(&log_lock);
+	}
+	if (irq_restore)
+		irq_restore(flags);
+	return got;
+}
+
 void log_write(enum log_level lvl, const char *subsys, const char *fmt, ...)
 {
 	va_list ap;

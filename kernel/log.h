@@ -36,6 +36,14 @@ int log_format_line(char *buf, size_t size, unsigned cpu, enum log_level lvl,
 		    const char *subsys, const char *fmt, va_list ap);
 void log_vwrite(enum log_level lvl, const char *subsys, const char *fmt, va_list ap);
 void log_write(enum log_level lvl, const char *subsys, const char *fmt, ...) __printf(3, 4);
+/*
+ * log_write for a handler that may have interrupted this CPU's own
+ * log_write (NMI, an INIT turned into #SX): tries the log lock
+ * LOG_TRY_SPINS times, then gives up. Returns false when the line was
+ * dropped (the caller counts it), true when written or masked by level.
+ */
+#define LOG_TRY_SPINS           1000000
+bool log_try_write(enum log_level lvl, const char *subsys, const char *fmt, ...) __printf(3, 4);
 /* Raw text to the sink with the log lock held (FATAL blocks, banners). */
 void log_raw(const char *s);
 

@@ -24,6 +24,8 @@
 #include "kernel/console.h"
 #include "kernel/smp.h"
 #include "kernel/direct_map.h"
+#include "kernel/irq_stray.h"
+#include "kernel/irq_selftest.h"
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/time.h"
 #include "kernel/hw/mem.h"
@@ -83,6 +85,9 @@ static void run_selftest(enum selftest t)
 		break;
 	case SELFTEST_SVM:
 		svm_selftest_run();
+		break;
+	case SELFTEST_IRQ:
+		irq_selftest_self();
 		break;
 	case SELFTEST_NONE:
 		break;
@@ -537,6 +542,32 @@ static void setup_apic_timer(void)
 	      (unsigned long long)us);
 }
 
+static bool guest_printed(void *arg)
+{
+	const struct partition *p = arg;
+	return p->console_bytes > 0 || p->state != PART_RUNNING;
+}
+
+/*
+ * selftest=irq, second half: the first running partition's CPU gets
+ * interrupts once its guest has printed (so it is in guest mode, working).
+ */
+static void selftest_irq_guest(void)
+{
+	for (u32 i = 0; i < parts.nr; i++) {
+		struct partition *p = &parts.p[i];
+		if (p->state != PART_RUNNING)
+			continue;
+		if (wait_until(guest_printed, p, 10000000) || p->state != PART_RUNNING) {
+			check(false, "irq: %s's guest running to be sent interrupts", p->dom->name);
+			return;
+		}
+		irq_selftest_cpu(p->dom->cpus[0], p->ops == &svm_ops && svm_redirects_init());
+		return;
+	}
+	check(false, "irq: a partition running to be sent interrupts");
+}
+
 static __noreturn void kmain(int boot_err)
 {
 	log_info("Sluice %s: partitioning hypervisor with VT-d", SLUICE_VERSION);
@@ -572,6 +603,7 @@ static __noreturn void kmain(int boot_err)
 	setup_acpi();
 	setup_apic_timer();
 	setup_smp();
+	irq_setup_stop();
 	setup_pci();
 	setup_dmar();
 	setup_iommu();
@@ -585,10 +617,13 @@ static __noreturn void kmain(int boot_err)
 	/* Said before the vCPUs start, so their first lines come after it. */
 	log_info("ready, %u partition(s) running", partitions_ready(&parts));
 	if (partitions_start(&parts)) {
+		if (opts.selftest == SELFTEST_IRQ)
+			selftest_irq_guest();
 		partitions_wait(&parts);
 		log_info("all partitions ended");
 		if (iommu && iommu->log_counters)
 			iommu->log_counters();
 	}
+	irq_stray_log_summary();
 	check_finish();
 }

@@ -215,6 +215,8 @@ static void cmdline_sets_exit_and_log(void **state)
 	assert_string_equal(o.sriov, "02:00.0:4,01:00.0:2");
 	cmdline_parse("selftest=pf", &o);
 	assert_int_equal(o.selftest, SELFTEST_PF);
+	cmdline_parse("selftest=irq", &o);
+	assert_int_equal(o.selftest, SELFTEST_IRQ);
 	cmdline_parse("  exit=bochs  ", &o);
 	assert_int_equal(o.exit, EXIT_BOCHS);
 	cmdline_parse("", &o);
