@@ -79,7 +79,7 @@ void irq_selftest_self(void)
 	cpu_irq_restore(flags);
 }
 
-void irq_selftest_cpu(u32 cpu, bool init_consumable)
+void irq_selftest_cpu(u32 cpu)
 {
 	const struct cpu *c = smp_cpu(cpu);
 
@@ -87,18 +87,20 @@ void irq_selftest_cpu(u32 cpu, bool init_consumable)
 		check(false, "irq: CPU %u exists to be sent interrupts", cpu);
 		return;
 	}
-	log_warn("selftest: sending CPU %u (running a guest) a fixed vector, an NMI%s", cpu,
-		 init_consumable ? " and an INIT" : "");
+	log_warn("selftest: sending CPU %u (running a guest) a fixed vector and an NMI", cpu);
 	u64 n = send_and_wait(c->apic_id, 0x30, false, false, 1);
 	check(n == 1, "irq: vector 0x30 to CPU %u counted %llu time(s) there, its guest runs on", cpu, (unsigned long long)n);
 	n = send_and_wait(c->apic_id, 0, true, false, 1);
 	check(n == 1, "irq: NMI to CPU %u counted %llu time(s) there, its guest runs on", cpu, (unsigned long long)n);
-	if (!init_consumable) {
-		log_warn("selftest: no INIT to CPU %u: it would be reset right after the INIT intercept (no VM_CR.R_INIT; docs/architecture.md)",
-			 cpu);
-		return;
-	}
-	/* The intercept and the #SX that may follow at STGI each count one. */
-	n = send_and_wait(c->apic_id, 0, false, true, 1);
-	check(n >= 1, "irq: INIT to CPU %u consumed (counted %llu time(s) there), its guest runs on", cpu, (unsigned long long)n);
+}
+
+u64 irq_selftest_init(u32 cpu)
+{
+	const struct cpu *c = smp_cpu(cpu);
+
+	if (!c)
+		return 0;
+	log_warn("selftest: sending CPU %u (running a guest) an INIT", cpu);
+	/* The intercept and an #SX that may follow at STGI each count one. */
+	return send_and_wait(c->apic_id, 0, false, true, 1);
 }

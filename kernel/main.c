@@ -548,24 +548,48 @@ static bool guest_printed(void *arg)
 	return p->console_bytes > 0 || p->state != PART_RUNNING;
 }
 
+/* The running partition that comes `skip` running ones after the first, or NULL. */
+static struct partition *running_partition(u32 skip)
+{
+	for (u32 i = 0; i < parts.nr; i++)
+		if (parts.p[i].state == PART_RUNNING && !skip--)
+			return &parts.p[i];
+	return NULL;
+}
+
 /*
- * selftest=irq, second half: the first running partition's CPU gets
- * interrupts once its guest has printed (so it is in guest mode, working).
+ * selftest=irq, second half, once each guest has printed (so it is in
+ * guest mode, working): the first running partition's CPU gets a vector
+ * and an NMI and its guest must finish; the second's gets an INIT. Where
+ * the CPU consumes it (VM_CR.R_INIT) that guest must finish too; on QEMU
+ * the CPU is reset, and the watchdog sweep must find it, bring it back and
+ * park that partition alone.
  */
 static void selftest_irq_guest(void)
 {
-	for (u32 i = 0; i < parts.nr; i++) {
-		struct partition *p = &parts.p[i];
-		if (p->state != PART_RUNNING)
-			continue;
-		if (wait_until(guest_printed, p, 10000000) || p->state != PART_RUNNING) {
-			check(false, "irq: %s's guest running to be sent interrupts", p->dom->name);
-			return;
-		}
-		irq_selftest_cpu(p->dom->cpus[0], p->ops == &svm_ops && svm_redirects_init());
+	struct partition *p = running_partition(0), *q = running_partition(1);
+
+	if (!p || !q) {
+		check(false, "irq: two partitions running to be sent interrupts");
 		return;
 	}
-	check(false, "irq: a partition running to be sent interrupts");
+	if (wait_until(guest_printed, p, 10000000) || wait_until(guest_printed, q, 10000000) ||
+	    p->state != PART_RUNNING || q->state != PART_RUNNING) {
+		check(false, "irq: %s's and %s's guests running to be sent interrupts", p->dom->name, q->dom->name);
+		return;
+	}
+	irq_selftest_cpu(p->dom->cpus[0]);
+	u32 cpu = q->dom->cpus[0];
+	u64 n = irq_selftest_init(cpu);
+	if (p->ops == &svm_ops && svm_redirects_init()) {
+		check(n >= 1, "irq: INIT to CPU %u consumed (%llu counted), %s's guest runs on", cpu, (unsigned long long)n,
+		      q->dom->name);
+		return;
+	}
+	u32 lost = partitions_sweep(&parts);
+	check(n == 0 && lost == 1 && q->state == PART_PARKED && smp_cpu_answers(cpu, PART_CPU_ANSWER_US) == 0,
+	      "irq: INIT to CPU %u reset it under %s's guest (no VM_CR.R_INIT); the sweep found it, brought the CPU back and parked %s alone",
+	      cpu, q->dom->name, q->dom->name);
 }
 
 static __noreturn void kmain(int boot_err)

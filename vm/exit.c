@@ -698,6 +698,12 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 	}
 }
 
+void partition_cpu_lost(struct partition *p, u32 cpu)
+{
+	park(p, &p->vcpu, "its CPU %u was reset under it (an INIT Sluice could not consume); guest state lost", cpu);
+	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
+}
+
 void partition_console_init(struct partition *p)
 {
 	vuart_init(&p->uart, SLUICE_PORT_COM1, console_line, p);

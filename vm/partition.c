@@ -417,3 +417,23 @@ void partitions_wait(struct partition_set *ps)
 		log_info("%s: %s%s%s", p->dom->name, part_state_name(p->state), p->why[0] ? ": " : "", p->why);
 	}
 }
+
+u32 partitions_sweep(struct partition_set *ps)
+{
+	u32 lost = 0;
+
+	for (u32 i = 0; i < ps->nr; i++) {
+		struct partition *p = &ps->p[i];
+		u32 cpu = p->dom->cpus[0];
+		if (!p->started || __atomic_load_n(&p->done, __ATOMIC_ACQUIRE) || p->state != PART_RUNNING)
+			continue;
+		if (smp_cpu_answers(cpu, PART_CPU_ANSWER_US) != -HV_ETIMEDOUT)
+			continue;
+		log_err("%s: CPU %u does not answer a kick within %u ms: reset under its guest", p->dom->name, cpu,
+			PART_CPU_ANSWER_US / 1000);
+		smp_cpu_restart(cpu);
+		partition_cpu_lost(p, cpu);
+		lost++;
+	}
+	return lost;
+}

@@ -100,10 +100,11 @@ static void idt_load(void)
 	__asm__ volatile("lidt %0" : : "m"(ip) : "memory");
 }
 
-/* smp_kick's IPI only has to wake the CPU: its handler has nothing to do. */
+/* smp_kick's IPI only has to wake the CPU; that it ran is counted (smp_cpu_answers). */
 static void wake(void *arg)
 {
 	(void)arg;
+	smp_kick_taken();
 }
 
 void idt_init(void)

@@ -243,6 +243,20 @@ static void init_signal_is_counted_and_the_guest_resumes(void **state)
 	assert_false(fake_log_has("parked"));
 }
 
+/* Its CPU was reset under it (found by the sweep, on another CPU): parked, its devices stopped, done. */
+static void partition_that_lost_its_cpu_is_parked_and_done(void **state)
+{
+	(void)state;
+	partition_cpu_lost(&part, 1);
+	assert_int_equal(part.state, PART_PARKED);
+	assert_true(part.done);
+	assert_true(fake_log_has("WARN p1: parked: its CPU 1 was reset under it (an INIT Sluice could not consume); guest state lost"));
+	assert_true(fake_log_has("bus mastering off"));
+	/* A second report changes nothing. */
+	partition_cpu_lost(&part, 1);
+	assert_int_equal(fake_log_count("parked:"), 1);
+}
+
 static const u8 vmmcall[] = { 0x0f, 0x01, 0xd9 };
 
 static u64 hcall(u64 nr, u64 a0, u64 a1, u64 a2)
@@ -542,6 +556,7 @@ int main(void)
 		cmocka_unit_test_setup(unclaimed_ports_float_and_are_counted, setup),
 		cmocka_unit_test_setup(debug_exit_port_ends_the_partition, setup),
 		cmocka_unit_test_setup(init_signal_is_counted_and_the_guest_resumes, setup),
+		cmocka_unit_test_setup(partition_that_lost_its_cpu_is_parked_and_done, setup),
 		cmocka_unit_test_setup(hypercalls_console_verdict_verify_exit, setup),
 		cmocka_unit_test_setup(io_loop_counts_the_exits_between_its_marks, setup),
 		cmocka_unit_test_setup(remap_hypercall_refuses_or_contains, setup),
