@@ -38,7 +38,7 @@ CORE_SRCS := kernel/err.c kernel/fmt.c kernel/log.c kernel/lib.c kernel/cmdline.
 	     pci/pci_enum.c pci/pci_bar.c pci/pci_cap.c pci/pci_acs.c \
 	     pci/pci_sriov.c pci/pci_ats.c pci/pci_space.c \
 	     iommu/vtd_desc.c iommu/vtd_pagetable.c iommu/vtd_walk.c iommu/vtd_fault.c
-CORE_SRCS += iommu/vtd_unit.c iommu/vtd_qi.c iommu/vtd_context.c iommu/vtd_fault_irq.c iommu/vtd_domain.c
+CORE_SRCS += iommu/vtd_unit.c iommu/vtd_ir.c iommu/vtd_qi.c iommu/vtd_context.c iommu/vtd_fault_irq.c iommu/vtd_domain.c
 CORE_SRCS += iommu/dmar.c iommu/dmar_scope.c iommu/dmar_print.c
 CORE_SRCS += pci/edu.c
 CORE_SRCS += vm/config.c vm/partition_check.c vm/domain.c vm/ats_policy.c vm/dma_demo.c

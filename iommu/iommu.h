@@ -26,6 +26,15 @@ struct iommu_range {
 	u64 iova, size;
 };
 
+/* One unit's interrupt remapping table, for checksums (iommu_ops.intr_table). */
+struct iommu_intr_table {
+	char unit[8];                   /* "vtd0" */
+	bool on;                        /* remapping on; false: no table (pa, size 0) */
+	u64 pa, size;                   /* the table in host memory, bytes */
+	u32 entries;
+	u64 faults;                     /* interrupt remapping faults the unit recorded, owned or not */
+};
+
 struct iommu_ops {
 	const char *name;                                       /* "vt-d" */
 	/* Brings up every usable remapping unit described by the parsed DMAR. */
@@ -55,6 +64,17 @@ struct iommu_ops {
 	int (*set_ats)(struct iommu_domain *d, u32 sbdf, const struct iommu_ats *ats, char *why, size_t len);
 	/* How long a device may take to answer a device-TLB invalidation (microseconds). */
 	void (*set_devtlb_timeout)(u32 us);
+	/*
+	 * The CPUs run their local APICs in x2APIC mode (on) or xAPIC mode:
+	 * interrupt remapping tables then address x2APIC IDs where the unit
+	 * allows it. Call before init; xAPIC until called.
+	 */
+	void (*set_cpu_x2apic)(bool on);
+	/*
+	 * Unit i's interrupt remapping table into *t (t->on false where the
+	 * unit has none). 0, or -HV_ENOENT past the last unit: loop from 0.
+	 */
+	int (*intr_table)(unsigned i, struct iommu_intr_table *t);
 	/* Turns translation on for every unit (after the domains are set up). */
 	int (*enable)(void);
 	/* Drains and logs pending fault records (also the fault interrupt's work). */
@@ -73,8 +93,13 @@ struct iommu_ops {
 
 extern const struct iommu_ops vtd_iommu_ops;
 
-/* Faults counted against a domain since it was created. */
+/*
+ * Faults counted against a domain since it was created: every fault of a
+ * source ID attached to it, DMA or interrupt; the second counts the
+ * interrupt remapping faults (reasons 0x20-0x27) among them.
+ */
 u64 iommu_domain_faults(const struct iommu_domain *d);
+u64 iommu_domain_ir_faults(const struct iommu_domain *d);
 const char *iommu_domain_name(const struct iommu_domain *d);
 /* The invalidations run for d, as one line (vtd_inv_stats_format); "" when none. */
 void iommu_domain_inv_format(const struct iommu_domain *d, char *buf, size_t len);

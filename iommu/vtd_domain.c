@@ -13,6 +13,8 @@
 #include "iommu/vtd_pagetable.h"
 #include "iommu/vtd_walk.h"
 #include "iommu/vtd_qi.h"
+#include "iommu/vtd_ir.h"
+#include "kernel/acpi_hw.h"
 #include "kernel/log.h"
 #include "kernel/check.h"
 #include "kernel/lib.h"
@@ -36,6 +38,7 @@ struct iommu_domain {
 	bool has_pt[2];
 	u32 devices[VTD_UNITS_MAX];             /* devices attached, per unit */
 	u64 faults;
+	u64 ir_faults;                          /* of which interrupt remapping faults */
 	/* ATS functions, per unit: each change to the map invalidates their ATCs too. */
 	struct vtd_ats_dev ats[VTD_UNITS_MAX][VTD_DOMAIN_ATS_MAX];
 	u32 nr_ats[VTD_UNITS_MAX];
@@ -48,6 +51,8 @@ static unsigned nr_units;
 static const struct dmar_info *dmar;
 static struct iommu_domain domains[VTD_DOMAINS_MAX];
 static u32 did_first, did_next, did_end;
+/* The CPUs' local APIC mode (iommu_ops.set_cpu_x2apic); kept across init. */
+static bool cpus_x2apic;
 
 static struct iommu_domain *domain_by_did(u16 did)
 {
@@ -68,6 +73,7 @@ static void fault_owner(struct vtd_unit *u, u16 sid, struct vtd_fault_owner *o)
 	if (d) {
 		o->name = d->name;
 		o->counter = &d->faults;
+		o->ir_counter = &d->ir_faults;
 	}
 }
 
@@ -101,6 +107,23 @@ static void did_range(void)
 	did_next = did_first;
 }
 
+/*
+ * What the DMAR header's flags (VT-d §8.1) say about interrupts, in words.
+ * Neither changes what Sluice does: remapping goes on wherever ECAP.IR
+ * allows, since only remapping blocks interrupts forged by DMA.
+ */
+static void log_dmar_flags(const struct dmar_info *info)
+{
+	u8 flags = info->flags;
+
+	if (!(flags & ACPI_DMAR_INTR_REMAP))
+		log_write(LOG_WARN, "vtd", "DMAR flags 0x%02x: INTR_REMAP clear: firmware does not declare interrupt remapping; Sluice turns it on anyway on every unit whose ECAP.IR has it, to block interrupts forged by DMA",
+			  flags);
+	if (flags & ACPI_DMAR_X2APIC_OPT_OUT)
+		log_write(LOG_WARN, "vtd", "DMAR flags 0x%02x: X2APIC_OPT_OUT set: firmware asks that the CPUs stay in xAPIC mode (they run in %s mode); remapping tables use x2APIC destinations only where the CPUs and ECAP.EIM both allow",
+			  flags, cpus_x2apic ? "x2APIC" : "xAPIC");
+}
+
 static int vtd_init(const struct dmar_info *info)
 {
 	unsigned up = 0, n = dmar_nr_drhd(info);
@@ -109,6 +132,7 @@ static int vtd_init(const struct dmar_info *info)
 	memset(domains, 0, sizeof(domains));
 	nr_units = 0;
 	dmar = info;
+	log_dmar_flags(info);
 	for (unsigned i = 0; i < n; i++) {
 		u16 segment;
 		u64 base;
@@ -123,8 +147,14 @@ static int vtd_init(const struct dmar_info *info)
 		unit_drhd[nr_units] = i;
 		int ret = vtd_unit_probe(u, nr_units, segment, base);
 		nr_units++;
-		if (!ret && !vtd_unit_bringup(u, fault_owner))
-			up++;
+		u->cpus_x2apic = cpus_x2apic;
+		if (ret || vtd_unit_bringup(u, fault_owner))
+			continue;
+		up++;
+		if (u->caps.ir)
+			check(u->ir && (io_read32(u->regs, VTD_GSTS_REG) & VTD_GSTS_IRES),
+			      "%s: interrupt remapping on (GSTS.IRES reads 1), every entry of its table not present (%u of %u)",
+			      u->name, vtd_ir_present(u), u->irt_entries);
 	}
 	did_range();
 	if (!up) {
@@ -421,6 +451,26 @@ static void vtd_log_counters(void)
 	}
 }
 
+static void vtd_set_cpu_x2apic(bool on)
+{
+	cpus_x2apic = on;
+}
+
+static int vtd_intr_table(unsigned i, struct iommu_intr_table *t)
+{
+	if (i >= nr_units)
+		return -HV_ENOENT;
+	const struct vtd_unit *u = &units[i];
+	memset(t, 0, sizeof(*t));
+	str_copy(t->unit, u->name, sizeof(t->unit));
+	t->on = u->up && !vtd_unit_irt(u, &t->pa, &t->size);
+	t->entries = t->on ? u->irt_entries : 0;
+	t->faults = u->ir_faults;
+	if (!t->on)
+		t->pa = t->size = 0;
+	return 0;
+}
+
 static void vtd_set_devtlb_timeout(u32 us)
 {
 	vtd_devtlb_timeout_us = us;
@@ -517,6 +567,11 @@ u64 iommu_domain_faults(const struct iommu_domain *d)
 	return d ? d->faults : 0;
 }
 
+u64 iommu_domain_ir_faults(const struct iommu_domain *d)
+{
+	return d ? d->ir_faults : 0;
+}
+
 const char *iommu_domain_name(const struct iommu_domain *d)
 {
 	return d ? d->name : "none";
@@ -543,6 +598,8 @@ const struct iommu_ops vtd_iommu_ops = {
 	.detach = vtd_detach,
 	.set_ats = vtd_set_ats,
 	.set_devtlb_timeout = vtd_set_devtlb_timeout,
+	.set_cpu_x2apic = vtd_set_cpu_x2apic,
+	.intr_table = vtd_intr_table,
 	.enable = vtd_enable,
 	.poll_faults = vtd_poll_faults,
 	.route_faults = vtd_route_faults,

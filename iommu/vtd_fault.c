@@ -30,6 +30,7 @@ static const char *const reason_text[] = {
 	[VTD_FR_IR_IRTE_RSVD] = "Non-zero reserved field in an IRTE with Present (P) field Set",
 	[VTD_FR_IR_COMPAT] = "Hardware blocked an interrupt request in Compatibility format",
 	[VTD_FR_IR_SID] = "Hardware blocked a Remappable interrupt request: verification of the requester's source-id per the IRTE's SID, SVT and SQ fields failed",
+	[VTD_FR_IR_PID_ACCESS] = "Hardware attempt to access the Posted Interrupt Descriptor referenced through the IRTE's PDAH/PDAL fields resulted in an error",
 };
 
 void vtd_frcd_decode(u64 lo, u64 hi, struct vtd_fault *f)

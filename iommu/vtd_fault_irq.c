@@ -3,6 +3,8 @@
  * FSTS, then each of the NFR+1 fault recording registers at CAP.FRO from
  * FSTS.FRI round, one decoded line per fault (iommu/vtd_fault.c), F and PFO
  * written 1 to clear. Repeated faults from one source ID are rate-limited.
+ * Interrupt remapping faults (0x20-0x27) take the same path: one record
+ * format, one owner by source ID, one rate limit.
  * This is the fault interrupt's work (iommu_ops.fault_event on the vector
  * route_faults chose), and also runs when polled (iommu_ops.poll_faults).
  */
@@ -55,13 +57,19 @@ static struct vtd_fault_source *source(struct vtd_unit *u, u16 sid, u64 now)
 static void report(struct vtd_unit *u, u64 lo, u64 hi, vtd_fault_owner_fn owner)
 {
 	struct vtd_fault f;
-	struct vtd_fault_owner o = { NULL, NULL };
+	struct vtd_fault_owner o = { NULL, NULL, NULL };
 
 	vtd_frcd_decode(lo, hi, &f);
 	if (owner)
 		owner(u, f.sid, &o);
+	/* An interrupt remapping fault is the device's fault like any other: same owner, same counter, same limit. */
 	if (o.counter)
 		(*o.counter)++;
+	if (VTD_FR_IS_IR(f.reason)) {
+		u->ir_faults++;
+		if (o.ir_counter)
+			(*o.ir_counter)++;
+	}
 	struct vtd_fault_source *s = source(u, f.sid, time_now_ns());
 	if (s->logged >= VTD_FAULT_BURST) {
 		s->suppressed++;

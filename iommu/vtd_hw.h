@@ -140,6 +140,42 @@ _Static_assert(sizeof(struct vtd_context_entry) == 16, "§9.3");
 #define VTD_WAIT_HI_STATADDR    GENMASK_ULL(63, 2)      /* 4-byte aligned */
 
 /*
+ * §9.9 "Interrupt Remapping Table Entry (IRTE) for Remapped Interrupts"
+ * (§9.10 is the posted form, IM = 1, which Sluice never writes). 128 bits,
+ * indexed by the interrupt_index of a remappable-format request (§5.1.2).
+ * An entry with P clear blocks the interrupt and records fault 0x22; a
+ * zeroed table is "every entry not present". DST holds the APIC ID in bits
+ * 15:8 (xAPIC, IRTA.EIME = 0) or all 32 bits (x2APIC, EIME = 1).
+ */
+#define VTD_IRTE_LO_P           BIT_ULL(0)              /* Present */
+#define VTD_IRTE_LO_FPD         BIT_ULL(1)              /* Fault Processing Disable */
+#define VTD_IRTE_LO_DM          BIT_ULL(2)              /* Destination Mode: 1 logical */
+#define VTD_IRTE_LO_RH          BIT_ULL(3)              /* Redirection Hint */
+#define VTD_IRTE_LO_TM          BIT_ULL(4)              /* Trigger Mode: 1 level */
+#define VTD_IRTE_LO_DLM         GENMASK_ULL(7, 5)       /* Delivery Mode */
+#define VTD_IRTE_LO_IM          BIT_ULL(15)             /* IRTE Mode: 0 remapped, 1 posted (§9.10) */
+#define VTD_IRTE_LO_V           GENMASK_ULL(23, 16)     /* Vector */
+#define VTD_IRTE_LO_DST         GENMASK_ULL(63, 32)     /* Destination ID */
+#define VTD_IRTE_HI_SID         GENMASK_ULL(15, 0)      /* Source Identifier */
+#define VTD_IRTE_HI_SQ          GENMASK_ULL(17, 16)     /* Source-id Qualifier */
+#define VTD_IRTE_HI_SVT         GENMASK_ULL(19, 18)     /* Source Validation Type */
+struct vtd_irte { u64 lo, hi; };
+_Static_assert(sizeof(struct vtd_irte) == 16, "§9.9");
+
+/*
+ * §5.1.2.2 "Interrupt Requests in Remappable Format": a DMA write of 32
+ * bits to 0xFEEx_xxxx with address bit 4 set. interrupt_index is the
+ * 16-bit handle (address bits 19:5 and bit 2), plus the data's subhandle
+ * when SHV (bit 3) is set. Bit 4 clear is Compatibility format (§5.1.2.1),
+ * which the unit passes only with GCMD.CFI set and IRTA.EIME clear.
+ */
+#define VTD_MSI_ADDR_BASE       0xfee00000u
+#define VTD_MSI_ADDR_HANDLE_LO  GENMASK_ULL(19, 5)      /* handle bits 14:0 */
+#define VTD_MSI_ADDR_FORMAT     BIT_ULL(4)              /* 1: remappable */
+#define VTD_MSI_ADDR_SHV        BIT_ULL(3)              /* SubHandle Valid */
+#define VTD_MSI_ADDR_HANDLE_HI  BIT_ULL(2)              /* handle bit 15 */
+
+/*
  * §11.4.14 Fault Recording Registers [n]: 128 bits each, read as two 64-bit
  * halves. _HI fields are bits 127:64 shifted down by 64. FI holds page
  * address bits 63:12 of the faulting request (for an interrupt-remapping
@@ -180,13 +216,14 @@ enum vtd_fault_reason {
 	VTD_FR_CTX_RSVD = 0x0b,         /* reserved bit in a present context entry */
 	VTD_FR_SSPTE_RSVD = 0x0c,       /* reserved bit in a present second-stage entry */
 	VTD_FR_TT_BLOCKED = 0x0d,       /* request type blocked by TT */
-	VTD_FR_IR_REQ_RSVD = 0x20,      /* interrupt remapping faults: 0x20-0x26 */
+	VTD_FR_IR_REQ_RSVD = 0x20,      /* interrupt remapping faults: 0x20-0x27 */
 	VTD_FR_IR_INDEX = 0x21,
 	VTD_FR_IR_IRTE_P = 0x22,
 	VTD_FR_IR_TABLE_ACCESS = 0x23,
 	VTD_FR_IR_IRTE_RSVD = 0x24,
 	VTD_FR_IR_COMPAT = 0x25,
 	VTD_FR_IR_SID = 0x26,
+	VTD_FR_IR_PID_ACCESS = 0x27,    /* posted interrupt descriptor unreadable */
 };
 #define VTD_FR_IS_IR(fr)        ((fr) >= 0x20 && (fr) <= 0x2f)
 

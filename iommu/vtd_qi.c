@@ -5,7 +5,8 @@
  * complete before the call returns; no completion interrupts (a wait never
  * carries IF, and never SW and IF together: QEMU aborts on that).
  * Device-TLB invalidation follows the IOTLB's in one batch (vtd_inv_batch);
- * interrupt-entry invalidation is not used yet.
+ * the interrupt entry cache is invalidated globally when interrupt
+ * remapping is set up (iommu/vtd_ir.c).
  */
 #include "iommu/vtd_qi.h"
 #include "iommu/vtd_unit.h"
@@ -311,6 +312,17 @@ int vtd_inv_context_device(struct vtd_unit *u, u16 did, u16 sid)
 	if (!u->qi.on)
 		return ccmd(u, VTD_CCMD_G_DEVICE, did, sid);
 	vtd_desc_cc_device(&d, did, sid, 0);
+	return vtd_qi_submit(u, &d, 1);
+}
+
+int vtd_inv_iec_global(struct vtd_unit *u)
+{
+	struct vtd_desc d;
+
+	log_write(LOG_DBG, u->name, "invalidate interrupt entry cache: global");
+	if (!u->qi.on)
+		return -HV_ENODEV;
+	vtd_desc_iec_global(&d);
 	return vtd_qi_submit(u, &d, 1);
 }
 

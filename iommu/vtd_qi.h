@@ -111,6 +111,13 @@ extern bool vtd_inv_test_skip_devtlb;
 int vtd_inv_context_global(struct vtd_unit *u);
 int vtd_inv_context_domain(struct vtd_unit *u, u16 did);
 int vtd_inv_context_device(struct vtd_unit *u, u16 did, u16 sid);
+/*
+ * Interrupt entry cache invalidation of every entry (§6.5.2.7, G = 0),
+ * through the queue only: the spec gives the IEC no register interface,
+ * and a unit with ECAP.IR has ECAP.QI. 0, -HV_ENODEV (queue off) or a
+ * vtd_qi_submit error.
+ */
+int vtd_inv_iec_global(struct vtd_unit *u);
 /* IOTLB invalidation: everything; one domain. */
 int vtd_inv_iotlb_global(struct vtd_unit *u);
 int vtd_inv_iotlb_domain(struct vtd_unit *u, u16 did);

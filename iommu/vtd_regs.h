@@ -145,6 +145,19 @@
 #define  VTD_IQERCD_IQEI        GENMASK_ULL(3, 0)     /* why the descriptor at IQH was refused (IQE) */
 
 /*
+ * §11.4 "Interrupt Remapping Table Address Register" (§10.4.29 in rev 3.x).
+ * Written only while interrupt remapping is off, then latched by
+ * GCMD.SIRTP (confirmed in GSTS.IRTPS). The table holds 2^(S+1) 128-bit
+ * IRTEs (§9.9); EIME selects x2APIC destinations and is reserved unless
+ * ECAP.EIM.
+ */
+#define VTD_IRTA_REG            0x0b8   /* Interrupt Remapping Table Address, 64 bit, RW */
+#define  VTD_IRTA_IRTA          GENMASK_ULL(63, 12)   /* table base, 4 KiB aligned */
+#define  VTD_IRTA_EIME          BIT_ULL(11)           /* Extended Interrupt Mode Enable (x2APIC) */
+#define  VTD_IRTA_S             GENMASK_ULL(3, 0)     /* Size: 2^(S+1) entries */
+#define  VTD_IRTA_S_MAX         15                    /* 65536 entries */
+
+/*
  * §11.4.8 IOTLB Registers, at ECAP.IRO * 16: Invalidate Address first, IOTLB
  * Invalidate 8 bytes on.
  * (Register-based invalidation, used only when ECAP.QI = 0.)

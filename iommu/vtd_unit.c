@@ -2,14 +2,16 @@
  * One VT-d remapping unit: CAP/ECAP decoded and logged (§11.4.2-3), the
  * Global Command protocol (§11.4.4), protected memory off (§11.4.9), write
  * buffer flush, and bring-up to "root table set, invalidation ready,
- * translation off". Legacy mode only (RTADDR.TTM = 00); no interrupt
- * remapping; fault events are routed and unmasked later by vtd_domain.c.
+ * interrupt remapping on (iommu/vtd_ir.c), translation off". Legacy mode
+ * only (RTADDR.TTM = 00); fault events are routed and unmasked later by
+ * vtd_domain.c.
  */
 #include "iommu/vtd_unit.h"
 #include "iommu/vtd_regs.h"
 #include "iommu/vtd_hw.h"
 #include "iommu/vtd_context.h"
 #include "iommu/vtd_pagetable.h"
+#include "iommu/vtd_ir.h"
 #include "kernel/hw/io.h"
 #include "kernel/hw/cpu.h"
 #include "kernel/wait.h"
@@ -18,8 +20,13 @@
 #include "kernel/lib.h"
 #include "kernel/err.h"
 
-/* GCMD bits whose state GSTS reports and that must be written back unchanged. */
-#define GCMD_PERSISTENT (VTD_GCMD_TE | VTD_GCMD_EAFL | VTD_GCMD_QIE | VTD_GCMD_IRE | VTD_GCMD_CFI)
+/*
+ * GCMD bits whose state GSTS reports and that must be written back
+ * unchanged. CFI is not among them: Sluice never sets it, so every write
+ * leaves compatibility-format interrupts blocked (QEMU ignores CFI and
+ * never sets GSTS.CFIS; Sluice never polls CFIS).
+ */
+#define GCMD_PERSISTENT (VTD_GCMD_TE | VTD_GCMD_EAFL | VTD_GCMD_QIE | VTD_GCMD_IRE)
 
 void vtd_caps_decode(u64 cap, u64 ecap, struct vtd_caps *c)
 {
@@ -189,7 +196,7 @@ int vtd_unit_gcmd(struct vtd_unit *u, u32 cmd, bool on)
 {
 	bool one_shot = cmd & VTD_GCMD_ONE_SHOT;
 
-	/* CFI is left alone: QEMU ignores it and CFIS never sets there. */
+	/* CFI is refused: Sluice keeps compatibility-format interrupts blocked. */
 	if (!cmd || (cmd & (cmd - 1)) || !(cmd & GENMASK_ULL(31, 24)) || (one_shot && !on))
 		return -HV_EINVAL;
 	u32 sts = io_read32(u->regs, VTD_GSTS_REG);
@@ -250,15 +257,33 @@ static int pmen_disable(struct vtd_unit *u)
 	return ret;
 }
 
-/* Undoes what firmware or an earlier loader left on: translation, then the queue. */
+/*
+ * Undoes what firmware or an earlier loader left on: compatibility-format
+ * interrupts, translation, interrupt remapping (IRTA changes only with it
+ * off), then the queue.
+ */
 static int take_over(struct vtd_unit *u)
 {
 	u32 sts = io_read32(u->regs, VTD_GSTS_REG);
 	int ret;
 
+	if (sts & VTD_GSTS_CFIS) {
+		/*
+		 * One write with CFI clear and the rest as they are. Not polled:
+		 * QEMU never sets CFIS, and GCMD_PERSISTENT never writes CFI
+		 * back, so it cannot come on again.
+		 */
+		log_write(LOG_WARN, u->name, "compatibility-format interrupts were left allowed (GSTS=0x%08x); clearing CFI", sts);
+		io_write32(u->regs, VTD_GCMD_REG, sts & GCMD_PERSISTENT);
+	}
 	if (sts & VTD_GSTS_TES) {
 		log_write(LOG_WARN, u->name, "translation was left on (GSTS=0x%08x); turning it off", sts);
 		if ((ret = vtd_unit_gcmd(u, VTD_GCMD_TE, false)))
+			return ret;
+	}
+	if (sts & VTD_GSTS_IRES) {
+		log_write(LOG_WARN, u->name, "interrupt remapping was left on (GSTS=0x%08x); turning it off to set Sluice's table", sts);
+		if ((ret = vtd_unit_gcmd(u, VTD_GCMD_IRE, false)))
 			return ret;
 	}
 	if (sts & VTD_GSTS_QIES) {
@@ -293,6 +318,9 @@ int vtd_unit_bringup(struct vtd_unit *u, vtd_fault_owner_fn owner)
 		goto off;
 	/* Nothing cached from before SRTP may survive (CAP.ESRTPS aside). */
 	if ((ret = vtd_inv_context_global(u)) || (ret = vtd_inv_iotlb_global(u)))
+		goto off;
+	/* Before any device is a bus master: nothing may reach a CPU through the interrupt window. */
+	if ((ret = vtd_ir_enable(u)))
 		goto off;
 	u->up = true;
 	log_write(LOG_INFO, u->name, "root table at 0x%016llx, %s invalidation, %u-level second-stage tables, translation off",

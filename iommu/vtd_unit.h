@@ -8,6 +8,7 @@
 #define IOMMU_VTD_UNIT_H
 #include "kernel/types.h"
 #include "iommu/vtd_qi.h"
+#include "iommu/vtd_hw.h"
 
 #define VTD_UNIT_NAME_LEN       8
 /* Every wait on a unit's registers or queue; hardware answers in microseconds. */
@@ -59,16 +60,33 @@ struct vtd_unit {
 	u64 root_pa;
 	struct vtd_root_entry *root;
 	struct vtd_qi qi;
+	/*
+	 * Interrupt remapping (iommu/vtd_ir.c). cpus_x2apic is an input, set
+	 * between probe and bring-up: the CPUs' local APICs run in x2APIC
+	 * mode, so IRTEs should carry x2APIC IDs where ECAP.EIM allows.
+	 */
+	bool cpus_x2apic;
+	bool ir;                        /* remapping on: GSTS.IRES confirmed */
+	bool eime;                      /* IRTA.EIME set: x2APIC destinations */
+	u64 irt_pa;                     /* the interrupt remapping table */
+	struct vtd_irte *irt;
+	u32 irt_entries;
 	/* Faults. */
 	u64 faults;                     /* records drained */
+	u64 ir_faults;                  /* of which interrupt remapping faults (0x20-0x27) */
 	u64 overflows;                  /* PFO seen */
 	struct vtd_fault_source fsrc[VTD_FAULT_SOURCES];
 };
 
-/* Who a faulting source ID belongs to, for the log and the counters. */
+/*
+ * Who a faulting source ID belongs to, for the log and the counters. Every
+ * fault counts in *counter; an interrupt remapping fault (reason
+ * 0x20-0x27) counts in *ir_counter as well.
+ */
 struct vtd_fault_owner {
 	const char *name;               /* NULL: no domain */
 	u64 *counter;                   /* NULL: nothing to count */
+	u64 *ir_counter;                /* NULL: interrupt faults not counted apart */
 };
 typedef void (*vtd_fault_owner_fn)(struct vtd_unit *u, u16 sid, struct vtd_fault_owner *o);
 
@@ -93,8 +111,10 @@ int vtd_unit_probe(struct vtd_unit *u, unsigned index, u16 segment, u64 reg_pa);
  * Takes the unit from whatever firmware left to: translation and queued
  * invalidation off, protected memory off, fault events masked, old faults
  * drained, root table set (SRTP), invalidation ready (QIE when ECAP.QI),
- * caches invalidated globally. Returns 0 or the first error (the unit is
- * then left off, u->up false).
+ * caches invalidated globally, then interrupt remapping on where ECAP.IR
+ * (vtd_ir_enable: an empty table, so every remappable interrupt is blocked,
+ * and CFI clear). Returns 0 or the first error (the unit is then left off,
+ * u->up false).
  */
 int vtd_unit_bringup(struct vtd_unit *u, vtd_fault_owner_fn owner);
 /* Turns translation on (GCMD.TE, confirmed in GSTS.TES). */
@@ -103,7 +123,8 @@ int vtd_unit_enable(struct vtd_unit *u);
  * Sets (on) or clears one GCMD bit, written from the current GSTS with the
  * one-shot bits dropped, and waits for its GSTS bit: the same value for TE,
  * QIE, IRE; set for SRTP, SIRTP; clear for WBF. Returns 0 or -HV_ETIMEDOUT
- * (logged). cmd must be a single bit; CFI is refused (QEMU ignores it).
+ * (logged). cmd must be a single bit; CFI is refused (Sluice never allows
+ * compatibility-format interrupts) and never written back.
  */
 int vtd_unit_gcmd(struct vtd_unit *u, u32 cmd, bool on);
 /* Flushes the write buffer when CAP.RWBF asks for it; 0 or -HV_ETIMEDOUT. */

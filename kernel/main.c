@@ -58,6 +58,8 @@ static struct boot_info boot;
 static struct memmap memmap;
 static struct acpi_info acpi;
 static struct cmdline_opts opts;
+/* The local APIC mode apic_init() chose (interrupt remapping follows it). */
+static bool cpus_x2apic;
 /* Where the loader left its own boot information; kept out of the allocator. */
 static u64 loader_info_pa, loader_info_size;
 
@@ -409,8 +411,11 @@ static void setup_dmar(void)
 
 /*
  * VT-d: every usable DRHD of the DMAR brought up (CAP/ECAP decoded and
- * logged, root table set, invalidation ready), translation still off; the
- * domains are programmed and translation enabled later in boot.
+ * logged, root table set, invalidation ready, interrupt remapping on with
+ * an empty table), translation still off; the domains are programmed and
+ * translation enabled later in boot. This runs before setup_domains(),
+ * where devices first get bus mastering (the DMA demo, the PF driver,
+ * then the partitions' guests through their virtual Command register).
  */
 /* The IOMMU that came up (NULL: none, or its bring-up failed). */
 static const struct iommu_ops *iommu;
@@ -419,6 +424,7 @@ static void setup_iommu(void)
 {
 	if (!dmar)
 		return;
+	vtd_iommu_ops.set_cpu_x2apic(cpus_x2apic);
 	int ret = vtd_iommu_ops.init(dmar);
 	if (!check(ret == 0, "VT-d remapping units up: root table set, invalidation ready, translation off"))
 		return;
@@ -515,6 +521,7 @@ static void setup_apic_timer(void)
 			 ai.x2apic ? "x2APIC" : "xAPIC", ai.id, ai.version, ai.max_lvt + 1,
 			 ai.bsp ? ", boot CPU" : "");
 		check(ai.bsp, "local APIC enabled on the boot CPU");
+		cpus_x2apic = ai.x2apic;
 	}
 
 	struct tsc_calib c;

@@ -7,7 +7,9 @@
  *  - stage 1 (iommu = on), the worked example: EP1 and EP2 write the same
  *    bus address and each lands in its own partition's memory; a write
  *    outside the partition and a write through a read-only mapping fault
- *    and change nothing.
+ *    and change nothing; where every unit remaps interrupts, EP2's DMA
+ *    write of a remappable-format interrupt request is blocked and
+ *    faulted against its partition.
  */
 #ifndef VM_DMA_DEMO_H
 #define VM_DMA_DEMO_H

@@ -239,8 +239,13 @@ static void hook_gcmd(struct io_region *r, u32 off, u64 val, unsigned width, voi
 			v->root_pa = fake_io_get64(v->r, VTD_RTADDR_REG) & VTD_RTADDR_RTA;
 		gsts_set(v, VTD_GSTS_RTPS, true);
 	}
-	if (cmd & VTD_GCMD_SIRTP)
+	if (cmd & VTD_GCMD_SIRTP) {
+		/* As SRTP: status clears, the pointer is latched, status sets. */
+		gsts_set(v, VTD_GSTS_IRTPS, false);
+		if (!(v->dead_gsts & VTD_GSTS_IRTPS))
+			v->irta = fake_io_get64(v->r, VTD_IRTA_REG);
 		gsts_set(v, VTD_GSTS_IRTPS, true);
+	}
 	if (cmd & VTD_GCMD_WBF) {
 		/* WBFS is set while the flush runs; a dead unit never finishes. */
 		u32 s = gsts(v) | VTD_GSTS_WBFS;
@@ -361,8 +366,13 @@ static bool process(struct fake_vtd *v, u64 lo, u64 hi)
 		break;
 	}
 	case 4:
-		e.kind = FV_OTHER_DESC;
-		e.a = D_TYPE(lo);
+		/* VT-d §6.5.2.7: G bit 4, IM 31:27, IIDX 47:32; the upper half reserved. */
+		if (hi || (lo & (GENMASK_ULL(26, 5) | GENMASK_ULL(63, 48))))
+			return false;
+		e.kind = FV_IEC;
+		e.a = (lo >> 4) & 1;
+		e.am = (u8)((lo >> 27) & 0x1f);
+		e.addr = (lo >> 32) & 0xffff;
 		break;
 	case 5: {
 		e.kind = FV_WAIT;

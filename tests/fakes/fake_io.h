@@ -50,8 +50,9 @@ enum fake_vtd_kind {
 	FV_CC,                  /* context-cache inv: a = granularity, did, sid */
 	FV_IOTLB,               /* IOTLB inv: a = granularity, did, addr, am */
 	FV_WAIT,                /* wait descriptor: a = flags (bit 4 IF, 5 SW) */
-	FV_OTHER_DESC,          /* IEC, ...: a = type */
+	FV_OTHER_DESC,          /* a descriptor of another type: a = type */
 	FV_DEVTLB,              /* device-TLB inv: sid, addr (base), am (log2 pages; 52: all), a = pfsid | mip << 16 */
+	FV_IEC,                 /* interrupt entry cache inv: a = granularity (0 global, 1 index), addr = index, am = mask */
 };
 
 struct fake_vtd_event {
@@ -77,6 +78,7 @@ struct fake_vtd {
 	/* Observed. */
 	bool sw_if_seen;        /* a wait with SW and IF both set: QEMU would abort */
 	u64 root_pa;            /* latched by SRTP */
+	u64 irta;               /* IRTA_REG latched by SIRTP */
 	u64 iq_pa;
 	u32 iq_entries;
 	unsigned nr_events;

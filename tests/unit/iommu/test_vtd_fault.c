@@ -92,6 +92,8 @@ static void every_reason_has_the_spec_text(void **state)
 		{ 0x24, "Non-zero reserved field in an IRTE" },
 		{ 0x25, "Hardware blocked an interrupt request in Compatibility format" },
 		{ 0x26, "Hardware blocked a Remappable interrupt request" },
+		{ 0x27, "Hardware attempt to access the Posted Interrupt Descriptor" },
+		{ 0x28, "Unknown fault reason" },
 		{ 0x0e, "Unknown fault reason" },
 		{ 0x1f, "Unknown fault reason" },
 		{ 0x30, "Scalable-mode fault reason" },
@@ -105,8 +107,8 @@ static void every_reason_has_the_spec_text(void **state)
 			fail_msg("reason 0x%02x: \"%s\"", rows[i].reason, t);
 	}
 	/* The known ones are all different. */
-	for (unsigned a = 1; a <= 0x26; a++)
-		for (unsigned b = a + 1; b <= 0x26; b++)
+	for (unsigned a = 1; a <= 0x27; a++)
+		for (unsigned b = a + 1; b <= 0x27; b++)
 			if (vtd_fault_reason_text((u8)a)[0] != 'U' &&
 			    !strcmp(vtd_fault_reason_text((u8)a), vtd_fault_reason_text((u8)b)))
 				fail_msg("reasons 0x%02x and 0x%02x share a text", a, b);

@@ -3,7 +3,9 @@
  * unit that behaves like QEMU's (tests/fakes/fake_io.c): CAP/ECAP decoding,
  * refusing units, the GCMD/GSTS protocol (order checked with cmocka
  * expectations where the order is the spec), a unit that never answers,
- * protected memory, write-buffer flush, and draining fault records.
+ * protected memory, write-buffer flush, interrupt remapping at bring-up
+ * (order, EIME, CFI, time-outs, a unit without it), and draining fault
+ * records, interrupt remapping faults among them.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +16,9 @@
 #include "iommu/vtd_unit.h"
 #include "iommu/vtd_regs.h"
 #include "iommu/vtd_hw.h"
+#include "iommu/vtd_ir.h"
 #include "kernel/page_alloc.h"
+#include "kernel/hw/mem.h"
 #include "kernel/memmap.h"
 #include "kernel/log.h"
 #include "kernel/err.h"
@@ -195,6 +199,19 @@ static void expect_gcmd(struct fake_vtd *v, u32 val)
 	check_expected(val);
 }
 
+/*
+ * The GCMD writes of a bring-up once nothing is left on: root table,
+ * queue, interrupt remapping table, interrupt remapping, each write
+ * carrying what is on before it (§11.4.4).
+ */
+static void expect_bringup_writes(void)
+{
+	expect_value(expect_gcmd, val, VTD_GCMD_SRTP);
+	expect_value(expect_gcmd, val, VTD_GCMD_QIE);
+	expect_value(expect_gcmd, val, VTD_GCMD_SIRTP | VTD_GCMD_QIE);
+	expect_value(expect_gcmd, val, VTD_GCMD_IRE | VTD_GCMD_QIE);
+}
+
 static void gcmd_changes_one_bit_and_keeps_the_others(void **state)
 {
 	(void)state;
@@ -233,8 +250,7 @@ static void bringup_sets_root_table_before_queue_and_translation(void **state)
 	struct fake_vtd *v = probed(QEMU_CAP_CM, QEMU_ECAP);
 	v->on_gcmd = expect_gcmd;
 
-	expect_value(expect_gcmd, val, VTD_GCMD_SRTP);
-	expect_value(expect_gcmd, val, VTD_GCMD_QIE);
+	expect_bringup_writes();
 	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
 	assert_true(unit.up);
 	assert_false(unit.te);
@@ -251,7 +267,7 @@ static void bringup_sets_root_table_before_queue_and_translation(void **state)
 	assert_true(fake_log_has("vtd0: root table at 0x"));
 	assert_true(fake_log_has(", queued invalidation, 4-level second-stage tables, translation off"));
 
-	expect_value(expect_gcmd, val, VTD_GCMD_TE | VTD_GCMD_QIE);
+	expect_value(expect_gcmd, val, VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE);
 	assert_int_equal(vtd_unit_enable(&unit), 0);
 	assert_true(unit.te);
 	assert_true(fake_io_get32(v->r, VTD_GSTS_REG) & VTD_GSTS_TES);
@@ -267,29 +283,38 @@ static void bringup_turns_off_what_firmware_left_on(void **state)
 
 	expect_value(expect_gcmd, val, VTD_GCMD_QIE);          /* TE off first */
 	expect_value(expect_gcmd, val, 0);                     /* then the queue */
-	expect_value(expect_gcmd, val, VTD_GCMD_SRTP);
-	expect_value(expect_gcmd, val, VTD_GCMD_QIE);
+	expect_bringup_writes();
 	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
 	assert_true(fake_log_has("WARN vtd0: translation was left on (GSTS=0xc4000000); turning it off"));
+}
+
+/*
+ * Bring-up against a unit whose GSTS bits dead never move: a bounded wait,
+ * the line naming the command, the unit left off after writes GCMD writes,
+ * and nothing written after them (no TE).
+ */
+static void assert_bringup_times_out(struct fake_vtd *v, u32 dead, unsigned writes, const char *line)
+{
+	u64 t0 = fake_time_ns;
+
+	v->dead_gsts = dead;
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), -HV_ETIMEDOUT);
+	assert_true(fake_time_ns - t0 >= VTD_HW_TIMEOUT_US * 1000ULL);
+	assert_false(unit.up);
+	assert_int_equal(fake_vtd_count(v, FV_GCMD), writes);
+	assert_true(fake_log_has(line));
+	assert_true(fake_log_has("ERR  vtd0: bring-up failed: "));
+	assert_true(fake_log_has("; unit left off"));
+	assert_int_equal(vtd_unit_enable(&unit), -HV_ENODEV);
+	assert_int_equal(fake_vtd_count(v, FV_GCMD), writes);
 }
 
 static void set_root_table_times_out_on_dead_unit(void **state)
 {
 	(void)state;
-	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
-	v->dead_gsts = VTD_GSTS_RTPS;
-	u64 t0 = fake_time_ns;
-
-	assert_int_equal(vtd_unit_bringup(&unit, NULL), -HV_ETIMEDOUT);
-	assert_false(unit.up);
-	/* One SRTP write, a bounded wait, and nothing after it: no QIE, no TE. */
-	assert_int_equal(fake_vtd_count(v, FV_GCMD), 1);
-	assert_true(fake_time_ns - t0 >= VTD_HW_TIMEOUT_US * 1000ULL);
-	assert_true(fake_log_has("ERR  vtd0: GCMD.SRTP=1 not confirmed in GSTS within 50000 us (GSTS=0x00000000)"));
-	assert_true(fake_log_has("ERR  vtd0: bring-up failed: "));
-	assert_true(fake_log_has("; unit left off"));
-	assert_int_equal(vtd_unit_enable(&unit), -HV_ENODEV);
-	assert_int_equal(fake_vtd_count(v, FV_GCMD), 1);
+	/* One SRTP write and nothing after it: no QIE, no remapping, no TE. */
+	assert_bringup_times_out(probed(QEMU_CAP, QEMU_ECAP), VTD_GSTS_RTPS, 1,
+				 "ERR  vtd0: GCMD.SRTP=1 not confirmed in GSTS within 50000 us (GSTS=0x00000000)");
 }
 
 static void enable_times_out_when_translation_never_starts(void **state)
@@ -379,6 +404,209 @@ static void pages_are_flushed_only_for_a_non_coherent_unit(void **state)
 	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
 	vtd_unit_flush(&unit, &unit, 16);
 	assert_int_equal(fake_flushes, before);
+}
+
+/* ---- interrupt remapping ----------------------------------------------------- */
+
+/* No GCMD write the unit saw carries CFI. */
+static void assert_cfi_never_written(const struct fake_vtd *v)
+{
+	for (unsigned i = 0; i < fake_vtd_count(v, FV_GCMD); i++)
+		assert_int_equal(fake_vtd_nth(v, FV_GCMD, i)->a & VTD_GCMD_CFI, 0);
+}
+
+/*
+ * §11.4.4, §6.5.2.7: IRTA, then SIRTP until IRTPS, then a global IEC
+ * invalidation through the queue, then IRE until IRES; GCMD carries QIE
+ * each time and never CFI.
+ */
+static void bringup_turns_on_interrupt_remapping_with_an_empty_table(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	assert_true(unit.up);
+	assert_true(unit.ir);
+	assert_false(unit.eime);
+	assert_true(fake_io_get32(v->r, VTD_GSTS_REG) & VTD_GSTS_IRES);
+
+	/* IRTA: the page-aligned table, S = 7 (2^8 = 256 entries), EIME clear, latched by SIRTP. */
+	assert_int_equal(unit.irt_entries, 256);
+	assert_true(IS_ALIGNED(unit.irt_pa, PAGE_SIZE));
+	assert_int_equal(v->irta, unit.irt_pa | 7);
+	assert_int_equal(fake_io_writes_to(v->pa, VTD_IRTA_REG), 1);
+
+	/* Order: SRTP, QIE, SIRTP, IEC (global, queued, then its wait), IRE. */
+	const struct fake_vtd_event *sirtp = fake_vtd_nth(v, FV_GCMD, 2), *ire = fake_vtd_nth(v, FV_GCMD, 3);
+	const struct fake_vtd_event *iec = fake_vtd_nth(v, FV_IEC, 0);
+	assert_non_null(iec);
+	assert_int_equal(fake_vtd_count(v, FV_IEC), 1);
+	assert_true(iec->queued && iec->a == 0);
+	assert_int_equal(sirtp->a, VTD_GCMD_SIRTP | VTD_GCMD_QIE);
+	assert_int_equal(ire->a, VTD_GCMD_IRE | VTD_GCMD_QIE);
+	assert_true(sirtp < iec && iec < ire);
+	assert_true(iec + 1 < ire && iec[1].kind == FV_WAIT);
+	assert_int_equal(fake_vtd_count(v, FV_GCMD), 4);
+	assert_cfi_never_written(v);
+
+	/* Every IRTE not present, in the memory the unit reads. */
+	const u8 *t = phys_to_virt(v->irta & VTD_IRTA_IRTA, VTD_IRT_SIZE);
+	assert_non_null(t);
+	for (unsigned i = 0; i < VTD_IRT_SIZE; i++)
+		assert_int_equal(t[i], 0);
+	assert_int_equal(vtd_ir_present(&unit), 0);
+	assert_true(fake_log_has("INFO vtd0: interrupt remapping on: 256 entries at 0x"));
+	assert_true(fake_log_has(", none present, xAPIC destinations (EIME clear); compatibility-format interrupts blocked (CFI clear)\n"));
+
+	u64 pa = 0, size = 0;
+	assert_int_equal(vtd_unit_irt(&unit, &pa, &size), 0);
+	assert_int_equal(pa, unit.irt_pa);
+	assert_int_equal(size, 4096);
+
+	/* Translation goes on later with IRE carried along. */
+	assert_int_equal(vtd_unit_enable(&unit), 0);
+	assert_int_equal(fake_vtd_nth(v, FV_GCMD, 4)->a, VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE);
+	assert_true(fake_io_get32(v->r, VTD_GSTS_REG) & VTD_GSTS_IRES);
+}
+
+/* A second bring-up (a loader left remapping on) turns it off before IRTA changes, and empties the table. */
+static void bringup_turns_remapping_off_before_setting_the_table_again(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	u64 first = unit.irt_pa;
+	unit.irt[5].lo = VTD_IRTE_LO_P | FIELD_PREP(VTD_IRTE_LO_V, 0x30);
+	assert_int_equal(vtd_ir_present(&unit), 1);
+	fake_vtd_clear_events(v);
+	fake_log_capture();
+	v->on_gcmd = expect_gcmd;
+
+	expect_value(expect_gcmd, val, VTD_GCMD_QIE);          /* remapping off, the queue kept */
+	expect_value(expect_gcmd, val, 0);                     /* then the queue */
+	expect_bringup_writes();
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	assert_true(fake_log_has("WARN vtd0: interrupt remapping was left on (GSTS=0x"));
+	assert_int_equal(unit.irt_pa, first);
+	assert_int_equal(unit.irt[5].lo, 0);
+	assert_true(fake_log_has(", none present, "));
+}
+
+/* Firmware that left CFI on gets one write clearing it; nothing written later carries it, CFIS is never waited for. */
+static void cfi_left_on_by_firmware_is_cleared_and_never_written(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
+	/* The fake ignores CFI as QEMU does, so CFIS keeps reading 1 here. */
+	fake_io_set32(v->r, VTD_GSTS_REG, VTD_GSTS_CFIS);
+	v->on_gcmd = expect_gcmd;
+	expect_value(expect_gcmd, val, 0);                     /* CFI cleared, alone */
+	expect_bringup_writes();
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	assert_true(fake_log_has("WARN vtd0: compatibility-format interrupts were left allowed (GSTS=0x00800000); clearing CFI"));
+	assert_true(unit.ir);
+	expect_value(expect_gcmd, val, VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE);
+	assert_int_equal(vtd_unit_enable(&unit), 0);
+	assert_cfi_never_written(v);
+}
+
+/* IRTA.S: 2^(S+1) entries. */
+static void irta_encodes_the_table_size(void **state)
+{
+	(void)state;
+	assert_int_equal(vtd_irta(0x123456000ULL, 2, false), 0x123456000ULL | 0);
+	assert_int_equal(vtd_irta(0x123456000ULL, 256, false), 0x123456000ULL | 7);
+	assert_int_equal(vtd_irta(0x123456000ULL, 65536, true), 0x123456000ULL | VTD_IRTA_EIME | 15);
+	/* The address keeps only bits 63:12. */
+	assert_int_equal(vtd_irta(0x123456789ULL, 256, false), 0x123456000ULL | 7);
+}
+
+/* EIME needs both: CPUs in x2APIC mode and ECAP.EIM. */
+static void eime_is_set_only_for_x2apic_cpus_on_a_unit_with_eim(void **state)
+{
+	static const struct { bool x2apic, eim, eime; } rows[] = {
+		{ false, false, false }, { false, true, false }, { true, false, false }, { true, true, true },
+	};
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(rows); i++) {
+		struct vtd_caps c;
+		vtd_caps_decode(QEMU_CAP, QEMU_ECAP | (rows[i].eim ? VTD_ECAP_EIM : 0), &c);
+		assert_int_equal(vtd_ir_eime(&c, rows[i].x2apic), rows[i].eime);
+	}
+
+	/* x2APIC CPUs, unit with EIM: IRTA carries EIME. */
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP | VTD_ECAP_EIM);
+	unit.cpus_x2apic = true;
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	assert_true(unit.eime);
+	assert_int_equal(v->irta, unit.irt_pa | VTD_IRTA_EIME | 7);
+	assert_true(fake_log_has(", none present, x2APIC destinations (EIME set); "));
+
+	/* x2APIC CPUs, unit without EIM (QEMU's default): EIME clear, and the line says why. */
+	fake_io_reset();
+	memset(&unit, 0, sizeof(unit));
+	v = probed(QEMU_CAP, QEMU_ECAP);
+	unit.cpus_x2apic = true;
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	assert_false(unit.eime);
+	assert_int_equal(v->irta & VTD_IRTA_EIME, 0);
+	assert_true(fake_log_has(", none present, xAPIC destinations (EIME clear: no ECAP.EIM); "));
+}
+
+static void set_interrupt_table_times_out_on_dead_unit(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
+	/* SRTP, QIE, SIRTP, and nothing after it: no IEC, no IRE, no TE. */
+	assert_bringup_times_out(v, VTD_GSTS_IRTPS, 3, "ERR  vtd0: GCMD.SIRTP=1 not confirmed in GSTS within 50000 us");
+	assert_false(unit.ir);
+	assert_int_equal(fake_vtd_count(v, FV_IEC), 0);
+	assert_false(fake_io_get32(v->r, VTD_GSTS_REG) & (VTD_GSTS_TES | VTD_GSTS_IRES));
+	u64 pa, size;
+	assert_int_equal(vtd_unit_irt(&unit, &pa, &size), -HV_ENOTSUP);
+}
+
+static void interrupt_remapping_enable_times_out_on_dead_unit(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
+	/* The table was set and its cache invalidated; IRE never confirmed, so translation never goes on. */
+	assert_bringup_times_out(v, VTD_GSTS_IRES, 4,
+				 "ERR  vtd0: GCMD.IRE=1 not confirmed in GSTS within 50000 us (GSTS=0x45000000)");
+	assert_false(unit.ir);
+	assert_int_equal(fake_vtd_count(v, FV_IEC), 1);
+	assert_false(fake_log_has("interrupt remapping on"));
+}
+
+/* A unit without ECAP.IR comes up for DMA remapping and says it cannot block device interrupts. */
+static void unit_without_ecap_ir_comes_up_and_says_what_it_cannot_block(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP & ~VTD_ECAP_IR);
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	assert_true(unit.up);
+	assert_false(unit.ir);
+	assert_null(unit.irt);
+	assert_int_equal(fake_io_writes_to(v->pa, VTD_IRTA_REG), 0);
+	assert_int_equal(fake_vtd_count(v, FV_GCMD), 2);        /* SRTP, QIE */
+	assert_int_equal(fake_vtd_count(v, FV_IEC), 0);
+	assert_true(fake_log_has("WARN vtd0: no interrupt remapping (ECAP.IR clear): this unit cannot block interrupts its devices send by DMA writes to 0xFEEx_xxxx"));
+	u64 pa, size;
+	assert_int_equal(vtd_unit_irt(&unit, &pa, &size), -HV_ENOTSUP);
+}
+
+/* ECAP.IR without ECAP.QI breaks the spec: the IEC cannot be invalidated, so remapping stays off, said in words. */
+static void unit_with_ir_but_no_queue_leaves_remapping_off(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP & ~VTD_ECAP_QI);
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	assert_true(unit.up);
+	assert_false(unit.qi.on);
+	assert_false(unit.ir);
+	assert_int_equal(fake_io_writes_to(v->pa, VTD_IRTA_REG), 0);
+	assert_int_equal(fake_vtd_count(v, FV_GCMD), 1);        /* SRTP alone */
+	assert_true(fake_log_has("ERR  vtd0: ECAP.IR without an invalidation queue (ECAP.QI clear), against the spec: interrupt remapping left off; this unit cannot block device interrupts"));
 }
 
 /* ---- faults ---------------------------------------------------------------- */
@@ -529,6 +757,61 @@ static void repeated_faults_from_one_source_are_rate_limited(void **state)
 	assert_int_equal(fake_log_count("dma fault sid=00:04.0"), VTD_FAULT_BURST + 1);
 }
 
+static u64 p2_ir_faults;
+
+static void owner_p2_ir(struct vtd_unit *u, u16 sid, struct vtd_fault_owner *o)
+{
+	owner_p2(u, sid, o);
+	if (o->name)
+		o->ir_counter = &p2_ir_faults;
+}
+
+/*
+ * A blocked remappable interrupt (IRTE 0x12 not present) from p2's device:
+ * decoded with its index, charged to p2 in both counters, rate-limited
+ * with its source like a DMA fault.
+ */
+static void interrupt_fault_is_decoded_and_charged_to_the_owner(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
+	assert_int_equal(vtd_unit_bringup(&unit, owner_p2_ir), 0);
+	p2_faults = p2_ir_faults = 0;
+	fake_log_capture();
+	/* §11.4.14: an interrupt fault records interrupt_index in FI bits 63:48. */
+	assert_int_equal(fake_vtd_fault(v, 0x0020, 0x12ULL << 48, VTD_FR_IR_IRTE_P, true), 0);
+	assert_int_equal(vtd_unit_drain_faults(&unit, owner_p2_ir), 1);
+	assert_true(fake_log_has("ERR  vtd0: interrupt fault sid=00:04.0 index=0x0012 reason=0x22 \"The Present (P) field in the IRTE for the interrupt_index of the request is Clear\" domain=p2\n"));
+	assert_int_equal(p2_faults, 1);
+	assert_int_equal(p2_ir_faults, 1);
+	assert_int_equal(unit.faults, 1);
+	assert_int_equal(unit.ir_faults, 1);
+
+	/* A DMA fault counts in the fault counter only. */
+	assert_int_equal(fake_vtd_fault(v, 0x0020, 0x50000000, VTD_FR_WRITE, true), 0);
+	vtd_unit_drain_faults(&unit, owner_p2_ir);
+	assert_int_equal(p2_faults, 2);
+	assert_int_equal(p2_ir_faults, 1);
+
+	/* A storm of blocked interrupts: every one counted, the log limited per source. */
+	for (unsigned i = 0; i < 10; i++) {
+		assert_int_equal(fake_vtd_fault(v, 0x0020, 0x12ULL << 48, VTD_FR_IR_IRTE_P, true), 0);
+		assert_int_equal(vtd_unit_drain_faults(&unit, owner_p2_ir), 1);
+	}
+	assert_int_equal(p2_faults, 12);
+	assert_int_equal(p2_ir_faults, 11);
+	assert_int_equal(fake_log_count("sid=00:04.0"), VTD_FAULT_BURST);
+	vtd_unit_fault_summary(&unit, true);
+	assert_true(fake_log_has("WARN vtd0: dma faults from sid=00:04.0: 8 more suppressed"));
+
+	/* A compatibility-format interrupt blocked by CFI clear (0x25) is an interrupt fault too. */
+	fake_time_ns += VTD_FAULT_WINDOW_NS;
+	assert_int_equal(fake_vtd_fault(v, 0x0020, 0, VTD_FR_IR_COMPAT, true), 0);
+	vtd_unit_drain_faults(&unit, owner_p2_ir);
+	assert_true(fake_log_has("interrupt fault sid=00:04.0 index=0x0000 reason=0x25 \"Hardware blocked an interrupt request in Compatibility format\" domain=p2"));
+	assert_int_equal(p2_ir_faults, 12);
+}
+
 static void suppressed_count_is_told_when_the_window_ends(void **state)
 {
 	(void)state;
@@ -566,11 +849,21 @@ int main(void)
 		cmocka_unit_test_setup_teardown(protected_memory_untouched_without_plmr_or_phmr, setup, teardown),
 		cmocka_unit_test_setup_teardown(write_buffer_is_flushed_only_with_rwbf, setup, teardown),
 		cmocka_unit_test_setup_teardown(pages_are_flushed_only_for_a_non_coherent_unit, setup, teardown),
+		cmocka_unit_test_setup_teardown(bringup_turns_on_interrupt_remapping_with_an_empty_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(bringup_turns_remapping_off_before_setting_the_table_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(cfi_left_on_by_firmware_is_cleared_and_never_written, setup, teardown),
+		cmocka_unit_test_setup_teardown(irta_encodes_the_table_size, setup, teardown),
+		cmocka_unit_test_setup_teardown(eime_is_set_only_for_x2apic_cpus_on_a_unit_with_eim, setup, teardown),
+		cmocka_unit_test_setup_teardown(set_interrupt_table_times_out_on_dead_unit, setup, teardown),
+		cmocka_unit_test_setup_teardown(interrupt_remapping_enable_times_out_on_dead_unit, setup, teardown),
+		cmocka_unit_test_setup_teardown(unit_without_ecap_ir_comes_up_and_says_what_it_cannot_block, setup, teardown),
+		cmocka_unit_test_setup_teardown(unit_with_ir_but_no_queue_leaves_remapping_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(two_fault_records_are_logged_and_cleared, setup, teardown),
 		cmocka_unit_test_setup_teardown(drain_starts_at_the_fault_record_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(overflow_is_logged_and_cleared, setup, teardown),
 		cmocka_unit_test_setup_teardown(overflow_during_the_drain_is_cleared_too, setup, teardown),
 		cmocka_unit_test_setup_teardown(repeated_faults_from_one_source_are_rate_limited, setup, teardown),
+		cmocka_unit_test_setup_teardown(interrupt_fault_is_decoded_and_charged_to_the_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(suppressed_count_is_told_when_the_window_ends, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 # iommu/vtd_unit.c, vtd_qi.c, vtd_context.c, vtd_fault_irq.c and vtd_domain.c
 # against fake VT-d units (tests/fakes/fake_io.c) over fake memory.
-VTD_UNIT_CORE := iommu/vtd_unit.c iommu/vtd_qi.c iommu/vtd_context.c iommu/vtd_fault_irq.c \
+VTD_UNIT_CORE := iommu/vtd_unit.c iommu/vtd_ir.c iommu/vtd_qi.c iommu/vtd_context.c iommu/vtd_fault_irq.c \
 		 iommu/vtd_desc.c iommu/vtd_pagetable.c kernel/pgtable.c iommu/vtd_fault.c \
 		 kernel/page_alloc.c kernel/page_zero.c kernel/memmap.c kernel/wait.c kernel/log.c kernel/fmt.c \
 		 kernel/lib.c kernel/err.c \

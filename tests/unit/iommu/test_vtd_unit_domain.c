@@ -3,7 +3,8 @@
  * against fake units: units from the DMAR, context entries written with P
  * last and the invalidations that follow them (CM = 0 and CM = 1), domain
  * IDs within CAP.ND, map/unmap invalidation, enable, faults counted per
- * domain, and the walk.
+ * domain (interrupt remapping faults too), interrupt remapping checked and
+ * its tables reported, and the walk.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@
 #include "kernel/log.h"
 #include "kernel/err.h"
 #include "kernel/check.h"
+#include "kernel/acpi_hw.h"
 #include "tests/fakes/fake_io.h"
 #include "tests/fakes/fake_mem.h"
 #include "tests/fakes/fake_ram.h"
@@ -144,6 +146,98 @@ static void no_usable_unit_is_an_error(void **state)
 	assert_true(fake_log_has("ERR  vtd: no remapping unit up (1 found); DMA cannot be isolated"));
 	assert_null(ops->domain_create("p1"));
 	assert_int_equal(ops->enable(), -HV_ENODEV);
+}
+
+/* Interrupt remapping at init: a check that IRES reads 1, and each unit's table for the containment tests. */
+static void interrupt_remapping_is_checked_and_its_table_reported(void **state)
+{
+	(void)state;
+	struct iommu_intr_table t;
+	u32 failed = check_failed();
+
+	dmar.flags = ACPI_DMAR_INTR_REMAP;
+	fake_vtd_add(UNIT_PA, QEMU_CAP, QEMU_ECAP);
+	fake_vtd_add(UNIT2_PA, QEMU_CAP, QEMU_ECAP & ~VTD_ECAP_IR);
+	drhd(UNIT_PA, false);
+	drhd(UNIT2_PA, false);
+	assert_int_equal(ops->init(&dmar), 0);
+	assert_true(fake_log_has("check: pass vtd0: interrupt remapping on (GSTS.IRES reads 1), every entry of its table not present (0 of 256)"));
+	assert_true(fake_log_has("WARN vtd1: no interrupt remapping (ECAP.IR clear)"));
+	assert_false(fake_log_has("check: pass vtd1: interrupt remapping"));
+	assert_false(fake_log_has("INTR_REMAP clear"));
+	assert_int_equal(check_failed(), failed);
+
+	assert_int_equal(ops->intr_table(0, &t), 0);
+	assert_string_equal(t.unit, "vtd0");
+	assert_true(t.on);
+	assert_true(t.pa && IS_ALIGNED(t.pa, PAGE_SIZE));
+	assert_int_equal(t.size, 4096);
+	assert_int_equal(t.entries, 256);
+	const u8 *irt = phys_to_virt(t.pa, t.size);
+	assert_non_null(irt);
+	for (u64 i = 0; i < t.size; i++)
+		assert_int_equal(irt[i], 0);
+	assert_int_equal(ops->intr_table(1, &t), 0);
+	assert_string_equal(t.unit, "vtd1");
+	assert_false(t.on);
+	assert_int_equal(t.pa, 0);
+	assert_int_equal(t.size, 0);
+	assert_int_equal(ops->intr_table(2, &t), -HV_ENOENT);
+}
+
+/* The DMAR's flags are told in words; remapping goes on wherever ECAP.IR has it all the same. */
+static void dmar_flags_about_interrupts_are_logged_and_remapping_stays_on(void **state)
+{
+	(void)state;
+	struct iommu_intr_table t;
+
+	dmar.flags = 0;
+	struct fake_vtd *v = one_unit(QEMU_CAP, QEMU_ECAP);
+	assert_true(fake_log_has("WARN vtd: DMAR flags 0x00: INTR_REMAP clear: firmware does not declare interrupt remapping; Sluice turns it on anyway on every unit whose ECAP.IR has it, to block interrupts forged by DMA"));
+	assert_true(fake_io_get32(v->r, VTD_GSTS_REG) & VTD_GSTS_IRES);
+	assert_int_equal(ops->intr_table(0, &t), 0);
+	assert_true(t.on);
+
+	fake_io_reset();
+	fake_log_capture();
+	memset(&dmar, 0, sizeof(dmar));
+	dmar.haw = 48;
+	dmar.flags = ACPI_DMAR_INTR_REMAP | ACPI_DMAR_X2APIC_OPT_OUT;
+	ops->set_cpu_x2apic(true);
+	v = fake_vtd_add(UNIT_PA, QEMU_CAP, QEMU_ECAP | VTD_ECAP_EIM);
+	drhd(UNIT_PA, false);
+	assert_int_equal(ops->init(&dmar), 0);
+	ops->set_cpu_x2apic(false);
+	assert_true(fake_log_has("WARN vtd: DMAR flags 0x03: X2APIC_OPT_OUT set: firmware asks that the CPUs stay in xAPIC mode (they run in x2APIC mode); "));
+	assert_false(fake_log_has("INTR_REMAP clear"));
+	/* The CPUs are in x2APIC mode and the unit has EIM: the table must address them as they are. */
+	assert_true(fake_log_has("x2APIC destinations (EIME set)"));
+	assert_true(fake_io_get32(v->r, VTD_GSTS_REG) & VTD_GSTS_IRES);
+}
+
+/* A blocked interrupt from p1's device counts against p1 like its DMA faults, and apart as an interrupt fault. */
+static void interrupt_fault_is_charged_to_the_device_domain(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = one_unit(QEMU_CAP, QEMU_ECAP);
+	struct iommu_domain *p1 = ops->domain_create("p1");
+	assert_int_equal(ops->attach(p1, EDU1), 0);
+	assert_int_equal(ops->enable(), 0);
+
+	fake_vtd_fault(v, EDU1, 0x12ULL << 48, VTD_FR_IR_IRTE_P, true);
+	ops->fault_event(NULL);
+	assert_true(fake_log_has("ERR  vtd0: interrupt fault sid=00:03.0 index=0x0012 reason=0x22 \"The Present (P) field in the IRTE for the interrupt_index of the request is Clear\" domain=p1\n"));
+	assert_int_equal(iommu_domain_faults(p1), 1);
+	assert_int_equal(iommu_domain_ir_faults(p1), 1);
+	fake_vtd_fault(v, EDU1, IOVA, VTD_FR_WRITE, true);
+	ops->poll_faults();
+	assert_int_equal(iommu_domain_faults(p1), 2);
+	assert_int_equal(iommu_domain_ir_faults(p1), 1);
+	/* From a function nobody owns: logged, counted against nobody. */
+	fake_vtd_fault(v, EDU2, 0x0ULL << 48, VTD_FR_IR_IRTE_P, true);
+	ops->poll_faults();
+	assert_true(fake_log_has("interrupt fault sid=00:04.0 index=0x0000 reason=0x22 \"The Present (P) field in the IRTE for the interrupt_index of the request is Clear\" domain=none"));
+	assert_int_equal(iommu_domain_faults(p1), 2);
 }
 
 static void attach_writes_present_entry_then_invalidates(void **state)
@@ -326,7 +420,8 @@ static void map_with_rwbf_flushes_the_write_buffer(void **state)
 	fake_vtd_clear_events(v);
 	assert_int_equal(ops->map(d, IOVA, buf_pa, 0x1000, IOMMU_READ), 0);
 	assert_int_equal(fake_vtd_count(v, FV_GCMD), 1);
-	assert_int_equal(fake_vtd_nth(v, FV_GCMD, 0)->a, VTD_GCMD_WBF | VTD_GCMD_QIE);
+	/* The flush carries what is on: the queue and interrupt remapping. */
+	assert_int_equal(fake_vtd_nth(v, FV_GCMD, 0)->a, VTD_GCMD_WBF | VTD_GCMD_QIE | VTD_GCMD_IRE);
 }
 
 static void enable_polls_and_walk_work_through_the_ops(void **state)
@@ -637,6 +732,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(fault_events_are_routed_to_a_vector_and_unmasked, setup, teardown),
 		cmocka_unit_test_setup_teardown(fault_event_handler_drains_every_unit, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_usable_unit_is_an_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(interrupt_remapping_is_checked_and_its_table_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(dmar_flags_about_interrupts_are_logged_and_remapping_stays_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(interrupt_fault_is_charged_to_the_device_domain, setup, teardown),
 		cmocka_unit_test_setup_teardown(attach_writes_present_entry_then_invalidates, setup, teardown),
 		cmocka_unit_test_setup_teardown(attach_under_caching_mode_invalidates_domain_0_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(moving_a_device_goes_through_not_present, setup, teardown),

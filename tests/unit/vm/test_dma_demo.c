@@ -113,7 +113,7 @@ static void stage1_lands_each_write_in_its_own_partition(void **state)
 	u64 free_before = page_alloc_free_pages();
 	dma_demo_run(&vm_set, &fake_iommu_ops);
 	assert_int_equal(failed(), 0);
-	assert_int_equal(passed(), 7);
+	assert_int_equal(passed(), 8);
 	must_log("INFO demo: | p1       | 00:03.0 | 0x0000000090000000 | 0x0000000090000000 | 0x80  | p1             |");
 	must_log("INFO demo: | p2       | 00:04.0 | 0x0000000090000000 | 0x00000000a0000000 | 0x80  | p2             |");
 	must_log("pass stage 1: EP1's 0x80 bytes at HPA 0x0000000090000000-0x000000009000007f (p1's memory), no fault");
@@ -138,9 +138,54 @@ static void stage1_lands_each_write_in_its_own_partition(void **state)
 	assert_int_equal(fio.walk_iova[2], 0x90100000);
 	assert_int_equal(fio.walk_sbdf[3], EDU1);
 	assert_int_equal(fio.walk_iova[3], 0xb0000000);
-	assert_int_equal(fio.d[1].faults, 1);
+	/* p2: the write outside it and the blocked interrupt request. */
+	assert_int_equal(fio.d[1].faults, 2);
 	assert_int_equal(fio.d[0].faults, 1);
 	assert_true(page_alloc_free_pages() == free_before);
+}
+
+/* EP2's forged remappable-format interrupt request: blocked, one interrupt fault charged to p2. */
+static void stage1_blocks_a_forged_interrupt_request(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup(WORKED_EXAMPLE("on"), &fake_iommu_ops), 0);
+	dma_demo_run(&vm_set, &fake_iommu_ops);
+	assert_int_equal(failed(), 0);
+	/* 0xFEE00000 | index 0x12 << 5 | remappable format (bit 4). */
+	must_log("INFO demo: stage 1: EP2 (00:04.0, p2) told to write a remappable-format interrupt request for index 0x0012 to 0xfee00250");
+	must_log("ERR  fake-iommu: interrupt fault sid=00:04.0 addr=0xfee00250 domain=p2");
+	must_log("pass stage 1: EP2's interrupt request for index 0x0012 was blocked: 1 interrupt fault(s) recorded, 1 charged to p2, none to p1");
+	assert_int_equal(fio.d[1].ir_faults, 1);
+	assert_int_equal(fio.d[0].ir_faults, 0);
+	assert_int_equal(fio.delivered, 0);
+	assert_false(fake_log_has("without EP2's source ID"));
+}
+
+/* As QEMU records it: no source ID, so blocked but charged to nobody; told, and still a pass. */
+static void stage1_tells_an_interrupt_fault_without_a_source_id(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup(WORKED_EXAMPLE("on"), &fake_iommu_ops), 0);
+	fio.ir_no_sid = true;
+	dma_demo_run(&vm_set, &fake_iommu_ops);
+	assert_int_equal(failed(), 0);
+	must_log("WARN demo: stage 1: the interrupt fault was recorded without EP2's source ID, so no partition is charged");
+	must_log("pass stage 1: EP2's interrupt request for index 0x0012 was blocked: 1 interrupt fault(s) recorded, 0 charged to p2, none to p1");
+	assert_int_equal(fio.d[1].ir_faults, 0);
+}
+
+/* Without remapping the request would reach a CPU: it is not sent at all. */
+static void stage1_skips_the_interrupt_window_without_remapping(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup(WORKED_EXAMPLE("on"), &fake_iommu_ops), 0);
+	fio.ir_off = true;
+	dma_demo_run(&vm_set, &fake_iommu_ops);
+	assert_int_equal(failed(), 0);
+	assert_int_equal(passed(), 7);
+	must_log("INFO demo: stage 1: interrupt remapping is on at 0 of 1 unit(s); the interrupt-window case is skipped");
+	assert_int_equal(fio.delivered, 0);
+	assert_int_equal(fio.d[1].ir_faults, 0);
 }
 
 /* A device whose DMA skips translation is caught by the memory, not trusted. */
@@ -153,7 +198,9 @@ static void stage1_catches_a_device_that_bypasses_the_iommu(void **state)
 	must_log("FAIL stage 1: EP2's 0x00 bytes at HPA 0x00000000a0000000");
 	must_log("FAIL stage 1: EP2's write to 0x0000000090100000 outside p2 faulted (0 fault(s) counted)");
 	must_log("FAIL stage 1: the blocked write changed nothing");
-	assert_int_equal(failed(), 3);
+	/* Its interrupt request skipped the unit too: no fault, a failed check. */
+	must_log("FAIL stage 1: EP2's interrupt request for index 0x0012 was blocked: 0 interrupt fault(s) recorded, 0 charged to p2, none to p1");
+	assert_int_equal(failed(), 4);
 }
 
 static void stage1_without_a_read_only_region_skips_that_case(void **state)
@@ -164,7 +211,7 @@ static void stage1_without_a_read_only_region_skips_that_case(void **state)
 				  &fake_iommu_ops), 0);
 	dma_demo_run(&vm_set, &fake_iommu_ops);
 	assert_int_equal(failed(), 0);
-	assert_int_equal(passed(), 5);
+	assert_int_equal(passed(), 6);
 	must_log("INFO demo: stage 1: no read-only region (access=r) in EP1's or EP2's partition; the write-fault case is skipped");
 }
 
@@ -206,6 +253,9 @@ int main(void)
 		cmocka_unit_test_setup(stage0_fails_when_the_write_does_not_land, setup),
 		cmocka_unit_test_setup(stage0_refuses_a_config_without_the_hazard, setup),
 		cmocka_unit_test_setup(stage1_lands_each_write_in_its_own_partition, setup),
+		cmocka_unit_test_setup(stage1_blocks_a_forged_interrupt_request, setup),
+		cmocka_unit_test_setup(stage1_skips_the_interrupt_window_without_remapping, setup),
+		cmocka_unit_test_setup(stage1_tells_an_interrupt_fault_without_a_source_id, setup),
 		cmocka_unit_test_setup(stage1_catches_a_device_that_bypasses_the_iommu, setup),
 		cmocka_unit_test_setup(stage1_without_a_read_only_region_skips_that_case, setup),
 		cmocka_unit_test_setup(the_demo_needs_two_partitions_with_an_edu, setup),

@@ -95,7 +95,7 @@ static const struct domain_host vm_host = {
 
 struct iommu_domain {
 	char name[32];
-	u64 faults;
+	u64 faults, ir_faults;
 	u32 nr_maps, nr_devs;
 	struct { u64 iova, hpa, size; u32 prot; } maps[FAKE_IOMMU_MAPS];
 	u32 devs[FAKE_IOMMU_DEVS];
@@ -116,6 +116,10 @@ static struct {
 	u32 fail_attach;                /* attach of this sbdf fails (0: none) */
 	bool isolate_when_off;          /* translate even before enable (a stage 0 that isolates) */
 	u32 misroute;                   /* this sbdf's DMA bypasses translation (0: none) */
+	bool ir_off;                    /* the unit does not remap interrupts */
+	bool ir_no_sid;                 /* interrupt faults recorded without a source ID (as QEMU) */
+	u64 ir_faults;                  /* interrupt faults the unit recorded */
+	unsigned delivered;             /* writes to the interrupt window that reached "a CPU" */
 } fio;
 
 static void fio_call(const char *fmt, ...) __printf(1, 2);
@@ -218,15 +222,32 @@ static int fio_walk(u32 sbdf, u64 iova, bool write)
 	return 0;
 }
 
+/* One unit, fake0, remapping interrupts unless ir_off. */
+static int fio_intr_table(unsigned i, struct iommu_intr_table *t)
+{
+	if (i > 0)
+		return -HV_ENOENT;
+	memset(t, 0, sizeof(*t));
+	snprintf(t->unit, sizeof(t->unit), "fake0");
+	t->on = !fio.ir_off;
+	t->faults = fio.ir_faults;
+	return 0;
+}
+
 static const struct iommu_ops fake_iommu_ops = {
 	.name = "fake", .init = fio_init, .domain_create = fio_create, .map = fio_map,
 	.unmap = fio_unmap, .attach = fio_attach, .detach = fio_detach, .enable = fio_enable,
-	.poll_faults = fio_poll_faults, .walk = fio_walk,
+	.poll_faults = fio_poll_faults, .walk = fio_walk, .intr_table = fio_intr_table,
 };
 
 u64 iommu_domain_faults(const struct iommu_domain *d)
 {
 	return d->faults;
+}
+
+u64 iommu_domain_ir_faults(const struct iommu_domain *d)
+{
+	return d->ir_faults;
 }
 
 const char *iommu_domain_name(const struct iommu_domain *d)
@@ -254,6 +275,24 @@ static bool fio_translate(u32 sbdf, u64 bus, u32 len, bool write, u64 *hpa)
 			mine |= d->devs[k] == sbdf;
 		if (!mine)
 			continue;
+		/* The interrupt window: an interrupt request, blocked (no IRTE present) or delivered. */
+		if (write && bus >= 0xfee00000ULL && bus < 0xfef00000ULL) {
+			if (fio.ir_off) {
+				fio.delivered++;
+				return false;
+			}
+			fio.ir_faults++;
+			if (!fio.ir_no_sid) {
+				d->faults++;
+				d->ir_faults++;
+			}
+			if (fio.pending < FAKE_IOMMU_DOMAINS)
+				snprintf(fio.pending_line[fio.pending++], sizeof(fio.pending_line[0]),
+					 "interrupt fault sid=%02x:%02x.%x addr=0x%llx domain=%s", PCI_BUS(sbdf),
+					 PCI_DEV(sbdf), PCI_FN(sbdf), (unsigned long long)bus,
+					 fio.ir_no_sid ? "none" : d->name);
+			return false;
+		}
 		for (u32 k = 0; k < d->nr_maps; k++) {
 			u64 iova = d->maps[k].iova, size = d->maps[k].size;
 			if (bus >= iova && bus + len <= iova + size &&

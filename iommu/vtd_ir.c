@@ -1,0 +1,104 @@
+/*
+ * Interrupt remapping at bring-up (VT-d §5.1 "Interrupt Remapping", §9.9
+ * IRTE, §11.4.4 GCMD/GSTS, §11.4 IRTA_REG, §6.5.2.7 interrupt entry cache
+ * invalidation): an empty table, set and enabled, so that a device's DMA
+ * write to the interrupt window is blocked and faulted. Compatibility
+ * Format Interrupts (GCMD.CFI) stay clear. No IRTE is written here.
+ */
+#include "iommu/vtd_ir.h"
+#include "iommu/vtd_unit.h"
+#include "iommu/vtd_regs.h"
+#include "iommu/vtd_qi.h"
+#include "kernel/page_alloc.h"
+#include "kernel/hw/io.h"
+#include "kernel/log.h"
+#include "kernel/fmt.h"
+#include "kernel/lib.h"
+#include "kernel/err.h"
+
+bool vtd_ir_eime(const struct vtd_caps *c, bool cpus_x2apic)
+{
+	return cpus_x2apic && c->eim;
+}
+
+u64 vtd_irta(u64 irt_pa, u32 entries, bool eime)
+{
+	unsigned s = 0;
+
+	/* SPEC: the table holds 2^(S+1) entries. */
+	while ((2u << s) < entries && s < VTD_IRTA_S_MAX)
+		s++;
+	return (irt_pa & VTD_IRTA_IRTA) | (eime ? VTD_IRTA_EIME : 0) | FIELD_PREP(VTD_IRTA_S, s);
+}
+
+u32 vtd_ir_present(const struct vtd_unit *u)
+{
+	u32 n = 0;
+
+	for (u32 i = 0; u->irt && i < u->irt_entries; i++)
+		n += !!(u->irt[i].lo & VTD_IRTE_LO_P);
+	return n;
+}
+
+int vtd_ir_enable(struct vtd_unit *u)
+{
+	int ret;
+
+	u->ir = false;
+	if (!u->caps.ir) {
+		log_write(LOG_WARN, u->name, "no interrupt remapping (ECAP.IR clear): this unit cannot block interrupts its devices send by DMA writes to 0xFEEx_xxxx");
+		return 0;
+	}
+	if (!u->qi.on) {
+		/* SPEC: a unit reporting ECAP.IR also reports ECAP.QI; the IEC has no register interface. */
+		log_write(LOG_ERR, u->name, "ECAP.IR without an invalidation queue (ECAP.QI clear), against the spec: interrupt remapping left off; this unit cannot block device interrupts");
+		return 0;
+	}
+	if (!u->irt) {
+		u->irt = page_alloc_zeroed(VTD_IRT_SIZE / PAGE_SIZE, &u->irt_pa);
+		if (!u->irt)
+			return -HV_ENOMEM;
+	}
+	/* Every IRTE not present: the unit blocks each remappable interrupt (fault 0x22). */
+	memset(u->irt, 0, VTD_IRT_SIZE);
+	vtd_unit_flush(u, u->irt, VTD_IRT_SIZE);
+	u->irt_entries = VTD_IRT_ENTRIES;
+	u->eime = vtd_ir_eime(&u->caps, u->cpus_x2apic);
+	/* IRTA may change only with remapping off: take_over (vtd_unit.c) turned IRE off. */
+	io_write64(u->regs, VTD_IRTA_REG, vtd_irta(u->irt_pa, u->irt_entries, u->eime));
+	if ((ret = vtd_unit_gcmd(u, VTD_GCMD_SIRTP, true)))
+		return ret;
+	/*
+	 * SPEC (§11.4.4, SIRTP): setting the table pointer is followed by a
+	 * global interrupt entry cache invalidation, so nothing cached from
+	 * an earlier table is used once IRE is set.
+	 */
+	if ((ret = vtd_inv_iec_global(u)))
+		return ret;
+	/*
+	 * GCMD.CFI is never set (vtd_unit_gcmd refuses it and drops it from
+	 * what it writes back), so compatibility-format interrupts are blocked
+	 * (fault 0x25) on hardware. QEMU ignores CFI, never sets GSTS.CFIS and
+	 * passes compatibility-format interrupts anyway: CFIS is never polled.
+	 */
+	if ((ret = vtd_unit_gcmd(u, VTD_GCMD_IRE, true)))
+		return ret;
+	u->ir = true;
+	u32 present = vtd_ir_present(u);
+	char what[16] = "none";
+	if (present)
+		fmt_snprintf(what, sizeof(what), "%u", present);
+	log_write(LOG_INFO, u->name, "interrupt remapping on: %u entries at 0x%016llx, %s present, %s destinations (EIME %s); compatibility-format interrupts blocked (CFI clear)",
+		  u->irt_entries, (unsigned long long)u->irt_pa, what, u->eime ? "x2APIC" : "xAPIC",
+		  u->eime ? "set" : (u->cpus_x2apic ? "clear: no ECAP.EIM" : "clear"));
+	return 0;
+}
+
+int vtd_unit_irt(const struct vtd_unit *u, u64 *pa, u64 *size)
+{
+	if (!u->ir || !u->irt)
+		return -HV_ENOTSUP;
+	*pa = u->irt_pa;
+	*size = (u64)u->irt_entries * sizeof(struct vtd_irte);
+	return 0;
+}
