@@ -44,6 +44,12 @@ void log_write(enum log_level lvl, const char *subsys, const char *fmt, ...) __p
  */
 #define LOG_TRY_SPINS           1000000
 bool log_try_write(enum log_level lvl, const char *subsys, const char *fmt, ...) __printf(3, 4);
+/*
+ * CPU index `cpu` was reset (an INIT) and will not finish what it was
+ * doing: if it held the log lock, its cut line is ended and the lock
+ * freed, so the other CPUs can log again.
+ */
+void log_cpu_lost(unsigned cpu);
 /* Raw text to the sink with the log lock held (FATAL blocks, banners). */
 void log_raw(const char *s);
 

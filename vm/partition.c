@@ -429,6 +429,8 @@ u32 partitions_sweep(struct partition_set *ps)
 			continue;
 		if (smp_cpu_answers(cpu, PART_CPU_ANSWER_US) != -HV_ETIMEDOUT)
 			continue;
+		/* It may have been reset in the middle of a log line: that lock first. */
+		log_cpu_lost(cpu);
 		log_err("%s: CPU %u does not answer a kick within %u ms: reset under its guest", p->dom->name, cpu,
 			PART_CPU_ANSWER_US / 1000);
 		smp_cpu_restart(cpu);

@@ -157,7 +157,8 @@ void exception_dispatch(struct trap_frame *f)
 	bool eoi;
 
 	f->vector = v;
-	if (v != IRQ_VECTOR_NMI && (v < 32 || !s.has_handler))
+	/* An error code on the stack already says "exception": the APIC is not asked then. */
+	if (v != IRQ_VECTOR_NMI && !s.error_code && (v < 32 || !s.has_handler))
 		s.in_service = apic_in_service(v);
 	switch (irq_decide(&s, &eoi)) {
 	case IRQ_RUN_HANDLER:
