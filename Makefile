@@ -104,7 +104,7 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/efi/loader.so
 $(BUILD)/sluice.iso: $(BUILD)/sluice.elf $(BUILD)/BOOTX64.EFI tools/mkimage \
 		     tests/scenarios/$(SCENARIO)/sluice.conf
 	cl=""; if [ -f tests/scenarios/$(SCENARIO)/cmdline ]; then \
-		cl="$$(cat tests/scenarios/$(SCENARIO)/cmdline)"; fi; \
+		cl="$$(grep -v '^#' tests/scenarios/$(SCENARIO)/cmdline | tr '\n' ' ')"; fi; \
 	tools/mkimage --kernel $(BUILD)/sluice.elf --efi $(BUILD)/BOOTX64.EFI \
 		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" --out $(BUILD)
 

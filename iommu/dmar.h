@@ -236,6 +236,12 @@ bool dmar_atsr_covers(const struct dmar_info *d, u32 sbdf);
  * sets *pos to it, or false. for (i = 0; dmar_rmrr_for(d, sbdf, &i); i++) ...
  */
 bool dmar_rmrr_for(const struct dmar_info *d, u32 sbdf, u32 *pos);
+/*
+ * The IOAPIC or HPET scope (§8.3.1 types 3 and 4) whose source ID is sbdf,
+ * or NULL: such a function belongs to the platform's interrupt and timer
+ * hardware, whatever its class code says.
+ */
+const struct dmar_scope *dmar_platform_scope(const struct dmar_info *d, u32 sbdf);
 /* The usable SATC listing sbdf, or NULL. */
 const struct dmar_satc *dmar_satc_for(const struct dmar_info *d, u32 sbdf);
 

@@ -227,6 +227,21 @@ bool dmar_rmrr_for(const struct dmar_info *d, u32 sbdf, u32 *pos)
 	return false;
 }
 
+const struct dmar_scope *dmar_platform_scope(const struct dmar_info *d, u32 sbdf)
+{
+	for (u32 i = 0; d && i < d->nr_scopes; i++) {
+		const struct dmar_scope *s = &d->scopes[i];
+
+		if (s->type != DMAR_SCOPE_IOAPIC && s->type != DMAR_SCOPE_HPET)
+			continue;
+		if (s->res == DMAR_RES_PENDING || s->res == DMAR_RES_NO_PATH)
+			continue;       /* its path never led to a bus:dev.fn */
+		if (s->segment == PCI_SEG(sbdf) && s->bdf == PCI_RID(sbdf))
+			return s;
+	}
+	return NULL;
+}
+
 const struct dmar_satc *dmar_satc_for(const struct dmar_info *d, u32 sbdf)
 {
 	for (u32 i = 0; d && i < d->nr_satcs; i++) {

@@ -100,6 +100,14 @@ extern const struct iommu_ops vtd_iommu_ops;
  */
 u64 iommu_domain_faults(const struct iommu_domain *d);
 u64 iommu_domain_ir_faults(const struct iommu_domain *d);
+/* Of those faults, how many were logged and how many the log's rate limit suppressed. */
+void iommu_domain_fault_counts(const struct iommu_domain *d, u64 *logged, u64 *suppressed);
+/*
+ * Called for every fault drained whose source ID is attached to a domain
+ * (the fault interrupt or a poll, on the boot CPU), with the requester as
+ * segment << 16 | source ID. NULL: none (vm/limits.c sets it).
+ */
+extern void (*iommu_fault_sink)(struct iommu_domain *d, u32 sbdf);
 const char *iommu_domain_name(const struct iommu_domain *d);
 /* The invalidations run for d, as one line (vtd_inv_stats_format); "" when none. */
 void iommu_domain_inv_format(const struct iommu_domain *d, char *buf, size_t len);

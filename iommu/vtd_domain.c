@@ -37,7 +37,7 @@ struct iommu_domain {
 	struct pt pt[2];                        /* [0]: 3 levels, [1]: 4 levels */
 	bool has_pt[2];
 	u32 devices[VTD_UNITS_MAX];             /* devices attached, per unit */
-	u64 faults;
+	u64 faults, faults_logged, faults_suppressed;
 	u64 ir_faults;                          /* of which interrupt remapping faults */
 	/* ATS functions, per unit: each change to the map invalidates their ATCs too. */
 	struct vtd_ats_dev ats[VTD_UNITS_MAX][VTD_DOMAIN_ATS_MAX];
@@ -62,7 +62,12 @@ static struct iommu_domain *domain_by_did(u16 did)
 	return NULL;
 }
 
-/* Names the domain a faulting source ID is attached to, from its context entry. */
+void (*iommu_fault_sink)(struct iommu_domain *d, u32 sbdf);
+
+/*
+ * Names the domain a faulting source ID is attached to, from its context
+ * entry, gives its counters, and hands the fault to iommu_fault_sink.
+ */
 static void fault_owner(struct vtd_unit *u, u16 sid, struct vtd_fault_owner *o)
 {
 	struct vtd_context_entry ce;
@@ -74,6 +79,10 @@ static void fault_owner(struct vtd_unit *u, u16 sid, struct vtd_fault_owner *o)
 		o->name = d->name;
 		o->counter = &d->faults;
 		o->ir_counter = &d->ir_faults;
+		o->logged = &d->faults_logged;
+		o->suppressed = &d->faults_suppressed;
+		if (iommu_fault_sink)
+			iommu_fault_sink(d, (u32)u->segment << 16 | sid);
 	}
 }
 
@@ -570,6 +579,12 @@ u64 iommu_domain_faults(const struct iommu_domain *d)
 u64 iommu_domain_ir_faults(const struct iommu_domain *d)
 {
 	return d ? d->ir_faults : 0;
+}
+
+void iommu_domain_fault_counts(const struct iommu_domain *d, u64 *logged, u64 *suppressed)
+{
+	*logged = d ? d->faults_logged : 0;
+	*suppressed = d ? d->faults_suppressed : 0;
 }
 
 const char *iommu_domain_name(const struct iommu_domain *d)

@@ -57,7 +57,7 @@ static struct vtd_fault_source *source(struct vtd_unit *u, u16 sid, u64 now)
 static void report(struct vtd_unit *u, u64 lo, u64 hi, vtd_fault_owner_fn owner)
 {
 	struct vtd_fault f;
-	struct vtd_fault_owner o = { NULL, NULL, NULL };
+	struct vtd_fault_owner o = { NULL, NULL, NULL, NULL, NULL };
 
 	vtd_frcd_decode(lo, hi, &f);
 	if (owner)
@@ -73,9 +73,13 @@ static void report(struct vtd_unit *u, u64 lo, u64 hi, vtd_fault_owner_fn owner)
 	struct vtd_fault_source *s = source(u, f.sid, time_now_ns());
 	if (s->logged >= VTD_FAULT_BURST) {
 		s->suppressed++;
+		if (o.suppressed)
+			(*o.suppressed)++;
 		return;
 	}
 	s->logged++;
+	if (o.logged)
+		(*o.logged)++;
 	vtd_fault_log(&f, u->name, o.name);
 }
 

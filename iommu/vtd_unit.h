@@ -87,6 +87,7 @@ struct vtd_fault_owner {
 	const char *name;               /* NULL: no domain */
 	u64 *counter;                   /* NULL: nothing to count */
 	u64 *ir_counter;                /* NULL: interrupt faults not counted apart */
+	u64 *logged, *suppressed;       /* of those counted: logged, or suppressed by the rate limit (NULL: none) */
 };
 typedef void (*vtd_fault_owner_fn)(struct vtd_unit *u, u16 sid, struct vtd_fault_owner *o);
 

@@ -42,9 +42,20 @@
 #define  ICR_DEST_ALL_BUT_SELF  (3ULL << 18)    /* destination shorthand */
 #define ICR_SEND_TIMEOUT_US     10000
 #define X2APIC_MSR(off)         (0x800 + ((off) >> 4))
+/* Timer, SDM §11.5.4 "APIC Timer": one-shot, the count runs down at the bus clock / divide. */
+#define APIC_LVT_TIMER          0x320
+#define  LVT_VECTOR             GENMASK_ULL(7, 0)
+#define  LVT_MASKED             BIT_ULL(16)
+#define  LVT_TIMER_ONESHOT      (0ULL << 17)    /* timer mode, bits 18:17 */
+#define APIC_TIMER_INIT         0x380   /* initial count, RW */
+#define APIC_TIMER_CUR          0x390   /* current count, RO: stays 0 once a one-shot ran out */
+#define APIC_TIMER_DIV          0x3e0   /* divide configuration, RW */
+#define  TIMER_DIV_16           0x3     /* bits 3,1:0 = 0,11 (Figure 11-10) */
+#define TIMER_CALIB_US          10000
 
 static struct io_region *xapic;
 static bool x2;
+static u64 timer_hz;            /* APIC timer ticks per second after the divider; 0: not calibrated */
 
 static u32 apic_read(u32 off);
 
@@ -159,8 +170,11 @@ static int send_icr(u32 dest, u64 lo)
 		return -HV_ENODEV;
 	if (dest > 0xff)
 		return -HV_ERANGE;
+	/* An interrupt handler may send an IPI too (a kick from the fault interrupt): not between HI and LO. */
+	u64 flags = cpu_irq_save();
 	apic_write(APIC_ICR_HI, dest << 24);
 	apic_write(APIC_ICR_LO, (u32)lo);
+	cpu_irq_restore(flags);
 	return wait_until(icr_idle, NULL, ICR_SEND_TIMEOUT_US);
 }
 
@@ -187,4 +201,37 @@ int apic_send_nmi(u32 dest)
 int apic_send_nmi_others(void)
 {
 	return send_icr(0, ICR_DM_NMI | ICR_LEVEL_ASSERT | ICR_DEST_ALL_BUT_SELF);
+}
+
+int apic_timer_calibrate(u64 *hz)
+{
+	if (!x2 && !xapic)
+		return -HV_ENODEV;
+	apic_write(APIC_LVT_TIMER, (u32)(LVT_MASKED | LVT_TIMER_ONESHOT));
+	apic_write(APIC_TIMER_DIV, TIMER_DIV_16);
+	apic_write(APIC_TIMER_INIT, 0xffffffffu);
+	udelay(TIMER_CALIB_US);
+	u32 left = apic_read(APIC_TIMER_CUR);
+	apic_write(APIC_TIMER_INIT, 0);         /* stops it */
+	if (!left || left == 0xffffffffu)
+		return -HV_EIO;                 /* ran out (absurdly fast) or never counted */
+	timer_hz = (u64)(0xffffffffu - left) * (1000000 / TIMER_CALIB_US);
+	*hz = timer_hz;
+	return 0;
+}
+
+int apic_timer_oneshot(u64 ns, u8 vector)
+{
+	if (!timer_hz)
+		return -HV_ENODEV;
+	u64 count = ns / 1000 * timer_hz / 1000000;
+	count = count ? MIN(count, 0xffffffffULL) : 1;
+	apic_write(APIC_LVT_TIMER, (u32)(FIELD_PREP(LVT_VECTOR, vector) | LVT_TIMER_ONESHOT));
+	apic_write(APIC_TIMER_INIT, (u32)count);
+	return 0;
+}
+
+bool apic_timer_expired(void)
+{
+	return apic_read(APIC_TIMER_CUR) == 0;
 }

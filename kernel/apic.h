@@ -1,4 +1,4 @@
-/* The local APIC of the running CPU: xAPIC (MMIO) or x2APIC (MSRs). */
+/* The local APIC of the running CPU: xAPIC (MMIO) or x2APIC (MSRs), IPIs and its timer. */
 #ifndef KERNEL_APIC_H
 #define KERNEL_APIC_H
 #include "kernel/types.h"
@@ -53,5 +53,17 @@ int apic_send_ipi(u32 dest, u8 vector);
 /* An NMI to one APIC ID; an NMI to every CPU but this one (shorthand, SDM §11.6.1). */
 int apic_send_nmi(u32 dest);
 int apic_send_nmi_others(void);
+/*
+ * The running CPU's APIC timer (SDM §11.5.4), one-shot, divided by 16.
+ * apic_timer_calibrate measures its rate against the TSC over 10 ms (call
+ * on the boot CPU once the TSC is calibrated): 0 and the ticks per second
+ * in *hz, -HV_ENODEV (no APIC) or -HV_EIO (it did not count).
+ * apic_timer_oneshot sends vector to this CPU once ns have passed (at
+ * least one tick): 0, or -HV_ENODEV when not calibrated.
+ * apic_timer_expired: the last one-shot has run out (or none was armed).
+ */
+int apic_timer_calibrate(u64 *hz);
+int apic_timer_oneshot(u64 ns, u8 vector);
+bool apic_timer_expired(void);
 
 #endif

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define BOOT_INFO_MAGIC         0x534c55494345424fULL  /* "SLUICEBO" */
-#define BOOT_INFO_VERSION       1
+#define BOOT_INFO_VERSION       2      /* 2: cmdline_len, cmdline_pa */
 
 enum boot_source {
 	BOOT_SRC_MB2_BIOS = 1,  /* Multiboot2 from a BIOS loader (GRUB i386-pc) */
@@ -54,7 +54,15 @@ struct boot_info {
 	uint32_t version;               /* BOOT_INFO_VERSION */
 	uint32_t source;                /* enum boot_source */
 	char loader[BOOT_NAME_LEN];     /* "GRUB 2.06", "sluice-efi" */
-	char cmdline[BOOT_CMDLINE_LEN];
+	char cmdline[BOOT_CMDLINE_LEN]; /* its first BOOT_CMDLINE_LEN - 1 characters */
+	/*
+	 * The whole command line as the loader had it: its length, and where
+	 * it is (in the loader's memory, read once before the page allocator
+	 * runs; 0 when it fits in cmdline). The kernel refuses one longer than
+	 * cmdline holds, but still reads it whole for exit=.
+	 */
+	uint32_t cmdline_len;
+	uint64_t cmdline_pa;
 	uint8_t rsdp[BOOT_RSDP_MAX];    /* copy of the RSDP; rsdp_len 0 when none */
 	uint32_t rsdp_len;
 	uint64_t rsdp_pa;               /* where firmware had it; 0 when only a copy */

@@ -17,8 +17,13 @@ size_t str_copy(char *dst, const char *src, size_t size);
 /*
  * Parses an unsigned number: decimal, 0x hex, with an optional K/M/G suffix
  * when suffixes is true. Returns 0 and *out, or -HV_EINVAL / -HV_ERANGE.
- * The whole of [s, s+n) must be the number.
+ * The whole of [s, s+n) must be the number, with at least one digit
+ * ("0x" and "0x_" are not numbers; '_' may group hex digits).
  */
 int str_to_u64(const char *s, size_t n, bool suffixes, u64 *out);
+/* Decimal digits only (no 0x, no suffix): the whole of [s, s+n). 0, -HV_EINVAL or -HV_ERANGE. */
+int str_to_dec(const char *s, size_t n, u64 *out);
+/* a and b equal when ASCII letters are folded to lower case. */
+bool str_eq_nocase(const char *a, const char *b);
 
 #endif

@@ -26,6 +26,10 @@ int log_set_levels(const char *spec);
 /* Level in force for subsys. */
 enum log_level log_level_for(const char *subsys);
 bool log_enabled(enum log_level lvl, const char *subsys);
+/* "err"/"error", "warn", "info", "debug"/"dbg" in [s, s+n): 0 and *out, or -HV_EINVAL. */
+int log_level_parse(const char *s, size_t n, enum log_level *out);
+/* Whether Sluice logs under the subsystem [s, s+n) ("vtd", "vtd0", "pci", ...). */
+bool log_subsys_known(const char *s, size_t n);
 const char *log_level_name(enum log_level lvl);
 
 /*

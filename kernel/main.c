@@ -12,6 +12,7 @@
 #include "kernel/boot_info.h"
 #include "kernel/mb2.h"
 #include "kernel/cmdline.h"
+#include "kernel/duration.h"
 #include "kernel/check.h"
 #include "kernel/memmap.h"
 #include "kernel/page_alloc.h"
@@ -162,6 +163,41 @@ static __noreturn void stop_boot(const char *why)
 {
 	check(false, "%s", why);
 	check_finish();
+}
+
+/*
+ * The command line, read whole (an exit= past the limit still decides how
+ * the run ends): one that does not fit is refused and the boot stops;
+ * any other problem is a failed check, and the boot goes on.
+ */
+static void setup_cmdline(void)
+{
+	const char *text = boot.cmdline;
+	size_t len = strnlen(boot.cmdline, sizeof(boot.cmdline));
+
+	if (boot.cmdline_len > len) {
+		const char *whole = boot.cmdline_pa ? phys_to_virt(boot.cmdline_pa, boot.cmdline_len) : NULL;
+		if (whole) {
+			text = whole;
+			len = boot.cmdline_len;
+		} else {
+			log_write(LOG_ERR, "cmdline", "the loader's whole command line (%u characters) cannot be read; its first %u are",
+				  boot.cmdline_len, CMDLINE_MAX);
+		}
+	}
+	cmdline_parse(text, len, &opts);
+	check_set_exit(opts.exit);
+	if (boot.cmdline_len > CMDLINE_MAX && !opts.too_long)
+		opts.too_long = true;   /* only the cut copy was readable: still refused */
+	if (opts.too_long) {
+		check(false, "command line within the %u characters Sluice holds", CMDLINE_MAX);
+		check_finish();
+	}
+	if (opts.log[0] && log_set_levels(opts.log)) {
+		log_write(LOG_WARN, "cmdline", "log=%s: more subsystem levels than Sluice keeps; none applied", opts.log);
+		opts.nr_errors++;
+	}
+	check(!opts.nr_errors, "command line understood (%u word(s) or part(s) refused or repeated)", opts.nr_errors);
 }
 
 static void setup_allocator(void)
@@ -475,9 +511,19 @@ static void setup_domains(void)
 	for (u32 i = 0; i < boot.nr_modules && !m; i++)
 		if (!strcmp(boot.modules[i].name, "sluice.conf"))
 			m = &boot.modules[i];
-	const char *text = m ? phys_to_virt(m->start_pa, m->size) : NULL;
-	if (!text) {
+	if (!m) {
 		log_write(LOG_WARN, "dom", "no boot module \"sluice.conf\": no partitions");
+		return;
+	}
+	if (!m->size) {
+		log_write(LOG_WARN, "dom", "boot module \"sluice.conf\" is empty (0 bytes): no partitions");
+		return;
+	}
+	const char *text = phys_to_virt(m->start_pa, m->size);
+	if (!text) {
+		log_write(LOG_ERR, "dom", "boot module \"sluice.conf\" at 0x%016llx (%llu bytes) is outside the direct map: no partitions",
+			  (unsigned long long)m->start_pa, (unsigned long long)m->size);
+		check(false, "sluice.conf readable");
 		return;
 	}
 	guest_ecam(&ecam_gpa, &ecam_bus_end);
@@ -539,6 +585,14 @@ static void setup_apic_timer(void)
 	log_write(LOG_INFO, "time", "TSC %llu.%03llu MHz (calibrated against the PIT, %u of %u windows agree)",
 		  (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000), c.agree, c.rounds);
 	check(true, "TSC calibrated");
+
+	/* The boot CPU's wake-up timer (time limits are watched with it, halted in between). */
+	u64 hz;
+	if (apic_timer_calibrate(&hz))
+		log_write(LOG_WARN, "apic", "timer did not count; time limits are watched by busy-waiting");
+	else
+		log_write(LOG_INFO, "apic", "timer %llu.%03llu MHz after its divide-by-16 (calibrated against the TSC)",
+			  (unsigned long long)(hz / 1000000), (unsigned long long)(hz / 1000 % 1000));
 
 	/* The bounded wait must come back, with a timeout, after its limit. */
 	u64 t0 = time_now_ns();
@@ -607,10 +661,7 @@ static __noreturn void kmain(int boot_err)
 	log_write(LOG_INFO, "boot", "%s, loader \"%s\", command line \"%s\"", source_name(boot.source),
 		 boot.loader, boot.cmdline);
 
-	cmdline_parse(boot.cmdline, &opts);
-	check_set_exit(opts.exit);
-	if (opts.log[0] && log_set_levels(opts.log))
-		log_write(LOG_WARN, "cmdline", "bad log level spec '%s' (use e.g. log=debug or log=info,vtd:debug)", opts.log);
+	setup_cmdline();
 
 	struct memmap_stats st;
 	if (memmap_normalise(boot.mmap, boot.nr_mmap, &memmap, &st))
@@ -648,10 +699,14 @@ static __noreturn void kmain(int boot_err)
 	/* Said before the vCPUs start, so their first lines come after it. */
 	log_info("ready, %u partition(s) running", partitions_ready(&parts));
 	if (partitions_start(&parts)) {
+		if (opts.time_limit_ms) {
+			char d[DURATION_TEXT_MAX];
+			log_info("time limit for the run: %s", duration_format(opts.time_limit_ms, d, sizeof(d)));
+		}
 		if (opts.selftest == SELFTEST_IRQ)
 			selftest_irq_guest();
-		partitions_wait(&parts);
-		log_info("all partitions ended");
+		if (!partitions_wait(&parts, opts.time_limit_ms))
+			log_info("all partitions ended");
 		if (iommu && iommu->log_counters)
 			iommu->log_counters();
 	}

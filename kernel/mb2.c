@@ -123,7 +123,10 @@ int mb2_parse(u32 magic, u64 info_pa, struct boot_info *bi)
 		int r = 0;
 		switch (type) {
 		case MB2_TAG_CMDLINE:
+			/* Cut to what boot_info holds; the kernel sees the length and refuses it. */
 			copy_str(bi->cmdline, sizeof(bi->cmdline), t + 8, size - 8);
+			bi->cmdline_len = (u32)strnlen((const char *)t + 8, size - 8);
+			bi->cmdline_pa = bi->cmdline_len >= sizeof(bi->cmdline) ? info_pa + off + 8 : 0;
 			break;
 		case MB2_TAG_LOADER:
 			copy_str(bi->loader, sizeof(bi->loader), t + 8, size - 8);

@@ -8,12 +8,20 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -z max-page-size=
 GUEST_LIB  := tests/guests/lib/start.S kernel/libc.c kernel/fmt.c tests/guests/lib/guest.c tests/guests/lib/uart.c tests/guests/lib/pci.c
 GUEST_DEPS := $(GUEST_LIB) $(wildcard tests/guests/lib/*.h) tests/guests/guest.ld vm/guest_abi.h mk/guests.mk pci/nvme.h pci/nvme_hw.h
 GUEST_ELF64 := hello busy fence edu-dma nvme-io nvme-io-park nvme-io-bench remap remap-bench
+# Containment (time limits, fault storms): tests/guests/README.md.
+GUEST_ELF64 += spin storm storm-inside witness
 guest_src_hello   := tests/guests/hello.c
 guest_src_busy    := tests/guests/busy.c
 guest_src_fence   := tests/guests/fence.c
 guest_src_edu-dma := tests/guests/edu_dma.c
 guest_src_nvme-io := tests/guests/nvme_io.c pci/nvme.c
 guest_src_remap   := tests/guests/remap.c
+guest_src_spin    := tests/guests/spin.c
+guest_src_storm   := tests/guests/storm.c tests/guests/lib/edu.c
+guest_src_witness := tests/guests/witness.c tests/guests/lib/edu.c
+# The fault storm's baseline: the same transfers into its own memory, 25 of them, then exit.
+guest_src_storm-inside := tests/guests/storm.c tests/guests/lib/edu.c
+guest_cflags_storm-inside := -DSTORM_INSIDE=25
 # The same driver, which ends by touching memory that is not its own with its VF's queues live (to be parked).
 guest_src_nvme-io-park := tests/guests/nvme_io.c pci/nvme.c
 guest_cflags_nvme-io-park := -DNVME_IO_PARK

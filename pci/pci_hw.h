@@ -30,6 +30,24 @@
 
 /* Class code of a host bridge (base 06h, sub 00h), shifted as in pci_dev.class. */
 #define PCI_CLASS_HOST_BRIDGE   0x0600
+/*
+ * PCI Code and ID Assignment Specification, §1 "Class Codes": base classes
+ * and the subclasses of the platform's own functions (pci_dev.class >> 16
+ * is the base, (class >> 8) & 0xff the subclass).
+ */
+#define PCI_BASE_BRIDGE         0x06    /* §1.7 Bridge Device */
+#define  PCI_SUB_HOST           0x00    /* Host bridge */
+#define  PCI_SUB_ISA            0x01    /* ISA bridge (LPC on current chipsets) */
+#define PCI_BASE_SYSTEM         0x08    /* §1.9 Base System Peripherals */
+#define  PCI_SUB_PIC            0x00    /* 8259 PIC, I/O APIC, I/O(x) APIC */
+#define  PCI_SUB_DMA            0x01    /* 8237 / ISA / EISA DMA controller */
+#define  PCI_SUB_TIMER          0x02    /* 8254, ISA/EISA timers, HPET */
+#define  PCI_SUB_RTC            0x03    /* real-time clock */
+#define  PCI_SUB_HOTPLUG        0x04    /* PCI hot-plug controller */
+#define  PCI_SUB_IOMMU          0x06    /* IOMMU */
+#define  PCI_SUB_RCEC           0x07    /* Root Complex Event Collector */
+#define PCI_BASE_SERIAL_BUS     0x0c    /* §1.13 Serial Bus Controllers */
+#define  PCI_SUB_SMBUS          0x05    /* SMBus (System Management Bus) */
 
 /*
  * §7.5.1.2.1 Base Address Registers (type 0: 10h-24h, six; type 1: 10h-14h,

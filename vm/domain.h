@@ -20,8 +20,19 @@
 #define DOMAIN_NAME_LEN         CONFIG_NAME_LEN
 #define DOMAIN_MAX_CPUS         8
 #define DOMAIN_IMAGE_LEN        32
+/* [sluice] dma-fault-limit when the config gives none (docs/config.md says why). */
+#define DOMAIN_DMA_FAULT_LIMIT  100
+#define DOMAIN_DMA_FAULT_LIMIT_MAX 1000000
 /* Device-visible addresses: 48 bits, the widest a 4-level second-stage table maps. */
 #define DOMAIN_GPA_LIMIT        BIT_ULL(48)
+/*
+ * The interrupt address range 0xFEEx_xxxx (VT-d §3.14 "Handling Requests
+ * to Interrupt Address Range"; Intel SDM Vol. 3 §11.11.1 "Message Address
+ * Register Format"): a DMA write there is an interrupt request, never
+ * translated to memory, so no partition memory may sit there.
+ */
+#define DOMAIN_INTR_GPA         0xfee00000ULL
+#define DOMAIN_INTR_SIZE        0x100000ULL
 
 /* A device in log lines: bb:dd.f (STYLE.md section 7). */
 #define BDF_FMT                 "%02x:%02x.%x"
@@ -68,6 +79,10 @@ struct dma_domain {
 	enum fault_policy on_fault;     /* on-fault = park (default) or stop */
 	u32 nsid;               /* namespace = N: the NVMe namespace of its NVMe VF (0: none) */
 	u32 nsid_line;
+	/* Containment (vm/limits.c): 0 means none. */
+	u64 time_limit_ms;              /* time-limit = DURATION: stopped once it passes */
+	bool time_limit_expected;       /* time-limit = DURATION expected: that stop is not a failure */
+	u32 dma_fault_limit;            /* dma-fault-limit = N, or the [sluice] default */
 	bool failed;            /* programming failed; its devices are detached again */
 	u32 nr_regions, nr_devices;
 	u32 nr_ats;             /* devices with ATS enabled (vm/domain.c device_ats) */
@@ -83,6 +98,7 @@ struct domain_set {
 	enum domain_demo demo;  /* [sluice] demo = dma: vm/dma_demo.c runs after set-up */
 	const struct dmar_info *dmar;   /* the host's (for ATSR/SATC), set by domain_set_setup */
 	u32 devtlb_timeout_ms;          /* [sluice] devtlb-timeout-ms; 0: the IOMMU driver's default (1000) */
+	u32 dma_fault_limit;            /* [sluice] dma-fault-limit: every partition's default (0: none) */
 	/*
 	 * [sluice] pf-bench = PF namespace=N ios=N (make bench): before the
 	 * partitions start, Sluice's own driver does ios 4 KiB I/Os (half
@@ -130,7 +146,8 @@ struct domain_host {
  * it, each line against the ones before: keys and values, region alignment
  * and overlaps (GPAs within a domain, HPAs anywhere), fixed HPAs against
  * the memory map and the page allocator (Sluice's own memory, firmware
- * ranges), devices (present in the PCI tree, not a bridge, assigned once,
+ * ranges), no memory in the interrupt address range, devices (present in
+ * the PCI tree, not a bridge or another platform function, assigned once,
  * isolation group not split across domains, no RMRR unless the line says
  * rmrr=identity; then each RMRR becomes an identity region). Every problem
  * is one ERR line "sluice.conf:LINE: ..." counted in c->nr_errors. Changes

@@ -7,6 +7,7 @@
  * machine except on-fault = stop.
  */
 #include "vm/partition.h"
+#include "vm/limits.h"
 #include "vm/insn.h"
 #include "vm/gwalk.h"
 #include "kernel/log.h"
@@ -58,6 +59,7 @@ const char *part_state_name(enum part_state s)
 	case PART_HALTED: return "halted";
 	case PART_PARKED: return "parked";
 	case PART_FAILED: return "failed";
+	case PART_STOPPED: return "stopped";
 	}
 	return "?";
 }
@@ -104,6 +106,24 @@ static size_t fetch_insn(struct partition *p, const struct vcpu *v, u8 *buf, siz
 
 /* ---- ending a partition ---- */
 
+/* Its DMA faults: drained (raised), logged and suppressed by the log's rate limit, and per device. */
+static void log_fault_counters(const struct partition *p)
+{
+	u64 raised = p->dom->iommu ? iommu_domain_faults(p->dom->iommu) : 0, logged = 0, suppressed = 0;
+	char buf[LOG_LINE_MAX / 2];
+	size_t n = 0;
+
+	if (!raised)
+		return;
+	iommu_domain_fault_counts(p->dom->iommu, &logged, &suppressed);
+	buf[0] = '\0';
+	for (u32 i = 0; i < p->dom->nr_devices && n < sizeof(buf); i++)
+		n += (size_t)fmt_snprintf(buf + n, sizeof(buf) - n, ", " BDF_FMT " %llu", BDF_ARGS(p->dom->devices[i].sbdf),
+					  (unsigned long long)p->dev_faults[i]);
+	log_write(LOG_INFO, p->dom->name, "counters: DMA faults %llu raised, %llu logged, %llu suppressed (per device%s)",
+		  (unsigned long long)raised, (unsigned long long)logged, (unsigned long long)suppressed, buf);
+}
+
 static void log_counters(struct partition *p)
 {
 	char buf[LOG_LINE_MAX / 2];
@@ -131,6 +151,7 @@ static void log_counters(struct partition *p)
 		  (unsigned long long)p->bad_hypercalls, (unsigned long long)p->vpci.denied_writes,
 		  (unsigned long long)(p->dom->iommu ? iommu_domain_faults(p->dom->iommu) : 0),
 		  p->verdict_pass, p->verdict_fail);
+	log_fault_counters(p);
 	if (p->dom->iommu) {
 		char inv[LOG_LINE_MAX / 2];
 		iommu_domain_inv_format(p->dom->iommu, inv, sizeof(inv));
@@ -647,12 +668,33 @@ static int do_hypercall(struct partition *p, struct vcpu *v, const struct vm_exi
 	return skip_insn(p, v, e);
 }
 
+/*
+ * A stop the boot CPU asked for (vm/limits.h), acted on here, on p's own
+ * CPU, at whatever exit came first (the kick's INTR for a guest that makes
+ * none). A time limit ends p as stopped, a failed check unless the config
+ * expected it; a device past its DMA fault limit gets p's on-fault.
+ */
+static int take_stop_request(struct partition *p, struct vcpu *v, enum part_stop why)
+{
+	char text[128];
+	bool expected = partition_stop_text(p, why, text, sizeof(text));
+
+	if (why == PART_STOP_DMA_FAULTS)
+		return park(p, v, "%s", text);
+	str_copy(p->why, text, sizeof(p->why));
+	check(expected, "%s: stopped: %s", p->dom->name, text);
+	return end_partition(p, PART_STOPPED, 0, text);
+}
+
 int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 {
 	if (e->reason < VM_EXIT_NR)
 		p->exits[e->reason]++;
 	if (p->state != PART_RUNNING)
 		return 1;       /* parked or ended from another CPU */
+	enum part_stop why = partition_stop_pending(p);
+	if (why != PART_STOP_NONE)
+		return take_stop_request(p, v, why);
 	switch (e->reason) {
 	case VM_EXIT_CPUID:
 		return do_cpuid(p, v, e);

@@ -7,6 +7,7 @@
  */
 #define LOG_SUBSYS "part"
 #include "vm/partition.h"
+#include "vm/limits.h"
 #include "vm/guest_image.h"
 #include "kernel/boot_info.h"
 #include "kernel/log.h"
@@ -15,6 +16,9 @@
 #include "kernel/err.h"
 #include "kernel/check.h"
 #include "kernel/smp.h"
+#include "kernel/apic.h"
+#include "kernel/wait.h"
+#include "kernel/hw/time.h"
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/mem.h"
 #include "pci/pci.h"
@@ -381,12 +385,16 @@ int partitions_start(struct partition_set *ps)
 {
 	int started = 0;
 
+	/* Faults are charged to their device from the first DMA on. */
+	partition_limits_set(ps);
+	iommu_fault_sink = partition_dma_fault;
 	for (u32 i = 0; i < ps->nr; i++) {
 		struct partition *p = &ps->p[i];
 		if (p->state != PART_IDLE)
 			continue;
 		p->state = PART_RUNNING;
 		p->started = true;
+		p->start_ns = time_now_ns();
 		int ret = smp_run_on(p->dom->cpus[0], vcpu_thread, p);
 		if (ret) {
 			p->state = PART_FAILED;
@@ -409,13 +417,47 @@ static bool all_ended(void *arg)
 	return true;
 }
 
-void partitions_wait(struct partition_set *ps)
+/* Halted waits end when all ended or when a stop was asked (the fault interrupt asks): then polling takes over. */
+static bool ended_or_asked(void *arg)
 {
-	smp_wait_until(all_ended, ps);
+	return all_ended(arg) || partition_limits_watch(arg, 0);
+}
+
+/* A look at the deadlines is due: the boot CPU's one-shot APIC timer ran out. */
+static bool ended_or_look(void *arg)
+{
+	return all_ended(arg) || apic_timer_expired();
+}
+
+int partitions_wait(struct partition_set *ps, u64 run_limit_ms)
+{
+	u64 run_deadline = run_limit_ms ? time_now_ns() + run_limit_ms * 1000000ULL : 0;
+	int ret = 0;
+
+	while (!all_ended(ps) && !ret) {
+		if (!partition_limits_watch(ps, run_limit_ms)) {
+			smp_wait_until(ended_or_asked, ps);
+			continue;
+		}
+		/*
+		 * A guest spinning with interrupts off makes no exit: the boot
+		 * CPU watches the clock for it, halted between looks (its APIC
+		 * timer wakes it), or busy when that timer is not there.
+		 */
+		if (!apic_timer_oneshot(LIMITS_POLL_US * 1000ULL, SMP_WAKE_VECTOR))
+			smp_wait_until(ended_or_look, ps);
+		else
+			wait_until(all_ended, ps, LIMITS_POLL_US);
+		if (!all_ended(ps))
+			ret = partition_limits_poll(ps, time_now_ns(), run_deadline);
+	}
 	for (u32 i = 0; i < ps->nr; i++) {
 		const struct partition *p = &ps->p[i];
 		log_info("%s: %s%s%s", p->dom->name, part_state_name(p->state), p->why[0] ? ": " : "", p->why);
 	}
+	if (ret)
+		check(false, "partitions asked to stop did so within %u ms", (unsigned)LIMITS_STOP_GRACE_MS);
+	return ret;
 }
 
 u32 partitions_sweep(struct partition_set *ps)

@@ -37,6 +37,7 @@ enum part_state {
 	PART_HALTED,            /* HLT with nothing to wake it (no guest interrupts yet) */
 	PART_PARKED,            /* contained after a fault */
 	PART_FAILED,            /* could not be set up or entered */
+	PART_STOPPED,           /* stopped by a time limit (vm/limits.c) */
 };
 
 struct partition {
@@ -70,6 +71,12 @@ struct partition {
 	u32 restarts;
 	bool restarted;                 /* set by partition_restart: the vCPU state is new, not the exit's */
 	bool inv_timed_out;             /* an invalidation of its domain timed out: ATS goes off before the stop's unmap */
+	/* Containment (vm/limits.h): set on the boot CPU, acted on by its own vCPU. */
+	u64 start_ns;                   /* time_now_ns() when it was started */
+	u32 stop_request;               /* enum part_stop, written once (atomically) */
+	u64 stop_request_ns;            /* when it was asked */
+	u32 fault_sbdf;                 /* the device that reached its dma-fault-limit */
+	u64 dev_faults[DOMAIN_MAX_DEVICES];     /* DMA faults drained, per device of its domain */
 };
 
 struct boot_module;
@@ -107,8 +114,15 @@ int partitions_build(struct partition_set *ps, struct domain_set *s, const struc
 int partitions_start(struct partition_set *ps);
 /* Partitions built and not yet started. */
 u32 partitions_ready(const struct partition_set *ps);
-/* Waits (no bound: partitions may run for ever) until every started partition has ended. */
-void partitions_wait(struct partition_set *ps);
+/*
+ * Waits until every started partition has ended. Without time limits (none
+ * in the config, run_limit_ms 0) there is no bound; with them the boot CPU
+ * polls the deadlines and asks a partition past its own limit, or every
+ * partition once the run's limit passes, to stop (vm/limits.h). Returns 0,
+ * or -HV_ETIMEDOUT when a partition asked to stop did not (logged, a
+ * failed check).
+ */
+int partitions_wait(struct partition_set *ps, u64 run_limit_ms);
 /*
  * The watchdog's sweep: each running partition's CPU is kicked and must
  * answer within PART_CPU_ANSWER_US; one that does not was reset under its

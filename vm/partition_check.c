@@ -16,21 +16,54 @@
 #include "pci/nvme_hw.h"
 #include "pci/pci_hw.h"
 #include "iommu/dmar.h"
-
+#include "kernel/duration.h"
 
 /* Lines of the keys a partition may give once (0: not yet). */
 struct once {
-	u32 cpus, image, entry, on_fault, nsid;
+	u32 cpus, image, entry, on_fault, nsid, time_limit, fault_limit;
 };
 
-/* A decimal number (the whole string) that fits 32 bits. */
+/* A decimal number (the whole string, digits only: no 0x) that fits 32 bits. */
 static bool parse_dec(const char *s, u32 *v)
 {
 	u64 x;
-	if (str_to_u64(s, strlen(s), false, &x) || x > 0xffffffffULL)
+	if (str_to_dec(s, strlen(s), &x) || x > 0xffffffffULL)
 		return false;
 	*v = (u32)x;
 	return true;
+}
+
+#define FAULT_LIMIT_UNSET       0xffffffffu     /* no dma-fault-limit in the section: [sluice]'s applies */
+
+/* dma-fault-limit = N: 0 (no limit) to DOMAIN_DMA_FAULT_LIMIT_MAX. */
+static void parse_fault_limit(struct config *c, const struct config_entry *e, u32 *limit)
+{
+	if (!parse_dec(e->value, limit) || *limit > DOMAIN_DMA_FAULT_LIMIT_MAX) {
+		config_error(c, e->line, "dma-fault-limit = %s: a number of faults from 0 (no limit) to %u",
+			     e->value, DOMAIN_DMA_FAULT_LIMIT_MAX);
+		*limit = FAULT_LIMIT_UNSET;
+	}
+}
+
+/* time-limit = DURATION [expected] (kernel/duration.h). */
+static void parse_time_limit(struct config *c, const struct config_entry *e, struct dma_domain *d)
+{
+	const char *v = e->value;
+	size_t n = 0;
+
+	while (v[n] && v[n] != ' ' && v[n] != '\t')
+		n++;
+	const char *rest = v + n;
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	int ret = duration_parse(v, n, &d->time_limit_ms);
+	if (ret || (*rest && strcmp(rest, "expected"))) {
+		config_error(c, e->line, "time-limit = %s: use DURATION [expected], a duration from 1ms to 24h with its unit (e.g. 500ms, 10s, 2m, 1h)",
+			     v);
+		d->time_limit_ms = 0;
+		return;
+	}
+	d->time_limit_expected = *rest != '\0';
 }
 
 /* CPUs claimed so far, for "CPU n in two partitions". */
@@ -133,7 +166,7 @@ static void check_bench(struct config *c, const struct domain_set *s)
 
 static void check_sluice(struct config *c, u32 si, struct domain_set *s)
 {
-	u32 iommu_line = 0, demo_line = 0, devtlb_line = 0;
+	u32 iommu_line = 0, demo_line = 0, devtlb_line = 0, fault_limit_line = 0;
 
 	if (c->sections[si].named)
 		config_error(c, c->sections[si].line, "[sluice] takes no name");
@@ -167,8 +200,14 @@ static void check_sluice(struct config *c, u32 si, struct domain_set *s)
 		} else if (!strcmp(e->key, "pf-bench")) {
 			if (first_time(c, e, &s->bench.line))
 				parse_bench(c, e, s);
+		} else if (!strcmp(e->key, "dma-fault-limit")) {
+			if (!first_time(c, e, &fault_limit_line))
+				continue;
+			parse_fault_limit(c, e, &s->dma_fault_limit);
+			if (s->dma_fault_limit == FAULT_LIMIT_UNSET)
+				s->dma_fault_limit = DOMAIN_DMA_FAULT_LIMIT;
 		} else {
-			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench)", e->key);
+			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench, dma-fault-limit)", e->key);
 		}
 	}
 }
@@ -286,8 +325,10 @@ static struct domain_region *parse_memory(struct config *c, const struct config_
 		config_error(c, e->line, "memory: gpa range ends past 2^48, the widest bus address");
 		return NULL;
 	}
-	if (seen[2] && size - 1 > ~0ULL - hpa) {
-		config_error(c, e->line, "memory: hpa range wraps past 2^64");
+	/* The end (hpa + size) must be a number too: every later check computes it. */
+	if (seen[2] && size > ~0ULL - hpa) {
+		config_error(c, e->line, "memory: hpa=0x%016llx size=0x%llx: the range wraps past 2^64",
+			     (unsigned long long)hpa, (unsigned long long)size);
 		return NULL;
 	}
 	if (d->nr_regions == DOMAIN_MAX_REGIONS) {
@@ -401,8 +442,9 @@ static void parse_cpus(struct config *c, const struct domain_host *h, const stru
 		while (len && is_blank(t[len - 1]))
 			len--;
 		u64 cpu;
-		if (str_to_u64(t, len, false, &cpu) || cpu >= ARRAY_SIZE(cpu_owner)) {
-			config_error(c, e->line, "cpus: '%.*s' is not a CPU index (0-%u)", (int)len, t,
+		/* Decimal only: "0x3" is not CPU 3 (a mask would be read as one, wrongly). */
+		if (str_to_dec(t, len, &cpu) || cpu >= ARRAY_SIZE(cpu_owner)) {
+			config_error(c, e->line, "cpus: '%.*s' is not a CPU index (decimal, 0-%u)", (int)len, t,
 				     (unsigned)ARRAY_SIZE(cpu_owner) - 1);
 			return;
 		}
@@ -440,9 +482,10 @@ static void parse_cpus(struct config *c, const struct domain_host *h, const stru
 
 /* ---- each region and device against everything before it ---- */
 
+/* [a, a+alen) and [b, b+blen) share a byte; no end is computed, so a range at 2^64 cannot wrap. */
 static bool overlap(u64 a, u64 alen, u64 b, u64 blen)
 {
-	return a < b + blen && b < a + alen;
+	return a >= b ? alen && a - b < blen : blen && b - a < alen;
 }
 
 /*
@@ -488,6 +531,13 @@ static void check_region(struct config *c, const struct domain_host *h, const st
 {
 	const char *what = r->rmrr ? "device: its RMRR" : "memory";
 
+	if (overlap(r->gpa, r->size, DOMAIN_INTR_GPA, DOMAIN_INTR_SIZE)) {
+		config_error(c, r->line, "%s: gpa [0x%016llx-0x%016llx] overlaps the interrupt address range [0x%016llx-0x%016llx], where a DMA write is an interrupt request and no device reaches memory",
+			     what, (unsigned long long)r->gpa, (unsigned long long)(r->gpa + r->size - 1),
+			     (unsigned long long)DOMAIN_INTR_GPA,
+			     (unsigned long long)(DOMAIN_INTR_GPA + DOMAIN_INTR_SIZE - 1));
+		return;
+	}
 	for (const struct domain_region *o = d->regions; o < r; o++)
 		if (overlap(r->gpa, r->size, o->gpa, o->size)) {
 			config_error(c, r->line, "%s: gpa [0x%016llx-0x%016llx] overlaps line %u of partition %s",
@@ -525,6 +575,12 @@ static void check_rmrrs(struct config *c, const struct domain_host *h, const str
 	for (u32 pos = 0; dmar_rmrr_for(h->dmar, dev->sbdf, &pos); pos++) {
 		u64 base = h->dmar->rmrrs[pos].base_pa, end = h->dmar->rmrrs[pos].end_pa;
 		found++;
+		/* Rounded out to pages, its end must still be a number. */
+		if (end >= ~0ULL - PAGE_SIZE + 1) {
+			config_error(c, dev->line, "device " BDF_FMT ": its RMRR [0x%016llx-0x%016llx] wraps past 2^64",
+				     BDF_ARGS(dev->sbdf), (unsigned long long)base, (unsigned long long)end);
+			return;
+		}
 		if (!dev->rmrr_identity) {
 			config_error(c, dev->line, "device " BDF_FMT " has an RMRR [0x%016llx-0x%016llx] firmware may DMA to; assignable only with rmrr=identity",
 				     BDF_ARGS(dev->sbdf), (unsigned long long)base, (unsigned long long)end);
@@ -552,6 +608,73 @@ static void check_rmrrs(struct config *c, const struct domain_host *h, const str
 static bool is_bridge(const struct pci_dev *p)
 {
 	return p->kind != PCI_KIND_VF && (p->hdr_type & PCI_HEADER_LAYOUT) != PCI_HEADER_NORMAL;
+}
+
+/*
+ * Functions that belong to the whole machine, by class code (PCI Code and
+ * ID Assignment Specification §1): a partition owning one could reach
+ * what every partition and Sluice depend on. ANY_SUB: the whole base class.
+ * SD host controllers (08/05) and "other system peripheral" (08/80,
+ * vendors' accelerators among them) stay assignable.
+ */
+#define ANY_SUB 0x100
+static const struct platform_class {
+	u8 base;
+	u16 sub;
+	const char *name, *why;
+} platform_classes[] = {
+	{ PCI_BASE_BRIDGE, PCI_SUB_HOST, "host bridge", "its registers set up memory and the PCI hierarchy of the whole machine" },
+	{ PCI_BASE_BRIDGE, PCI_SUB_ISA, "ISA/LPC bridge", "it decodes the machine's legacy devices (interrupt controllers, timers, RTC, firmware flash)" },
+	{ PCI_BASE_BRIDGE, ANY_SUB, "bridge", "a bridge carries other functions' traffic; assign the functions below it" },
+	{ PCI_BASE_SYSTEM, PCI_SUB_PIC, "interrupt controller", "it delivers interrupts to every CPU" },
+	{ PCI_BASE_SYSTEM, PCI_SUB_DMA, "system DMA controller", "it does DMA for the machine's legacy devices" },
+	{ PCI_BASE_SYSTEM, PCI_SUB_TIMER, "system timer", "Sluice and every partition depend on its time and interrupts" },
+	{ PCI_BASE_SYSTEM, PCI_SUB_RTC, "real-time clock", "it keeps the machine's time and wake-ups" },
+	{ PCI_BASE_SYSTEM, PCI_SUB_HOTPLUG, "PCI hot-plug controller", "it powers and resets other functions' slots" },
+	{ PCI_BASE_SYSTEM, PCI_SUB_IOMMU, "IOMMU", "a remapping unit enforces every partition's isolation" },
+	{ PCI_BASE_SYSTEM, PCI_SUB_RCEC, "root complex event collector", "it reports other functions' errors" },
+	{ PCI_BASE_SERIAL_BUS, PCI_SUB_SMBUS, "SMBus controller", "it reaches the machine's memory SPD, clocks and sensors" },
+};
+
+/* The platform_classes entry matching class (base << 16 | sub << 8 | prog-if), or NULL. */
+static const struct platform_class *platform_class(u32 class)
+{
+	u8 base = (u8)(class >> 16), sub = (u8)(class >> 8);
+
+	for (u32 i = 0; i < ARRAY_SIZE(platform_classes); i++) {
+		const struct platform_class *pc = &platform_classes[i];
+		if (pc->base == base && (pc->sub == ANY_SUB || pc->sub == sub))
+			return pc;
+	}
+	return NULL;
+}
+
+/*
+ * A function the platform keeps: one the DMAR names as an IOAPIC's or
+ * HPET's source ID, or one of platform_classes. True after one error line.
+ */
+static bool platform_function(struct config *c, const struct domain_host *h,
+			      const struct domain_device *dev, const struct pci_dev *p)
+{
+	const struct dmar_scope *sc = dmar_platform_scope(h->dmar, dev->sbdf);
+	const struct platform_class *pc = p ? platform_class(p->class) : NULL;
+
+	if (sc && p) {
+		config_error(c, dev->line, "device " BDF_FMT ": class %02x/%02x, but the DMAR names it as %s %u (device scope type %u); interrupt and timer hardware stays Sluice's",
+			     BDF_ARGS(dev->sbdf), (p->class >> 16) & 0xff, (p->class >> 8) & 0xff,
+			     dmar_scope_type_name(sc->type), sc->enum_id, sc->type);
+		return true;
+	}
+	if (sc) {
+		config_error(c, dev->line, "device " BDF_FMT ": no PCI function, the DMAR names it as %s %u (device scope type %u); interrupt and timer hardware stays Sluice's",
+			     BDF_ARGS(dev->sbdf), dmar_scope_type_name(sc->type), sc->enum_id, sc->type);
+		return true;
+	}
+	if (!pc)
+		return false;
+	config_error(c, dev->line, "device " BDF_FMT ": class %02x/%02x (%s) is the platform's: %s",
+		     BDF_ARGS(dev->sbdf), (p->class >> 16) & 0xff, (p->class >> 8) & 0xff, pc->name, pc->why);
+	return true;
 }
 
 /*
@@ -621,6 +744,8 @@ static void check_device(struct config *c, const struct domain_host *h, const st
 					     BDF_ARGS(dev->sbdf), od->name, o->line);
 				return;
 			}
+	if (!p && platform_function(c, h, dev, p))
+		return;         /* an IOAPIC's source ID needs no function behind it */
 	if (!p) {
 		config_error(c, dev->line, "device %04x:" BDF_FMT " is not in the PCI tree",
 			     PCI_SEG(dev->sbdf), BDF_ARGS(dev->sbdf));
@@ -631,6 +756,8 @@ static void check_device(struct config *c, const struct domain_host *h, const st
 			     BDF_ARGS(dev->sbdf));
 		return;
 	}
+	if (platform_function(c, h, dev, p))
+		return;
 	/* An isolation group goes to one partition whole (or stays unassigned). */
 	for (const struct dma_domain *od = s->d; od < d; od++)
 		for (const struct domain_device *o = od->devices; o < od->devices + od->nr_devices; o++) {
@@ -753,6 +880,13 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 			     sec->name);
 		return;
 	}
+	/* The same name twice is config.c's error; in another case it would still read as one partition. */
+	for (const struct dma_domain *o = s->d; o < s->d + s->nr; o++)
+		if (str_eq_nocase(o->name, sec->name)) {
+			config_error(c, sec->line, "partition name '%s' differs from partition %s's (line %u) only in case; names must differ in more than case",
+				     sec->name, o->name, o->line);
+			return;
+		}
 	if (s->nr == DOMAIN_MAX) {
 		config_error(c, sec->line, "more than %u partitions", DOMAIN_MAX);
 		return;
@@ -760,6 +894,7 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 	struct dma_domain *d = &s->d[s->nr++];
 	str_copy(d->name, sec->name, sizeof(d->name));
 	d->line = sec->line;
+	d->dma_fault_limit = FAULT_LIMIT_UNSET;
 	for (u32 i = 0; i < c->nr_entries; i++) {
 		const struct config_entry *e = &c->entries[i];
 		const char *v = e->value;
@@ -810,8 +945,14 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 				d->on_fault = FAULT_STOP;
 			else
 				config_error(c, e->line, "on-fault = %s: use park or stop", v);
+		} else if (!strcmp(e->key, "time-limit")) {
+			if (first_time(c, e, &once.time_limit))
+				parse_time_limit(c, e, d);
+		} else if (!strcmp(e->key, "dma-fault-limit")) {
+			if (first_time(c, e, &once.fault_limit))
+				parse_fault_limit(c, e, &d->dma_fault_limit);
 		} else {
-			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault)",
+			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, time-limit, dma-fault-limit)",
 				     e->key, d->name);
 		}
 	}
@@ -825,6 +966,9 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 	} else if (once.entry) {
 		config_error(c, once.entry, "partition %s: entry without image", d->name);
 	}
+	if (once.time_limit && !d->guest)
+		config_error(c, once.time_limit, "partition %s: time-limit without cpus and image (a DMA domain only never runs)",
+			     d->name);
 }
 
 int partition_check(struct config *c, const struct domain_host *h, struct domain_set *s)
@@ -835,6 +979,7 @@ int partition_check(struct config *c, const struct domain_host *h, struct domain
 	memset(cpu_owner, 0, sizeof(cpu_owner));
 	s->file = c->file;
 	s->iommu = true;
+	s->dma_fault_limit = DOMAIN_DMA_FAULT_LIMIT;
 	for (u32 si = 0; si < c->nr_sections; si++) {
 		const struct config_section *sec = &c->sections[si];
 		if (!strcmp(sec->type, "sluice"))
@@ -846,5 +991,8 @@ int partition_check(struct config *c, const struct domain_host *h, struct domain
 				     sec->type);
 	}
 	check_bench(c, s);
+	for (u32 i = 0; i < s->nr; i++)
+		if (s->d[i].dma_fault_limit == FAULT_LIMIT_UNSET)
+			s->d[i].dma_fault_limit = s->dma_fault_limit;
 	return c->nr_errors != before ? -HV_EINVAL : 0;
 }

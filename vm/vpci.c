@@ -403,16 +403,26 @@ static bool bar_write(struct vpci_dev *d, u32 dw, u32 bmask, u32 val)
 	return ((val ^ real) & bmask) == 0;
 }
 
-/* Command bits 0-2 reach the device (read-modify-write); Status is never written. */
+/*
+ * Command bits 0-2 reach the device (read-modify-write), Bus Master Enable
+ * only while it was not revoked; Status is never written.
+ */
 static bool command_write(struct vpci_dev *d, u32 bmask, u32 val)
 {
-	const u32 pass = PCI_COMMAND_IO | PCI_COMMAND_MEM | PCI_COMMAND_MASTER;
+	const u32 pass = PCI_COMMAND_IO | PCI_COMMAND_MEM | (d->master_revoked ? 0 : PCI_COMMAND_MASTER);
 	u32 real = pci_cfg_read(d->sbdf, PCI_COMMAND, 2);
 	bool ok = !((val ^ real) & bmask & 0xffff & ~pass) && !(val & bmask & 0xffff0000u);
 
 	if (bmask & 0xff)
 		pci_cfg_write(d->sbdf, PCI_COMMAND, 2, (real & ~pass) | (val & pass));
 	return ok;
+}
+
+void vpci_revoke_master(struct vpci *v, u32 sbdf)
+{
+	struct vpci_dev *d = find(v, sbdf);
+	if (d)
+		d->master_revoked = true;
 }
 
 void vpci_write(struct vpci *v, u32 sbdf, u32 offset, u32 width, u32 val)

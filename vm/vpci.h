@@ -49,6 +49,7 @@ struct vpci_dev {
 	u32 vf_ids;             /* vendor | device << 16 */
 	u32 vf_bar[VPCI_NR_BARS];       /* BAR registers as the guest reads them */
 	u32 bar_sizing;         /* bit n: BAR n was written all-ones, next read gives the size mask */
+	volatile bool master_revoked;   /* bus mastering taken away (dma-fault-limit): the guest cannot set it again */
 	u64 bar_size[VPCI_NR_BARS];     /* 0: unimplemented (or the upper half of a 64-bit BAR) */
 	u32 bar_upper;          /* bit n: BAR n is the upper half of the 64-bit BAR n-1 */
 	u32 rom_size;           /* expansion ROM BAR size, 0: none (sizing in bar_sizing bit VPCI_ROM) */
@@ -84,6 +85,8 @@ int vpci_add_vf(struct vpci *v, u32 sbdf, u16 vendor, u16 device, const struct v
 /* Config read/write of width 1, 2 or 4 at offset (0-4095) of sbdf as the guest sees it. */
 u32 vpci_read(struct vpci *v, u32 sbdf, u32 offset, u32 width);
 void vpci_write(struct vpci *v, u32 sbdf, u32 offset, u32 width, u32 val);
+/* From now on the guest's writes cannot set sbdf's Bus Master Enable (a write that tries is denied). */
+void vpci_revoke_master(struct vpci *v, u32 sbdf);
 /* Port access: 0xCF8 (4 bytes) and 0xCFC-0xCFF (1, 2, 4). false: not a port of the mechanism. */
 bool vpci_port_in(struct vpci *v, u16 port, u32 size, u32 *val);
 bool vpci_port_out(struct vpci *v, u16 port, u32 size, u32 val);

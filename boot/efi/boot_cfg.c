@@ -132,8 +132,10 @@ static int parse_line(struct cursor *c, unsigned line, struct boot_cfg *cfg,
 		/* Trailing blanks are not part of the command line. */
 		while (c->end > c->p && is_blank(c->end[-1]))
 			c->end--;
-		if (!copy_token(cfg->cmdline, sizeof(cfg->cmdline), c->p, (size_t)(c->end - c->p), false))
-			return fail(err, err_size, line, "cmdline too long", NULL, 0);
+		cfg->cmdline_text = c->p;
+		cfg->cmdline_len = (u32)(c->end - c->p);
+		copy_token(cfg->cmdline, sizeof(cfg->cmdline), c->p,
+			   MIN((size_t)cfg->cmdline_len, sizeof(cfg->cmdline) - 1), false);
 		return 0;
 	}
 	if (token_is(kw, kw_n, "module")) {

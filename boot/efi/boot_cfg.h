@@ -25,7 +25,14 @@ struct boot_cfg_module {
 
 struct boot_cfg {
 	char kernel_path[BOOT_CFG_PATH_LEN];
-	char cmdline[BOOT_CMDLINE_LEN];
+	char cmdline[BOOT_CMDLINE_LEN]; /* its first BOOT_CMDLINE_LEN - 1 characters */
+	/*
+	 * The whole cmdline line (blanks at both ends dropped), inside the
+	 * parsed text: valid only while that text is. A longer one than
+	 * cmdline holds is handed on whole; the kernel refuses it.
+	 */
+	const char *cmdline_text;
+	u32 cmdline_len;
 	u32 nr_modules;
 	struct boot_cfg_module modules[BOOT_MODULES_MAX];
 };
@@ -34,8 +41,10 @@ struct boot_cfg {
  * Parses len bytes of text into *cfg (zeroed first). Returns 0, or -HV_EINVAL
  * with one line of explanation ("line 3: unknown keyword \"modul\"") in err.
  * Rejects: unknown keywords, a missing or repeated kernel line, a repeated
- * cmdline, too many modules, repeated module names, over-long fields, NUL
- * bytes, wrong token counts. Paths have '/' turned into '\'.
+ * cmdline, too many modules, repeated module names, over-long paths and
+ * names, NUL bytes, wrong token counts. Paths have '/' turned into '\'.
+ * A cmdline of any length is kept (see cmdline_text): judging its length
+ * is the kernel's, which then still reads its exit=.
  */
 int boot_cfg_parse(const char *text, size_t len, struct boot_cfg *cfg,
 		   char *err, size_t err_size);

@@ -31,6 +31,7 @@ static struct {
 } allocs[ALLOCS_MAX];
 static u32 nr_allocs;
 static struct boot_cfg cfg;             /* ~7 KiB: keep it off the stack */
+static u64 long_cmdline_pa;             /* a cmdline longer than boot_info holds, whole; 0: none */
 
 /*
  * AllocatePages() for EfiLoaderCode (the kernel is entered before it sets up
@@ -145,6 +146,27 @@ static void str_put(char *dst, size_t size, const char *src)
 	dst[i] = '\0';
 }
 
+/*
+ * A cmdline longer than boot_info holds is copied whole (NUL-terminated)
+ * into pages of its own before the text goes: the kernel refuses it, but
+ * reads all of it for exit= so the run still ends as asked.
+ */
+static EFI_STATUS keep_long_cmdline(void)
+{
+	u64 pa = 0;
+	EFI_STATUS st;
+
+	if (cfg.cmdline_len < BOOT_CMDLINE_LEN)
+		return EFI_SUCCESS;
+	st = pages_alloc(AllocateAnyPages, ALIGN_UP(cfg.cmdline_len + 1, PAGE_SIZE) / PAGE_SIZE, &pa);
+	if (EFI_ERROR(st))
+		return con_fail(st, "no memory for the %u-character cmdline", cfg.cmdline_len);
+	CopyMem((void *)(uintptr_t)pa, cfg.cmdline_text, cfg.cmdline_len);
+	((char *)(uintptr_t)pa)[cfg.cmdline_len] = '\0';
+	long_cmdline_pa = pa;
+	return EFI_SUCCESS;
+}
+
 /* Reads and parses \sluice\boot.cfg into cfg. */
 static EFI_STATUS read_boot_cfg(EFI_FILE_HANDLE root)
 {
@@ -170,6 +192,8 @@ static EFI_STATUS read_boot_cfg(EFI_FILE_HANDLE root)
 	file_close(fh);
 	if (!EFI_ERROR(st) && boot_cfg_parse(text, size, &cfg, err, sizeof(err)) < 0)
 		st = con_fail(EFI_LOAD_ERROR, "%s: %s", BOOT_CFG_PATH, err);
+	if (!EFI_ERROR(st))
+		st = keep_long_cmdline();
 	FreePool(text);
 	return st;
 }
@@ -281,6 +305,8 @@ static EFI_STATUS boot_info_create(struct boot_info **out)
 	bi->source = BOOT_SRC_UEFI;
 	str_put(bi->loader, sizeof(bi->loader), LOADER_NAME);
 	str_put(bi->cmdline, sizeof(bi->cmdline), cfg.cmdline);
+	bi->cmdline_len = cfg.cmdline_len;
+	bi->cmdline_pa = long_cmdline_pa;
 	fill_rsdp(bi);
 	bi->efi_system_table_pa = (u64)(uintptr_t)ST;
 	*out = bi;

@@ -25,7 +25,11 @@ A scenario is a directory tests/scenarios/NAME/ holding:
                the kernel reads them with console=on in `cmdline`)
   outcome      optional "fatal": the boot provokes a fatal error on purpose
                (selftest=...); then QEMU must exit 35, a FATAL line must
-               appear and the result line must count a failure
+               appear and the result line must count a failure; or "failed":
+               the run is meant to end with failed checks and no fatal
+               error (e.g. the command line's time-limit stopped a
+               partition); then QEMU must exit 35, no line may contain
+               FATAL and the result line must count at least one failure
   oracle       optional "qmp-pci": QEMU is asked, over QMP, what PCI functions
                it has, and the kernel's pci: lines must agree (pci_oracle.py
                has the comparison rule). The image gets exit=halt instead of
@@ -174,14 +178,14 @@ def parse_result(lines):
     return None
 
 
-def status_problem(firmware, status, timeout=None, want=QEMU_PASS_STATUS):
+def status_problem(firmware, status, timeout=None, want=QEMU_PASS_STATUS, outcome="fatal"):
     """Why an exit status fails the run, or None if it is acceptable."""
     if firmware == "bochs":
         return None                  # Bochs always exits 1; the serial log decides
     if status == want:
         return None
     if want != QEMU_PASS_STATUS:
-        return f"QEMU exited with {status}, expected {want} (the scenario's outcome is fatal)"
+        return f"QEMU exited with {status}, expected {want} (the scenario's outcome is {outcome})"
     if status == TIMEOUT_STATUS:
         after = f" after {timeout:g} s" if timeout else ""
         return f"timed out{after} (status 124), expected QEMU to exit with {QEMU_PASS_STATUS}"
@@ -218,6 +222,8 @@ def judge(firmware, status, lines, expects, timeout=None, outcome="pass", oracle
     boot, judged by judge_oracle."""
     if outcome == "fatal":
         return judge_fatal(firmware, status, lines, expects, timeout)
+    if outcome == "failed":
+        return judge_failed(firmware, status, lines, expects, timeout)
     if oracle is not None:
         return judge_oracle(status, lines, expects, oracle, timeout)
     problems = []
@@ -289,18 +295,38 @@ def judge_oracle(status, lines, expects, oracle, timeout=None):
 
 
 def judge_fatal(firmware, status, lines, expects, timeout=None):
+    """A boot that provokes a fatal error: QEMU exits 35, a FATAL line, a
+    result line with fail > 0."""
+    return _judge_failing_run(firmware, status, lines, expects, timeout, "fatal")
+
+
+def judge_failed(firmware, status, lines, expects, timeout=None):
+    """A run meant to end with failed checks: QEMU exits 35 (the kernel's
+    verdict, not a crash), the expected lines in order, no FATAL, and a
+    result line with fail > 0."""
+    return _judge_failing_run(firmware, status, lines, expects, timeout, "failed")
+
+
+def _judge_failing_run(firmware, status, lines, expects, timeout, outcome):
+    """The rules both failing outcomes share; "fatal" wants a FATAL line,
+    "failed" forbids one."""
     problems = []
-    p = status_problem(firmware, status, timeout, QEMU_FAIL_STATUS)
+    p = status_problem(firmware, status, timeout, QEMU_FAIL_STATUS, outcome)
     if p:
         problems.append(p)
     matched, unmatched = order_check(lines, expects, problems)
-    if not fatal_lines(lines):
+    fatals = fatal_lines(lines)
+    if outcome == "fatal" and not fatals:
         problems.append("no FATAL line, but the scenario provokes a fatal error")
+    elif outcome == "failed" and fatals:
+        i, l = fatals[0]
+        problems.append(f"serial line {i + 1} contains FATAL, but the scenario's outcome is failed checks only: {l.strip()}")
     result = parse_result(lines)
     if result is None:
         problems.append("no 'sluice: result pass=N fail=M' line")
     elif result[1] == 0:
-        problems.append("result line reports fail=0 after a fatal error")
+        problems.append("result line reports fail=0 after a fatal error" if outcome == "fatal" else
+                        "result line reports fail=0, but the scenario's outcome is failed")
     return Verdict(not problems, problems, matched, unmatched, result)
 
 
@@ -362,7 +388,7 @@ class Scenario:
     modules: list            # [(name, absolute path)]
     timeout: float
     expects: list
-    outcome: str = "pass"    # or "fatal": the file `outcome`
+    outcome: str = "pass"    # or "fatal" or "failed": the file `outcome`
     oracle: str = None       # or "qmp-pci": the file `oracle`
     console: str = None      # the file `console`: typed on COM1 (path), or None
 
@@ -410,8 +436,8 @@ def load_scenario(path):
     text = opt("outcome")
     if text is not None:
         words = _content_lines(text)
-        if words not in (["pass"], ["fatal"]):
-            raise ScenarioError(f"{name}/outcome: expected 'pass' or 'fatal', got {text.strip()!r}")
+        if words not in (["pass"], ["fatal"], ["failed"]):
+            raise ScenarioError(f"{name}/outcome: expected 'pass', 'fatal' or 'failed', got {text.strip()!r}")
         outcome = words[0]
 
     oracle = None
@@ -424,8 +450,8 @@ def load_scenario(path):
         oracle = words[0]
         if "bochs" in firmwares:
             raise ScenarioError(f"{name}/oracle: {oracle} needs QEMU; firmware lists bochs")
-        if outcome == "fatal":
-            raise ScenarioError(f"{name}/oracle: not with outcome fatal")
+        if outcome != "pass":
+            raise ScenarioError(f"{name}/oracle: not with outcome {outcome}")
 
     expects = parse_expect(_read(os.path.join(path, "expect.txt")), f"{name}/expect.txt")
     console = os.path.join(os.path.abspath(path), "console")

@@ -309,11 +309,58 @@ def test_fatal_outcome_needs_a_fatal_line_and_a_failure_count():
     assert any("fail=0 after a fatal error" in p for p in v.problems)
 
 
-def test_outcome_file_accepts_only_pass_or_fatal(tmp_path):
+# ---- scenarios meant to end with failed checks (no fatal error) -----------
+
+FAILED_LOG = (b"c0 INFO hv: ready, 1 partition(s) running\r\n"
+              b"c1 ERR  check: FAIL p1: stopped: the run's time limit reached\r\n"
+              b"c0 INFO hv: all partitions ended\r\n"
+              b"sluice: result pass=40 fail=1\r\n")
+FAILED_EXPECT = parse_expect("check: FAIL p1: stopped\nsluice: result pass=\\d+ fail=1\n")
+
+
+def test_failed_outcome_passes_on_status_35_with_failures_and_no_fatal():
+    v = judge("bios", 35, lines(FAILED_LOG), FAILED_EXPECT, outcome="failed")
+    assert v.ok, v.problems
+
+
+@pytest.mark.parametrize("status", [0, 33, 124])
+def test_failed_outcome_needs_status_35(status):
+    v = judge("bios", status, lines(FAILED_LOG), FAILED_EXPECT, outcome="failed")
+    assert not v.ok
+    assert any("expected 35" in p or "status 124" in p for p in v.problems), v.problems
+
+
+def test_failed_outcome_needs_a_failure_count_and_no_fatal():
+    log = FAILED_LOG.replace(b"fail=1", b"fail=0")
+    v = judge("bios", 35, lines(log), parse_expect("check: FAIL"), outcome="failed")
+    assert not v.ok
+    assert any("fail=0" in p for p in v.problems)
+    log = FAILED_LOG.replace(b"c0 INFO hv: all", b"c0 FATAL fatal: stopping all CPUs\r\nc0 INFO hv: all")
+    v = judge("bios", 35, lines(log), FAILED_EXPECT, outcome="failed")
+    assert not v.ok
+    assert any("contains FATAL" in p for p in v.problems)
+    v = judge("bios", 35, lines(FAILED_LOG.replace(b"sluice: result pass=40 fail=1\r\n", b"")),
+              parse_expect("check: FAIL"), outcome="failed")
+    assert any("no 'sluice: result" in p for p in v.problems)
+
+
+def test_failed_outcome_needs_the_expected_lines():
+    v = judge("bios", 35, lines(FAILED_LOG), parse_expect("check: FAIL p2"), outcome="failed")
+    assert not v.ok
+    assert v.unmatched is not None
+
+
+def test_outcome_file_accepts_only_pass_fatal_or_failed(tmp_path):
     (tmp_path / "sluice.conf").write_text("[sluice]\n")
     (tmp_path / "expect.txt").write_text("x\n")
     (tmp_path / "outcome").write_text("fatal\n")
     assert load_scenario(str(tmp_path)).outcome == "fatal"
+    (tmp_path / "outcome").write_text("# a run that ends with failed checks\nfailed\n")
+    assert load_scenario(str(tmp_path)).outcome == "failed"
+    (tmp_path / "oracle").write_text("qmp-pci\n")
+    with pytest.raises(ScenarioError):
+        load_scenario(str(tmp_path))
+    (tmp_path / "oracle").unlink()
     (tmp_path / "outcome").write_text("maybe\n")
     with pytest.raises(ScenarioError):
         load_scenario(str(tmp_path))

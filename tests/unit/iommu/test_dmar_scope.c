@@ -261,6 +261,14 @@ static void qemu_bridge_scopes_cover_the_root_ports_buses(void **state __unused)
 	assert_null(dmar_unit_for(d, S(0, 6, 0)));
 	assert_null(dmar_unit_for(d, S(9, 0, 0)));
 	assert_true(dmar_atsr_covers(d, S(3, 0, 0)));
+	/* The IOAPIC's source ID is the platform's (the config refuses it); PCI functions are not. */
+	const struct dmar_scope *io = dmar_platform_scope(d, S(0xff, 0, 0));
+	assert_non_null(io);
+	assert_int_equal(io->type, DMAR_SCOPE_IOAPIC);
+	assert_int_equal(io->enum_id, 0);
+	assert_null(dmar_platform_scope(d, S(0, 0x1f, 0)));
+	assert_null(dmar_platform_scope(d, PCI_SBDF(1, 0xff, 0, 0)));
+	assert_null(dmar_platform_scope(NULL, S(0xff, 0, 0)));
 }
 
 static void scope_types_that_do_not_match_the_bus_are_warned(void **state __unused)

@@ -611,7 +611,7 @@ static void unit_with_ir_but_no_queue_leaves_remapping_off(void **state)
 
 /* ---- faults ---------------------------------------------------------------- */
 
-static u64 p2_faults;
+static u64 p2_faults, p2_logged, p2_suppressed;
 
 static void owner_p2(struct vtd_unit *u, u16 sid, struct vtd_fault_owner *o)
 {
@@ -619,6 +619,8 @@ static void owner_p2(struct vtd_unit *u, u16 sid, struct vtd_fault_owner *o)
 	if (sid == 0x0020) {
 		o->name = "p2";
 		o->counter = &p2_faults;
+		o->logged = &p2_logged;
+		o->suppressed = &p2_suppressed;
 	}
 }
 
@@ -733,7 +735,7 @@ static void repeated_faults_from_one_source_are_rate_limited(void **state)
 	(void)state;
 	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
 	assert_int_equal(vtd_unit_bringup(&unit, owner_p2), 0);
-	p2_faults = 0;
+	p2_faults = p2_logged = p2_suppressed = 0;
 	fake_log_capture();
 	for (unsigned i = 0; i < 10; i++) {
 		assert_int_equal(fake_vtd_fault(v, 0x0020, 0x50000000, VTD_FR_WRITE, true), 0);
@@ -746,6 +748,8 @@ static void repeated_faults_from_one_source_are_rate_limited(void **state)
 	assert_int_equal(fake_log_count("dma fault sid=00:04.0"), VTD_FAULT_BURST);
 	assert_int_equal(fake_log_count("dma fault sid=00:03.0"), 1);
 	assert_int_equal(p2_faults, 10);                /* every fault counts */
+	assert_int_equal(p2_logged, VTD_FAULT_BURST);   /* and the owner learns which were logged */
+	assert_int_equal(p2_suppressed, 10 - VTD_FAULT_BURST);
 	vtd_unit_fault_summary(&unit, true);
 	assert_true(fake_log_has("WARN vtd0: dma faults from sid=00:04.0: 6 more suppressed"));
 	assert_int_equal(fake_log_count("more suppressed"), 1);

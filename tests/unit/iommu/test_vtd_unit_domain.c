@@ -424,6 +424,15 @@ static void map_with_rwbf_flushes_the_write_buffer(void **state)
 	assert_int_equal(fake_vtd_nth(v, FV_GCMD, 0)->a, VTD_GCMD_WBF | VTD_GCMD_QIE | VTD_GCMD_IRE);
 }
 
+/* What iommu_fault_sink was handed. */
+static struct { unsigned calls; struct iommu_domain *d; u32 sbdf; } sink;
+static void record_sink(struct iommu_domain *d, u32 sbdf)
+{
+	sink.calls++;
+	sink.d = d;
+	sink.sbdf = sbdf;
+}
+
 static void enable_polls_and_walk_work_through_the_ops(void **state)
 {
 	(void)state;
@@ -434,11 +443,22 @@ static void enable_polls_and_walk_work_through_the_ops(void **state)
 	assert_int_equal(ops->enable(), 0);
 	assert_true(fake_io_get32(v->r, VTD_GSTS_REG) & VTD_GSTS_TES);
 
-	/* A fault from p1's device is counted against p1; one from elsewhere against nobody. */
+	/* A fault from p1's device is counted against p1 and handed to the sink; one from elsewhere to nobody. */
+	memset(&sink, 0, sizeof(sink));
+	iommu_fault_sink = record_sink;
 	fake_vtd_fault(v, EDU1, IOVA + 0x1000, VTD_FR_READ, false);
 	ops->poll_faults();
+	assert_int_equal(sink.calls, 1);
+	assert_ptr_equal(sink.d, p1);
+	assert_int_equal(sink.sbdf, EDU1);
 	fake_vtd_fault(v, EDU2, IOVA, VTD_FR_CTX_P, true);
 	ops->poll_faults();
+	assert_int_equal(sink.calls, 1);
+	iommu_fault_sink = NULL;
+	u64 logged, suppressed;
+	iommu_domain_fault_counts(p1, &logged, &suppressed);
+	assert_int_equal(logged, 1);
+	assert_int_equal(suppressed, 0);
 	assert_true(fake_log_has("ERR  vtd0: dma fault sid=00:03.0 dir=read addr=0x0000000010001000 reason=0x06 "));
 	assert_true(fake_log_has("domain=p1"));
 	assert_true(fake_log_has("ERR  vtd0: dma fault sid=00:04.0 dir=write addr=0x0000000010000000 reason=0x02 "));

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include "kernel/log.h"
 #include "kernel/fmt.h"
 #include "kernel/err.h"
@@ -186,6 +187,33 @@ static void lock_of_a_reset_cpu_is_freed_and_its_line_ended(void **state)
 	assert_false(fake_log_has("[cut"));
 }
 
+/* log= may name only subsystems Sluice logs under: every one in the tree is in log.c's list. */
+static void every_subsystem_in_the_tree_is_known(void **state)
+{
+	(void)state;
+	/* Run from the top of the tree, as make unit does. */
+	FILE *f = popen("grep -rhoE '(define LOG_SUBSYS +\"[^\"]+\"|log_write\\(LOG_[A-Z]+, *\"[^\"]+\")' "
+			"kernel pci iommu vm 2>/dev/null", "r");
+	char line[256];
+	unsigned seen = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *q = strrchr(line, '"');
+		assert_non_null(q);
+		*q = '\0';
+		char *name = strrchr(line, '"') + 1;
+		if (!log_subsys_known(name, strlen(name)))
+			fail_msg("subsystem \"%s\" is not in kernel/log.c's list", name);
+		seen++;
+	}
+	pclose(f);
+	assert_true(seen > 40);
+	assert_true(log_subsys_known("vtd0", 4) && log_subsys_known("vtd12", 5) && log_subsys_known("pci", 3));
+	assert_false(log_subsys_known("nosuch", 6) || log_subsys_known("vtdx", 4) || log_subsys_known("", 0));
+	assert_false(log_subsys_known("pc", 2) || log_subsys_known("pcie", 4));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +228,7 @@ int main(void)
 		cmocka_unit_test_setup(long_line_is_cut_and_marked, reset),
 		cmocka_unit_test_setup(strerror_names_every_code, reset),
 		cmocka_unit_test_setup(lock_of_a_reset_cpu_is_freed_and_its_line_ended, reset),
+		cmocka_unit_test_setup(every_subsystem_in_the_tree_is_known, reset),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }

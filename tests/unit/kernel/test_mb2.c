@@ -1,11 +1,11 @@
-/* Multiboot2 information -> boot_info, and the command line. */
+/* Multiboot2 information -> boot_info. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
 #include "kernel/mb2.h"
-#include "kernel/cmdline.h"
+#include "kernel/hw/mem.h"
 #include "kernel/err.h"
 #include "kernel/log.h"
 #include "tests/fakes/fake_mem.h"
@@ -203,49 +203,30 @@ static void too_many_modules_keeps_the_first_ones(void **state)
 	assert_string_equal(bi.modules[1].name, "b");
 }
 
-static void cmdline_sets_exit_and_log(void **state)
+/* A command line longer than boot_info holds: cut there, and its whole length and place kept. */
+static void long_cmdline_keeps_its_length_and_place(void **state)
 {
 	(void)state;
-	struct cmdline_opts o;
-	cmdline_parse("/boot/sluice.elf exit=qemu log=warn,vtd:debug", &o);
-	assert_int_equal(o.exit, EXIT_QEMU);
-	assert_string_equal(o.log, "warn,vtd:debug");
-	assert_int_equal(o.nr_errors, 0);
-	cmdline_parse("sriov=02:00.0:4,01:00.0:2", &o);
-	assert_string_equal(o.sriov, "02:00.0:4,01:00.0:2");
-	cmdline_parse("selftest=pf", &o);
-	assert_int_equal(o.selftest, SELFTEST_PF);
-	cmdline_parse("selftest=irq", &o);
-	assert_int_equal(o.selftest, SELFTEST_IRQ);
-	cmdline_parse("  exit=bochs  ", &o);
-	assert_int_equal(o.exit, EXIT_BOCHS);
-	cmdline_parse("", &o);
-	assert_int_equal(o.exit, EXIT_HALT);
-	assert_string_equal(o.log, "");
-}
-
-static void cmdline_warns_about_unknown_words(void **state)
-{
-	(void)state;
-	struct cmdline_opts o;
-	cmdline_parse("exit=qemu frobnicate exit=sometimes log selftest=boom", &o);
-	assert_int_equal(o.nr_errors, 4);
-	assert_int_equal(o.selftest, SELFTEST_NONE);
-	assert_int_equal(o.exit, EXIT_QEMU);
-	assert_true(fake_log_has("WARN cmdline: ignoring unknown or malformed option 'frobnicate'"));
-	assert_true(fake_log_has("'exit=sometimes'"));
-}
-
-static void cmdline_get_finds_values(void **state)
-{
-	(void)state;
-	char v[8];
-	assert_int_equal(cmdline_get("a=1 log=debug b", "log", v, sizeof(v)), 0);
-	assert_string_equal(v, "debug");
-	assert_int_equal(cmdline_get("a=1 log=debug b", "b", v, sizeof(v)), 0);
-	assert_string_equal(v, "");
-	assert_int_equal(cmdline_get("logx=1", "log", v, sizeof(v)), -HV_ENOENT);
-	assert_int_equal(cmdline_get("log=verylongvalue", "log", v, sizeof(v)), -HV_ERANGE);
+	char line[600];
+	memset(line, 'a', sizeof(line));
+	memcpy(line + sizeof(line) - 10, " exit=qemu", 10);
+	u32 t = tag(1, 8 + sizeof(line) + 1);
+	memcpy(buf + t + 8, line, sizeof(line));
+	finish();
+	assert_int_equal(mb2_parse(MB2_BOOTLOADER_MAGIC, INFO_PA, &bi), 0);
+	assert_int_equal(bi.cmdline_len, 600);
+	assert_int_equal(strlen(bi.cmdline), BOOT_CMDLINE_LEN - 1);
+	assert_true(bi.cmdline_pa == INFO_PA + t + 8);
+	assert_memory_equal(phys_to_virt(bi.cmdline_pa, 600), line, 600);
+	/* 511 characters fit: no second copy needed. */
+	begin();
+	t = tag(1, 8 + BOOT_CMDLINE_LEN);
+	memset(buf + t + 8, 'b', BOOT_CMDLINE_LEN - 1);
+	finish();
+	assert_int_equal(mb2_parse(MB2_BOOTLOADER_MAGIC, INFO_PA, &bi), 0);
+	assert_int_equal(bi.cmdline_len, BOOT_CMDLINE_LEN - 1);
+	assert_int_equal(strlen(bi.cmdline), BOOT_CMDLINE_LEN - 1);
+	assert_true(bi.cmdline_pa == 0);
 }
 
 int main(void)
@@ -261,9 +242,7 @@ int main(void)
 		cmocka_unit_test_setup(missing_end_tag_is_malformed, setup),
 		cmocka_unit_test_setup(info_outside_memory_is_rejected, setup),
 		cmocka_unit_test_setup(too_many_modules_keeps_the_first_ones, setup),
-		cmocka_unit_test_setup(cmdline_sets_exit_and_log, setup),
-		cmocka_unit_test_setup(cmdline_warns_about_unknown_words, setup),
-		cmocka_unit_test_setup(cmdline_get_finds_values, setup),
+		cmocka_unit_test_setup(long_cmdline_keeps_its_length_and_place, setup),
 	};
 	return cmocka_run_group_tests_name("mb2", tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include "vm/config.h"
 #include "kernel/log.h"
 #include "kernel/err.h"
+#include "kernel/lib.h"
 #include "tests/fakes/fake_log.h"
 
 static struct config conf;
@@ -213,6 +214,44 @@ static void config_error_counts_and_names_file_and_line(void **state)
 	assert_string_equal(fake_log_text(), "c0 ERR  config: lab.conf:7: partition p1: broken\n");
 }
 
+/*
+ * The number parsers every value goes through (kernel/lib.c): a number has
+ * at least one digit; '_' groups hex digits only; decimal keys take digits only.
+ */
+static void numbers_need_a_digit_and_decimal_means_digits(void **state)
+{
+	(void)state;
+	static const struct { const char *s; bool suffixes; int ret; u64 v; } any[] = {
+		{ "0", false, 0, 0 }, { "4096", false, 0, 4096 }, { "0x1000_0000", false, 0, 0x10000000 },
+		{ "0X1f", false, 0, 0x1f }, { "4K", true, 0, 4096 }, { "0x2M", true, 0, 2 * MiB },
+		{ "1g", true, 0, GiB }, { "18446744073709551615", false, 0, ~0ULL },
+		{ "0x_", false, -HV_EINVAL, 0 }, { "0x__", false, -HV_EINVAL, 0 }, { "0x_K", true, -HV_EINVAL, 0 },
+		{ "0x", false, -HV_EINVAL, 0 }, { "K", true, -HV_EINVAL, 0 }, { "", false, -HV_EINVAL, 0 },
+		{ "1_000", false, -HV_EINVAL, 0 }, { "4K", false, -HV_EINVAL, 0 }, { "0x1g", false, -HV_EINVAL, 0 },
+		{ "18446744073709551616", false, -HV_ERANGE, 0 }, { "0x10000000000000000", false, -HV_ERANGE, 0 },
+		{ "0x4000000000000000K", true, -HV_ERANGE, 0 },
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(any); i++) {
+		u64 v = 0xdead;
+		int ret = str_to_u64(any[i].s, strlen(any[i].s), any[i].suffixes, &v);
+		if (ret != any[i].ret || (!ret && v != any[i].v))
+			fail_msg("str_to_u64(\"%s\"): %d 0x%llx", any[i].s, ret, (unsigned long long)v);
+	}
+	static const struct { const char *s; int ret; u64 v; } dec[] = {
+		{ "0", 0, 0 }, { "3", 0, 3 }, { "255", 0, 255 }, { "007", 0, 7 },
+		{ "0x3", -HV_EINVAL, 0 }, { "3K", -HV_EINVAL, 0 }, { "1_0", -HV_EINVAL, 0 }, { "", -HV_EINVAL, 0 },
+		{ "-1", -HV_EINVAL, 0 }, { " 1", -HV_EINVAL, 0 }, { "99999999999999999999", -HV_ERANGE, 0 },
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(dec); i++) {
+		u64 v = 0xdead;
+		int ret = str_to_dec(dec[i].s, strlen(dec[i].s), &v);
+		if (ret != dec[i].ret || (!ret && v != dec[i].v))
+			fail_msg("str_to_dec(\"%s\"): %d 0x%llx", dec[i].s, ret, (unsigned long long)v);
+	}
+	assert_true(str_eq_nocase("P1", "p1") && str_eq_nocase("lab.A-1", "LAB.a-1") && str_eq_nocase("", ""));
+	assert_false(str_eq_nocase("p1", "p10") || str_eq_nocase("p1", "q1") || str_eq_nocase("a-", "a_"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +265,7 @@ int main(void)
 		cmocka_unit_test_setup(every_error_is_reported_and_parsing_goes_on, setup),
 		cmocka_unit_test_setup(tables_full_is_an_error_not_an_overflow, setup),
 		cmocka_unit_test_setup(config_error_counts_and_names_file_and_line, setup),
+		cmocka_unit_test_setup(numbers_need_a_digit_and_decimal_means_digits, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

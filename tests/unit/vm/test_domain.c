@@ -181,6 +181,36 @@ static void lookups_translate_and_find_owners(void **state)
 	assert_string_equal(domain_access_name(0), "none");
 }
 
+/*
+ * Regions at the ends of the address spaces: the top of the 48-bit GPA
+ * space is accepted, set up and found; no lookup computes an end that wraps.
+ */
+static void regions_at_the_top_of_the_address_space_are_found_without_wrapping(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup("[partition \"top\"]\nmemory = gpa=0xffffffffe000 size=8K\n"
+				  "memory = gpa=0xfef00000 size=4K\n", &fake_iommu_ops), 0);
+	const struct dma_domain *d = &vm_set.d[0];
+	static const struct { u64 gpa, len; int region; } cases[] = {
+		{ 0xffffffffe000, 0x2000, 0 }, { 0xfffffffff000, 0x1000, 0 }, { 0xffffffffffff, 1, 0 },
+		{ 0xffffffffffff, 2, -1 }, { 0xffffffffe000, ~0ULL, -1 }, { ~0ULL, 1, -1 }, { ~0ULL - 0xfff, 0x1000, -1 },
+		{ 0xfef00000, 0x1000, 1 }, { 0xfef00fff, 2, -1 }, { 0xfeefffff, 1, -1 }, { 0xfef00000, ~0ULL, -1 },
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct domain_region *r = domain_region_at(d, cases[i].gpa, cases[i].len);
+		const struct domain_region *want = cases[i].region < 0 ? NULL : &d->regions[cases[i].region];
+		if (r != want)
+			fail_msg("domain_region_at(0x%llx, 0x%llx): region %ld, wanted %d",
+				 (unsigned long long)cases[i].gpa, (unsigned long long)cases[i].len,
+				 r ? (long)(r - d->regions) : -1L, cases[i].region);
+	}
+	/* Host addresses: the last byte of a region is its own; 0 and 2^64 - 1 are nobody's. */
+	const struct domain_region *r0 = &d->regions[0];
+	assert_ptr_equal(domain_of_hpa(&vm_set, r0->hpa + r0->size - 1, NULL), d);
+	assert_null(domain_of_hpa(&vm_set, ~0ULL, NULL));
+	assert_null(domain_of_hpa(&vm_set, 0, NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +224,7 @@ int main(void)
 		cmocka_unit_test_setup(a_broken_config_blocks_all_dma_only_with_iommu_on, setup),
 		cmocka_unit_test_setup(no_room_for_chosen_memory_gives_back_what_was_taken, setup),
 		cmocka_unit_test_setup(lookups_translate_and_find_owners, setup),
+		cmocka_unit_test_setup(regions_at_the_top_of_the_address_space_are_found_without_wrapping, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

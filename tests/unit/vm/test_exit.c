@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <string.h>
 #include "vm/partition.h"
+#include "vm/limits.h"
 #include "kernel/check.h"
 #include "kernel/irq_stray.h"
 #include "kernel/err.h"
@@ -48,6 +49,12 @@ u64 iommu_domain_faults(const struct iommu_domain *d)
 {
 	(void)d;
 	return 0;
+}
+
+void iommu_domain_fault_counts(const struct iommu_domain *d, u64 *logged, u64 *suppressed)
+{
+	(void)d;
+	*logged = *suppressed = 0;
 }
 
 void iommu_domain_inv_format(const struct iommu_domain *d, char *buf, size_t len)
@@ -548,6 +555,72 @@ static void msrs_cpu_state_and_forbidden_instructions(void **state)
 	assert_int_equal(part.state, PART_RUNNING);
 }
 
+/* The boot CPU's time-limit request, taken at the kick's INTR exit: stopped, a failed check unless expected. */
+static void a_time_limit_request_stops_the_partition_at_its_next_exit(void **state)
+{
+	(void)state;
+	dom.time_limit_ms = 2000;
+	dom.iommu = (struct iommu_domain *)&dom;        /* never looked into */
+	dom.iommu_ops = &stub_iommu;
+	memset(&unmap, 0, sizeof(unmap));
+	u32 failed = check_failed(), passed = check_passed();
+	assert_int_equal(run(VM_EXIT_INTR), 0);        /* nothing asked: back into the guest */
+	assert_true(partition_request_stop(&part, PART_STOP_TIME_LIMIT, 0));
+	assert_int_equal(run(VM_EXIT_INTR), 1);
+	assert_int_equal(part.state, PART_STOPPED);
+	assert_string_equal(part.why, "time limit 2s reached");
+	assert_int_equal(check_failed(), failed + 1);
+	assert_true(fake_log_has("check: FAIL p1: stopped: time limit 2s reached"));
+	/* Stopped the orderly way, as an exit is. */
+	assert_false(fake_pci_r16(fake_pci_find(EDU), PCI_COMMAND) & PCI_COMMAND_MASTER);
+	assert_int_equal(unmap.calls, 1);
+	assert_true(fake_log_has("INFO p1: time limit 2s reached: partition stopped (code 0)"));
+
+	/* Expected by the config: the same stop, a passing check. */
+	setup(NULL);
+	dom.time_limit_ms = 2000;
+	dom.time_limit_expected = true;
+	assert_true(partition_request_stop(&part, PART_STOP_TIME_LIMIT, 0));
+	assert_int_equal(run(VM_EXIT_IO), 1);          /* any exit takes the request first */
+	assert_int_equal(part.state, PART_STOPPED);
+	assert_int_equal(check_failed(), failed + 1);
+	assert_int_equal(check_passed(), passed + 1);
+	assert_true(fake_log_has("check: pass p1: stopped: time limit 2s reached (expected)"));
+}
+
+/* A device past its DMA fault limit: its partition's on-fault, here park. */
+static void a_dma_fault_limit_request_parks_the_partition(void **state)
+{
+	(void)state;
+	dom.dma_fault_limit = 20;
+	part.fault_sbdf = EDU;
+	assert_true(partition_request_stop(&part, PART_STOP_DMA_FAULTS, 0));
+	assert_int_equal(run(VM_EXIT_INTR), 1);
+	assert_int_equal(part.state, PART_PARKED);
+	assert_true(fake_log_has("WARN p1: parked: device 00:03.0 reached its DMA fault limit (dma-fault-limit = 20)"));
+	assert_false(fake_pci_r16(fake_pci_find(EDU), PCI_COMMAND) & PCI_COMMAND_MASTER);
+	assert_int_equal(kicks, 1 + 1);                /* the request's kick, then its other CPU */
+}
+
+/* With on-fault = stop the same request stops the machine: a failed check and the result line. */
+static void a_dma_fault_limit_with_on_fault_stop_stops_the_machine(void **state)
+{
+	(void)state;
+	dom.dma_fault_limit = 5;
+	dom.on_fault = FAULT_STOP;
+	part.fault_sbdf = EDU;
+	u32 failed = check_failed();
+	assert_true(partition_request_stop(&part, PART_STOP_DMA_FAULTS, 0));
+	if (!setjmp(fake_halt_jmp))
+		run(VM_EXIT_INTR);
+	assert_int_equal(fake_halts, 1);
+	assert_int_equal(part.state, PART_PARKED);
+	assert_int_equal(check_failed(), failed + 1);
+	assert_true(fake_log_has("ERR  p1: on-fault = stop: stopping the machine"));
+	assert_true(fake_log_has("check: FAIL p1: device 00:03.0 reached its DMA fault limit (dma-fault-limit = 5)"));
+	assert_true(fake_log_has("sluice: result pass="));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -568,6 +641,9 @@ int main(void)
 		cmocka_unit_test_setup(writing_read_only_memory_parks, setup),
 		cmocka_unit_test_setup(ecam_reads_and_writes_go_through_the_filter, setup),
 		cmocka_unit_test_setup(msrs_cpu_state_and_forbidden_instructions, setup),
+		cmocka_unit_test_setup(a_time_limit_request_stops_the_partition_at_its_next_exit, setup),
+		cmocka_unit_test_setup(a_dma_fault_limit_request_parks_the_partition, setup),
+		cmocka_unit_test_setup(a_dma_fault_limit_with_on_fault_stop_stops_the_machine, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

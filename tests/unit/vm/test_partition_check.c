@@ -83,7 +83,7 @@ static void sluice_section_defaults_and_values(void **state)
 	refused("[sluice]\niommu = maybe\n", "sluice.conf:2: iommu = maybe: use on or off");
 	refused("[sluice]\niommu = on\niommu = off\n", "sluice.conf:3: iommu given twice (first at line 2)");
 	refused("[sluice]\ndemo = all\n", "sluice.conf:2: demo = all: use dma or none");
-	refused("[sluice]\nioomu = on\n", "sluice.conf:2: unknown key 'ioomu' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench)");
+	refused("[sluice]\nioomu = on\n", "sluice.conf:2: unknown key 'ioomu' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench, dma-fault-limit)");
 	refused("[sluice \"x\"]\n", "sluice.conf:1: [sluice] takes no name");
 	refused("[sluice]\ndevtlb-timeout-ms = 0\n",
 		"sluice.conf:2: devtlb-timeout-ms = 0: milliseconds from 1 to 90000 (PCIe's limit)");
@@ -120,7 +120,8 @@ static void memory_values_are_checked_one_by_one(void **state)
 	refused(P1 "memory = gpa=0 size=0\n", "multiples of 4 KiB, size not 0");
 	refused(P1 "memory = gpa=0 size=4K hpa=0x90000800\n", "multiples of 4 KiB");
 	refused(P1 "memory = gpa=0xffffffff0000 size=128K\n", "sluice.conf:2: memory: gpa range ends past 2^48");
-	refused(P1 "memory = gpa=0 size=8K hpa=0xfffffffffffff000\n", "memory: hpa range wraps past 2^64");
+	refused(P1 "memory = gpa=0 size=8K hpa=0xfffffffffffff000\n",
+		"sluice.conf:2: memory: hpa=0xfffffffffffff000 size=0x2000: the range wraps past 2^64");
 	refused(P1 "memory = gpa=0 size=4K access=w\n", "sluice.conf:2: memory: access=w: use r or rw");
 	/* Suffixes, underscores and field order are free. */
 	assert_int_equal(vm_setup(P1 "memory = size=2M  access=rw gpa=0x9000_0000 hpa=0x90000000\n",
@@ -236,7 +237,7 @@ static void guest_keys_are_checked(void **state)
 	(void)state;
 	refused(P1 "cpus = 1\n", "sluice.conf:1: partition p1: cpus and image go together");
 	refused(P1 "image = edu-dma\n", "cpus and image go together");
-	refused(G1 "cpus = 1,x\nimage = a\n", "sluice.conf:3: cpus: 'x' is not a CPU index (0-255)");
+	refused(G1 "cpus = 1,x\nimage = a\n", "sluice.conf:3: cpus: 'x' is not a CPU index (decimal, 0-255)");
 	refused(G1 "cpus = 256\nimage = a\n", "cpus: '256' is not a CPU index");
 	refused(G1 "cpus = 1\nimage = a\ncpus = 2\n", "sluice.conf:5: cpus given twice (first at line 3)");
 	refused(G1 "cpus = 1\nimage = a\n[partition \"p2\"]\nmemory = gpa=0x0 size=16K\ncpus = 2, 1\nimage = b\n",
@@ -263,6 +264,40 @@ static void guest_keys_are_checked(void **state)
 	assert_int_equal(vm_set.d[0].on_fault, FAULT_PARK);
 }
 
+/* time-limit = DURATION [expected]; dma-fault-limit per partition or the [sluice] default. */
+static void limit_keys_are_checked(void **state)
+{
+	(void)state;
+	refused(G1 "cpus = 1\nimage = a\ntime-limit = 10\n",
+		"sluice.conf:5: time-limit = 10: use DURATION [expected], a duration from 1ms to 24h with its unit");
+	refused(G1 "cpus = 1\nimage = a\ntime-limit = 25h\n", "time-limit = 25h: use DURATION [expected]");
+	refused(G1 "cpus = 1\nimage = a\ntime-limit = 0s\n", "time-limit = 0s: use DURATION");
+	refused(G1 "cpus = 1\nimage = a\ntime-limit = 2s expect\n", "time-limit = 2s expect: use DURATION");
+	refused(G1 "cpus = 1\nimage = a\ntime-limit = 2s\ntime-limit = 3s\n",
+		"sluice.conf:6: time-limit given twice (first at line 5)");
+	refused(P1 "time-limit = 2s\n", "sluice.conf:2: partition p1: time-limit without cpus and image");
+	refused(P1 "dma-fault-limit = -1\n", "sluice.conf:2: dma-fault-limit = -1: a number of faults from 0 (no limit) to 1000000");
+	refused(P1 "dma-fault-limit = 1000001\n", "dma-fault-limit = 1000001: a number of faults");
+	refused("[sluice]\ndma-fault-limit = x\n", "sluice.conf:2: dma-fault-limit = x: a number of faults");
+	refused("[sluice]\ndma-fault-limit = 5\ndma-fault-limit = 6\n", "dma-fault-limit given twice (first at line 2)");
+
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = a\ntime-limit = 1500ms expected\ndma-fault-limit = 20\n"
+				  "[partition \"p2\"]\nmemory = gpa=0x0 size=16K\ncpus = 2\nimage = b\ntime-limit = 2m\n",
+				  &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.d[0].time_limit_ms, 1500);
+	assert_true(vm_set.d[0].time_limit_expected);
+	assert_int_equal(vm_set.d[0].dma_fault_limit, 20);
+	assert_int_equal(vm_set.d[1].time_limit_ms, 120000);
+	assert_false(vm_set.d[1].time_limit_expected);
+	assert_int_equal(vm_set.d[1].dma_fault_limit, DOMAIN_DMA_FAULT_LIMIT);
+	/* [sluice]'s value is the default wherever it stands; a partition's own wins; 0 is none. */
+	assert_int_equal(vm_setup(P1 "dma-fault-limit = 0\n[partition \"p2\"]\nmemory = gpa=0x0 size=16K\n"
+				  "[sluice]\ndma-fault-limit = 7\n", &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.d[0].dma_fault_limit, 0);
+	assert_int_equal(vm_set.d[1].dma_fault_limit, 7);
+	assert_int_equal(vm_set.d[0].time_limit_ms, 0);
+}
+
 /* CPUs that exist, are online and are not the boot CPU; images that exist and fit; room to run. */
 static void guest_cpus_images_and_memory_are_checked(void **state)
 {
@@ -286,6 +321,150 @@ static void guest_cpus_images_and_memory_are_checked(void **state)
 	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = a\n[partition \"p2\"]\nmemory = gpa=0x0 size=16K\ncpus = 2\nimage = b\n",
 				  &fake_iommu_ops), 0);
 	assert_int_equal(vm_set.d[1].cpus[0], 2);
+}
+
+/* Numbers need a digit; decimal keys take decimal only; ranges ending at 2^64 are named as such. */
+static void numbers_and_range_ends_are_checked(void **state)
+{
+	(void)state;
+	static const struct { const char *text, *want; } cases[] = {
+		{ P1 "memory = gpa=0x_ size=4K\n", "sluice.conf:2: memory: gpa=0x_ is not a number" },
+		{ P1 "memory = gpa=0 size=0x_K\n", "sluice.conf:2: memory: size=0x_K is not a number" },
+		{ P1 "memory = gpa=0 size=4K hpa=0x__\n", "sluice.conf:2: memory: hpa=0x__ is not a number" },
+		{ P1 "memory = gpa=0x size=4K\n", "sluice.conf:2: memory: gpa=0x is not a number" },
+		{ P1 "memory = gpa=0 size=K\n", "sluice.conf:2: memory: size=K is not a number" },
+		/* The last page below 2^64: its end is 2^64, which no u64 holds. */
+		{ P1 "memory = gpa=0 size=4K hpa=0xfffffffffffff000\n",
+		  "sluice.conf:2: memory: hpa=0xfffffffffffff000 size=0x1000: the range wraps past 2^64" },
+		{ G1 "cpus = 0x3\nimage = a\n", "sluice.conf:3: cpus: '0x3' is not a CPU index (decimal, 0-255)" },
+		{ G1 "cpus = 1, 0x2\nimage = a\n", "sluice.conf:3: cpus: '0x2' is not a CPU index (decimal, 0-255)" },
+		{ G1 "cpus = 1K\nimage = a\n", "sluice.conf:3: cpus: '1K' is not a CPU index" },
+		{ G1 "cpus = 1,\nimage = a\n", "sluice.conf:3: cpus: '' is not a CPU index" },
+		{ "[sluice]\ndevtlb-timeout-ms = 0x10\n", "sluice.conf:2: devtlb-timeout-ms = 0x10: milliseconds from 1 to 90000" },
+		{ "[partition \"a\"]\ndevice = 01:00.0/vf0x1\n", "sluice.conf:2: device: '01:00.0/vf0x1': a VF is PF/vfN with N from 1" },
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++)
+		refused(cases[i].text, cases[i].want);
+	/* The highest page whose end is a number is not RAM here, and says so. */
+	refused(P1 "memory = gpa=0 size=4K hpa=0xffffffffffffe000\n",
+		"sluice.conf:2: memory: hpa [0xffffffffffffe000-0xffffffffffffefff] is not RAM: 0xffffffffffffe000 is in no memory map entry");
+	/* An RMRR rounded out to the end of the address space. */
+	vm_rmrr(MF0, 0xfffffffffffff800, 0xffffffffffffffff);
+	refused(P1 "device = 00:05.0 rmrr=identity\n",
+		"sluice.conf:2: device 00:05.0: its RMRR [0xfffffffffffff800-0xffffffffffffffff] wraps past 2^64");
+}
+
+/* No memory where a DMA write is an interrupt request (0xFEE00000-0xFEEFFFFF). */
+static void memory_in_the_interrupt_address_range_is_refused(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"gpa=0xfee00000 size=4K", "gpa=0xfeeff000 size=4K", "gpa=0xfe000000 size=0x1000000",
+		"gpa=0xfed00000 size=0x101000", "gpa=0 size=4G",
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		char text[96];
+		snprintf(text, sizeof(text), P1 "memory = %s\n", bad[i]);
+		refused(text, "overlaps the interrupt address range [0x00000000fee00000-0x00000000feefffff], where a DMA write is an interrupt request and no device reaches memory");
+	}
+	refused(P1 "memory = gpa=0xfee00000 size=4K\n",
+		"sluice.conf:2: memory: gpa [0x00000000fee00000-0x00000000fee00fff] overlaps the interrupt address range");
+	/* Right below and right above: fine. */
+	assert_int_equal(vm_setup(P1 "memory = gpa=0xfedff000 size=4K\nmemory = gpa=0xfef00000 size=4K\n",
+				  &fake_iommu_ops), 0);
+}
+
+static void partition_names_differ_in_more_than_case(void **state)
+{
+	(void)state;
+	refused("[partition \"P1\"]\n[partition \"p1\"]\n",
+		"sluice.conf:2: partition name 'p1' differs from partition P1's (line 1) only in case; names must differ in more than case");
+	refused("[partition \"lab.A-1\"]\n[partition \"x\"]\n[partition \"LAB.a-1\"]\n",
+		"sluice.conf:3: partition name 'LAB.a-1' differs from partition lab.A-1's (line 1) only in case");
+	/* The exact name twice is the parser's error, once. */
+	refused("[partition \"p1\"]\n[partition \"p1\"]\n", "sluice.conf:2: [partition \"p1\"] again (first at line 1)");
+	assert_int_equal(vm_setup("[partition \"P1\"]\n[partition \"P2\"]\n[partition \"p-1\"]\n", &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.nr, 3);
+}
+
+/* The fixture's machine plus q35's platform functions and a few more, scanned again. */
+static void add_platform_functions(void)
+{
+	fake_pci_add(S(0, 0, 0), 0x8086, 0x29c0, 0x060000, 0);  /* q35 host bridge */
+	fake_pci_add(S(0, 0x1f, 0), 0x8086, 0x2918, 0x060100, 0x80);    /* ICH9 LPC */
+	fake_pci_add(S(0, 0x1f, 3), 0x8086, 0x2930, 0x0c0500, 0x80);    /* ICH9 SMBus */
+	fake_pci_add(S(0, 0x06, 0), 0x8086, 0x0001, 0x068000, 0);       /* other bridge, type 0 */
+	fake_pci_add(S(0, 0x07, 0), 0x8086, 0x0002, 0x080600, 0);       /* IOMMU */
+	fake_pci_add(S(0, 0x08, 0), 0x8086, 0x0003, 0x080020, 0);       /* I/O(x) APIC */
+	fake_pci_add(S(0, 0x09, 0), 0x8086, 0x0004, 0x080203, 0);       /* HPET */
+	fake_pci_add(S(0, 0x0a, 0), 0x8086, 0x0005, 0x080000, 0);       /* 8259 */
+	fake_pci_add(S(0, 0x0b, 0), 0x8086, 0x0006, 0x080100, 0);       /* 8237 DMA */
+	fake_pci_add(S(0, 0x0c, 0), 0x8086, 0x0007, 0x080300, 0);       /* RTC */
+	fake_pci_add(S(0, 0x0d, 0), 0x8086, 0x0008, 0x080400, 0);       /* hot-plug controller */
+	fake_pci_add(S(0, 0x0e, 0), 0x8086, 0x0009, 0x080700, 0);       /* RCEC */
+	fake_pci_add(S(0, 0x10, 0), 0x8086, 0x000a, 0x080501, 0);       /* SD host controller */
+	fake_pci_add(S(0, 0x11, 0), 0x8086, 0x000b, 0x088000, 0);       /* other system peripheral */
+	fake_pci_add(S(0, 0x12, 0), 0x8086, 0x000c, 0x088000, 0);       /* the DMAR's IOAPIC */
+	pci_reset();
+	pci_add_host_bridge(0, 0x00, 0xff);
+	assert_true(pci_scan() > 0);
+}
+
+/* A scope of the DMAR (type 3 IOAPIC or 4 HPET) naming bus:dev.fn. */
+static void vm_platform_scope(u8 type, u8 enum_id, u32 sbdf)
+{
+	struct dmar_scope *sc = &vm_dmar.scopes[vm_dmar.nr_scopes++];
+
+	sc->type = type;
+	sc->enum_id = enum_id;
+	sc->segment = PCI_SEG(sbdf);
+	sc->res = DMAR_RES_TABLE;
+	sc->bdf = PCI_RID(sbdf);
+}
+
+static void platform_functions_are_refused(void **state)
+{
+	(void)state;
+	add_platform_functions();
+	vm_platform_scope(DMAR_SCOPE_IOAPIC, 0, S(0xff, 0, 0));         /* q35's: no function answers */
+	vm_platform_scope(DMAR_SCOPE_IOAPIC, 2, S(0, 0x12, 0));
+	vm_platform_scope(DMAR_SCOPE_HPET, 0, S(0, 0x13, 0));
+	static const struct { const char *dev, *want; } cases[] = {
+		{ "00:00.0", "sluice.conf:2: device 00:00.0: class 06/00 (host bridge) is the platform's: its registers set up memory and the PCI hierarchy of the whole machine" },
+		{ "00:1f.0", "sluice.conf:2: device 00:1f.0: class 06/01 (ISA/LPC bridge) is the platform's: it decodes the machine's legacy devices" },
+		{ "00:06.0", "sluice.conf:2: device 00:06.0: class 06/80 (bridge) is the platform's: a bridge carries other functions' traffic" },
+		{ "00:07.0", "sluice.conf:2: device 00:07.0: class 08/06 (IOMMU) is the platform's: a remapping unit enforces every partition's isolation" },
+		{ "00:08.0", "sluice.conf:2: device 00:08.0: class 08/00 (interrupt controller) is the platform's" },
+		{ "00:0a.0", "sluice.conf:2: device 00:0a.0: class 08/00 (interrupt controller) is the platform's" },
+		{ "00:09.0", "sluice.conf:2: device 00:09.0: class 08/02 (system timer) is the platform's" },
+		{ "00:0b.0", "sluice.conf:2: device 00:0b.0: class 08/01 (system DMA controller) is the platform's" },
+		{ "00:0c.0", "sluice.conf:2: device 00:0c.0: class 08/03 (real-time clock) is the platform's" },
+		{ "00:0d.0", "sluice.conf:2: device 00:0d.0: class 08/04 (PCI hot-plug controller) is the platform's" },
+		{ "00:0e.0", "sluice.conf:2: device 00:0e.0: class 08/07 (root complex event collector) is the platform's" },
+		{ "00:1f.3", "sluice.conf:2: device 00:1f.3: class 0c/05 (SMBus controller) is the platform's" },
+		{ "00:12.0", "sluice.conf:2: device 00:12.0: class 08/80, but the DMAR names it as IOAPIC 2 (device scope type 3); interrupt and timer hardware stays Sluice's" },
+		{ "ff:00.0", "sluice.conf:2: device ff:00.0: no PCI function, the DMAR names it as IOAPIC 0 (device scope type 3)" },
+		{ "00:13.0", "sluice.conf:2: device 00:13.0: no PCI function, the DMAR names it as HPET 0 (device scope type 4)" },
+		/* A type 1 header keeps its own line. */
+		{ "00:02.0", "sluice.conf:2: device 00:02.0 is a bridge; assign the functions below it" },
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		char text[96];
+		snprintf(text, sizeof(text), P1 "device = %s\n", cases[i].dev);
+		refused(text, cases[i].want);
+	}
+	/* An SD host controller, a vendor's "other system peripheral" and the edus stay assignable. */
+	assert_int_equal(vm_setup(P1 "device = 00:10.0\ndevice = 00:11.0\ndevice = 00:03.0\n", &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.d[0].nr_devices, 3);
+	/* Among other errors each platform function is one line, and nothing is programmed. */
+	memset(&fio, 0, sizeof(fio));
+	assert_int_equal(vm_setup(P1 "device = 00:00.0\ndevice = 00:03.0\n[partition \"p2\"]\ndevice = 00:1f.0\n",
+				  &fake_iommu_ops), -HV_EINVAL);
+	assert_int_equal(vm_conf.nr_errors, 2);
+	assert_true(fake_log_has("ERR  config: sluice.conf:2: device 00:00.0: class 06/00 (host bridge)"));
+	assert_true(fake_log_has("ERR  config: sluice.conf:5: device 00:1f.0: class 06/01 (ISA/LPC bridge)"));
+	assert_true(fake_log_has("sluice.conf: 2 error(s); no partition set up, nothing programmed"));
+	assert_string_equal(fio.calls, "enable;");
 }
 
 static void too_many_partitions_is_an_error(void **state)
@@ -472,7 +651,12 @@ int main(void)
 		cmocka_unit_test_setup(device_addresses_are_parsed_strictly, setup),
 		cmocka_unit_test_setup(rmrr_devices_need_rmrr_identity, setup),
 		cmocka_unit_test_setup(guest_keys_are_checked, setup),
+		cmocka_unit_test_setup(limit_keys_are_checked, setup),
 		cmocka_unit_test_setup(guest_cpus_images_and_memory_are_checked, setup),
+		cmocka_unit_test_setup(numbers_and_range_ends_are_checked, setup),
+		cmocka_unit_test_setup(memory_in_the_interrupt_address_range_is_refused, setup),
+		cmocka_unit_test_setup(partition_names_differ_in_more_than_case, setup),
+		cmocka_unit_test_setup(platform_functions_are_refused, setup),
 		cmocka_unit_test_setup(too_many_partitions_is_an_error, setup),
 		cmocka_unit_test_setup(every_problem_is_reported_at_once, setup),
 		cmocka_unit_test_setup(vfs_and_namespaces_are_checked, setup),

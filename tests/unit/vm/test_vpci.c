@@ -268,6 +268,24 @@ static void command_passes_only_io_mem_and_bus_master(void **state)
 	assert_int_equal(v.denied_writes, 4);
 }
 
+/* After a device's DMA fault limit the guest can no longer turn its bus mastering back on. */
+static void a_revoked_bus_master_stays_off(void **state)
+{
+	(void)state;
+	wr(DEV_A, PCI_COMMAND, 2, PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
+	assert_int_equal(fake_pci_r16(a, PCI_COMMAND) & 0x7, PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
+	vpci_revoke_master(&v, DEV_A);
+	fake_pci_w16(a, PCI_COMMAND, PCI_COMMAND_MEM);         /* Sluice turned it off */
+	u64 denied = v.denied_writes;
+	wr(DEV_A, PCI_COMMAND, 2, PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
+	assert_int_equal(fake_pci_r16(a, PCI_COMMAND) & 0x7, PCI_COMMAND_MEM);
+	assert_int_equal(v.denied_writes, denied + 1);
+	/* The other enables still work. */
+	wr(DEV_A, PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MEM);
+	assert_int_equal(fake_pci_r16(a, PCI_COMMAND) & 0x7, PCI_COMMAND_IO | PCI_COMMAND_MEM);
+	assert_int_equal(v.denied_writes, denied + 1);
+}
+
 static void everything_else_is_dropped_and_counted(void **state)
 {
 	(void)state;
@@ -504,6 +522,7 @@ int main(void)
 		cmocka_unit_test_setup(bar_moves_are_denied, setup),
 		cmocka_unit_test_setup(rom_bar_sizing_is_emulated, setup),
 		cmocka_unit_test_setup(command_passes_only_io_mem_and_bus_master, setup),
+		cmocka_unit_test_setup(a_revoked_bus_master_stays_off, setup),
 		cmocka_unit_test_setup(everything_else_is_dropped_and_counted, setup),
 		cmocka_unit_test_setup(legacy_list_skips_hidden_capabilities, setup),
 		cmocka_unit_test_setup(no_shown_capability_clears_the_list_bit, setup),

@@ -1,0 +1,153 @@
+/*
+ * Time limits and DMA fault limits (vm/limits.h): the boot CPU's side.
+ * Deadlines are checked against time_now_ns() while the boot CPU waits for
+ * the partitions; faults are counted per device as the IOMMU drains them.
+ * Either way the partition's own vCPU is asked to stop (a request and a
+ * kick), never stopped from here: only its CPU touches its vCPU state.
+ */
+#define LOG_SUBSYS "part"
+#include "vm/limits.h"
+#include "vm/partition.h"
+#include "kernel/log.h"
+#include "kernel/err.h"
+#include "kernel/fmt.h"
+#include "kernel/duration.h"
+#include "kernel/smp.h"
+#include "kernel/hw/pci_cfg.h"
+#include "kernel/hw/time.h"
+#include "pci/pci_hw.h"
+
+#define NS_PER_MS               1000000ULL
+
+static struct partition_set *limits_set;
+
+static bool running(const struct partition *p)
+{
+	return p->started && p->state == PART_RUNNING && !__atomic_load_n(&p->done, __ATOMIC_ACQUIRE);
+}
+
+enum part_stop partition_limit_due(const struct partition *p, u64 now_ns, u64 run_deadline_ns)
+{
+	if (!running(p) || partition_stop_pending(p) != PART_STOP_NONE)
+		return PART_STOP_NONE;
+	u64 limit = p->dom->time_limit_ms;
+	if (limit && now_ns - p->start_ns >= limit * NS_PER_MS)
+		return PART_STOP_TIME_LIMIT;
+	if (run_deadline_ns && now_ns >= run_deadline_ns)
+		return PART_STOP_RUN_LIMIT;
+	return PART_STOP_NONE;
+}
+
+bool partition_request_stop(struct partition *p, enum part_stop why, u64 now_ns)
+{
+	u32 none = PART_STOP_NONE;
+	if (!__atomic_compare_exchange_n(&p->stop_request, &none, (u32)why, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return false;
+	p->stop_request_ns = now_ns;
+	smp_kick(p->dom->cpus[0]);
+	return true;
+}
+
+enum part_stop partition_stop_pending(const struct partition *p)
+{
+	return (enum part_stop)__atomic_load_n(&p->stop_request, __ATOMIC_ACQUIRE);
+}
+
+bool partition_limits_watch(const struct partition_set *ps, u64 run_limit_ms)
+{
+	if (run_limit_ms)
+		return true;
+	for (u32 i = 0; i < ps->nr; i++) {
+		const struct partition *p = &ps->p[i];
+		if (running(p) && (p->dom->time_limit_ms || partition_stop_pending(p) != PART_STOP_NONE))
+			return true;
+	}
+	return false;
+}
+
+int partition_limits_poll(struct partition_set *ps, u64 now_ns, u64 run_deadline_ns)
+{
+	int ret = 0;
+
+	for (u32 i = 0; i < ps->nr; i++) {
+		struct partition *p = &ps->p[i];
+		enum part_stop due = partition_limit_due(p, now_ns, run_deadline_ns);
+		char text[96];
+		if (due != PART_STOP_NONE && partition_request_stop(p, due, now_ns)) {
+			partition_stop_text(p, due, text, sizeof(text));
+			log_info("%s: %s after %llu ms: asking CPU %u to stop it", p->dom->name, text,
+				 (unsigned long long)((now_ns - p->start_ns) / NS_PER_MS), p->dom->cpus[0]);
+			continue;
+		}
+		if (!running(p) || partition_stop_pending(p) == PART_STOP_NONE)
+			continue;
+		if (now_ns - p->stop_request_ns >= LIMITS_STOP_GRACE_MS * NS_PER_MS) {
+			log_err("%s: still running %u ms after it was asked to stop; the run ends without it",
+				p->dom->name, (unsigned)LIMITS_STOP_GRACE_MS);
+			ret = -HV_ETIMEDOUT;
+			continue;
+		}
+		smp_kick(p->dom->cpus[0]);
+	}
+	return ret;
+}
+
+bool partition_stop_text(const struct partition *p, enum part_stop why, char *buf, size_t len)
+{
+	char d[DURATION_TEXT_MAX];
+
+	switch (why) {
+	case PART_STOP_TIME_LIMIT:
+		fmt_snprintf(buf, len, "time limit %s reached%s", duration_format(p->dom->time_limit_ms, d, sizeof(d)),
+			     p->dom->time_limit_expected ? " (expected)" : "");
+		return p->dom->time_limit_expected;
+	case PART_STOP_RUN_LIMIT:
+		fmt_snprintf(buf, len, "the run's time limit reached (command line time-limit=)");
+		return false;
+	case PART_STOP_DMA_FAULTS:
+		fmt_snprintf(buf, len, "device " BDF_FMT " reached its DMA fault limit (dma-fault-limit = %u)",
+			     BDF_ARGS(p->fault_sbdf), p->dom->dma_fault_limit);
+		return false;
+	case PART_STOP_NONE:
+		break;
+	}
+	fmt_snprintf(buf, len, "no stop asked");
+	return false;
+}
+
+bool dma_fault_limit_reached(u64 *count, u32 limit)
+{
+	return ++*count == limit && limit;
+}
+
+void partition_limits_set(struct partition_set *ps)
+{
+	limits_set = ps;
+}
+
+void partition_dma_fault(struct iommu_domain *dom, u32 sbdf)
+{
+	for (u32 i = 0; limits_set && i < limits_set->nr; i++) {
+		struct partition *p = &limits_set->p[i];
+		const struct dma_domain *d = p->dom;
+		if (!d || d->iommu != dom)
+			continue;
+		for (u32 k = 0; k < d->nr_devices; k++) {
+			if (d->devices[k].sbdf != sbdf || !dma_fault_limit_reached(&p->dev_faults[k], d->dma_fault_limit))
+				continue;
+			/* Its DMA stops now, for good; the partition follows at its vCPU's next exit. */
+			vpci_revoke_master(&p->vpci, sbdf);
+			u32 cmd = pci_cfg_read(sbdf, PCI_COMMAND, 2);
+			if (cmd != 0xffff)
+				pci_cfg_write(sbdf, PCI_COMMAND, 2, cmd & ~(u32)PCI_COMMAND_MASTER);
+			log_write(LOG_WARN, d->name, "device " BDF_FMT ": %u DMA faults (dma-fault-limit = %u): bus mastering off (command 0x%04x)",
+				  BDF_ARGS(sbdf), d->dma_fault_limit, d->dma_fault_limit, pci_cfg_read(sbdf, PCI_COMMAND, 2));
+			if (running(p) && partition_stop_pending(p) == PART_STOP_NONE) {
+				p->fault_sbdf = sbdf;
+				partition_request_stop(p, PART_STOP_DMA_FAULTS, time_now_ns());
+			}
+		}
+		return;
+	}
+}

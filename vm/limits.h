@@ -1,0 +1,79 @@
+/*
+ * Containment by limits: what stops a partition that never ends on its own
+ * (time-limit, per partition and for the whole run) and a device that
+ * keeps faulting (dma-fault-limit). The boot CPU decides: it watches the
+ * deadlines while it waits (partitions_wait) and it drains DMA faults (the
+ * fault interrupt). It never touches a partition's vCPU: it sets a stop
+ * request and kicks the partition's CPU (an IPI forces a VM exit, SVM
+ * intercepts INTR), and the vCPU acts on the request at that exit
+ * (vm/exit.c), through the same stop path as any other end. Portable,
+ * host-tested.
+ */
+#ifndef VM_LIMITS_H
+#define VM_LIMITS_H
+#include "kernel/types.h"
+
+struct partition;
+struct partition_set;
+struct iommu_domain;
+
+enum part_stop {
+	PART_STOP_NONE = 0,
+	PART_STOP_TIME_LIMIT,   /* its own time-limit passed */
+	PART_STOP_RUN_LIMIT,    /* the command line's time-limit passed */
+	PART_STOP_DMA_FAULTS,   /* a device reached dma-fault-limit */
+};
+
+/* How often the boot CPU looks at the deadlines while partitions run. */
+#define LIMITS_POLL_US          10000
+/* How long a partition asked to stop has before the run ends without it. */
+#define LIMITS_STOP_GRACE_MS    2000
+
+/*
+ * The stop p is due at now_ns: its own time limit (counted from its start)
+ * before the run's (run_deadline_ns, 0: none), or PART_STOP_NONE. Only for
+ * a partition that runs and has no request yet.
+ */
+enum part_stop partition_limit_due(const struct partition *p, u64 now_ns, u64 run_deadline_ns);
+/*
+ * Asks p's vCPU to stop for why and kicks its CPU. The first request wins;
+ * returns false when p already had one.
+ */
+bool partition_request_stop(struct partition *p, enum part_stop why, u64 now_ns);
+/* The request p's vCPU must act on, or PART_STOP_NONE. */
+enum part_stop partition_stop_pending(const struct partition *p);
+/* Whether anything needs the boot CPU to poll: a time limit in ps, run_limit_ms, or a pending request. */
+bool partition_limits_watch(const struct partition_set *ps, u64 run_limit_ms);
+/*
+ * One look at the deadlines (boot CPU): each running partition past its
+ * limit is asked to stop (one line each); each one asked and not yet done
+ * is kicked again (a kick that lands while its CPU is in Sluice is lost).
+ * Returns -HV_ETIMEDOUT when one was asked more than LIMITS_STOP_GRACE_MS
+ * ago and still runs (logged), else 0.
+ */
+int partition_limits_poll(struct partition_set *ps, u64 now_ns, u64 run_deadline_ns);
+
+/*
+ * What the vCPU logs and checks when it stops for why: the text ("time
+ * limit 2s reached") into buf, and whether the config expected it
+ * (time-limit = ... expected). A DMA fault stop is the on-fault policy's.
+ */
+bool partition_stop_text(const struct partition *p, enum part_stop why, char *buf, size_t len);
+
+/*
+ * The IOMMU's fault sink (iommu_fault_sink): one fault drained for a device
+ * sbdf attached to dom. Counts it against its device; the fault that makes
+ * the count reach the partition's dma-fault-limit turns the device's bus
+ * mastering off and asks the partition to stop (its on-fault decides how).
+ * Runs on the boot CPU, in the fault interrupt or a poll.
+ */
+void partition_dma_fault(struct iommu_domain *dom, u32 sbdf);
+/* The partitions partition_dma_fault looks in (set when they start). */
+void partition_limits_set(struct partition_set *ps);
+/*
+ * Counts one fault in *count; true exactly when the count reaches limit
+ * (limit 0: never). Later faults count on and return false.
+ */
+bool dma_fault_limit_reached(u64 *count, u32 limit);
+
+#endif
