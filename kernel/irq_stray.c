@@ -6,8 +6,10 @@
  * 11.8.4 (ISR: set when the APIC dispatches an interrupt, cleared by EOI),
  * 11.9 (the spurious vector: no ISR bit, no EOI); AMD APM Vol. 2 8.2
  * "#SX" (error code 1: INIT redirected).
- * No hardware here: counts are atomics, logging goes through log_try_write
- * so that an NMI can never wait on a log lock its own CPU holds.
+ * No hardware here: counts are atomics. A maskable interrupt logs as any
+ * code does (its handler runs with interrupts off, so it never holds the
+ * log lock it waits for); an NMI or an INIT's #SX may have interrupted
+ * its CPU's own log line, so those only try the lock (log_try_write).
  */
 #define LOG_SUBSYS "irq"
 #include "kernel/irq_stray.h"
@@ -50,22 +52,32 @@ enum irq_action irq_decide(const struct irq_seen *s, bool *eoi)
  * The rate limit: arrival n (from 1) of a source gets a line of its own
  * while n <= IRQ_STRAY_LOG_FIRST, a summary line when n is a power of two
  * past that, nothing otherwise. *own counts the lines of their own that
- * were written (a busy log in NMI context can drop one).
+ * were written (a busy log in NMI context can drop one). may_wait: the
+ * caller may wait for the log lock (not an NMI or an exception).
  */
-static void rate_limited(u64 n, u64 *own, const char *each, const char *summary, u32 a, const char *how)
+static void rate_limited(u64 n, u64 *own, bool may_wait, const char *each, const char *summary, u32 a,
+			 const char *how)
 {
 	if (n <= IRQ_STRAY_LOG_FIRST) {
-		if (log_try_write(LOG_WARN, LOG_SUBSYS, each, how, a, (unsigned long long)n))
+		bool written = true;
+		if (may_wait)
+			log_write(LOG_WARN, LOG_SUBSYS, each, how, a, (unsigned long long)n);
+		else
+			written = log_try_write(LOG_WARN, LOG_SUBSYS, each, how, a, (unsigned long long)n);
+		if (written)
 			__atomic_add_fetch(own, 1, __ATOMIC_RELAXED);
 	} else if (!(n & (n - 1))) {
-		log_try_write(LOG_WARN, LOG_SUBSYS, summary, how, a, (unsigned long long)n, IRQ_STRAY_LOG_FIRST);
+		if (may_wait)
+			log_write(LOG_WARN, LOG_SUBSYS, summary, how, a, (unsigned long long)n, IRQ_STRAY_LOG_FIRST);
+		else
+			log_try_write(LOG_WARN, LOG_SUBSYS, summary, how, a, (unsigned long long)n, IRQ_STRAY_LOG_FIRST);
 	}
 }
 
 u64 irq_stray_note(u8 vector, const char *how)
 {
 	u64 n = __atomic_add_fetch(&counts[vector], 1, __ATOMIC_RELAXED);
-	rate_limited(n, &own_lines[vector], "stray %s on vector 0x%02x (%llu so far): acknowledged, ignored",
+	rate_limited(n, &own_lines[vector], vector != IRQ_VECTOR_NMI, "stray %s on vector 0x%02x (%llu so far): acknowledged, ignored",
 		     "stray %s on vector 0x%02x: %llu so far, only the first %u logged one by one", vector, how);
 	return n;
 }
@@ -73,7 +85,7 @@ u64 irq_stray_note(u8 vector, const char *how)
 u64 irq_stray_note_init(u32 cpu, const char *where)
 {
 	u64 n = __atomic_add_fetch(&inits, 1, __ATOMIC_RELAXED);
-	rate_limited(n, &init_lines, "INIT signal (%s) to CPU %u (%llu so far): consumed, ignored",
+	rate_limited(n, &init_lines, false, "INIT signal (%s) to CPU %u (%llu so far): consumed, ignored",
 		     "INIT signal (%s) to CPU %u: %llu so far, only the first %u logged one by one", cpu, where);
 	return n;
 }

@@ -52,12 +52,12 @@ enum irq_action irq_decide(const struct irq_seen *s, bool *eoi);
  * Counts one stray arrival of vector (IRQ_VECTOR_NMI for an NMI) and logs
  * it: the first IRQ_STRAY_LOG_FIRST per vector get a line each, then one
  * line each time the count reaches a power of two, saying how many were
- * not logged. `how` says what it was ("interrupt", "NMI", ...). Safe in
- * NMI context: the log lock is only tried (log_try_write). Returns the
- * new count.
+ * not logged. `how` says what it was ("interrupt", "NMI", ...). For
+ * IRQ_VECTOR_NMI (NMI context) the log lock is only tried (log_try_write)
+ * and a line may be dropped; the count never is. Returns the new count.
  */
 u64 irq_stray_note(u8 vector, const char *how);
-/* INITs: the CPU index and where it was taken ("host #SX", "guest exit"). */
+/* INITs: the CPU index and where it was taken; the log lock is only tried (an #SX can come anywhere). */
 u64 irq_stray_note_init(u32 cpu, const char *where);
 
 /* Stray arrivals of vector so far (NMIs: IRQ_VECTOR_NMI). */

@@ -17,7 +17,7 @@ static unsigned (*log_cpu)(void);
  * NMI on the holder gives up at once and a CPU reset while holding it
  * (log_cpu_lost) does not stop every other CPU's logging for good.
  */
-static volatile u32 log_holder;
+static volatile u32 lock_holder;
 static enum log_level log_default = LOG_INFO;
 static struct {
 	char subsys[LOG_SUBSYS_LEN];
@@ -59,12 +59,12 @@ static u32 me(void)
 static bool try_take(u32 who)
 {
 	u32 free = 0;
-	return __atomic_compare_exchange_n(&log_holder, &free, who, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	return __atomic_compare_exchange_n(&lock_holder, &free, who, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 static void release(void)
 {
-	__atomic_store_n(&log_holder, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&lock_holder, 0, __ATOMIC_RELEASE);
 }
 
 /* Takes the log lock with interrupts masked when a guard is installed. */
@@ -73,7 +73,7 @@ static u64 lock(void)
 	u64 flags = irq_save ? irq_save() : 0;
 	u32 who = me();
 	while (!try_take(who))
-		while (__atomic_load_n(&log_holder, __ATOMIC_RELAXED))
+		while (__atomic_load_n(&lock_holder, __ATOMIC_RELAXED))
 			__builtin_ia32_pause();
 	return flags;
 }
@@ -257,7 +257,7 @@ bool log_try_write(enum log_level lvl, const char *subsys, const char *fmt, ...)
 	u32 who = me();
 	bool got = false;
 	/* Held by this very CPU (an NMI in the middle of its line): it will not come free. */
-	for (u32 i = 0; i < LOG_TRY_SPINS && __atomic_load_n(&log_holder, __ATOMIC_RELAXED) != who &&
+	for (u32 i = 0; i < LOG_TRY_SPINS && __atomic_load_n(&lock_holder, __ATOMIC_RELAXED) != who &&
 	     !(got = try_take(who)); i++)
 		__builtin_ia32_pause();
 	if (got) {
@@ -269,10 +269,16 @@ bool log_try_write(enum log_level lvl, const char *subsys, const char *fmt, ...)
 	return got;
 }
 
+int log_holder(void)
+{
+	u32 h = __atomic_load_n(&lock_holder, __ATOMIC_RELAXED);
+	return h ? (int)(h - 1) : -1;
+}
+
 void log_cpu_lost(unsigned cpu)
 {
 	u32 dead = cpu + 1, expect = dead;
-	if (__atomic_compare_exchange_n(&log_holder, &expect, me(), false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+	if (__atomic_compare_exchange_n(&lock_holder, &expect, me(), false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 		const char *cut = " [cut: its CPU was reset]\n";
 		emit(cut, strlen(cut));
 		release();

@@ -46,7 +46,7 @@ void log_write(enum log_level lvl, const char *subsys, const char *fmt, ...) __p
  * LOG_TRY_SPINS times, then gives up. Returns false when the line was
  * dropped (the caller counts it), true when written or masked by level.
  */
-#define LOG_TRY_SPINS           1000000
+#define LOG_TRY_SPINS           20000000
 bool log_try_write(enum log_level lvl, const char *subsys, const char *fmt, ...) __printf(3, 4);
 /*
  * CPU index `cpu` was reset (an INIT) and will not finish what it was
@@ -54,6 +54,8 @@ bool log_try_write(enum log_level lvl, const char *subsys, const char *fmt, ...)
  * freed, so the other CPUs can log again.
  */
 void log_cpu_lost(unsigned cpu);
+/* The CPU index holding the log lock right now, or -1. */
+int log_holder(void);
 /* Raw text to the sink with the log lock held (FATAL blocks, banners). */
 void log_raw(const char *s);
 

@@ -173,11 +173,15 @@ static void lock_of_a_reset_cpu_is_freed_and_its_line_ended(void **state)
 		log_write(LOG_INFO, "p2", "a line cut short");
 	fake_log_capture();
 	running_cpu = 0;
-	/* Another CPU's name changes nothing; an NMI-time line gives up at once. */
+	assert_int_equal(log_holder(), 2);
+	/* Another CPU's name changes nothing; an NMI on the holder itself gives up at once. */
 	log_cpu_lost(1);
+	running_cpu = 2;
 	assert_false(log_try_write(LOG_INFO, "irq", "NMI while CPU 2 holds the lock"));
+	running_cpu = 0;
 	log_cpu_lost(2);
 	assert_string_equal(fake_log_text(), " [cut: its CPU was reset]\n");
+	assert_int_equal(log_holder(), -1);
 	log_write(LOG_INFO, "hv", "logging again");
 	assert_true(fake_log_has("c0 INFO hv: logging again\n"));
 	assert_true(log_try_write(LOG_INFO, "irq", "and so can an NMI"));
