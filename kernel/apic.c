@@ -27,15 +27,19 @@
 #define APIC_SVR                0x0f0   /* spurious interrupt vector */
 #define  APIC_SVR_ENABLE        BIT_ULL(8)
 #define APIC_SPURIOUS_VECTOR    0xff
+/* In-Service Register, SDM §11.8.4: eight 32-bit registers at 0x100-0x170, vector v in bit v % 32 of ISR[v / 32]. */
+#define APIC_ISR0               0x100
 /* Interrupt command register, SDM §11.6.1: low at 0x300, destination at 0x310 (xAPIC); one 64-bit MSR 0x830 (x2APIC). */
 #define APIC_ICR_LO             0x300
 #define APIC_ICR_HI             0x310
 #define  ICR_VECTOR             GENMASK_ULL(7, 0)
 #define  ICR_DM_FIXED           (0ULL << 8)
+#define  ICR_DM_NMI             (4ULL << 8)
 #define  ICR_DM_INIT            (5ULL << 8)
 #define  ICR_DM_STARTUP         (6ULL << 8)
 #define  ICR_BUSY               BIT_ULL(12)     /* delivery status, xAPIC only */
 #define  ICR_LEVEL_ASSERT       BIT_ULL(14)
+#define  ICR_DEST_ALL_BUT_SELF  (3ULL << 18)    /* destination shorthand */
 #define ICR_SEND_TIMEOUT_US     10000
 #define X2APIC_MSR(off)         (0x800 + ((off) >> 4))
 /* Timer, SDM §11.5.4 "APIC Timer": one-shot, the count runs down at the bus clock / divide. */
@@ -96,6 +100,13 @@ void apic_eoi(void)
 {
 	if (x2 || xapic)
 		apic_write(APIC_EOI, 0);
+}
+
+bool apic_in_service(u8 vector)
+{
+	if (!x2 && !xapic)
+		return false;
+	return apic_read(APIC_ISR0 + 0x10 * (vector / 32)) & (1u << (vector % 32));
 }
 
 int apic_init(u64 madt_pa, struct apic_info *ai)
@@ -180,6 +191,16 @@ int apic_send_startup(u32 dest, u8 page)
 int apic_send_ipi(u32 dest, u8 vector)
 {
 	return send_icr(dest, ICR_DM_FIXED | ICR_LEVEL_ASSERT | FIELD_PREP(ICR_VECTOR, vector));
+}
+
+int apic_send_nmi(u32 dest)
+{
+	return send_icr(dest, ICR_DM_NMI | ICR_LEVEL_ASSERT);
+}
+
+int apic_send_nmi_others(void)
+{
+	return send_icr(0, ICR_DM_NMI | ICR_LEVEL_ASSERT | ICR_DEST_ALL_BUT_SELF);
 }
 
 int apic_timer_calibrate(u64 *hz)

@@ -27,6 +27,13 @@ u32 apic_id(void);
  * its vectors (0x08-0x0f after a BIOS) would land on CPU exceptions.
  */
 void legacy_pic_mask(void);
+/*
+ * Whether vector is in service on this CPU's local APIC (its ISR bit,
+ * SDM §11.8.4): set from the moment the APIC dispatched an interrupt with
+ * that vector until its EOI; never set by a CPU exception. False before
+ * apic_init.
+ */
+bool apic_in_service(u8 vector);
 /* Signals end of interrupt to this CPU's local APIC. */
 void apic_eoi(void);
 /*
@@ -43,6 +50,9 @@ int apic_ap_enable(void);
 int apic_send_init(u32 dest);
 int apic_send_startup(u32 dest, u8 page);
 int apic_send_ipi(u32 dest, u8 vector);
+/* An NMI to one APIC ID; an NMI to every CPU but this one (shorthand, SDM §11.6.1). */
+int apic_send_nmi(u32 dest);
+int apic_send_nmi_others(void);
 /*
  * The running CPU's APIC timer (SDM §11.5.4), one-shot, divided by 16.
  * apic_timer_calibrate measures its rate against the TSC over 10 ms (call

@@ -101,6 +101,7 @@ static bool take_selftest(struct cmdline_opts *o, const char *v, size_t n)
 {
 	static const struct choice c[] = {
 		{ "ud", SELFTEST_UD }, { "pf", SELFTEST_PF }, { "bug", SELFTEST_BUG }, { "svm", SELFTEST_SVM },
+		{ "irq", SELFTEST_IRQ },
 	};
 	int x;
 	if (!choose(c, ARRAY_SIZE(c), v, n, &x))
@@ -187,7 +188,7 @@ static const struct cmdline_word {
 	{ "log", take_log, "LEVEL[,SUBSYS:LEVEL...]" },
 	{ "console", take_console, "on or off" },
 	{ "sriov", take_sriov, "[SSSS:]BB:DD.F:N[,...], up to 127 characters" },
-	{ "selftest", take_selftest, "ud, pf, bug or svm" },
+	{ "selftest", take_selftest, "ud, pf, bug, svm or irq" },
 	{ "time-limit", take_time_limit, "a duration from 1ms to 24h with its unit (e.g. 500ms, 10s, 2m, 1h)" },
 };
 

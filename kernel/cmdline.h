@@ -15,7 +15,7 @@ struct cmdline_opts {
 	char sriov[128];        /* VF requests "BB:DD.F:N[,...]", "" when not given */
 	bool console;           /* console=on: read commands on COM1 after boot */
 	u64 time_limit_ms;      /* time-limit=DURATION: the partitions' run is stopped after it (0: none) */
-	enum selftest { SELFTEST_NONE = 0, SELFTEST_UD, SELFTEST_PF, SELFTEST_BUG, SELFTEST_SVM } selftest;
+	enum selftest { SELFTEST_NONE = 0, SELFTEST_UD, SELFTEST_PF, SELFTEST_BUG, SELFTEST_SVM, SELFTEST_IRQ } selftest;
 	u32 len;                /* the whole command line's length */
 	bool too_long;          /* len > CMDLINE_MAX: the boot must stop (ERR logged) */
 	u32 nr_errors;          /* words and parts that were rejected (each logged) */
@@ -28,7 +28,9 @@ struct cmdline_opts {
  * VFs on that PF; checked by pci/), console=on|off, selftest=ud|pf|bug
  * (end the boot with that fatal error, to show the FATAL path works on a
  * real or emulated machine), selftest=svm (run the SVM back end's tiny
- * guests on the boot CPU; the boot goes on), time-limit=DURATION
+ * guests on the boot CPU; the boot goes on), selftest=irq (interrupts
+ * Sluice did not ask for, sent to the boot CPU and to partitions' CPUs
+ * while their guests run: kernel/irq_selftest.h), time-limit=DURATION
  * (kernel/duration.h: the partitions are stopped once it passes, counted
  * from their start).
  * A leading word that is a path (GRUB passes the kernel's name first on

@@ -1,8 +1,8 @@
 /*
  * FATAL blocks for unhandled exceptions and BUG_ON, then stop.
  * Spec: Intel SDM Vol. 3A section 6.15 "Exception and Interrupt Reference".
- * Until the SMP issue starts application processors the boot CPU is the only
- * one running, so halting it stops all CPUs.
+ * The first FATAL halts its CPU and has the others stopped through
+ * fatal_set_stop_others() (an NMI each: kernel/native/idt.c).
  */
 #define LOG_SUBSYS "fatal"
 #include "kernel/fatal.h"
@@ -70,14 +70,28 @@ void fatal_report_exception(const struct trap_frame *f, const struct fatal_cregs
 		  (unsigned long long)f->r15);
 }
 
+static volatile int stopping;
+static void (*stop_others)(void);
+
+void fatal_set_stop_others(void (*fn)(void))
+{
+	stop_others = fn;
+}
+
+bool fatal_stopping(void)
+{
+	return __atomic_load_n(&stopping, __ATOMIC_ACQUIRE);
+}
+
 static __noreturn void stop(void)
 {
-	static volatile int stopping;
-
 	/* A fault while stopping must not recurse into another report. */
 	if (__atomic_exchange_n(&stopping, 1, __ATOMIC_SEQ_CST))
 		cpu_halt_forever();
 	log_write(LOG_FATAL, LOG_SUBSYS, "stopping all CPUs");
+	/* Set before the NMIs leave: their handler halts on seeing it (kernel/irq_stray.c). */
+	if (stop_others)
+		stop_others();
 	check(false, "no fatal error");
 	check_finish();
 }

@@ -26,6 +26,13 @@ bool exception_has_error_code(u64 vector);
 void fatal_report_exception(const struct trap_frame *f, const struct fatal_cregs *cr);
 /* Logs the block, then stops; never returns. */
 __noreturn void fatal_exception(const struct trap_frame *f, const struct fatal_cregs *cr);
+/*
+ * How the other CPUs are stopped (main: an NMI to all but the running
+ * one); called once, by the first FATAL, after fatal_stopping() turned true.
+ */
+void fatal_set_stop_others(void (*fn)(void));
+/* True once a FATAL began stopping the machine: an NMI then is Sluice's own. */
+bool fatal_stopping(void);
 __noreturn void bug(const char *file, int line, const char *cond);
 
 #define BUG_ON(c) do { if (__builtin_expect(!!(c), 0)) bug(__FILE__, __LINE__, #c); } while (0)

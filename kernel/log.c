@@ -3,7 +3,6 @@
 #include "kernel/fmt.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
-#include "kernel/spinlock.h"
 
 #define LOG_OVERRIDES_MAX       16
 #define LOG_SUBSYS_LEN          12
@@ -13,7 +12,12 @@ static void (*log_flush_fn)(void);
 static u64 (*irq_save)(void);
 static void (*irq_restore)(u64 flags);
 static unsigned (*log_cpu)(void);
-static struct spinlock log_lock = SPINLOCK_INIT;
+/*
+ * The log lock holds who has it (CPU index + 1, 0 when free), so that an
+ * NMI on the holder gives up at once and a CPU reset while holding it
+ * (log_cpu_lost) does not stop every other CPU's logging for good.
+ */
+static volatile u32 lock_holder;
 static enum log_level log_default = LOG_INFO;
 static struct {
 	char subsys[LOG_SUBSYS_LEN];
@@ -47,17 +51,36 @@ void log_set_irq_guard(u64 (*save)(void), void (*restore)(u64 flags))
 	irq_restore = restore;
 }
 
+static u32 me(void)
+{
+	return (log_cpu ? log_cpu() : 0) + 1;
+}
+
+static bool try_take(u32 who)
+{
+	u32 free = 0;
+	return __atomic_compare_exchange_n(&lock_holder, &free, who, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static void release(void)
+{
+	__atomic_store_n(&lock_holder, 0, __ATOMIC_RELEASE);
+}
+
 /* Takes the log lock with interrupts masked when a guard is installed. */
 static u64 lock(void)
 {
 	u64 flags = irq_save ? irq_save() : 0;
-	spin_lock(&log_lock);
+	u32 who = me();
+	while (!try_take(who))
+		while (__atomic_load_n(&lock_holder, __ATOMIC_RELAXED))
+			__builtin_ia32_pause();
 	return flags;
 }
 
 static void unlock(u64 flags)
 {
-	spin_unlock(&log_lock);
+	release();
 	if (irq_restore)
 		irq_restore(flags);
 }
@@ -215,6 +238,51 @@ void log_vwrite(enum log_level lvl, const char *subsys, const char *fmt, va_list
 	u64 flags = lock();
 	emit(line, (size_t)n);
 	unlock(flags);
+}
+
+bool log_try_write(enum log_level lvl, const char *subsys, const char *fmt, ...)
+{
+	char line[LOG_LINE_MAX + 1];
+	va_list ap;
+
+	if (!log_enabled(lvl, subsys))
+		return true;
+	va_start(ap, fmt);
+	int n = log_format_line(line, LOG_LINE_MAX, log_cpu ? log_cpu() : 0, lvl, subsys, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return true;
+	line[n++] = '\n';
+	u64 flags = irq_save ? irq_save() : 0;
+	u32 who = me();
+	bool got = false;
+	/* Held by this very CPU (an NMI in the middle of its line): it will not come free. */
+	for (u32 i = 0; i < LOG_TRY_SPINS && __atomic_load_n(&lock_holder, __ATOMIC_RELAXED) != who &&
+	     !(got = try_take(who)); i++)
+		__builtin_ia32_pause();
+	if (got) {
+		emit(line, (size_t)n);
+		release();
+	}
+	if (irq_restore)
+		irq_restore(flags);
+	return got;
+}
+
+int log_holder(void)
+{
+	u32 h = __atomic_load_n(&lock_holder, __ATOMIC_RELAXED);
+	return h ? (int)(h - 1) : -1;
+}
+
+void log_cpu_lost(unsigned cpu)
+{
+	u32 dead = cpu + 1, expect = dead;
+	if (__atomic_compare_exchange_n(&lock_holder, &expect, me(), false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		const char *cut = " [cut: its CPU was reset]\n";
+		emit(cut, strlen(cut));
+		release();
+	}
 }
 
 void log_write(enum log_level lvl, const char *subsys, const char *fmt, ...)

@@ -40,6 +40,22 @@ int log_format_line(char *buf, size_t size, unsigned cpu, enum log_level lvl,
 		    const char *subsys, const char *fmt, va_list ap);
 void log_vwrite(enum log_level lvl, const char *subsys, const char *fmt, va_list ap);
 void log_write(enum log_level lvl, const char *subsys, const char *fmt, ...) __printf(3, 4);
+/*
+ * log_write for a handler that may have interrupted this CPU's own
+ * log_write (NMI, an INIT turned into #SX): tries the log lock
+ * LOG_TRY_SPINS times, then gives up. Returns false when the line was
+ * dropped (the caller counts it), true when written or masked by level.
+ */
+#define LOG_TRY_SPINS           20000000
+bool log_try_write(enum log_level lvl, const char *subsys, const char *fmt, ...) __printf(3, 4);
+/*
+ * CPU index `cpu` was reset (an INIT) and will not finish what it was
+ * doing: if it held the log lock, its cut line is ended and the lock
+ * freed, so the other CPUs can log again.
+ */
+void log_cpu_lost(unsigned cpu);
+/* The CPU index holding the log lock right now, or -1. */
+int log_holder(void);
 /* Raw text to the sink with the log lock held (FATAL blocks, banners). */
 void log_raw(const char *s);
 

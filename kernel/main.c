@@ -25,6 +25,8 @@
 #include "kernel/console.h"
 #include "kernel/smp.h"
 #include "kernel/direct_map.h"
+#include "kernel/irq_stray.h"
+#include "kernel/irq_selftest.h"
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/time.h"
 #include "kernel/hw/mem.h"
@@ -87,6 +89,9 @@ static void run_selftest(enum selftest t)
 		break;
 	case SELFTEST_SVM:
 		svm_selftest_run();
+		break;
+	case SELFTEST_IRQ:
+		irq_selftest_self();
 		break;
 	case SELFTEST_NONE:
 		break;
@@ -604,6 +609,56 @@ static void setup_apic_timer(void)
 	      (unsigned long long)us);
 }
 
+static bool guest_printed(void *arg)
+{
+	const struct partition *p = arg;
+	return p->console_bytes > 0 || p->state != PART_RUNNING;
+}
+
+/* The running partition that comes `skip` running ones after the first, or NULL. */
+static struct partition *running_partition(u32 skip)
+{
+	for (u32 i = 0; i < parts.nr; i++)
+		if (parts.p[i].state == PART_RUNNING && !skip--)
+			return &parts.p[i];
+	return NULL;
+}
+
+/*
+ * selftest=irq, second half, once each guest has printed (so it is in
+ * guest mode, working): the first running partition's CPU gets a vector
+ * and an NMI and its guest must finish; the second's gets an INIT. Where
+ * the CPU consumes it (VM_CR.R_INIT) that guest must finish too; on QEMU
+ * the CPU is reset, and the watchdog sweep must find it, bring it back and
+ * park that partition alone.
+ */
+static void selftest_irq_guest(void)
+{
+	struct partition *p = running_partition(0), *q = running_partition(1);
+
+	if (!p || !q) {
+		check(false, "irq: two partitions running to be sent interrupts");
+		return;
+	}
+	if (wait_until(guest_printed, p, 10000000) || wait_until(guest_printed, q, 10000000) ||
+	    p->state != PART_RUNNING || q->state != PART_RUNNING) {
+		check(false, "irq: %s's and %s's guests running to be sent interrupts", p->dom->name, q->dom->name);
+		return;
+	}
+	irq_selftest_cpu(p->dom->cpus[0]);
+	u32 cpu = q->dom->cpus[0];
+	u64 n = irq_selftest_init(cpu);
+	if (p->ops == &svm_ops && svm_redirects_init()) {
+		check(n >= 1, "irq: INIT to CPU %u consumed (%llu counted), %s's guest runs on", cpu, (unsigned long long)n,
+		      q->dom->name);
+		return;
+	}
+	u32 lost = partitions_sweep(&parts);
+	check(n == 0 && lost == 1 && q->state == PART_PARKED && smp_cpu_answers(cpu, PART_CPU_ANSWER_US) == 0,
+	      "irq: INIT to CPU %u reset it under %s's guest (no VM_CR.R_INIT); the sweep found it, brought the CPU back and parked %s alone",
+	      cpu, q->dom->name, q->dom->name);
+}
+
 static __noreturn void kmain(int boot_err)
 {
 	log_info("Sluice %s: partitioning hypervisor with VT-d", SLUICE_VERSION);
@@ -636,6 +691,7 @@ static __noreturn void kmain(int boot_err)
 	setup_acpi();
 	setup_apic_timer();
 	setup_smp();
+	irq_setup_stop();
 	setup_pci();
 	setup_dmar();
 	setup_iommu();
@@ -653,10 +709,13 @@ static __noreturn void kmain(int boot_err)
 			char d[DURATION_TEXT_MAX];
 			log_info("time limit for the run: %s", duration_format(opts.time_limit_ms, d, sizeof(d)));
 		}
+		if (opts.selftest == SELFTEST_IRQ)
+			selftest_irq_guest();
 		if (!partitions_wait(&parts, opts.time_limit_ms))
 			log_info("all partitions ended");
 		if (iommu && iommu->log_counters)
 			iommu->log_counters();
 	}
+	irq_stray_log_summary();
 	check_finish();
 }

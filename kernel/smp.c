@@ -22,6 +22,7 @@
 
 static struct cpu cpus[SMP_MAX_CPUS];
 static u32 nr_cpus, boot_index;
+static u64 trampoline;          /* where smp_start_aps put the AP trampoline */
 
 int smp_init(const struct acpi_info *acpi)
 {
@@ -90,10 +91,14 @@ static bool cpu_answered(void *arg)
 static int start_one(struct cpu *c, u64 trampoline_pa)
 {
 	u64 stack;
-	int ret = page_alloc_pages(SMP_STACK_SIZE / PAGE_SIZE, PAGE_SIZE, &stack);
-	if (ret)
-		return ret;
-	c->stack_top = (u64)(uintptr_t)phys_to_virt(stack, SMP_STACK_SIZE) + SMP_STACK_SIZE;
+	int ret;
+	/* A restart (smp_cpu_restart) reuses the stack: nothing on it is wanted any more. */
+	if (!c->stack_top) {
+		ret = page_alloc_pages(SMP_STACK_SIZE / PAGE_SIZE, PAGE_SIZE, &stack);
+		if (ret)
+			return ret;
+		c->stack_top = (u64)(uintptr_t)phys_to_virt(stack, SMP_STACK_SIZE) + SMP_STACK_SIZE;
+	}
 	int vector = smp_hw_ap_prepare(trampoline_pa, c);
 	if (vector < 0)
 		return vector;
@@ -119,6 +124,7 @@ int smp_start_aps(u64 trampoline_pa)
 {
 	u32 online = 0, listed = 0;
 
+	trampoline = trampoline_pa;
 	for (u32 i = 0; i < nr_cpus; i++) {
 		struct cpu *c = &cpus[i];
 		if (c->state == CPU_ABSENT)
@@ -200,6 +206,54 @@ void smp_kick(u32 index)
 	int ret = apic_send_ipi(c->apic_id, SMP_WAKE_VECTOR);
 	if (ret)
 		log_warn("wake-up IPI to CPU %u (APIC ID %u) not sent: %s", index, c->apic_id, hv_strerror(ret));
+}
+
+void smp_kick_taken(void)
+{
+	struct cpu *c = smp_this_cpu();
+	if (c)
+		__atomic_add_fetch(&c->kicks_taken, 1, __ATOMIC_RELAXED);
+}
+
+struct answer { const struct cpu *c; u64 before; };
+
+static bool kick_answered(void *arg)
+{
+	const struct answer *a = arg;
+	return __atomic_load_n(&a->c->kicks_taken, __ATOMIC_RELAXED) != a->before;
+}
+
+int smp_cpu_answers(u32 index, u64 timeout_us)
+{
+	const struct cpu *c = smp_cpu(index);
+
+	if (!c)
+		return -HV_ENOENT;
+	if (c->bsp || (c->state != CPU_IDLE && c->state != CPU_BUSY))
+		return -HV_ENODEV;
+	struct answer a = { c, __atomic_load_n(&c->kicks_taken, __ATOMIC_RELAXED) };
+	smp_kick(index);
+	return wait_until(kick_answered, &a, timeout_us);
+}
+
+int smp_cpu_restart(u32 index)
+{
+	struct cpu *c = smp_cpu(index);
+
+	if (!c || c->bsp || !trampoline)
+		return -HV_ENODEV;
+	c->state = CPU_OFFLINE;
+	c->fn = NULL;
+	c->arg = NULL;
+	c->vm = NULL;
+	int ret = start_one(c, trampoline);
+	if (ret) {
+		c->state = CPU_OFFLINE;
+		log_err("CPU %u: APIC ID %u did not restart (%s); left out", index, c->apic_id, hv_strerror(ret));
+		return ret;
+	}
+	log_warn("CPU %u: APIC ID %u restarted, back in Sluice's idle loop", index, c->apic_id);
+	return 0;
 }
 
 void smp_wait_until(bool (*done)(void *arg), void *arg)

@@ -34,6 +34,7 @@ struct cpu {
 	void (*volatile fn)(void *arg);
 	void *volatile arg;
 	void *vm;               /* vm/'s per-CPU state (struct vcpu), NULL when none */
+	volatile u64 kicks_taken;       /* wake-up IPIs its handler ran for (smp_cpu_answers) */
 };
 
 /*
@@ -63,6 +64,23 @@ u32 smp_nr_cpus(void);          /* listed in the MADT */
 int smp_run_on(u32 index, void (*fn)(void *arg), void *arg);
 /* Sends the wake-up IPI so a CPU halted in its idle loop or in a guest leaves it. */
 void smp_kick(u32 index);
+/* Called by the wake-up IPI's handler on the CPU that took it. */
+void smp_kick_taken(void);
+/*
+ * Whether CPU index still takes interrupts: kicks it and waits up to
+ * timeout_us for its handler to run. A CPU that an INIT reset (it waits
+ * for a start-up IPI) never answers. Returns 0, -HV_ETIMEDOUT, or
+ * -HV_ENOENT / -HV_ENODEV as smp_run_on.
+ */
+int smp_cpu_answers(u32 index, u64 timeout_us);
+/*
+ * Brings an AP that was reset (INIT) back to Sluice: INIT-SIPI-SIPI through
+ * the trampoline smp_start_aps used, on its own stack again; whatever it
+ * ran is forgotten (its work, its stack frames). It comes back idle.
+ * Returns 0, -HV_ENODEV (the boot CPU, or no trampoline) or -HV_ETIMEDOUT
+ * (then it is CPU_OFFLINE). One line either way.
+ */
+int smp_cpu_restart(u32 index);
 /* The boot CPU's index. */
 u32 smp_boot_cpu(void);
 /*

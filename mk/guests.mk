@@ -7,10 +7,11 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -mn
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -z max-page-size=0x1000
 GUEST_LIB  := tests/guests/lib/start.S kernel/libc.c kernel/fmt.c tests/guests/lib/guest.c tests/guests/lib/uart.c tests/guests/lib/pci.c
 GUEST_DEPS := $(GUEST_LIB) $(wildcard tests/guests/lib/*.h) tests/guests/guest.ld vm/guest_abi.h mk/guests.mk pci/nvme.h pci/nvme_hw.h
-GUEST_ELF64 := hello fence edu-dma hostile nvme-io nvme-io-park nvme-io-bench remap remap-bench
+GUEST_ELF64 := hello busy fence edu-dma hostile nvme-io nvme-io-park nvme-io-bench remap remap-bench
 # Containment (time limits, fault storms): tests/guests/README.md.
 GUEST_ELF64 += spin storm storm-inside witness
 guest_src_hello   := tests/guests/hello.c
+guest_src_busy    := tests/guests/busy.c
 guest_src_fence   := tests/guests/fence.c
 guest_src_edu-dma := tests/guests/edu_dma.c
 guest_src_hostile := tests/guests/hostile.c tests/guests/lib/edu.c

@@ -17,6 +17,7 @@
 #include "kernel/fmt.h"
 #include "kernel/check.h"
 #include "kernel/smp.h"
+#include "kernel/irq_stray.h"
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/mem.h"
 #include "kernel/hw/pci_cfg.h"
@@ -723,7 +724,13 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 	case VM_EXIT_SHUTDOWN:
 		return park(p, v, "triple fault (shutdown) at rip 0x%016llx", (unsigned long long)v->rip);
 	case VM_EXIT_INIT:
-		return park(p, v, "INIT signal");
+		/*
+		 * Another partition's device can send this CPU an INIT (a DMA write
+		 * to the MSI window): parking would let it stop this partition.
+		 * The intercept consumed it; the guest goes on.
+		 */
+		irq_stray_note_init(v->cpu, "intercepted in the guest");
+		return 0;
 	case VM_EXIT_FORBIDDEN:
 		return park(p, v, "executed a forbidden instruction (exit code 0x%llx) at rip 0x%016llx",
 			    (unsigned long long)e->hw_code, (unsigned long long)v->rip);
@@ -738,6 +745,12 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 			    (unsigned long long)e->info1, (unsigned long long)e->info2,
 			    (unsigned long long)v->rip);
 	}
+}
+
+void partition_cpu_lost(struct partition *p, u32 cpu)
+{
+	park(p, &p->vcpu, "its CPU %u was reset under it (an INIT Sluice could not consume); guest state lost", cpu);
+	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
 }
 
 void partition_console_init(struct partition *p)

@@ -460,3 +460,32 @@ int partitions_wait(struct partition_set *ps, u64 run_limit_ms)
 		check(false, "partitions asked to stop did so within %u ms", (unsigned)LIMITS_STOP_GRACE_MS);
 	return ret;
 }
+
+u32 partitions_sweep(struct partition_set *ps)
+{
+	u32 lost = 0;
+
+	/*
+	 * A CPU reset while holding the log lock leaves the others spinning on
+	 * it with interrupts off, so they would not answer a kick either: a
+	 * holder that does not answer is freed from the lock first.
+	 */
+	int h = log_holder();
+	const struct cpu *me = smp_this_cpu();
+	if (h >= 0 && (!me || (u32)h != me->index) && smp_cpu_answers((u32)h, PART_CPU_ANSWER_US) == -HV_ETIMEDOUT)
+		log_cpu_lost((unsigned)h);
+	for (u32 i = 0; i < ps->nr; i++) {
+		struct partition *p = &ps->p[i];
+		u32 cpu = p->dom->cpus[0];
+		if (!p->started || __atomic_load_n(&p->done, __ATOMIC_ACQUIRE) || p->state != PART_RUNNING)
+			continue;
+		if (smp_cpu_answers(cpu, PART_CPU_ANSWER_US) != -HV_ETIMEDOUT)
+			continue;
+		log_err("%s: CPU %u does not answer a kick within %u ms: reset under its guest", p->dom->name, cpu,
+			PART_CPU_ANSWER_US / 1000);
+		smp_cpu_restart(cpu);
+		partition_cpu_lost(p, cpu);
+		lost++;
+	}
+	return lost;
+}

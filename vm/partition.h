@@ -123,6 +123,15 @@ u32 partitions_ready(const struct partition_set *ps);
  * failed check).
  */
 int partitions_wait(struct partition_set *ps, u64 run_limit_ms);
+/*
+ * The watchdog's sweep: each running partition's CPU is kicked and must
+ * answer within PART_CPU_ANSWER_US; one that does not was reset under its
+ * guest (an INIT QEMU does not let Sluice consume): it is brought back
+ * (smp_cpu_restart) and its partition parked (partition_cpu_lost).
+ * Returns how many partitions lost their CPU.
+ */
+#define PART_CPU_ANSWER_US      200000
+u32 partitions_sweep(struct partition_set *ps);
 
 /*
  * One exit, vendor-neutral: 0 to enter the guest again, 1 when the
@@ -130,6 +139,15 @@ int partitions_wait(struct partition_set *ps, u64 run_limit_ms);
  */
 int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_exit *e);
 const char *part_state_name(enum part_state s);
+/*
+ * p's CPU was found reset under it (an INIT QEMU takes right after its
+ * intercept, docs/architecture.md): its guest's registers are gone, so p is
+ * parked as for any fault (devices stopped, memory out of the IOMMU, its
+ * on-fault applies) and marked done, its vCPU thread being gone too.
+ * Called on another CPU (the one that found it), after the CPU was
+ * brought back (smp_cpu_restart).
+ */
+void partition_cpu_lost(struct partition *p, u32 cpu);
 /* The virtual COM1 whose lines go to Sluice's log as "NAME: line". */
 void partition_console_init(struct partition *p);
 

@@ -261,6 +261,28 @@ void svm_decode_exit(const struct vmcb *vmcb, bool nrips, struct vm_exit *x)
 
 /* ---- the ops ---- */
 
+/*
+ * VM_CR.R_INIT: an INIT the CPU takes outside a guest (after an INIT
+ * intercept, once STGI sets GIF) becomes #SX with error code 1, which
+ * kernel/irq_stray.c counts, instead of resetting the CPU. Written and read
+ * back: an implementation without it (QEMU) keeps the bit clear. Returns
+ * whether it stuck.
+ */
+static bool init_redirected;
+
+static bool redirect_init(void)
+{
+	u64 cr = rdmsr(MSR_VM_CR);
+	if (!(cr & VM_CR_R_INIT))
+		wrmsr(MSR_VM_CR, cr | VM_CR_R_INIT);
+	return rdmsr(MSR_VM_CR) & VM_CR_R_INIT;
+}
+
+bool svm_redirects_init(void)
+{
+	return init_redirected;
+}
+
 static int svm_probe(void)
 {
 	struct cpuid_regs r;
@@ -288,6 +310,11 @@ static int svm_probe(void)
 	log_info("SVM revision %u, %u ASIDs, nested paging, %s, %s", r.eax & 0xff, r.ebx,
 		 have_nrips ? "next-RIP save" : "no next-RIP save (instruction lengths decoded)",
 		 (r.edx & SVM_FEAT_DECODE_ASSISTS) ? "decode assists" : "no decode assists");
+	init_redirected = redirect_init();
+	if (init_redirected)
+		log_info("INIT outside a guest becomes #SX (VM_CR.R_INIT set on the boot CPU)");
+	else
+		log_warn("VM_CR.R_INIT does not stick: an INIT outside a guest resets the CPU it reaches");
 	return 0;
 }
 
@@ -301,6 +328,7 @@ static int svm_cpu_enable(struct cpu *c)
 		return -HV_ENOMEM;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, hsave_pa[c->index]);
+	redirect_init();        /* svm_probe said once whether the CPU has it */
 	return 0;
 }
 

@@ -37,4 +37,12 @@ const char *svm_exit_name(u64 code);
  */
 void svm_selftest_run(void);
 
+/*
+ * Whether the boot CPU took VM_CR.R_INIT at svm_probe: an INIT outside a
+ * guest then becomes #SX instead of a reset. False on QEMU, which does not
+ * implement it and resets a CPU right after an INIT intercept
+ * (docs/architecture.md, "Containment: interrupts").
+ */
+bool svm_redirects_init(void);
+
 #endif

@@ -26,6 +26,7 @@
 #define  EFER_NXE                       BIT_ULL(11)
 #define  EFER_SVME                      BIT_ULL(12)
 #define MSR_VM_CR                       0xc0010114
+#define  VM_CR_R_INIT                   BIT_ULL(1)      /* INIT becomes #SX, error code 1 (15.30.1) */
 #define  VM_CR_SVMDIS                   BIT_ULL(4)
 #define MSR_VM_HSAVE_PA                 0xc0010117
 

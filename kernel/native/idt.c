@@ -1,7 +1,9 @@
 /*
- * Descriptor tables: per CPU a flat 64-bit GDT with a TSS whose IST1 stack
- * takes #DF, NMI and #MC (so a kernel stack overflow still gets a FATAL
- * block); one IDT for all, whose 32 exception gates go to isr.asm.
+ * Descriptor tables: per CPU a flat 64-bit GDT with a TSS whose IST stacks
+ * take #DF, NMI and #MC, one each (so a kernel stack overflow still gets a
+ * FATAL block, and an NMI cannot land on the stack of a vector 18 that a
+ * device sent); one IDT for all, whose 256 gates go to isr.asm. What each
+ * arrival is, and what to do with it, is kernel/irq_stray.c's decision.
  * Spec: Intel SDM Vol. 3A sections 3.4.5 (segment descriptors),
  * 7.7 (64-bit TSS), 6.14.1 (64-bit IDT gate descriptors).
  */
@@ -10,12 +12,17 @@
 #include "kernel/fatal.h"
 #include "kernel/apic.h"
 #include "kernel/smp.h"
+#include "kernel/irq_stray.h"
+#include "kernel/hw/cpu.h"
 
 #define GDT_CODE                0x08
 #define GDT_DATA                0x10
 #define GDT_TSS                 0x18
 #define IDT_GATE_INTR           0x8e    /* P, DPL0, 64-bit interrupt gate */
 #define IST_DF                  1
+#define IST_NMI                 2
+#define IST_MC                  3
+#define NR_IST                  3
 #define IST_STACK_SIZE          8192
 
 struct __packed tss64 {
@@ -37,9 +44,8 @@ struct idt_gate { u64 lo, hi; };
 static u64 gdt[NR_SLOTS][5] __attribute__((aligned(16)));
 static struct tss64 tss[NR_SLOTS] __attribute__((aligned(16)));
 static struct idt_gate idt[256] __attribute__((aligned(16)));
-static u8 ist_stack[NR_SLOTS][IST_STACK_SIZE] __attribute__((aligned(16)));
-extern const u64 isr_table[32];
-extern const char isr_irq_fault[], isr_irq_spurious[], isr_irq_wake[];
+static u8 ist_stack[NR_SLOTS][NR_IST][IST_STACK_SIZE] __attribute__((aligned(16)));
+extern const u64 isr_table[256];
 
 static struct { void (*fn)(void *arg); void *arg; } irq_handlers[256];
 
@@ -68,7 +74,8 @@ static void gdt_load(unsigned slot)
 	g[3] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ULL << 40 |
 	       ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
 	g[4] = base >> 32;
-	t->ist[IST_DF - 1] = (u64)(uintptr_t)(ist_stack[slot] + IST_STACK_SIZE);
+	for (unsigned i = 0; i < NR_IST; i++)
+		t->ist[i] = (u64)(uintptr_t)(ist_stack[slot][i] + IST_STACK_SIZE);
 	t->iomap_base = sizeof(*t);
 
 	struct desc_ptr gp = { sizeof(gdt[slot]) - 1, (u64)(uintptr_t)g };
@@ -93,14 +100,19 @@ static void idt_load(void)
 	__asm__ volatile("lidt %0" : : "m"(ip) : "memory");
 }
 
+/* smp_kick's IPI only has to wake the CPU; that it ran is counted (smp_cpu_answers). */
+static void wake(void *arg)
+{
+	(void)arg;
+	smp_kick_taken();
+}
+
 void idt_init(void)
 {
 	gdt_load(0);
-	for (unsigned v = 0; v < 32; v++)
-		set_gate(v, isr_table[v], (v == 2 || v == 8 || v == 18) ? IST_DF : 0);
-	set_gate(IRQ_VECTOR_IOMMU_FAULT, (u64)(uintptr_t)isr_irq_fault, 0);
-	set_gate(IRQ_VECTOR_SPURIOUS, (u64)(uintptr_t)isr_irq_spurious, 0);
-	set_gate(SMP_WAKE_VECTOR, (u64)(uintptr_t)isr_irq_wake, 0);
+	for (unsigned v = 0; v < 256; v++)
+		set_gate(v, isr_table[v], v == 2 ? IST_NMI : v == 8 ? IST_DF : v == 18 ? IST_MC : 0);
+	irq_register(SMP_WAKE_VECTOR, wake, NULL);
 	idt_load();
 }
 
@@ -110,21 +122,64 @@ void idt_init_ap(u32 index)
 	idt_load();
 }
 
+static void stop_others(void)
+{
+	apic_send_nmi_others();
+}
+
+void irq_setup_stop(void)
+{
+	fatal_set_stop_others(stop_others);
+}
+
+static u32 this_cpu(void)
+{
+	const struct cpu *c = smp_this_cpu();
+	return c ? c->index : 0;
+}
+
 /*
- * Called by isr.asm. Exceptions are fatal; an interrupt runs its handler and
- * is acknowledged (the spurious vector takes no EOI, SDM §11.9).
+ * Called by isr.asm for every vector. kernel/irq_stray.c decides from what
+ * is seen here (error code pushed, the APIC's ISR bit, a handler, a FATAL
+ * in progress); the ISR is read only when the answer depends on it.
  */
 void exception_dispatch(struct trap_frame *f);
 void exception_dispatch(struct trap_frame *f)
 {
-	if (f->vector >= 32) {
-		u8 v = (u8)f->vector;
-		if (irq_handlers[v].fn)
-			irq_handlers[v].fn(irq_handlers[v].arg);
-		if (v != IRQ_VECTOR_SPURIOUS)
-			apic_eoi();
-		return;
+	u8 v = (u8)f->vector;
+	struct irq_seen s = {
+		.vector = v,
+		.error_code = f->vector & TRAP_FRAME_ERR,
+		.error_code_val = (u32)f->error_code,
+		.has_handler = irq_handlers[v].fn != NULL,
+		.stopping = v == IRQ_VECTOR_NMI && fatal_stopping(),
+	};
+	bool eoi;
+
+	f->vector = v;
+	/* An error code on the stack already says "exception": the APIC is not asked then. */
+	if (v != IRQ_VECTOR_NMI && !s.error_code && (v < 32 || !s.has_handler))
+		s.in_service = apic_in_service(v);
+	switch (irq_decide(&s, &eoi)) {
+	case IRQ_RUN_HANDLER:
+		irq_handlers[v].fn(irq_handlers[v].arg);
+		break;
+	case IRQ_STRAY:
+		irq_stray_note(v, "interrupt");
+		break;
+	case IRQ_STRAY_NMI:
+		irq_stray_note(v, "NMI");
+		break;
+	case IRQ_STRAY_INIT:
+		irq_stray_note_init(this_cpu(), "taken as #SX in Sluice");
+		break;
+	case IRQ_STOP:
+		cpu_halt_forever();
+	case IRQ_EXCEPTION: {
+		struct fatal_cregs cr = { read_cr0(), read_cr2(), read_cr3(), read_cr4() };
+		fatal_exception(f, &cr);
 	}
-	struct fatal_cregs cr = { read_cr0(), read_cr2(), read_cr3(), read_cr4() };
-	fatal_exception(f, &cr);
+	}
+	if (eoi)
+		apic_eoi();
 }

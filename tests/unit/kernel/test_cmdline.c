@@ -57,6 +57,8 @@ static void known_words_set_their_options(void **state)
 	assert_true(o.console);
 	parse("selftest=pf");
 	assert_int_equal(o.selftest, SELFTEST_PF);
+	parse("selftest=irq");
+	assert_int_equal(o.selftest, SELFTEST_IRQ);
 	parse("  exit=bochs \t ");
 	assert_int_equal(o.exit, EXIT_BOCHS);
 	parse("");
@@ -78,7 +80,7 @@ static void unknown_words_and_bad_values_are_warned_about(void **state)
 		{ "log", { "WARN cmdline: ignoring unknown or malformed option 'log'" } },
 		{ "exits=qemu", { "WARN cmdline: ignoring unknown or malformed option 'exits=qemu'" } },
 		{ "exit=sometimes", { "WARN cmdline: ignoring 'exit=sometimes': exit= takes qemu, bochs or halt" } },
-		{ "selftest=boom", { "WARN cmdline: ignoring 'selftest=boom': selftest= takes ud, pf, bug or svm" } },
+		{ "selftest=boom", { "WARN cmdline: ignoring 'selftest=boom': selftest= takes ud, pf, bug, svm or irq" } },
 		{ "console=yes", { "WARN cmdline: ignoring 'console=yes': console= takes on or off" } },
 		{ "sriov=", { "WARN cmdline: ignoring 'sriov=': sriov= takes" } },
 		{ "log=", { "WARN cmdline: ignoring 'log=': log= takes LEVEL[,SUBSYS:LEVEL...]" } },

@@ -146,6 +146,51 @@ static void strerror_names_every_code(void **state)
 		assert_string_not_equal(hv_strerror(-i), "unknown error");
 }
 
+/* ---- a CPU that dies holding the log lock (reset by an INIT) ---- */
+static unsigned running_cpu;
+static jmp_buf died;
+
+static unsigned which_cpu(void)
+{
+	return running_cpu;
+}
+
+/* CPU 2 stops mid-line, the lock still held. */
+static void dying_sink(const char *s, size_t n)
+{
+	(void)s;
+	(void)n;
+	longjmp(died, 1);
+}
+
+static void lock_of_a_reset_cpu_is_freed_and_its_line_ended(void **state)
+{
+	(void)state;
+	log_set_cpu_fn(which_cpu);
+	log_set_sink(dying_sink);
+	running_cpu = 2;
+	if (!setjmp(died))
+		log_write(LOG_INFO, "p2", "a line cut short");
+	fake_log_capture();
+	running_cpu = 0;
+	assert_int_equal(log_holder(), 2);
+	/* Another CPU's name changes nothing; an NMI on the holder itself gives up at once. */
+	log_cpu_lost(1);
+	running_cpu = 2;
+	assert_false(log_try_write(LOG_INFO, "irq", "NMI while CPU 2 holds the lock"));
+	running_cpu = 0;
+	log_cpu_lost(2);
+	assert_string_equal(fake_log_text(), " [cut: its CPU was reset]\n");
+	assert_int_equal(log_holder(), -1);
+	log_write(LOG_INFO, "hv", "logging again");
+	assert_true(fake_log_has("c0 INFO hv: logging again\n"));
+	assert_true(log_try_write(LOG_INFO, "irq", "and so can an NMI"));
+	/* A CPU that holds nothing: nothing to free. */
+	fake_log_capture();
+	log_cpu_lost(0);
+	assert_false(fake_log_has("[cut"));
+}
+
 /* log= may name only subsystems Sluice logs under: every one in the tree is in log.c's list. */
 static void every_subsystem_in_the_tree_is_known(void **state)
 {
@@ -186,6 +231,7 @@ int main(void)
 		cmocka_unit_test_setup(bad_level_spec_changes_nothing, reset),
 		cmocka_unit_test_setup(long_line_is_cut_and_marked, reset),
 		cmocka_unit_test_setup(strerror_names_every_code, reset),
+		cmocka_unit_test_setup(lock_of_a_reset_cpu_is_freed_and_its_line_ended, reset),
 		cmocka_unit_test_setup(every_subsystem_in_the_tree_is_known, reset),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);

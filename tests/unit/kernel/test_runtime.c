@@ -276,12 +276,26 @@ static void exception_tables_follow_the_sdm(void **state)
 	assert_false(exception_has_error_code(18));
 }
 
+static unsigned others_stopped;
+static bool stopping_when_others_stopped;
+
+static void stop_others(void)
+{
+	others_stopped++;
+	stopping_when_others_stopped = fatal_stopping();
+}
+
 static void bug_prints_file_and_line_then_stops_with_a_failure(void **state)
 {
 	(void)state;
 	check_set_exit(EXIT_QEMU);
+	fatal_set_stop_others(stop_others);
+	assert_false(fatal_stopping());
 	if (!setjmp(fake_halt_jmp))
 		BUG_ON(1 + 1 == 2);
+	/* The other CPUs are stopped once, after the flag their NMI handler reads is set. */
+	assert_int_equal(others_stopped, 1);
+	assert_true(stopping_when_others_stopped);
 	assert_true(fake_log_has("FATAL fatal: BUG at tests/unit/kernel/test_runtime.c:"));
 	assert_true(fake_log_has(": 1 + 1 == 2\n"));
 	assert_true(fake_log_has("FATAL fatal: stopping all CPUs"));

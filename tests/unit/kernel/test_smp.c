@@ -54,7 +54,19 @@ static unsigned count(enum ipi_kind k, u32 dest)
 }
 
 int apic_send_init(u32 dest) { record(IPI_INIT, dest, 0); return 0; }
-int apic_send_ipi(u32 dest, u8 vector) { record(IPI_FIXED, dest, vector); return 0; }
+static u64 reset_apic_ids;      /* CPUs an INIT reset: they take no interrupt until started again */
+
+/* A kick reaches a CPU that takes interrupts: its handler runs there, as the wake vector's does. */
+int apic_send_ipi(u32 dest, u8 vector)
+{
+	record(IPI_FIXED, dest, vector);
+	for (u32 i = 0; vector == SMP_WAKE_VECTOR && i < smp_nr_cpus(); i++) {
+		struct cpu *c = smp_cpu(i);
+		if (c && c->apic_id == dest && !(reset_apic_ids & BIT_ULL(dest)))
+			c->kicks_taken++;
+	}
+	return 0;
+}
 
 int apic_send_startup(u32 dest, u8 page)
 {
@@ -102,6 +114,7 @@ static int setup(void **state)
 	nr_ipis = 0;
 	my_apic_id = 0;
 	deaf_apic_ids = 0;
+	reset_apic_ids = 0;
 	sipis_before_answer = 1;
 	prepared = NULL;
 	current = NULL;
@@ -171,6 +184,40 @@ static void init_sipi_sequence(void **state)
 	assert_true(fake_log_has("smp: CPU 0: APIC ID 0, boot CPU"));
 	assert_true(fake_log_has("smp: CPU 2: APIC ID 3 online"));
 	assert_true(fake_log_has("smp: 3 of 3 CPUs online"));
+}
+
+/* An AP an INIT reset under its work: it stops answering kicks, and a restart brings it back idle. */
+static void reset_cpu_does_not_answer_and_is_restarted(void **state)
+{
+	(void)state;
+	add_cpu(0, true, false);
+	add_cpu(2, true, false);
+	smp_init(&madt);
+	assert_int_equal(smp_start_aps(TRAMPOLINE), 2);
+	struct cpu *c = smp_cpu(1);
+	u64 stack = c->stack_top;
+	c->state = CPU_BUSY;
+	c->fn = work;
+	assert_int_equal(smp_cpu_answers(1, 1000), 0);
+	reset_apic_ids = BIT_ULL(2);
+	assert_int_equal(smp_cpu_answers(1, 1000), -HV_ETIMEDOUT);
+	unsigned inits = count(IPI_INIT, 2), sipis = count(IPI_SIPI, 2);
+	assert_int_equal(smp_cpu_restart(1), 0);
+	reset_apic_ids = 0;
+	assert_int_equal(count(IPI_INIT, 2), inits + 1);
+	assert_int_equal(count(IPI_SIPI, 2), sipis + 1);
+	assert_int_equal(c->state, CPU_IDLE);
+	assert_null(c->fn);
+	assert_int_equal(c->stack_top, stack);          /* the same stack, nothing allocated */
+	assert_true(fake_log_has("WARN smp: CPU 1: APIC ID 2 restarted, back in Sluice's idle loop"));
+	assert_int_equal(smp_cpu_answers(1, 1000), 0);
+	/* The boot CPU is never restarted; nor is an AP that never answers. */
+	assert_int_equal(smp_cpu_restart(0), -HV_ENODEV);
+	deaf_apic_ids = BIT_ULL(2);
+	assert_int_equal(smp_cpu_restart(1), -HV_ETIMEDOUT);
+	assert_int_equal(c->state, CPU_OFFLINE);
+	assert_true(fake_log_has("ERR  smp: CPU 1: APIC ID 2 did not restart"));
+	assert_int_equal(smp_cpu_answers(1, 1000), -HV_ENODEV);
 }
 
 static void second_sipi_when_needed(void **state)
@@ -254,6 +301,7 @@ int main(void)
 		cmocka_unit_test_setup(boot_cpu_not_listed, setup),
 		cmocka_unit_test_setup(too_many_cpus, setup),
 		cmocka_unit_test_setup(init_sipi_sequence, setup),
+		cmocka_unit_test_setup(reset_cpu_does_not_answer_and_is_restarted, setup),
 		cmocka_unit_test_setup(second_sipi_when_needed, setup),
 		cmocka_unit_test_setup(deaf_ap_left_out, setup),
 		cmocka_unit_test_setup(run_on_rules, setup),

@@ -17,6 +17,7 @@
 #include "kernel/hw/mem.h"
 #include "vm/limits.h"
 #include "kernel/check.h"
+#include "kernel/irq_stray.h"
 #include "kernel/err.h"
 #include "pci/pci_hw.h"
 #include "tests/fakes/fake_hw.h"
@@ -234,6 +235,36 @@ static void debug_exit_port_ends_the_partition(void **state)
 	/* Ended: later exits change nothing. */
 	assert_int_equal(run(VM_EXIT_SHUTDOWN), 1);
 	assert_int_equal(part.state, PART_EXITED);
+}
+
+/* An INIT another partition's device sent: counted, the guest resumed where it was, not parked. */
+static void init_signal_is_counted_and_the_guest_resumes(void **state)
+{
+	(void)state;
+	u64 before = irq_stray_inits();
+	v->rip = CODE;
+	for (u32 i = 0; i < 2; i++)
+		assert_int_equal(run(VM_EXIT_INIT), 0);
+	assert_int_equal(part.state, PART_RUNNING);
+	assert_int_equal(v->rip, CODE);
+	assert_int_equal(irq_stray_inits(), before + 2);
+	assert_int_equal(part.exits[VM_EXIT_INIT], 2);
+	assert_true(fake_log_has("WARN irq: INIT signal (intercepted in the guest) to CPU 1 ("));
+	assert_false(fake_log_has("parked"));
+}
+
+/* Its CPU was reset under it (found by the sweep, on another CPU): parked, its devices stopped, done. */
+static void partition_that_lost_its_cpu_is_parked_and_done(void **state)
+{
+	(void)state;
+	partition_cpu_lost(&part, 1);
+	assert_int_equal(part.state, PART_PARKED);
+	assert_true(part.done);
+	assert_true(fake_log_has("WARN p1: parked: its CPU 1 was reset under it (an INIT Sluice could not consume); guest state lost"));
+	assert_true(fake_log_has("bus mastering off"));
+	/* A second report changes nothing. */
+	partition_cpu_lost(&part, 1);
+	assert_int_equal(fake_log_count("parked:"), 1);
 }
 
 static const u8 vmmcall[] = { 0x0f, 0x01, 0xd9 };
@@ -744,6 +775,8 @@ int main(void)
 		cmocka_unit_test_setup(console_lines_carry_the_partition_name, setup),
 		cmocka_unit_test_setup(unclaimed_ports_float_and_are_counted, setup),
 		cmocka_unit_test_setup(debug_exit_port_ends_the_partition, setup),
+		cmocka_unit_test_setup(init_signal_is_counted_and_the_guest_resumes, setup),
+		cmocka_unit_test_setup(partition_that_lost_its_cpu_is_parked_and_done, setup),
 		cmocka_unit_test_setup(hypercalls_console_verdict_verify_exit, setup),
 		cmocka_unit_test_setup(io_loop_counts_the_exits_between_its_marks, setup),
 		cmocka_unit_test_setup(remap_hypercall_refuses_or_contains, setup),

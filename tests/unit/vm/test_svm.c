@@ -326,6 +326,21 @@ static void picks_svm_on_amd_with_nested_paging(void **state)
 	assert_int_equal(svm_ops.pt_format, PT_FMT_NPT);
 }
 
+/* VM_CR.R_INIT, where the CPU keeps it: an INIT outside a guest becomes #SX, not a reset. */
+static void probe_and_cpu_enable_redirect_init(void **state)
+{
+	(void)state;
+	amd_cpu(SVM_FEAT_NP);
+	assert_int_equal(svm_ops.probe(), 0);
+	assert_true(fake_cpu_msr(MSR_VM_CR) & VM_CR_R_INIT);
+	assert_true(svm_redirects_init());
+	assert_true(fake_log_has("INFO svm: INIT outside a guest becomes #SX (VM_CR.R_INIT set on the boot CPU)"));
+	struct cpu c = { .index = 5 };
+	fake_cpu_set_msr(MSR_VM_CR, 0);
+	assert_int_equal(svm_ops.cpu_enable(&c), 0);
+	assert_int_equal(fake_cpu_msr(MSR_VM_CR), VM_CR_R_INIT);
+}
+
 static void refuses_amd_without_what_svm_needs(void **state)
 {
 	(void)state;
@@ -462,6 +477,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(picks_svm_on_amd_with_nested_paging, setup),
+		cmocka_unit_test_setup(probe_and_cpu_enable_redirect_init, setup),
 		cmocka_unit_test_setup(refuses_amd_without_what_svm_needs, setup),
 		cmocka_unit_test_setup(intel_and_others_get_no_back_end, setup),
 		cmocka_unit_test_setup(cpu_enable_sets_svme_and_host_save_area, setup),
