@@ -543,7 +543,7 @@ static s64 hc_dma_verify(struct partition *p, u64 gpa, u64 want_gpa, u64 len)
 	return diff ? 1 : 0;
 }
 
-static u64 total_exits(const struct partition *p)
+u64 partition_total_exits(const struct partition *p)
 {
 	u64 t = 0;
 	for (u32 r = 1; r < VM_EXIT_NR; r++)
@@ -557,7 +557,7 @@ static u64 total_exits(const struct partition *p)
  */
 static s64 hc_io_loop(struct partition *p, u64 what, u64 ios)
 {
-	u64 now = total_exits(p);
+	u64 now = partition_total_exits(p);
 	if (what == 0) {
 		p->io_loop_start = now;
 		p->io_loop_t0 = time_now_ns();

@@ -151,3 +151,14 @@ void partition_dma_fault(struct iommu_domain *dom, u32 sbdf)
 		return;
 	}
 }
+
+bool partition_watchdog_quiet(struct partition *p, u64 exits)
+{
+	bool moved = exits != p->watchdog_exits;
+
+	p->watchdog_exits = exits;
+	if (!p->started || __atomic_load_n(&p->done, __ATOMIC_ACQUIRE) || p->state != PART_RUNNING)
+		return false;
+	/* A marked I/O loop counts its exits: a kick would be one of them. */
+	return !moved && __atomic_load_n(&p->io_loop_start, __ATOMIC_RELAXED) == ~0ULL;
+}

@@ -76,4 +76,12 @@ void partition_limits_set(struct partition_set *ps);
  */
 bool dma_fault_limit_reached(u64 *count, u32 limit);
 
+/*
+ * The watchdog's look at p (partitions_watchdog), given its exits so far:
+ * true when p runs, made no exit since the last look and is not inside a
+ * marked I/O loop, so its CPU must be kicked to prove it alive (a CPU
+ * reset under its guest makes no exit). Records exits for the next look.
+ */
+bool partition_watchdog_quiet(struct partition *p, u64 exits);
+
 #endif

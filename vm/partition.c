@@ -419,11 +419,6 @@ static bool all_ended(void *arg)
 }
 
 /* Halted waits end when all ended or when a stop was asked (the fault interrupt asks): then polling takes over. */
-static bool ended_or_asked(void *arg)
-{
-	return all_ended(arg) || partition_limits_watch(arg, 0);
-}
-
 /* A look at the deadlines is due: the boot CPU's one-shot APIC timer ran out. */
 static bool ended_or_look(void *arg)
 {
@@ -433,24 +428,29 @@ static bool ended_or_look(void *arg)
 int partitions_wait(struct partition_set *ps, u64 run_limit_ms)
 {
 	u64 run_deadline = run_limit_ms ? time_now_ns() + run_limit_ms * 1000000ULL : 0;
+	u64 next_watch = time_now_ns() + PART_WATCHDOG_MS * 1000000ULL;
 	int ret = 0;
 
 	while (!all_ended(ps) && !ret) {
-		if (!partition_limits_watch(ps, run_limit_ms)) {
-			smp_wait_until(ended_or_asked, ps);
-			continue;
-		}
 		/*
-		 * A guest spinning with interrupts off makes no exit: the boot
-		 * CPU watches the clock for it, halted between looks (its APIC
-		 * timer wakes it), or busy when that timer is not there.
+		 * A guest spinning with interrupts off makes no exit, and a CPU
+		 * reset under its guest makes none either: the boot CPU watches
+		 * the clock for both, halted between looks (its APIC timer wakes
+		 * it), or busy when that timer is not there.
 		 */
 		if (!apic_timer_oneshot(LIMITS_POLL_US * 1000ULL, SMP_WAKE_VECTOR))
 			smp_wait_until(ended_or_look, ps);
 		else
 			wait_until(all_ended, ps, LIMITS_POLL_US);
-		if (!all_ended(ps))
-			ret = partition_limits_poll(ps, time_now_ns(), run_deadline);
+		if (all_ended(ps))
+			break;
+		u64 now = time_now_ns();
+		if (partition_limits_watch(ps, run_limit_ms))
+			ret = partition_limits_poll(ps, now, run_deadline);
+		if (now >= next_watch) {
+			partitions_watchdog(ps);
+			next_watch = time_now_ns() + PART_WATCHDOG_MS * 1000000ULL;
+		}
 	}
 	for (u32 i = 0; i < ps->nr; i++) {
 		const struct partition *p = &ps->p[i];
@@ -461,10 +461,9 @@ int partitions_wait(struct partition_set *ps, u64 run_limit_ms)
 	return ret;
 }
 
-u32 partitions_sweep(struct partition_set *ps)
+/* A CPU reset while holding the log lock: freed first (see partitions_sweep). */
+static void sweep_log_lock(void)
 {
-	u32 lost = 0;
-
 	/*
 	 * A CPU reset while holding the log lock leaves the others spinning on
 	 * it with interrupts off, so they would not answer a kick either: a
@@ -474,18 +473,43 @@ u32 partitions_sweep(struct partition_set *ps)
 	const struct cpu *me = smp_this_cpu();
 	if (h >= 0 && (!me || (u32)h != me->index) && smp_cpu_answers((u32)h, PART_CPU_ANSWER_US) == -HV_ETIMEDOUT)
 		log_cpu_lost((unsigned)h);
+}
+
+/* p's CPU kicked; 1 when it did not answer and p was parked for it. */
+static u32 sweep_one(struct partition *p)
+{
+	u32 cpu = p->dom->cpus[0];
+
+	if (!p->started || __atomic_load_n(&p->done, __ATOMIC_ACQUIRE) || p->state != PART_RUNNING)
+		return 0;
+	if (smp_cpu_answers(cpu, PART_CPU_ANSWER_US) != -HV_ETIMEDOUT)
+		return 0;
+	log_err("%s: CPU %u does not answer a kick within %u ms: reset under its guest", p->dom->name, cpu,
+		PART_CPU_ANSWER_US / 1000);
+	smp_cpu_restart(cpu);
+	partition_cpu_lost(p, cpu);
+	return 1;
+}
+
+u32 partitions_sweep(struct partition_set *ps)
+{
+	u32 lost = 0;
+
+	sweep_log_lock();
+	for (u32 i = 0; i < ps->nr; i++)
+		lost += sweep_one(&ps->p[i]);
+	return lost;
+}
+
+u32 partitions_watchdog(struct partition_set *ps)
+{
+	u32 lost = 0;
+
+	sweep_log_lock();
 	for (u32 i = 0; i < ps->nr; i++) {
 		struct partition *p = &ps->p[i];
-		u32 cpu = p->dom->cpus[0];
-		if (!p->started || __atomic_load_n(&p->done, __ATOMIC_ACQUIRE) || p->state != PART_RUNNING)
-			continue;
-		if (smp_cpu_answers(cpu, PART_CPU_ANSWER_US) != -HV_ETIMEDOUT)
-			continue;
-		log_err("%s: CPU %u does not answer a kick within %u ms: reset under its guest", p->dom->name, cpu,
-			PART_CPU_ANSWER_US / 1000);
-		smp_cpu_restart(cpu);
-		partition_cpu_lost(p, cpu);
-		lost++;
+		if (partition_watchdog_quiet(p, partition_total_exits(p)))
+			lost += sweep_one(p);
 	}
 	return lost;
 }

@@ -70,6 +70,7 @@ struct partition {
 	u32 nr_extra;
 	u32 restarts;
 	bool restarted;                 /* set by partition_restart: the vCPU state is new, not the exit's */
+	u64 watchdog_exits;             /* its exits at the watchdog's last look (partitions_watchdog) */
 	bool inv_timed_out;             /* an invalidation of its domain timed out: ATS goes off before the stop's unmap */
 	/* Containment (vm/limits.h): set on the boot CPU, acted on by its own vCPU. */
 	u64 start_ns;                   /* time_now_ns() when it was started */
@@ -132,6 +133,14 @@ int partitions_wait(struct partition_set *ps, u64 run_limit_ms);
  */
 #define PART_CPU_ANSWER_US      200000
 u32 partitions_sweep(struct partition_set *ps);
+/*
+ * The same sweep as partitions_wait runs it, every PART_WATCHDOG_MS: only a
+ * partition that made no exit since the last look and is not inside a
+ * marked I/O loop (SLUICE_HC_IO_LOOP: its exits are being counted) is
+ * kicked, so a guest that exits anyway is never disturbed.
+ */
+#define PART_WATCHDOG_MS        1000
+u32 partitions_watchdog(struct partition_set *ps);
 
 /*
  * One exit, vendor-neutral: 0 to enter the guest again, 1 when the
@@ -139,6 +148,8 @@ u32 partitions_sweep(struct partition_set *ps);
  */
 int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_exit *e);
 const char *part_state_name(enum part_state s);
+/* Its exits so far, all reasons (read from any CPU: a snapshot). */
+u64 partition_total_exits(const struct partition *p);
 /*
  * p's CPU was found reset under it (an INIT QEMU takes right after its
  * intercept, docs/architecture.md): its guest's registers are gone, so p is

@@ -273,6 +273,29 @@ static void faults_are_counted_per_device_across_drain_passes(void **state)
 	assert_int_equal(kicks[2], 0);
 }
 
+/* The watchdog kicks only a running partition that made no exit since its last look, outside an I/O loop. */
+static void the_watchdog_kicks_only_quiet_partitions(void **state)
+{
+	(void)state;
+	struct partition *p = &ps.p[0];
+	p->io_loop_start = ~0ULL;
+	assert_false(partition_watchdog_quiet(p, 5));   /* 0 -> 5 exits: alive */
+	assert_true(partition_watchdog_quiet(p, 5));    /* none since: kick it */
+	assert_false(partition_watchdog_quiet(p, 6));
+	p->io_loop_start = 6;                           /* a marked I/O loop: its exits are counted */
+	assert_false(partition_watchdog_quiet(p, 6));
+	p->io_loop_start = ~0ULL;
+	assert_true(partition_watchdog_quiet(p, 6));
+	p->state = PART_PARKED;
+	assert_false(partition_watchdog_quiet(p, 6));
+	p->state = PART_RUNNING;
+	p->done = true;
+	assert_false(partition_watchdog_quiet(p, 6));
+	p->done = false;
+	p->started = false;
+	assert_false(partition_watchdog_quiet(p, 6));
+}
+
 static void faults_of_unknown_domains_or_with_no_limit_change_nothing(void **state)
 {
 	(void)state;
@@ -311,6 +334,7 @@ int main(void)
 		cmocka_unit_test_setup(the_limit_is_reached_exactly_once_at_n, setup),
 		cmocka_unit_test_setup(faults_are_counted_per_device_across_drain_passes, setup),
 		cmocka_unit_test_setup(faults_of_unknown_domains_or_with_no_limit_change_nothing, setup),
+		cmocka_unit_test_setup(the_watchdog_kicks_only_quiet_partitions, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
