@@ -1,7 +1,7 @@
 # Sluice: one Makefile (xv6/NOVA style).
 #   make          kernel, EFI loader, ISO and ESP of the default scenario
 #   make run      boot the default scenario in QEMU, serial on the terminal
-#   make test     unit tests, symbol check, QEMU and Bochs scenarios
+#   make test     unit tests, symbol and layer checks, QEMU and Bochs scenarios
 #   make unit     host unit tests only
 #   make tools    host programs (build/host/dmar-dump)
 #   make fuzz     libFuzzer on the DMAR parser for FUZZ_SECONDS (default 60)
@@ -21,7 +21,7 @@ KCFLAGS  := -std=gnu11 -O2 -g -m64 -ffreestanding -mno-red-zone -mgeneral-regs-o
 	    -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
 	    -Wall -Wextra -Werror -I.
 SLUICE_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
-# The version reaches kernel/main.c through a stamp that changes only with it.
+# The version reaches vm/main.c through a stamp that changes only with it.
 VERSION_STAMP := $(BUILD)/k/version.h
 $(shell mkdir -p $(BUILD)/k; v='#define SLUICE_VERSION "$(SLUICE_VERSION)"'; \
 	[ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = "$$v" ] || echo "$$v" > $(VERSION_STAMP))
@@ -43,7 +43,7 @@ CORE_SRCS += iommu/dmar.c iommu/dmar_scope.c iommu/dmar_print.c
 CORE_SRCS += pci/edu.c
 CORE_SRCS += vm/config.c vm/partition_check.c vm/domain.c vm/ats_policy.c vm/dma_demo.c
 # Freestanding only: doors, instruction wrappers, glue.
-NATIVE_SRCS := kernel/libc.c kernel/main.c kernel/native/cpu.c kernel/native/io.c \
+NATIVE_SRCS := kernel/libc.c vm/main.c kernel/native/cpu.c kernel/native/io.c \
 	       kernel/native/pio.c kernel/native/mem.c kernel/native/idt.c \
 	       kernel/native/pci_cfg.c
 ASM_SRCS := boot/mb2_entry.asm kernel/native/isr.asm
@@ -72,8 +72,8 @@ $(BUILD)/k/%.o: %.asm
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf64 -g -F dwarf -I. $< -o $@
 
-$(BUILD)/k/kernel/main.o: $(VERSION_STAMP)
-$(BUILD)/k/kernel/main.o: KCFLAGS += -include $(VERSION_STAMP)
+$(BUILD)/k/vm/main.o: $(VERSION_STAMP)
+$(BUILD)/k/vm/main.o: KCFLAGS += -include $(VERSION_STAMP)
 
 $(BUILD)/sluice.elf: $(ASM_OBJS) $(CORE_OBJS) $(NATIVE_OBJS) linker.ld
 	$(CC) $(KLDFLAGS) -o $@ $(ASM_OBJS) $(CORE_OBJS) $(NATIVE_OBJS) -lgcc
@@ -136,6 +136,12 @@ unit: deps $(UNIT_BINS)
 # ---- symbol check: portable core reaches hardware only through doors -----
 symcheck: $(CORE_OBJS)
 	@tools/symcheck $(CORE_OBJS)
+
+# ---- layer check: includes point down (kernel <- pci <- iommu <- vm) ------
+.PHONY: layercheck
+layercheck:
+	@tools/layercheck
+test: layercheck
 
 # ---- host tools -----------------------------------------------------------
 # tools/dmar-dump (a sh wrapper) builds and runs this one.

@@ -1,5 +1,5 @@
 /*
- * Command-line parsing; options take effect in kernel/main.c. Every word
+ * Command-line parsing; options take effect in vm/main.c. Every word
  * goes through one table (words[] below), so the rules hold for each word,
  * those added later included: an unknown word or a value its word does not
  * take is a WARN, and a word given again is an ERR that keeps the value

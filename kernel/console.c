@@ -9,7 +9,6 @@
 #include "kernel/lib.h"
 #include "kernel/err.h"
 #include "kernel/hw/cpu.h"
-#include "pci/pci.h"
 
 /* Splits line into at most max words (in place); returns how many. */
 static unsigned split(char *line, char **w, unsigned max)

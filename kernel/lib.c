@@ -1,6 +1,7 @@
 /* Portable helpers built into both the image and host tests. */
 #include "kernel/lib.h"
 #include "kernel/err.h"
+#include "kernel/hw/pci_cfg.h"
 
 size_t str_copy(char *dst, const char *src, size_t size)
 {
@@ -82,4 +83,56 @@ bool str_eq_nocase(const char *a, const char *b)
 		if (!x)
 			return true;
 	}
+}
+
+/* n hex digits (1..max_digits) at s, at most limit. */
+static bool hex_n(const char *s, size_t n, size_t max_digits, u32 limit, u32 *out)
+{
+	u32 v = 0;
+
+	if (!n || n > max_digits)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		u32 d = ch >= '0' && ch <= '9' ? (u32)(ch - '0') :
+			ch >= 'a' && ch <= 'f' ? (u32)(ch - 'a' + 10) :
+			ch >= 'A' && ch <= 'F' ? (u32)(ch - 'A' + 10) : 16;
+		if (d > 15)
+			return false;
+		v = v * 16 + d;
+	}
+	*out = v;
+	return v <= limit;
+}
+
+bool pci_sbdf_parse(const char *s, size_t n, u32 *sbdf)
+{
+	size_t colon[2], nc = 0, dot = 0;
+	u32 seg = 0, bus, dev, fn;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ':') {
+			if (nc == 2)
+				return false;
+			colon[nc++] = i;
+		} else if (s[i] == '.') {
+			if (dot)
+				return false;
+			dot = i;
+		}
+	}
+	if (!nc || !dot || dot < colon[nc - 1])
+		return false;
+	size_t b = 0;
+	if (nc == 2) {
+		if (!hex_n(s, colon[0], 4, 0xffff, &seg))
+			return false;
+		b = colon[0] + 1;
+	}
+	size_t c = colon[nc - 1];
+	if (!hex_n(s + b, c - b, 2, 0xff, &bus) || !hex_n(s + c + 1, dot - c - 1, 2, 0x1f, &dev) ||
+	    !hex_n(s + dot + 1, n - dot - 1, 1, 7, &fn))
+		return false;
+	*sbdf = PCI_SBDF(seg, bus, dev, fn);
+	return true;
 }

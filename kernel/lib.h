@@ -25,5 +25,11 @@ int str_to_u64(const char *s, size_t n, bool suffixes, u64 *out);
 int str_to_dec(const char *s, size_t n, u64 *out);
 /* a and b equal when ASCII letters are folded to lower case. */
 bool str_eq_nocase(const char *a, const char *b);
+/*
+ * Parses "[SSSS:]BB:DD.F" (hex; the whole of [s, s+n)) into an SBDF
+ * (kernel/hw/pci_cfg.h). Returns true on success. The config file, the
+ * sriov= word and the console share it.
+ */
+bool pci_sbdf_parse(const char *s, size_t n, u32 *sbdf);
 
 #endif

@@ -107,11 +107,6 @@ int pci_scan(void);
 struct pci_dev *pci_find(u32 sbdf);
 u32 pci_nr_devs(void);
 struct pci_dev *pci_dev_at(u32 i);
-/*
- * Parses "[SSSS:]BB:DD.F" (hex; the whole of [s, s+n)) into an SBDF.
- * Returns true on success. The config file and the sriov= word share it.
- */
-bool pci_sbdf_parse(const char *s, size_t n, u32 *sbdf);
 /* Formats the log line of one function after "pci: " into buf; returns its length. */
 int pci_dev_describe(const struct pci_dev *d, char *buf, size_t size);
 /* Logs one line per isolation group, then the summary (again after VFs came or went). */

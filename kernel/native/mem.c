@@ -2,7 +2,7 @@
  * Native memory door. Sluice runs identity-mapped: boot/mb2_entry.asm maps
  * the first BOOT_MAP_GIB GiB with 2 MiB pages, so a physical address below
  * that is its own virtual address. Memory above it is not reachable (and
- * kernel/main.c keeps it out of the allocator).
+ * vm/main.c keeps it out of the allocator).
  */
 #include "kernel/hw/mem.h"
 #include "kernel/direct_map.h"

@@ -1,8 +1,11 @@
 /*
- * Boot of the hypervisor proper: both entry paths (Multiboot2 and Sluice's
- * UEFI loader) end in kmain() with one struct boot_info. kmain brings up the
- * console, exception handling, the memory map and page allocator, ACPI, the
- * local APIC and the calibrated timer, and reports what it found.
+ * The composition root: both entry paths (Multiboot2 and Sluice's UEFI
+ * loader) end in kmain() with one struct boot_info, and kmain brings up each
+ * layer in turn: console, exceptions, memory, ACPI, APIC and timer, CPUs
+ * (kernel/), then PCI, the DMAR and VT-d (pci/, iommu/), then the partitions
+ * (vm/). It is the one file that knows every subsystem, so it sits at the
+ * top layer, vm/, where depending on everything below is expected; kernel/
+ * stays a library that includes nothing above it (docs/architecture.md).
  */
 #define LOG_SUBSYS "hv"
 #include "kernel/types.h"
@@ -44,7 +47,6 @@
 #include "vm/attack.h"
 #include "vm/virt.h"
 #include "vm/svm.h"
-#include "kernel/smp.h"
 
 #ifndef SLUICE_VERSION
 #define SLUICE_VERSION "dev"
