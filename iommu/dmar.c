@@ -11,6 +11,7 @@
 #include "kernel/lib.h"
 #include "kernel/fmt.h"
 #include "kernel/err.h"
+#include "kernel/hw/pci_cfg.h"
 
 #define SZ_4K                   4096
 
@@ -124,7 +125,7 @@ static bool parse_scopes(struct dmar_info *d, const u8 *st, u32 off, u32 from, u
 		s->nr_hops = (u8)hops;
 		if (hops == 1) {
 			s->res = DMAR_RES_TABLE;
-			s->bdf = (u16)(s->start_bus << 8 | s->hops[0].dev << 3 | s->hops[0].fn);
+			s->bdf = PCI_RID(PCI_SBDF(0, s->start_bus, s->hops[0].dev, s->hops[0].fn));
 		} else {
 			s->res = DMAR_RES_PENDING;
 		}

@@ -8,6 +8,7 @@
 #include "iommu/dmar.h"
 #include "kernel/log.h"
 #include "kernel/fmt.h"
+#include "kernel/hw/pci_cfg.h"
 
 #define RMRR_LIST_MAX           360     /* what fits after "c0 INFO dmar: RMRR ... for " */
 
@@ -45,8 +46,8 @@ const char *dmar_scope_type_name(u8 type)
 int dmar_bdf_str(const struct dmar_info *d, u16 segment, u16 bdf, char *buf, size_t size)
 {
 	if (d && d->several_segments)
-		return fmt_snprintf(buf, size, "%04x:%02x:%02x.%x", segment, bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7);
-	return fmt_snprintf(buf, size, "%02x:%02x.%x", bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7);
+		return fmt_snprintf(buf, size, SBDF_FMT, segment, BDF_ARGS(bdf));
+	return fmt_snprintf(buf, size, BDF_FMT, BDF_ARGS(bdf));
 }
 
 /* "path 00:1c.0/00.0": the start bus with the first hop, then each further hop. */
@@ -54,7 +55,7 @@ static void add_path(struct line *l, const struct dmar_info *d, const struct dma
 {
 	char first[24];
 
-	dmar_bdf_str(d, s->segment, (u16)(s->start_bus << 8 | s->hops[0].dev << 3 | s->hops[0].fn),
+	dmar_bdf_str(d, s->segment, PCI_RID(PCI_SBDF(0, s->start_bus, s->hops[0].dev, s->hops[0].fn)),
 		     first, sizeof(first));
 	add(l, "path %s", first);
 	for (u32 h = 1; h < s->nr_hops; h++)

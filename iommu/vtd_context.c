@@ -14,9 +14,8 @@
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
+#include "kernel/hw/pci_cfg.h"
 
-#define SID_BUS(sid)            ((u8)((sid) >> 8))
-#define SID_DEVFN(sid)          ((u8)(sid))
 
 /* A zeroed page for a table: 0, *pa and *va, or -HV_ENOMEM. */
 static int table_alloc(u64 *pa, void **va)
@@ -74,11 +73,11 @@ static struct vtd_context_entry *ctx_table_get(struct vtd_unit *u, u8 bus)
 
 bool vtd_ctx_lookup(const struct vtd_unit *u, u16 sid, struct vtd_context_entry *ce)
 {
-	const struct vtd_context_entry *t = ctx_table(u, SID_BUS(sid));
+	const struct vtd_context_entry *t = ctx_table(u, PCI_BUS(sid));
 
-	if (!t || !(t[SID_DEVFN(sid)].lo & VTD_CE_LO_P))
+	if (!t || !(t[PCI_DEVFN(sid)].lo & VTD_CE_LO_P))
 		return false;
-	*ce = t[SID_DEVFN(sid)];
+	*ce = t[PCI_DEVFN(sid)];
 	return true;
 }
 
@@ -111,10 +110,10 @@ int vtd_ctx_attach(struct vtd_unit *u, u16 sid, u16 did, const struct pt *pt, u8
 	ret = vtd_ce_encode(&ce, pt->root_pa, pt->levels, did, tt);
 	if (ret)
 		return ret;
-	t = ctx_table_get(u, SID_BUS(sid));
+	t = ctx_table_get(u, PCI_BUS(sid));
 	if (!t)
 		return -HV_ENOMEM;
-	e = &t[SID_DEVFN(sid)];
+	e = &t[PCI_DEVFN(sid)];
 	if (e->lo & VTD_CE_LO_P) {
 		if (e->lo == (ce.lo | VTD_CE_LO_P) && e->hi == ce.hi)
 			return 0;
@@ -141,17 +140,16 @@ int vtd_ctx_attach(struct vtd_unit *u, u16 sid, u16 did, const struct pt *pt, u8
 	    (ret = vtd_inv_context_device(u, u->caps.cm ? 0 : did, sid)) ||
 	    (ret = vtd_inv_iotlb_domain(u, did)))
 		return ret;
-	log_write(LOG_DBG, u->name, "context entry %02x:%02x.%x: lo=0x%016llx hi=0x%016llx",
-		  SID_BUS(sid), SID_DEVFN(sid) >> 3, SID_DEVFN(sid) & 7,
-		  (unsigned long long)e->lo, (unsigned long long)e->hi);
+	log_write(LOG_DBG, u->name, "context entry " BDF_FMT ": lo=0x%016llx hi=0x%016llx",
+		  BDF_ARGS(sid), (unsigned long long)e->lo, (unsigned long long)e->hi);
 	return 0;
 }
 
 int vtd_ctx_detach(struct vtd_unit *u, u16 sid)
 {
-	struct vtd_context_entry *t = ctx_table(u, SID_BUS(sid));
+	struct vtd_context_entry *t = ctx_table(u, PCI_BUS(sid));
 
-	if (!t || !(t[SID_DEVFN(sid)].lo & VTD_CE_LO_P))
+	if (!t || !(t[PCI_DEVFN(sid)].lo & VTD_CE_LO_P))
 		return -HV_ENOENT;
-	return ctx_clear(u, sid, &t[SID_DEVFN(sid)]);
+	return ctx_clear(u, sid, &t[PCI_DEVFN(sid)]);
 }

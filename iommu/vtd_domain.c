@@ -23,12 +23,11 @@
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/io.h"
 #include "iommu/vtd_regs.h"
+#include "kernel/hw/pci_cfg.h"
 
 #define VTD_UNITS_MAX           8
 #define VTD_DOMAINS_MAX         32
 #define PT_INDEX(levels)        ((levels) == 4 ? 1 : 0)
-#define SBDF_SEG(sbdf)          ((u16)((sbdf) >> 16))
-#define SBDF_SID(sbdf)          ((u16)(sbdf))
 
 struct iommu_domain {
 	bool used;
@@ -92,7 +91,7 @@ static struct vtd_unit *unit_for(u32 sbdf, unsigned *ui)
 	const struct dmar_unit *du = dmar ? dmar_unit_for(dmar, sbdf) : NULL;
 
 	for (unsigned i = 0; du && i < nr_units; i++) {
-		if (&dmar->units[unit_drhd[i]] == du && units[i].segment == SBDF_SEG(sbdf)) {
+		if (&dmar->units[unit_drhd[i]] == du && units[i].segment == PCI_SEG(sbdf)) {
 			*ui = i;
 			return &units[i];
 		}
@@ -346,17 +345,17 @@ static int vtd_attach(struct iommu_domain *d, u32 sbdf)
 	if ((ret = device_unit(d, sbdf, &u, &ui)))
 		return ret;
 	const struct pt *pt = &d->pt[PT_INDEX(u->levels)];
-	if (vtd_ctx_lookup(u, SBDF_SID(sbdf), &ce))
+	if (vtd_ctx_lookup(u, PCI_RID(sbdf), &ce))
 		old = domain_by_did((u16)FIELD_GET(VTD_CE_HI_DID, ce.hi));
-	if ((ret = vtd_ctx_attach(u, SBDF_SID(sbdf), d->did, pt, VTD_TT_UNTRANSLATED)))
+	if ((ret = vtd_ctx_attach(u, PCI_RID(sbdf), d->did, pt, VTD_TT_UNTRANSLATED)))
 		return ret;
 	if (old != d) {
 		if (old && old->devices[ui])
 			old->devices[ui]--;
 		d->devices[ui]++;
 	}
-	log_write(LOG_DBG, u->name, "%02x:%02x.%x -> domain %s (did %u, %u-level table at 0x%016llx)",
-		  (sbdf >> 8) & 0xff, (sbdf >> 3) & 0x1f, sbdf & 7, d->name, d->did, pt->levels,
+	log_write(LOG_DBG, u->name, BDF_FMT " -> domain %s (did %u, %u-level table at 0x%016llx)",
+		  BDF_ARGS(sbdf), d->name, d->did, pt->levels,
 		  (unsigned long long)pt->root_pa);
 	return 0;
 }
@@ -370,11 +369,11 @@ static int vtd_detach(struct iommu_domain *d, u32 sbdf)
 	struct vtd_unit *u;
 	if ((ret = device_unit(d, sbdf, &u, &ui)))
 		return ret;
-	if (!vtd_ctx_lookup(u, SBDF_SID(sbdf), &ce))
+	if (!vtd_ctx_lookup(u, PCI_RID(sbdf), &ce))
 		return -HV_ENOENT;
 	if (FIELD_GET(VTD_CE_HI_DID, ce.hi) != d->did)
 		return -HV_EINVAL;              /* attached to another domain */
-	if ((ret = vtd_ctx_detach(u, SBDF_SID(sbdf))))
+	if ((ret = vtd_ctx_detach(u, PCI_RID(sbdf))))
 		return ret;
 	if (d->devices[ui])
 		d->devices[ui]--;
@@ -396,7 +395,7 @@ static int vtd_set_ats(struct iommu_domain *d, u32 sbdf, const struct iommu_ats 
 	struct vtd_unit *u;
 	unsigned ui;
 	int ret;
-	u16 sid = SBDF_SID(sbdf);
+	u16 sid = PCI_RID(sbdf);
 
 	if ((ret = device_unit(d, sbdf, &u, &ui)))
 		return ret;
@@ -429,8 +428,8 @@ static int vtd_set_ats(struct iommu_domain *d, u32 sbdf, const struct iommu_ats 
 	if (k < 0)
 		k = (int)d->nr_ats[ui]++;
 	d->ats[ui][k] = (struct vtd_ats_dev){ .sid = sid, .pfsid = ats->pfsid, .qdepth = ats->qdepth };
-	log_write(LOG_INFO, u->name, "%02x:%02x.%x: context entry translation type device-TLB (domain %s, did %u)%s",
-		  (sbdf >> 8) & 0xff, (sbdf >> 3) & 0x1f, sbdf & 7, d->name, d->did,
+	log_write(LOG_INFO, u->name, BDF_FMT ": context entry translation type device-TLB (domain %s, did %u)%s",
+		  BDF_ARGS(sbdf), d->name, d->did,
 		  u->caps.dit ? ", PFSID in its invalidations (ECAP.DIT)" : "");
 	return 0;
 }

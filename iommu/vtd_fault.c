@@ -7,6 +7,7 @@
 #include "iommu/vtd_fault.h"
 #include "kernel/fmt.h"
 #include "kernel/log.h"
+#include "kernel/hw/pci_cfg.h"
 
 static const char *const reason_text[] = {
 	[VTD_FR_NONE] = "Reserved (no fault reason)",
@@ -82,13 +83,13 @@ int vtd_fault_format(const struct vtd_fault *f, const char *unit, const char *do
 		fmt_snprintf(at, sizeof(at), " at=%u", f->at);
 	if (VTD_FR_IS_IR(f->reason))
 		n += fmt_snprintf(buf + MIN((size_t)n, size), size - MIN((size_t)n, size),
-				  "interrupt fault sid=%02x:%02x.%x index=0x%04x reason=0x%02x \"%s\" domain=%s",
-				  f->sid >> 8, (f->sid >> 3) & 0x1f, f->sid & 7, f->ir_index, f->reason,
+				  "interrupt fault sid=" BDF_FMT " index=0x%04x reason=0x%02x \"%s\" domain=%s",
+				  BDF_ARGS(f->sid), f->ir_index, f->reason,
 				  vtd_fault_reason_text(f->reason), domain ? domain : "none");
 	else
 		n += fmt_snprintf(buf + MIN((size_t)n, size), size - MIN((size_t)n, size),
-				  "dma fault sid=%02x:%02x.%x dir=%s addr=0x%016llx%s%s reason=0x%02x \"%s\" domain=%s",
-				  f->sid >> 8, (f->sid >> 3) & 0x1f, f->sid & 7, dir_name(f),
+				  "dma fault sid=" BDF_FMT " dir=%s addr=0x%016llx%s%s reason=0x%02x \"%s\" domain=%s",
+				  BDF_ARGS(f->sid), dir_name(f),
 				  (unsigned long long)f->addr, at, pasid, f->reason,
 				  vtd_fault_reason_text(f->reason), domain ? domain : "none");
 	return n;

@@ -16,11 +16,11 @@
 #include "kernel/hw/time.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"
+#include "kernel/hw/pci_cfg.h"
 
 static void log_suppressed(const struct vtd_unit *u, struct vtd_fault_source *s)
 {
-	log_write(LOG_WARN, u->name, "dma faults from sid=%02x:%02x.%x: %u more suppressed", s->sid >> 8,
-		  (s->sid >> 3) & 0x1f, s->sid & 7, s->suppressed);
+	log_write(LOG_WARN, u->name, "dma faults from sid=" BDF_FMT ": %u more suppressed", BDF_ARGS(s->sid), s->suppressed);
 	s->suppressed = 0;
 }
 

@@ -22,6 +22,7 @@
 #include "kernel/err.h"
 #include "kernel/fmt.h"
 #include "kernel/hw/cpu.h"
+#include "kernel/hw/pci_cfg.h"
 
 /* The queue errors a submit can meet (§11.4.7.1). */
 #define FSTS_QI_ERRORS          (VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE)
@@ -100,8 +101,8 @@ static int queue_error(struct vtd_unit *u, const struct vtd_desc *wait, struct q
 		 */
 		u16 sid = (u16)FIELD_GET(VTD_IQERCD_ITESID, io_read64(u->regs, VTD_IQERCD_REG));
 		if (sid)
-			log_write(LOG_ERR, u->name, "invalidation time-out (ITE): %02x:%02x.%x did not answer its device-TLB invalidation (IQERCD ITESID; FSTS=0x%08x); the batch's wait is aborted",
-				  sid >> 8, (sid >> 3) & 0x1f, sid & 7, fsts);
+			log_write(LOG_ERR, u->name, "invalidation time-out (ITE): " BDF_FMT " did not answer its device-TLB invalidation (IQERCD ITESID; FSTS=0x%08x); the batch's wait is aborted",
+				  BDF_ARGS(sid), fsts);
 		else
 			log_write(LOG_ERR, u->name, "invalidation time-out (ITE): a device did not answer its device-TLB invalidation (the unit recorded no ITESID; FSTS=0x%08x); the batch's wait is aborted",
 				  fsts);
@@ -307,8 +308,8 @@ int vtd_inv_context_device(struct vtd_unit *u, u16 did, u16 sid)
 {
 	struct vtd_desc d;
 
-	log_write(LOG_DBG, u->name, "invalidate context cache: device %02x:%02x.%x did %u",
-		  sid >> 8, (sid >> 3) & 0x1f, sid & 7, did);
+	log_write(LOG_DBG, u->name, "invalidate context cache: device " BDF_FMT " did %u",
+		  BDF_ARGS(sid), did);
 	if (!u->qi.on)
 		return ccmd(u, VTD_CCMD_G_DEVICE, did, sid);
 	vtd_desc_cc_device(&d, did, sid, 0);

@@ -69,7 +69,7 @@ static u64 sspte_rsvd(const struct vtd_walk_caps *c, unsigned level, u64 e)
 int vtd_walk_with(const struct vtd_walk_caps *c, u64 root_table_pa, u32 sbdf, u64 iova,
 		  bool write, struct vtd_walk_result *r)
 {
-	u8 bus = PCI_BUS(sbdf), devfn = (u8)(sbdf & 0xff);
+	u8 bus = PCI_BUS(sbdf), devfn = PCI_DEVFN(sbdf);
 	u64 above_haw, table, lo, hi;
 	const u64 *p;
 	unsigned level, top, limit;
@@ -176,11 +176,9 @@ void vtd_walk_log(const struct vtd_walk_result *r)
 	char dev[16];
 
 	if (PCI_SEG(r->sbdf))
-		fmt_snprintf(dev, sizeof(dev), "%04x:%02x:%02x.%x", PCI_SEG(r->sbdf),
-			     PCI_BUS(r->sbdf), PCI_DEV(r->sbdf), PCI_FN(r->sbdf));
+		fmt_snprintf(dev, sizeof(dev), SBDF_FMT, SBDF_ARGS(r->sbdf));
 	else
-		fmt_snprintf(dev, sizeof(dev), "%02x:%02x.%x", PCI_BUS(r->sbdf),
-			     PCI_DEV(r->sbdf), PCI_FN(r->sbdf));
+		fmt_snprintf(dev, sizeof(dev), BDF_FMT, BDF_ARGS(r->sbdf));
 	log_info("%s iova 0x%016llx %s", dev, (unsigned long long)r->iova,
 		 r->write ? "write" : "read");
 	for (unsigned i = 0; i < r->nr_steps; i++) {

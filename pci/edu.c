@@ -14,8 +14,6 @@
 #include "kernel/wait.h"
 #include "kernel/hw/pci_cfg.h"
 
-#define SBDF_FMT        "%02x:%02x.%x"
-#define SBDF_ARGS(s)    PCI_BUS(s), PCI_DEV(s), PCI_FN(s)
 
 bool edu_match(const struct pci_dev *d)
 {
@@ -50,7 +48,7 @@ int edu_open(struct edu *e, const struct pci_dev *d)
 	if (io_read32(e->regs, EDU_LIVENESS) != ~0x5a5aa5a5u)
 		return -HV_ENODEV;
 	e->version = ident >> 16;
-	log_dbg(SBDF_FMT ": edu %u.%u, BAR0 0x%016llx, bus mastering on", SBDF_ARGS(d->sbdf),
+	log_dbg(BDF_FMT ": edu %u.%u, BAR0 0x%016llx, bus mastering on", BDF_ARGS(d->sbdf),
 		e->version >> 8, e->version & 0xff, (unsigned long long)bar->addr);
 	return 0;
 }

@@ -12,7 +12,6 @@
 #include "pci/pcie_hw.h"
 #include "pci/pci_internal.h"
 
-#define SBDF_ARGS(s)    PCI_SEG(s), PCI_BUS(s), PCI_DEV(s), PCI_FN(s)
 
 /* What a port must do so functions below it cannot reach each other directly. */
 #define ACS_REQUIRED    (ACS_SV | ACS_RR | ACS_CR | ACS_UF)
@@ -31,10 +30,10 @@ void pci_acs_enable(struct pci_dev *d)
 	if ((old & want) != want)
 		pci_cfg_write(d->sbdf, d->ecap_acs + ACS_CTRL, 2, old | want);
 	d->acs_ctrl = (u16)pci_cfg_read(d->sbdf, d->ecap_acs + ACS_CTRL, 2);
-	log_dbg("%04x:%02x:%02x.%x: ACS cap 0x%04x control 0x%04x -> 0x%04x",
+	log_dbg(SBDF_FMT ": ACS cap 0x%04x control 0x%04x -> 0x%04x",
 		SBDF_ARGS(d->sbdf), d->acs_cap, old, d->acs_ctrl);
 	if ((d->acs_ctrl & want) != want)
-		log_warn("%04x:%02x:%02x.%x: ACS control keeps 0x%04x after 0x%04x was written; functions below are grouped together",
+		log_warn(SBDF_FMT ": ACS control keeps 0x%04x after 0x%04x was written; functions below are grouped together",
 			 SBDF_ARGS(d->sbdf), d->acs_ctrl, old | want);
 }
 
@@ -57,7 +56,7 @@ bool pci_ari_setup(struct pci_dev *port)
 	u16 ctl = (u16)pci_cfg_read(port->sbdf, cap + PCIE_DEVCTL2, 2);
 	pci_cfg_write(port->sbdf, cap + PCIE_DEVCTL2, 2, ctl | PCIE_DEVCTL2_ARI_FWD);
 	port->ari_forwarding = pci_cfg_read(port->sbdf, cap + PCIE_DEVCTL2, 2) & PCIE_DEVCTL2_ARI_FWD;
-	log_dbg("%04x:%02x:%02x.%x: ARI forwarding %s", SBDF_ARGS(port->sbdf),
+	log_dbg(SBDF_FMT ": ARI forwarding %s", SBDF_ARGS(port->sbdf),
 		port->ari_forwarding ? "enabled" : "did not enable");
 	return port->ari_forwarding;
 }

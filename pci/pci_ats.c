@@ -13,7 +13,6 @@
 #include "kernel/log.h"
 #include "kernel/fmt.h"
 
-#define SBDF_ARGS(s)            PCI_SEG(s), PCI_BUS(s), PCI_DEV(s), PCI_FN(s)
 
 static u16 ctrl_read(const struct pci_dev *d)
 {
@@ -70,18 +69,18 @@ int ats_enable(struct pci_dev *d, u8 stu)
 		return -HV_EINVAL;
 	u32 s = d->sbdf;
 	if (!d->ecap_ats) {
-		log_err("%04x:%02x:%02x.%x: has no ATS capability; ATS not enabled", SBDF_ARGS(s));
+		log_err(SBDF_FMT ": has no ATS capability; ATS not enabled", SBDF_ARGS(s));
 		return -HV_ENOTSUP;
 	}
 	if (stu > ATS_STU_MAX) {
-		log_err("%04x:%02x:%02x.%x: STU %u is past the 5-bit field; ATS not enabled", SBDF_ARGS(s), stu);
+		log_err(SBDF_FMT ": STU %u is past the 5-bit field; ATS not enabled", SBDF_ARGS(s), stu);
 		return -HV_EINVAL;
 	}
 	const struct pci_dev *owner = d;
 	if (d->kind == PCI_KIND_VF) {
 		owner = d->pf;
 		if (!owner || !owner->ecap_ats) {
-			log_err("%04x:%02x:%02x.%x: VF with ATS but its PF has no ATS capability to hold the STU; ATS not enabled",
+			log_err(SBDF_FMT ": VF with ATS but its PF has no ATS capability to hold the STU; ATS not enabled",
 				SBDF_ARGS(s));
 			return -HV_ENOTSUP;
 		}
@@ -94,7 +93,7 @@ int ats_enable(struct pci_dev *d, u8 stu)
 
 	/* STU may not change under a function that already translates with it. */
 	if (stu_set(owner, stu)) {
-		log_err("%04x:%02x:%02x.%x: ATS runs with STU %u on %04x:%02x:%02x.%x or its VFs; STU %u refused",
+		log_err(SBDF_FMT ": ATS runs with STU %u on " SBDF_FMT " or its VFs; STU %u refused",
 			SBDF_ARGS(s), (u32)FIELD_GET(ATS_CTRL_STU, ctrl_read(owner)),
 			SBDF_ARGS(owner->sbdf), stu);
 		return -HV_EBUSY;
@@ -109,12 +108,12 @@ int ats_enable(struct pci_dev *d, u8 stu)
 	stu_name(stu, unit, sizeof(unit));
 	u16 now = ctrl_read(d), stu_now = (u16)FIELD_GET(ATS_CTRL_STU, ctrl_read(owner));
 	if (!(now & ATS_CTRL_ENABLE) || stu_now != stu) {
-		log_err("%04x:%02x:%02x.%x: ATS control reads 0x%04x (STU %u) after enabling with STU %u; ATS not enabled",
+		log_err(SBDF_FMT ": ATS control reads 0x%04x (STU %u) after enabling with STU %u; ATS not enabled",
 			SBDF_ARGS(s), now, stu_now, stu);
 		ctrl_write(d, (u16)(now & ~ATS_CTRL_ENABLE));
 		return -HV_EIO;
 	}
-	log_info("%04x:%02x:%02x.%x: ATS enabled (STU %s, invalidate queue depth %u; control 0x%04x)",
+	log_info(SBDF_FMT ": ATS enabled (STU %s, invalidate queue depth %u; control 0x%04x)",
 		 SBDF_ARGS(s), unit, qdepth, now);
 	return 0;
 }
@@ -129,13 +128,13 @@ int ats_disable(struct pci_dev *d)
 	if (!d)
 		return -HV_EINVAL;
 	if (!d->ecap_ats) {
-		log_err("%04x:%02x:%02x.%x: has no ATS capability; nothing to disable", SBDF_ARGS(d->sbdf));
+		log_err(SBDF_FMT ": has no ATS capability; nothing to disable", SBDF_ARGS(d->sbdf));
 		return -HV_ENOTSUP;
 	}
 	u16 ctrl = ctrl_read(d);
 	if (!(ctrl & ATS_CTRL_ENABLE))
 		return 0;
 	ctrl_write(d, (u16)(ctrl & ~ATS_CTRL_ENABLE));
-	log_info("%04x:%02x:%02x.%x: ATS disabled", SBDF_ARGS(d->sbdf));
+	log_info(SBDF_FMT ": ATS disabled", SBDF_ARGS(d->sbdf));
 	return 0;
 }

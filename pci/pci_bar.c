@@ -15,7 +15,6 @@
 static u32 rd32(u32 sbdf, u16 off) { return pci_cfg_read(sbdf, off, 4); }
 static void wr32(u32 sbdf, u16 off, u32 v) { pci_cfg_write(sbdf, off, 4, v); }
 
-#define SBDF_ARGS(s)    PCI_SEG(s), PCI_BUS(s), PCI_DEV(s), PCI_FN(s)
 
 /*
  * An address mask (all-ones written, implemented address bits read back)
@@ -38,7 +37,7 @@ int pci_bar_probe(u32 sbdf, u16 off, u16 end, struct pci_bar *b, bool *is64)
 	memset(b, 0, sizeof(*b));
 	*is64 = false;
 	if (lo == ~0u) {
-		log_warn("%04x:%02x:%02x.%x: BAR at 0x%02x reads 0xffffffff; treated as unimplemented",
+		log_warn(SBDF_FMT ": BAR at 0x%02x reads 0xffffffff; treated as unimplemented",
 			 SBDF_ARGS(sbdf), off);
 		return -HV_EIO;
 	}
@@ -48,13 +47,13 @@ int pci_bar_probe(u32 sbdf, u16 off, u16 end, struct pci_bar *b, bool *is64)
 		if (type == PCI_BAR_MEM_TYPE_64) {
 			*is64 = true;
 			if (off + 8 > end) {
-				log_warn("%04x:%02x:%02x.%x: BAR at 0x%02x is 64-bit in the last slot (0x%08x); treated as unimplemented",
+				log_warn(SBDF_FMT ": BAR at 0x%02x is 64-bit in the last slot (0x%08x); treated as unimplemented",
 					 SBDF_ARGS(sbdf), off, lo);
 				return -HV_EINVAL;
 			}
 			hi = rd32(sbdf, off + 4);
 		} else if (type != PCI_BAR_MEM_TYPE_32 && type != PCI_BAR_MEM_TYPE_1M) {
-			log_warn("%04x:%02x:%02x.%x: BAR at 0x%02x has reserved type %u (0x%08x); treated as unimplemented",
+			log_warn(SBDF_FMT ": BAR at 0x%02x has reserved type %u (0x%08x); treated as unimplemented",
 				 SBDF_ARGS(sbdf), off, type, lo);
 			return -HV_EINVAL;
 		}
@@ -72,7 +71,7 @@ int pci_bar_probe(u32 sbdf, u16 off, u16 end, struct pci_bar *b, bool *is64)
 	wr32(sbdf, off, lo);
 	lo_after = rd32(sbdf, off);
 	if (lo_after != lo || hi_after != hi) {
-		log_warn("%04x:%02x:%02x.%x: BAR at 0x%02x reads 0x%08x after sizing, not 0x%08x; treated as unimplemented",
+		log_warn(SBDF_FMT ": BAR at 0x%02x reads 0x%08x after sizing, not 0x%08x; treated as unimplemented",
 			 SBDF_ARGS(sbdf), off, lo_after != lo ? lo_after : hi_after,
 			 lo_after != lo ? lo : hi);
 		return -HV_EIO;
@@ -91,7 +90,7 @@ int pci_bar_probe(u32 sbdf, u16 off, u16 end, struct pci_bar *b, bool *is64)
 	if (!(mask & 0xffffffffULL) && (io || !*is64 || !hi_mask))
 		return 0;       /* no writable address bit: not implemented */
 	if ((io && (lo & PCI_BAR_IO_RSVD)) || !mask_contiguous(mask)) {
-		log_warn("%04x:%02x:%02x.%x: BAR at 0x%02x has size mask 0x%08x%08x (value 0x%08x); treated as unimplemented",
+		log_warn(SBDF_FMT ": BAR at 0x%02x has size mask 0x%08x%08x (value 0x%08x); treated as unimplemented",
 			 SBDF_ARGS(sbdf), off, hi_mask, lo_mask, lo);
 		return -HV_EINVAL;
 	}

@@ -212,8 +212,8 @@ static void walk_log_cut(struct pci_dev *d, const struct cap_walk *w)
 	if (!w->why[0])
 		return;
 	d->caps_broken = true;
-	log_warn("%04x:%02x:%02x.%x: %s capability list cut: %s",
-		 PCI_SEG(d->sbdf), PCI_BUS(d->sbdf), PCI_DEV(d->sbdf), PCI_FN(d->sbdf),
+	log_warn(SBDF_FMT ": %s capability list cut: %s",
+		 SBDF_ARGS(d->sbdf),
 		 w->ext ? "extended" : "legacy", w->why);
 }
 

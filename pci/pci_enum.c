@@ -16,8 +16,6 @@
 #include "pci/sriov_hw.h"
 #include "pci/pci_internal.h"
 
-#define SBDF_FMT        "%04x:%02x:%02x.%x"
-#define SBDF_ARGS(s)    PCI_SEG(s), PCI_BUS(s), PCI_DEV(s), PCI_FN(s)
 #define NR_BUSES        256
 #define DEVFN_END       0x100
 
@@ -263,7 +261,7 @@ static u16 next_devfn(struct scan_frame *f, u16 devfn, const struct pci_dev *d)
 		return nfn ? nfn : DEVFN_END;
 	}
 	u16 next;
-	if ((devfn & 7) == 0) {
+	if (PCI_FN(devfn) == 0) {
 		f->mf = d && d->multifunction;
 		next = !d ? devfn + 8 : f->mf ? devfn + 1 : devfn + 8;
 	} else {
@@ -288,8 +286,8 @@ static bool scan_host(u16 seg, u8 start, u8 end)
 			continue;
 		}
 		u16 devfn = f->next;
-		u32 sbdf = PCI_SBDF(seg, f->bus, devfn >> 3, devfn & 7);
-		bool first = f->ari ? devfn == 0 : (devfn & 7) == 0;
+		u32 sbdf = PCI_SBDF(seg, f->bus, PCI_DEV(devfn), PCI_FN(devfn));
+		bool first = f->ari ? devfn == 0 : PCI_FN(devfn) == 0;
 		struct pci_dev *d = probe(f, sbdf, first, &full);
 		if (full)
 			return false;

@@ -18,7 +18,6 @@
 #define FOUR_GIB                (4 * GiB)
 #define PATH_MAX_DEPTH          16      /* bridges between a function and its host bridge */
 #define SCAN_MAX_STEPS          4096    /* candidate positions tried per range */
-#define SBDF_ARGS(s)            PCI_SEG(s), PCI_BUS(s), PCI_DEV(s), PCI_FN(s)
 
 static struct pci_space_range ranges[PCI_SPACE_MAX_RANGES];
 static u32 nr_ranges;
@@ -387,7 +386,7 @@ static void apply_hulls(struct placer *pl)
 			continue;
 		}
 		window_write(b, pl->pref, pl->hull_base[k], pl->hull_limit[k], true);
-		log_info("%04x:%02x:%02x.%x: %s %s [0x%016llx-0x%016llx] for VF BARs (firmware left no room)",
+		log_info(SBDF_FMT ": %s %s [0x%016llx-0x%016llx] for VF BARs (firmware left no room)",
 			 SBDF_ARGS(b->sbdf), win_name(pl->pref), open ? "grown to" : "opened at",
 			 (unsigned long long)pl->hull_base[k], (unsigned long long)pl->hull_limit[k]);
 	}
@@ -479,7 +478,7 @@ static bool move_top(struct placer *pl, u64 *v)
 	}
 	window_write(top, pl->pref, r, r + need - 1, false);
 	wr16(top, PCI_COMMAND, (u16)(cmd | PCI_COMMAND_MEM));
-	log_info("%04x:%02x:%02x.%x: %s moved to [0x%016llx-0x%016llx] for VF BARs (firmware left no room)",
+	log_info(SBDF_FMT ": %s moved to [0x%016llx-0x%016llx] for VF BARs (firmware left no room)",
 		 SBDF_ARGS(top->sbdf), win_name(pl->pref), (unsigned long long)r,
 		 (unsigned long long)(r + need - 1));
 	*v = at;

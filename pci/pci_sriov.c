@@ -21,7 +21,6 @@
 #include "kernel/log.h"
 #include "kernel/wait.h"
 
-#define SBDF_ARGS(s)            PCI_SEG(s), PCI_BUS(s), PCI_DEV(s), PCI_FN(s)
 
 static u16 rd16(const struct pci_dev *d, u16 off) { return (u16)pci_cfg_read(d->sbdf, off, 2); }
 static u32 rd32(const struct pci_dev *d, u16 off) { return pci_cfg_read(d->sbdf, off, 4); }
@@ -76,7 +75,7 @@ static int vf_rids_check(const struct pci_dev *pf, u16 n, u16 offset, u16 stride
 		lo = hi = PCI_BUS(s);
 	}
 	if (!offset || (n > 1 && !stride)) {
-		log_err("%04x:%02x:%02x.%x: First VF Offset %u, VF Stride %u cannot address %u VFs; no VFs enabled",
+		log_err(SBDF_FMT ": First VF Offset %u, VF Stride %u cannot address %u VFs; no VFs enabled",
 			SBDF_ARGS(s), offset, stride, n);
 		return -HV_EINVAL;
 	}
@@ -84,13 +83,13 @@ static int vf_rids_check(const struct pci_dev *pf, u16 n, u16 offset, u16 stride
 		u32 rid = sriov_vf_rid(pf, offset, stride, i);
 		u32 vf = PCI_SBDF(PCI_SEG(s), 0, 0, 0) | (rid & 0xffff);
 		if (rid > 0xffff || PCI_BUS(vf) < lo || PCI_BUS(vf) > hi) {
-			log_err("%04x:%02x:%02x.%x: VF %u routing ID 0x%05x (bus 0x%02x) is outside buses 0x%02x-0x%02x %s; no VFs enabled",
+			log_err(SBDF_FMT ": VF %u routing ID 0x%05x (bus 0x%02x) is outside buses 0x%02x-0x%02x %s; no VFs enabled",
 				SBDF_ARGS(s), i, rid, rid >> 8, lo, hi,
 				pf->parent ? "below the parent bridge" : "of the host bridge");
 			return -HV_ERANGE;
 		}
 		if (pci_find(vf)) {
-			log_err("%04x:%02x:%02x.%x: VF %u routing ID %04x:%02x:%02x.%x is taken by a function found in the scan; no VFs enabled",
+			log_err(SBDF_FMT ": VF %u routing ID " SBDF_FMT " is taken by a function found in the scan; no VFs enabled",
 				SBDF_ARGS(s), i, SBDF_ARGS(vf));
 			return -HV_EEXIST;
 		}
@@ -114,7 +113,7 @@ static int vf_bars_probe(struct pci_dev *pf)
 		bool is64;
 		if (pci_bar_probe(pf->sbdf, (u16)(base + 4 * i), end, b, &is64) ||
 		    b->type == PCI_BAR_IO) {
-			log_err("%04x:%02x:%02x.%x: VF BAR%u (0x%03x) %s; no VFs enabled", SBDF_ARGS(pf->sbdf),
+			log_err(SBDF_FMT ": VF BAR%u (0x%03x) %s; no VFs enabled", SBDF_ARGS(pf->sbdf),
 				i, base + 4 * i, b->type == PCI_BAR_IO ? "is an I/O BAR, which VFs may not have" : "does not size");
 			return -HV_EINVAL;
 		}
@@ -141,7 +140,7 @@ static int vf_bars_place(struct pci_dev *pf, u16 n)
 		if (!b->size)
 			continue;
 		if (b->size > ~0ULL / n) {
-			log_err("%04x:%02x:%02x.%x: VF BAR%u of %u x 0x%llx bytes does not fit the address space; no VFs enabled",
+			log_err(SBDF_FMT ": VF BAR%u of %u x 0x%llx bytes does not fit the address space; no VFs enabled",
 				SBDF_ARGS(pf->sbdf), i, n, (unsigned long long)b->size);
 			return -HV_ERANGE;
 		}
@@ -151,13 +150,13 @@ static int vf_bars_place(struct pci_dev *pf, u16 n)
 		};
 		u64 addr;
 		if (pci_space_place(pf->parent, &req, taken, nr, &addr)) {
-			log_err("%04x:%02x:%02x.%x: no room for VF BAR%u (%u x 0x%llx bytes, %s%s) even after moving bridge windows; no VFs enabled",
+			log_err(SBDF_FMT ": no room for VF BAR%u (%u x 0x%llx bytes, %s%s) even after moving bridge windows; no VFs enabled",
 				SBDF_ARGS(pf->sbdf), i, n, (unsigned long long)b->size,
 				b->type == PCI_BAR_MEM64 ? "64-bit" : "32-bit",
 				b->prefetch ? " prefetchable" : "");
 			return -HV_ENOMEM;
 		}
-		log_dbg("%04x:%02x:%02x.%x: VF BAR%u: %u x 0x%llx bytes at 0x%016llx (%s)",
+		log_dbg(SBDF_FMT ": VF BAR%u: %u x 0x%llx bytes at 0x%016llx (%s)",
 			SBDF_ARGS(pf->sbdf), i, n, (unsigned long long)b->size, (unsigned long long)addr,
 			addr == b->addr ? "kept: the register already pointed there" : "placed by Sluice");
 		taken[nr] = (struct pci_range){ addr, req.size, b->size };
@@ -196,7 +195,7 @@ static void vf_dev_fill(struct pci_dev *vf, struct pci_dev *pf, u16 index)
 	}
 	pci_caps_read(vf);
 	if (cls == ~0u)
-		log_warn("%04x:%02x:%02x.%x: VF %u does not answer configuration reads (class reads 0xffffffff)",
+		log_warn(SBDF_FMT ": VF %u does not answer configuration reads (class reads 0xffffffff)",
 			 SBDF_ARGS(vf->sbdf), index);
 }
 
@@ -207,34 +206,34 @@ int sriov_vf_enable(struct pci_dev *pf, u16 num_vfs)
 	u32 s = pf->sbdf;
 	u16 cap = pf->sriov.cap;
 	if (!cap) {
-		log_err("%04x:%02x:%02x.%x: has no SR-IOV capability; no VFs enabled", SBDF_ARGS(s));
+		log_err(SBDF_FMT ": has no SR-IOV capability; no VFs enabled", SBDF_ARGS(s));
 		return -HV_ENOTSUP;
 	}
 	u16 total = rd16(pf, cap + SRIOV_TOTAL_VFS);
 	if (!total) {
-		log_err("%04x:%02x:%02x.%x: SR-IOV TotalVFs is 0; no VFs enabled", SBDF_ARGS(s));
+		log_err(SBDF_FMT ": SR-IOV TotalVFs is 0; no VFs enabled", SBDF_ARGS(s));
 		return -HV_ENOTSUP;
 	}
 	if (!num_vfs || num_vfs > total) {
-		log_err("%04x:%02x:%02x.%x: %u VFs requested, TotalVFs is %u; no VFs enabled",
+		log_err(SBDF_FMT ": %u VFs requested, TotalVFs is %u; no VFs enabled",
 			SBDF_ARGS(s), num_vfs, total);
 		return -HV_EINVAL;
 	}
 	struct sriov_saved sv;
 	save(pf, &sv);
 	if (sv.ctrl & SRIOV_CTRL_VFE) {
-		log_err("%04x:%02x:%02x.%x: VFs already enabled (NumVFs %u); disable them first",
+		log_err(SBDF_FMT ": VFs already enabled (NumVFs %u); disable them first",
 			SBDF_ARGS(s), sv.num_vfs);
 		return -HV_EBUSY;
 	}
 	if (pci_nr_devs() + num_vfs > PCI_MAX_DEVS) {
-		log_err("%04x:%02x:%02x.%x: %u VFs do not fit the device table (%u of %u used); no VFs enabled",
+		log_err(SBDF_FMT ": %u VFs do not fit the device table (%u of %u used); no VFs enabled",
 			SBDF_ARGS(s), num_vfs, pci_nr_devs(), PCI_MAX_DEVS);
 		return -HV_ENOMEM;
 	}
 	u32 sup = rd32(pf, cap + SRIOV_SUP_PGSIZE);
 	if (!(sup & SRIOV_PGSIZE_4K)) {
-		log_err("%04x:%02x:%02x.%x: SR-IOV Supported Page Sizes 0x%08x lack 4 KiB; no VFs enabled",
+		log_err(SBDF_FMT ": SR-IOV Supported Page Sizes 0x%08x lack 4 KiB; no VFs enabled",
 			SBDF_ARGS(s), sup);
 		return -HV_ENOTSUP;
 	}
@@ -246,7 +245,7 @@ int sriov_vf_enable(struct pci_dev *pf, u16 num_vfs)
 	 * (RsvdP elsewhere); it is set when the port above forwards ARI.
 	 */
 	bool ari = pf->parent && pf->parent->ari_forwarding;
-	bool lowest = ari ? (PCI_RID(s) & 0xff) == 0 : PCI_FN(s) == 0;
+	bool lowest = ari ? PCI_DEVFN(s) == 0 : PCI_FN(s) == 0;
 	u16 ctrl = (u16)(sv.ctrl & ~(SRIOV_CTRL_VFE | SRIOV_CTRL_VF_MSE));
 	if (lowest)
 		ctrl = (u16)(ari ? ctrl | SRIOV_CTRL_ARI : ctrl & ~SRIOV_CTRL_ARI);
@@ -255,7 +254,7 @@ int sriov_vf_enable(struct pci_dev *pf, u16 num_vfs)
 	wr16(pf, cap + SRIOV_NUM_VFS, num_vfs);
 	u16 got = rd16(pf, cap + SRIOV_NUM_VFS);
 	if (got != num_vfs) {
-		log_err("%04x:%02x:%02x.%x: NumVFs reads %u after %u was written; no VFs enabled",
+		log_err(SBDF_FMT ": NumVFs reads %u after %u was written; no VFs enabled",
 			SBDF_ARGS(s), got, num_vfs);
 		restore(pf, &sv);
 		return -HV_EIO;
@@ -294,7 +293,7 @@ int sriov_vf_enable(struct pci_dev *pf, u16 num_vfs)
 		u32 vsbdf = PCI_SBDF(PCI_SEG(s), 0, 0, 0) | sriov_vf_rid(pf, offset, stride, i);
 		struct pci_dev *vf = pci_dev_add(vsbdf);
 		if (!vf) {      /* checked above; the table cannot have shrunk */
-			log_err("%04x:%02x:%02x.%x: device table full at VF %u; VFs disabled again",
+			log_err(SBDF_FMT ": device table full at VF %u; VFs disabled again",
 				SBDF_ARGS(s), i);
 			sriov_vf_disable(pf);
 			return -HV_ENOMEM;
@@ -309,10 +308,10 @@ int sriov_vf_enable(struct pci_dev *pf, u16 num_vfs)
 		pci_dev_describe(vf, line, sizeof(line));
 		log_info("%s", line);
 	}
-	log_dbg("%04x:%02x:%02x.%x: SR-IOV InitialVFs %u TotalVFs %u, page sizes 0x%08x (4 KiB used), ARI Capable Hierarchy %s",
+	log_dbg(SBDF_FMT ": SR-IOV InitialVFs %u TotalVFs %u, page sizes 0x%08x (4 KiB used), ARI Capable Hierarchy %s",
 		SBDF_ARGS(s), sr->initial_vfs, total, sup,
 		ctrl & SRIOV_CTRL_ARI ? "set" : "clear");
-	log_info("%04x:%02x:%02x.%x: enabled %u VFs (offset %u stride %u, VF device 0x%04x)",
+	log_info(SBDF_FMT ": enabled %u VFs (offset %u stride %u, VF device 0x%04x)",
 		 SBDF_ARGS(s), num_vfs, offset, stride, sr->vf_device);
 	return 0;
 }
@@ -323,7 +322,7 @@ int sriov_vf_disable(struct pci_dev *pf)
 		return -HV_EINVAL;
 	u16 cap = pf->sriov.cap;
 	if (!cap) {
-		log_err("%04x:%02x:%02x.%x: has no SR-IOV capability; nothing to disable", SBDF_ARGS(pf->sbdf));
+		log_err(SBDF_FMT ": has no SR-IOV capability; nothing to disable", SBDF_ARGS(pf->sbdf));
 		return -HV_ENOTSUP;
 	}
 	u16 ctrl = rd16(pf, cap + SRIOV_CTRL);
@@ -342,7 +341,7 @@ int sriov_vf_disable(struct pci_dev *pf)
 	pf->sriov.num_vfs = 0;
 	pci_groups_compute();
 	/* The VF BARs keep their addresses: enabling again finds them in place. */
-	log_info("%04x:%02x:%02x.%x: disabled %u VFs", SBDF_ARGS(pf->sbdf), n);
+	log_info(SBDF_FMT ": disabled %u VFs", SBDF_ARGS(pf->sbdf), n);
 	return 0;
 }
 
@@ -385,7 +384,7 @@ int sriov_apply_spec(const char *spec)
 				 (int)n, p);
 			failed++;
 		} else if (!pci_find(sbdf)) {
-			log_err("sriov=: no function %04x:%02x:%02x.%x to enable VFs on", SBDF_ARGS(sbdf));
+			log_err("sriov=: no function " SBDF_FMT " to enable VFs on", SBDF_ARGS(sbdf));
 			failed++;
 		} else if (sriov_vf_enable(pci_find(sbdf), num)) {
 			failed++;

@@ -14,6 +14,13 @@
 #define PCI_DEV(sbdf)           ((u8)(((sbdf) >> 3) & 0x1f))
 #define PCI_FN(sbdf)            ((u8)((sbdf) & 7))
 #define PCI_RID(sbdf)           ((u16)(sbdf))
+#define PCI_DEVFN(sbdf)         ((u8)(sbdf))
+
+/* A function in log lines: bb:dd.f, or ssss:bb:dd.f with its segment. */
+#define BDF_FMT                 "%02x:%02x.%x"
+#define BDF_ARGS(sbdf)          PCI_BUS(sbdf), PCI_DEV(sbdf), PCI_FN(sbdf)
+#define SBDF_FMT                "%04x:" BDF_FMT
+#define SBDF_ARGS(sbdf)         PCI_SEG(sbdf), BDF_ARGS(sbdf)
 
 /*
  * width is 1, 2 or 4 and off must be aligned to it. A read that no device

@@ -178,7 +178,7 @@ static int fio_unmap(struct iommu_domain *d, u64 iova, u64 size)
 
 static int fio_attach(struct iommu_domain *d, u32 sbdf)
 {
-	fio_call("attach %s %02x:%02x.%x", d->name, PCI_BUS(sbdf), PCI_DEV(sbdf), PCI_FN(sbdf));
+	fio_call("attach %s " BDF_FMT, d->name, BDF_ARGS(sbdf));
 	if (sbdf == fio.fail_attach)
 		return -HV_ENOTSUP;
 	if (d->nr_devs == FAKE_IOMMU_DEVS)
@@ -189,7 +189,7 @@ static int fio_attach(struct iommu_domain *d, u32 sbdf)
 
 static int fio_detach(struct iommu_domain *d, u32 sbdf)
 {
-	fio_call("detach %s %02x:%02x.%x", d->name, PCI_BUS(sbdf), PCI_DEV(sbdf), PCI_FN(sbdf));
+	fio_call("detach %s " BDF_FMT, d->name, BDF_ARGS(sbdf));
 	for (u32 i = 0; i < d->nr_devs; i++)
 		if (d->devs[i] == sbdf)
 			d->devs[i] = d->devs[--d->nr_devs];
