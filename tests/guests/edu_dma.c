@@ -115,7 +115,7 @@ int guest_main(const struct sluice_start_info *si)
 	uint64_t base = bar & ~0xfULL;
 	if ((bar & 0x6) == 0x4)         /* 64-bit memory BAR: the upper half follows */
 		base |= (uint64_t)pci_read(bdf, PCI_BAR0 + 4, 4) << 32;
-	gprintf("edu-dma: edu at %02x:%02x.%x, BAR0 0x%016llx\n", bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7,
+	gprintf("edu-dma: edu at " BDF_FMT ", BAR0 0x%016llx\n", BDF_ARGS(bdf),
 		(unsigned long long)base);
 	if ((bar & 1) || !base) {
 		verdict(false, "edu BAR0 0x%08x is not an assigned memory BAR", bar);

@@ -30,7 +30,7 @@ int guest_main(const struct sluice_start_info *si)
 			si->mem[i].access & SLUICE_MEM_WRITE ? "w" : "-");
 	for (uint32_t i = 0; i < si->nr_dev && i < SLUICE_START_MAX_DEV; i++) {
 		uint32_t s = si->dev[i].sbdf;
-		gprintf("hello: device %02x:%02x.%x\n", (s >> 8) & 0xff, (s >> 3) & 0x1f, s & 7);
+		gprintf("hello: device " BDF_FMT "\n", BDF_ARGS(s));
 	}
 	gprintf("hello: %u memory regions, %u devices, free memory from 0x%016llx\n", si->nr_mem, si->nr_dev,
 		(unsigned long long)si->free_gpa);

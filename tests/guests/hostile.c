@@ -134,7 +134,7 @@ static bool edu_setup(void)
 	uint32_t bdf;
 	if (guest_edu_open(&bdf, &bar0))
 		return false;
-	gprintf("hostile: my edu at %02x:%02x.%x, BAR0 0x%016llx\n", bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7,
+	gprintf("hostile: my edu at " BDF_FMT ", BAR0 0x%016llx\n", BDF_ARGS(bdf),
 		(unsigned long long)(uintptr_t)bar0);
 	return verdict((*(volatile uint32_t *)bar0 & 0xff) == EDU_IDENT_MAGIC_VAL, "edu identification");
 }

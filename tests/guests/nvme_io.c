@@ -99,7 +99,7 @@ static bool find_vf(uint32_t *bdf)
 	uint64_t base = bar & ~0xfULL;
 	if ((bar & 0x6) == 0x4)
 		base |= (uint64_t)pci_read(*bdf, PCI_BAR0 + 4, 4) << 32;
-	gprintf("nvme-io: NVMe function %02x:%02x.%x, BAR0 0x%016llx\n", *bdf >> 8, (*bdf >> 3) & 0x1f, *bdf & 7,
+	gprintf("nvme-io: NVMe function " BDF_FMT ", BAR0 0x%016llx\n", BDF_ARGS(*bdf),
 		(unsigned long long)base);
 	if ((bar & 1) || !base) {
 		verdict(false, "BAR0 0x%08x is not an assigned memory BAR", bar);

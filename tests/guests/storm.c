@@ -29,8 +29,8 @@ int guest_main(const struct sluice_start_info *si)
 	uint64_t out = guest_edu_outside(si), end = 0;
 	const char *where = "outside my memory", *how = "without end";
 #endif
-	gprintf("storm: partition %s: edu at %02x:%02x.%x DMA-writes to 0x%016llx, %s, %s\n", si->name, bdf >> 8,
-		(bdf >> 3) & 0x1f, bdf & 7, (unsigned long long)out, where, how);
+	gprintf("storm: partition %s: edu at " BDF_FMT " DMA-writes to 0x%016llx, %s, %s\n", si->name, BDF_ARGS(bdf),
+		(unsigned long long)out, where, how);
 	for (uint64_t n = 1; !end || n <= end; n++) {
 		if (!guest_edu_run(bar0, EDU_BUF_ADDR, out, EDU_BUF_SIZE, EDU_DMA_CMD_TO_BUS))
 			gprintf("storm: transfer %llu never finished\n", (unsigned long long)n);

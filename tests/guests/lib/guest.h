@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include "vm/guest_abi.h"
 #include "kernel/types.h"        /* MiB, ARRAY_SIZE: the hypervisor's own */
+#include "kernel/hw/pci_cfg.h"   /* PCI_SBDF, BDF_FMT, BDF_ARGS */
 #include "tests/guests/lib/uart.h"
 
 #define GUEST_PAGE      4096ULL
@@ -34,7 +35,7 @@ bool verdict(bool pass, const char *fmt, ...) __attribute__((format(printf, 2, 3
 __attribute__((noreturn)) void guest_exit(uint32_t code);
 
 /* ---- PCI config space: ECAM window from the start info (default) or ports 0xCF8/0xCFC ---- */
-#define PCI_BDF(b, d, f)        ((uint32_t)(b) << 8 | (uint32_t)(d) << 3 | (uint32_t)(f))
+#define PCI_BDF(b, d, f)        PCI_SBDF(0, b, d, f)
 uint32_t pci_ecam_read(uint32_t bdf, uint32_t off, int width);
 void pci_ecam_write(uint32_t bdf, uint32_t off, int width, uint32_t val);
 uint32_t pci_port_read(uint32_t bdf, uint32_t off, int width);

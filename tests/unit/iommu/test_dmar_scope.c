@@ -23,7 +23,7 @@
 #endif
 
 #define S(b, d, f)              PCI_SBDF(0, b, d, f)
-#define BDF(b, d, f)            ((u16)((b) << 8 | (d) << 3 | (f)))
+#define BDF(b, d, f)            PCI_RID(PCI_SBDF(0, b, d, f))
 
 static struct dmar_info info;
 static struct dmar_info *d = &info;

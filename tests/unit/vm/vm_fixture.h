@@ -217,8 +217,7 @@ static int fio_walk(u32 sbdf, u64 iova, bool write)
 		fio.walk_iova[fio.walks] = iova;
 	}
 	fio.walks++;
-	log_write(LOG_INFO, "fake-iommu", "walk %02x:%02x.%x 0x%llx %s", PCI_BUS(sbdf), PCI_DEV(sbdf),
-		  PCI_FN(sbdf), (unsigned long long)iova, write ? "w" : "r");
+	log_write(LOG_INFO, "fake-iommu", "walk " BDF_FMT " 0x%llx %s", BDF_ARGS(sbdf), (unsigned long long)iova, write ? "w" : "r");
 	return 0;
 }
 
@@ -288,8 +287,8 @@ static bool fio_translate(u32 sbdf, u64 bus, u32 len, bool write, u64 *hpa)
 			}
 			if (fio.pending < FAKE_IOMMU_DOMAINS)
 				snprintf(fio.pending_line[fio.pending++], sizeof(fio.pending_line[0]),
-					 "interrupt fault sid=%02x:%02x.%x addr=0x%llx domain=%s", PCI_BUS(sbdf),
-					 PCI_DEV(sbdf), PCI_FN(sbdf), (unsigned long long)bus,
+					 "interrupt fault sid=" BDF_FMT " addr=0x%llx domain=%s",
+					 BDF_ARGS(sbdf), (unsigned long long)bus,
 					 fio.ir_no_sid ? "none" : d->name);
 			return false;
 		}
@@ -304,8 +303,8 @@ static bool fio_translate(u32 sbdf, u64 bus, u32 len, bool write, u64 *hpa)
 		d->faults++;
 		if (fio.pending < FAKE_IOMMU_DOMAINS)
 			snprintf(fio.pending_line[fio.pending++], sizeof(fio.pending_line[0]),
-				 "fault sid=%02x:%02x.%x dir=%s addr=0x%llx domain=%s", PCI_BUS(sbdf),
-				 PCI_DEV(sbdf), PCI_FN(sbdf), write ? "write" : "read",
+				 "fault sid=" BDF_FMT " dir=%s addr=0x%llx domain=%s",
+				 BDF_ARGS(sbdf), write ? "write" : "read",
 				 (unsigned long long)bus, d->name);
 		return false;
 	}
