@@ -25,6 +25,11 @@ int str_to_u64(const char *s, size_t n, bool suffixes, u64 *out);
 int str_to_dec(const char *s, size_t n, u64 *out);
 /* a and b equal when ASCII letters are folded to lower case. */
 bool str_eq_nocase(const char *a, const char *b);
+/* [a, a+alen) and [b, b+blen) share a byte; no end is computed, so a range at 2^64 cannot wrap. */
+static inline bool ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a >= b ? alen && a - b < blen : blen && b - a < alen;
+}
 /*
  * Parses "[SSSS:]BB:DD.F" (hex; the whole of [s, s+n)) into an SBDF
  * (kernel/hw/pci_cfg.h). Returns true on success. The config file, the

@@ -265,11 +265,6 @@ static void setup_acpi(void)
 	check(acpi.have_madt && acpi.nr_cpus > 0, "MADT lists %u CPU(s)", acpi.nr_cpus);
 }
 
-static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
 /*
  * The page the AP trampoline is copied to: the highest usable page below
  * the EBDA's usual start (0x9f000) that holds no boot module or loader
@@ -283,9 +278,9 @@ static u64 trampoline_page(void)
 			const struct boot_mmap_entry *e = &memmap.e[i];
 			usable = e->type == BOOT_MEM_USABLE && e->base <= pa && pa + PAGE_SIZE <= e->base + e->size;
 		}
-		bool taken = loader_info_size && overlaps(pa, PAGE_SIZE, loader_info_pa, loader_info_size);
+		bool taken = loader_info_size && ranges_overlap(pa, PAGE_SIZE, loader_info_pa, loader_info_size);
 		for (u32 i = 0; i < boot.nr_modules && !taken; i++)
-			taken = overlaps(pa, PAGE_SIZE, boot.modules[i].start_pa, boot.modules[i].size);
+			taken = ranges_overlap(pa, PAGE_SIZE, boot.modules[i].start_pa, boot.modules[i].size);
 		if (usable && !taken)
 			return pa;
 	}

@@ -539,12 +539,6 @@ static void parse_cpus(struct config *c, const struct domain_host *h, const stru
 
 /* ---- each region and device against everything before it ---- */
 
-/* [a, a+alen) and [b, b+blen) share a byte; no end is computed, so a range at 2^64 cannot wrap. */
-static bool overlap(u64 a, u64 alen, u64 b, u64 blen)
-{
-	return a >= b ? alen && a - b < blen : blen && b - a < alen;
-}
-
 /*
  * Why [hpa, hpa+size) is not free in the page allocator, from the memory
  * map: a firmware range, a hole, or (all usable RAM) Sluice's own memory.
@@ -555,7 +549,7 @@ static void explain_busy(struct config *c, const struct domain_region *r, const 
 
 	for (u32 i = 0; m && i < m->nr; i++) {
 		const struct boot_mmap_entry *e = &m->e[i];
-		if (!overlap(e->base, e->size, r->hpa, r->size))
+		if (!ranges_overlap(e->base, e->size, r->hpa, r->size))
 			continue;
 		if (e->type != BOOT_MEM_USABLE) {
 			config_error(c, r->line, "memory: hpa [0x%016llx-0x%016llx] is not RAM: it overlaps %s range [0x%016llx-0x%016llx]",
@@ -588,7 +582,7 @@ static void check_region(struct config *c, const struct domain_host *h, const st
 {
 	const char *what = r->rmrr ? "device: its RMRR" : "memory";
 
-	if (overlap(r->gpa, r->size, DOMAIN_INTR_GPA, DOMAIN_INTR_SIZE)) {
+	if (ranges_overlap(r->gpa, r->size, DOMAIN_INTR_GPA, DOMAIN_INTR_SIZE)) {
 		config_error(c, r->line, "%s: gpa [0x%016llx-0x%016llx] overlaps the interrupt address range [0x%016llx-0x%016llx], where a DMA write is an interrupt request and no device reaches memory",
 			     what, (unsigned long long)r->gpa, (unsigned long long)(r->gpa + r->size - 1),
 			     (unsigned long long)DOMAIN_INTR_GPA,
@@ -596,7 +590,7 @@ static void check_region(struct config *c, const struct domain_host *h, const st
 		return;
 	}
 	for (const struct domain_region *o = d->regions; o < r; o++)
-		if (overlap(r->gpa, r->size, o->gpa, o->size)) {
+		if (ranges_overlap(r->gpa, r->size, o->gpa, o->size)) {
 			config_error(c, r->line, "%s: gpa [0x%016llx-0x%016llx] overlaps line %u of partition %s",
 				     what, (unsigned long long)r->gpa, (unsigned long long)(r->gpa + r->size - 1),
 				     o->line, d->name);
@@ -607,7 +601,7 @@ static void check_region(struct config *c, const struct domain_host *h, const st
 	/* A fixed HPA (an RMRR's too) against every fixed HPA so far. */
 	for (const struct dma_domain *od = s->d; od <= d; od++)
 		for (const struct domain_region *o = od->regions; o < od->regions + od->nr_regions && o != r; o++)
-			if (o->hpa_fixed && overlap(r->hpa, r->size, o->hpa, o->size)) {
+			if (o->hpa_fixed && ranges_overlap(r->hpa, r->size, o->hpa, o->size)) {
 				config_error(c, r->line, "%s: hpa [0x%016llx-0x%016llx] overlaps partition %s's memory (line %u)",
 					     what, (unsigned long long)r->hpa,
 					     (unsigned long long)(r->hpa + r->size - 1), od->name, o->line);
@@ -882,7 +876,7 @@ static void check_guest(struct config *c, const struct domain_host *h, struct dm
 	for (u32 i = 0; i < d->nr_regions; i++) {
 		const struct domain_region *r = &d->regions[i];
 		writable |= (r->prot & IOMMU_WRITE) && !r->rmrr;
-		if (h->ecam_size && overlap(r->gpa, r->size, h->ecam_gpa, h->ecam_size))
+		if (h->ecam_size && ranges_overlap(r->gpa, r->size, h->ecam_gpa, h->ecam_size))
 			config_error(c, r->line, "memory: gpa [0x%016llx-0x%016llx] overlaps the guests' virtual PCI config window [0x%016llx-0x%016llx]",
 				     (unsigned long long)r->gpa, (unsigned long long)(r->gpa + r->size - 1),
 				     (unsigned long long)h->ecam_gpa,
@@ -897,7 +891,7 @@ static void check_guest(struct config *c, const struct domain_host *h, struct dm
 				continue;
 			for (u32 i = 0; bar->size && i < d->nr_regions; i++) {
 				const struct domain_region *r = &d->regions[i];
-				if (overlap(r->gpa, r->size, bar->addr, bar->size))
+				if (ranges_overlap(r->gpa, r->size, bar->addr, bar->size))
 					config_error(c, r->line, "memory: gpa [0x%016llx-0x%016llx] overlaps " BDF_FMT " BAR%u [0x%016llx-0x%016llx], which the guest sees at its bus address",
 						     (unsigned long long)r->gpa,
 						     (unsigned long long)(r->gpa + r->size - 1),
