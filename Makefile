@@ -1,7 +1,7 @@
 # Sluice: one Makefile (xv6/NOVA style).
 #   make          kernel, EFI loader, ISO and ESP of the default scenario
 #   make run      boot the default scenario in QEMU, serial on the terminal
-#   make test     unit tests, symbol and layer checks, QEMU and Bochs scenarios
+#   make test     unit tests, symbol check, QEMU and Bochs scenarios
 #   make unit     host unit tests only
 #   make tools    host programs (build/host/dmar-dump)
 #   make fuzz     libFuzzer on the DMAR parser for FUZZ_SECONDS (default 60)
@@ -137,12 +137,6 @@ unit: deps $(UNIT_BINS)
 symcheck: $(CORE_OBJS)
 	@tools/symcheck $(CORE_OBJS)
 
-# ---- layer check: includes point down (kernel <- pci <- iommu <- vm) ------
-.PHONY: layercheck
-layercheck:
-	@tools/layercheck
-test: layercheck
-
 # ---- host tools -----------------------------------------------------------
 # tools/dmar-dump (a sh wrapper) builds and runs this one.
 DMAR_DUMP_SRCS := tools/dmar_dump.c iommu/dmar.c iommu/dmar_print.c \
@@ -189,6 +183,13 @@ fuzz-smoke: $(HOST)/fuzz_dmar $(FUZZ_DIR)/dmar-seeds
 		echo "fuzz_dmar: FAILED (log: $(FUZZ_DIR)/smoke.log)"; exit 1; }
 	@awk '/^stat::number_of_executed_units/ {n=$$2} /^stat::average_exec_per_sec/ {r=$$2} \
 		END {printf "fuzz_dmar: %s inputs in $(FUZZ_SMOKE_SECONDS) s (%s/s), no crash\n", n, r}' $(FUZZ_DIR)/smoke.log
+
+# ---- layer check: includes point down (kernel <- pci <- iommu <- vm) ------
+# tools/layercheck; `make test` runs it with the symbol check.
+.PHONY: layercheck
+layercheck:
+	@tools/layercheck
+test: layercheck
 
 # ---- everything -----------------------------------------------------------
 scenarios: all
