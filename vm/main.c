@@ -1,11 +1,9 @@
 /*
- * The composition root: both entry paths (Multiboot2 and Sluice's UEFI
- * loader) end in kmain() with one struct boot_info, and kmain brings up each
- * layer in turn: console, exceptions, memory, ACPI, APIC and timer, CPUs
- * (kernel/), then PCI, the DMAR and VT-d (pci/, iommu/), then the partitions
- * (vm/). It is the one file that knows every subsystem, so it sits at the
- * top layer, vm/, where depending on everything below is expected; kernel/
- * stays a library that includes nothing above it (docs/architecture.md).
+ * The composition root: both entry paths (Multiboot2, Sluice's UEFI loader)
+ * end in kmain(), which brings up each layer in turn: kernel/ (console,
+ * memory, ACPI, APIC, timer, CPUs), then pci/ and iommu/, then the
+ * partitions. It knows every subsystem, so it sits in vm/, the top layer;
+ * kernel/ includes nothing above it (docs/architecture.md, "Layers").
  */
 #define LOG_SUBSYS "hv"
 #include "kernel/types.h"
