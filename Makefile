@@ -15,6 +15,11 @@ CC       := gcc
 NASM     := nasm
 PYTHON   := /usr/bin/python3
 SCENARIO ?= default
+# Real firmware DMAR tables (NAME.bin, with iasl's NAME.dsl), data kept
+# outside this repository: test_dmar_corpus checks the parser against them
+# and the fuzzer starts from them; without the folder the test says it
+# skipped and the fuzzer starts from the fixtures alone.
+DMAR_CORPUS ?= ../shared/dmar-corpus
 
 KCFLAGS  := -std=gnu11 -O2 -g -m64 -ffreestanding -mno-red-zone -mgeneral-regs-only \
 	    -fno-pic -fno-pie -fno-stack-protector -mcmodel=small \
@@ -149,7 +154,7 @@ tools: deps $(HOST)/dmar-dump
 
 # ---- fuzzing ----------------------------------------------------------------
 # libFuzzer (clang, libclang-rt-14-dev) on dmar_parse/resolve/print. Seeds: the
-# compiled DMAR fixtures and, when present, ../shared/dmar-corpus/*.bin; what
+# compiled DMAR fixtures and, when present, $(DMAR_CORPUS)/*.bin; what
 # the fuzzer learns stays in build/host/fuzz/dmar-corpus, crashes land in
 # build/host/fuzz/. `make test` runs FUZZ_SMOKE_SECONDS of it.
 .PHONY: fuzz fuzz-smoke
@@ -170,7 +175,7 @@ $(HOST)/fuzz_dmar: $(FUZZ_DMAR_SRCS) $(wildcard iommu/dmar*.h kernel/*.h kernel/
 $(FUZZ_DIR)/dmar-seeds: $(DMAR_FIXTURES)
 	@mkdir -p $@ $(FUZZ_DIR)/dmar-corpus
 	@cp $(DMAR_FIXTURES) $@/
-	@if [ -d ../shared/dmar-corpus ]; then cp ../shared/dmar-corpus/*.bin $@/; fi
+	@if [ -d $(DMAR_CORPUS) ]; then cp $(DMAR_CORPUS)/*.bin $@/; fi
 	@touch $@
 
 fuzz: deps $(HOST)/fuzz_dmar $(FUZZ_DIR)/dmar-seeds

@@ -34,7 +34,7 @@
 #define DOMAIN_INTR_GPA         0xfee00000ULL
 #define DOMAIN_INTR_SIZE        0x100000ULL
 
-/* A device in log lines: bb:dd.f (STYLE.md section 7). */
+/* A device in log lines: bb:dd.f (docs/conventions.md section 7). */
 #define BDF_FMT                 "%02x:%02x.%x"
 #define BDF_ARGS(sbdf)          PCI_BUS(sbdf), PCI_DEV(sbdf), PCI_FN(sbdf)
 

@@ -1,8 +1,8 @@
 /*
- * edu-dma: the worked example of DESIGN.md from inside a partition. Finds
- * its QEMU edu device (1234:11e8, QEMU docs/specs/edu.rst) in the virtual
- * config space, turns on memory space and bus mastering, and has the edu
- * DMA engine copy a 0x80-byte pattern (derived from the partition's name)
+ * edu-dma: the worked example of docs/architecture.md from inside a
+ * partition. Finds its QEMU edu device (1234:11e8, QEMU docs/specs/edu.rst)
+ * in the virtual config space, turns on memory space and bus mastering, and
+ * has the edu DMA engine copy a 0x80-byte pattern (derived from the partition's name)
  * from its RAM into the device buffer and back out to GPA 0x1000_0000.
  * Sluice compares the host memory behind it (DMA_VERIFY). Then it points
  * the engine at a GPA outside all its memory: the IOMMU must block that
