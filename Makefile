@@ -1,7 +1,7 @@
 # Sluice: one Makefile (xv6/NOVA style).
 #   make          kernel, EFI loader, ISO and ESP of the default scenario
 #   make run      boot the default scenario in QEMU, serial on the terminal
-#   make test     unit tests, symbol check, QEMU and Bochs scenarios
+#   make test     unit tests, symbol and document checks, QEMU and Bochs scenarios
 #   make unit     host unit tests only
 #   make tools    host programs (build/host/dmar-dump)
 #   make fuzz     libFuzzer on the DMAR parser for FUZZ_SECONDS (default 60)
@@ -64,6 +64,7 @@ NATIVE_OBJS := $(NATIVE_SRCS:%.c=$(BUILD)/k/%.o)
 ASM_OBJS    := $(ASM_SRCS:%.asm=$(BUILD)/k/%.o)
 
 .PHONY: all deps run test unit symcheck scenarios tools clean
+.PHONY: doccheck
 all: deps $(BUILD)/sluice.elf $(BUILD)/BOOTX64.EFI $(BUILD)/sluice.iso $(ALL_EXTRA)
 
 deps:
@@ -142,6 +143,11 @@ unit: deps $(UNIT_BINS)
 symcheck: $(CORE_OBJS)
 	@tools/symcheck $(CORE_OBJS)
 
+# ---- document check: citations stay inside the repository, the DMA tour
+# of docs/architecture.md matches its markers in the code (tools/doccheck) --
+doccheck:
+	@tools/doccheck
+
 # ---- host tools -----------------------------------------------------------
 # tools/dmar-dump (a sh wrapper) builds and runs this one.
 DMAR_DUMP_SRCS := tools/dmar_dump.c iommu/dmar.c iommu/dmar_print.c \
@@ -193,7 +199,7 @@ fuzz-smoke: $(HOST)/fuzz_dmar $(FUZZ_DIR)/dmar-seeds
 scenarios: all
 	$(PYTHON) -m pytest -q tests/scenarios
 
-test: all $(UNIT_BINS) symcheck fuzz-smoke
+test: all $(UNIT_BINS) symcheck doccheck fuzz-smoke
 	@tools/run-tests
 
 clean:

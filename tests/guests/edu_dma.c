@@ -39,7 +39,12 @@ static volatile uint8_t *bar0;
 static uint64_t rd64(uint32_t off) { return *(volatile uint64_t *)(bar0 + off); }
 static void wr64(uint32_t off, uint64_t v) { *(volatile uint64_t *)(bar0 + off) = v; }
 
-/* One DMA of DMA_LEN bytes; false if the engine never finished. */
+/*
+ * DMA path step 1: the driver writes one descriptor into edu's BAR0
+ * (source, destination, count, then the command that starts it) and edu
+ * makes the memory requests itself, each carrying its routing ID. One DMA
+ * of DMA_LEN bytes; false if the engine never finished.
+ */
 static bool edu_dma(uint64_t src, uint64_t dst, uint64_t cmd)
 {
 	wr64(EDU_DMA_SRC, src);
