@@ -1,7 +1,7 @@
 # Sluice: one Makefile (xv6/NOVA style).
 #   make          kernel, EFI loader, ISO and ESP of the default scenario
 #   make run      boot the default scenario in QEMU, serial on the terminal
-#   make test     unit tests, symbol check, QEMU and Bochs scenarios
+#   make test     unit tests, symbol, layer and document checks, QEMU and Bochs scenarios
 #   make unit     host unit tests only
 #   make tools    host programs (build/host/dmar-dump)
 #   make fuzz     libFuzzer on the DMAR parser for FUZZ_SECONDS (default 60)
@@ -15,6 +15,11 @@ CC       := gcc
 NASM     := nasm
 PYTHON   := /usr/bin/python3
 SCENARIO ?= default
+# Real firmware DMAR tables (NAME.bin, with iasl's NAME.dsl), data kept
+# outside this repository: test_dmar_corpus checks the parser against them
+# and the fuzzer starts from them; without the folder the test says it
+# skipped and the fuzzer starts from the fixtures alone.
+DMAR_CORPUS ?= ../shared/dmar-corpus
 
 KCFLAGS  := -std=gnu11 -O2 -g -m64 -ffreestanding -mno-red-zone -mgeneral-regs-only \
 	    -fno-pic -fno-pie -fno-stack-protector -mcmodel=small \
@@ -59,6 +64,7 @@ NATIVE_OBJS := $(NATIVE_SRCS:%.c=$(BUILD)/k/%.o)
 ASM_OBJS    := $(ASM_SRCS:%.asm=$(BUILD)/k/%.o)
 
 .PHONY: all deps run test unit symcheck scenarios tools clean
+.PHONY: doccheck
 all: deps $(BUILD)/sluice.elf $(BUILD)/BOOTX64.EFI $(BUILD)/sluice.iso $(ALL_EXTRA)
 
 deps:
@@ -137,6 +143,11 @@ unit: deps $(UNIT_BINS)
 symcheck: $(CORE_OBJS)
 	@tools/symcheck $(CORE_OBJS)
 
+# ---- document check: citations stay inside the repository, the DMA tour
+# of docs/architecture.md matches its markers in the code (tools/doccheck) --
+doccheck:
+	@tools/doccheck
+
 # ---- host tools -----------------------------------------------------------
 # tools/dmar-dump (a sh wrapper) builds and runs this one.
 DMAR_DUMP_SRCS := tools/dmar_dump.c iommu/dmar.c iommu/dmar_print.c \
@@ -149,7 +160,7 @@ tools: deps $(HOST)/dmar-dump
 
 # ---- fuzzing ----------------------------------------------------------------
 # libFuzzer (clang, libclang-rt-14-dev) on dmar_parse/resolve/print. Seeds: the
-# compiled DMAR fixtures and, when present, ../shared/dmar-corpus/*.bin; what
+# compiled DMAR fixtures and, when present, $(DMAR_CORPUS)/*.bin; what
 # the fuzzer learns stays in build/host/fuzz/dmar-corpus, crashes land in
 # build/host/fuzz/. `make test` runs FUZZ_SMOKE_SECONDS of it.
 .PHONY: fuzz fuzz-smoke
@@ -170,7 +181,7 @@ $(HOST)/fuzz_dmar: $(FUZZ_DMAR_SRCS) $(wildcard iommu/dmar*.h kernel/*.h kernel/
 $(FUZZ_DIR)/dmar-seeds: $(DMAR_FIXTURES)
 	@mkdir -p $@ $(FUZZ_DIR)/dmar-corpus
 	@cp $(DMAR_FIXTURES) $@/
-	@if [ -d ../shared/dmar-corpus ]; then cp ../shared/dmar-corpus/*.bin $@/; fi
+	@if [ -d $(DMAR_CORPUS) ]; then cp $(DMAR_CORPUS)/*.bin $@/; fi
 	@touch $@
 
 fuzz: deps $(HOST)/fuzz_dmar $(FUZZ_DIR)/dmar-seeds
@@ -195,7 +206,7 @@ test: layercheck
 scenarios: all
 	$(PYTHON) -m pytest -q tests/scenarios
 
-test: all $(UNIT_BINS) symcheck fuzz-smoke
+test: all $(UNIT_BINS) symcheck doccheck fuzz-smoke
 	@tools/run-tests
 
 clean:

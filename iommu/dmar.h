@@ -215,7 +215,7 @@ int dmar_parse(const u8 *table, u32 len, struct dmar_info *out);
 int dmar_resolve_scopes(struct dmar_info *d);
 
 /*
- * DMA path step 2: the unit that translates requests from sbdf: a unit
+ * The unit that translates requests from sbdf: a unit
  * whose endpoint (or bridge) scope names sbdf itself, else the unit with the
  * narrowest bridge scope covering sbdf's bus, else the segment's
  * INCLUDE_PCI_ALL unit. NULL when that unit is broken (requests still go

@@ -1,7 +1,7 @@
 /*
  * The parsed DMAR in plain words (VT-d §8 names), for the boot log and for
  * tools/dmar-dump on the host: one INFO line per structure and one per
- * device scope, numbers as STYLE.md §7 writes them. Reads only the parsed
+ * device scope, numbers as docs/conventions.md §7 writes them. Reads only the parsed
  * struct; parsing problems were logged by dmar_parse() already.
  */
 #define LOG_SUBSYS "dmar"

@@ -179,6 +179,11 @@ const struct dmar_unit *dmar_unit_claiming(const struct dmar_info *d, u32 sbdf)
 	return claim(d, sbdf, &by);
 }
 
+/*
+ * DMA path step 3: the DMAR's device scopes pick the unit that translates
+ * the request's routing ID (the order of preference is in dmar.h); a DBG
+ * line names the scope that decided.
+ */
 const struct dmar_unit *dmar_unit_for(const struct dmar_info *d, u32 sbdf)
 {
 	const struct dmar_scope *by;

@@ -98,6 +98,12 @@ static int ctx_clear(struct vtd_unit *u, u16 sid, struct vtd_context_entry *e)
 	return 0;
 }
 
+/*
+ * DMA path step 4: the unit takes the root entry of the request's bus and,
+ * in the context table it points to, the entry of its devfn; this writes
+ * that entry: domain ID, address width, second-stage table, translation
+ * type (the contract is in vtd_context.h).
+ */
 int vtd_ctx_attach(struct vtd_unit *u, u16 sid, u16 did, const struct pt *pt, u8 tt)
 {
 	struct vtd_context_entry ce, *t, *e;

@@ -14,7 +14,7 @@ struct pt;
 /* Allocates the unit's root table, every entry not present. 0 or -HV_ENOMEM. */
 int vtd_ctx_root_init(struct vtd_unit *u);
 /*
- * DMA path step 3: points source ID sid at domain did, whose second-stage
+ * Points source ID sid at domain did, whose second-stage
  * table is pt, with translation type tt (VTD_TT_UNTRANSLATED, or
  * VTD_TT_DEVTLB for an ATS function on a unit with ECAP.DT). The entry is written hi first and P last, flushed when the
  * unit does not snoop, then the context-cache entry of sid (DID 0 under

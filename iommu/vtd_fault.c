@@ -34,6 +34,11 @@ static const char *const reason_text[] = {
 	[VTD_FR_IR_PID_ACCESS] = "Hardware attempt to access the Posted Interrupt Descriptor referenced through the IRTE's PDAH/PDAL fields resulted in an error",
 };
 
+/*
+ * DMA path step 6: a request the walk refused is not performed; the unit
+ * records it in a fault recording register, decoded here (the ERR line
+ * comes from vtd_fault_log()).
+ */
 void vtd_frcd_decode(u64 lo, u64 hi, struct vtd_fault *f)
 {
 	f->valid = !!(hi & VTD_FRCD_HI_F);

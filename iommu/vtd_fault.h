@@ -1,7 +1,7 @@
 /*
  * Decoding VT-d fault records: one 128-bit fault recording register
  * (§11.4.14) into a struct, reason codes into the spec's words (Appendix C),
- * and the fault's log line (STYLE section 7). Reading and clearing the
+ * and the fault's log line (docs/conventions.md section 7). Reading and clearing the
  * registers, rate-limiting and counting are iommu/vtd_unit.c's job.
  */
 #ifndef IOMMU_VTD_FAULT_H

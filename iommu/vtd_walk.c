@@ -65,7 +65,11 @@ static u64 sspte_rsvd(const struct vtd_walk_caps *c, unsigned level, u64 e)
 	return m;
 }
 
-/* DMA path step 5: the unit's walk for one request, in C, each step recorded. */
+/*
+ * DMA path step 5: the unit's walk for one request, in C, each step
+ * recorded: root, context, then the second-stage tables pt_map()
+ * (kernel/pgtable.c) built, permissions ANDed down to the host address.
+ */
 int vtd_walk_with(const struct vtd_walk_caps *c, u64 root_table_pa, u32 sbdf, u64 iova,
 		  bool write, struct vtd_walk_result *r)
 {

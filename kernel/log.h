@@ -1,5 +1,5 @@
 /*
- * The serial log (STYLE.md section 7): one event, one line,
+ * The serial log (docs/conventions.md section 7): one event, one line,
  *   c<cpu> <LEVEL> <subsys>: <event>
  * A file defines LOG_SUBSYS before including this header. Levels are
  * settable per subsystem from the command line: log=debug, log=warn,vtd:debug.

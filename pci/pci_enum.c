@@ -133,9 +133,10 @@ static enum pci_kind kind_of(const struct pci_dev *d)
 }
 
 /*
- * DMA path step 1: a function answers at sbdf (vendor neither 0xffff nor
- * 0); record its IDs, capabilities, BARs and, for a bridge, bus numbers
- * and windows. first: function 0 of its device (of the ARI device).
+ * DMA path step 2: a function answers at sbdf (vendor neither 0xffff nor
+ * 0); its bus, device and function are the routing ID on every request it
+ * makes (a VF's follows from its PF's SR-IOV offset and stride). Record
+ * its IDs, capabilities, BARs and, for a bridge, bus numbers and windows. first: function 0 of its device (of the ARI device).
  * Returns the new entry, or NULL when nothing answers or the table is
  * full (*full set).
  */

@@ -1,6 +1,6 @@
 /*
- * Stage 0 and stage 1 of DESIGN.md, shown with real DMA from two edu
- * devices (vm/dma_demo.h). Sluice plays both partitions' drivers: it
+ * Stage 0 and stage 1 of the worked example (docs/architecture.md),
+ * shown with real DMA from two edu devices (vm/dma_demo.h). Sluice plays both partitions' drivers: it
  * stages each EP's pattern in the EP's own memory, has the EP fetch it
  * (a DMA read) and write it to a bus address (a DMA write), then looks at
  * host memory to see where the bytes went. Every target sits between

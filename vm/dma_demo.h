@@ -1,6 +1,7 @@
 /*
- * The stage 0 and stage 1 demonstrations of DESIGN.md with real device DMA
- * (QEMU's edu devices), asked for with `demo = dma` in [sluice]:
+ * The stage 0 and stage 1 demonstrations of the worked example
+ * (docs/architecture.md) with real device DMA (QEMU's edu devices), asked
+ * for with `demo = dma` in [sluice]:
  *  - stage 0 (iommu = off): EP2 is told to write its partition's GPA; with
  *    no IOMMU the bus address is an HPA, and another partition's canary is
  *    overwritten. The check passes when the hazard is shown.

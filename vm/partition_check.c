@@ -1,7 +1,7 @@
 /*
  * sluice.conf, second pass: what the keys mean. Every partition is checked
  * whole, against the others, the memory map, the page allocator and the
- * PCI tree, before anything is claimed or programmed (STYLE.md section 4).
+ * PCI tree, before anything is claimed or programmed (docs/conventions.md section 4).
  * Unknown sections and keys are errors: nothing is silently ignored.
  * Each line is checked against the lines before it, so the errors come
  * out in line order.

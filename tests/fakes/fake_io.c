@@ -1,7 +1,7 @@
 /*
  * Host MMIO door over register files, and a fake VT-d unit built on it.
  * The unit follows QEMU 10's intel-iommu where the spec leaves room
- * (PLATFORM.md §3): synchronous queue, one FRCD, CFI ignored.
+ * (docs/platform.md): synchronous queue, one FRCD, CFI ignored.
  */
 #include <stdlib.h>
 #include <string.h>

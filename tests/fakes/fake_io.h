@@ -5,7 +5,7 @@
  * device: "GSTS follows GCMD"). Every write is also logged in order.
  *
  * On top of it, fake_vtd_*: a VT-d remapping unit that behaves like QEMU's
- * (PLATFORM.md §3): GSTS follows GCMD for TE, SRTP, QIE, IRE, SIRTP (and
+ * (docs/platform.md): GSTS follows GCMD for TE, SRTP, QIE, IRE, SIRTP (and
  * WBF); CCMD.ICC and IOTLB.IVT clear at once; descriptors are processed
  * synchronously when IQT is written, wait status written to fake memory;
  * FRCD slots hold injected faults with PPF/PFO/FRI as the hardware keeps

@@ -1,8 +1,8 @@
 /*
- * edu-dma: the worked example of DESIGN.md from inside a partition. Finds
- * its QEMU edu device (1234:11e8, QEMU docs/specs/edu.rst) in the virtual
- * config space, turns on memory space and bus mastering, and has the edu
- * DMA engine copy a 0x80-byte pattern (derived from the partition's name)
+ * edu-dma: the worked example of docs/architecture.md from inside a
+ * partition. Finds its QEMU edu device (1234:11e8, QEMU docs/specs/edu.rst)
+ * in the virtual config space, turns on memory space and bus mastering, and
+ * has the edu DMA engine copy a 0x80-byte pattern (derived from the partition's name)
  * from its RAM into the device buffer and back out to GPA 0x1000_0000.
  * Sluice compares the host memory behind it (DMA_VERIFY). Then it points
  * the engine at a GPA outside all its memory: the IOMMU must block that
@@ -39,7 +39,12 @@ static volatile uint8_t *bar0;
 static uint64_t rd64(uint32_t off) { return *(volatile uint64_t *)(bar0 + off); }
 static void wr64(uint32_t off, uint64_t v) { *(volatile uint64_t *)(bar0 + off) = v; }
 
-/* One DMA of DMA_LEN bytes; false if the engine never finished. */
+/*
+ * DMA path step 1: the driver writes one descriptor into edu's BAR0
+ * (source, destination, count, then the command that starts it) and edu
+ * makes the memory requests itself, each carrying its routing ID. One DMA
+ * of DMA_LEN bytes; false if the engine never finished.
+ */
 static bool edu_dma(uint64_t src, uint64_t dst, uint64_t cmd)
 {
 	wr64(EDU_DMA_SRC, src);

@@ -1,7 +1,9 @@
 /*
- * Regression over real firmware: every NAME.bin in ../shared/dmar-corpus
- * (DMAR tables as machines exposed them) goes through dmar_parse(),
- * dmar_print() and dmar_resolve_scopes() under ASan/UBSan, and what ACPICA's
+ * Regression over real firmware: every NAME.bin in the folder the
+ * Makefile's DMAR_CORPUS names (DMAR tables as machines exposed them, data
+ * kept outside this repository; docs/conventions.md section 8) goes
+ * through dmar_parse(), dmar_print() and dmar_resolve_scopes() under
+ * ASan/UBSan, and what ACPICA's
  * disassembly NAME.dsl shows must come out of the parser: header, every
  * DRHD (register base, flags, segment), RMRR range, ATSR, RHSA, ANDD, SATC
  * and device scope (type, enumeration ID, start bus, each hop), in table
@@ -23,7 +25,7 @@
 #include "tests/fakes/fake_pci.h"
 
 #ifndef DMAR_CORPUS_DIR
-#define DMAR_CORPUS_DIR         "../shared/dmar-corpus"
+#error "DMAR_CORPUS_DIR comes from test_dmar_corpus.mk (the Makefile's DMAR_CORPUS)"
 #endif
 
 #define MAX_FILE                (1 << 20)

@@ -157,7 +157,7 @@ static void resolved_scopes_print_bus_ranges_and_paths(void **state __unused)
 	assert_line("dmar: RMRR segment 0 [0x000000007f000000-0x000000007f7fffff] for 00:14.0\n");
 }
 
-/* DMA path step 2: explicit scope, then the narrowest bridge, then INCLUDE_PCI_ALL. */
+/* Step 3 of the DMA tour: explicit scope, then the narrowest bridge, then INCLUDE_PCI_ALL. */
 static void unit_for_prefers_named_then_narrowest_bridge_then_include_all(void **state __unused)
 {
 	const struct dmar_unit *u = d->units;

@@ -1,7 +1,7 @@
 /*
  * Fault record decoding (iommu/vtd_fault.c): 128-bit fault recording
  * register values, written as literal words from the spec's bit positions,
- * into struct vtd_fault; reason texts; the log line of STYLE section 7.
+ * into struct vtd_fault; reason texts; the log line of docs/conventions.md section 7.
  */
 #include <stdarg.h>
 #include <stddef.h>

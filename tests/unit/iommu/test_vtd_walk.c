@@ -93,7 +93,7 @@ static u8 walk_reason(u32 sbdf, u64 iova, bool write)
 	return r.reason;
 }
 
-/* DMA path step 5, as in STYLE section 9: edu reads IOVA 0x10000. */
+/* Step 5 of the DMA tour (docs/architecture.md, "Follow one DMA"): edu reads IOVA 0x10000. */
 static void walk_follows_the_edu_read_step_by_step(void **state)
 {
 	struct vtd_walk_result r;

@@ -1,4 +1,4 @@
-/* Log line format (STYLE.md section 7), levels, and the vsnprintf under it. */
+/* Log line format (docs/conventions.md section 7), levels, and the vsnprintf under it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

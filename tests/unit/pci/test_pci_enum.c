@@ -58,7 +58,7 @@ static void scan_walks_root_port_switch_and_endpoints_depth_first(void **state)
 static void scan_finds_edu_and_sizes_bar0(void **state)
 {
 	(void)state;
-	/* DMA path step 1: 1234:11e8 at 00:03.0, BAR0 1 MiB. */
+	/* Step 2 of the DMA tour: 1234:11e8 at 00:03.0, BAR0 1 MiB. */
 	struct fake_fn *f = fake_pci_add(S(0, 3, 0), 0x1234, 0x11e8, 0x00ff00, 0);
 	fake_pci_set_bar(f, 0, 0xfea00000, 0x100000, 0);
 

@@ -246,7 +246,7 @@ static void guest_keys_are_checked(void **state)
 	refused(G1 "cpus = 1\nimage = a\nentry = pe\n", "sluice.conf:5: entry = pe: use elf64 or multiboot");
 	refused(P1 "entry = elf64\n", "sluice.conf:2: partition p1: entry without image");
 	refused(P1 "on-fault = reboot\n", "sluice.conf:2: on-fault = reboot: use park or stop");
-	/* DESIGN.md's partition, keys and all. */
+	/* A guest partition with cpus, memory, image, entry and on-fault together. */
 	assert_int_equal(vm_setup(P1 "cpus = 1, 2\nmemory = gpa=0x0 size=16K\nimage = edu-dma\nentry = multiboot\n"
 				  "on-fault = stop\n", &fake_iommu_ops), 0);
 	const struct dma_domain *d = &vm_set.d[0];

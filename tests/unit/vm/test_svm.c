@@ -307,7 +307,7 @@ static void vcpu_run_round_trip(void **state)
 
 /* ---- vendor pick, probe, cpu_enable ---- */
 
-/* A CPU like QEMU's -cpu max under TCG: AMD, SVM with NPT, no NRIPS (PLATFORM.md 4). */
+/* A CPU like QEMU's -cpu max under TCG: AMD, SVM with NPT, no NRIPS (docs/platform.md). */
 static void amd_cpu(u32 svm_edx)
 {
 	fake_cpu_set_vendor("AuthenticAMD", 0x10);

@@ -357,7 +357,7 @@ static int vm_setup(const char *text, const struct iommu_ops *ops)
 	return domain_set_setup(&vm_conf, &h, ops, &vm_set);
 }
 
-/* The worked example as a config, with the read-only page of DESIGN.md. */
+/* The worked example as a config, with the read-only page of docs/config.md's. */
 #define WORKED_EXAMPLE(iommu) \
 	"[sluice]\n" \
 	"iommu = " iommu "\n" \
