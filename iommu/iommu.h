@@ -114,7 +114,7 @@ void iommu_domain_fault_counts(const struct iommu_domain *d, u64 *logged, u64 *s
 /*
  * Called for every fault drained whose source ID is attached to a domain
  * (the fault interrupt or a poll, on the boot CPU), with the requester as
- * segment << 16 | source ID. NULL: none (vm/limits.c sets it).
+ * segment << 16 | source ID. NULL: none (vm/part/limits.c sets it).
  */
 extern void (*iommu_fault_sink)(struct iommu_domain *d, u32 sbdf);
 const char *iommu_domain_name(const struct iommu_domain *d);

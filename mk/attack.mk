@@ -1,2 +1,2 @@
-# Attack tests ([sluice] attack-test = on): targets, snapshots, the matrix (vm/attack.h).
-CORE_SRCS += vm/attack.c
+# Attack tests ([sluice] attack-test = on): targets, snapshots, the matrix (vm/part/attack.h).
+CORE_SRCS += vm/part/attack.c

@@ -1,5 +1,5 @@
 # Exit emulation pieces: instruction decoder, guest page walk, virtual UART, virtual PCI config space.
-CORE_SRCS += vm/insn.c
-CORE_SRCS += vm/gwalk.c
-CORE_SRCS += vm/vuart.c
-CORE_SRCS += vm/vpci.c
+CORE_SRCS += vm/cpu/insn.c
+CORE_SRCS += vm/cpu/gwalk.c
+CORE_SRCS += vm/dev/vuart.c
+CORE_SRCS += vm/dev/vpci.c

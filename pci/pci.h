@@ -86,7 +86,7 @@ struct pci_dev {
 	u16 vf_index;                   /* VFs: 1..NumVFs */
 	u32 group;                      /* isolation group, from 1 */
 	/*
-	 * Set by the driver that provisioned the function (vm/vf_setup.c for
+	 * Set by the driver that provisioned the function (vm/part/vf_setup.c for
 	 * an NVMe VF), else NULL: after a reset, checks the function kept
 	 * nothing and says what it saw in what. 0, or -HV_EIO.
 	 */

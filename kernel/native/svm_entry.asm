@@ -1,5 +1,5 @@
 ; svm_hw_run(vmcb_pa, host_save_pa, regs): see kernel/hw/svm.h.
-; struct guest_regs (vm/virt.h): rax rbx rcx rdx rsi rdi rbp r8..r15, 8 bytes each.
+; struct guest_regs (vm/cpu/virt.h): rax rbx rcx rdx rsi rdi rbp r8..r15, 8 bytes each.
 ; Spec: AMD APM Vol. 2 sections 15.5 (VMRUN), 15.5.2 (VMSAVE/VMLOAD), 15.17 (GIF).
 ; VMRUN, VMLOAD and VMSAVE take the physical address in RAX.
 

@@ -1,6 +1,6 @@
 /*
  * The test guests' library: what a freestanding guest in a Sluice
- * partition (elf64 entry mode, vm/guest_image.h) needs to print, judge and
+ * partition (elf64 entry mode, vm/part/guest_image.h) needs to print, judge and
  * end, and to reach its devices' config space. No libc; every call is
  * polled and single-CPU. See tests/guests/README.md.
  */
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdarg.h>
-#include "vm/guest_abi.h"
+#include "vm/part/guest_abi.h"
 #include "kernel/types.h"        /* MiB, ARRAY_SIZE: the hypervisor's own */
 #include "kernel/hw/pci_cfg.h"   /* PCI_SBDF, BDF_FMT, BDF_ARGS */
 #include "tests/guests/lib/uart.h"
@@ -24,7 +24,7 @@ extern const char guest_name[];
 /* Each guest's body; its return value is the exit code. */
 int guest_main(const struct sluice_start_info *si);
 
-/* ---- hypercalls (vm/guest_abi.h) ---- */
+/* ---- hypercalls (vm/part/guest_abi.h) ---- */
 long sluice_hypercall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2);
 long hc_console(const char *s, size_t n);
 /* 0 when the HPA bytes behind gpa equal those behind expect_gpa, 1 when not, < 0 on error. */

@@ -1,5 +1,5 @@
 /*
- * Entry of an elf64 guest (vm/guest_image.h): long mode, identity-mapped,
+ * Entry of an elf64 guest (vm/part/guest_image.h): long mode, identity-mapped,
  * interrupts off, RDI = start info GPA, RSP undefined. Sets the stack from
  * .bss (the loader zeroed it) and calls guest_start(si); never returns.
  */

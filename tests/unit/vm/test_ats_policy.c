@@ -1,5 +1,5 @@
 /*
- * Host tests for vm/ats_policy.c: ATS only for a function the config
+ * Host tests for vm/config/ats_policy.c: ATS only for a function the config
  * trusts, with the capability, with no conventional PCI between it and the
  * root complex, and where the DMAR says ATS works (an ATSR for its root
  * port, a SATC for an integrated function). Each refusal names its reason,
@@ -11,7 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <string.h>
-#include "vm/ats_policy.h"
+#include "vm/config/ats_policy.h"
 #include "pci/pci.h"
 #include "iommu/dmar.h"
 #include "kernel/err.h"

@@ -1,5 +1,5 @@
 /*
- * Host tests for vm/config.c: the INI syntax of sluice.conf (sections,
+ * Host tests for vm/config/config.c: the INI syntax of sluice.conf (sections,
  * key = value, comments, repeated keys) and one error line per mistake,
  * naming the file and the line.
  */
@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
-#include "vm/config.h"
+#include "vm/config/config.h"
 #include "kernel/log.h"
 #include "kernel/err.h"
 #include "kernel/lib.h"

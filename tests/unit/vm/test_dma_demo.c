@@ -1,5 +1,5 @@
 /*
- * Host tests for vm/dma_demo.c: both stages on the fixture machine, whose
+ * Host tests for vm/demo/dma_demo.c: both stages on the fixture machine, whose
  * fake edus DMA through the fake IOMMU of vm_fixture.h. The verdicts must
  * follow what the memory shows: stage 0 passes only when the overwrite
  * happened, stage 1 only when each write landed in its own partition and
@@ -11,7 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <string.h>
-#include "vm/dma_demo.h"
+#include "vm/demo/dma_demo.h"
 #include "kernel/check.h"
 #include "kernel/err.h"
 #include "tests/unit/vm/vm_fixture.h"

@@ -1,5 +1,5 @@
 /*
- * Host tests for vm/domain.c: host memory claimed (fixed and chosen,
+ * Host tests for vm/config/domain.c: host memory claimed (fixed and chosen,
  * zeroed, given back on failure), the order of IOMMU calls, a failing
  * partition undone while the others go on, iommu = off programming
  * nothing, and the lookups the demonstrations use.
@@ -10,7 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <string.h>
-#include "vm/domain.h"
+#include "vm/config/domain.h"
 #include "kernel/err.h"
 #include "tests/unit/vm/vm_fixture.h"
 

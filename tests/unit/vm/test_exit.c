@@ -1,5 +1,5 @@
 /*
- * Host tests for vm/exit.c: each decoded exit a partition's vCPU can take,
+ * Host tests for vm/part/exit.c: each decoded exit a partition's vCPU can take,
  * against a partition with 64 KiB of fake guest RAM at GPA 0 (HPA
  * 0x90000000), one fake edu device at 00:03.0 and the virtual ECAM window
  * at GPA 0xb0000000. The guest runs without paging (CR0.PG = 0), so the
@@ -11,11 +11,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <string.h>
-#include "vm/partition.h"
-#include "vm/attack.h"
+#include "vm/part/partition.h"
+#include "vm/part/attack.h"
 #include "kernel/page_alloc.h"
 #include "kernel/hw/mem.h"
-#include "vm/limits.h"
+#include "vm/part/limits.h"
 #include "kernel/check.h"
 #include "kernel/irq_stray.h"
 #include "kernel/err.h"
@@ -67,7 +67,7 @@ void iommu_domain_inv_format(const struct iommu_domain *d, char *buf, size_t len
 		buf[0] = '\0';
 }
 
-/* partition_remap (vm/remap.c) as the hypercall sees it: the result the test sets. */
+/* partition_remap (vm/part/remap.c) as the hypercall sees it: the result the test sets. */
 static int remap_result;
 static u64 remap_gpa;
 int partition_remap(struct partition *p, u64 gpa)
@@ -77,7 +77,7 @@ int partition_remap(struct partition *p, u64 gpa)
 	return remap_result;
 }
 
-/* partition_restart (vm/partition.c): success gives the vCPU a new state; failure must park. */
+/* partition_restart (vm/part/partition.c): success gives the vCPU a new state; failure must park. */
 static int restart_result;
 int partition_restart(struct partition *p)
 {
@@ -101,7 +101,7 @@ static int stub_set_ats(struct iommu_domain *d, u32 sbdf, const struct iommu_ats
 }
 static const struct iommu_ops stub_iommu = { .name = "stub", .set_ats = stub_set_ats };
 
-/* partition_iommu_unmap (vm/remap.c): what the stop had done to the ATS function when its memory left the IOMMU. */
+/* partition_iommu_unmap (vm/part/remap.c): what the stop had done to the ATS function when its memory left the IOMMU. */
 static struct { unsigned calls; bool master_off, ats_on; struct fake_fn *fn; struct pci_dev *pd; } unmap;
 int partition_iommu_unmap(struct partition *p)
 {

@@ -1,5 +1,5 @@
 /*
- * Host tests for vm/guest_image.c: ELF64 images for the elf64 entry and
+ * Host tests for vm/part/guest_image.c: ELF64 images for the elf64 entry and
  * Multiboot v1 kernels (ELF32 and the a.out kludge), built in the test
  * with <elf.h>, loaded into host buffers standing in for a partition's
  * memory. Placement, the vCPU entry state, the start info and Multiboot
@@ -14,7 +14,7 @@
 #include <elf.h>
 #include <stdlib.h>
 #include <string.h>
-#include "vm/guest_image.h"
+#include "vm/part/guest_image.h"
 #include "kernel/err.h"
 #include "kernel/log.h"
 #include "tests/fakes/fake_log.h"

@@ -1,5 +1,5 @@
 /*
- * Host tests for vm/gwalk.c: small table sets in a fake 64 KiB guest memory
+ * Host tests for vm/cpu/gwalk.c: small table sets in a fake 64 KiB guest memory
  * for each paging mode (none, 32-bit with 4 MiB pages, PAE, 4-level with
  * 2 MiB and 1 GiB pages), the permission checks (CR0.WP, EFER.NXE) and
  * errors from the memory reader.
@@ -10,7 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <string.h>
-#include "vm/gwalk.h"
+#include "vm/cpu/gwalk.h"
 #include "kernel/err.h"
 
 #define MEM_SIZE        0x10000

@@ -1,3 +1,3 @@
-# vm/gwalk.c: the guest's page tables walked in every paging mode.
+# vm/cpu/gwalk.c: the guest's page tables walked in every paging mode.
 UNIT_TESTS += test_gwalk
-test_gwalk_SRCS := tests/unit/vm/test_gwalk.c vm/gwalk.c
+test_gwalk_SRCS := tests/unit/vm/test_gwalk.c vm/cpu/gwalk.c

@@ -1,5 +1,5 @@
 /*
- * Host tests for vm/insn.c: lengths of the exiting instructions and the
+ * Host tests for vm/cpu/insn.c: lengths of the exiting instructions and the
  * operands of the MMIO MOV forms, in 64-bit and 32-bit mode, through every
  * ModRM/SIB/displacement shape, plus truncation and unknown opcodes. The
  * bytes were checked with GNU as/objdump (the assembly is beside each one).
@@ -10,7 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <string.h>
-#include "vm/insn.h"
+#include "vm/cpu/insn.h"
 #include "kernel/err.h"
 
 struct len_case {

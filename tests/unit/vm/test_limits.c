@@ -1,5 +1,5 @@
 /*
- * Host tests for vm/limits.c: when the boot CPU asks a partition to stop
+ * Host tests for vm/part/limits.c: when the boot CPU asks a partition to stop
  * (its own time limit, the run's), that it asks once, kicks again and
  * gives up after the grace; and the DMA fault limit counted per device,
  * across drain passes, acting exactly at N. Two partitions: p1 on CPU 1
@@ -11,8 +11,8 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "vm/limits.h"
-#include "vm/partition.h"
+#include "vm/part/limits.h"
+#include "vm/part/partition.h"
 #include "kernel/err.h"
 #include "pci/pci_hw.h"
 #include "tests/fakes/fake_hw.h"

@@ -1,5 +1,5 @@
 /*
- * Host tests for vm/partition_check.c: what each key of sluice.conf may
+ * Host tests for vm/config/partition_check.c: what each key of sluice.conf may
  * say, and every cross-check (overlapping memory, Sluice's own memory,
  * firmware ranges, devices absent, assigned twice, bridges, split
  * isolation groups), each one ERR line naming sluice.conf:LINE, and
@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
-#include "vm/domain.h"
+#include "vm/config/domain.h"
 #include "kernel/err.h"
 #include "pci/nvme_hw.h"
 #include "tests/unit/vm/vm_fixture.h"

@@ -1,4 +1,4 @@
-# vm/partition_check.c kernel/duration.c (with vm/domain.c's set-up path) on the fixture machine of vm_fixture.h.
+# vm/config/partition_check.c kernel/duration.c (with vm/config/domain.c's set-up path) on the fixture machine of vm_fixture.h.
 UNIT_TESTS += test_partition_check
-test_partition_check_SRCS := tests/unit/vm/test_partition_check.c vm/partition_check.c kernel/duration.c vm/domain.c vm/ats_policy.c pci/pci_ats.c vm/config.c iommu/dmar.c iommu/dmar_scope.c iommu/dmar_print.c kernel/page_alloc.c kernel/memmap.c pci/pci_enum.c pci/pci_bar.c pci/pci_cap.c pci/pci_acs.c kernel/log.c kernel/fmt.c kernel/lib.c kernel/err.c tests/fakes/fake_pci.c tests/fakes/fake_io.c tests/fakes/fake_mem.c tests/fakes/fake_hw.c tests/fakes/fake_log.c
+test_partition_check_SRCS := tests/unit/vm/test_partition_check.c vm/config/partition_check.c kernel/duration.c vm/config/domain.c vm/config/ats_policy.c pci/pci_ats.c vm/config/config.c iommu/dmar.c iommu/dmar_scope.c iommu/dmar_print.c kernel/page_alloc.c kernel/memmap.c pci/pci_enum.c pci/pci_bar.c pci/pci_cap.c pci/pci_acs.c kernel/log.c kernel/fmt.c kernel/lib.c kernel/err.c tests/fakes/fake_pci.c tests/fakes/fake_io.c tests/fakes/fake_mem.c tests/fakes/fake_hw.c tests/fakes/fake_log.c
 $(HOST)/test_partition_check: $(wildcard vm/*.h iommu/*.h pci/*.h tests/unit/vm/*.h tests/unit/pci/*.h)

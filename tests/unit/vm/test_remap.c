@@ -1,5 +1,5 @@
 /*
- * Host tests for vm/remap.c (partition_remap): the order that keeps a
+ * Host tests for vm/part/remap.c (partition_remap): the order that keeps a
  * moving region safe from devices (IOMMU unmap and its invalidation wait
  * before the copy, the new pages mapped only once copied, the old pages
  * zeroed and freed only at the end), the nested table and TLB switched,
@@ -12,7 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <string.h>
-#include "vm/partition.h"
+#include "vm/part/partition.h"
 #include "iommu/iommu.h"
 #include "kernel/page_alloc.h"
 #include "kernel/pgtable.h"

@@ -1,5 +1,5 @@
 /*
- * Host tests for vm/svm.c and vm/virt.c: the vendor pick and SVM probe on
+ * Host tests for vm/cpu/svm.c and vm/cpu/virt.c: the vendor pick and SVM probe on
  * fake CPUID leaves and MSRs, cpu_enable, the VMCB a vCPU starts from
  * (intercepts, ASID, nested paging, both entry modes), the I/O and MSR
  * permission maps bit by bit (APM 15.10.1, 15.11), the exit decoder for
@@ -12,7 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <string.h>
-#include "vm/svm.h"
+#include "vm/cpu/svm.h"
 #include "kernel/smp.h"
 #include "kernel/err.h"
 #include "kernel/page_alloc.h"

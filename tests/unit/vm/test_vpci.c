@@ -1,5 +1,5 @@
 /*
- * Host tests for vm/vpci.c over tests/fakes/fake_pci: what a guest reads and
+ * Host tests for vm/dev/vpci.c over tests/fakes/fake_pci: what a guest reads and
  * writes through its virtual configuration space, one rule per test (other
  * functions, the header, BAR and ROM sizing, Command, the rewritten
  * capability lists, dropped writes, mechanism #1 and the ECAM window).
@@ -10,7 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <string.h>
-#include "vm/vpci.h"
+#include "vm/dev/vpci.h"
 #include "kernel/err.h"
 #include "kernel/log.h"
 #include "pci/pci_hw.h"

@@ -1,5 +1,5 @@
 /*
- * Host tests for vm/vuart.c: the 16550 register file as a polling driver
+ * Host tests for vm/dev/vuart.c: the 16550 register file as a polling driver
  * and Linux's 8250 probe see it, and the line-buffered output (one callback
  * per line, '\r' dropped, control bytes as '.', long lines cut).
  */
@@ -9,7 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <string.h>
-#include "vm/vuart.h"
+#include "vm/dev/vuart.h"
 
 #define BASE 0x3f8
 

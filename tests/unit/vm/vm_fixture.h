@@ -11,8 +11,8 @@
 #define TESTS_UNIT_VM_VM_FIXTURE_H
 #include <stdio.h>
 #include <string.h>
-#include "vm/config.h"
-#include "vm/domain.h"
+#include "vm/config/config.h"
+#include "vm/config/domain.h"
 #include "iommu/dmar.h"
 #include "kernel/memmap.h"
 #include "kernel/page_alloc.h"

@@ -8,7 +8,7 @@
  * appendix B (VMCB) and C (exit codes).
  */
 #define LOG_SUBSYS "svm"
-#include "vm/svm.h"
+#include "vm/cpu/svm.h"
 #include "kernel/smp.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"

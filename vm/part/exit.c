@@ -1,16 +1,16 @@
 /*
  * What a partition's vCPU exits for, handled the same for every back end
- * (the exits arrive decoded, vm/virt.h). The rule: emulate the little a
+ * (the exits arrive decoded, vm/cpu/virt.h). The rule: emulate the little a
  * guest is allowed to reach (CPUID, a few MSRs, its virtual COM1, the debug
  * exit port, its virtual PCI config space, hypercalls), end the partition
  * when it says so, and park it for anything else. Nothing here stops the
  * machine except on-fault = stop.
  */
-#include "vm/partition.h"
-#include "vm/limits.h"
-#include "vm/insn.h"
-#include "vm/gwalk.h"
-#include "vm/attack.h"
+#include "vm/part/partition.h"
+#include "vm/part/limits.h"
+#include "vm/cpu/insn.h"
+#include "vm/cpu/gwalk.h"
+#include "vm/part/attack.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
@@ -509,7 +509,7 @@ static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	return 0;
 }
 
-/* ---- hypercalls (vm/guest_abi.h) ---- */
+/* ---- hypercalls (vm/part/guest_abi.h) ---- */
 
 /* A NUL-ended guest string of at most max bytes into buf. */
 static bool guest_string(struct partition *p, u64 gpa, char *buf, size_t max)
@@ -676,7 +676,7 @@ static int do_hypercall(struct partition *p, struct vcpu *v, const struct vm_exi
 }
 
 /*
- * A stop the boot CPU asked for (vm/limits.h), acted on here, on p's own
+ * A stop the boot CPU asked for (vm/part/limits.h), acted on here, on p's own
  * CPU, at whatever exit came first (the kick's INTR for a guest that makes
  * none). A time limit ends p as stopped, a failed check unless the config
  * expected it; a device past its DMA fault limit gets p's on-fault.

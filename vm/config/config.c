@@ -1,11 +1,11 @@
 /*
- * sluice.conf, first pass: lines into sections and entries (vm/config.h).
+ * sluice.conf, first pass: lines into sections and entries (vm/config/config.h).
  * Syntax only; the meaning of keys and values is checked in
- * vm/partition_check.c. Quotes mean something only in a section header,
+ * vm/config/partition_check.c. Quotes mean something only in a section header,
  * so a value cannot hold '#'.
  */
 #define LOG_SUBSYS "config"
-#include "vm/config.h"
+#include "vm/config/config.h"
 #include "kernel/log.h"
 #include "kernel/fmt.h"
 #include "kernel/lib.h"

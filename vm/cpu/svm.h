@@ -1,12 +1,12 @@
 /*
- * The SVM back end's portable pieces, for vm/svm.c and its host tests:
+ * The SVM back end's portable pieces, for vm/cpu/svm.c and its host tests:
  * the VMCB set-up from a vendor-neutral entry state, the permission maps
- * and the exit decoder. The ops table is svm_ops (vm/virt.h).
+ * and the exit decoder. The ops table is svm_ops (vm/cpu/virt.h).
  */
 #ifndef VM_SVM_H
 #define VM_SVM_H
-#include "vm/virt.h"
-#include "vm/svm_hw.h"
+#include "vm/cpu/virt.h"
+#include "vm/cpu/svm_hw.h"
 
 /* Guest MSRs passed through (read and write): state the VMCB or VMLOAD/VMSAVE switches. */
 struct svm_msr_pass { u32 msr; bool write; /* false: reads only */ };
@@ -31,7 +31,7 @@ void svm_decode_exit(const struct vmcb *vmcb, bool nrips, struct vm_exit *exit);
 const char *svm_exit_name(u64 code);
 
 /*
- * selftest=svm (vm/svm_selftest.c): probes, enables SVM on this CPU and
+ * selftest=svm (vm/cpu/svm_selftest.c): probes, enables SVM on this CPU and
  * runs two tiny guests; one check line per exit decoded as expected.
  * Uses this CPU's vCPU state and a few pages it gives back.
  */

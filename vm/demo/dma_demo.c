@@ -1,6 +1,6 @@
 /*
  * Stage 0 and stage 1 of the worked example (docs/architecture.md),
- * shown with real DMA from two edu devices (vm/dma_demo.h). Sluice plays both partitions' drivers: it
+ * shown with real DMA from two edu devices (vm/demo/dma_demo.h). Sluice plays both partitions' drivers: it
  * stages each EP's pattern in the EP's own memory, has the EP fetch it
  * (a DMA read) and write it to a bus address (a DMA write), then looks at
  * host memory to see where the bytes went. Every target sits between
@@ -9,7 +9,7 @@
  * with a forged interrupt request that interrupt remapping must block.
  */
 #define LOG_SUBSYS "demo"
-#include "vm/dma_demo.h"
+#include "vm/demo/dma_demo.h"
 #include "pci/edu.h"
 #include "iommu/vtd_hw.h"
 #include "kernel/check.h"

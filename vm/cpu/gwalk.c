@@ -6,7 +6,7 @@
  * no PDPTE registers (PAE PDPTEs are read from memory, as QEMU does) and
  * refuses 5-level paging (CR4.LA57).
  */
-#include "vm/gwalk.h"
+#include "vm/cpu/gwalk.h"
 #include "kernel/err.h"
 
 /* §2.5 Control Registers, §2.2.1 IA32_EFER */

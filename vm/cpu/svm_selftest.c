@@ -6,10 +6,10 @@
  * own 4 KiB identity tables (PT_FMT_X86 in guest memory), does VMMCALL.
  * Each exit decoded as expected is one check line. The test steps rip over
  * the instructions itself (it knows their lengths); it is a test of the
- * back end, not of the common exit handler (vm/exit.c).
+ * back end, not of the common exit handler (vm/part/exit.c).
  */
 #define LOG_SUBSYS "svm"
-#include "vm/svm.h"
+#include "vm/cpu/svm.h"
 #include "kernel/smp.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"

@@ -3,15 +3,15 @@
  * the IOMMU. A domain is a set of memory regions (GPA = the bus address its
  * devices use -> HPA, with device access rights) and the PCI functions that
  * DMA through them. Guests (cpus, image) come later; until then every
- * partition is a DMA domain only. Checked whole (vm/partition_check.c)
- * before any memory is claimed or any IOMMU entry written (vm/domain.c).
+ * partition is a DMA domain only. Checked whole (vm/config/partition_check.c)
+ * before any memory is claimed or any IOMMU entry written (vm/config/domain.c).
  */
 #ifndef VM_DOMAIN_H
 #define VM_DOMAIN_H
 #include "kernel/types.h"
 #include "kernel/memmap.h"
 #include "iommu/iommu.h"
-#include "vm/config.h"
+#include "vm/config/config.h"
 #include "kernel/hw/pci_cfg.h"
 
 #define DOMAIN_MAX              8
@@ -51,8 +51,8 @@ struct domain_device {
 	u32 sbdf;
 	u32 line;
 	bool rmrr_identity;     /* "rmrr=identity": assignable despite RMRRs, mapped 1:1 */
-	bool ats;               /* "ats=on": trusted with ATS (vm/ats_policy.h decides the rest) */
-	bool ats_on;            /* ATS was enabled for it (vm/domain.c) */
+	bool ats;               /* "ats=on": trusted with ATS (vm/config/ats_policy.h decides the rest) */
+	bool ats_on;            /* ATS was enabled for it (vm/config/domain.c) */
 	/* "PF/vfN": a virtual function of pf_sbdf, 1-based as the SR-IOV spec counts. */
 	u16 vfn;
 	u32 pf_sbdf;
@@ -65,7 +65,7 @@ enum fault_policy { FAULT_PARK = 0, FAULT_STOP };
 struct dma_domain {
 	char name[DOMAIN_NAME_LEN];
 	u32 line;
-	bool guest;             /* cpus and image given: a guest partition (vm/partition.c runs it) */
+	bool guest;             /* cpus and image given: a guest partition (vm/part/partition.c runs it) */
 	/* Guest partitions only. */
 	u32 nr_cpus;
 	u32 cpus[DOMAIN_MAX_CPUS];      /* physical CPU indexes (MADT order), the first runs the guest */
@@ -76,13 +76,13 @@ struct dma_domain {
 	u32 nsid;               /* namespace = N: the NVMe namespace of its NVMe VF (0: none) */
 	u32 nsid_line;
 	char args[CONFIG_VALUE_LEN];    /* args = STRING: copied into the start info ("" when not given) */
-	/* Containment (vm/limits.c): 0 means none. */
+	/* Containment (vm/part/limits.c): 0 means none. */
 	u64 time_limit_ms;              /* time-limit = DURATION: stopped once it passes */
 	bool time_limit_expected;       /* time-limit = DURATION expected: that stop is not a failure */
 	u32 dma_fault_limit;            /* dma-fault-limit = N, or the [sluice] default */
 	bool failed;            /* programming failed; its devices are detached again */
 	u32 nr_regions, nr_devices;
-	u32 nr_ats;             /* devices with ATS enabled (vm/domain.c device_ats) */
+	u32 nr_ats;             /* devices with ATS enabled (vm/config/domain.c device_ats) */
 	struct domain_region regions[DOMAIN_MAX_REGIONS];
 	struct domain_device devices[DOMAIN_MAX_DEVICES];
 	struct iommu_domain *iommu;     /* set by domain_set_program() with iommu = on */
@@ -92,7 +92,7 @@ struct dma_domain {
 struct domain_set {
 	const char *file;       /* the config's name, for "sluice.conf:LINE: ..." */
 	bool iommu;             /* [sluice] iommu = on (the default) */
-	enum domain_demo demo;  /* [sluice] demo = dma: vm/dma_demo.c runs after set-up */
+	enum domain_demo demo;  /* [sluice] demo = dma: vm/demo/dma_demo.c runs after set-up */
 	const struct dmar_info *dmar;   /* the host's (for ATSR/SATC), set by domain_set_setup */
 	u32 devtlb_timeout_ms;          /* [sluice] devtlb-timeout-ms; 0: the IOMMU driver's default (1000) */
 	u32 dma_fault_limit;            /* [sluice] dma-fault-limit: every partition's default (0: none) */
@@ -106,7 +106,7 @@ struct domain_set {
 		u32 line, pf_sbdf, nsid, ios;
 	} bench;
 	/*
-	 * [sluice] attack-test = on (tests only, vm/attack.h): the two attack
+	 * [sluice] attack-test = on (tests only, vm/part/attack.h): the two attack
 	 * hypercalls exist, and a guest is told where Sluice's own structures
 	 * are. attack-witness = NAME gpa=A names the partition whose memory
 	 * (its region at A, which its guest never writes), tables and device
@@ -124,7 +124,7 @@ struct domain_set {
 
 struct dmar_info;               /* iommu/dmar.h */
 struct iommu_ops;               /* iommu/iommu.h */
-struct config;                  /* vm/config.h */
+struct config;                  /* vm/config/config.h */
 
 /* What the partitions are checked against besides the PCI tree and the page allocator. */
 struct domain_host {
@@ -152,7 +152,7 @@ struct domain_host {
 };
 
 /*
- * vm/partition_check.c: turns the parsed config into *s and checks all of
+ * vm/config/partition_check.c: turns the parsed config into *s and checks all of
  * it, each line against the ones before: keys and values, region alignment
  * and overlaps (GPAs within a domain, HPAs anywhere), fixed HPAs against
  * the memory map and the page allocator (Sluice's own memory, firmware

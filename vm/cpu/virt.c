@@ -4,7 +4,7 @@
  * issue) on Intel. The back end's probe checks the features it needs.
  */
 #define LOG_SUBSYS "virt"
-#include "vm/virt.h"
+#include "vm/cpu/virt.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/hw/cpu.h"

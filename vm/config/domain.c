@@ -6,8 +6,8 @@
  * entry: their DMA faults. With iommu = off nothing is programmed at all.
  */
 #define LOG_SUBSYS "dom"
-#include "vm/domain.h"
-#include "vm/ats_policy.h"
+#include "vm/config/domain.h"
+#include "vm/config/ats_policy.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
@@ -142,7 +142,7 @@ static void unprogram_domain(const struct iommu_ops *ops, struct dma_domain *d, 
 }
 
 /*
- * ATS for dev, just attached: the policy (vm/ats_policy.c), then the IOMMU
+ * ATS for dev, just attached: the policy (vm/config/ats_policy.c), then the IOMMU
  * side (context entry for translation requests), then ATS Enable in the
  * function, in that order: a function may send translation requests as
  * soon as it is enabled. One line per device says whether, and why not.

@@ -4,10 +4,10 @@
  * (static partitioning, no scheduler). The same GPA -> HPA map feeds the
  * CPU side (nested paging, built here with kernel/pgtable.h in the back
  * end's format) and the device side (the partition's IOMMU domain, built
- * by vm/domain.c). A partition runs on its first CPU; its exits are
- * handled here, vendor-neutral (vm/virt.h): CPUID, MSRs, port I/O (virtual
+ * by vm/config/domain.c). A partition runs on its first CPU; its exits are
+ * handled here, vendor-neutral (vm/cpu/virt.h): CPUID, MSRs, port I/O (virtual
  * COM1, debug exit, PCI config ports), the virtual ECAM window (MMIO
- * decoded from the faulting MOV), hypercalls (vm/guest_abi.h). Anything
+ * decoded from the faulting MOV), hypercalls (vm/part/guest_abi.h). Anything
  * else a guest does that Sluice does not allow parks the partition: its
  * CPUs stop, its devices lose bus mastering, its state is logged once;
  * the other partitions go on.
@@ -18,12 +18,12 @@
 #include "kernel/pgtable.h"
 #include "iommu/iommu.h"
 #include "kernel/spinlock.h"
-#include "vm/domain.h"
-#include "vm/virt.h"
-#include "vm/vpci.h"
-#include "vm/vuart.h"
-#include "vm/guest_abi.h"
-#include "vm/guest_image.h"
+#include "vm/config/domain.h"
+#include "vm/cpu/virt.h"
+#include "vm/dev/vpci.h"
+#include "vm/dev/vuart.h"
+#include "vm/part/guest_abi.h"
+#include "vm/part/guest_image.h"
 
 /* Garbage hypercalls a partition may make before it is parked for spinning Sluice. */
 #define PART_MAX_BAD_HYPERCALLS 64
@@ -37,7 +37,7 @@ enum part_state {
 	PART_HALTED,            /* HLT with nothing to wake it (no guest interrupts yet) */
 	PART_PARKED,            /* contained after a fault */
 	PART_FAILED,            /* could not be set up or entered */
-	PART_STOPPED,           /* stopped by a time limit (vm/limits.c) */
+	PART_STOPPED,           /* stopped by a time limit (vm/part/limits.c) */
 };
 
 struct partition {
@@ -72,7 +72,7 @@ struct partition {
 	bool restarted;                 /* set by partition_restart: the vCPU state is new, not the exit's */
 	u64 watchdog_exits;             /* its exits at the watchdog's last look (partitions_watchdog) */
 	bool inv_timed_out;             /* an invalidation of its domain timed out: ATS goes off before the stop's unmap */
-	/* Containment (vm/limits.h): set on the boot CPU, acted on by its own vCPU. */
+	/* Containment (vm/part/limits.h): set on the boot CPU, acted on by its own vCPU. */
 	u64 start_ns;                   /* time_now_ns() when it was started */
 	u32 stop_request;               /* enum part_stop, written once (atomically) */
 	u64 stop_request_ns;            /* when it was asked */
@@ -119,7 +119,7 @@ u32 partitions_ready(const struct partition_set *ps);
  * Waits until every started partition has ended. Without time limits (none
  * in the config, run_limit_ms 0) there is no bound; with them the boot CPU
  * polls the deadlines and asks a partition past its own limit, or every
- * partition once the run's limit passes, to stop (vm/limits.h). Returns 0,
+ * partition once the run's limit passes, to stop (vm/part/limits.h). Returns 0,
  * or -HV_ETIMEDOUT when a partition asked to stop did not (logged, a
  * failed check).
  */
@@ -184,7 +184,7 @@ static inline u32 partition_npt_prot(u32 iommu_prot)
 int partition_remap(struct partition *p, u64 gpa);
 
 /*
- * make bench's PF rounds (SLUICE_HC_PF_BENCH): set by vm/vf_setup.c when
+ * make bench's PF rounds (SLUICE_HC_PF_BENCH): set by vm/part/vf_setup.c when
  * [sluice] pf-bench is configured, NULL otherwise (the hypercall is then
  * refused). Runs ios I/Os on the PF with Sluice's driver, on the calling
  * CPU; 0, -HV_EINVAL (p has no VF of that PF, or ios is not even and
@@ -192,7 +192,7 @@ int partition_remap(struct partition *p, u64 gpa);
  */
 extern int (*partition_pf_bench)(const struct partition *p, u32 ios);
 
-/* Bus mastering off on every device of p, one line each (vm/exit.c). */
+/* Bus mastering off on every device of p, one line each (vm/part/exit.c). */
 void partition_dma_stop(struct partition *p);
 
 /*

@@ -3,11 +3,11 @@
  * SDM vol 2 ch 2 "Instruction Format" (§2.1.1 legacy prefixes, §2.2.1 REX,
  * Table 2-1 16-bit and Tables 2-2/2-3 32-bit ModRM/SIB forms, §2.2.1.6
  * RIP-relative addressing) and the opcode map of vol 2 Appendix A. Only the
- * opcodes vm/insn.h lists, plus MOV A0-A3 (moffs), which compilers emit for
+ * opcodes vm/cpu/insn.h lists, plus MOV A0-A3 (moffs), which compilers emit for
  * absolute addresses; no effective-address arithmetic (the GPA comes
  * from the exit), no VEX/EVEX, no 16-bit code segments.
  */
-#include "vm/insn.h"
+#include "vm/cpu/insn.h"
 #include "kernel/err.h"
 #include "kernel/lib.h"
 

@@ -9,7 +9,7 @@
  * (which live in the PF's SR-IOV capability) are not emulated.
  */
 #define LOG_SUBSYS "vpci"
-#include "vm/vpci.h"
+#include "vm/dev/vpci.h"
 #include "kernel/err.h"
 #include "kernel/fmt.h"
 #include "kernel/lib.h"
@@ -19,7 +19,7 @@
 #include "pci/pcie_hw.h"
 #include "pci/ats_hw.h"
 #include "pci/sriov_hw.h"
-#include "vm/domain.h"
+#include "vm/config/domain.h"
 
 #define PCI_ROM_BAR             0x30    /* 32 bit: §6.2.5.2 Expansion ROM Base Address */
 #define  PCI_ROM_ADDR           0xfffff800u

@@ -2,13 +2,13 @@
  * Guest partitions from build to end: the nested table from the domain's
  * regions and its devices' BARs, the image and start information, the
  * virtual devices, then one vCPU on the partition's first CPU running
- * exits through vm/exit.c until the partition ends. The boot CPU only
+ * exits through vm/part/exit.c until the partition ends. The boot CPU only
  * starts them and waits.
  */
 #define LOG_SUBSYS "part"
-#include "vm/partition.h"
-#include "vm/limits.h"
-#include "vm/guest_image.h"
+#include "vm/part/partition.h"
+#include "vm/part/limits.h"
+#include "vm/part/guest_image.h"
 #include "kernel/boot_info.h"
 #include "kernel/log.h"
 #include "kernel/fmt.h"

@@ -9,7 +9,7 @@
 #ifndef VM_ATTACK_H
 #define VM_ATTACK_H
 #include "kernel/types.h"
-#include "vm/guest_abi.h"
+#include "vm/part/guest_abi.h"
 
 #define ATTACK_SNAP_MAX         (512 * KiB)     /* bytes snapshotted per target */
 #define ATTACK_MMIO_BYTES       12              /* edu: identification, liveness, factorial (QEMU edu.rst) */

@@ -9,7 +9,7 @@
  * of the partition (writable as the region is) plus the extra ranges the
  * caller lists (ECAM window, device BARs: read/write, uncached). The tables,
  * a GDT (0x08: 64-bit code, 0x10: data) and the struct sluice_start_info
- * page (vm/guest_abi.h) sit in free pages above the image, in the lowest
+ * page (vm/part/guest_abi.h) sit in free pages above the image, in the lowest
  * writable region with room. Interrupts off, RFLAGS = 0x2, RDI = GPA of the
  * start info, RSP = 0 (undefined: the guest sets its own stack).
  *
@@ -29,8 +29,8 @@
 #define VM_GUEST_IMAGE_H
 #include "kernel/types.h"
 #include "kernel/pgtable.h"
-#include "vm/virt.h"
-#include "vm/guest_abi.h"
+#include "vm/cpu/virt.h"
+#include "vm/part/guest_abi.h"
 
 enum guest_image_mode {
 	GUEST_IMAGE_ELF64,

@@ -7,7 +7,7 @@
  * out in line order.
  */
 #define LOG_SUBSYS "dom"
-#include "vm/domain.h"
+#include "vm/config/domain.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"

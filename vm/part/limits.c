@@ -1,13 +1,13 @@
 /*
- * Time limits and DMA fault limits (vm/limits.h): the boot CPU's side.
+ * Time limits and DMA fault limits (vm/part/limits.h): the boot CPU's side.
  * Deadlines are checked against time_now_ns() while the boot CPU waits for
  * the partitions; faults are counted per device as the IOMMU drains them.
  * Either way the partition's own vCPU is asked to stop (a request and a
  * kick), never stopped from here: only its CPU touches its vCPU state.
  */
 #define LOG_SUBSYS "part"
-#include "vm/limits.h"
-#include "vm/partition.h"
+#include "vm/part/limits.h"
+#include "vm/part/partition.h"
 #include "kernel/log.h"
 #include "kernel/err.h"
 #include "kernel/fmt.h"

@@ -3,7 +3,7 @@
  * `[type]` or `[type "name"]` headers, `key = value` lines, `#` comments
  * (whole-line or trailing), a key repeated for a list. This layer only
  * splits the text into sections and entries and reports syntax errors; what
- * the keys mean is vm/partition_check.c's business. No allocation: the
+ * the keys mean is vm/config/partition_check.c's business. No allocation: the
  * result lives in one caller-owned struct config.
  */
 #ifndef VM_CONFIG_H

@@ -7,9 +7,9 @@
  * routing ID, so the domains are programmed with it like any function.
  */
 #define LOG_SUBSYS "sriov"
-#include "vm/vf_setup.h"
-#include "vm/config.h"
-#include "vm/partition.h"
+#include "vm/part/vf_setup.h"
+#include "vm/config/config.h"
+#include "vm/part/partition.h"
 #include "kernel/spinlock.h"
 #include "pci/pci.h"
 #include "pci/pci_hw.h"

@@ -6,7 +6,7 @@
  * MSR, which is what Linux's 8250 probe tests; looped-back bytes are
  * dropped rather than received. Baud rate and line settings are stored and ignored.
  */
-#include "vm/vuart.h"
+#include "vm/dev/vuart.h"
 #include "kernel/lib.h"
 
 /* Register offsets from the base port (data sheet Table 2). */

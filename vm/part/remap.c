@@ -1,6 +1,6 @@
-/* Memory remap of a running partition (vm/partition.h partition_remap). Spec: VT-d 4.1 §6.5 (invalidation), §6.5.2.5 (device-TLB). */
+/* Memory remap of a running partition (vm/part/partition.h partition_remap). Spec: VT-d 4.1 §6.5 (invalidation), §6.5.2.5 (device-TLB). */
 #define LOG_SUBSYS "remap"
-#include "vm/partition.h"
+#include "vm/part/partition.h"
 #include "iommu/iommu.h"
 #include "kernel/err.h"
 #include "kernel/lib.h"

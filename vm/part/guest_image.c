@@ -1,5 +1,5 @@
 /*
- * Guest image loader (vm/guest_image.h): ELF64 images for the elf64 entry
+ * Guest image loader (vm/part/guest_image.h): ELF64 images for the elf64 entry
  * mode, Multiboot 0.6.96 kernels (ELF32 or the a.out kludge) for the
  * multiboot mode. ELF: System V gABI, "ELF Header" and "Program Header";
  * Multiboot: "The Multiboot Specification" version 0.6.96, sections 3.1
@@ -7,7 +7,7 @@
  * Modules, symbol tables and video modes of Multiboot are not offered.
  */
 #define LOG_SUBSYS "image"
-#include "vm/guest_image.h"
+#include "vm/part/guest_image.h"
 #include "kernel/log.h"
 #include "kernel/err.h"
 #include "kernel/fmt.h"

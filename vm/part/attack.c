@@ -1,5 +1,5 @@
 /*
- * Attack tests (vm/attack.h): the foreign targets a hostile guest's device
+ * Attack tests (vm/part/attack.h): the foreign targets a hostile guest's device
  * is aimed at, their snapshots, and the comparison that proves 0 bytes
  * changed. Sluice itself does no attack: the guest drives its own device
  * (tests/guests/hostile.c) and VT-d must block every access. Targets in
@@ -7,8 +7,8 @@
  * mapping (32-bit reads of registers that do not change by themselves).
  */
 #define LOG_SUBSYS "attack"
-#include "vm/attack.h"
-#include "vm/partition.h"
+#include "vm/part/attack.h"
+#include "vm/part/partition.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"

@@ -1,10 +1,10 @@
-/* ATS policy (vm/ats_policy.h). Spec: VT-d 4.1 §8.4 (ATSR), §8.8 (SATC); PCIe 6.3 §10.5.1. */
-#include "vm/ats_policy.h"
+/* ATS policy (vm/config/ats_policy.h). Spec: VT-d 4.1 §8.4 (ATSR), §8.8 (SATC); PCIe 6.3 §10.5.1. */
+#include "vm/config/ats_policy.h"
 #include "pci/pci.h"
 #include "iommu/dmar.h"
 #include "kernel/err.h"
 #include "kernel/fmt.h"
-#include "vm/domain.h"
+#include "vm/config/domain.h"
 
 int ats_policy(const struct pci_dev *d, const struct dmar_info *dmar, bool trusted, char *why, size_t len)
 {

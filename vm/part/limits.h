@@ -6,7 +6,7 @@
  * fault interrupt). It never touches a partition's vCPU: it sets a stop
  * request and kicks the partition's CPU (an IPI forces a VM exit, SVM
  * intercepts INTR), and the vCPU acts on the request at that exit
- * (vm/exit.c), through the same stop path as any other end. Portable,
+ * (vm/part/exit.c), through the same stop path as any other end. Portable,
  * host-tested.
  */
 #ifndef VM_LIMITS_H

@@ -15,7 +15,7 @@
 #ifndef VM_DMA_DEMO_H
 #define VM_DMA_DEMO_H
 #include "kernel/types.h"
-#include "vm/domain.h"
+#include "vm/config/domain.h"
 #include "iommu/iommu.h"
 
 #define DEMO_LEN                0x80    /* bytes per transfer, as in the worked example */

@@ -1,7 +1,7 @@
 /* VF enabling and provisioning for the partitions' PF/vfN devices (struct domain_host.vf_setup). */
 #ifndef VM_VF_SETUP_H
 #define VM_VF_SETUP_H
-#include "vm/domain.h"
+#include "vm/config/domain.h"
 
 /*
  * For each PF the partitions' VFs belong to: VFs enabled (an NVMe PF
