@@ -2,6 +2,7 @@
  * Picks the CPU virtualization back end once at boot, from the CPU's
  * vendor (CPUID 0): SVM on AMD (and Hygon, the same core), VMX (a later
  * issue) on Intel. The back end's probe checks the features it needs.
+ * It also names the exit reasons every back end reports (struct vm_exit).
  */
 #define LOG_SUBSYS "virt"
 #include "vm/cpu/virt.h"
@@ -31,4 +32,17 @@ const struct virt_ops *virt_pick(void)
 	}
 	log_warn("CPU vendor \"%s\": no CPU virtualization back end; no guest partitions", vendor);
 	return NULL;
+}
+
+const char *vm_exit_reason_name(enum vm_exit_reason r)
+{
+	static const char *const names[VM_EXIT_NR] = {
+		[VM_EXIT_NONE] = "none", [VM_EXIT_CPUID] = "cpuid", [VM_EXIT_MSR_READ] = "rdmsr",
+		[VM_EXIT_MSR_WRITE] = "wrmsr", [VM_EXIT_IO] = "io", [VM_EXIT_HLT] = "hlt",
+		[VM_EXIT_SHUTDOWN] = "shutdown", [VM_EXIT_INIT] = "init", [VM_EXIT_HYPERCALL] = "hypercall",
+		[VM_EXIT_NPF] = "npf", [VM_EXIT_INTR] = "intr", [VM_EXIT_FORBIDDEN] = "forbidden",
+		[VM_EXIT_EXCEPTION] = "exception", [VM_EXIT_ENTRY_FAILED] = "entry-failed",
+		[VM_EXIT_UNKNOWN] = "unknown",
+	};
+	return r < VM_EXIT_NR && names[r] ? names[r] : "?";
 }

@@ -38,19 +38,6 @@
 #define CPUID_81_ECX_SVM        BIT_ULL(2)
 #define CPUID_HV_LEAF           0x40000000u
 
-const char *vm_exit_reason_name(enum vm_exit_reason r)
-{
-	static const char *const names[VM_EXIT_NR] = {
-		[VM_EXIT_NONE] = "none", [VM_EXIT_CPUID] = "cpuid", [VM_EXIT_MSR_READ] = "rdmsr",
-		[VM_EXIT_MSR_WRITE] = "wrmsr", [VM_EXIT_IO] = "io", [VM_EXIT_HLT] = "hlt",
-		[VM_EXIT_SHUTDOWN] = "shutdown", [VM_EXIT_INIT] = "init", [VM_EXIT_HYPERCALL] = "hypercall",
-		[VM_EXIT_NPF] = "npf", [VM_EXIT_INTR] = "intr", [VM_EXIT_FORBIDDEN] = "forbidden",
-		[VM_EXIT_EXCEPTION] = "exception", [VM_EXIT_ENTRY_FAILED] = "entry-failed",
-		[VM_EXIT_UNKNOWN] = "unknown",
-	};
-	return r < VM_EXIT_NR && names[r] ? names[r] : "?";
-}
-
 const char *part_state_name(enum part_state s)
 {
 	switch (s) {
