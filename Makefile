@@ -72,7 +72,7 @@ deps:
 
 $(BUILD)/k/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -MMD -c $< -o $@
+	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/k/%.o: %.asm
 	@mkdir -p $(dir $@)
@@ -95,7 +95,7 @@ EFI_OBJS   := $(EFI_SRCS:%.c=$(BUILD)/efi/%.o)
 
 $(BUILD)/efi/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(EFI_CFLAGS) -MMD -c $< -o $@
+	$(CC) $(EFI_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/efi/loader.so: $(EFI_OBJS)
 	ld -nostdlib -shared -Bsymbolic -L/usr/lib -T/usr/lib/elf_x86_64_efi.lds \
