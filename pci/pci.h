@@ -8,6 +8,7 @@
 #define PCI_PCI_H
 #include "kernel/types.h"
 #include "kernel/hw/pci_cfg.h"
+#include "pci/pci_hw.h"
 
 #define PCI_MAX_DEVS            512
 #define PCI_MAX_HOST_BRIDGES    16
@@ -111,6 +112,17 @@ struct pci_dev *pci_dev_at(u32 i);
 int pci_dev_describe(const struct pci_dev *d, char *buf, size_t size);
 /* Logs one line per isolation group, then the summary (again after VFs came or went). */
 void pci_log_groups(void);
+
+/*
+ * Bus mastering off (PCI Local Bus 6.2.2, Command bit 2): the function can
+ * start no more DMA. A function that reads all-ones (gone) is left alone.
+ */
+static inline void pci_bus_master_off(u32 sbdf)
+{
+	u32 cmd = pci_cfg_read(sbdf, PCI_COMMAND, 2);
+	if (cmd != 0xffff)
+		pci_cfg_write(sbdf, PCI_COMMAND, 2, cmd & ~(u32)PCI_COMMAND_MASTER);
+}
 
 /* Bus address space Sluice may hand out when firmware left no room (VF BARs). */
 int pci_space_add(u64 base, u64 size, bool above_4g);

@@ -188,7 +188,7 @@ static void setup_cmdline(void)
 	}
 	cmdline_parse(text, len, &opts);
 	check_set_exit(opts.exit);
-	if (boot.cmdline_len > CMDLINE_MAX && !opts.too_long)
+	if (boot.cmdline_len > CMDLINE_MAX)
 		opts.too_long = true;   /* only the cut copy was readable: still refused */
 	if (opts.too_long) {
 		check(false, "command line within the %u characters Sluice holds", CMDLINE_MAX);

@@ -184,9 +184,7 @@ void partition_dma_stop(struct partition *p)
 {
 	for (u32 i = 0; i < p->dom->nr_devices; i++) {
 		u32 sbdf = p->dom->devices[i].sbdf;
-		u32 cmd = pci_cfg_read(sbdf, PCI_COMMAND, 2);
-		if (cmd != 0xffff)
-			pci_cfg_write(sbdf, PCI_COMMAND, 2, cmd & ~(u32)PCI_COMMAND_MASTER);
+		pci_bus_master_off(sbdf);
 		log_write(LOG_INFO, p->dom->name, "device " BDF_FMT ": bus mastering off", BDF_ARGS(sbdf));
 	}
 }

@@ -15,20 +15,21 @@
 #include "kernel/smp.h"
 #include "kernel/hw/pci_cfg.h"
 #include "kernel/hw/time.h"
+#include "pci/pci.h"
 #include "pci/pci_hw.h"
 
 #define NS_PER_MS               1000000ULL
 
 static struct partition_set *limits_set;
 
-static bool running(const struct partition *p)
+bool partition_running(const struct partition *p)
 {
 	return p->started && p->state == PART_RUNNING && !__atomic_load_n(&p->done, __ATOMIC_ACQUIRE);
 }
 
 enum part_stop partition_limit_due(const struct partition *p, u64 now_ns, u64 run_deadline_ns)
 {
-	if (!running(p) || partition_stop_pending(p) != PART_STOP_NONE)
+	if (!partition_running(p) || partition_stop_pending(p) != PART_STOP_NONE)
 		return PART_STOP_NONE;
 	u64 limit = p->dom->time_limit_ms;
 	if (limit && now_ns - p->start_ns >= limit * NS_PER_MS)
@@ -60,7 +61,7 @@ bool partition_limits_watch(const struct partition_set *ps, u64 run_limit_ms)
 		return true;
 	for (u32 i = 0; i < ps->nr; i++) {
 		const struct partition *p = &ps->p[i];
-		if (running(p) && (p->dom->time_limit_ms || partition_stop_pending(p) != PART_STOP_NONE))
+		if (partition_running(p) && (p->dom->time_limit_ms || partition_stop_pending(p) != PART_STOP_NONE))
 			return true;
 	}
 	return false;
@@ -80,7 +81,7 @@ int partition_limits_poll(struct partition_set *ps, u64 now_ns, u64 run_deadline
 				 (unsigned long long)((now_ns - p->start_ns) / NS_PER_MS), p->dom->cpus[0]);
 			continue;
 		}
-		if (!running(p) || partition_stop_pending(p) == PART_STOP_NONE)
+		if (!partition_running(p) || partition_stop_pending(p) == PART_STOP_NONE)
 			continue;
 		if (now_ns - p->stop_request_ns >= LIMITS_STOP_GRACE_MS * NS_PER_MS) {
 			log_err("%s: still running %u ms after it was asked to stop; the run ends without it",
@@ -138,12 +139,10 @@ void partition_dma_fault(struct iommu_domain *dom, u32 sbdf)
 				continue;
 			/* Its DMA stops now, for good; the partition follows at its vCPU's next exit. */
 			vpci_revoke_master(&p->vpci, sbdf);
-			u32 cmd = pci_cfg_read(sbdf, PCI_COMMAND, 2);
-			if (cmd != 0xffff)
-				pci_cfg_write(sbdf, PCI_COMMAND, 2, cmd & ~(u32)PCI_COMMAND_MASTER);
+			pci_bus_master_off(sbdf);
 			log_write(LOG_WARN, d->name, "device " BDF_FMT ": %u DMA faults (dma-fault-limit = %u): bus mastering off (command 0x%04x)",
 				  BDF_ARGS(sbdf), d->dma_fault_limit, d->dma_fault_limit, pci_cfg_read(sbdf, PCI_COMMAND, 2));
-			if (running(p) && partition_stop_pending(p) == PART_STOP_NONE) {
+			if (partition_running(p) && partition_stop_pending(p) == PART_STOP_NONE) {
 				p->fault_sbdf = sbdf;
 				partition_request_stop(p, PART_STOP_DMA_FAULTS, time_now_ns());
 			}
@@ -157,8 +156,6 @@ bool partition_watchdog_quiet(struct partition *p, u64 exits)
 	bool moved = exits != p->watchdog_exits;
 
 	p->watchdog_exits = exits;
-	if (!p->started || __atomic_load_n(&p->done, __ATOMIC_ACQUIRE) || p->state != PART_RUNNING)
-		return false;
 	/* A marked I/O loop counts its exits: a kick would be one of them. */
-	return !moved && __atomic_load_n(&p->io_loop_start, __ATOMIC_RELAXED) == ~0ULL;
+	return partition_running(p) && !moved && __atomic_load_n(&p->io_loop_start, __ATOMIC_RELAXED) == ~0ULL;
 }

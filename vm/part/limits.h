@@ -76,6 +76,9 @@ void partition_limits_set(struct partition_set *ps);
  */
 bool dma_fault_limit_reached(u64 *count, u32 limit);
 
+/* p was started, runs, and its vCPU thread has not finished (any CPU may ask). */
+bool partition_running(const struct partition *p);
+
 /*
  * The watchdog's look at p (partitions_watchdog), given its exits so far:
  * true when p runs, made no exit since the last look and is not inside a

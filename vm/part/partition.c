@@ -480,7 +480,7 @@ static u32 sweep_one(struct partition *p)
 {
 	u32 cpu = p->dom->cpus[0];
 
-	if (!p->started || __atomic_load_n(&p->done, __ATOMIC_ACQUIRE) || p->state != PART_RUNNING)
+	if (!partition_running(p))
 		return 0;
 	if (smp_cpu_answers(cpu, PART_CPU_ANSWER_US) != -HV_ETIMEDOUT)
 		return 0;
