@@ -159,10 +159,12 @@ static int vtd_init(const struct dmar_info *info)
 		if (ret || vtd_unit_bringup(u, fault_owner))
 			continue;
 		up++;
-		if (u->caps.ir)
-			check(u->ir && (io_read32(u->regs, VTD_GSTS_REG) & VTD_GSTS_IRES),
+		if (u->caps.ir) {
+			u32 present = vtd_ir_present(u);
+			check(u->ir && (io_read32(u->regs, VTD_GSTS_REG) & VTD_GSTS_IRES) && !present,
 			      "%s: interrupt remapping on (GSTS.IRES reads 1), every entry of its table not present (%u of %u)",
-			      u->name, vtd_ir_present(u), u->irt_entries);
+			      u->name, present, u->irt_entries);
+		}
 	}
 	did_range();
 	if (!up) {
@@ -474,8 +476,6 @@ static int vtd_intr_table(unsigned i, struct iommu_intr_table *t)
 	t->on = u->up && !vtd_unit_irt(u, &t->pa, &t->size);
 	t->entries = t->on ? u->irt_entries : 0;
 	t->faults = u->ir_faults;
-	if (!t->on)
-		t->pa = t->size = 0;
 	return 0;
 }
 

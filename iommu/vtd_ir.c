@@ -12,7 +12,6 @@
 #include "kernel/page_alloc.h"
 #include "kernel/hw/io.h"
 #include "kernel/log.h"
-#include "kernel/fmt.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
 
@@ -54,13 +53,14 @@ int vtd_ir_enable(struct vtd_unit *u)
 		log_write(LOG_ERR, u->name, "ECAP.IR without an invalidation queue (ECAP.QI clear), against the spec: interrupt remapping left off; this unit cannot block device interrupts");
 		return 0;
 	}
+	/* Every IRTE not present: the unit blocks each remappable interrupt (fault 0x22). */
 	if (!u->irt) {
 		u->irt = page_alloc_zeroed(VTD_IRT_SIZE / PAGE_SIZE, &u->irt_pa);
 		if (!u->irt)
 			return -HV_ENOMEM;
+	} else {
+		memset(u->irt, 0, VTD_IRT_SIZE);
 	}
-	/* Every IRTE not present: the unit blocks each remappable interrupt (fault 0x22). */
-	memset(u->irt, 0, VTD_IRT_SIZE);
 	vtd_unit_flush(u, u->irt, VTD_IRT_SIZE);
 	u->irt_entries = VTD_IRT_ENTRIES;
 	u->eime = vtd_ir_eime(&u->caps, u->cpus_x2apic);
@@ -84,12 +84,9 @@ int vtd_ir_enable(struct vtd_unit *u)
 	if ((ret = vtd_unit_gcmd(u, VTD_GCMD_IRE, true)))
 		return ret;
 	u->ir = true;
-	u32 present = vtd_ir_present(u);
-	char what[16] = "none";
-	if (present)
-		fmt_snprintf(what, sizeof(what), "%u", present);
-	log_write(LOG_INFO, u->name, "interrupt remapping on: %u entries at 0x%016llx, %s present, %s destinations (EIME %s); compatibility-format interrupts blocked (CFI clear)",
-		  u->irt_entries, (unsigned long long)u->irt_pa, what, u->eime ? "x2APIC" : "xAPIC",
+	/* The table was just zeroed; vtd_domain.c's check counts its present entries right after. */
+	log_write(LOG_INFO, u->name, "interrupt remapping on: %u entries at 0x%016llx, none present, %s destinations (EIME %s); compatibility-format interrupts blocked (CFI clear)",
+		  u->irt_entries, (unsigned long long)u->irt_pa, u->eime ? "x2APIC" : "xAPIC",
 		  u->eime ? "set" : (u->cpus_x2apic ? "clear: no ECAP.EIM" : "clear"));
 	return 0;
 }

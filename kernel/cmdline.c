@@ -125,16 +125,17 @@ static bool take_sriov(struct cmdline_opts *o, const char *v, size_t n)
 	return n && copy_value(o->sriov, sizeof(o->sriov), v, n);
 }
 
-/*
- * log=PART[,PART...], each PART "LEVEL" or "SUBSYS:LEVEL": each empty or
- * unknown part is one WARN (counted) and left out; the good parts go to
- * o->log. false only when there is no part at all (log= alone).
- */
+/* time-limit=DURATION (kernel/duration.h); a refused one leaves no run limit. */
 static bool take_time_limit(struct cmdline_opts *o, const char *v, size_t n)
 {
 	return !duration_parse(v, n, &o->time_limit_ms);
 }
 
+/*
+ * log=PART[,PART...], each PART "LEVEL" or "SUBSYS:LEVEL": each empty or
+ * unknown part is one WARN (counted) and left out; the good parts go to
+ * o->log. false only when there is no part at all (log= alone).
+ */
 static bool take_log(struct cmdline_opts *o, const char *v, size_t n)
 {
 	const char *end = v + n;

@@ -121,10 +121,11 @@ void irq_stray_log_summary(void)
 			 v == IRQ_VECTOR_NMI ? "NMI" : "interrupt", v, (unsigned long long)n,
 			 (unsigned long long)(n - __atomic_load_n(&own_lines[v], __ATOMIC_RELAXED)));
 	}
-	if (irq_stray_inits()) {
+	u64 inits = irq_stray_inits();
+	if (inits) {
 		any = true;
-		log_info("INIT signals: %llu in all, %llu without a line of their own", (unsigned long long)irq_stray_inits(),
-			 (unsigned long long)(irq_stray_inits() - __atomic_load_n(&init_lines, __ATOMIC_RELAXED)));
+		log_info("INIT signals: %llu in all, %llu without a line of their own", (unsigned long long)inits,
+			 (unsigned long long)(inits - __atomic_load_n(&init_lines, __ATOMIC_RELAXED)));
 	}
 	if (!any)
 		log_info("no stray interrupts, NMIs or INITs");
