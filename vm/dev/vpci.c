@@ -15,6 +15,7 @@
 #include "kernel/lib.h"
 #include "kernel/log.h"
 #include "kernel/hw/pci_cfg.h"
+#include "pci/pci.h"
 #include "pci/pci_hw.h"
 #include "pci/pcie_hw.h"
 #include "pci/ats_hw.h"
@@ -413,8 +414,13 @@ static bool command_write(struct vpci_dev *d, u32 bmask, u32 val)
 	u32 real = pci_cfg_read(d->sbdf, PCI_COMMAND, 2);
 	bool ok = !((val ^ real) & bmask & 0xffff & ~pass) && !(val & bmask & 0xffff0000u);
 
-	if (bmask & 0xff)
+	if (bmask & 0xff) {
 		pci_cfg_write(d->sbdf, PCI_COMMAND, 2, (real & ~pass) | (val & pass));
+		/* The boot CPU may revoke it between the read of the flag and this write: look again. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if ((pass & PCI_COMMAND_MASTER) && d->master_revoked)
+			pci_bus_master_off(d->sbdf);
+	}
 	return ok;
 }
 
@@ -422,7 +428,7 @@ void vpci_revoke_master(struct vpci *v, u32 sbdf)
 {
 	struct vpci_dev *d = find(v, sbdf);
 	if (d)
-		d->master_revoked = true;
+		__atomic_store_n(&d->master_revoked, true, __ATOMIC_SEQ_CST);
 }
 
 void vpci_write(struct vpci *v, u32 sbdf, u32 offset, u32 width, u32 val)

@@ -83,7 +83,8 @@ int partition_limits_poll(struct partition_set *ps, u64 now_ns, u64 run_deadline
 		}
 		if (!partition_running(p) || partition_stop_pending(p) == PART_STOP_NONE)
 			continue;
-		if (now_ns - p->stop_request_ns >= LIMITS_STOP_GRACE_MS * NS_PER_MS) {
+		/* The fault interrupt may have asked after now_ns was read: then no time has passed. */
+		if (now_ns >= p->stop_request_ns && now_ns - p->stop_request_ns >= LIMITS_STOP_GRACE_MS * NS_PER_MS) {
 			log_err("%s: still running %u ms after it was asked to stop; the run ends without it",
 				p->dom->name, (unsigned)LIMITS_STOP_GRACE_MS);
 			ret = -HV_ETIMEDOUT;

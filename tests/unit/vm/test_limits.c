@@ -176,6 +176,16 @@ static void a_poll_asks_once_kicks_again_then_gives_up(void **state)
 	assert_int_equal(kicks[1], before);
 }
 
+/* A stop asked (by the fault interrupt) after the poll read the clock has waited no time at all. */
+static void a_stop_asked_after_the_polls_clock_is_not_overdue(void **state)
+{
+	(void)state;
+	assert_true(partition_request_stop(&ps.p[0], PART_STOP_DMA_FAULTS, T0 + 5000 * MS));
+	assert_int_equal(partition_limits_poll(&ps, T0 + 4999 * MS, 0), 0);
+	assert_false(fake_log_has("still running"));
+	assert_int_equal(partition_limits_poll(&ps, T0 + (5000 + LIMITS_STOP_GRACE_MS) * MS, 0), -HV_ETIMEDOUT);
+}
+
 static void the_run_limit_asks_every_running_partition(void **state)
 {
 	(void)state;
@@ -335,6 +345,7 @@ int main(void)
 		cmocka_unit_test_setup(faults_are_counted_per_device_across_drain_passes, setup),
 		cmocka_unit_test_setup(faults_of_unknown_domains_or_with_no_limit_change_nothing, setup),
 		cmocka_unit_test_setup(the_watchdog_kicks_only_quiet_partitions, setup),
+		cmocka_unit_test_setup(a_stop_asked_after_the_polls_clock_is_not_overdue, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

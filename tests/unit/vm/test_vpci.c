@@ -286,6 +286,31 @@ static void a_revoked_bus_master_stays_off(void **state)
 	assert_int_equal(v.denied_writes, denied + 1);
 }
 
+/* The boot CPU revokes bus mastering while the guest's own Command write is in flight. */
+static bool revoke_armed;
+
+static void revoke_on_master_write(struct fake_fn *f, u16 off, u8 width, u32 val)
+{
+	(void)f;
+	(void)width;
+	if (revoke_armed && off == PCI_COMMAND && (val & PCI_COMMAND_MASTER)) {
+		revoke_armed = false;
+		vpci_revoke_master(&v, DEV_A);
+	}
+}
+
+static void a_revoke_racing_the_guests_write_still_wins(void **state)
+{
+	(void)state;
+	fake_pci_w16(a, PCI_COMMAND, PCI_COMMAND_MEM);
+	a->hook = revoke_on_master_write;
+	revoke_armed = true;
+	wr(DEV_A, PCI_COMMAND, 2, PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
+	a->hook = NULL;
+	assert_false(revoke_armed);
+	assert_int_equal(fake_pci_r16(a, PCI_COMMAND) & 0x7, PCI_COMMAND_MEM);
+}
+
 static void everything_else_is_dropped_and_counted(void **state)
 {
 	(void)state;
@@ -523,6 +548,7 @@ int main(void)
 		cmocka_unit_test_setup(rom_bar_sizing_is_emulated, setup),
 		cmocka_unit_test_setup(command_passes_only_io_mem_and_bus_master, setup),
 		cmocka_unit_test_setup(a_revoked_bus_master_stays_off, setup),
+		cmocka_unit_test_setup(a_revoke_racing_the_guests_write_still_wins, setup),
 		cmocka_unit_test_setup(everything_else_is_dropped_and_counted, setup),
 		cmocka_unit_test_setup(legacy_list_skips_hidden_capabilities, setup),
 		cmocka_unit_test_setup(no_shown_capability_clears_the_list_bit, setup),
