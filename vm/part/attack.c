@@ -148,7 +148,7 @@ static int add(const struct partition *p, const char *name, u64 iova, u64 hpa, u
 	}
 	struct attack_target *t = &st.t[st.nr];
 	memset(t, 0, sizeof(*t));
-	size = MIN(size, ATTACK_SNAP_MAX);
+	size = MIN(size, kind == SLUICE_ATTACK_MMIO ? PAGE_SIZE : ATTACK_SNAP_MAX);       /* MMIO: one mapped page */
 	str_copy(t->t.name, name, sizeof(t->t.name));
 	t->t.iova = iova;
 	t->t.hpa = hpa;
@@ -214,20 +214,11 @@ static int build_targets(struct partition *p)
 	return ret ? -HV_ENOMEM : 0;
 }
 
-/* p's writable memory [gpa, gpa+len) as Sluice sees it, or NULL. */
-static void *caller_mem(struct partition *p, u64 gpa, u64 len, bool write)
-{
-	const struct domain_region *r = domain_region_at(p->dom, gpa, len);
-	if (!r || (write && !(r->prot & IOMMU_WRITE)))
-		return NULL;
-	return phys_to_virt(r->hpa + (gpa - r->gpa), len);
-}
-
 s64 attack_hc_targets(struct partition *p, u64 gpa)
 {
 	if (!st.on)
 		return -SLUICE_HC_EINVAL;
-	struct sluice_attack_list *l = caller_mem(p, gpa, sizeof(*l), true);
+	struct sluice_attack_list *l = partition_guest_ptr(p, gpa, sizeof(*l), true);
 	if (!l)
 		return -SLUICE_HC_EFAULT;
 	drop_snapshots();
@@ -258,16 +249,13 @@ static u64 compare_all(u64 *changed)
 	u64 total = 0;
 	for (u32 i = 0; i < st.nr; i++) {
 		struct attack_target *t = &st.t[i];
-		static u8 now[PAGE_SIZE];       /* one attacker, on its own CPU */
-		changed[i] = 0;
-		for (u64 off = 0; off < t->t.size; off += PAGE_SIZE) {
-			u64 len = MIN(PAGE_SIZE, t->t.size - off);
-			if (t->t.kind == SLUICE_ATTACK_MMIO)
-				read_target(t, now);
-			else
-				memcpy(now, phys_to_virt(t->t.hpa + off, len), len);
-			changed[i] += attack_bytes_changed(now, t->snap + off, len);
-		}
+		static u8 now[PAGE_SIZE];       /* one attacker, on its own CPU; an MMIO target is at most a page */
+		const u8 *cur = now;
+		if (t->t.kind == SLUICE_ATTACK_MMIO)
+			read_target(t, now);
+		else
+			cur = phys_to_virt(t->t.hpa, t->t.size);        /* add() checked it is mapped */
+		changed[i] = attack_bytes_changed(cur, t->snap, t->t.size);
 		total += changed[i];
 		check(changed[i] == 0, "attack: %s [0x%016llx-0x%016llx]: %llu bytes changed", t->t.name,
 		      (unsigned long long)t->t.hpa, (unsigned long long)(t->t.hpa + t->t.size - 1),
@@ -302,7 +290,7 @@ s64 attack_hc_check(struct partition *p, u64 gpa, u64 n)
 {
 	if (!st.on || !st.nr || n > SLUICE_ATTACK_MAX_RESULTS)
 		return -SLUICE_HC_EINVAL;
-	const struct sluice_attack_result *res = n ? caller_mem(p, gpa, n * sizeof(*res), false) : NULL;
+	const struct sluice_attack_result *res = n ? partition_guest_ptr(p, gpa, n * sizeof(*res), false) : NULL;
 	if (n && !res)
 		return -SLUICE_HC_EFAULT;
 	u64 changed[SLUICE_ATTACK_MAX];

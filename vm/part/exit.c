@@ -54,8 +54,7 @@ const char *part_state_name(enum part_state s)
 
 /* ---- guest memory ---- */
 
-/* The host view of [gpa, gpa+len) of p's memory (one region, allowed for write), or NULL. */
-static void *guest_ptr(struct partition *p, u64 gpa, u64 len, bool write)
+void *partition_guest_ptr(struct partition *p, u64 gpa, u64 len, bool write)
 {
 	const struct domain_region *r = domain_region_at(p->dom, gpa, len ? len : 1);
 	if (!r || (write && !(r->prot & IOMMU_WRITE)))
@@ -65,7 +64,7 @@ static void *guest_ptr(struct partition *p, u64 gpa, u64 len, bool write)
 
 static int read_gpa64(void *ctx, u64 gpa, u64 *val)
 {
-	const u64 *q = guest_ptr(ctx, gpa, 8, false);
+	const u64 *q = partition_guest_ptr(ctx, gpa, 8, false);
 	if (!q)
 		return -HV_ENOENT;
 	*val = *q;
@@ -83,7 +82,7 @@ static size_t fetch_insn(struct partition *p, const struct vcpu *v, u8 *buf, siz
 		if (gwalk(&gr, va, false, true, read_gpa64, p, &gpa))
 			break;
 		size_t n = MIN(len - got, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
-		const u8 *src = guest_ptr(p, gpa, n, false);
+		const u8 *src = partition_guest_ptr(p, gpa, n, false);
 		if (!src)
 			break;
 		memcpy(buf + got, src, n);
@@ -500,7 +499,7 @@ static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 static bool guest_string(struct partition *p, u64 gpa, char *buf, size_t max)
 {
 	for (size_t i = 0; i < max; i++) {
-		const char *c = guest_ptr(p, gpa + i, 1, false);
+		const char *c = partition_guest_ptr(p, gpa + i, 1, false);
 		if (!c)
 			return false;
 		buf[i] = (*c >= 0x20 && *c < 0x7f) || !*c ? *c : '.';
@@ -519,9 +518,7 @@ static s64 hc_dma_verify(struct partition *p, u64 gpa, u64 want_gpa, u64 len)
 		return -SLUICE_HC_EFAULT;
 	u64 hpa = r->hpa + (gpa - r->gpa), want_hpa = w->hpa + (want_gpa - w->gpa);
 	const u8 *got = phys_to_virt(hpa, len), *want = phys_to_virt(want_hpa, len);
-	u64 diff = 0;
-	for (u64 i = 0; i < len; i++)
-		diff += got[i] != want[i];
+	u64 diff = attack_bytes_changed(got, want, len);
 	check(diff == 0, "%s: 0x%llx bytes at GPA 0x%016llx = HPA 0x%016llx match the pattern at GPA 0x%016llx = HPA 0x%016llx%s",
 	      p->dom->name, (unsigned long long)len, (unsigned long long)gpa, (unsigned long long)hpa,
 	      (unsigned long long)want_gpa, (unsigned long long)want_hpa, diff ? " (they differ)" : "");
@@ -588,9 +585,9 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 
 	switch (nr) {
 	case SLUICE_HC_CONSOLE: {
-		if (a1 > SLUICE_HC_CONSOLE_MAX || !guest_ptr(p, a0, a1, false))
+		if (a1 > SLUICE_HC_CONSOLE_MAX || !partition_guest_ptr(p, a0, a1, false))
 			return -SLUICE_HC_EFAULT;
-		const char *s = guest_ptr(p, a0, a1, false);
+		const char *s = partition_guest_ptr(p, a0, a1, false);
 		for (u64 i = 0; i < a1; i++)
 			vuart_out(&p->uart, p->uart.base, (u8)s[i]);
 		p->console_bytes += a1;

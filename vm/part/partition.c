@@ -504,12 +504,18 @@ u32 partitions_sweep(struct partition_set *ps)
 u32 partitions_watchdog(struct partition_set *ps)
 {
 	u32 lost = 0;
+	bool lock_swept = false;
 
-	sweep_log_lock();
 	for (u32 i = 0; i < ps->nr; i++) {
 		struct partition *p = &ps->p[i];
-		if (partition_watchdog_quiet(p, partition_total_exits(p)))
-			lost += sweep_one(p);
+		if (!partition_watchdog_quiet(p, partition_total_exits(p)))
+			continue;
+		/* Only now: a CPU reset holding the lock makes no exit, so its partition is quiet too. */
+		if (!lock_swept) {
+			sweep_log_lock();
+			lock_swept = true;
+		}
+		lost += sweep_one(p);
 	}
 	return lost;
 }

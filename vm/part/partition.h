@@ -148,6 +148,8 @@ u32 partitions_watchdog(struct partition_set *ps);
  */
 int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_exit *e);
 const char *part_state_name(enum part_state s);
+/* The host view of [gpa, gpa+len) of p's memory (one region, writable when write), or NULL. */
+void *partition_guest_ptr(struct partition *p, u64 gpa, u64 len, bool write);
 /* Its exits so far, all reasons (read from any CPU: a snapshot). */
 u64 partition_total_exits(const struct partition *p);
 /*
