@@ -64,6 +64,12 @@ struct cpu *smp_this_cpu(void)
 	return smp_hw_this_cpu();
 }
 
+unsigned smp_this_index(void)
+{
+	const struct cpu *c = smp_this_cpu();
+	return c ? c->index : 0;
+}
+
 struct cpu *smp_cpu(u32 index)
 {
 	if (index >= nr_cpus || cpus[index].state == CPU_ABSENT)

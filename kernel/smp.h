@@ -53,6 +53,8 @@ int smp_init(const struct acpi_info *acpi);
 int smp_start_aps(u64 trampoline_pa);
 /* The running CPU (through GS). */
 struct cpu *smp_this_cpu(void);
+/* Its index, 0 before the CPUs are set up (what log lines and stray counts name). */
+unsigned smp_this_index(void);
 /* CPU by index, or NULL (absent or out of range). */
 struct cpu *smp_cpu(u32 index);
 u32 smp_nr_cpus(void);          /* listed in the MADT */

@@ -100,19 +100,13 @@ static void run_selftest(enum selftest t)
 
 static __noreturn void kmain(int boot_err);
 
-static unsigned log_cpu(void)
-{
-	const struct cpu *c = smp_this_cpu();
-	return c ? c->index : 0;
-}
-
 static void console_init(void)
 {
 	uart_init(COM1_BASE, 115200);
 	log_set_sink(uart_write);
 	log_set_flush(uart_flush);
 	log_set_irq_guard(cpu_irq_save, cpu_irq_restore);
-	log_set_cpu_fn(log_cpu);
+	log_set_cpu_fn(smp_this_index);
 	idt_init();
 }
 

@@ -132,12 +132,6 @@ void irq_setup_stop(void)
 	fatal_set_stop_others(stop_others);
 }
 
-static u32 this_cpu(void)
-{
-	const struct cpu *c = smp_this_cpu();
-	return c ? c->index : 0;
-}
-
 /*
  * Called by isr.asm for every vector. kernel/irq_stray.c decides from what
  * is seen here (error code pushed, the APIC's ISR bit, a handler, a FATAL
@@ -171,7 +165,7 @@ void exception_dispatch(struct trap_frame *f)
 		irq_stray_note(v, "NMI");
 		break;
 	case IRQ_STRAY_INIT:
-		irq_stray_note_init(this_cpu(), "taken as #SX in Sluice");
+		irq_stray_note_init(smp_this_index(), "taken as #SX in Sluice");
 		break;
 	case IRQ_STOP:
 		cpu_halt_forever();

@@ -38,11 +38,21 @@ static bool parse_dec(const char *s, u32 *v)
 /* dma-fault-limit = N: 0 (no limit) to DOMAIN_DMA_FAULT_LIMIT_MAX. */
 static void parse_fault_limit(struct config *c, const struct config_entry *e, u32 *limit)
 {
-	if (!parse_dec(e->value, limit) || *limit > DOMAIN_DMA_FAULT_LIMIT_MAX) {
+	u32 n = 0;
+	if (parse_dec(e->value, &n) && n <= DOMAIN_DMA_FAULT_LIMIT_MAX)
+		*limit = n;
+	else
 		config_error(c, e->line, "dma-fault-limit = %s: a number of faults from 0 (no limit) to %u",
 			     e->value, DOMAIN_DMA_FAULT_LIMIT_MAX);
-		*limit = FAULT_LIMIT_UNSET;
-	}
+}
+
+/* KEY = on|off into *on; anything else is an error naming the key. */
+static void parse_on_off(struct config *c, const struct config_entry *e, bool *on)
+{
+	if (!strcmp(e->value, "on") || !strcmp(e->value, "off"))
+		*on = !strcmp(e->value, "on");
+	else
+		config_error(c, e->line, "%s = %s: use on or off", e->key, e->value);
 }
 
 /* time-limit = DURATION [expected] (kernel/duration.h). */
@@ -222,12 +232,8 @@ static void check_sluice(struct config *c, u32 si, struct domain_set *s)
 		if (e->section != si)
 			continue;
 		if (!strcmp(e->key, "iommu")) {
-			if (!first_time(c, e, &iommu_line))
-				continue;
-			if (!strcmp(e->value, "on") || !strcmp(e->value, "off"))
-				s->iommu = !strcmp(e->value, "on");
-			else
-				config_error(c, e->line, "iommu = %s: use on or off", e->value);
+			if (first_time(c, e, &iommu_line))
+				parse_on_off(c, e, &s->iommu);
 		} else if (!strcmp(e->key, "demo")) {
 			if (!first_time(c, e, &demo_line))
 				continue;
@@ -248,21 +254,14 @@ static void check_sluice(struct config *c, u32 si, struct domain_set *s)
 			if (first_time(c, e, &s->bench.line))
 				parse_bench(c, e, s);
 		} else if (!strcmp(e->key, "attack-test")) {
-			if (!first_time(c, e, &s->attack.line))
-				continue;
-			if (!strcmp(e->value, "on") || !strcmp(e->value, "off"))
-				s->attack.on = !strcmp(e->value, "on");
-			else
-				config_error(c, e->line, "attack-test = %s: use on or off", e->value);
+			if (first_time(c, e, &s->attack.line))
+				parse_on_off(c, e, &s->attack.on);
 		} else if (!strcmp(e->key, "attack-witness")) {
 			if (first_time(c, e, &s->attack.witness_line))
 				parse_witness(c, e, s);
 		} else if (!strcmp(e->key, "dma-fault-limit")) {
-			if (!first_time(c, e, &fault_limit_line))
-				continue;
-			parse_fault_limit(c, e, &s->dma_fault_limit);
-			if (s->dma_fault_limit == FAULT_LIMIT_UNSET)
-				s->dma_fault_limit = DOMAIN_DMA_FAULT_LIMIT;
+			if (first_time(c, e, &fault_limit_line))
+				parse_fault_limit(c, e, &s->dma_fault_limit);
 		} else {
 			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench, dma-fault-limit, attack-test, attack-witness)", e->key);
 		}
@@ -841,7 +840,7 @@ static const struct domain_device *nvme_vf(const struct dma_domain *d, u32 *coun
 /* namespace = N goes with exactly one NVMe VF, and one partition per namespace of a controller. */
 static void check_namespace(struct config *c, const struct domain_set *s, const struct dma_domain *d)
 {
-	u32 n;
+	u32 n = 0;
 	const struct domain_device *vf = nvme_vf(d, &n);
 
 	if (n > 1) {
