@@ -221,6 +221,9 @@ static void stop_devices(struct partition *p)
 	struct partition_cfg *d = p->cfg;
 
 	partition_dma_stop(p);
+	/* Faults its devices raised before they stopped count in its summary, whichever CPU takes the interrupt. */
+	if (d->iommu)
+		d->iommu_ops->poll_faults();
 	for (u32 i = 0; i < d->nr_devices && p->inv_timed_out; i++)
 		ats_off(p, d->devices[i].sbdf);
 	if (d->iommu) {

@@ -109,10 +109,16 @@ static int stub_set_ats(struct iommu_domain *d, u32 sbdf, const struct iommu_ats
 		ats_off_sbdf = sbdf;
 	return 0;
 }
-static const struct iommu_ops stub_iommu = { .name = "stub", .set_ats = stub_set_ats };
-
 /* partition_iommu_unmap (vm/part/remap.c): what the stop had done to the ATS function when its memory left the IOMMU. */
-static struct { unsigned calls; bool master_off, ats_on; struct fake_fn *fn; struct pci_dev *pd; } unmap;
+static struct { unsigned calls, polls; bool master_off, ats_on, polled_after_master_off; struct fake_fn *fn; struct pci_dev *pd; } unmap;
+
+/* The stop drains the fault records once its devices are quiet, before its counters. */
+static void stub_poll_faults(void)
+{
+	unmap.polls++;
+	unmap.polled_after_master_off = unmap.fn && !(fake_pci_r16(unmap.fn, PCI_COMMAND) & PCI_COMMAND_MASTER);
+}
+static const struct iommu_ops stub_iommu = { .name = "stub", .set_ats = stub_set_ats, .poll_faults = stub_poll_faults };
 int partition_iommu_unmap(struct partition *p)
 {
 	(void)p;
@@ -415,6 +421,8 @@ static void an_exit_stops_devices_then_unmaps_then_takes_ats(void **state)
 	add_ats_function();
 	hcall(SLUICE_HC_EXIT, 0, 0, 0);
 	assert_int_equal(part.state, PART_EXITED);
+	assert_int_equal(unmap.polls, 1);
+	assert_true(unmap.polled_after_master_off);
 	assert_int_equal(unmap.calls, 1);
 	assert_true(unmap.master_off);
 	assert_true(unmap.ats_on);
