@@ -32,6 +32,16 @@ const struct config_section *config_section_find(const struct config *c, const c
 	return NULL;
 }
 
+bool config_once(struct config *c, const struct config_entry *e, u32 *line)
+{
+	if (*line) {
+		config_error(c, e->line, "%s given twice (first at line %u)", e->key, *line);
+		return false;
+	}
+	*line = e->line;
+	return true;
+}
+
 static bool is_space(char ch)
 {
 	return ch == ' ' || ch == '\t';

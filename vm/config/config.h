@@ -53,5 +53,7 @@ void config_error(struct config *c, u32 line, const char *fmt, ...) __printf(3, 
 /* The section with this type and name ("" for an unnamed one), or NULL. */
 const struct config_section *config_section_find(const struct config *c, const char *type,
 						 const char *name);
+/* A key a section may give once: true the first time (*line set); a repeat is an error. */
+bool config_once(struct config *c, const struct config_entry *e, u32 *line);
 
 #endif

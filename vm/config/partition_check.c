@@ -105,75 +105,6 @@ static bool parse_sbdf(const char *s, u32 *sbdf)
 
 /* ---- [sluice] ---- */
 
-/* A key a section may give once: true the first time; the repeat is an error. */
-static bool first_time(struct config *c, const struct config_entry *e, u32 *line)
-{
-	if (*line) {
-		config_error(c, e->line, "%s given twice (first at line %u)", e->key, *line);
-		return false;
-	}
-	*line = e->line;
-	return true;
-}
-
-/* pf-bench = [SSSS:]BB:DD.F namespace=N ios=N: the words in that order. */
-static void parse_bench(struct config *c, const struct config_entry *e, struct sluice_cfg *s)
-{
-	char w[3][40];
-	u32 nw = 0;
-	const char *p = e->value;
-
-	while (*p && nw < 4) {
-		while (is_blank(*p))
-			p++;
-		u32 n = 0;
-		while (p[n] && !is_blank(p[n]))
-			n++;
-		if (!n)
-			break;
-		if (nw == 3 || n >= sizeof(w[0])) {
-			nw = 4;
-			break;
-		}
-		memcpy(w[nw], p, n);
-		w[nw++][n] = '\0';
-		p += n;
-	}
-	s->bench.line = e->line;
-	if (nw != 3 || !parse_sbdf(w[0], &s->bench.pf_sbdf) || strncmp(w[1], "namespace=", 10) ||
-	    !parse_dec(w[1] + 10, &s->bench.nsid) || !s->bench.nsid || strncmp(w[2], "ios=", 4) ||
-	    !parse_dec(w[2] + 4, &s->bench.ios)) {
-		config_error(c, e->line, "pf-bench = %s: use PF namespace=N ios=N (e.g. 01:00.0 namespace=3 ios=1024)",
-			     e->value);
-		s->bench.ios = 0;
-	} else if (s->bench.ios < 2 || s->bench.ios > 65536 || s->bench.ios % 2) {
-		config_error(c, e->line, "pf-bench: ios=%u: an even number from 2 to 65536 (half writes, half reads)",
-			     s->bench.ios);
-		s->bench.ios = 0;
-	}
-}
-
-/* The bench's PF must be one whose VFs a partition drives: the comparison is PF against VF. */
-static void check_bench(struct config *c, const struct sluice_cfg *s)
-{
-	if (!s->bench.line || !s->bench.ios)
-		return;
-	bool vf = false;
-	for (u32 i = 0; i < s->nr; i++) {
-		for (u32 k = 0; k < s->d[i].nr_devices; k++)
-			vf |= s->d[i].devices[k].vfn && s->d[i].devices[k].pf_sbdf == s->bench.pf_sbdf;
-		if (s->d[i].nsid == s->bench.nsid) {
-			config_error(c, s->bench.line, "pf-bench: namespace %u is partition %s's (line %u)", s->bench.nsid,
-				     s->d[i].name, s->d[i].nsid_line);
-			return;
-		}
-	}
-	if (vf)
-		return;
-	config_error(c, s->bench.line, "pf-bench: " BDF_FMT " is not the PF of any partition's VF (device = PF/vfN)",
-		     BDF_ARGS(s->bench.pf_sbdf));
-}
-
 /* attack-witness = NAME gpa=A: the words in that order (checked against the partitions in check_attack). */
 static void parse_witness(struct config *c, const struct config_entry *e, struct sluice_cfg *s)
 {
@@ -221,7 +152,7 @@ static void check_attack(struct config *c, const struct sluice_cfg *s)
 	config_error(c, line, "attack-witness: no partition %s", s->attack.witness);
 }
 
-static void check_sluice(struct config *c, u32 si, struct sluice_cfg *s)
+static void check_sluice(struct config *c, const struct sluice_keys *k, u32 si, struct sluice_cfg *s)
 {
 	u32 iommu_line = 0, demo_line = 0, devtlb_line = 0, fault_limit_line = 0;
 
@@ -232,17 +163,17 @@ static void check_sluice(struct config *c, u32 si, struct sluice_cfg *s)
 		if (e->section != si)
 			continue;
 		if (!strcmp(e->key, "iommu")) {
-			if (first_time(c, e, &iommu_line))
+			if (config_once(c, e, &iommu_line))
 				parse_on_off(c, e, &s->iommu);
 		} else if (!strcmp(e->key, "demo")) {
-			if (!first_time(c, e, &demo_line))
+			if (!config_once(c, e, &demo_line))
 				continue;
 			if (!strcmp(e->value, "dma") || !strcmp(e->value, "none"))
 				s->demo = !strcmp(e->value, "dma") ? DEMO_DMA : DEMO_NONE;
 			else
 				config_error(c, e->line, "demo = %s: use dma or none", e->value);
 		} else if (!strcmp(e->key, "devtlb-timeout-ms")) {
-			if (!first_time(c, e, &devtlb_line))
+			if (!config_once(c, e, &devtlb_line))
 				continue;
 			u32 ms = 0;
 			if (!parse_dec(e->value, &ms) || !ms || ms > 90000)
@@ -250,20 +181,17 @@ static void check_sluice(struct config *c, u32 si, struct sluice_cfg *s)
 					     e->value);
 			else
 				s->devtlb_timeout_ms = ms;
-		} else if (!strcmp(e->key, "pf-bench")) {
-			if (first_time(c, e, &s->bench.line))
-				parse_bench(c, e, s);
 		} else if (!strcmp(e->key, "attack-test")) {
-			if (first_time(c, e, &s->attack.line))
+			if (config_once(c, e, &s->attack.line))
 				parse_on_off(c, e, &s->attack.on);
 		} else if (!strcmp(e->key, "attack-witness")) {
-			if (first_time(c, e, &s->attack.witness_line))
+			if (config_once(c, e, &s->attack.witness_line))
 				parse_witness(c, e, s);
 		} else if (!strcmp(e->key, "dma-fault-limit")) {
-			if (first_time(c, e, &fault_limit_line))
+			if (config_once(c, e, &fault_limit_line))
 				parse_fault_limit(c, e, &s->dma_fault_limit);
-		} else {
-			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench, dma-fault-limit, attack-test, attack-witness)", e->key);
+		} else if (!k || !k->parse(c, e)) {
+			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo, devtlb-timeout-ms, %s%sdma-fault-limit, attack-test, attack-witness)", e->key, k ? k->names : "", k ? ", " : "");
 		}
 	}
 }
@@ -959,10 +887,10 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			if (dev)
 				check_device(c, h, s, d, dev);
 		} else if (!strcmp(e->key, "cpus")) {
-			if (first_time(c, e, &once.cpus))
+			if (config_once(c, e, &once.cpus))
 				parse_cpus(c, h, e, d);
 		} else if (!strcmp(e->key, "image")) {
-			if (!first_time(c, e, &once.image))
+			if (!config_once(c, e, &once.image))
 				continue;
 			if (!v[0] || strlen(v) >= sizeof(d->image))
 				config_error(c, e->line, "image = '%s': a boot module name of 1-%u characters", v,
@@ -970,7 +898,7 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			str_copy(d->image, v, sizeof(d->image));
 			d->image_line = e->line;
 		} else if (!strcmp(e->key, "entry")) {
-			if (!first_time(c, e, &once.entry))
+			if (!config_once(c, e, &once.entry))
 				continue;
 			if (!strcmp(v, "elf64"))
 				d->entry = GUEST_ENTRY_ELF64;
@@ -979,7 +907,7 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			else
 				config_error(c, e->line, "entry = %s: use elf64 or multiboot", v);
 		} else if (!strcmp(e->key, "namespace")) {
-			if (!first_time(c, e, &once.nsid))
+			if (!config_once(c, e, &once.nsid))
 				continue;
 			u32 n = 0;
 			if (!parse_dec(v, &n) || !n || n == 0xffffffff)
@@ -988,10 +916,10 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			d->nsid_line = e->line;
 		} else if (!strcmp(e->key, "args")) {
 			/* The config's value limit equals the start info's field: it always fits. */
-			if (first_time(c, e, &once.args))
+			if (config_once(c, e, &once.args))
 				str_copy(d->args, v, sizeof(d->args));
 		} else if (!strcmp(e->key, "on-fault")) {
-			if (!first_time(c, e, &once.on_fault))
+			if (!config_once(c, e, &once.on_fault))
 				continue;
 			if (!strcmp(v, "park"))
 				d->on_fault = FAULT_PARK;
@@ -1000,10 +928,10 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			else
 				config_error(c, e->line, "on-fault = %s: use park or stop", v);
 		} else if (!strcmp(e->key, "time-limit")) {
-			if (first_time(c, e, &once.time_limit))
+			if (config_once(c, e, &once.time_limit))
 				parse_time_limit(c, e, d);
 		} else if (!strcmp(e->key, "dma-fault-limit")) {
-			if (first_time(c, e, &once.fault_limit))
+			if (config_once(c, e, &once.fault_limit))
 				parse_fault_limit(c, e, &d->dma_fault_limit);
 		} else {
 			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, time-limit, dma-fault-limit, args)",
@@ -1039,14 +967,15 @@ int partition_check(struct config *c, const struct partition_host *h, struct slu
 	for (u32 si = 0; si < c->nr_sections; si++) {
 		const struct config_section *sec = &c->sections[si];
 		if (!strcmp(sec->type, "sluice"))
-			check_sluice(c, si, s);
+			check_sluice(c, h->keys, si, s);
 		else if (!strcmp(sec->type, "partition"))
 			check_partition(c, h, si, s);
 		else
 			config_error(c, sec->line, "unknown section [%s] (known: [sluice], [partition \"NAME\"])",
 				     sec->type);
 	}
-	check_bench(c, s);
+	if (h->keys)
+		h->keys->check(c, s);
 	check_attack(c, s);
 	for (u32 i = 0; i < s->nr; i++)
 		if (s->d[i].dma_fault_limit == FAULT_LIMIT_UNSET)
