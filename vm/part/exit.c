@@ -56,7 +56,7 @@ const char *part_state_name(enum part_state s)
 
 void *partition_guest_ptr(struct partition *p, u64 gpa, u64 len, bool write)
 {
-	const struct domain_region *r = domain_region_at(p->dom, gpa, len ? len : 1);
+	const struct part_region *r = part_region_at(p->cfg, gpa, len ? len : 1);
 	if (!r || (write && !(r->prot & IOMMU_WRITE)))
 		return NULL;
 	return phys_to_virt(r->hpa + (gpa - r->gpa), len ? len : 1);
@@ -96,18 +96,18 @@ static size_t fetch_insn(struct partition *p, const struct vcpu *v, u8 *buf, siz
 /* Its DMA faults: drained (raised), logged and suppressed by the log's rate limit, and per device. */
 static void log_fault_counters(const struct partition *p)
 {
-	u64 raised = p->dom->iommu ? iommu_domain_faults(p->dom->iommu) : 0, logged = 0, suppressed = 0;
+	u64 raised = p->cfg->iommu ? iommu_domain_faults(p->cfg->iommu) : 0, logged = 0, suppressed = 0;
 	char buf[LOG_LINE_MAX / 2];
 	size_t n = 0;
 
 	if (!raised)
 		return;
-	iommu_domain_fault_counts(p->dom->iommu, &logged, &suppressed);
+	iommu_domain_fault_counts(p->cfg->iommu, &logged, &suppressed);
 	buf[0] = '\0';
-	for (u32 i = 0; i < p->dom->nr_devices && n < sizeof(buf); i++)
-		n += (size_t)fmt_snprintf(buf + n, sizeof(buf) - n, ", " BDF_FMT " %llu", BDF_ARGS(p->dom->devices[i].sbdf),
+	for (u32 i = 0; i < p->cfg->nr_devices && n < sizeof(buf); i++)
+		n += (size_t)fmt_snprintf(buf + n, sizeof(buf) - n, ", " BDF_FMT " %llu", BDF_ARGS(p->cfg->devices[i].sbdf),
 					  (unsigned long long)p->dev_faults[i]);
-	log_write(LOG_INFO, p->dom->name, "counters: DMA faults %llu raised, %llu logged, %llu suppressed (per device%s)",
+	log_write(LOG_INFO, p->cfg->name, "counters: DMA faults %llu raised, %llu logged, %llu suppressed (per device%s)",
 		  (unsigned long long)raised, (unsigned long long)logged, (unsigned long long)suppressed, buf);
 }
 
@@ -126,23 +126,23 @@ static void log_counters(struct partition *p)
 	}
 	if (!n)
 		str_copy(buf, "none", sizeof(buf));
-	log_write(LOG_INFO, p->dom->name, "counters: %llu exits (%s)", (unsigned long long)total, buf);
+	log_write(LOG_INFO, p->cfg->name, "counters: %llu exits (%s)", (unsigned long long)total, buf);
 	if (p->io_loop_ios)
-		log_write(LOG_INFO, p->dom->name, "counters: %llu I/Os in marked loops, %llu VM exits, %llu.%02llu exits per I/O",
+		log_write(LOG_INFO, p->cfg->name, "counters: %llu I/Os in marked loops, %llu VM exits, %llu.%02llu exits per I/O",
 			  (unsigned long long)p->io_loop_ios, (unsigned long long)p->io_loop_exits,
 			  (unsigned long long)(p->io_loop_exits / p->io_loop_ios),
 			  (unsigned long long)(p->io_loop_exits * 100 / p->io_loop_ios % 100));
-	log_write(LOG_INFO, p->dom->name,
+	log_write(LOG_INFO, p->cfg->name,
 		  "counters: %llu console bytes, %llu unclaimed port accesses, %llu bad hypercalls, %llu config writes filtered, %llu DMA faults, verdicts %u pass %u fail",
 		  (unsigned long long)p->console_bytes, (unsigned long long)p->io_unclaimed,
 		  (unsigned long long)p->bad_hypercalls, (unsigned long long)p->vpci.denied_writes,
-		  (unsigned long long)(p->dom->iommu ? iommu_domain_faults(p->dom->iommu) : 0),
+		  (unsigned long long)(p->cfg->iommu ? iommu_domain_faults(p->cfg->iommu) : 0),
 		  p->verdict_pass, p->verdict_fail);
 	log_fault_counters(p);
-	if (p->dom->iommu) {
+	if (p->cfg->iommu) {
 		char inv[LOG_LINE_MAX / 2];
-		iommu_domain_inv_format(p->dom->iommu, inv, sizeof(inv));
-		log_write(LOG_INFO, p->dom->name, "counters: invalidations for its domain: %s", inv[0] ? inv : "none");
+		iommu_domain_inv_format(p->cfg->iommu, inv, sizeof(inv));
+		log_write(LOG_INFO, p->cfg->name, "counters: invalidations for its domain: %s", inv[0] ? inv : "none");
 	}
 }
 
@@ -166,11 +166,11 @@ static int end_partition(struct partition *p, enum part_state st, u64 code, cons
 		return 1;
 	vuart_flush(&p->uart);
 	p->exit_code = code;
-	log_write(LOG_INFO, p->dom->name, "%s: partition %s (code %llu)", how, part_state_name(st),
+	log_write(LOG_INFO, p->cfg->name, "%s: partition %s (code %llu)", how, part_state_name(st),
 		  (unsigned long long)code);
 	/* A guest that exits says how its run went: code 0 is success, as the debug-exit convention has it. */
 	if (st == PART_EXITED)
-		check(code == 0, "%s: exited with code %llu", p->dom->name, (unsigned long long)code);
+		check(code == 0, "%s: exited with code %llu", p->cfg->name, (unsigned long long)code);
 	stop_devices(p);
 	log_counters(p);
 	attack_partition_ended(p);
@@ -181,10 +181,10 @@ int (*partition_pf_bench)(const struct partition *p, u32 ios);
 
 void partition_dma_stop(struct partition *p)
 {
-	for (u32 i = 0; i < p->dom->nr_devices; i++) {
-		u32 sbdf = p->dom->devices[i].sbdf;
+	for (u32 i = 0; i < p->cfg->nr_devices; i++) {
+		u32 sbdf = p->cfg->devices[i].sbdf;
 		pci_bus_master_off(sbdf);
-		log_write(LOG_INFO, p->dom->name, "device " BDF_FMT ": bus mastering off", BDF_ARGS(sbdf));
+		log_write(LOG_INFO, p->cfg->name, "device " BDF_FMT ": bus mastering off", BDF_ARGS(sbdf));
 	}
 }
 
@@ -202,9 +202,9 @@ static void ats_off(struct partition *p, u32 sbdf)
 	if (!pd)
 		return;
 	ats_disable(pd);
-	if (p->dom->iommu && p->dom->iommu_ops->set_ats)
-		p->dom->iommu_ops->set_ats(p->dom->iommu, sbdf, NULL, NULL, 0);
-	log_write(LOG_INFO, p->dom->name, "device " BDF_FMT ": ATS off", BDF_ARGS(sbdf));
+	if (p->cfg->iommu && p->cfg->iommu_ops->set_ats)
+		p->cfg->iommu_ops->set_ats(p->cfg->iommu, sbdf, NULL, NULL, 0);
+	log_write(LOG_INFO, p->cfg->name, "device " BDF_FMT ": ATS off", BDF_ARGS(sbdf));
 }
 
 /*
@@ -218,9 +218,12 @@ static void ats_off(struct partition *p, u32 sbdf)
  */
 static void stop_devices(struct partition *p)
 {
-	struct dma_domain *d = p->dom;
+	struct partition_cfg *d = p->cfg;
 
 	partition_dma_stop(p);
+	/* Faults its devices raised before they stopped count in its summary, whichever CPU takes the interrupt. */
+	if (d->iommu)
+		d->iommu_ops->poll_faults();
 	for (u32 i = 0; i < d->nr_devices && p->inv_timed_out; i++)
 		ats_off(p, d->devices[i].sbdf);
 	if (d->iommu) {
@@ -265,17 +268,17 @@ static int park(struct partition *p, struct vcpu *v, const char *fmt, ...)
 	if (!set_final(p, PART_PARKED))
 		return 1;
 	vuart_flush(&p->uart);
-	log_write(LOG_WARN, p->dom->name, "parked: %s", p->why);
+	log_write(LOG_WARN, p->cfg->name, "parked: %s", p->why);
 	if (p->ops && p->ops->vcpu_dump)
-		p->ops->vcpu_dump(v, p->dom->name);
+		p->ops->vcpu_dump(v, p->cfg->name);
 	stop_devices(p);
-	for (u32 i = 1; i < p->dom->nr_cpus; i++)
-		smp_kick(p->dom->cpus[i]);
+	for (u32 i = 1; i < p->cfg->nr_cpus; i++)
+		smp_kick(p->cfg->cpus[i]);
 	log_counters(p);
 	attack_partition_ended(p);
-	if (p->dom->on_fault == FAULT_STOP) {
-		log_write(LOG_ERR, p->dom->name, "on-fault = stop: stopping the machine");
-		check(false, "%s: %s", p->dom->name, p->why);
+	if (p->cfg->on_fault == FAULT_STOP) {
+		log_write(LOG_ERR, p->cfg->name, "on-fault = stop: stopping the machine");
+		check(false, "%s: %s", p->cfg->name, p->why);
 		check_finish();
 	}
 	return 1;
@@ -414,7 +417,7 @@ static int do_msr(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 static void console_line(void *ctx, const char *line, bool partial)
 {
 	struct partition *p = ctx;
-	log_write(LOG_INFO, p->dom->name, "%s%s", line, partial ? " [cut]" : "");
+	log_write(LOG_INFO, p->cfg->name, "%s%s", line, partial ? " [cut]" : "");
 }
 
 /* One access of size bytes: true when handled (val in or out), false: nobody claims the port. */
@@ -450,7 +453,7 @@ static int do_io(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	if (!port_access(p, port, size, e->io.in, &val)) {
 		/* Nothing there, as on a real bus: reads float high, writes vanish. */
 		if (p->io_unclaimed++ < PART_LOG_UNCLAIMED)
-			log_write(LOG_WARN, p->dom->name, "%s port 0x%04x (%u bytes): no such device, %s",
+			log_write(LOG_WARN, p->cfg->name, "%s port 0x%04x (%u bytes): no such device, %s",
 				  e->io.in ? "read" : "write", port, size, e->io.in ? "reads all-ones" : "dropped");
 		val = ~0u;
 	}
@@ -464,12 +467,12 @@ static int do_io(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 {
 	u64 gpa = e->npf.gpa;
-	const struct domain_region *r = domain_region_at(p->dom, gpa, 1);
+	const struct part_region *r = part_region_at(p->cfg, gpa, 1);
 
 	if (r)
 		return park(p, v, "%s GPA 0x%016llx of its %s memory at rip 0x%016llx",
 			    e->npf.fetch ? "executed" : e->npf.write ? "wrote" : "read", (unsigned long long)gpa,
-			    domain_access_name(r->prot), (unsigned long long)v->rip);
+			    part_access_name(r->prot), (unsigned long long)v->rip);
 	if (gpa < p->vpci.ecam_gpa || gpa >= p->vpci.ecam_gpa + ((u64)p->vpci.bus_end + 1) * MiB)
 		return park(p, v, "%s GPA 0x%016llx, which is not its memory, at rip 0x%016llx",
 			    e->npf.fetch ? "executed" : e->npf.write ? "wrote" : "read", (unsigned long long)gpa,
@@ -512,15 +515,15 @@ static bool guest_string(struct partition *p, u64 gpa, char *buf, size_t max)
 
 static s64 hc_dma_verify(struct partition *p, u64 gpa, u64 want_gpa, u64 len)
 {
-	const struct domain_region *r = domain_region_at(p->dom, gpa, len);
-	const struct domain_region *w = domain_region_at(p->dom, want_gpa, len);
+	const struct part_region *r = part_region_at(p->cfg, gpa, len);
+	const struct part_region *w = part_region_at(p->cfg, want_gpa, len);
 	if (!len || len > PAGE_SIZE || !r || !w)
 		return -SLUICE_HC_EFAULT;
 	u64 hpa = r->hpa + (gpa - r->gpa), want_hpa = w->hpa + (want_gpa - w->gpa);
 	const u8 *got = phys_to_virt(hpa, len), *want = phys_to_virt(want_hpa, len);
 	u64 diff = attack_bytes_changed(got, want, len);
 	check(diff == 0, "%s: 0x%llx bytes at GPA 0x%016llx = HPA 0x%016llx match the pattern at GPA 0x%016llx = HPA 0x%016llx%s",
-	      p->dom->name, (unsigned long long)len, (unsigned long long)gpa, (unsigned long long)hpa,
+	      p->cfg->name, (unsigned long long)len, (unsigned long long)gpa, (unsigned long long)hpa,
 	      (unsigned long long)want_gpa, (unsigned long long)want_hpa, diff ? " (they differ)" : "");
 	return diff ? 1 : 0;
 }
@@ -553,7 +556,7 @@ static s64 hc_io_loop(struct partition *p, u64 what, u64 ios)
 	p->io_loop_ios += ios;
 	p->io_loop_exits += exits;
 	vuart_flush(&p->uart);
-	log_write(LOG_INFO, p->dom->name, "I/O loop: %llu I/Os, %llu VM exits, %llu us, %llu I/Os per second",
+	log_write(LOG_INFO, p->cfg->name, "I/O loop: %llu I/Os, %llu VM exits, %llu us, %llu I/Os per second",
 		  (unsigned long long)ios, (unsigned long long)exits, (unsigned long long)(ns / 1000),
 		  (unsigned long long)(ns ? ios * 1000000000ULL / ns : 0));
 	return (s64)exits;
@@ -603,7 +606,7 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 			p->verdict_pass++;
 		else
 			p->verdict_fail++;
-		check(a0 != 0, "%s: %s", p->dom->name, text);
+		check(a0 != 0, "%s: %s", p->cfg->name, text);
 		return 0;
 	case SLUICE_HC_EXIT:
 		*ended = true;
@@ -613,7 +616,7 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 	case SLUICE_HC_IO_LOOP:
 		return hc_io_loop(p, a0, a1);
 	case SLUICE_HC_DMA_FAULTS:
-		return p->dom->iommu ? (s64)iommu_domain_faults(p->dom->iommu) : 0;
+		return p->cfg->iommu ? (s64)iommu_domain_faults(p->cfg->iommu) : 0;
 	case SLUICE_HC_REMAP:
 		return hc_remap(p, v, a0, ended);
 	case SLUICE_HC_PF_BENCH: {
@@ -646,7 +649,7 @@ static int do_hypercall(struct partition *p, struct vcpu *v, const struct vm_exi
 		return 1;
 	if (p->restarted) {
 		p->restarted = false;
-		log_write(LOG_INFO, p->dom->name, "restarted (%u so far), entry 0x%016llx", p->restarts,
+		log_write(LOG_INFO, p->cfg->name, "restarted (%u so far), entry 0x%016llx", p->restarts,
 			  (unsigned long long)v->rip);
 		return 0;
 	}
@@ -671,7 +674,7 @@ static int take_stop_request(struct partition *p, struct vcpu *v, enum part_stop
 	if (why == PART_STOP_DMA_FAULTS)
 		return park(p, v, "%s", text);
 	str_copy(p->why, text, sizeof(p->why));
-	check(expected, "%s: stopped: %s", p->dom->name, text);
+	check(expected, "%s: stopped: %s", p->cfg->name, text);
 	return end_partition(p, PART_STOPPED, 0, text);
 }
 

@@ -4,7 +4,7 @@
  * (static partitioning, no scheduler). The same GPA -> HPA map feeds the
  * CPU side (nested paging, built here with kernel/pgtable.h in the back
  * end's format) and the device side (the partition's IOMMU domain, built
- * by vm/config/domain.c). A partition runs on its first CPU; its exits are
+ * by vm/config/partition_cfg.c). A partition runs on its first CPU; its exits are
  * handled here, vendor-neutral (vm/cpu/virt.h): CPUID, MSRs, port I/O (virtual
  * COM1, debug exit, PCI config ports), the virtual ECAM window (MMIO
  * decoded from the faulting MOV), hypercalls (vm/part/guest_abi.h). Anything
@@ -18,7 +18,7 @@
 #include "kernel/pgtable.h"
 #include "iommu/iommu.h"
 #include "kernel/spinlock.h"
-#include "vm/config/domain.h"
+#include "vm/config/partition_cfg.h"
 #include "vm/cpu/virt.h"
 #include "vm/dev/vpci.h"
 #include "vm/dev/vuart.h"
@@ -41,7 +41,7 @@ enum part_state {
 };
 
 struct partition {
-	struct dma_domain *dom;         /* name, regions (HPAs claimed), devices, cpus, image */
+	struct partition_cfg *cfg;         /* name, regions (HPAs claimed), devices, cpus, image */
 	const struct virt_ops *ops;
 	struct pt npt;                  /* the CPU side of the GPA -> HPA map */
 	struct vpci vpci;
@@ -77,14 +77,14 @@ struct partition {
 	u32 stop_request;               /* enum part_stop, written once (atomically) */
 	u64 stop_request_ns;            /* when it was asked */
 	u32 fault_sbdf;                 /* the device that reached its dma-fault-limit */
-	u64 dev_faults[DOMAIN_MAX_DEVICES];     /* DMA faults drained, per device of its domain */
+	u64 dev_faults[PART_MAX_DEVICES];     /* DMA faults drained, per device of its domain */
 };
 
 struct boot_module;
 
 struct partition_set {
 	u32 nr;
-	struct partition p[DOMAIN_MAX];
+	struct partition p[PART_MAX];
 	u64 ecam_gpa;                   /* virtual ECAM window, the same for every guest */
 	u32 ecam_bus_end;
 	const struct boot_module *mods; /* the images, for restarts */
@@ -98,18 +98,18 @@ struct partition_module_list {
 };
 
 /*
- * The image check partition_check() calls (struct domain_host.image_check):
+ * The image check partition_check() calls (struct partition_host.image_check):
  * ctx is a struct partition_module_list.
  */
-int partition_image_check(void *ctx, const struct dma_domain *d, char *why, size_t len);
+int partition_image_check(void *ctx, const struct partition_cfg *d, char *why, size_t len);
 
 /*
- * Builds every guest partition of s (domains already checked, claimed and
+ * Builds every guest partition of s (partitions already checked, claimed and
  * programmed into the IOMMU): nested table, image loaded, start
  * information, virtual devices. A partition that cannot be built is logged
  * and marked failed; the others go on. Returns the number ready.
  */
-int partitions_build(struct partition_set *ps, struct domain_set *s, const struct virt_ops *ops,
+int partitions_build(struct partition_set *ps, struct sluice_cfg *s, const struct virt_ops *ops,
 		     const struct boot_module *mods, u32 nr_mods, u64 ecam_gpa, u32 ecam_bus_end);
 /* Starts each ready partition on its first CPU. Returns the number started. */
 int partitions_start(struct partition_set *ps);
