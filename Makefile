@@ -197,10 +197,15 @@ fuzz-smoke: $(HOST)/fuzz_dmar $(FUZZ_DIR)/dmar-seeds
 
 # ---- layer check: includes point down (kernel <- pci <- iommu <- vm) ------
 # tools/layercheck; `make test` runs it with the symbol check.
-.PHONY: layercheck
+.PHONY: layercheck callcheck
 layercheck:
 	@tools/layercheck
 test: layercheck
+
+# ---- call check: no two folders call each other in a circle --------------
+callcheck: $(CORE_OBJS)
+	@tools/callcheck $(CORE_OBJS)
+test: callcheck
 
 # ---- everything -----------------------------------------------------------
 scenarios: all

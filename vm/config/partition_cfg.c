@@ -37,6 +37,14 @@ const struct part_region *part_region_at(const struct partition_cfg *d, u64 gpa,
 	return NULL;
 }
 
+void *part_guest_ptr(const struct partition_cfg *d, u64 gpa, u64 len, bool write)
+{
+	const struct part_region *r = part_region_at(d, gpa, len ? len : 1);
+	if (!r || (write && !(r->prot & IOMMU_WRITE)))
+		return NULL;
+	return phys_to_virt(r->hpa + (gpa - r->gpa), len ? len : 1);
+}
+
 struct partition_cfg *partition_of_device(struct sluice_cfg *s, u32 sbdf)
 {
 	for (u32 i = 0; i < s->nr; i++)

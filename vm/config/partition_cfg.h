@@ -68,7 +68,7 @@ enum fault_policy { FAULT_PARK = 0, FAULT_STOP };
 struct partition_cfg {
 	char name[PART_NAME_LEN];
 	u32 line;
-	bool guest;             /* cpus and image given: a guest partition (vm/part/partition.c runs it) */
+	bool guest;             /* cpus and image given: a guest partition (vm/part/partition.c builds it, run.c runs it) */
 	/* Guest partitions only. */
 	u32 nr_cpus;
 	u32 cpus[PART_MAX_CPUS];      /* physical CPU indexes (MADT order), the first runs the guest */
@@ -204,6 +204,8 @@ int sluice_cfg_setup(struct config *c, const struct partition_host *h, const str
 
 /* The region of d holding all of [gpa, gpa+len), or NULL: the software translation. */
 const struct part_region *part_region_at(const struct partition_cfg *d, u64 gpa, u64 len);
+/* Sluice's pointer to [gpa, gpa+len) of d's memory (one region, writable if write), or NULL. */
+void *part_guest_ptr(const struct partition_cfg *d, u64 gpa, u64 len, bool write);
 /* The partition a device is assigned to, or NULL. */
 struct partition_cfg *partition_of_device(struct sluice_cfg *s, u32 sbdf);
 /* The partition (and its region, when r is not NULL) whose memory holds HPA hpa, or NULL. */

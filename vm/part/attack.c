@@ -218,7 +218,7 @@ s64 attack_hc_targets(struct partition *p, u64 gpa, u64 a1 __unused, u64 a2 __un
 {
 	if (!st.on)
 		return -SLUICE_HC_EINVAL;
-	struct sluice_attack_list *l = partition_guest_ptr(p, gpa, sizeof(*l), true);
+	struct sluice_attack_list *l = part_guest_ptr(p->cfg, gpa, sizeof(*l), true);
 	if (!l)
 		return -SLUICE_HC_EFAULT;
 	drop_snapshots();
@@ -290,7 +290,7 @@ s64 attack_hc_check(struct partition *p, u64 gpa, u64 n, u64 a2 __unused)
 {
 	if (!st.on || !st.nr || n > SLUICE_ATTACK_MAX_RESULTS)
 		return -SLUICE_HC_EINVAL;
-	const struct sluice_attack_result *res = n ? partition_guest_ptr(p, gpa, n * sizeof(*res), false) : NULL;
+	const struct sluice_attack_result *res = n ? part_guest_ptr(p->cfg, gpa, n * sizeof(*res), false) : NULL;
 	if (n && !res)
 		return -SLUICE_HC_EFAULT;
 	u64 changed[SLUICE_ATTACK_MAX];

@@ -147,11 +147,23 @@ u32 partitions_watchdog(struct partition_set *ps);
  * partition has ended (exited, halted, parked). Portable, host-tested.
  */
 int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_exit *e);
+
+/* ---- ending (vm/part/stop.c) ---- */
 const char *part_state_name(enum part_state s);
-/* The host view of [gpa, gpa+len) of p's memory (one region, writable when write), or NULL. */
-void *partition_guest_ptr(struct partition *p, u64 gpa, u64 len, bool write);
 /* Its exits so far, all reasons (read from any CPU: a snapshot). */
 u64 partition_total_exits(const struct partition *p);
+/*
+ * p ended on its own (exit, debug port, HLT, a stop the boot CPU asked
+ * for): final state st once, its devices stopped as a park's are, its
+ * counters logged. Returns 1 (the vCPU loop's "ended").
+ */
+int partition_end(struct partition *p, enum part_state st, u64 code, const char *how);
+/*
+ * Contains p: its state logged once, its devices' DMA stopped, its other
+ * CPUs kicked out of the guest. With on-fault = stop the machine stops
+ * instead (one failed check and the result line). Returns 1.
+ */
+int partition_park(struct partition *p, struct vcpu *v, const char *fmt, ...) __printf(3, 4);
 /*
  * p's CPU was found reset under it (an INIT QEMU takes right after its
  * intercept, docs/architecture.md): its guest's registers are gone, so p is
@@ -161,7 +173,9 @@ u64 partition_total_exits(const struct partition *p);
  * brought back (smp_cpu_restart).
  */
 void partition_cpu_lost(struct partition *p, u32 cpu);
-/* The virtual COM1 whose lines go to Sluice's log as "NAME: line". */
+/* Bus mastering off on every device of p, one line each. */
+void partition_dma_stop(struct partition *p);
+/* The virtual COM1 whose lines go to Sluice's log as "NAME: line" (vm/part/console.c). */
 void partition_console_init(struct partition *p);
 
 /* The nested-table permissions of a region with IOMMU permissions iommu_prot (always executable). */
@@ -193,9 +207,6 @@ int partition_remap(struct partition *p, u64 gpa);
  */
 #define PART_MAX_HYPERCALL      16
 extern s64 (*partition_hypercalls[PART_MAX_HYPERCALL])(struct partition *p, u64 a0, u64 a1, u64 a2);
-
-/* Bus mastering off on every device of p, one line each (vm/part/exit.c). */
-void partition_dma_stop(struct partition *p);
 
 /*
  * Partition stop and restart: every region of p leaves the IOMMU, and one
