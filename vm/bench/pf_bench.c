@@ -44,13 +44,8 @@ static bool parse(struct config *c, const struct config_entry *e)
 		return false;
 	if (!config_once(c, e, &parsed.line))
 		return true;
-	for (u32 i = 0; i < 4; i++) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		for (w[i] = p; *p && *p != ' ' && *p != '\t'; p++)
-			;
-		n[i] = (size_t)(p - w[i]);
-	}
+	for (u32 i = 0; i < 4; i++)
+		w[i] = config_word(&p, &n[i]);
 	/* Each literal has no blank, so a match is within its word. */
 	if (n[3] || !pci_sbdf_parse(w[0], n[0], &parsed.pf_sbdf) || strncmp(w[1], "namespace=", 10) ||
 	    str_to_dec(w[1] + 10, n[1] - 10, &nsid) || !nsid || nsid > 0xffffffffULL || strncmp(w[2], "ios=", 4) ||

@@ -58,14 +58,8 @@ static void parse_on_off(struct config *c, const struct config_entry *e, bool *o
 /* time-limit = DURATION [expected] (kernel/duration.h). */
 static void parse_time_limit(struct config *c, const struct config_entry *e, struct partition_cfg *d)
 {
-	const char *v = e->value;
-	size_t n = 0;
-
-	while (v[n] && v[n] != ' ' && v[n] != '\t')
-		n++;
-	const char *rest = v + n;
-	while (*rest == ' ' || *rest == '\t')
-		rest++;
+	size_t n;
+	const char *rest = e->value, *v = config_word(&rest, &n);
 	int ret = duration_parse(v, n, &d->time_limit_ms);
 	if (ret || (*rest && strcmp(rest, "expected"))) {
 		config_error(c, e->line, "time-limit = %s: use DURATION [expected], a duration from 1ms to 24h with its unit (e.g. 500ms, 10s, 2m, 1h)",
@@ -82,11 +76,6 @@ struct cpu_claim {
 	const char *part;
 };
 static struct cpu_claim cpu_owner[256];
-
-static bool is_blank(char ch)
-{
-	return ch == ' ' || ch == '\t';
-}
 
 static bool name_ok(const char *s)
 {
@@ -108,14 +97,8 @@ static bool parse_sbdf(const char *s, u32 *sbdf)
 /* attack-witness = NAME gpa=A: the words in that order (checked against the partitions in check_attack). */
 static void parse_witness(struct config *c, const struct config_entry *e, struct sluice_cfg *s)
 {
-	const char *v = e->value;
-	size_t n = 0;
-
-	while (v[n] && !is_blank(v[n]))
-		n++;
-	const char *g = v + n;
-	while (is_blank(*g))
-		g++;
+	size_t n;
+	const char *g = e->value, *v = config_word(&g, &n);
 	if (!n || n >= sizeof(s->attack.witness) || strncmp(g, "gpa=", 4) ||
 	    str_to_u64(g + 4, strlen(g + 4), false, &s->attack.witness_gpa)) {
 		config_error(c, e->line, "attack-witness = %s: use NAME gpa=A (a partition and one of its regions)", v);
@@ -246,23 +229,16 @@ static struct part_region *parse_memory(struct config *c, const struct config_en
 	const char *p = e->value;
 
 	while (*p) {
-		while (is_blank(*p))
-			p++;
-		if (!*p)
-			break;
-		const char *w = p, *eq = NULL;
-		while (*p && !is_blank(*p)) {
-			if (*p == '=' && !eq)
-				eq = p;
-			p++;
-		}
-		size_t wlen = (size_t)(p - w);
-		if (!eq || eq == w || eq + 1 == p) {
+		size_t wlen;
+		const char *w = config_word(&p, &wlen), *eq = w;
+		while (eq < w + wlen && *eq != '=')
+			eq++;
+		if (eq == w + wlen || eq == w || eq + 1 == w + wlen) {
 			config_error(c, e->line, "memory: '%.*s' is not field=value (gpa=, size=, hpa=, access=)",
 				     (int)wlen, w);
 			return NULL;
 		}
-		size_t flen = (size_t)(eq - w), vlen = (size_t)(p - eq - 1);
+		size_t flen = (size_t)(eq - w), vlen = wlen - flen - 1;
 		u32 f = 0;
 		while (f < ARRAY_SIZE(fields) && (strlen(fields[f]) != flen || strncmp(fields[f], w, flen)))
 			f++;
@@ -337,25 +313,20 @@ static struct part_device *parse_device(struct config *c, const struct config_en
 	const char *p = e->value;
 	bool rmrr_identity = false, ats = false;
 	u32 sbdf;
+	size_t len;
 
-	while (*p && !is_blank(*p))
-		p++;
-	str_copy(addr, e->value, MIN(sizeof(addr), (size_t)(p - e->value) + 1));
+	config_word(&p, &len);
+	str_copy(addr, e->value, MIN(sizeof(addr), len + 1));
 	/* Options after the address, each once: rmrr=identity, ats=on. */
 	while (*p) {
-		while (is_blank(*p))
-			p++;
-		const char *w = p;
-		while (*p && !is_blank(*p))
-			p++;
-		size_t n = (size_t)(p - w);
-		if (n == 13 && !strncmp(w, "rmrr=identity", 13) && !rmrr_identity) {
+		const char *w = config_word(&p, &len);
+		if (len == 13 && !strncmp(w, "rmrr=identity", 13) && !rmrr_identity) {
 			rmrr_identity = true;
-		} else if (n == 6 && !strncmp(w, "ats=on", 6) && !ats) {
+		} else if (len == 6 && !strncmp(w, "ats=on", 6) && !ats) {
 			ats = true;
-		} else if (n) {
+		} else {
 			config_error(c, e->line, "device: option '%.*s' is not supported (known: rmrr=identity, ats=on, each once)",
-				     (int)n, w);
+				     (int)len, w);
 			return NULL;
 		}
 	}
@@ -419,12 +390,7 @@ static void parse_cpus(struct config *c, const struct partition_host *h, const s
 			p++;
 		const char *t = n;
 		size_t len = (size_t)(p - n);
-		while (len && is_blank(*t)) {
-			t++;
-			len--;
-		}
-		while (len && is_blank(t[len - 1]))
-			len--;
+		config_trim(&t, &len);
 		u64 cpu;
 		/* Decimal only: "0x3" is not CPU 3 (a mask would be read as one, wrongly). */
 		if (str_to_dec(t, len, &cpu) || cpu >= ARRAY_SIZE(cpu_owner)) {

@@ -37,7 +37,7 @@ struct pf_work {
 	u16 max_vfn;
 	u32 nr;
 	struct part_device *dev[PART_MAX];
-	u32 nsid[PART_MAX];
+	struct nvme_vf_plan plan[PART_MAX];     /* each VF's namespace, for an NVMe PF */
 };
 
 static u32 io_rd32(void *ctx, u32 off) { return io_read32(ctx, off); }
@@ -107,7 +107,6 @@ static int pf_dma(struct pci_dev *pf, const struct iommu_ops *ops, u64 *pa, stru
 
 static int provision_nvme(struct config *c, struct pf_work *w, const struct iommu_ops *ops)
 {
-	struct nvme_vf_plan plan[PART_MAX];
 	char why[160];
 	u64 pa;
 
@@ -135,14 +134,10 @@ static int provision_nvme(struct config *c, struct pf_work *w, const struct iomm
 				.now_us = now_us, .ctx = regs };
 	const struct nvme_pf_env env = { .io = io, .enable_vfs = enable_vfs, .ctx = w->pf, .dma = dma,
 					 .dma_bus = pa, .log = nvme_log };
-	for (u32 i = 0; i < w->nr; i++) {
-		plan[i].vfn = w->dev[i]->vfn;
-		plan[i].nsid = w->nsid[i];
-	}
 	struct nvme_pf *npf = &nvme_pfs[nr_nvme_pfs];
 	const char *key = NULL;
 	u32 line = 0, own_nsid = vf_pf_user ? vf_pf_user->own_ns(w->pf->sbdf, &key, &line) : 0;
-	ret = nvme_pf_provision(npf, &env, w->pf->sriov.total_vfs, plan, w->nr, own_nsid, why, sizeof(why));
+	ret = nvme_pf_provision(npf, &env, w->pf->sriov.total_vfs, w->plan, w->nr, own_nsid, why, sizeof(why));
 	if (ret) {
 		if (own_nsid && !strncmp(why, "the PF's namespace", 18))
 			config_error(c, line, "%s: %s", key, why);
@@ -262,7 +257,7 @@ int vf_setup(struct config *c, struct sluice_cfg *s, const struct iommu_ops *ops
 			}
 			if (w->nr == ARRAY_SIZE(w->dev))
 				return -HV_ENOMEM;
-			w->nsid[w->nr] = s->d[i].nsid;
+			w->plan[w->nr] = (struct nvme_vf_plan){ .vfn = d->vfn, .nsid = s->d[i].nsid };
 			w->dev[w->nr++] = d;
 			w->max_vfn = MAX(w->max_vfn, d->vfn);
 		}
