@@ -122,11 +122,11 @@ struct config;                  /* vm/config/config.h */
 struct config_entry;
 
 /*
- * [sluice] keys a module above the checker owns and keeps in its own
- * state (vm/main.c wires it in): parse is offered each
- * [sluice] entry the checker does not know and says whether the key is its
- * own (a key nobody owns stays an error); check runs once after every
- * section, against the partitions. names lists the keys for that error.
+ * [sluice] keys a module above the checker owns and keeps in its own state
+ * (vm/main.c wires it in): parse is offered each [sluice] entry the checker
+ * does not know and says whether the key is its own (a key nobody owns
+ * stays an error); check runs once after every section, against the
+ * partitions. names lists the keys for the unknown-key error.
  */
 struct sluice_keys {
 	const char *names;
