@@ -2,7 +2,8 @@
  * Host tests for vm/bench/pf_bench.c: the pf-bench key, parsed and checked
  * through the config checker's hook for extra [sluice] keys (each error
  * one ERR line naming sluice.conf:LINE, as the checker's own), what it
- * tells VF set-up, and its hypercall refused until its first round ran.
+ * tells VF set-up, and its rounds on a fake NVMe PF (tests/fakes/fake_nvme.c),
+ * refused until the first one ran.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include "pci/nvme_hw.h"
 #include "pci/nvme_pf.h"
 #include "tests/unit/vm/vm_fixture.h"
+#include "tests/fakes/fake_nvme.h"
 
 #define PF              BEHIND_PORT     /* 01:00.0, an NVMe PF with 2 VFs */
 
@@ -128,6 +130,70 @@ static void a_namespace_too_small_is_refused_and_so_are_rounds(void **state)
 	assert_int_equal(pf_bench_hypercall(&p, 2, 0, 0), -SLUICE_HC_EINVAL);
 }
 
+/* The fake NVMe subsystem's DMA goes to the fixture's "physical" memory, as the page allocator hands it out. */
+static void *fake_mem_bus(u64 a)
+{
+	return phys_to_virt(a, 1);
+}
+
+static void quiet(void *ctx, bool error, const char *line)
+{
+	(void)ctx;
+	(void)error;
+	(void)line;
+}
+
+/*
+ * The whole run on a fake NVMe PF: namespace 2 attached to its own
+ * controller, the first round when it is provisioned, then the rounds
+ * partitions with one of its VFs ask for, each checked (run last: the
+ * rounds stay open).
+ */
+static void rounds_run_on_the_pfs_own_namespace(void **state)
+{
+	(void)state;
+	static struct fake_nvme_subsys sub;
+	static struct nvme_pf npf;
+	char text[256], why[160];
+	const char *key;
+	u32 line;
+	u64 pa;
+
+	snprintf(text, sizeof(text), "[sluice]\npf-bench = 01:00.0 namespace=2 ios=8\n%s", vf1);
+	assert_int_equal(vm_setup(text, &fake_iommu_ops), 0);
+	fake_nvme_init(&sub, 3, 256, 2, 4, 2);
+	fake_nvme_bus = fake_mem_bus;
+	assert_true(page_alloc_zeroed(NVME_PF_DMA_PAGES, &pa));
+	const struct nvme_pf_env env = { .io = fake_nvme_io(&sub, 0), .enable_vfs = fake_nvme_enable_vfs, .ctx = &sub,
+					 .dma = phys_to_virt(pa, NVME_PF_DMA_PAGES * PAGE_SIZE), .dma_bus = pa, .log = quiet };
+	const struct nvme_vf_plan plan[] = { { .vfn = 1, .nsid = 1 } };
+	assert_int_equal(nvme_pf_provision(&npf, &env, sub.total_vfs, plan, 1, pf_bench_user.own_ns(PF, &key, &line),
+					   why, sizeof(why)), 0);
+	fake_log_capture();
+	assert_int_equal(pf_bench_user.provisioned(&vm_conf, PF, &npf, NULL, NULL), 0);
+	assert_true(fake_log_has("INFO bench: PF 01:00.0: 4 more pages at 0x"));
+	assert_true(fake_log_has("INFO bench: PF 01:00.0 (Sluice's driver), namespace 2: 8 I/Os, "));
+	assert_true(fake_log_has("pass PF 01:00.0: 4 writes and 4 reads of 4 KiB on namespace 2 by Sluice's driver: 0 failed, 0 read back wrong"));
+
+	/* Rounds: for a partition with a VF of the PF, an even number of I/Os within the namespace (32 pages). */
+	struct partition p = { .cfg = &vm_set.d[0] };
+	struct partition_cfg none = { .name = "b" };
+	struct partition q = { .cfg = &none };
+	assert_int_equal(pf_bench_hypercall(&p, 64, 0, 0), 0);
+	assert_true(fake_log_has("(Sluice's driver), round 1, namespace 2: 64 I/Os, "));
+	assert_int_equal(pf_bench_hypercall(&p, 66, 0, 0), -SLUICE_HC_EINVAL);
+	assert_int_equal(pf_bench_hypercall(&p, 7, 0, 0), -SLUICE_HC_EINVAL);
+	assert_int_equal(pf_bench_hypercall(&p, (1ULL << 32) + 8, 0, 0), -SLUICE_HC_EINVAL);
+	assert_int_equal(pf_bench_hypercall(&q, 8, 0, 0), -SLUICE_HC_EINVAL);
+	assert_false(fake_log_has("round 2"));
+	/* A round whose I/Os fail is the guest's -SLUICE_HC_EIO and a failed check. */
+	sub.ns[2].attached[0] = false;
+	assert_int_equal(pf_bench_hypercall(&p, 8, 0, 0), -SLUICE_HC_EIO);
+	assert_true(fake_log_has("FAIL PF 01:00.0: 4 writes and 4 reads of 4 KiB on namespace 2 by Sluice's driver: 8 failed"));
+	fake_nvme_bus = NULL;
+	fake_nvme_free(&sub);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +201,7 @@ int main(void)
 		cmocka_unit_test_setup(unknown_keys_name_pf_bench_among_the_known, setup),
 		cmocka_unit_test_setup(vf_setup_is_told_the_pfs_own_namespace, setup),
 		cmocka_unit_test_setup(a_namespace_too_small_is_refused_and_so_are_rounds, setup),
+		cmocka_unit_test_setup(rounds_run_on_the_pfs_own_namespace, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
