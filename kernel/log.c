@@ -223,17 +223,22 @@ static void emit(const char *s, size_t n)
 		log_sink(s, n);
 }
 
+/* The line as it goes out, newline included: its length, or -1 when it is not logged. */
+static int log_line(char *line, enum log_level lvl, const char *subsys, const char *fmt, va_list ap)
+{
+	int n = log_enabled(lvl, subsys) ? log_format_line(line, LOG_LINE_MAX, log_cpu ? log_cpu() : 0, lvl, subsys, fmt, ap) : -1;
+	if (n >= 0)
+		line[n++] = '\n';
+	return n;
+}
+
 void log_vwrite(enum log_level lvl, const char *subsys, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX + 1];
+	int n = log_line(line, lvl, subsys, fmt, ap);
 
-	if (!log_enabled(lvl, subsys))
-		return;
-	int n = log_format_line(line, LOG_LINE_MAX, log_cpu ? log_cpu() : 0, lvl,
-				subsys, fmt, ap);
 	if (n < 0)
 		return;
-	line[n++] = '\n';
 	/* An interrupt handler may log too: never while this CPU holds the lock. */
 	u64 flags = lock();
 	emit(line, (size_t)n);
@@ -245,14 +250,11 @@ bool log_try_write(enum log_level lvl, const char *subsys, const char *fmt, ...)
 	char line[LOG_LINE_MAX + 1];
 	va_list ap;
 
-	if (!log_enabled(lvl, subsys))
-		return true;
 	va_start(ap, fmt);
-	int n = log_format_line(line, LOG_LINE_MAX, log_cpu ? log_cpu() : 0, lvl, subsys, fmt, ap);
+	int n = log_line(line, lvl, subsys, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return true;
-	line[n++] = '\n';
 	u64 flags = irq_save ? irq_save() : 0;
 	u32 who = me();
 	bool got = false;

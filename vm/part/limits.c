@@ -55,18 +55,6 @@ enum part_stop partition_stop_pending(const struct partition *p)
 	return (enum part_stop)__atomic_load_n(&p->stop_request, __ATOMIC_ACQUIRE);
 }
 
-bool partition_limits_watch(const struct partition_set *ps, u64 run_limit_ms)
-{
-	if (run_limit_ms)
-		return true;
-	for (u32 i = 0; i < ps->nr; i++) {
-		const struct partition *p = &ps->p[i];
-		if (partition_running(p) && (p->cfg->time_limit_ms || partition_stop_pending(p) != PART_STOP_NONE))
-			return true;
-	}
-	return false;
-}
-
 int partition_limits_poll(struct partition_set *ps, u64 now_ns, u64 run_deadline_ns)
 {
 	int ret = 0;

@@ -42,8 +42,6 @@ enum part_stop partition_limit_due(const struct partition *p, u64 now_ns, u64 ru
 bool partition_request_stop(struct partition *p, enum part_stop why, u64 now_ns);
 /* The request p's vCPU must act on, or PART_STOP_NONE. */
 enum part_stop partition_stop_pending(const struct partition *p);
-/* Whether anything needs the boot CPU to poll: a time limit in ps, run_limit_ms, or a pending request. */
-bool partition_limits_watch(const struct partition_set *ps, u64 run_limit_ms);
 /*
  * One look at the deadlines (boot CPU): each running partition past its
  * limit is asked to stop (one line each); each one asked and not yet done

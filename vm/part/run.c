@@ -119,8 +119,7 @@ int partitions_wait(struct partition_set *ps, u64 run_limit_ms)
 		if (all_ended(ps))
 			break;
 		u64 now = time_now_ns();
-		if (partition_limits_watch(ps, run_limit_ms))
-			ret = partition_limits_poll(ps, now, run_deadline);
+		ret = partition_limits_poll(ps, now, run_deadline);
 		if (now >= next_watch) {
 			partitions_watchdog(ps);
 			next_watch = time_now_ns() + PART_WATCHDOG_MS * 1000000ULL;

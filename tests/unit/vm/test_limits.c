@@ -136,18 +136,15 @@ static void the_first_request_wins_and_kicks_the_partitions_cpu(void **state)
 	assert_int_equal(kicks[2], 1);
 }
 
-static void the_boot_cpu_watches_only_when_something_is_due(void **state)
+static void a_poll_with_nothing_due_does_nothing(void **state)
 {
 	(void)state;
-	assert_false(partition_limits_watch(&ps, 0));
-	assert_true(partition_limits_watch(&ps, 1000));
 	d[1].time_limit_ms = 1000;
-	assert_true(partition_limits_watch(&ps, 0));
 	ps.p[1].state = PART_EXITED;            /* ended: its limit no longer matters */
-	assert_false(partition_limits_watch(&ps, 0));
-	/* A pending request (the fault interrupt's) needs watching until it is acted on. */
-	assert_true(partition_request_stop(&ps.p[0], PART_STOP_DMA_FAULTS, T0));
-	assert_true(partition_limits_watch(&ps, 0));
+	assert_int_equal(partition_limits_poll(&ps, T0 + 5000 * MS, 0), 0);
+	assert_int_equal(partition_stop_pending(&ps.p[0]), PART_STOP_NONE);
+	assert_int_equal(partition_stop_pending(&ps.p[1]), PART_STOP_NONE);
+	assert_int_equal(kicks[1] + kicks[2], 0);
 }
 
 static void a_poll_asks_once_kicks_again_then_gives_up(void **state)
@@ -337,7 +334,7 @@ int main(void)
 		cmocka_unit_test_setup(a_time_limit_is_due_from_the_partitions_start, setup),
 		cmocka_unit_test_setup(the_runs_limit_stops_every_partition_its_own_first, setup),
 		cmocka_unit_test_setup(the_first_request_wins_and_kicks_the_partitions_cpu, setup),
-		cmocka_unit_test_setup(the_boot_cpu_watches_only_when_something_is_due, setup),
+		cmocka_unit_test_setup(a_poll_with_nothing_due_does_nothing, setup),
 		cmocka_unit_test_setup(a_poll_asks_once_kicks_again_then_gives_up, setup),
 		cmocka_unit_test_setup(the_run_limit_asks_every_running_partition, setup),
 		cmocka_unit_test_setup(stop_texts_say_why_and_whether_expected, setup),
