@@ -117,7 +117,6 @@ void iommu_domain_fault_counts(const struct iommu_domain *d, u64 *logged, u64 *s
  * segment << 16 | source ID. NULL: none (vm/part/limits.c sets it).
  */
 extern void (*iommu_fault_sink)(struct iommu_domain *d, u32 sbdf);
-const char *iommu_domain_name(const struct iommu_domain *d);
 /* The invalidations run for d, as one line (vtd_inv_stats_format); "" when none. */
 void iommu_domain_inv_format(const struct iommu_domain *d, char *buf, size_t len);
 

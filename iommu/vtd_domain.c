@@ -618,11 +618,6 @@ void iommu_domain_fault_counts(const struct iommu_domain *d, u64 *logged, u64 *s
 	*suppressed = d ? d->faults_suppressed : 0;
 }
 
-const char *iommu_domain_name(const struct iommu_domain *d)
-{
-	return d ? d->name : "none";
-}
-
 void iommu_domain_inv_format(const struct iommu_domain *d, char *buf, size_t len)
 {
 	if (!d || !d->stats.waits) {

@@ -293,17 +293,6 @@ int vtd_inv_context_global(struct vtd_unit *u)
 	return vtd_qi_submit(u, &d, 1);
 }
 
-int vtd_inv_context_domain(struct vtd_unit *u, u16 did)
-{
-	struct vtd_desc d;
-
-	log_write(LOG_DBG, u->name, "invalidate context cache: domain %u", did);
-	if (!u->qi.on)
-		return ccmd(u, VTD_CCMD_G_DOMAIN, did, 0);
-	vtd_desc_cc_domain(&d, did);
-	return vtd_qi_submit(u, &d, 1);
-}
-
 int vtd_inv_context_device(struct vtd_unit *u, u16 did, u16 sid)
 {
 	struct vtd_desc d;

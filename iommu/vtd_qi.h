@@ -109,7 +109,6 @@ extern bool vtd_inv_test_skip_devtlb;
 
 /* Context-cache invalidation: everything; one domain; one source ID in did. */
 int vtd_inv_context_global(struct vtd_unit *u);
-int vtd_inv_context_domain(struct vtd_unit *u, u16 did);
 int vtd_inv_context_device(struct vtd_unit *u, u16 did, u16 sid);
 /*
  * Interrupt entry cache invalidation of every entry (§6.5.2.7, G = 0),

@@ -33,25 +33,6 @@ static const char *next_word(const char *p, const char *end, size_t *n)
 	return w;
 }
 
-int cmdline_get(const char *cmdline, const char *key, char *val, size_t size)
-{
-	const char *end = cmdline + strlen(cmdline);
-	size_t kl = strlen(key), n;
-
-	for (const char *p = cmdline; *(p = next_word(p, end, &n)); p += n) {
-		if (n < kl || strncmp(p, key, kl) || (n > kl && p[kl] != '='))
-			continue;
-		const char *v = n > kl ? p + kl + 1 : p + n;
-		size_t vl = (size_t)(p + n - v);
-		if (vl >= size)
-			return -HV_ERANGE;
-		memcpy(val, v, vl);
-		val[vl] = '\0';
-		return 0;
-	}
-	return -HV_ENOENT;
-}
-
 static bool word_is(const char *w, size_t n, const char *s)
 {
 	return strlen(s) == n && !strncmp(w, s, n);

@@ -43,10 +43,5 @@ struct cmdline_opts {
  * too_long set; every word is still read, so exit= is known.
  */
 void cmdline_parse(const char *cmdline, size_t len, struct cmdline_opts *o);
-/*
- * Finds key in cmdline; copies its value (after '=', "" for a bare word)
- * into val. Returns 0, -HV_ENOENT, or -HV_ERANGE when val is too small.
- */
-int cmdline_get(const char *cmdline, const char *key, char *val, size_t size);
 
 #endif

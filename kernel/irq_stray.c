@@ -100,14 +100,6 @@ u64 irq_stray_inits(void)
 	return __atomic_load_n(&inits, __ATOMIC_RELAXED);
 }
 
-u64 irq_stray_total(void)
-{
-	u64 t = 0;
-	for (u32 v = 0; v < IRQ_NR_VECTORS; v++)
-		t += irq_stray_count((u8)v);
-	return t;
-}
-
 void irq_stray_log_summary(void)
 {
 	bool any = false;

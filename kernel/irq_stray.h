@@ -63,8 +63,6 @@ u64 irq_stray_note_init(u32 cpu, const char *where);
 /* Stray arrivals of vector so far (NMIs: IRQ_VECTOR_NMI). */
 u64 irq_stray_count(u8 vector);
 u64 irq_stray_inits(void);
-/* All stray arrivals of every vector, INITs not included. */
-u64 irq_stray_total(void);
 /*
  * One summary line per vector that had strays (count, lines not logged),
  * one for INITs, or "none". Called at the end of a run.

@@ -472,7 +472,7 @@ static void setup_iommu(void)
  * starts nothing. Then the stage 0 or stage 1 DMA demonstration when the
  * config asks for it (demo = dma), and the guest partitions are built.
  */
-static struct sluice_cfg doms;
+static struct sluice_cfg scfg;
 static struct partition_set parts;
 
 /* The guests' virtual ECAM window: at the host's own segment 0 ECAM address, where no RAM or BAR is. */
@@ -491,9 +491,10 @@ static void guest_ecam(u64 *gpa, u32 *bus_end)
 static void setup_domains(void)
 {
 	static struct config conf;
+	static const struct sluice_keys *const host_keys[] = { &dma_demo_keys, &pf_bench_keys, NULL };
 	static struct partition_module_list mods;
 	const struct virt_ops *virt = virt_pick();
-	struct partition_host host = { .memmap = &memmap, .dmar = dmar, .vf_setup = vf_setup, .keys = &pf_bench_keys };
+	struct partition_host host = { .memmap = &memmap, .dmar = dmar, .vf_setup = vf_setup, .keys = host_keys };
 	const struct iommu_ops *ops = iommu;
 	const struct boot_module *m = NULL;
 	u64 ecam_gpa;
@@ -538,21 +539,21 @@ static void setup_domains(void)
 	partition_hypercalls[SLUICE_HC_ATTACK_TARGETS] = attack_hc_targets;
 	partition_hypercalls[SLUICE_HC_ATTACK_CHECK] = attack_hc_check;
 	config_parse(&conf, "sluice.conf", text, m->size);
-	int ret = sluice_cfg_setup(&conf, &host, ops, &doms);
-	if (doms.demo == DEMO_DMA) {
+	int ret = sluice_cfg_setup(&conf, &host, ops, &scfg);
+	if (dma_demo_asked()) {
 		if (ret)
 			check(false, "demo: partitions set up for the DMA demonstration (%s)", hv_strerror(ret));
 		else
-			dma_demo_run(&doms, ops);
+			dma_demo_run(&scfg, ops);
 	}
 	if (ret)
 		return;
-	partitions_build(&parts, &doms, virt, boot.modules, boot.nr_modules, ecam_gpa, ecam_bus_end);
+	partitions_build(&parts, &scfg, virt, boot.modules, boot.nr_modules, ecam_gpa, ecam_bus_end);
 	const struct attack_host ah = {
 		.image_ro_pa = (u64)(uintptr_t)_kernel_start,
 		.image_ro_size = (u64)(uintptr_t)_rodata_end - (u64)(uintptr_t)_kernel_start,
 	};
-	attack_setup(&doms, &parts, &ah);
+	attack_setup(&scfg, &parts, &ah);
 }
 
 static void setup_apic_timer(void)

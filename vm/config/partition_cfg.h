@@ -37,8 +37,6 @@
 #define PART_INTR_GPA         0xfee00000ULL
 #define PART_INTR_SIZE        0x100000ULL
 
-enum sluice_demo { DEMO_NONE = 0, DEMO_DMA };
-
 struct part_region {
 	u64 gpa, hpa, size;
 	u32 prot;               /* IOMMU_READ | IOMMU_WRITE */
@@ -95,7 +93,6 @@ struct partition_cfg {
 struct sluice_cfg {
 	const char *file;       /* the config's name, for "sluice.conf:LINE: ..." */
 	bool iommu;             /* [sluice] iommu = on (the default) */
-	enum sluice_demo demo;  /* [sluice] demo = dma: vm/demo/dma_demo.c runs after set-up */
 	const struct dmar_info *dmar;   /* the host's (for ATSR/SATC), set by sluice_cfg_setup */
 	u32 devtlb_timeout_ms;          /* [sluice] devtlb-timeout-ms; 0: the IOMMU driver's default (1000) */
 	u32 dma_fault_limit;            /* [sluice] dma-fault-limit: every partition's default (0: none) */
@@ -123,7 +120,7 @@ struct config_entry;
 
 /*
  * [sluice] keys a module above the checker owns and keeps in its own state
- * (vm/main.c wires it in): parse is offered each [sluice] entry the checker
+ * (vm/main.c wires each in: the DMA demo, the PF benchmark): parse is offered each [sluice] entry the checker
  * does not know and says whether the key is its own (a key nobody owns
  * stays an error); check runs once after every section, against the
  * partitions. names lists the keys for the unknown-key error.
@@ -157,7 +154,7 @@ struct partition_host {
 	 * config with VFs is refused.
 	 */
 	int (*vf_setup)(struct config *c, struct sluice_cfg *s, const struct iommu_ops *ops);
-	const struct sluice_keys *keys;         /* NULL: none */
+	const struct sluice_keys *const *keys;  /* the modules' keys, NULL-terminated (NULL: none) */
 };
 
 /*

@@ -11,6 +11,7 @@
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
+#include "kernel/fmt.h"
 #include "kernel/page_alloc.h"
 #include "pci/pci.h"
 #include "pci/nvme_hw.h"
@@ -135,9 +136,18 @@ static void check_attack(struct config *c, const struct sluice_cfg *s)
 	config_error(c, line, "attack-witness: no partition %s", s->attack.witness);
 }
 
-static void check_sluice(struct config *c, const struct sluice_keys *k, u32 si, struct sluice_cfg *s)
+/* Offers e to the modules' keys: true when one owns it. */
+static bool module_key(struct config *c, const struct sluice_keys *const *k, const struct config_entry *e)
 {
-	u32 iommu_line = 0, demo_line = 0, devtlb_line = 0, fault_limit_line = 0;
+	for (; k && *k; k++)
+		if ((*k)->parse(c, e))
+			return true;
+	return false;
+}
+
+static void check_sluice(struct config *c, const struct sluice_keys *const *keys, u32 si, struct sluice_cfg *s)
+{
+	u32 iommu_line = 0, devtlb_line = 0, fault_limit_line = 0;
 
 	if (c->sections[si].named)
 		config_error(c, c->sections[si].line, "[sluice] takes no name");
@@ -148,13 +158,6 @@ static void check_sluice(struct config *c, const struct sluice_keys *k, u32 si, 
 		if (!strcmp(e->key, "iommu")) {
 			if (config_once(c, e, &iommu_line))
 				parse_on_off(c, e, &s->iommu);
-		} else if (!strcmp(e->key, "demo")) {
-			if (!config_once(c, e, &demo_line))
-				continue;
-			if (!strcmp(e->value, "dma") || !strcmp(e->value, "none"))
-				s->demo = !strcmp(e->value, "dma") ? DEMO_DMA : DEMO_NONE;
-			else
-				config_error(c, e->line, "demo = %s: use dma or none", e->value);
 		} else if (!strcmp(e->key, "devtlb-timeout-ms")) {
 			if (!config_once(c, e, &devtlb_line))
 				continue;
@@ -173,8 +176,12 @@ static void check_sluice(struct config *c, const struct sluice_keys *k, u32 si, 
 		} else if (!strcmp(e->key, "dma-fault-limit")) {
 			if (config_once(c, e, &fault_limit_line))
 				parse_fault_limit(c, e, &s->dma_fault_limit);
-		} else if (!k || !k->parse(c, e)) {
-			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo, devtlb-timeout-ms, %s%sdma-fault-limit, attack-test, attack-witness)", e->key, k ? k->names : "", k ? ", " : "");
+		} else if (!module_key(c, keys, e)) {
+			char more[64] = "";
+			size_t n = 0;
+			for (const struct sluice_keys *const *k = keys; k && *k && n < sizeof(more); k++)
+				n += (size_t)fmt_snprintf(more + n, sizeof(more) - n, ", %s", (*k)->names);
+			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, devtlb-timeout-ms, dma-fault-limit, attack-test, attack-witness%s)", e->key, more);
 		}
 	}
 }
@@ -940,8 +947,8 @@ int partition_check(struct config *c, const struct partition_host *h, struct slu
 			config_error(c, sec->line, "unknown section [%s] (known: [sluice], [partition \"NAME\"])",
 				     sec->type);
 	}
-	if (h->keys)
-		h->keys->check(c, s);
+	for (const struct sluice_keys *const *k = h->keys; k && *k; k++)
+		(*k)->check(c, s);
 	check_attack(c, s);
 	for (u32 i = 0; i < s->nr; i++)
 		if (s->d[i].dma_fault_limit == FAULT_LIMIT_UNSET)

@@ -43,4 +43,8 @@ static inline u8 dma_demo_pattern(u32 n, u32 i)
  */
 void dma_demo_run(struct sluice_cfg *s, const struct iommu_ops *ops);
 
+/* demo = dma | none in [sluice] (struct partition_host.keys), and whether the last config checked asked for dma. */
+extern const struct sluice_keys dma_demo_keys;
+bool dma_demo_asked(void);
+
 #endif

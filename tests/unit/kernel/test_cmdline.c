@@ -210,18 +210,6 @@ static void time_limit_is_a_bounded_duration(void **state)
 	assert_int_equal(o.nr_errors, 1);
 }
 
-static void cmdline_get_finds_values(void **state)
-{
-	(void)state;
-	char v[8];
-	assert_int_equal(cmdline_get("a=1 log=debug b", "log", v, sizeof(v)), 0);
-	assert_string_equal(v, "debug");
-	assert_int_equal(cmdline_get("a=1 log=debug b", "b", v, sizeof(v)), 0);
-	assert_string_equal(v, "");
-	assert_int_equal(cmdline_get("logx=1", "log", v, sizeof(v)), -HV_ENOENT);
-	assert_int_equal(cmdline_get("log=verylongvalue", "log", v, sizeof(v)), -HV_ERANGE);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,7 +219,6 @@ int main(void)
 		cmocka_unit_test_setup(a_word_given_twice_keeps_the_first, setup),
 		cmocka_unit_test_setup(an_over_long_command_line_is_refused_but_read_whole, setup),
 		cmocka_unit_test_setup(time_limit_is_a_bounded_duration, setup),
-		cmocka_unit_test_setup(cmdline_get_finds_values, setup),
 	};
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
 }

@@ -245,6 +245,31 @@ static void a_stuck_device_fails_its_check(void **state)
 	must_log("FAIL demo: EP1 (00:03.0) fetches its pattern from bus address 0x0000000090001000: ");
 }
 
+/* demo = dma | none is the demo's own [sluice] key, offered through the checker's hook; once, and checked. */
+static void the_demo_key_is_its_own(void **state)
+{
+	(void)state;
+	static const struct sluice_keys *const keys[] = { &dma_demo_keys, NULL };
+	vm_keys = keys;
+	assert_int_equal(vm_setup("[sluice]\ndemo = dma\n", NULL), 0);
+	assert_true(dma_demo_asked());
+	assert_int_equal(vm_setup("[sluice]\ndemo = none\n", NULL), 0);
+	assert_false(dma_demo_asked());
+	assert_int_equal(vm_setup("[sluice]\ndemo = dma\n", NULL), 0);
+	assert_int_equal(vm_setup("# no demo\n", NULL), 0);
+	assert_false(dma_demo_asked());         /* each config on its own */
+	fake_log_capture();
+	assert_int_equal(vm_setup("[sluice]\ndemo = all\n", NULL), -HV_EINVAL);
+	must_log("sluice.conf:2: demo = all: use dma or none");
+	assert_int_equal(vm_setup("[sluice]\ndemo = dma\ndemo = none\n", NULL), -HV_EINVAL);
+	must_log("sluice.conf:3: demo given twice (first at line 2)");
+	assert_int_equal(vm_setup("[sluice]\ndemox = dma\n", NULL), -HV_EINVAL);
+	must_log("unknown key 'demox' in [sluice] (known: iommu, devtlb-timeout-ms, dma-fault-limit, attack-test, attack-witness, demo)");
+	vm_keys = NULL;
+	assert_int_equal(vm_setup("[sluice]\ndemo = dma\n", NULL), -HV_EINVAL);
+	must_log("unknown key 'demo' in [sluice] (known: iommu, devtlb-timeout-ms, dma-fault-limit, attack-test, attack-witness)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +285,7 @@ int main(void)
 		cmocka_unit_test_setup(stage1_without_a_read_only_region_skips_that_case, setup),
 		cmocka_unit_test_setup(the_demo_needs_two_partitions_with_an_edu, setup),
 		cmocka_unit_test_setup(a_stuck_device_fails_its_check, setup),
+		cmocka_unit_test_setup(the_demo_key_is_its_own, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

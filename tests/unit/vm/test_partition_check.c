@@ -52,7 +52,6 @@ static void worked_example_is_accepted(void **state)
 	assert_int_equal(vm_setup(WORKED_EXAMPLE("on"), &fake_iommu_ops), 0);
 	assert_false(fake_log_has(" ERR "));
 	assert_true(vm_set.iommu);
-	assert_int_equal(vm_set.demo, DEMO_DMA);
 	assert_int_equal(vm_set.nr, 2);
 	const struct partition_cfg *p1 = &vm_set.d[0], *p2 = &vm_set.d[1];
 	assert_string_equal(p1->name, "p1");
@@ -77,13 +76,11 @@ static void sluice_section_defaults_and_values(void **state)
 	(void)state;
 	assert_int_equal(vm_setup("# nothing at all\n", &fake_iommu_ops), 0);
 	assert_true(vm_set.iommu);
-	assert_int_equal(vm_set.demo, DEMO_NONE);
-	assert_int_equal(vm_setup("[sluice]\niommu = off\ndemo = none\n", NULL), 0);
+	assert_int_equal(vm_setup("[sluice]\niommu = off\n", NULL), 0);
 	assert_false(vm_set.iommu);
 	refused("[sluice]\niommu = maybe\n", "sluice.conf:2: iommu = maybe: use on or off");
 	refused("[sluice]\niommu = on\niommu = off\n", "sluice.conf:3: iommu given twice (first at line 2)");
-	refused("[sluice]\ndemo = all\n", "sluice.conf:2: demo = all: use dma or none");
-	refused("[sluice]\nioomu = on\n", "sluice.conf:2: unknown key 'ioomu' in [sluice] (known: iommu, demo, devtlb-timeout-ms, dma-fault-limit, attack-test, attack-witness)");
+	refused("[sluice]\nioomu = on\n", "sluice.conf:2: unknown key 'ioomu' in [sluice] (known: iommu, devtlb-timeout-ms, dma-fault-limit, attack-test, attack-witness)");
 	refused("[sluice \"x\"]\n", "sluice.conf:1: [sluice] takes no name");
 	refused("[sluice]\ndevtlb-timeout-ms = 0\n",
 		"sluice.conf:2: devtlb-timeout-ms = 0: milliseconds from 1 to 90000 (PCIe's limit)");

@@ -42,7 +42,7 @@ static struct config vm_conf;
 static struct sluice_cfg vm_set;
 /* The host's VF set-up for the next vm_setup() (NULL: VFs are refused). */
 static int (*vm_vf_setup)(struct config *c, struct sluice_cfg *s, const struct iommu_ops *ops);
-static const struct sluice_keys *vm_keys;      /* the host's extra [sluice] keys (NULL: none) */
+static const struct sluice_keys *const *vm_keys;       /* the host's extra [sluice] keys, NULL-terminated (NULL: none) */
 
 
 /* A DMAR with RMRRs only (vm_rmrr() adds them), as dmar_parse would leave it. */
@@ -250,11 +250,6 @@ u64 iommu_domain_ir_faults(const struct iommu_domain *d)
 	return d->ir_faults;
 }
 
-const char *iommu_domain_name(const struct iommu_domain *d)
-{
-	return d->name;
-}
-
 void iommu_domain_inv_format(const struct iommu_domain *d, char *buf, size_t len)
 {
 	(void)d;
@@ -364,7 +359,7 @@ static int vm_setup(const char *text, const struct iommu_ops *ops)
 #define WORKED_EXAMPLE(iommu) \
 	"[sluice]\n" \
 	"iommu = " iommu "\n" \
-	"demo = dma\n" \
+	"# demo = dma: a key of vm/demo, tested there\n" \
 	"[partition \"p1\"]\n" \
 	"memory = gpa=0x90000000 size=1M hpa=0x90000000\n" \
 	"memory = gpa=0xb0000000 size=4K access=r\n" \
