@@ -1,6 +1,6 @@
 /*
  * CPU virtualization as common vm/ code sees it: one ops table per vendor
- * (svm_ops now, vmx_ops later), picked once at boot from CPUID, as bhyve
+ * (svm_ops, vmx_ops), picked once at boot from CPUID, as bhyve
  * picks vmm_ops. Common code sees only the vendor-neutral struct vcpu state
  * and decoded struct vm_exit; vm/svm*.c and vm/vmx*.c never call each other.
  */
@@ -92,6 +92,7 @@ struct vcpu {
 
 struct virt_ops {
 	const char *name;                               /* "svm" or "vmx" */
+	const char *tag_name;                           /* what struct vcpu's tag is called: "ASID" or "VPID" */
 	enum pt_format pt_format;                       /* PT_FMT_NPT or PT_FMT_EPT */
 	/* Whether this CPU can run it (logs what is missing). 0 or -HV_ENOTSUP. */
 	int (*probe)(void);
@@ -107,9 +108,11 @@ struct virt_ops {
 	void (*vcpu_dump)(const struct vcpu *v, const char *who);
 };
 
-extern const struct virt_ops svm_ops;
+extern const struct virt_ops svm_ops, vmx_ops;
 /* The back end for this CPU's vendor, or NULL (logged). */
 const struct virt_ops *virt_pick(void);
 const char *vm_exit_reason_name(enum vm_exit_reason r);
+/* Logs rip/rsp/rflags/cpl, the control registers and rax..rdx, three WARN lines under who. */
+void vcpu_log_state(const struct vcpu *v, const char *who);
 
 #endif

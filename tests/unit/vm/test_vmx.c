@@ -3,7 +3,10 @@
  * against appendix B's rules, controls computed from capability MSRs
  * (Bochs' corei7_skylake_x, a Skylake-SP Xeon, and CPUs that lack what
  * Sluice needs), the IA32_FEATURE_CONTROL decision, the EPTP, the I/O and
- * MSR bitmaps bit by bit, and the exit decoder for every handled reason.
+ * MSR bitmaps bit by bit, the exit decoder for every handled reason, and
+ * vmx_ops on a fake VMX CPU (tests/fakes/fake_vmx.c): the vendor pick,
+ * VMXON, the VMCS a vCPU starts from, and vcpu_run round trips through a
+ * fake VMLAUNCH/VMRESUME.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +17,24 @@
 #include "vm/cpu/vmx.h"
 #include "kernel/err.h"
 #include "kernel/pgtable.h"
+#include "kernel/page_alloc.h"
+#include "kernel/smp.h"
+#include "kernel/hw/mem.h"
 #include "tests/fakes/fake_cpu.h"
 #include "tests/fakes/fake_log.h"
+#include "tests/fakes/fake_ram.h"
+#include "tests/fakes/fake_vmx.h"
+
+#define RAM     0x40000000ULL
+
+/* The VMRUN door of vm/cpu/svm.c (linked through vm/cpu/virt.c): an Intel test never enters SVM. */
+void svm_hw_run(u64 vmcb_pa, u64 host_save_pa, struct guest_regs *regs)
+{
+	(void)vmcb_pa;
+	(void)host_save_pa;
+	(void)regs;
+	fail_msg("svm_hw_run called in test_vmx");
+}
 
 /* ---- appendix B: every encoding Sluice uses, with the group the SDM lists it in ---- */
 
@@ -187,8 +206,8 @@ static const struct vmx_caps bochs = {
 	.pin = 0x0000007f00000016ULL,
 	.proc = 0xf7f9fffe04006172ULL,
 	.proc2 = 0x02177fff00000000ULL,
-	.exit = 0x00ffffff00036dfbULL,
-	.entry = 0x0000f3ff000011fbULL,
+	.exit = 0x007fffff00036dfbULL,
+	.entry = 0x0000ffff000011fbULL,
 	.ept_vpid = 0x00000f0106334141ULL,
 	.cr0_fixed0 = 0x80000021, .cr0_fixed1 = 0xffffffff,
 	.cr4_fixed0 = 0x2000, .cr4_fixed1 = 0x003727ff,
@@ -534,6 +553,318 @@ static void decodes_exceptions_nmis_and_entry_failures(void **state)
 			 VM_EXIT_ENTRY_FAILED);
 }
 
+
+/* ---- vmx_ops on a fake VMX CPU ---- */
+
+/*
+ * Every ops test below uses CPUs of its own: vm/cpu/vmx.c keeps per-CPU
+ * state (VMXON done, the vCPU's pages) that a fresh fake RAM invalidates.
+ */
+
+static void bochs_cpu(const struct vmx_caps *c, u64 feature_control)
+{
+	fake_cpu_reset();
+	fake_vmx_reset();
+	fake_cpu_set_vendor("GenuineIntel", 0x16);
+	fake_cpu_set_cpuid(1, 0x50654, 0, 0x77faf3bf, 0);
+	fake_cpu_set_msr(MSR_IA32_FEATURE_CONTROL, feature_control);
+	fake_cpu_set_msr(MSR_IA32_VMX_BASIC, c->basic);
+	fake_cpu_set_msr(MSR_IA32_VMX_TRUE_PINBASED_CTLS, c->pin);
+	fake_cpu_set_msr(MSR_IA32_VMX_TRUE_PROCBASED_CTLS, c->proc);
+	fake_cpu_set_msr(MSR_IA32_VMX_TRUE_EXIT_CTLS, c->exit);
+	fake_cpu_set_msr(MSR_IA32_VMX_TRUE_ENTRY_CTLS, c->entry);
+	fake_cpu_set_msr(MSR_IA32_VMX_PROCBASED_CTLS2, c->proc2);
+	fake_cpu_set_msr(MSR_IA32_VMX_EPT_VPID_CAP, c->ept_vpid);
+	fake_cpu_set_msr(MSR_IA32_VMX_CR0_FIXED0, c->cr0_fixed0);
+	fake_cpu_set_msr(MSR_IA32_VMX_CR0_FIXED1, c->cr0_fixed1);
+	fake_cpu_set_msr(MSR_IA32_VMX_CR4_FIXED0, c->cr4_fixed0);
+	fake_cpu_set_msr(MSR_IA32_VMX_CR4_FIXED1, c->cr4_fixed1);
+	fake_cpu_set_msr(MSR_IA32_GS_BASE, 0xffff800000200000ULL);
+	fake_cpu_set_msr(MSR_IA32_EFER, IA32_EFER_LME | IA32_EFER_LMA | BIT_ULL(11));
+}
+
+static int ops_setup(void **state)
+{
+	(void)state;
+	fake_log_capture();
+	fake_ram_init(RAM, 4 * MiB);
+	bochs_cpu(&bochs, 0x5);
+	return 0;
+}
+
+static void picks_vmx_on_intel_with_what_it_needs(void **state)
+{
+	(void)state;
+	assert_ptr_equal(virt_pick(), &vmx_ops);
+	assert_true(fake_log_has("capabilities basic=0x00d810000000002b pin=0x0000007f00000016"));
+	assert_true(fake_log_has("VMX revision 0x2b, EPT (4-level, write-back, 2M, 1G), VPID, unrestricted guest, TRUE controls"));
+	assert_true(fake_log_has("CPU virtualization: vmx (GenuineIntel)"));
+	assert_int_equal(vmx_ops.pt_format, PT_FMT_EPT);
+	assert_int_equal(fake_cpu_msr_writes(MSR_IA32_FEATURE_CONTROL), 0);     /* locked by the firmware, on */
+}
+
+static void feature_control_off_or_open(void **state)
+{
+	(void)state;
+	bochs_cpu(&bochs, FEATURE_CONTROL_LOCK);
+	assert_null(virt_pick());
+	assert_int_equal(fake_log_count("VT-x is turned off by the firmware: IA32_FEATURE_CONTROL 0x1 is locked without VMXON outside SMX; no guests on this CPU"), 1);
+	/* Open: Sluice enables VMXON outside SMX and locks. */
+	bochs_cpu(&bochs, 0);
+	assert_ptr_equal(virt_pick(), &vmx_ops);
+	assert_int_equal(fake_cpu_msr(MSR_IA32_FEATURE_CONTROL), 0x5);
+	/* No VMX bit: declined without touching the MSRs. */
+	bochs_cpu(&bochs, 0);
+	fake_cpu_set_cpuid(1, 0x50654, 0, 0x77faf3bf & ~(u32)CPUID_1_ECX_VMX, 0);
+	assert_null(virt_pick());
+	assert_int_equal(fake_cpu_msr_writes(MSR_IA32_FEATURE_CONTROL), 0);
+}
+
+static void probe_refuses_missing_controls_by_name(void **state)
+{
+	(void)state;
+	struct vmx_caps c = bochs;
+	c.proc2 &= ~((u64)PROC2_UNRESTRICTED_GUEST << 32);
+	bochs_cpu(&c, 0x5);
+	assert_null(virt_pick());
+	assert_true(fake_log_has("ERR  vmx: VMX without what Sluice needs: secondary processor-based control \"unrestricted guest\" (bit 7) cannot be 1"));
+	c = bochs;
+	c.ept_vpid &= ~(VPID_CAP_INVVPID_SINGLE | VPID_CAP_INVVPID_ALL);
+	bochs_cpu(&c, 0x5);
+	assert_null(virt_pick());
+	assert_true(fake_log_has("no INVEPT or INVVPID of a usable type"));
+}
+
+static void cpu_enable_fixes_crs_and_enters_root_operation(void **state)
+{
+	(void)state;
+	struct cpu c = { .index = 1 };
+	assert_int_equal(vmx_ops.probe(), 0);
+	assert_int_equal(vmx_ops.cpu_enable(&c), 0);
+	assert_true(fake_vmx_cr[4] & X86_CR4_VMXE);
+	assert_true(fake_vmx_cr[0] & X86_CR0_NE);
+	u64 pa = fake_vmx_vmxon_pa();
+	assert_true(pa >= RAM && pa < RAM + 4 * MiB);
+	assert_false(page_alloc_is_free(pa, PAGE_SIZE));
+	assert_int_equal(*(u32 *)phys_to_virt(pa, 4), 0x2b);    /* the revision identifier */
+	assert_true(fake_log_has("CPU 1 in VMX root operation"));
+	/* Again on the same CPU: it stays in root operation, no second VMXON, no page. */
+	u64 free = page_alloc_free_pages();
+	assert_int_equal(vmx_ops.cpu_enable(&c), 0);
+	assert_int_equal(page_alloc_free_pages(), free);
+}
+
+static const struct vcpu_entry long64 = {
+	.mode = VCPU_MODE_LONG64, .rip = 0x100000, .rsp = 0x106000, .rflags = 0, .cr3 = 0x109000,
+	.gdt_base = 0x108000, .gdt_limit = 23, .regs = { .rdi = 0x107000, .rax = 7 },
+};
+
+static u64 vmcs_pa;
+
+static struct vcpu vcpu_on(u32 cpu, const struct vcpu_entry *e)
+{
+	struct cpu c = { .index = cpu };
+	struct vcpu v = { .cpu = cpu, .tag = 3, .pt_root = 0x55000 };
+	struct vcpu_policy pol = { .nr_io = 1, .io = { { 0xc000, 0x10 } } };
+	assert_int_equal(vmx_ops.probe(), 0);
+	assert_int_equal(vmx_ops.cpu_enable(&c), 0);
+	assert_int_equal(vmx_ops.vcpu_init(&v, e, &pol), 0);
+	vmcs_pa = fake_vmx_current();
+	assert_int_not_equal(vmcs_pa, ~0ULL);
+	return v;
+}
+
+#define F(field) fake_vmcs_get(vmcs_pa, field)
+
+static void vcpu_init_long64_vmcs(void **state)
+{
+	(void)state;
+	struct vcpu v = vcpu_on(2, &long64);
+	/* Controls as computed from Bochs' MSRs; EPT WB 4-level; VPID = the partition's tag. */
+	assert_true(F(VMCS_PIN_CONTROLS) & PIN_EXTINT_EXITING);
+	assert_true(F(VMCS_PROC_CONTROLS) & PROC_USE_IO_BITMAPS);
+	assert_true(F(VMCS_PROC_CONTROLS2) & PROC2_UNRESTRICTED_GUEST);
+	assert_true(F(VMCS_ENTRY_CONTROLS) & ENTRY_IA32E_MODE_GUEST);
+	assert_int_equal(F(VMCS_EPT_POINTER), 0x55000 | 0x1e);
+	assert_int_equal(F(VMCS_VPID), 3);
+	assert_int_equal(F(VMCS_LINK_POINTER), ~0ULL);
+	/* The I/O bitmaps: the policy's ports pass, COM1 exits. */
+	u64 io = F(VMCS_IO_BITMAP_A);
+	const u8 *bm = phys_to_virt(io, 2 * PAGE_SIZE);
+	assert_int_equal(F(VMCS_IO_BITMAP_B), io + PAGE_SIZE);
+	assert_int_equal(bm[0xc000 / 8], 0);
+	assert_int_equal(bm[0x3f8 / 8], 0xff);
+	assert_non_null(phys_to_virt(F(VMCS_MSR_BITMAP), PAGE_SIZE));
+	/* Guest state: long mode, flat 64-bit CS, CR4.VMXE hidden behind the mask. */
+	assert_int_equal(F(VMCS_GUEST_CR0), 0x80010031);
+	assert_int_equal(F(VMCS_GUEST_CR4), 0x2020);
+	assert_int_equal(F(VMCS_CR4_READ_SHADOW), 0x20);
+	assert_true(F(VMCS_CR4_GUEST_HOST_MASK) & X86_CR4_VMXE);
+	assert_int_equal(F(VMCS_GUEST_IA32_EFER), 0x500);
+	assert_int_equal(F(VMCS_GUEST_CR3), 0x109000);
+	assert_int_equal(F(VMCS_GUEST_CS_AR), 0xa09b);
+	assert_int_equal(F(VMCS_GUEST_CS_SEL), 0x08);
+	assert_int_equal(F(VMCS_GUEST_SS_AR), 0xc093);
+	assert_int_equal(F(VMCS_GUEST_TR_AR), 0x8b);
+	assert_int_equal(F(VMCS_GUEST_LDTR_AR), VMX_AR_UNUSABLE);
+	assert_int_equal(F(VMCS_GUEST_GDTR_BASE), 0x108000);
+	assert_int_equal(F(VMCS_GUEST_GDTR_LIMIT), 23);
+	assert_int_equal(F(VMCS_GUEST_RIP), 0x100000);
+	assert_int_equal(F(VMCS_GUEST_RSP), 0x106000);
+	assert_int_equal(F(VMCS_GUEST_RFLAGS), 0x2);
+	assert_int_equal(F(VMCS_GUEST_IA32_PAT), 0x0007040600070406ULL);
+	/* Host state: the per-CPU pointer in GS base, this CPU's CR3/GDT/IDT/TR, 64-bit EFER. */
+	assert_int_equal(F(VMCS_HOST_GS_BASE), 0xffff800000200000ULL);
+	assert_int_equal(F(VMCS_HOST_CR4), fake_vmx_cr[4]);
+	assert_int_equal(F(VMCS_HOST_TR_SEL), 0x18);
+	assert_int_equal(F(VMCS_HOST_TR_BASE), 0xffff800000103000ULL);
+	assert_int_equal(F(VMCS_HOST_GDTR_BASE), 0xffff800000101000ULL);
+	assert_int_equal(F(VMCS_HOST_IDTR_BASE), 0xffff800000102000ULL);
+	assert_int_equal(F(VMCS_HOST_IA32_EFER), 0xd00);
+	assert_int_equal(*(u32 *)phys_to_virt(vmcs_pa, 4), 0x2b);
+	assert_int_equal(v.regs.rdi, 0x107000);
+	/* VPID 0 is the host's. */
+	struct vcpu bad = { .cpu = 1, .tag = 0 };
+	struct vcpu_policy pol = { 0 };
+	assert_int_equal(vmx_ops.vcpu_init(&bad, &long64, &pol), -HV_EINVAL);
+}
+
+static void vcpu_init_prot32_vmcs(void **state)
+{
+	(void)state;
+	struct vcpu_entry e = { .mode = VCPU_MODE_PROT32, .rip = 0x10000c, .regs = { .rax = 0x2badb002, .rbx = 0x104000 } };
+	vcpu_on(4, &e);
+	/* Multiboot v1 state: PE without PG (unrestricted guest), NE forced but shadowed, no IA-32e. */
+	assert_int_equal(F(VMCS_GUEST_CR0), 0x31);
+	assert_int_equal(F(VMCS_CR0_READ_SHADOW), 0x11);
+	assert_true(F(VMCS_CR0_GUEST_HOST_MASK) & X86_CR0_NE);
+	assert_false(F(VMCS_CR0_GUEST_HOST_MASK) & (X86_CR0_PE | X86_CR0_PG));
+	assert_int_equal(F(VMCS_GUEST_CR4), 0x2000);
+	assert_int_equal(F(VMCS_GUEST_IA32_EFER), 0);
+	assert_false(F(VMCS_ENTRY_CONTROLS) & ENTRY_IA32E_MODE_GUEST);
+	assert_int_equal(F(VMCS_GUEST_CS_AR), 0xc09b);
+	assert_int_equal(F(VMCS_GUEST_CS_LIMIT), 0xffffffff);
+	assert_int_equal(F(VMCS_GUEST_DS_BASE), 0);
+}
+
+/* The fake guests: each leaves one exit, as the CPU would record it. */
+static void wrmsr_efer(struct guest_regs *r)
+{
+	fake_vmcs_set(VMCS_EXIT_REASON, VMX_EXIT_WRMSR);
+	fake_vmcs_set(VMCS_EXIT_INSTRUCTION_LEN, 2);
+	fake_vmcs_set(VMCS_GUEST_RIP, 0x100014);
+	r->rax = 0x11112222dead0501ULL;
+	r->rcx = 0xc0000080;
+	r->rdx = 0x0000000100000000ULL | 0x2;
+	r->r15 = 0x1515;
+}
+
+static void out_to_com1(struct guest_regs *r)
+{
+	(void)r;
+	fake_vmcs_set(VMCS_EXIT_REASON, VMX_EXIT_IO_INSTRUCTION);
+	fake_vmcs_set(VMCS_EXIT_QUALIFICATION, 0x03f80000);
+	fake_vmcs_set(VMCS_EXIT_INSTRUCTION_LEN, 1);
+}
+
+static void bad_guest_state(struct guest_regs *r)
+{
+	(void)r;
+	fake_vmcs_set(VMCS_EXIT_REASON, VMX_EXIT_REASON_ENTRY_FAILURE | VMX_EXIT_INVALID_GUEST_STATE);
+	fake_vmcs_set(VMCS_EXIT_QUALIFICATION, 0);
+}
+
+static void nmi_arrives(struct guest_regs *r)
+{
+	(void)r;
+	fake_vmcs_set(VMCS_EXIT_REASON, VMX_EXIT_EXCEPTION_NMI);
+	fake_vmcs_set(VMCS_EXIT_INTR_INFO, INTR_INFO_VALID | FIELD_PREP(INTR_INFO_TYPE, INTR_TYPE_NMI) | 2);
+}
+
+static void vcpu_run_round_trip(void **state)
+{
+	(void)state;
+	struct vcpu v = vcpu_on(5, &long64);
+	struct vm_exit x;
+
+	v.rip = 0x100004;
+	v.regs.rax = 99;
+	fake_vmx_guest = wrmsr_efer;
+	assert_int_equal(vmx_ops.vcpu_run(&v, &x), 0);
+	/* First entry: VMLAUNCH, after INVEPT and INVVPID of this context (single-context on Bochs). */
+	assert_int_equal(fake_vmx_launches, 1);
+	assert_int_equal(fake_vmx_resumes, 0);
+	assert_int_equal(fake_vmx_invept, 1);
+	assert_int_equal(fake_vmx_last_invept_type, INVEPT_SINGLE_CONTEXT);
+	assert_int_equal(fake_vmx_last_invept_eptp, 0x55000 | 0x1e);
+	assert_int_equal(fake_vmx_invvpid, 1);
+	assert_int_equal(fake_vmx_last_invvpid_type, INVVPID_SINGLE_CONTEXT);
+	assert_int_equal(fake_vmx_last_invvpid_vpid, 3);
+	/* The exit came out decoded, the registers the guest left with it. */
+	assert_int_equal(x.reason, VM_EXIT_MSR_WRITE);
+	assert_int_equal(x.msr.index, 0xc0000080);
+	assert_int_equal(x.msr.value, 0x2dead0501ULL);
+	assert_int_equal(x.insn_len, 2);
+	assert_int_equal(v.rip, 0x100014);
+	assert_int_equal(v.regs.r15, 0x1515);
+	assert_true(v.cs_long);
+	assert_int_equal(v.efer, 0x500);
+	assert_int_equal(v.cpl, 0);
+	/* What common code changed went into the VMCS; the second entry resumes without flushing. */
+	v.rip += x.insn_len;
+	fake_vmx_guest = out_to_com1;
+	assert_int_equal(vmx_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(fake_vmx_resumes, 1);
+	assert_int_equal(fake_vmx_invept, 1);
+	assert_int_equal(x.reason, VM_EXIT_IO);
+	assert_int_equal(x.io.port, 0x3f8);
+	assert_int_equal(v.rip, 0x100016);
+	/* A remap asks for a flush: INVEPT and INVVPID before the next entry only. */
+	vmx_ops.vcpu_flush_tlb(&v);
+	assert_int_equal(vmx_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(fake_vmx_invept, 2);
+	assert_int_equal(fake_vmx_invvpid, 2);
+	/* The dump names the state and the exit in the SDM's words. */
+	vmx_ops.vcpu_dump(&v, "p1");
+	assert_true(fake_log_has("p1: rip 0x0000000000100016"));
+	assert_true(fake_log_has("exit reason 0x1e \"I/O instruction\" qualification 0x3f80000"));
+}
+
+static void entry_failures_are_one_line_in_sdm_words(void **state)
+{
+	(void)state;
+	struct vcpu v = vcpu_on(6, &long64);
+	struct vm_exit x;
+
+	fake_vmx_guest = bad_guest_state;
+	assert_int_equal(vmx_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(x.reason, VM_EXIT_ENTRY_FAILED);
+	assert_int_equal(fake_log_count("ERR  vmx: VM entry failed: exit reason 33 \"VM-entry failure due to invalid guest state\", qualification 0x0"), 1);
+	/* VMRESUME on a VMCS someone cleared: VMfailValid, error 5 decoded. */
+	assert_int_equal(vmx_hw_vmclear(vmcs_pa), VMX_OK);
+	assert_int_equal(vmx_hw_vmptrld(vmcs_pa), VMX_OK);
+	assert_int_equal(vmx_ops.vcpu_run(&v, &x), -HV_EIO);
+	assert_int_equal(x.reason, VM_EXIT_ENTRY_FAILED);
+	assert_true(fake_log_has("ERR  vmx: VMRESUME failed: VM-instruction error 5 \"VMRESUME with non-launched VMCS\""));
+	/* An NMI that made the guest exit goes on to Sluice's own handler. */
+	struct vcpu w = vcpu_on(6, &long64);    /* a new vCPU on the same CPU: VMCLEAR, VMLAUNCH again */
+	fake_vmx_guest = nmi_arrives;
+	assert_int_equal(vmx_ops.vcpu_run(&w, &x), 0);
+	assert_int_equal(x.reason, VM_EXIT_INTR);
+	assert_int_equal(fake_vmx_nmis, 1);
+}
+
+static void vmxon_failure_is_decoded(void **state)
+{
+	(void)state;
+	struct cpu c = { .index = 3 };
+	assert_int_equal(vmx_ops.probe(), 0);
+	fake_vmx_set_revision(0x77);    /* the region carries 0x2b: VMXON fails */
+	assert_int_equal(vmx_ops.cpu_enable(&c), -HV_EIO);
+	assert_true(fake_log_has("ERR  vmx: VMXON failed: VMfailInvalid"));
+	assert_int_equal(fake_vmx_vmxon_pa(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -551,6 +882,15 @@ int main(void)
 		cmocka_unit_test(decodes_ept_violations),
 		cmocka_unit_test(decodes_every_handled_reason),
 		cmocka_unit_test(decodes_exceptions_nmis_and_entry_failures),
+		cmocka_unit_test_setup(picks_vmx_on_intel_with_what_it_needs, ops_setup),
+		cmocka_unit_test_setup(feature_control_off_or_open, ops_setup),
+		cmocka_unit_test_setup(probe_refuses_missing_controls_by_name, ops_setup),
+		cmocka_unit_test_setup(cpu_enable_fixes_crs_and_enters_root_operation, ops_setup),
+		cmocka_unit_test_setup(vcpu_init_long64_vmcs, ops_setup),
+		cmocka_unit_test_setup(vcpu_init_prot32_vmcs, ops_setup),
+		cmocka_unit_test_setup(vcpu_run_round_trip, ops_setup),
+		cmocka_unit_test_setup(entry_failures_are_one_line_in_sdm_words, ops_setup),
+		cmocka_unit_test_setup(vmxon_failure_is_decoded, ops_setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
