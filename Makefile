@@ -46,7 +46,7 @@ CORE_SRCS := kernel/err.c kernel/fmt.c kernel/log.c kernel/lib.c kernel/cmdline.
 CORE_SRCS += iommu/vtd_unit.c iommu/vtd_ir.c iommu/vtd_qi.c iommu/vtd_context.c iommu/vtd_fault_irq.c iommu/vtd_domain.c
 CORE_SRCS += iommu/dmar.c iommu/dmar_scope.c iommu/dmar_print.c
 CORE_SRCS += pci/edu.c
-CORE_SRCS += vm/config/config.c vm/config/partition_check.c vm/config/domain.c vm/config/ats_policy.c vm/demo/dma_demo.c
+CORE_SRCS += vm/config/config.c vm/config/partition_check.c vm/config/partition_cfg.c vm/config/ats_policy.c vm/demo/dma_demo.c
 # Freestanding only: doors, instruction wrappers, glue.
 NATIVE_SRCS := kernel/libc.c vm/main.c kernel/native/cpu.c kernel/native/io.c \
 	       kernel/native/pio.c kernel/native/mem.c kernel/native/idt.c \
@@ -197,10 +197,15 @@ fuzz-smoke: $(HOST)/fuzz_dmar $(FUZZ_DIR)/dmar-seeds
 
 # ---- layer check: includes point down (kernel <- pci <- iommu <- vm) ------
 # tools/layercheck; `make test` runs it with the symbol check.
-.PHONY: layercheck
+.PHONY: layercheck callcheck
 layercheck:
 	@tools/layercheck
 test: layercheck
+
+# ---- call check: no two folders call each other in a circle --------------
+callcheck: $(CORE_OBJS)
+	@tools/callcheck $(CORE_OBJS)
+test: callcheck
 
 # ---- everything -----------------------------------------------------------
 scenarios: all

@@ -84,7 +84,7 @@ struct iommu_ops {
 	int (*intr_table)(unsigned i, struct iommu_intr_table *t);
 	/* Turns translation on for every unit (after the domains are set up). */
 	int (*enable)(void);
-	/* Drains and logs pending fault records (also the fault interrupt's work). */
+	/* Drains and logs pending fault records (also the fault interrupt's work); from any CPU. */
 	void (*poll_faults)(void);
 	/*
 	 * Sends every unit's fault events to vector on the CPU with APIC ID

@@ -16,6 +16,7 @@
 #include "iommu/vtd_ir.h"
 #include "kernel/acpi_hw.h"
 #include "kernel/log.h"
+#include "kernel/spinlock.h"
 #include "kernel/check.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
@@ -450,9 +451,10 @@ static void vtd_log_counters(void)
 
 	vtd_poll_faults();
 	for (unsigned i = 0; i < nr_units; i++) {
-		const struct vtd_unit *u = &units[i];
+		struct vtd_unit *u = &units[i];
 		if (!u->up)
 			continue;
+		vtd_unit_fault_summary(u, true);
 		vtd_inv_stats_format(&u->qi.stats, line, sizeof(line));
 		log_write(LOG_INFO, u->name, "invalidations: %s", line);
 		u32 fsts = io_read32(u->regs, VTD_FSTS_REG);
@@ -500,16 +502,21 @@ static int vtd_enable(void)
 	return on ? first : (first ? first : -HV_ENODEV);
 }
 
+/*
+ * The fault recording registers are drained by the fault event interrupt
+ * (on the CPU route_faults chose) and by polls from any CPU (a partition
+ * ending on its own CPU): one at a time, with interrupts off.
+ */
+static struct spinlock fault_lock;
+
 static void vtd_poll_faults(void)
 {
-	/* The fault interrupt drains the same registers: not in the middle of this. */
 	u64 flags = cpu_irq_save();
-	for (unsigned i = 0; i < nr_units; i++) {
-		if (!units[i].up)
-			continue;
-		vtd_unit_drain_faults(&units[i], fault_owner);
-		vtd_unit_fault_summary(&units[i], true);
-	}
+	spin_lock(&fault_lock);
+	for (unsigned i = 0; i < nr_units; i++)
+		if (units[i].up)
+			vtd_unit_drain_faults(&units[i], fault_owner);
+	spin_unlock(&fault_lock);
 	cpu_irq_restore(flags);
 }
 
@@ -541,12 +548,14 @@ static int vtd_route_faults(u8 vector, u32 apic_id)
 static void vtd_fault_event(void *arg)
 {
 	(void)arg;
+	spin_lock(&fault_lock);
 	for (unsigned i = 0; i < nr_units; i++) {
 		if (!units[i].up)
 			continue;
 		unsigned n = vtd_unit_drain_faults(&units[i], fault_owner);
 		log_write(LOG_INFO, units[i].name, "fault event interrupt: %u record(s) drained", n);
 	}
+	spin_unlock(&fault_lock);
 }
 
 static int vtd_walk_op(u32 sbdf, u64 iova, bool write)

@@ -10,9 +10,12 @@ GUEST_DEPS := $(GUEST_LIB) $(wildcard tests/guests/lib/*.h) tests/guests/guest.l
 GUEST_ELF64 := hello busy fence edu-dma hostile nvme-io nvme-io-park nvme-io-bench remap remap-bench
 # Containment (time limits, fault storms): tests/guests/README.md.
 GUEST_ELF64 += spin storm storm-inside witness
+# A partition's PCI functions seen from inside (vmx-e1000, svm-e1000).
+GUEST_ELF64 += pcidev
 guest_src_hello   := tests/guests/hello.c
 guest_src_busy    := tests/guests/busy.c
 guest_src_fence   := tests/guests/fence.c
+guest_src_pcidev  := tests/guests/pcidev.c
 guest_src_edu-dma := tests/guests/edu_dma.c
 guest_src_hostile := tests/guests/hostile.c tests/guests/lib/edu.c
 # At 1 GiB, so its bus addresses (IOVA = GPA) leave the low HPAs where Sluice keeps its tables free to aim at.

@@ -38,7 +38,7 @@
 #include "iommu/dmar.h"
 #include "iommu/iommu.h"
 #include "vm/config/config.h"
-#include "vm/config/domain.h"
+#include "vm/config/partition_cfg.h"
 #include "vm/demo/dma_demo.h"
 #include "vm/part/vf_setup.h"
 #include "vm/part/partition.h"
@@ -471,7 +471,7 @@ static void setup_iommu(void)
  * starts nothing. Then the stage 0 or stage 1 DMA demonstration when the
  * config asks for it (demo = dma), and the guest partitions are built.
  */
-static struct domain_set doms;
+static struct sluice_cfg doms;
 static struct partition_set parts;
 
 /* The guests' virtual ECAM window: at the host's own segment 0 ECAM address, where no RAM or BAR is. */
@@ -492,7 +492,7 @@ static void setup_domains(void)
 	static struct config conf;
 	static struct partition_module_list mods;
 	const struct virt_ops *virt = virt_pick();
-	struct domain_host host = { .memmap = &memmap, .dmar = dmar, .vf_setup = vf_setup };
+	struct partition_host host = { .memmap = &memmap, .dmar = dmar, .vf_setup = vf_setup };
 	const struct iommu_ops *ops = iommu;
 	const struct boot_module *m = NULL;
 	u64 ecam_gpa;
@@ -502,16 +502,16 @@ static void setup_domains(void)
 		if (!strcmp(boot.modules[i].name, "sluice.conf"))
 			m = &boot.modules[i];
 	if (!m) {
-		log_write(LOG_WARN, "dom", "no boot module \"sluice.conf\": no partitions");
+		log_write(LOG_WARN, "config", "no boot module \"sluice.conf\": no partitions");
 		return;
 	}
 	if (!m->size) {
-		log_write(LOG_WARN, "dom", "boot module \"sluice.conf\" is empty (0 bytes): no partitions");
+		log_write(LOG_WARN, "config", "boot module \"sluice.conf\" is empty (0 bytes): no partitions");
 		return;
 	}
 	const char *text = phys_to_virt(m->start_pa, m->size);
 	if (!text) {
-		log_write(LOG_ERR, "dom", "boot module \"sluice.conf\" at 0x%016llx (%llu bytes) is outside the direct map: no partitions",
+		log_write(LOG_ERR, "config", "boot module \"sluice.conf\" at 0x%016llx (%llu bytes) is outside the direct map: no partitions",
 			  (unsigned long long)m->start_pa, (unsigned long long)m->size);
 		check(false, "sluice.conf readable");
 		return;
@@ -533,8 +533,8 @@ static void setup_domains(void)
 		host.image_ctx = &mods;
 	}
 	config_parse(&conf, "sluice.conf", text, m->size);
-	int ret = domain_set_setup(&conf, &host, ops, &doms);
-	if (doms.demo == DOMAIN_DEMO_DMA) {
+	int ret = sluice_cfg_setup(&conf, &host, ops, &doms);
+	if (doms.demo == DEMO_DMA) {
 		if (ret)
 			check(false, "demo: partitions set up for the DMA demonstration (%s)", hv_strerror(ret));
 		else
@@ -631,21 +631,21 @@ static void selftest_irq_guest(void)
 	}
 	if (wait_until(guest_printed, p, 10000000) || wait_until(guest_printed, q, 10000000) ||
 	    p->state != PART_RUNNING || q->state != PART_RUNNING) {
-		check(false, "irq: %s's and %s's guests running to be sent interrupts", p->dom->name, q->dom->name);
+		check(false, "irq: %s's and %s's guests running to be sent interrupts", p->cfg->name, q->cfg->name);
 		return;
 	}
-	irq_selftest_cpu(p->dom->cpus[0]);
-	u32 cpu = q->dom->cpus[0];
+	irq_selftest_cpu(p->cfg->cpus[0]);
+	u32 cpu = q->cfg->cpus[0];
 	u64 n = irq_selftest_init(cpu);
 	if (p->ops == &svm_ops && svm_redirects_init()) {
 		check(n >= 1, "irq: INIT to CPU %u consumed (%llu counted), %s's guest runs on", cpu, (unsigned long long)n,
-		      q->dom->name);
+		      q->cfg->name);
 		return;
 	}
 	u32 lost = partitions_sweep(&parts);
 	check(n == 0 && lost == 1 && q->state == PART_PARKED && smp_cpu_answers(cpu, PART_CPU_ANSWER_US) == 0,
 	      "irq: INIT to CPU %u reset it under %s's guest (no VM_CR.R_INIT); the sweep found it, brought the CPU back and parked %s alone",
-	      cpu, q->dom->name, q->dom->name);
+	      cpu, q->cfg->name, q->cfg->name);
 }
 
 static __noreturn void kmain(int boot_err)

@@ -10,16 +10,10 @@ const char guest_name[] = "hello";
 int guest_main(const struct sluice_start_info *si)
 {
 	uint32_t a, b, c, d;
-	char vendor[13];
 
 	gprintf("hello: greetings from partition %s\n", si->name);
 	gprintf("hello: running on CPU %u\n", si->cpu);
-	cpuid(0, &a, &b, &c, &d);
-	memcpy(vendor, &b, 4);
-	memcpy(vendor + 4, &d, 4);
-	memcpy(vendor + 8, &c, 4);
-	vendor[12] = '\0';
-	gprintf("hello: CPUID vendor %s\n", vendor);
+	gprintf("hello: CPUID vendor %s\n", guest_cpu_vendor());
 	/* CPUID.1:ECX bit 31 is reserved for hypervisors to say they are there. */
 	cpuid(1, &a, &b, &c, &d);
 	bool in_vm = (c >> 31) & 1;

@@ -4,6 +4,11 @@ A scenario is a directory tests/scenarios/NAME/ holding:
 
   sluice.conf  the partition config (boot module "sluice.conf")
   qemu.args    extra QEMU arguments, shell words, # comments (e.g. -smp 4 -m 4G)
+  bochs.args   the Bochs machine (scenarios whose firmware lists bochs): the
+               machine options of tools/run-bochs, shell words, # comments:
+               --cpus N (1-15, default 1), --megs N (default 256), --e1000
+               (Intel 82540EM at 00:02.0). The Bochs image gets the same
+               sluice.conf, cmdline and modules as the QEMU one
   expect.txt   one Python regex per line, searched in the serial log in order:
                each one in the lines after the previous match (blank lines and
                lines starting with # are skipped; surrounding blanks are dropped).
@@ -36,6 +41,10 @@ A scenario is a directory tests/scenarios/NAME/ holding:
                the expected lines appear in order, no line may contain
                FATAL, and there is no result line (nothing of Sluice runs
                after the reset to print one)
+  pending      optional: the scenario is written ahead of the code it tests;
+               the file says what it waits for (e.g. "vmx back end"). Its
+               boots are skipped ("pending: ..."), unless SLUICE_PENDING=1
+               asks for them; delete the file once the code has landed
   oracle       optional "qmp-pci": QEMU is asked, over QMP, what PCI functions
                it has, and the kernel's pci: lines must agree (pci_oracle.py
                has the comparison rule). The image gets exit=halt instead of
@@ -64,6 +73,7 @@ failure message.
 Environment:
   SLUICE_FIRMWARE=bios[,ovmf-efi...]  only these firmware paths
   SLUICE_SCENARIO_DIR=DIR             scenarios from DIR instead of tests/scenarios
+  SLUICE_PENDING=1                    boot pending scenarios too (file `pending`)
   SLUICE_KERNEL=ELF, SLUICE_EFI=APP   image inputs instead of build/sluice.elf and
                                       build/BOOTX64.EFI (e.g. a stub kernel)
 
@@ -417,6 +427,7 @@ class Scenario:
     outcome: str = "pass"    # or "fatal" or "failed": the file `outcome`
     oracle: str = None       # or "qmp-pci": the file `oracle`
     console: str = None      # the file `console`: typed on COM1 (path), or None
+    pending: str = None      # the file `pending`: what the scenario waits for, or None
 
     def out_dir(self):
         return os.path.join(OUT_ROOT, self.name)
@@ -480,16 +491,35 @@ def load_scenario(path):
         if outcome != "pass":
             raise ScenarioError(f"{name}/oracle: not with outcome {outcome}")
 
+    if os.path.isfile(os.path.join(path, "bochs.args")) and "bochs" not in firmwares:
+        raise ScenarioError(f"{name}/bochs.args: the scenario's firmware does not list bochs")
+
+    pending = None
+    text = opt("pending")
+    if text is not None:
+        pending = " ".join(_content_lines(text))
+        if not pending:
+            raise ScenarioError(f"{name}/pending: empty; say what the scenario waits for")
+
     expects = parse_expect(_read(os.path.join(path, "expect.txt")), f"{name}/expect.txt")
     console = os.path.join(os.path.abspath(path), "console")
     if not os.path.isfile(console):
         console = None
     return Scenario(name, os.path.abspath(path), firmwares, cmdline, modules, timeout, expects,
-                    outcome, oracle, console)
+                    outcome, oracle, console, pending)
 
 
 def scenario_root():
     return os.environ.get("SLUICE_SCENARIO_DIR") or HERE
+
+
+def pending_wanted():
+    """SLUICE_PENDING=1: boot pending scenarios too. Any other value but
+    empty or 0 is a usage error."""
+    text = os.environ.get("SLUICE_PENDING", "").strip()
+    if text not in ("", "0", "1"):
+        raise ScenarioError(f"SLUICE_PENDING={text}: expected 1 (or 0)")
+    return text == "1"
 
 
 def selected_firmwares():
@@ -537,6 +567,7 @@ BOOTS = []                   # (scenario, firmware, seconds, outcome), in run or
 def pytest_configure(config):
     try:
         selected_firmwares()
+        pending_wanted()
     except ScenarioError as e:
         raise pytest.UsageError(str(e))
 

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import (Case, ScenarioError, collect_cases, failure_message, judge,
                       load_scenario, log_lines, match_in_order, parse_expect, parse_result,
-                      status_problem, TAIL_LINES)
+                      pending_wanted, status_problem, TAIL_LINES)
 
 GOOD_LOG = (b"\x1b[H\x1b[J\x1b[1;1H  Booting `sluice'\r\n\r\n"
             b"\rc0 INFO sluice: Sluice starting, cmdline \"exit=qemu\"\r\n"
@@ -271,6 +271,39 @@ def test_malformed_scenario_becomes_a_failing_case(tmp_path, files, why):
     [case] = collect_cases(str(tmp_path))
     assert isinstance(case, Case) and case.id == "broken[invalid]"
     assert why in case.error
+
+
+def test_pending_file_names_what_the_scenario_waits_for(tmp_path):
+    d = _scenario(tmp_path, "vmx", {"firmware": "bochs\n",
+                                    "pending": "# not yet\nvmx back end\n(issue 15)\n"})
+    assert load_scenario(str(d)).pending == "vmx back end (issue 15)"
+    assert load_scenario(str(_scenario(tmp_path, "now"))).pending is None
+
+
+def test_empty_pending_file_is_invalid(tmp_path):
+    _scenario(tmp_path, "vmx", {"pending": "# only a comment\n"})
+    [case] = collect_cases(str(tmp_path))
+    assert case.id == "vmx[invalid]" and "vmx/pending: empty" in case.error
+
+
+def test_bochs_args_need_bochs_in_the_firmware_list(tmp_path):
+    _scenario(tmp_path, "q", {"bochs.args": "--cpus 3\n"})
+    [case] = collect_cases(str(tmp_path))
+    assert case.id == "q[invalid]" and "firmware does not list bochs" in case.error
+    d = _scenario(tmp_path, "b", {"firmware": "bochs\n", "bochs.args": "--cpus 3\n"})
+    assert load_scenario(str(d)).firmwares == ["bochs"]
+
+
+@pytest.mark.parametrize("value, wanted", [("", False), ("0", False), ("1", True)])
+def test_sluice_pending_selects_pending_boots(monkeypatch, value, wanted):
+    monkeypatch.setenv("SLUICE_PENDING", value)
+    assert pending_wanted() is wanted
+
+
+def test_sluice_pending_refuses_other_values(monkeypatch):
+    monkeypatch.setenv("SLUICE_PENDING", "yes")
+    with pytest.raises(ScenarioError, match="SLUICE_PENDING=yes: expected 1"):
+        pending_wanted()
 
 
 def test_scenario_without_expect_is_invalid(tmp_path):

@@ -3,7 +3,9 @@
 The rules (what a scenario directory holds, what makes a boot pass, the
 SLUICE_* environment variables) are in conftest.py. This file is the
 procedure for one boot: build the scenario's image once (tools/mkimage),
-boot it (tools/run-qemu or tools/run-bochs), judge the serial log. An oracle
+boot it (tools/run-qemu or tools/run-bochs, each given the scenario
+directory for its qemu.args or bochs.args), judge the serial log. A
+pending scenario (file `pending`) is skipped unless SLUICE_PENDING=1. An oracle
 scenario's boot (conftest.py, file `oracle`) runs tools/run-qemu --qmp in the
 background, asks QEMU over QMP once the result line is in the serial log
 (pci_oracle.fetch, which ends with quit), then judges log and answer.
@@ -21,7 +23,7 @@ import time
 import pytest
 
 from conftest import (BUILD, RESULT_RE, ROOT, TIMEOUT_STATUS, failure_message, judge,
-                      log_lines, scenario_procedure)
+                      log_lines, pending_wanted, scenario_procedure)
 from pci_oracle import OracleData, fetch
 
 TOOLS = os.path.join(ROOT, "tools")
@@ -147,6 +149,8 @@ def boot_scenario(case, item):
     if case.error:
         pytest.fail(f"{case.id}: {case.error}", pytrace=False)
     s, fw = case.scenario, case.firmware
+    if s.pending and not pending_wanted():
+        pytest.skip(f"pending: {s.pending} (SLUICE_PENDING=1 boots it)")
     serial = os.path.join(s.out_dir(), f"serial-{fw}.txt")
     if s.oracle:
         image = image_for(s, "qemu")
@@ -163,8 +167,9 @@ def boot_scenario(case, item):
         return
     if fw == "bochs":
         image = image_for(s, "bochs")
-        cmd = [os.path.join(TOOLS, "run-bochs"), "--image", image, "--serial", serial,
-               "--timeout", f"{s.timeout:g}", "--log", os.path.join(s.out_dir(), "bochs.log")]
+        cmd = [os.path.join(TOOLS, "run-bochs"), "--image", image, "--scenario", s.dir,
+               "--serial", serial, "--timeout", f"{s.timeout:g}",
+               "--log", os.path.join(s.out_dir(), "bochs.log")]
     else:
         image = image_for(s, "qemu")
         cmd = [os.path.join(TOOLS, "run-qemu"), "--image", image, "--firmware", fw,

@@ -4,7 +4,7 @@
 #include "iommu/dmar.h"
 #include "kernel/err.h"
 #include "kernel/fmt.h"
-#include "vm/config/domain.h"
+#include "vm/config/partition_cfg.h"
 
 int ats_policy(const struct pci_dev *d, const struct dmar_info *dmar, bool trusted, char *why, size_t len)
 {

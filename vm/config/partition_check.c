@@ -6,8 +6,8 @@
  * Each line is checked against the lines before it, so the errors come
  * out in line order.
  */
-#define LOG_SUBSYS "dom"
-#include "vm/config/domain.h"
+#define LOG_SUBSYS "part"
+#include "vm/config/partition_cfg.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
@@ -35,15 +35,15 @@ static bool parse_dec(const char *s, u32 *v)
 
 #define FAULT_LIMIT_UNSET       0xffffffffu     /* no dma-fault-limit in the section: [sluice]'s applies */
 
-/* dma-fault-limit = N: 0 (no limit) to DOMAIN_DMA_FAULT_LIMIT_MAX. */
+/* dma-fault-limit = N: 0 (no limit) to PART_DMA_FAULT_LIMIT_MAX. */
 static void parse_fault_limit(struct config *c, const struct config_entry *e, u32 *limit)
 {
 	u32 n = 0;
-	if (parse_dec(e->value, &n) && n <= DOMAIN_DMA_FAULT_LIMIT_MAX)
+	if (parse_dec(e->value, &n) && n <= PART_DMA_FAULT_LIMIT_MAX)
 		*limit = n;
 	else
 		config_error(c, e->line, "dma-fault-limit = %s: a number of faults from 0 (no limit) to %u",
-			     e->value, DOMAIN_DMA_FAULT_LIMIT_MAX);
+			     e->value, PART_DMA_FAULT_LIMIT_MAX);
 }
 
 /* KEY = on|off into *on; anything else is an error naming the key. */
@@ -56,7 +56,7 @@ static void parse_on_off(struct config *c, const struct config_entry *e, bool *o
 }
 
 /* time-limit = DURATION [expected] (kernel/duration.h). */
-static void parse_time_limit(struct config *c, const struct config_entry *e, struct dma_domain *d)
+static void parse_time_limit(struct config *c, const struct config_entry *e, struct partition_cfg *d)
 {
 	const char *v = e->value;
 	size_t n = 0;
@@ -117,7 +117,7 @@ static bool first_time(struct config *c, const struct config_entry *e, u32 *line
 }
 
 /* pf-bench = [SSSS:]BB:DD.F namespace=N ios=N: the words in that order. */
-static void parse_bench(struct config *c, const struct config_entry *e, struct domain_set *s)
+static void parse_bench(struct config *c, const struct config_entry *e, struct sluice_cfg *s)
 {
 	char w[3][40];
 	u32 nw = 0;
@@ -154,7 +154,7 @@ static void parse_bench(struct config *c, const struct config_entry *e, struct d
 }
 
 /* The bench's PF must be one whose VFs a partition drives: the comparison is PF against VF. */
-static void check_bench(struct config *c, const struct domain_set *s)
+static void check_bench(struct config *c, const struct sluice_cfg *s)
 {
 	if (!s->bench.line || !s->bench.ios)
 		return;
@@ -175,7 +175,7 @@ static void check_bench(struct config *c, const struct domain_set *s)
 }
 
 /* attack-witness = NAME gpa=A: the words in that order (checked against the partitions in check_attack). */
-static void parse_witness(struct config *c, const struct config_entry *e, struct domain_set *s)
+static void parse_witness(struct config *c, const struct config_entry *e, struct sluice_cfg *s)
 {
 	const char *v = e->value;
 	size_t n = 0;
@@ -196,7 +196,7 @@ static void parse_witness(struct config *c, const struct config_entry *e, struct
 }
 
 /* attack-witness needs attack-test = on and names a guest partition with a device and a region at gpa. */
-static void check_attack(struct config *c, const struct domain_set *s)
+static void check_attack(struct config *c, const struct sluice_cfg *s)
 {
 	u32 line = s->attack.witness_line;
 
@@ -207,7 +207,7 @@ static void check_attack(struct config *c, const struct domain_set *s)
 		return;
 	}
 	for (u32 i = 0; i < s->nr; i++) {
-		const struct dma_domain *d = &s->d[i];
+		const struct partition_cfg *d = &s->d[i];
 		if (strcmp(d->name, s->attack.witness))
 			continue;
 		bool region = false;
@@ -221,7 +221,7 @@ static void check_attack(struct config *c, const struct domain_set *s)
 	config_error(c, line, "attack-witness: no partition %s", s->attack.witness);
 }
 
-static void check_sluice(struct config *c, u32 si, struct domain_set *s)
+static void check_sluice(struct config *c, u32 si, struct sluice_cfg *s)
 {
 	u32 iommu_line = 0, demo_line = 0, devtlb_line = 0, fault_limit_line = 0;
 
@@ -238,7 +238,7 @@ static void check_sluice(struct config *c, u32 si, struct domain_set *s)
 			if (!first_time(c, e, &demo_line))
 				continue;
 			if (!strcmp(e->value, "dma") || !strcmp(e->value, "none"))
-				s->demo = !strcmp(e->value, "dma") ? DOMAIN_DEMO_DMA : DOMAIN_DEMO_NONE;
+				s->demo = !strcmp(e->value, "dma") ? DEMO_DMA : DEMO_NONE;
 			else
 				config_error(c, e->line, "demo = %s: use dma or none", e->value);
 		} else if (!strcmp(e->key, "devtlb-timeout-ms")) {
@@ -308,8 +308,8 @@ static bool vf_by_routing_id(u32 sbdf, u32 *pf_sbdf, u32 *vfn)
  * memory = gpa=X size=Y [hpa=Z] [access=r|rw]: fields in any order, each
  * once, numbers decimal or 0x hex with an optional K/M/G suffix.
  */
-static struct domain_region *parse_memory(struct config *c, const struct config_entry *e,
-					   struct dma_domain *d)
+static struct part_region *parse_memory(struct config *c, const struct config_entry *e,
+					   struct partition_cfg *d)
 {
 	static const char *const fields[] = { "gpa", "size", "hpa", "access" };
 	u64 val[3] = { 0 };
@@ -377,7 +377,7 @@ static struct domain_region *parse_memory(struct config *c, const struct config_
 		config_error(c, e->line, "memory: gpa, hpa and size must be multiples of 4 KiB, size not 0");
 		return NULL;
 	}
-	if (gpa >= DOMAIN_GPA_LIMIT || size > DOMAIN_GPA_LIMIT - gpa) {
+	if (gpa >= PART_GPA_LIMIT || size > PART_GPA_LIMIT - gpa) {
 		config_error(c, e->line, "memory: gpa range ends past 2^48, the widest bus address");
 		return NULL;
 	}
@@ -387,12 +387,12 @@ static struct domain_region *parse_memory(struct config *c, const struct config_
 			     (unsigned long long)hpa, (unsigned long long)size);
 		return NULL;
 	}
-	if (d->nr_regions == DOMAIN_MAX_REGIONS) {
+	if (d->nr_regions == PART_MAX_REGIONS) {
 		config_error(c, e->line, "memory: more than %u regions in partition %s",
-			     DOMAIN_MAX_REGIONS, d->name);
+			     PART_MAX_REGIONS, d->name);
 		return NULL;
 	}
-	struct domain_region *r = &d->regions[d->nr_regions++];
+	struct part_region *r = &d->regions[d->nr_regions++];
 	r->gpa = gpa;
 	r->size = size;
 	r->hpa = hpa;
@@ -402,8 +402,8 @@ static struct domain_region *parse_memory(struct config *c, const struct config_
 	return r;
 }
 
-static struct domain_device *parse_device(struct config *c, const struct config_entry *e,
-					  struct dma_domain *d)
+static struct part_device *parse_device(struct config *c, const struct config_entry *e,
+					  struct partition_cfg *d)
 {
 	char addr[CONFIG_VALUE_LEN];
 	const char *p = e->value;
@@ -459,13 +459,13 @@ static struct domain_device *parse_device(struct config *c, const struct config_
 		config_error(c, e->line, "device: rmrr=identity is for physical functions, not a VF");
 		return NULL;
 	}
-	if (d->nr_devices == DOMAIN_MAX_DEVICES) {
+	if (d->nr_devices == PART_MAX_DEVICES) {
 		config_error(c, e->line, "device: more than %u devices in partition %s",
-			     DOMAIN_MAX_DEVICES, d->name);
+			     PART_MAX_DEVICES, d->name);
 		return NULL;
 	}
-	struct domain_device *dev = &d->devices[d->nr_devices++];
-	dev->sbdf = vfn ? DOMAIN_SBDF_PENDING : sbdf;
+	struct part_device *dev = &d->devices[d->nr_devices++];
+	dev->sbdf = vfn ? PART_SBDF_PENDING : sbdf;
 	dev->pf_sbdf = vfn ? sbdf : 0;
 	dev->vfn = (u16)vfn;
 	dev->named_rid = named_rid;
@@ -480,8 +480,8 @@ static struct domain_device *parse_device(struct config *c, const struct config_
  * only, each present and online, never the boot CPU (it runs Sluice's own
  * services: console, fault interrupts).
  */
-static void parse_cpus(struct config *c, const struct domain_host *h, const struct config_entry *e,
-		       struct dma_domain *d)
+static void parse_cpus(struct config *c, const struct partition_host *h, const struct config_entry *e,
+		       struct partition_cfg *d)
 {
 	const char *p = e->value;
 
@@ -523,8 +523,8 @@ static void parse_cpus(struct config *c, const struct domain_host *h, const stru
 			config_error(c, e->line, "cpus: CPU %llu did not come online at boot", (unsigned long long)cpu);
 			return;
 		}
-		if (d->nr_cpus == DOMAIN_MAX_CPUS) {
-			config_error(c, e->line, "cpus: more than %u CPUs in one partition", DOMAIN_MAX_CPUS);
+		if (d->nr_cpus == PART_MAX_CPUS) {
+			config_error(c, e->line, "cpus: more than %u CPUs in one partition", PART_MAX_CPUS);
 			return;
 		}
 		cpu_owner[cpu].line = e->line;
@@ -542,7 +542,7 @@ static void parse_cpus(struct config *c, const struct domain_host *h, const stru
  * Why [hpa, hpa+size) is not free in the page allocator, from the memory
  * map: a firmware range, a hole, or (all usable RAM) Sluice's own memory.
  */
-static void explain_busy(struct config *c, const struct domain_region *r, const struct memmap *m)
+static void explain_busy(struct config *c, const struct part_region *r, const struct memmap *m)
 {
 	u64 end = r->hpa + r->size, covered = r->hpa;
 
@@ -576,19 +576,19 @@ static void explain_busy(struct config *c, const struct domain_region *r, const 
  * d's other regions, a fixed HPA against every fixed HPA so far, then
  * (unless it is an RMRR) against the memory map and the page allocator.
  */
-static void check_region(struct config *c, const struct domain_host *h, const struct domain_set *s,
-			 const struct dma_domain *d, const struct domain_region *r)
+static void check_region(struct config *c, const struct partition_host *h, const struct sluice_cfg *s,
+			 const struct partition_cfg *d, const struct part_region *r)
 {
 	const char *what = r->rmrr ? "device: its RMRR" : "memory";
 
-	if (ranges_overlap(r->gpa, r->size, DOMAIN_INTR_GPA, DOMAIN_INTR_SIZE)) {
+	if (ranges_overlap(r->gpa, r->size, PART_INTR_GPA, PART_INTR_SIZE)) {
 		config_error(c, r->line, "%s: gpa [0x%016llx-0x%016llx] overlaps the interrupt address range [0x%016llx-0x%016llx], where a DMA write is an interrupt request and no device reaches memory",
 			     what, (unsigned long long)r->gpa, (unsigned long long)(r->gpa + r->size - 1),
-			     (unsigned long long)DOMAIN_INTR_GPA,
-			     (unsigned long long)(DOMAIN_INTR_GPA + DOMAIN_INTR_SIZE - 1));
+			     (unsigned long long)PART_INTR_GPA,
+			     (unsigned long long)(PART_INTR_GPA + PART_INTR_SIZE - 1));
 		return;
 	}
-	for (const struct domain_region *o = d->regions; o < r; o++)
+	for (const struct part_region *o = d->regions; o < r; o++)
 		if (ranges_overlap(r->gpa, r->size, o->gpa, o->size)) {
 			config_error(c, r->line, "%s: gpa [0x%016llx-0x%016llx] overlaps line %u of partition %s",
 				     what, (unsigned long long)r->gpa, (unsigned long long)(r->gpa + r->size - 1),
@@ -598,8 +598,8 @@ static void check_region(struct config *c, const struct domain_host *h, const st
 	if (!r->hpa_fixed)
 		return;
 	/* A fixed HPA (an RMRR's too) against every fixed HPA so far. */
-	for (const struct dma_domain *od = s->d; od <= d; od++)
-		for (const struct domain_region *o = od->regions; o < od->regions + od->nr_regions && o != r; o++)
+	for (const struct partition_cfg *od = s->d; od <= d; od++)
+		for (const struct part_region *o = od->regions; o < od->regions + od->nr_regions && o != r; o++)
 			if (o->hpa_fixed && ranges_overlap(r->hpa, r->size, o->hpa, o->size)) {
 				config_error(c, r->line, "%s: hpa [0x%016llx-0x%016llx] overlaps partition %s's memory (line %u)",
 					     what, (unsigned long long)r->hpa,
@@ -617,8 +617,8 @@ static void check_region(struct config *c, const struct domain_host *h, const st
  * says rmrr=identity; then every RMRR becomes an identity region (GPA = HPA,
  * rw) of its partition, checked like the others.
  */
-static void check_rmrrs(struct config *c, const struct domain_host *h, const struct domain_set *s,
-			struct dma_domain *d, const struct domain_device *dev)
+static void check_rmrrs(struct config *c, const struct partition_host *h, const struct sluice_cfg *s,
+			struct partition_cfg *d, const struct part_device *dev)
 {
 	u32 found = 0;
 
@@ -636,12 +636,12 @@ static void check_rmrrs(struct config *c, const struct domain_host *h, const str
 				     BDF_ARGS(dev->sbdf), (unsigned long long)base, (unsigned long long)end);
 			return;
 		}
-		if (d->nr_regions == DOMAIN_MAX_REGIONS) {
+		if (d->nr_regions == PART_MAX_REGIONS) {
 			config_error(c, dev->line, "device " BDF_FMT ": no room for its RMRR in partition %s (%u regions)",
-				     BDF_ARGS(dev->sbdf), d->name, DOMAIN_MAX_REGIONS);
+				     BDF_ARGS(dev->sbdf), d->name, PART_MAX_REGIONS);
 			return;
 		}
-		struct domain_region *r = &d->regions[d->nr_regions++];
+		struct part_region *r = &d->regions[d->nr_regions++];
 		memset(r, 0, sizeof(*r));
 		r->gpa = r->hpa = ALIGN_DOWN(base, PAGE_SIZE);
 		r->size = ALIGN_UP(end + 1, PAGE_SIZE) - r->gpa;
@@ -703,8 +703,8 @@ static const struct platform_class *platform_class(u32 class)
  * A function the platform keeps: one the DMAR names as an IOAPIC's or
  * HPET's source ID, or one of platform_classes. True after one error line.
  */
-static bool platform_function(struct config *c, const struct domain_host *h,
-			      const struct domain_device *dev, const struct pci_dev *p)
+static bool platform_function(struct config *c, const struct partition_host *h,
+			      const struct part_device *dev, const struct pci_dev *p)
 {
 	const struct dmar_scope *sc = dmar_platform_scope(h->dmar, dev->sbdf);
 	const struct platform_class *pc = p ? platform_class(p->class) : NULL;
@@ -732,13 +732,13 @@ static bool platform_function(struct config *c, const struct domain_host *h,
  * present, not a bridge, and its isolation group in no earlier partition.
  */
 /* A VF (PF/vfN): its PF has SR-IOV and that many VFs; each VF once; the PF itself stays Sluice's. */
-static void check_vf(struct config *c, const struct domain_host *h, const struct domain_set *s,
-		     struct dma_domain *d, const struct domain_device *dev)
+static void check_vf(struct config *c, const struct partition_host *h, const struct sluice_cfg *s,
+		     struct partition_cfg *d, const struct part_device *dev)
 {
 	const struct pci_dev *pf = pci_find(dev->pf_sbdf);
 
-	for (const struct dma_domain *od = s->d; od <= d; od++)
-		for (const struct domain_device *o = od->devices; o < od->devices + od->nr_devices && o != dev; o++) {
+	for (const struct partition_cfg *od = s->d; od <= d; od++)
+		for (const struct part_device *o = od->devices; o < od->devices + od->nr_devices && o != dev; o++) {
 			if (o->vfn == dev->vfn && o->pf_sbdf == dev->pf_sbdf) {
 				config_error(c, dev->line, "device " BDF_FMT "/vf%u is already assigned (partition %s, line %u)",
 					     BDF_ARGS(dev->pf_sbdf), dev->vfn, od->name, o->line);
@@ -770,8 +770,8 @@ static void check_vf(struct config *c, const struct domain_host *h, const struct
 			     BDF_ARGS(dev->pf_sbdf), dev->vfn);
 }
 
-static void check_device(struct config *c, const struct domain_host *h, const struct domain_set *s,
-			 struct dma_domain *d, const struct domain_device *dev)
+static void check_device(struct config *c, const struct partition_host *h, const struct sluice_cfg *s,
+			 struct partition_cfg *d, const struct part_device *dev)
 {
 	const struct pci_dev *p = pci_find(dev->sbdf);
 
@@ -779,16 +779,16 @@ static void check_device(struct config *c, const struct domain_host *h, const st
 		check_vf(c, h, s, d, dev);
 		return;
 	}
-	for (const struct dma_domain *od = s->d; od <= d; od++)
-		for (const struct domain_device *o = od->devices; o < od->devices + od->nr_devices && o != dev; o++)
+	for (const struct partition_cfg *od = s->d; od <= d; od++)
+		for (const struct part_device *o = od->devices; o < od->devices + od->nr_devices && o != dev; o++)
 			if (o->vfn && o->pf_sbdf == dev->sbdf) {
 				config_error(c, dev->line, "device " BDF_FMT " is the PF of " BDF_FMT "/vf%u (partition %s, line %u); it stays Sluice's",
 					     BDF_ARGS(dev->sbdf), BDF_ARGS(o->pf_sbdf), o->vfn, od->name, o->line);
 				return;
 			}
 
-	for (const struct dma_domain *od = s->d; od <= d; od++)
-		for (const struct domain_device *o = od->devices; o < od->devices + od->nr_devices && o != dev; o++)
+	for (const struct partition_cfg *od = s->d; od <= d; od++)
+		for (const struct part_device *o = od->devices; o < od->devices + od->nr_devices && o != dev; o++)
 			if (o->sbdf == dev->sbdf) {
 				config_error(c, dev->line, "device " BDF_FMT " is already assigned (partition %s, line %u)",
 					     BDF_ARGS(dev->sbdf), od->name, o->line);
@@ -809,8 +809,8 @@ static void check_device(struct config *c, const struct domain_host *h, const st
 	if (platform_function(c, h, dev, p))
 		return;
 	/* An isolation group goes to one partition whole (or stays unassigned). */
-	for (const struct dma_domain *od = s->d; od < d; od++)
-		for (const struct domain_device *o = od->devices; o < od->devices + od->nr_devices; o++) {
+	for (const struct partition_cfg *od = s->d; od < d; od++)
+		for (const struct part_device *o = od->devices; o < od->devices + od->nr_devices; o++) {
 			const struct pci_dev *q = pci_find(o->sbdf);
 			if (q && q->group == p->group) {
 				config_error(c, dev->line, "device " BDF_FMT " shares isolation group %u with " BDF_FMT " of partition %s (line %u); a group goes to one partition",
@@ -823,9 +823,9 @@ static void check_device(struct config *c, const struct domain_host *h, const st
 }
 
 /* The PF of an NVMe VF of d (a device PF/vfN whose PF is an NVMe controller), or NULL. */
-static const struct domain_device *nvme_vf(const struct dma_domain *d, u32 *count)
+static const struct part_device *nvme_vf(const struct partition_cfg *d, u32 *count)
 {
-	const struct domain_device *found = NULL;
+	const struct part_device *found = NULL;
 	*count = 0;
 	for (u32 i = 0; i < d->nr_devices; i++) {
 		const struct pci_dev *pf = d->devices[i].vfn ? pci_find(d->devices[i].pf_sbdf) : NULL;
@@ -838,10 +838,10 @@ static const struct domain_device *nvme_vf(const struct dma_domain *d, u32 *coun
 }
 
 /* namespace = N goes with exactly one NVMe VF, and one partition per namespace of a controller. */
-static void check_namespace(struct config *c, const struct domain_set *s, const struct dma_domain *d)
+static void check_namespace(struct config *c, const struct sluice_cfg *s, const struct partition_cfg *d)
 {
 	u32 n = 0;
-	const struct domain_device *vf = nvme_vf(d, &n);
+	const struct part_device *vf = nvme_vf(d, &n);
 
 	if (n > 1) {
 		config_error(c, vf->line, "partition %s has %u NVMe VFs; one, with its namespace, per partition",
@@ -853,8 +853,8 @@ static void check_namespace(struct config *c, const struct domain_set *s, const 
 		config_error(c, d->nsid_line, "namespace = %u: partition %s has no NVMe VF (device = PF/vfN) for it",
 			     d->nsid, d->name);
 	} else if (vf && d->nsid) {
-		for (const struct dma_domain *od = s->d; od < d; od++) {
-			const struct domain_device *ovf = nvme_vf(od, &n);
+		for (const struct partition_cfg *od = s->d; od < d; od++) {
+			const struct part_device *ovf = nvme_vf(od, &n);
 			if (ovf && ovf->pf_sbdf == vf->pf_sbdf && od->nsid == d->nsid)
 				config_error(c, d->nsid_line, "namespace = %u is partition %s's already (line %u)",
 					     d->nsid, od->name, od->nsid_line);
@@ -867,13 +867,13 @@ static void check_namespace(struct config *c, const struct domain_set *s, const 
  * virtual ECAM window free in its address space, and an image that exists
  * and fits (h->image_check: the loader's own checks).
  */
-static void check_guest(struct config *c, const struct domain_host *h, struct dma_domain *d)
+static void check_guest(struct config *c, const struct partition_host *h, struct partition_cfg *d)
 {
 	bool writable = false;
 	char why[160];
 
 	for (u32 i = 0; i < d->nr_regions; i++) {
-		const struct domain_region *r = &d->regions[i];
+		const struct part_region *r = &d->regions[i];
 		writable |= (r->prot & IOMMU_WRITE) && !r->rmrr;
 		if (h->ecam_size && ranges_overlap(r->gpa, r->size, h->ecam_gpa, h->ecam_size))
 			config_error(c, r->line, "memory: gpa [0x%016llx-0x%016llx] overlaps the guests' virtual PCI config window [0x%016llx-0x%016llx]",
@@ -889,7 +889,7 @@ static void check_guest(struct config *c, const struct domain_host *h, struct dm
 			if (bar->type != PCI_BAR_MEM32 && bar->type != PCI_BAR_MEM64)
 				continue;
 			for (u32 i = 0; bar->size && i < d->nr_regions; i++) {
-				const struct domain_region *r = &d->regions[i];
+				const struct part_region *r = &d->regions[i];
 				if (ranges_overlap(r->gpa, r->size, bar->addr, bar->size))
 					config_error(c, r->line, "memory: gpa [0x%016llx-0x%016llx] overlaps " BDF_FMT " BAR%u [0x%016llx-0x%016llx], which the guest sees at its bus address",
 						     (unsigned long long)r->gpa,
@@ -915,8 +915,8 @@ static void check_guest(struct config *c, const struct domain_host *h, struct dm
 		config_error(c, d->image_line, "image = %s: %s", d->image, why[0] ? why : "refused");
 }
 
-static void check_partition(struct config *c, const struct domain_host *h, u32 si,
-			    struct domain_set *s)
+static void check_partition(struct config *c, const struct partition_host *h, u32 si,
+			    struct sluice_cfg *s)
 {
 	const struct config_section *sec = &c->sections[si];
 	struct once once = { 0 };
@@ -931,17 +931,17 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 		return;
 	}
 	/* The same name twice is config.c's error; in another case it would still read as one partition. */
-	for (const struct dma_domain *o = s->d; o < s->d + s->nr; o++)
+	for (const struct partition_cfg *o = s->d; o < s->d + s->nr; o++)
 		if (str_eq_nocase(o->name, sec->name)) {
 			config_error(c, sec->line, "partition name '%s' differs from partition %s's (line %u) only in case; names must differ in more than case",
 				     sec->name, o->name, o->line);
 			return;
 		}
-	if (s->nr == DOMAIN_MAX) {
-		config_error(c, sec->line, "more than %u partitions", DOMAIN_MAX);
+	if (s->nr == PART_MAX) {
+		config_error(c, sec->line, "more than %u partitions", PART_MAX);
 		return;
 	}
-	struct dma_domain *d = &s->d[s->nr++];
+	struct partition_cfg *d = &s->d[s->nr++];
 	str_copy(d->name, sec->name, sizeof(d->name));
 	d->line = sec->line;
 	d->dma_fault_limit = FAULT_LIMIT_UNSET;
@@ -951,11 +951,11 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 		if (e->section != si)
 			continue;
 		if (!strcmp(e->key, "memory")) {
-			const struct domain_region *r = parse_memory(c, e, d);
+			const struct part_region *r = parse_memory(c, e, d);
 			if (r)
 				check_region(c, h, s, d, r);
 		} else if (!strcmp(e->key, "device")) {
-			const struct domain_device *dev = parse_device(c, e, d);
+			const struct part_device *dev = parse_device(c, e, d);
 			if (dev)
 				check_device(c, h, s, d, dev);
 		} else if (!strcmp(e->key, "cpus")) {
@@ -1012,7 +1012,7 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 	}
 	check_namespace(c, s, d);
 	if (!once.cpus != !once.image) {
-		config_error(c, sec->line, "partition %s: cpus and image go together (neither: a DMA domain only)",
+		config_error(c, sec->line, "partition %s: cpus and image go together (neither: a partition of devices and memory only)",
 			     d->name);
 	} else if (once.cpus) {
 		d->guest = true;
@@ -1023,11 +1023,11 @@ static void check_partition(struct config *c, const struct domain_host *h, u32 s
 	if (!once.image && once.args)
 		config_error(c, once.args, "partition %s: args without image", d->name);
 	if (once.time_limit && !d->guest)
-		config_error(c, once.time_limit, "partition %s: time-limit without cpus and image (a DMA domain only never runs)",
+		config_error(c, once.time_limit, "partition %s: time-limit without cpus and image (a partition without a guest never runs)",
 			     d->name);
 }
 
-int partition_check(struct config *c, const struct domain_host *h, struct domain_set *s)
+int partition_check(struct config *c, const struct partition_host *h, struct sluice_cfg *s)
 {
 	u32 before = c->nr_errors;
 
@@ -1035,7 +1035,7 @@ int partition_check(struct config *c, const struct domain_host *h, struct domain
 	memset(cpu_owner, 0, sizeof(cpu_owner));
 	s->file = c->file;
 	s->iommu = true;
-	s->dma_fault_limit = DOMAIN_DMA_FAULT_LIMIT;
+	s->dma_fault_limit = PART_DMA_FAULT_LIMIT;
 	for (u32 si = 0; si < c->nr_sections; si++) {
 		const struct config_section *sec = &c->sections[si];
 		if (!strcmp(sec->type, "sluice"))

@@ -1,6 +1,7 @@
 /*
  * Picks the CPU virtualization back end once at boot, from the CPU's
- * vendor (CPUID 0): SVM on AMD (and Hygon, the same core), VMX on Intel. The back end's probe checks the features it needs.
+ * vendor (CPUID 0): SVM on AMD (and Hygon, the same core), VMX on Intel.
+ * The back end's probe checks the features it needs.
  * It also names the exit reasons every back end reports (struct vm_exit)
  * and logs the vendor-neutral vCPU state both back ends' dumps start with.
  */

@@ -88,7 +88,7 @@ static int vmx_probe(void)
 
 	cpuid(1, 0, &r);
 	if (!(r.ecx & CPUID_1_ECX_VMX)) {
-		log_info("this CPU has no VMX (CPUID.1:ECX bit 5)");
+		log_warn("this CPU has no VMX (CPUID.1:ECX bit 5): no guest partitions");
 		return -HV_ENOTSUP;
 	}
 	if (feature_control())
@@ -434,7 +434,7 @@ static void vmx_vcpu_dump(const struct vcpu *v, const char *who)
 	if (v->hw) {
 		u32 reason = (u32)vmcs_read(VMCS_EXIT_REASON);
 		u32 basic = (u32)FIELD_GET(VMX_EXIT_REASON_BASIC, reason);
-		log_write(LOG_WARN, who, "cs ar 0x%llx, exit reason 0x%x \"%s\" qualification 0x%llx gpa 0x%016llx",
+		log_write(LOG_WARN, who, "cs ar 0x%llx, exit reason %u \"%s\" qualification 0x%llx gpa 0x%016llx",
 			  (unsigned long long)vmcs_read(VMCS_GUEST_CS_AR), reason, vmx_exit_name(basic),
 			  (unsigned long long)vmcs_read(VMCS_EXIT_QUALIFICATION),
 			  (unsigned long long)vmcs_read(VMCS_GUEST_PHYSICAL_ADDR));

@@ -5,7 +5,7 @@
  * (a DMA read) and write it to a bus address (a DMA write), then looks at
  * host memory to see where the bytes went. Every target sits between
  * canaries; every verdict is a check(). The result table is the one the
- * seed's notes draw: domain, device, bus address, HPA, bytes. Stage 1 ends
+ * seed's notes draw: partition, device, bus address, HPA, bytes. Stage 1 ends
  * with a forged interrupt request that interrupt remapping must block.
  */
 #define LOG_SUBSYS "demo"
@@ -31,8 +31,8 @@
 
 struct ep {
 	u32 n;                          /* 1 or 2: EP1, EP2 */
-	struct dma_domain *dom;
-	const struct domain_region *r;  /* writable, >= 2 pages: target at its start */
+	struct partition_cfg *cfg;
+	const struct part_region *r;  /* writable, >= 2 pages: target at its start */
 	u32 sbdf;
 	struct edu edu;
 };
@@ -44,7 +44,7 @@ struct watch {
 };
 
 struct demo {
-	struct domain_set *s;
+	struct sluice_cfg *s;
 	const struct iommu_ops *ops;
 	struct ep ep[2];
 	u64 borrowed[MAX_BORROWED];
@@ -61,9 +61,9 @@ static u8 *mem(u64 hpa, u64 len)
 /* True when [pa, pa+len) is a partition's claimed memory or a page borrowed here. */
 static bool owned(struct demo *dm, u64 pa, u64 len)
 {
-	const struct domain_region *r;
+	const struct part_region *r;
 
-	if (len && domain_of_hpa(dm->s, pa, &r) && r->claimed && pa + len <= r->hpa + r->size)
+	if (len && partition_of_hpa(dm->s, pa, &r) && r->claimed && pa + len <= r->hpa + r->size)
 		return true;
 	for (u32 i = 0; i < dm->nr_borrowed; i++)
 		if (pa >= dm->borrowed[i] && pa + len <= dm->borrowed[i] + PAGE_SIZE)
@@ -166,7 +166,7 @@ static bool canaries_intact(const struct demo *dm)
 	return guards_intact(dm);
 }
 
-static u64 domain_faults(const struct dma_domain *d)
+static u64 domain_faults(const struct partition_cfg *d)
 {
 	return d->iommu ? iommu_domain_faults(d->iommu) : 0;
 }
@@ -211,14 +211,14 @@ static int dma_write(struct ep *e, u64 bus)
 
 static void table_header(void)
 {
-	log_info("| domain   | device  | bus address        | HPA                | bytes | HPA belongs to |");
+	log_info("| partition | device  | bus address        | HPA                | bytes | HPA belongs to |");
 }
 
 /* One row: where EP e's write to bus was looked for (hpa) and how much of it is there. */
 static void table_row(struct demo *dm, const struct ep *e, u64 bus, u64 hpa)
 {
-	struct dma_domain *owner = domain_of_hpa(dm->s, hpa, NULL);
-	log_info("| %-8s | " BDF_FMT " | 0x%016llx | 0x%016llx | 0x%02x  | %-14s |", e->dom->name,
+	struct partition_cfg *owner = partition_of_hpa(dm->s, hpa, NULL);
+	log_info("| %-9s | " BDF_FMT " | 0x%016llx | 0x%016llx | 0x%02x  | %-14s |", e->cfg->name,
 		 BDF_ARGS(e->sbdf), HEX(bus), HEX(hpa), pattern_bytes(hpa, e->n),
 		 owner ? owner->name : "(nobody)");
 }
@@ -230,7 +230,7 @@ static bool find_eps(struct demo *dm)
 	u32 n = 0;
 
 	for (u32 i = 0; i < dm->s->nr && n < 2; i++) {
-		struct dma_domain *d = &dm->s->d[i];
+		struct partition_cfg *d = &dm->s->d[i];
 		struct ep *e = &dm->ep[n];
 		const struct pci_dev *p = NULL;
 		e->r = NULL;
@@ -246,7 +246,7 @@ static bool find_eps(struct demo *dm)
 		if (!p || !e->r)
 			continue;
 		e->n = ++n;
-		e->dom = d;
+		e->cfg = d;
 		e->sbdf = p->sbdf;
 		int ret = edu_open(&e->edu, p);
 		if (ret) {
@@ -269,13 +269,13 @@ static void stage0(struct demo *dm)
 {
 	struct ep *e2 = &dm->ep[1];
 	u64 bus = e2->r->gpa;
-	const struct domain_region *vr;
-	struct dma_domain *victim = domain_of_hpa(dm->s, bus, &vr);
+	const struct part_region *vr;
+	struct partition_cfg *victim = partition_of_hpa(dm->s, bus, &vr);
 
 	log_warn("stage 0: iommu = off: a bus address is a host physical address; nothing translates or checks it");
-	if (!victim || victim == e2->dom || bus + DEMO_LEN > vr->hpa + vr->size) {
+	if (!victim || victim == e2->cfg || bus + DEMO_LEN > vr->hpa + vr->size) {
 		check(false, "stage 0: %s's bus address 0x%016llx is another partition's HPA (the hazard to show)",
-		      e2->dom->name, HEX(bus));
+		      e2->cfg->name, HEX(bus));
 		return;
 	}
 	/* No IOMMU: Sluice hands EP2 the HPA of its staging page. */
@@ -286,9 +286,9 @@ static void stage0(struct demo *dm)
 		return;
 	}
 	log_info("stage 0: canary in %s's memory at HPA 0x%016llx; %s's own target HPA 0x%016llx holds one too",
-		 victim->name, HEX(bus), e2->dom->name, HEX(e2->r->hpa));
+		 victim->name, HEX(bus), e2->cfg->name, HEX(e2->r->hpa));
 	log_info("stage 0: EP2 (" BDF_FMT ", %s) writes 0x%x bytes to bus address 0x%016llx, its GPA",
-		 BDF_ARGS(e2->sbdf), e2->dom->name, DEMO_LEN, HEX(bus));
+		 BDF_ARGS(e2->sbdf), e2->cfg->name, DEMO_LEN, HEX(bus));
 	if (dma_write(e2, bus))
 		return;
 	u32 hit = pattern_bytes(bus, e2->n);
@@ -299,25 +299,25 @@ static void stage0(struct demo *dm)
 	table_row(dm, e2, bus, e2->r->hpa);
 	if (hit == DEMO_LEN)
 		log_warn("stage 0: EP2 of %s overwrote %s's canary at HPA 0x%016llx-0x%016llx: without an IOMMU, DMA is not isolated",
-			 e2->dom->name, victim->name, HEX(bus), HEX(bus + DEMO_LEN - 1));
+			 e2->cfg->name, victim->name, HEX(bus), HEX(bus + DEMO_LEN - 1));
 	check(hit == DEMO_LEN && own_intact && guards_intact(dm),
 	      "stage 0: hazard shown: EP2 of %s overwrote %s's canary at HPA 0x%016llx (%s's memory untouched)",
-	      e2->dom->name, victim->name, HEX(bus), e2->dom->name);
+	      e2->cfg->name, victim->name, HEX(bus), e2->cfg->name);
 }
 
 /* ---- stage 1 ---- */
 
-/* A page-aligned bus address just past one of e's regions that e's domain does not map. */
+/* A page-aligned bus address just past one of e's regions that e's partition does not map. */
 static u64 outside_address(const struct ep *e)
 {
-	const struct dma_domain *d = e->dom;
+	const struct partition_cfg *d = e->cfg;
 
 	for (u32 k = 0; k < d->nr_regions; k++) {
 		u64 a = d->regions[k].gpa + d->regions[k].size;
-		if (a < DOMAIN_GPA_LIMIT && !domain_region_at(d, a, DEMO_LEN))
+		if (a < PART_GPA_LIMIT && !part_region_at(d, a, DEMO_LEN))
 			return a;
 	}
-	return DOMAIN_GPA_LIMIT;
+	return PART_GPA_LIMIT;
 }
 
 /* EP2 writes where its partition has no memory: a fault, and no byte anywhere. */
@@ -326,24 +326,24 @@ static void stage1_outside(struct demo *dm)
 	struct ep *e2 = &dm->ep[1];
 	u64 bus = outside_address(e2);
 
-	if (bus == DOMAIN_GPA_LIMIT) {
-		check(false, "stage 1: an address outside %s to aim EP2 at", e2->dom->name);
+	if (bus == PART_GPA_LIMIT) {
+		check(false, "stage 1: an address outside %s to aim EP2 at", e2->cfg->name);
 		return;
 	}
 	rearm(dm);
 	/* Where the bytes would land if nothing translated them, when that memory is free. */
 	if (watch(dm, bus))
 		log_info("stage 1: canary at HPA 0x%016llx too, where an untranslated write would land", HEX(bus));
-	u64 f0 = domain_faults(e2->dom);
+	u64 f0 = domain_faults(e2->cfg);
 	log_info("stage 1: EP2 (" BDF_FMT ", %s) told to write 0x%x bytes to bus address 0x%016llx, outside its partition",
-		 BDF_ARGS(e2->sbdf), e2->dom->name, DEMO_LEN, HEX(bus));
+		 BDF_ARGS(e2->sbdf), e2->cfg->name, DEMO_LEN, HEX(bus));
 	if (dma_write(e2, bus))
 		return;
 	dm->ops->poll_faults();
-	u64 f1 = domain_faults(e2->dom);
+	u64 f1 = domain_faults(e2->cfg);
 	dm->ops->walk(e2->sbdf, bus, true);
 	check(f1 > f0, "stage 1: EP2's write to 0x%016llx outside %s faulted (%llu fault(s) counted)",
-	      HEX(bus), e2->dom->name, HEX(f1 - f0));
+	      HEX(bus), e2->cfg->name, HEX(f1 - f0));
 	check(canaries_intact(dm), "stage 1: the blocked write changed nothing (every canary intact)");
 }
 
@@ -351,14 +351,14 @@ static void stage1_outside(struct demo *dm)
 static void stage1_read_only(struct demo *dm)
 {
 	struct ep *e = NULL;
-	const struct domain_region *r = NULL;
+	const struct part_region *r = NULL;
 
 	for (u32 i = 0; i < 2 && !r; i++)
-		for (u32 k = 0; k < dm->ep[i].dom->nr_regions && !r; k++)
-			if (dm->ep[i].dom->regions[k].prot == IOMMU_READ &&
-			    dm->ep[i].dom->regions[k].size >= DEMO_LEN) {
+		for (u32 k = 0; k < dm->ep[i].cfg->nr_regions && !r; k++)
+			if (dm->ep[i].cfg->regions[k].prot == IOMMU_READ &&
+			    dm->ep[i].cfg->regions[k].size >= DEMO_LEN) {
 				e = &dm->ep[i];
-				r = &dm->ep[i].dom->regions[k];
+				r = &dm->ep[i].cfg->regions[k];
 			}
 	if (!r) {
 		log_info("stage 1: no read-only region (access=r) in EP1's or EP2's partition; the write-fault case is skipped");
@@ -374,20 +374,20 @@ static void stage1_read_only(struct demo *dm)
 	 * tables, and a read would leave a read-only IOTLB entry behind that
 	 * stops the write silently.
 	 */
-	u64 f0 = domain_faults(e->dom);
+	u64 f0 = domain_faults(e->cfg);
 	log_info("stage 1: EP%u (" BDF_FMT ", %s) told to write 0x%x bytes to bus address 0x%016llx, mapped read-only",
-		 e->n, BDF_ARGS(e->sbdf), e->dom->name, DEMO_LEN, HEX(r->gpa));
+		 e->n, BDF_ARGS(e->sbdf), e->cfg->name, DEMO_LEN, HEX(r->gpa));
 	if (dma_write(e, r->gpa))
 		return;
 	dm->ops->poll_faults();
-	u64 f1 = domain_faults(e->dom);
+	u64 f1 = domain_faults(e->cfg);
 	dm->ops->walk(e->sbdf, r->gpa, true);
 	check(f1 > f0 && canaries_intact(dm),
 	      "stage 1: EP%u's write to read-only 0x%016llx faulted, HPA 0x%016llx unchanged", e->n,
 	      HEX(r->gpa), HEX(r->hpa));
 	int ret = edu_dma_read(&e->edu, r->gpa, RO_BUF_OFF, DEMO_LEN);
 	dm->ops->poll_faults();
-	check(!ret && domain_faults(e->dom) == f1,
+	check(!ret && domain_faults(e->cfg) == f1,
 	      "stage 1: EP%u reads through the read-only mapping at 0x%016llx without a fault",
 	      e->n, HEX(r->gpa));
 }
@@ -436,20 +436,20 @@ static void stage1_interrupt_window(struct demo *dm)
 	memset(data, 0, 4);             /* SHV clear: the handle alone is the index */
 	if (fetch(e2, e2->r->gpa + MSI_STAGE_OFF, MSI_BUF_OFF, 4, "its message data"))
 		return;
-	struct iommu_domain *d = e2->dom->iommu;
-	u64 f0 = iommu_domain_faults(d), i0 = iommu_domain_ir_faults(d), o0 = domain_faults(e1->dom);
+	struct iommu_domain *d = e2->cfg->iommu;
+	u64 f0 = iommu_domain_faults(d), i0 = iommu_domain_ir_faults(d), o0 = domain_faults(e1->cfg);
 	log_info("stage 1: EP2 (" BDF_FMT ", %s) told to write a remappable-format interrupt request for index 0x%04x to 0x%08llx",
-		 BDF_ARGS(e2->sbdf), e2->dom->name, MSI_INDEX, HEX(addr));
+		 BDF_ARGS(e2->sbdf), e2->cfg->name, MSI_INDEX, HEX(addr));
 	if (dma_write_from(e2, MSI_BUF_OFF, addr, 4))
 		return;
 	dm->ops->poll_faults();
 	u64 u1 = remapping_units(dm->ops, &units, &on);
-	u64 f1 = iommu_domain_faults(d), i1 = iommu_domain_ir_faults(d), o1 = domain_faults(e1->dom);
+	u64 f1 = iommu_domain_faults(d), i1 = iommu_domain_ir_faults(d), o1 = domain_faults(e1->cfg);
 	if (i1 == i0 && u1 > u0)
 		log_warn("stage 1: the interrupt fault was recorded without EP2's source ID, so no partition is charged (as on QEMU, whose device DMA carries no requester ID)");
 	check(u1 > u0 && f1 - f0 == i1 - i0 && o1 == o0,
 	      "stage 1: EP2's interrupt request for index 0x%04x was blocked: %llu interrupt fault(s) recorded, %llu charged to %s, none to %s",
-	      MSI_INDEX, HEX(u1 - u0), HEX(i1 - i0), e2->dom->name, e1->dom->name);
+	      MSI_INDEX, HEX(u1 - u0), HEX(i1 - i0), e2->cfg->name, e1->cfg->name);
 }
 
 static void stage1(struct demo *dm)
@@ -459,11 +459,11 @@ static void stage1(struct demo *dm)
 	log_info("stage 1: iommu = on: each device's bus addresses go through its partition's second-stage table");
 	for (u32 i = 0; i < 2; i++) {
 		struct ep *e = &dm->ep[i];
-		if (!e->dom->iommu || e->dom->failed) {
-			check(false, "stage 1: partition %s is programmed in the IOMMU", e->dom->name);
+		if (!e->cfg->iommu || e->cfg->failed) {
+			check(false, "stage 1: partition %s is programmed in the IOMMU", e->cfg->name);
 			return;
 		}
-		faults[i] = domain_faults(e->dom);
+		faults[i] = domain_faults(e->cfg);
 		/* Through the IOMMU the EP fetches from its staging page's GPA. */
 		if (load_pattern(e, e->r->gpa + DEMO_STAGE_OFF))
 			return;
@@ -475,7 +475,7 @@ static void stage1(struct demo *dm)
 	for (u32 i = 0; i < 2; i++) {
 		struct ep *e = &dm->ep[i];
 		log_info("stage 1: EP%u (" BDF_FMT ", %s) writes 0x%x bytes to bus address 0x%016llx",
-			 e->n, BDF_ARGS(e->sbdf), e->dom->name, DEMO_LEN, HEX(e->r->gpa));
+			 e->n, BDF_ARGS(e->sbdf), e->cfg->name, DEMO_LEN, HEX(e->r->gpa));
 		if (dma_write(e, e->r->gpa))
 			return;
 	}
@@ -485,9 +485,9 @@ static void stage1(struct demo *dm)
 		struct ep *e = &dm->ep[i];
 		u64 hpa = e->r->hpa;
 		u32 hit = pattern_bytes(hpa, e->n);
-		check(hit == DEMO_LEN && domain_faults(e->dom) == faults[i],
+		check(hit == DEMO_LEN && domain_faults(e->cfg) == faults[i],
 		      "stage 1: EP%u's 0x%02x bytes at HPA 0x%016llx-0x%016llx (%s's memory), no fault",
-		      e->n, hit, HEX(hpa), HEX(hpa + DEMO_LEN - 1), e->dom->name);
+		      e->n, hit, HEX(hpa), HEX(hpa + DEMO_LEN - 1), e->cfg->name);
 	}
 	check(guards_intact(dm), "stage 1: nothing written around either target (guards intact)");
 	for (u32 i = 0; i < 2; i++)
@@ -501,7 +501,7 @@ static void stage1(struct demo *dm)
 	stage1_interrupt_window(dm);
 }
 
-void dma_demo_run(struct domain_set *s, const struct iommu_ops *ops)
+void dma_demo_run(struct sluice_cfg *s, const struct iommu_ops *ops)
 {
 	static struct demo dm;
 

@@ -15,7 +15,7 @@
 #ifndef VM_DMA_DEMO_H
 #define VM_DMA_DEMO_H
 #include "kernel/types.h"
-#include "vm/config/domain.h"
+#include "vm/config/partition_cfg.h"
 #include "iommu/iommu.h"
 
 #define DEMO_LEN                0x80    /* bytes per transfer, as in the worked example */
@@ -41,6 +41,6 @@ static inline u8 dma_demo_pattern(u32 n, u32 i)
  * the partitions' claimed memory and into free pages it borrows from the
  * page allocator and gives back. Every verdict is a check().
  */
-void dma_demo_run(struct domain_set *s, const struct iommu_ops *ops);
+void dma_demo_run(struct sluice_cfg *s, const struct iommu_ops *ops);
 
 #endif

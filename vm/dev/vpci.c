@@ -20,7 +20,7 @@
 #include "pci/pcie_hw.h"
 #include "pci/ats_hw.h"
 #include "pci/sriov_hw.h"
-#include "vm/config/domain.h"
+#include "vm/config/partition_cfg.h"
 
 #define PCI_ROM_BAR             0x30    /* 32 bit: §6.2.5.2 Expansion ROM Base Address */
 #define  PCI_ROM_ADDR           0xfffff800u

@@ -28,14 +28,14 @@ struct attack_target {
 
 static struct {
 	bool on;
-	const struct domain_set *s;
+	const struct sluice_cfg *s;
 	struct partition_set *ps;
 	struct attack_host host;
 	u64 canary_pa;
-	u64 guard_pa[DOMAIN_MAX];       /* the page past partition i's highest region, taken as a guard; 0: none */
+	u64 guard_pa[PART_MAX];       /* the page past partition i's highest region, taken as a guard; 0: none */
 	u32 nr;
 	struct attack_target t[SLUICE_ATTACK_MAX];
-	const struct dma_domain *attacker;      /* who took the snapshots */
+	const struct partition_cfg *attacker;      /* who took the snapshots */
 	bool checked;                   /* compared since they were taken */
 } st;
 
@@ -59,22 +59,22 @@ static void fill_pattern(u8 *p, u64 n, u32 seed)
 static struct partition *partition_named(const char *name)
 {
 	for (u32 i = 0; st.ps && i < st.ps->nr; i++)
-		if (!strcmp(st.ps->p[i].dom->name, name))
+		if (!strcmp(st.ps->p[i].cfg->name, name))
 			return &st.ps->p[i];
 	return NULL;
 }
 
 /* The region of d with the highest GPA end (the one "past the end" is judged from). */
-static const struct domain_region *top_region(const struct dma_domain *d)
+static const struct part_region *top_region(const struct partition_cfg *d)
 {
-	const struct domain_region *top = NULL;
+	const struct part_region *top = NULL;
 	for (u32 k = 0; k < d->nr_regions; k++)
 		if (!top || d->regions[k].gpa + d->regions[k].size > top->gpa + top->size)
 			top = &d->regions[k];
 	return top;
 }
 
-int attack_setup(const struct domain_set *s, struct partition_set *ps, const struct attack_host *h)
+int attack_setup(const struct sluice_cfg *s, struct partition_set *ps, const struct attack_host *h)
 {
 	memset(&st, 0, sizeof(st));
 	if (!s->attack.on)
@@ -84,10 +84,10 @@ int attack_setup(const struct domain_set *s, struct partition_set *ps, const str
 	st.host = *h;
 	log_warn("attack-test = on: a guest will be told where Sluice's own structures are (tests only)");
 	for (u32 i = 0; i < ps->nr; i++) {
-		const struct dma_domain *d = ps->p[i].dom;
-		const struct domain_region *r = top_region(d);
+		const struct partition_cfg *d = ps->p[i].cfg;
+		const struct part_region *r = top_region(d);
 		if (!strcmp(d->name, s->attack.witness)) {
-			const struct domain_region *w = domain_region_at(d, s->attack.witness_gpa, 1);
+			const struct part_region *w = part_region_at(d, s->attack.witness_gpa, 1);
 			u8 *va = w ? phys_to_virt(w->hpa, w->size) : NULL;
 			if (va)
 				fill_pattern(va, w->size, 0x5eed);
@@ -141,9 +141,9 @@ static int add(const struct partition *p, const char *name, u64 iova, u64 hpa, u
 {
 	if (!hpa || !size)
 		return 0;
-	if (st.nr == SLUICE_ATTACK_MAX || domain_region_at(p->dom, iova, 1)) {
+	if (st.nr == SLUICE_ATTACK_MAX || part_region_at(p->cfg, iova, 1)) {
 		log_warn("%s: target %s left out (iova 0x%016llx is its own memory, or the list is full)",
-			 p->dom->name, name, (unsigned long long)iova);
+			 p->cfg->name, name, (unsigned long long)iova);
 		return 0;
 	}
 	struct attack_target *t = &st.t[st.nr];
@@ -155,7 +155,7 @@ static int add(const struct partition *p, const char *name, u64 iova, u64 hpa, u
 	t->t.size = size;
 	t->t.kind = kind;
 	if (kind == SLUICE_ATTACK_MMIO ? !(t->mmio = io_map(hpa, PAGE_SIZE, name)) : !phys_to_virt(hpa, size)) {
-		log_warn("%s: target %s at 0x%016llx left out: Sluice cannot read it", p->dom->name, name,
+		log_warn("%s: target %s at 0x%016llx left out: Sluice cannot read it", p->cfg->name, name,
 			 (unsigned long long)hpa);
 		return 0;
 	}
@@ -167,7 +167,7 @@ static int add(const struct partition *p, const char *name, u64 iova, u64 hpa, u
 	}
 	read_target(t, t->snap);
 	st.nr++;
-	log_info("%s: target %-16s iova 0x%016llx hpa [0x%016llx-0x%016llx] %s, snapshot taken", p->dom->name, name,
+	log_info("%s: target %-16s iova 0x%016llx hpa [0x%016llx-0x%016llx] %s, snapshot taken", p->cfg->name, name,
 		 (unsigned long long)iova, (unsigned long long)hpa, (unsigned long long)(hpa + size - 1),
 		 kind == SLUICE_ATTACK_MMIO ? "mmio" : "memory");
 	return 0;
@@ -176,19 +176,19 @@ static int add(const struct partition *p, const char *name, u64 iova, u64 hpa, u
 /* The targets of attacker p: the witness's, Sluice's own, the IOMMU's structures, past p's end. */
 static int build_targets(struct partition *p)
 {
-	const struct iommu_ops *ops = p->dom->iommu_ops;
+	const struct iommu_ops *ops = p->cfg->iommu_ops;
 	struct iommu_tables mine = { 0 }, wt = { 0 };
 	struct partition *w = partition_named(st.s->attack.witness);
 	int ret = 0;
 
-	if (ops && ops->tables && p->dom->nr_devices)
-		ops->tables(p->dom->devices[0].sbdf, &mine);
+	if (ops && ops->tables && p->cfg->nr_devices)
+		ops->tables(p->cfg->devices[0].sbdf, &mine);
 	if (w && w != p) {
-		const struct domain_region *r = domain_region_at(w->dom, st.s->attack.witness_gpa, 1);
+		const struct part_region *r = part_region_at(w->cfg, st.s->attack.witness_gpa, 1);
 		if (r)
 			ret |= add(p, "witness-memory", r->hpa, r->hpa, r->size, SLUICE_ATTACK_MEMORY);
-		if (ops && ops->tables && w->dom->nr_devices)
-			ops->tables(w->dom->devices[0].sbdf, &wt);
+		if (ops && ops->tables && w->cfg->nr_devices)
+			ops->tables(w->cfg->devices[0].sbdf, &wt);
 	}
 	ret |= add(p, "sluice-image", st.host.image_ro_pa, st.host.image_ro_pa, st.host.image_ro_size,
 		   SLUICE_ATTACK_MEMORY);
@@ -200,15 +200,15 @@ static int build_targets(struct partition *p)
 	for (unsigned u = 0; ops && ops->intr_table && !ops->intr_table(u, &irt); u++)
 		if (irt.on)
 			ret |= add(p, "iommu-irt", irt.pa, irt.pa, irt.size, SLUICE_ATTACK_MEMORY);
-	if (w && w != p && w->dom->nr_devices) {
-		const struct pci_dev *pd = pci_find(w->dom->devices[0].sbdf);
+	if (w && w != p && w->cfg->nr_devices) {
+		const struct pci_dev *pd = pci_find(w->cfg->devices[0].sbdf);
 		if (pd && pd->bars[0].size && pd->bars[0].type != PCI_BAR_IO)
 			ret |= add(p, "witness-bar", pd->bars[0].addr, pd->bars[0].addr, ATTACK_MMIO_BYTES,
 				   SLUICE_ATTACK_MMIO);
 	}
-	const struct domain_region *top = top_region(p->dom);
+	const struct part_region *top = top_region(p->cfg);
 	for (u32 i = 0; top && i < st.ps->nr; i++)
-		if (st.ps->p[i].dom == p->dom && st.guard_pa[i])
+		if (st.ps->p[i].cfg == p->cfg && st.guard_pa[i])
 			ret |= add(p, "past-my-end", top->gpa + top->size, st.guard_pa[i], PAGE_SIZE,
 				   SLUICE_ATTACK_MEMORY);
 	return ret ? -HV_ENOMEM : 0;
@@ -218,16 +218,16 @@ s64 attack_hc_targets(struct partition *p, u64 gpa)
 {
 	if (!st.on)
 		return -SLUICE_HC_EINVAL;
-	struct sluice_attack_list *l = partition_guest_ptr(p, gpa, sizeof(*l), true);
+	struct sluice_attack_list *l = part_guest_ptr(p->cfg, gpa, sizeof(*l), true);
 	if (!l)
 		return -SLUICE_HC_EFAULT;
 	drop_snapshots();
 	if (build_targets(p)) {
-		log_err("%s: no memory for the attack snapshots", p->dom->name);
+		log_err("%s: no memory for the attack snapshots", p->cfg->name);
 		drop_snapshots();
 		return -SLUICE_HC_EIO;
 	}
-	st.attacker = p->dom;
+	st.attacker = p->cfg;
 	st.checked = false;
 	memset(l, 0, sizeof(*l));
 	l->nr = st.nr;
@@ -269,10 +269,10 @@ void attack_partition_ended(const struct partition *p)
 {
 	u64 changed[SLUICE_ATTACK_MAX];
 
-	if (!st.on || !st.nr || st.checked || st.attacker != p->dom)
+	if (!st.on || !st.nr || st.checked || st.attacker != p->cfg)
 		return;
 	log_info("%s: ended before its ATTACK_CHECK; Sluice compares the targets now (its devices are stopped)",
-		 p->dom->name);
+		 p->cfg->name);
 	compare_all(changed);
 }
 
@@ -290,13 +290,13 @@ s64 attack_hc_check(struct partition *p, u64 gpa, u64 n)
 {
 	if (!st.on || !st.nr || n > SLUICE_ATTACK_MAX_RESULTS)
 		return -SLUICE_HC_EINVAL;
-	const struct sluice_attack_result *res = n ? partition_guest_ptr(p, gpa, n * sizeof(*res), false) : NULL;
+	const struct sluice_attack_result *res = n ? part_guest_ptr(p->cfg, gpa, n * sizeof(*res), false) : NULL;
 	if (n && !res)
 		return -SLUICE_HC_EFAULT;
 	u64 changed[SLUICE_ATTACK_MAX];
 	u64 total = compare_all(changed);
 	if (n) {
-		log_info("matrix of %s: %-18s %-34s %-9s %6s %13s", p->dom->name, "target", "access", "result", "faults",
+		log_info("matrix of %s: %-18s %-34s %-9s %6s %13s", p->cfg->name, "target", "access", "result", "faults",
 			 "bytes changed");
 		for (u64 k = 0; k < n; k++) {
 			const struct sluice_attack_result *r = &res[k];
@@ -308,16 +308,16 @@ s64 attack_hc_check(struct partition *p, u64 gpa, u64 n)
 					what[c] = '.';
 			if (r->target < st.nr)
 				fmt_snprintf(bytes, sizeof(bytes), "%llu", (unsigned long long)changed[r->target]);
-			log_info("matrix of %s: %-18s %-34s %-9s %6u %13s", p->dom->name, result_target(r), what,
+			log_info("matrix of %s: %-18s %-34s %-9s %6u %13s", p->cfg->name, result_target(r), what,
 				 result_name(r->result), r->faults, bytes);
 		}
 		/* Interrupt remapping faults with no source ID are charged to nobody: the unit's count shows them. */
-		const struct iommu_ops *ops = p->dom->iommu_ops;
+		const struct iommu_ops *ops = p->cfg->iommu_ops;
 		struct iommu_intr_table irt;
 		for (unsigned u = 0; ops && ops->intr_table && !ops->intr_table(u, &irt); u++)
 			if (irt.on)
 				log_info("matrix of %s: %s recorded %llu interrupt remapping fault(s) in all, from any source",
-					 p->dom->name, irt.unit, (unsigned long long)irt.faults);
+					 p->cfg->name, irt.unit, (unsigned long long)irt.faults);
 	}
 	return (s64)total;
 }

@@ -16,7 +16,7 @@
 
 struct partition;
 struct partition_set;
-struct domain_set;
+struct sluice_cfg;
 
 /* What the attack tests are told about Sluice itself. */
 struct attack_host {
@@ -30,7 +30,7 @@ struct attack_host {
  * guard (when free), so a read of any of them shows what leaked. Without
  * attack-test it only turns the hypercalls off. 0 or -HV_ENOMEM.
  */
-int attack_setup(const struct domain_set *s, struct partition_set *ps, const struct attack_host *h);
+int attack_setup(const struct sluice_cfg *s, struct partition_set *ps, const struct attack_host *h);
 /*
  * SLUICE_HC_ATTACK_TARGETS for p: the targets into its page at gpa, each
  * snapshotted (earlier snapshots dropped). The number of targets, or

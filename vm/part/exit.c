@@ -38,33 +38,11 @@
 #define CPUID_81_ECX_SVM        BIT_ULL(2)
 #define CPUID_HV_LEAF           0x40000000u
 
-const char *part_state_name(enum part_state s)
-{
-	switch (s) {
-	case PART_IDLE: return "ready";
-	case PART_RUNNING: return "running";
-	case PART_EXITED: return "exited";
-	case PART_HALTED: return "halted";
-	case PART_PARKED: return "parked";
-	case PART_FAILED: return "failed";
-	case PART_STOPPED: return "stopped";
-	}
-	return "?";
-}
-
 /* ---- guest memory ---- */
-
-void *partition_guest_ptr(struct partition *p, u64 gpa, u64 len, bool write)
-{
-	const struct domain_region *r = domain_region_at(p->dom, gpa, len ? len : 1);
-	if (!r || (write && !(r->prot & IOMMU_WRITE)))
-		return NULL;
-	return phys_to_virt(r->hpa + (gpa - r->gpa), len ? len : 1);
-}
 
 static int read_gpa64(void *ctx, u64 gpa, u64 *val)
 {
-	const u64 *q = partition_guest_ptr(ctx, gpa, 8, false);
+	const u64 *q = part_guest_ptr(ctx, gpa, 8, false);
 	if (!q)
 		return -HV_ENOENT;
 	*val = *q;
@@ -79,10 +57,10 @@ static size_t fetch_insn(struct partition *p, const struct vcpu *v, u8 *buf, siz
 
 	while (got < len) {
 		u64 va = v->rip + got, gpa;
-		if (gwalk(&gr, va, false, true, read_gpa64, p, &gpa))
+		if (gwalk(&gr, va, false, true, read_gpa64, p->cfg, &gpa))
 			break;
 		size_t n = MIN(len - got, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
-		const u8 *src = partition_guest_ptr(p, gpa, n, false);
+		const u8 *src = part_guest_ptr(p->cfg, gpa, n, false);
 		if (!src)
 			break;
 		memcpy(buf + got, src, n);
@@ -91,195 +69,8 @@ static size_t fetch_insn(struct partition *p, const struct vcpu *v, u8 *buf, siz
 	return got;
 }
 
-/* ---- ending a partition ---- */
-
-/* Its DMA faults: drained (raised), logged and suppressed by the log's rate limit, and per device. */
-static void log_fault_counters(const struct partition *p)
-{
-	u64 raised = p->dom->iommu ? iommu_domain_faults(p->dom->iommu) : 0, logged = 0, suppressed = 0;
-	char buf[LOG_LINE_MAX / 2];
-	size_t n = 0;
-
-	if (!raised)
-		return;
-	iommu_domain_fault_counts(p->dom->iommu, &logged, &suppressed);
-	buf[0] = '\0';
-	for (u32 i = 0; i < p->dom->nr_devices && n < sizeof(buf); i++)
-		n += (size_t)fmt_snprintf(buf + n, sizeof(buf) - n, ", " BDF_FMT " %llu", BDF_ARGS(p->dom->devices[i].sbdf),
-					  (unsigned long long)p->dev_faults[i]);
-	log_write(LOG_INFO, p->dom->name, "counters: DMA faults %llu raised, %llu logged, %llu suppressed (per device%s)",
-		  (unsigned long long)raised, (unsigned long long)logged, (unsigned long long)suppressed, buf);
-}
-
-static void log_counters(struct partition *p)
-{
-	char buf[LOG_LINE_MAX / 2];
-	size_t n = 0;
-	u64 total = 0;
-
-	for (u32 r = 1; r < VM_EXIT_NR; r++) {
-		total += p->exits[r];
-		if (p->exits[r] && n < sizeof(buf))
-			n += (size_t)fmt_snprintf(buf + n, sizeof(buf) - n, "%s%s %llu", n ? ", " : "",
-						  vm_exit_reason_name((enum vm_exit_reason)r),
-						  (unsigned long long)p->exits[r]);
-	}
-	if (!n)
-		str_copy(buf, "none", sizeof(buf));
-	log_write(LOG_INFO, p->dom->name, "counters: %llu exits (%s)", (unsigned long long)total, buf);
-	if (p->io_loop_ios)
-		log_write(LOG_INFO, p->dom->name, "counters: %llu I/Os in marked loops, %llu VM exits, %llu.%02llu exits per I/O",
-			  (unsigned long long)p->io_loop_ios, (unsigned long long)p->io_loop_exits,
-			  (unsigned long long)(p->io_loop_exits / p->io_loop_ios),
-			  (unsigned long long)(p->io_loop_exits * 100 / p->io_loop_ios % 100));
-	log_write(LOG_INFO, p->dom->name,
-		  "counters: %llu console bytes, %llu unclaimed port accesses, %llu bad hypercalls, %llu config writes filtered, %llu DMA faults, verdicts %u pass %u fail",
-		  (unsigned long long)p->console_bytes, (unsigned long long)p->io_unclaimed,
-		  (unsigned long long)p->bad_hypercalls, (unsigned long long)p->vpci.denied_writes,
-		  (unsigned long long)(p->dom->iommu ? iommu_domain_faults(p->dom->iommu) : 0),
-		  p->verdict_pass, p->verdict_fail);
-	log_fault_counters(p);
-	if (p->dom->iommu) {
-		char inv[LOG_LINE_MAX / 2];
-		iommu_domain_inv_format(p->dom->iommu, inv, sizeof(inv));
-		log_write(LOG_INFO, p->dom->name, "counters: invalidations for its domain: %s", inv[0] ? inv : "none");
-	}
-}
-
-/* Moves p to a final state once; false when it already was in one (another CPU got there first). */
-static bool set_final(struct partition *p, enum part_state st)
-{
-	spin_lock(&p->lock);
-	bool first = p->state == PART_RUNNING || p->state == PART_IDLE;
-	if (first)
-		p->state = st;
-	spin_unlock(&p->lock);
-	return first;
-}
-
-static void stop_devices(struct partition *p);
-
-/* The partition ended on its own (exit, debug port, HLT): its devices are stopped as a park's are. */
-static int end_partition(struct partition *p, enum part_state st, u64 code, const char *how)
-{
-	if (!set_final(p, st))
-		return 1;
-	vuart_flush(&p->uart);
-	p->exit_code = code;
-	log_write(LOG_INFO, p->dom->name, "%s: partition %s (code %llu)", how, part_state_name(st),
-		  (unsigned long long)code);
-	/* A guest that exits says how its run went: code 0 is success, as the debug-exit convention has it. */
-	if (st == PART_EXITED)
-		check(code == 0, "%s: exited with code %llu", p->dom->name, (unsigned long long)code);
-	stop_devices(p);
-	log_counters(p);
-	attack_partition_ended(p);
-	return 1;
-}
 
 int (*partition_pf_bench)(const struct partition *p, u32 ios);
-
-void partition_dma_stop(struct partition *p)
-{
-	for (u32 i = 0; i < p->dom->nr_devices; i++) {
-		u32 sbdf = p->dom->devices[i].sbdf;
-		pci_bus_master_off(sbdf);
-		log_write(LOG_INFO, p->dom->name, "device " BDF_FMT ": bus mastering off", BDF_ARGS(sbdf));
-	}
-}
-
-/* The function at sbdf when ATS is enabled on it, else NULL. */
-static struct pci_dev *ats_function(u32 sbdf)
-{
-	struct pci_dev *pd = pci_find(sbdf);
-	return pd && pd->ecap_ats && ats_enabled(pd) ? pd : NULL;
-}
-
-/* ATS off on the function, then in the IOMMU (its ATC may hold translations no invalidation reached). */
-static void ats_off(struct partition *p, u32 sbdf)
-{
-	struct pci_dev *pd = ats_function(sbdf);
-	if (!pd)
-		return;
-	ats_disable(pd);
-	if (p->dom->iommu && p->dom->iommu_ops->set_ats)
-		p->dom->iommu_ops->set_ats(p->dom->iommu, sbdf, NULL, NULL, 0);
-	log_write(LOG_INFO, p->dom->name, "device " BDF_FMT ": ATS off", BDF_ARGS(sbdf));
-}
-
-/*
- * Partition stop (it exited or is parked): its devices stop DMA (bus
- * mastering off), its memory leaves the IOMMU through the invalidation
- * sequence (IOTLB, then the device-TLB of each ATS function, one wait:
- * done while ATS is still on, so the invalidations reach the ATCs), then
- * ATS goes off and each VF is reset (FLR): it keeps nothing for its next
- * owner. After an invalidation time-out ATS goes off first, so no wait
- * hangs on a device that did not answer.
- */
-static void stop_devices(struct partition *p)
-{
-	struct dma_domain *d = p->dom;
-
-	partition_dma_stop(p);
-	for (u32 i = 0; i < d->nr_devices && p->inv_timed_out; i++)
-		ats_off(p, d->devices[i].sbdf);
-	if (d->iommu) {
-		u32 atc = 0;
-		for (u32 i = 0; i < d->nr_devices; i++)
-			atc += ats_function(d->devices[i].sbdf) != NULL;
-		int ret = partition_iommu_unmap(p);
-		if (ret)
-			log_write(LOG_ERR, d->name, "memory not out of the IOMMU: %s (its devices stay stopped)",
-				  hv_strerror(ret));
-		else
-			log_write(LOG_INFO, d->name, "memory out of the IOMMU: %u region(s) unmapped, IOTLB%s invalidated",
-				  d->nr_regions, atc ? " and the device-TLB of each ATS function" : "");
-	}
-	for (u32 i = 0; i < d->nr_devices; i++) {
-		u32 sbdf = d->devices[i].sbdf;
-		ats_off(p, sbdf);
-		/* A VF is reset too: it stops for good and keeps nothing for its next owner. */
-		const struct pci_dev *vf = d->devices[i].vfn ? pci_find(sbdf) : NULL;
-		char what[160];
-		if (vf) {
-			int ret = pci_reset_function(vf, what, sizeof(what));
-			log_write(ret == -HV_EIO ? LOG_ERR : LOG_INFO, d->name, "device " BDF_FMT ": %s", BDF_ARGS(sbdf),
-				  what);
-		}
-	}
-}
-
-/*
- * Contains p: its state logged once, its devices' DMA stopped, its other
- * CPUs kicked out of the guest. With on-fault = stop the machine stops
- * instead (one failed check and the result line).
- */
-static int park(struct partition *p, struct vcpu *v, const char *fmt, ...) __printf(3, 4);
-static int park(struct partition *p, struct vcpu *v, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fmt_vsnprintf(p->why, sizeof(p->why), fmt, ap);
-	va_end(ap);
-	if (!set_final(p, PART_PARKED))
-		return 1;
-	vuart_flush(&p->uart);
-	log_write(LOG_WARN, p->dom->name, "parked: %s", p->why);
-	if (p->ops && p->ops->vcpu_dump)
-		p->ops->vcpu_dump(v, p->dom->name);
-	stop_devices(p);
-	for (u32 i = 1; i < p->dom->nr_cpus; i++)
-		smp_kick(p->dom->cpus[i]);
-	log_counters(p);
-	attack_partition_ended(p);
-	if (p->dom->on_fault == FAULT_STOP) {
-		log_write(LOG_ERR, p->dom->name, "on-fault = stop: stopping the machine");
-		check(false, "%s: %s", p->dom->name, p->why);
-		check_finish();
-	}
-	return 1;
-}
 
 /* ---- registers ---- */
 
@@ -348,7 +139,7 @@ static int skip_insn(struct partition *p, struct vcpu *v, const struct vm_exit *
 	size_t got = fetch_insn(p, v, buf, sizeof(buf));
 	int ret = insn_decode(buf, got, v->cs_long, &in);
 	if (ret)
-		return park(p, v, "cannot decode the instruction at rip 0x%016llx (%s)",
+		return partition_park(p, v, "cannot decode the instruction at rip 0x%016llx (%s)",
 			    (unsigned long long)v->rip, hv_strerror(ret));
 	v->rip += in.len;
 	return 0;
@@ -394,7 +185,7 @@ static int do_msr(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	u64 val;
 
 	if (e->reason == VM_EXIT_MSR_WRITE)
-		return park(p, v, "wrmsr 0x%08x = 0x%016llx: not an MSR a partition may write", msr,
+		return partition_park(p, v, "wrmsr 0x%08x = 0x%016llx: not an MSR a partition may write", msr,
 			    (unsigned long long)e->msr.value);
 	switch (msr) {
 	case MSR_EFER: val = v->efer & ~BIT_ULL(12); break;     /* SVME is Sluice's */
@@ -402,7 +193,7 @@ static int do_msr(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	case MSR_IA32_MTRRCAP: val = 0; break;                  /* no MTRRs to program */
 	case MSR_IA32_MISC_ENABLE: val = rdmsr(MSR_IA32_MISC_ENABLE); break;
 	default:
-		return park(p, v, "rdmsr 0x%08x: not an MSR a partition may read", msr);
+		return partition_park(p, v, "rdmsr 0x%08x: not an MSR a partition may read", msr);
 	}
 	v->regs.rax = (u32)val;
 	v->regs.rdx = val >> 32;
@@ -410,12 +201,6 @@ static int do_msr(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 }
 
 /* ---- port I/O ---- */
-
-static void console_line(void *ctx, const char *line, bool partial)
-{
-	struct partition *p = ctx;
-	log_write(LOG_INFO, p->dom->name, "%s%s", line, partial ? " [cut]" : "");
-}
 
 /* One access of size bytes: true when handled (val in or out), false: nobody claims the port. */
 static bool port_access(struct partition *p, u16 port, u32 size, bool in, u32 *val)
@@ -442,15 +227,15 @@ static int do_io(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	u32 size = e->io.size, val = (u32)v->regs.rax;
 
 	if (e->io.string)
-		return park(p, v, "string I/O (%s) on port 0x%04x: not emulated", e->io.in ? "INS" : "OUTS", port);
+		return partition_park(p, v, "string I/O (%s) on port 0x%04x: not emulated", e->io.in ? "INS" : "OUTS", port);
 	if (size != 1 && size != 2 && size != 4)
-		return park(p, v, "I/O of %u bytes on port 0x%04x", size, port);
+		return partition_park(p, v, "I/O of %u bytes on port 0x%04x", size, port);
 	if (port == SLUICE_PORT_DEBUG_EXIT && !e->io.in)
-		return end_partition(p, PART_EXITED, val & size_mask(size), "debug-exit port");
+		return partition_end(p, PART_EXITED, val & size_mask(size), "debug-exit port");
 	if (!port_access(p, port, size, e->io.in, &val)) {
 		/* Nothing there, as on a real bus: reads float high, writes vanish. */
 		if (p->io_unclaimed++ < PART_LOG_UNCLAIMED)
-			log_write(LOG_WARN, p->dom->name, "%s port 0x%04x (%u bytes): no such device, %s",
+			log_write(LOG_WARN, p->cfg->name, "%s port 0x%04x (%u bytes): no such device, %s",
 				  e->io.in ? "read" : "write", port, size, e->io.in ? "reads all-ones" : "dropped");
 		val = ~0u;
 	}
@@ -464,14 +249,14 @@ static int do_io(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 {
 	u64 gpa = e->npf.gpa;
-	const struct domain_region *r = domain_region_at(p->dom, gpa, 1);
+	const struct part_region *r = part_region_at(p->cfg, gpa, 1);
 
 	if (r)
-		return park(p, v, "%s GPA 0x%016llx of its %s memory at rip 0x%016llx",
+		return partition_park(p, v, "%s GPA 0x%016llx of its %s memory at rip 0x%016llx",
 			    e->npf.fetch ? "executed" : e->npf.write ? "wrote" : "read", (unsigned long long)gpa,
-			    domain_access_name(r->prot), (unsigned long long)v->rip);
+			    part_access_name(r->prot), (unsigned long long)v->rip);
 	if (gpa < p->vpci.ecam_gpa || gpa >= p->vpci.ecam_gpa + ((u64)p->vpci.bus_end + 1) * MiB)
-		return park(p, v, "%s GPA 0x%016llx, which is not its memory, at rip 0x%016llx",
+		return partition_park(p, v, "%s GPA 0x%016llx, which is not its memory, at rip 0x%016llx",
 			    e->npf.fetch ? "executed" : e->npf.write ? "wrote" : "read", (unsigned long long)gpa,
 			    (unsigned long long)v->rip);
 	u8 buf[INSN_MAX_LEN];
@@ -479,7 +264,7 @@ static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	size_t got = fetch_insn(p, v, buf, sizeof(buf));
 	int ret = insn_decode(buf, got, v->cs_long, &in);
 	if (ret || in.kind == INSN_OTHER || in.size == 8)
-		return park(p, v, "PCI config access at GPA 0x%016llx by an instruction Sluice does not emulate (rip 0x%016llx)",
+		return partition_park(p, v, "PCI config access at GPA 0x%016llx by an instruction Sluice does not emulate (rip 0x%016llx)",
 			    (unsigned long long)gpa, (unsigned long long)v->rip);
 	u32 val = 0;
 	if (in.kind == INSN_MMIO_LOAD) {
@@ -499,7 +284,7 @@ static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 static bool guest_string(struct partition *p, u64 gpa, char *buf, size_t max)
 {
 	for (size_t i = 0; i < max; i++) {
-		const char *c = partition_guest_ptr(p, gpa + i, 1, false);
+		const char *c = part_guest_ptr(p->cfg, gpa + i, 1, false);
 		if (!c)
 			return false;
 		buf[i] = (*c >= 0x20 && *c < 0x7f) || !*c ? *c : '.';
@@ -512,25 +297,17 @@ static bool guest_string(struct partition *p, u64 gpa, char *buf, size_t max)
 
 static s64 hc_dma_verify(struct partition *p, u64 gpa, u64 want_gpa, u64 len)
 {
-	const struct domain_region *r = domain_region_at(p->dom, gpa, len);
-	const struct domain_region *w = domain_region_at(p->dom, want_gpa, len);
+	const struct part_region *r = part_region_at(p->cfg, gpa, len);
+	const struct part_region *w = part_region_at(p->cfg, want_gpa, len);
 	if (!len || len > PAGE_SIZE || !r || !w)
 		return -SLUICE_HC_EFAULT;
 	u64 hpa = r->hpa + (gpa - r->gpa), want_hpa = w->hpa + (want_gpa - w->gpa);
 	const u8 *got = phys_to_virt(hpa, len), *want = phys_to_virt(want_hpa, len);
 	u64 diff = attack_bytes_changed(got, want, len);
 	check(diff == 0, "%s: 0x%llx bytes at GPA 0x%016llx = HPA 0x%016llx match the pattern at GPA 0x%016llx = HPA 0x%016llx%s",
-	      p->dom->name, (unsigned long long)len, (unsigned long long)gpa, (unsigned long long)hpa,
+	      p->cfg->name, (unsigned long long)len, (unsigned long long)gpa, (unsigned long long)hpa,
 	      (unsigned long long)want_gpa, (unsigned long long)want_hpa, diff ? " (they differ)" : "");
 	return diff ? 1 : 0;
-}
-
-u64 partition_total_exits(const struct partition *p)
-{
-	u64 t = 0;
-	for (u32 r = 1; r < VM_EXIT_NR; r++)
-		t += p->exits[r];
-	return t;
 }
 
 /*
@@ -553,7 +330,7 @@ static s64 hc_io_loop(struct partition *p, u64 what, u64 ios)
 	p->io_loop_ios += ios;
 	p->io_loop_exits += exits;
 	vuart_flush(&p->uart);
-	log_write(LOG_INFO, p->dom->name, "I/O loop: %llu I/Os, %llu VM exits, %llu us, %llu I/Os per second",
+	log_write(LOG_INFO, p->cfg->name, "I/O loop: %llu I/Os, %llu VM exits, %llu us, %llu I/Os per second",
 		  (unsigned long long)ios, (unsigned long long)exits, (unsigned long long)(ns / 1000),
 		  (unsigned long long)(ns ? ios * 1000000000ULL / ns : 0));
 	return (s64)exits;
@@ -575,7 +352,7 @@ static s64 hc_remap(struct partition *p, struct vcpu *v, u64 gpa, bool *ended)
 		return -SLUICE_HC_EIO;
 	*ended = true;
 	p->inv_timed_out = ret == -HV_ETIMEDOUT;
-	return park(p, v, "memory remap of gpa 0x%016llx failed: %s", (unsigned long long)gpa, hv_strerror(ret));
+	return partition_park(p, v, "memory remap of gpa 0x%016llx failed: %s", (unsigned long long)gpa, hv_strerror(ret));
 }
 
 static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
@@ -585,9 +362,9 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 
 	switch (nr) {
 	case SLUICE_HC_CONSOLE: {
-		if (a1 > SLUICE_HC_CONSOLE_MAX || !partition_guest_ptr(p, a0, a1, false))
+		if (a1 > SLUICE_HC_CONSOLE_MAX || !part_guest_ptr(p->cfg, a0, a1, false))
 			return -SLUICE_HC_EFAULT;
-		const char *s = partition_guest_ptr(p, a0, a1, false);
+		const char *s = part_guest_ptr(p->cfg, a0, a1, false);
 		for (u64 i = 0; i < a1; i++)
 			vuart_out(&p->uart, p->uart.base, (u8)s[i]);
 		p->console_bytes += a1;
@@ -603,17 +380,17 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 			p->verdict_pass++;
 		else
 			p->verdict_fail++;
-		check(a0 != 0, "%s: %s", p->dom->name, text);
+		check(a0 != 0, "%s: %s", p->cfg->name, text);
 		return 0;
 	case SLUICE_HC_EXIT:
 		*ended = true;
-		return end_partition(p, PART_EXITED, a0, "exit hypercall");
+		return partition_end(p, PART_EXITED, a0, "exit hypercall");
 	case SLUICE_HC_DMA_VERIFY:
 		return hc_dma_verify(p, a0, a1, a2);
 	case SLUICE_HC_IO_LOOP:
 		return hc_io_loop(p, a0, a1);
 	case SLUICE_HC_DMA_FAULTS:
-		return p->dom->iommu ? (s64)iommu_domain_faults(p->dom->iommu) : 0;
+		return p->cfg->iommu ? (s64)iommu_domain_faults(p->cfg->iommu) : 0;
 	case SLUICE_HC_REMAP:
 		return hc_remap(p, v, a0, ended);
 	case SLUICE_HC_PF_BENCH: {
@@ -630,7 +407,7 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 			return 0;       /* p->restarted: the new vCPU state stays as it is */
 		*ended = true;
 		p->inv_timed_out = ret == -HV_ETIMEDOUT;
-		return park(p, v, "restart failed: %s", hv_strerror(ret));
+		return partition_park(p, v, "restart failed: %s", hv_strerror(ret));
 	}
 	default:
 		return -SLUICE_HC_EINVAL;
@@ -646,12 +423,12 @@ static int do_hypercall(struct partition *p, struct vcpu *v, const struct vm_exi
 		return 1;
 	if (p->restarted) {
 		p->restarted = false;
-		log_write(LOG_INFO, p->dom->name, "restarted (%u so far), entry 0x%016llx", p->restarts,
+		log_write(LOG_INFO, p->cfg->name, "restarted (%u so far), entry 0x%016llx", p->restarts,
 			  (unsigned long long)v->rip);
 		return 0;
 	}
 	if (ret < 0 && ++p->bad_hypercalls > PART_MAX_BAD_HYPERCALLS)
-		return park(p, v, "more than %u bad hypercalls (last: rax=0x%llx)", PART_MAX_BAD_HYPERCALLS,
+		return partition_park(p, v, "more than %u bad hypercalls (last: rax=0x%llx)", PART_MAX_BAD_HYPERCALLS,
 			    (unsigned long long)v->regs.rax);
 	v->regs.rax = (u64)ret;
 	return skip_insn(p, v, e);
@@ -669,10 +446,10 @@ static int take_stop_request(struct partition *p, struct vcpu *v, enum part_stop
 	bool expected = partition_stop_text(p, why, text, sizeof(text));
 
 	if (why == PART_STOP_DMA_FAULTS)
-		return park(p, v, "%s", text);
+		return partition_park(p, v, "%s", text);
 	str_copy(p->why, text, sizeof(p->why));
-	check(expected, "%s: stopped: %s", p->dom->name, text);
-	return end_partition(p, PART_STOPPED, 0, text);
+	check(expected, "%s: stopped: %s", p->cfg->name, text);
+	return partition_end(p, PART_STOPPED, 0, text);
 }
 
 int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_exit *e)
@@ -698,13 +475,13 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 		return do_hypercall(p, v, e);
 	case VM_EXIT_HLT:
 		skip_insn(p, v, e);
-		return end_partition(p, PART_HALTED, 0, (v->rflags & BIT_ULL(9)) ?
+		return partition_end(p, PART_HALTED, 0, (v->rflags & BIT_ULL(9)) ?
 				     "HLT (guest interrupts are not delivered yet)" : "HLT with interrupts off");
 	case VM_EXIT_INTR:
 	case VM_EXIT_NONE:
 		return 0;
 	case VM_EXIT_SHUTDOWN:
-		return park(p, v, "triple fault (shutdown) at rip 0x%016llx", (unsigned long long)v->rip);
+		return partition_park(p, v, "triple fault (shutdown) at rip 0x%016llx", (unsigned long long)v->rip);
 	case VM_EXIT_INIT:
 		/*
 		 * Another partition's device can send this CPU an INIT (a DMA write
@@ -714,28 +491,18 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 		irq_stray_note_init(v->cpu, "intercepted in the guest");
 		return 0;
 	case VM_EXIT_FORBIDDEN:
-		return park(p, v, "executed a forbidden instruction (exit code 0x%llx) at rip 0x%016llx",
+		return partition_park(p, v, "executed a forbidden instruction (exit code 0x%llx) at rip 0x%016llx",
 			    (unsigned long long)e->hw_code, (unsigned long long)v->rip);
 	case VM_EXIT_EXCEPTION:
-		return park(p, v, "exception %u (error code 0x%x) at rip 0x%016llx", e->exc.vector,
+		return partition_park(p, v, "exception %u (error code 0x%x) at rip 0x%016llx", e->exc.vector,
 			    e->exc.error_code, (unsigned long long)v->rip);
 	case VM_EXIT_ENTRY_FAILED:
-		return park(p, v, "the CPU refused the guest state (exit code 0x%llx)", (unsigned long long)e->hw_code);
+		return partition_park(p, v, "the CPU refused the guest state (exit code 0x%llx)", (unsigned long long)e->hw_code);
 	default:
-		return park(p, v, "unexpected exit %s (code 0x%llx, info 0x%llx 0x%llx) at rip 0x%016llx",
+		return partition_park(p, v, "unexpected exit %s (code 0x%llx, info 0x%llx 0x%llx) at rip 0x%016llx",
 			    vm_exit_reason_name(e->reason), (unsigned long long)e->hw_code,
 			    (unsigned long long)e->info1, (unsigned long long)e->info2,
 			    (unsigned long long)v->rip);
 	}
 }
 
-void partition_cpu_lost(struct partition *p, u32 cpu)
-{
-	park(p, &p->vcpu, "its CPU %u was reset under it (an INIT Sluice could not consume); guest state lost", cpu);
-	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
-}
-
-void partition_console_init(struct partition *p)
-{
-	vuart_init(&p->uart, SLUICE_PORT_COM1, console_line, p);
-}

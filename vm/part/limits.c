@@ -31,7 +31,7 @@ enum part_stop partition_limit_due(const struct partition *p, u64 now_ns, u64 ru
 {
 	if (!partition_running(p) || partition_stop_pending(p) != PART_STOP_NONE)
 		return PART_STOP_NONE;
-	u64 limit = p->dom->time_limit_ms;
+	u64 limit = p->cfg->time_limit_ms;
 	if (limit && now_ns - p->start_ns >= limit * NS_PER_MS)
 		return PART_STOP_TIME_LIMIT;
 	if (run_deadline_ns && now_ns >= run_deadline_ns)
@@ -46,7 +46,7 @@ bool partition_request_stop(struct partition *p, enum part_stop why, u64 now_ns)
 					 __ATOMIC_ACQUIRE))
 		return false;
 	p->stop_request_ns = now_ns;
-	smp_kick(p->dom->cpus[0]);
+	smp_kick(p->cfg->cpus[0]);
 	return true;
 }
 
@@ -61,7 +61,7 @@ bool partition_limits_watch(const struct partition_set *ps, u64 run_limit_ms)
 		return true;
 	for (u32 i = 0; i < ps->nr; i++) {
 		const struct partition *p = &ps->p[i];
-		if (partition_running(p) && (p->dom->time_limit_ms || partition_stop_pending(p) != PART_STOP_NONE))
+		if (partition_running(p) && (p->cfg->time_limit_ms || partition_stop_pending(p) != PART_STOP_NONE))
 			return true;
 	}
 	return false;
@@ -77,8 +77,8 @@ int partition_limits_poll(struct partition_set *ps, u64 now_ns, u64 run_deadline
 		char text[96];
 		if (due != PART_STOP_NONE && partition_request_stop(p, due, now_ns)) {
 			partition_stop_text(p, due, text, sizeof(text));
-			log_info("%s: %s after %llu ms: asking CPU %u to stop it", p->dom->name, text,
-				 (unsigned long long)((now_ns - p->start_ns) / NS_PER_MS), p->dom->cpus[0]);
+			log_info("%s: %s after %llu ms: asking CPU %u to stop it", p->cfg->name, text,
+				 (unsigned long long)((now_ns - p->start_ns) / NS_PER_MS), p->cfg->cpus[0]);
 			continue;
 		}
 		if (!partition_running(p) || partition_stop_pending(p) == PART_STOP_NONE)
@@ -86,11 +86,11 @@ int partition_limits_poll(struct partition_set *ps, u64 now_ns, u64 run_deadline
 		/* The fault interrupt may have asked after now_ns was read: then no time has passed. */
 		if (now_ns >= p->stop_request_ns && now_ns - p->stop_request_ns >= LIMITS_STOP_GRACE_MS * NS_PER_MS) {
 			log_err("%s: still running %u ms after it was asked to stop; the run ends without it",
-				p->dom->name, (unsigned)LIMITS_STOP_GRACE_MS);
+				p->cfg->name, (unsigned)LIMITS_STOP_GRACE_MS);
 			ret = -HV_ETIMEDOUT;
 			continue;
 		}
-		smp_kick(p->dom->cpus[0]);
+		smp_kick(p->cfg->cpus[0]);
 	}
 	return ret;
 }
@@ -101,15 +101,15 @@ bool partition_stop_text(const struct partition *p, enum part_stop why, char *bu
 
 	switch (why) {
 	case PART_STOP_TIME_LIMIT:
-		fmt_snprintf(buf, len, "time limit %s reached%s", duration_format(p->dom->time_limit_ms, d, sizeof(d)),
-			     p->dom->time_limit_expected ? " (expected)" : "");
-		return p->dom->time_limit_expected;
+		fmt_snprintf(buf, len, "time limit %s reached%s", duration_format(p->cfg->time_limit_ms, d, sizeof(d)),
+			     p->cfg->time_limit_expected ? " (expected)" : "");
+		return p->cfg->time_limit_expected;
 	case PART_STOP_RUN_LIMIT:
 		fmt_snprintf(buf, len, "the run's time limit reached (command line time-limit=)");
 		return false;
 	case PART_STOP_DMA_FAULTS:
 		fmt_snprintf(buf, len, "device " BDF_FMT " reached its DMA fault limit (dma-fault-limit = %u)",
-			     BDF_ARGS(p->fault_sbdf), p->dom->dma_fault_limit);
+			     BDF_ARGS(p->fault_sbdf), p->cfg->dma_fault_limit);
 		return false;
 	case PART_STOP_NONE:
 		break;
@@ -132,7 +132,7 @@ void partition_dma_fault(struct iommu_domain *dom, u32 sbdf)
 {
 	for (u32 i = 0; limits_set && i < limits_set->nr; i++) {
 		struct partition *p = &limits_set->p[i];
-		const struct dma_domain *d = p->dom;
+		const struct partition_cfg *d = p->cfg;
 		if (!d || d->iommu != dom)
 			continue;
 		for (u32 k = 0; k < d->nr_devices; k++) {

@@ -1,9 +1,8 @@
 /*
- * Guest partitions from build to end: the nested table from the domain's
- * regions and its devices' BARs, the image and start information, the
- * virtual devices, then one vCPU on the partition's first CPU running
- * exits through vm/part/exit.c until the partition ends. The boot CPU only
- * starts them and waits.
+ * Guest partitions built: the nested table from the config's regions and
+ * its devices' BARs, the image and start information, the virtual devices;
+ * built again from scratch on a restart. Running them is vm/part/run.c,
+ * their exits vm/part/exit.c, their end vm/part/stop.c.
  */
 #define LOG_SUBSYS "part"
 #include "vm/part/partition.h"
@@ -34,11 +33,11 @@ static const struct boot_module *find_module(const struct boot_module *m, u32 nr
 }
 
 /* The partition's memory as the loader sees it: GPA ranges with host pointers. */
-static u32 memory_view(const struct dma_domain *d, struct guest_region *v, u32 max)
+static u32 memory_view(const struct partition_cfg *d, struct guest_region *v, u32 max)
 {
 	u32 n = 0;
 	for (u32 i = 0; i < d->nr_regions && n < max; i++) {
-		const struct domain_region *r = &d->regions[i];
+		const struct part_region *r = &d->regions[i];
 		if (r->rmrr)
 			continue;
 		v[n].gpa = r->gpa;
@@ -50,11 +49,11 @@ static u32 memory_view(const struct dma_domain *d, struct guest_region *v, u32 m
 	return n;
 }
 
-int partition_image_check(void *ctx, const struct dma_domain *d, char *why, size_t len)
+int partition_image_check(void *ctx, const struct partition_cfg *d, char *why, size_t len)
 {
 	const struct partition_module_list *ml = ctx;
 	const struct boot_module *m = find_module(ml->m, ml->nr, d->image);
-	struct guest_region view[DOMAIN_MAX_REGIONS];
+	struct guest_region view[PART_MAX_REGIONS];
 
 	if (!m) {
 		fmt_snprintf(why, len, "no boot module named '%s'", d->image);
@@ -77,12 +76,12 @@ int partition_image_check(void *ctx, const struct dma_domain *d, char *why, size
 /* The CPU side: every region GPA -> HPA, every device memory BAR at its bus address, uncached. */
 static int build_npt(struct partition *p, struct guest_extra *extra, u32 *nr_extra, u32 max_extra)
 {
-	const struct dma_domain *d = p->dom;
+	const struct partition_cfg *d = p->cfg;
 	int ret = pt_init(&p->npt, p->ops->pt_format, 4, PT_LARGE_2M | PT_LARGE_1G, &pt_mem_host);
 	if (ret)
 		return ret;
 	for (u32 i = 0; i < d->nr_regions && !ret; i++) {
-		const struct domain_region *r = &d->regions[i];
+		const struct part_region *r = &d->regions[i];
 		ret = pt_map(&p->npt, r->gpa, r->hpa, r->size, partition_npt_prot(r->prot));
 		if (ret)
 			log_err("%s: nested map of gpa 0x%016llx size 0x%llx failed: %s", d->name,
@@ -120,7 +119,7 @@ static int build_npt(struct partition *p, struct guest_extra *extra, u32 *nr_ext
 static void fill_start_info(const struct partition_set *ps, const struct partition *p,
 			    struct sluice_start_info *si)
 {
-	const struct dma_domain *d = p->dom;
+	const struct partition_cfg *d = p->cfg;
 
 	memset(si, 0, sizeof(*si));
 	si->magic = SLUICE_START_MAGIC;
@@ -128,7 +127,7 @@ static void fill_start_info(const struct partition_set *ps, const struct partiti
 	str_copy(si->name, d->name, sizeof(si->name));
 	si->cpu = d->cpus[0];
 	for (u32 i = 0; i < d->nr_regions && si->nr_mem < SLUICE_START_MAX_MEM; i++) {
-		const struct domain_region *r = &d->regions[i];
+		const struct part_region *r = &d->regions[i];
 		struct sluice_start_mem *m = &si->mem[si->nr_mem++];
 		m->gpa = r->gpa;
 		m->size = r->size;
@@ -148,21 +147,21 @@ static void fill_start_info(const struct partition_set *ps, const struct partiti
 static void io_policy(const struct partition *p, struct vcpu_policy *pol)
 {
 	memset(pol, 0, sizeof(*pol));
-	for (u32 j = 0; j < p->dom->nr_devices; j++) {
-		const struct pci_dev *pd = pci_find(p->dom->devices[j].sbdf);
+	for (u32 j = 0; j < p->cfg->nr_devices; j++) {
+		const struct pci_dev *pd = pci_find(p->cfg->devices[j].sbdf);
 		for (u32 b = 0; pd && b < PCI_NR_BARS; b++) {
 			const struct pci_bar *bar = &pd->bars[b];
 			if (bar->type != PCI_BAR_IO || !bar->size || bar->addr + bar->size > 0x10000)
 				continue;
 			if (pol->nr_io == ARRAY_SIZE(pol->io)) {
 				log_warn("%s: more than %u I/O BARs: the rest are reached through exits and read all-ones",
-					 p->dom->name, (u32)ARRAY_SIZE(pol->io));
+					 p->cfg->name, (u32)ARRAY_SIZE(pol->io));
 				return;
 			}
 			pol->io[pol->nr_io].base = (u16)bar->addr;
 			pol->io[pol->nr_io].len = (u16)bar->size;
 			pol->nr_io++;
-			log_info("%s: " BDF_FMT " BAR%u ports 0x%04llx-0x%04llx passed through", p->dom->name,
+			log_info("%s: " BDF_FMT " BAR%u ports 0x%04llx-0x%04llx passed through", p->cfg->name,
 				 BDF_ARGS(pd->sbdf), b, (unsigned long long)bar->addr,
 				 (unsigned long long)(bar->addr + bar->size - 1));
 		}
@@ -172,8 +171,8 @@ static void io_policy(const struct partition *p, struct vcpu_policy *pol)
 /* The partition's virtual config space: its functions, VFs with the identity and BARs their PF gives them. */
 static int build_vpci(const struct partition_set *ps, struct partition *p)
 {
-	const struct dma_domain *d = p->dom;
-	u32 sbdfs[DOMAIN_MAX_DEVICES], n = 0;
+	const struct partition_cfg *d = p->cfg;
+	u32 sbdfs[PART_MAX_DEVICES], n = 0;
 
 	for (u32 i = 0; i < d->nr_devices; i++)
 		if (!d->devices[i].vfn)
@@ -203,8 +202,8 @@ static int build_vpci(const struct partition_set *ps, struct partition *p)
 static int load_image(struct partition *p)
 {
 	const struct partition_set *ps = p->set;
-	struct dma_domain *d = p->dom;
-	struct guest_region view[DOMAIN_MAX_REGIONS];
+	struct partition_cfg *d = p->cfg;
+	struct guest_region view[PART_MAX_REGIONS];
 	struct sluice_start_info si;
 	struct guest_load_result res;
 	char why[160] = "";
@@ -237,7 +236,7 @@ static int load_image(struct partition *p)
  */
 static int reset_vfs(struct partition *p, const char *when)
 {
-	const struct dma_domain *d = p->dom;
+	const struct partition_cfg *d = p->cfg;
 
 	for (u32 i = 0; i < d->nr_devices; i++) {
 		struct pci_dev *vf = d->devices[i].vfn ? pci_find(d->devices[i].sbdf) : NULL;
@@ -257,7 +256,7 @@ static int reset_vfs(struct partition *p, const char *when)
 
 static int build_one(struct partition_set *ps, struct partition *p)
 {
-	struct dma_domain *d = p->dom;
+	struct partition_cfg *d = p->cfg;
 
 	p->set = ps;
 	int ret = build_npt(p, p->extra, &p->nr_extra, ARRAY_SIZE(p->extra) - 1);
@@ -292,7 +291,7 @@ static int build_one(struct partition_set *ps, struct partition *p)
 
 int partition_restart(struct partition *p)
 {
-	struct dma_domain *d = p->dom;
+	struct partition_cfg *d = p->cfg;
 	int ret;
 
 	log_info("%s: restart %u: devices stopped, memory out of the IOMMU, zeroed, mapped again, image reloaded",
@@ -310,7 +309,7 @@ int partition_restart(struct partition *p)
 	return 0;
 }
 
-int partitions_build(struct partition_set *ps, struct domain_set *s, const struct virt_ops *ops,
+int partitions_build(struct partition_set *ps, struct sluice_cfg *s, const struct virt_ops *ops,
 		     const struct boot_module *mods, u32 nr_mods, u64 ecam_gpa, u32 ecam_bus_end)
 {
 	int ready = 0;
@@ -321,11 +320,11 @@ int partitions_build(struct partition_set *ps, struct domain_set *s, const struc
 	ps->ecam_gpa = ecam_gpa;
 	ps->ecam_bus_end = ecam_bus_end;
 	for (u32 i = 0; i < s->nr; i++) {
-		struct dma_domain *d = &s->d[i];
+		struct partition_cfg *d = &s->d[i];
 		if (!d->guest)
 			continue;
 		struct partition *p = &ps->p[ps->nr++];
-		p->dom = d;
+		p->cfg = d;
 		p->ops = ops;
 		int ret = d->failed ? -HV_EIO : build_one(ps, p);
 		if (ret) {
@@ -337,185 +336,4 @@ int partitions_build(struct partition_set *ps, struct domain_set *s, const struc
 		ready++;
 	}
 	return ready;
-}
-
-/* ---- run ---- */
-
-
-/* The body of a partition's CPU: enable, enter, handle exits until the partition ends. */
-static void vcpu_thread(void *arg)
-{
-	struct partition *p = arg;
-	struct vcpu *v = &p->vcpu;
-	struct vm_exit e;
-	int ret = p->ops->cpu_enable(smp_this_cpu());
-	if (!ret)
-		ret = p->ops->vcpu_init(v, &p->entry, &p->policy);
-	if (ret) {
-		log_err("%s: CPU %u cannot run it: %s", p->dom->name, v->cpu, hv_strerror(ret));
-		spin_lock(&p->lock);
-		p->state = PART_FAILED;
-		spin_unlock(&p->lock);
-		__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
-		smp_kick(smp_boot_cpu());
-		return;
-	}
-	log_info("%s: running on CPU %u (%s, %s %u), entry 0x%016llx", p->dom->name, v->cpu, p->ops->name,
-		 p->ops->tag_name, v->tag, (unsigned long long)v->rip);
-	for (;;) {
-		memset(&e, 0, sizeof(e));
-		ret = p->ops->vcpu_run(v, &e);
-		if (ret)
-			e.reason = VM_EXIT_ENTRY_FAILED;
-		if (partition_handle_exit(p, v, &e))
-			break;
-	}
-	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
-	smp_kick(smp_boot_cpu());       /* the boot CPU waits for partitions to end */
-}
-
-u32 partitions_ready(const struct partition_set *ps)
-{
-	u32 n = 0;
-	for (u32 i = 0; i < ps->nr; i++)
-		n += ps->p[i].state == PART_IDLE;
-	return n;
-}
-
-int partitions_start(struct partition_set *ps)
-{
-	int started = 0;
-
-	/* Faults are charged to their device from the first DMA on. */
-	partition_limits_set(ps);
-	iommu_fault_sink = partition_dma_fault;
-	for (u32 i = 0; i < ps->nr; i++) {
-		struct partition *p = &ps->p[i];
-		if (p->state != PART_IDLE)
-			continue;
-		p->state = PART_RUNNING;
-		p->started = true;
-		p->start_ns = time_now_ns();
-		int ret = smp_run_on(p->dom->cpus[0], vcpu_thread, p);
-		if (ret) {
-			p->state = PART_FAILED;
-			p->started = false;
-			check(false, "%s: started on CPU %u (%s)", p->dom->name, p->dom->cpus[0], hv_strerror(ret));
-			continue;
-		}
-		started++;
-	}
-	return started;
-}
-
-static bool all_ended(void *arg)
-{
-	struct partition_set *ps = arg;
-	/* Ended means its thread is done: the state changes before its last lines are logged. */
-	for (u32 i = 0; i < ps->nr; i++)
-		if (ps->p[i].started && !__atomic_load_n(&ps->p[i].done, __ATOMIC_ACQUIRE))
-			return false;
-	return true;
-}
-
-/* Halted waits end when all ended or when a stop was asked (the fault interrupt asks): then polling takes over. */
-/* A look at the deadlines is due: the boot CPU's one-shot APIC timer ran out. */
-static bool ended_or_look(void *arg)
-{
-	return all_ended(arg) || apic_timer_expired();
-}
-
-int partitions_wait(struct partition_set *ps, u64 run_limit_ms)
-{
-	u64 run_deadline = run_limit_ms ? time_now_ns() + run_limit_ms * 1000000ULL : 0;
-	u64 next_watch = time_now_ns() + PART_WATCHDOG_MS * 1000000ULL;
-	int ret = 0;
-
-	while (!all_ended(ps) && !ret) {
-		/*
-		 * A guest spinning with interrupts off makes no exit, and a CPU
-		 * reset under its guest makes none either: the boot CPU watches
-		 * the clock for both, halted between looks (its APIC timer wakes
-		 * it), or busy when that timer is not there.
-		 */
-		if (!apic_timer_oneshot(LIMITS_POLL_US * 1000ULL, SMP_WAKE_VECTOR))
-			smp_wait_until(ended_or_look, ps);
-		else
-			wait_until(all_ended, ps, LIMITS_POLL_US);
-		if (all_ended(ps))
-			break;
-		u64 now = time_now_ns();
-		if (partition_limits_watch(ps, run_limit_ms))
-			ret = partition_limits_poll(ps, now, run_deadline);
-		if (now >= next_watch) {
-			partitions_watchdog(ps);
-			next_watch = time_now_ns() + PART_WATCHDOG_MS * 1000000ULL;
-		}
-	}
-	for (u32 i = 0; i < ps->nr; i++) {
-		const struct partition *p = &ps->p[i];
-		log_info("%s: %s%s%s", p->dom->name, part_state_name(p->state), p->why[0] ? ": " : "", p->why);
-	}
-	if (ret)
-		check(false, "partitions asked to stop did so within %u ms", (unsigned)LIMITS_STOP_GRACE_MS);
-	return ret;
-}
-
-/* A CPU reset while holding the log lock: freed first (see partitions_sweep). */
-static void sweep_log_lock(void)
-{
-	/*
-	 * A CPU reset while holding the log lock leaves the others spinning on
-	 * it with interrupts off, so they would not answer a kick either: a
-	 * holder that does not answer is freed from the lock first.
-	 */
-	int h = log_holder();
-	const struct cpu *me = smp_this_cpu();
-	if (h >= 0 && (!me || (u32)h != me->index) && smp_cpu_answers((u32)h, PART_CPU_ANSWER_US) == -HV_ETIMEDOUT)
-		log_cpu_lost((unsigned)h);
-}
-
-/* p's CPU kicked; 1 when it did not answer and p was parked for it. */
-static u32 sweep_one(struct partition *p)
-{
-	u32 cpu = p->dom->cpus[0];
-
-	if (!partition_running(p))
-		return 0;
-	if (smp_cpu_answers(cpu, PART_CPU_ANSWER_US) != -HV_ETIMEDOUT)
-		return 0;
-	log_err("%s: CPU %u does not answer a kick within %u ms: reset under its guest", p->dom->name, cpu,
-		PART_CPU_ANSWER_US / 1000);
-	smp_cpu_restart(cpu);
-	partition_cpu_lost(p, cpu);
-	return 1;
-}
-
-u32 partitions_sweep(struct partition_set *ps)
-{
-	u32 lost = 0;
-
-	sweep_log_lock();
-	for (u32 i = 0; i < ps->nr; i++)
-		lost += sweep_one(&ps->p[i]);
-	return lost;
-}
-
-u32 partitions_watchdog(struct partition_set *ps)
-{
-	u32 lost = 0;
-	bool lock_swept = false;
-
-	for (u32 i = 0; i < ps->nr; i++) {
-		struct partition *p = &ps->p[i];
-		if (!partition_watchdog_quiet(p, partition_total_exits(p)))
-			continue;
-		/* Only now: a CPU reset holding the lock makes no exit, so its partition is quiet too. */
-		if (!lock_swept) {
-			sweep_log_lock();
-			lock_swept = true;
-		}
-		lost += sweep_one(p);
-	}
-	return lost;
 }

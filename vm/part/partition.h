@@ -4,7 +4,7 @@
  * (static partitioning, no scheduler). The same GPA -> HPA map feeds the
  * CPU side (nested paging, built here with kernel/pgtable.h in the back
  * end's format) and the device side (the partition's IOMMU domain, built
- * by vm/config/domain.c). A partition runs on its first CPU; its exits are
+ * by vm/config/partition_cfg.c). A partition runs on its first CPU; its exits are
  * handled here, vendor-neutral (vm/cpu/virt.h): CPUID, MSRs, port I/O (virtual
  * COM1, debug exit, PCI config ports), the virtual ECAM window (MMIO
  * decoded from the faulting MOV), hypercalls (vm/part/guest_abi.h). Anything
@@ -18,7 +18,7 @@
 #include "kernel/pgtable.h"
 #include "iommu/iommu.h"
 #include "kernel/spinlock.h"
-#include "vm/config/domain.h"
+#include "vm/config/partition_cfg.h"
 #include "vm/cpu/virt.h"
 #include "vm/dev/vpci.h"
 #include "vm/dev/vuart.h"
@@ -41,7 +41,7 @@ enum part_state {
 };
 
 struct partition {
-	struct dma_domain *dom;         /* name, regions (HPAs claimed), devices, cpus, image */
+	struct partition_cfg *cfg;         /* name, regions (HPAs claimed), devices, cpus, image */
 	const struct virt_ops *ops;
 	struct pt npt;                  /* the CPU side of the GPA -> HPA map */
 	struct vpci vpci;
@@ -77,14 +77,14 @@ struct partition {
 	u32 stop_request;               /* enum part_stop, written once (atomically) */
 	u64 stop_request_ns;            /* when it was asked */
 	u32 fault_sbdf;                 /* the device that reached its dma-fault-limit */
-	u64 dev_faults[DOMAIN_MAX_DEVICES];     /* DMA faults drained, per device of its domain */
+	u64 dev_faults[PART_MAX_DEVICES];     /* DMA faults drained, per device of its domain */
 };
 
 struct boot_module;
 
 struct partition_set {
 	u32 nr;
-	struct partition p[DOMAIN_MAX];
+	struct partition p[PART_MAX];
 	u64 ecam_gpa;                   /* virtual ECAM window, the same for every guest */
 	u32 ecam_bus_end;
 	const struct boot_module *mods; /* the images, for restarts */
@@ -98,18 +98,18 @@ struct partition_module_list {
 };
 
 /*
- * The image check partition_check() calls (struct domain_host.image_check):
+ * The image check partition_check() calls (struct partition_host.image_check):
  * ctx is a struct partition_module_list.
  */
-int partition_image_check(void *ctx, const struct dma_domain *d, char *why, size_t len);
+int partition_image_check(void *ctx, const struct partition_cfg *d, char *why, size_t len);
 
 /*
- * Builds every guest partition of s (domains already checked, claimed and
+ * Builds every guest partition of s (partitions already checked, claimed and
  * programmed into the IOMMU): nested table, image loaded, start
  * information, virtual devices. A partition that cannot be built is logged
  * and marked failed; the others go on. Returns the number ready.
  */
-int partitions_build(struct partition_set *ps, struct domain_set *s, const struct virt_ops *ops,
+int partitions_build(struct partition_set *ps, struct sluice_cfg *s, const struct virt_ops *ops,
 		     const struct boot_module *mods, u32 nr_mods, u64 ecam_gpa, u32 ecam_bus_end);
 /* Starts each ready partition on its first CPU. Returns the number started. */
 int partitions_start(struct partition_set *ps);
@@ -147,11 +147,23 @@ u32 partitions_watchdog(struct partition_set *ps);
  * partition has ended (exited, halted, parked). Portable, host-tested.
  */
 int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_exit *e);
+
+/* ---- ending (vm/part/stop.c) ---- */
 const char *part_state_name(enum part_state s);
-/* The host view of [gpa, gpa+len) of p's memory (one region, writable when write), or NULL. */
-void *partition_guest_ptr(struct partition *p, u64 gpa, u64 len, bool write);
 /* Its exits so far, all reasons (read from any CPU: a snapshot). */
 u64 partition_total_exits(const struct partition *p);
+/*
+ * p ended on its own (exit, debug port, HLT, a stop the boot CPU asked
+ * for): final state st once, its devices stopped as a park's are, its
+ * counters logged. Returns 1 (the vCPU loop's "ended").
+ */
+int partition_end(struct partition *p, enum part_state st, u64 code, const char *how);
+/*
+ * Contains p: its state logged once, its devices' DMA stopped, its other
+ * CPUs kicked out of the guest. With on-fault = stop the machine stops
+ * instead (one failed check and the result line). Returns 1.
+ */
+int partition_park(struct partition *p, struct vcpu *v, const char *fmt, ...) __printf(3, 4);
 /*
  * p's CPU was found reset under it (an INIT QEMU takes right after its
  * intercept, docs/architecture.md): its guest's registers are gone, so p is
@@ -161,7 +173,9 @@ u64 partition_total_exits(const struct partition *p);
  * brought back (smp_cpu_restart).
  */
 void partition_cpu_lost(struct partition *p, u32 cpu);
-/* The virtual COM1 whose lines go to Sluice's log as "NAME: line". */
+/* Bus mastering off on every device of p, one line each. */
+void partition_dma_stop(struct partition *p);
+/* The virtual COM1 whose lines go to Sluice's log as "NAME: line" (vm/part/console.c). */
 void partition_console_init(struct partition *p);
 
 /* The nested-table permissions of a region with IOMMU permissions iommu_prot (always executable). */
@@ -193,9 +207,6 @@ int partition_remap(struct partition *p, u64 gpa);
  * within the namespace) or -HV_EIO (an I/O failed).
  */
 extern int (*partition_pf_bench)(const struct partition *p, u32 ios);
-
-/* Bus mastering off on every device of p, one line each (vm/part/exit.c). */
-void partition_dma_stop(struct partition *p);
 
 /*
  * Partition stop and restart: every region of p leaves the IOMMU, and one

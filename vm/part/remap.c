@@ -11,8 +11,8 @@
 
 int partition_remap(struct partition *p, u64 gpa)
 {
-	struct dma_domain *d = p->dom;
-	struct domain_region *r = NULL;
+	struct partition_cfg *d = p->cfg;
+	struct part_region *r = NULL;
 	u64 new_hpa;
 	int ret;
 
@@ -78,8 +78,8 @@ int partition_remap(struct partition *p, u64 gpa)
 
 int partition_iommu_unmap(struct partition *p)
 {
-	struct dma_domain *d = p->dom;
-	struct iommu_range r[DOMAIN_MAX_REGIONS];
+	struct partition_cfg *d = p->cfg;
+	struct iommu_range r[PART_MAX_REGIONS];
 
 	if (!d->iommu || !d->nr_regions)
 		return 0;
@@ -93,7 +93,7 @@ int partition_iommu_unmap(struct partition *p)
 
 int partition_memory_reset(struct partition *p)
 {
-	struct dma_domain *d = p->dom;
+	struct partition_cfg *d = p->cfg;
 	int ret;
 
 	/* 1. Devices first: once every unmap's wait is done no IOTLB or ATC reaches the pages. */
@@ -101,14 +101,14 @@ int partition_memory_reset(struct partition *p)
 		return ret;
 	/* 2. Nothing of the last run stays (an RMRR's memory is the firmware's, never written). */
 	for (u32 i = 0; i < d->nr_regions; i++) {
-		const struct domain_region *r = &d->regions[i];
+		const struct part_region *r = &d->regions[i];
 		void *va = r->rmrr ? NULL : phys_to_virt(r->hpa, r->size);
 		if (va)
 			memset(va, 0, r->size);
 	}
 	/* 3. Only zeroed pages go back to the devices. */
 	for (u32 i = 0; i < d->nr_regions && d->iommu; i++) {
-		const struct domain_region *r = &d->regions[i];
+		const struct part_region *r = &d->regions[i];
 		if ((ret = d->iommu_ops->map(d->iommu, r->gpa, r->hpa, r->size, r->prot))) {
 			log_err("%s: region gpa 0x%016llx: IOMMU map after the reset failed (%s)", d->name,
 				(unsigned long long)r->gpa, hv_strerror(ret));

@@ -29,8 +29,8 @@
 #define NVME_BAR0_SIZE          0x4000  /* registers and the first doorbells */
 
 /* The PFs Sluice provisioned, for later stages (the PF benchmark, FLR). */
-static struct nvme_pf nvme_pfs[DOMAIN_MAX];
-static struct nvme_io nvme_pf_io[DOMAIN_MAX];
+static struct nvme_pf nvme_pfs[PART_MAX];
+static struct nvme_io nvme_pf_io[PART_MAX];
 static u32 nr_nvme_pfs;
 
 struct pf_work {
@@ -38,8 +38,8 @@ struct pf_work {
 	u32 own_nsid, bench_ios, bench_line;    /* [sluice] pf-bench on this PF (0: none) */
 	u16 max_vfn;
 	u32 nr;
-	struct domain_device *dev[DOMAIN_MAX];
-	u32 nsid[DOMAIN_MAX];
+	struct part_device *dev[PART_MAX];
+	u32 nsid[PART_MAX];
 };
 
 static u32 io_rd32(void *ctx, u32 off) { return io_read32(ctx, off); }
@@ -141,8 +141,8 @@ static void bench_round(const char *what, u32 n, u64 first_page);
 static int pf_bench_round(const struct partition *p, u32 ios)
 {
 	bool mine = false;
-	for (u32 i = 0; i < p->dom->nr_devices; i++)
-		mine |= p->dom->devices[i].vfn && p->dom->devices[i].pf_sbdf == bench.pf_sbdf;
+	for (u32 i = 0; i < p->cfg->nr_devices; i++)
+		mine |= p->cfg->devices[i].vfn && p->cfg->devices[i].pf_sbdf == bench.pf_sbdf;
 	if (!mine || ios < 2 || ios % 2 || ios / 2 > bench.pages)
 		return -HV_EINVAL;
 	char what[24];
@@ -217,7 +217,7 @@ static int pf_bench(struct config *c, struct pf_work *w, struct nvme_pf *npf, co
 
 static int provision_nvme(struct config *c, struct pf_work *w, const struct iommu_ops *ops)
 {
-	struct nvme_vf_plan plan[DOMAIN_MAX];
+	struct nvme_vf_plan plan[PART_MAX];
 	char why[160];
 	u64 pa;
 
@@ -266,7 +266,7 @@ static int provision_nvme(struct config *c, struct pf_work *w, const struct iomm
 static struct {
 	u32 sbdf;
 	struct io_region *regs;
-} nvme_vfs[DOMAIN_MAX];
+} nvme_vfs[PART_MAX];
 static u32 nr_nvme_vfs;
 
 /*
@@ -324,7 +324,7 @@ static int setup_pf(struct config *c, struct pf_work *w, const struct iommu_ops 
 	if (ret)
 		return ret;
 	for (u32 i = 0; i < w->nr; i++) {
-		struct domain_device *d = w->dev[i];
+		struct part_device *d = w->dev[i];
 		u32 sbdf = sriov_vf_sbdf(w->pf, d->vfn);
 		if (d->named_rid && d->named_rid != sbdf) {
 			/* SR-IOV lets First VF Offset and VF Stride change with NumVFs. */
@@ -349,15 +349,15 @@ static int setup_pf(struct config *c, struct pf_work *w, const struct iommu_ops 
 	return 0;
 }
 
-int vf_setup(struct config *c, struct domain_set *s, const struct iommu_ops *ops)
+int vf_setup(struct config *c, struct sluice_cfg *s, const struct iommu_ops *ops)
 {
-	static struct pf_work work[DOMAIN_MAX];
+	static struct pf_work work[PART_MAX];
 	u32 nr = 0;
 
 	memset(work, 0, sizeof(work));
 	for (u32 i = 0; i < s->nr; i++)
 		for (u32 k = 0; k < s->d[i].nr_devices; k++) {
-			struct domain_device *d = &s->d[i].devices[k];
+			struct part_device *d = &s->d[i].devices[k];
 			if (!d->vfn)
 				continue;
 			struct pf_work *w = NULL;

@@ -1,7 +1,7 @@
-/* VF enabling and provisioning for the partitions' PF/vfN devices (struct domain_host.vf_setup). */
+/* VF enabling and provisioning for the partitions' PF/vfN devices (struct partition_host.vf_setup). */
 #ifndef VM_VF_SETUP_H
 #define VM_VF_SETUP_H
-#include "vm/config/domain.h"
+#include "vm/config/partition_cfg.h"
 
 /*
  * For each PF the partitions' VFs belong to: VFs enabled (an NVMe PF
@@ -9,6 +9,6 @@
  * device's sbdf filled in. Errors are config errors on the VF's line.
  * Returns 0 or the first error.
  */
-int vf_setup(struct config *c, struct domain_set *s, const struct iommu_ops *ops);
+int vf_setup(struct config *c, struct sluice_cfg *s, const struct iommu_ops *ops);
 
 #endif

@@ -5,14 +5,62 @@
 const struct sluice_start_info *guest_si;
 
 /*
- * The one place that knows the hypercall instruction: VMMCALL (AMD SVM,
- * APM vol 3 "VMMCALL"); an Intel (VMX) build uses VMCALL here.
+ * The one place that knows the hypercall instructions. The CPU's vendor
+ * (CPUID leaf 0, EBX:EDX:ECX) picks one, once, in guest_start() before the
+ * guest's own code runs (so its one CPUID exit lies outside any measured
+ * loop): VMMCALL on AMD (APM vol 3 "VMMCALL": it exits to an SVM
+ * hypervisor) and VMCALL on Intel (SDM vol 2B "VMCALL": a VM exit in VMX
+ * non-root operation). The other one would raise #UD in the guest.
+ * Hygon's CPUs are AMD's design and use VMMCALL.
  */
+enum hc_insn { HC_NONE, HC_VMMCALL, HC_VMCALL };
+static enum hc_insn hc_insn;
+
+const char *guest_cpu_vendor(void)
+{
+	static char vendor[13];
+	uint32_t a, b, c, d;
+
+	if (!vendor[0]) {
+		cpuid(0, &a, &b, &c, &d);
+		memcpy(vendor, &b, 4);
+		memcpy(vendor + 4, &d, 4);
+		memcpy(vendor + 8, &c, 4);
+		vendor[12] = '\0';
+	}
+	return vendor;
+}
+
+static enum hc_insn hc_insn_pick(void)
+{
+	const char *v = guest_cpu_vendor();
+
+	if (!memcmp(v, "GenuineIntel", 12))
+		return HC_VMCALL;
+	if (!memcmp(v, "AuthenticAMD", 12) || !memcmp(v, "HygonGenuine", 12))
+		return HC_VMMCALL;
+	return HC_NONE;
+}
+
 long sluice_hypercall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
 {
 	long ret;
-	__asm__ volatile("vmmcall" : "=a"(ret) : "a"(nr), "D"(a0), "S"(a1), "d"(a2) : "memory");
-	return ret;
+
+	switch (hc_insn) {
+	case HC_VMCALL:
+		__asm__ volatile("vmcall" : "=a"(ret) : "a"(nr), "D"(a0), "S"(a1), "d"(a2) : "memory");
+		return ret;
+	case HC_VMMCALL:
+		__asm__ volatile("vmmcall" : "=a"(ret) : "a"(nr), "D"(a0), "S"(a1), "d"(a2) : "memory");
+		return ret;
+	default:
+		/* No way to call Sluice: say so and end through the debug-exit port. */
+		gprintf("%s: FAILED: CPUID vendor \"%s\" has no known hypercall instruction\n", guest_name,
+			guest_cpu_vendor());
+		outb(SLUICE_PORT_DEBUG_EXIT, 3);
+		for (;;)
+			__asm__ volatile("cli; hlt");
+	}
 }
 
 long hc_console(const char *s, size_t n)
@@ -51,6 +99,7 @@ void guest_exit(uint32_t code)
 void guest_start(const struct sluice_start_info *si);
 void guest_start(const struct sluice_start_info *si)
 {
+	hc_insn = hc_insn_pick();
 	guest_si = si;
 	if (!si || si->magic != SLUICE_START_MAGIC || si->version != SLUICE_START_VERSION) {
 		gprintf("%s: FAILED: no start info at RDI (magic 0x%x)\n", guest_name, si ? si->magic : 0);

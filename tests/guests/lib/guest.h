@@ -25,6 +25,8 @@ extern const char guest_name[];
 int guest_main(const struct sluice_start_info *si);
 
 /* ---- hypercalls (vm/part/guest_abi.h) ---- */
+/* The CPUID vendor string (leaf 0), e.g. "GenuineIntel"; it picks the hypercall instruction. */
+const char *guest_cpu_vendor(void);
 long sluice_hypercall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2);
 long hc_console(const char *s, size_t n);
 /* 0 when the HPA bytes behind gpa equal those behind expect_gpa, 1 when not, < 0 on error. */

@@ -72,8 +72,8 @@ static void stage0_shows_another_partitions_canary_overwritten(void **state)
 	for (u32 i = 0; i < DEMO_LEN; i++)
 		assert_int_equal(own[i], DEMO_CANARY);
 	must_log("WARN demo: stage 0: iommu = off: a bus address is a host physical address");
-	must_log("INFO demo: | p2       | 00:04.0 | 0x0000000090000000 | 0x0000000090000000 | 0x80  | p1             |");
-	must_log("INFO demo: | p2       | 00:04.0 | 0x0000000090000000 | 0x00000000a0000000 | 0x00  | p2             |");
+	must_log("INFO demo: | p2        | 00:04.0 | 0x0000000090000000 | 0x0000000090000000 | 0x80  | p1             |");
+	must_log("INFO demo: | p2        | 00:04.0 | 0x0000000090000000 | 0x00000000a0000000 | 0x00  | p2             |");
 	must_log("WARN demo: stage 0: EP2 of p2 overwrote p1's canary at HPA 0x0000000090000000-0x000000009000007f");
 	must_log("INFO check: pass stage 0: hazard shown: EP2 of p2 overwrote p1's canary at HPA 0x0000000090000000");
 	/* Borrowed guard pages went back. */
@@ -114,8 +114,8 @@ static void stage1_lands_each_write_in_its_own_partition(void **state)
 	dma_demo_run(&vm_set, &fake_iommu_ops);
 	assert_int_equal(failed(), 0);
 	assert_int_equal(passed(), 8);
-	must_log("INFO demo: | p1       | 00:03.0 | 0x0000000090000000 | 0x0000000090000000 | 0x80  | p1             |");
-	must_log("INFO demo: | p2       | 00:04.0 | 0x0000000090000000 | 0x00000000a0000000 | 0x80  | p2             |");
+	must_log("INFO demo: | p1        | 00:03.0 | 0x0000000090000000 | 0x0000000090000000 | 0x80  | p1             |");
+	must_log("INFO demo: | p2        | 00:04.0 | 0x0000000090000000 | 0x00000000a0000000 | 0x80  | p2             |");
 	must_log("pass stage 1: EP1's 0x80 bytes at HPA 0x0000000090000000-0x000000009000007f (p1's memory), no fault");
 	must_log("pass stage 1: EP2's 0x80 bytes at HPA 0x00000000a0000000-0x00000000a000007f (p2's memory), no fault");
 	/* Outside p2: the first address past its region; the fault is p2's. */

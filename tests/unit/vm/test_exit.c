@@ -34,7 +34,7 @@
 #define EDU             ((0u << 8) | (3u << 3))
 #define CODE            0x1000ULL       /* where the tests put instructions */
 
-static struct dma_domain dom;
+static struct partition_cfg cfg;
 static struct partition part;
 static struct vcpu *v;
 static u8 *ram;
@@ -109,10 +109,16 @@ static int stub_set_ats(struct iommu_domain *d, u32 sbdf, const struct iommu_ats
 		ats_off_sbdf = sbdf;
 	return 0;
 }
-static const struct iommu_ops stub_iommu = { .name = "stub", .set_ats = stub_set_ats };
-
 /* partition_iommu_unmap (vm/part/remap.c): what the stop had done to the ATS function when its memory left the IOMMU. */
-static struct { unsigned calls; bool master_off, ats_on; struct fake_fn *fn; struct pci_dev *pd; } unmap;
+static struct { unsigned calls, polls; bool master_off, ats_on, polled_after_master_off; struct fake_fn *fn; struct pci_dev *pd; } unmap;
+
+/* The stop drains the fault records once its devices are quiet, before its counters. */
+static void stub_poll_faults(void)
+{
+	unmap.polls++;
+	unmap.polled_after_master_off = unmap.fn && !(fake_pci_r16(unmap.fn, PCI_COMMAND) & PCI_COMMAND_MASTER);
+}
+static const struct iommu_ops stub_iommu = { .name = "stub", .set_ats = stub_set_ats, .poll_faults = stub_poll_faults };
 int partition_iommu_unmap(struct partition *p)
 {
 	(void)p;
@@ -133,22 +139,22 @@ static int setup(void **state)
 	fake_log_capture();
 	kicks = 0;
 	ram = fake_mem_add(HPA, RAM_SIZE);
-	memset(&dom, 0, sizeof(dom));
-	strcpy(dom.name, "p1");
-	dom.guest = true;
-	dom.nr_cpus = 2;
-	dom.cpus[0] = 1;
-	dom.cpus[1] = 2;
-	dom.nr_regions = 2;
-	dom.regions[0] = (struct domain_region){ .gpa = 0, .hpa = HPA, .size = 0xf000, .prot = IOMMU_READ | IOMMU_WRITE };
-	dom.regions[1] = (struct domain_region){ .gpa = 0xf000, .hpa = HPA + 0xf000, .size = 0x1000, .prot = IOMMU_READ };
-	dom.nr_devices = 1;
-	dom.devices[0].sbdf = EDU;
+	memset(&cfg, 0, sizeof(cfg));
+	strcpy(cfg.name, "p1");
+	cfg.guest = true;
+	cfg.nr_cpus = 2;
+	cfg.cpus[0] = 1;
+	cfg.cpus[1] = 2;
+	cfg.nr_regions = 2;
+	cfg.regions[0] = (struct part_region){ .gpa = 0, .hpa = HPA, .size = 0xf000, .prot = IOMMU_READ | IOMMU_WRITE };
+	cfg.regions[1] = (struct part_region){ .gpa = 0xf000, .hpa = HPA + 0xf000, .size = 0x1000, .prot = IOMMU_READ };
+	cfg.nr_devices = 1;
+	cfg.devices[0].sbdf = EDU;
 	struct fake_fn *f = fake_pci_add(EDU, 0x1234, 0x11e8, 0x00ff00, 0);
 	fake_pci_w16(f, PCI_COMMAND, PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
 	fake_pci_set_wmask(f, PCI_COMMAND, 2, 0x7);
 	memset(&part, 0, sizeof(part));
-	part.dom = &dom;
+	part.cfg = &cfg;
 	part.state = PART_RUNNING;
 	u32 sbdf = EDU;
 	assert_int_equal(vpci_init(&part.vpci, &sbdf, 1, ECAM, 0xff), 0);
@@ -369,9 +375,9 @@ static void add_ats_function(void)
 	struct pci_dev *pd = pci_dev_add(ATSFN);
 	pci_caps_read(pd);
 	assert_true(ats_enabled(pd));
-	dom.devices[dom.nr_devices++].sbdf = ATSFN;
-	dom.iommu = (struct iommu_domain *)&dom;        /* never looked into */
-	dom.iommu_ops = &stub_iommu;
+	cfg.devices[cfg.nr_devices++].sbdf = ATSFN;
+	cfg.iommu = (struct iommu_domain *)&cfg;        /* never looked into */
+	cfg.iommu_ops = &stub_iommu;
 	ats_off_sbdf = 0;
 	memset(&unmap, 0, sizeof(unmap));
 	unmap.fn = f;
@@ -405,7 +411,7 @@ static void remap_hypercall_refuses_or_contains(void **state)
 	assert_int_equal(unmap.calls, 1);
 	assert_true(unmap.master_off);
 	assert_false(unmap.ats_on);
-	dom.iommu = NULL;
+	cfg.iommu = NULL;
 }
 
 /* Partition stop: DMA off, memory out of the IOMMU while ATS is still on (its ATC gets the invalidation), then ATS off. */
@@ -415,6 +421,8 @@ static void an_exit_stops_devices_then_unmaps_then_takes_ats(void **state)
 	add_ats_function();
 	hcall(SLUICE_HC_EXIT, 0, 0, 0);
 	assert_int_equal(part.state, PART_EXITED);
+	assert_int_equal(unmap.polls, 1);
+	assert_true(unmap.polled_after_master_off);
 	assert_int_equal(unmap.calls, 1);
 	assert_true(unmap.master_off);
 	assert_true(unmap.ats_on);
@@ -422,7 +430,7 @@ static void an_exit_stops_devices_then_unmaps_then_takes_ats(void **state)
 	assert_int_equal(ats_off_sbdf, ATSFN);
 	assert_true(fake_log_has("INFO p1: memory out of the IOMMU: 2 region(s) unmapped, IOTLB and the device-TLB of each ATS function invalidated"));
 	assert_true(fake_log_has("INFO p1: device 01:00.0: ATS off"));
-	dom.iommu = NULL;
+	cfg.iommu = NULL;
 }
 
 /* SLUICE_HC_RESTART: the new vCPU state is not touched by the hypercall's return; a failed restart parks. */
@@ -487,7 +495,7 @@ static void pf_bench_hypercall_needs_pf_bench(void **state)
 static void attack_hypercalls_need_attack_test(void **state)
 {
 	(void)state;
-	static struct domain_set s;
+	static struct sluice_cfg s;
 	static struct partition_set ps;
 	const struct attack_host h = { .image_ro_pa = IMG_HPA, .image_ro_size = 0x3000 };
 	memset(&s, 0, sizeof(s));
@@ -501,9 +509,9 @@ static void attack_hypercalls_need_attack_test(void **state)
 static void attack_targets_are_snapshotted_and_compared(void **state)
 {
 	(void)state;
-	static struct domain_set s;
+	static struct sluice_cfg s;
 	static struct partition_set ps;
-	static struct dma_domain wdom;
+	static struct partition_cfg wdom;
 	static struct memmap mm;
 	/* The page past p1's memory (HPA 0x90010000) is free: Sluice takes it as p1's guard. */
 	const struct boot_mmap_entry raw[] = {
@@ -524,13 +532,13 @@ static void attack_targets_are_snapshotted_and_compared(void **state)
 	strcpy(wdom.name, "w");
 	wdom.guest = true;
 	wdom.nr_regions = 1;
-	wdom.regions[0] = (struct domain_region){ .gpa = 0x20000000, .hpa = WIT_HPA, .size = 0x2000, .prot = IOMMU_READ | IOMMU_WRITE };
+	wdom.regions[0] = (struct part_region){ .gpa = 0x20000000, .hpa = WIT_HPA, .size = 0x2000, .prot = IOMMU_READ | IOMMU_WRITE };
 	s.attack.on = true;
 	strcpy(s.attack.witness, "w");
 	s.attack.witness_gpa = 0x20000000;
 	ps.nr = 2;
-	ps.p[0].dom = &dom;
-	ps.p[1].dom = &wdom;
+	ps.p[0].cfg = &cfg;
+	ps.p[1].cfg = &wdom;
 	part.set = &ps;
 	const struct attack_host h = { .image_ro_pa = IMG_HPA, .image_ro_size = 0x3000 };
 	assert_int_equal(attack_setup(&s, &ps, &h), 0);
@@ -599,7 +607,7 @@ static void attack_targets_are_snapshotted_and_compared(void **state)
 	assert_true(fake_log_has("p1: ended before its ATTACK_CHECK; Sluice compares the targets now"));
 	assert_int_equal(check_passed(), passed + 4);
 	assert_int_equal(check_failed(), failed);
-	struct domain_set off = { 0 };
+	struct sluice_cfg off = { 0 };
 	attack_setup(&off, &ps, &h);    /* leaves the hypercalls off for the other tests */
 }
 
@@ -716,9 +724,9 @@ static void msrs_cpu_state_and_forbidden_instructions(void **state)
 static void a_time_limit_request_stops_the_partition_at_its_next_exit(void **state)
 {
 	(void)state;
-	dom.time_limit_ms = 2000;
-	dom.iommu = (struct iommu_domain *)&dom;        /* never looked into */
-	dom.iommu_ops = &stub_iommu;
+	cfg.time_limit_ms = 2000;
+	cfg.iommu = (struct iommu_domain *)&cfg;        /* never looked into */
+	cfg.iommu_ops = &stub_iommu;
 	memset(&unmap, 0, sizeof(unmap));
 	u32 failed = check_failed(), passed = check_passed();
 	assert_int_equal(run(VM_EXIT_INTR), 0);        /* nothing asked: back into the guest */
@@ -735,8 +743,8 @@ static void a_time_limit_request_stops_the_partition_at_its_next_exit(void **sta
 
 	/* Expected by the config: the same stop, a passing check. */
 	setup(NULL);
-	dom.time_limit_ms = 2000;
-	dom.time_limit_expected = true;
+	cfg.time_limit_ms = 2000;
+	cfg.time_limit_expected = true;
 	assert_true(partition_request_stop(&part, PART_STOP_TIME_LIMIT, 0));
 	assert_int_equal(run(VM_EXIT_IO), 1);          /* any exit takes the request first */
 	assert_int_equal(part.state, PART_STOPPED);
@@ -749,7 +757,7 @@ static void a_time_limit_request_stops_the_partition_at_its_next_exit(void **sta
 static void a_dma_fault_limit_request_parks_the_partition(void **state)
 {
 	(void)state;
-	dom.dma_fault_limit = 20;
+	cfg.dma_fault_limit = 20;
 	part.fault_sbdf = EDU;
 	assert_true(partition_request_stop(&part, PART_STOP_DMA_FAULTS, 0));
 	assert_int_equal(run(VM_EXIT_INTR), 1);
@@ -763,8 +771,8 @@ static void a_dma_fault_limit_request_parks_the_partition(void **state)
 static void a_dma_fault_limit_with_on_fault_stop_stops_the_machine(void **state)
 {
 	(void)state;
-	dom.dma_fault_limit = 5;
-	dom.on_fault = FAULT_STOP;
+	cfg.dma_fault_limit = 5;
+	cfg.on_fault = FAULT_STOP;
 	part.fault_sbdf = EDU;
 	u32 failed = check_failed();
 	assert_true(partition_request_stop(&part, PART_STOP_DMA_FAULTS, 0));

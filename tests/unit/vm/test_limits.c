@@ -30,7 +30,7 @@ static char iommu_dom[2];
 #define DOM1            ((struct iommu_domain *)&iommu_dom[0])
 #define DOM2            ((struct iommu_domain *)&iommu_dom[1])
 
-static struct dma_domain d[2];
+static struct partition_cfg d[2];
 static struct partition_set ps;
 static u32 kicks[4];
 
@@ -74,7 +74,7 @@ static int setup(void **state)
 	edu(EDU_C);
 	ps.nr = 2;
 	for (u32 i = 0; i < 2; i++) {
-		ps.p[i].dom = &d[i];
+		ps.p[i].cfg = &d[i];
 		ps.p[i].state = PART_RUNNING;
 		ps.p[i].started = true;
 		ps.p[i].start_ns = T0;

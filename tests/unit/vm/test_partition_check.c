@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
-#include "vm/config/domain.h"
+#include "vm/config/partition_cfg.h"
 #include "kernel/err.h"
 #include "pci/nvme_hw.h"
 #include "tests/unit/vm/vm_fixture.h"
@@ -52,9 +52,9 @@ static void worked_example_is_accepted(void **state)
 	assert_int_equal(vm_setup(WORKED_EXAMPLE("on"), &fake_iommu_ops), 0);
 	assert_false(fake_log_has(" ERR "));
 	assert_true(vm_set.iommu);
-	assert_int_equal(vm_set.demo, DOMAIN_DEMO_DMA);
+	assert_int_equal(vm_set.demo, DEMO_DMA);
 	assert_int_equal(vm_set.nr, 2);
-	const struct dma_domain *p1 = &vm_set.d[0], *p2 = &vm_set.d[1];
+	const struct partition_cfg *p1 = &vm_set.d[0], *p2 = &vm_set.d[1];
 	assert_string_equal(p1->name, "p1");
 	assert_int_equal(p1->line, 4);
 	assert_false(p1->guest);
@@ -77,7 +77,7 @@ static void sluice_section_defaults_and_values(void **state)
 	(void)state;
 	assert_int_equal(vm_setup("# nothing at all\n", &fake_iommu_ops), 0);
 	assert_true(vm_set.iommu);
-	assert_int_equal(vm_set.demo, DOMAIN_DEMO_NONE);
+	assert_int_equal(vm_set.demo, DEMO_NONE);
 	assert_int_equal(vm_setup("[sluice]\niommu = off\ndemo = none\n", NULL), 0);
 	assert_false(vm_set.iommu);
 	refused("[sluice]\niommu = maybe\n", "sluice.conf:2: iommu = maybe: use on or off");
@@ -218,7 +218,7 @@ static void rmrr_devices_need_rmrr_identity(void **state)
 	refused(P1 "memory = gpa=0x80400000 size=4K\ndevice = 00:05.0 rmrr=identity\n",
 		"sluice.conf:3: device: its RMRR: gpa [0x0000000080400000-0x0000000080400fff] overlaps line 2 of partition p1");
 	assert_int_equal(vm_setup(P1 "device = 00:05.0 rmrr=identity\n", &fake_iommu_ops), 0);
-	const struct dma_domain *d = &vm_set.d[0];
+	const struct partition_cfg *d = &vm_set.d[0];
 	assert_int_equal(d->nr_regions, 2);
 	assert_true(d->regions[0].rmrr && d->regions[0].gpa == 0x80400000 && d->regions[0].hpa == 0x80400000);
 	assert_true(d->regions[0].size == PAGE_SIZE && d->regions[0].prot == (IOMMU_READ | IOMMU_WRITE));
@@ -227,7 +227,7 @@ static void rmrr_devices_need_rmrr_identity(void **state)
 	/* Firmware's memory: mapped, never claimed or zeroed. */
 	assert_false(d->regions[0].claimed);
 	assert_non_null(strstr(fio.calls, "map p1 0x80400000 0x80400000 0x1000 rw;map p1 0x80480000 0x80480000 0x2000 rw;"));
-	assert_true(fake_log_has("INFO dom: p1: memory gpa [0x0000000080400000-0x0000000080400fff] -> hpa (the same) rw: RMRR, firmware's\n"));
+	assert_true(fake_log_has("INFO part: p1: memory gpa [0x0000000080400000-0x0000000080400fff] -> hpa (the same) rw: RMRR, firmware's\n"));
 }
 
 #define G1 P1 "memory = gpa=0x0 size=16K\n"
@@ -249,7 +249,7 @@ static void guest_keys_are_checked(void **state)
 	/* A guest partition with cpus, memory, image, entry and on-fault together. */
 	assert_int_equal(vm_setup(P1 "cpus = 1, 2\nmemory = gpa=0x0 size=16K\nimage = edu-dma\nentry = multiboot\n"
 				  "on-fault = stop\n", &fake_iommu_ops), 0);
-	const struct dma_domain *d = &vm_set.d[0];
+	const struct partition_cfg *d = &vm_set.d[0];
 	assert_true(d->guest);
 	assert_int_equal(d->nr_cpus, 2);
 	assert_int_equal(d->cpus[0], 1);
@@ -264,7 +264,7 @@ static void guest_keys_are_checked(void **state)
 	assert_int_equal(vm_set.d[0].on_fault, FAULT_PARK);
 }
 
-/* args = STRING reaches the domain whole (up to the value limit); once, and only with an image. */
+/* args = STRING reaches the partition whole (up to the value limit); once, and only with an image. */
 static void args_key_is_copied_once_and_needs_an_image(void **state)
 {
 	(void)state;
@@ -327,7 +327,7 @@ static void limit_keys_are_checked(void **state)
 	assert_int_equal(vm_set.d[0].dma_fault_limit, 20);
 	assert_int_equal(vm_set.d[1].time_limit_ms, 120000);
 	assert_false(vm_set.d[1].time_limit_expected);
-	assert_int_equal(vm_set.d[1].dma_fault_limit, DOMAIN_DMA_FAULT_LIMIT);
+	assert_int_equal(vm_set.d[1].dma_fault_limit, PART_DMA_FAULT_LIMIT);
 	/* [sluice]'s value is the default wherever it stands; a partition's own wins; 0 is none. */
 	assert_int_equal(vm_setup(P1 "dma-fault-limit = 0\n[partition \"p2\"]\nmemory = gpa=0x0 size=16K\n"
 				  "[sluice]\ndma-fault-limit = 7\n", &fake_iommu_ops), 0);
@@ -509,7 +509,7 @@ static void too_many_partitions_is_an_error(void **state)
 {
 	(void)state;
 	char text[512] = "";
-	for (unsigned i = 0; i <= DOMAIN_MAX; i++)
+	for (unsigned i = 0; i <= PART_MAX; i++)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text), "[partition \"p%u\"]\n", i);
 	refused(text, "sluice.conf:9: more than 8 partitions");
 }
@@ -553,20 +553,20 @@ static void make_nvme_pf(void)
 /* The host's VF set-up, faked: VF n of BEHIND_PORT becomes function n; "fail" refuses namespace 9. */
 static unsigned vf_setups;
 
-static int fake_vf_setup(struct config *c, struct domain_set *s, const struct iommu_ops *ops)
+static int fake_vf_setup(struct config *c, struct sluice_cfg *s, const struct iommu_ops *ops)
 {
 	(void)ops;
 	vf_setups++;
 	for (u32 i = 0; i < s->nr; i++)
 		for (u32 k = 0; k < s->d[i].nr_devices; k++) {
-			struct domain_device *d = &s->d[i].devices[k];
+			struct part_device *d = &s->d[i].devices[k];
 			if (!d->vfn)
 				continue;
 			if (s->d[i].nsid == 9) {
 				config_error(c, d->line, "device 01:00.0/vf%u: namespace 9 does not exist", d->vfn);
 				return -HV_EINVAL;
 			}
-			assert_int_equal(d->sbdf, DOMAIN_SBDF_PENDING);
+			assert_int_equal(d->sbdf, PART_SBDF_PENDING);
 			assert_int_equal(d->pf_sbdf, BEHIND_PORT);
 			d->sbdf = BEHIND_PORT + d->vfn;
 		}

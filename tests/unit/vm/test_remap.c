@@ -28,7 +28,7 @@
 #define SIZE            0x10000ULL
 #define PATTERN         0xa5
 
-static struct dma_domain dom;
+static struct partition_cfg cfg;
 static struct partition part;
 static u64 old_hpa;
 
@@ -53,13 +53,13 @@ static bool all(u64 pa, u8 v)
 	return true;
 }
 
-/* [iova, iova+size) is one of the domain's regions, whole. */
-static const struct domain_region *region_at(u64 iova, u64 size)
+/* [iova, iova+size) is one of the partition's regions, whole. */
+static const struct part_region *region_at(u64 iova, u64 size)
 {
-	for (u32 i = 0; i < dom.nr_regions; i++)
-		if (dom.regions[i].gpa == iova && dom.regions[i].size == size)
-			return &dom.regions[i];
-	fail_msg("iova 0x%llx size 0x%llx is no region of the domain", (unsigned long long)iova, (unsigned long long)size);
+	for (u32 i = 0; i < cfg.nr_regions; i++)
+		if (cfg.regions[i].gpa == iova && cfg.regions[i].size == size)
+			return &cfg.regions[i];
+	fail_msg("iova 0x%llx size 0x%llx is no region of the partition", (unsigned long long)iova, (unsigned long long)size);
 	return NULL;
 }
 
@@ -77,7 +77,7 @@ static int io_unmap(struct iommu_domain *d, u64 iova, u64 size)
 static int io_unmap_ranges(struct iommu_domain *d, const struct iommu_range *r, unsigned n)
 {
 	(void)d;
-	assert_int_equal(n, dom.nr_regions);
+	assert_int_equal(n, cfg.nr_regions);
 	for (unsigned i = 0; i < n; i++)
 		region_at(r[i].iova, r[i].size);
 	io.unmaps++;
@@ -117,17 +117,17 @@ static int setup(void **state)
 	fake_log_capture();
 	fake_ram_init(FAKE_MEM_BASE, RAM_SIZE);
 	memset(&io, 0, sizeof(io));
-	memset(&dom, 0, sizeof(dom));
+	memset(&cfg, 0, sizeof(cfg));
 	memset(&part, 0, sizeof(part));
-	strcpy(dom.name, "r");
+	strcpy(cfg.name, "r");
 	assert_int_equal(page_alloc_pages(SIZE / PAGE_SIZE, PAGE_SIZE, &old_hpa), 0);
 	memset(phys_to_virt(old_hpa, SIZE), PATTERN, SIZE);
-	dom.nr_regions = 1;
-	dom.regions[0] = (struct domain_region){ .gpa = GPA, .hpa = old_hpa, .size = SIZE,
+	cfg.nr_regions = 1;
+	cfg.regions[0] = (struct part_region){ .gpa = GPA, .hpa = old_hpa, .size = SIZE,
 						 .prot = IOMMU_READ | IOMMU_WRITE, .claimed = true };
-	dom.iommu = (struct iommu_domain *)&dom;        /* opaque to the remap */
-	dom.iommu_ops = &io_ops;
-	part.dom = &dom;
+	cfg.iommu = (struct iommu_domain *)&cfg;        /* opaque to the remap */
+	cfg.iommu_ops = &io_ops;
+	part.cfg = &cfg;
 	part.ops = &virt;
 	assert_int_equal(pt_init(&part.npt, PT_FMT_NPT, 4, PT_LARGE_2M, &pt_mem_host), 0);
 	assert_int_equal(pt_map(&part.npt, GPA, old_hpa, SIZE, partition_npt_prot(IOMMU_READ | IOMMU_WRITE)), 0);
@@ -152,7 +152,7 @@ static void remap_moves_data_in_the_safe_order(void **state)
 	assert_true(io.old_intact_at_unmap);
 	assert_true(io.new_copied_at_map);
 	assert_true(io.old_intact_at_map);                      /* not freed (nor zeroed) before the map */
-	u64 new_hpa = dom.regions[0].hpa;
+	u64 new_hpa = cfg.regions[0].hpa;
 	assert_int_not_equal(new_hpa, old_hpa);
 	assert_int_equal(io.map_hpa, new_hpa);
 	assert_int_equal(pt_lookup(&part.npt, GPA + 0x1234, &pa, &prot, NULL), 0);
@@ -169,14 +169,14 @@ static void refused_regions_stay(void **state)
 	u64 free_before = page_alloc_free_pages();
 
 	assert_int_equal(partition_remap(&part, GPA + PAGE_SIZE), -HV_ENOENT);
-	dom.regions[0].hpa_fixed = true;
+	cfg.regions[0].hpa_fixed = true;
 	assert_int_equal(partition_remap(&part, GPA), -HV_EPERM);
 	assert_true(fake_log_has("WARN remap: r: region gpa 0x0000000000200000 stays: its hpa is fixed by the config (hpa=)"));
-	dom.regions[0].hpa_fixed = false;
-	dom.regions[0].rmrr = true;
+	cfg.regions[0].hpa_fixed = false;
+	cfg.regions[0].rmrr = true;
 	assert_int_equal(partition_remap(&part, GPA), -HV_EPERM);
 	assert_int_equal(io.unmaps + io.maps + io.flushes, 0);
-	assert_int_equal(dom.regions[0].hpa, old_hpa);
+	assert_int_equal(cfg.regions[0].hpa, old_hpa);
 	assert_int_equal(page_alloc_free_pages(), free_before);
 }
 
@@ -190,7 +190,7 @@ static void a_failed_unmap_leaves_the_region_where_it_was(void **state)
 	io.unmap_ret = -HV_ETIMEDOUT;
 	assert_int_equal(partition_remap(&part, GPA), -HV_ETIMEDOUT);
 	assert_string_equal(io.order, "U");
-	assert_int_equal(dom.regions[0].hpa, old_hpa);
+	assert_int_equal(cfg.regions[0].hpa, old_hpa);
 	assert_true(all(old_hpa, PATTERN));
 	assert_int_equal(pt_lookup(&part.npt, GPA, &pa, &prot, NULL), 0);
 	assert_int_equal(pa, old_hpa);
@@ -217,7 +217,7 @@ static u64 add_second_region(void)
 	u64 hpa;
 	assert_int_equal(page_alloc_pages(SIZE / PAGE_SIZE, PAGE_SIZE, &hpa), 0);
 	memset(phys_to_virt(hpa, SIZE), PATTERN, SIZE);
-	dom.regions[dom.nr_regions++] = (struct domain_region){ .gpa = GPA + 8 * SIZE, .hpa = hpa, .size = SIZE,
+	cfg.regions[cfg.nr_regions++] = (struct part_region){ .gpa = GPA + 8 * SIZE, .hpa = hpa, .size = SIZE,
 								.prot = IOMMU_READ, .claimed = true };
 	return hpa;
 }
@@ -234,7 +234,7 @@ static void stop_unmaps_every_region_and_keeps_the_memory(void **state)
 	io.unmap_ret = -HV_ETIMEDOUT;
 	assert_int_equal(partition_iommu_unmap(&part), -HV_ETIMEDOUT);
 	assert_true(fake_log_has("ERR  remap: r: its 2 region(s) not all out of the IOMMU: timed out"));
-	dom.iommu = NULL;
+	cfg.iommu = NULL;
 	memset(io.order, 0, sizeof(io.order));
 	assert_int_equal(partition_iommu_unmap(&part), 0);      /* no IOMMU: nothing to do */
 	assert_string_equal(io.order, "");
@@ -250,7 +250,7 @@ static void reset_unmaps_all_then_zeroes_then_maps(void **state)
 	assert_true(io.old_intact_at_unmap);                    /* the first region still held its data */
 	assert_true(io.zero_at_map);                            /* the last map saw zeroed pages */
 	assert_true(all(old_hpa, 0) && all(second, 0));
-	assert_int_equal(dom.regions[0].hpa, old_hpa);          /* same pages, same nested table */
+	assert_int_equal(cfg.regions[0].hpa, old_hpa);          /* same pages, same nested table */
 	assert_int_equal(io.map_hpa, second);
 	assert_int_equal(io.flushes, 0);
 
@@ -267,8 +267,8 @@ static void reset_unmaps_all_then_zeroes_then_maps(void **state)
 static void reset_leaves_rmrr_memory_alone(void **state)
 {
 	(void)state;
-	dom.regions[0].rmrr = true;
-	dom.regions[0].claimed = false;
+	cfg.regions[0].rmrr = true;
+	cfg.regions[0].claimed = false;
 	assert_int_equal(partition_memory_reset(&part), 0);
 	assert_string_equal(io.order, "AM");
 	assert_true(all(old_hpa, PATTERN));

@@ -827,7 +827,7 @@ static void vcpu_run_round_trip(void **state)
 	/* The dump names the state and the exit in the SDM's words. */
 	vmx_ops.vcpu_dump(&v, "p1");
 	assert_true(fake_log_has("p1: rip 0x0000000000100016"));
-	assert_true(fake_log_has("exit reason 0x1e \"I/O instruction\" qualification 0x3f80000"));
+	assert_true(fake_log_has("exit reason 30 \"I/O instruction\" qualification 0x3f80000"));
 }
 
 static void entry_failures_are_one_line_in_sdm_words(void **state)

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "vm/config/config.h"
-#include "vm/config/domain.h"
+#include "vm/config/partition_cfg.h"
 #include "iommu/dmar.h"
 #include "kernel/memmap.h"
 #include "kernel/page_alloc.h"
@@ -39,9 +39,9 @@
 
 static struct memmap vm_map;
 static struct config vm_conf;
-static struct domain_set vm_set;
+static struct sluice_cfg vm_set;
 /* The host's VF set-up for the next vm_setup() (NULL: VFs are refused). */
-static int (*vm_vf_setup)(struct config *c, struct domain_set *s, const struct iommu_ops *ops);
+static int (*vm_vf_setup)(struct config *c, struct sluice_cfg *s, const struct iommu_ops *ops);
 
 
 /* A DMAR with RMRRs only (vm_rmrr() adds them), as dmar_parse would leave it. */
@@ -65,7 +65,7 @@ static inline void vm_rmrr(u32 sbdf, u64 base, u64 end)
 }
 
 /* The image check of the fixture: "missing" is no boot module, "huge" does not fit; the rest load. */
-static int vm_image_check(void *ctx, const struct dma_domain *d, char *why, size_t len)
+static int vm_image_check(void *ctx, const struct partition_cfg *d, char *why, size_t len)
 {
 	(void)ctx;
 	if (!strcmp(d->image, "missing")) {
@@ -80,7 +80,7 @@ static int vm_image_check(void *ctx, const struct dma_domain *d, char *why, size
 }
 
 /* Four CPUs, the boot CPU 0, CPU 3 failed to start; guests' ECAM window at 0xb0000000 (256 MiB). */
-static const struct domain_host vm_host = {
+static const struct partition_host vm_host = {
 	.memmap = &vm_map, .dmar = &vm_dmar,
 	.nr_cpus = 4, .boot_cpu = 0, .cpus_online = 0x7,
 	.ecam_gpa = 0xb0000000, .ecam_size = 0x10000000,
@@ -157,7 +157,7 @@ static struct iommu_domain *fio_create(const char *name)
 static int fio_map(struct iommu_domain *d, u64 iova, u64 hpa, u64 size, u32 prot)
 {
 	fio_call("map %s 0x%llx 0x%llx 0x%llx %s", d->name, (unsigned long long)iova,
-		 (unsigned long long)hpa, (unsigned long long)size, domain_access_name(prot));
+		 (unsigned long long)hpa, (unsigned long long)size, part_access_name(prot));
 	if (d->nr_maps == FAKE_IOMMU_MAPS)
 		return -HV_ENOMEM;
 	d->maps[d->nr_maps].iova = iova;
@@ -348,13 +348,13 @@ static void vm_fixture_reset(void)
 	fake_log_capture();
 }
 
-/* Parses text as sluice.conf and sets the domains up through ops (may be NULL). */
+/* Parses text as sluice.conf and sets the partitions up through ops (may be NULL). */
 static int vm_setup(const char *text, const struct iommu_ops *ops)
 {
-	struct domain_host h = vm_host;
+	struct partition_host h = vm_host;
 	h.vf_setup = vm_vf_setup;
 	config_parse(&vm_conf, "sluice.conf", text, strlen(text));
-	return domain_set_setup(&vm_conf, &h, ops, &vm_set);
+	return sluice_cfg_setup(&vm_conf, &h, ops, &vm_set);
 }
 
 /* The worked example as a config, with the read-only page of docs/config.md's. */

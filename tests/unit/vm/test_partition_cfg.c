@@ -1,5 +1,5 @@
 /*
- * Host tests for vm/config/domain.c: host memory claimed (fixed and chosen,
+ * Host tests for vm/config/partition_cfg.c: host memory claimed (fixed and chosen,
  * zeroed, given back on failure), the order of IOMMU calls, a failing
  * partition undone while the others go on, iommu = off programming
  * nothing, and the lookups the demonstrations use.
@@ -10,7 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <string.h>
-#include "vm/config/domain.h"
+#include "vm/config/partition_cfg.h"
 #include "kernel/err.h"
 #include "tests/unit/vm/vm_fixture.h"
 
@@ -32,17 +32,17 @@ static void memory_is_claimed_exactly_or_where_it_fits_and_zeroed(void **state)
 	assert_true(page_alloc_free_pages() == free_before - 2 * 256 - 1);
 	assert_false(page_alloc_is_free(0x90000000, PAGE_SIZE));
 	assert_false(page_alloc_is_free(0xa00ff000, PAGE_SIZE));
-	const struct domain_region *ro = &vm_set.d[0].regions[1];
+	const struct part_region *ro = &vm_set.d[0].regions[1];
 	assert_true(ro->claimed && IS_ALIGNED(ro->hpa, PAGE_SIZE));
 	assert_false(page_alloc_is_free(ro->hpa, PAGE_SIZE));
-	/* A domain never sees what its memory held before. */
+	/* A partition never sees what its memory held before. */
 	for (u64 i = 0; i < 1 * MiB; i++)
 		if (p1[i] || p2[i])
 			fail_msg("byte 0x%llx not zeroed", (unsigned long long)i);
-	assert_true(fake_log_has("INFO dom: p2: memory gpa [0x0000000090000000-0x00000000900fffff] -> hpa [0x00000000a0000000-0x00000000a00fffff] rw\n"));
-	assert_true(fake_log_has("INFO dom: p1: memory gpa [0x00000000b0000000-0x00000000b0000fff] -> hpa"));
+	assert_true(fake_log_has("INFO part: p2: memory gpa [0x0000000090000000-0x00000000900fffff] -> hpa [0x00000000a0000000-0x00000000a00fffff] rw\n"));
+	assert_true(fake_log_has("INFO part: p1: memory gpa [0x00000000b0000000-0x00000000b0000fff] -> hpa"));
 	assert_true(fake_log_has("] r (hpa chosen by Sluice)\n"));
-	domain_set_release(&vm_set);
+	sluice_cfg_release(&vm_set);
 	assert_true(page_alloc_free_pages() == free_before);
 	assert_false(ro->claimed);
 }
@@ -67,9 +67,9 @@ static void iommu_calls_come_in_partition_order_then_enable(void **state)
 		 "attach p2 00:04.0;enable;", (unsigned long long)vm_set.d[0].regions[1].hpa);
 	assert_string_equal(fio.calls, want);
 	assert_ptr_equal(vm_set.d[0].iommu, &fio.d[0]);
-	assert_true(fake_log_has("INFO dom: p1: device 00:03.0 attached (fake)\n"));
-	assert_true(fake_log_has("INFO dom: p2: 1 region(s) mapped, 1 device(s) attached\n"));
-	assert_true(fake_log_has("INFO dom: 2 partition(s) as DMA domains, iommu on\n"));
+	assert_true(fake_log_has("INFO part: p1: device 00:03.0 attached (fake)\n"));
+	assert_true(fake_log_has("INFO part: p2: 1 region(s) mapped, 1 device(s) attached\n"));
+	assert_true(fake_log_has("INFO part: 2 partition(s) set up, iommu on\n"));
 }
 
 static void iommu_off_programs_nothing_and_says_so(void **state)
@@ -78,8 +78,8 @@ static void iommu_off_programs_nothing_and_says_so(void **state)
 	assert_int_equal(vm_setup(WORKED_EXAMPLE("off"), &fake_iommu_ops), 0);
 	assert_string_equal(fio.calls, "");
 	assert_null(vm_set.d[0].iommu);
-	assert_true(fake_log_has("WARN dom: iommu = off: DMA isolation is OFF; every device can read and write all of memory\n"));
-	assert_true(fake_log_has("INFO dom: p2: 1 region(s), 1 device(s), no translation: bus address = HPA\n"));
+	assert_true(fake_log_has("WARN part: iommu = off: DMA isolation is OFF; every device can read and write all of memory\n"));
+	assert_true(fake_log_has("INFO part: p2: 1 region(s), 1 device(s), no translation: bus address = HPA\n"));
 	/* The memory is still the partitions': nothing else may take it. */
 	assert_false(page_alloc_is_free(0xa0000000, PAGE_SIZE));
 	/* And without any IOMMU at all, the same. */
@@ -92,7 +92,7 @@ static void iommu_on_without_an_iommu_sets_nothing_up(void **state)
 	(void)state;
 	u64 free_before = page_alloc_free_pages();
 	assert_int_equal(vm_setup(WORKED_EXAMPLE("on"), NULL), -HV_ENODEV);
-	assert_true(fake_log_has("ERR  dom: iommu = on, but no IOMMU is running: 2 partition(s) not set up (iommu = off runs without isolation)\n"));
+	assert_true(fake_log_has("ERR  part: iommu = on, but no IOMMU is running: 2 partition(s) not set up (iommu = off runs without isolation)\n"));
 	assert_int_equal(vm_set.nr, 0);
 	assert_true(page_alloc_free_pages() == free_before);
 	/* No partitions, no IOMMU: nothing to complain about. */
@@ -110,8 +110,8 @@ static void a_failed_attach_undoes_that_partition_only(void **state)
 	assert_true(vm_set.d[1].failed);
 	assert_false(vm_set.d[0].failed);
 	assert_int_equal(fio.d[1].nr_maps, 0);
-	assert_true(fake_log_has("ERR  dom: sluice.conf:10: partition p2: assigning 0000:00:04.0 failed: "));
-	assert_true(fake_log_has("dom: 2 partition(s) as DMA domains, iommu on, with errors\n"));
+	assert_true(fake_log_has("ERR  part: sluice.conf:10: partition p2: assigning 0000:00:04.0 failed: "));
+	assert_true(fake_log_has("part: 2 partition(s) set up, iommu on, with errors\n"));
 	/* The second device of p2, attached before a later failure, is detached again. */
 	vm_fixture_reset();
 	fio.fail_attach = MF1;
@@ -130,7 +130,7 @@ static void a_partition_without_an_iommu_domain_is_marked_failed(void **state)
 	assert_null(vm_set.d[0].iommu);
 	assert_false(vm_set.d[1].failed);
 	assert_non_null(strstr(fio.calls, "create p1;create p2;"));
-	assert_true(fake_log_has("ERR  dom: p1: no IOMMU domain (fake could not create one); its devices stay blocked\n"));
+	assert_true(fake_log_has("ERR  part: p1: no IOMMU domain (fake could not create one); its devices stay blocked\n"));
 }
 
 /* A broken config leaves every device unassigned: blocked with iommu = on, not with off. */
@@ -144,7 +144,7 @@ static void a_broken_config_blocks_all_dma_only_with_iommu_on(void **state)
 	assert_int_equal(vm_setup("[sluice]\niommu = off\n[partition \"p1\"]\ndevice = 00:09.0\n",
 				  &fake_iommu_ops), -HV_EINVAL);
 	assert_string_equal(fio.calls, "");
-	assert_true(fake_log_has("WARN dom: iommu = off: DMA isolation is OFF"));
+	assert_true(fake_log_has("WARN part: iommu = off: DMA isolation is OFF"));
 }
 
 static void no_room_for_chosen_memory_gives_back_what_was_taken(void **state)
@@ -153,7 +153,7 @@ static void no_room_for_chosen_memory_gives_back_what_was_taken(void **state)
 	u64 free_before = page_alloc_free_pages();
 	assert_int_equal(vm_setup("[partition \"p1\"]\nmemory = gpa=0 size=1M hpa=0x90000000\n"
 				  "memory = gpa=0x1000000 size=64M\n", &fake_iommu_ops), -HV_ENOMEM);
-	assert_true(fake_log_has("ERR  dom: sluice.conf:3: partition p1: no host memory for gpa [0x0000000001000000-0x0000000004ffffff]: "));
+	assert_true(fake_log_has("ERR  part: sluice.conf:3: partition p1: no host memory for gpa [0x0000000001000000-0x0000000004ffffff]: "));
 	assert_true(page_alloc_free_pages() == free_before);
 	assert_string_equal(fio.calls, "enable;");
 	assert_int_equal(vm_set.nr, 0);
@@ -163,22 +163,22 @@ static void lookups_translate_and_find_owners(void **state)
 {
 	(void)state;
 	assert_int_equal(vm_setup(WORKED_EXAMPLE("on"), &fake_iommu_ops), 0);
-	const struct dma_domain *p2 = &vm_set.d[1];
-	assert_ptr_equal(domain_region_at(p2, 0x90000000, 0x80), &p2->regions[0]);
-	assert_ptr_equal(domain_region_at(p2, 0x900fff80, 0x80), &p2->regions[0]);
-	assert_null(domain_region_at(p2, 0x900fff81, 0x80));
-	assert_null(domain_region_at(p2, 0x8fffff80, 0x100));
-	assert_null(domain_region_at(p2, 0x90100000, 1));
-	assert_ptr_equal(domain_of_device(&vm_set, EDU2), &vm_set.d[1]);
-	assert_null(domain_of_device(&vm_set, MF0));
-	const struct domain_region *r = NULL;
-	assert_ptr_equal(domain_of_hpa(&vm_set, 0x900fffff, &r), &vm_set.d[0]);
+	const struct partition_cfg *p2 = &vm_set.d[1];
+	assert_ptr_equal(part_region_at(p2, 0x90000000, 0x80), &p2->regions[0]);
+	assert_ptr_equal(part_region_at(p2, 0x900fff80, 0x80), &p2->regions[0]);
+	assert_null(part_region_at(p2, 0x900fff81, 0x80));
+	assert_null(part_region_at(p2, 0x8fffff80, 0x100));
+	assert_null(part_region_at(p2, 0x90100000, 1));
+	assert_ptr_equal(partition_of_device(&vm_set, EDU2), &vm_set.d[1]);
+	assert_null(partition_of_device(&vm_set, MF0));
+	const struct part_region *r = NULL;
+	assert_ptr_equal(partition_of_hpa(&vm_set, 0x900fffff, &r), &vm_set.d[0]);
 	assert_ptr_equal(r, &vm_set.d[0].regions[0]);
-	assert_ptr_equal(domain_of_hpa(&vm_set, 0xa0000000, NULL), &vm_set.d[1]);
-	assert_null(domain_of_hpa(&vm_set, 0x90100000, NULL));
-	assert_string_equal(domain_access_name(IOMMU_READ), "r");
-	assert_string_equal(domain_access_name(IOMMU_READ | IOMMU_WRITE), "rw");
-	assert_string_equal(domain_access_name(0), "none");
+	assert_ptr_equal(partition_of_hpa(&vm_set, 0xa0000000, NULL), &vm_set.d[1]);
+	assert_null(partition_of_hpa(&vm_set, 0x90100000, NULL));
+	assert_string_equal(part_access_name(IOMMU_READ), "r");
+	assert_string_equal(part_access_name(IOMMU_READ | IOMMU_WRITE), "rw");
+	assert_string_equal(part_access_name(0), "none");
 }
 
 /*
@@ -190,25 +190,25 @@ static void regions_at_the_top_of_the_address_space_are_found_without_wrapping(v
 	(void)state;
 	assert_int_equal(vm_setup("[partition \"top\"]\nmemory = gpa=0xffffffffe000 size=8K\n"
 				  "memory = gpa=0xfef00000 size=4K\n", &fake_iommu_ops), 0);
-	const struct dma_domain *d = &vm_set.d[0];
+	const struct partition_cfg *d = &vm_set.d[0];
 	static const struct { u64 gpa, len; int region; } cases[] = {
 		{ 0xffffffffe000, 0x2000, 0 }, { 0xfffffffff000, 0x1000, 0 }, { 0xffffffffffff, 1, 0 },
 		{ 0xffffffffffff, 2, -1 }, { 0xffffffffe000, ~0ULL, -1 }, { ~0ULL, 1, -1 }, { ~0ULL - 0xfff, 0x1000, -1 },
 		{ 0xfef00000, 0x1000, 1 }, { 0xfef00fff, 2, -1 }, { 0xfeefffff, 1, -1 }, { 0xfef00000, ~0ULL, -1 },
 	};
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
-		const struct domain_region *r = domain_region_at(d, cases[i].gpa, cases[i].len);
-		const struct domain_region *want = cases[i].region < 0 ? NULL : &d->regions[cases[i].region];
+		const struct part_region *r = part_region_at(d, cases[i].gpa, cases[i].len);
+		const struct part_region *want = cases[i].region < 0 ? NULL : &d->regions[cases[i].region];
 		if (r != want)
-			fail_msg("domain_region_at(0x%llx, 0x%llx): region %ld, wanted %d",
+			fail_msg("part_region_at(0x%llx, 0x%llx): region %ld, wanted %d",
 				 (unsigned long long)cases[i].gpa, (unsigned long long)cases[i].len,
 				 r ? (long)(r - d->regions) : -1L, cases[i].region);
 	}
 	/* Host addresses: the last byte of a region is its own; 0 and 2^64 - 1 are nobody's. */
-	const struct domain_region *r0 = &d->regions[0];
-	assert_ptr_equal(domain_of_hpa(&vm_set, r0->hpa + r0->size - 1, NULL), d);
-	assert_null(domain_of_hpa(&vm_set, ~0ULL, NULL));
-	assert_null(domain_of_hpa(&vm_set, 0, NULL));
+	const struct part_region *r0 = &d->regions[0];
+	assert_ptr_equal(partition_of_hpa(&vm_set, r0->hpa + r0->size - 1, NULL), d);
+	assert_null(partition_of_hpa(&vm_set, ~0ULL, NULL));
+	assert_null(partition_of_hpa(&vm_set, 0, NULL));
 }
 
 int main(void)

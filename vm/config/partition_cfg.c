@@ -1,12 +1,12 @@
 /*
- * DMA domains from a checked config: host memory claimed from the page
- * allocator, then, with iommu = on, one IOMMU domain per partition with its
+ * Partitions from a checked config: host memory claimed from the page
+ * allocator, then, with iommu = on, one IOMMU DMA domain per partition with its
  * regions mapped and its devices attached (through struct iommu_ops, so
- * this file knows nothing of VT-d). Devices in no domain get no context
+ * this file knows nothing of VT-d). Devices in no partition get no context
  * entry: their DMA faults. With iommu = off nothing is programmed at all.
  */
-#define LOG_SUBSYS "dom"
-#include "vm/config/domain.h"
+#define LOG_SUBSYS "part"
+#include "vm/config/partition_cfg.h"
 #include "vm/config/ats_policy.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"
@@ -17,7 +17,7 @@
 #include "pci/pci.h"
 
 
-const char *domain_access_name(u32 prot)
+const char *part_access_name(u32 prot)
 {
 	switch (prot & (IOMMU_READ | IOMMU_WRITE)) {
 	case IOMMU_READ: return "r";
@@ -27,17 +27,25 @@ const char *domain_access_name(u32 prot)
 	}
 }
 
-const struct domain_region *domain_region_at(const struct dma_domain *d, u64 gpa, u64 len)
+const struct part_region *part_region_at(const struct partition_cfg *d, u64 gpa, u64 len)
 {
 	for (u32 i = 0; i < d->nr_regions; i++) {
-		const struct domain_region *r = &d->regions[i];
+		const struct part_region *r = &d->regions[i];
 		if (gpa >= r->gpa && len <= r->size && gpa - r->gpa <= r->size - len)
 			return r;
 	}
 	return NULL;
 }
 
-struct dma_domain *domain_of_device(struct domain_set *s, u32 sbdf)
+void *part_guest_ptr(const struct partition_cfg *d, u64 gpa, u64 len, bool write)
+{
+	const struct part_region *r = part_region_at(d, gpa, len ? len : 1);
+	if (!r || (write && !(r->prot & IOMMU_WRITE)))
+		return NULL;
+	return phys_to_virt(r->hpa + (gpa - r->gpa), len ? len : 1);
+}
+
+struct partition_cfg *partition_of_device(struct sluice_cfg *s, u32 sbdf)
 {
 	for (u32 i = 0; i < s->nr; i++)
 		for (u32 k = 0; k < s->d[i].nr_devices; k++)
@@ -46,11 +54,11 @@ struct dma_domain *domain_of_device(struct domain_set *s, u32 sbdf)
 	return NULL;
 }
 
-struct dma_domain *domain_of_hpa(struct domain_set *s, u64 hpa, const struct domain_region **r)
+struct partition_cfg *partition_of_hpa(struct sluice_cfg *s, u64 hpa, const struct part_region **r)
 {
 	for (u32 i = 0; i < s->nr; i++)
 		for (u32 k = 0; k < s->d[i].nr_regions; k++) {
-			const struct domain_region *g = &s->d[i].regions[k];
+			const struct part_region *g = &s->d[i].regions[k];
 			if (hpa >= g->hpa && hpa - g->hpa < g->size) {
 				if (r)
 					*r = g;
@@ -60,19 +68,19 @@ struct dma_domain *domain_of_hpa(struct domain_set *s, u64 hpa, const struct dom
 	return NULL;
 }
 
-void domain_set_release(struct domain_set *s)
+void sluice_cfg_release(struct sluice_cfg *s)
 {
 	for (u32 i = 0; i < s->nr; i++)
 		for (u32 k = 0; k < s->d[i].nr_regions; k++) {
-			struct domain_region *r = &s->d[i].regions[k];
+			struct part_region *r = &s->d[i].regions[k];
 			if (r->claimed && !page_free(r->hpa, r->size / PAGE_SIZE))
 				r->claimed = false;
 		}
 }
 
 /* Takes one region's HPA (exactly, or where it fits); logs why not. */
-static int claim_region(const struct domain_set *s, const struct dma_domain *d,
-			struct domain_region *r)
+static int claim_region(const struct sluice_cfg *s, const struct partition_cfg *d,
+			struct part_region *r)
 {
 	u64 pages = r->size / PAGE_SIZE;
 	int ret;
@@ -80,7 +88,7 @@ static int claim_region(const struct domain_set *s, const struct dma_domain *d,
 	if (r->rmrr) {
 		log_info("%s: memory gpa [0x%016llx-0x%016llx] -> hpa (the same) %s: RMRR, firmware's",
 			 d->name, (unsigned long long)r->gpa, (unsigned long long)(r->gpa + r->size - 1),
-			 domain_access_name(r->prot));
+			 part_access_name(r->prot));
 		return 0;
 	}
 	if (r->hpa_fixed) {
@@ -103,35 +111,35 @@ static int claim_region(const struct domain_set *s, const struct dma_domain *d,
 			r->line, d->name, (unsigned long long)r->hpa);
 		return -HV_ERANGE;
 	}
-	/* A domain never sees what the memory held before. */
+	/* A partition never sees what the memory held before. */
 	memset(va, 0, r->size);
 	log_info("%s: memory gpa [0x%016llx-0x%016llx] -> hpa [0x%016llx-0x%016llx] %s%s", d->name,
 		 (unsigned long long)r->gpa, (unsigned long long)(r->gpa + r->size - 1),
 		 (unsigned long long)r->hpa, (unsigned long long)(r->hpa + r->size - 1),
-		 domain_access_name(r->prot), r->hpa_fixed ? "" : " (hpa chosen by Sluice)");
+		 part_access_name(r->prot), r->hpa_fixed ? "" : " (hpa chosen by Sluice)");
 	return 0;
 }
 
-int domain_set_claim(struct domain_set *s)
+int sluice_cfg_claim(struct sluice_cfg *s)
 {
 	/* Fixed addresses first, so a chosen one cannot take their place. */
 	for (int fixed = 1; fixed >= 0; fixed--)
 		for (u32 i = 0; i < s->nr; i++)
 			for (u32 k = 0; k < s->d[i].nr_regions; k++) {
-				struct domain_region *r = &s->d[i].regions[k];
+				struct part_region *r = &s->d[i].regions[k];
 				if (r->hpa_fixed != (bool)fixed)
 					continue;
 				int ret = claim_region(s, &s->d[i], r);
 				if (ret) {
-					domain_set_release(s);
+					sluice_cfg_release(s);
 					return ret;
 				}
 			}
 	return 0;
 }
 
-/* Undoes what program_domain did so far: detaches devices, unmaps regions. */
-static void unprogram_domain(const struct iommu_ops *ops, struct dma_domain *d, u32 mapped,
+/* Undoes what program_partition did so far: detaches devices, unmaps regions. */
+static void unprogram_partition(const struct iommu_ops *ops, struct partition_cfg *d, u32 mapped,
 			     u32 attached)
 {
 	for (u32 k = 0; k < attached; k++)
@@ -148,8 +156,8 @@ static void unprogram_domain(const struct iommu_ops *ops, struct dma_domain *d, 
  * soon as it is enabled. One line per device says whether, and why not.
  * A refusal leaves the device working without ATS.
  */
-static void device_ats(const struct domain_set *s, const struct iommu_ops *ops, struct dma_domain *d,
-		       struct domain_device *dev)
+static void device_ats(const struct sluice_cfg *s, const struct iommu_ops *ops, struct partition_cfg *d,
+		       struct part_device *dev)
 {
 	struct pci_dev *pd = pci_find(dev->sbdf);
 	char why[160] = "";
@@ -183,8 +191,8 @@ static void device_ats(const struct domain_set *s, const struct iommu_ops *ops, 
 		 d->name, BDF_ARGS(dev->sbdf), a.qdepth);
 }
 
-static int program_domain(const struct domain_set *s, const struct iommu_ops *ops,
-			  struct dma_domain *d)
+static int program_partition(const struct sluice_cfg *s, const struct iommu_ops *ops,
+			  struct partition_cfg *d)
 {
 	u32 k;
 	int ret = 0;
@@ -198,24 +206,24 @@ static int program_domain(const struct domain_set *s, const struct iommu_ops *op
 		return -HV_ENOMEM;
 	}
 	for (k = 0; k < d->nr_regions; k++) {
-		const struct domain_region *r = &d->regions[k];
+		const struct part_region *r = &d->regions[k];
 		ret = ops->map(d->iommu, r->gpa, r->hpa, r->size, r->prot);
 		if (ret) {
 			log_err("%s:%u: partition %s: mapping gpa 0x%016llx size 0x%llx failed: %s", s->file,
 				r->line, d->name, (unsigned long long)r->gpa,
 				(unsigned long long)r->size, hv_strerror(ret));
-			unprogram_domain(ops, d, k, 0);
+			unprogram_partition(ops, d, k, 0);
 			return ret;
 		}
 	}
 	for (k = 0; k < d->nr_devices; k++) {
-		struct domain_device *dev = &d->devices[k];
+		struct part_device *dev = &d->devices[k];
 		ret = ops->attach(d->iommu, dev->sbdf);
 		if (ret) {
 			log_err("%s:%u: partition %s: assigning %04x:" BDF_FMT " failed: %s", s->file,
 				dev->line, d->name, PCI_SEG(dev->sbdf), BDF_ARGS(dev->sbdf),
 				hv_strerror(ret));
-			unprogram_domain(ops, d, d->nr_regions, k);
+			unprogram_partition(ops, d, d->nr_regions, k);
 			return ret;
 		}
 		log_info("%s: device " BDF_FMT " attached (%s)", d->name, BDF_ARGS(dev->sbdf), ops->name);
@@ -226,7 +234,7 @@ static int program_domain(const struct domain_set *s, const struct iommu_ops *op
 }
 
 /* iommu = on with partitions, but no IOMMU to program: logs it and returns true. */
-static bool iommu_missing(const struct domain_set *s, const struct iommu_ops *ops)
+static bool iommu_missing(const struct sluice_cfg *s, const struct iommu_ops *ops)
 {
 	if (!s->iommu || ops || !s->nr)
 		return false;
@@ -235,7 +243,7 @@ static bool iommu_missing(const struct domain_set *s, const struct iommu_ops *op
 	return true;
 }
 
-int domain_set_program(struct domain_set *s, const struct iommu_ops *ops)
+int sluice_cfg_program(struct sluice_cfg *s, const struct iommu_ops *ops)
 {
 	int first = 0;
 
@@ -253,7 +261,7 @@ int domain_set_program(struct domain_set *s, const struct iommu_ops *ops)
 	if (s->devtlb_timeout_ms && ops->set_devtlb_timeout)
 		ops->set_devtlb_timeout(s->devtlb_timeout_ms * 1000);
 	for (u32 i = 0; i < s->nr; i++) {
-		int ret = program_domain(s, ops, &s->d[i]);
+		int ret = program_partition(s, ops, &s->d[i]);
 		if (ret && !first)
 			first = ret;
 	}
@@ -265,7 +273,7 @@ int domain_set_program(struct domain_set *s, const struct iommu_ops *ops)
 	return first;
 }
 
-static bool has_vfs(const struct domain_set *s)
+static bool has_vfs(const struct sluice_cfg *s)
 {
 	for (u32 i = 0; i < s->nr; i++)
 		for (u32 k = 0; k < s->d[i].nr_devices; k++)
@@ -274,8 +282,8 @@ static bool has_vfs(const struct domain_set *s)
 	return false;
 }
 
-int domain_set_setup(struct config *c, const struct domain_host *h, const struct iommu_ops *ops,
-		     struct domain_set *s)
+int sluice_cfg_setup(struct config *c, const struct partition_host *h, const struct iommu_ops *ops,
+		     struct sluice_cfg *s)
 {
 	int ret = partition_check(c, h, s);
 
@@ -286,10 +294,10 @@ int domain_set_setup(struct config *c, const struct domain_host *h, const struct
 		ret = -HV_EINVAL;
 	} else if (iommu_missing(s, ops)) {
 		ret = -HV_ENODEV;
-	} else if ((ret = domain_set_claim(s))) {
+	} else if ((ret = sluice_cfg_claim(s))) {
 		log_err("%s: host memory for the partitions not available; nothing programmed", c->file);
 	} else if (has_vfs(s) && (ret = h->vf_setup(c, s, ops))) {
-		domain_set_release(s);
+		sluice_cfg_release(s);
 		log_err("%s: the VFs could not be set up; no partition set up, nothing programmed", c->file);
 	}
 	if (ret) {
@@ -298,11 +306,11 @@ int domain_set_setup(struct config *c, const struct domain_host *h, const struct
 		 * no context entry, every device's DMA faults.
 		 */
 		s->nr = 0;
-		domain_set_program(s, ops);
+		sluice_cfg_program(s, ops);
 		return ret;
 	}
-	ret = domain_set_program(s, ops);
-	log_info("%u partition(s) as DMA domains, iommu %s%s", s->nr, s->iommu ? "on" : "off",
+	ret = sluice_cfg_program(s, ops);
+	log_info("%u partition(s) set up, iommu %s%s", s->nr, s->iommu ? "on" : "off",
 		 ret ? ", with errors" : "");
 	return ret;
 }

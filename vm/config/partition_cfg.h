@@ -1,58 +1,61 @@
 /*
- * DMA domains: what each [partition "NAME"] section of sluice.conf gives
- * the IOMMU. A domain is a set of memory regions (GPA = the bus address its
- * devices use -> HPA, with device access rights) and the PCI functions that
- * DMA through them. Guests (cpus, image) come later; until then every
- * partition is a DMA domain only. Checked whole (vm/config/partition_check.c)
- * before any memory is claimed or any IOMMU entry written (vm/config/domain.c).
+ * Partitions as the config describes them: what each [partition "NAME"]
+ * section of sluice.conf gives. A partition is a set of memory regions
+ * (GPA = the address its guest and its devices use -> HPA, with device
+ * access rights), the PCI functions that DMA through them and, for a guest
+ * partition, its CPUs and image. struct sluice_cfg is the whole file: the
+ * [sluice] settings and every partition. Checked whole
+ * (vm/config/partition_check.c) before any memory is claimed or any IOMMU
+ * entry written (vm/config/partition_cfg.c); each partition's devices then
+ * get one DMA domain of the IOMMU's (iommu/iommu.h).
  */
-#ifndef VM_DOMAIN_H
-#define VM_DOMAIN_H
+#ifndef VM_PARTITION_CFG_H
+#define VM_PARTITION_CFG_H
 #include "kernel/types.h"
 #include "kernel/memmap.h"
 #include "iommu/iommu.h"
 #include "vm/config/config.h"
 #include "kernel/hw/pci_cfg.h"
 
-#define DOMAIN_MAX              8
-#define DOMAIN_MAX_REGIONS      16
-#define DOMAIN_MAX_DEVICES      16
-#define DOMAIN_NAME_LEN         CONFIG_NAME_LEN
-#define DOMAIN_MAX_CPUS         8
-#define DOMAIN_IMAGE_LEN        32
+#define PART_MAX              8
+#define PART_MAX_REGIONS      16
+#define PART_MAX_DEVICES      16
+#define PART_NAME_LEN         CONFIG_NAME_LEN
+#define PART_MAX_CPUS         8
+#define PART_IMAGE_LEN        32
 /* [sluice] dma-fault-limit when the config gives none (docs/config.md says why). */
-#define DOMAIN_DMA_FAULT_LIMIT  100
-#define DOMAIN_DMA_FAULT_LIMIT_MAX 1000000
+#define PART_DMA_FAULT_LIMIT  100
+#define PART_DMA_FAULT_LIMIT_MAX 1000000
 /* Device-visible addresses: 48 bits, the widest a 4-level second-stage table maps. */
-#define DOMAIN_GPA_LIMIT        BIT_ULL(48)
+#define PART_GPA_LIMIT        BIT_ULL(48)
 /*
  * The interrupt address range 0xFEEx_xxxx (VT-d §3.14 "Handling Requests
  * to Interrupt Address Range"; Intel SDM Vol. 3 §11.11.1 "Message Address
  * Register Format"): a DMA write there is an interrupt request, never
  * translated to memory, so no partition memory may sit there.
  */
-#define DOMAIN_INTR_GPA         0xfee00000ULL
-#define DOMAIN_INTR_SIZE        0x100000ULL
+#define PART_INTR_GPA         0xfee00000ULL
+#define PART_INTR_SIZE        0x100000ULL
 
-enum domain_demo { DOMAIN_DEMO_NONE = 0, DOMAIN_DEMO_DMA };
+enum sluice_demo { DEMO_NONE = 0, DEMO_DMA };
 
-struct domain_region {
+struct part_region {
 	u64 gpa, hpa, size;
 	u32 prot;               /* IOMMU_READ | IOMMU_WRITE */
-	bool hpa_fixed;         /* hpa= given; otherwise chosen by domain_set_claim() */
+	bool hpa_fixed;         /* hpa= given; otherwise chosen by sluice_cfg_claim() */
 	bool rmrr;              /* an RMRR's identity map: firmware's memory, never claimed */
 	bool claimed;           /* hpa taken from the page allocator */
 	u32 line;               /* in sluice.conf */
 };
 
-#define DOMAIN_SBDF_PENDING  0xffffffffu     /* a VF not enabled yet: the host's vf_setup fills sbdf in */
+#define PART_SBDF_PENDING  0xffffffffu     /* a VF not enabled yet: the host's vf_setup fills sbdf in */
 
-struct domain_device {
+struct part_device {
 	u32 sbdf;
 	u32 line;
 	bool rmrr_identity;     /* "rmrr=identity": assignable despite RMRRs, mapped 1:1 */
 	bool ats;               /* "ats=on": trusted with ATS (vm/config/ats_policy.h decides the rest) */
-	bool ats_on;            /* ATS was enabled for it (vm/config/domain.c) */
+	bool ats_on;            /* ATS was enabled for it (vm/config/partition_cfg.c) */
 	/* "PF/vfN": a virtual function of pf_sbdf, 1-based as the SR-IOV spec counts. */
 	u16 vfn;
 	u32 pf_sbdf;
@@ -62,14 +65,14 @@ struct domain_device {
 enum guest_entry { GUEST_ENTRY_ELF64 = 0, GUEST_ENTRY_MULTIBOOT };
 enum fault_policy { FAULT_PARK = 0, FAULT_STOP };
 
-struct dma_domain {
-	char name[DOMAIN_NAME_LEN];
+struct partition_cfg {
+	char name[PART_NAME_LEN];
 	u32 line;
-	bool guest;             /* cpus and image given: a guest partition (vm/part/partition.c runs it) */
+	bool guest;             /* cpus and image given: a guest partition (vm/part/partition.c builds it, run.c runs it) */
 	/* Guest partitions only. */
 	u32 nr_cpus;
-	u32 cpus[DOMAIN_MAX_CPUS];      /* physical CPU indexes (MADT order), the first runs the guest */
-	char image[DOMAIN_IMAGE_LEN];   /* boot module name */
+	u32 cpus[PART_MAX_CPUS];      /* physical CPU indexes (MADT order), the first runs the guest */
+	char image[PART_IMAGE_LEN];   /* boot module name */
 	u32 image_line;
 	enum guest_entry entry;         /* entry = elf64 (default) or multiboot */
 	enum fault_policy on_fault;     /* on-fault = park (default) or stop */
@@ -82,18 +85,18 @@ struct dma_domain {
 	u32 dma_fault_limit;            /* dma-fault-limit = N, or the [sluice] default */
 	bool failed;            /* programming failed; its devices are detached again */
 	u32 nr_regions, nr_devices;
-	u32 nr_ats;             /* devices with ATS enabled (vm/config/domain.c device_ats) */
-	struct domain_region regions[DOMAIN_MAX_REGIONS];
-	struct domain_device devices[DOMAIN_MAX_DEVICES];
-	struct iommu_domain *iommu;     /* set by domain_set_program() with iommu = on */
+	u32 nr_ats;             /* devices with ATS enabled (vm/config/partition_cfg.c device_ats) */
+	struct part_region regions[PART_MAX_REGIONS];
+	struct part_device devices[PART_MAX_DEVICES];
+	struct iommu_domain *iommu;     /* set by sluice_cfg_program() with iommu = on */
 	const struct iommu_ops *iommu_ops;      /* the driver that holds iommu */
 };
 
-struct domain_set {
+struct sluice_cfg {
 	const char *file;       /* the config's name, for "sluice.conf:LINE: ..." */
 	bool iommu;             /* [sluice] iommu = on (the default) */
-	enum domain_demo demo;  /* [sluice] demo = dma: vm/demo/dma_demo.c runs after set-up */
-	const struct dmar_info *dmar;   /* the host's (for ATSR/SATC), set by domain_set_setup */
+	enum sluice_demo demo;  /* [sluice] demo = dma: vm/demo/dma_demo.c runs after set-up */
+	const struct dmar_info *dmar;   /* the host's (for ATSR/SATC), set by sluice_cfg_setup */
 	u32 devtlb_timeout_ms;          /* [sluice] devtlb-timeout-ms; 0: the IOMMU driver's default (1000) */
 	u32 dma_fault_limit;            /* [sluice] dma-fault-limit: every partition's default (0: none) */
 	/*
@@ -115,11 +118,11 @@ struct domain_set {
 	struct {
 		u32 line, witness_line;
 		bool on;
-		char witness[DOMAIN_NAME_LEN];
+		char witness[PART_NAME_LEN];
 		u64 witness_gpa;
 	} attack;
 	u32 nr;
-	struct dma_domain d[DOMAIN_MAX];
+	struct partition_cfg d[PART_MAX];
 };
 
 struct dmar_info;               /* iommu/dmar.h */
@@ -127,7 +130,7 @@ struct iommu_ops;               /* iommu/iommu.h */
 struct config;                  /* vm/config/config.h */
 
 /* What the partitions are checked against besides the PCI tree and the page allocator. */
-struct domain_host {
+struct partition_host {
 	const struct memmap *memmap;    /* to say which firmware range an HPA hits; may be NULL */
 	const struct dmar_info *dmar;   /* for the RMRRs; NULL when there is no DMAR */
 	/* The CPUs guests may get: MADT entries 0..nr_cpus-1, bit i of cpus_online set when CPU i runs. */
@@ -140,30 +143,30 @@ struct domain_host {
 	 * memory: 0, or an error with the reason written to why. NULL: no
 	 * guest can be started (every partition with an image is refused).
 	 */
-	int (*image_check)(void *ctx, const struct dma_domain *d, char *why, size_t len);
+	int (*image_check)(void *ctx, const struct partition_cfg *d, char *why, size_t len);
 	void *image_ctx;
 	/*
 	 * Enables and provisions the VFs the partitions name (after the check
-	 * and the memory claim, before any domain is programmed) and fills in
+	 * and the memory claim, before any DMA domain is programmed) and fills in
 	 * their sbdf. Problems are config errors on the VFs' lines. NULL: a
 	 * config with VFs is refused.
 	 */
-	int (*vf_setup)(struct config *c, struct domain_set *s, const struct iommu_ops *ops);
+	int (*vf_setup)(struct config *c, struct sluice_cfg *s, const struct iommu_ops *ops);
 };
 
 /*
  * vm/config/partition_check.c: turns the parsed config into *s and checks all of
  * it, each line against the ones before: keys and values, region alignment
- * and overlaps (GPAs within a domain, HPAs anywhere), fixed HPAs against
+ * and overlaps (GPAs within a partition, HPAs anywhere), fixed HPAs against
  * the memory map and the page allocator (Sluice's own memory, firmware
  * ranges), no memory in the interrupt address range, devices (present in
  * the PCI tree, not a bridge or another platform function, assigned once,
- * isolation group not split across domains, no RMRR unless the line says
+ * isolation group not split across partitions, no RMRR unless the line says
  * rmrr=identity; then each RMRR becomes an identity region). Every problem
  * is one ERR line "sluice.conf:LINE: ..." counted in c->nr_errors. Changes
  * nothing outside *s. Returns 0 or -HV_EINVAL.
  */
-int partition_check(struct config *c, const struct domain_host *h, struct domain_set *s);
+int partition_check(struct config *c, const struct partition_host *h, struct sluice_cfg *s);
 
 /*
  * Takes every region's HPA from the page allocator (fixed ones exactly,
@@ -171,35 +174,37 @@ int partition_check(struct config *c, const struct domain_host *h, struct domain
  * it and logs the region; RMRR identity regions stay firmware's. On failure gives back what it took and returns
  * -HV_ENOMEM or -HV_EBUSY after one ERR line naming the config line.
  */
-int domain_set_claim(struct domain_set *s);
+int sluice_cfg_claim(struct sluice_cfg *s);
 /* Gives every claimed HPA back to the page allocator. */
-void domain_set_release(struct domain_set *s);
+void sluice_cfg_release(struct sluice_cfg *s);
 /*
- * With iommu = on: for each domain, domain_create, map every region, attach
- * every device through ops; then ops->enable(). A domain whose programming
+ * With iommu = on: for each partition, a DMA domain (ops->domain_create),
+ * every region mapped, every device attached; then ops->enable(). A partition whose programming
  * fails is logged, has its devices detached and is marked failed; the
  * others go on. With iommu = off nothing is written: one WARN says DMA is
- * not isolated. ops may be NULL only with iommu = off or no domains.
+ * not isolated. ops may be NULL only with iommu = off or no partitions.
  * Returns 0, or the first error (after logging it).
  */
-int domain_set_program(struct domain_set *s, const struct iommu_ops *ops);
+int sluice_cfg_program(struct sluice_cfg *s, const struct iommu_ops *ops);
 /*
- * The whole path from a parsed config: partition_check, domain_set_claim,
- * domain_set_program. A config with errors stops before anything is
+ * The whole path from a parsed config: partition_check, sluice_cfg_claim,
+ * sluice_cfg_program. A config with errors stops before anything is
  * claimed or programmed (one summary line says so); s is left empty and,
  * with iommu = on, translation still goes on, so every device's DMA is
  * blocked. Returns 0 or the error.
  */
-int domain_set_setup(struct config *c, const struct domain_host *h, const struct iommu_ops *ops,
-		     struct domain_set *s);
+int sluice_cfg_setup(struct config *c, const struct partition_host *h, const struct iommu_ops *ops,
+		     struct sluice_cfg *s);
 
 /* The region of d holding all of [gpa, gpa+len), or NULL: the software translation. */
-const struct domain_region *domain_region_at(const struct dma_domain *d, u64 gpa, u64 len);
-/* The domain a device is assigned to, or NULL. */
-struct dma_domain *domain_of_device(struct domain_set *s, u32 sbdf);
-/* The domain (and its region, when r is not NULL) whose memory holds HPA hpa, or NULL. */
-struct dma_domain *domain_of_hpa(struct domain_set *s, u64 hpa, const struct domain_region **r);
+const struct part_region *part_region_at(const struct partition_cfg *d, u64 gpa, u64 len);
+/* Sluice's pointer to [gpa, gpa+len) of d's memory (one region, writable if write), or NULL. */
+void *part_guest_ptr(const struct partition_cfg *d, u64 gpa, u64 len, bool write);
+/* The partition a device is assigned to, or NULL. */
+struct partition_cfg *partition_of_device(struct sluice_cfg *s, u32 sbdf);
+/* The partition (and its region, when r is not NULL) whose memory holds HPA hpa, or NULL. */
+struct partition_cfg *partition_of_hpa(struct sluice_cfg *s, u64 hpa, const struct part_region **r);
 /* "r", "w", "rw" or "none". */
-const char *domain_access_name(u32 prot);
+const char *part_access_name(u32 prot);
 
 #endif

@@ -1,0 +1,70 @@
+"""tools/run-bochs as the harness and an operator call it, without booting:
+--dry-run prints the bochsrc, so the machine a scenario's bochs.args asks
+for can be read back, and bad machine options end with status 2 and one
+line naming their source."""
+import os
+import subprocess
+
+import pytest
+
+from conftest import ROOT
+
+
+def run_bochs(tmp_path, *args, bochs_args=None):
+    image = tmp_path / "img"
+    image.mkdir(exist_ok=True)
+    (image / "sluice.iso").write_bytes(b"")
+    cmd = [os.path.join(ROOT, "tools", "run-bochs"), "--image", str(image), "--dry-run", *args]
+    if bochs_args is not None:
+        sdir = tmp_path / "scenario"
+        sdir.mkdir(exist_ok=True)
+        (sdir / "bochs.args").write_text(bochs_args)
+        cmd += ["--scenario", str(sdir)]
+    return subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+
+
+def test_default_machine_is_one_skylake_without_pci_devices(tmp_path):
+    r = run_bochs(tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "cpu: model=corei7_skylake_x, count=1," in r.stdout
+    assert "megs: 256\n" in r.stdout
+    assert "e1000" not in r.stdout and "pci:" not in r.stdout
+
+
+def test_bochs_args_give_the_machine(tmp_path):
+    r = run_bochs(tmp_path, bochs_args="# three CPUs and a NIC\n--cpus 3 --megs 512\n--e1000\n")
+    assert r.returncode == 0, r.stderr
+    assert "cpu: model=corei7_skylake_x, count=3," in r.stdout
+    assert "megs: 512\n" in r.stdout
+    assert "pci: enabled=1, chipset=i440fx, slot1=e1000\n" in r.stdout
+    assert "e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=null\n" in r.stdout
+
+
+def test_command_line_wins_over_bochs_args(tmp_path):
+    r = run_bochs(tmp_path, "--cpus", "2", "--model", "p4_prescott_celeron_336",
+                  bochs_args="--cpus 4 --model tigerlake\n")
+    assert r.returncode == 0, r.stderr
+    assert "cpu: model=p4_prescott_celeron_336, count=2," in r.stdout
+
+
+@pytest.mark.parametrize("value, why", [
+    ("0", "0 is out of range: Bochs runs 1 to 15 CPUs"),
+    ("16", "16 is out of range: Bochs runs 1 to 15 CPUs"),
+    ("three", "'three' is not a whole number"),
+])
+def test_bad_cpu_count_is_refused(tmp_path, value, why):
+    r = run_bochs(tmp_path, "--cpus", value)
+    assert r.returncode == 2 and why in r.stderr and r.stdout == ""
+
+
+def test_bad_bochs_args_name_their_file(tmp_path):
+    r = run_bochs(tmp_path, bochs_args="--cpus 99\n")
+    assert r.returncode == 2
+    assert "bochs.args: argument --cpus: 99 is out of range" in r.stderr
+    r = run_bochs(tmp_path, bochs_args="--serial x\n")
+    assert r.returncode == 2 and "bochs.args: unrecognized arguments: --serial x" in r.stderr
+
+
+def test_unknown_cpu_model_is_refused(tmp_path):
+    r = run_bochs(tmp_path, "--model", "pentium_pro")
+    assert r.returncode == 2 and "invalid choice: 'pentium_pro'" in r.stderr

@@ -1,0 +1,4 @@
+# vm/config/partition_cfg.c: claiming host memory and programming through a fake IOMMU (vm_fixture.h).
+UNIT_TESTS += test_partition_cfg
+test_partition_cfg_SRCS := tests/unit/vm/test_partition_cfg.c vm/config/partition_cfg.c vm/config/ats_policy.c pci/pci_ats.c vm/config/partition_check.c kernel/duration.c vm/config/config.c iommu/dmar.c iommu/dmar_scope.c iommu/dmar_print.c kernel/page_alloc.c kernel/memmap.c pci/pci_enum.c pci/pci_bar.c pci/pci_cap.c pci/pci_acs.c kernel/log.c kernel/fmt.c kernel/lib.c kernel/err.c tests/fakes/fake_pci.c tests/fakes/fake_io.c tests/fakes/fake_mem.c tests/fakes/fake_hw.c tests/fakes/fake_log.c
+$(HOST)/test_partition_cfg: $(wildcard vm/*.h iommu/*.h pci/*.h tests/unit/vm/*.h tests/unit/pci/*.h)

@@ -1,0 +1,227 @@
+/*
+ * How a partition ends, whichever way it goes (its guest exits or halts,
+ * it is parked, the boot CPU asks it to stop, its CPU is lost): one final
+ * state, its devices' DMA stopped, its memory out of the IOMMU, ATS off,
+ * its counters logged. Exit handling (vm/part/exit.c), the restart
+ * (vm/part/partition.c) and the boot CPU's watch (vm/part/run.c) call
+ * these steps; nothing here calls back into them.
+ */
+#include "vm/part/partition.h"
+#include "vm/part/attack.h"
+#include "kernel/log.h"
+#include "kernel/lib.h"
+#include "kernel/err.h"
+#include "kernel/fmt.h"
+#include "kernel/check.h"
+#include "kernel/smp.h"
+#include "pci/pci.h"
+
+const char *part_state_name(enum part_state s)
+{
+	switch (s) {
+	case PART_IDLE: return "ready";
+	case PART_RUNNING: return "running";
+	case PART_EXITED: return "exited";
+	case PART_HALTED: return "halted";
+	case PART_PARKED: return "parked";
+	case PART_FAILED: return "failed";
+	case PART_STOPPED: return "stopped";
+	}
+	return "?";
+}
+
+u64 partition_total_exits(const struct partition *p)
+{
+	u64 t = 0;
+	for (u32 r = 1; r < VM_EXIT_NR; r++)
+		t += p->exits[r];
+	return t;
+}
+
+/* Its DMA faults: drained (raised), logged and suppressed by the log's rate limit, and per device. */
+static void log_fault_counters(const struct partition *p)
+{
+	u64 raised = p->cfg->iommu ? iommu_domain_faults(p->cfg->iommu) : 0, logged = 0, suppressed = 0;
+	char buf[LOG_LINE_MAX / 2];
+	size_t n = 0;
+
+	if (!raised)
+		return;
+	iommu_domain_fault_counts(p->cfg->iommu, &logged, &suppressed);
+	buf[0] = '\0';
+	for (u32 i = 0; i < p->cfg->nr_devices && n < sizeof(buf); i++)
+		n += (size_t)fmt_snprintf(buf + n, sizeof(buf) - n, ", " BDF_FMT " %llu", BDF_ARGS(p->cfg->devices[i].sbdf),
+					  (unsigned long long)p->dev_faults[i]);
+	log_write(LOG_INFO, p->cfg->name, "counters: DMA faults %llu raised, %llu logged, %llu suppressed (per device%s)",
+		  (unsigned long long)raised, (unsigned long long)logged, (unsigned long long)suppressed, buf);
+}
+
+static void log_counters(struct partition *p)
+{
+	char buf[LOG_LINE_MAX / 2];
+	size_t n = 0;
+	u64 total = 0;
+
+	for (u32 r = 1; r < VM_EXIT_NR; r++) {
+		total += p->exits[r];
+		if (p->exits[r] && n < sizeof(buf))
+			n += (size_t)fmt_snprintf(buf + n, sizeof(buf) - n, "%s%s %llu", n ? ", " : "",
+						  vm_exit_reason_name((enum vm_exit_reason)r),
+						  (unsigned long long)p->exits[r]);
+	}
+	if (!n)
+		str_copy(buf, "none", sizeof(buf));
+	log_write(LOG_INFO, p->cfg->name, "counters: %llu exits (%s)", (unsigned long long)total, buf);
+	if (p->io_loop_ios)
+		log_write(LOG_INFO, p->cfg->name, "counters: %llu I/Os in marked loops, %llu VM exits, %llu.%02llu exits per I/O",
+			  (unsigned long long)p->io_loop_ios, (unsigned long long)p->io_loop_exits,
+			  (unsigned long long)(p->io_loop_exits / p->io_loop_ios),
+			  (unsigned long long)(p->io_loop_exits * 100 / p->io_loop_ios % 100));
+	log_write(LOG_INFO, p->cfg->name,
+		  "counters: %llu console bytes, %llu unclaimed port accesses, %llu bad hypercalls, %llu config writes filtered, %llu DMA faults, verdicts %u pass %u fail",
+		  (unsigned long long)p->console_bytes, (unsigned long long)p->io_unclaimed,
+		  (unsigned long long)p->bad_hypercalls, (unsigned long long)p->vpci.denied_writes,
+		  (unsigned long long)(p->cfg->iommu ? iommu_domain_faults(p->cfg->iommu) : 0),
+		  p->verdict_pass, p->verdict_fail);
+	log_fault_counters(p);
+	if (p->cfg->iommu) {
+		char inv[LOG_LINE_MAX / 2];
+		iommu_domain_inv_format(p->cfg->iommu, inv, sizeof(inv));
+		log_write(LOG_INFO, p->cfg->name, "counters: invalidations for its domain: %s", inv[0] ? inv : "none");
+	}
+}
+
+/* Moves p to a final state once; false when it already was in one (another CPU got there first). */
+static bool set_final(struct partition *p, enum part_state st)
+{
+	spin_lock(&p->lock);
+	bool first = p->state == PART_RUNNING || p->state == PART_IDLE;
+	if (first)
+		p->state = st;
+	spin_unlock(&p->lock);
+	return first;
+}
+
+static void stop_devices(struct partition *p);
+
+int partition_end(struct partition *p, enum part_state st, u64 code, const char *how)
+{
+	if (!set_final(p, st))
+		return 1;
+	vuart_flush(&p->uart);
+	p->exit_code = code;
+	log_write(LOG_INFO, p->cfg->name, "%s: partition %s (code %llu)", how, part_state_name(st),
+		  (unsigned long long)code);
+	/* A guest that exits says how its run went: code 0 is success, as the debug-exit convention has it. */
+	if (st == PART_EXITED)
+		check(code == 0, "%s: exited with code %llu", p->cfg->name, (unsigned long long)code);
+	stop_devices(p);
+	log_counters(p);
+	attack_partition_ended(p);
+	return 1;
+}
+
+void partition_dma_stop(struct partition *p)
+{
+	for (u32 i = 0; i < p->cfg->nr_devices; i++) {
+		u32 sbdf = p->cfg->devices[i].sbdf;
+		pci_bus_master_off(sbdf);
+		log_write(LOG_INFO, p->cfg->name, "device " BDF_FMT ": bus mastering off", BDF_ARGS(sbdf));
+	}
+}
+
+/* The function at sbdf when ATS is enabled on it, else NULL. */
+static struct pci_dev *ats_function(u32 sbdf)
+{
+	struct pci_dev *pd = pci_find(sbdf);
+	return pd && pd->ecap_ats && ats_enabled(pd) ? pd : NULL;
+}
+
+/* ATS off on the function, then in the IOMMU (its ATC may hold translations no invalidation reached). */
+static void ats_off(struct partition *p, u32 sbdf)
+{
+	struct pci_dev *pd = ats_function(sbdf);
+	if (!pd)
+		return;
+	ats_disable(pd);
+	if (p->cfg->iommu && p->cfg->iommu_ops->set_ats)
+		p->cfg->iommu_ops->set_ats(p->cfg->iommu, sbdf, NULL, NULL, 0);
+	log_write(LOG_INFO, p->cfg->name, "device " BDF_FMT ": ATS off", BDF_ARGS(sbdf));
+}
+
+/*
+ * Partition stop (it exited or is parked): its devices stop DMA (bus
+ * mastering off), its memory leaves the IOMMU through the invalidation
+ * sequence (IOTLB, then the device-TLB of each ATS function, one wait:
+ * done while ATS is still on, so the invalidations reach the ATCs), then
+ * ATS goes off and each VF is reset (FLR): it keeps nothing for its next
+ * owner. After an invalidation time-out ATS goes off first, so no wait
+ * hangs on a device that did not answer.
+ */
+static void stop_devices(struct partition *p)
+{
+	struct partition_cfg *d = p->cfg;
+
+	partition_dma_stop(p);
+	/* Faults its devices raised before they stopped count in its summary, whichever CPU takes the interrupt. */
+	if (d->iommu)
+		d->iommu_ops->poll_faults();
+	for (u32 i = 0; i < d->nr_devices && p->inv_timed_out; i++)
+		ats_off(p, d->devices[i].sbdf);
+	if (d->iommu) {
+		u32 atc = 0;
+		for (u32 i = 0; i < d->nr_devices; i++)
+			atc += ats_function(d->devices[i].sbdf) != NULL;
+		int ret = partition_iommu_unmap(p);
+		if (ret)
+			log_write(LOG_ERR, d->name, "memory not out of the IOMMU: %s (its devices stay stopped)",
+				  hv_strerror(ret));
+		else
+			log_write(LOG_INFO, d->name, "memory out of the IOMMU: %u region(s) unmapped, IOTLB%s invalidated",
+				  d->nr_regions, atc ? " and the device-TLB of each ATS function" : "");
+	}
+	for (u32 i = 0; i < d->nr_devices; i++) {
+		u32 sbdf = d->devices[i].sbdf;
+		ats_off(p, sbdf);
+		/* A VF is reset too: it stops for good and keeps nothing for its next owner. */
+		const struct pci_dev *vf = d->devices[i].vfn ? pci_find(sbdf) : NULL;
+		char what[160];
+		if (vf) {
+			int ret = pci_reset_function(vf, what, sizeof(what));
+			log_write(ret == -HV_EIO ? LOG_ERR : LOG_INFO, d->name, "device " BDF_FMT ": %s", BDF_ARGS(sbdf),
+				  what);
+		}
+	}
+}
+
+int partition_park(struct partition *p, struct vcpu *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(p->why, sizeof(p->why), fmt, ap);
+	va_end(ap);
+	if (!set_final(p, PART_PARKED))
+		return 1;
+	vuart_flush(&p->uart);
+	log_write(LOG_WARN, p->cfg->name, "parked: %s", p->why);
+	if (p->ops && p->ops->vcpu_dump)
+		p->ops->vcpu_dump(v, p->cfg->name);
+	stop_devices(p);
+	for (u32 i = 1; i < p->cfg->nr_cpus; i++)
+		smp_kick(p->cfg->cpus[i]);
+	log_counters(p);
+	attack_partition_ended(p);
+	if (p->cfg->on_fault == FAULT_STOP) {
+		log_write(LOG_ERR, p->cfg->name, "on-fault = stop: stopping the machine");
+		check(false, "%s: %s", p->cfg->name, p->why);
+		check_finish();
+	}
+	return 1;
+}
+
+void partition_cpu_lost(struct partition *p, u32 cpu)
+{
+	partition_park(p, &p->vcpu, "its CPU %u was reset under it (an INIT Sluice could not consume); guest state lost", cpu);
+	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
+}
