@@ -441,5 +441,6 @@ const struct virt_ops svm_ops = {
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_run = svm_vcpu_run,
 	.vcpu_dump = svm_vcpu_dump,
+	.init_consumed = svm_redirects_init,
 	.vcpu_flush_tlb = svm_vcpu_flush_tlb,
 };

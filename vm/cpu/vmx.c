@@ -32,6 +32,9 @@ struct vmx_vcpu {
 	u16 vpid;
 	bool launched;          /* VMRESUME from now on (VMCLEAR makes it false again) */
 	bool flush_next;        /* INVEPT + INVVPID before the next entry */
+	/* The last exit as read on the vCPU's CPU, for vcpu_dump (which may run on another CPU, outside VMX operation). */
+	struct vmx_exit_info last;
+	u64 last_cs_ar;
 };
 
 /* Per physical CPU: its VMXON region, and the vCPU it runs (pages kept for a re-init). */
@@ -346,6 +349,8 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, const struc
 	}
 	s->launched = false;
 	s->flush_next = true;
+	memset(&s->last, 0, sizeof(s->last));
+	s->last_cs_ar = 0;
 	v->hw = s;
 	v->regs = e->regs;
 	v->rip = e->rip;
@@ -367,7 +372,7 @@ static void flush(const struct vmx_vcpu *s)
 }
 
 /* The guest state common code reads, from the VMCS after an exit. */
-static void state_from_vmcs(struct vcpu *v)
+static u64 state_from_vmcs(struct vcpu *v)
 {
 	u64 cs_ar = vmcs_read(VMCS_GUEST_CS_AR);
 
@@ -383,6 +388,7 @@ static void state_from_vmcs(struct vcpu *v)
 	v->cpl = (u8)FIELD_GET(VMX_AR_DPL, vmcs_read(VMCS_GUEST_SS_AR));
 	v->cs_long = cs_ar & VMX_AR_L;
 	v->cs_db = cs_ar & VMX_AR_DB;
+	return cs_ar;
 }
 
 static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
@@ -410,7 +416,8 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
 	in.intr_info = (u32)vmcs_read(VMCS_EXIT_INTR_INFO);
 	in.intr_error = (u32)vmcs_read(VMCS_EXIT_INTR_ERROR_CODE);
 	in.insn_len = (u32)vmcs_read(VMCS_EXIT_INSTRUCTION_LEN);
-	state_from_vmcs(v);
+	s->last_cs_ar = state_from_vmcs(v);
+	s->last = in;
 	vmx_decode_exit(&in, x);
 	if (x->reason == VM_EXIT_ENTRY_FAILED) {
 		u32 basic = (u32)FIELD_GET(VMX_EXIT_REASON_BASIC, in.reason);
@@ -430,15 +437,32 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
 
 static void vmx_vcpu_dump(const struct vcpu *v, const char *who)
 {
+	const struct vmx_vcpu *s = v->hw;
+
 	vcpu_log_state(v, who);
-	if (v->hw) {
-		u32 reason = (u32)vmcs_read(VMCS_EXIT_REASON);
-		u32 basic = (u32)FIELD_GET(VMX_EXIT_REASON_BASIC, reason);
-		log_write(LOG_WARN, who, "cs ar 0x%llx, exit reason %u \"%s\" qualification 0x%llx gpa 0x%016llx",
-			  (unsigned long long)vmcs_read(VMCS_GUEST_CS_AR), reason, vmx_exit_name(basic),
-			  (unsigned long long)vmcs_read(VMCS_EXIT_QUALIFICATION),
-			  (unsigned long long)vmcs_read(VMCS_GUEST_PHYSICAL_ADDR));
+	if (s) {
+		u32 basic = (u32)FIELD_GET(VMX_EXIT_REASON_BASIC, s->last.reason);
+		log_write(LOG_WARN, who, "cs ar 0x%llx, exit reason %u%s \"%s\" qualification 0x%llx gpa 0x%016llx",
+			  (unsigned long long)s->last_cs_ar, basic,
+			  (s->last.reason & VMX_EXIT_REASON_ENTRY_FAILURE) ? " (VM-entry failure)" : "", vmx_exit_name(basic),
+			  (unsigned long long)s->last.qual, (unsigned long long)s->last.gpa);
 	}
+}
+
+/*
+ * 24.8: INIT is blocked in VMX root operation, and in non-root operation
+ * it causes a VM exit instead of a reset; every CPU that runs a vCPU stays
+ * in root operation (vmx_cpu_enable), so an INIT is always consumed.
+ */
+static bool vmx_init_consumed(void)
+{
+	return true;
+}
+
+/* 2 MiB / 1 GiB EPT leaves where IA32_VMX_EPT_VPID_CAP bits 16 and 17 allow them (A.10). */
+static u32 vmx_pt_large(void)
+{
+	return vmx_ept_large(caps.ept_vpid);
 }
 
 /* The EPT changed: this VPID's and this EPTP's cached translations go before the next entry. */
@@ -453,10 +477,12 @@ const struct virt_ops vmx_ops = {
 	.name = "vmx",
 	.tag_name = "VPID",
 	.pt_format = PT_FMT_EPT,
+	.pt_large = vmx_pt_large,
 	.probe = vmx_probe,
 	.cpu_enable = vmx_cpu_enable,
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_run = vmx_vcpu_run,
 	.vcpu_dump = vmx_vcpu_dump,
+	.init_consumed = vmx_init_consumed,
 	.vcpu_flush_tlb = vmx_vcpu_flush_tlb,
 };

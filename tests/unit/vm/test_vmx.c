@@ -600,6 +600,14 @@ static void picks_vmx_on_intel_with_what_it_needs(void **state)
 	assert_true(fake_log_has("VMX revision 0x2b, EPT (4-level, write-back, 2M, 1G), VPID, unrestricted guest, TRUE controls"));
 	assert_true(fake_log_has("CPU virtualization: vmx (GenuineIntel)"));
 	assert_int_equal(vmx_ops.pt_format, PT_FMT_EPT);
+	assert_int_equal(vmx_ops.pt_large(), PT_LARGE_2M | PT_LARGE_1G);
+	assert_true(vmx_ops.init_consumed());
+	/* A CPU whose EPT has 2 MiB pages only: the partition's table uses no 1 GiB leaf. */
+	struct vmx_caps small = bochs;
+	small.ept_vpid &= ~EPT_CAP_1G;
+	bochs_cpu(&small, 0x5);
+	assert_ptr_equal(virt_pick(), &vmx_ops);
+	assert_int_equal(vmx_ops.pt_large(), PT_LARGE_2M);
 	assert_int_equal(fake_cpu_msr_writes(MSR_IA32_FEATURE_CONTROL), 0);     /* locked by the firmware, on */
 }
 
@@ -824,7 +832,12 @@ static void vcpu_run_round_trip(void **state)
 	assert_int_equal(vmx_ops.vcpu_run(&v, &x), 0);
 	assert_int_equal(fake_vmx_invept, 2);
 	assert_int_equal(fake_vmx_invvpid, 2);
-	/* The dump names the state and the exit in the SDM's words. */
+	/*
+	 * The dump names the state and the exit in the SDM's words, from what
+	 * the exit left: it may run on another CPU (a park from the boot CPU),
+	 * where there is no current VMCS to read.
+	 */
+	assert_int_equal(vmx_hw_vmclear(vmcs_pa), VMX_OK);
 	vmx_ops.vcpu_dump(&v, "p1");
 	assert_true(fake_log_has("p1: rip 0x0000000000100016"));
 	assert_true(fake_log_has("exit reason 30 \"I/O instruction\" qualification 0x3f80000"));
