@@ -30,6 +30,12 @@ int vmx_hw_invept(u32 type, u64 eptp);
 int vmx_hw_invvpid(u32 type, u16 vpid, u64 gla);
 /* VM_OK after a VM exit (guest registers in *regs), VMX_FAIL_* when VMLAUNCH/VMRESUME failed. */
 int vmx_hw_run(struct guest_regs *regs, bool launched);
+/*
+ * XSETBV on this CPU for a guest (VMX makes every guest XSETBV exit; XCR0 is
+ * not switched, as on SVM where the guest writes it directly). Sets
+ * CR4.OSXSAVE for the instruction if Sluice runs without it.
+ */
+void vmx_hw_xsetbv(u32 xcr, u64 val);
 /* Passes an NMI that a VM exit consumed (NMI exiting) on to Sluice's own handler (INT 2). */
 void vmx_hw_nmi(void);
 

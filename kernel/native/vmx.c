@@ -70,6 +70,18 @@ int vmx_hw_invvpid(u32 type, u16 vpid, u64 gla)
 	return result(cf, zf);
 }
 
+void vmx_hw_xsetbv(u32 xcr, u64 val)
+{
+	u64 cr4 = read_cr4();
+	const u64 osxsave = 1ULL << 18;         /* CR4.OSXSAVE: XSETBV is #UD without it */
+
+	if (!(cr4 & osxsave))
+		__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | osxsave) : "memory");
+	__asm__ volatile("xsetbv" : : "c"(xcr), "a"((u32)val), "d"((u32)(val >> 32)) : "memory");
+	if (!(cr4 & osxsave))
+		__asm__ volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
+}
+
 void vmx_hw_nmi(void)
 {
 	__asm__ volatile("int $2" ::: "memory");

@@ -15,7 +15,8 @@ static u64 vmxon_pa;
 static u32 revision = 0x2b;
 void (*fake_vmx_guest)(struct guest_regs *regs);
 u64 fake_vmx_cr[5];
-unsigned fake_vmx_launches, fake_vmx_resumes, fake_vmx_nmis, fake_vmx_invept, fake_vmx_invvpid;
+unsigned fake_vmx_launches, fake_vmx_resumes, fake_vmx_nmis, fake_vmx_invept, fake_vmx_invvpid, fake_vmx_xsetbvs;
+u64 fake_vmx_xcr0;
 u32 fake_vmx_last_invept_type, fake_vmx_last_invvpid_type;
 u64 fake_vmx_last_invept_eptp;
 u16 fake_vmx_last_invvpid_vpid;
@@ -35,6 +36,8 @@ void fake_vmx_reset(void)
 	fake_vmx_cr[0] = X86_CR0_PE | X86_CR0_ET | X86_CR0_PG;
 	fake_vmx_cr[4] = X86_CR4_PAE;
 	fake_vmx_launches = fake_vmx_resumes = fake_vmx_nmis = fake_vmx_invept = fake_vmx_invvpid = 0;
+	fake_vmx_xsetbvs = 0;
+	fake_vmx_xcr0 = 1;
 }
 
 void fake_vmx_set_revision(u32 rev)
@@ -165,6 +168,12 @@ int vmx_hw_run(struct guest_regs *regs, bool launched)
 	if (fake_vmx_guest)
 		fake_vmx_guest(regs);
 	return VMX_OK;
+}
+
+void vmx_hw_xsetbv(u32 xcr, u64 val)
+{
+	fake_vmx_xsetbvs++;
+	fake_vmx_xcr0 = xcr == 0 ? val : fake_vmx_xcr0;
 }
 
 void vmx_hw_nmi(void)

@@ -26,6 +26,8 @@ u64 fake_vmx_vmxon_pa(void);                    /* 0 before VMXON */
 extern u64 fake_vmx_cr[5];                      /* CR0..CR4 as the door reads and writes them */
 extern unsigned fake_vmx_launches, fake_vmx_resumes, fake_vmx_nmis;
 extern unsigned fake_vmx_invept, fake_vmx_invvpid;
+extern unsigned fake_vmx_xsetbvs;              /* vmx_hw_xsetbv() calls; XCR0 as last set */
+extern u64 fake_vmx_xcr0;
 extern u32 fake_vmx_last_invept_type, fake_vmx_last_invvpid_type;
 extern u64 fake_vmx_last_invept_eptp;
 extern u16 fake_vmx_last_invvpid_vpid;

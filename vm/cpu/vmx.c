@@ -391,6 +391,27 @@ static u64 state_from_vmcs(struct vcpu *v)
 	return cs_ar;
 }
 
+/*
+ * XSETBV exits unconditionally on VMX (26.1.2) while SVM lets the guest run
+ * it: a valid one is done here for the guest (its CPU is its own, XCR0 is
+ * not switched either way) and the exit reaches common code as
+ * VM_EXIT_NONE, rip past it. An invalid one stays VM_EXIT_FORBIDDEN (the
+ * guest is parked: Sluice does not inject the #GP a CPU would raise).
+ */
+static void xsetbv(struct vcpu *v, const struct vmx_exit_info *in, struct vm_exit *x)
+{
+	struct cpuid_regs r;
+	u32 xcr = (u32)v->regs.rcx;
+	u64 val = (v->regs.rdx & 0xffffffff) << 32 | (v->regs.rax & 0xffffffff);
+
+	cpuid(0xd, 0, &r);
+	if (vmx_xsetbv_check(xcr, val, (u64)r.edx << 32 | r.eax) || !in->insn_len || in->insn_len > 15)
+		return;
+	vmx_hw_xsetbv(xcr, val);
+	v->rip += in->insn_len;
+	x->reason = VM_EXIT_NONE;
+}
+
 static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
 {
 	struct vmx_vcpu *s = v->hw;
@@ -428,6 +449,8 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
 	if (FIELD_GET(VMX_EXIT_REASON_BASIC, in.reason) == VMX_EXIT_EXCEPTION_NMI &&
 	    FIELD_GET(INTR_INFO_TYPE, in.intr_info) == INTR_TYPE_NMI)
 		vmx_hw_nmi();
+	if (FIELD_GET(VMX_EXIT_REASON_BASIC, in.reason) == VMX_EXIT_XSETBV)
+		xsetbv(v, &in, x);
 	if (x->reason == VM_EXIT_MSR_READ || x->reason == VM_EXIT_MSR_WRITE) {
 		x->msr.index = (u32)v->regs.rcx;
 		x->msr.value = (v->regs.rdx & 0xffffffff) << 32 | (v->regs.rax & 0xffffffff);

@@ -70,6 +70,14 @@ struct vmx_msr_pass { u32 msr; bool write; /* false: reads only */ };
 extern const struct vmx_msr_pass vmx_msr_passthrough[];
 extern const u32 vmx_nr_msr_passthrough;
 
+/*
+ * Whether XSETBV may set XCR[xcr] to val on a CPU whose CPUID.(EAX=0DH,
+ * ECX=0) EDX:EAX is supported (Vol. 1 13.3, Vol. 2 "XSETBV"): XCR0 only,
+ * x87 set, no bit the CPU lacks, AVX only with SSE, the AVX-512 state
+ * components all or none and only with AVX. 0 or -HV_EINVAL.
+ */
+int vmx_xsetbv_check(u32 xcr, u64 val, u64 supported);
+
 /* What a VM exit left in the VMCS's exit-information fields (25.9), read by the run code. */
 struct vmx_exit_info {
 	u32 reason;             /* the full exit reason field: basic reason and bit 31 */

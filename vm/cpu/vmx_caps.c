@@ -173,6 +173,22 @@ u64 vmx_cr_fixed(u64 val, u64 fixed0, u64 fixed1)
 	return (val | fixed0) & fixed1;
 }
 
+#define XCR0_X87                BIT_ULL(0)
+#define XCR0_SSE                BIT_ULL(1)
+#define XCR0_AVX                BIT_ULL(2)
+#define XCR0_AVX512             GENMASK_ULL(7, 5)       /* opmask, ZMM_Hi256, Hi16_ZMM */
+
+int vmx_xsetbv_check(u32 xcr, u64 val, u64 supported)
+{
+	if (xcr != 0 || !(val & XCR0_X87) || (val & ~supported))
+		return -HV_EINVAL;
+	if ((val & XCR0_AVX) && !(val & XCR0_SSE))
+		return -HV_EINVAL;
+	if ((val & XCR0_AVX512) && ((val & XCR0_AVX512) != XCR0_AVX512 || !(val & XCR0_AVX)))
+		return -HV_EINVAL;
+	return 0;
+}
+
 /* ---- bitmaps ---- */
 
 /* 25.6.4: bitmap A covers ports 0000-7FFF, B 8000-FFFF, one bit each; a set bit makes the access exit. */

@@ -125,7 +125,7 @@ static const struct { u16 basic; enum vm_exit_reason reason; } simple_exits[] = 
 	{ VMX_EXIT_VMFUNC, VM_EXIT_FORBIDDEN },
 	{ VMX_EXIT_MWAIT, VM_EXIT_FORBIDDEN },
 	{ VMX_EXIT_MONITOR, VM_EXIT_FORBIDDEN },
-	/* TODO(vmx): XSETBV exits unconditionally on VMX; emulate it (checked XCR0) for guests that use AVX. */
+	/* Unless vmx.c finds it valid and does it for the guest. */
 	{ VMX_EXIT_XSETBV, VM_EXIT_FORBIDDEN },
 	{ VMX_EXIT_INVALID_GUEST_STATE, VM_EXIT_ENTRY_FAILED },
 	{ VMX_EXIT_MSR_LOADING, VM_EXIT_ENTRY_FAILED },

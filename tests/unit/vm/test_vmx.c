@@ -356,6 +356,22 @@ static void feature_control_decision(void **state)
 	assert_int_equal(w, 0);
 }
 
+static void xsetbv_values(void **state)
+{
+	(void)state;
+	const u64 cpu = 0xe7;          /* x87 SSE AVX, AVX-512 (bits 5-7) */
+	assert_int_equal(vmx_xsetbv_check(0, 0x1, cpu), 0);
+	assert_int_equal(vmx_xsetbv_check(0, 0x7, cpu), 0);
+	assert_int_equal(vmx_xsetbv_check(0, 0xe7, cpu), 0);
+	assert_int_equal(vmx_xsetbv_check(1, 0x1, cpu), -HV_EINVAL);   /* only XCR0 exists */
+	assert_int_equal(vmx_xsetbv_check(0, 0x6, cpu), -HV_EINVAL);   /* x87 must stay */
+	assert_int_equal(vmx_xsetbv_check(0, 0x5, cpu), -HV_EINVAL);   /* AVX without SSE */
+	assert_int_equal(vmx_xsetbv_check(0, 0x27, cpu), -HV_EINVAL);  /* part of AVX-512 */
+	assert_int_equal(vmx_xsetbv_check(0, 0xe3, cpu), -HV_EINVAL);  /* AVX-512 without AVX */
+	assert_int_equal(vmx_xsetbv_check(0, 0x7, 0x3), -HV_EINVAL);   /* AVX the CPU lacks */
+	assert_int_equal(vmx_xsetbv_check(0, 0x1 | BIT_ULL(62), ~0ULL), 0);
+}
+
 static void cr_fixed_bits(void **state)
 {
 	(void)state;
@@ -782,6 +798,22 @@ static void bad_guest_state(struct guest_regs *r)
 	fake_vmcs_set(VMCS_EXIT_QUALIFICATION, 0);
 }
 
+static void xsetbv_avx(struct guest_regs *r)
+{
+	fake_vmcs_set(VMCS_EXIT_REASON, VMX_EXIT_XSETBV);
+	fake_vmcs_set(VMCS_EXIT_INSTRUCTION_LEN, 3);
+	fake_vmcs_set(VMCS_GUEST_RIP, 0x100100);
+	r->rcx = 0;
+	r->rax = 0x7;
+	r->rdx = 0;
+}
+
+static void xsetbv_avx_without_sse(struct guest_regs *r)
+{
+	xsetbv_avx(r);
+	r->rax = 0x5;
+}
+
 static void nmi_arrives(struct guest_regs *r)
 {
 	(void)r;
@@ -867,6 +899,28 @@ static void entry_failures_are_one_line_in_sdm_words(void **state)
 	assert_int_equal(fake_vmx_nmis, 1);
 }
 
+/* XSETBV exits on VMX only: a valid one is done for the guest, which goes on; a bad one parks it. */
+static void xsetbv_is_done_for_the_guest(void **state)
+{
+	(void)state;
+	struct vcpu v = vcpu_on(7, &long64);
+	struct vm_exit x;
+
+	fake_cpu_set_cpuid(0xd, 0x7, 0, 0, 0);
+	fake_vmx_guest = xsetbv_avx;
+	assert_int_equal(vmx_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(x.reason, VM_EXIT_NONE);
+	assert_int_equal(fake_vmx_xsetbvs, 1);
+	assert_int_equal(fake_vmx_xcr0, 0x7);
+	assert_int_equal(v.rip, 0x100103);
+	fake_vmx_guest = xsetbv_avx_without_sse;
+	assert_int_equal(vmx_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(x.reason, VM_EXIT_FORBIDDEN);
+	assert_int_equal(x.hw_code, VMX_EXIT_XSETBV);
+	assert_int_equal(fake_vmx_xsetbvs, 1);
+	assert_int_equal(v.rip, 0x100100);
+}
+
 static void vmxon_failure_is_decoded(void **state)
 {
 	(void)state;
@@ -889,6 +943,7 @@ int main(void)
 		cmocka_unit_test(reads_true_msrs_only_when_basic_says_so),
 		cmocka_unit_test(feature_control_decision),
 		cmocka_unit_test(cr_fixed_bits),
+		cmocka_unit_test(xsetbv_values),
 		cmocka_unit_test(io_bitmaps),
 		cmocka_unit_test(msr_bitmap),
 		cmocka_unit_test(decodes_io_exits),
@@ -903,6 +958,7 @@ int main(void)
 		cmocka_unit_test_setup(vcpu_init_prot32_vmcs, ops_setup),
 		cmocka_unit_test_setup(vcpu_run_round_trip, ops_setup),
 		cmocka_unit_test_setup(entry_failures_are_one_line_in_sdm_words, ops_setup),
+		cmocka_unit_test_setup(xsetbv_is_done_for_the_guest, ops_setup),
 		cmocka_unit_test_setup(vmxon_failure_is_decoded, ops_setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
