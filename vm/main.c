@@ -43,6 +43,7 @@
 #include "vm/part/vf_setup.h"
 #include "vm/part/partition.h"
 #include "vm/part/attack.h"
+#include "vm/bench/pf_bench.h"
 #include "vm/cpu/virt.h"
 #include "vm/cpu/svm.h"
 
@@ -492,7 +493,7 @@ static void setup_domains(void)
 	static struct config conf;
 	static struct partition_module_list mods;
 	const struct virt_ops *virt = virt_pick();
-	struct partition_host host = { .memmap = &memmap, .dmar = dmar, .vf_setup = vf_setup };
+	struct partition_host host = { .memmap = &memmap, .dmar = dmar, .vf_setup = vf_setup, .keys = &pf_bench_keys };
 	const struct iommu_ops *ops = iommu;
 	const struct boot_module *m = NULL;
 	u64 ecam_gpa;
@@ -532,6 +533,10 @@ static void setup_domains(void)
 		host.image_check = partition_image_check;
 		host.image_ctx = &mods;
 	}
+	vf_pf_user = &pf_bench_user;
+	partition_hypercalls[SLUICE_HC_PF_BENCH] = pf_bench_hypercall;
+	partition_hypercalls[SLUICE_HC_ATTACK_TARGETS] = attack_hc_targets;
+	partition_hypercalls[SLUICE_HC_ATTACK_CHECK] = attack_hc_check;
 	config_parse(&conf, "sluice.conf", text, m->size);
 	int ret = sluice_cfg_setup(&conf, &host, ops, &doms);
 	if (doms.demo == DEMO_DMA) {

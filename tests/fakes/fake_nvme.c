@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *bus(u64 a) { return (void *)(uintptr_t)a; }
+void *(*fake_nvme_bus)(u64 a);
+
+static void *bus(u64 a) { return fake_nvme_bus ? fake_nvme_bus(a) : (void *)(uintptr_t)a; }
 
 static void trace(struct fake_nvme_subsys *s, const char *fmt, unsigned a, unsigned b, unsigned c)
 {

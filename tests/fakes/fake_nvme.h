@@ -58,6 +58,8 @@ void fake_nvme_init(struct fake_nvme_subsys *s, u32 nr_ns, u64 blocks, u16 total
 void fake_nvme_free(struct fake_nvme_subsys *s);
 /* The nvme_io for controller cntlid (0 = the PF). */
 const struct nvme_io *fake_nvme_io(struct fake_nvme_subsys *s, u16 cntlid);
+/* Bus address to host pointer; NULL (the default): the address is the pointer. */
+extern void *(*fake_nvme_bus)(u64 a);
 /* For struct nvme_pf_env.enable_vfs (ctx = the subsystem). */
 int fake_nvme_enable_vfs(void *ctx, u16 n);
 

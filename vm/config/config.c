@@ -32,9 +32,32 @@ const struct config_section *config_section_find(const struct config *c, const c
 	return NULL;
 }
 
+bool config_once(struct config *c, const struct config_entry *e, u32 *line)
+{
+	if (*line) {
+		config_error(c, e->line, "%s given twice (first at line %u)", e->key, *line);
+		return false;
+	}
+	*line = e->line;
+	return true;
+}
+
 static bool is_space(char ch)
 {
 	return ch == ' ' || ch == '\t';
+}
+
+const char *config_word(const char **p, size_t *n)
+{
+	while (is_space(**p))
+		(*p)++;
+	const char *w = *p;
+	while (**p && !is_space(**p))
+		(*p)++;
+	*n = (size_t)(*p - w);
+	while (is_space(**p))
+		(*p)++;
+	return w;
 }
 
 static bool is_lower(char ch)
@@ -58,8 +81,7 @@ static bool is_word(const char *s, size_t n)
 	return true;
 }
 
-/* Drops blanks from both ends of [*s, *s + *n). */
-static void trim(const char **s, size_t *n)
+void config_trim(const char **s, size_t *n)
 {
 	while (*n && is_space(**s)) {
 		(*s)++;
@@ -104,7 +126,7 @@ static bool parse_header(struct config *c, u32 line, const char *s, size_t n,
 	}
 	const char *p = s + 1;
 	size_t len = (size_t)(close - p);
-	trim(&p, &len);
+	config_trim(&p, &len);
 	size_t tlen = 0;
 	while (tlen < len && !is_space(p[tlen]) && p[tlen] != '"')
 		tlen++;
@@ -118,7 +140,7 @@ static bool parse_header(struct config *c, u32 line, const char *s, size_t n,
 	copy_n(sec->type, p, tlen);
 	const char *q = p + tlen;
 	size_t qlen = len - tlen;
-	trim(&q, &qlen);
+	config_trim(&q, &qlen);
 	if (!qlen)
 		return true;
 	if (qlen < 2 || q[0] != '"' || q[qlen - 1] != '"') {
@@ -179,8 +201,8 @@ static void parse_entry(struct config *c, u32 line, const char *s, size_t n, boo
 	}
 	const char *k = s, *v = eq + 1;
 	size_t klen = (size_t)(eq - s), vlen = n - klen - 1;
-	trim(&k, &klen);
-	trim(&v, &vlen);
+	config_trim(&k, &klen);
+	config_trim(&v, &vlen);
 	if (!is_word(k, klen) || klen >= CONFIG_TYPE_LEN) {
 		config_error(c, line, "bad key '%.*s' (lower-case letters, digits, '-', '_')",
 			     (int)klen, k);
@@ -235,7 +257,7 @@ static void parse_line(struct config *c, u32 line, const char *s, size_t n, bool
 			return;
 		}
 	}
-	trim(&s, &n);
+	config_trim(&s, &n);
 	header = n && s[0] == '[';
 	end = n;
 	for (size_t i = 0; i < n; i++) {
@@ -247,7 +269,7 @@ static void parse_line(struct config *c, u32 line, const char *s, size_t n, bool
 		}
 	}
 	n = end;
-	trim(&s, &n);
+	config_trim(&s, &n);
 	if (!n)
 		return;
 	if (header) {

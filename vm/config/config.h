@@ -53,5 +53,11 @@ void config_error(struct config *c, u32 line, const char *fmt, ...) __printf(3, 
 /* The section with this type and name ("" for an unnamed one), or NULL. */
 const struct config_section *config_section_find(const struct config *c, const char *type,
 						 const char *name);
+/* A key a section may give once: true the first time (*line set); a repeat is an error. */
+bool config_once(struct config *c, const struct config_entry *e, u32 *line);
+/* The word (no blank in it) at *p after any blanks, its length in *n; *p moves to the next word or the end. */
+const char *config_word(const char **p, size_t *n);
+/* Drops blanks from both ends of [*s, *s + *n). */
+void config_trim(const char **s, size_t *n);
 
 #endif

@@ -100,15 +100,6 @@ struct sluice_cfg {
 	u32 devtlb_timeout_ms;          /* [sluice] devtlb-timeout-ms; 0: the IOMMU driver's default (1000) */
 	u32 dma_fault_limit;            /* [sluice] dma-fault-limit: every partition's default (0: none) */
 	/*
-	 * [sluice] pf-bench = PF namespace=N ios=N (make bench): before the
-	 * partitions start, Sluice's own driver does ios 4 KiB I/Os (half
-	 * writes, half reads) on namespace N attached to the PF's controller.
-	 * line 0: none.
-	 */
-	struct {
-		u32 line, pf_sbdf, nsid, ios;
-	} bench;
-	/*
 	 * [sluice] attack-test = on (tests only, vm/part/attack.h): the two attack
 	 * hypercalls exist, and a guest is told where Sluice's own structures
 	 * are. attack-witness = NAME gpa=A names the partition whose memory
@@ -128,6 +119,20 @@ struct sluice_cfg {
 struct dmar_info;               /* iommu/dmar.h */
 struct iommu_ops;               /* iommu/iommu.h */
 struct config;                  /* vm/config/config.h */
+struct config_entry;
+
+/*
+ * [sluice] keys a module above the checker owns and keeps in its own state
+ * (vm/main.c wires it in): parse is offered each [sluice] entry the checker
+ * does not know and says whether the key is its own (a key nobody owns
+ * stays an error); check runs once after every section, against the
+ * partitions. names lists the keys for the unknown-key error.
+ */
+struct sluice_keys {
+	const char *names;
+	bool (*parse)(struct config *c, const struct config_entry *e);
+	void (*check)(struct config *c, const struct sluice_cfg *s);
+};
 
 /* What the partitions are checked against besides the PCI tree and the page allocator. */
 struct partition_host {
@@ -152,6 +157,7 @@ struct partition_host {
 	 * config with VFs is refused.
 	 */
 	int (*vf_setup)(struct config *c, struct sluice_cfg *s, const struct iommu_ops *ops);
+	const struct sluice_keys *keys;         /* NULL: none */
 };
 
 /*

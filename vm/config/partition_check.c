@@ -58,14 +58,8 @@ static void parse_on_off(struct config *c, const struct config_entry *e, bool *o
 /* time-limit = DURATION [expected] (kernel/duration.h). */
 static void parse_time_limit(struct config *c, const struct config_entry *e, struct partition_cfg *d)
 {
-	const char *v = e->value;
-	size_t n = 0;
-
-	while (v[n] && v[n] != ' ' && v[n] != '\t')
-		n++;
-	const char *rest = v + n;
-	while (*rest == ' ' || *rest == '\t')
-		rest++;
+	size_t n;
+	const char *rest = e->value, *v = config_word(&rest, &n);
 	int ret = duration_parse(v, n, &d->time_limit_ms);
 	if (ret || (*rest && strcmp(rest, "expected"))) {
 		config_error(c, e->line, "time-limit = %s: use DURATION [expected], a duration from 1ms to 24h with its unit (e.g. 500ms, 10s, 2m, 1h)",
@@ -82,11 +76,6 @@ struct cpu_claim {
 	const char *part;
 };
 static struct cpu_claim cpu_owner[256];
-
-static bool is_blank(char ch)
-{
-	return ch == ' ' || ch == '\t';
-}
 
 static bool name_ok(const char *s)
 {
@@ -105,86 +94,11 @@ static bool parse_sbdf(const char *s, u32 *sbdf)
 
 /* ---- [sluice] ---- */
 
-/* A key a section may give once: true the first time; the repeat is an error. */
-static bool first_time(struct config *c, const struct config_entry *e, u32 *line)
-{
-	if (*line) {
-		config_error(c, e->line, "%s given twice (first at line %u)", e->key, *line);
-		return false;
-	}
-	*line = e->line;
-	return true;
-}
-
-/* pf-bench = [SSSS:]BB:DD.F namespace=N ios=N: the words in that order. */
-static void parse_bench(struct config *c, const struct config_entry *e, struct sluice_cfg *s)
-{
-	char w[3][40];
-	u32 nw = 0;
-	const char *p = e->value;
-
-	while (*p && nw < 4) {
-		while (is_blank(*p))
-			p++;
-		u32 n = 0;
-		while (p[n] && !is_blank(p[n]))
-			n++;
-		if (!n)
-			break;
-		if (nw == 3 || n >= sizeof(w[0])) {
-			nw = 4;
-			break;
-		}
-		memcpy(w[nw], p, n);
-		w[nw++][n] = '\0';
-		p += n;
-	}
-	s->bench.line = e->line;
-	if (nw != 3 || !parse_sbdf(w[0], &s->bench.pf_sbdf) || strncmp(w[1], "namespace=", 10) ||
-	    !parse_dec(w[1] + 10, &s->bench.nsid) || !s->bench.nsid || strncmp(w[2], "ios=", 4) ||
-	    !parse_dec(w[2] + 4, &s->bench.ios)) {
-		config_error(c, e->line, "pf-bench = %s: use PF namespace=N ios=N (e.g. 01:00.0 namespace=3 ios=1024)",
-			     e->value);
-		s->bench.ios = 0;
-	} else if (s->bench.ios < 2 || s->bench.ios > 65536 || s->bench.ios % 2) {
-		config_error(c, e->line, "pf-bench: ios=%u: an even number from 2 to 65536 (half writes, half reads)",
-			     s->bench.ios);
-		s->bench.ios = 0;
-	}
-}
-
-/* The bench's PF must be one whose VFs a partition drives: the comparison is PF against VF. */
-static void check_bench(struct config *c, const struct sluice_cfg *s)
-{
-	if (!s->bench.line || !s->bench.ios)
-		return;
-	bool vf = false;
-	for (u32 i = 0; i < s->nr; i++) {
-		for (u32 k = 0; k < s->d[i].nr_devices; k++)
-			vf |= s->d[i].devices[k].vfn && s->d[i].devices[k].pf_sbdf == s->bench.pf_sbdf;
-		if (s->d[i].nsid == s->bench.nsid) {
-			config_error(c, s->bench.line, "pf-bench: namespace %u is partition %s's (line %u)", s->bench.nsid,
-				     s->d[i].name, s->d[i].nsid_line);
-			return;
-		}
-	}
-	if (vf)
-		return;
-	config_error(c, s->bench.line, "pf-bench: " BDF_FMT " is not the PF of any partition's VF (device = PF/vfN)",
-		     BDF_ARGS(s->bench.pf_sbdf));
-}
-
 /* attack-witness = NAME gpa=A: the words in that order (checked against the partitions in check_attack). */
 static void parse_witness(struct config *c, const struct config_entry *e, struct sluice_cfg *s)
 {
-	const char *v = e->value;
-	size_t n = 0;
-
-	while (v[n] && !is_blank(v[n]))
-		n++;
-	const char *g = v + n;
-	while (is_blank(*g))
-		g++;
+	size_t n;
+	const char *g = e->value, *v = config_word(&g, &n);
 	if (!n || n >= sizeof(s->attack.witness) || strncmp(g, "gpa=", 4) ||
 	    str_to_u64(g + 4, strlen(g + 4), false, &s->attack.witness_gpa)) {
 		config_error(c, e->line, "attack-witness = %s: use NAME gpa=A (a partition and one of its regions)", v);
@@ -221,7 +135,7 @@ static void check_attack(struct config *c, const struct sluice_cfg *s)
 	config_error(c, line, "attack-witness: no partition %s", s->attack.witness);
 }
 
-static void check_sluice(struct config *c, u32 si, struct sluice_cfg *s)
+static void check_sluice(struct config *c, const struct sluice_keys *k, u32 si, struct sluice_cfg *s)
 {
 	u32 iommu_line = 0, demo_line = 0, devtlb_line = 0, fault_limit_line = 0;
 
@@ -232,17 +146,17 @@ static void check_sluice(struct config *c, u32 si, struct sluice_cfg *s)
 		if (e->section != si)
 			continue;
 		if (!strcmp(e->key, "iommu")) {
-			if (first_time(c, e, &iommu_line))
+			if (config_once(c, e, &iommu_line))
 				parse_on_off(c, e, &s->iommu);
 		} else if (!strcmp(e->key, "demo")) {
-			if (!first_time(c, e, &demo_line))
+			if (!config_once(c, e, &demo_line))
 				continue;
 			if (!strcmp(e->value, "dma") || !strcmp(e->value, "none"))
 				s->demo = !strcmp(e->value, "dma") ? DEMO_DMA : DEMO_NONE;
 			else
 				config_error(c, e->line, "demo = %s: use dma or none", e->value);
 		} else if (!strcmp(e->key, "devtlb-timeout-ms")) {
-			if (!first_time(c, e, &devtlb_line))
+			if (!config_once(c, e, &devtlb_line))
 				continue;
 			u32 ms = 0;
 			if (!parse_dec(e->value, &ms) || !ms || ms > 90000)
@@ -250,20 +164,17 @@ static void check_sluice(struct config *c, u32 si, struct sluice_cfg *s)
 					     e->value);
 			else
 				s->devtlb_timeout_ms = ms;
-		} else if (!strcmp(e->key, "pf-bench")) {
-			if (first_time(c, e, &s->bench.line))
-				parse_bench(c, e, s);
 		} else if (!strcmp(e->key, "attack-test")) {
-			if (first_time(c, e, &s->attack.line))
+			if (config_once(c, e, &s->attack.line))
 				parse_on_off(c, e, &s->attack.on);
 		} else if (!strcmp(e->key, "attack-witness")) {
-			if (first_time(c, e, &s->attack.witness_line))
+			if (config_once(c, e, &s->attack.witness_line))
 				parse_witness(c, e, s);
 		} else if (!strcmp(e->key, "dma-fault-limit")) {
-			if (first_time(c, e, &fault_limit_line))
+			if (config_once(c, e, &fault_limit_line))
 				parse_fault_limit(c, e, &s->dma_fault_limit);
-		} else {
-			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo, devtlb-timeout-ms, pf-bench, dma-fault-limit, attack-test, attack-witness)", e->key);
+		} else if (!k || !k->parse(c, e)) {
+			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, demo, devtlb-timeout-ms, %s%sdma-fault-limit, attack-test, attack-witness)", e->key, k ? k->names : "", k ? ", " : "");
 		}
 	}
 }
@@ -318,23 +229,16 @@ static struct part_region *parse_memory(struct config *c, const struct config_en
 	const char *p = e->value;
 
 	while (*p) {
-		while (is_blank(*p))
-			p++;
-		if (!*p)
-			break;
-		const char *w = p, *eq = NULL;
-		while (*p && !is_blank(*p)) {
-			if (*p == '=' && !eq)
-				eq = p;
-			p++;
-		}
-		size_t wlen = (size_t)(p - w);
-		if (!eq || eq == w || eq + 1 == p) {
+		size_t wlen;
+		const char *w = config_word(&p, &wlen), *eq = w;
+		while (eq < w + wlen && *eq != '=')
+			eq++;
+		if (eq == w + wlen || eq == w || eq + 1 == w + wlen) {
 			config_error(c, e->line, "memory: '%.*s' is not field=value (gpa=, size=, hpa=, access=)",
 				     (int)wlen, w);
 			return NULL;
 		}
-		size_t flen = (size_t)(eq - w), vlen = (size_t)(p - eq - 1);
+		size_t flen = (size_t)(eq - w), vlen = wlen - flen - 1;
 		u32 f = 0;
 		while (f < ARRAY_SIZE(fields) && (strlen(fields[f]) != flen || strncmp(fields[f], w, flen)))
 			f++;
@@ -409,25 +313,20 @@ static struct part_device *parse_device(struct config *c, const struct config_en
 	const char *p = e->value;
 	bool rmrr_identity = false, ats = false;
 	u32 sbdf;
+	size_t len;
 
-	while (*p && !is_blank(*p))
-		p++;
-	str_copy(addr, e->value, MIN(sizeof(addr), (size_t)(p - e->value) + 1));
+	config_word(&p, &len);
+	str_copy(addr, e->value, MIN(sizeof(addr), len + 1));
 	/* Options after the address, each once: rmrr=identity, ats=on. */
 	while (*p) {
-		while (is_blank(*p))
-			p++;
-		const char *w = p;
-		while (*p && !is_blank(*p))
-			p++;
-		size_t n = (size_t)(p - w);
-		if (n == 13 && !strncmp(w, "rmrr=identity", 13) && !rmrr_identity) {
+		const char *w = config_word(&p, &len);
+		if (len == 13 && !strncmp(w, "rmrr=identity", 13) && !rmrr_identity) {
 			rmrr_identity = true;
-		} else if (n == 6 && !strncmp(w, "ats=on", 6) && !ats) {
+		} else if (len == 6 && !strncmp(w, "ats=on", 6) && !ats) {
 			ats = true;
-		} else if (n) {
+		} else {
 			config_error(c, e->line, "device: option '%.*s' is not supported (known: rmrr=identity, ats=on, each once)",
-				     (int)n, w);
+				     (int)len, w);
 			return NULL;
 		}
 	}
@@ -491,12 +390,7 @@ static void parse_cpus(struct config *c, const struct partition_host *h, const s
 			p++;
 		const char *t = n;
 		size_t len = (size_t)(p - n);
-		while (len && is_blank(*t)) {
-			t++;
-			len--;
-		}
-		while (len && is_blank(t[len - 1]))
-			len--;
+		config_trim(&t, &len);
 		u64 cpu;
 		/* Decimal only: "0x3" is not CPU 3 (a mask would be read as one, wrongly). */
 		if (str_to_dec(t, len, &cpu) || cpu >= ARRAY_SIZE(cpu_owner)) {
@@ -959,10 +853,10 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			if (dev)
 				check_device(c, h, s, d, dev);
 		} else if (!strcmp(e->key, "cpus")) {
-			if (first_time(c, e, &once.cpus))
+			if (config_once(c, e, &once.cpus))
 				parse_cpus(c, h, e, d);
 		} else if (!strcmp(e->key, "image")) {
-			if (!first_time(c, e, &once.image))
+			if (!config_once(c, e, &once.image))
 				continue;
 			if (!v[0] || strlen(v) >= sizeof(d->image))
 				config_error(c, e->line, "image = '%s': a boot module name of 1-%u characters", v,
@@ -970,7 +864,7 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			str_copy(d->image, v, sizeof(d->image));
 			d->image_line = e->line;
 		} else if (!strcmp(e->key, "entry")) {
-			if (!first_time(c, e, &once.entry))
+			if (!config_once(c, e, &once.entry))
 				continue;
 			if (!strcmp(v, "elf64"))
 				d->entry = GUEST_ENTRY_ELF64;
@@ -979,7 +873,7 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			else
 				config_error(c, e->line, "entry = %s: use elf64 or multiboot", v);
 		} else if (!strcmp(e->key, "namespace")) {
-			if (!first_time(c, e, &once.nsid))
+			if (!config_once(c, e, &once.nsid))
 				continue;
 			u32 n = 0;
 			if (!parse_dec(v, &n) || !n || n == 0xffffffff)
@@ -988,10 +882,10 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			d->nsid_line = e->line;
 		} else if (!strcmp(e->key, "args")) {
 			/* The config's value limit equals the start info's field: it always fits. */
-			if (first_time(c, e, &once.args))
+			if (config_once(c, e, &once.args))
 				str_copy(d->args, v, sizeof(d->args));
 		} else if (!strcmp(e->key, "on-fault")) {
-			if (!first_time(c, e, &once.on_fault))
+			if (!config_once(c, e, &once.on_fault))
 				continue;
 			if (!strcmp(v, "park"))
 				d->on_fault = FAULT_PARK;
@@ -1000,10 +894,10 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			else
 				config_error(c, e->line, "on-fault = %s: use park or stop", v);
 		} else if (!strcmp(e->key, "time-limit")) {
-			if (first_time(c, e, &once.time_limit))
+			if (config_once(c, e, &once.time_limit))
 				parse_time_limit(c, e, d);
 		} else if (!strcmp(e->key, "dma-fault-limit")) {
-			if (first_time(c, e, &once.fault_limit))
+			if (config_once(c, e, &once.fault_limit))
 				parse_fault_limit(c, e, &d->dma_fault_limit);
 		} else {
 			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, time-limit, dma-fault-limit, args)",
@@ -1039,14 +933,15 @@ int partition_check(struct config *c, const struct partition_host *h, struct slu
 	for (u32 si = 0; si < c->nr_sections; si++) {
 		const struct config_section *sec = &c->sections[si];
 		if (!strcmp(sec->type, "sluice"))
-			check_sluice(c, si, s);
+			check_sluice(c, h->keys, si, s);
 		else if (!strcmp(sec->type, "partition"))
 			check_partition(c, h, si, s);
 		else
 			config_error(c, sec->line, "unknown section [%s] (known: [sluice], [partition \"NAME\"])",
 				     sec->type);
 	}
-	check_bench(c, s);
+	if (h->keys)
+		h->keys->check(c, s);
 	check_attack(c, s);
 	for (u32 i = 0; i < s->nr; i++)
 		if (s->d[i].dma_fault_limit == FAULT_LIMIT_UNSET)

@@ -214,7 +214,7 @@ static int build_targets(struct partition *p)
 	return ret ? -HV_ENOMEM : 0;
 }
 
-s64 attack_hc_targets(struct partition *p, u64 gpa)
+s64 attack_hc_targets(struct partition *p, u64 gpa, u64 a1 __unused, u64 a2 __unused)
 {
 	if (!st.on)
 		return -SLUICE_HC_EINVAL;
@@ -286,7 +286,7 @@ static const char *result_name(u32 r)
 	return "?";
 }
 
-s64 attack_hc_check(struct partition *p, u64 gpa, u64 n)
+s64 attack_hc_check(struct partition *p, u64 gpa, u64 n, u64 a2 __unused)
 {
 	if (!st.on || !st.nr || n > SLUICE_ATTACK_MAX_RESULTS)
 		return -SLUICE_HC_EINVAL;

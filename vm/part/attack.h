@@ -32,18 +32,19 @@ struct attack_host {
  */
 int attack_setup(const struct sluice_cfg *s, struct partition_set *ps, const struct attack_host *h);
 /*
- * SLUICE_HC_ATTACK_TARGETS for p: the targets into its page at gpa, each
- * snapshotted (earlier snapshots dropped). The number of targets, or
+ * SLUICE_HC_ATTACK_TARGETS for p (vm/main.c puts it in
+ * partition_hypercalls; a1, a2 unused): the targets into its page at
+ * gpa, each snapshotted (earlier snapshots dropped). The number of targets, or
  * -SLUICE_HC_EINVAL (attack-test off), -SLUICE_HC_EFAULT (the page is not
  * p's writable memory), -SLUICE_HC_EIO (no memory for the snapshots).
  */
-s64 attack_hc_targets(struct partition *p, u64 gpa);
+s64 attack_hc_targets(struct partition *p, u64 gpa, u64 a1, u64 a2);
 /*
- * SLUICE_HC_ATTACK_CHECK for p: one check line per target, the matrix of
+ * SLUICE_HC_ATTACK_CHECK for p (added as the one above; a2 unused): one check line per target, the matrix of
  * p's n results at gpa (n may be 0), the bytes changed in all targets; or
  * -SLUICE_HC_EINVAL (off, no targets yet, n too large), -SLUICE_HC_EFAULT.
  */
-s64 attack_hc_check(struct partition *p, u64 gpa, u64 n);
+s64 attack_hc_check(struct partition *p, u64 gpa, u64 n, u64 a2);
 /*
  * p has ended (exited or parked, its devices stopped): when it took
  * snapshots and never asked for the comparison, Sluice runs it (one check

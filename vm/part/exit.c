@@ -69,9 +69,6 @@ static size_t fetch_insn(struct partition *p, const struct vcpu *v, u8 *buf, siz
 	return got;
 }
 
-
-int (*partition_pf_bench)(const struct partition *p, u32 ios);
-
 /* ---- registers ---- */
 
 static u64 *gpr(struct vcpu *v, u32 n)
@@ -355,6 +352,8 @@ static s64 hc_remap(struct partition *p, struct vcpu *v, u64 gpa, bool *ended)
 	return partition_park(p, v, "memory remap of gpa 0x%016llx failed: %s", (unsigned long long)gpa, hv_strerror(ret));
 }
 
+s64 (*partition_hypercalls[PART_MAX_HYPERCALL])(struct partition *p, u64 a0, u64 a1, u64 a2);
+
 static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 {
 	u64 nr = v->regs.rax, a0 = v->regs.rdi, a1 = v->regs.rsi, a2 = v->regs.rdx;
@@ -393,14 +392,6 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 		return p->cfg->iommu ? (s64)iommu_domain_faults(p->cfg->iommu) : 0;
 	case SLUICE_HC_REMAP:
 		return hc_remap(p, v, a0, ended);
-	case SLUICE_HC_PF_BENCH: {
-		int ret = partition_pf_bench && a0 <= 0xffffffffULL ? partition_pf_bench(p, (u32)a0) : -HV_EINVAL;
-		return ret == 0 ? 0 : ret == -HV_EIO ? -SLUICE_HC_EIO : -SLUICE_HC_EINVAL;
-	}
-	case SLUICE_HC_ATTACK_TARGETS:
-		return attack_hc_targets(p, a0);
-	case SLUICE_HC_ATTACK_CHECK:
-		return attack_hc_check(p, a0, a1);
 	case SLUICE_HC_RESTART: {
 		int ret = partition_restart(p);
 		if (!ret)
@@ -410,7 +401,7 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 		return partition_park(p, v, "restart failed: %s", hv_strerror(ret));
 	}
 	default:
-		return -SLUICE_HC_EINVAL;
+		return nr < ARRAY_SIZE(partition_hypercalls) && partition_hypercalls[nr] ? partition_hypercalls[nr](p, a0, a1, a2) : -SLUICE_HC_EINVAL;
 	}
 }
 

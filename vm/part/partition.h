@@ -208,13 +208,13 @@ static inline u32 partition_npt_prot(u32 iommu_prot)
 int partition_remap(struct partition *p, u64 gpa);
 
 /*
- * make bench's PF rounds (SLUICE_HC_PF_BENCH): set by vm/part/vf_setup.c when
- * [sluice] pf-bench is configured, NULL otherwise (the hypercall is then
- * refused). Runs ios I/Os on the PF with Sluice's driver, on the calling
- * CPU; 0, -HV_EINVAL (p has no VF of that PF, or ios is not even and
- * within the namespace) or -HV_EIO (an I/O failed).
+ * The hypercalls exit handling does not serve itself, by number (vm/main.c
+ * fills them in before any partition starts; NULL: refused). A handler
+ * gets p and the arguments (RDI, RSI, RDX) and returns what the guest gets
+ * in RAX (>= 0, or a negative SLUICE_HC_E*).
  */
-extern int (*partition_pf_bench)(const struct partition *p, u32 ios);
+#define PART_MAX_HYPERCALL      16
+extern s64 (*partition_hypercalls[PART_MAX_HYPERCALL])(struct partition *p, u64 a0, u64 a1, u64 a2);
 
 /*
  * Partition stop and restart: every region of p leaves the IOMMU, and one

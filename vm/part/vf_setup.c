@@ -9,8 +9,6 @@
 #define LOG_SUBSYS "sriov"
 #include "vm/part/vf_setup.h"
 #include "vm/config/config.h"
-#include "vm/part/partition.h"
-#include "kernel/spinlock.h"
 #include "pci/pci.h"
 #include "pci/pci_hw.h"
 #include "pci/nvme_pf.h"
@@ -19,27 +17,27 @@
 #include "kernel/fmt.h"
 #include "kernel/lib.h"
 #include "kernel/log.h"
-#include "kernel/check.h"
 #include "kernel/page_alloc.h"
 #include "kernel/hw/io.h"
 #include "kernel/hw/mem.h"
 #include "kernel/hw/pci_cfg.h"
 #include "kernel/hw/time.h"
 
+const struct vf_pf_user *vf_pf_user;
+
 #define NVME_BAR0_SIZE          0x4000  /* registers and the first doorbells */
 
-/* The PFs Sluice provisioned, for later stages (the PF benchmark, FLR). */
+/* The PFs Sluice provisioned, for later stages (vf_pf_user, FLR). */
 static struct nvme_pf nvme_pfs[PART_MAX];
 static struct nvme_io nvme_pf_io[PART_MAX];
 static u32 nr_nvme_pfs;
 
 struct pf_work {
 	struct pci_dev *pf;
-	u32 own_nsid, bench_ios, bench_line;    /* [sluice] pf-bench on this PF (0: none) */
 	u16 max_vfn;
 	u32 nr;
 	struct part_device *dev[PART_MAX];
-	u32 nsid[PART_MAX];
+	struct nvme_vf_plan plan[PART_MAX];     /* each VF's namespace, for an NVMe PF */
 };
 
 static u32 io_rd32(void *ctx, u32 off) { return io_read32(ctx, off); }
@@ -107,117 +105,8 @@ static int pf_dma(struct pci_dev *pf, const struct iommu_ops *ops, u64 *pa, stru
 	return ret;
 }
 
-/* make bench: page i of the PF's run, the same pattern function for writing and checking. */
-static void bench_fill(void *ctx, u8 *buf, u32 i)
-{
-	u32 h = 0x5eed0000u ^ (u32)(uintptr_t)ctx ^ (i * 0x9e3779b9u);
-	for (u32 k = 0; k < NVME_PAGE_SIZE; k += 4) {
-		h = h * 1103515245u + 12345u;
-		memcpy(buf + k, &h, 4);
-	}
-}
-
-/*
- * [sluice] pf-bench: Sluice's own driver on the PF's namespace, with the
- * run the guests do (nvme_rw_pages), one command in flight. Its I/O queue
- * pair and data pages are mapped in the PF's own domain like the admin
- * queue. One run of ios I/Os on the boot CPU before any partition starts
- * (a check that the driver works); then more rounds when a guest asks
- * (SLUICE_HC_PF_BENCH, partition_pf_bench), so make bench can interleave
- * PF and VF rounds and the host's ups and downs hit both alike.
- */
-static struct {
-	struct nvme_pf *npf;
-	struct nvme_queue q;
-	struct nvme_rw_run run;         /* the next round's pages, buffers and fill */
-	u32 pf_sbdf, pages;             /* the namespace's size in 4 KiB pages */
-	u32 rounds;
-	struct spinlock lock;           /* one round at a time, whichever CPU asks */
-} bench;
-
-static void bench_round(const char *what, u32 n, u64 first_page);
-
-/* SLUICE_HC_PF_BENCH: a round on the PF for a partition that has one of its VFs. */
-static int pf_bench_round(const struct partition *p, u32 ios)
-{
-	bool mine = false;
-	for (u32 i = 0; i < p->cfg->nr_devices; i++)
-		mine |= p->cfg->devices[i].vfn && p->cfg->devices[i].pf_sbdf == bench.pf_sbdf;
-	if (!mine || ios < 2 || ios % 2 || ios / 2 > bench.pages)
-		return -HV_EINVAL;
-	char what[24];
-	spin_lock(&bench.lock);
-	fmt_snprintf(what, sizeof(what), ", round %u", ++bench.rounds);
-	/* Rounds walk the namespace, so each writes pages the last did not. */
-	u64 first = ((u64)bench.rounds * (ios / 2)) % (bench.pages - ios / 2 + 1);
-	bench_round(what, ios / 2, first);
-	int ret = bench.run.failed || bench.run.bad ? -HV_EIO : 0;
-	spin_unlock(&bench.lock);
-	return ret;
-}
-
-/* Runs n writes and n reads of 4 KiB on the bench namespace, from page first_page; logs one line. */
-static void bench_round(const char *what, u32 n, u64 first_page)
-{
-	bench.run.n = n;
-	bench.run.first_lba = first_page * bench.run.blocks;
-	bench.run.failed = bench.run.bad = 0;
-	u64 t0 = time_now_ns();
-	nvme_rw_pages(&bench.npf->ctrl, &bench.q, &bench.run);
-	u64 ns = time_now_ns() - t0;
-	log_write(LOG_INFO, "bench", "PF " BDF_FMT " (Sluice's driver)%s, namespace %u: %u I/Os, %llu us, %llu I/Os per second",
-		  BDF_ARGS(bench.pf_sbdf), what, bench.run.nsid, 2 * n, (unsigned long long)(ns / 1000),
-		  (unsigned long long)(ns ? 2ULL * n * 1000000000ULL / ns : 0));
-	check(!bench.run.failed && !bench.run.bad, "PF " BDF_FMT ": %u writes and %u reads of 4 KiB on namespace %u by Sluice's driver: %u failed, %u read back wrong",
-	      BDF_ARGS(bench.pf_sbdf), n, n, bench.run.nsid, bench.run.failed, bench.run.bad);
-}
-
-static int pf_bench(struct config *c, struct pf_work *w, struct nvme_pf *npf, const struct iommu_ops *ops,
-		    struct iommu_domain *dom)
-{
-	enum { SQ, CQ, WBUF, RBUF, NR_PAGES };
-	u32 n = w->bench_ios / 2, blocks = NVME_PAGE_SIZE / npf->own_lba_size;
-	struct nvme_result r;
-	u64 pa;
-
-	if (!blocks || (u64)n * blocks > npf->own_blocks) {
-		config_error(c, w->bench_line, "pf-bench: %u pages of 4 KiB do not fit namespace %u (%llu blocks of %u bytes)",
-			     n, w->own_nsid, (unsigned long long)npf->own_blocks, npf->own_lba_size);
-		return -HV_EINVAL;
-	}
-	if (!page_alloc_zeroed(NR_PAGES, &pa))
-		return -HV_ENOMEM;
-	int ret = dom ? ops->map(dom, pa, pa, NR_PAGES * PAGE_SIZE, IOMMU_READ | IOMMU_WRITE) : 0;
-	u8 *v = ret ? NULL : phys_to_virt(pa, NR_PAGES * PAGE_SIZE);
-	if (!v) {
-		config_error(c, w->bench_line, "pf-bench: no DMA pages for the PF's I/O queue (%s)",
-			     hv_strerror(ret ? ret : -HV_EIO));
-		return ret ? ret : -HV_EIO;
-	}
-	log_write(LOG_INFO, "bench", "PF " BDF_FMT ": %u more pages at 0x%016llx in its own domain, for its I/O queue pair and data",
-		  BDF_ARGS(w->pf->sbdf), (u32)NR_PAGES, (unsigned long long)pa);
-	nvme_queue_init(&bench.q, 1, 16, v + SQ * PAGE_SIZE, pa + SQ * PAGE_SIZE, v + CQ * PAGE_SIZE, pa + CQ * PAGE_SIZE);
-	ret = nvme_create_io_queues(&npf->ctrl, &bench.q, &r);
-	if (ret) {
-		config_error(c, w->bench_line, "pf-bench: I/O queue pair on the PF not created (%s, status 0x%x)",
-			     hv_strerror(ret), r.status);
-		return ret;
-	}
-	bench.run = (struct nvme_rw_run){ .nsid = w->own_nsid, .blocks = (u16)blocks,
-					  .wbuf = v + WBUF * PAGE_SIZE, .rbuf = v + RBUF * PAGE_SIZE,
-					  .wbus = pa + WBUF * PAGE_SIZE, .rbus = pa + RBUF * PAGE_SIZE,
-					  .fill = bench_fill, .ctx = (void *)(uintptr_t)w->pf->sbdf };
-	bench.npf = npf;
-	bench.pf_sbdf = w->pf->sbdf;
-	bench.pages = (u32)MIN(npf->own_blocks / blocks, 0xffffffffULL);
-	bench_round("", n, 0);
-	partition_pf_bench = pf_bench_round;
-	return 0;
-}
-
 static int provision_nvme(struct config *c, struct pf_work *w, const struct iommu_ops *ops)
 {
-	struct nvme_vf_plan plan[PART_MAX];
 	char why[160];
 	u64 pa;
 
@@ -239,27 +128,25 @@ static int provision_nvme(struct config *c, struct pf_work *w, const struct iomm
 	}
 	u32 cmd = pci_cfg_read(w->pf->sbdf, PCI_COMMAND, 2);
 	pci_cfg_write(w->pf->sbdf, PCI_COMMAND, 2, cmd | PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
-	/* The controller keeps a pointer to its register door: it outlives this call (bench rounds). */
+	/* The controller keeps a pointer to its register door: it outlives this call (vf_pf_user's I/O). */
 	struct nvme_io *io = &nvme_pf_io[nr_nvme_pfs];
 	*io = (struct nvme_io){ .rd32 = io_rd32, .rd64 = io_rd64, .wr32 = io_wr32, .wr64 = io_wr64,
 				.now_us = now_us, .ctx = regs };
 	const struct nvme_pf_env env = { .io = io, .enable_vfs = enable_vfs, .ctx = w->pf, .dma = dma,
 					 .dma_bus = pa, .log = nvme_log };
-	for (u32 i = 0; i < w->nr; i++) {
-		plan[i].vfn = w->dev[i]->vfn;
-		plan[i].nsid = w->nsid[i];
-	}
 	struct nvme_pf *npf = &nvme_pfs[nr_nvme_pfs];
-	ret = nvme_pf_provision(npf, &env, w->pf->sriov.total_vfs, plan, w->nr, w->own_nsid, why, sizeof(why));
+	const char *key = NULL;
+	u32 line = 0, own_nsid = vf_pf_user ? vf_pf_user->own_ns(w->pf->sbdf, &key, &line) : 0;
+	ret = nvme_pf_provision(npf, &env, w->pf->sriov.total_vfs, w->plan, w->nr, own_nsid, why, sizeof(why));
 	if (ret) {
-		if (w->own_nsid && !strncmp(why, "the PF's namespace", 18))
-			config_error(c, w->bench_line, "pf-bench: %s", why);
+		if (own_nsid && !strncmp(why, "the PF's namespace", 18))
+			config_error(c, line, "%s: %s", key, why);
 		else
 			provision_error(c, w, why);
 		return ret;
 	}
 	nr_nvme_pfs++;
-	return w->bench_ios ? pf_bench(c, w, npf, ops, dom) : 0;
+	return vf_pf_user ? vf_pf_user->provisioned(c, w->pf->sbdf, npf, ops, dom) : 0;
 }
 
 /* The NVMe VFs handed to partitions, their registers mapped for the check after each reset. */
@@ -370,16 +257,11 @@ int vf_setup(struct config *c, struct sluice_cfg *s, const struct iommu_ops *ops
 			}
 			if (w->nr == ARRAY_SIZE(w->dev))
 				return -HV_ENOMEM;
-			w->nsid[w->nr] = s->d[i].nsid;
+			w->plan[w->nr] = (struct nvme_vf_plan){ .vfn = d->vfn, .nsid = s->d[i].nsid };
 			w->dev[w->nr++] = d;
 			w->max_vfn = MAX(w->max_vfn, d->vfn);
 		}
 	for (u32 j = 0; j < nr; j++) {
-		if (s->bench.ios && work[j].pf->sbdf == s->bench.pf_sbdf) {
-			work[j].own_nsid = s->bench.nsid;
-			work[j].bench_ios = s->bench.ios;
-			work[j].bench_line = s->bench.line;
-		}
 		int ret = setup_pf(c, &work[j], ops);
 		if (ret)
 			return ret;

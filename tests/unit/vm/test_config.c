@@ -218,6 +218,37 @@ static void config_error_counts_and_names_file_and_line(void **state)
  * The number parsers every value goes through (kernel/lib.c): a number has
  * at least one digit; '_' groups hex digits only; decimal keys take digits only.
  */
+/* The value helpers the key parsers share: words between blanks, blanks off both ends, a key given once. */
+static void values_split_into_words_and_keys_count_once(void **state)
+{
+	(void)state;
+	const char *p = "01:00.0 \t namespace=3  ios=8", *w;
+	size_t n;
+
+	w = config_word(&p, &n);
+	assert_true(n == 7 && !strncmp(w, "01:00.0", 7) && *p == 'n');
+	w = config_word(&p, &n);
+	assert_true(n == 11 && !strncmp(w, "namespace=3", 11) && *p == 'i');
+	w = config_word(&p, &n);
+	assert_true(n == 5 && !strncmp(w, "ios=8", 5) && !*p);
+	w = config_word(&p, &n);
+	assert_true(n == 0 && !*p);
+	const char *t = " \t7 , ";
+	n = strlen(t);
+	config_trim(&t, &n);
+	assert_true(n == 3 && !strncmp(t, "7 ,", 3));
+
+	assert_int_equal(parse("[sluice]\n"), 0);
+	struct config_entry e = { .line = 9, .key = "iommu" };
+	u32 line = 0;
+	assert_true(config_once(&conf, &e, &line));
+	assert_int_equal(line, 9);
+	e.line = 12;
+	assert_false(config_once(&conf, &e, &line));
+	assert_string_equal(fake_log_text(), "c0 ERR  config: sluice.conf:12: iommu given twice (first at line 9)\n");
+	assert_int_equal(conf.nr_errors, 1);
+}
+
 static void numbers_need_a_digit_and_decimal_means_digits(void **state)
 {
 	(void)state;
@@ -266,6 +297,7 @@ int main(void)
 		cmocka_unit_test_setup(tables_full_is_an_error_not_an_overflow, setup),
 		cmocka_unit_test_setup(config_error_counts_and_names_file_and_line, setup),
 		cmocka_unit_test_setup(numbers_need_a_digit_and_decimal_means_digits, setup),
+		cmocka_unit_test_setup(values_split_into_words_and_keys_count_once, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -138,6 +138,9 @@ static int setup(void **state)
 	fake_pci_reset();
 	fake_log_capture();
 	kicks = 0;
+	/* As vm/main.c adds them. */
+	partition_hypercalls[SLUICE_HC_ATTACK_TARGETS] = attack_hc_targets;
+	partition_hypercalls[SLUICE_HC_ATTACK_CHECK] = attack_hc_check;
 	ram = fake_mem_add(HPA, RAM_SIZE);
 	memset(&cfg, 0, sizeof(cfg));
 	strcpy(cfg.name, "p1");
@@ -471,33 +474,28 @@ static void restart_hypercall_starts_over_or_parks(void **state)
 	restart_result = 0;
 }
 
-/* SLUICE_HC_PF_BENCH: refused unless pf-bench set the hook; the hook's errors in the guest's terms. */
-static int bench_result;
-static u32 bench_ios;
-static int stub_pf_bench(const struct partition *p, u32 ios)
+/* A hypercall added from above (partition_hypercalls): its handler gets the arguments, RAX its result. */
+static u64 added_args[3];
+static s64 added_hypercall(struct partition *p, u64 a0, u64 a1, u64 a2)
 {
 	assert_ptr_equal(p, &part);
-	bench_ios = ios;
-	return bench_result;
+	added_args[0] = a0;
+	added_args[1] = a1;
+	added_args[2] = a2;
+	return a0 == 1 ? -SLUICE_HC_EIO : 7;
 }
 
-static void pf_bench_hypercall_needs_pf_bench(void **state)
+static void added_hypercalls_reach_their_handler(void **state)
 {
 	(void)state;
-	partition_pf_bench = NULL;
-	assert_int_equal((s64)hcall(SLUICE_HC_PF_BENCH, 512, 0, 0), -SLUICE_HC_EINVAL);
-	partition_pf_bench = stub_pf_bench;
-	bench_result = 0;
-	assert_int_equal(hcall(SLUICE_HC_PF_BENCH, 512, 0, 0), 0);
-	assert_int_equal(bench_ios, 512);
-	bench_result = -HV_EIO;
-	assert_int_equal((s64)hcall(SLUICE_HC_PF_BENCH, 512, 0, 0), -SLUICE_HC_EIO);
-	bench_result = -HV_EINVAL;
-	assert_int_equal((s64)hcall(SLUICE_HC_PF_BENCH, 511, 0, 0), -SLUICE_HC_EINVAL);
-	bench_ios = 0;
-	assert_int_equal((s64)hcall(SLUICE_HC_PF_BENCH, 1ULL << 32, 0, 0), -SLUICE_HC_EINVAL);
-	assert_int_equal(bench_ios, 0);                 /* never truncated to 32 bits */
-	partition_pf_bench = NULL;
+	assert_int_equal((s64)hcall(14, 5, 0, 0), -SLUICE_HC_EINVAL);
+	partition_hypercalls[14] = added_hypercall;
+	assert_int_equal(hcall(14, 5, 6, 1ULL << 40), 7);
+	assert_true(added_args[0] == 5 && added_args[1] == 6 && added_args[2] == 1ULL << 40);
+	assert_int_equal((s64)hcall(14, 1, 0, 0), -SLUICE_HC_EIO);
+	assert_int_equal((s64)hcall(15, 5, 0, 0), -SLUICE_HC_EINVAL);
+	assert_int_equal((s64)hcall(14 + (1ULL << 32), 5, 0, 0), -SLUICE_HC_EINVAL);
+	assert_int_equal(part.bad_hypercalls, 4);
 	assert_int_equal(part.state, PART_RUNNING);
 }
 
@@ -822,7 +820,7 @@ int main(void)
 		cmocka_unit_test_setup(remap_hypercall_refuses_or_contains, setup),
 		cmocka_unit_test_setup(restart_hypercall_starts_over_or_parks, setup),
 		cmocka_unit_test_setup(an_exit_stops_devices_then_unmaps_then_takes_ats, setup),
-		cmocka_unit_test_setup(pf_bench_hypercall_needs_pf_bench, setup),
+		cmocka_unit_test_setup(added_hypercalls_reach_their_handler, setup),
 		cmocka_unit_test_setup(attack_hypercalls_need_attack_test, setup),
 		cmocka_unit_test_setup(attack_targets_are_snapshotted_and_compared, setup),
 		cmocka_unit_test(bytes_changed_counts_each_differing_byte),

@@ -42,6 +42,7 @@ static struct config vm_conf;
 static struct sluice_cfg vm_set;
 /* The host's VF set-up for the next vm_setup() (NULL: VFs are refused). */
 static int (*vm_vf_setup)(struct config *c, struct sluice_cfg *s, const struct iommu_ops *ops);
+static const struct sluice_keys *vm_keys;      /* the host's extra [sluice] keys (NULL: none) */
 
 
 /* A DMAR with RMRRs only (vm_rmrr() adds them), as dmar_parse would leave it. */
@@ -330,6 +331,7 @@ static void vm_fixture_reset(void)
 	memset(&fio, 0, sizeof(fio));
 	memset(&vm_dmar, 0, sizeof(vm_dmar));
 	vm_vf_setup = NULL;
+	vm_keys = NULL;
 	fake_edu_iommu = fio_translate;
 	assert_int_equal(memmap_normalise(raw, ARRAY_SIZE(raw), &vm_map, NULL), 0);
 	assert_int_equal(page_alloc_init(&vm_map), 0);
@@ -353,6 +355,7 @@ static int vm_setup(const char *text, const struct iommu_ops *ops)
 {
 	struct partition_host h = vm_host;
 	h.vf_setup = vm_vf_setup;
+	h.keys = vm_keys;
 	config_parse(&vm_conf, "sluice.conf", text, strlen(text));
 	return sluice_cfg_setup(&vm_conf, &h, ops, &vm_set);
 }

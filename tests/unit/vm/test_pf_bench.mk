@@ -1,0 +1,4 @@
+# vm/bench/pf_bench.c (make bench's pf-bench): its key through the config checker's hook, its PF hooks and hypercall, on the fixture machine of vm_fixture.h.
+UNIT_TESTS += test_pf_bench
+test_pf_bench_SRCS := tests/unit/vm/test_pf_bench.c vm/bench/pf_bench.c pci/nvme.c pci/nvme_pf.c tests/fakes/fake_nvme.c kernel/check.c kernel/page_zero.c vm/config/partition_check.c kernel/duration.c vm/config/partition_cfg.c vm/config/ats_policy.c pci/pci_ats.c vm/config/config.c iommu/dmar.c iommu/dmar_scope.c iommu/dmar_print.c kernel/page_alloc.c kernel/memmap.c pci/pci_enum.c pci/pci_bar.c pci/pci_cap.c pci/pci_acs.c kernel/log.c kernel/fmt.c kernel/lib.c kernel/err.c tests/fakes/fake_pci.c tests/fakes/fake_io.c tests/fakes/fake_mem.c tests/fakes/fake_hw.c tests/fakes/fake_log.c
+$(HOST)/test_pf_bench: $(wildcard vm/*.h vm/*/*.h iommu/*.h pci/*.h tests/unit/vm/*.h tests/unit/pci/*.h)
