@@ -623,7 +623,8 @@ static struct partition *running_partition(u32 skip)
  * selftest=irq, second half, once each guest has printed (so it is in
  * guest mode, working): the first running partition's CPU gets a vector
  * and an NMI and its guest must finish; the second's gets an INIT. Where
- * the CPU consumes it (VM_CR.R_INIT) that guest must finish too; on QEMU
+ * the CPU consumes it (SVM with VM_CR.R_INIT, VMX) that guest must finish too
+ * (Bochs 2.7 keeps it pending: exit.c parks that partition); on QEMU
  * the CPU is reset, and the watchdog sweep must find it, bring it back and
  * park that partition alone.
  */
@@ -643,9 +644,10 @@ static void selftest_irq_guest(void)
 	irq_selftest_cpu(p->cfg->cpus[0]);
 	u32 cpu = q->cfg->cpus[0];
 	u64 n = irq_selftest_init(cpu);
-	if (p->ops == &svm_ops && svm_redirects_init()) {
-		check(n >= 1, "irq: INIT to CPU %u consumed (%llu counted), %s's guest runs on", cpu, (unsigned long long)n,
-		      q->cfg->name);
+	if (p->ops->init_consumed()) {
+		/* Whether the guest then runs on is the scenario's to judge (a CPU that keeps the INIT pending parks it). */
+		check(n >= 1, "irq: INIT to CPU %u made %s's guest exit (%llu counted), Sluice runs on", cpu, q->cfg->name,
+		      (unsigned long long)n);
 		return;
 	}
 	u32 lost = partitions_sweep(&parts);

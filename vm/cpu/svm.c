@@ -416,14 +416,7 @@ static void svm_vcpu_dump(const struct vcpu *v, const char *who)
 	const struct svm_vcpu *s = v->hw;
 	const struct vmcb *m = s ? s->vmcb : NULL;
 
-	log_write(LOG_WARN, who, "rip 0x%016llx rsp 0x%016llx rflags 0x%08llx cpl %u",
-		  (unsigned long long)v->rip, (unsigned long long)v->rsp, (unsigned long long)v->rflags, v->cpl);
-	log_write(LOG_WARN, who, "cr0 0x%08llx cr2 0x%016llx cr3 0x%016llx cr4 0x%08llx efer 0x%llx",
-		  (unsigned long long)v->cr0, (unsigned long long)v->cr2, (unsigned long long)v->cr3,
-		  (unsigned long long)v->cr4, (unsigned long long)v->efer);
-	log_write(LOG_WARN, who, "rax 0x%016llx rbx 0x%016llx rcx 0x%016llx rdx 0x%016llx",
-		  (unsigned long long)v->regs.rax, (unsigned long long)v->regs.rbx,
-		  (unsigned long long)v->regs.rcx, (unsigned long long)v->regs.rdx);
+	vcpu_log_state(v, who);
 	if (m)
 		log_write(LOG_WARN, who, "cs %04x attr 0x%03x, exit 0x%llx %s info 0x%llx 0x%llx, exitintinfo 0x%llx",
 			  m->cs.sel, m->cs.attr, (unsigned long long)m->exitcode, svm_exit_name(m->exitcode),
@@ -441,11 +434,13 @@ static void svm_vcpu_flush_tlb(struct vcpu *v)
 
 const struct virt_ops svm_ops = {
 	.name = "svm",
+	.tag_name = "ASID",
 	.pt_format = PT_FMT_NPT,
 	.probe = svm_probe,
 	.cpu_enable = svm_cpu_enable,
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_run = svm_vcpu_run,
 	.vcpu_dump = svm_vcpu_dump,
+	.init_consumed = svm_redirects_init,
 	.vcpu_flush_tlb = svm_vcpu_flush_tlb,
 };

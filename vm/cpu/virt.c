@@ -1,8 +1,9 @@
 /*
  * Picks the CPU virtualization back end once at boot, from the CPU's
- * vendor (CPUID 0): SVM on AMD (and Hygon, the same core), VMX (a later
- * issue) on Intel. The back end's probe checks the features it needs.
- * It also names the exit reasons every back end reports (struct vm_exit).
+ * vendor (CPUID 0): SVM on AMD (and Hygon, the same core), VMX on Intel.
+ * The back end's probe checks the features it needs.
+ * It also names the exit reasons every back end reports (struct vm_exit)
+ * and logs the vendor-neutral vCPU state both back ends' dumps start with.
  */
 #define LOG_SUBSYS "virt"
 #include "vm/cpu/virt.h"
@@ -27,8 +28,10 @@ const struct virt_ops *virt_pick(void)
 		return &svm_ops;
 	}
 	if (!strcmp(vendor, "GenuineIntel")) {
-		log_warn("GenuineIntel: vmx back end not built yet; no guest partitions");
-		return NULL;
+		if (vmx_ops.probe())
+			return NULL;
+		log_info("CPU virtualization: %s (%s)", vmx_ops.name, vendor);
+		return &vmx_ops;
 	}
 	log_warn("CPU vendor \"%s\": no CPU virtualization back end; no guest partitions", vendor);
 	return NULL;
@@ -45,4 +48,16 @@ const char *vm_exit_reason_name(enum vm_exit_reason r)
 		[VM_EXIT_UNKNOWN] = "unknown",
 	};
 	return r < VM_EXIT_NR && names[r] ? names[r] : "?";
+}
+
+void vcpu_log_state(const struct vcpu *v, const char *who)
+{
+	log_write(LOG_WARN, who, "rip 0x%016llx rsp 0x%016llx rflags 0x%08llx cpl %u",
+		  (unsigned long long)v->rip, (unsigned long long)v->rsp, (unsigned long long)v->rflags, v->cpl);
+	log_write(LOG_WARN, who, "cr0 0x%08llx cr2 0x%016llx cr3 0x%016llx cr4 0x%08llx efer 0x%llx",
+		  (unsigned long long)v->cr0, (unsigned long long)v->cr2, (unsigned long long)v->cr3,
+		  (unsigned long long)v->cr4, (unsigned long long)v->efer);
+	log_write(LOG_WARN, who, "rax 0x%016llx rbx 0x%016llx rcx 0x%016llx rdx 0x%016llx",
+		  (unsigned long long)v->regs.rax, (unsigned long long)v->regs.rbx,
+		  (unsigned long long)v->regs.rcx, (unsigned long long)v->regs.rdx);
 }

@@ -1,6 +1,6 @@
 /*
  * CPU virtualization as common vm/ code sees it: one ops table per vendor
- * (svm_ops now, vmx_ops later), picked once at boot from CPUID, as bhyve
+ * (svm_ops, vmx_ops), picked once at boot from CPUID, as bhyve
  * picks vmm_ops. Common code sees only the vendor-neutral struct vcpu state
  * and decoded struct vm_exit; vm/svm*.c and vm/vmx*.c never call each other.
  */
@@ -92,7 +92,10 @@ struct vcpu {
 
 struct virt_ops {
 	const char *name;                               /* "svm" or "vmx" */
+	const char *tag_name;                           /* what struct vcpu's tag is called: "ASID" or "VPID" */
 	enum pt_format pt_format;                       /* PT_FMT_NPT or PT_FMT_EPT */
+	/* The large leaves the nested table may use (PT_LARGE_*); NULL: 2 MiB and 1 GiB. After probe. */
+	u32 (*pt_large)(void);
 	/* Whether this CPU can run it (logs what is missing). 0 or -HV_ENOTSUP. */
 	int (*probe)(void);
 	/* On each physical CPU that will run a vCPU, from that CPU. */
@@ -103,13 +106,20 @@ struct virt_ops {
 	int (*vcpu_run)(struct vcpu *v, struct vm_exit *exit);
 	/* The guest's TLB entries (its ASID/VPID) go at the next entry: the nested table changed. */
 	void (*vcpu_flush_tlb)(struct vcpu *v);
+	/*
+	 * Whether an INIT that reaches a CPU running a guest is consumed there
+	 * (the guest exits and goes on) instead of resetting the CPU. After probe.
+	 */
+	bool (*init_consumed)(void);
 	/* Logs the guest state (registers, control registers, segments), a few lines. */
 	void (*vcpu_dump)(const struct vcpu *v, const char *who);
 };
 
-extern const struct virt_ops svm_ops;
+extern const struct virt_ops svm_ops, vmx_ops;
 /* The back end for this CPU's vendor, or NULL (logged). */
 const struct virt_ops *virt_pick(void);
 const char *vm_exit_reason_name(enum vm_exit_reason r);
+/* Logs rip/rsp/rflags/cpl, the control registers and rax..rdx, three WARN lines under who. */
+void vcpu_log_state(const struct vcpu *v, const char *who);
 
 #endif

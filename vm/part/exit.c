@@ -477,9 +477,15 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 		/*
 		 * Another partition's device can send this CPU an INIT (a DMA write
 		 * to the MSI window): parking would let it stop this partition.
-		 * The intercept consumed it; the guest goes on.
+		 * The intercept consumed it; the guest goes on, unless the INIT
+		 * stays pending and the guest cannot run at all.
 		 */
 		irq_stray_note_init(v->cpu, "intercepted in the guest");
+		p->init_same = v->rip == p->init_rip ? p->init_same + 1 : 1;
+		p->init_rip = v->rip;
+		if (p->init_same >= PART_INIT_STUCK)
+			return partition_park(p, v, "an INIT made its CPU exit %u times at rip 0x%016llx: the CPU does not consume it",
+					      p->init_same, (unsigned long long)v->rip);
 		return 0;
 	case VM_EXIT_FORBIDDEN:
 		return partition_park(p, v, "executed a forbidden instruction (exit code 0x%llx) at rip 0x%016llx",

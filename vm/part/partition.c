@@ -77,7 +77,8 @@ int partition_image_check(void *ctx, const struct partition_cfg *d, char *why, s
 static int build_npt(struct partition *p, struct guest_extra *extra, u32 *nr_extra, u32 max_extra)
 {
 	const struct partition_cfg *d = p->cfg;
-	int ret = pt_init(&p->npt, p->ops->pt_format, 4, PT_LARGE_2M | PT_LARGE_1G, &pt_mem_host);
+	int ret = pt_init(&p->npt, p->ops->pt_format, 4,
+			  p->ops->pt_large ? p->ops->pt_large() : PT_LARGE_2M | PT_LARGE_1G, &pt_mem_host);
 	if (ret)
 		return ret;
 	for (u32 i = 0; i < d->nr_regions && !ret; i++) {

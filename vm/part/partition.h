@@ -29,6 +29,12 @@
 #define PART_MAX_BAD_HYPERCALLS 64
 /* Unclaimed port accesses logged per partition (all are counted). */
 #define PART_LOG_UNCLAIMED      4
+/*
+ * INIT exits at one guest rip after which the CPU is taken not to consume
+ * the INIT (it stays pending and every entry exits again, as in Bochs 2.7):
+ * the guest cannot run, its partition is parked.
+ */
+#define PART_INIT_STUCK         10000
 
 enum part_state {
 	PART_IDLE = 0,          /* set up, not started */
@@ -59,6 +65,8 @@ struct partition {
 	/* Counters, printed when the partition ends. */
 	u64 exits[VM_EXIT_NR];
 	u64 io_unclaimed, bad_hypercalls, console_bytes;
+	u64 init_rip;                   /* rip at the last INIT exit, and how many came there in a row */
+	u32 init_same;
 	u32 verdict_pass, verdict_fail;
 	/* I/O loops the guest marked (SLUICE_HC_IO_LOOP): exits counted inside them. */
 	u64 io_loop_start;              /* total exits when the open loop began, ~0: none open */

@@ -34,8 +34,8 @@ static void vcpu_thread(void *arg)
 		smp_kick(smp_boot_cpu());
 		return;
 	}
-	log_info("%s: running on CPU %u (%s, ASID %u), entry 0x%016llx", p->cfg->name, v->cpu, p->ops->name,
-		 v->tag, (unsigned long long)v->rip);
+	log_info("%s: running on CPU %u (%s, %s %u), entry 0x%016llx", p->cfg->name, v->cpu, p->ops->name,
+		 p->ops->tag_name, v->tag, (unsigned long long)v->rip);
 	for (;;) {
 		memset(&e, 0, sizeof(e));
 		ret = p->ops->vcpu_run(v, &e);
