@@ -20,6 +20,13 @@ struct guest_regs {
 enum vcpu_mode {
 	VCPU_MODE_LONG64,       /* CR0.PG|PE, CR4.PAE, EFER.LME|LMA, 64-bit CS */
 	VCPU_MODE_PROT32,       /* CR0.PE only, flat 32-bit segments (the Multiboot v1 state) */
+	/*
+	 * Real mode as a SIPI leaves an AP (Intel SDM vol 3 9.4 "Multiple-
+	 * Processor (MP) Initialization", 10.1 "Initialization Overview"):
+	 * CR0.PE clear, CS = real_cs with base real_cs << 4, the other
+	 * segments 0, every limit 0xffff, ip = rip.
+	 */
+	VCPU_MODE_REAL16,
 };
 
 /* Where a vCPU starts. */
@@ -29,6 +36,7 @@ struct vcpu_entry {
 	u64 cr3;                /* LONG64: the guest's PML4 (GPA) */
 	u64 gdt_base;           /* GPA of a GDT the guest may reload from; 0 = none */
 	u16 gdt_limit;
+	u16 real_cs;            /* REAL16: the CS selector (a SIPI's vector << 8) */
 	struct guest_regs regs; /* e.g. rdi = start info, or eax/ebx for Multiboot */
 };
 

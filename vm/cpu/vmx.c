@@ -228,14 +228,37 @@ static void host_state(struct writer *wr)
 	w(wr, VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
 }
 
-static void seg(struct writer *wr, u32 sel_field, u16 sel, u32 ar, u32 limit)
+static void seg_at(struct writer *wr, u32 sel_field, u16 sel, u32 ar, u32 limit, u64 base)
 {
 	/* The selector, limit, AR and base fields of one segment sit at the same index in their groups (B.1.2, B.3.3, B.4.3). */
 	u32 i = sel_field - VMCS_GUEST_ES_SEL;
 	w(wr, sel_field, sel);
 	w(wr, VMCS_GUEST_ES_LIMIT + i, limit);
 	w(wr, VMCS_GUEST_ES_AR + i, ar);
-	w(wr, VMCS_GUEST_ES_BASE + i, 0);
+	w(wr, VMCS_GUEST_ES_BASE + i, base);
+}
+
+static void seg(struct writer *wr, u32 sel_field, u16 sel, u32 ar, u32 limit)
+{
+	seg_at(wr, sel_field, sel, ar, limit, 0);
+}
+
+/*
+ * Real mode as INIT and SIPI leave an AP (SDM vol 3 10.1.1 table 10-1,
+ * with the SIPI's CS), entered through unrestricted guest: CR0.PE and PG
+ * clear, 64 KiB segments with base = selector << 4 (27.3.1.2 checks them
+ * against that), IDTR and GDTR limit 0xffff.
+ */
+static void real_mode(struct writer *wr, const struct vcpu_entry *e)
+{
+	seg_at(wr, VMCS_GUEST_CS_SEL, e->real_cs, VMX_AR_REAL_CODE, 0xffff, (u64)e->real_cs << 4);
+	seg(wr, VMCS_GUEST_DS_SEL, 0, VMX_AR_REAL_DATA, 0xffff);
+	seg(wr, VMCS_GUEST_ES_SEL, 0, VMX_AR_REAL_DATA, 0xffff);
+	seg(wr, VMCS_GUEST_SS_SEL, 0, VMX_AR_REAL_DATA, 0xffff);
+	seg(wr, VMCS_GUEST_FS_SEL, 0, VMX_AR_REAL_DATA, 0xffff);
+	seg(wr, VMCS_GUEST_GS_SEL, 0, VMX_AR_REAL_DATA, 0xffff);
+	w(wr, VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	w(wr, VMCS_GUEST_IDTR_LIMIT, 0xffff);
 }
 
 /*
@@ -247,7 +270,8 @@ static void seg(struct writer *wr, u32 sel_field, u16 sel, u32 ar, u32 limit)
 static void guest_state(struct writer *wr, const struct vcpu_entry *e)
 {
 	bool lm = e->mode == VCPU_MODE_LONG64;
-	u64 cr0 = lm ? X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG : X86_CR0_PE | X86_CR0_ET;
+	u64 cr0 = lm ? X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG :
+		  e->mode == VCPU_MODE_REAL16 ? X86_CR0_ET : X86_CR0_PE | X86_CR0_ET;
 	u64 cr4 = lm ? X86_CR4_PAE : 0;
 	u64 fixed0_cr0 = caps.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
 	u64 mask0 = (fixed0_cr0 | ~caps.cr0_fixed1) & 0xffffffffULL;
@@ -276,6 +300,8 @@ static void guest_state(struct writer *wr, const struct vcpu_entry *e)
 	w(wr, VMCS_GUEST_GDTR_LIMIT, e->gdt_limit);
 	w(wr, VMCS_GUEST_IDTR_BASE, 0);
 	w(wr, VMCS_GUEST_IDTR_LIMIT, 0);
+	if (e->mode == VCPU_MODE_REAL16)
+		real_mode(wr, e);
 	w(wr, VMCS_GUEST_SYSENTER_CS, 0);
 	w(wr, VMCS_GUEST_SYSENTER_ESP, 0);
 	w(wr, VMCS_GUEST_SYSENTER_EIP, 0);
