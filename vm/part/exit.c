@@ -445,8 +445,9 @@ static int take_stop_request(struct partition *p, struct vcpu *v, enum part_stop
 
 int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 {
-	if (e->reason < VM_EXIT_NR)
-		p->exits[e->reason]++;
+	struct part_vcpu *pv = partition_vcpu_of(p, v);
+	if (e->reason < VM_EXIT_NR && pv)
+		pv->exits[e->reason]++;
 	if (p->state != PART_RUNNING)
 		return 1;       /* parked or ended from another CPU */
 	enum part_stop why = partition_stop_pending(p);
@@ -481,11 +482,13 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 		 * stays pending and the guest cannot run at all.
 		 */
 		irq_stray_note_init(v->cpu, "intercepted in the guest");
-		p->init_same = v->rip == p->init_rip ? p->init_same + 1 : 1;
-		p->init_rip = v->rip;
-		if (p->init_same >= PART_INIT_STUCK)
+		if (!pv)
+			return 0;
+		pv->init_same = v->rip == pv->init_rip ? pv->init_same + 1 : 1;
+		pv->init_rip = v->rip;
+		if (pv->init_same >= PART_INIT_STUCK)
 			return partition_park(p, v, "an INIT made its CPU exit %u times at rip 0x%016llx: the CPU does not consume it",
-					      p->init_same, (unsigned long long)v->rip);
+					      pv->init_same, (unsigned long long)v->rip);
 		return 0;
 	case VM_EXIT_FORBIDDEN:
 		return partition_park(p, v, "executed a forbidden instruction (exit code 0x%llx) at rip 0x%016llx",

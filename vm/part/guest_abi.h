@@ -60,7 +60,8 @@
 
 /* The start information page (elf64 entry: RDI holds its GPA). */
 #define SLUICE_START_MAGIC      0x534c5349u     /* "SLSI" */
-#define SLUICE_START_VERSION    2       /* 2: args */
+#define SLUICE_START_VERSION    3       /* 2: args, 3: cpus */
+#define SLUICE_START_MAX_CPUS   8
 #define SLUICE_START_ARGS_LEN   160     /* [partition] args, NUL-ended (the config's value limit) */
 #define SLUICE_START_MAX_MEM    16
 #define SLUICE_START_MAX_DEV    16
@@ -92,6 +93,9 @@ struct sluice_start_info {
 	struct sluice_start_mem mem[SLUICE_START_MAX_MEM];
 	struct sluice_start_dev dev[SLUICE_START_MAX_DEV];
 	char args[SLUICE_START_ARGS_LEN];       /* [partition] args = STRING, "" when not given */
+	/* Its CPUs' APIC IDs (cpus[0] the BSP): the destinations of its IPIs, the APs it starts with INIT-SIPI-SIPI. */
+	uint32_t nr_cpus;
+	uint32_t cpus[SLUICE_START_MAX_CPUS];
 };
 
 /*

@@ -94,8 +94,8 @@ int partition_restart(struct partition *p)
 	if (restart_result)
 		return restart_result;
 	p->restarts++;
-	p->vcpu.rip = 0x100000;         /* the entry, as vcpu_init would set it */
-	p->vcpu.regs.rax = 0x1234;
+	p->vcpus[0].v.rip = 0x100000;         /* the entry, as vcpu_init would set it */
+	p->vcpus[0].v.regs.rax = 0x1234;
 	p->restarted = true;
 	return 0;
 }
@@ -162,7 +162,10 @@ static int setup(void **state)
 	u32 sbdf = EDU;
 	assert_int_equal(vpci_init(&part.vpci, &sbdf, 1, ECAM, 0xff), 0);
 	partition_console_init(&part);
-	v = &part.vcpu;
+	part.nr_vcpus = 2;
+	part.vcpus[1].v.part = &part;
+	part.vcpus[1].v.cpu = 2;
+	v = &part.vcpus[0].v;
 	v->part = &part;
 	v->cpu = 1;
 	v->cr0 = 0x11;  /* PE|ET: protected mode, no paging */
@@ -202,7 +205,7 @@ static void cpuid_shows_sluice_and_hides_virtualization(void **state)
 	assert_true(v->regs.rcx & BIT_ULL(31));         /* hypervisor present */
 	assert_false(v->regs.rcx & BIT_ULL(5));         /* no VMX */
 	assert_int_equal(v->regs.rbx >> 24, 1);         /* APIC ID: CPU 1 */
-	assert_int_equal(part.exits[VM_EXIT_CPUID], 2);
+	assert_int_equal(partition_exits(&part, VM_EXIT_CPUID), 2);
 }
 
 static void console_lines_carry_the_partition_name(void **state)
@@ -267,7 +270,7 @@ static void init_signal_is_counted_and_the_guest_resumes(void **state)
 	assert_int_equal(part.state, PART_RUNNING);
 	assert_int_equal(v->rip, CODE);
 	assert_int_equal(irq_stray_inits(), before + 2);
-	assert_int_equal(part.exits[VM_EXIT_INIT], 2);
+	assert_int_equal(partition_exits(&part, VM_EXIT_INIT), 2);
 	assert_true(fake_log_has("WARN irq: INIT signal (intercepted in the guest) to CPU 1 ("));
 	assert_false(fake_log_has("parked"));
 }
