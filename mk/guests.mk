@@ -12,6 +12,9 @@ GUEST_ELF64 := hello busy fence edu-dma hostile nvme-io nvme-io-park nvme-io-ben
 GUEST_ELF64 += spin storm storm-inside witness
 # A partition's PCI functions seen from inside (vmx-e1000, svm-e1000).
 GUEST_ELF64 += pcidev
+# Guest SMP: its BSP starts its AP through INIT-SIPI-SIPI and a real-mode trampoline (svm-smp, vmx-smp).
+GUEST_ELF64 += smp
+guest_src_smp     := tests/guests/smp.c tests/guests/smp_tramp.S
 guest_src_hello   := tests/guests/hello.c
 guest_src_busy    := tests/guests/busy.c
 guest_src_fence   := tests/guests/fence.c

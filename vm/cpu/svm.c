@@ -407,6 +407,7 @@ static void state_from_vmcb(struct vcpu *v, const struct vmcb *vmcb)
 	v->cpl = vmcb->cpl;
 	v->cs_long = vmcb->cs.attr & SEG_ATTR_L;
 	v->cs_db = vmcb->cs.attr & SEG_ATTR_DB;
+	v->cs_base = vmcb->cs.base;
 }
 
 static int svm_vcpu_run(struct vcpu *v, struct vm_exit *x)
@@ -445,6 +446,14 @@ static void svm_vcpu_dump(const struct vcpu *v, const char *who)
 			  (unsigned long long)m->exitintinfo);
 }
 
+/* EFER as the guest wrote it; LMA is the CPU's, SVME Sluice's (15.5.1: it must stay set in the guest). */
+static void svm_vcpu_set_efer(struct vcpu *v, u64 efer)
+{
+	struct svm_vcpu *s = v->hw;
+	s->vmcb->efer = (efer & ~(EFER_LMA | EFER_SVME)) | (s->vmcb->efer & EFER_LMA) | EFER_SVME;
+	v->efer = s->vmcb->efer;
+}
+
 /* The nested table changed: this ASID's entries go at the next VMRUN (flush all: see svm_vcpu_run). */
 static void svm_vcpu_flush_tlb(struct vcpu *v)
 {
@@ -464,4 +473,5 @@ const struct virt_ops svm_ops = {
 	.vcpu_dump = svm_vcpu_dump,
 	.init_consumed = svm_redirects_init,
 	.vcpu_flush_tlb = svm_vcpu_flush_tlb,
+	.vcpu_set_efer = svm_vcpu_set_efer,
 };

@@ -95,6 +95,7 @@ struct vcpu {
 	u64 cr0, cr2, cr3, cr4, efer;   /* read-only for common code */
 	u8 cpl;
 	bool cs_long, cs_db;    /* CS.L, CS.D: 64-bit / 32-bit default operand size */
+	u64 cs_base;            /* CS base: rip is relative to it outside 64-bit mode (real mode: selector << 4) */
 	void *hw;
 };
 
@@ -119,6 +120,12 @@ struct virt_ops {
 	 * (the guest exits and goes on) instead of resetting the CPU. After probe.
 	 */
 	bool (*init_consumed)(void);
+	/*
+	 * The guest's WRMSR to EFER, already checked by common code (only SCE,
+	 * LME, NXE may be set; LMA stays the CPU's): in the guest state from
+	 * the next entry on. NULL: EFER writes are refused.
+	 */
+	void (*vcpu_set_efer)(struct vcpu *v, u64 efer);
 	/* Logs the guest state (registers, control registers, segments), a few lines. */
 	void (*vcpu_dump)(const struct vcpu *v, const char *who);
 };

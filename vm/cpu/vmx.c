@@ -414,6 +414,7 @@ static u64 state_from_vmcs(struct vcpu *v)
 	v->cpl = (u8)FIELD_GET(VMX_AR_DPL, vmcs_read(VMCS_GUEST_SS_AR));
 	v->cs_long = cs_ar & VMX_AR_L;
 	v->cs_db = cs_ar & VMX_AR_DB;
+	v->cs_base = vmcs_read(VMCS_GUEST_CS_BASE);
 	return cs_ar;
 }
 
@@ -522,6 +523,19 @@ static void vmx_vcpu_flush_tlb(struct vcpu *v)
 		s->flush_next = true;
 }
 
+/*
+ * EFER as the guest wrote it, LMA kept (the CPU's: it follows CR0.PG and
+ * LME, and a VM exit saves it into the "IA-32e mode guest" entry control,
+ * SDM vol 3 28.3). Written to the current VMCS: this vCPU's, on its CPU.
+ */
+static void vmx_vcpu_set_efer(struct vcpu *v, u64 efer)
+{
+	u64 cur = vmcs_read(VMCS_GUEST_IA32_EFER);
+	v->efer = (efer & ~IA32_EFER_LMA) | (cur & IA32_EFER_LMA);
+	if (vmcs_write(VMCS_GUEST_IA32_EFER, v->efer))
+		insn_failed("VMWRITE", VMX_FAIL_VALID);
+}
+
 const struct virt_ops vmx_ops = {
 	.name = "vmx",
 	.tag_name = "VPID",
@@ -534,4 +548,5 @@ const struct virt_ops vmx_ops = {
 	.vcpu_dump = vmx_vcpu_dump,
 	.init_consumed = vmx_init_consumed,
 	.vcpu_flush_tlb = vmx_vcpu_flush_tlb,
+	.vcpu_set_efer = vmx_vcpu_set_efer,
 };

@@ -30,6 +30,12 @@
 #define MSR_IA32_MISC_ENABLE    0x000001a0
 #define MSR_IA32_PAT            0x00000277
 #define MSR_EFER                0xc0000080
+#define  EFER_SCE               BIT_ULL(0)      /* AMD APM vol 2 3.1.7, Intel SDM vol 3 2.2.1 */
+#define  EFER_LME               BIT_ULL(8)
+#define  EFER_LMA               BIT_ULL(10)
+#define  EFER_NXE               BIT_ULL(11)
+#define CR0_PE                  BIT_ULL(0)
+#define CR0_PG                  BIT_ULL(31)
 #define PAT_DEFAULT             0x0007040600070406ULL   /* power-on PAT (SDM vol 3 13.12.4) */
 #define CPUID_1_ECX_VMX         BIT_ULL(5)
 #define CPUID_1_ECX_X2APIC      BIT_ULL(21)
@@ -55,8 +61,9 @@ static size_t fetch_insn(struct partition *p, const struct vcpu *v, u8 *buf, siz
 	const struct gwalk_regs gr = { .cr0 = v->cr0, .cr3 = v->cr3, .cr4 = v->cr4, .efer = v->efer };
 	size_t got = 0;
 
+	u64 base = v->cs_long ? 0 : v->cs_base;
 	while (got < len) {
-		u64 va = v->rip + got, gpa;
+		u64 va = base + v->rip + got, gpa;
 		if (gwalk(&gr, va, false, true, read_gpa64, p->cfg, &gpa))
 			break;
 		size_t n = MIN(len - got, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
@@ -134,6 +141,15 @@ static int skip_insn(struct partition *p, struct vcpu *v, const struct vm_exit *
 	u8 buf[INSN_MAX_LEN];
 	struct insn in;
 	size_t got = fetch_insn(p, v, buf, sizeof(buf));
+	if (!(v->cr0 & CR0_PE)) {
+		/* Real mode (an AP before its trampoline leaves it): only the prefix-free exits it may make. */
+		bool two = got >= 2 && buf[0] == 0x0f && (buf[1] == 0x30 || buf[1] == 0x32 || buf[1] == 0xa2);
+		if (!two)
+			return partition_park(p, v, "cannot decode the real-mode instruction at cs:ip 0x%04llx:0x%04llx",
+					      (unsigned long long)(v->cs_base >> 4), (unsigned long long)v->rip);
+		v->rip += 2;
+		return 0;
+	}
 	int ret = insn_decode(buf, got, v->cs_long, &in);
 	if (ret)
 		return partition_park(p, v, "cannot decode the instruction at rip 0x%016llx (%s)",
@@ -181,6 +197,16 @@ static int do_msr(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	u32 msr = e->msr.index;
 	u64 val;
 
+	if (e->reason == VM_EXIT_MSR_WRITE && msr == MSR_EFER && p->ops && p->ops->vcpu_set_efer) {
+		/* A guest going to long mode on its own (an AP from its SIPI): SCE, LME, NXE; LME fixed while paging is on. */
+		u64 val = e->msr.value & ~EFER_LMA;
+		if ((val & ~(EFER_SCE | EFER_LME | EFER_NXE)) ||
+		    ((v->cr0 & CR0_PG) && (val & EFER_LME) != (v->efer & EFER_LME)))
+			return partition_park(p, v, "wrmsr EFER = 0x%016llx: not a value a partition may write",
+					      (unsigned long long)e->msr.value);
+		p->ops->vcpu_set_efer(v, val);
+		return skip_insn(p, v, e);
+	}
 	if (e->reason == VM_EXIT_MSR_WRITE)
 		return partition_park(p, v, "wrmsr 0x%08x = 0x%016llx: not an MSR a partition may write", msr,
 			    (unsigned long long)e->msr.value);
@@ -392,6 +418,12 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 		return p->cfg->iommu ? (s64)iommu_domain_faults(p->cfg->iommu) : 0;
 	case SLUICE_HC_REMAP:
 		return hc_remap(p, v, a0, ended);
+	case SLUICE_HC_IPI: {
+		if (a0 > 0xffffffffULL || a1 > 0xffffffffULL)
+			return -SLUICE_HC_EINVAL;
+		int ret = partition_ipi(p, v->cpu, (u32)a0, (u32)a1);
+		return ret < 0 ? -SLUICE_HC_EINVAL : ret;
+	}
 	case SLUICE_HC_RESTART: {
 		int ret = partition_restart(p);
 		if (!ret)

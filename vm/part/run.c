@@ -20,6 +20,8 @@
 /* Its thread ends: the others are kicked out of the guest (they see p's state), the boot CPU is told. */
 static void vcpu_thread_end(struct partition *p, struct part_vcpu *pv)
 {
+	if (p->nr_vcpus > 1)
+		log_info("%s: vCPU on CPU %u stopped (partition %s)", p->cfg->name, pv->v.cpu, part_state_name(p->state));
 	partition_kick_vcpus(p, pv->v.cpu);
 	partition_vcpu_finished(p, pv);
 	smp_kick(smp_boot_cpu());       /* the boot CPU waits for partitions to end */

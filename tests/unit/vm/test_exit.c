@@ -323,6 +323,79 @@ static u64 hcall(u64 nr, u64 a0, u64 a1, u64 a2)
 	return v->regs.rax;
 }
 
+/* The paravirtual ICR: the same filter as the local APIC's (vm/part/smp.c), its result in RAX. */
+static void ipi_hypercall_reaches_the_partitions_own_cpus_only(void **state)
+{
+	(void)state;
+	part.vcpus[1].state = PART_VCPU_WAIT_SIPI;
+	assert_int_equal(hcall(SLUICE_HC_IPI, 2, 0x4500, 0), 1);               /* INIT to its AP on CPU 2 */
+	assert_int_equal(part.vcpus[1].pending, PART_VCPU_INIT);
+	assert_int_equal((s64)hcall(SLUICE_HC_IPI, 3, 0x4500, 0), -SLUICE_HC_EINVAL);  /* CPU 3: not its own */
+	assert_int_equal(part.ipi_dropped[PART_IPI_OUTSIDE], 1);
+	assert_int_equal((s64)hcall(SLUICE_HC_IPI, 1ULL << 32, 0x4500, 0), -SLUICE_HC_EINVAL);
+	assert_int_equal(part.ipi_sent, 1);
+}
+
+static u64 efer_written;
+static void stub_set_efer(struct vcpu *vc, u64 efer)
+{
+	efer_written = efer;
+	vc->efer = efer;
+}
+static const struct virt_ops efer_ops = { .name = "stub", .vcpu_set_efer = stub_set_efer };
+
+static int wrmsr_efer(u64 val)
+{
+	static const u8 wrmsr[] = { 0x0f, 0x30 };
+	code(wrmsr, sizeof(wrmsr));
+	struct vm_exit e = { .reason = VM_EXIT_MSR_WRITE, .insn_len = 2, .msr = { .index = 0xc0000080, .value = val } };
+	return partition_handle_exit(&part, v, &e);
+}
+
+/* An AP going to long mode writes EFER.LME itself: allowed bits reach the guest state, others park. */
+static void efer_writes_are_checked_then_reach_the_guest_state(void **state)
+{
+	(void)state;
+	part.ops = &efer_ops;
+	efer_written = ~0ULL;
+	assert_int_equal(wrmsr_efer(0x500), 0);         /* LME, and LMA which is the CPU's: dropped */
+	assert_int_equal(efer_written, 0x100);
+	assert_int_equal(v->rip, CODE + 2);
+	v->cr0 = 0x80000011;                            /* paging on: LME may not change any more */
+	assert_int_equal(wrmsr_efer(0x900), 0);         /* NXE added, LME kept */
+	assert_int_equal(efer_written, 0x900);
+	assert_int_equal(wrmsr_efer(0x800), 1);
+	assert_int_equal(part.state, PART_PARKED);
+	assert_true(fake_log_has("parked: wrmsr EFER = 0x0000000000000800: not a value a partition may write"));
+}
+
+static void efer_svme_is_not_the_guests(void **state)
+{
+	(void)state;
+	part.ops = &efer_ops;
+	assert_int_equal(wrmsr_efer(0x1100), 1);
+	assert_int_equal(part.state, PART_PARKED);
+	/* Without the back end's hook EFER stays refused as any other MSR. */
+}
+
+/* Real mode (an AP right after its SIPI): rip is relative to CS's base, only prefix-free RDMSR/WRMSR/CPUID are skipped. */
+static void real_mode_exits_skip_from_the_cs_base(void **state)
+{
+	(void)state;
+	static const u8 cpuid_rm[] = { 0x0f, 0xa2 };
+	memcpy(ram + CODE + 0x10, cpuid_rm, sizeof(cpuid_rm));
+	v->cr0 = 0x10;                                  /* ET only */
+	v->cs_base = CODE;
+	v->rip = 0x10;
+	v->regs.rax = 0;
+	assert_int_equal(run(VM_EXIT_CPUID), 0);
+	assert_int_equal(v->rip, 0x12);
+	static const u8 prefixed[] = { 0x66, 0x0f, 0xa2 };
+	memcpy(ram + CODE + 0x12, prefixed, sizeof(prefixed));
+	assert_int_equal(run(VM_EXIT_CPUID), 1);
+	assert_true(fake_log_has("parked: cannot decode the real-mode instruction at cs:ip 0x0100:0x0012"));
+}
+
 static void io_loop_counts_the_exits_between_its_marks(void **state)
 {
 	(void)state;
@@ -819,6 +892,10 @@ int main(void)
 		cmocka_unit_test_setup(init_that_stays_pending_parks_the_partition, setup),
 		cmocka_unit_test_setup(partition_that_lost_its_cpu_is_parked_and_done, setup),
 		cmocka_unit_test_setup(hypercalls_console_verdict_verify_exit, setup),
+		cmocka_unit_test_setup(ipi_hypercall_reaches_the_partitions_own_cpus_only, setup),
+		cmocka_unit_test_setup(efer_writes_are_checked_then_reach_the_guest_state, setup),
+		cmocka_unit_test_setup(efer_svme_is_not_the_guests, setup),
+		cmocka_unit_test_setup(real_mode_exits_skip_from_the_cs_base, setup),
 		cmocka_unit_test_setup(io_loop_counts_the_exits_between_its_marks, setup),
 		cmocka_unit_test_setup(remap_hypercall_refuses_or_contains, setup),
 		cmocka_unit_test_setup(restart_hypercall_starts_over_or_parks, setup),
