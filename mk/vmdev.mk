@@ -1,5 +1,6 @@
-# Exit emulation pieces: instruction decoder, guest page walk, virtual UART, virtual PCI config space.
+# Exit emulation pieces: instruction decoder, guest page walk, virtual UART, virtual PCI config space, guest local APIC.
 CORE_SRCS += vm/cpu/insn.c
 CORE_SRCS += vm/cpu/gwalk.c
 CORE_SRCS += vm/dev/vuart.c
+CORE_SRCS += vm/dev/vlapic.c
 CORE_SRCS += vm/dev/vpci.c

@@ -32,6 +32,11 @@ struct vmx_vcpu {
 	u16 vpid;
 	bool launched;          /* VMRESUME from now on (VMCLEAR makes it false again) */
 	bool flush_next;        /* INVEPT + INVVPID before the next entry */
+	u32 proc;               /* the primary processor-based controls as last written */
+	u32 event;              /* VM-entry interruption information for the next entry, 0: none */
+	u32 event_error, event_len;
+	u32 interruptibility;   /* the guest's, at the last exit */
+	u64 exit_rip;           /* the guest's rip at the last exit */
 	/* The last exit as read on the vCPU's CPU, for vcpu_dump (which may run on another CPU, outside VMX operation). */
 	struct vmx_exit_info last;
 	u64 last_cs_ar;
@@ -375,6 +380,9 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, const struc
 	}
 	s->launched = false;
 	s->flush_next = true;
+	s->proc = ctl.proc;
+	s->event = s->interruptibility = 0;
+	s->exit_rip = e->rip;
 	memset(&s->last, 0, sizeof(s->last));
 	s->last_cs_ar = 0;
 	v->hw = s;
@@ -439,6 +447,22 @@ static void xsetbv(struct vcpu *v, const struct vmx_exit_info *in, struct vm_exi
 	x->reason = VM_EXIT_NONE;
 }
 
+/*
+ * SPEC: an exit during event delivery leaves the event in the IDT-vectoring
+ * information field (25.9.3); it goes back as the next entry's event, with
+ * its error code and, for software events, the instruction length (27.6.1).
+ */
+static void requeue(struct vmx_vcpu *s)
+{
+	u32 idt = (u32)vmcs_read(VMCS_IDT_VECTORING_INFO);
+
+	if (!(idt & INTR_INFO_VALID))
+		return;
+	s->event = idt & ~(u32)INTR_INFO_NMI_UNBLOCK;    /* bit 12 is reserved on entry */
+	s->event_error = (u32)vmcs_read(VMCS_IDT_VECTORING_ERROR_CODE);
+	s->event_len = (u32)vmcs_read(VMCS_EXIT_INSTRUCTION_LEN);
+}
+
 static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
 {
 	struct vmx_vcpu *s = v->hw;
@@ -448,6 +472,20 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
 	if (vmcs_write(VMCS_GUEST_RIP, v->rip) || vmcs_write(VMCS_GUEST_RSP, v->rsp) ||
 	    vmcs_write(VMCS_GUEST_RFLAGS, v->rflags | RFLAGS_FIXED))
 		return insn_failed("VMWRITE", VMX_FAIL_VALID);
+	/* The STI/MOV SS shadow covered the instruction at the exit: common code emulated it. */
+	if (v->rip != s->exit_rip && (s->interruptibility & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))) {
+		s->interruptibility &= ~(u32)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+		if (vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, s->interruptibility))
+			return insn_failed("VMWRITE", VMX_FAIL_VALID);
+	}
+	/* 27.6 (event injection); the valid bit is cleared at every VM exit (25.9.2), so this is once. */
+	if (s->event) {
+		if (vmcs_write(VMCS_ENTRY_INTR_INFO, s->event) ||
+		    vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR_CODE, s->event_error) ||
+		    vmcs_write(VMCS_ENTRY_INSTRUCTION_LEN, s->event_len))
+			return insn_failed("VMWRITE", VMX_FAIL_VALID);
+		s->event = 0;
+	}
 	if (s->flush_next) {
 		flush(s);
 		s->flush_next = false;
@@ -466,6 +504,9 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
 	in.insn_len = (u32)vmcs_read(VMCS_EXIT_INSTRUCTION_LEN);
 	s->last_cs_ar = state_from_vmcs(v);
 	s->last = in;
+	s->exit_rip = v->rip;
+	s->interruptibility = (u32)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	requeue(s);
 	vmx_decode_exit(&in, x);
 	if (x->reason == VM_EXIT_ENTRY_FAILED) {
 		u32 basic = (u32)FIELD_GET(VMX_EXIT_REASON_BASIC, in.reason);
@@ -515,6 +556,32 @@ static u32 vmx_pt_large(void)
 	return vmx_ept_large(caps.ept_vpid);
 }
 
+static bool vmx_intr_ready(struct vcpu *v)
+{
+	const struct vmx_vcpu *s = v->hw;
+	bool shadow = (s->interruptibility & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) && v->rip == s->exit_rip;
+	return (v->rflags & RFLAGS_IF) && !shadow && !s->event;
+}
+
+static void vmx_intr_inject(struct vcpu *v, u8 vector)
+{
+	struct vmx_vcpu *s = v->hw;
+	s->event = (u32)(INTR_INFO_VALID | FIELD_PREP(INTR_INFO_TYPE, INTR_TYPE_EXT_INTR) | FIELD_PREP(INTR_INFO_VECTOR, vector));
+	s->event_error = s->event_len = 0;
+}
+
+/* Interrupt-window exiting (24.6.2 Table 24-6 bit 2, 26.2 "exits at the start of the next instruction with RFLAGS.IF = 1 and no blocking"). */
+static void vmx_intr_window(struct vcpu *v, bool on)
+{
+	struct vmx_vcpu *s = v->hw;
+	u32 proc = on ? s->proc | (u32)PROC_INTR_WINDOW_EXITING : s->proc & ~(u32)PROC_INTR_WINDOW_EXITING;
+
+	if (on && !(FIELD_GET(VMX_CTLS_ALLOWED1, caps.proc) & PROC_INTR_WINDOW_EXITING))
+		return;         /* not on this CPU: the guest's next exit of another kind is the window */
+	if (proc != s->proc && !vmcs_write(VMCS_PROC_CONTROLS, proc))
+		s->proc = proc;
+}
+
 /* The EPT changed: this VPID's and this EPTP's cached translations go before the next entry. */
 static void vmx_vcpu_flush_tlb(struct vcpu *v)
 {
@@ -549,4 +616,7 @@ const struct virt_ops vmx_ops = {
 	.init_consumed = vmx_init_consumed,
 	.vcpu_flush_tlb = vmx_vcpu_flush_tlb,
 	.vcpu_set_efer = vmx_vcpu_set_efer,
+	.intr_ready = vmx_intr_ready,
+	.intr_inject = vmx_intr_inject,
+	.intr_window = vmx_intr_window,
 };
