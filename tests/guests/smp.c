@@ -58,7 +58,7 @@ __attribute__((noreturn, used)) static void ap_main(void)
 	}
 }
 
-/* The paravirtual ICR write; its result (vCPUs reached, or < 0: dropped). */
+/* The paravirtual ICR write; its result (0, or < 0: dropped). */
 static long ipi(uint32_t apic_id, uint32_t icr)
 {
 	return sluice_hypercall(SLUICE_HC_IPI, apic_id, icr, 0);
@@ -102,7 +102,7 @@ int guest_main(const struct sluice_start_info *si)
 	long r_sipi1 = ipi(ap, ICR_SIPI | (SMP_TRAMP_BASE >> 12));
 	bool alive = wait_alive();
 	long r_sipi2 = ipi(ap, ICR_SIPI | (SMP_TRAMP_BASE >> 12));
-	verdict(r_init == 1 && r_deassert == 0 && r_sipi1 == 1, "INIT and SIPI to my AP accepted (%ld %ld %ld)", r_init,
+	verdict(r_init == 0 && r_deassert == 0 && r_sipi1 == 0, "INIT and SIPI to my AP accepted (%ld %ld %ld)", r_init,
 		r_deassert, r_sipi1);
 	verdict(alive, "the AP on CPU %u reached 64-bit C code", ap);
 	verdict(r_sipi2 < 0, "the second SIPI found the AP running and was ignored (%ld)", r_sipi2);

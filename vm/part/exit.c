@@ -421,8 +421,7 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 	case SLUICE_HC_IPI: {
 		if (a0 > 0xffffffffULL || a1 > 0xffffffffULL)
 			return -SLUICE_HC_EINVAL;
-		int ret = partition_ipi(p, v->cpu, (u32)a0, (u32)a1);
-		return ret < 0 ? -SLUICE_HC_EINVAL : ret;
+		return partition_ipi(p, v->cpu, (u32)a0, (u32)a1) ? -SLUICE_HC_EINVAL : 0;
 	}
 	case SLUICE_HC_RESTART: {
 		int ret = partition_restart(p);

@@ -46,7 +46,7 @@
 					 * returns the bytes changed in all targets */
 #define SLUICE_HC_IPI           13      /* (APIC ID, ICR low word): a paravirtual ICR write, filtered as the
 					 * local APIC's (partition_ipi: the partition's own CPUs only);
-					 * returns the vCPUs reached, or -SLUICE_HC_EINVAL (dropped, counted) */
+					 * returns 0, or -SLUICE_HC_EINVAL (dropped, counted) */
 #define SLUICE_HC_CONSOLE_MAX   256     /* bytes per console hypercall */
 #define SLUICE_HC_VERDICT_MAX   128     /* verdict text, NUL included */
 

@@ -23,6 +23,7 @@
 #include "vm/cpu/virt.h"
 #include "vm/dev/vpci.h"
 #include "vm/dev/vuart.h"
+#include "vm/dev/vlapic.h"
 #include "vm/part/guest_abi.h"
 #include "vm/part/guest_image.h"
 
@@ -68,6 +69,7 @@ struct part_vcpu {
 	u32 pending;                    /* PART_VCPU_INIT | PART_VCPU_SIPI | vector, set by partition_ipi (atomic) */
 	bool started;                   /* its thread was posted to its CPU */
 	volatile bool done;             /* that thread has finished */
+	struct vlapic *lapic;           /* its local APIC (vm/dev/vlapic.h), set with the vCPU; NULL: none */
 	u32 sipis;                      /* SIPIs that started it */
 	u64 exits[VM_EXIT_NR];          /* written by its own CPU only; summed for the partition */
 	u64 init_rip;                   /* rip at its last INIT exit, and how many came there in a row */
@@ -80,7 +82,7 @@ enum part_ipi_drop {
 	PART_IPI_MODE,                  /* a delivery mode Sluice does not give guests (SMI, NMI, ExtINT, logical) */
 	PART_IPI_BSP,                   /* INIT or SIPI to the BSP (or to the sender itself) */
 	PART_IPI_SIPI_IGNORED,          /* SIPI to an AP not waiting for one (the SDM has it ignored) */
-	PART_IPI_NO_VLAPIC,             /* fixed IPI while its destination has no virtual local APIC */
+	PART_IPI_NOT_ACCEPTED,          /* fixed IPI its destination's local APIC refused (none, disabled, vector < 16) */
 	PART_IPI_DROP_NR
 };
 
@@ -205,12 +207,15 @@ struct part_vcpu *partition_vcpu_of(struct partition *p, const struct vcpu *v);
  * vlapic.c calls this): icr_lo is the ICR's low 32 bits (vector, delivery
  * mode, destination mode, level, trigger, shorthand: Intel SDM vol 3
  * 11.6.1 "Interrupt Command Register (ICR)"), dest_apic_id its
- * destination (physical mode). Only p's own CPUs are reached:
- * INIT to an AP puts it back to waiting for SIPI, a SIPI to an AP
- * waiting for one starts it, a fixed IPI is accepted by the destination's
- * virtual local APIC (vlapic_accept) and its CPU kicked. Anything else is
- * dropped and counted (one log line per kind). Returns how many vCPUs
- * it reached, or -HV_EPERM (dropped; p->ipi_dropped says why).
+ * destination (physical mode; 0xff or 0xffffffff without a shorthand:
+ * every CPU of p but the sender, whose own local APIC took its part).
+ * Only p's own CPUs are reached: INIT to an AP puts it back to waiting
+ * for SIPI, a SIPI to an AP waiting for one starts it, a fixed IPI is
+ * accepted by the destination's local APIC (vlapic_accept) and its CPU
+ * kicked. Anything else is dropped and counted (one log line per kind).
+ * Returns 0 (delivered, or nothing to do: INIT de-assert), or
+ * -HV_ENOENT (dropped; p->ipi_dropped says why), as struct vlapic's ipi
+ * hook has it.
  */
 int partition_ipi(struct partition *p, u32 from_cpu, u32 dest_apic_id, u32 icr_lo);
 /*

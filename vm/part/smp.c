@@ -13,6 +13,7 @@
 #include "kernel/lib.h"
 #include "kernel/err.h"
 #include "kernel/smp.h"
+#include "vm/dev/vlapic.h"
 
 /* SDM vol 3 11.6.1 "Interrupt Command Register (ICR)", low 32 bits. */
 #define ICR_VECTOR              GENMASK_ULL(7, 0)
@@ -40,7 +41,7 @@ static const char *const drop_text[PART_IPI_DROP_NR] = {
 	[PART_IPI_MODE] = "delivery mode not given to guests",
 	[PART_IPI_BSP] = "INIT or SIPI to the BSP or to the sender",
 	[PART_IPI_SIPI_IGNORED] = "SIPI to a CPU not waiting for one",
-	[PART_IPI_NO_VLAPIC] = "fixed IPI to a CPU without a virtual local APIC",
+	[PART_IPI_NOT_ACCEPTED] = "fixed IPI its destination's local APIC did not accept",
 };
 
 struct part_vcpu *partition_vcpu_by_apic_id(struct partition *p, u32 apic_id)
@@ -66,16 +67,16 @@ void partition_kick_vcpus(struct partition *p, u32 except_cpu)
 			smp_kick(p->cfg->cpus[i]);
 }
 
-/* Counts a dropped IPI; its kind's first is logged. Returns -HV_EPERM. */
+/* Counts a dropped IPI; its kind's first is logged. Returns -HV_ENOENT. */
 static int drop(struct partition *p, enum part_ipi_drop kind, u32 from_cpu, u32 dest, u32 icr_lo)
 {
 	if (__atomic_fetch_add(&p->ipi_dropped[kind], 1, __ATOMIC_RELAXED) == 0)
 		log_write(LOG_WARN, p->cfg->name, "IPI from CPU %u to APIC ID 0x%x (ICR 0x%08x) dropped: %s (further ones counted)",
 			  from_cpu, dest, icr_lo, drop_text[kind]);
-	return -HV_EPERM;
+	return -HV_ENOENT;
 }
 
-/* One IPI to one vCPU of p (never the BSP for INIT/SIPI). 1: reached, or a drop's -HV_EPERM. */
+/* One IPI to one vCPU of p (never the BSP for INIT/SIPI). 1: reached, or a drop's -HV_ENOENT. */
 static int deliver(struct partition *p, struct part_vcpu *to, u32 from_cpu, u32 icr_lo)
 {
 	u32 dm = (u32)FIELD_GET(ICR_DM, icr_lo), vec = (u32)FIELD_GET(ICR_VECTOR, icr_lo);
@@ -98,10 +99,11 @@ static int deliver(struct partition *p, struct part_vcpu *to, u32 from_cpu, u32 
 		smp_kick(to->v.cpu);
 		return 1;
 	}
-	/* Fixed and lowest priority (one destination here: the one named) go to its virtual local APIC. */
-	/* TODO(guest-smp): vlapic_accept(to's vlapic, vec) once vm/dev/vlapic.h is merged (branch vlapic). */
-	(void)vec;
-	return drop(p, PART_IPI_NO_VLAPIC, from_cpu, to->v.cpu, icr_lo);
+	/* Fixed and lowest priority (one destination here: the one named) go to its local APIC, any CPU may call. */
+	if (!to->lapic || vlapic_accept(to->lapic, (u8)vec))
+		return drop(p, PART_IPI_NOT_ACCEPTED, from_cpu, to->v.cpu, icr_lo);
+	smp_kick(to->v.cpu);            /* out of its guest or its halt: the vector is injected at its next entry */
+	return 1;
 }
 
 int partition_ipi(struct partition *p, u32 from_cpu, u32 dest_apic_id, u32 icr_lo)
@@ -116,22 +118,24 @@ int partition_ipi(struct partition *p, u32 from_cpu, u32 dest_apic_id, u32 icr_l
 		return 0;
 	if (sh == ICR_SH_NONE && (icr_lo & ICR_DEST_LOGICAL))
 		return drop(p, PART_IPI_MODE, from_cpu, dest_apic_id, icr_lo);
-	bool all = sh == ICR_SH_ALL || sh == ICR_SH_ALL_BUT_SELF ||
-		   (sh == ICR_SH_NONE && (dest_apic_id == APIC_ID_BROADCAST_XAPIC || dest_apic_id == APIC_ID_BROADCAST_X2APIC));
+	bool bcast_id = sh == ICR_SH_NONE &&
+			(dest_apic_id == APIC_ID_BROADCAST_XAPIC || dest_apic_id == APIC_ID_BROADCAST_X2APIC);
+	bool all = sh == ICR_SH_ALL || sh == ICR_SH_ALL_BUT_SELF || bcast_id;
 	if (!all) {
 		u32 dest = sh == ICR_SH_SELF ? from_cpu : dest_apic_id;
 		struct part_vcpu *to = partition_vcpu_by_apic_id(p, dest);
 		if (!to)
 			return drop(p, PART_IPI_OUTSIDE, from_cpu, dest, icr_lo);
 		ret = deliver(p, to, from_cpu, icr_lo);
-		if (ret > 0)
-			__atomic_fetch_add(&p->ipi_sent, 1, __ATOMIC_RELAXED);
-		return ret;
+		if (ret < 0)
+			return ret;
+		__atomic_fetch_add(&p->ipi_sent, 1, __ATOMIC_RELAXED);
+		return 0;
 	}
 	/* A broadcast reaches the partition's own CPUs: the only ones its guest knows. */
 	for (u32 i = 0; i < p->nr_vcpus; i++) {
 		struct part_vcpu *to = &p->vcpus[i];
-		if (sh == ICR_SH_ALL_BUT_SELF && to->v.cpu == from_cpu)
+		if ((sh == ICR_SH_ALL_BUT_SELF || bcast_id) && to->v.cpu == from_cpu)
 			continue;
 		if ((dm == ICR_DM_INIT || dm == ICR_DM_STARTUP) && (i == 0 || to->v.cpu == from_cpu))
 			continue;       /* INIT/SIPI broadcasts start the APs only */
@@ -141,7 +145,7 @@ int partition_ipi(struct partition *p, u32 from_cpu, u32 dest_apic_id, u32 icr_l
 			__atomic_fetch_add(&p->ipi_sent, 1, __ATOMIC_RELAXED);
 		}
 	}
-	return reached ? reached : (ret < 0 ? ret : 0);
+	return reached ? 0 : (ret < 0 ? ret : 0);
 }
 
 bool partition_vcpu_take_start(struct partition *p, struct part_vcpu *pv, struct vcpu_entry *e)

@@ -52,11 +52,11 @@ static void log_smp_counters(const struct partition *p)
 	if (p->nr_vcpus < 2)
 		return;
 	log_write(LOG_INFO, p->cfg->name,
-		  "counters: IPIs %llu delivered, dropped %llu outside the partition, %llu bad mode, %llu INIT/SIPI to the BSP, %llu SIPIs ignored, %llu without a vLAPIC",
+		  "counters: IPIs %llu delivered, dropped %llu outside the partition, %llu bad mode, %llu INIT/SIPI to the BSP, %llu SIPIs ignored, %llu fixed not accepted",
 		  (unsigned long long)p->ipi_sent, (unsigned long long)p->ipi_dropped[PART_IPI_OUTSIDE],
 		  (unsigned long long)p->ipi_dropped[PART_IPI_MODE], (unsigned long long)p->ipi_dropped[PART_IPI_BSP],
 		  (unsigned long long)p->ipi_dropped[PART_IPI_SIPI_IGNORED],
-		  (unsigned long long)p->ipi_dropped[PART_IPI_NO_VLAPIC]);
+		  (unsigned long long)p->ipi_dropped[PART_IPI_NOT_ACCEPTED]);
 	for (u32 i = 0; i < p->nr_vcpus; i++) {
 		const struct part_vcpu *pv = &p->vcpus[i];
 		u64 t = 0;

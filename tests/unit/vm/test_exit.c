@@ -328,7 +328,7 @@ static void ipi_hypercall_reaches_the_partitions_own_cpus_only(void **state)
 {
 	(void)state;
 	part.vcpus[1].state = PART_VCPU_WAIT_SIPI;
-	assert_int_equal(hcall(SLUICE_HC_IPI, 2, 0x4500, 0), 1);               /* INIT to its AP on CPU 2 */
+	assert_int_equal(hcall(SLUICE_HC_IPI, 2, 0x4500, 0), 0);               /* INIT to its AP on CPU 2 */
 	assert_int_equal(part.vcpus[1].pending, PART_VCPU_INIT);
 	assert_int_equal((s64)hcall(SLUICE_HC_IPI, 3, 0x4500, 0), -SLUICE_HC_EINVAL);  /* CPU 3: not its own */
 	assert_int_equal(part.ipi_dropped[PART_IPI_OUTSIDE], 1);
