@@ -6,7 +6,9 @@
  * with the BSP's GDT and page tables and reports in shared memory. The
  * BSP then checks that IPIs aimed outside its partition are refused, and
  * ends the partition while the AP still spins: the AP must be stopped
- * with it. Fixed IPIs between the two CPUs need the virtual local APIC
+ * with it. With args = ap-fault the AP instead writes an MSR no
+ * partition may write while the BSP spins without exits: the park must
+ * stop the BSP too. Fixed IPIs between the two CPUs need the virtual local APIC
  * and are not exercised here yet.
  */
 #include "tests/guests/lib/guest.h"
@@ -22,9 +24,16 @@ const char guest_name[] = "smp";
 extern const uint8_t smp_tramp_start[], smp_tramp_end[], smp_tramp_gdtr[], smp_tramp_cr3[], smp_tramp_rsp[],
 	smp_tramp_entry[];
 
-static volatile uint32_t ap_alive, ap_apic_id, ap_stop;
+static volatile uint32_t ap_alive, ap_apic_id, ap_fault;
 static volatile uint64_t ap_cr0, ap_efer, ap_rsp, ap_spins;
 static uint8_t ap_stack[8192] __attribute__((aligned(16)));
+
+/* 0 when s starts with word followed by the end or a blank. */
+static int strcmp_prefix(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+	return memcmp(s, word, n) || (s[n] && s[n] != ' ');
+}
 
 static inline void pause(void)
 {
@@ -51,6 +60,13 @@ __attribute__((noreturn, used)) static void ap_main(void)
 	ap_efer = rdmsr64(0xc0000080);
 	ap_apic_id = b >> 24;
 	__atomic_store_n(&ap_alive, 1, __ATOMIC_RELEASE);
+	/* args = ap-fault: once the BSP has checked it, the AP writes an MSR no partition may write. */
+	while (__atomic_load_n(&ap_fault, __ATOMIC_ACQUIRE) == 1) {
+		ap_spins++;
+		pause();
+	}
+	if (ap_fault == 2)
+		__asm__ volatile("wrmsr" ::"c"(0x1234u), "a"(0), "d"(0));
 	/* No HLT: with no interrupts to wake it that would end the partition. It spins until the BSP ends it. */
 	for (;;) {
 		ap_spins++;
@@ -83,6 +99,8 @@ int guest_main(const struct sluice_start_info *si)
 	if (!verdict(si->nr_cpus >= 2 && si->cpus[0] == si->cpu, "the start info lists my CPUs, the BSP first"))
 		return 1;
 	uint32_t ap = si->cpus[1];
+	bool fault = !strcmp_prefix(si->args, "ap-fault");
+	ap_fault = fault;
 	/* The trampoline and its parameters at the SIPI vector's page. */
 	uint8_t *t = (uint8_t *)(uintptr_t)SMP_TRAMP_BASE;
 	size_t n = (size_t)(smp_tramp_end - smp_tramp_start);
@@ -120,6 +138,13 @@ int guest_main(const struct sluice_start_info *si)
 	verdict(ipi(0, ICR_INIT_ASSERT) < 0, "INIT to APIC ID 0 (not mine) refused");
 	verdict(ipi(0, ICR_SIPI | 0x08) < 0, "SIPI to APIC ID 0 (not mine) refused");
 	verdict(ipi(si->cpu, ICR_INIT_ASSERT) < 0, "INIT to myself (the BSP) refused");
+	if (fault) {
+		/* The AP's fault parks the partition: this CPU, spinning with no exit, must be stopped with it. */
+		gprintf("smp: the AP faults now; I spin until Sluice stops me\n");
+		__atomic_store_n(&ap_fault, 2, __ATOMIC_RELEASE);
+		for (;;)
+			pause();
+	}
 	gprintf("smp: ending the partition with the AP still spinning\n");
 	return 0;
 }
