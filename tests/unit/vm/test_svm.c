@@ -400,6 +400,12 @@ static void vcpu_run_round_trip(void **state)
 	/* Later entries do not flush again. */
 	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
 	assert_int_equal(at_entry.tlb_control, TLB_CONTROL_NONE);
+	assert_int_equal(v.cs_base, 0);
+	/* The guest's EFER write as common code checked it: LMA stays the CPU's, SVME Sluice's (15.5.1). */
+	svm_ops.vcpu_set_efer(&v, 0x900);
+	assert_int_equal(v.efer, 0x1d00);
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(at_entry.efer, 0x1d00);
 	/* ASID 0 is the host's: refused. */
 	struct vcpu bad = { .cpu = 1, .tag = 0 };
 	assert_int_equal(svm_ops.vcpu_init(&bad, &long64, &pol), -HV_EINVAL);

@@ -814,6 +814,11 @@ static void vcpu_init_real16_vmcs_after_sipi(void **state)
 	assert_int_equal(F(VMCS_GUEST_GDTR_LIMIT), 0xffff);
 	assert_int_equal(F(VMCS_GUEST_RIP), 0);
 	assert_int_equal(F(VMCS_GUEST_RFLAGS), 0x2);
+	/* The trampoline's WRMSR EFER.LME, as common code passes it on: LMA stays the CPU's. */
+	struct vcpu v = { .cpu = 8 };
+	vmx_ops.vcpu_set_efer(&v, 0x500);
+	assert_int_equal(F(VMCS_GUEST_IA32_EFER), 0x100);
+	assert_int_equal(v.efer, 0x100);
 }
 
 /* The fake guests: each leaves one exit, as the CPU would record it. */
