@@ -12,6 +12,9 @@ GUEST_ELF64 := hello busy fence edu-dma hostile nvme-io nvme-io-park nvme-io-ben
 GUEST_ELF64 += spin storm storm-inside witness
 # A partition's PCI functions seen from inside (vmx-e1000, svm-e1000).
 GUEST_ELF64 += pcidev
+# The guest's local APIC and its timer (svm-lapic-timer, vmx-lapic-timer).
+GUEST_ELF64 += lapic-timer
+guest_src_lapic-timer := tests/guests/lapic_timer.c
 guest_src_hello   := tests/guests/hello.c
 guest_src_busy    := tests/guests/busy.c
 guest_src_fence   := tests/guests/fence.c
