@@ -181,7 +181,8 @@ bool partition_halt_over(struct partition *p);
  * INIT or start-up (icr_lo: vector, delivery mode, no shorthand) to
  * dest_apic_id (0xffffffff: every other CPU of p). Guest SMP delivers it
  * to the partition's other vCPUs; the default drops and counts it (one
- * line). Returns 0 when delivered, -HV_ENOENT when dropped.
+ * line). Returns how many vCPUs it reached, or a negative HV_E* when
+ * dropped (the default: -HV_ENOENT).
  */
 int partition_ipi(struct partition *p, u32 from, u32 dest_apic_id, u32 icr_lo);
 /* SLUICE_HC_LAPIC: what the guest gets in RAX. */

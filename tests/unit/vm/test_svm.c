@@ -284,6 +284,14 @@ static void npf_during_delivery(struct vmcb *m, struct guest_regs *r)
 	m->eventinj = 0;
 }
 
+static void sti_hlt(struct vmcb *m, struct guest_regs *r)
+{
+	(void)r;
+	m->rflags |= RFLAGS_IF;
+	m->int_state = INT_STATE_SHADOW;
+	m->exitcode = SVM_EXIT_HLT;
+}
+
 static void vintr_exit(struct vmcb *m, struct guest_regs *r)
 {
 	(void)r;
@@ -308,10 +316,10 @@ static void injection_follows_if_shadow_and_pending_events(void **state)
 	assert_true(at_entry.vintr & V_INTR_MASKING);
 	assert_int_equal(x.reason, VM_EXIT_INTR_WINDOW);
 	svm_ops.intr_window(&v, false);
-	/* IF set, but an STI shadow at this rip: not yet; once rip moved past it, ready. */
-	v.rflags |= RFLAGS_IF;
-	struct svm_vcpu_view { struct vmcb *vmcb; } *sv = v.hw;
-	sv->vmcb->int_state = INT_STATE_SHADOW;
+	/* sti; hlt: IF set, but the HLT sits in STI's shadow; once common code moved rip past it, ready. */
+	guest = sti_hlt;
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_true(v.rflags & RFLAGS_IF);
 	assert_false(svm_ops.intr_ready(&v));
 	v.rip += 1;
 	assert_true(svm_ops.intr_ready(&v));
