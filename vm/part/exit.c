@@ -469,6 +469,7 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 		p->exits[e->reason]++;
 	if (p->state != PART_RUNNING)
 		return 1;       /* parked or ended from another CPU */
+	partition_tpr_from_guest(p, v);
 	enum part_stop why = partition_stop_pending(p);
 	if (why != PART_STOP_NONE)
 		return take_stop_request(p, v, why);

@@ -47,10 +47,21 @@ void partition_lapic_init(struct partition *p)
 	p->lapic_marked = false;
 }
 
+void partition_tpr_from_guest(struct partition *p, struct vcpu *v)
+{
+	u8 cr8 = p->ops && p->ops->tpr_get ? p->ops->tpr_get(v) : 0;
+
+	/* CR8 holds the class only: a TPR whose class it still shows keeps its low bits. */
+	if (p->ops && p->ops->tpr_get && (cr8 >> 4) != (p->lapic.tpr >> 4))
+		p->lapic.tpr = cr8 & 0xf0;
+}
+
 u64 partition_intr_prepare(struct partition *p, struct vcpu *v, u64 now)
 {
 	u64 next = vlapic_poll(&p->lapic, now);
 	int vec = vlapic_pending(&p->lapic);
+
+	p->ops->tpr_set(v, (u8)p->lapic.tpr);
 
 	if (vec < 0) {
 		if (p->window) {

@@ -174,6 +174,8 @@ void partition_lapic_init(struct partition *p);
  * timer's next deadline (ns, 0: none): the physical timer's.
  */
 u64 partition_intr_prepare(struct partition *p, struct vcpu *v, u64 now);
+/* After an exit: a task priority the guest set through CR8 becomes its local APIC's TPR. */
+void partition_tpr_from_guest(struct partition *p, struct vcpu *v);
 /* Whether a halted vCPU has to wake: a vector pending, or p stopped, parked or asked to stop. */
 bool partition_halt_over(struct partition *p);
 /*

@@ -797,9 +797,38 @@ static int fake_injected = -1, fake_window = -1;
 static bool fake_intr_ready(struct vcpu *vc) { (void)vc; return fake_ready; }
 static void fake_intr_inject(struct vcpu *vc, u8 vec) { (void)vc; fake_injected = vec; fake_ready = false; }
 static void fake_intr_window(struct vcpu *vc, bool on) { (void)vc; fake_window = on; }
+static u8 fake_cr8;
+static u8 fake_tpr_get(struct vcpu *vc) { (void)vc; return fake_cr8; }
+static void fake_tpr_set(struct vcpu *vc, u8 tpr) { (void)vc; fake_cr8 = tpr; }
 static const struct virt_ops inject_ops = {
 	.name = "fake", .intr_ready = fake_intr_ready, .intr_inject = fake_intr_inject, .intr_window = fake_intr_window,
+	.tpr_get = fake_tpr_get, .tpr_set = fake_tpr_set,
 };
+
+static void cr8_is_the_local_apic_tpr(void **state)
+{
+	(void)state;
+	part.ops = &inject_ops;
+	fake_cr8 = 0;
+	fake_ready = true;
+	fake_injected = -1;
+	assert_int_equal(msr(0x1b, true, 0xfee00c00), 0);
+	assert_int_equal(msr(0x80f, true, 0x1ff), 0);
+	/* mov cr8, 5 in the guest, then any exit: class 5 holds vector 0x50. */
+	fake_cr8 = 0x50;
+	assert_int_equal(run(VM_EXIT_INTR), 0);
+	assert_int_equal(part.lapic.tpr, 0x50);
+	assert_int_equal(vlapic_accept(&part.lapic, 0x50), 0);
+	partition_intr_prepare(&part, v, 0);
+	assert_int_equal(fake_injected, -1);
+	/* The TPR through the MSR goes to CR8 before the next entry; its low bits stay while CR8 shows its class. */
+	assert_int_equal(msr(0x808, true, 0x43), 0);
+	partition_intr_prepare(&part, v, 0);
+	assert_int_equal(fake_injected, 0x50);
+	assert_int_equal(fake_cr8, 0x43);
+	assert_int_equal(run(VM_EXIT_INTR), 0);
+	assert_int_equal(part.lapic.tpr, 0x43);
+}
 
 static void hlt_with_interrupts_on_waits_for_a_vector(void **state)
 {
@@ -960,6 +989,7 @@ int main(void)
 		cmocka_unit_test_setup(lapic_msrs_reach_the_vlapic_and_its_gp_parks, setup),
 		cmocka_unit_test_setup(xapic_page_accesses_are_decoded_into_the_vlapic, setup),
 		cmocka_unit_test_setup(hlt_with_interrupts_on_waits_for_a_vector, setup),
+		cmocka_unit_test_setup(cr8_is_the_local_apic_tpr, setup),
 		cmocka_unit_test_setup(lapic_hypercall_measures_exits_per_tick, setup),
 		cmocka_unit_test_setup(a_time_limit_request_stops_the_partition_at_its_next_exit, setup),
 		cmocka_unit_test_setup(a_dma_fault_limit_request_parks_the_partition, setup),

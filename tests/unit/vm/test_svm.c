@@ -342,6 +342,13 @@ static void injection_follows_if_shadow_and_pending_events(void **state)
 	guest = takes_event_then_hlt;
 	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
 	assert_int_equal(at_entry.eventinj, EVENT_V | 0x41);
+	/* The TPR goes in as V_TPR (its class), and what the guest's CR8 left comes back. */
+	svm_ops.tpr_set(&v, 0x53);
+	guest = takes_event_then_hlt;
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(FIELD_GET(V_TPR, at_entry.vintr), 5);
+	assert_true(at_entry.vintr & V_INTR_MASKING);
+	assert_int_equal(svm_ops.tpr_get(&v), 0x50);
 }
 
 static void vcpu_run_round_trip(void **state)
