@@ -870,6 +870,21 @@ static void hlt_with_interrupts_on_waits_for_a_vector(void **state)
 	assert_true(partition_halt_over(&part));
 }
 
+static void ipis_outside_the_partition_are_dropped_and_counted(void **state)
+{
+	(void)state;
+	assert_int_equal(msr(0x1b, true, 0xfee00c00), 0);
+	assert_int_equal(msr(0x80f, true, 0x1ff), 0);
+	assert_int_equal(msr(0x830, true, (u64)9 << 32 | 0x4500), 0);  /* INIT to APIC ID 9 */
+	assert_int_equal(msr(0x830, true, (u64)2 << 32 | 0x0031), 0);  /* fixed 0x31 to APIC ID 2 */
+	assert_int_equal(part.state, PART_RUNNING);
+	assert_int_equal(part.ipis_dropped, 2);
+	assert_int_equal(part.lapic.ipis_failed, 2);
+	assert_int_equal(fake_log_count("WARN p1: IPI from APIC ID 1 to APIC ID 0x9 (ICR 0x00004500) dropped: not a CPU of this partition (further ones counted)"), 1);
+	assert_false(fake_log_has("APIC ID 0x2"));
+	assert_int_equal(vlapic_pending(&part.lapic), -1);
+}
+
 static void lapic_hypercall_measures_exits_per_tick(void **state)
 {
 	(void)state;
@@ -991,6 +1006,7 @@ int main(void)
 		cmocka_unit_test_setup(hlt_with_interrupts_on_waits_for_a_vector, setup),
 		cmocka_unit_test_setup(cr8_is_the_local_apic_tpr, setup),
 		cmocka_unit_test_setup(lapic_hypercall_measures_exits_per_tick, setup),
+		cmocka_unit_test_setup(ipis_outside_the_partition_are_dropped_and_counted, setup),
 		cmocka_unit_test_setup(a_time_limit_request_stops_the_partition_at_its_next_exit, setup),
 		cmocka_unit_test_setup(a_dma_fault_limit_request_parks_the_partition, setup),
 		cmocka_unit_test_setup(a_dma_fault_limit_with_on_fault_stop_stops_the_machine, setup),
