@@ -344,6 +344,7 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, const struc
 	s->vpid = (u16)v->tag;
 	vmx_io_bitmap_fill(s->io_bitmap, pol);
 	vmx_msr_bitmap_fill(s->msr_bitmap);
+	memset(s->vapic, 0, PAGE_SIZE);         /* a restart's guest starts with TPR 0 too */
 	/* 25.11.3: VMCLEAR before first use makes the launch state "clear", so VMLAUNCH comes next. */
 	if ((ret = region_init(s->vmcs_pa)))
 		return ret;

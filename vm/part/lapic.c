@@ -61,7 +61,8 @@ u64 partition_intr_prepare(struct partition *p, struct vcpu *v, u64 now)
 	u64 next = vlapic_poll(&p->lapic, now);
 	int vec = vlapic_pending(&p->lapic);
 
-	p->ops->tpr_set(v, (u8)p->lapic.tpr);
+	if (p->ops->tpr_set)
+		p->ops->tpr_set(v, (u8)p->lapic.tpr);
 
 	if (vec < 0) {
 		if (p->window) {

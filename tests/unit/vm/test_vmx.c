@@ -906,6 +906,10 @@ static void injection_uses_the_entry_field_and_the_window(void **state)
 	const u8 *vapic = phys_to_virt(F(VMCS_VIRTUAL_APIC_PAGE_ADDR), PAGE_SIZE);
 	assert_int_equal(vapic[0x80], 0x60);
 	assert_int_equal(vmx_ops.tpr_get(&v), 0x60);
+	/* A new vcpu_init (a restart) starts from TPR 0. */
+	struct vcpu_policy pol = { 0 };
+	assert_int_equal(vmx_ops.vcpu_init(&v, &long64, &pol), 0);
+	assert_int_equal(vmx_ops.tpr_get(&v), 0);
 }
 
 static void vcpu_run_round_trip(void **state)
