@@ -15,6 +15,9 @@ GUEST_ELF64 += pcidev
 # Guest SMP: its BSP starts its AP through INIT-SIPI-SIPI and a real-mode trampoline (svm-smp, vmx-smp).
 GUEST_ELF64 += smp
 guest_src_smp     := tests/guests/smp.c tests/guests/smp_tramp.S
+# The guest's local APIC and its timer (svm-lapic-timer, vmx-lapic-timer).
+GUEST_ELF64 += lapic-timer
+guest_src_lapic-timer := tests/guests/lapic_timer.c
 guest_src_hello   := tests/guests/hello.c
 guest_src_busy    := tests/guests/busy.c
 guest_src_fence   := tests/guests/fence.c

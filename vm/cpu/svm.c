@@ -498,6 +498,18 @@ static void svm_vcpu_set_efer(struct vcpu *v, u64 efer)
 	v->efer = s->vmcb->efer;
 }
 
+static u8 svm_tpr_get(struct vcpu *v)
+{
+	const struct svm_vcpu *s = v->hw;
+	return (u8)(FIELD_GET(V_TPR, s->vmcb->vintr) << 4);
+}
+
+static void svm_tpr_set(struct vcpu *v, u8 tpr)
+{
+	struct svm_vcpu *s = v->hw;
+	s->vmcb->vintr = (s->vmcb->vintr & ~V_TPR) | FIELD_PREP(V_TPR, tpr >> 4);
+}
+
 static bool svm_intr_ready(struct vcpu *v)
 {
 	const struct svm_vcpu *s = v->hw;
@@ -536,6 +548,8 @@ const struct virt_ops svm_ops = {
 	.init_consumed = svm_redirects_init,
 	.vcpu_flush_tlb = svm_vcpu_flush_tlb,
 	.vcpu_set_efer = svm_vcpu_set_efer,
+	.tpr_get = svm_tpr_get,
+	.tpr_set = svm_tpr_set,
 	.intr_ready = svm_intr_ready,
 	.intr_inject = svm_intr_inject,
 	.intr_window = svm_intr_window,

@@ -159,6 +159,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "one page");
 #define TLB_CONTROL_NONE                0
 #define TLB_CONTROL_FLUSH_ALL           1       /* every ASID: the only flush without FlushByAsid */
 /* VMCB offset 0x060 (APM 15.21.1 "Virtual Interrupt Control"; B-1) */
+#define V_TPR                           GENMASK_ULL(3, 0)       /* CR8 of the guest, with V_INTR_MASKING */
 #define V_IRQ                           BIT_ULL(8)
 #define V_INTR_PRIO                     GENMASK_ULL(19, 16)
 #define V_IGN_TPR                       BIT_ULL(20)

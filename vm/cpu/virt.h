@@ -139,6 +139,14 @@ struct virt_ops {
 	 * exits with VM_EXIT_INTR_WINDOW as soon as it can take one; off
 	 * cancels. All from the vCPU's CPU, after vcpu_init.
 	 */
+	/*
+	 * The guest's task priority as MOV CR8 left it (TPR[7:4] in bits 7:4;
+	 * SVM V_TPR, VMX the TPR shadow of the virtual-APIC page), and set
+	 * before an entry from the local APIC's TPR. CR8 never reaches the
+	 * CPU's own TPR.
+	 */
+	u8 (*tpr_get)(struct vcpu *v);
+	void (*tpr_set)(struct vcpu *v, u8 tpr);
 	bool (*intr_ready)(struct vcpu *v);
 	void (*intr_inject)(struct vcpu *v, u8 vector);
 	void (*intr_window)(struct vcpu *v, bool on);

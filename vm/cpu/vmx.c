@@ -27,6 +27,8 @@
 
 struct vmx_vcpu {
 	u64 vmcs_pa, io_bitmap_pa, msr_bitmap_pa;
+	u64 vapic_pa;           /* the virtual-APIC page: CR8 reads and writes the TPR shadow in it */
+	u8 *vapic;
 	u8 *io_bitmap, *msr_bitmap;
 	u64 eptp;
 	u16 vpid;
@@ -179,7 +181,7 @@ static int vmx_cpu_enable(struct cpu *c)
 	return 0;
 }
 
-/* The VMCS, the two I/O bitmaps and the MSR bitmap: allocated on the first vcpu_init on this CPU and kept. */
+/* The VMCS, the two I/O bitmaps, the MSR bitmap and the virtual-APIC page: allocated on the first vcpu_init on this CPU and kept. */
 static int vcpu_pages(struct vmx_vcpu *s)
 {
 	if (!s->vmcs_pa && !page_alloc_zeroed(1, &s->vmcs_pa))
@@ -187,6 +189,8 @@ static int vcpu_pages(struct vmx_vcpu *s)
 	if (!s->io_bitmap && !(s->io_bitmap = page_alloc_zeroed(VMX_IO_BITMAP_PAGES, &s->io_bitmap_pa)))
 		return -HV_ENOMEM;
 	if (!s->msr_bitmap && !(s->msr_bitmap = page_alloc_zeroed(1, &s->msr_bitmap_pa)))
+		return -HV_ENOMEM;
+	if (!s->vapic && !(s->vapic = page_alloc_zeroed(1, &s->vapic_pa)))
 		return -HV_ENOMEM;
 	return 0;
 }
@@ -337,6 +341,9 @@ static void controls(struct writer *wr, const struct vmx_controls *ctl, const st
 	w(wr, VMCS_IO_BITMAP_A, s->io_bitmap_pa);
 	w(wr, VMCS_IO_BITMAP_B, s->io_bitmap_pa + PAGE_SIZE);
 	w(wr, VMCS_MSR_BITMAP, s->msr_bitmap_pa);
+	/* TPR shadow alone (26.2.1.1): threshold 0 never exits; the guest's CR8 stays in this page. */
+	w(wr, VMCS_VIRTUAL_APIC_PAGE_ADDR, s->vapic_pa);
+	w(wr, VMCS_TPR_THRESHOLD, 0);
 	w(wr, VMCS_EPT_POINTER, s->eptp);
 	w(wr, VMCS_VPID, s->vpid);
 	w(wr, VMCS_TSC_OFFSET, 0);
@@ -363,6 +370,7 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, const struc
 	s->vpid = (u16)v->tag;
 	vmx_io_bitmap_fill(s->io_bitmap, pol);
 	vmx_msr_bitmap_fill(s->msr_bitmap);
+	memset(s->vapic, 0, PAGE_SIZE);         /* a restart's guest starts with TPR 0 too */
 	/* 25.11.3: VMCLEAR before first use makes the launch state "clear", so VMLAUNCH comes next. */
 	if ((ret = region_init(s->vmcs_pa)))
 		return ret;
@@ -556,6 +564,21 @@ static u32 vmx_pt_large(void)
 	return vmx_ept_large(caps.ept_vpid);
 }
 
+/* 30.1.1 "Virtualized APIC Registers": VTPR is the byte at offset 0x80 of the virtual-APIC page. */
+#define VAPIC_VTPR              0x80
+
+static u8 vmx_tpr_get(struct vcpu *v)
+{
+	const struct vmx_vcpu *s = v->hw;
+	return __atomic_load_n(&s->vapic[VAPIC_VTPR], __ATOMIC_RELAXED);
+}
+
+static void vmx_tpr_set(struct vcpu *v, u8 tpr)
+{
+	struct vmx_vcpu *s = v->hw;
+	__atomic_store_n(&s->vapic[VAPIC_VTPR], tpr, __ATOMIC_RELAXED);
+}
+
 static bool vmx_intr_ready(struct vcpu *v)
 {
 	const struct vmx_vcpu *s = v->hw;
@@ -616,6 +639,8 @@ const struct virt_ops vmx_ops = {
 	.init_consumed = vmx_init_consumed,
 	.vcpu_flush_tlb = vmx_vcpu_flush_tlb,
 	.vcpu_set_efer = vmx_vcpu_set_efer,
+	.tpr_get = vmx_tpr_get,
+	.tpr_set = vmx_tpr_set,
 	.intr_ready = vmx_intr_ready,
 	.intr_inject = vmx_intr_inject,
 	.intr_window = vmx_intr_window,

@@ -219,7 +219,7 @@ static void send_ipi(struct vlapic *l, u32 lo, u32 dest)
 	if (!others)
 		return;
 	l->ipis_sent++;
-	if (!l->ipi || l->ipi(l->ctx, l->id, sh == ICR_SH_NONE ? dest : 0xffffffffu, lo & ~(u32)ICR_SHORTHAND))
+	if (!l->ipi || l->ipi(l->ctx, l->id, sh == ICR_SH_NONE ? dest : 0xffffffffu, lo & ~(u32)ICR_SHORTHAND) < 0)
 		l->ipis_failed++;
 }
 

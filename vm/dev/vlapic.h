@@ -103,7 +103,8 @@ struct vlapic {
 	u64 tsc_deadline;               /* IA32_TSC_DEADLINE as written; 0 once fired */
 	/*
 	 * An IPI the guest sent to another APIC ID, an INIT or a start-up
-	 * (vm/part: partition_ipi). Returns 0 when delivered or handed on.
+	 * (vm/part: partition_ipi). Returns >= 0 when delivered or handed
+	 * on, < 0 when dropped (counted in ipis_failed).
 	 */
 	int (*ipi)(void *ctx, u32 from, u32 dest, u32 icr_lo);
 	void *ctx;

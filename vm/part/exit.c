@@ -25,7 +25,6 @@
 #include "pci/pci.h"
 #include "pci/pci_hw.h"
 
-#define MSR_IA32_APIC_BASE      0x0000001b
 #define MSR_IA32_MTRRCAP        0x000000fe
 #define MSR_IA32_MISC_ENABLE    0x000001a0
 #define MSR_IA32_PAT            0x00000277
@@ -175,9 +174,9 @@ static int do_cpuid(struct partition *p, struct vcpu *v, const struct vm_exit *e
 	} else {
 		cpuid(leaf, sub, &r);
 		if (leaf == 1) {
-			/* A hypervisor is present; no VMX, no local APIC for guests yet (interrupts come later). */
-			r.ecx = (r.ecx | (u32)CPUID_1_ECX_HYPERVISOR) & ~(u32)(CPUID_1_ECX_VMX | CPUID_1_ECX_X2APIC);
-			r.edx &= ~(u32)CPUID_1_EDX_APIC;
+			/* A hypervisor is present; no VMX; a local APIC with x2APIC mode (vm/dev/vlapic.c). */
+			r.ecx = (r.ecx | (u32)CPUID_1_ECX_HYPERVISOR | (u32)CPUID_1_ECX_X2APIC) & ~(u32)CPUID_1_ECX_VMX;
+			r.edx |= (u32)CPUID_1_EDX_APIC;
 			r.ebx = (r.ebx & 0x0000ffffu) | (v->cpu << 24);  /* initial APIC ID: the physical CPU index */
 		} else if (leaf == 0x80000001u) {
 			r.ecx &= ~(u32)CPUID_81_ECX_SVM;
@@ -199,12 +198,26 @@ static int do_msr(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 
 	if (e->reason == VM_EXIT_MSR_WRITE && msr == MSR_EFER && p->ops && p->ops->vcpu_set_efer) {
 		/* A guest going to long mode on its own (an AP from its SIPI): SCE, LME, NXE; LME fixed while paging is on. */
-		u64 val = e->msr.value & ~EFER_LMA;
-		if ((val & ~(EFER_SCE | EFER_LME | EFER_NXE)) ||
-		    ((v->cr0 & CR0_PG) && (val & EFER_LME) != (v->efer & EFER_LME)))
+		u64 efer = e->msr.value & ~EFER_LMA;
+		if ((efer & ~(EFER_SCE | EFER_LME | EFER_NXE)) ||
+		    ((v->cr0 & CR0_PG) && (efer & EFER_LME) != (v->efer & EFER_LME)))
 			return partition_park(p, v, "wrmsr EFER = 0x%016llx: not a value a partition may write",
 					      (unsigned long long)e->msr.value);
-		p->ops->vcpu_set_efer(v, val);
+		p->ops->vcpu_set_efer(v, efer);
+		return skip_insn(p, v, e);
+	}
+	struct part_vcpu *pv = partition_vcpu_of(p, v);
+	if (pv && vlapic_msr_claims(msr)) {
+		bool wr = e->reason == VM_EXIT_MSR_WRITE;
+		int ret = wr ? vlapic_msr_write(&pv->lapic, msr, e->msr.value) : vlapic_msr_read(&pv->lapic, msr, &val);
+		if (ret)
+			return partition_park(p, v, "%s 0x%08x%s: the local APIC raises #GP there (mode %s)", wr ? "wrmsr" : "rdmsr",
+					      msr, wr ? " (value refused)" : "", vlapic_mode(&pv->lapic) == VLAPIC_X2APIC ? "x2APIC" :
+					      vlapic_mode(&pv->lapic) == VLAPIC_XAPIC ? "xAPIC" : "disabled");
+		if (!wr) {
+			v->regs.rax = (u32)val;
+			v->regs.rdx = val >> 32;
+		}
 		return skip_insn(p, v, e);
 	}
 	if (e->reason == VM_EXIT_MSR_WRITE)
@@ -267,18 +280,21 @@ static int do_io(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	return skip_insn(p, v, e);
 }
 
-/* ---- MMIO: the virtual ECAM window ---- */
+/* ---- MMIO: the virtual ECAM window and the xAPIC page ---- */
 
 static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 {
 	u64 gpa = e->npf.gpa;
 	const struct part_region *r = part_region_at(p->cfg, gpa, 1);
+	struct part_vcpu *pv = partition_vcpu_of(p, v);
+	bool lapic = pv && vlapic_mmio_claims(&pv->lapic, gpa);
+	const char *what = lapic ? "local APIC" : "PCI config";
 
 	if (r)
 		return partition_park(p, v, "%s GPA 0x%016llx of its %s memory at rip 0x%016llx",
 			    e->npf.fetch ? "executed" : e->npf.write ? "wrote" : "read", (unsigned long long)gpa,
 			    part_access_name(r->prot), (unsigned long long)v->rip);
-	if (gpa < p->vpci.ecam_gpa || gpa >= p->vpci.ecam_gpa + ((u64)p->vpci.bus_end + 1) * MiB)
+	if (!lapic && (gpa < p->vpci.ecam_gpa || gpa >= p->vpci.ecam_gpa + ((u64)p->vpci.bus_end + 1) * MiB))
 		return partition_park(p, v, "%s GPA 0x%016llx, which is not its memory, at rip 0x%016llx",
 			    e->npf.fetch ? "executed" : e->npf.write ? "wrote" : "read", (unsigned long long)gpa,
 			    (unsigned long long)v->rip);
@@ -286,17 +302,21 @@ static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	struct insn in;
 	size_t got = fetch_insn(p, v, buf, sizeof(buf));
 	int ret = insn_decode(buf, got, v->cs_long, &in);
-	if (ret || in.kind == INSN_OTHER || in.size == 8)
-		return partition_park(p, v, "PCI config access at GPA 0x%016llx by an instruction Sluice does not emulate (rip 0x%016llx)",
-			    (unsigned long long)gpa, (unsigned long long)v->rip);
+	if (ret || in.kind == INSN_OTHER || in.size == 8 || e->npf.fetch)
+		return partition_park(p, v, "%s access at GPA 0x%016llx by an instruction Sluice does not emulate (rip 0x%016llx)",
+			    what, (unsigned long long)gpa, (unsigned long long)v->rip);
 	u32 val = 0;
 	if (in.kind == INSN_MMIO_LOAD) {
-		vpci_ecam_read(&p->vpci, gpa, in.size, &val);
-		set_reg(v, in.reg, in.high8, in.reg_size, val);
+		ret = lapic ? vlapic_mmio_read(&pv->lapic, gpa, in.size, &val) : (vpci_ecam_read(&p->vpci, gpa, in.size, &val), 0);
+		if (!ret)
+			set_reg(v, in.reg, in.high8, in.reg_size, val);
 	} else {
 		val = (u32)(in.kind == INSN_MMIO_STORE_IMM ? in.imm : get_reg(v, in.reg, in.high8, in.size));
-		vpci_ecam_write(&p->vpci, gpa, in.size, val);
+		ret = lapic ? vlapic_mmio_write(&pv->lapic, gpa, in.size, val) : (vpci_ecam_write(&p->vpci, gpa, in.size, val), 0);
 	}
+	if (ret && lapic)
+		return partition_park(p, v, "local APIC access of %u bytes at GPA 0x%016llx: its registers are aligned 32-bit words (rip 0x%016llx)",
+				      in.size, (unsigned long long)gpa, (unsigned long long)v->rip);
 	v->rip += in.len;
 	return 0;
 }
@@ -423,6 +443,8 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 			return -SLUICE_HC_EINVAL;
 		return partition_ipi(p, v->cpu, (u32)a0, (u32)a1) ? -SLUICE_HC_EINVAL : 0;
 	}
+	case SLUICE_HC_LAPIC:
+		return partition_hc_lapic(p, v, a0, a1);
 	case SLUICE_HC_RESTART: {
 		int ret = partition_restart(p);
 		if (!ret)
@@ -481,6 +503,7 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 		pv->exits[e->reason]++;
 	if (p->state != PART_RUNNING)
 		return 1;       /* parked or ended from another CPU */
+	partition_tpr_from_guest(p, v);
 	enum part_stop why = partition_stop_pending(p);
 	if (why != PART_STOP_NONE)
 		return take_stop_request(p, v, why);
@@ -497,9 +520,14 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 	case VM_EXIT_HYPERCALL:
 		return do_hypercall(p, v, e);
 	case VM_EXIT_HLT:
-		skip_insn(p, v, e);
-		return partition_end(p, PART_HALTED, 0, (v->rflags & BIT_ULL(9)) ?
-				     "HLT (guest interrupts are not delivered yet)" : "HLT with interrupts off");
+		if (skip_insn(p, v, e))
+			return 1;
+		if (!(v->rflags & RFLAGS_IF))
+			return partition_end(p, PART_HALTED, 0, "HLT with interrupts off");
+		if (pv)
+			pv->halted = true;      /* the vCPU loop waits for a vector (vm/part/run.c) */
+		return 0;
+	case VM_EXIT_INTR_WINDOW:
 	case VM_EXIT_INTR:
 	case VM_EXIT_NONE:
 		return 0;

@@ -47,6 +47,9 @@
 #define SLUICE_HC_IPI           13      /* (APIC ID, ICR low word): a paravirtual ICR write, filtered as the
 					 * local APIC's (partition_ipi: the partition's own CPUs only);
 					 * returns 0, or -SLUICE_HC_EINVAL (dropped, counted) */
+#define SLUICE_HC_LAPIC         15      /* (0): a timed interval starts; (1, ticks the guest counted): it
+					 * ends, Sluice logs ticks, injections, EOIs and VM exits per tick
+					 * and returns the exits; (2): the TSC rate in kHz */
 #define SLUICE_HC_CONSOLE_MAX   256     /* bytes per console hypercall */
 #define SLUICE_HC_VERDICT_MAX   128     /* verdict text, NUL included */
 

@@ -262,12 +262,16 @@ static int build_one(struct partition_set *ps, struct partition *p)
 	struct partition_cfg *d = p->cfg;
 
 	p->set = ps;
-	int ret = build_npt(p, p->extra, &p->nr_extra, ARRAY_SIZE(p->extra) - 1);
+	int ret = build_npt(p, p->extra, &p->nr_extra, ARRAY_SIZE(p->extra) - 2);
 	if (ret)
 		return ret;
 	/* The guest's own tables map the ECAM window too, so its accesses reach the nested fault. */
 	p->extra[p->nr_extra].gpa = ps->ecam_gpa;
 	p->extra[p->nr_extra].size = ((u64)ps->ecam_bus_end + 1) * MiB;
+	p->nr_extra++;
+	/* And the xAPIC page at its reset base, which is not memory either: its accesses go to the local APIC. */
+	p->extra[p->nr_extra].gpa = APIC_BASE_DEFAULT;
+	p->extra[p->nr_extra].size = PAGE_SIZE;
 	p->nr_extra++;
 	if ((ret = load_image(p)))
 		return ret;
@@ -280,6 +284,7 @@ static int build_one(struct partition_set *ps, struct partition *p)
 		pv->v.tag = (u32)(p - ps->p) + 1;       /* ASID/VPID: never 0 (the host's); one per partition */
 		pv->v.pt_root = p->npt.root_pa;
 		pv->state = i ? PART_VCPU_WAIT_SIPI : PART_VCPU_RUNNING;
+		partition_lapic_init(p, pv);
 	}
 	io_policy(p, &p->policy);
 	if ((ret = reset_vfs(p, "before the partition starts")))
@@ -316,6 +321,7 @@ int partition_restart(struct partition *p)
 	p->ops->vcpu_flush_tlb(&p->vcpus[0].v);
 	if ((ret = p->ops->vcpu_init(&p->vcpus[0].v, &p->entry, &p->policy)))
 		return ret;
+	partition_lapic_init(p, &p->vcpus[0]);
 	p->restarted = true;
 	return 0;
 }

@@ -42,7 +42,7 @@ enum part_state {
 	PART_IDLE = 0,          /* set up, not started */
 	PART_RUNNING,
 	PART_EXITED,            /* exit hypercall or debug-exit port */
-	PART_HALTED,            /* HLT with nothing to wake it (no guest interrupts yet) */
+	PART_HALTED,            /* HLT with interrupts off: nothing can wake it */
 	PART_PARKED,            /* contained after a fault */
 	PART_FAILED,            /* could not be set up or entered */
 	PART_STOPPED,           /* stopped by a time limit (vm/part/limits.c) */
@@ -69,7 +69,9 @@ struct part_vcpu {
 	u32 pending;                    /* PART_VCPU_INIT | PART_VCPU_SIPI | vector, set by partition_ipi (atomic) */
 	bool started;                   /* its thread was posted to its CPU */
 	volatile bool done;             /* that thread has finished */
-	struct vlapic *lapic;           /* its local APIC (vm/dev/vlapic.h), set with the vCPU; NULL: none */
+	struct vlapic lapic;            /* its local APIC (vm/part/lapic.c) */
+	bool halted;                    /* HLT with interrupts on: waits for a vector */
+	bool window;                    /* the interrupt window is asked for */
 	u32 sipis;                      /* SIPIs that started it */
 	u64 exits[VM_EXIT_NR];          /* written by its own CPU only; summed for the partition */
 	u64 init_rip;                   /* rip at its last INIT exit, and how many came there in a row */
@@ -104,6 +106,9 @@ struct partition {
 	struct vcpu_entry entry;        /* where the loader said the guest starts (the BSP) */
 	struct vcpu_policy policy;      /* ports passed through (its devices' I/O BARs) */
 	u64 start_info_gpa;
+	/* SLUICE_HC_LAPIC's timed interval (the vCPU that asked: its local APIC's counters). */
+	bool lapic_marked;              /* SLUICE_HC_LAPIC: an interval is open, its start counters: */
+	u64 lapic_mark_ns, lapic_mark_exits, lapic_mark_ticks, lapic_mark_injected, lapic_mark_eois;
 	/* Counters, printed when the partition ends. */
 	u64 io_unclaimed, bad_hypercalls, console_bytes;
 	u64 ipi_sent, ipi_dropped[PART_IPI_DROP_NR];    /* partition_ipi: delivered or started, and dropped */
@@ -196,6 +201,23 @@ u32 partitions_watchdog(struct partition_set *ps);
  * partition has ended (exited, halted, parked). Portable, host-tested.
  */
 int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_exit *e);
+
+/* ---- the local APIC (vm/part/lapic.c), one per vCPU ---- */
+/* Resets pv's local APIC (xAPIC at its default base, APIC ID = its CPU index, BSP flag for vcpus[0]) and its wait state. */
+void partition_lapic_init(struct partition *p, struct part_vcpu *pv);
+/*
+ * Before an entry, on pv's CPU: the timer polled at now, the highest
+ * pending vector injected when the guest can take it (the vCPU is no
+ * longer halted), else the interrupt window asked for. Returns the
+ * timer's next deadline (ns, 0: none): the physical timer's.
+ */
+u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now);
+/* After an exit: a task priority the guest set through CR8 becomes its local APIC's TPR. */
+void partition_tpr_from_guest(struct partition *p, struct vcpu *v);
+/* Whether a halted vCPU has to wake: a vector pending for it, or p stopped, parked or asked to stop. */
+bool partition_halt_over(struct partition *p, struct part_vcpu *pv);
+/* SLUICE_HC_LAPIC from v: what the guest gets in RAX. */
+s64 partition_hc_lapic(struct partition *p, struct vcpu *v, u64 what, u64 guest_ticks);
 
 /* ---- guest SMP (vm/part/smp.c) ---- */
 /* The vCPU of p whose CPU (its APIC ID as the guest sees it) is apic_id, or NULL. */

@@ -73,6 +73,40 @@ static int ap_wait_sipi(struct partition *p, struct part_vcpu *pv)
 	}
 }
 
+struct halt_wait { struct partition *p; struct part_vcpu *pv; u64 *armed; };
+
+static void timer_arm(u64 deadline, u64 *armed);
+
+/* The halt ends, or goes on with the timer armed again if it ran out early. */
+static bool halt_over(void *arg)
+{
+	struct halt_wait *w = arg;
+	if (partition_halt_over(w->p, w->pv) || (__atomic_load_n(&w->pv->pending, __ATOMIC_ACQUIRE) & PART_VCPU_INIT))
+		return true;
+	timer_arm(w->pv->lapic.timer_deadline_ns, w->armed);
+	return false;
+}
+
+/*
+ * The guest's timer runs on this CPU's own APIC timer (the partition owns
+ * the CPU): armed for its next deadline whenever that changes, or when the
+ * one-shot ran out before it (its rate was measured on the boot CPU
+ * against the TSC, and may be off a little: it can end early, and its
+ * interrupt may have come while Sluice handled an exit). Its interrupt
+ * makes the guest exit (INTR) or ends a halt; its handler only
+ * acknowledges it (SMP_WAKE_VECTOR): the vector the guest gets comes from
+ * vlapic_poll.
+ */
+static void timer_arm(u64 deadline, u64 *armed)
+{
+	if (!deadline || (deadline == *armed && !apic_timer_expired()))
+		return;
+	u64 now = time_now_ns();
+	/* One microsecond late rather than early: the one-shot counts whole microseconds. */
+	if (!apic_timer_oneshot(deadline > now ? deadline - now + 1000 : 1, SMP_WAKE_VECTOR))
+		*armed = deadline;
+}
+
 /*
  * The body of one vCPU's CPU: enable, enter (the BSP at the image's entry,
  * an AP once a SIPI starts it), handle exits until the partition ends.
@@ -86,6 +120,7 @@ static void vcpu_thread(void *arg)
 	struct partition *p = v->part;
 	bool bsp = pv == &p->vcpus[0];
 	struct vm_exit e;
+	u64 armed = 0;
 	int ret = p->ops->cpu_enable(smp_this_cpu());
 	if (!ret && bsp)
 		ret = p->ops->vcpu_init(v, &p->entry, &p->policy);
@@ -109,10 +144,19 @@ static void vcpu_thread(void *arg)
 			if (ret)
 				break;
 		}
+		u64 next = partition_intr_prepare(p, pv, time_now_ns());
+		timer_arm(next, &armed);
 		memset(&e, 0, sizeof(e));
-		ret = p->ops->vcpu_run(v, &e);
-		if (ret)
-			e.reason = VM_EXIT_ENTRY_FAILED;
+		if (pv->halted) {
+			/* HLT with interrupts on: this CPU sleeps until the timer, a vector from elsewhere or a stop. */
+			struct halt_wait w = { p, pv, &armed };
+			smp_wait_until(halt_over, &w);
+			e.reason = VM_EXIT_NONE;        /* not an exit: only the stop checks of partition_handle_exit */
+		} else {
+			ret = p->ops->vcpu_run(v, &e);
+			if (ret)
+				e.reason = VM_EXIT_ENTRY_FAILED;
+		}
 		spin_lock(&p->exit_lock);
 		ret = partition_handle_exit(p, v, &e);
 		spin_unlock(&p->exit_lock);
@@ -121,6 +165,7 @@ static void vcpu_thread(void *arg)
 		/* An INIT partition_ipi left for it: back to waiting for SIPI (a SIPI with it is taken there). */
 		if (!bsp && (__atomic_load_n(&pv->pending, __ATOMIC_ACQUIRE) & PART_VCPU_INIT)) {
 			struct vcpu_entry sipi;
+			pv->halted = false;
 			if (partition_vcpu_take_start(p, pv, &sipi) &&
 			    (ret = p->ops->vcpu_init(v, &sipi, &p->policy))) {
 				vcpu_thread_fail(p, pv, ret);

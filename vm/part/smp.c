@@ -100,9 +100,9 @@ static int deliver(struct partition *p, struct part_vcpu *to, u32 from_cpu, u32 
 		return 1;
 	}
 	/* Fixed and lowest priority (one destination here: the one named) go to its local APIC, any CPU may call. */
-	if (!to->lapic || vlapic_accept(to->lapic, (u8)vec))
+	/* Its notify hook kicks its CPU out of the guest or its halt: the vector goes in at its next entry. */
+	if (vlapic_accept(&to->lapic, (u8)vec))
 		return drop(p, PART_IPI_NOT_ACCEPTED, from_cpu, to->v.cpu, icr_lo);
-	smp_kick(to->v.cpu);            /* out of its guest or its halt: the vector is injected at its next entry */
 	return 1;
 }
 

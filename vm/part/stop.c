@@ -46,6 +46,26 @@ u64 partition_total_exits(const struct partition *p)
 	return t;
 }
 
+/* Its local APICs' counters, every vCPU's summed (nothing when no APIC did anything). */
+static void log_lapic_counters(const struct partition *p)
+{
+	u64 ticks = 0, injected = 0, eois = 0, self_ipis = 0, sent = 0, failed = 0;
+
+	for (u32 i = 0; i < p->nr_vcpus; i++) {
+		const struct vlapic *l = &p->vcpus[i].lapic;
+		ticks += l->ticks;
+		injected += l->injected;
+		eois += l->eois;
+		self_ipis += l->self_ipis;
+		sent += l->ipis_sent;
+		failed += l->ipis_failed;
+	}
+	if (ticks || injected || eois || sent)
+		log_write(LOG_INFO, p->cfg->name, "counters: local APIC: %llu timer ticks, %llu interrupts injected, %llu EOIs, %llu self-IPIs, %llu IPIs sent (%llu dropped)",
+			  (unsigned long long)ticks, (unsigned long long)injected, (unsigned long long)eois,
+			  (unsigned long long)self_ipis, (unsigned long long)sent, (unsigned long long)failed);
+}
+
 /* A partition with several vCPUs: its IPIs and, per vCPU, its exits and SIPIs (one-vCPU partitions print none of it). */
 static void log_smp_counters(const struct partition *p)
 {
@@ -113,6 +133,7 @@ static void log_counters(struct partition *p)
 		  (unsigned long long)(p->cfg->iommu ? iommu_domain_faults(p->cfg->iommu) : 0),
 		  p->verdict_pass, p->verdict_fail);
 	log_fault_counters(p);
+	log_lapic_counters(p);
 	log_smp_counters(p);
 	if (p->cfg->iommu) {
 		char inv[LOG_LINE_MAX / 2];

@@ -312,6 +312,14 @@ static void npf_during_delivery(struct vmcb *m, struct guest_regs *r)
 	m->eventinj = 0;
 }
 
+static void sti_hlt(struct vmcb *m, struct guest_regs *r)
+{
+	(void)r;
+	m->rflags |= RFLAGS_IF;
+	m->int_state = INT_STATE_SHADOW;
+	m->exitcode = SVM_EXIT_HLT;
+}
+
 static void vintr_exit(struct vmcb *m, struct guest_regs *r)
 {
 	(void)r;
@@ -336,10 +344,10 @@ static void injection_follows_if_shadow_and_pending_events(void **state)
 	assert_true(at_entry.vintr & V_INTR_MASKING);
 	assert_int_equal(x.reason, VM_EXIT_INTR_WINDOW);
 	svm_ops.intr_window(&v, false);
-	/* IF set, but an STI shadow at this rip: not yet; once rip moved past it, ready. */
-	v.rflags |= RFLAGS_IF;
-	struct svm_vcpu_view { struct vmcb *vmcb; } *sv = v.hw;
-	sv->vmcb->int_state = INT_STATE_SHADOW;
+	/* sti; hlt: IF set, but the HLT sits in STI's shadow; once common code moved rip past it, ready. */
+	guest = sti_hlt;
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_true(v.rflags & RFLAGS_IF);
 	assert_false(svm_ops.intr_ready(&v));
 	v.rip += 1;
 	assert_true(svm_ops.intr_ready(&v));
@@ -362,6 +370,13 @@ static void injection_follows_if_shadow_and_pending_events(void **state)
 	guest = takes_event_then_hlt;
 	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
 	assert_int_equal(at_entry.eventinj, EVENT_V | 0x41);
+	/* The TPR goes in as V_TPR (its class), and what the guest's CR8 left comes back. */
+	svm_ops.tpr_set(&v, 0x53);
+	guest = takes_event_then_hlt;
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(FIELD_GET(V_TPR, at_entry.vintr), 5);
+	assert_true(at_entry.vintr & V_INTR_MASKING);
+	assert_int_equal(svm_ops.tpr_get(&v), 0x50);
 }
 
 static void vcpu_run_round_trip(void **state)

@@ -241,7 +241,7 @@ static void controls_for_bochs_skylake_x(void **state)
 	/* Forced bits (allowed-0) are kept, and Sluice's own are on. */
 	assert_int_equal(c.pin, 0x16 | PIN_EXTINT_EXITING | PIN_NMI_EXITING);
 	assert_int_equal(c.proc, 0x04006172 | PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
-			 PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CONTROLS);
+			 PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CONTROLS | PROC_TPR_SHADOW);
 	assert_false(c.proc & (PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING | PROC_RDTSC_EXITING));
 	assert_int_equal(c.proc2, PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
 			 PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES);
@@ -748,6 +748,10 @@ static void vcpu_init_long64_vmcs(void **state)
 	assert_int_equal(F(VMCS_GUEST_RSP), 0x106000);
 	assert_int_equal(F(VMCS_GUEST_RFLAGS), 0x2);
 	assert_int_equal(F(VMCS_GUEST_IA32_PAT), 0x0007040600070406ULL);
+	/* CR8 goes to a page of its own, never to the CPU's TPR. */
+	assert_true(F(VMCS_PROC_CONTROLS) & PROC_TPR_SHADOW);
+	assert_true(F(VMCS_VIRTUAL_APIC_PAGE_ADDR) && !(F(VMCS_VIRTUAL_APIC_PAGE_ADDR) & 0xfff));
+	assert_int_equal(F(VMCS_TPR_THRESHOLD), 0);
 	/* Host state: the per-CPU pointer in GS base, this CPU's CR3/GDT/IDT/TR, 64-bit EFER. */
 	assert_int_equal(F(VMCS_HOST_GS_BASE), 0xffff800000200000ULL);
 	assert_int_equal(F(VMCS_HOST_CR4), fake_vmx_cr[4]);
@@ -936,6 +940,15 @@ static void injection_uses_the_entry_field_and_the_window(void **state)
 	fake_vmx_guest = hlt_after_event;
 	assert_int_equal(vmx_ops.vcpu_run(&v, &x), 0);
 	assert_int_equal(event_at_entry, INTR_INFO_VALID | 0x41);
+	/* The TPR shadow is byte 0x80 of the virtual-APIC page. */
+	vmx_ops.tpr_set(&v, 0x60);
+	const u8 *vapic = phys_to_virt(F(VMCS_VIRTUAL_APIC_PAGE_ADDR), PAGE_SIZE);
+	assert_int_equal(vapic[0x80], 0x60);
+	assert_int_equal(vmx_ops.tpr_get(&v), 0x60);
+	/* A new vcpu_init (a restart) starts from TPR 0. */
+	struct vcpu_policy pol = { 0 };
+	assert_int_equal(vmx_ops.vcpu_init(&v, &long64, &pol), 0);
+	assert_int_equal(vmx_ops.tpr_get(&v), 0);
 }
 
 static void vcpu_run_round_trip(void **state)

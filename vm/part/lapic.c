@@ -1,0 +1,135 @@
+/*
+ * A partition's vCPU and its local APIC (vm/dev/vlapic.h): the APIC set up
+ * with the vCPU, the vector injected before each entry when the guest can
+ * take it (else the interrupt window asked for), the wake-up test of a
+ * vCPU halted with interrupts on, the ICR's IPIs handed to the partition,
+ * and the LAPIC hypercall that measures exits per timer tick.
+ * Vendor-neutral: the back end injects (struct virt_ops intr_*).
+ */
+#include "vm/part/partition.h"
+#include "vm/part/limits.h"
+#include "kernel/log.h"
+#include "kernel/lib.h"
+#include "kernel/err.h"
+#include "kernel/tsc.h"
+#include "kernel/hw/cpu.h"
+#include "kernel/hw/time.h"
+#include "kernel/smp.h"
+
+#define CPUID_1_ECX_TSC_DEADLINE        BIT_ULL(24)
+
+/* The vlapic's hooks get the part_vcpu: its partition for IPIs, its CPU for wake-ups. */
+static int lapic_ipi(void *ctx, u32 from, u32 dest, u32 icr_lo)
+{
+	struct part_vcpu *pv = ctx;
+	return partition_ipi(pv->v.part, from, dest, icr_lo);
+}
+
+/* A vector became pending for pv, maybe from another CPU: its CPU leaves the guest or its halt. */
+static void lapic_notify(void *ctx)
+{
+	const struct part_vcpu *pv = ctx;
+	const struct cpu *me = smp_this_cpu();
+	if (!me || me->index != pv->v.cpu)
+		smp_kick(pv->v.cpu);
+}
+
+void partition_lapic_init(struct partition *p, struct part_vcpu *pv)
+{
+	struct cpuid_regs r;
+
+	cpuid(1, 0, &r);
+	pv->lapic.ipi = lapic_ipi;
+	pv->lapic.notify = lapic_notify;
+	pv->lapic.ctx = pv;
+	vlapic_reset(&pv->lapic, pv->v.cpu, pv == &p->vcpus[0], r.ecx & CPUID_1_ECX_TSC_DEADLINE);
+	pv->halted = false;
+	pv->window = false;
+	p->lapic_marked = false;
+}
+
+void partition_tpr_from_guest(struct partition *p, struct vcpu *v)
+{
+	struct part_vcpu *pv = partition_vcpu_of(p, v);
+	u8 cr8 = pv && p->ops && p->ops->tpr_get ? p->ops->tpr_get(v) : 0;
+
+	/* CR8 holds the class only: a TPR whose class it still shows keeps its low bits. */
+	if (pv && p->ops && p->ops->tpr_get && (cr8 >> 4) != (pv->lapic.tpr >> 4))
+		pv->lapic.tpr = cr8 & 0xf0;
+}
+
+u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now)
+{
+	struct vcpu *v = &pv->v;
+	u64 next = vlapic_poll(&pv->lapic, now);
+	int vec = vlapic_pending(&pv->lapic);
+
+	if (p->ops->tpr_set)
+		p->ops->tpr_set(v, (u8)pv->lapic.tpr);
+
+	if (vec < 0) {
+		if (pv->window) {
+			p->ops->intr_window(v, false);
+			pv->window = false;
+		}
+		return next;
+	}
+	if (p->ops->intr_ready(v)) {
+		vlapic_ack(&pv->lapic, (u8)vec);
+		p->ops->intr_inject(v, (u8)vec);
+		pv->halted = false;
+		if (pv->window) {
+			p->ops->intr_window(v, false);
+			pv->window = false;
+		}
+	} else if (!pv->window) {
+		p->ops->intr_window(v, true);
+		pv->window = true;
+	}
+	return next;
+}
+
+bool partition_halt_over(struct partition *p, struct part_vcpu *pv)
+{
+	if (p->state != PART_RUNNING || partition_stop_pending(p) != PART_STOP_NONE)
+		return true;
+	vlapic_poll(&pv->lapic, time_now_ns());
+	return vlapic_pending(&pv->lapic) >= 0;
+}
+
+/*
+ * SLUICE_HC_LAPIC (vm/part/guest_abi.h): 0 marks the start of a timed
+ * interval; 1 with the ticks the guest's handler counted ends it and logs
+ * the exits per tick from Sluice's own counters; 2 gives the TSC rate.
+ */
+s64 partition_hc_lapic(struct partition *p, struct vcpu *v, u64 what, u64 guest_ticks)
+{
+	const struct part_vcpu *pv = partition_vcpu_of(p, v);
+	const struct vlapic *l = &(pv ? pv : &p->vcpus[0])->lapic;
+	u64 exits = partition_total_exits(p);
+
+	if (what == 2)
+		return (s64)tsc_khz();
+	if (what == 0) {
+		p->lapic_marked = true;
+		p->lapic_mark_ns = time_now_ns();
+		p->lapic_mark_exits = exits;
+		p->lapic_mark_ticks = l->ticks;
+		p->lapic_mark_injected = l->injected;
+		p->lapic_mark_eois = l->eois;
+		return 0;
+	}
+	if (what != 1 || !p->lapic_marked)
+		return -SLUICE_HC_EINVAL;
+	u64 us = (time_now_ns() - p->lapic_mark_ns) / 1000;
+	u64 ticks = l->ticks - p->lapic_mark_ticks;
+	u64 n = exits - 1 - p->lapic_mark_exits;        /* without this hypercall's own exit */
+	p->lapic_marked = false;
+	vuart_flush(&p->uart);
+	log_write(LOG_INFO, p->cfg->name, "lapic timer: %llu ticks in %llu us, %llu counted by the guest, %llu interrupts injected, %llu EOIs, %llu VM exits, %llu.%02llu exits per tick",
+		  (unsigned long long)ticks, (unsigned long long)us, (unsigned long long)guest_ticks,
+		  (unsigned long long)(l->injected - p->lapic_mark_injected), (unsigned long long)(l->eois - p->lapic_mark_eois),
+		  (unsigned long long)n, (unsigned long long)(ticks ? n / ticks : 0),
+		  (unsigned long long)(ticks ? n * 100 / ticks % 100 : 0));
+	return (s64)n;
+}
