@@ -3,3 +3,4 @@ CORE_SRCS += vm/cpu/insn.c
 CORE_SRCS += vm/cpu/gwalk.c
 CORE_SRCS += vm/dev/vuart.c
 CORE_SRCS += vm/dev/vpci.c
+CORE_SRCS += vm/dev/vpci_msi.c

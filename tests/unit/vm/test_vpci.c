@@ -535,6 +535,182 @@ static void vf_shows_its_pfs_identity_and_bars(void **state)
 	assert_int_equal(vpci_add_vf(&v, vf, 0x1b36, 0x0010, bars), -HV_EEXIST);
 }
 
+/* ---- MSI (vm/dev/vpci_msi.c) ---- */
+
+#define MSI_CTRL(c)     ((c) + 2)
+#define MSI_ALO(c)      ((c) + 4)
+#define MSI_AHI(c)      ((c) + 8)
+#define MSI_DAT(c)      ((c) + 12)
+#define MSI_MSK(c)      ((c) + 16)
+#define MSI_PND(c)      ((c) + 20)
+
+static struct { unsigned enables, disables; u32 sbdf; u8 gvec; int fail; bool dev_en_at_disable; } irq;
+
+static int fake_enable(void *ctx, u32 sbdf, u8 gvec, u64 *addr, u32 *data, u32 *cookie)
+{
+	(void)ctx;
+	if (irq.fail)
+		return irq.fail;
+	irq.enables++;
+	irq.sbdf = sbdf;
+	irq.gvec = gvec;
+	*addr = 0xfee00030 + 0x20 * (irq.enables - 1);  /* handle 1, 2, ... in remappable format */
+	*data = 0;
+	*cookie = irq.enables;
+	return 0;
+}
+
+static void fake_disable(void *ctx, u32 sbdf, u32 cookie)
+{
+	(void)ctx; (void)sbdf; (void)cookie;
+	irq.disables++;
+	irq.dev_en_at_disable = fake_pci_r16(a, MSI_CTRL(cap_msi)) & 1;
+}
+
+static const struct vpci_irq_ops fake_irq_ops = { fake_enable, fake_disable };
+
+/* Device A's MSI: 64-bit, per-vector masking, 2 messages capable; the guest's vpci with interrupt ops. */
+static int setup_msi(void **state)
+{
+	setup(state);
+	memset(&irq, 0, sizeof(irq));
+	fake_pci_w16(a, MSI_CTRL(cap_msi), 0x0180 | 0x2);
+	fake_pci_set_wmask(a, MSI_ALO(cap_msi), 4, 0xfffffffc);
+	fake_pci_set_wmask(a, MSI_AHI(cap_msi), 4, 0xffffffff);
+	fake_pci_set_wmask(a, MSI_DAT(cap_msi), 2, 0xffff);
+	fake_pci_set_wmask(a, MSI_MSK(cap_msi), 4, 0x3);
+	memset(&v, 0, sizeof(v));
+	fake_log_capture();
+	v.irq = &fake_irq_ops;
+	const u32 devs[] = { DEV_A, DEV_B };
+	assert_int_equal(vpci_init(&v, devs, 2, ECAM, 0x3f), 0);
+	assert_true(v.irq == &fake_irq_ops);
+	memcpy(a_saved, a->cfg, sizeof(a_saved));
+	return 0;
+}
+
+/* Shown in the list; the guest's writes land in the shadow only, and MMC reads 0 (one vector). */
+static void msi_is_shown_and_writes_stay_in_the_shadow(void **state)
+{
+	(void)state;
+	assert_false(fake_log_has("00:03.0: capabilities hidden from the guest: MSI@"));
+	assert_int_equal(rd(DEV_A, cap_pm + 1, 1), cap_msi);
+	assert_int_equal(rd(DEV_A, cap_msi, 1), PCI_CAP_ID_MSI);
+	assert_int_equal(rd(DEV_A, cap_msi + 1, 1), cap_exp);
+	assert_int_equal(rd(DEV_A, MSI_CTRL(cap_msi), 2), 0x0180);
+	wr(DEV_A, MSI_ALO(cap_msi), 4, 0xfee01000);
+	wr(DEV_A, MSI_AHI(cap_msi), 4, 0);
+	wr(DEV_A, MSI_DAT(cap_msi), 2, 0x0041);
+	wr(DEV_A, MSI_CTRL(cap_msi), 2, 0x0070);                /* MME = 8 messages: not kept */
+	assert_int_equal(rd(DEV_A, MSI_ALO(cap_msi), 4), 0xfee01000);
+	assert_int_equal(rd(DEV_A, MSI_DAT(cap_msi), 2), 0x0041);
+	assert_int_equal(rd(DEV_A, MSI_CTRL(cap_msi), 2), 0x0180);
+	assert_memory_equal(a->cfg, a_saved, sizeof(a_saved));
+	assert_int_equal(irq.enables, 0);
+	/* DEV_B's MSI is shown too (vpci has interrupt ops); MSI-X stays hidden. */
+	assert_true(fake_log_has("INFO vpci: 00:03.0: capabilities hidden from the guest: MSI-X@0x9c"));
+}
+
+/*
+ * Enable with a fixed message: the partition gives an entry, the device
+ * gets the remappable-format message (never the guest's), mask bits of
+ * the vectors not enabled set, MME 0, then Enable. Disable clears the
+ * device's Enable before the entry goes; a new vector is a new entry.
+ */
+static void msi_enable_programs_the_remappable_message(void **state)
+{
+	(void)state;
+	wr(DEV_A, MSI_ALO(cap_msi), 4, 0xfee01000);
+	wr(DEV_A, MSI_DAT(cap_msi), 4, 0x0041);
+	wr(DEV_A, MSI_CTRL(cap_msi), 2, 0x0001);
+	assert_int_equal(irq.enables, 1);
+	assert_int_equal(irq.sbdf, DEV_A);
+	assert_int_equal(irq.gvec, 0x41);
+	assert_int_equal(fake_pci_r32(a, MSI_ALO(cap_msi)), 0xfee00030);
+	assert_int_equal(fake_pci_r32(a, MSI_AHI(cap_msi)), 0);
+	assert_int_equal(fake_pci_r16(a, MSI_DAT(cap_msi)), 0);
+	assert_int_equal(fake_pci_r32(a, MSI_MSK(cap_msi)) & 3, 2);
+	assert_int_equal(fake_pci_r16(a, MSI_CTRL(cap_msi)) & 0x71, 1);
+	assert_int_equal(rd(DEV_A, MSI_CTRL(cap_msi), 2), 0x0181);
+	assert_int_equal(rd(DEV_A, MSI_ALO(cap_msi), 4), 0xfee01000);  /* the guest reads its own message */
+
+	/* A new vector while enabled: off, then on with a new entry. */
+	wr(DEV_A, MSI_DAT(cap_msi), 2, 0x0042);
+	assert_int_equal(irq.disables, 1);
+	assert_false(irq.dev_en_at_disable);
+	assert_int_equal(irq.enables, 2);
+	assert_int_equal(irq.gvec, 0x42);
+	assert_int_equal(fake_pci_r32(a, MSI_ALO(cap_msi)), 0xfee00050);
+	wr(DEV_A, MSI_CTRL(cap_msi), 2, 0x0000);
+	assert_int_equal(irq.disables, 2);
+	assert_false(irq.dev_en_at_disable);
+	assert_int_equal(fake_pci_r16(a, MSI_CTRL(cap_msi)) & 1, 0);
+	/* Turning off what is off does nothing. */
+	wr(DEV_A, MSI_CTRL(cap_msi), 2, 0x0000);
+	assert_int_equal(irq.disables, 2);
+	/* vpci_msi_off (the partition stops) turns a live one off. */
+	wr(DEV_A, MSI_CTRL(cap_msi), 2, 0x0001);
+	vpci_msi_off(&v);
+	assert_int_equal(irq.disables, 3);
+	assert_int_equal(fake_pci_r16(a, MSI_CTRL(cap_msi)) & 1, 0);
+}
+
+/* Messages Sluice cannot honour leave the device off, one WARN each; so does an enable the partition refuses. */
+static void msi_refuses_what_it_cannot_remap(void **state)
+{
+	(void)state;
+	static const struct { u32 addr; u16 data; const char *why; } bad[] = {
+		{ 0xfed00000, 0x0041, "address outside 0xFEEx_xxxx" },
+		{ 0xfee00000, 0x0441, "not a fixed, edge-triggered interrupt" },     /* NMI */
+		{ 0xfee00000, 0x8041, "not a fixed, edge-triggered interrupt" },     /* level */
+		{ 0xfee00000, 0x0005, "vector 0-15 (reserved)" },
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		wr(DEV_A, MSI_CTRL(cap_msi), 2, 0);
+		wr(DEV_A, MSI_ALO(cap_msi), 4, bad[i].addr);
+		wr(DEV_A, MSI_DAT(cap_msi), 2, bad[i].data);
+		wr(DEV_A, MSI_CTRL(cap_msi), 2, 1);
+		assert_true(fake_log_has(bad[i].why));
+		assert_int_equal(fake_pci_r16(a, MSI_CTRL(cap_msi)) & 1, 0);
+	}
+	assert_true(fake_log_has("WARN vpci: 00:03.0: guest MSI enable refused (address 0xfed00000 data 0x0041: address outside 0xFEEx_xxxx); it stays off"));
+	wr(DEV_A, MSI_AHI(cap_msi), 4, 1);
+	wr(DEV_A, MSI_DAT(cap_msi), 2, 0x41);
+	assert_int_equal(irq.enables, 0);
+	assert_int_equal(v.dev[0].msi.refused, 6);
+	irq.fail = -HV_ENOMEM;
+	wr(DEV_A, MSI_AHI(cap_msi), 4, 0);
+	assert_true(fake_log_has("WARN vpci: 00:03.0: guest MSI vector 0x41: no interrupt remapping entry ("));
+	assert_int_equal(fake_pci_r16(a, MSI_CTRL(cap_msi)) & 1, 0);
+	assert_memory_equal(a->cfg + MSI_ALO(cap_msi), a_saved + MSI_ALO(cap_msi), 12);
+}
+
+/* Byte and word writes merge into the shadow; mask bit 0 reaches the device, pending is the device's. */
+static void msi_partial_writes_mask_and_pending(void **state)
+{
+	(void)state;
+	wr(DEV_A, MSI_ALO(cap_msi) + 2, 2, 0xfee0);
+	wr(DEV_A, MSI_ALO(cap_msi) + 1, 1, 0x10);
+	assert_int_equal(rd(DEV_A, MSI_ALO(cap_msi), 4), 0xfee01000);
+	wr(DEV_A, MSI_DAT(cap_msi), 1, 0x60);
+	assert_int_equal(rd(DEV_A, MSI_DAT(cap_msi), 4), 0x0060);
+	wr(DEV_A, MSI_MSK(cap_msi), 4, 1);
+	assert_int_equal(rd(DEV_A, MSI_MSK(cap_msi), 4), 1);
+	assert_memory_equal(a->cfg, a_saved, sizeof(a_saved));         /* nothing live yet */
+	wr(DEV_A, MSI_CTRL(cap_msi), 1, 1);                             /* byte write of Message Control's low byte */
+	assert_int_equal(irq.enables, 1);
+	assert_int_equal(irq.gvec, 0x60);
+	assert_int_equal(fake_pci_r32(a, MSI_MSK(cap_msi)) & 3, 3);     /* masked as the guest asked */
+	wr(DEV_A, MSI_MSK(cap_msi), 1, 0);
+	assert_int_equal(fake_pci_r32(a, MSI_MSK(cap_msi)) & 3, 2);
+	assert_int_equal(irq.enables, 1);                               /* masking is no re-programming */
+	fake_pci_w32(a, MSI_PND(cap_msi), 3);
+	assert_int_equal(rd(DEV_A, MSI_PND(cap_msi), 4), 1);            /* only its one vector */
+	u64 denied = v.denied_writes;
+	wr(DEV_A, MSI_PND(cap_msi), 4, 0);
+	assert_int_equal(v.denied_writes, denied + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -557,6 +733,10 @@ int main(void)
 		cmocka_unit_test_setup(port_mechanism_1, setup),
 		cmocka_unit_test_setup(ecam_window, setup),
 		cmocka_unit_test_setup(vf_shows_its_pfs_identity_and_bars, setup),
+		cmocka_unit_test_setup(msi_is_shown_and_writes_stay_in_the_shadow, setup_msi),
+		cmocka_unit_test_setup(msi_enable_programs_the_remappable_message, setup_msi),
+		cmocka_unit_test_setup(msi_refuses_what_it_cannot_remap, setup_msi),
+		cmocka_unit_test_setup(msi_partial_writes_mask_and_pending, setup_msi),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
