@@ -6,6 +6,7 @@
  */
 #define LOG_SUBSYS "part"
 #include "vm/part/partition.h"
+#include "vm/part/irq.h"
 #include "vm/part/limits.h"
 #include "vm/part/guest_image.h"
 #include "kernel/boot_info.h"
@@ -178,6 +179,9 @@ static int build_vpci(const struct partition_set *ps, struct partition *p)
 	for (u32 i = 0; i < d->nr_devices; i++)
 		if (!d->devices[i].vfn)
 			sbdfs[n++] = d->devices[i].sbdf;
+	/* A guest whose devices' interrupts can be remapped sees their MSI capability (vm/part/irq.c). */
+	p->vpci.irq = d->guest && d->iommu ? &part_irq_ops : NULL;
+	p->vpci.irq_ctx = p;
 	int ret = vpci_init(&p->vpci, sbdfs, n, ps->ecam_gpa, ps->ecam_bus_end);
 	for (u32 i = 0; i < d->nr_devices && !ret; i++) {
 		const struct pci_dev *vf = d->devices[i].vfn ? pci_find(d->devices[i].sbdf) : NULL;
