@@ -12,6 +12,9 @@ GUEST_ELF64 := hello busy fence edu-dma hostile nvme-io nvme-io-park nvme-io-ben
 GUEST_ELF64 += spin storm storm-inside witness
 # A partition's PCI functions seen from inside (vmx-e1000, svm-e1000).
 GUEST_ELF64 += pcidev
+# Device interrupts: its edu's MSIs through interrupt remapping (edu-msi scenario).
+GUEST_ELF64 += edu-msi
+guest_src_edu-msi := tests/guests/edu_msi.c tests/guests/lib/edu.c
 guest_src_hello   := tests/guests/hello.c
 guest_src_busy    := tests/guests/busy.c
 guest_src_fence   := tests/guests/fence.c
