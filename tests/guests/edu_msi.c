@@ -5,7 +5,9 @@
  * vector EDU_MSI_VECTOR to its own APIC ID) and enables it, then runs
  * EDU_MSI_DMAS DMAs with "raise an interrupt when done" (QEMU
  * docs/specs/edu.rst: command 0x04, status bit 0x100), acknowledging each,
- * and turns MSI off. What the guest can check alone: its writes read back
+ * and turns MSI off. With args "hold N" it keeps MSI on for N * 10^9 TSC
+ * ticks first (N seconds on a 1 GHz TSC), the victim of attack-msi, whose
+ * entry another partition's device tries to use meanwhile. What the guest can check alone: its writes read back
  * from the (virtual) capability, and the device signalled each DMA's end.
  * Sluice's log says on which host vector each interrupt came and that the
  * guest vector was raised; the scenario reads it.
@@ -33,6 +35,26 @@ const char guest_name[] = "edu-msi";
 #define IRQ_WAIT_POLLS          200000000u
 
 static uint8_t staged[EDU_BUF_SIZE] __attribute__((aligned(4096)));
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* N from args "hold N", else 0. */
+static uint64_t hold_seconds(const char *a)
+{
+	static const char w[] = "hold ";
+	uint64_t n = 0;
+	for (unsigned i = 0; i < sizeof(w) - 1; i++)
+		if (a[i] != w[i])
+			return 0;
+	for (a += sizeof(w) - 1; *a >= '0' && *a <= '9'; a++)
+		n = n * 10 + (uint64_t)(*a - '0');
+	return n;
+}
 
 /* The MSI capability's offset, or 0. */
 static uint32_t find_msi(uint32_t bdf)
@@ -85,6 +107,12 @@ int guest_main(const struct sluice_start_info *si)
 	}
 	verdict(signalled == EDU_MSI_DMAS, "edu signalled the end of %u of %u DMAs (status 0x100), each acknowledged",
 		signalled, EDU_MSI_DMAS);
+	uint64_t hold = hold_seconds(si->args);
+	if (hold) {
+		gprintf("edu-msi: MSI stays on for %llu s\n", (unsigned long long)hold);
+		for (uint64_t t0 = rdtsc(); rdtsc() - t0 < hold * 1000000000ULL;)
+			;
+	}
 	pci_write(bdf, cap + MSI_CTRL, 2, ctrl & ~MSI_CTRL_EN);
 	return 0;
 }

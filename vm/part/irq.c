@@ -8,6 +8,7 @@
  */
 #include "vm/part/irq.h"
 #include "vm/part/partition.h"
+#include "vm/part/attack.h"
 #include "kernel/err.h"
 #include "kernel/lib.h"
 #include "kernel/log.h"
@@ -79,6 +80,7 @@ static int irq_enable(void *ctx, u32 sbdf, u8 gvec, u64 *addr, u32 *data, u32 *c
 	s->gvec = gvec;
 	s->handle = msg.handle;
 	s->count = 0;
+	attack_sluice_wrote("iommu-irt");
 	*addr = msg.addr;
 	*data = msg.data;
 	*cookie = (u32)(s - slots);
@@ -102,6 +104,7 @@ static void irq_disable(void *ctx, u32 sbdf, u32 cookie)
 	if (!s || s->p != p || s->sbdf != sbdf)
 		return;
 	int ret = p->cfg->iommu_ops->intr_free(p->cfg->iommu, &s->src, s->handle);
+	attack_sluice_wrote("iommu-irt");
 	log_write(ret ? LOG_ERR : LOG_INFO, p->cfg->name, "device " BDF_FMT " MSI off: host vector 0x%02x freed after %llu interrupt(s); IRTE 0x%04x %s",
 		  BDF_ARGS(sbdf), PART_IRQ_FIRST + cookie, (unsigned long long)s->count, s->handle,
 		  ret ? hv_strerror(ret) : "cleared and invalidated");
