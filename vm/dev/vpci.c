@@ -162,6 +162,8 @@ static void bars_probe(struct vpci_dev *d)
  * list there. Shown entries are relinked past hidden ones, hidden ones
  * named in *t.
  */
+static u64 bar_addr(const struct vpci_dev *d, u32 bir);
+
 static void legacy_caps(struct vpci_dev *d, bool msi, struct hidden_text *t)
 {
 	u16 prev = CAP_PTR_SLOT;
@@ -181,7 +183,10 @@ static void legacy_caps(struct vpci_dev *d, bool msi, struct hidden_text *t)
 			d->msi.cap = (u16)ptr;
 			d->msi.real_ctrl = (u16)pci_cfg_read(d->sbdf, (u16)(ptr + 2), 2);
 		}
-		if (legacy_shown((u8)hdr) || is_msi) {
+		bool is_msix = msi && (u8)hdr == PCI_CAP_ID_MSIX && !d->msix.cap;
+		if (is_msix)
+			vpci_msix_locate(d, (u16)ptr, bar_addr);
+		if (legacy_shown((u8)hdr) || is_msi || is_msix) {
 			d->cap_next[prev] = (u16)(VPCI_CAP_SHOWN | ptr);
 			d->cap_next[ptr / 4] = VPCI_CAP_SHOWN;
 			prev = (u16)(ptr / 4);
@@ -314,6 +319,20 @@ static const struct vpci_ecap *ecap_at(const struct vpci_dev *d, u32 off)
 	return NULL;
 }
 
+/* The memory address BAR bir decodes (64-bit BARs whole); 0 when it is none. */
+static u64 bar_addr(const struct vpci_dev *d, u32 bir)
+{
+	if (bir >= VPCI_NR_BARS)
+		return 0;
+	u32 lo = d->vf ? d->vf_bar[bir] : pci_cfg_read(d->sbdf, (u16)(PCI_BAR0 + 4 * bir), 4);
+	if (lo & PCI_BAR_SPACE_IO)
+		return 0;
+	u64 a = lo & PCI_BAR_MEM_ADDR;
+	if (FIELD_GET(PCI_BAR_MEM_TYPE, lo) == PCI_BAR_MEM_TYPE_64 && bir + 1 < VPCI_NR_BARS)
+		a |= (u64)(d->vf ? d->vf_bar[bir + 1] : pci_cfg_read(d->sbdf, (u16)(PCI_BAR0 + 4 * (bir + 1)), 4)) << 32;
+	return a;
+}
+
 /* A BAR dword (or the ROM BAR) as the guest sees it. */
 static u32 bar_view(const struct vpci_dev *d, u32 dw)
 {
@@ -357,6 +376,10 @@ static u32 view32(const struct vpci_dev *d, u32 dw)
 	if (d->msi.cap && dw >= d->msi.cap && dw < d->msi.cap + vpci_msi_size(d->msi.real_ctrl)) {
 		u32 body = vpci_msi_read(d, dw);
 		return dw == d->msi.cap ? (body & ~0xff00u) | (u32)(d->cap_next[dw / 4] & 0xff) << 8 : body;
+	}
+	if (d->msix.cap && dw >= d->msix.cap && dw < d->msix.cap + 12u) {
+		u32 body = vpci_msix_read(d, dw);
+		return dw == d->msix.cap ? (body & ~0xff00u) | (u32)(d->cap_next[dw / 4] & 0xff) << 8 : body;
 	}
 	if (dw < PCI_CFG_LEGACY_SIZE) {
 		u16 c = d->cap_next[dw / 4];
@@ -462,6 +485,9 @@ void vpci_write(struct vpci *v, u32 sbdf, u32 offset, u32 width, u32 val)
 			ok = command_write(d, bmask, val);
 		else if (d->msi.cap && dw >= d->msi.cap && dw < d->msi.cap + vpci_msi_size(d->msi.real_ctrl)) {
 			vpci_msi_write(v, d, dw, bmask, val);
+			ok = true;
+		} else if (d->msix.cap && dw >= d->msix.cap && dw < d->msix.cap + 12u) {
+			vpci_msix_write(v, d, dw, bmask, val);
 			ok = true;
 		}
 	}

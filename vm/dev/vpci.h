@@ -57,6 +57,33 @@ struct vpci_msi {
 	u64 refused;            /* enables refused (bad address, delivery mode or vector; no entry) */
 };
 
+/*
+ * The guest's MSI-X capability and table (PCIe Base §7.7.2), shown when
+ * the partition gave vpci interrupt ops: Enable and Function Mask, and up
+ * to VPCI_MSIX_MAX entries, are a shadow (vm/dev/vpci_msix.c). The pages
+ * holding the table are trapped: the partition leaves them out of the
+ * guest's nested tables, maps them for Sluice in real, and hands the
+ * guest's accesses to vpci_msix_mmio_*.
+ */
+#define VPCI_MSIX_MAX           32
+struct vpci_msix_entry {
+	u32 addr_lo, addr_hi, data, ctrl;       /* the guest's entry */
+	bool live;              /* an IRTE and host vector are its, the device's entry is programmed */
+	bool refused_told;      /* its refusal was logged since the guest last wrote it */
+	u8 gvec;
+	u32 cookie;
+};
+struct vpci_msix {
+	u16 cap;                /* 0: none shown */
+	u16 ctrl;               /* the guest's Enable and Function Mask */
+	u16 real_nr, nr;        /* the device's table size, and the guest's (at most VPCI_MSIX_MAX) */
+	u64 table_gpa;          /* the table (BARs sit at the same GPA and HPA) */
+	u64 page_gpa, page_size;        /* the trapped pages holding it */
+	struct io_region *real; /* those pages of the device, for Sluice; NULL: not trapped, nothing programmed */
+	u64 refused;
+	struct vpci_msix_entry e[VPCI_MSIX_MAX];
+};
+
 struct vpci_dev {
 	u32 sbdf;
 	/*
@@ -82,6 +109,7 @@ struct vpci_dev {
 	u32 nr_ecaps;
 	struct vpci_ecap ecap[VPCI_MAX_ECAPS];  /* the real list, in order */
 	struct vpci_msi msi;
+	struct vpci_msix msix;
 };
 
 /*
@@ -114,6 +142,20 @@ u32 vpci_msi_read(const struct vpci_dev *d, u32 dw);
 void vpci_msi_write(struct vpci *v, struct vpci_dev *d, u32 dw, u32 bmask, u32 val);
 /* Turns every live MSI of v off (the partition stops): the device's enable first, then the entry. */
 void vpci_msi_off(struct vpci *v);
+
+/* MSI-X, in vm/dev/vpci_msix.c. bar_addr gives the address BAR bir decodes (vpci.c's view). */
+void vpci_msix_locate(struct vpci_dev *d, u16 cap, u64 (*bar_addr)(const struct vpci_dev *d, u32 bir));
+u32 vpci_msix_read(const struct vpci_dev *d, u32 dw);
+void vpci_msix_write(struct vpci *v, struct vpci_dev *d, u32 dw, u32 bmask, u32 val);
+/*
+ * A guest access of size 1, 2, 4 or 8 at gpa in a trapped MSI-X page:
+ * table entries from and to the shadow, anything else on the page to the
+ * device. false when gpa is in no trapped page.
+ */
+bool vpci_msix_mmio_read(struct vpci *v, u64 gpa, u32 size, u64 *val);
+bool vpci_msix_mmio_write(struct vpci *v, u64 gpa, u32 size, u64 val);
+/* Turns every enabled MSI-X of v off (the partition stops). */
+void vpci_msix_off(struct vpci *v);
 
 /* Builds the view of the functions sbdfs[0..n) (capability lists walked once). 0 or -HV_E*. */
 int vpci_init(struct vpci *v, const u32 *sbdfs, u32 n, u64 ecam_gpa, u32 bus_end);
