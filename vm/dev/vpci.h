@@ -153,6 +153,8 @@ void vpci_msix_write(struct vpci *v, struct vpci_dev *d, u32 dw, u32 bmask, u32 
  * device. false when gpa is in no trapped page.
  */
 bool vpci_msix_mmio_read(struct vpci *v, u64 gpa, u32 size, u64 *val);
+/* Whether gpa is in a trapped MSI-X page of v. */
+bool vpci_msix_trapped(const struct vpci *v, u64 gpa);
 bool vpci_msix_mmio_write(struct vpci *v, u64 gpa, u32 size, u64 val);
 /* Turns every enabled MSI-X of v off (the partition stops). */
 void vpci_msix_off(struct vpci *v);

@@ -156,14 +156,26 @@ void vpci_msix_write(struct vpci *v, struct vpci_dev *d, u32 dw, u32 bmask, u32 
 		pci_cfg_write(d->sbdf, (u16)(x->cap + MSIX_CTRL), 2, 0);
 }
 
-static struct vpci_dev *trap_dev(struct vpci *v, u64 gpa, u32 size)
+/* The index of the function whose trapped MSI-X page holds [gpa, gpa+size), or -1. */
+static int trap_index(const struct vpci *v, u64 gpa, u32 size)
 {
 	for (u32 i = 0; i < v->nr; i++) {
-		struct vpci_msix *x = &v->dev[i].msix;
+		const struct vpci_msix *x = &v->dev[i].msix;
 		if (x->cap && x->real && gpa >= x->page_gpa && gpa + size <= x->page_gpa + x->page_size)
-			return &v->dev[i];
+			return (int)i;
 	}
-	return NULL;
+	return -1;
+}
+
+static struct vpci_dev *trap_dev(struct vpci *v, u64 gpa, u32 size)
+{
+	int i = trap_index(v, gpa, size);
+	return i < 0 ? NULL : &v->dev[i];
+}
+
+bool vpci_msix_trapped(const struct vpci *v, u64 gpa)
+{
+	return trap_index(v, gpa, 1) >= 0;
 }
 
 /* The entry and register of a table access at gpa, or false (elsewhere on the page). */

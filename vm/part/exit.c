@@ -241,7 +241,7 @@ static int do_io(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	return skip_insn(p, v, e);
 }
 
-/* ---- MMIO: the virtual ECAM window ---- */
+/* ---- MMIO: the virtual ECAM window and trapped MSI-X table pages ---- */
 
 static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 {
@@ -252,7 +252,9 @@ static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 		return partition_park(p, v, "%s GPA 0x%016llx of its %s memory at rip 0x%016llx",
 			    e->npf.fetch ? "executed" : e->npf.write ? "wrote" : "read", (unsigned long long)gpa,
 			    part_access_name(r->prot), (unsigned long long)v->rip);
-	if (gpa < p->vpci.ecam_gpa || gpa >= p->vpci.ecam_gpa + ((u64)p->vpci.bus_end + 1) * MiB)
+	/* A trapped MSI-X table page (vm/dev/vpci_msix.c), or the virtual ECAM window. */
+	bool msix = vpci_msix_trapped(&p->vpci, gpa);
+	if (!msix && (gpa < p->vpci.ecam_gpa || gpa >= p->vpci.ecam_gpa + ((u64)p->vpci.bus_end + 1) * MiB))
 		return partition_park(p, v, "%s GPA 0x%016llx, which is not its memory, at rip 0x%016llx",
 			    e->npf.fetch ? "executed" : e->npf.write ? "wrote" : "read", (unsigned long long)gpa,
 			    (unsigned long long)v->rip);
@@ -260,16 +262,23 @@ static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	struct insn in;
 	size_t got = fetch_insn(p, v, buf, sizeof(buf));
 	int ret = insn_decode(buf, got, v->cs_long, &in);
-	if (ret || in.kind == INSN_OTHER || in.size == 8)
-		return partition_park(p, v, "PCI config access at GPA 0x%016llx by an instruction Sluice does not emulate (rip 0x%016llx)",
-			    (unsigned long long)gpa, (unsigned long long)v->rip);
-	u32 val = 0;
+	if (ret || in.kind == INSN_OTHER || (in.size == 8 && !msix))
+		return partition_park(p, v, "%s access at GPA 0x%016llx by an instruction Sluice does not emulate (rip 0x%016llx)",
+			    msix ? "MSI-X table" : "PCI config", (unsigned long long)gpa, (unsigned long long)v->rip);
+	u64 val = 0;
 	if (in.kind == INSN_MMIO_LOAD) {
-		vpci_ecam_read(&p->vpci, gpa, in.size, &val);
+		u32 v32 = 0;
+		if (msix)
+			vpci_msix_mmio_read(&p->vpci, gpa, in.size, &val);
+		else if (vpci_ecam_read(&p->vpci, gpa, in.size, &v32))
+			val = v32;
 		set_reg(v, in.reg, in.high8, in.reg_size, val);
 	} else {
-		val = (u32)(in.kind == INSN_MMIO_STORE_IMM ? in.imm : get_reg(v, in.reg, in.high8, in.size));
-		vpci_ecam_write(&p->vpci, gpa, in.size, val);
+		val = in.kind == INSN_MMIO_STORE_IMM ? (u64)in.imm : get_reg(v, in.reg, in.high8, in.size);
+		if (msix)
+			vpci_msix_mmio_write(&p->vpci, gpa, in.size, val);
+		else
+			vpci_ecam_write(&p->vpci, gpa, in.size, (u32)val);
 	}
 	v->rip += in.len;
 	return 0;

@@ -168,6 +168,7 @@ static void stop_devices(struct partition *p)
 	partition_dma_stop(p);
 	/* Its devices' MSIs off and their remapping entries cleared. */
 	vpci_msi_off(&p->vpci);
+	vpci_msix_off(&p->vpci);
 	/* Faults its devices raised before they stopped count in its summary, whichever CPU takes the interrupt. */
 	if (d->iommu)
 		d->iommu_ops->poll_faults();
