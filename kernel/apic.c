@@ -16,6 +16,13 @@
 #define  APIC_BASE_EXTD         BIT_ULL(10)     /* x2APIC mode */
 #define  APIC_BASE_EN           BIT_ULL(11)
 #define  APIC_BASE_ADDR         GENMASK_ULL(51, 12)
+/*
+ * The legacy 8259A pair's interrupt mask registers (OCW1, written to the
+ * data ports): 0xff masks every IRQ, so the BIOS's PIC timer never reaches
+ * a CPU through LINT0 in ExtINT mode once Sluice runs on the local APIC.
+ */
+#define PIC_MASTER_DATA         0x21
+#define PIC_SLAVE_DATA          0xa1
 #define CPUID1_ECX_X2APIC       BIT_ULL(21)
 #define CPUID1_EDX_APIC         BIT_ULL(9)
 /* xAPIC register offsets; the x2APIC MSR is 0x800 + offset / 16. */
@@ -132,6 +139,8 @@ int apic_init(u64 madt_pa, struct apic_info *ai)
 		ai->base_pa = pa;
 		x2 = false;
 	}
+	pio_out8(PIC_SLAVE_DATA, 0xff);
+	pio_out8(PIC_MASTER_DATA, 0xff);
 	apic_write(APIC_SVR, (u32)(APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR));
 	u32 ver = apic_read(APIC_VERSION);
 	ai->x2apic = x2;
