@@ -236,6 +236,7 @@ int apic_timer_oneshot(u64 ns, u8 vector)
 	u64 count = ns / 1000 * timer_hz / 1000000;
 	count = count ? MIN(count, 0xffffffffULL) : 1;
 	apic_write(APIC_LVT_TIMER, (u32)(FIELD_PREP(LVT_VECTOR, vector) | LVT_TIMER_ONESHOT));
+	apic_write(APIC_TIMER_DIV, TIMER_DIV_16);       /* an AP's divider is at its reset value: the rate is the boot CPU's */
 	apic_write(APIC_TIMER_INIT, (u32)count);
 	return 0;
 }

@@ -15,6 +15,9 @@ GUEST_ELF64 += pcidev
 # Device interrupts: its edu's MSIs through interrupt remapping (edu-msi scenario).
 GUEST_ELF64 += edu-msi
 guest_src_edu-msi := tests/guests/edu_msi.c tests/guests/lib/edu.c
+# The guest's local APIC and its timer (svm-lapic-timer, vmx-lapic-timer).
+GUEST_ELF64 += lapic-timer
+guest_src_lapic-timer := tests/guests/lapic_timer.c
 guest_src_hello   := tests/guests/hello.c
 guest_src_busy    := tests/guests/busy.c
 guest_src_fence   := tests/guests/fence.c

@@ -1,7 +1,8 @@
-# Exit emulation pieces: instruction decoder, guest page walk, virtual UART, virtual PCI config space.
+# Exit emulation pieces: instruction decoder, guest page walk, virtual UART, virtual PCI config space, guest local APIC.
 CORE_SRCS += vm/cpu/insn.c
 CORE_SRCS += vm/cpu/gwalk.c
 CORE_SRCS += vm/dev/vuart.c
+CORE_SRCS += vm/dev/vlapic.c
 CORE_SRCS += vm/dev/vpci.c
 CORE_SRCS += vm/dev/vpci_msi.c
 CORE_SRCS += vm/dev/vpci_msix.c

@@ -5,7 +5,8 @@
  * vector EDU_MSI_VECTOR to its own APIC ID) and enables it, then runs
  * EDU_MSI_DMAS DMAs with "raise an interrupt when done" (QEMU
  * docs/specs/edu.rst: command 0x04, status bit 0x100), acknowledging each,
- * and turns MSI off. With args "hold N" it keeps MSI on for N * 10^9 TSC
+ * and turns MSI off. Its local APIC (x2APIC mode, software-enabled) and
+ * an IDT gate on EDU_MSI_VECTOR count the interrupts Sluice raises. With args "hold N" it keeps MSI on for N * 10^9 TSC
  * ticks first (N seconds on a 1 GHz TSC), the victim of attack-msi, whose
  * entry another partition's device tries to use meanwhile. What the guest can check alone: its writes read back
  * from the (virtual) capability, and the device signalled each DMA's end.
@@ -35,6 +36,55 @@ const char guest_name[] = "edu-msi";
 #define IRQ_WAIT_POLLS          200000000u
 
 static uint8_t staged[EDU_BUF_SIZE] __attribute__((aligned(4096)));
+static volatile uint32_t irqs;
+
+/* SDM Vol. 3A 11.12: x2APIC mode through IA32_APIC_BASE, registers as MSRs from 0x800. */
+#define MSR_APIC_BASE           0x1b
+#define  APIC_BASE_EN           (1u << 11)
+#define  APIC_BASE_EXTD         (1u << 10)
+#define MSR_X2APIC_EOI          0x80b
+#define MSR_X2APIC_SVR          0x80f
+#define  SVR_ENABLE             (1u << 8)
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+void msi_irq(void);
+void msi_irq(void)
+{
+	irqs++;
+	wrmsr(MSR_X2APIC_EOI, 0);
+}
+
+/* Entry: the frame leaves RSP 8 mod 16; nine pushes make it 16-aligned for the call. */
+__asm__(".text\n.global msi_gate\nmsi_gate:\n"
+	"push %rax\npush %rcx\npush %rdx\npush %rsi\npush %rdi\npush %r8\npush %r9\npush %r10\npush %r11\n"
+	"cld\ncall msi_irq\n"
+	"pop %r11\npop %r10\npop %r9\npop %r8\npop %rdi\npop %rsi\npop %rdx\npop %rcx\npop %rax\niretq\n");
+extern char msi_gate[];
+static uint64_t idt[256 * 2] __attribute__((aligned(16)));
+
+/* An interrupt gate on EDU_MSI_VECTOR (SDM Vol. 3A 6.14.1) and the local APIC on in x2APIC mode. */
+static void irq_setup(void)
+{
+	uint64_t h = (uint64_t)(uintptr_t)msi_gate;
+	idt[EDU_MSI_VECTOR * 2] = (h & 0xffff) | 0x08ULL << 16 | 0x8eULL << 40 | ((h >> 16) & 0xffff) << 48;
+	idt[EDU_MSI_VECTOR * 2 + 1] = h >> 32;
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } d = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+	__asm__ volatile("lidt %0" : : "m"(d) : "memory");
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EN | APIC_BASE_EXTD);
+	wrmsr(MSR_X2APIC_SVR, SVR_ENABLE | 0xff);
+	__asm__ volatile("sti" ::: "memory");
+}
 
 static uint64_t rdtsc(void)
 {
@@ -91,8 +141,9 @@ int guest_main(const struct sluice_start_info *si)
 	verdict(back == addr && en, "MSI at 0x%02x: address 0x%08x, data 0x%04x, enabled (reads back 0x%08x, enable %u)",
 		cap, addr, EDU_MSI_VECTOR, back, en);
 
+	irq_setup();
 	volatile uint32_t *r32 = (volatile uint32_t *)bar0;
-	uint32_t signalled = 0;
+	uint32_t signalled = 0, taken = 0;
 	for (uint32_t i = 0; i < EDU_MSI_DMAS; i++) {
 		memset(staged, (int)i, sizeof(staged));
 		if (!guest_edu_run(bar0, (uint64_t)(uintptr_t)staged, EDU_BUF_ADDR, EDU_BUF_SIZE, EDU_DMA_CMD_IRQ))
@@ -102,11 +153,16 @@ int guest_main(const struct sluice_start_info *si)
 			st = r32[EDU_IRQ_STATUS / 4];
 		if (!(st & EDU_IRQ_DMA))
 			break;
+		for (uint32_t k = 0; k < IRQ_WAIT_POLLS && irqs <= i; k++)
+			__asm__ volatile("pause");
+		taken += irqs == i + 1;
 		r32[EDU_IRQ_ACK / 4] = EDU_IRQ_DMA;
 		signalled++;
 	}
 	verdict(signalled == EDU_MSI_DMAS, "edu signalled the end of %u of %u DMAs (status 0x100), each acknowledged",
 		signalled, EDU_MSI_DMAS);
+	verdict(taken == EDU_MSI_DMAS && irqs == EDU_MSI_DMAS, "took %u interrupt(s) on vector 0x%02x, one after each of %u DMAs",
+		irqs, EDU_MSI_VECTOR, taken);
 	uint64_t hold = hold_seconds(si->args);
 	if (hold) {
 		gprintf("edu-msi: MSI stays on for %llu s\n", (unsigned long long)hold);

@@ -182,11 +182,12 @@ static const struct { u64 code; enum vm_exit_reason reason; } simple_exits[] = {
 	{ SVM_EXIT_MWAIT, VM_EXIT_FORBIDDEN },
 	{ SVM_EXIT_TASK_SWITCH, VM_EXIT_FORBIDDEN },
 	{ SVM_EXIT_INVALID, VM_EXIT_ENTRY_FAILED },
+	{ SVM_EXIT_VINTR, VM_EXIT_INTR_WINDOW },
 };
 
 /* Exit codes in the APM's words (appendix C), for logs. */
 static const struct { u64 code; const char *name; } exit_names[] = {
-	{ SVM_EXIT_INTR, "INTR" }, { SVM_EXIT_NMI, "NMI" }, { SVM_EXIT_SMI, "SMI" }, { SVM_EXIT_INIT, "INIT" },
+	{ SVM_EXIT_INTR, "INTR" }, { SVM_EXIT_NMI, "NMI" }, { SVM_EXIT_SMI, "SMI" }, { SVM_EXIT_INIT, "INIT" }, { SVM_EXIT_VINTR, "VINTR" },
 	{ SVM_EXIT_CPUID, "CPUID" }, { SVM_EXIT_RSM, "RSM" }, { SVM_EXIT_INVD, "INVD" }, { SVM_EXIT_HLT, "HLT" },
 	{ SVM_EXIT_INVLPGA, "INVLPGA" }, { SVM_EXIT_IOIO, "IOIO" }, { SVM_EXIT_MSR, "MSR" },
 	{ SVM_EXIT_TASK_SWITCH, "TASK_SWITCH" }, { SVM_EXIT_SHUTDOWN, "SHUTDOWN" }, { SVM_EXIT_VMRUN, "VMRUN" },
@@ -257,6 +258,46 @@ void svm_decode_exit(const struct vmcb *vmcb, bool nrips, struct vm_exit *x)
 	    (x->reason == VM_EXIT_CPUID || x->reason == VM_EXIT_MSR_READ || x->reason == VM_EXIT_MSR_WRITE ||
 	     x->reason == VM_EXIT_HLT || x->reason == VM_EXIT_HYPERCALL))
 		x->insn_len = (u32)(vmcb->next_rip - vmcb->rip);
+}
+
+/* ---- interrupt injection (APM 15.20, 15.21) ---- */
+
+/* The shadow covers only the instruction at the exit's rip: once common code moved rip past it, it is gone. */
+bool svm_intr_ready_vmcb(const struct vmcb *vmcb, u64 rip, u64 rflags)
+{
+	bool shadow = (vmcb->int_state & INT_STATE_SHADOW) && rip == vmcb->rip;
+	return (rflags & RFLAGS_IF) && !shadow && !(vmcb->eventinj & EVENT_V);
+}
+
+void svm_intr_inject_vmcb(struct vmcb *vmcb, u8 vector)
+{
+	vmcb->eventinj = EVENT_V | FIELD_PREP(EVENT_TYPE, EVENT_TYPE_INTR) | FIELD_PREP(EVENT_VECTOR, vector);
+}
+
+/*
+ * The window: a virtual interrupt of the highest priority, TPR ignored,
+ * whose delivery is intercepted (VINTR), so the guest exits at the first
+ * instruction boundary where its IF and shadow allow one (15.21.4).
+ */
+void svm_intr_window_vmcb(struct vmcb *vmcb, bool on)
+{
+	if (on) {
+		vmcb->vintr |= V_IRQ | FIELD_PREP(V_INTR_PRIO, 0xf) | V_IGN_TPR;
+		vmcb->intercept1 |= INTERCEPT1_VINTR;
+	} else {
+		vmcb->vintr &= ~(V_IRQ | V_INTR_PRIO | V_IGN_TPR);
+		vmcb->intercept1 &= ~(u32)INTERCEPT1_VINTR;
+	}
+}
+
+/*
+ * SPEC: "EXITINTINFO ... contains the event that was being delivered when
+ * the intercept occurred" (15.7.2): it goes back into EVENTINJ, or the
+ * guest would lose it (an NPF on its IDT or stack, an INTR during delivery).
+ */
+void svm_event_requeue(struct vmcb *vmcb)
+{
+	vmcb->eventinj = (vmcb->exitintinfo & EVENT_V) ? vmcb->exitintinfo : 0;
 }
 
 /* ---- the ops ---- */
@@ -393,6 +434,8 @@ static int svm_vcpu_run(struct vcpu *v, struct vm_exit *x)
 	struct svm_vcpu *s = v->hw;
 	struct vmcb *vmcb = s->vmcb;
 
+	if (vmcb->rip != v->rip)
+		vmcb->int_state &= ~INT_STATE_SHADOW;   /* the instruction it covered was emulated */
 	vmcb->rip = v->rip;
 	vmcb->rsp = v->rsp;
 	vmcb->rflags = v->rflags | RFLAGS_FIXED;
@@ -402,6 +445,7 @@ static int svm_vcpu_run(struct vcpu *v, struct vm_exit *x)
 	s->flush_next = false;
 	vmcb->exitcode = 0;
 	svm_hw_run(s->vmcb_pa, s->host_save_pa, &v->regs);
+	svm_event_requeue(vmcb);
 	state_from_vmcb(v, vmcb);
 	svm_decode_exit(vmcb, have_nrips, x);
 	if (x->reason == VM_EXIT_MSR_READ || x->reason == VM_EXIT_MSR_WRITE) {
@@ -424,6 +468,36 @@ static void svm_vcpu_dump(const struct vcpu *v, const char *who)
 			  (unsigned long long)m->exitintinfo);
 }
 
+static u8 svm_tpr_get(struct vcpu *v)
+{
+	const struct svm_vcpu *s = v->hw;
+	return (u8)(FIELD_GET(V_TPR, s->vmcb->vintr) << 4);
+}
+
+static void svm_tpr_set(struct vcpu *v, u8 tpr)
+{
+	struct svm_vcpu *s = v->hw;
+	s->vmcb->vintr = (s->vmcb->vintr & ~V_TPR) | FIELD_PREP(V_TPR, tpr >> 4);
+}
+
+static bool svm_intr_ready(struct vcpu *v)
+{
+	const struct svm_vcpu *s = v->hw;
+	return svm_intr_ready_vmcb(s->vmcb, v->rip, v->rflags);
+}
+
+static void svm_intr_inject(struct vcpu *v, u8 vector)
+{
+	struct svm_vcpu *s = v->hw;
+	svm_intr_inject_vmcb(s->vmcb, vector);
+}
+
+static void svm_intr_window(struct vcpu *v, bool on)
+{
+	struct svm_vcpu *s = v->hw;
+	svm_intr_window_vmcb(s->vmcb, on);
+}
+
 /* The nested table changed: this ASID's entries go at the next VMRUN (flush all: see svm_vcpu_run). */
 static void svm_vcpu_flush_tlb(struct vcpu *v)
 {
@@ -443,4 +517,9 @@ const struct virt_ops svm_ops = {
 	.vcpu_dump = svm_vcpu_dump,
 	.init_consumed = svm_redirects_init,
 	.vcpu_flush_tlb = svm_vcpu_flush_tlb,
+	.tpr_get = svm_tpr_get,
+	.tpr_set = svm_tpr_set,
+	.intr_ready = svm_intr_ready,
+	.intr_inject = svm_intr_inject,
+	.intr_window = svm_intr_window,
 };

@@ -27,6 +27,18 @@ void svm_vmcb_setup(struct vmcb *vmcb, const struct vcpu_entry *e, u32 asid, u64
  * RIP at the exit; nrips says whether the VMCB's next_rip is valid.
  */
 void svm_decode_exit(const struct vmcb *vmcb, bool nrips, struct vm_exit *exit);
+/*
+ * Interrupt injection on the VMCB (APM 15.20, 15.21): whether an external
+ * interrupt can be injected at the next VMRUN with the guest at rip with
+ * rflags (IF set, no interrupt shadow at that rip, EVENTINJ free); queue one; ask for the VINTR
+ * intercept (a V_IRQ the guest takes as soon as it can, intercepted
+ * before delivery) or cancel it; after an exit, put an event whose
+ * delivery the exit interrupted (EXITINTINFO) back into EVENTINJ.
+ */
+bool svm_intr_ready_vmcb(const struct vmcb *vmcb, u64 rip, u64 rflags);
+void svm_intr_inject_vmcb(struct vmcb *vmcb, u8 vector);
+void svm_intr_window_vmcb(struct vmcb *vmcb, bool on);
+void svm_event_requeue(struct vmcb *vmcb);
 /* The exit code's name in the APM's words ("NPF", "IOIO", "EXCP" for 0x40-0x5f), "?" when unknown. */
 const char *svm_exit_name(u64 code);
 

@@ -132,6 +132,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "one page");
 /* Intercept vector 3 (offset 0x00c), APM B-1 */
 #define INTERCEPT1_INTR                 BIT_ULL(0)
 #define INTERCEPT1_NMI                  BIT_ULL(1)
+#define INTERCEPT1_VINTR                BIT_ULL(4)      /* a virtual interrupt (V_IRQ) would be taken */
 #define INTERCEPT1_INIT                 BIT_ULL(3)
 #define INTERCEPT1_CPUID                BIT_ULL(18)
 #define INTERCEPT1_RSM                  BIT_ULL(19)
@@ -155,7 +156,20 @@ _Static_assert(sizeof(struct vmcb) == 4096, "one page");
 
 #define TLB_CONTROL_NONE                0
 #define TLB_CONTROL_FLUSH_ALL           1       /* every ASID: the only flush without FlushByAsid */
+/* VMCB offset 0x060 (APM 15.21.1 "Virtual Interrupt Control"; B-1) */
+#define V_TPR                           GENMASK_ULL(3, 0)       /* CR8 of the guest, with V_INTR_MASKING */
+#define V_IRQ                           BIT_ULL(8)
+#define V_INTR_PRIO                     GENMASK_ULL(19, 16)
+#define V_IGN_TPR                       BIT_ULL(20)
 #define V_INTR_MASKING                  BIT_ULL(24)
+/* VMCB offset 0x068 */
+#define INT_STATE_SHADOW                BIT_ULL(0)      /* interrupt shadow: STI or MOV SS just ran */
+/* EVENTINJ (0x0a8) and EXITINTINFO (0x088), APM 15.20 "Event Injection" */
+#define EVENT_VECTOR                    GENMASK_ULL(7, 0)
+#define EVENT_TYPE                      GENMASK_ULL(10, 8)
+#define  EVENT_TYPE_INTR                0       /* external or virtual interrupt */
+#define EVENT_EV                        BIT_ULL(11)     /* error code valid */
+#define EVENT_V                         BIT_ULL(31)
 #define NP_ENABLE                       BIT_ULL(0)
 #define SVM_GUEST_PAT                   0x0007040600070406ULL   /* the reset value (APM Vol. 2 7.8.2) */
 
@@ -165,6 +179,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "one page");
 #define SVM_EXIT_NMI                    0x061
 #define SVM_EXIT_SMI                    0x062
 #define SVM_EXIT_INIT                   0x063
+#define SVM_EXIT_VINTR                  0x064
 #define SVM_EXIT_CPUID                  0x072
 #define SVM_EXIT_RSM                    0x073
 #define SVM_EXIT_INVD                   0x076

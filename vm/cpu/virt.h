@@ -11,6 +11,8 @@
 
 struct cpu;                     /* kernel/smp.h */
 
+#define RFLAGS_IF               BIT_ULL(9)      /* the guest takes maskable interrupts */
+
 /* General-purpose registers not kept in the VMCB/VMCS (rax is here too: the back end syncs it). */
 struct guest_regs {
 	u64 rax, rbx, rcx, rdx, rsi, rdi, rbp;
@@ -54,6 +56,7 @@ enum vm_exit_reason {
 	VM_EXIT_FORBIDDEN,      /* an instruction Sluice does not let a guest run (VMRUN, VMLOAD, INVLPGA, SKINIT, ...) */
 	VM_EXIT_EXCEPTION,      /* an intercepted guest exception (exc.vector, exc.error_code) */
 	VM_EXIT_ENTRY_FAILED,   /* the hardware refused the guest state (VMEXIT_INVALID / VM-entry failure) */
+	VM_EXIT_INTR_WINDOW,    /* the guest can take an interrupt now (asked for with intr_window) */
 	VM_EXIT_UNKNOWN,        /* hw_code says what */
 	VM_EXIT_NR
 };
@@ -111,6 +114,27 @@ struct virt_ops {
 	 * (the guest exits and goes on) instead of resetting the CPU. After probe.
 	 */
 	bool (*init_consumed)(void);
+	/*
+	 * External interrupts for the guest (its local APIC's vectors, vm/dev/vlapic.h).
+	 * intr_ready: whether the guest takes one at the next entry (RFLAGS.IF
+	 * set, no STI/MOV SS shadow, no event already queued or being
+	 * re-delivered after an exit that interrupted its delivery).
+	 * intr_inject: delivers vector at the next entry through the event
+	 * injection field (call only when ready). intr_window: on, the guest
+	 * exits with VM_EXIT_INTR_WINDOW as soon as it can take one; off
+	 * cancels. All from the vCPU's CPU, after vcpu_init.
+	 */
+	/*
+	 * The guest's task priority as MOV CR8 left it (TPR[7:4] in bits 7:4;
+	 * SVM V_TPR, VMX the TPR shadow of the virtual-APIC page), and set
+	 * before an entry from the local APIC's TPR. CR8 never reaches the
+	 * CPU's own TPR.
+	 */
+	u8 (*tpr_get)(struct vcpu *v);
+	void (*tpr_set)(struct vcpu *v, u8 tpr);
+	bool (*intr_ready)(struct vcpu *v);
+	void (*intr_inject)(struct vcpu *v, u8 vector);
+	void (*intr_window)(struct vcpu *v, bool on);
 	/* Logs the guest state (registers, control registers, segments), a few lines. */
 	void (*vcpu_dump)(const struct vcpu *v, const char *who);
 };

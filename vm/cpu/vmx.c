@@ -27,11 +27,18 @@
 
 struct vmx_vcpu {
 	u64 vmcs_pa, io_bitmap_pa, msr_bitmap_pa;
+	u64 vapic_pa;           /* the virtual-APIC page: CR8 reads and writes the TPR shadow in it */
+	u8 *vapic;
 	u8 *io_bitmap, *msr_bitmap;
 	u64 eptp;
 	u16 vpid;
 	bool launched;          /* VMRESUME from now on (VMCLEAR makes it false again) */
 	bool flush_next;        /* INVEPT + INVVPID before the next entry */
+	u32 proc;               /* the primary processor-based controls as last written */
+	u32 event;              /* VM-entry interruption information for the next entry, 0: none */
+	u32 event_error, event_len;
+	u32 interruptibility;   /* the guest's, at the last exit */
+	u64 exit_rip;           /* the guest's rip at the last exit */
 	/* The last exit as read on the vCPU's CPU, for vcpu_dump (which may run on another CPU, outside VMX operation). */
 	struct vmx_exit_info last;
 	u64 last_cs_ar;
@@ -174,7 +181,7 @@ static int vmx_cpu_enable(struct cpu *c)
 	return 0;
 }
 
-/* The VMCS, the two I/O bitmaps and the MSR bitmap: allocated on the first vcpu_init on this CPU and kept. */
+/* The VMCS, the two I/O bitmaps, the MSR bitmap and the virtual-APIC page: allocated on the first vcpu_init on this CPU and kept. */
 static int vcpu_pages(struct vmx_vcpu *s)
 {
 	if (!s->vmcs_pa && !page_alloc_zeroed(1, &s->vmcs_pa))
@@ -182,6 +189,8 @@ static int vcpu_pages(struct vmx_vcpu *s)
 	if (!s->io_bitmap && !(s->io_bitmap = page_alloc_zeroed(VMX_IO_BITMAP_PAGES, &s->io_bitmap_pa)))
 		return -HV_ENOMEM;
 	if (!s->msr_bitmap && !(s->msr_bitmap = page_alloc_zeroed(1, &s->msr_bitmap_pa)))
+		return -HV_ENOMEM;
+	if (!s->vapic && !(s->vapic = page_alloc_zeroed(1, &s->vapic_pa)))
 		return -HV_ENOMEM;
 	return 0;
 }
@@ -306,6 +315,9 @@ static void controls(struct writer *wr, const struct vmx_controls *ctl, const st
 	w(wr, VMCS_IO_BITMAP_A, s->io_bitmap_pa);
 	w(wr, VMCS_IO_BITMAP_B, s->io_bitmap_pa + PAGE_SIZE);
 	w(wr, VMCS_MSR_BITMAP, s->msr_bitmap_pa);
+	/* TPR shadow alone (26.2.1.1): threshold 0 never exits; the guest's CR8 stays in this page. */
+	w(wr, VMCS_VIRTUAL_APIC_PAGE_ADDR, s->vapic_pa);
+	w(wr, VMCS_TPR_THRESHOLD, 0);
 	w(wr, VMCS_EPT_POINTER, s->eptp);
 	w(wr, VMCS_VPID, s->vpid);
 	w(wr, VMCS_TSC_OFFSET, 0);
@@ -332,6 +344,7 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, const struc
 	s->vpid = (u16)v->tag;
 	vmx_io_bitmap_fill(s->io_bitmap, pol);
 	vmx_msr_bitmap_fill(s->msr_bitmap);
+	memset(s->vapic, 0, PAGE_SIZE);         /* a restart's guest starts with TPR 0 too */
 	/* 25.11.3: VMCLEAR before first use makes the launch state "clear", so VMLAUNCH comes next. */
 	if ((ret = region_init(s->vmcs_pa)))
 		return ret;
@@ -349,6 +362,9 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, const struc
 	}
 	s->launched = false;
 	s->flush_next = true;
+	s->proc = ctl.proc;
+	s->event = s->interruptibility = 0;
+	s->exit_rip = e->rip;
 	memset(&s->last, 0, sizeof(s->last));
 	s->last_cs_ar = 0;
 	v->hw = s;
@@ -412,6 +428,22 @@ static void xsetbv(struct vcpu *v, const struct vmx_exit_info *in, struct vm_exi
 	x->reason = VM_EXIT_NONE;
 }
 
+/*
+ * SPEC: an exit during event delivery leaves the event in the IDT-vectoring
+ * information field (25.9.3); it goes back as the next entry's event, with
+ * its error code and, for software events, the instruction length (27.6.1).
+ */
+static void requeue(struct vmx_vcpu *s)
+{
+	u32 idt = (u32)vmcs_read(VMCS_IDT_VECTORING_INFO);
+
+	if (!(idt & INTR_INFO_VALID))
+		return;
+	s->event = idt & ~(u32)INTR_INFO_NMI_UNBLOCK;    /* bit 12 is reserved on entry */
+	s->event_error = (u32)vmcs_read(VMCS_IDT_VECTORING_ERROR_CODE);
+	s->event_len = (u32)vmcs_read(VMCS_EXIT_INSTRUCTION_LEN);
+}
+
 static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
 {
 	struct vmx_vcpu *s = v->hw;
@@ -421,6 +453,20 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
 	if (vmcs_write(VMCS_GUEST_RIP, v->rip) || vmcs_write(VMCS_GUEST_RSP, v->rsp) ||
 	    vmcs_write(VMCS_GUEST_RFLAGS, v->rflags | RFLAGS_FIXED))
 		return insn_failed("VMWRITE", VMX_FAIL_VALID);
+	/* The STI/MOV SS shadow covered the instruction at the exit: common code emulated it. */
+	if (v->rip != s->exit_rip && (s->interruptibility & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))) {
+		s->interruptibility &= ~(u32)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+		if (vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, s->interruptibility))
+			return insn_failed("VMWRITE", VMX_FAIL_VALID);
+	}
+	/* 27.6 (event injection); the valid bit is cleared at every VM exit (25.9.2), so this is once. */
+	if (s->event) {
+		if (vmcs_write(VMCS_ENTRY_INTR_INFO, s->event) ||
+		    vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR_CODE, s->event_error) ||
+		    vmcs_write(VMCS_ENTRY_INSTRUCTION_LEN, s->event_len))
+			return insn_failed("VMWRITE", VMX_FAIL_VALID);
+		s->event = 0;
+	}
 	if (s->flush_next) {
 		flush(s);
 		s->flush_next = false;
@@ -439,6 +485,9 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
 	in.insn_len = (u32)vmcs_read(VMCS_EXIT_INSTRUCTION_LEN);
 	s->last_cs_ar = state_from_vmcs(v);
 	s->last = in;
+	s->exit_rip = v->rip;
+	s->interruptibility = (u32)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	requeue(s);
 	vmx_decode_exit(&in, x);
 	if (x->reason == VM_EXIT_ENTRY_FAILED) {
 		u32 basic = (u32)FIELD_GET(VMX_EXIT_REASON_BASIC, in.reason);
@@ -488,6 +537,47 @@ static u32 vmx_pt_large(void)
 	return vmx_ept_large(caps.ept_vpid);
 }
 
+/* 30.1.1 "Virtualized APIC Registers": VTPR is the byte at offset 0x80 of the virtual-APIC page. */
+#define VAPIC_VTPR              0x80
+
+static u8 vmx_tpr_get(struct vcpu *v)
+{
+	const struct vmx_vcpu *s = v->hw;
+	return __atomic_load_n(&s->vapic[VAPIC_VTPR], __ATOMIC_RELAXED);
+}
+
+static void vmx_tpr_set(struct vcpu *v, u8 tpr)
+{
+	struct vmx_vcpu *s = v->hw;
+	__atomic_store_n(&s->vapic[VAPIC_VTPR], tpr, __ATOMIC_RELAXED);
+}
+
+static bool vmx_intr_ready(struct vcpu *v)
+{
+	const struct vmx_vcpu *s = v->hw;
+	bool shadow = (s->interruptibility & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) && v->rip == s->exit_rip;
+	return (v->rflags & RFLAGS_IF) && !shadow && !s->event;
+}
+
+static void vmx_intr_inject(struct vcpu *v, u8 vector)
+{
+	struct vmx_vcpu *s = v->hw;
+	s->event = (u32)(INTR_INFO_VALID | FIELD_PREP(INTR_INFO_TYPE, INTR_TYPE_EXT_INTR) | FIELD_PREP(INTR_INFO_VECTOR, vector));
+	s->event_error = s->event_len = 0;
+}
+
+/* Interrupt-window exiting (24.6.2 Table 24-6 bit 2, 26.2 "exits at the start of the next instruction with RFLAGS.IF = 1 and no blocking"). */
+static void vmx_intr_window(struct vcpu *v, bool on)
+{
+	struct vmx_vcpu *s = v->hw;
+	u32 proc = on ? s->proc | (u32)PROC_INTR_WINDOW_EXITING : s->proc & ~(u32)PROC_INTR_WINDOW_EXITING;
+
+	if (on && !(FIELD_GET(VMX_CTLS_ALLOWED1, caps.proc) & PROC_INTR_WINDOW_EXITING))
+		return;         /* not on this CPU: the guest's next exit of another kind is the window */
+	if (proc != s->proc && !vmcs_write(VMCS_PROC_CONTROLS, proc))
+		s->proc = proc;
+}
+
 /* The EPT changed: this VPID's and this EPTP's cached translations go before the next entry. */
 static void vmx_vcpu_flush_tlb(struct vcpu *v)
 {
@@ -508,4 +598,9 @@ const struct virt_ops vmx_ops = {
 	.vcpu_dump = vmx_vcpu_dump,
 	.init_consumed = vmx_init_consumed,
 	.vcpu_flush_tlb = vmx_vcpu_flush_tlb,
+	.tpr_get = vmx_tpr_get,
+	.tpr_set = vmx_tpr_set,
+	.intr_ready = vmx_intr_ready,
+	.intr_inject = vmx_intr_inject,
+	.intr_window = vmx_intr_window,
 };

@@ -58,6 +58,12 @@ static const struct need proc_needs[] = {
 	{ PROC_USE_IO_BITMAPS, true, "use I/O bitmaps" },
 	{ PROC_USE_MSR_BITMAPS, true, "use MSR bitmaps" },
 	{ PROC_SECONDARY_CONTROLS, true, "activate secondary controls" },
+	/*
+	 * Without it (and without CR8-load exiting) MOV to CR8 would write
+	 * the real TPR of the CPU (SDM 27.3 "Changes to Instruction Behavior
+	 * in VMX Non-Root Operation"): a guest could mask Sluice's own kicks.
+	 */
+	{ PROC_TPR_SHADOW, true, "use TPR shadow" },
 	{ PROC_CR3_LOAD_EXITING, false, "CR3-load exiting" },
 	{ PROC_CR3_STORE_EXITING, false, "CR3-store exiting" },
 };

@@ -203,6 +203,7 @@ enum vmcs_field {
 	VMCS_EXIT_MSR_LOAD_ADDR         = 0x2008,
 	VMCS_ENTRY_MSR_LOAD_ADDR        = 0x200a,
 	VMCS_TSC_OFFSET                 = 0x2010,
+	VMCS_VIRTUAL_APIC_PAGE_ADDR     = 0x2012,
 	VMCS_EPT_POINTER                = 0x201a,
 	/* B.2.2 64-bit read-only data field */
 	VMCS_GUEST_PHYSICAL_ADDR        = 0x2400,
@@ -227,6 +228,9 @@ enum vmcs_field {
 	VMCS_ENTRY_CONTROLS             = 0x4012,
 	VMCS_ENTRY_MSR_LOAD_COUNT       = 0x4014,
 	VMCS_ENTRY_INTR_INFO            = 0x4016,
+	VMCS_ENTRY_EXCEPTION_ERROR_CODE = 0x4018,
+	VMCS_ENTRY_INSTRUCTION_LEN      = 0x401a,
+	VMCS_TPR_THRESHOLD              = 0x401c,
 	VMCS_PROC_CONTROLS2             = 0x401e,
 	/* B.3.2 32-bit read-only data fields */
 	VMCS_VM_INSTRUCTION_ERROR       = 0x4400,
@@ -447,6 +451,9 @@ enum vmx_exit_reason {
 #define INTR_INFO_ERROR_CODE_VALID      BIT_ULL(11)
 #define INTR_INFO_NMI_UNBLOCK           BIT_ULL(12)
 #define INTR_INFO_VALID                 BIT_ULL(31)
+/* 25.4.2 Table 25-3 "Format of Interruptibility State" */
+#define INTERRUPTIBILITY_STI            BIT_ULL(0)
+#define INTERRUPTIBILITY_MOV_SS         BIT_ULL(1)
 
 /* 31.4 "VM Instruction Error Numbers" */
 enum vmx_insn_error {

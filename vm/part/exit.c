@@ -25,7 +25,6 @@
 #include "pci/pci.h"
 #include "pci/pci_hw.h"
 
-#define MSR_IA32_APIC_BASE      0x0000001b
 #define MSR_IA32_MTRRCAP        0x000000fe
 #define MSR_IA32_MISC_ENABLE    0x000001a0
 #define MSR_IA32_PAT            0x00000277
@@ -159,9 +158,9 @@ static int do_cpuid(struct partition *p, struct vcpu *v, const struct vm_exit *e
 	} else {
 		cpuid(leaf, sub, &r);
 		if (leaf == 1) {
-			/* A hypervisor is present; no VMX, no local APIC for guests yet (interrupts come later). */
-			r.ecx = (r.ecx | (u32)CPUID_1_ECX_HYPERVISOR) & ~(u32)(CPUID_1_ECX_VMX | CPUID_1_ECX_X2APIC);
-			r.edx &= ~(u32)CPUID_1_EDX_APIC;
+			/* A hypervisor is present; no VMX; a local APIC with x2APIC mode (vm/dev/vlapic.c). */
+			r.ecx = (r.ecx | (u32)CPUID_1_ECX_HYPERVISOR | (u32)CPUID_1_ECX_X2APIC) & ~(u32)CPUID_1_ECX_VMX;
+			r.edx |= (u32)CPUID_1_EDX_APIC;
 			r.ebx = (r.ebx & 0x0000ffffu) | (v->cpu << 24);  /* initial APIC ID: the physical CPU index */
 		} else if (leaf == 0x80000001u) {
 			r.ecx &= ~(u32)CPUID_81_ECX_SVM;
@@ -181,6 +180,19 @@ static int do_msr(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	u32 msr = e->msr.index;
 	u64 val;
 
+	if (vlapic_msr_claims(msr)) {
+		bool wr = e->reason == VM_EXIT_MSR_WRITE;
+		int ret = wr ? vlapic_msr_write(&p->lapic, msr, e->msr.value) : vlapic_msr_read(&p->lapic, msr, &val);
+		if (ret)
+			return partition_park(p, v, "%s 0x%08x%s: the local APIC raises #GP there (mode %s)", wr ? "wrmsr" : "rdmsr",
+					      msr, wr ? " (value refused)" : "", vlapic_mode(&p->lapic) == VLAPIC_X2APIC ? "x2APIC" :
+					      vlapic_mode(&p->lapic) == VLAPIC_XAPIC ? "xAPIC" : "disabled");
+		if (!wr) {
+			v->regs.rax = (u32)val;
+			v->regs.rdx = val >> 32;
+		}
+		return skip_insn(p, v, e);
+	}
 	if (e->reason == VM_EXIT_MSR_WRITE)
 		return partition_park(p, v, "wrmsr 0x%08x = 0x%016llx: not an MSR a partition may write", msr,
 			    (unsigned long long)e->msr.value);
@@ -241,20 +253,21 @@ static int do_io(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	return skip_insn(p, v, e);
 }
 
-/* ---- MMIO: the virtual ECAM window and trapped MSI-X table pages ---- */
+/* ---- MMIO: the virtual ECAM window, the xAPIC page and trapped MSI-X table pages ---- */
 
 static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 {
 	u64 gpa = e->npf.gpa;
 	const struct part_region *r = part_region_at(p->cfg, gpa, 1);
+	bool lapic = vlapic_mmio_claims(&p->lapic, gpa);
+	bool msix = !lapic && vpci_msix_trapped(&p->vpci, gpa);       /* vm/dev/vpci_msix.c */
+	const char *what = lapic ? "local APIC" : msix ? "MSI-X table" : "PCI config";
 
 	if (r)
 		return partition_park(p, v, "%s GPA 0x%016llx of its %s memory at rip 0x%016llx",
 			    e->npf.fetch ? "executed" : e->npf.write ? "wrote" : "read", (unsigned long long)gpa,
 			    part_access_name(r->prot), (unsigned long long)v->rip);
-	/* A trapped MSI-X table page (vm/dev/vpci_msix.c), or the virtual ECAM window. */
-	bool msix = vpci_msix_trapped(&p->vpci, gpa);
-	if (!msix && (gpa < p->vpci.ecam_gpa || gpa >= p->vpci.ecam_gpa + ((u64)p->vpci.bus_end + 1) * MiB))
+	if (!lapic && !msix && (gpa < p->vpci.ecam_gpa || gpa >= p->vpci.ecam_gpa + ((u64)p->vpci.bus_end + 1) * MiB))
 		return partition_park(p, v, "%s GPA 0x%016llx, which is not its memory, at rip 0x%016llx",
 			    e->npf.fetch ? "executed" : e->npf.write ? "wrote" : "read", (unsigned long long)gpa,
 			    (unsigned long long)v->rip);
@@ -262,24 +275,28 @@ static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	struct insn in;
 	size_t got = fetch_insn(p, v, buf, sizeof(buf));
 	int ret = insn_decode(buf, got, v->cs_long, &in);
-	if (ret || in.kind == INSN_OTHER || (in.size == 8 && !msix))
+	if (ret || in.kind == INSN_OTHER || (in.size == 8 && !msix) || e->npf.fetch)
 		return partition_park(p, v, "%s access at GPA 0x%016llx by an instruction Sluice does not emulate (rip 0x%016llx)",
-			    msix ? "MSI-X table" : "PCI config", (unsigned long long)gpa, (unsigned long long)v->rip);
-	u64 val = 0;
+			    what, (unsigned long long)gpa, (unsigned long long)v->rip);
+	u32 val = 0;
+	u64 val64 = 0;
 	if (in.kind == INSN_MMIO_LOAD) {
-		u32 v32 = 0;
 		if (msix)
-			vpci_msix_mmio_read(&p->vpci, gpa, in.size, &val);
-		else if (vpci_ecam_read(&p->vpci, gpa, in.size, &v32))
-			val = v32;
-		set_reg(v, in.reg, in.high8, in.reg_size, val);
-	} else {
-		val = in.kind == INSN_MMIO_STORE_IMM ? (u64)in.imm : get_reg(v, in.reg, in.high8, in.size);
-		if (msix)
-			vpci_msix_mmio_write(&p->vpci, gpa, in.size, val);
+			ret = (vpci_msix_mmio_read(&p->vpci, gpa, in.size, &val64), 0);
 		else
-			vpci_ecam_write(&p->vpci, gpa, in.size, (u32)val);
+			ret = lapic ? vlapic_mmio_read(&p->lapic, gpa, in.size, &val) : (vpci_ecam_read(&p->vpci, gpa, in.size, &val), 0);
+		if (!ret)
+			set_reg(v, in.reg, in.high8, in.reg_size, msix ? val64 : val);
+	} else if (msix) {
+		val64 = in.kind == INSN_MMIO_STORE_IMM ? (u64)in.imm : get_reg(v, in.reg, in.high8, in.size);
+		vpci_msix_mmio_write(&p->vpci, gpa, in.size, val64);
+	} else {
+		val = (u32)(in.kind == INSN_MMIO_STORE_IMM ? in.imm : get_reg(v, in.reg, in.high8, in.size));
+		ret = lapic ? vlapic_mmio_write(&p->lapic, gpa, in.size, val) : (vpci_ecam_write(&p->vpci, gpa, in.size, val), 0);
 	}
+	if (ret && lapic)
+		return partition_park(p, v, "local APIC access of %u bytes at GPA 0x%016llx: its registers are aligned 32-bit words (rip 0x%016llx)",
+				      in.size, (unsigned long long)gpa, (unsigned long long)v->rip);
 	v->rip += in.len;
 	return 0;
 }
@@ -401,6 +418,8 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 		return p->cfg->iommu ? (s64)iommu_domain_faults(p->cfg->iommu) : 0;
 	case SLUICE_HC_REMAP:
 		return hc_remap(p, v, a0, ended);
+	case SLUICE_HC_LAPIC:
+		return partition_hc_lapic(p, a0, a1);
 	case SLUICE_HC_RESTART: {
 		int ret = partition_restart(p);
 		if (!ret)
@@ -458,6 +477,7 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 		p->exits[e->reason]++;
 	if (p->state != PART_RUNNING)
 		return 1;       /* parked or ended from another CPU */
+	partition_tpr_from_guest(p, v);
 	enum part_stop why = partition_stop_pending(p);
 	if (why != PART_STOP_NONE)
 		return take_stop_request(p, v, why);
@@ -474,9 +494,13 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 	case VM_EXIT_HYPERCALL:
 		return do_hypercall(p, v, e);
 	case VM_EXIT_HLT:
-		skip_insn(p, v, e);
-		return partition_end(p, PART_HALTED, 0, (v->rflags & BIT_ULL(9)) ?
-				     "HLT (guest interrupts are not delivered yet)" : "HLT with interrupts off");
+		if (skip_insn(p, v, e))
+			return 1;
+		if (!(v->rflags & RFLAGS_IF))
+			return partition_end(p, PART_HALTED, 0, "HLT with interrupts off");
+		p->halted = true;       /* the vCPU loop waits for a vector (vm/part/run.c) */
+		return 0;
+	case VM_EXIT_INTR_WINDOW:
 	case VM_EXIT_INTR:
 	case VM_EXIT_NONE:
 		return 0;

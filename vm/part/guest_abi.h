@@ -44,6 +44,9 @@
 					 * only. Sluice compares each target with its snapshot, logs one
 					 * check line per target and the attack matrix (my results);
 					 * returns the bytes changed in all targets */
+#define SLUICE_HC_LAPIC         15      /* (0): a timed interval starts; (1, ticks the guest counted): it
+					 * ends, Sluice logs ticks, injections, EOIs and VM exits per tick
+					 * and returns the exits; (2): the TSC rate in kHz */
 #define SLUICE_HC_CONSOLE_MAX   256     /* bytes per console hypercall */
 #define SLUICE_HC_VERDICT_MAX   128     /* verdict text, NUL included */
 

@@ -9,6 +9,7 @@
 #include "vm/part/irq.h"
 #include "vm/part/partition.h"
 #include "vm/part/attack.h"
+#include "vm/dev/vlapic.h"
 #include "kernel/err.h"
 #include "kernel/lib.h"
 #include "kernel/log.h"
@@ -131,9 +132,13 @@ void part_irq_host(void *slot)
 
 void part_irq_deliver(struct partition *p, u32 sbdf, u8 hvec, u8 gvec)
 {
-	u64 n = __atomic_add_fetch(&p->irq_delivered, 1, __ATOMIC_RELAXED);
+	/* The guest's local APIC marks it pending (IRR) and wakes its vCPU; refused while the APIC is disabled. */
+	int ret = vlapic_accept(&p->lapic, gvec);
+	u64 n = ret ? __atomic_add_fetch(&p->irq_dropped, 1, __ATOMIC_RELAXED)
+		    : __atomic_add_fetch(&p->irq_delivered, 1, __ATOMIC_RELAXED);
 
 	if (n <= PART_IRQ_LOG_FIRST)
-		log_write(LOG_INFO, p->cfg->name, "device " BDF_FMT " interrupt on host vector 0x%02x: guest vector 0x%02x raised (%llu so far)",
-			  BDF_ARGS(sbdf), hvec, gvec, (unsigned long long)n);
+		log_write(ret ? LOG_WARN : LOG_INFO, p->cfg->name, "device " BDF_FMT " interrupt on host vector 0x%02x: guest vector 0x%02x %s (%llu so far)",
+			  BDF_ARGS(sbdf), hvec, gvec, ret ? "dropped: the guest's local APIC is disabled" : "raised",
+			  (unsigned long long)n);
 }

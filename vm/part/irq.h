@@ -26,8 +26,10 @@ extern const struct vpci_irq_ops part_irq_ops;
  */
 void part_irq_host(void *slot);
 /*
- * Raises guest vector gvec in p. Until the guest local APIC takes it,
- * this counts it and logs the first PART_IRQ_LOG_FIRST per vector.
+ * Raises guest vector gvec in p through its local APIC (vlapic_accept:
+ * pending in IRR, the vCPU woken), counted as delivered, or as dropped
+ * while the guest's APIC is disabled; the first PART_IRQ_LOG_FIRST of
+ * each kind are logged.
  */
 void part_irq_deliver(struct partition *p, u32 sbdf, u8 hvec, u8 gvec);
 

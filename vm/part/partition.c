@@ -292,12 +292,16 @@ static int build_one(struct partition_set *ps, struct partition *p)
 	struct partition_cfg *d = p->cfg;
 
 	p->set = ps;
-	int ret = build_npt(p, p->extra, &p->nr_extra, ARRAY_SIZE(p->extra) - 1);
+	int ret = build_npt(p, p->extra, &p->nr_extra, ARRAY_SIZE(p->extra) - 2);
 	if (ret)
 		return ret;
 	/* The guest's own tables map the ECAM window too, so its accesses reach the nested fault. */
 	p->extra[p->nr_extra].gpa = ps->ecam_gpa;
 	p->extra[p->nr_extra].size = ((u64)ps->ecam_bus_end + 1) * MiB;
+	p->nr_extra++;
+	/* And the xAPIC page at its reset base, which is not memory either: its accesses go to the local APIC. */
+	p->extra[p->nr_extra].gpa = APIC_BASE_DEFAULT;
+	p->extra[p->nr_extra].size = PAGE_SIZE;
 	p->nr_extra++;
 	if ((ret = load_image(p)))
 		return ret;
@@ -305,6 +309,7 @@ static int build_one(struct partition_set *ps, struct partition *p)
 	p->vcpu.cpu = d->cpus[0];
 	p->vcpu.tag = (u32)(p - ps->p) + 1;     /* ASID/VPID: never 0 (the host's) */
 	p->vcpu.pt_root = p->npt.root_pa;
+	partition_lapic_init(p);
 	io_policy(p, &p->policy);
 	if ((ret = reset_vfs(p, "before the partition starts")))
 		return ret;
@@ -342,6 +347,8 @@ int partition_restart(struct partition *p)
 	p->ops->vcpu_flush_tlb(&p->vcpu);
 	if ((ret = p->ops->vcpu_init(&p->vcpu, &p->entry, &p->policy)))
 		return ret;
+	partition_lapic_init(p);
+	p->window = false;
 	p->restarted = true;
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include "vm/cpu/virt.h"
 #include "vm/dev/vpci.h"
 #include "vm/dev/vuart.h"
+#include "vm/dev/vlapic.h"
 #include "vm/part/guest_abi.h"
 #include "vm/part/guest_image.h"
 
@@ -40,7 +41,7 @@ enum part_state {
 	PART_IDLE = 0,          /* set up, not started */
 	PART_RUNNING,
 	PART_EXITED,            /* exit hypercall or debug-exit port */
-	PART_HALTED,            /* HLT with nothing to wake it (no guest interrupts yet) */
+	PART_HALTED,            /* HLT with interrupts off: nothing can wake it */
 	PART_PARKED,            /* contained after a fault */
 	PART_FAILED,            /* could not be set up or entered */
 	PART_STOPPED,           /* stopped by a time limit (vm/part/limits.c) */
@@ -62,6 +63,13 @@ struct partition {
 	struct vcpu_entry entry;        /* where the loader said the guest starts */
 	struct vcpu_policy policy;      /* ports passed through (its devices' I/O BARs) */
 	u64 start_info_gpa;
+	/* Its vCPU's local APIC (vm/part/lapic.c). */
+	struct vlapic lapic;
+	bool halted;                    /* HLT with interrupts on: waits for a vector */
+	bool window;                    /* the interrupt window is asked for */
+	u64 ipis_dropped;               /* IPIs to APIC IDs outside the partition */
+	bool lapic_marked;              /* SLUICE_HC_LAPIC: an interval is open, its start counters: */
+	u64 lapic_mark_ns, lapic_mark_exits, lapic_mark_ticks, lapic_mark_injected, lapic_mark_eois;
 	/* Counters, printed when the partition ends. */
 	u64 exits[VM_EXIT_NR];
 	u64 io_unclaimed, bad_hypercalls, console_bytes;
@@ -86,9 +94,9 @@ struct partition {
 	u64 stop_request_ns;            /* when it was asked */
 	u32 fault_sbdf;                 /* the device that reached its dma-fault-limit */
 	u64 dev_faults[PART_MAX_DEVICES];     /* DMA faults drained, per device of its domain */
-	/* Device interrupts (vm/part/irq.c): MSIs the guest enabled, interrupts handed to it. */
+	/* Device interrupts (vm/part/irq.c): MSIs the guest enabled, interrupts handed to its local APIC or dropped. */
 	u32 irq_enabled;
-	volatile u64 irq_delivered;
+	volatile u64 irq_delivered, irq_dropped;
 };
 
 struct boot_module;
@@ -158,6 +166,32 @@ u32 partitions_watchdog(struct partition_set *ps);
  * partition has ended (exited, halted, parked). Portable, host-tested.
  */
 int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_exit *e);
+
+/* ---- the local APIC (vm/part/lapic.c) ---- */
+/* Resets p's local APIC (xAPIC at its default base, APIC ID = the vCPU's CPU index) and its wait state. */
+void partition_lapic_init(struct partition *p);
+/*
+ * Before an entry, on p's CPU: the timer polled at now, the highest
+ * pending vector injected when the guest can take it (the vCPU is no
+ * longer halted), else the interrupt window asked for. Returns the
+ * timer's next deadline (ns, 0: none): the physical timer's.
+ */
+u64 partition_intr_prepare(struct partition *p, struct vcpu *v, u64 now);
+/* After an exit: a task priority the guest set through CR8 becomes its local APIC's TPR. */
+void partition_tpr_from_guest(struct partition *p, struct vcpu *v);
+/* Whether a halted vCPU has to wake: a vector pending, or p stopped, parked or asked to stop. */
+bool partition_halt_over(struct partition *p);
+/*
+ * An IPI p's guest sent from APIC ID from (its ICR): a fixed vector, NMI,
+ * INIT or start-up (icr_lo: vector, delivery mode, no shorthand) to
+ * dest_apic_id (0xffffffff: every other CPU of p). Guest SMP delivers it
+ * to the partition's other vCPUs; the default drops and counts it (one
+ * line). Returns how many vCPUs it reached, or a negative HV_E* when
+ * dropped (the default: -HV_ENOENT).
+ */
+int partition_ipi(struct partition *p, u32 from, u32 dest_apic_id, u32 icr_lo);
+/* SLUICE_HC_LAPIC: what the guest gets in RAX. */
+s64 partition_hc_lapic(struct partition *p, u64 what, u64 guest_ticks);
 
 /* ---- ending (vm/part/stop.c) ---- */
 const char *part_state_name(enum part_state s);

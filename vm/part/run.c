@@ -16,12 +16,55 @@
 #include "kernel/wait.h"
 #include "kernel/hw/time.h"
 
+/* A vector became pending for p's vCPU, maybe from another CPU: its CPU leaves the guest or its halt. */
+static void vcpu_notify(void *arg)
+{
+	struct partition *p = arg;
+	if (smp_this_index() != p->vcpu.cpu)
+		smp_kick(p->vcpu.cpu);
+}
+
+struct halt_wait { struct partition *p; u64 *armed; };
+
+static void timer_arm(u64 deadline, u64 *armed);
+
+/* The halt ends, or goes on with the timer armed again if it ran out early. */
+static bool halt_over(void *arg)
+{
+	struct halt_wait *w = arg;
+	if (partition_halt_over(w->p))
+		return true;
+	timer_arm(w->p->lapic.timer_deadline_ns, w->armed);
+	return false;
+}
+
+/*
+ * The guest's timer runs on this CPU's own APIC timer (the partition owns
+ * the CPU): armed for its next deadline whenever that changes, or when the
+ * one-shot ran out before it (its rate was measured on the boot CPU
+ * against the TSC, and may be off a little: it can end early, and its
+ * interrupt may have come while Sluice handled an exit). Its interrupt
+ * makes the guest exit (INTR) or ends a halt; its handler only
+ * acknowledges it (SMP_WAKE_VECTOR): the vector the guest gets comes from
+ * vlapic_poll.
+ */
+static void timer_arm(u64 deadline, u64 *armed)
+{
+	if (!deadline || (deadline == *armed && !apic_timer_expired()))
+		return;
+	u64 now = time_now_ns();
+	/* One microsecond late rather than early: the one-shot counts whole microseconds. */
+	if (!apic_timer_oneshot(deadline > now ? deadline - now + 1000 : 1, SMP_WAKE_VECTOR))
+		*armed = deadline;
+}
+
 /* The body of a partition's CPU: enable, enter, handle exits until the partition ends. */
 static void vcpu_thread(void *arg)
 {
 	struct partition *p = arg;
 	struct vcpu *v = &p->vcpu;
 	struct vm_exit e;
+	u64 armed = 0;
 	int ret = p->ops->cpu_enable(smp_this_cpu());
 	if (!ret)
 		ret = p->ops->vcpu_init(v, &p->entry, &p->policy);
@@ -36,11 +79,21 @@ static void vcpu_thread(void *arg)
 	}
 	log_info("%s: running on CPU %u (%s, %s %u), entry 0x%016llx", p->cfg->name, v->cpu, p->ops->name,
 		 p->ops->tag_name, v->tag, (unsigned long long)v->rip);
+	p->lapic.notify = vcpu_notify;
 	for (;;) {
+		u64 next = partition_intr_prepare(p, v, time_now_ns());
+		timer_arm(next, &armed);
 		memset(&e, 0, sizeof(e));
-		ret = p->ops->vcpu_run(v, &e);
-		if (ret)
-			e.reason = VM_EXIT_ENTRY_FAILED;
+		if (p->halted) {
+			/* HLT with interrupts on: this CPU sleeps until the timer, a vector from elsewhere or a stop. */
+			struct halt_wait w = { p, &armed };
+			smp_wait_until(halt_over, &w);
+			e.reason = VM_EXIT_NONE;        /* not an exit: only the stop checks of partition_handle_exit */
+		} else {
+			ret = p->ops->vcpu_run(v, &e);
+			if (ret)
+				e.reason = VM_EXIT_ENTRY_FAILED;
+		}
 		if (partition_handle_exit(p, v, &e))
 			break;
 	}

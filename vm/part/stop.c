@@ -85,8 +85,13 @@ static void log_counters(struct partition *p)
 		  p->verdict_pass, p->verdict_fail);
 	log_fault_counters(p);
 	if (p->irq_enabled)
-		log_write(LOG_INFO, p->cfg->name, "counters: device interrupts: %u MSI enable(s), %llu interrupt(s) delivered",
-			  p->irq_enabled, (unsigned long long)p->irq_delivered);
+		log_write(LOG_INFO, p->cfg->name, "counters: device interrupts: %u MSI enable(s), %llu interrupt(s) delivered, %llu dropped (local APIC disabled)",
+			  p->irq_enabled, (unsigned long long)p->irq_delivered, (unsigned long long)p->irq_dropped);
+	const struct vlapic *l = &p->lapic;
+	if (l->ticks || l->injected || l->eois || l->ipis_sent)
+		log_write(LOG_INFO, p->cfg->name, "counters: local APIC: %llu timer ticks, %llu interrupts injected, %llu EOIs, %llu self-IPIs, %llu IPIs sent (%llu dropped)",
+			  (unsigned long long)l->ticks, (unsigned long long)l->injected, (unsigned long long)l->eois,
+			  (unsigned long long)l->self_ipis, (unsigned long long)l->ipis_sent, (unsigned long long)l->ipis_failed);
 	if (p->cfg->iommu) {
 		char inv[LOG_LINE_MAX / 2];
 		iommu_domain_inv_format(p->cfg->iommu, inv, sizeof(inv));

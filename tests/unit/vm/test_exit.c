@@ -167,6 +167,7 @@ static int setup(void **state)
 	v->cpu = 1;
 	v->cr0 = 0x11;  /* PE|ET: protected mode, no paging */
 	v->rip = CODE;
+	partition_lapic_init(&part);
 	return 0;
 }
 
@@ -202,6 +203,8 @@ static void cpuid_shows_sluice_and_hides_virtualization(void **state)
 	assert_true(v->regs.rcx & BIT_ULL(31));         /* hypervisor present */
 	assert_false(v->regs.rcx & BIT_ULL(5));         /* no VMX */
 	assert_int_equal(v->regs.rbx >> 24, 1);         /* APIC ID: CPU 1 */
+	assert_true(v->regs.rdx & BIT_ULL(9));          /* a local APIC ... */
+	assert_true(v->regs.rcx & BIT_ULL(21));         /* ... with x2APIC mode */
 	assert_int_equal(part.exits[VM_EXIT_CPUID], 2);
 }
 
@@ -713,9 +716,9 @@ static void msrs_cpu_state_and_forbidden_instructions(void **state)
 	assert_int_equal(partition_handle_exit(&part, v, &e), 0);
 	assert_int_equal(v->regs.rax, 0x00070406);
 	assert_int_equal(v->regs.rdx, 0x00070406);
-	e = (struct vm_exit){ .reason = VM_EXIT_MSR_WRITE, .msr = { .index = 0x1b, .value = 0 } };
+	e = (struct vm_exit){ .reason = VM_EXIT_MSR_WRITE, .msr = { .index = 0x10, .value = 0 } };
 	assert_int_equal(partition_handle_exit(&part, v, &e), 1);
-	assert_true(fake_log_has("parked: wrmsr 0x0000001b = 0x0000000000000000: not an MSR a partition may write"));
+	assert_true(fake_log_has("parked: wrmsr 0x00000010 = 0x0000000000000000: not an MSR a partition may write"));
 
 	setup(NULL);
 	assert_int_equal(run(VM_EXIT_SHUTDOWN), 1);
@@ -737,6 +740,175 @@ static void msrs_cpu_state_and_forbidden_instructions(void **state)
 	setup(NULL);
 	assert_int_equal(run(VM_EXIT_INTR), 0);
 	assert_int_equal(part.state, PART_RUNNING);
+}
+
+static int msr(u32 index, bool write, u64 val)
+{
+	static const u8 insn[] = { 0x0f, 0x30 };
+	code(insn, sizeof(insn));
+	struct vm_exit e = { .reason = write ? VM_EXIT_MSR_WRITE : VM_EXIT_MSR_READ, .msr = { .index = index, .value = val } };
+	return partition_handle_exit(&part, v, &e);
+}
+
+static void lapic_msrs_reach_the_vlapic_and_its_gp_parks(void **state)
+{
+	(void)state;
+	assert_int_equal(msr(0x1b, false, 0), 0);
+	assert_int_equal(v->regs.rax, 0xfee00900);      /* xAPIC at the default base, BSP */
+	assert_int_equal(msr(0x1b, true, 0xfee00c00), 0);      /* x2APIC on */
+	assert_int_equal(msr(0x802, false, 0), 0);
+	assert_int_equal(v->regs.rax, 1);               /* its x2APIC ID: CPU 1 */
+	assert_int_equal(v->rip, CODE + 2);
+	assert_int_equal(msr(0x80f, true, 0x1ff), 0);  /* SVR: enabled */
+	assert_int_equal(msr(0x83f, true, 0x45), 0);   /* self-IPI */
+	assert_int_equal(vlapic_pending(&part.lapic), 0x45);
+	/* Back to xAPIC directly is #GP: the partition is parked for it. */
+	assert_int_equal(msr(0x1b, true, 0xfee00800), 1);
+	assert_true(fake_log_has("parked: wrmsr 0x0000001b (value refused): the local APIC raises #GP there (mode x2APIC)"));
+}
+
+static void xapic_page_accesses_are_decoded_into_the_vlapic(void **state)
+{
+	(void)state;
+	/* mov eax, [0xfee00030]: the version register */
+	static const u8 load[] = { 0x8b, 0x05, 0x30, 0x00, 0xe0, 0xfe };
+	code(load, sizeof(load));
+	struct vm_exit e = { .reason = VM_EXIT_NPF, .npf = { .gpa = 0xfee00030 } };
+	assert_int_equal(partition_handle_exit(&part, v, &e), 0);
+	assert_int_equal(v->regs.rax, LAPIC_VERSION_VALUE);
+	assert_int_equal(v->rip, CODE + sizeof(load));
+	/* mov dword [0xfee000f0], 0x1ff: SVR, software-enabled */
+	static const u8 store[] = { 0xc7, 0x05, 0xf0, 0x00, 0xe0, 0xfe, 0xff, 0x01, 0x00, 0x00 };
+	code(store, sizeof(store));
+	e = (struct vm_exit){ .reason = VM_EXIT_NPF, .npf = { .gpa = 0xfee000f0, .write = true } };
+	assert_int_equal(partition_handle_exit(&part, v, &e), 0);
+	assert_int_equal(part.lapic.svr, 0x1ff);
+	/* mov al, [0xfee00020]: a byte of the ID register is not a register access */
+	static const u8 byte[] = { 0x8a, 0x05, 0x20, 0x00, 0xe0, 0xfe };
+	code(byte, sizeof(byte));
+	e = (struct vm_exit){ .reason = VM_EXIT_NPF, .npf = { .gpa = 0xfee00020 } };
+	assert_int_equal(partition_handle_exit(&part, v, &e), 1);
+	assert_true(fake_log_has("parked: local APIC access of 1 bytes at GPA 0x00000000fee00020: its registers are aligned 32-bit words"));
+}
+
+/* A back end that injects into a log. */
+static bool fake_ready;
+static int fake_injected = -1, fake_window = -1;
+static bool fake_intr_ready(struct vcpu *vc) { (void)vc; return fake_ready; }
+static void fake_intr_inject(struct vcpu *vc, u8 vec) { (void)vc; fake_injected = vec; fake_ready = false; }
+static void fake_intr_window(struct vcpu *vc, bool on) { (void)vc; fake_window = on; }
+static u8 fake_cr8;
+static u8 fake_tpr_get(struct vcpu *vc) { (void)vc; return fake_cr8; }
+static void fake_tpr_set(struct vcpu *vc, u8 tpr) { (void)vc; fake_cr8 = tpr; }
+static const struct virt_ops inject_ops = {
+	.name = "fake", .intr_ready = fake_intr_ready, .intr_inject = fake_intr_inject, .intr_window = fake_intr_window,
+	.tpr_get = fake_tpr_get, .tpr_set = fake_tpr_set,
+};
+
+static void cr8_is_the_local_apic_tpr(void **state)
+{
+	(void)state;
+	part.ops = &inject_ops;
+	fake_cr8 = 0;
+	fake_ready = true;
+	fake_injected = -1;
+	assert_int_equal(msr(0x1b, true, 0xfee00c00), 0);
+	assert_int_equal(msr(0x80f, true, 0x1ff), 0);
+	/* mov cr8, 5 in the guest, then any exit: class 5 holds vector 0x50. */
+	fake_cr8 = 0x50;
+	assert_int_equal(run(VM_EXIT_INTR), 0);
+	assert_int_equal(part.lapic.tpr, 0x50);
+	assert_int_equal(vlapic_accept(&part.lapic, 0x50), 0);
+	partition_intr_prepare(&part, v, 0);
+	assert_int_equal(fake_injected, -1);
+	/* The TPR through the MSR goes to CR8 before the next entry; its low bits stay while CR8 shows its class. */
+	assert_int_equal(msr(0x808, true, 0x43), 0);
+	partition_intr_prepare(&part, v, 0);
+	assert_int_equal(fake_injected, 0x50);
+	assert_int_equal(fake_cr8, 0x43);
+	assert_int_equal(run(VM_EXIT_INTR), 0);
+	assert_int_equal(part.lapic.tpr, 0x43);
+}
+
+static void hlt_with_interrupts_on_waits_for_a_vector(void **state)
+{
+	(void)state;
+	part.ops = &inject_ops;
+	static const u8 hlt[] = { 0xf4 };
+	code(hlt, sizeof(hlt));
+	v->rflags = RFLAGS_IF | 2;
+	assert_int_equal(run(VM_EXIT_HLT), 0);
+	assert_int_equal(part.state, PART_RUNNING);
+	assert_true(part.halted);
+	assert_int_equal(v->rip, CODE + 1);
+	assert_false(partition_halt_over(&part));
+	/* Software-enabled, a vector from elsewhere: the halt is over; ready, it is injected. */
+	assert_int_equal(msr(0x1b, true, 0xfee00c00), 0);
+	assert_int_equal(msr(0x80f, true, 0x1ff), 0);
+	assert_int_equal(vlapic_accept(&part.lapic, 0x50), 0);
+	assert_true(partition_halt_over(&part));
+	fake_ready = true;
+	partition_intr_prepare(&part, v, 0);
+	assert_int_equal(fake_injected, 0x50);
+	assert_false(part.halted);
+	assert_int_equal(part.lapic.injected, 1);
+	/* Not ready (IF clear): the window is asked for, then dropped once delivered. */
+	assert_int_equal(vlapic_accept(&part.lapic, 0x60), 0);
+	partition_intr_prepare(&part, v, 0);
+	assert_int_equal(fake_window, 1);
+	assert_int_equal(fake_injected, 0x50);
+	fake_ready = true;
+	partition_intr_prepare(&part, v, 0);
+	assert_int_equal(fake_injected, 0x60);
+	assert_int_equal(fake_window, 0);
+	/* The 0x50 handler's EOI ends 0x60 first (highest in service). */
+	assert_int_equal(msr(0x80b, true, 0), 0);
+	assert_int_equal(part.lapic.isr[0x60 / 32], 0);
+	/* A stop request ends a halt too. */
+	part.halted = true;
+	assert_true(partition_request_stop(&part, PART_STOP_TIME_LIMIT, 0));
+	assert_true(partition_halt_over(&part));
+}
+
+static void ipis_outside_the_partition_are_dropped_and_counted(void **state)
+{
+	(void)state;
+	assert_int_equal(msr(0x1b, true, 0xfee00c00), 0);
+	assert_int_equal(msr(0x80f, true, 0x1ff), 0);
+	assert_int_equal(msr(0x830, true, (u64)9 << 32 | 0x4500), 0);  /* INIT to APIC ID 9 */
+	assert_int_equal(msr(0x830, true, (u64)2 << 32 | 0x0031), 0);  /* fixed 0x31 to APIC ID 2 */
+	assert_int_equal(part.state, PART_RUNNING);
+	assert_int_equal(part.ipis_dropped, 2);
+	assert_int_equal(part.lapic.ipis_failed, 2);
+	assert_int_equal(fake_log_count("WARN p1: IPI from APIC ID 1 to APIC ID 0x9 (ICR 0x00004500) dropped: not a CPU of this partition (further ones counted)"), 1);
+	assert_false(fake_log_has("APIC ID 0x2"));
+	assert_int_equal(vlapic_pending(&part.lapic), -1);
+}
+
+static void lapic_hypercall_measures_exits_per_tick(void **state)
+{
+	(void)state;
+	static const u8 vmcall[] = { 0x0f, 0x01, 0xc1 };
+	code(vmcall, sizeof(vmcall));
+	v->regs.rax = SLUICE_HC_LAPIC;
+	v->regs.rdi = 0;
+	assert_int_equal(run(VM_EXIT_HYPERCALL), 0);
+	part.lapic.ticks += 10;
+	part.exits[VM_EXIT_INTR] += 10;
+	part.exits[VM_EXIT_MSR_WRITE] += 10;
+	code(vmcall, sizeof(vmcall));
+	v->regs.rax = SLUICE_HC_LAPIC;
+	v->regs.rdi = 1;
+	v->regs.rsi = 9;
+	assert_int_equal(run(VM_EXIT_HYPERCALL), 0);
+	assert_int_equal(v->regs.rax, 20);
+	assert_true(fake_log_has("p1: lapic timer: 10 ticks in"));
+	assert_true(fake_log_has("9 counted by the guest, 0 interrupts injected, 0 EOIs, 20 VM exits, 2.00 exits per tick"));
+	/* An end without a start is the guest's error. */
+	code(vmcall, sizeof(vmcall));
+	v->regs.rax = SLUICE_HC_LAPIC;
+	assert_int_equal(run(VM_EXIT_HYPERCALL), 0);
+	assert_int_equal((s64)v->regs.rax, -SLUICE_HC_EINVAL);
 }
 
 /* The boot CPU's time-limit request, taken at the kick's INTR exit: stopped, a failed check unless expected. */
@@ -829,6 +1001,12 @@ int main(void)
 		cmocka_unit_test_setup(writing_read_only_memory_parks, setup),
 		cmocka_unit_test_setup(ecam_reads_and_writes_go_through_the_filter, setup),
 		cmocka_unit_test_setup(msrs_cpu_state_and_forbidden_instructions, setup),
+		cmocka_unit_test_setup(lapic_msrs_reach_the_vlapic_and_its_gp_parks, setup),
+		cmocka_unit_test_setup(xapic_page_accesses_are_decoded_into_the_vlapic, setup),
+		cmocka_unit_test_setup(hlt_with_interrupts_on_waits_for_a_vector, setup),
+		cmocka_unit_test_setup(cr8_is_the_local_apic_tpr, setup),
+		cmocka_unit_test_setup(lapic_hypercall_measures_exits_per_tick, setup),
+		cmocka_unit_test_setup(ipis_outside_the_partition_are_dropped_and_counted, setup),
 		cmocka_unit_test_setup(a_time_limit_request_stops_the_partition_at_its_next_exit, setup),
 		cmocka_unit_test_setup(a_dma_fault_limit_request_parks_the_partition, setup),
 		cmocka_unit_test_setup(a_dma_fault_limit_with_on_fault_stop_stops_the_machine, setup),

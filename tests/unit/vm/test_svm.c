@@ -264,6 +264,93 @@ static void wrmsr_efer(struct vmcb *m, struct guest_regs *r)
 	m->cpl = 0;
 }
 
+/* The guest takes the injected interrupt, then exits on HLT with it in service. */
+static void takes_event_then_hlt(struct vmcb *m, struct guest_regs *r)
+{
+	(void)r;
+	m->exitcode = SVM_EXIT_HLT;
+	m->exitintinfo = 0;
+	m->eventinj &= ~EVENT_V;
+}
+
+/* The guest's IDT page faulted in the nested table while the event was being delivered. */
+static void npf_during_delivery(struct vmcb *m, struct guest_regs *r)
+{
+	(void)r;
+	m->exitcode = SVM_EXIT_NPF;
+	m->exitinfo1 = NPF_W;
+	m->exitinfo2 = 0x1000;
+	m->exitintinfo = m->eventinj;
+	m->eventinj = 0;
+}
+
+static void sti_hlt(struct vmcb *m, struct guest_regs *r)
+{
+	(void)r;
+	m->rflags |= RFLAGS_IF;
+	m->int_state = INT_STATE_SHADOW;
+	m->exitcode = SVM_EXIT_HLT;
+}
+
+static void vintr_exit(struct vmcb *m, struct guest_regs *r)
+{
+	(void)r;
+	m->exitcode = SVM_EXIT_VINTR;
+}
+
+static void injection_follows_if_shadow_and_pending_events(void **state)
+{
+	(void)state;
+	struct vcpu v = { .cpu = 12, .tag = 1, .pt_root = 0x55000 };
+	struct vcpu_policy pol = { 0 };
+	struct vm_exit x;
+
+	assert_int_equal(svm_ops.vcpu_init(&v, &long64, &pol), 0);
+	/* IF clear: not ready; the window asks for a V_IRQ whose delivery is intercepted. */
+	assert_false(svm_ops.intr_ready(&v));
+	svm_ops.intr_window(&v, true);
+	guest = vintr_exit;
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_true(at_entry.intercept1 & INTERCEPT1_VINTR);
+	assert_true(at_entry.vintr & V_IRQ);
+	assert_true(at_entry.vintr & V_INTR_MASKING);
+	assert_int_equal(x.reason, VM_EXIT_INTR_WINDOW);
+	svm_ops.intr_window(&v, false);
+	/* sti; hlt: IF set, but the HLT sits in STI's shadow; once common code moved rip past it, ready. */
+	guest = sti_hlt;
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_true(v.rflags & RFLAGS_IF);
+	assert_false(svm_ops.intr_ready(&v));
+	v.rip += 1;
+	assert_true(svm_ops.intr_ready(&v));
+	svm_ops.intr_inject(&v, 0x40);
+	assert_false(svm_ops.intr_ready(&v));          /* one event at a time */
+	guest = takes_event_then_hlt;
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(at_entry.eventinj, EVENT_V | 0x40);
+	assert_int_equal(at_entry.int_state & INT_STATE_SHADOW, 0);
+	assert_false(at_entry.intercept1 & INTERCEPT1_VINTR);
+	assert_false(at_entry.vintr & V_IRQ);
+	assert_int_equal(x.reason, VM_EXIT_HLT);
+	assert_true(svm_ops.intr_ready(&v));
+	/* Delivery interrupted by an NPF: the event goes back in for the next entry. */
+	svm_ops.intr_inject(&v, 0x41);
+	guest = npf_during_delivery;
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(x.reason, VM_EXIT_NPF);
+	assert_false(svm_ops.intr_ready(&v));
+	guest = takes_event_then_hlt;
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(at_entry.eventinj, EVENT_V | 0x41);
+	/* The TPR goes in as V_TPR (its class), and what the guest's CR8 left comes back. */
+	svm_ops.tpr_set(&v, 0x53);
+	guest = takes_event_then_hlt;
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(FIELD_GET(V_TPR, at_entry.vintr), 5);
+	assert_true(at_entry.vintr & V_INTR_MASKING);
+	assert_int_equal(svm_ops.tpr_get(&v), 0x50);
+}
+
 static void vcpu_run_round_trip(void **state)
 {
 	(void)state;
@@ -489,6 +576,7 @@ int main(void)
 		cmocka_unit_test_setup(decodes_exits, setup),
 		cmocka_unit_test_setup(next_rip_only_with_nrips, setup),
 		cmocka_unit_test_setup(vcpu_run_round_trip, setup),
+		cmocka_unit_test_setup(injection_follows_if_shadow_and_pending_events, setup),
 		cmocka_unit_test_setup(vcpu_reinit_reuses_pages, setup),
 		cmocka_unit_test_setup(next_rip_used_when_the_cpu_saves_it, setup),
 	};

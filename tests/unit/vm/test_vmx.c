@@ -241,7 +241,7 @@ static void controls_for_bochs_skylake_x(void **state)
 	/* Forced bits (allowed-0) are kept, and Sluice's own are on. */
 	assert_int_equal(c.pin, 0x16 | PIN_EXTINT_EXITING | PIN_NMI_EXITING);
 	assert_int_equal(c.proc, 0x04006172 | PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
-			 PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CONTROLS);
+			 PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CONTROLS | PROC_TPR_SHADOW);
 	assert_false(c.proc & (PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING | PROC_RDTSC_EXITING));
 	assert_int_equal(c.proc2, PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
 			 PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES);
@@ -748,6 +748,10 @@ static void vcpu_init_long64_vmcs(void **state)
 	assert_int_equal(F(VMCS_GUEST_RSP), 0x106000);
 	assert_int_equal(F(VMCS_GUEST_RFLAGS), 0x2);
 	assert_int_equal(F(VMCS_GUEST_IA32_PAT), 0x0007040600070406ULL);
+	/* CR8 goes to a page of its own, never to the CPU's TPR. */
+	assert_true(F(VMCS_PROC_CONTROLS) & PROC_TPR_SHADOW);
+	assert_true(F(VMCS_VIRTUAL_APIC_PAGE_ADDR) && !(F(VMCS_VIRTUAL_APIC_PAGE_ADDR) & 0xfff));
+	assert_int_equal(F(VMCS_TPR_THRESHOLD), 0);
 	/* Host state: the per-CPU pointer in GS base, this CPU's CR3/GDT/IDT/TR, 64-bit EFER. */
 	assert_int_equal(F(VMCS_HOST_GS_BASE), 0xffff800000200000ULL);
 	assert_int_equal(F(VMCS_HOST_CR4), fake_vmx_cr[4]);
@@ -830,6 +834,82 @@ static void nmi_arrives(struct guest_regs *r)
 	(void)r;
 	fake_vmcs_set(VMCS_EXIT_REASON, VMX_EXIT_EXCEPTION_NMI);
 	fake_vmcs_set(VMCS_EXIT_INTR_INFO, INTR_INFO_VALID | FIELD_PREP(INTR_INFO_TYPE, INTR_TYPE_NMI) | 2);
+}
+
+static u32 event_at_entry;
+
+/* The guest takes the injected interrupt and halts. */
+static void hlt_after_event(struct guest_regs *r)
+{
+	(void)r;
+	event_at_entry = (u32)fake_vmcs_get(fake_vmx_current(), VMCS_ENTRY_INTR_INFO);
+	fake_vmcs_set(VMCS_EXIT_REASON, VMX_EXIT_HLT);
+	fake_vmcs_set(VMCS_EXIT_INSTRUCTION_LEN, 1);
+	fake_vmcs_set(VMCS_IDT_VECTORING_INFO, 0);
+	fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0);         /* 25.9.2: cleared at every exit */
+}
+
+/* An EPT violation while the event was being delivered (its IDT). */
+static void ept_during_delivery(struct guest_regs *r)
+{
+	(void)r;
+	u64 ev = fake_vmcs_get(fake_vmx_current(), VMCS_ENTRY_INTR_INFO);
+	fake_vmcs_set(VMCS_EXIT_REASON, VMX_EXIT_EPT_VIOLATION);
+	fake_vmcs_set(VMCS_IDT_VECTORING_INFO, ev);
+	fake_vmcs_set(VMCS_ENTRY_INTR_INFO, 0);
+}
+
+static void window_exit(struct guest_regs *r)
+{
+	(void)r;
+	fake_vmcs_set(VMCS_EXIT_REASON, VMX_EXIT_INTERRUPT_WINDOW);
+	fake_vmcs_set(VMCS_GUEST_INTERRUPTIBILITY, INTERRUPTIBILITY_STI);
+}
+
+static void injection_uses_the_entry_field_and_the_window(void **state)
+{
+	(void)state;
+	struct vcpu v = vcpu_on(12, &long64);
+	struct vm_exit x;
+
+	assert_false(vmx_ops.intr_ready(&v));           /* IF clear */
+	vmx_ops.intr_window(&v, true);
+	assert_true(F(VMCS_PROC_CONTROLS) & PROC_INTR_WINDOW_EXITING);
+	fake_vmx_guest = window_exit;
+	assert_int_equal(vmx_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(x.reason, VM_EXIT_INTR_WINDOW);
+	vmx_ops.intr_window(&v, false);
+	assert_false(F(VMCS_PROC_CONTROLS) & PROC_INTR_WINDOW_EXITING);
+	/* Blocking by STI at this rip holds it; once common code moved rip, the blocking goes too. */
+	v.rflags |= RFLAGS_IF;
+	assert_false(vmx_ops.intr_ready(&v));
+	v.rip += 1;
+	assert_true(vmx_ops.intr_ready(&v));
+	vmx_ops.intr_inject(&v, 0x40);
+	assert_false(vmx_ops.intr_ready(&v));
+	fake_vmx_guest = hlt_after_event;
+	assert_int_equal(vmx_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(event_at_entry, INTR_INFO_VALID | 0x40);
+	assert_int_equal(F(VMCS_GUEST_INTERRUPTIBILITY), 0);
+	assert_int_equal(x.reason, VM_EXIT_HLT);
+	assert_true(vmx_ops.intr_ready(&v));
+	/* An exit during delivery: the IDT-vectoring information is the next entry's event. */
+	vmx_ops.intr_inject(&v, 0x41);
+	fake_vmx_guest = ept_during_delivery;
+	assert_int_equal(vmx_ops.vcpu_run(&v, &x), 0);
+	assert_false(vmx_ops.intr_ready(&v));
+	fake_vmx_guest = hlt_after_event;
+	assert_int_equal(vmx_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(event_at_entry, INTR_INFO_VALID | 0x41);
+	/* The TPR shadow is byte 0x80 of the virtual-APIC page. */
+	vmx_ops.tpr_set(&v, 0x60);
+	const u8 *vapic = phys_to_virt(F(VMCS_VIRTUAL_APIC_PAGE_ADDR), PAGE_SIZE);
+	assert_int_equal(vapic[0x80], 0x60);
+	assert_int_equal(vmx_ops.tpr_get(&v), 0x60);
+	/* A new vcpu_init (a restart) starts from TPR 0. */
+	struct vcpu_policy pol = { 0 };
+	assert_int_equal(vmx_ops.vcpu_init(&v, &long64, &pol), 0);
+	assert_int_equal(vmx_ops.tpr_get(&v), 0);
 }
 
 static void vcpu_run_round_trip(void **state)
@@ -971,6 +1051,7 @@ int main(void)
 		cmocka_unit_test_setup(entry_failures_are_one_line_in_sdm_words, ops_setup),
 		cmocka_unit_test_setup(xsetbv_is_done_for_the_guest, ops_setup),
 		cmocka_unit_test_setup(vmxon_failure_is_decoded, ops_setup),
+		cmocka_unit_test_setup(injection_uses_the_entry_field_and_the_window, ops_setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
