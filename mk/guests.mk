@@ -15,6 +15,10 @@ GUEST_ELF64 += pcidev
 # Device interrupts: its edu's MSIs through interrupt remapping (edu-msi scenario).
 GUEST_ELF64 += edu-msi
 guest_src_edu-msi := tests/guests/edu_msi.c tests/guests/lib/edu.c
+# The same NVMe VF driver with its admin completions as MSI-X interrupts (sriov-nvme-msix).
+GUEST_ELF64 += nvme-msix
+guest_src_nvme-msix := tests/guests/nvme_io.c pci/nvme.c
+guest_cflags_nvme-msix := -DNVME_IO_MSIX
 # The guest's local APIC and its timer (svm-lapic-timer, vmx-lapic-timer).
 GUEST_ELF64 += lapic-timer
 guest_src_lapic-timer := tests/guests/lapic_timer.c

@@ -17,6 +17,8 @@
 
 #if defined(NVME_IO_PARK)
 const char guest_name[] = "nvme-io-park";
+#elif defined(NVME_IO_MSIX)
+const char guest_name[] = "nvme-msix";
 #elif defined(NVME_IO_BENCH)
 const char guest_name[] = "nvme-io-bench";
 #else
@@ -110,6 +112,86 @@ static bool find_vf(uint32_t *bdf)
 	return true;
 }
 
+#ifdef NVME_IO_MSIX
+/*
+ * nvme-msix: before the controller is enabled, my VF's MSI-X entry 0 gets
+ * a fixed message on MSIX_VECTOR to my own APIC ID and MSI-X is enabled
+ * (PCIe Base §7.7.2); the admin completion queue always interrupts on
+ * vector 0 (NVMe Base 2.0 §3.1.3: its interrupts are always enabled), so
+ * every admin command's completion is one interrupt, taken through an IDT
+ * gate with my x2APIC on (SDM Vol. 3A 11.12).
+ */
+#define MSIX_VECTOR             0x42
+#define PCI_STATUS              0x06
+#define PCI_CAP_PTR             0x34
+#define PCI_CAP_ID_MSIX         0x11
+#define MSR_APIC_BASE           0x1b
+#define MSR_X2APIC_EOI          0x80b
+#define MSR_X2APIC_SVR          0x80f
+
+static volatile uint32_t irqs;
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+void msix_irq(void);
+void msix_irq(void)
+{
+	irqs++;
+	wrmsr(MSR_X2APIC_EOI, 0);
+}
+
+__asm__(".text\n.global msix_gate\nmsix_gate:\n"
+	"push %rax\npush %rcx\npush %rdx\npush %rsi\npush %rdi\npush %r8\npush %r9\npush %r10\npush %r11\n"
+	"cld\ncall msix_irq\n"
+	"pop %r11\npop %r10\npop %r9\npop %r8\npop %rdi\npop %rsi\npop %rdx\npop %rcx\npop %rax\niretq\n");
+extern char msix_gate[];
+static uint64_t idt[256 * 2] __attribute__((aligned(16)));
+
+static bool msix_setup(uint32_t bdf, uint32_t cpu)
+{
+	uint32_t cap = 0;
+	if (pci_read(bdf, PCI_STATUS, 2) & 0x10)
+		for (uint32_t p = pci_read(bdf, PCI_CAP_PTR, 1) & 0xfc, n = 0; p && n < 48 && !cap; n++) {
+			uint32_t hdr = pci_read(bdf, p, 2);
+			cap = (hdr & 0xff) == PCI_CAP_ID_MSIX ? p : 0;
+			p = (hdr >> 8) & 0xfc;
+		}
+	if (!verdict(cap != 0, "my VF shows an MSI-X capability"))
+		return false;
+	uint32_t ctrl = pci_read(bdf, cap + 2, 2), tbl = pci_read(bdf, cap + 4, 4);
+	if (!verdict((tbl & 7) == 0, "MSI-X table of %u entries in BAR%u at offset 0x%x", (ctrl & 0x7ff) + 1, tbl & 7,
+		     tbl & ~7u))
+		return false;
+	uint64_t h = (uint64_t)(uintptr_t)msix_gate;
+	idt[MSIX_VECTOR * 2] = (h & 0xffff) | 0x08ULL << 16 | 0x8eULL << 40 | ((h >> 16) & 0xffff) << 48;
+	idt[MSIX_VECTOR * 2 + 1] = h >> 32;
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } d = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+	__asm__ volatile("lidt %0" : : "m"(d) : "memory");
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1u << 11) | (1u << 10));
+	wrmsr(MSR_X2APIC_SVR, 0x1ff);
+	volatile uint32_t *e = (volatile uint32_t *)(bar0 + (tbl & ~7u));
+	e[0] = 0xfee00000u | cpu << 12;
+	e[1] = 0;
+	e[2] = MSIX_VECTOR;
+	pci_write(bdf, cap + 2, 2, 0x8000);     /* MSI-X Enable */
+	e[3] = 0;                               /* entry 0 unmasked */
+	uint32_t back = e[2], mask = e[3], en = pci_read(bdf, cap + 2, 2) >> 15;
+	__asm__ volatile("sti" ::: "memory");
+	return verdict(back == MSIX_VECTOR && mask == 0 && en, "MSI-X entry 0: vector 0x%02x to APIC ID %u, unmasked, enabled (reads back 0x%x, mask %u, enable %u)",
+		       MSIX_VECTOR, cpu, back, mask, en);
+}
+#endif
+
 /* make bench: Sluice's driver does ios I/Os on the PF of my VF (SLUICE_HC_PF_BENCH). */
 static bool pf_round(uint32_t k, uint32_t ios)
 {
@@ -128,6 +210,10 @@ int guest_main(const struct sluice_start_info *si)
 		seed = (seed ^ (uint8_t)*p) * 16777619u;
 	if (!find_vf(&bdf))
 		return 1;
+#ifdef NVME_IO_MSIX
+	if (!msix_setup(bdf, si->cpu))
+		return 1;
+#endif
 	/* Pages: admin SQ, CQ; I/O SQ, CQ; identify; write buffer; read buffer. */
 	memset(page_at(mem, 0), 0, 7 * GUEST_PAGE);
 	nvme_queue_init(&aq, 0, QDEPTH, page_at(mem, 0), mem, page_at(mem, 1), mem + GUEST_PAGE);
@@ -149,6 +235,13 @@ int guest_main(const struct sluice_start_info *si)
 	memcpy(&second, id + 4, 4);
 	if (!verdict(!r.err && !r.status && nsid && !second, "exactly one namespace is attached to me: %u", nsid))
 		return 1;
+#ifdef NVME_IO_MSIX
+	/* Two admin commands so far, each completion one interrupt on vector 0. */
+	for (uint64_t t0 = now_us(NULL); irqs < 2 && now_us(NULL) - t0 < 1000000;)
+		;
+	verdict(irqs == 2, "took %u MSI-X interrupt(s) on vector 0x%02x for 2 admin command completions", irqs,
+		MSIX_VECTOR);
+#endif
 	nvme_cmd_identify(&s, NVME_CNS_NS, nsid, 0, id_bus);
 	r = nvme_exec(&ctrl, &ctrl.admin, &s);
 	uint64_t nsze = 0;
