@@ -16,10 +16,16 @@ svm_hw_run:
 	push r13
 	push r14
 	push r15
+	pushfq                          ; the caller's IF, restored on the way out
 	push rsi                        ; [rsp + 16]: host save area
 	push rdx                        ; [rsp + 8]: regs
 	push rdi                        ; [rsp]: vmcb
 	clgi
+	; GIF=0 holds interrupts off until VMRUN. With V_INTR_MASKING the host's
+	; IF at VMRUN decides whether a physical interrupt ends the guest (APM
+	; 15.21.1): set, so one that came while the caller had IF clear (its
+	; last timer check) makes the guest exit at once instead of being lost.
+	sti
 	mov rax, rsi
 	vmsave
 	mov rax, rdi
@@ -35,8 +41,10 @@ svm_hw_run:
 	vmsave
 	mov rax, [rsp + 16]
 	vmload
+	cli                             ; a pending interrupt waits for the caller's IF
 	stgi
 	add rsp, 24
+	popfq
 	pop r15
 	pop r14
 	pop r13

@@ -14,6 +14,7 @@
 #include "kernel/smp.h"
 #include "kernel/apic.h"
 #include "kernel/wait.h"
+#include "kernel/hw/cpu.h"
 #include "kernel/hw/time.h"
 
 /* A vector became pending for p's vCPU, maybe from another CPU: its CPU leaves the guest or its halt. */
@@ -81,16 +82,24 @@ static void vcpu_thread(void *arg)
 		 p->ops->tag_name, v->tag, (unsigned long long)v->rip);
 	p->lapic.notify = vcpu_notify;
 	for (;;) {
+		/*
+		 * Interrupts off from the timer's arming to the entry: a timer that
+		 * runs out in between stays pending and ends the guest at once
+		 * (an INTR exit), instead of being taken here and lost to the guest.
+		 */
+		u64 flags = cpu_irq_save();
 		u64 next = partition_intr_prepare(p, v, time_now_ns());
 		timer_arm(next, &armed);
 		memset(&e, 0, sizeof(e));
 		if (p->halted) {
 			/* HLT with interrupts on: this CPU sleeps until the timer, a vector from elsewhere or a stop. */
+			cpu_irq_restore(flags);
 			struct halt_wait w = { p, &armed };
 			smp_wait_until(halt_over, &w);
 			e.reason = VM_EXIT_NONE;        /* not an exit: only the stop checks of partition_handle_exit */
 		} else {
 			ret = p->ops->vcpu_run(v, &e);
+			cpu_irq_restore(flags);
 			if (ret)
 				e.reason = VM_EXIT_ENTRY_FAILED;
 		}
