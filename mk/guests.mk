@@ -5,7 +5,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -mn
 		-mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 		-fno-tree-loop-distribute-patterns -Wall -Wextra -Werror -I.
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -z max-page-size=0x1000
-GUEST_LIB  := tests/guests/lib/start.S kernel/libc.c kernel/fmt.c tests/guests/lib/guest.c tests/guests/lib/uart.c tests/guests/lib/pci.c
+GUEST_LIB  := tests/guests/lib/start.S kernel/libc.c kernel/fmt.c tests/guests/lib/guest.c tests/guests/lib/uart.c tests/guests/lib/pci.c tests/guests/lib/irq.c
 GUEST_DEPS := $(GUEST_LIB) $(wildcard tests/guests/lib/*.h) tests/guests/guest.ld vm/part/guest_abi.h mk/guests.mk pci/nvme.h pci/nvme_hw.h
 GUEST_ELF64 := hello busy fence edu-dma hostile nvme-io nvme-io-park nvme-io-bench remap remap-bench
 # Containment (time limits, fault storms): tests/guests/README.md.

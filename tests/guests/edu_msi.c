@@ -14,6 +14,7 @@
  * guest vector was raised; the scenario reads it.
  */
 #include "tests/guests/lib/edu.h"
+#include "tests/guests/lib/irq.h"
 
 const char guest_name[] = "edu-msi";
 
@@ -38,52 +39,10 @@ const char guest_name[] = "edu-msi";
 static uint8_t staged[EDU_BUF_SIZE] __attribute__((aligned(4096)));
 static volatile uint32_t irqs;
 
-/* SDM Vol. 3A 11.12: x2APIC mode through IA32_APIC_BASE, registers as MSRs from 0x800. */
-#define MSR_APIC_BASE           0x1b
-#define  APIC_BASE_EN           (1u << 11)
-#define  APIC_BASE_EXTD         (1u << 10)
-#define MSR_X2APIC_EOI          0x80b
-#define MSR_X2APIC_SVR          0x80f
-#define  SVR_ENABLE             (1u << 8)
-
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
-void msi_irq(void);
-void msi_irq(void)
+static void msi_irq(void)
 {
 	irqs++;
-	wrmsr(MSR_X2APIC_EOI, 0);
-}
-
-/* Entry: the frame leaves RSP 8 mod 16; nine pushes make it 16-aligned for the call. */
-__asm__(".text\n.global msi_gate\nmsi_gate:\n"
-	"push %rax\npush %rcx\npush %rdx\npush %rsi\npush %rdi\npush %r8\npush %r9\npush %r10\npush %r11\n"
-	"cld\ncall msi_irq\n"
-	"pop %r11\npop %r10\npop %r9\npop %r8\npop %rdi\npop %rsi\npop %rdx\npop %rcx\npop %rax\niretq\n");
-extern char msi_gate[];
-static uint64_t idt[256 * 2] __attribute__((aligned(16)));
-
-/* An interrupt gate on EDU_MSI_VECTOR (SDM Vol. 3A 6.14.1) and the local APIC on in x2APIC mode. */
-static void irq_setup(void)
-{
-	uint64_t h = (uint64_t)(uintptr_t)msi_gate;
-	idt[EDU_MSI_VECTOR * 2] = (h & 0xffff) | 0x08ULL << 16 | 0x8eULL << 40 | ((h >> 16) & 0xffff) << 48;
-	idt[EDU_MSI_VECTOR * 2 + 1] = h >> 32;
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } d = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
-	__asm__ volatile("lidt %0" : : "m"(d) : "memory");
-	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EN | APIC_BASE_EXTD);
-	wrmsr(MSR_X2APIC_SVR, SVR_ENABLE | 0xff);
-	__asm__ volatile("sti" ::: "memory");
+	guest_x2apic_eoi();
 }
 
 static uint64_t rdtsc(void)
@@ -141,7 +100,9 @@ int guest_main(const struct sluice_start_info *si)
 	verdict(back == addr && en, "MSI at 0x%02x: address 0x%08x, data 0x%04x, enabled (reads back 0x%08x, enable %u)",
 		cap, addr, EDU_MSI_VECTOR, back, en);
 
-	irq_setup();
+	guest_irq_handler(EDU_MSI_VECTOR, msi_irq);
+	guest_x2apic_on();
+	__asm__ volatile("sti" ::: "memory");
 	volatile uint32_t *r32 = (volatile uint32_t *)bar0;
 	uint32_t signalled = 0, taken = 0;
 	for (uint32_t i = 0; i < EDU_MSI_DMAS; i++) {

@@ -14,6 +14,7 @@
  */
 #include "tests/guests/lib/guest.h"
 #include "pci/nvme.h"
+#include "tests/guests/lib/irq.h"
 
 #if defined(NVME_IO_PARK)
 const char guest_name[] = "nvme-io-park";
@@ -125,37 +126,13 @@ static bool find_vf(uint32_t *bdf)
 #define PCI_STATUS              0x06
 #define PCI_CAP_PTR             0x34
 #define PCI_CAP_ID_MSIX         0x11
-#define MSR_APIC_BASE           0x1b
-#define MSR_X2APIC_EOI          0x80b
-#define MSR_X2APIC_SVR          0x80f
-
 static volatile uint32_t irqs;
 
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
-void msix_irq(void);
-void msix_irq(void)
+static void msix_irq(void)
 {
 	irqs++;
-	wrmsr(MSR_X2APIC_EOI, 0);
+	guest_x2apic_eoi();
 }
-
-__asm__(".text\n.global msix_gate\nmsix_gate:\n"
-	"push %rax\npush %rcx\npush %rdx\npush %rsi\npush %rdi\npush %r8\npush %r9\npush %r10\npush %r11\n"
-	"cld\ncall msix_irq\n"
-	"pop %r11\npop %r10\npop %r9\npop %r8\npop %rdi\npop %rsi\npop %rdx\npop %rcx\npop %rax\niretq\n");
-extern char msix_gate[];
-static uint64_t idt[256 * 2] __attribute__((aligned(16)));
 
 static bool msix_setup(uint32_t bdf, uint32_t cpu)
 {
@@ -172,13 +149,8 @@ static bool msix_setup(uint32_t bdf, uint32_t cpu)
 	if (!verdict((tbl & 7) == 0, "MSI-X table of %u entries in BAR%u at offset 0x%x", (ctrl & 0x7ff) + 1, tbl & 7,
 		     tbl & ~7u))
 		return false;
-	uint64_t h = (uint64_t)(uintptr_t)msix_gate;
-	idt[MSIX_VECTOR * 2] = (h & 0xffff) | 0x08ULL << 16 | 0x8eULL << 40 | ((h >> 16) & 0xffff) << 48;
-	idt[MSIX_VECTOR * 2 + 1] = h >> 32;
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } d = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
-	__asm__ volatile("lidt %0" : : "m"(d) : "memory");
-	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1u << 11) | (1u << 10));
-	wrmsr(MSR_X2APIC_SVR, 0x1ff);
+	guest_irq_handler(MSIX_VECTOR, msix_irq);
+	guest_x2apic_on();
 	volatile uint32_t *e = (volatile uint32_t *)(bar0 + (tbl & ~7u));
 	e[0] = 0xfee00000u | cpu << 12;
 	e[1] = 0;
