@@ -19,6 +19,9 @@ guest_src_edu-msi := tests/guests/edu_msi.c tests/guests/lib/edu.c
 GUEST_ELF64 += nvme-msix
 guest_src_nvme-msix := tests/guests/nvme_io.c pci/nvme.c
 guest_cflags_nvme-msix := -DNVME_IO_MSIX
+# Guest SMP: its BSP starts its AP through INIT-SIPI-SIPI and a real-mode trampoline (svm-smp, vmx-smp).
+GUEST_ELF64 += smp
+guest_src_smp     := tests/guests/smp.c tests/guests/smp_tramp.S
 # The guest's local APIC and its timer (svm-lapic-timer, vmx-lapic-timer).
 GUEST_ELF64 += lapic-timer
 guest_src_lapic-timer := tests/guests/lapic_timer.c

@@ -103,6 +103,25 @@ static void seg(struct vmcb_seg *s, u16 sel, u16 attr, u32 limit, u64 base)
 	s->base = base;
 }
 
+/*
+ * Real mode as after INIT and SIPI (APM vol 2 14.1.3 table 14-1, with the
+ * SIPI's CS): PE and PG clear, 64 KiB segments. With nested paging the
+ * guest's real-mode addresses are GPAs (15.25 "Nested Paging"), so no paging is faked.
+ */
+static void real_mode(struct vmcb *vmcb, const struct vcpu_entry *e)
+{
+	seg(&vmcb->cs, e->real_cs, SEG_ATTR_REAL_CODE, 0xffff, (u64)e->real_cs << 4);
+	seg(&vmcb->ds, 0, SEG_ATTR_REAL_DATA, 0xffff, 0);
+	vmcb->es = vmcb->ds;
+	vmcb->ss = vmcb->ds;
+	vmcb->fs = vmcb->ds;
+	vmcb->gs = vmcb->ds;
+	seg(&vmcb->gdtr, 0, 0, 0xffff, 0);
+	seg(&vmcb->idtr, 0, 0, 0xffff, 0);
+	vmcb->cr0 = CR0_ET;
+	vmcb->efer = EFER_SVME;
+}
+
 void svm_vmcb_setup(struct vmcb *vmcb, const struct vcpu_entry *e, u32 asid, u64 ncr3,
 		    u64 iopm_pa, u64 msrpm_pa)
 {
@@ -142,7 +161,9 @@ void svm_vmcb_setup(struct vmcb *vmcb, const struct vcpu_entry *e, u32 asid, u64
 	seg(&vmcb->ldtr, 0, SEG_ATTR_LDT, 0, 0);
 	seg(&vmcb->tr, 0, SEG_ATTR_TSS_BUSY, 0x67, 0);
 	vmcb->cpl = 0;
-	if (lm) {
+	if (e->mode == VCPU_MODE_REAL16)
+		real_mode(vmcb, e);
+	else if (lm) {
 		vmcb->cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 		vmcb->cr4 = CR4_PAE;
 		vmcb->cr3 = e->cr3;
@@ -427,6 +448,7 @@ static void state_from_vmcb(struct vcpu *v, const struct vmcb *vmcb)
 	v->cpl = vmcb->cpl;
 	v->cs_long = vmcb->cs.attr & SEG_ATTR_L;
 	v->cs_db = vmcb->cs.attr & SEG_ATTR_DB;
+	v->cs_base = vmcb->cs.base;
 }
 
 static int svm_vcpu_run(struct vcpu *v, struct vm_exit *x)
@@ -466,6 +488,14 @@ static void svm_vcpu_dump(const struct vcpu *v, const char *who)
 			  m->cs.sel, m->cs.attr, (unsigned long long)m->exitcode, svm_exit_name(m->exitcode),
 			  (unsigned long long)m->exitinfo1, (unsigned long long)m->exitinfo2,
 			  (unsigned long long)m->exitintinfo);
+}
+
+/* EFER as the guest wrote it; LMA is the CPU's, SVME Sluice's (15.5.1: it must stay set in the guest). */
+static void svm_vcpu_set_efer(struct vcpu *v, u64 efer)
+{
+	struct svm_vcpu *s = v->hw;
+	s->vmcb->efer = (efer & ~(EFER_LMA | EFER_SVME)) | (s->vmcb->efer & EFER_LMA) | EFER_SVME;
+	v->efer = s->vmcb->efer;
 }
 
 static u8 svm_tpr_get(struct vcpu *v)
@@ -517,6 +547,7 @@ const struct virt_ops svm_ops = {
 	.vcpu_dump = svm_vcpu_dump,
 	.init_consumed = svm_redirects_init,
 	.vcpu_flush_tlb = svm_vcpu_flush_tlb,
+	.vcpu_set_efer = svm_vcpu_set_efer,
 	.tpr_get = svm_tpr_get,
 	.tpr_set = svm_tpr_set,
 	.intr_ready = svm_intr_ready,

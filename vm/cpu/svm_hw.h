@@ -40,6 +40,8 @@ struct __packed vmcb_seg {
 #define SEG_ATTR_CODE64                 0x0a9b  /* execute/read, accessed, S, P, L, G */
 #define SEG_ATTR_CODE32                 0x0c9b  /* execute/read, accessed, S, P, D, G */
 #define SEG_ATTR_DATA                   0x0c93  /* read/write, accessed, S, P, D/B, G */
+#define SEG_ATTR_REAL_CODE              0x009b  /* real mode: execute/read, accessed, S, P (14.1.3 table 14-1) */
+#define SEG_ATTR_REAL_DATA              0x0093  /* real mode: read/write, accessed, S, P */
 #define SEG_ATTR_TSS_BUSY               0x008b  /* busy 32/64-bit TSS, P */
 #define SEG_ATTR_LDT                    0x0082  /* LDT, P */
 #define SEG_ATTR_L                      BIT_ULL(9)

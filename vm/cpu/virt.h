@@ -22,6 +22,13 @@ struct guest_regs {
 enum vcpu_mode {
 	VCPU_MODE_LONG64,       /* CR0.PG|PE, CR4.PAE, EFER.LME|LMA, 64-bit CS */
 	VCPU_MODE_PROT32,       /* CR0.PE only, flat 32-bit segments (the Multiboot v1 state) */
+	/*
+	 * Real mode as a SIPI leaves an AP (Intel SDM vol 3 9.4 "Multiple-
+	 * Processor (MP) Initialization", 10.1 "Initialization Overview"):
+	 * CR0.PE clear, CS = real_cs with base real_cs << 4, the other
+	 * segments 0, every limit 0xffff, ip = rip.
+	 */
+	VCPU_MODE_REAL16,
 };
 
 /* Where a vCPU starts. */
@@ -31,6 +38,7 @@ struct vcpu_entry {
 	u64 cr3;                /* LONG64: the guest's PML4 (GPA) */
 	u64 gdt_base;           /* GPA of a GDT the guest may reload from; 0 = none */
 	u16 gdt_limit;
+	u16 real_cs;            /* REAL16: the CS selector (a SIPI's vector << 8) */
 	struct guest_regs regs; /* e.g. rdi = start info, or eax/ebx for Multiboot */
 };
 
@@ -90,6 +98,7 @@ struct vcpu {
 	u64 cr0, cr2, cr3, cr4, efer;   /* read-only for common code */
 	u8 cpl;
 	bool cs_long, cs_db;    /* CS.L, CS.D: 64-bit / 32-bit default operand size */
+	u64 cs_base;            /* CS base: rip is relative to it outside 64-bit mode (real mode: selector << 4) */
 	void *hw;
 };
 
@@ -114,6 +123,12 @@ struct virt_ops {
 	 * (the guest exits and goes on) instead of resetting the CPU. After probe.
 	 */
 	bool (*init_consumed)(void);
+	/*
+	 * The guest's WRMSR to EFER, already checked by common code (only SCE,
+	 * LME, NXE may be set; LMA stays the CPU's): in the guest state from
+	 * the next entry on. NULL: EFER writes are refused.
+	 */
+	void (*vcpu_set_efer)(struct vcpu *v, u64 efer);
 	/*
 	 * External interrupts for the guest (its local APIC's vectors, vm/dev/vlapic.h).
 	 * intr_ready: whether the guest takes one at the next entry (RFLAGS.IF

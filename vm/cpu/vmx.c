@@ -237,14 +237,37 @@ static void host_state(struct writer *wr)
 	w(wr, VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
 }
 
-static void seg(struct writer *wr, u32 sel_field, u16 sel, u32 ar, u32 limit)
+static void seg_at(struct writer *wr, u32 sel_field, u16 sel, u32 ar, u32 limit, u64 base)
 {
 	/* The selector, limit, AR and base fields of one segment sit at the same index in their groups (B.1.2, B.3.3, B.4.3). */
 	u32 i = sel_field - VMCS_GUEST_ES_SEL;
 	w(wr, sel_field, sel);
 	w(wr, VMCS_GUEST_ES_LIMIT + i, limit);
 	w(wr, VMCS_GUEST_ES_AR + i, ar);
-	w(wr, VMCS_GUEST_ES_BASE + i, 0);
+	w(wr, VMCS_GUEST_ES_BASE + i, base);
+}
+
+static void seg(struct writer *wr, u32 sel_field, u16 sel, u32 ar, u32 limit)
+{
+	seg_at(wr, sel_field, sel, ar, limit, 0);
+}
+
+/*
+ * Real mode as INIT and SIPI leave an AP (SDM vol 3 10.1.1 table 10-1,
+ * with the SIPI's CS), entered through unrestricted guest: CR0.PE and PG
+ * clear, 64 KiB segments with base = selector << 4 (27.3.1.2 checks them
+ * against that), IDTR and GDTR limit 0xffff.
+ */
+static void real_mode(struct writer *wr, const struct vcpu_entry *e)
+{
+	seg_at(wr, VMCS_GUEST_CS_SEL, e->real_cs, VMX_AR_REAL_CODE, 0xffff, (u64)e->real_cs << 4);
+	seg(wr, VMCS_GUEST_DS_SEL, 0, VMX_AR_REAL_DATA, 0xffff);
+	seg(wr, VMCS_GUEST_ES_SEL, 0, VMX_AR_REAL_DATA, 0xffff);
+	seg(wr, VMCS_GUEST_SS_SEL, 0, VMX_AR_REAL_DATA, 0xffff);
+	seg(wr, VMCS_GUEST_FS_SEL, 0, VMX_AR_REAL_DATA, 0xffff);
+	seg(wr, VMCS_GUEST_GS_SEL, 0, VMX_AR_REAL_DATA, 0xffff);
+	w(wr, VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	w(wr, VMCS_GUEST_IDTR_LIMIT, 0xffff);
 }
 
 /*
@@ -256,7 +279,8 @@ static void seg(struct writer *wr, u32 sel_field, u16 sel, u32 ar, u32 limit)
 static void guest_state(struct writer *wr, const struct vcpu_entry *e)
 {
 	bool lm = e->mode == VCPU_MODE_LONG64;
-	u64 cr0 = lm ? X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG : X86_CR0_PE | X86_CR0_ET;
+	u64 cr0 = lm ? X86_CR0_PE | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG :
+		  e->mode == VCPU_MODE_REAL16 ? X86_CR0_ET : X86_CR0_PE | X86_CR0_ET;
 	u64 cr4 = lm ? X86_CR4_PAE : 0;
 	u64 fixed0_cr0 = caps.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
 	u64 mask0 = (fixed0_cr0 | ~caps.cr0_fixed1) & 0xffffffffULL;
@@ -285,6 +309,8 @@ static void guest_state(struct writer *wr, const struct vcpu_entry *e)
 	w(wr, VMCS_GUEST_GDTR_LIMIT, e->gdt_limit);
 	w(wr, VMCS_GUEST_IDTR_BASE, 0);
 	w(wr, VMCS_GUEST_IDTR_LIMIT, 0);
+	if (e->mode == VCPU_MODE_REAL16)
+		real_mode(wr, e);
 	w(wr, VMCS_GUEST_SYSENTER_CS, 0);
 	w(wr, VMCS_GUEST_SYSENTER_ESP, 0);
 	w(wr, VMCS_GUEST_SYSENTER_EIP, 0);
@@ -404,6 +430,7 @@ static u64 state_from_vmcs(struct vcpu *v)
 	v->cpl = (u8)FIELD_GET(VMX_AR_DPL, vmcs_read(VMCS_GUEST_SS_AR));
 	v->cs_long = cs_ar & VMX_AR_L;
 	v->cs_db = cs_ar & VMX_AR_DB;
+	v->cs_base = vmcs_read(VMCS_GUEST_CS_BASE);
 	return cs_ar;
 }
 
@@ -586,6 +613,19 @@ static void vmx_vcpu_flush_tlb(struct vcpu *v)
 		s->flush_next = true;
 }
 
+/*
+ * EFER as the guest wrote it, LMA kept (the CPU's: it follows CR0.PG and
+ * LME, and a VM exit saves it into the "IA-32e mode guest" entry control,
+ * SDM vol 3 28.3). Written to the current VMCS: this vCPU's, on its CPU.
+ */
+static void vmx_vcpu_set_efer(struct vcpu *v, u64 efer)
+{
+	u64 cur = vmcs_read(VMCS_GUEST_IA32_EFER);
+	v->efer = (efer & ~IA32_EFER_LMA) | (cur & IA32_EFER_LMA);
+	if (vmcs_write(VMCS_GUEST_IA32_EFER, v->efer))
+		insn_failed("VMWRITE", VMX_FAIL_VALID);
+}
+
 const struct virt_ops vmx_ops = {
 	.name = "vmx",
 	.tag_name = "VPID",
@@ -598,6 +638,7 @@ const struct virt_ops vmx_ops = {
 	.vcpu_dump = vmx_vcpu_dump,
 	.init_consumed = vmx_init_consumed,
 	.vcpu_flush_tlb = vmx_vcpu_flush_tlb,
+	.vcpu_set_efer = vmx_vcpu_set_efer,
 	.tpr_get = vmx_tpr_get,
 	.tpr_set = vmx_tpr_set,
 	.intr_ready = vmx_intr_ready,

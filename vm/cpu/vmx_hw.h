@@ -321,6 +321,8 @@ enum vmcs_field {
 #define VMX_AR_CODE64                   0xa09b  /* execute/read accessed, S, P, L, G */
 #define VMX_AR_CODE32                   0xc09b  /* execute/read accessed, S, P, D, G */
 #define VMX_AR_DATA                     0xc093  /* read/write accessed, S, P, B, G */
+#define VMX_AR_REAL_CODE                0x009b  /* real mode (unrestricted guest): execute/read accessed, S, P */
+#define VMX_AR_REAL_DATA                0x0093  /* real mode: read/write accessed, S, P (27.3.1.2) */
 #define VMX_AR_LDT                      0x0082  /* LDT, P */
 #define VMX_AR_TSS_BUSY                 0x008b  /* busy 32/64-bit TSS, P */
 

@@ -29,6 +29,12 @@
 #define MSR_IA32_MISC_ENABLE    0x000001a0
 #define MSR_IA32_PAT            0x00000277
 #define MSR_EFER                0xc0000080
+#define  EFER_SCE               BIT_ULL(0)      /* AMD APM vol 2 3.1.7, Intel SDM vol 3 2.2.1 */
+#define  EFER_LME               BIT_ULL(8)
+#define  EFER_LMA               BIT_ULL(10)
+#define  EFER_NXE               BIT_ULL(11)
+#define CR0_PE                  BIT_ULL(0)
+#define CR0_PG                  BIT_ULL(31)
 #define PAT_DEFAULT             0x0007040600070406ULL   /* power-on PAT (SDM vol 3 13.12.4) */
 #define CPUID_1_ECX_VMX         BIT_ULL(5)
 #define CPUID_1_ECX_X2APIC      BIT_ULL(21)
@@ -54,8 +60,9 @@ static size_t fetch_insn(struct partition *p, const struct vcpu *v, u8 *buf, siz
 	const struct gwalk_regs gr = { .cr0 = v->cr0, .cr3 = v->cr3, .cr4 = v->cr4, .efer = v->efer };
 	size_t got = 0;
 
+	u64 base = v->cs_long ? 0 : v->cs_base;
 	while (got < len) {
-		u64 va = v->rip + got, gpa;
+		u64 va = base + v->rip + got, gpa;
 		if (gwalk(&gr, va, false, true, read_gpa64, p->cfg, &gpa))
 			break;
 		size_t n = MIN(len - got, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
@@ -133,6 +140,15 @@ static int skip_insn(struct partition *p, struct vcpu *v, const struct vm_exit *
 	u8 buf[INSN_MAX_LEN];
 	struct insn in;
 	size_t got = fetch_insn(p, v, buf, sizeof(buf));
+	if (!(v->cr0 & CR0_PE)) {
+		/* Real mode (an AP before its trampoline leaves it): only the prefix-free exits it may make. */
+		bool two = got >= 2 && buf[0] == 0x0f && (buf[1] == 0x30 || buf[1] == 0x32 || buf[1] == 0xa2);
+		if (!two)
+			return partition_park(p, v, "cannot decode the real-mode instruction at cs:ip 0x%04llx:0x%04llx",
+					      (unsigned long long)(v->cs_base >> 4), (unsigned long long)v->rip);
+		v->rip += 2;
+		return 0;
+	}
 	int ret = insn_decode(buf, got, v->cs_long, &in);
 	if (ret)
 		return partition_park(p, v, "cannot decode the instruction at rip 0x%016llx (%s)",
@@ -180,13 +196,24 @@ static int do_msr(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	u32 msr = e->msr.index;
 	u64 val;
 
-	if (vlapic_msr_claims(msr)) {
+	if (e->reason == VM_EXIT_MSR_WRITE && msr == MSR_EFER && p->ops && p->ops->vcpu_set_efer) {
+		/* A guest going to long mode on its own (an AP from its SIPI): SCE, LME, NXE; LME fixed while paging is on. */
+		u64 efer = e->msr.value & ~EFER_LMA;
+		if ((efer & ~(EFER_SCE | EFER_LME | EFER_NXE)) ||
+		    ((v->cr0 & CR0_PG) && (efer & EFER_LME) != (v->efer & EFER_LME)))
+			return partition_park(p, v, "wrmsr EFER = 0x%016llx: not a value a partition may write",
+					      (unsigned long long)e->msr.value);
+		p->ops->vcpu_set_efer(v, efer);
+		return skip_insn(p, v, e);
+	}
+	struct part_vcpu *pv = partition_vcpu_of(p, v);
+	if (pv && vlapic_msr_claims(msr)) {
 		bool wr = e->reason == VM_EXIT_MSR_WRITE;
-		int ret = wr ? vlapic_msr_write(&p->lapic, msr, e->msr.value) : vlapic_msr_read(&p->lapic, msr, &val);
+		int ret = wr ? vlapic_msr_write(&pv->lapic, msr, e->msr.value) : vlapic_msr_read(&pv->lapic, msr, &val);
 		if (ret)
 			return partition_park(p, v, "%s 0x%08x%s: the local APIC raises #GP there (mode %s)", wr ? "wrmsr" : "rdmsr",
-					      msr, wr ? " (value refused)" : "", vlapic_mode(&p->lapic) == VLAPIC_X2APIC ? "x2APIC" :
-					      vlapic_mode(&p->lapic) == VLAPIC_XAPIC ? "xAPIC" : "disabled");
+					      msr, wr ? " (value refused)" : "", vlapic_mode(&pv->lapic) == VLAPIC_X2APIC ? "x2APIC" :
+					      vlapic_mode(&pv->lapic) == VLAPIC_XAPIC ? "xAPIC" : "disabled");
 		if (!wr) {
 			v->regs.rax = (u32)val;
 			v->regs.rdx = val >> 32;
@@ -259,7 +286,8 @@ static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 {
 	u64 gpa = e->npf.gpa;
 	const struct part_region *r = part_region_at(p->cfg, gpa, 1);
-	bool lapic = vlapic_mmio_claims(&p->lapic, gpa);
+	struct part_vcpu *pv = partition_vcpu_of(p, v);
+	bool lapic = pv && vlapic_mmio_claims(&pv->lapic, gpa);
 	bool msix = !lapic && vpci_msix_trapped(&p->vpci, gpa);       /* vm/dev/vpci_msix.c */
 	const char *what = lapic ? "local APIC" : msix ? "MSI-X table" : "PCI config";
 
@@ -284,7 +312,7 @@ static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 		if (msix)
 			ret = (vpci_msix_mmio_read(&p->vpci, gpa, in.size, &val64), 0);
 		else
-			ret = lapic ? vlapic_mmio_read(&p->lapic, gpa, in.size, &val) : (vpci_ecam_read(&p->vpci, gpa, in.size, &val), 0);
+			ret = lapic ? vlapic_mmio_read(&pv->lapic, gpa, in.size, &val) : (vpci_ecam_read(&p->vpci, gpa, in.size, &val), 0);
 		if (!ret)
 			set_reg(v, in.reg, in.high8, in.reg_size, msix ? val64 : val);
 	} else if (msix) {
@@ -292,7 +320,7 @@ static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 		vpci_msix_mmio_write(&p->vpci, gpa, in.size, val64);
 	} else {
 		val = (u32)(in.kind == INSN_MMIO_STORE_IMM ? in.imm : get_reg(v, in.reg, in.high8, in.size));
-		ret = lapic ? vlapic_mmio_write(&p->lapic, gpa, in.size, val) : (vpci_ecam_write(&p->vpci, gpa, in.size, val), 0);
+		ret = lapic ? vlapic_mmio_write(&pv->lapic, gpa, in.size, val) : (vpci_ecam_write(&p->vpci, gpa, in.size, val), 0);
 	}
 	if (ret && lapic)
 		return partition_park(p, v, "local APIC access of %u bytes at GPA 0x%016llx: its registers are aligned 32-bit words (rip 0x%016llx)",
@@ -418,8 +446,13 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 		return p->cfg->iommu ? (s64)iommu_domain_faults(p->cfg->iommu) : 0;
 	case SLUICE_HC_REMAP:
 		return hc_remap(p, v, a0, ended);
+	case SLUICE_HC_IPI: {
+		if (a0 > 0xffffffffULL || a1 > 0xffffffffULL)
+			return -SLUICE_HC_EINVAL;
+		return partition_ipi(p, v->cpu, (u32)a0, (u32)a1) ? -SLUICE_HC_EINVAL : 0;
+	}
 	case SLUICE_HC_LAPIC:
-		return partition_hc_lapic(p, a0, a1);
+		return partition_hc_lapic(p, v, a0, a1);
 	case SLUICE_HC_RESTART: {
 		int ret = partition_restart(p);
 		if (!ret)
@@ -473,8 +506,9 @@ static int take_stop_request(struct partition *p, struct vcpu *v, enum part_stop
 
 int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 {
-	if (e->reason < VM_EXIT_NR)
-		p->exits[e->reason]++;
+	struct part_vcpu *pv = partition_vcpu_of(p, v);
+	if (e->reason < VM_EXIT_NR && pv)
+		pv->exits[e->reason]++;
 	if (p->state != PART_RUNNING)
 		return 1;       /* parked or ended from another CPU */
 	partition_tpr_from_guest(p, v);
@@ -498,7 +532,8 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 			return 1;
 		if (!(v->rflags & RFLAGS_IF))
 			return partition_end(p, PART_HALTED, 0, "HLT with interrupts off");
-		p->halted = true;       /* the vCPU loop waits for a vector (vm/part/run.c) */
+		if (pv)
+			pv->halted = true;      /* the vCPU loop waits for a vector (vm/part/run.c) */
 		return 0;
 	case VM_EXIT_INTR_WINDOW:
 	case VM_EXIT_INTR:
@@ -514,11 +549,13 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 		 * stays pending and the guest cannot run at all.
 		 */
 		irq_stray_note_init(v->cpu, "intercepted in the guest");
-		p->init_same = v->rip == p->init_rip ? p->init_same + 1 : 1;
-		p->init_rip = v->rip;
-		if (p->init_same >= PART_INIT_STUCK)
+		if (!pv)
+			return 0;
+		pv->init_same = v->rip == pv->init_rip ? pv->init_same + 1 : 1;
+		pv->init_rip = v->rip;
+		if (pv->init_same >= PART_INIT_STUCK)
 			return partition_park(p, v, "an INIT made its CPU exit %u times at rip 0x%016llx: the CPU does not consume it",
-					      p->init_same, (unsigned long long)v->rip);
+					      pv->init_same, (unsigned long long)v->rip);
 		return 0;
 	case VM_EXIT_FORBIDDEN:
 		return partition_park(p, v, "executed a forbidden instruction (exit code 0x%llx) at rip 0x%016llx",

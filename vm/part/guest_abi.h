@@ -44,6 +44,9 @@
 					 * only. Sluice compares each target with its snapshot, logs one
 					 * check line per target and the attack matrix (my results);
 					 * returns the bytes changed in all targets */
+#define SLUICE_HC_IPI           13      /* (APIC ID, ICR low word): a paravirtual ICR write, filtered as the
+					 * local APIC's (partition_ipi: the partition's own CPUs only);
+					 * returns 0, or -SLUICE_HC_EINVAL (dropped, counted) */
 #define SLUICE_HC_LAPIC         15      /* (0): a timed interval starts; (1, ticks the guest counted): it
 					 * ends, Sluice logs ticks, injections, EOIs and VM exits per tick
 					 * and returns the exits; (2): the TSC rate in kHz */
@@ -63,7 +66,8 @@
 
 /* The start information page (elf64 entry: RDI holds its GPA). */
 #define SLUICE_START_MAGIC      0x534c5349u     /* "SLSI" */
-#define SLUICE_START_VERSION    2       /* 2: args */
+#define SLUICE_START_VERSION    3       /* 2: args, 3: cpus */
+#define SLUICE_START_MAX_CPUS   8
 #define SLUICE_START_ARGS_LEN   160     /* [partition] args, NUL-ended (the config's value limit) */
 #define SLUICE_START_MAX_MEM    16
 #define SLUICE_START_MAX_DEV    16
@@ -95,6 +99,9 @@ struct sluice_start_info {
 	struct sluice_start_mem mem[SLUICE_START_MAX_MEM];
 	struct sluice_start_dev dev[SLUICE_START_MAX_DEV];
 	char args[SLUICE_START_ARGS_LEN];       /* [partition] args = STRING, "" when not given */
+	/* Its CPUs' APIC IDs (cpus[0] the BSP): the destinations of its IPIs, the APs it starts with INIT-SIPI-SIPI. */
+	uint32_t nr_cpus;
+	uint32_t cpus[SLUICE_START_MAX_CPUS];
 };
 
 /*

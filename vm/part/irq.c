@@ -132,8 +132,8 @@ void part_irq_host(void *slot)
 
 void part_irq_deliver(struct partition *p, u32 sbdf, u8 hvec, u8 gvec)
 {
-	/* The guest's local APIC marks it pending (IRR) and wakes its vCPU; refused while the APIC is disabled. */
-	int ret = vlapic_accept(&p->lapic, gvec);
+	/* The first vCPU's local APIC marks it pending (IRR) and wakes it; refused while that APIC is disabled. */
+	int ret = vlapic_accept(&p->vcpus[0].lapic, gvec);  /* the first CPU, where its IRTE points */
 	u64 n = ret ? __atomic_add_fetch(&p->irq_dropped, 1, __ATOMIC_RELAXED)
 		    : __atomic_add_fetch(&p->irq_delivered, 1, __ATOMIC_RELAXED);
 

@@ -14,84 +14,87 @@
 #include "kernel/tsc.h"
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/time.h"
+#include "kernel/smp.h"
 
 #define CPUID_1_ECX_TSC_DEADLINE        BIT_ULL(24)
 
+/* The vlapic's hooks get the part_vcpu: its partition for IPIs, its CPU for wake-ups. */
 static int lapic_ipi(void *ctx, u32 from, u32 dest, u32 icr_lo)
 {
-	return partition_ipi(ctx, from, dest, icr_lo);
+	struct part_vcpu *pv = ctx;
+	return partition_ipi(pv->v.part, from, dest, icr_lo);
 }
 
-/*
- * Until the partition starts other vCPUs (guest SMP), every IPI that is
- * not a self-IPI leaves the partition: counted and dropped, the first one
- * logged.
- */
-__attribute__((weak)) int partition_ipi(struct partition *p, u32 from, u32 dest_apic_id, u32 icr_lo)
+/* A vector became pending for pv, maybe from another CPU: its CPU leaves the guest or its halt. */
+static void lapic_notify(void *ctx)
 {
-	if (p->ipis_dropped++ == 0)
-		log_write(LOG_WARN, p->cfg->name, "IPI from APIC ID %u to APIC ID 0x%x (ICR 0x%08x) dropped: not a CPU of this partition (further ones counted)",
-			  from, dest_apic_id, icr_lo);
-	return -HV_ENOENT;
+	const struct part_vcpu *pv = ctx;
+	const struct cpu *me = smp_this_cpu();
+	if (!me || me->index != pv->v.cpu)
+		smp_kick(pv->v.cpu);
 }
 
-void partition_lapic_init(struct partition *p)
+void partition_lapic_init(struct partition *p, struct part_vcpu *pv)
 {
 	struct cpuid_regs r;
 
 	cpuid(1, 0, &r);
-	p->lapic.ipi = lapic_ipi;
-	p->lapic.ctx = p;
-	vlapic_reset(&p->lapic, p->vcpu.cpu, true, r.ecx & CPUID_1_ECX_TSC_DEADLINE);
-	p->halted = false;
+	pv->lapic.ipi = lapic_ipi;
+	pv->lapic.notify = lapic_notify;
+	pv->lapic.ctx = pv;
+	vlapic_reset(&pv->lapic, pv->v.cpu, pv == &p->vcpus[0], r.ecx & CPUID_1_ECX_TSC_DEADLINE);
+	pv->halted = false;
+	pv->window = false;
 	p->lapic_marked = false;
 }
 
 void partition_tpr_from_guest(struct partition *p, struct vcpu *v)
 {
-	u8 cr8 = p->ops && p->ops->tpr_get ? p->ops->tpr_get(v) : 0;
+	struct part_vcpu *pv = partition_vcpu_of(p, v);
+	u8 cr8 = pv && p->ops && p->ops->tpr_get ? p->ops->tpr_get(v) : 0;
 
 	/* CR8 holds the class only: a TPR whose class it still shows keeps its low bits. */
-	if (p->ops && p->ops->tpr_get && (cr8 >> 4) != (p->lapic.tpr >> 4))
-		p->lapic.tpr = cr8 & 0xf0;
+	if (pv && p->ops && p->ops->tpr_get && (cr8 >> 4) != (pv->lapic.tpr >> 4))
+		pv->lapic.tpr = cr8 & 0xf0;
 }
 
-u64 partition_intr_prepare(struct partition *p, struct vcpu *v, u64 now)
+u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now)
 {
-	u64 next = vlapic_poll(&p->lapic, now);
-	int vec = vlapic_pending(&p->lapic);
+	struct vcpu *v = &pv->v;
+	u64 next = vlapic_poll(&pv->lapic, now);
+	int vec = vlapic_pending(&pv->lapic);
 
 	if (p->ops->tpr_set)
-		p->ops->tpr_set(v, (u8)p->lapic.tpr);
+		p->ops->tpr_set(v, (u8)pv->lapic.tpr);
 
 	if (vec < 0) {
-		if (p->window) {
+		if (pv->window) {
 			p->ops->intr_window(v, false);
-			p->window = false;
+			pv->window = false;
 		}
 		return next;
 	}
 	if (p->ops->intr_ready(v)) {
-		vlapic_ack(&p->lapic, (u8)vec);
+		vlapic_ack(&pv->lapic, (u8)vec);
 		p->ops->intr_inject(v, (u8)vec);
-		p->halted = false;
-		if (p->window) {
+		pv->halted = false;
+		if (pv->window) {
 			p->ops->intr_window(v, false);
-			p->window = false;
+			pv->window = false;
 		}
-	} else if (!p->window) {
+	} else if (!pv->window) {
 		p->ops->intr_window(v, true);
-		p->window = true;
+		pv->window = true;
 	}
 	return next;
 }
 
-bool partition_halt_over(struct partition *p)
+bool partition_halt_over(struct partition *p, struct part_vcpu *pv)
 {
 	if (p->state != PART_RUNNING || partition_stop_pending(p) != PART_STOP_NONE)
 		return true;
-	vlapic_poll(&p->lapic, time_now_ns());
-	return vlapic_pending(&p->lapic) >= 0;
+	vlapic_poll(&pv->lapic, time_now_ns());
+	return vlapic_pending(&pv->lapic) >= 0;
 }
 
 /*
@@ -99,9 +102,10 @@ bool partition_halt_over(struct partition *p)
  * interval; 1 with the ticks the guest's handler counted ends it and logs
  * the exits per tick from Sluice's own counters; 2 gives the TSC rate.
  */
-s64 partition_hc_lapic(struct partition *p, u64 what, u64 guest_ticks)
+s64 partition_hc_lapic(struct partition *p, struct vcpu *v, u64 what, u64 guest_ticks)
 {
-	const struct vlapic *l = &p->lapic;
+	const struct part_vcpu *pv = partition_vcpu_of(p, v);
+	const struct vlapic *l = &(pv ? pv : &p->vcpus[0])->lapic;
 	u64 exits = partition_total_exits(p);
 
 	if (what == 2)

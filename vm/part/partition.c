@@ -144,6 +144,8 @@ static void fill_start_info(const struct partition_set *ps, const struct partiti
 	si->console_port = SLUICE_PORT_COM1;
 	si->exit_port = SLUICE_PORT_DEBUG_EXIT;
 	str_copy(si->args, d->args, sizeof(si->args));
+	for (u32 i = 0; i < d->nr_cpus && i < SLUICE_START_MAX_CPUS; i++)
+		si->cpus[si->nr_cpus++] = d->cpus[i];
 }
 
 /* What the vCPU reaches without exits: its devices' I/O BARs (the memory BARs are in the nested table). */
@@ -305,11 +307,17 @@ static int build_one(struct partition_set *ps, struct partition *p)
 	p->nr_extra++;
 	if ((ret = load_image(p)))
 		return ret;
-	p->vcpu.part = p;
-	p->vcpu.cpu = d->cpus[0];
-	p->vcpu.tag = (u32)(p - ps->p) + 1;     /* ASID/VPID: never 0 (the host's) */
-	p->vcpu.pt_root = p->npt.root_pa;
-	partition_lapic_init(p);
+	/* One vCPU per CPU of `cpus =`: the first is the BSP, the others wait for INIT-SIPI-SIPI. */
+	p->nr_vcpus = d->nr_cpus;
+	for (u32 i = 0; i < d->nr_cpus; i++) {
+		struct part_vcpu *pv = &p->vcpus[i];
+		pv->v.part = p;
+		pv->v.cpu = d->cpus[i];
+		pv->v.tag = (u32)(p - ps->p) + 1;       /* ASID/VPID: never 0 (the host's); one per partition */
+		pv->v.pt_root = p->npt.root_pa;
+		pv->state = i ? PART_VCPU_WAIT_SIPI : PART_VCPU_RUNNING;
+		partition_lapic_init(p, pv);
+	}
 	io_policy(p, &p->policy);
 	if ((ret = reset_vfs(p, "before the partition starts")))
 		return ret;
@@ -322,9 +330,6 @@ static int build_one(struct partition_set *ps, struct partition *p)
 	for (u32 i = 0; i < d->nr_devices; i++)
 		log_info("%s: device " BDF_FMT " in its virtual PCI config space (ECAM at GPA 0x%016llx)", d->name,
 			 BDF_ARGS(d->devices[i].sbdf), (unsigned long long)ps->ecam_gpa);
-	if (d->nr_cpus > 1)
-		log_warn("%s: CPUs beyond %u are held for the partition but not started (guest SMP comes with guest interrupts)",
-			 d->name, d->cpus[0]);
 	return 0;
 }
 
@@ -333,6 +338,11 @@ int partition_restart(struct partition *p)
 	struct partition_cfg *d = p->cfg;
 	int ret;
 
+	if (p->nr_vcpus > 1) {
+		/* Its APs would run on through the reset: restart is for one-vCPU partitions. */
+		log_err("%s: restart refused: the partition has %u vCPUs", d->name, p->nr_vcpus);
+		return -HV_ENOTSUP;
+	}
 	log_info("%s: restart %u: devices stopped, memory out of the IOMMU, zeroed, mapped again, image reloaded",
 		 d->name, p->restarts + 1);
 	partition_dma_stop(p);
@@ -344,11 +354,10 @@ int partition_restart(struct partition *p)
 	if ((ret = load_image(p)) || (ret = reset_vfs(p, "on restart")) || (ret = build_vpci(p->set, p)))
 		return ret;
 	trap_msix(p);
-	p->ops->vcpu_flush_tlb(&p->vcpu);
-	if ((ret = p->ops->vcpu_init(&p->vcpu, &p->entry, &p->policy)))
+	p->ops->vcpu_flush_tlb(&p->vcpus[0].v);
+	if ((ret = p->ops->vcpu_init(&p->vcpus[0].v, &p->entry, &p->policy)))
 		return ret;
-	partition_lapic_init(p);
-	p->window = false;
+	partition_lapic_init(p, &p->vcpus[0]);
 	p->restarted = true;
 	return 0;
 }

@@ -4,7 +4,8 @@
  * (static partitioning, no scheduler). The same GPA -> HPA map feeds the
  * CPU side (nested paging, built here with kernel/pgtable.h in the back
  * end's format) and the device side (the partition's IOMMU domain, built
- * by vm/config/partition_cfg.c). A partition runs on its first CPU; its exits are
+ * by vm/config/partition_cfg.c). A partition runs one vCPU on each of its CPUs
+ * (the first is the BSP, the others wait for INIT-SIPI-SIPI); its exits are
  * handled here, vendor-neutral (vm/cpu/virt.h): CPUID, MSRs, port I/O (virtual
  * COM1, debug exit, PCI config ports), the virtual ECAM window (MMIO
  * decoded from the faulting MOV), hypercalls (vm/part/guest_abi.h). Anything
@@ -47,6 +48,46 @@ enum part_state {
 	PART_STOPPED,           /* stopped by a time limit (vm/part/limits.c) */
 };
 
+/*
+ * One vCPU of a partition, on its own physical CPU (cfg->cpus[i] runs
+ * vcpus[i]; vcpus[0] is the BSP). An AP follows the MP initialization
+ * protocol (Intel SDM vol 3 9.4 "Multiple-Processor (MP) Initialization"):
+ * it runs no guest code until its BSP sends INIT then a SIPI
+ * (partition_ipi), which start it in real mode at CS = vector << 8, IP 0;
+ * another INIT puts it back to waiting.
+ */
+enum part_vcpu_state {
+	PART_VCPU_WAIT_SIPI = 0,        /* an AP after INIT (and at start): no guest code runs */
+	PART_VCPU_RUNNING,              /* in the guest (the BSP from the entry on) */
+};
+#define PART_VCPU_INIT          0x100u         /* part_vcpu.pending: an INIT to take */
+#define PART_VCPU_SIPI          0x200u         /* a SIPI to take, vector in bits 7:0 */
+
+struct part_vcpu {
+	struct vcpu v;
+	volatile u32 state;             /* enum part_vcpu_state, written by its own CPU */
+	u32 pending;                    /* PART_VCPU_INIT | PART_VCPU_SIPI | vector, set by partition_ipi (atomic) */
+	bool started;                   /* its thread was posted to its CPU */
+	volatile bool done;             /* that thread has finished */
+	struct vlapic lapic;            /* its local APIC (vm/part/lapic.c) */
+	bool halted;                    /* HLT with interrupts on: waits for a vector */
+	bool window;                    /* the interrupt window is asked for */
+	u32 sipis;                      /* SIPIs that started it */
+	u64 exits[VM_EXIT_NR];          /* written by its own CPU only; summed for the partition */
+	u64 init_rip;                   /* rip at its last INIT exit, and how many came there in a row */
+	u32 init_same;
+};
+
+/* IPIs partition_ipi did not deliver, by kind (each logged once per partition, all counted). */
+enum part_ipi_drop {
+	PART_IPI_OUTSIDE = 0,           /* aimed at an APIC ID that is not one of the partition's CPUs */
+	PART_IPI_MODE,                  /* a delivery mode Sluice does not give guests (SMI, NMI, ExtINT, logical) */
+	PART_IPI_BSP,                   /* INIT or SIPI to the BSP (or to the sender itself) */
+	PART_IPI_SIPI_IGNORED,          /* SIPI to an AP not waiting for one (the SDM has it ignored) */
+	PART_IPI_NOT_ACCEPTED,          /* fixed IPI its destination's local APIC refused (none, disabled, vector < 16) */
+	PART_IPI_DROP_NR
+};
+
 struct partition {
 	struct partition_cfg *cfg;         /* name, regions (HPAs claimed), devices, cpus, image */
 	const struct virt_ops *ops;
@@ -59,22 +100,19 @@ struct partition {
 	volatile bool done;             /* that thread has finished (its last line logged) */
 	u64 exit_code;
 	char why[160];                  /* why it parked or failed */
-	struct vcpu vcpu;
-	struct vcpu_entry entry;        /* where the loader said the guest starts */
+	u32 nr_vcpus;                   /* cfg->nr_cpus: one vCPU per CPU of `cpus =` */
+	struct part_vcpu vcpus[PART_MAX_CPUS];  /* [0]: the BSP */
+	u32 vcpus_live;                 /* vCPU threads started and not finished (atomic); 0 sets done */
+	struct vcpu_entry entry;        /* where the loader said the guest starts (the BSP) */
 	struct vcpu_policy policy;      /* ports passed through (its devices' I/O BARs) */
 	u64 start_info_gpa;
-	/* Its vCPU's local APIC (vm/part/lapic.c). */
-	struct vlapic lapic;
-	bool halted;                    /* HLT with interrupts on: waits for a vector */
-	bool window;                    /* the interrupt window is asked for */
-	u64 ipis_dropped;               /* IPIs to APIC IDs outside the partition */
+	/* SLUICE_HC_LAPIC's timed interval (the vCPU that asked: its local APIC's counters). */
 	bool lapic_marked;              /* SLUICE_HC_LAPIC: an interval is open, its start counters: */
 	u64 lapic_mark_ns, lapic_mark_exits, lapic_mark_ticks, lapic_mark_injected, lapic_mark_eois;
 	/* Counters, printed when the partition ends. */
-	u64 exits[VM_EXIT_NR];
 	u64 io_unclaimed, bad_hypercalls, console_bytes;
-	u64 init_rip;                   /* rip at the last INIT exit, and how many came there in a row */
-	u32 init_same;
+	u64 ipi_sent, ipi_dropped[PART_IPI_DROP_NR];    /* partition_ipi: delivered or started, and dropped */
+	struct spinlock exit_lock;      /* one exit of the partition handled at a time (vm/part/run.c) */
 	u32 verdict_pass, verdict_fail;
 	/* I/O loops the guest marked (SLUICE_HC_IO_LOOP): exits counted inside them. */
 	u64 io_loop_start;              /* total exits when the open loop began, ~0: none open */
@@ -167,36 +205,61 @@ u32 partitions_watchdog(struct partition_set *ps);
  */
 int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_exit *e);
 
-/* ---- the local APIC (vm/part/lapic.c) ---- */
-/* Resets p's local APIC (xAPIC at its default base, APIC ID = the vCPU's CPU index) and its wait state. */
-void partition_lapic_init(struct partition *p);
+/* ---- the local APIC (vm/part/lapic.c), one per vCPU ---- */
+/* Resets pv's local APIC (xAPIC at its default base, APIC ID = its CPU index, BSP flag for vcpus[0]) and its wait state. */
+void partition_lapic_init(struct partition *p, struct part_vcpu *pv);
 /*
- * Before an entry, on p's CPU: the timer polled at now, the highest
+ * Before an entry, on pv's CPU: the timer polled at now, the highest
  * pending vector injected when the guest can take it (the vCPU is no
  * longer halted), else the interrupt window asked for. Returns the
  * timer's next deadline (ns, 0: none): the physical timer's.
  */
-u64 partition_intr_prepare(struct partition *p, struct vcpu *v, u64 now);
+u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now);
 /* After an exit: a task priority the guest set through CR8 becomes its local APIC's TPR. */
 void partition_tpr_from_guest(struct partition *p, struct vcpu *v);
-/* Whether a halted vCPU has to wake: a vector pending, or p stopped, parked or asked to stop. */
-bool partition_halt_over(struct partition *p);
+/* Whether a halted vCPU has to wake: a vector pending for it, or p stopped, parked or asked to stop. */
+bool partition_halt_over(struct partition *p, struct part_vcpu *pv);
+/* SLUICE_HC_LAPIC from v: what the guest gets in RAX. */
+s64 partition_hc_lapic(struct partition *p, struct vcpu *v, u64 what, u64 guest_ticks);
+
+/* ---- guest SMP (vm/part/smp.c) ---- */
+/* The vCPU of p whose CPU (its APIC ID as the guest sees it) is apic_id, or NULL. */
+struct part_vcpu *partition_vcpu_by_apic_id(struct partition *p, u32 apic_id);
+/* The part_vcpu that holds v. */
+struct part_vcpu *partition_vcpu_of(struct partition *p, const struct vcpu *v);
 /*
- * An IPI p's guest sent from APIC ID from (its ICR): a fixed vector, NMI,
- * INIT or start-up (icr_lo: vector, delivery mode, no shorthand) to
- * dest_apic_id (0xffffffff: every other CPU of p). Guest SMP delivers it
- * to the partition's other vCPUs; the default drops and counts it (one
- * line). Returns how many vCPUs it reached, or a negative HV_E* when
- * dropped (the default: -HV_ENOENT).
+ * An IPI the guest's CPU from_cpu wrote to its local APIC's ICR (vm/dev/
+ * vlapic.c calls this): icr_lo is the ICR's low 32 bits (vector, delivery
+ * mode, destination mode, level, trigger, shorthand: Intel SDM vol 3
+ * 11.6.1 "Interrupt Command Register (ICR)"), dest_apic_id its
+ * destination (physical mode; 0xff or 0xffffffff without a shorthand:
+ * every CPU of p but the sender, whose own local APIC took its part).
+ * Only p's own CPUs are reached: INIT to an AP puts it back to waiting
+ * for SIPI, a SIPI to an AP waiting for one starts it, a fixed IPI is
+ * accepted by the destination's local APIC (vlapic_accept) and its CPU
+ * kicked. Anything else is dropped and counted (one log line per kind).
+ * Returns 0 (delivered, or nothing to do: INIT de-assert), or
+ * -HV_ENOENT (dropped; p->ipi_dropped says why), as struct vlapic's ipi
+ * hook has it.
  */
-int partition_ipi(struct partition *p, u32 from, u32 dest_apic_id, u32 icr_lo);
-/* SLUICE_HC_LAPIC: what the guest gets in RAX. */
-s64 partition_hc_lapic(struct partition *p, u64 what, u64 guest_ticks);
+int partition_ipi(struct partition *p, u32 from_cpu, u32 dest_apic_id, u32 icr_lo);
+/*
+ * An AP's pending INIT and SIPI taken, on its own CPU: INIT makes it wait
+ * for SIPI, a SIPI while it waits fills *e with the real-mode entry and
+ * returns true (the caller sets the vCPU up from it).
+ */
+bool partition_vcpu_take_start(struct partition *p, struct part_vcpu *pv, struct vcpu_entry *e);
+/* pv's thread has finished (or its CPU is gone): once every started vCPU's has, p is done. */
+void partition_vcpu_finished(struct partition *p, struct part_vcpu *pv);
+/* Kicks the CPU of every vCPU of p but the one on except_cpu (they leave the guest and see p's state). */
+void partition_kick_vcpus(struct partition *p, u32 except_cpu);
 
 /* ---- ending (vm/part/stop.c) ---- */
 const char *part_state_name(enum part_state s);
-/* Its exits so far, all reasons (read from any CPU: a snapshot). */
+/* Its exits so far, all reasons, every vCPU (read from any CPU: a snapshot). */
 u64 partition_total_exits(const struct partition *p);
+/* Its exits for one reason, every vCPU summed. */
+u64 partition_exits(const struct partition *p, enum vm_exit_reason r);
 /*
  * p ended on its own (exit, debug port, HLT, a stop the boot CPU asked
  * for): final state st once, its devices stopped as a park's are, its

@@ -28,6 +28,12 @@ int partition_remap(struct partition *p, u64 gpa)
 			 r->rmrr ? "an RMRR's (firmware's)" : "fixed by the config (hpa=)");
 		return -HV_EPERM;
 	}
+	if (p->nr_vcpus > 1) {
+		/* Its other vCPUs would run on through the move: no remap while a partition has several. */
+		log_warn("%s: region gpa 0x%016llx stays: the partition has %u vCPUs", d->name, (unsigned long long)gpa,
+			 p->nr_vcpus);
+		return -HV_EPERM;
+	}
 	u64 pages = r->size / PAGE_SIZE, old = r->hpa;
 	u64 align = IS_ALIGNED(r->size, 2 * MiB) && IS_ALIGNED(r->gpa, 2 * MiB) ? 2 * MiB : PAGE_SIZE;
 	void *from = phys_to_virt(old, r->size);
@@ -61,7 +67,7 @@ int partition_remap(struct partition *p, u64 gpa)
 		return ret;
 	}
 	if (p->ops && p->ops->vcpu_flush_tlb)
-		p->ops->vcpu_flush_tlb(&p->vcpu);
+		p->ops->vcpu_flush_tlb(&p->vcpus[0].v);
 	r->hpa = new_hpa;
 	/*
 	 * 5. Only now: every wait has completed, nothing can reach the old

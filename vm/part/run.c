@@ -1,6 +1,7 @@
 /*
- * Guest partitions run: one vCPU on each partition's first CPU handling
- * exits (vm/part/exit.c) until the partition ends; the boot CPU starts
+ * Guest partitions run: one vCPU on each CPU of a partition (its BSP
+ * from the image's entry, its APs once INIT-SIPI-SIPI start them), each
+ * handling its exits (vm/part/exit.c) until the partition ends; the boot CPU starts
  * them, then waits, watching their limits and whether their CPUs still
  * answer.
  */
@@ -17,15 +18,63 @@
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/time.h"
 
-/* A vector became pending for p's vCPU, maybe from another CPU: its CPU leaves the guest or its halt. */
-static void vcpu_notify(void *arg)
+/* Its thread ends: the others are kicked out of the guest (they see p's state), the boot CPU is told. */
+static void vcpu_thread_end(struct partition *p, struct part_vcpu *pv)
 {
-	struct partition *p = arg;
-	if (smp_this_index() != p->vcpu.cpu)
-		smp_kick(p->vcpu.cpu);
+	if (p->nr_vcpus > 1)
+		log_info("%s: vCPU on CPU %u stopped (partition %s)", p->cfg->name, pv->v.cpu, part_state_name(p->state));
+	partition_kick_vcpus(p, pv->v.cpu);
+	partition_vcpu_finished(p, pv);
+	smp_kick(smp_boot_cpu());       /* the boot CPU waits for partitions to end */
 }
 
-struct halt_wait { struct partition *p; u64 *armed; };
+static void vcpu_thread_fail(struct partition *p, struct part_vcpu *pv, int ret)
+{
+	log_err("%s: CPU %u cannot run it: %s", p->cfg->name, pv->v.cpu, hv_strerror(ret));
+	spin_lock(&p->lock);
+	if (p->state == PART_RUNNING || p->state == PART_IDLE)
+		p->state = PART_FAILED;
+	spin_unlock(&p->lock);
+	vcpu_thread_end(p, pv);
+}
+
+struct ap_wait {
+	struct partition *p;
+	struct part_vcpu *pv;
+};
+
+static bool ap_woken(void *arg)
+{
+	const struct ap_wait *w = arg;
+	return w->p->state != PART_RUNNING || __atomic_load_n(&w->pv->pending, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * An AP waiting for SIPI (SDM vol 3 9.4): halted until partition_ipi or
+ * the partition's end kicks it; set up in real mode when a SIPI came.
+ * 0: it runs the guest now; 1: the partition ended; or the vCPU's error.
+ */
+static int ap_wait_sipi(struct partition *p, struct part_vcpu *pv)
+{
+	struct ap_wait w = { p, pv };
+	struct vcpu_entry e;
+
+	for (;;) {
+		smp_wait_until(ap_woken, &w);
+		if (p->state != PART_RUNNING)
+			return 1;
+		if (!partition_vcpu_take_start(p, pv, &e))
+			continue;
+		int ret = p->ops->vcpu_init(&pv->v, &e, &p->policy);
+		if (ret)
+			return ret;
+		log_write(LOG_INFO, p->cfg->name, "CPU %u: SIPI vector 0x%02x, started in real mode at 0x%05x",
+			  pv->v.cpu, (unsigned)(e.real_cs >> 8), (unsigned)e.real_cs << 4);
+		return 0;
+	}
+}
+
+struct halt_wait { struct partition *p; struct part_vcpu *pv; u64 *armed; };
 
 static void timer_arm(u64 deadline, u64 *armed);
 
@@ -33,9 +82,9 @@ static void timer_arm(u64 deadline, u64 *armed);
 static bool halt_over(void *arg)
 {
 	struct halt_wait *w = arg;
-	if (partition_halt_over(w->p))
+	if (partition_halt_over(w->p, w->pv) || (__atomic_load_n(&w->pv->pending, __ATOMIC_ACQUIRE) & PART_VCPU_INIT))
 		return true;
-	timer_arm(w->p->lapic.timer_deadline_ns, w->armed);
+	timer_arm(w->pv->lapic.timer_deadline_ns, w->armed);
 	return false;
 }
 
@@ -59,42 +108,56 @@ static void timer_arm(u64 deadline, u64 *armed)
 		*armed = deadline;
 }
 
-/* The body of a partition's CPU: enable, enter, handle exits until the partition ends. */
+/*
+ * The body of one vCPU's CPU: enable, enter (the BSP at the image's entry,
+ * an AP once a SIPI starts it), handle exits until the partition ends.
+ * The exits of one partition are handled one at a time (p->exit_lock):
+ * its virtual devices and counters are shared.
+ */
 static void vcpu_thread(void *arg)
 {
-	struct partition *p = arg;
-	struct vcpu *v = &p->vcpu;
+	struct part_vcpu *pv = arg;
+	struct vcpu *v = &pv->v;
+	struct partition *p = v->part;
+	bool bsp = pv == &p->vcpus[0];
 	struct vm_exit e;
 	u64 armed = 0;
 	int ret = p->ops->cpu_enable(smp_this_cpu());
-	if (!ret)
+	if (!ret && bsp)
 		ret = p->ops->vcpu_init(v, &p->entry, &p->policy);
 	if (ret) {
-		log_err("%s: CPU %u cannot run it: %s", p->cfg->name, v->cpu, hv_strerror(ret));
-		spin_lock(&p->lock);
-		p->state = PART_FAILED;
-		spin_unlock(&p->lock);
-		__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
-		smp_kick(smp_boot_cpu());
+		vcpu_thread_fail(p, pv, ret);
 		return;
 	}
-	log_info("%s: running on CPU %u (%s, %s %u), entry 0x%016llx", p->cfg->name, v->cpu, p->ops->name,
-		 p->ops->tag_name, v->tag, (unsigned long long)v->rip);
-	p->lapic.notify = vcpu_notify;
+	if (bsp)
+		log_info("%s: running on CPU %u (%s, %s %u), entry 0x%016llx", p->cfg->name, v->cpu, p->ops->name,
+			 p->ops->tag_name, v->tag, (unsigned long long)v->rip);
+	else
+		log_info("%s: AP on CPU %u waits for INIT-SIPI-SIPI from its BSP (CPU %u)", p->cfg->name, v->cpu,
+			 p->vcpus[0].v.cpu);
 	for (;;) {
+		if (pv->state == PART_VCPU_WAIT_SIPI) {
+			ret = ap_wait_sipi(p, pv);
+			if (ret < 0) {
+				vcpu_thread_fail(p, pv, ret);
+				return;
+			}
+			if (ret)
+				break;
+		}
 		/*
 		 * Interrupts off from the timer's arming to the entry: a timer that
 		 * runs out in between stays pending and ends the guest at once
 		 * (an INTR exit), instead of being taken here and lost to the guest.
 		 */
 		u64 flags = cpu_irq_save();
-		u64 next = partition_intr_prepare(p, v, time_now_ns());
+		u64 next = partition_intr_prepare(p, pv, time_now_ns());
 		timer_arm(next, &armed);
 		memset(&e, 0, sizeof(e));
-		if (p->halted) {
+		if (pv->halted) {
 			/* HLT with interrupts on: this CPU sleeps until the timer, a vector from elsewhere or a stop. */
 			cpu_irq_restore(flags);
-			struct halt_wait w = { p, &armed };
+			struct halt_wait w = { p, pv, &armed };
 			smp_wait_until(halt_over, &w);
 			e.reason = VM_EXIT_NONE;        /* not an exit: only the stop checks of partition_handle_exit */
 		} else {
@@ -103,11 +166,23 @@ static void vcpu_thread(void *arg)
 			if (ret)
 				e.reason = VM_EXIT_ENTRY_FAILED;
 		}
-		if (partition_handle_exit(p, v, &e))
+		spin_lock(&p->exit_lock);
+		ret = partition_handle_exit(p, v, &e);
+		spin_unlock(&p->exit_lock);
+		if (ret)
 			break;
+		/* An INIT partition_ipi left for it: back to waiting for SIPI (a SIPI with it is taken there). */
+		if (!bsp && (__atomic_load_n(&pv->pending, __ATOMIC_ACQUIRE) & PART_VCPU_INIT)) {
+			struct vcpu_entry sipi;
+			pv->halted = false;
+			if (partition_vcpu_take_start(p, pv, &sipi) &&
+			    (ret = p->ops->vcpu_init(v, &sipi, &p->policy))) {
+				vcpu_thread_fail(p, pv, ret);
+				return;
+			}
+		}
 	}
-	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
-	smp_kick(smp_boot_cpu());       /* the boot CPU waits for partitions to end */
+	vcpu_thread_end(p, pv);
 }
 
 u32 partitions_ready(const struct partition_set *ps)
@@ -132,12 +207,31 @@ int partitions_start(struct partition_set *ps)
 		p->state = PART_RUNNING;
 		p->started = true;
 		p->start_ns = time_now_ns();
-		int ret = smp_run_on(p->cfg->cpus[0], vcpu_thread, p);
+		/* Counted live before any posts: a thread that ends at once must not make p done early. */
+		p->vcpus_live = p->nr_vcpus;
+		int ret = 0;
+		u32 i = 0;
+		for (; i < p->nr_vcpus && !ret; i++) {
+			p->vcpus[i].started = true;
+			ret = smp_run_on(p->vcpus[i].v.cpu, vcpu_thread, &p->vcpus[i]);
+			if (ret)
+				p->vcpus[i].started = false;
+		}
 		if (ret) {
+			u32 cpu = p->vcpus[i - 1].v.cpu;
+			check(false, "%s: started on CPU %u (%s)", p->cfg->name, cpu, hv_strerror(ret));
+			if (i == 1) {
+				p->state = PART_FAILED;
+				p->started = false;
+				continue;
+			}
+			/* Some vCPUs run: p fails as a whole, they end at their kick. */
+			spin_lock(&p->lock);
 			p->state = PART_FAILED;
-			p->started = false;
-			check(false, "%s: started on CPU %u (%s)", p->cfg->name, p->cfg->cpus[0], hv_strerror(ret));
-			continue;
+			spin_unlock(&p->lock);
+			for (u32 j = i - 1; j < p->nr_vcpus; j++)
+				partition_vcpu_finished(p, &p->vcpus[j]);
+			partition_kick_vcpus(p, ~0u);
 		}
 		started++;
 	}
@@ -210,20 +304,22 @@ static void sweep_log_lock(void)
 		log_cpu_lost((unsigned)h);
 }
 
-/* p's CPU kicked; 1 when it did not answer and p was parked for it. */
+/* p's CPUs kicked; 1 when one did not answer and p was parked for it. */
 static u32 sweep_one(struct partition *p)
 {
-	u32 cpu = p->cfg->cpus[0];
-
-	if (!partition_running(p))
-		return 0;
-	if (smp_cpu_answers(cpu, PART_CPU_ANSWER_US) != -HV_ETIMEDOUT)
-		return 0;
-	log_err("%s: CPU %u does not answer a kick within %u ms: reset under its guest", p->cfg->name, cpu,
-		PART_CPU_ANSWER_US / 1000);
-	smp_cpu_restart(cpu);
-	partition_cpu_lost(p, cpu);
-	return 1;
+	for (u32 i = 0; i < p->nr_vcpus; i++) {
+		u32 cpu = p->vcpus[i].v.cpu;
+		if (!partition_running(p) || p->vcpus[i].done)
+			return 0;
+		if (smp_cpu_answers(cpu, PART_CPU_ANSWER_US) != -HV_ETIMEDOUT)
+			continue;
+		log_err("%s: CPU %u does not answer a kick within %u ms: reset under its guest", p->cfg->name, cpu,
+			PART_CPU_ANSWER_US / 1000);
+		smp_cpu_restart(cpu);
+		partition_cpu_lost(p, cpu);
+		return 1;
+	}
+	return 0;
 }
 
 u32 partitions_sweep(struct partition_set *ps)

@@ -30,12 +30,61 @@ const char *part_state_name(enum part_state s)
 	return "?";
 }
 
+u64 partition_exits(const struct partition *p, enum vm_exit_reason r)
+{
+	u64 t = 0;
+	for (u32 i = 0; i < PART_MAX_CPUS; i++)
+		t += __atomic_load_n(&p->vcpus[i].exits[r], __ATOMIC_RELAXED);
+	return t;
+}
+
 u64 partition_total_exits(const struct partition *p)
 {
 	u64 t = 0;
 	for (u32 r = 1; r < VM_EXIT_NR; r++)
-		t += p->exits[r];
+		t += partition_exits(p, (enum vm_exit_reason)r);
 	return t;
+}
+
+/* Its local APICs' counters, every vCPU's summed (nothing when no APIC did anything). */
+static void log_lapic_counters(const struct partition *p)
+{
+	u64 ticks = 0, injected = 0, eois = 0, self_ipis = 0, sent = 0, failed = 0;
+
+	for (u32 i = 0; i < p->nr_vcpus; i++) {
+		const struct vlapic *l = &p->vcpus[i].lapic;
+		ticks += l->ticks;
+		injected += l->injected;
+		eois += l->eois;
+		self_ipis += l->self_ipis;
+		sent += l->ipis_sent;
+		failed += l->ipis_failed;
+	}
+	if (ticks || injected || eois || sent)
+		log_write(LOG_INFO, p->cfg->name, "counters: local APIC: %llu timer ticks, %llu interrupts injected, %llu EOIs, %llu self-IPIs, %llu IPIs sent (%llu dropped)",
+			  (unsigned long long)ticks, (unsigned long long)injected, (unsigned long long)eois,
+			  (unsigned long long)self_ipis, (unsigned long long)sent, (unsigned long long)failed);
+}
+
+/* A partition with several vCPUs: its IPIs and, per vCPU, its exits and SIPIs (one-vCPU partitions print none of it). */
+static void log_smp_counters(const struct partition *p)
+{
+	if (p->nr_vcpus < 2)
+		return;
+	log_write(LOG_INFO, p->cfg->name,
+		  "counters: IPIs %llu delivered, dropped %llu outside the partition, %llu bad mode, %llu INIT/SIPI to the BSP, %llu SIPIs ignored, %llu fixed not accepted",
+		  (unsigned long long)p->ipi_sent, (unsigned long long)p->ipi_dropped[PART_IPI_OUTSIDE],
+		  (unsigned long long)p->ipi_dropped[PART_IPI_MODE], (unsigned long long)p->ipi_dropped[PART_IPI_BSP],
+		  (unsigned long long)p->ipi_dropped[PART_IPI_SIPI_IGNORED],
+		  (unsigned long long)p->ipi_dropped[PART_IPI_NOT_ACCEPTED]);
+	for (u32 i = 0; i < p->nr_vcpus; i++) {
+		const struct part_vcpu *pv = &p->vcpus[i];
+		u64 t = 0;
+		for (u32 r = 1; r < VM_EXIT_NR; r++)
+			t += pv->exits[r];
+		log_write(LOG_INFO, p->cfg->name, "counters: CPU %u (%s): %llu exits, %u SIPIs taken", pv->v.cpu,
+			  i ? "AP" : "BSP", (unsigned long long)t, pv->sipis);
+	}
 }
 
 /* Its DMA faults: drained (raised), logged and suppressed by the log's rate limit, and per device. */
@@ -63,11 +112,11 @@ static void log_counters(struct partition *p)
 	u64 total = 0;
 
 	for (u32 r = 1; r < VM_EXIT_NR; r++) {
-		total += p->exits[r];
-		if (p->exits[r] && n < sizeof(buf))
+		u64 c = partition_exits(p, (enum vm_exit_reason)r);
+		total += c;
+		if (c && n < sizeof(buf))
 			n += (size_t)fmt_snprintf(buf + n, sizeof(buf) - n, "%s%s %llu", n ? ", " : "",
-						  vm_exit_reason_name((enum vm_exit_reason)r),
-						  (unsigned long long)p->exits[r]);
+						  vm_exit_reason_name((enum vm_exit_reason)r), (unsigned long long)c);
 	}
 	if (!n)
 		str_copy(buf, "none", sizeof(buf));
@@ -87,11 +136,8 @@ static void log_counters(struct partition *p)
 	if (p->irq_enabled)
 		log_write(LOG_INFO, p->cfg->name, "counters: device interrupts: %u MSI enable(s), %llu interrupt(s) delivered, %llu dropped (local APIC disabled)",
 			  p->irq_enabled, (unsigned long long)p->irq_delivered, (unsigned long long)p->irq_dropped);
-	const struct vlapic *l = &p->lapic;
-	if (l->ticks || l->injected || l->eois || l->ipis_sent)
-		log_write(LOG_INFO, p->cfg->name, "counters: local APIC: %llu timer ticks, %llu interrupts injected, %llu EOIs, %llu self-IPIs, %llu IPIs sent (%llu dropped)",
-			  (unsigned long long)l->ticks, (unsigned long long)l->injected, (unsigned long long)l->eois,
-			  (unsigned long long)l->self_ipis, (unsigned long long)l->ipis_sent, (unsigned long long)l->ipis_failed);
+	log_lapic_counters(p);
+	log_smp_counters(p);
 	if (p->cfg->iommu) {
 		char inv[LOG_LINE_MAX / 2];
 		iommu_domain_inv_format(p->cfg->iommu, inv, sizeof(inv));
@@ -219,8 +265,7 @@ int partition_park(struct partition *p, struct vcpu *v, const char *fmt, ...)
 	if (p->ops && p->ops->vcpu_dump)
 		p->ops->vcpu_dump(v, p->cfg->name);
 	stop_devices(p);
-	for (u32 i = 1; i < p->cfg->nr_cpus; i++)
-		smp_kick(p->cfg->cpus[i]);
+	partition_kick_vcpus(p, v->cpu);
 	log_counters(p);
 	attack_partition_ended(p);
 	if (p->cfg->on_fault == FAULT_STOP) {
@@ -233,6 +278,13 @@ int partition_park(struct partition *p, struct vcpu *v, const char *fmt, ...)
 
 void partition_cpu_lost(struct partition *p, u32 cpu)
 {
-	partition_park(p, &p->vcpu, "its CPU %u was reset under it (an INIT Sluice could not consume); guest state lost", cpu);
-	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
+	struct part_vcpu *pv = partition_vcpu_by_apic_id(p, cpu);
+	struct vcpu *v = pv ? &pv->v : &p->vcpus[0].v;
+
+	partition_park(p, v, "its CPU %u was reset under it (an INIT Sluice could not consume); guest state lost", cpu);
+	/* That vCPU's thread is gone: it counts as finished (the others end at their kick). */
+	if (pv && pv->started)
+		partition_vcpu_finished(p, pv);
+	else
+		__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
 }

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <string.h>
 #include "vm/part/partition.h"
+#include "kernel/smp.h"
 #include "vm/part/attack.h"
 #include "kernel/page_alloc.h"
 #include "kernel/hw/mem.h"
@@ -49,6 +50,13 @@ void svm_hw_run(u64 vmcb_pa, u64 host_save_pa, struct guest_regs *regs)
 	fail_msg("svm_hw_run called in test_exit");
 }
 static u32 kicks;
+
+/* This test runs as CPU 1, the partition's BSP (vm/part/lapic.c asks, to kick only other CPUs). */
+static struct cpu this_cpu = { .index = 1 };
+struct cpu *smp_this_cpu(void)
+{
+	return &this_cpu;
+}
 
 /* The partition's other CPUs are kicked when it parks. */
 void smp_kick(u32 index)
@@ -94,8 +102,8 @@ int partition_restart(struct partition *p)
 	if (restart_result)
 		return restart_result;
 	p->restarts++;
-	p->vcpu.rip = 0x100000;         /* the entry, as vcpu_init would set it */
-	p->vcpu.regs.rax = 0x1234;
+	p->vcpus[0].v.rip = 0x100000;         /* the entry, as vcpu_init would set it */
+	p->vcpus[0].v.regs.rax = 0x1234;
 	p->restarted = true;
 	return 0;
 }
@@ -162,12 +170,16 @@ static int setup(void **state)
 	u32 sbdf = EDU;
 	assert_int_equal(vpci_init(&part.vpci, &sbdf, 1, ECAM, 0xff), 0);
 	partition_console_init(&part);
-	v = &part.vcpu;
+	part.nr_vcpus = 2;
+	part.vcpus[1].v.part = &part;
+	part.vcpus[1].v.cpu = 2;
+	v = &part.vcpus[0].v;
 	v->part = &part;
 	v->cpu = 1;
 	v->cr0 = 0x11;  /* PE|ET: protected mode, no paging */
 	v->rip = CODE;
-	partition_lapic_init(&part);
+	partition_lapic_init(&part, &part.vcpus[0]);
+	partition_lapic_init(&part, &part.vcpus[1]);
 	return 0;
 }
 
@@ -205,7 +217,7 @@ static void cpuid_shows_sluice_and_hides_virtualization(void **state)
 	assert_int_equal(v->regs.rbx >> 24, 1);         /* APIC ID: CPU 1 */
 	assert_true(v->regs.rdx & BIT_ULL(9));          /* a local APIC ... */
 	assert_true(v->regs.rcx & BIT_ULL(21));         /* ... with x2APIC mode */
-	assert_int_equal(part.exits[VM_EXIT_CPUID], 2);
+	assert_int_equal(partition_exits(&part, VM_EXIT_CPUID), 2);
 }
 
 static void console_lines_carry_the_partition_name(void **state)
@@ -270,7 +282,7 @@ static void init_signal_is_counted_and_the_guest_resumes(void **state)
 	assert_int_equal(part.state, PART_RUNNING);
 	assert_int_equal(v->rip, CODE);
 	assert_int_equal(irq_stray_inits(), before + 2);
-	assert_int_equal(part.exits[VM_EXIT_INIT], 2);
+	assert_int_equal(partition_exits(&part, VM_EXIT_INIT), 2);
 	assert_true(fake_log_has("WARN irq: INIT signal (intercepted in the guest) to CPU 1 ("));
 	assert_false(fake_log_has("parked"));
 }
@@ -321,6 +333,79 @@ static u64 hcall(u64 nr, u64 a0, u64 a1, u64 a2)
 	v->regs.rdx = a2;
 	run(VM_EXIT_HYPERCALL);
 	return v->regs.rax;
+}
+
+/* The paravirtual ICR: the same filter as the local APIC's (vm/part/smp.c), its result in RAX. */
+static void ipi_hypercall_reaches_the_partitions_own_cpus_only(void **state)
+{
+	(void)state;
+	part.vcpus[1].state = PART_VCPU_WAIT_SIPI;
+	assert_int_equal(hcall(SLUICE_HC_IPI, 2, 0x4500, 0), 0);               /* INIT to its AP on CPU 2 */
+	assert_int_equal(part.vcpus[1].pending, PART_VCPU_INIT);
+	assert_int_equal((s64)hcall(SLUICE_HC_IPI, 3, 0x4500, 0), -SLUICE_HC_EINVAL);  /* CPU 3: not its own */
+	assert_int_equal(part.ipi_dropped[PART_IPI_OUTSIDE], 1);
+	assert_int_equal((s64)hcall(SLUICE_HC_IPI, 1ULL << 32, 0x4500, 0), -SLUICE_HC_EINVAL);
+	assert_int_equal(part.ipi_sent, 1);
+}
+
+static u64 efer_written;
+static void stub_set_efer(struct vcpu *vc, u64 efer)
+{
+	efer_written = efer;
+	vc->efer = efer;
+}
+static const struct virt_ops efer_ops = { .name = "stub", .vcpu_set_efer = stub_set_efer };
+
+static int wrmsr_efer(u64 val)
+{
+	static const u8 wrmsr[] = { 0x0f, 0x30 };
+	code(wrmsr, sizeof(wrmsr));
+	struct vm_exit e = { .reason = VM_EXIT_MSR_WRITE, .insn_len = 2, .msr = { .index = 0xc0000080, .value = val } };
+	return partition_handle_exit(&part, v, &e);
+}
+
+/* An AP going to long mode writes EFER.LME itself: allowed bits reach the guest state, others park. */
+static void efer_writes_are_checked_then_reach_the_guest_state(void **state)
+{
+	(void)state;
+	part.ops = &efer_ops;
+	efer_written = ~0ULL;
+	assert_int_equal(wrmsr_efer(0x500), 0);         /* LME, and LMA which is the CPU's: dropped */
+	assert_int_equal(efer_written, 0x100);
+	assert_int_equal(v->rip, CODE + 2);
+	v->cr0 = 0x80000011;                            /* paging on: LME may not change any more */
+	assert_int_equal(wrmsr_efer(0x900), 0);         /* NXE added, LME kept */
+	assert_int_equal(efer_written, 0x900);
+	assert_int_equal(wrmsr_efer(0x800), 1);
+	assert_int_equal(part.state, PART_PARKED);
+	assert_true(fake_log_has("parked: wrmsr EFER = 0x0000000000000800: not a value a partition may write"));
+}
+
+static void efer_svme_is_not_the_guests(void **state)
+{
+	(void)state;
+	part.ops = &efer_ops;
+	assert_int_equal(wrmsr_efer(0x1100), 1);
+	assert_int_equal(part.state, PART_PARKED);
+	/* Without the back end's hook EFER stays refused as any other MSR. */
+}
+
+/* Real mode (an AP right after its SIPI): rip is relative to CS's base, only prefix-free RDMSR/WRMSR/CPUID are skipped. */
+static void real_mode_exits_skip_from_the_cs_base(void **state)
+{
+	(void)state;
+	static const u8 cpuid_rm[] = { 0x0f, 0xa2 };
+	memcpy(ram + CODE + 0x10, cpuid_rm, sizeof(cpuid_rm));
+	v->cr0 = 0x10;                                  /* ET only */
+	v->cs_base = CODE;
+	v->rip = 0x10;
+	v->regs.rax = 0;
+	assert_int_equal(run(VM_EXIT_CPUID), 0);
+	assert_int_equal(v->rip, 0x12);
+	static const u8 prefixed[] = { 0x66, 0x0f, 0xa2 };
+	memcpy(ram + CODE + 0x12, prefixed, sizeof(prefixed));
+	assert_int_equal(run(VM_EXIT_CPUID), 1);
+	assert_true(fake_log_has("parked: cannot decode the real-mode instruction at cs:ip 0x0100:0x0012"));
 }
 
 static void io_loop_counts_the_exits_between_its_marks(void **state)
@@ -761,7 +846,7 @@ static void lapic_msrs_reach_the_vlapic_and_its_gp_parks(void **state)
 	assert_int_equal(v->rip, CODE + 2);
 	assert_int_equal(msr(0x80f, true, 0x1ff), 0);  /* SVR: enabled */
 	assert_int_equal(msr(0x83f, true, 0x45), 0);   /* self-IPI */
-	assert_int_equal(vlapic_pending(&part.lapic), 0x45);
+	assert_int_equal(vlapic_pending(&part.vcpus[0].lapic), 0x45);
 	/* Back to xAPIC directly is #GP: the partition is parked for it. */
 	assert_int_equal(msr(0x1b, true, 0xfee00800), 1);
 	assert_true(fake_log_has("parked: wrmsr 0x0000001b (value refused): the local APIC raises #GP there (mode x2APIC)"));
@@ -782,7 +867,7 @@ static void xapic_page_accesses_are_decoded_into_the_vlapic(void **state)
 	code(store, sizeof(store));
 	e = (struct vm_exit){ .reason = VM_EXIT_NPF, .npf = { .gpa = 0xfee000f0, .write = true } };
 	assert_int_equal(partition_handle_exit(&part, v, &e), 0);
-	assert_int_equal(part.lapic.svr, 0x1ff);
+	assert_int_equal(part.vcpus[0].lapic.svr, 0x1ff);
 	/* mov al, [0xfee00020]: a byte of the ID register is not a register access */
 	static const u8 byte[] = { 0x8a, 0x05, 0x20, 0x00, 0xe0, 0xfe };
 	code(byte, sizeof(byte));
@@ -817,17 +902,17 @@ static void cr8_is_the_local_apic_tpr(void **state)
 	/* mov cr8, 5 in the guest, then any exit: class 5 holds vector 0x50. */
 	fake_cr8 = 0x50;
 	assert_int_equal(run(VM_EXIT_INTR), 0);
-	assert_int_equal(part.lapic.tpr, 0x50);
-	assert_int_equal(vlapic_accept(&part.lapic, 0x50), 0);
-	partition_intr_prepare(&part, v, 0);
+	assert_int_equal(part.vcpus[0].lapic.tpr, 0x50);
+	assert_int_equal(vlapic_accept(&part.vcpus[0].lapic, 0x50), 0);
+	partition_intr_prepare(&part, &part.vcpus[0], 0);
 	assert_int_equal(fake_injected, -1);
 	/* The TPR through the MSR goes to CR8 before the next entry; its low bits stay while CR8 shows its class. */
 	assert_int_equal(msr(0x808, true, 0x43), 0);
-	partition_intr_prepare(&part, v, 0);
+	partition_intr_prepare(&part, &part.vcpus[0], 0);
 	assert_int_equal(fake_injected, 0x50);
 	assert_int_equal(fake_cr8, 0x43);
 	assert_int_equal(run(VM_EXIT_INTR), 0);
-	assert_int_equal(part.lapic.tpr, 0x43);
+	assert_int_equal(part.vcpus[0].lapic.tpr, 0x43);
 }
 
 static void hlt_with_interrupts_on_waits_for_a_vector(void **state)
@@ -839,50 +924,53 @@ static void hlt_with_interrupts_on_waits_for_a_vector(void **state)
 	v->rflags = RFLAGS_IF | 2;
 	assert_int_equal(run(VM_EXIT_HLT), 0);
 	assert_int_equal(part.state, PART_RUNNING);
-	assert_true(part.halted);
+	assert_true(part.vcpus[0].halted);
 	assert_int_equal(v->rip, CODE + 1);
-	assert_false(partition_halt_over(&part));
+	assert_false(partition_halt_over(&part, &part.vcpus[0]));
 	/* Software-enabled, a vector from elsewhere: the halt is over; ready, it is injected. */
 	assert_int_equal(msr(0x1b, true, 0xfee00c00), 0);
 	assert_int_equal(msr(0x80f, true, 0x1ff), 0);
-	assert_int_equal(vlapic_accept(&part.lapic, 0x50), 0);
-	assert_true(partition_halt_over(&part));
+	assert_int_equal(vlapic_accept(&part.vcpus[0].lapic, 0x50), 0);
+	assert_true(partition_halt_over(&part, &part.vcpus[0]));
 	fake_ready = true;
-	partition_intr_prepare(&part, v, 0);
+	partition_intr_prepare(&part, &part.vcpus[0], 0);
 	assert_int_equal(fake_injected, 0x50);
-	assert_false(part.halted);
-	assert_int_equal(part.lapic.injected, 1);
+	assert_false(part.vcpus[0].halted);
+	assert_int_equal(part.vcpus[0].lapic.injected, 1);
 	/* Not ready (IF clear): the window is asked for, then dropped once delivered. */
-	assert_int_equal(vlapic_accept(&part.lapic, 0x60), 0);
-	partition_intr_prepare(&part, v, 0);
+	assert_int_equal(vlapic_accept(&part.vcpus[0].lapic, 0x60), 0);
+	partition_intr_prepare(&part, &part.vcpus[0], 0);
 	assert_int_equal(fake_window, 1);
 	assert_int_equal(fake_injected, 0x50);
 	fake_ready = true;
-	partition_intr_prepare(&part, v, 0);
+	partition_intr_prepare(&part, &part.vcpus[0], 0);
 	assert_int_equal(fake_injected, 0x60);
 	assert_int_equal(fake_window, 0);
 	/* The 0x50 handler's EOI ends 0x60 first (highest in service). */
 	assert_int_equal(msr(0x80b, true, 0), 0);
-	assert_int_equal(part.lapic.isr[0x60 / 32], 0);
+	assert_int_equal(part.vcpus[0].lapic.isr[0x60 / 32], 0);
 	/* A stop request ends a halt too. */
-	part.halted = true;
+	part.vcpus[0].halted = true;
 	assert_true(partition_request_stop(&part, PART_STOP_TIME_LIMIT, 0));
-	assert_true(partition_halt_over(&part));
+	assert_true(partition_halt_over(&part, &part.vcpus[0]));
 }
 
-static void ipis_outside_the_partition_are_dropped_and_counted(void **state)
+/* The ICR through the x2APIC MSR: outside the partition dropped, to its own AP (CPU 2) delivered there. */
+static void ipis_from_the_icr_reach_the_partitions_own_cpus_only(void **state)
 {
 	(void)state;
 	assert_int_equal(msr(0x1b, true, 0xfee00c00), 0);
 	assert_int_equal(msr(0x80f, true, 0x1ff), 0);
 	assert_int_equal(msr(0x830, true, (u64)9 << 32 | 0x4500), 0);  /* INIT to APIC ID 9 */
-	assert_int_equal(msr(0x830, true, (u64)2 << 32 | 0x0031), 0);  /* fixed 0x31 to APIC ID 2 */
+	assert_int_equal(msr(0x830, true, (u64)2 << 32 | 0x0031), 0);  /* fixed 0x31 to APIC ID 2, its AP */
 	assert_int_equal(part.state, PART_RUNNING);
-	assert_int_equal(part.ipis_dropped, 2);
-	assert_int_equal(part.lapic.ipis_failed, 2);
-	assert_int_equal(fake_log_count("WARN p1: IPI from APIC ID 1 to APIC ID 0x9 (ICR 0x00004500) dropped: not a CPU of this partition (further ones counted)"), 1);
+	assert_int_equal(part.ipi_dropped[PART_IPI_OUTSIDE], 1);
+	assert_int_equal(part.ipi_sent, 1);
+	assert_int_equal(part.vcpus[0].lapic.ipis_failed, 1);
+	assert_int_equal(fake_log_count("WARN p1: IPI from CPU 1 to APIC ID 0x9 (ICR 0x00004500) dropped: aimed outside the partition (further ones counted)"), 1);
 	assert_false(fake_log_has("APIC ID 0x2"));
-	assert_int_equal(vlapic_pending(&part.lapic), -1);
+	assert_true(part.vcpus[1].lapic.irr[0x31 / 32] & (1u << (0x31 % 32)));
+	assert_int_equal(vlapic_pending(&part.vcpus[0].lapic), -1);
 }
 
 static void lapic_hypercall_measures_exits_per_tick(void **state)
@@ -893,9 +981,9 @@ static void lapic_hypercall_measures_exits_per_tick(void **state)
 	v->regs.rax = SLUICE_HC_LAPIC;
 	v->regs.rdi = 0;
 	assert_int_equal(run(VM_EXIT_HYPERCALL), 0);
-	part.lapic.ticks += 10;
-	part.exits[VM_EXIT_INTR] += 10;
-	part.exits[VM_EXIT_MSR_WRITE] += 10;
+	part.vcpus[0].lapic.ticks += 10;
+	part.vcpus[0].exits[VM_EXIT_INTR] += 10;
+	part.vcpus[0].exits[VM_EXIT_MSR_WRITE] += 10;
 	code(vmcall, sizeof(vmcall));
 	v->regs.rax = SLUICE_HC_LAPIC;
 	v->regs.rdi = 1;
@@ -988,6 +1076,10 @@ int main(void)
 		cmocka_unit_test_setup(init_that_stays_pending_parks_the_partition, setup),
 		cmocka_unit_test_setup(partition_that_lost_its_cpu_is_parked_and_done, setup),
 		cmocka_unit_test_setup(hypercalls_console_verdict_verify_exit, setup),
+		cmocka_unit_test_setup(ipi_hypercall_reaches_the_partitions_own_cpus_only, setup),
+		cmocka_unit_test_setup(efer_writes_are_checked_then_reach_the_guest_state, setup),
+		cmocka_unit_test_setup(efer_svme_is_not_the_guests, setup),
+		cmocka_unit_test_setup(real_mode_exits_skip_from_the_cs_base, setup),
 		cmocka_unit_test_setup(io_loop_counts_the_exits_between_its_marks, setup),
 		cmocka_unit_test_setup(remap_hypercall_refuses_or_contains, setup),
 		cmocka_unit_test_setup(restart_hypercall_starts_over_or_parks, setup),
@@ -1006,7 +1098,7 @@ int main(void)
 		cmocka_unit_test_setup(hlt_with_interrupts_on_waits_for_a_vector, setup),
 		cmocka_unit_test_setup(cr8_is_the_local_apic_tpr, setup),
 		cmocka_unit_test_setup(lapic_hypercall_measures_exits_per_tick, setup),
-		cmocka_unit_test_setup(ipis_outside_the_partition_are_dropped_and_counted, setup),
+		cmocka_unit_test_setup(ipis_from_the_icr_reach_the_partitions_own_cpus_only, setup),
 		cmocka_unit_test_setup(a_time_limit_request_stops_the_partition_at_its_next_exit, setup),
 		cmocka_unit_test_setup(a_dma_fault_limit_request_parks_the_partition, setup),
 		cmocka_unit_test_setup(a_dma_fault_limit_with_on_fault_stop_stops_the_machine, setup),

@@ -107,6 +107,34 @@ static void prot32_entry_state(void **state)
 	assert_int_equal(vmcb.rax, 0x2badb002);
 }
 
+static void real16_entry_state_after_sipi(void **state)
+{
+	(void)state;
+	/* SIPI vector 0x09: CS = 0x0900, base 0x9000, ip 0 (SDM vol 3 9.4.4). */
+	struct vcpu_entry e = { .mode = VCPU_MODE_REAL16, .real_cs = 0x0900, .rip = 0 };
+	svm_vmcb_setup(&vmcb, &e, 2, 0x55000, 0, 0);
+	assert_int_equal(vmcb.cr0, 0x10);               /* ET only: PE and PG clear */
+	assert_int_equal(vmcb.cr4, 0);
+	assert_int_equal(vmcb.efer, EFER_SVME);
+	assert_int_equal(vmcb.cs.sel, 0x0900);
+	assert_int_equal(vmcb.cs.base, 0x9000);
+	assert_int_equal(vmcb.cs.limit, 0xffff);
+	assert_int_equal(vmcb.cs.attr, 0x9b);           /* no D, no L, no G: 16-bit code */
+	const struct vmcb_seg *data[] = { &vmcb.ds, &vmcb.es, &vmcb.ss, &vmcb.fs, &vmcb.gs };
+	for (u32 i = 0; i < ARRAY_SIZE(data); i++) {
+		assert_int_equal(data[i]->sel, 0);
+		assert_int_equal(data[i]->base, 0);
+		assert_int_equal(data[i]->limit, 0xffff);
+		assert_int_equal(data[i]->attr, 0x93);
+	}
+	assert_int_equal(vmcb.idtr.limit, 0xffff);
+	assert_int_equal(vmcb.gdtr.limit, 0xffff);
+	assert_int_equal(vmcb.tr.attr, 0x8b);
+	assert_int_equal(vmcb.rip, 0);
+	assert_int_equal(vmcb.rflags, 0x2);
+	assert_int_equal(vmcb.np_control, NP_ENABLE);
+}
+
 static bool port_intercepted(u16 port)
 {
 	return iopm[port / 8] & (1u << (port % 8));
@@ -387,6 +415,12 @@ static void vcpu_run_round_trip(void **state)
 	/* Later entries do not flush again. */
 	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
 	assert_int_equal(at_entry.tlb_control, TLB_CONTROL_NONE);
+	assert_int_equal(v.cs_base, 0);
+	/* The guest's EFER write as common code checked it: LMA stays the CPU's, SVME Sluice's (15.5.1). */
+	svm_ops.vcpu_set_efer(&v, 0x900);
+	assert_int_equal(v.efer, 0x1d00);
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(at_entry.efer, 0x1d00);
 	/* ASID 0 is the host's: refused. */
 	struct vcpu bad = { .cpu = 1, .tag = 0 };
 	assert_int_equal(svm_ops.vcpu_init(&bad, &long64, &pol), -HV_EINVAL);
@@ -571,6 +605,7 @@ int main(void)
 		cmocka_unit_test_setup(cpu_enable_sets_svme_and_host_save_area, setup),
 		cmocka_unit_test_setup(long64_entry_state, setup),
 		cmocka_unit_test_setup(prot32_entry_state, setup),
+		cmocka_unit_test_setup(real16_entry_state_after_sipi, setup),
 		cmocka_unit_test_setup(io_permission_map, setup),
 		cmocka_unit_test_setup(msr_permission_map, setup),
 		cmocka_unit_test_setup(decodes_exits, setup),

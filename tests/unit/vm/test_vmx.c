@@ -786,6 +786,45 @@ static void vcpu_init_prot32_vmcs(void **state)
 	assert_int_equal(F(VMCS_GUEST_DS_BASE), 0);
 }
 
+static void vcpu_init_real16_vmcs_after_sipi(void **state)
+{
+	(void)state;
+	/* SIPI vector 0x09: CS = 0x0900, base 0x9000, ip 0 (SDM vol 3 9.4.4). */
+	struct vcpu_entry e = { .mode = VCPU_MODE_REAL16, .real_cs = 0x0900, .rip = 0 };
+	vcpu_on(8, &e);
+	/* PE and PG clear (unrestricted guest), NE forced but shadowed, no IA-32e. */
+	assert_int_equal(F(VMCS_GUEST_CR0), 0x30);
+	assert_int_equal(F(VMCS_CR0_READ_SHADOW), 0x10);
+	assert_true(F(VMCS_PROC_CONTROLS2) & PROC2_UNRESTRICTED_GUEST);
+	assert_false(F(VMCS_ENTRY_CONTROLS) & ENTRY_IA32E_MODE_GUEST);
+	assert_int_equal(F(VMCS_GUEST_IA32_EFER), 0);
+	assert_int_equal(F(VMCS_GUEST_CR3), 0);
+	assert_int_equal(F(VMCS_GUEST_CS_SEL), 0x0900);
+	assert_int_equal(F(VMCS_GUEST_CS_BASE), 0x9000);
+	assert_int_equal(F(VMCS_GUEST_CS_LIMIT), 0xffff);
+	assert_int_equal(F(VMCS_GUEST_CS_AR), 0x9b);
+	static const u32 data[] = { VMCS_GUEST_DS_SEL, VMCS_GUEST_ES_SEL, VMCS_GUEST_SS_SEL, VMCS_GUEST_FS_SEL,
+				    VMCS_GUEST_GS_SEL };
+	for (u32 i = 0; i < ARRAY_SIZE(data); i++) {
+		u32 k = data[i] - VMCS_GUEST_ES_SEL;
+		assert_int_equal(F(data[i]), 0);
+		assert_int_equal(F(VMCS_GUEST_ES_BASE + k), 0);
+		assert_int_equal(F(VMCS_GUEST_ES_LIMIT + k), 0xffff);
+		assert_int_equal(F(VMCS_GUEST_ES_AR + k), 0x93);
+	}
+	assert_int_equal(F(VMCS_GUEST_TR_AR), 0x8b);
+	assert_int_equal(F(VMCS_GUEST_LDTR_AR), VMX_AR_UNUSABLE);
+	assert_int_equal(F(VMCS_GUEST_IDTR_LIMIT), 0xffff);
+	assert_int_equal(F(VMCS_GUEST_GDTR_LIMIT), 0xffff);
+	assert_int_equal(F(VMCS_GUEST_RIP), 0);
+	assert_int_equal(F(VMCS_GUEST_RFLAGS), 0x2);
+	/* The trampoline's WRMSR EFER.LME, as common code passes it on: LMA stays the CPU's. */
+	struct vcpu v = { .cpu = 8 };
+	vmx_ops.vcpu_set_efer(&v, 0x500);
+	assert_int_equal(F(VMCS_GUEST_IA32_EFER), 0x100);
+	assert_int_equal(v.efer, 0x100);
+}
+
 /* The fake guests: each leaves one exit, as the CPU would record it. */
 static void wrmsr_efer(struct guest_regs *r)
 {
@@ -1047,6 +1086,7 @@ int main(void)
 		cmocka_unit_test_setup(cpu_enable_fixes_crs_and_enters_root_operation, ops_setup),
 		cmocka_unit_test_setup(vcpu_init_long64_vmcs, ops_setup),
 		cmocka_unit_test_setup(vcpu_init_prot32_vmcs, ops_setup),
+		cmocka_unit_test_setup(vcpu_init_real16_vmcs_after_sipi, ops_setup),
 		cmocka_unit_test_setup(vcpu_run_round_trip, ops_setup),
 		cmocka_unit_test_setup(entry_failures_are_one_line_in_sdm_words, ops_setup),
 		cmocka_unit_test_setup(xsetbv_is_done_for_the_guest, ops_setup),

@@ -1,0 +1,252 @@
+/*
+ * smp: a two-CPU guest. Its BSP starts its AP the way an operating system
+ * does (Intel SDM vol 3 9.4.4: INIT, then SIPI twice) by writing its
+ * local APIC's ICR (x2APIC MSR 0x830); the AP runs the real-mode
+ * trampoline (smp_tramp.S) to long mode with the BSP's GDT and page
+ * tables and reports in shared memory. The two CPUs then exchange fixed
+ * IPIs through their ICRs, each taken by an IDT gate that counts it and
+ * writes EOI. The BSP checks that IPIs aimed outside its partition are
+ * refused (through the paravirtual ICR, SLUICE_HC_IPI, which returns the
+ * result), and ends the partition while the AP still spins: the AP must
+ * be stopped with it. With args = ap-fault the AP instead writes an MSR
+ * no partition may write while the BSP spins without exits: the park
+ * must stop the BSP too.
+ */
+#include "tests/guests/lib/guest.h"
+
+const char guest_name[] = "smp";
+
+#define SMP_TRAMP_BASE          0x8000          /* smp_tramp.S: SIPI vector 0x08 */
+#define ICR_INIT_ASSERT         0x00004500u     /* SDM vol 3 11.6.1: INIT, level assert */
+#define ICR_INIT_DEASSERT       0x00008500u
+#define ICR_SIPI                0x00004600u
+#define ICR_FIXED               0x00004000u
+#define SPIN_LIMIT              200000000ULL
+#define IPI_VECTOR              0x40
+#define ROUND_TRIPS             20
+#define MSR_APIC_BASE           0x1b
+#define  APIC_BASE_EXTD         (1u << 10)              /* x2APIC mode (SDM vol 3 11.12.1) */
+#define MSR_X2APIC_ID           0x802
+#define MSR_X2APIC_EOI          0x80b
+#define MSR_X2APIC_SVR          0x80f
+#define MSR_X2APIC_ICR          0x830
+
+extern const uint8_t smp_tramp_start[], smp_tramp_end[], smp_tramp_gdtr[], smp_tramp_cr3[], smp_tramp_rsp[],
+	smp_tramp_entry[];
+
+static volatile uint32_t ap_alive, ap_apic_id, ap_fault, ap_start_pong;
+static volatile uint64_t ipis_taken[8];         /* by APIC ID: fixed IPIs each CPU's gate took */
+static volatile uint64_t ap_cr0, ap_efer, ap_rsp, ap_spins;
+static uint8_t ap_stack[8192] __attribute__((aligned(16)));
+
+/* 0 when s starts with word followed by the end or a blank. */
+static int strcmp_prefix(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+	return memcmp(s, word, n) || (s[n] && s[n] != ' ');
+}
+
+static inline void pause(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
+
+static uint64_t rdmsr64(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static void wrmsr64(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+/* This CPU's local APIC in x2APIC mode, software-enabled (spurious vector 0xff). */
+static void x2apic_on(void)
+{
+	wrmsr64(MSR_APIC_BASE, rdmsr64(MSR_APIC_BASE) | APIC_BASE_EXTD);
+	wrmsr64(MSR_X2APIC_SVR, 0x1ff);
+}
+
+/* An IPI through this CPU's ICR (x2APIC: destination in bits 63:32). */
+static void icr(uint32_t dest, uint32_t lo)
+{
+	wrmsr64(MSR_X2APIC_ICR, (uint64_t)dest << 32 | lo);
+}
+
+/* Called from the gate below with the caller-saved registers saved: counts the IPI for this CPU, EOI. */
+void ipi_taken(void);
+void ipi_taken(void)
+{
+	ipis_taken[rdmsr64(MSR_X2APIC_ID) & 7]++;
+	wrmsr64(MSR_X2APIC_EOI, 0);
+}
+
+/* Entry: the frame leaves RSP 8 mod 16; nine pushes make it 16-aligned for the call. */
+__asm__(".text\n.global ipi_gate\nipi_gate:\n"
+	"push %rax\npush %rcx\npush %rdx\npush %rsi\npush %rdi\npush %r8\npush %r9\npush %r10\npush %r11\n"
+	"cld\ncall ipi_taken\n"
+	"pop %r11\npop %r10\npop %r9\npop %r8\npop %rdi\npop %rsi\npop %rdx\npop %rcx\npop %rax\niretq\n");
+extern char ipi_gate[];
+
+/* One IDT for both CPUs: a 64-bit interrupt gate for IPI_VECTOR (SDM vol 3 6.14.1), selector 0x08. */
+static uint64_t idt[256 * 2] __attribute__((aligned(16)));
+
+static void idt_load(void)
+{
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } d = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+	__asm__ volatile("lidt %0" : : "m"(d) : "memory");
+}
+
+static void idt_setup(void)
+{
+	uint64_t h = (uint64_t)(uintptr_t)ipi_gate;
+	idt[IPI_VECTOR * 2] = (h & 0xffff) | 0x08ULL << 16 | 0x8eULL << 40 | ((h >> 16) & 0xffff) << 48;
+	idt[IPI_VECTOR * 2 + 1] = h >> 32;
+	idt_load();
+}
+
+static bool wait_count(volatile uint64_t *c, uint64_t n)
+{
+	for (uint64_t i = 0; i < SPIN_LIMIT; i++) {
+		if (*c >= n)
+			return true;
+		pause();
+	}
+	return false;
+}
+
+/* The AP's first C code, in 64-bit mode on ap_stack: it says where it is, then spins until the end. */
+__attribute__((noreturn, used)) static void ap_main(void)
+{
+	uint32_t a, b, c, d;
+	uint64_t cr0, rsp;
+
+	__asm__ volatile("mov %%cr0, %0; mov %%rsp, %1" : "=r"(cr0), "=r"(rsp));
+	cpuid(1, &a, &b, &c, &d);
+	ap_cr0 = cr0;
+	ap_rsp = rsp;
+	ap_efer = rdmsr64(0xc0000080);
+	ap_apic_id = b >> 24;
+	idt_load();
+	x2apic_on();
+	__asm__ volatile("sti" ::: "memory");
+	__atomic_store_n(&ap_alive, 1, __ATOMIC_RELEASE);
+	/* Ping-pong: each fixed IPI from the BSP is answered with one to the BSP. */
+	uint64_t answered = 0;
+	while (__atomic_load_n(&ap_start_pong, __ATOMIC_ACQUIRE) && answered < ROUND_TRIPS) {
+		if (ipis_taken[ap_apic_id & 7] > answered) {
+			answered++;
+			icr(guest_si->cpus[0], ICR_FIXED | IPI_VECTOR);
+		}
+		ap_spins++;
+		pause();
+	}
+	/* args = ap-fault: once the BSP has checked it, the AP writes an MSR no partition may write. */
+	while (__atomic_load_n(&ap_fault, __ATOMIC_ACQUIRE) == 1) {
+		ap_spins++;
+		pause();
+	}
+	if (ap_fault == 2)
+		__asm__ volatile("wrmsr" ::"c"(0x1234u), "a"(0), "d"(0));
+	/* No HLT: with no interrupts to wake it that would end the partition. It spins until the BSP ends it. */
+	for (;;) {
+		ap_spins++;
+		pause();
+	}
+}
+
+/* The paravirtual ICR write; its result (0, or < 0: dropped). */
+static long ipi(uint32_t apic_id, uint32_t icr)
+{
+	return sluice_hypercall(SLUICE_HC_IPI, apic_id, icr, 0);
+}
+
+static bool wait_alive(void)
+{
+	for (uint64_t i = 0; i < SPIN_LIMIT; i++) {
+		if (__atomic_load_n(&ap_alive, __ATOMIC_ACQUIRE))
+			return true;
+		pause();
+	}
+	return false;
+}
+
+int guest_main(const struct sluice_start_info *si)
+{
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr;
+	uint64_t cr3;
+
+	gprintf("smp: partition %s, BSP on CPU %u, %u CPUs\n", si->name, si->cpu, si->nr_cpus);
+	if (!verdict(si->nr_cpus >= 2 && si->cpus[0] == si->cpu, "the start info lists my CPUs, the BSP first"))
+		return 1;
+	uint32_t ap = si->cpus[1];
+	bool fault = !strcmp_prefix(si->args, "ap-fault");
+	ap_fault = fault;
+	/* The trampoline and its parameters at the SIPI vector's page. */
+	uint8_t *t = (uint8_t *)(uintptr_t)SMP_TRAMP_BASE;
+	size_t n = (size_t)(smp_tramp_end - smp_tramp_start);
+	memcpy(t, smp_tramp_start, n);
+	__asm__ volatile("sgdt %0; mov %%cr3, %1" : "=m"(gdtr), "=r"(cr3));
+	memcpy(t + (smp_tramp_gdtr - smp_tramp_start), &gdtr.limit, 2);
+	memcpy(t + (smp_tramp_gdtr - smp_tramp_start) + 2, &gdtr.base, 8);
+	uint64_t rsp = (uint64_t)(uintptr_t)(ap_stack + sizeof(ap_stack)), entry = (uint64_t)(uintptr_t)ap_main;
+	memcpy(t + (smp_tramp_cr3 - smp_tramp_start), &cr3, 8);
+	memcpy(t + (smp_tramp_rsp - smp_tramp_start), &rsp, 8);
+	memcpy(t + (smp_tramp_entry - smp_tramp_start), &entry, 8);
+	gprintf("smp: trampoline of %u bytes at 0x%x, starting the AP on CPU %u\n", (unsigned)n, SMP_TRAMP_BASE, ap);
+
+	idt_setup();
+	x2apic_on();
+	ap_start_pong = !fault;
+	/* INIT (assert, then de-assert as operating systems send it), SIPI, SIPI: through the ICR. */
+	icr(ap, ICR_INIT_ASSERT);
+	icr(ap, ICR_INIT_DEASSERT);
+	icr(ap, ICR_SIPI | (SMP_TRAMP_BASE >> 12));
+	bool alive = wait_alive();
+	icr(ap, ICR_SIPI | (SMP_TRAMP_BASE >> 12));
+	verdict(alive, "INIT-SIPI-SIPI through my ICR: the AP on CPU %u reached 64-bit C code", ap);
+	verdict(ap_apic_id == ap, "the AP sees its own APIC ID %u in CPUID (got %u)", ap, ap_apic_id);
+	verdict((ap_cr0 & 0x80000001u) == 0x80000001u && (ap_efer & 0x500) == 0x500,
+		"the AP runs with paging in long mode (CR0 0x%llx, EFER 0x%llx)", (unsigned long long)ap_cr0,
+		(unsigned long long)ap_efer);
+	verdict(ap_rsp > (uint64_t)(uintptr_t)ap_stack && ap_rsp <= rsp, "the AP runs on the stack I gave it");
+	uint64_t s0 = ap_spins;
+	for (int i = 0; i < 100000 && ap_spins == s0; i++)
+		pause();
+	verdict(ap_spins != s0, "the AP runs alongside me (%llu spins seen)", (unsigned long long)ap_spins);
+
+	if (!fault) {
+		/* Fixed IPIs both ways: each one the BSP sends is answered by the AP's gate and main loop. */
+		__asm__ volatile("sti" ::: "memory");
+		uint32_t me = si->cpu & 7, it = ap & 7;
+		bool ok = true;
+		uint64_t i = 0;
+		for (; i < ROUND_TRIPS && ok; i++) {
+			icr(ap, ICR_FIXED | IPI_VECTOR);
+			ok = wait_count(&ipis_taken[it], i + 1) && wait_count(&ipis_taken[me], i + 1);
+		}
+		__asm__ volatile("cli" ::: "memory");
+		verdict(ok && ipis_taken[it] == ROUND_TRIPS && ipis_taken[me] == ROUND_TRIPS,
+			"%u fixed IPIs 0x%x to the AP and %u back, each taken by the other CPU's gate (%llu, %llu)",
+			ROUND_TRIPS, IPI_VECTOR, ROUND_TRIPS, (unsigned long long)ipis_taken[it],
+			(unsigned long long)ipis_taken[me]);
+	}
+
+	/* Outside the partition: CPU 0 is Sluice's boot CPU; nothing may reach it. */
+	icr(0, ICR_FIXED | IPI_VECTOR);         /* through the ICR too: nothing tells me, Sluice counts it */
+	verdict(ipi(0, ICR_INIT_ASSERT) < 0, "INIT to APIC ID 0 (not mine) refused");
+	verdict(ipi(0, ICR_SIPI | 0x08) < 0, "SIPI to APIC ID 0 (not mine) refused");
+	verdict(ipi(si->cpu, ICR_INIT_ASSERT) < 0, "INIT to myself (the BSP) refused");
+	if (fault) {
+		/* The AP's fault parks the partition: this CPU, spinning with no exit, must be stopped with it. */
+		gprintf("smp: the AP faults now; I spin until Sluice stops me\n");
+		__atomic_store_n(&ap_fault, 2, __ATOMIC_RELEASE);
+		for (;;)
+			pause();
+	}
+	gprintf("smp: ending the partition with the AP still spinning\n");
+	return 0;
+}
