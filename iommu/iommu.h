@@ -42,6 +42,23 @@ struct iommu_intr_table {
 	u64 faults;                     /* interrupt remapping faults the unit recorded, owned or not */
 };
 
+/*
+ * A device's message, as iommu_ops.intr_alloc programs it: the requester
+ * the entry accepts (the function's routing ID, or for a function behind
+ * a PCIe-to-PCI bridge any requester on buses bus_first..bus_last), and
+ * what the device must be given to raise it.
+ */
+struct iommu_intr_src {
+	u32 sbdf;
+	bool bus_range;
+	u8 bus_first, bus_last;
+};
+struct iommu_msi_msg {
+	u64 addr;                       /* MSI address (remappable format) */
+	u32 data;                       /* MSI data */
+	u32 handle;                     /* the entry, for intr_free */
+};
+
 struct iommu_ops {
 	const char *name;                                       /* "vt-d" */
 	/* Brings up every usable remapping unit described by the parsed DMAR. */
@@ -82,6 +99,17 @@ struct iommu_ops {
 	 * unit has none). 0, or -HV_ENOENT past the last unit: loop from 0.
 	 */
 	int (*intr_table)(unsigned i, struct iommu_intr_table *t);
+	/*
+	 * An interrupt remapping entry for src (a device attached to d) that
+	 * delivers vector to the CPU with APIC ID apic_id, and in *msg the
+	 * message the device is to send. 0, -HV_ENOENT (not attached to d),
+	 * -HV_ENOTSUP (no remapping at its unit), -HV_ENOMEM (table full),
+	 * -HV_ERANGE/-HV_EINVAL (destination or vector), or an invalidation error.
+	 */
+	int (*intr_alloc)(struct iommu_domain *d, const struct iommu_intr_src *src, u32 apic_id, u8 vector,
+			  struct iommu_msi_msg *msg);
+	/* Clears and frees the entry intr_alloc gave src (handle). 0 or -HV_ENOENT, or an invalidation error. */
+	int (*intr_free)(struct iommu_domain *d, const struct iommu_intr_src *src, u32 handle);
 	/* Turns translation on for every unit (after the domains are set up). */
 	int (*enable)(void);
 	/* Drains and logs pending fault records (also the fault interrupt's work); from any CPU. */

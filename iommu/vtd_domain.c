@@ -383,6 +383,53 @@ static int vtd_detach(struct iommu_domain *d, u32 sbdf)
 	return 0;
 }
 
+/* The unit of a device attached to d, and the IRTE source of src. */
+static int intr_unit(const struct iommu_domain *d, const struct iommu_intr_src *src, struct vtd_unit **u,
+		     struct vtd_irte_src *is)
+{
+	struct vtd_context_entry ce;
+	unsigned ui;
+	int ret;
+
+	if ((ret = device_unit(d, src->sbdf, u, &ui)))
+		return ret;
+	if (!vtd_ctx_lookup(*u, PCI_RID(src->sbdf), &ce) || FIELD_GET(VTD_CE_HI_DID, ce.hi) != d->did)
+		return -HV_ENOENT;
+	is->sid = PCI_RID(src->sbdf);
+	is->bus_range = src->bus_range;
+	is->bus_first = src->bus_first;
+	is->bus_last = src->bus_last;
+	return 0;
+}
+
+static int vtd_intr_alloc(struct iommu_domain *d, const struct iommu_intr_src *src, u32 apic_id, u8 vector,
+			  struct iommu_msi_msg *msg)
+{
+	struct vtd_irte_src is;
+	struct vtd_unit *u;
+	u16 index;
+	int ret;
+
+	if ((ret = intr_unit(d, src, &u, &is)) || (ret = vtd_ir_alloc(u, &is, apic_id, vector, &d->stats, &index)))
+		return ret;
+	vtd_msi_remappable(index, &msg->addr, &msg->data);
+	msg->handle = index;
+	log_write(LOG_DBG, u->name, BDF_FMT " (domain %s): IRTE 0x%04x -> APIC ID %u vector 0x%02x",
+		  BDF_ARGS(src->sbdf), d->name, index, apic_id, vector);
+	return 0;
+}
+
+static int vtd_intr_free(struct iommu_domain *d, const struct iommu_intr_src *src, u32 handle)
+{
+	struct vtd_irte_src is;
+	struct vtd_unit *u;
+	int ret;
+
+	if ((ret = intr_unit(d, src, &u, &is)))
+		return ret;
+	return handle > 0xffff ? -HV_ENOENT : vtd_ir_free(u, (u16)handle, &is, &d->stats);
+}
+
 /* Index of sid among d's ATS functions on unit ui, or -1. */
 static int ats_index(const struct iommu_domain *d, unsigned ui, u16 sid)
 {
@@ -641,6 +688,8 @@ const struct iommu_ops vtd_iommu_ops = {
 	.set_devtlb_timeout = vtd_set_devtlb_timeout,
 	.set_cpu_x2apic = vtd_set_cpu_x2apic,
 	.intr_table = vtd_intr_table,
+	.intr_alloc = vtd_intr_alloc,
+	.intr_free = vtd_intr_free,
 	.enable = vtd_enable,
 	.poll_faults = vtd_poll_faults,
 	.route_faults = vtd_route_faults,

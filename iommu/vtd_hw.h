@@ -140,8 +140,8 @@ _Static_assert(sizeof(struct vtd_context_entry) == 16, "§9.3");
 #define VTD_WAIT_HI_STATADDR    GENMASK_ULL(63, 2)      /* 4-byte aligned */
 
 /*
- * §9.9 "Interrupt Remapping Table Entry (IRTE) for Remapped Interrupts"
- * (§9.10 is the posted form, IM = 1, which Sluice never writes). 128 bits,
+ * §9.10 "Interrupt Remapping Table Entry (IRTE) for Remapped Interrupts"
+ * (§9.11 is the posted form, IM = 1, which Sluice never writes). 128 bits,
  * indexed by the interrupt_index of a remappable-format request (§5.1.2).
  * An entry with P clear blocks the interrupt and records fault 0x22; a
  * zeroed table is "every entry not present". DST holds the APIC ID in bits
@@ -153,14 +153,22 @@ _Static_assert(sizeof(struct vtd_context_entry) == 16, "§9.3");
 #define VTD_IRTE_LO_RH          BIT_ULL(3)              /* Redirection Hint */
 #define VTD_IRTE_LO_TM          BIT_ULL(4)              /* Trigger Mode: 1 level */
 #define VTD_IRTE_LO_DLM         GENMASK_ULL(7, 5)       /* Delivery Mode */
-#define VTD_IRTE_LO_IM          BIT_ULL(15)             /* IRTE Mode: 0 remapped, 1 posted (§9.10) */
+#define  VTD_IRTE_DLM_FIXED     0
+#define VTD_IRTE_LO_IM          BIT_ULL(15)             /* IRTE Mode: 0 remapped, 1 posted (§9.11) */
 #define VTD_IRTE_LO_V           GENMASK_ULL(23, 16)     /* Vector */
 #define VTD_IRTE_LO_DST         GENMASK_ULL(63, 32)     /* Destination ID */
+#define  VTD_IRTE_DST_XAPIC     GENMASK_ULL(15, 8)      /* within DST: the 8-bit APIC ID when EIME = 0 */
 #define VTD_IRTE_HI_SID         GENMASK_ULL(15, 0)      /* Source Identifier */
+#define  VTD_IRTE_SID_START_BUS GENMASK_ULL(15, 8)      /* within SID, SVT = 10: first bus */
+#define  VTD_IRTE_SID_END_BUS   GENMASK_ULL(7, 0)       /* within SID, SVT = 10: last bus */
 #define VTD_IRTE_HI_SQ          GENMASK_ULL(17, 16)     /* Source-id Qualifier */
+#define  VTD_IRTE_SQ_ALL        0                       /* SVT = 01: compare all 16 bits of SID */
 #define VTD_IRTE_HI_SVT         GENMASK_ULL(19, 18)     /* Source Validation Type */
+#define  VTD_IRTE_SVT_NONE      0                       /* no check (Sluice never writes it) */
+#define  VTD_IRTE_SVT_SID       1                       /* requester-id equals SID (under SQ) */
+#define  VTD_IRTE_SVT_BUS       2                       /* requester's bus within SID's bus range */
 struct vtd_irte { u64 lo, hi; };
-_Static_assert(sizeof(struct vtd_irte) == 16, "§9.9");
+_Static_assert(sizeof(struct vtd_irte) == 16, "§9.10");
 
 /*
  * §5.1.2.2 "Interrupt Requests in Remappable Format": a DMA write of 32

@@ -1,5 +1,5 @@
 /*
- * Interrupt remapping at bring-up (VT-d §5.1 "Interrupt Remapping", §9.9
+ * Interrupt remapping at bring-up (VT-d §5.1 "Interrupt Remapping", §9.10
  * IRTE, §11.4.4 GCMD/GSTS, §11.4 IRTA_REG, §6.5.2.7 interrupt entry cache
  * invalidation): an empty table, set and enabled, so that a device's DMA
  * write to the interrupt window is blocked and faulted. Compatibility
@@ -9,6 +9,7 @@
 #include "iommu/vtd_unit.h"
 #include "iommu/vtd_regs.h"
 #include "iommu/vtd_qi.h"
+#include "iommu/vtd_desc.h"
 #include "kernel/page_alloc.h"
 #include "kernel/hw/io.h"
 #include "kernel/log.h"
@@ -98,4 +99,99 @@ int vtd_unit_irt(const struct vtd_unit *u, u64 *pa, u64 *size)
 	*pa = u->irt_pa;
 	*size = (u64)u->irt_entries * sizeof(struct vtd_irte);
 	return 0;
+}
+
+static u64 irte_hi(const struct vtd_irte_src *src)
+{
+	if (src->bus_range)
+		return FIELD_PREP(VTD_IRTE_HI_SVT, VTD_IRTE_SVT_BUS) |
+		       FIELD_PREP(VTD_IRTE_HI_SID, FIELD_PREP(VTD_IRTE_SID_START_BUS, src->bus_first) |
+				  FIELD_PREP(VTD_IRTE_SID_END_BUS, src->bus_last));
+	return FIELD_PREP(VTD_IRTE_HI_SVT, VTD_IRTE_SVT_SID) | FIELD_PREP(VTD_IRTE_HI_SQ, VTD_IRTE_SQ_ALL) |
+	       FIELD_PREP(VTD_IRTE_HI_SID, src->sid);
+}
+
+int vtd_irte_build(const struct vtd_irte_src *src, u32 apic_id, u8 vector, bool eime, struct vtd_irte *e)
+{
+	/* SDM Vol. 3A 11.5.2: vectors 0-15 are reserved; a fixed interrupt on one is an illegal vector. */
+	if (vector < 16 || (src->bus_range && src->bus_first > src->bus_last))
+		return -HV_EINVAL;
+	if (!eime && apic_id > 0xff)
+		return -HV_ERANGE;
+	u64 dst = eime ? apic_id : FIELD_PREP(VTD_IRTE_DST_XAPIC, apic_id);
+	e->lo = VTD_IRTE_LO_P | FIELD_PREP(VTD_IRTE_LO_DLM, VTD_IRTE_DLM_FIXED) |
+		FIELD_PREP(VTD_IRTE_LO_V, vector) | FIELD_PREP(VTD_IRTE_LO_DST, dst);
+	e->hi = irte_hi(src);
+	return 0;
+}
+
+void vtd_msi_remappable(u16 index, u64 *addr, u32 *data)
+{
+	*addr = VTD_MSI_ADDR_BASE | VTD_MSI_ADDR_FORMAT | FIELD_PREP(VTD_MSI_ADDR_HANDLE_LO, index & 0x7fff) |
+		(index & 0x8000 ? VTD_MSI_ADDR_HANDLE_HI : 0);
+	*data = 0;
+}
+
+/* Writes e at index (P last when setting, first when clearing), flushes and invalidates it. */
+static int irte_set(struct vtd_unit *u, u16 index, const struct vtd_irte *e, struct vtd_inv_stats *also)
+{
+	struct vtd_irte *t = &u->irt[index];
+	struct vtd_desc d;
+
+	if (e->lo & VTD_IRTE_LO_P) {
+		__atomic_store_n(&t->hi, e->hi, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->lo, e->lo, __ATOMIC_RELEASE);
+	} else {
+		__atomic_store_n(&t->lo, e->lo, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->hi, e->hi, __ATOMIC_RELEASE);
+	}
+	vtd_unit_flush(u, t, sizeof(*t));
+	/* §6.5.2.7: one entry (IM = 0) at index; vtd_qi_submit ends the batch with its bounded wait. */
+	int ret = vtd_desc_iec_index(&d, index, 0);
+	return ret ? ret : vtd_qi_submit_counted(u, &d, 1, also);
+}
+
+int vtd_ir_alloc(struct vtd_unit *u, const struct vtd_irte_src *src, u32 apic_id, u8 vector,
+		 struct vtd_inv_stats *also, u16 *index)
+{
+	struct vtd_irte e;
+	int ret;
+
+	if (!u->ir || !u->irt)
+		return -HV_ENOTSUP;
+	if ((ret = vtd_irte_build(src, apic_id, vector, u->eime, &e)))
+		return ret;
+	spin_lock(&u->irt_lock);
+	u32 i = VTD_IR_FIRST_INDEX;
+	while (i < u->irt_entries && (u->irt[i].lo & VTD_IRTE_LO_P))
+		i++;
+	if (i == u->irt_entries) {
+		spin_unlock(&u->irt_lock);
+		return -HV_ENOMEM;
+	}
+	ret = irte_set(u, (u16)i, &e, also);
+	if (ret) {
+		struct vtd_irte zero = { 0, 0 };
+		irte_set(u, (u16)i, &zero, also);
+	}
+	spin_unlock(&u->irt_lock);
+	if (!ret)
+		*index = (u16)i;
+	return ret;
+}
+
+int vtd_ir_free(struct vtd_unit *u, u16 index, const struct vtd_irte_src *src, struct vtd_inv_stats *also)
+{
+	struct vtd_irte zero = { 0, 0 };
+
+	if (!u->ir || !u->irt || index < VTD_IR_FIRST_INDEX || index >= u->irt_entries)
+		return -HV_ENOENT;
+	spin_lock(&u->irt_lock);
+	if (!(u->irt[index].lo & VTD_IRTE_LO_P) || u->irt[index].hi != irte_hi(src)) {
+		spin_unlock(&u->irt_lock);
+		return -HV_ENOENT;
+	}
+	int ret = irte_set(u, index, &zero, also);
+	spin_unlock(&u->irt_lock);
+	return ret;
 }

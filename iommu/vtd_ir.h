@@ -1,6 +1,6 @@
 /*
  * Interrupt remapping on one VT-d unit (VT-d §5.1 "Interrupt Remapping"):
- * its interrupt remapping table of IRTEs (§9.9), IRTA_REG, GCMD.SIRTP and
+ * its interrupt remapping table of IRTEs (§9.10), IRTA_REG, GCMD.SIRTP and
  * GCMD.IRE. Sluice turns it on at bring-up with every IRTE not present, so
  * a device's DMA write to 0xFEEx_xxxx is blocked and recorded as a fault
  * instead of reaching a CPU. Filling IRTEs is left to the interrupt work.
@@ -12,6 +12,7 @@
 
 struct vtd_unit;
 struct vtd_caps;
+struct vtd_inv_stats;
 
 /*
  * 256 IRTEs: one 4 KiB page (16 bytes each), IRTA.S = 7. The table is one
@@ -55,5 +56,55 @@ u32 vtd_ir_present(const struct vtd_unit *u);
  * size in bytes. 0, or -HV_ENOTSUP when remapping is not on at u.
  */
 int vtd_unit_irt(const struct vtd_unit *u, u64 *pa, u64 *size);
+
+/*
+ * Who may raise an IRTE (§9.10, SVT/SQ/SID): one requester ID (SVT = 01,
+ * SQ = 00: all 16 bits compared), or, for a function behind a PCIe-to-PCI
+ * bridge whose requests carry the bridge's ID or a secondary-bus ID, any
+ * requester on buses bus_first..bus_last (SVT = 10).
+ */
+struct vtd_irte_src {
+	u16 sid;
+	bool bus_range;
+	u8 bus_first, bus_last;
+};
+
+/*
+ * Index 0 is never handed out: a message whose address and data were
+ * zeroed (handle 0) always finds an entry not present and faults (0x22).
+ */
+#define VTD_IR_FIRST_INDEX      1
+
+/*
+ * A remapped, present IRTE (§9.10): fixed delivery, physical destination
+ * apic_id (8 bits in DST 15:8 without EIME, all 32 with it), edge, the
+ * vector, FPD clear (faults are recorded), and the source validation of
+ * src. 0, -HV_ERANGE (an APIC ID above 255 without EIME), -HV_EINVAL
+ * (vector 0-15, which are reserved; an empty bus range).
+ */
+int vtd_irte_build(const struct vtd_irte_src *src, u32 apic_id, u8 vector, bool eime, struct vtd_irte *e);
+/*
+ * The MSI address and data a device is programmed with to raise IRTE
+ * index (§5.1.2.2 "Interrupt Requests in Remappable Format"): format bit
+ * set, SHV clear (the handle alone is the index), data 0.
+ */
+void vtd_msi_remappable(u16 index, u64 *addr, u32 *data);
+/*
+ * Takes a free IRTE of u (the first from VTD_IR_FIRST_INDEX), writes it
+ * (upper half, then the lower with P), flushes it for a non-coherent
+ * unit and invalidates it (index-selective IEC, one queue batch ended by
+ * its wait, counted in *also when non-NULL). *index gets the entry.
+ * 0, -HV_ENOTSUP (remapping off), -HV_ENOMEM (table full), a
+ * vtd_irte_build or invalidation error (the entry is then cleared again).
+ */
+int vtd_ir_alloc(struct vtd_unit *u, const struct vtd_irte_src *src, u32 apic_id, u8 vector,
+		 struct vtd_inv_stats *also, u16 *index);
+/*
+ * Clears IRTE index of u (lower half first, so P goes before the rest),
+ * invalidates it as vtd_ir_alloc does and frees it. src must be the one
+ * the entry validates (its owner). 0, -HV_ENOENT (not in use or not
+ * src's), or an invalidation error (the entry stays cleared and free).
+ */
+int vtd_ir_free(struct vtd_unit *u, u16 index, const struct vtd_irte_src *src, struct vtd_inv_stats *also);
 
 #endif

@@ -152,9 +152,10 @@ u64 vtd_inv_stats_median(const struct vtd_inv_stats *s)
 
 void vtd_inv_stats_format(const struct vtd_inv_stats *s, char *buf, size_t len)
 {
-	fmt_snprintf(buf, len, "context %llu, iotlb %llu, devtlb %llu, wait %llu descriptors; %llu waits of %llu/%llu/%llu TSC ticks (min/median/max), %llu timed out",
+	fmt_snprintf(buf, len, "context %llu, iotlb %llu, devtlb %llu, iec %llu, wait %llu descriptors; %llu waits of %llu/%llu/%llu TSC ticks (min/median/max), %llu timed out",
 		     (unsigned long long)s->desc[VTD_DESC_CC], (unsigned long long)s->desc[VTD_DESC_IOTLB],
-		     (unsigned long long)s->desc[VTD_DESC_DEVTLB], (unsigned long long)s->desc[VTD_DESC_WAIT],
+		     (unsigned long long)s->desc[VTD_DESC_DEVTLB], (unsigned long long)s->desc[VTD_DESC_IEC],
+		     (unsigned long long)s->desc[VTD_DESC_WAIT],
 		     (unsigned long long)s->waits, (unsigned long long)s->wait_min,
 		     (unsigned long long)vtd_inv_stats_median(s), (unsigned long long)s->wait_max,
 		     (unsigned long long)s->timeouts);

@@ -40,7 +40,7 @@ struct vtd_inv_stats {
 void vtd_inv_stats_add(struct vtd_inv_stats *s, const struct vtd_desc *d, unsigned n, u64 ticks);
 /* The median of the kept wait times (0 with none). */
 u64 vtd_inv_stats_median(const struct vtd_inv_stats *s);
-/* "iotlb 3, devtlb 2, wait 2; 2 waits of 1200/1800/2400 TSC ticks (min/median/max)" */
+/* "iotlb 3, devtlb 2, iec 0, wait 2; 2 waits of 1200/1800/2400 TSC ticks (min/median/max)" */
 void vtd_inv_stats_format(const struct vtd_inv_stats *s, char *buf, size_t len);
 
 /* One ATS function of a domain, as its device-TLB invalidations name it. */

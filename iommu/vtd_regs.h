@@ -148,7 +148,7 @@
  * §11.4 "Interrupt Remapping Table Address Register" (§10.4.29 in rev 3.x).
  * Written only while interrupt remapping is off, then latched by
  * GCMD.SIRTP (confirmed in GSTS.IRTPS). The table holds 2^(S+1) 128-bit
- * IRTEs (§9.9); EIME selects x2APIC destinations and is reserved unless
+ * IRTEs (§9.10); EIME selects x2APIC destinations and is reserved unless
  * ECAP.EIM.
  */
 #define VTD_IRTA_REG            0x0b8   /* Interrupt Remapping Table Address, 64 bit, RW */

@@ -71,6 +71,7 @@ struct vtd_unit {
 	u64 irt_pa;                     /* the interrupt remapping table */
 	struct vtd_irte *irt;
 	u32 irt_entries;
+	struct spinlock irt_lock;       /* IRTE allocation: partitions program MSIs from their own CPUs */
 	/* Faults. */
 	u64 faults;                     /* records drained */
 	u64 ir_faults;                  /* of which interrupt remapping faults (0x20-0x27) */

@@ -5,13 +5,20 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie -mn
 		-mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 		-fno-tree-loop-distribute-patterns -Wall -Wextra -Werror -I.
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -z max-page-size=0x1000
-GUEST_LIB  := tests/guests/lib/start.S kernel/libc.c kernel/fmt.c tests/guests/lib/guest.c tests/guests/lib/uart.c tests/guests/lib/pci.c
+GUEST_LIB  := tests/guests/lib/start.S kernel/libc.c kernel/fmt.c tests/guests/lib/guest.c tests/guests/lib/uart.c tests/guests/lib/pci.c tests/guests/lib/irq.c
 GUEST_DEPS := $(GUEST_LIB) $(wildcard tests/guests/lib/*.h) tests/guests/guest.ld vm/part/guest_abi.h mk/guests.mk pci/nvme.h pci/nvme_hw.h
 GUEST_ELF64 := hello busy fence edu-dma hostile nvme-io nvme-io-park nvme-io-bench remap remap-bench
 # Containment (time limits, fault storms): tests/guests/README.md.
 GUEST_ELF64 += spin storm storm-inside witness
 # A partition's PCI functions seen from inside (vmx-e1000, svm-e1000).
 GUEST_ELF64 += pcidev
+# Device interrupts: its edu's MSIs through interrupt remapping (edu-msi scenario).
+GUEST_ELF64 += edu-msi
+guest_src_edu-msi := tests/guests/edu_msi.c tests/guests/lib/edu.c
+# The same NVMe VF driver with its admin completions as MSI-X interrupts (sriov-nvme-msix).
+GUEST_ELF64 += nvme-msix
+guest_src_nvme-msix := tests/guests/nvme_io.c pci/nvme.c
+guest_cflags_nvme-msix := -DNVME_IO_MSIX
 # Guest SMP: its BSP starts its AP through INIT-SIPI-SIPI and a real-mode trampoline (svm-smp, vmx-smp).
 GUEST_ELF64 += smp
 guest_src_smp     := tests/guests/smp.c tests/guests/smp_tramp.S

@@ -4,3 +4,5 @@ CORE_SRCS += vm/cpu/gwalk.c
 CORE_SRCS += vm/dev/vuart.c
 CORE_SRCS += vm/dev/vlapic.c
 CORE_SRCS += vm/dev/vpci.c
+CORE_SRCS += vm/dev/vpci_msi.c
+CORE_SRCS += vm/dev/vpci_msix.c

@@ -203,6 +203,8 @@ int nvme_create_io_queues(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme
 	struct nvme_sqe s;
 
 	nvme_cmd_create_cq(&s, q->qid, q->depth, q->cq_bus);
+	if (q->irq_vector)
+		s.cdw11 |= NVME_CQ_IEN | (u32)(q->irq_vector - 1) << 16;
 	*r = nvme_exec(c, &c->admin, &s);
 	if (r->err || r->status)
 		return r->err ? r->err : -HV_EIO;

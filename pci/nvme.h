@@ -32,6 +32,12 @@ struct nvme_queue {
 	u8 phase;                       /* the phase bit a new completion carries */
 	u16 next_cid;
 	u64 submitted, completed;
+	/*
+	 * An I/O CQ created with interrupts enabled on vector irq_vector - 1
+	 * (NVMe Base 2.0 Create I/O Completion Queue, CDW11 IEN and IV); 0:
+	 * interrupts off. Completions are polled either way.
+	 */
+	u16 irq_vector;
 };
 
 struct nvme_ctrl {

@@ -103,6 +103,8 @@ _Static_assert(sizeof(struct nvme_cqe) == NVME_CQE_SIZE, "NVMe 4.2.1");
 #define NVME_CNS_NS             0x00
 #define NVME_CNS_CTRL           0x01
 #define NVME_CNS_ACTIVE_NS_LIST 0x02
+/* Create I/O Completion Queue, CDW11: PC in bit 0, IEN in bit 1, IV in bits 31:16. */
+#define NVME_CQ_IEN             BIT_ULL(1)
 #define NVME_CNS_PRIMARY_CAPS   0x14
 #define NVME_CNS_SECONDARY_LIST 0x15
 #define NVME_CNS_NS_ALLOCATED   0x11    /* Identify Namespace for an allocated NSID, attached or not */

@@ -43,6 +43,7 @@
 #include "vm/part/vf_setup.h"
 #include "vm/part/partition.h"
 #include "vm/part/attack.h"
+#include "vm/part/irq.h"
 #include "vm/bench/pf_bench.h"
 #include "vm/cpu/virt.h"
 #include "vm/cpu/svm.h"
@@ -458,6 +459,9 @@ static void setup_iommu(void)
 	iommu = &vtd_iommu_ops;
 	/* Fault events as interrupts from here on; polling still drains leftovers. */
 	irq_register(IRQ_VECTOR_IOMMU_FAULT, iommu->fault_event, NULL);
+	/* Host vectors for partitions' device MSIs, each behind one remapping entry (vm/part/irq.h). */
+	for (u32 i = 0; i < PART_IRQ_NR; i++)
+		irq_register((u8)(PART_IRQ_FIRST + i), part_irq_host, (void *)(uintptr_t)i);
 	ret = iommu->route_faults(IRQ_VECTOR_IOMMU_FAULT, apic_id());
 	if (ret)
 		log_write(LOG_WARN, "vtd", "fault events stay masked (%s); faults are polled", hv_strerror(ret));

@@ -14,7 +14,11 @@
  * interrupt messages into the MSI window (Intel SDM vol 3 11.11, VT-d
  * 5.1.2): remappable format with a forged handle and a handle past the
  * table (interrupt remapping blocks both; QEMU records the fault with no
- * source ID, so it is not charged to me),
+ * source ID, so it is not charged to me), then, last, the handle of the
+ * victim's entry (index 1, the first Sluice hands out: its IRTE accepts
+ * only the victim's function, so hardware blocks it with fault 0x26;
+ * QEMU checks the source only when the request carries one, and edu DMA
+ * carries none),
  * compatibility format with fixed, NMI and SMI delivery (blocked on
  * hardware by remapping with CFI clear; QEMU passes them, and Sluice must
  * survive); "msi-init N" sends one INIT to the witness's CPU N, then one
@@ -188,6 +192,7 @@ static void msi_attacks(const struct sluice_start_info *si, uint32_t witness_cpu
 	attack_msi("msi nmi to cpu0", MSI_BASE | MSI_DEST(0), MSI_DM_NMI | MSI_LEVEL_ASSERT, false);
 	attack_msi("msi nmi to witness cpu", MSI_BASE | MSI_DEST(witness_cpu), MSI_DM_NMI | MSI_LEVEL_ASSERT, false);
 	attack_msi("msi smi to cpu0", MSI_BASE | MSI_DEST(0), MSI_DM_SMI | MSI_LEVEL_ASSERT, false);
+	attack_msi("msi remap victim's handle 1", MSI_BASE | MSI_REMAP | MSI_HANDLE(1), 0, true);
 }
 
 /* The number after the mode word in args ("msi 2"), or def. */

@@ -97,6 +97,12 @@ struct sluice_cfg {
 	u32 devtlb_timeout_ms;          /* [sluice] devtlb-timeout-ms; 0: the IOMMU driver's default (1000) */
 	u32 dma_fault_limit;            /* [sluice] dma-fault-limit: every partition's default (0: none) */
 	/*
+	 * [sluice] unsafe-interrupts = on: guests may own MSI-capable devices
+	 * although Sluice cannot remap their interrupts (logged as a WARN).
+	 */
+	bool unsafe_interrupts;
+	u32 unsafe_interrupts_line;
+	/*
 	 * [sluice] attack-test = on (tests only, vm/part/attack.h): the two attack
 	 * hypercalls exist, and a guest is told where Sluice's own structures
 	 * are. attack-witness = NAME gpa=A names the partition whose memory

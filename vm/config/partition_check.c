@@ -136,6 +136,58 @@ static void check_attack(struct config *c, const struct sluice_cfg *s)
 	config_error(c, line, "attack-witness: no partition %s", s->attack.witness);
 }
 
+/*
+ * Why Sluice cannot remap device interrupts on this host, or NULL when it
+ * can: an IOMMU is needed, and the DMAR must declare interrupt remapping
+ * (INTR_REMAP) without asking to keep x2APIC off (X2APIC_OPT_OUT; VT-d
+ * §8.1 "DMA Remapping Reporting Structure").
+ */
+static const char *intr_remap_refusal(const struct partition_host *h, const struct sluice_cfg *s)
+{
+	if (!s->iommu)
+		return "iommu = off";
+	if (!h->dmar)
+		return "no DMAR table: no IOMMU";
+	if (!(h->dmar->flags & ACPI_DMAR_INTR_REMAP))
+		return "the DMAR does not declare interrupt remapping (INTR_REMAP clear)";
+	if (h->dmar->flags & ACPI_DMAR_X2APIC_OPT_OUT)
+		return "the DMAR sets X2APIC_OPT_OUT: firmware asks that interrupt remapping not be relied on in x2APIC mode";
+	return NULL;
+}
+
+/*
+ * A guest that owns an MSI-capable function can make it write any
+ * interrupt message; only interrupt remapping confines that message to an
+ * entry Sluice wrote. Without it such a device line is an error unless
+ * [sluice] unsafe-interrupts = on, which is a WARN. A VF not enabled yet
+ * is judged by its PF's capabilities.
+ */
+static void check_interrupts(struct config *c, const struct partition_host *h, const struct sluice_cfg *s)
+{
+	const char *why = intr_remap_refusal(h, s);
+
+	if (s->unsafe_interrupts && why)
+		log_warn("%s:%u: unsafe-interrupts = on: guests own MSI-capable devices though Sluice cannot remap their interrupts (%s); such a device can send any interrupt to any CPU",
+			 c->file, s->unsafe_interrupts_line, why);
+	else if (s->unsafe_interrupts)
+		log_info("%s:%u: unsafe-interrupts = on changes nothing: Sluice remaps device interrupts here",
+			 c->file, s->unsafe_interrupts_line);
+	if (!why || s->unsafe_interrupts)
+		return;
+	for (u32 i = 0; i < s->nr; i++) {
+		const struct partition_cfg *d = &s->d[i];
+		for (u32 k = 0; d->guest && k < d->nr_devices; k++) {
+			const struct part_device *dev = &d->devices[k];
+			const struct pci_dev *p = pci_find(dev->sbdf);
+			if (!p && dev->vfn)
+				p = pci_find(dev->pf_sbdf);
+			if (p && (p->cap_msi || p->cap_msix))
+				config_error(c, dev->line, "device " BDF_FMT " (partition %s) can send MSIs, and Sluice cannot remap interrupts here (%s); assign it to no guest, or set [sluice] unsafe-interrupts = on",
+					     BDF_ARGS(dev->sbdf), d->name, why);
+		}
+	}
+}
+
 /* Offers e to the modules' keys: true when one owns it. */
 static bool module_key(struct config *c, const struct sluice_keys *const *k, const struct config_entry *e)
 {
@@ -173,6 +225,9 @@ static void check_sluice(struct config *c, const struct sluice_keys *const *keys
 		} else if (!strcmp(e->key, "attack-witness")) {
 			if (config_once(c, e, &s->attack.witness_line))
 				parse_witness(c, e, s);
+		} else if (!strcmp(e->key, "unsafe-interrupts")) {
+			if (config_once(c, e, &s->unsafe_interrupts_line))
+				parse_on_off(c, e, &s->unsafe_interrupts);
 		} else if (!strcmp(e->key, "dma-fault-limit")) {
 			if (config_once(c, e, &fault_limit_line))
 				parse_fault_limit(c, e, &s->dma_fault_limit);
@@ -181,7 +236,7 @@ static void check_sluice(struct config *c, const struct sluice_keys *const *keys
 			size_t n = 0;
 			for (const struct sluice_keys *const *k = keys; k && *k && n < sizeof(more); k++)
 				n += (size_t)fmt_snprintf(more + n, sizeof(more) - n, ", %s", (*k)->names);
-			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, devtlb-timeout-ms, dma-fault-limit, attack-test, attack-witness%s)", e->key, more);
+			config_error(c, e->line, "unknown key '%s' in [sluice] (known: iommu, devtlb-timeout-ms, dma-fault-limit, unsafe-interrupts, attack-test, attack-witness%s)", e->key, more);
 		}
 	}
 }
@@ -903,6 +958,9 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 		} else if (!strcmp(e->key, "time-limit")) {
 			if (config_once(c, e, &once.time_limit))
 				parse_time_limit(c, e, d);
+		} else if (!strcmp(e->key, "unsafe-interrupts")) {
+			if (config_once(c, e, &s->unsafe_interrupts_line))
+				parse_on_off(c, e, &s->unsafe_interrupts);
 		} else if (!strcmp(e->key, "dma-fault-limit")) {
 			if (config_once(c, e, &once.fault_limit))
 				parse_fault_limit(c, e, &d->dma_fault_limit);
@@ -950,6 +1008,7 @@ int partition_check(struct config *c, const struct partition_host *h, struct slu
 	for (const struct sluice_keys *const *k = h->keys; k && *k; k++)
 		(*k)->check(c, s);
 	check_attack(c, s);
+	check_interrupts(c, h, s);
 	for (u32 i = 0; i < s->nr; i++)
 		if (s->d[i].dma_fault_limit == FAULT_LIMIT_UNSET)
 			s->d[i].dma_fault_limit = s->dma_fault_limit;

@@ -47,7 +47,7 @@
  * Capabilities shown (read-only). Power management, the PCIe capability and
  * vendor-specific ones (virtio's structures) only describe the function;
  * AER and the serial number report errors and identity. MSI/MSI-X (Sluice
- * gives guests no interrupts yet), SR-IOV (Sluice owns the VFs), ATS/PRI/
+ * shows MSI only to a partition that delivers its interrupts, vpci_msi.c), SR-IOV (Sluice owns the VFs), ATS/PRI/
  * PASID, ACS, resizable BARs and anything unknown stay hidden.
  */
 static bool legacy_shown(u8 id)
@@ -162,7 +162,9 @@ static void bars_probe(struct vpci_dev *d)
  * list there. Shown entries are relinked past hidden ones, hidden ones
  * named in *t.
  */
-static void legacy_caps(struct vpci_dev *d, struct hidden_text *t)
+static u64 bar_addr(const struct vpci_dev *d, u32 bir);
+
+static void legacy_caps(struct vpci_dev *d, bool msi, struct hidden_text *t)
 {
 	u16 prev = CAP_PTR_SLOT;
 	u32 ptr = 0;
@@ -176,7 +178,15 @@ static void legacy_caps(struct vpci_dev *d, struct hidden_text *t)
 			break;
 		}
 		u32 hdr = pci_cfg_read(d->sbdf, (u16)ptr, 2);
-		if (legacy_shown((u8)hdr)) {
+		bool is_msi = msi && (u8)hdr == PCI_CAP_ID_MSI && !d->msi.cap;
+		if (is_msi) {
+			d->msi.cap = (u16)ptr;
+			d->msi.real_ctrl = (u16)pci_cfg_read(d->sbdf, (u16)(ptr + 2), 2);
+		}
+		bool is_msix = msi && (u8)hdr == PCI_CAP_ID_MSIX && !d->msix.cap;
+		if (is_msix)
+			vpci_msix_locate(d, (u16)ptr, bar_addr);
+		if (legacy_shown((u8)hdr) || is_msi || is_msix) {
 			d->cap_next[prev] = (u16)(VPCI_CAP_SHOWN | ptr);
 			d->cap_next[ptr / 4] = VPCI_CAP_SHOWN;
 			prev = (u16)(ptr / 4);
@@ -225,10 +235,10 @@ static void ext_caps(struct vpci_dev *d, struct hidden_text *t)
 	}
 }
 
-static void walk_caps(struct vpci_dev *d)
+static void walk_caps(const struct vpci *v, struct vpci_dev *d)
 {
 	struct hidden_text t = { .len = 0 };
-	legacy_caps(d, &t);
+	legacy_caps(d, v->irq != NULL, &t);
 	ext_caps(d, &t);
 	if (t.len)
 		log_info(BDF_FMT ": capabilities hidden from the guest:%s", BDF_ARGS(d->sbdf), t.buf);
@@ -236,7 +246,12 @@ static void walk_caps(struct vpci_dev *d)
 
 int vpci_init(struct vpci *v, const u32 *sbdfs, u32 n, u64 ecam_gpa, u32 bus_end)
 {
+	const struct vpci_irq_ops *irq = v->irq;
+	void *irq_ctx = v->irq_ctx;
+
 	memset(v, 0, sizeof(*v));
+	v->irq = irq;
+	v->irq_ctx = irq_ctx;
 	if (n > VPCI_MAX_DEVS || bus_end > 0xff)
 		return -HV_ERANGE;
 	v->ecam_gpa = ecam_gpa;
@@ -256,12 +271,14 @@ int vpci_init(struct vpci *v, const u32 *sbdfs, u32 n, u64 ecam_gpa, u32 bus_end
 			log_err(BDF_FMT ": cannot be given to a partition's config space: %s", BDF_ARGS(sbdf),
 				hv_strerror(ret));
 			memset(v, 0, sizeof(*v));
+			v->irq = irq;
+			v->irq_ctx = irq_ctx;
 			return ret;
 		}
 		struct vpci_dev *d = &v->dev[v->nr++];
 		d->sbdf = sbdf;
 		bars_probe(d);
-		walk_caps(d);
+		walk_caps(v, d);
 	}
 	return 0;
 }
@@ -290,7 +307,7 @@ int vpci_add_vf(struct vpci *v, u32 sbdf, u16 vendor, u16 device, const struct v
 			i++;
 		}
 	}
-	walk_caps(d);
+	walk_caps(v, d);
 	return 0;
 }
 
@@ -300,6 +317,20 @@ static const struct vpci_ecap *ecap_at(const struct vpci_dev *d, u32 off)
 		if (d->ecap[i].off == off)
 			return &d->ecap[i];
 	return NULL;
+}
+
+/* The memory address BAR bir decodes (64-bit BARs whole); 0 when it is none. */
+static u64 bar_addr(const struct vpci_dev *d, u32 bir)
+{
+	if (bir >= VPCI_NR_BARS)
+		return 0;
+	u32 lo = d->vf ? d->vf_bar[bir] : pci_cfg_read(d->sbdf, (u16)(PCI_BAR0 + 4 * bir), 4);
+	if (lo & PCI_BAR_SPACE_IO)
+		return 0;
+	u64 a = lo & PCI_BAR_MEM_ADDR;
+	if (FIELD_GET(PCI_BAR_MEM_TYPE, lo) == PCI_BAR_MEM_TYPE_64 && bir + 1 < VPCI_NR_BARS)
+		a |= (u64)(d->vf ? d->vf_bar[bir + 1] : pci_cfg_read(d->sbdf, (u16)(PCI_BAR0 + 4 * (bir + 1)), 4)) << 32;
+	return a;
 }
 
 /* A BAR dword (or the ROM BAR) as the guest sees it. */
@@ -342,6 +373,14 @@ static u32 view32(const struct vpci_dev *d, u32 dw)
 		return (real & ~0xffu) | (d->cap_next[CAP_PTR_SLOT] & 0xff);
 	if (dw < PCI_CAP_MIN_OFF)
 		return real;
+	if (d->msi.cap && dw >= d->msi.cap && dw < d->msi.cap + vpci_msi_size(d->msi.real_ctrl)) {
+		u32 body = vpci_msi_read(d, dw);
+		return dw == d->msi.cap ? (body & ~0xff00u) | (u32)(d->cap_next[dw / 4] & 0xff) << 8 : body;
+	}
+	if (d->msix.cap && dw >= d->msix.cap && dw < d->msix.cap + 12u) {
+		u32 body = vpci_msix_read(d, dw);
+		return dw == d->msix.cap ? (body & ~0xff00u) | (u32)(d->cap_next[dw / 4] & 0xff) << 8 : body;
+	}
 	if (dw < PCI_CFG_LEGACY_SIZE) {
 		u16 c = d->cap_next[dw / 4];
 		if (c & VPCI_CAP_HIDDEN)
@@ -444,6 +483,13 @@ void vpci_write(struct vpci *v, u32 sbdf, u32 offset, u32 width, u32 val)
 			ok = bar_write(d, dw, bmask, val);
 		else if (dw == PCI_COMMAND)
 			ok = command_write(d, bmask, val);
+		else if (d->msi.cap && dw >= d->msi.cap && dw < d->msi.cap + vpci_msi_size(d->msi.real_ctrl)) {
+			vpci_msi_write(v, d, dw, bmask, val);
+			ok = true;
+		} else if (d->msix.cap && dw >= d->msix.cap && dw < d->msix.cap + 12u) {
+			vpci_msix_write(v, d, dw, bmask, val);
+			ok = true;
+		}
 	}
 	if (!ok)
 		v->denied_writes++;

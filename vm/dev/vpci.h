@@ -8,9 +8,11 @@
  *    emulated so the next read returns the size mask, and any other write
  *    restores the address;
  *  - command register: only I/O space, memory space and bus master pass;
- *  - the capability lists are rewritten so MSI, MSI-X, SR-IOV and any
+ *  - the capability lists are rewritten so MSI-X, SR-IOV and any
  *    capability it does not know are skipped (hidden); known harmless ones
- *    (PCI Express, power management, ...) are shown read-only;
+ *    (PCI Express, power management, ...) are shown read-only; MSI is
+ *    shown and virtualized when the partition gives interrupt ops
+ *    (vpci_irq_ops), hidden otherwise;
  *  - everything else in the header (status, BIST, cache line, latency,
  *    interrupt line) is read-only or ignored.
  * Reached from the guest through ports 0xCF8/0xCFC (vpci_port_*) and a
@@ -37,6 +39,51 @@ struct vpci_ecap {
 	bool shown;
 };
 
+/*
+ * The guest's MSI capability (PCI Local Bus 3.0 §6.8.1), shown when the
+ * partition gave vpci interrupt ops: the guest reads and writes this
+ * shadow; the device holds what Sluice programmed (vm/dev/vpci_msi.c).
+ */
+struct vpci_msi {
+	u16 cap;                /* offset of the capability, 0: none shown */
+	u16 real_ctrl;          /* the device's Message Control at init (MMC, 64-bit, PVM) */
+	u16 ctrl;               /* the guest's Message Control: Enable, MME */
+	u32 addr_lo, addr_hi;
+	u16 data;
+	u32 mask;               /* the guest's Mask Bits (PVM only) */
+	bool live;              /* the device is programmed: an entry and a host vector are the guest's */
+	u8 gvec;                /* the guest vector live delivers */
+	u32 cookie;             /* the partition's handle for it (vpci_irq_ops) */
+	u64 refused;            /* enables refused (bad address, delivery mode or vector; no entry) */
+};
+
+/*
+ * The guest's MSI-X capability and table (PCIe Base §7.7.2), shown when
+ * the partition gave vpci interrupt ops: Enable and Function Mask, and up
+ * to VPCI_MSIX_MAX entries, are a shadow (vm/dev/vpci_msix.c). The pages
+ * holding the table are trapped: the partition leaves them out of the
+ * guest's nested tables, maps them for Sluice in real, and hands the
+ * guest's accesses to vpci_msix_mmio_*.
+ */
+#define VPCI_MSIX_MAX           32
+struct vpci_msix_entry {
+	u32 addr_lo, addr_hi, data, ctrl;       /* the guest's entry */
+	bool live;              /* an IRTE and host vector are its, the device's entry is programmed */
+	bool refused_told;      /* its refusal was logged since the guest last wrote it */
+	u8 gvec;
+	u32 cookie;
+};
+struct vpci_msix {
+	u16 cap;                /* 0: none shown */
+	u16 ctrl;               /* the guest's Enable and Function Mask */
+	u16 real_nr, nr;        /* the device's table size, and the guest's (at most VPCI_MSIX_MAX) */
+	u64 table_gpa;          /* the table (BARs sit at the same GPA and HPA) */
+	u64 page_gpa, page_size;        /* the trapped pages holding it */
+	struct io_region *real; /* those pages of the device, for Sluice; NULL: not trapped, nothing programmed */
+	u64 refused;
+	struct vpci_msix_entry e[VPCI_MSIX_MAX];
+};
+
 struct vpci_dev {
 	u32 sbdf;
 	/*
@@ -61,6 +108,20 @@ struct vpci_dev {
 	u16 ecap_first;         /* first shown extended capability (0 = none) */
 	u32 nr_ecaps;
 	struct vpci_ecap ecap[VPCI_MAX_ECAPS];  /* the real list, in order */
+	struct vpci_msi msi;
+	struct vpci_msix msix;
+};
+
+/*
+ * What the partition does for a guest's MSI (vm/part/irq.c): enable finds
+ * a host vector and an interrupt remapping entry that deliver guest
+ * vector gvec of device sbdf to the partition, and returns the message
+ * the device must send (remappable format) and a cookie; disable undoes
+ * it. enable returns 0 or -HV_E* (the guest's MSI then stays off).
+ */
+struct vpci_irq_ops {
+	int (*enable)(void *ctx, u32 sbdf, u8 gvec, u64 *addr, u32 *data, u32 *cookie);
+	void (*disable)(void *ctx, u32 sbdf, u32 cookie);
 };
 
 struct vpci {
@@ -70,7 +131,33 @@ struct vpci {
 	u64 ecam_gpa;           /* base of the virtual ECAM window (bus 0 at ecam_gpa) */
 	u32 bus_end;            /* the window covers buses 0..bus_end */
 	u64 denied_writes;      /* filtered writes, for counters */
+	/* Set before vpci_init to show MSI capabilities (kept by vpci_init); NULL: MSI hidden. */
+	const struct vpci_irq_ops *irq;
+	void *irq_ctx;
 };
+
+/* MSI, in vm/dev/vpci_msi.c: the capability's size, the guest's view of dword dw, and a guest write. */
+u32 vpci_msi_size(u16 real_ctrl);
+u32 vpci_msi_read(const struct vpci_dev *d, u32 dw);
+void vpci_msi_write(struct vpci *v, struct vpci_dev *d, u32 dw, u32 bmask, u32 val);
+/* Turns every live MSI of v off (the partition stops): the device's enable first, then the entry. */
+void vpci_msi_off(struct vpci *v);
+
+/* MSI-X, in vm/dev/vpci_msix.c. bar_addr gives the address BAR bir decodes (vpci.c's view). */
+void vpci_msix_locate(struct vpci_dev *d, u16 cap, u64 (*bar_addr)(const struct vpci_dev *d, u32 bir));
+u32 vpci_msix_read(const struct vpci_dev *d, u32 dw);
+void vpci_msix_write(struct vpci *v, struct vpci_dev *d, u32 dw, u32 bmask, u32 val);
+/*
+ * A guest access of size 1, 2, 4 or 8 at gpa in a trapped MSI-X page:
+ * table entries from and to the shadow, anything else on the page to the
+ * device. false when gpa is in no trapped page.
+ */
+bool vpci_msix_mmio_read(struct vpci *v, u64 gpa, u32 size, u64 *val);
+/* Whether gpa is in a trapped MSI-X page of v. */
+bool vpci_msix_trapped(const struct vpci *v, u64 gpa);
+bool vpci_msix_mmio_write(struct vpci *v, u64 gpa, u32 size, u64 val);
+/* Turns every enabled MSI-X of v off (the partition stops). */
+void vpci_msix_off(struct vpci *v);
 
 /* Builds the view of the functions sbdfs[0..n) (capability lists walked once). 0 or -HV_E*. */
 int vpci_init(struct vpci *v, const u32 *sbdfs, u32 n, u64 ecam_gpa, u32 bus_end);

@@ -321,3 +321,14 @@ s64 attack_hc_check(struct partition *p, u64 gpa, u64 n, u64 a2 __unused)
 	}
 	return (s64)total;
 }
+
+void attack_sluice_wrote(const char *name)
+{
+	for (u32 i = 0; st.on && i < st.nr; i++) {
+		struct attack_target *t = &st.t[i];
+		if (strcmp(t->t.name, name) || !t->snap)
+			continue;
+		read_target(t, t->snap);
+		log_info("target %s: Sluice changed it itself, snapshot taken again", name);
+	}
+}

@@ -53,5 +53,12 @@ s64 attack_hc_check(struct partition *p, u64 gpa, u64 n, u64 a2);
 void attack_partition_ended(const struct partition *p);
 /* The bytes that differ between a and b (n bytes each). */
 u64 attack_bytes_changed(const u8 *a, const u8 *b, u64 n);
+/*
+ * Sluice itself just changed the target named name (iommu-irt: an
+ * interrupt remapping entry for a partition's MSI): its snapshot is taken
+ * again, logged, so the check compares against what Sluice wrote. No-op
+ * without attack-test or such a target.
+ */
+void attack_sluice_wrote(const char *name);
 
 #endif

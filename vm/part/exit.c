@@ -280,7 +280,7 @@ static int do_io(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	return skip_insn(p, v, e);
 }
 
-/* ---- MMIO: the virtual ECAM window and the xAPIC page ---- */
+/* ---- MMIO: the virtual ECAM window, the xAPIC page and trapped MSI-X table pages ---- */
 
 static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 {
@@ -288,13 +288,14 @@ static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	const struct part_region *r = part_region_at(p->cfg, gpa, 1);
 	struct part_vcpu *pv = partition_vcpu_of(p, v);
 	bool lapic = pv && vlapic_mmio_claims(&pv->lapic, gpa);
-	const char *what = lapic ? "local APIC" : "PCI config";
+	bool msix = !lapic && vpci_msix_trapped(&p->vpci, gpa);       /* vm/dev/vpci_msix.c */
+	const char *what = lapic ? "local APIC" : msix ? "MSI-X table" : "PCI config";
 
 	if (r)
 		return partition_park(p, v, "%s GPA 0x%016llx of its %s memory at rip 0x%016llx",
 			    e->npf.fetch ? "executed" : e->npf.write ? "wrote" : "read", (unsigned long long)gpa,
 			    part_access_name(r->prot), (unsigned long long)v->rip);
-	if (!lapic && (gpa < p->vpci.ecam_gpa || gpa >= p->vpci.ecam_gpa + ((u64)p->vpci.bus_end + 1) * MiB))
+	if (!lapic && !msix && (gpa < p->vpci.ecam_gpa || gpa >= p->vpci.ecam_gpa + ((u64)p->vpci.bus_end + 1) * MiB))
 		return partition_park(p, v, "%s GPA 0x%016llx, which is not its memory, at rip 0x%016llx",
 			    e->npf.fetch ? "executed" : e->npf.write ? "wrote" : "read", (unsigned long long)gpa,
 			    (unsigned long long)v->rip);
@@ -302,14 +303,21 @@ static int do_npf(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 	struct insn in;
 	size_t got = fetch_insn(p, v, buf, sizeof(buf));
 	int ret = insn_decode(buf, got, v->cs_long, &in);
-	if (ret || in.kind == INSN_OTHER || in.size == 8 || e->npf.fetch)
+	if (ret || in.kind == INSN_OTHER || (in.size == 8 && !msix) || e->npf.fetch)
 		return partition_park(p, v, "%s access at GPA 0x%016llx by an instruction Sluice does not emulate (rip 0x%016llx)",
 			    what, (unsigned long long)gpa, (unsigned long long)v->rip);
 	u32 val = 0;
+	u64 val64 = 0;
 	if (in.kind == INSN_MMIO_LOAD) {
-		ret = lapic ? vlapic_mmio_read(&pv->lapic, gpa, in.size, &val) : (vpci_ecam_read(&p->vpci, gpa, in.size, &val), 0);
+		if (msix)
+			ret = (vpci_msix_mmio_read(&p->vpci, gpa, in.size, &val64), 0);
+		else
+			ret = lapic ? vlapic_mmio_read(&pv->lapic, gpa, in.size, &val) : (vpci_ecam_read(&p->vpci, gpa, in.size, &val), 0);
 		if (!ret)
-			set_reg(v, in.reg, in.high8, in.reg_size, val);
+			set_reg(v, in.reg, in.high8, in.reg_size, msix ? val64 : val);
+	} else if (msix) {
+		val64 = in.kind == INSN_MMIO_STORE_IMM ? (u64)in.imm : get_reg(v, in.reg, in.high8, in.size);
+		vpci_msix_mmio_write(&p->vpci, gpa, in.size, val64);
 	} else {
 		val = (u32)(in.kind == INSN_MMIO_STORE_IMM ? in.imm : get_reg(v, in.reg, in.high8, in.size));
 		ret = lapic ? vlapic_mmio_write(&pv->lapic, gpa, in.size, val) : (vpci_ecam_write(&p->vpci, gpa, in.size, val), 0);

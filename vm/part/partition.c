@@ -6,6 +6,8 @@
  */
 #define LOG_SUBSYS "part"
 #include "vm/part/partition.h"
+#include "vm/part/irq.h"
+#include "kernel/hw/io.h"
 #include "vm/part/limits.h"
 #include "vm/part/guest_image.h"
 #include "kernel/boot_info.h"
@@ -180,6 +182,9 @@ static int build_vpci(const struct partition_set *ps, struct partition *p)
 	for (u32 i = 0; i < d->nr_devices; i++)
 		if (!d->devices[i].vfn)
 			sbdfs[n++] = d->devices[i].sbdf;
+	/* A guest whose devices' interrupts can be remapped sees their MSI capability (vm/part/irq.c). */
+	p->vpci.irq = d->guest && d->iommu ? &part_irq_ops : NULL;
+	p->vpci.irq_ctx = p;
 	int ret = vpci_init(&p->vpci, sbdfs, n, ps->ecam_gpa, ps->ecam_bus_end);
 	for (u32 i = 0; i < d->nr_devices && !ret; i++) {
 		const struct pci_dev *vf = d->devices[i].vfn ? pci_find(d->devices[i].sbdf) : NULL;
@@ -257,6 +262,33 @@ static int reset_vfs(struct partition *p, const char *when)
 	return 0;
 }
 
+/*
+ * The pages holding each shown MSI-X table leave the guest's nested map
+ * (the rest of the BAR stays passed through) and are mapped for Sluice,
+ * so every guest access to them is a nested fault that vm/part/exit.c
+ * hands to vpci_msix_mmio_*. A page that cannot be trapped leaves that
+ * function's MSI-X unprogrammed (the guest's writes stay in the shadow).
+ */
+static void trap_msix(struct partition *p)
+{
+	for (u32 i = 0; i < p->vpci.nr; i++) {
+		struct vpci_dev *vd = &p->vpci.dev[i];
+		struct vpci_msix *x = &vd->msix;
+		if (!x->cap)
+			continue;
+		int ret = pt_unmap(&p->npt, x->page_gpa, x->page_size);
+		x->real = ret ? NULL : io_map(x->page_gpa, x->page_size, "msix-table");
+		if (x->real)
+			log_info("%s: " BDF_FMT " MSI-X table of %u entries at 0x%016llx: page(s) [0x%016llx-0x%016llx] trapped, the rest of the BAR passed through",
+				 p->cfg->name, BDF_ARGS(vd->sbdf), x->nr, (unsigned long long)x->table_gpa,
+				 (unsigned long long)x->page_gpa, (unsigned long long)(x->page_gpa + x->page_size - 1));
+		else
+			log_warn("%s: " BDF_FMT " MSI-X table page(s) at 0x%016llx not trapped (%s): its MSI-X stays off",
+				 p->cfg->name, BDF_ARGS(vd->sbdf), (unsigned long long)x->page_gpa,
+				 ret ? hv_strerror(ret) : "no mapping for Sluice");
+	}
+}
+
 static int build_one(struct partition_set *ps, struct partition *p)
 {
 	struct partition_cfg *d = p->cfg;
@@ -292,6 +324,7 @@ static int build_one(struct partition_set *ps, struct partition *p)
 	ret = build_vpci(ps, p);
 	if (ret)
 		return ret;
+	trap_msix(p);
 	partition_console_init(p);
 	p->io_loop_start = ~0ULL;
 	for (u32 i = 0; i < d->nr_devices; i++)
@@ -313,11 +346,14 @@ int partition_restart(struct partition *p)
 	log_info("%s: restart %u: devices stopped, memory out of the IOMMU, zeroed, mapped again, image reloaded",
 		 d->name, p->restarts + 1);
 	partition_dma_stop(p);
+	vpci_msi_off(&p->vpci);
+	vpci_msix_off(&p->vpci);
 	if ((ret = partition_memory_reset(p)))
 		return ret;
 	p->restarts++;
 	if ((ret = load_image(p)) || (ret = reset_vfs(p, "on restart")) || (ret = build_vpci(p->set, p)))
 		return ret;
+	trap_msix(p);
 	p->ops->vcpu_flush_tlb(&p->vcpus[0].v);
 	if ((ret = p->ops->vcpu_init(&p->vcpus[0].v, &p->entry, &p->policy)))
 		return ret;

@@ -132,6 +132,9 @@ struct partition {
 	u64 stop_request_ns;            /* when it was asked */
 	u32 fault_sbdf;                 /* the device that reached its dma-fault-limit */
 	u64 dev_faults[PART_MAX_DEVICES];     /* DMA faults drained, per device of its domain */
+	/* Device interrupts (vm/part/irq.c): MSIs the guest enabled, interrupts handed to its local APIC or dropped. */
+	u32 irq_enabled;
+	volatile u64 irq_delivered, irq_dropped;
 };
 
 struct boot_module;

@@ -133,6 +133,9 @@ static void log_counters(struct partition *p)
 		  (unsigned long long)(p->cfg->iommu ? iommu_domain_faults(p->cfg->iommu) : 0),
 		  p->verdict_pass, p->verdict_fail);
 	log_fault_counters(p);
+	if (p->irq_enabled)
+		log_write(LOG_INFO, p->cfg->name, "counters: device interrupts: %u MSI enable(s), %llu interrupt(s) delivered, %llu dropped (local APIC disabled)",
+			  p->irq_enabled, (unsigned long long)p->irq_delivered, (unsigned long long)p->irq_dropped);
 	log_lapic_counters(p);
 	log_smp_counters(p);
 	if (p->cfg->iommu) {
@@ -214,6 +217,9 @@ static void stop_devices(struct partition *p)
 	struct partition_cfg *d = p->cfg;
 
 	partition_dma_stop(p);
+	/* Its devices' MSIs off and their remapping entries cleared. */
+	vpci_msi_off(&p->vpci);
+	vpci_msix_off(&p->vpci);
 	/* Faults its devices raised before they stopped count in its summary, whichever CPU takes the interrupt. */
 	if (d->iommu)
 		d->iommu_ops->poll_faults();

@@ -511,6 +511,135 @@ static void cfi_left_on_by_firmware_is_cleared_and_never_written(void **state)
 }
 
 /* IRTA.S: 2^(S+1) entries. */
+/*
+ * §9.10 layout: P bit 0, DLM 7:5 (000 fixed), V 23:16, DST 63:32 with the
+ * xAPIC ID in DST 15:8 (bits 47:40) or the whole x2APIC ID under EIME;
+ * SID 79:64, SQ 81:80, SVT 83:82 (bits 15:0, 17:16, 19:18 of the upper half).
+ */
+static void irte_encodes_destination_vector_and_source(void **state)
+{
+	(void)state;
+	struct vtd_irte_src src = { .sid = 0x0310 };   /* 03:02.0 */
+	struct vtd_irte e;
+
+	assert_int_equal(vtd_irte_build(&src, 0x2, 0x41, false, &e), 0);
+	assert_int_equal(e.lo, 0x0000020000410001ULL);          /* APIC ID 2 in bits 47:40, vector 0x41, P */
+	assert_int_equal(e.hi, 0x0000000000040310ULL);          /* SVT 01, SQ 00, SID 0x0310 */
+	assert_int_equal(e.lo & (VTD_IRTE_LO_FPD | VTD_IRTE_LO_DM | VTD_IRTE_LO_RH | VTD_IRTE_LO_TM |
+				 VTD_IRTE_LO_DLM | VTD_IRTE_LO_IM), 0);
+
+	/* x2APIC: all 32 bits of DST. */
+	assert_int_equal(vtd_irte_build(&src, 0x12345, 0xfe, true, &e), 0);
+	assert_int_equal(e.lo, 0x0001234500fe0001ULL);
+	/* Without EIME only 8-bit IDs reach a CPU. */
+	assert_int_equal(vtd_irte_build(&src, 0x100, 0x41, false, &e), -HV_ERANGE);
+	assert_int_equal(vtd_irte_build(&src, 0xff, 0x41, false, &e), 0);
+	assert_int_equal(e.lo >> 40 & 0xff, 0xff);
+	/* Vectors 0-15 are reserved. */
+	assert_int_equal(vtd_irte_build(&src, 0, 15, false, &e), -HV_EINVAL);
+	assert_int_equal(vtd_irte_build(&src, 0, 16, false, &e), 0);
+}
+
+/* §9.10 SVT = 10: SID holds the start bus in 15:8 and the end bus in 7:0; SQ is ignored (0). */
+static void irte_encodes_a_bus_range_behind_a_pcie_to_pci_bridge(void **state)
+{
+	(void)state;
+	struct vtd_irte_src src = { .sid = 0x0500, .bus_range = true, .bus_first = 5, .bus_last = 7 };
+	struct vtd_irte e;
+
+	assert_int_equal(vtd_irte_build(&src, 1, 0x50, false, &e), 0);
+	assert_int_equal(e.hi, 0x0000000000080507ULL);
+	assert_int_equal(FIELD_GET(VTD_IRTE_HI_SVT, e.hi), 2);
+	src.bus_first = 8;
+	assert_int_equal(vtd_irte_build(&src, 1, 0x50, false, &e), -HV_EINVAL);
+}
+
+/* §5.1.2.2: 0xFEE in 31:20, handle 14:0 in 19:5, format bit 4, SHV bit 3 clear, handle 15 in bit 2. */
+static void remappable_message_carries_the_handle(void **state)
+{
+	(void)state;
+	u64 addr;
+	u32 data;
+
+	vtd_msi_remappable(1, &addr, &data);
+	assert_int_equal(addr, 0xfee00030ULL);
+	assert_int_equal(data, 0);
+	vtd_msi_remappable(0x7fff, &addr, &data);
+	assert_int_equal(addr, 0xfeeffff0ULL);
+	vtd_msi_remappable(0x8001, &addr, &data);
+	assert_int_equal(addr, 0xfee00034ULL);
+}
+
+/*
+ * An entry is written upper half first, then the lower with P, and
+ * invalidated alone (IEC G = 1, IM = 0, its index) in a batch ended by a
+ * wait; freeing clears it and invalidates it again. Index 0 is never given.
+ */
+static void ir_alloc_programs_and_invalidates_one_entry(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = probed(QEMU_CAP, QEMU_ECAP);
+	struct vtd_irte_src src = { .sid = 0x0310 }, other = { .sid = 0x0400 };
+	struct vtd_inv_stats st = { 0 };
+	u16 a, b;
+
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	unsigned iec0 = fake_vtd_count(v, FV_IEC);
+	assert_int_equal(vtd_ir_alloc(&unit, &src, 1, 0x41, &st, &a), 0);
+	assert_int_equal(a, 1);
+	assert_int_equal(fake_vtd_count(v, FV_IEC), iec0 + 1);
+	const struct fake_vtd_event *iec = fake_vtd_nth(v, FV_IEC, iec0);
+	assert_true(iec->queued);
+	assert_int_equal(iec->a, 1);
+	assert_int_equal(iec->addr, 1);
+	assert_int_equal(iec->am, 0);
+	assert_int_equal(iec[1].kind, FV_WAIT);
+	assert_int_equal(st.desc[VTD_DESC_IEC], 1);
+	assert_int_equal(st.waits, 1);
+	/* In the memory the unit reads. */
+	const struct vtd_irte *t = phys_to_virt(v->irta & VTD_IRTA_IRTA, VTD_IRT_SIZE);
+	assert_int_equal(t[1].lo, 0x0000010000410001ULL);
+	assert_int_equal(t[1].hi, 0x0000000000040310ULL);
+	assert_int_equal(vtd_ir_present(&unit), 1);
+
+	assert_int_equal(vtd_ir_alloc(&unit, &other, 2, 0x42, NULL, &b), 0);
+	assert_int_equal(b, 2);
+	/* Only the owner frees its entry. */
+	assert_int_equal(vtd_ir_free(&unit, a, &other, NULL), -HV_ENOENT);
+	assert_int_equal(vtd_ir_free(&unit, 0, &src, NULL), -HV_ENOENT);
+	assert_int_equal(vtd_ir_free(&unit, a, &src, &st), 0);
+	assert_int_equal(t[1].lo, 0);
+	assert_int_equal(t[1].hi, 0);
+	iec = fake_vtd_nth(v, FV_IEC, fake_vtd_count(v, FV_IEC) - 1);
+	assert_int_equal(iec->a, 1);
+	assert_int_equal(iec->addr, 1);
+	assert_int_equal(st.desc[VTD_DESC_IEC], 2);
+	assert_int_equal(vtd_ir_free(&unit, a, &src, NULL), -HV_ENOENT);
+	/* The freed entry is the next one given. */
+	assert_int_equal(vtd_ir_alloc(&unit, &src, 1, 0x41, NULL, &a), 0);
+	assert_int_equal(a, 1);
+	assert_int_equal(vtd_ir_present(&unit), 2);
+	assert_cfi_never_written(v);
+}
+
+/* A full table answers -HV_ENOMEM; a unit without remapping -HV_ENOTSUP. */
+static void ir_alloc_refuses_a_full_table_and_a_unit_without_remapping(void **state)
+{
+	(void)state;
+	probed(QEMU_CAP, QEMU_ECAP);
+	struct vtd_irte_src src = { .sid = 0x0310 };
+	u16 idx;
+
+	assert_int_equal(vtd_ir_alloc(&unit, &src, 1, 0x41, NULL, &idx), -HV_ENOTSUP);
+	assert_int_equal(vtd_unit_bringup(&unit, NULL), 0);
+	for (u32 i = VTD_IR_FIRST_INDEX; i < VTD_IRT_ENTRIES; i++)
+		assert_int_equal(vtd_ir_alloc(&unit, &src, 1, 0x41, NULL, &idx), 0);
+	assert_int_equal(idx, VTD_IRT_ENTRIES - 1);
+	assert_int_equal(vtd_ir_alloc(&unit, &src, 1, 0x41, NULL, &idx), -HV_ENOMEM);
+	assert_int_equal(vtd_ir_present(&unit), VTD_IRT_ENTRIES - 1);
+	assert_int_equal(unit.irt[0].lo, 0);
+}
+
 static void irta_encodes_the_table_size(void **state)
 {
 	(void)state;
@@ -857,6 +986,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bringup_turns_remapping_off_before_setting_the_table_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(cfi_left_on_by_firmware_is_cleared_and_never_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(irta_encodes_the_table_size, setup, teardown),
+		cmocka_unit_test_setup_teardown(irte_encodes_destination_vector_and_source, setup, teardown),
+		cmocka_unit_test_setup_teardown(irte_encodes_a_bus_range_behind_a_pcie_to_pci_bridge, setup, teardown),
+		cmocka_unit_test_setup_teardown(remappable_message_carries_the_handle, setup, teardown),
+		cmocka_unit_test_setup_teardown(ir_alloc_programs_and_invalidates_one_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(ir_alloc_refuses_a_full_table_and_a_unit_without_remapping, setup, teardown),
 		cmocka_unit_test_setup_teardown(eime_is_set_only_for_x2apic_cpus_on_a_unit_with_eim, setup, teardown),
 		cmocka_unit_test_setup_teardown(set_interrupt_table_times_out_on_dead_unit, setup, teardown),
 		cmocka_unit_test_setup_teardown(interrupt_remapping_enable_times_out_on_dead_unit, setup, teardown),

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include "kernel/hw/pci_cfg.h"
 #include "iommu/iommu.h"
 #include "iommu/dmar.h"
 #include "iommu/vtd_regs.h"
@@ -213,6 +214,40 @@ static void dmar_flags_about_interrupts_are_logged_and_remapping_stays_on(void *
 	/* The CPUs are in x2APIC mode and the unit has EIM: the table must address them as they are. */
 	assert_true(fake_log_has("x2APIC destinations (EIME set)"));
 	assert_true(fake_io_get32(v->r, VTD_GSTS_REG) & VTD_GSTS_IRES);
+}
+
+/*
+ * intr_alloc gives an entry only for a device attached to the domain,
+ * names it in a remappable-format message, and only that domain frees it;
+ * its index-selective invalidation counts in the domain's line.
+ */
+static void interrupt_entries_belong_to_the_device_domain(void **state)
+{
+	(void)state;
+	struct fake_vtd *v = one_unit(QEMU_CAP, QEMU_ECAP);
+	struct iommu_domain *p1 = ops->domain_create("p1"), *p2 = ops->domain_create("p2");
+	struct iommu_intr_src s1 = { .sbdf = EDU1 }, s2 = { .sbdf = EDU2 };
+	struct iommu_msi_msg m;
+	char buf[160];
+
+	assert_int_equal(ops->attach(p1, EDU1), 0);
+	assert_int_equal(ops->attach(p2, EDU2), 0);
+	assert_int_equal(ops->enable(), 0);
+	assert_int_equal(ops->intr_alloc(p1, &s2, 1, 0x40, &m), -HV_ENOENT);
+	assert_int_equal(ops->intr_alloc(p1, &s1, 1, 0x40, &m), 0);
+	assert_int_equal(m.handle, 1);
+	assert_int_equal(m.addr, 0xfee00030ULL);
+	assert_int_equal(m.data, 0);
+	const struct vtd_irte *t = phys_to_virt(v->irta & VTD_IRTA_IRTA, 4096);
+	assert_int_equal(FIELD_GET(VTD_IRTE_HI_SID, t[1].hi), PCI_RID(EDU1));
+	iommu_domain_inv_format(p1, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "iec 1"));
+	assert_int_equal(ops->intr_free(p2, &s1, m.handle), -HV_ENOENT);
+	assert_int_equal(ops->intr_free(p2, &s2, m.handle), -HV_ENOENT);
+	assert_int_equal(t[1].lo & VTD_IRTE_LO_P, VTD_IRTE_LO_P);
+	assert_int_equal(ops->intr_free(p1, &s1, m.handle), 0);
+	assert_int_equal(t[1].lo, 0);
+	assert_int_equal(ops->intr_free(p1, &s1, m.handle), -HV_ENOENT);
 }
 
 /* A blocked interrupt from p1's device counts against p1 like its DMA faults, and apart as an interrupt fault. */
@@ -600,7 +635,7 @@ static void remap_invalidates_iotlb_then_device_tlb_then_waits(void **state)
 	/* The domain counted what it ran: two batches (unmap, and map: ATS means every change). */
 	char line[256];
 	iommu_domain_inv_format(d, line, sizeof(line));
-	assert_non_null(strstr(line, "context 0, iotlb 2, devtlb 2, wait 2 descriptors; 2 waits of "));
+	assert_non_null(strstr(line, "context 0, iotlb 2, devtlb 2, iec 0, wait 2 descriptors; 2 waits of "));
 }
 
 /* The test can fail: without the device-TLB step the function keeps the old page. */
@@ -773,6 +808,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(device_tlb_time_out_is_reported_and_the_queue_recovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(end_of_run_checks_fault_status_is_clean, setup, teardown),
 		cmocka_unit_test_setup_teardown(unmapping_ranges_runs_one_batch_for_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(interrupt_entries_belong_to_the_device_domain, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

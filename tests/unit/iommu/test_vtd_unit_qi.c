@@ -376,7 +376,7 @@ static void invalidation_counters(void **state)
 	assert_int_equal(s.desc[VTD_DESC_WAIT], 3);
 	assert_int_equal(vtd_inv_stats_median(&s), 200);
 	vtd_inv_stats_format(&s, line, sizeof(line));
-	assert_string_equal(line, "context 0, iotlb 3, devtlb 2, wait 3 descriptors; 3 waits of 100/200/300 TSC ticks (min/median/max), 0 timed out");
+	assert_string_equal(line, "context 0, iotlb 3, devtlb 2, iec 0, wait 3 descriptors; 3 waits of 100/200/300 TSC ticks (min/median/max), 0 timed out");
 	/* The median is of the last VTD_INV_SAMPLES waits. */
 	for (unsigned i = 0; i < VTD_INV_SAMPLES; i++)
 		vtd_inv_stats_add(&s, d, 1, 5000 + i);

@@ -264,10 +264,10 @@ static void the_demo_key_is_its_own(void **state)
 	assert_int_equal(vm_setup("[sluice]\ndemo = dma\ndemo = none\n", NULL), -HV_EINVAL);
 	must_log("sluice.conf:3: demo given twice (first at line 2)");
 	assert_int_equal(vm_setup("[sluice]\ndemox = dma\n", NULL), -HV_EINVAL);
-	must_log("unknown key 'demox' in [sluice] (known: iommu, devtlb-timeout-ms, dma-fault-limit, attack-test, attack-witness, demo)");
+	must_log("unknown key 'demox' in [sluice] (known: iommu, devtlb-timeout-ms, dma-fault-limit, unsafe-interrupts, attack-test, attack-witness, demo)");
 	vm_keys = NULL;
 	assert_int_equal(vm_setup("[sluice]\ndemo = dma\n", NULL), -HV_EINVAL);
-	must_log("unknown key 'demo' in [sluice] (known: iommu, devtlb-timeout-ms, dma-fault-limit, attack-test, attack-witness)");
+	must_log("unknown key 'demo' in [sluice] (known: iommu, devtlb-timeout-ms, dma-fault-limit, unsafe-interrupts, attack-test, attack-witness)");
 }
 
 int main(void)

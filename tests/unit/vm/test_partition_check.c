@@ -80,7 +80,7 @@ static void sluice_section_defaults_and_values(void **state)
 	assert_false(vm_set.iommu);
 	refused("[sluice]\niommu = maybe\n", "sluice.conf:2: iommu = maybe: use on or off");
 	refused("[sluice]\niommu = on\niommu = off\n", "sluice.conf:3: iommu given twice (first at line 2)");
-	refused("[sluice]\nioomu = on\n", "sluice.conf:2: unknown key 'ioomu' in [sluice] (known: iommu, devtlb-timeout-ms, dma-fault-limit, attack-test, attack-witness)");
+	refused("[sluice]\nioomu = on\n", "sluice.conf:2: unknown key 'ioomu' in [sluice] (known: iommu, devtlb-timeout-ms, dma-fault-limit, unsafe-interrupts, attack-test, attack-witness)");
 	refused("[sluice \"x\"]\n", "sluice.conf:1: [sluice] takes no name");
 	refused("[sluice]\ndevtlb-timeout-ms = 0\n",
 		"sluice.conf:2: devtlb-timeout-ms = 0: milliseconds from 1 to 90000 (PCIe's limit)");
@@ -259,6 +259,45 @@ static void guest_keys_are_checked(void **state)
 	assert_int_equal(vm_setup(P1 "cpus = 1\nmemory = gpa=0x0 size=16K\nimage = hello\n", &fake_iommu_ops), 0);
 	assert_int_equal(vm_set.d[0].entry, GUEST_ENTRY_ELF64);
 	assert_int_equal(vm_set.d[0].on_fault, FAULT_PARK);
+}
+
+/*
+ * A guest may own an MSI-capable function (edu has MSI) only where Sluice
+ * can remap its interrupts: the DMAR declares INTR_REMAP without
+ * X2APIC_OPT_OUT, with iommu = on. Otherwise the device line is an error,
+ * unless [sluice] unsafe-interrupts = on (a WARN). Partitions without a
+ * guest (Sluice drives their device) are not concerned.
+ */
+static void msi_devices_need_interrupt_remapping(void **state)
+{
+	(void)state;
+	const char *guest = G1 "cpus = 1\nimage = edu-dma\ndevice = 00:03.0\n";
+
+	/* QEMU's edu has an MSI capability (64-bit, one vector). */
+	fake_pci_add_cap(fake_pci_find(EDU1), PCI_CAP_ID_MSI, 0x14);
+	pci_reset();
+	pci_add_host_bridge(0, 0x00, 0xff);
+	assert_true(pci_scan() > 0);
+	assert_true(pci_find(EDU1)->cap_msi);
+	assert_int_equal(vm_setup(guest, &fake_iommu_ops), 0);
+	vm_dmar.flags = 0;
+	refused(guest, "sluice.conf:5: device 00:03.0 (partition p1) can send MSIs, and Sluice cannot remap interrupts here (the DMAR does not declare interrupt remapping (INTR_REMAP clear)); assign it to no guest, or set [sluice] unsafe-interrupts = on");
+	vm_dmar.flags = ACPI_DMAR_INTR_REMAP | ACPI_DMAR_X2APIC_OPT_OUT;
+	refused(guest, "sluice.conf:5: device 00:03.0 (partition p1) can send MSIs, and Sluice cannot remap interrupts here (the DMAR sets X2APIC_OPT_OUT");
+	/* Sluice's own demo partition: no guest owns the device. */
+	assert_int_equal(vm_setup(G1 "device = 00:03.0\n", &fake_iommu_ops), 0);
+	/* The escape hatch, said as a WARN naming its line. */
+	fake_log_capture();
+	assert_int_equal(vm_setup("[sluice]\nunsafe-interrupts = on\n" G1 "cpus = 1\nimage = edu-dma\ndevice = 00:03.0\n",
+				  &fake_iommu_ops), 0);
+	assert_true(vm_set.unsafe_interrupts);
+	assert_true(fake_log_has("WARN part: sluice.conf:2: unsafe-interrupts = on: guests own MSI-capable devices though Sluice cannot remap their interrupts (the DMAR sets X2APIC_OPT_OUT"));
+	refused("[sluice]\nunsafe-interrupts = maybe\n", "sluice.conf:2: unsafe-interrupts = maybe");
+	/* With remapping there, the key changes nothing and says so. */
+	vm_dmar.flags = ACPI_DMAR_INTR_REMAP;
+	fake_log_capture();
+	assert_int_equal(vm_setup("[sluice]\nunsafe-interrupts = on\n", &fake_iommu_ops), 0);
+	assert_true(fake_log_has("INFO part: sluice.conf:2: unsafe-interrupts = on changes nothing: Sluice remaps device interrupts here"));
 }
 
 /* args = STRING reaches the partition whole (up to the value limit); once, and only with an image. */
@@ -668,6 +707,7 @@ int main(void)
 		cmocka_unit_test_setup(device_addresses_are_parsed_strictly, setup),
 		cmocka_unit_test_setup(rmrr_devices_need_rmrr_identity, setup),
 		cmocka_unit_test_setup(guest_keys_are_checked, setup),
+		cmocka_unit_test_setup(msi_devices_need_interrupt_remapping, setup),
 		cmocka_unit_test_setup(args_key_is_copied_once_and_needs_an_image, setup),
 		cmocka_unit_test_setup(attack_keys_are_checked, setup),
 		cmocka_unit_test_setup(limit_keys_are_checked, setup),

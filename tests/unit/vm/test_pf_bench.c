@@ -87,7 +87,7 @@ static void unknown_keys_name_pf_bench_among_the_known(void **state)
 	(void)state;
 	fake_log_capture();
 	assert_int_equal(vm_setup("[sluice]\nioomu = on\n", &fake_iommu_ops), -HV_EINVAL);
-	assert_true(fake_log_has("sluice.conf:2: unknown key 'ioomu' in [sluice] (known: iommu, devtlb-timeout-ms, dma-fault-limit, attack-test, attack-witness, pf-bench)"));
+	assert_true(fake_log_has("sluice.conf:2: unknown key 'ioomu' in [sluice] (known: iommu, devtlb-timeout-ms, dma-fault-limit, unsafe-interrupts, attack-test, attack-witness, pf-bench)"));
 }
 
 /* VF set-up learns the namespace for the PF's own controller, for that PF alone, and for this config alone. */

@@ -16,6 +16,7 @@
 #include "pci/pci_hw.h"
 #include "tests/fakes/fake_log.h"
 #include "tests/fakes/fake_pci.h"
+#include "tests/fakes/fake_io.h"
 
 #define DEV_A           PCI_SBDF(0, 0, 3, 0)    /* many BARs and capabilities */
 #define DEV_B           PCI_SBDF(0, 0, 4, 0)    /* only hidden legacy capabilities */
@@ -535,6 +536,323 @@ static void vf_shows_its_pfs_identity_and_bars(void **state)
 	assert_int_equal(vpci_add_vf(&v, vf, 0x1b36, 0x0010, bars), -HV_EEXIST);
 }
 
+/* ---- MSI (vm/dev/vpci_msi.c) ---- */
+
+#define MSI_CTRL(c)     ((c) + 2)
+#define MSI_ALO(c)      ((c) + 4)
+#define MSI_AHI(c)      ((c) + 8)
+#define MSI_DAT(c)      ((c) + 12)
+#define MSI_MSK(c)      ((c) + 16)
+#define MSI_PND(c)      ((c) + 20)
+
+static struct io_region *msix_page;
+static struct { unsigned enables, disables; u32 sbdf; u8 gvec; int fail; bool dev_en_at_disable; } irq;
+
+static int fake_enable(void *ctx, u32 sbdf, u8 gvec, u64 *addr, u32 *data, u32 *cookie)
+{
+	(void)ctx;
+	if (irq.fail)
+		return irq.fail;
+	irq.enables++;
+	irq.sbdf = sbdf;
+	irq.gvec = gvec;
+	*addr = 0xfee00030 + 0x20 * (irq.enables - 1);  /* handle 1, 2, ... in remappable format */
+	*data = 0;
+	*cookie = irq.enables;
+	return 0;
+}
+
+static void fake_disable(void *ctx, u32 sbdf, u32 cookie)
+{
+	(void)ctx; (void)sbdf; (void)cookie;
+	irq.disables++;
+	irq.dev_en_at_disable = fake_pci_r16(a, MSI_CTRL(cap_msi)) & 1;
+}
+
+static const struct vpci_irq_ops fake_irq_ops = { fake_enable, fake_disable };
+
+/* Device A's MSI: 64-bit, per-vector masking, 2 messages capable; the guest's vpci with interrupt ops. */
+static int setup_msi(void **state)
+{
+	setup(state);
+	memset(&irq, 0, sizeof(irq));
+	fake_pci_w16(a, MSI_CTRL(cap_msi), 0x0180 | 0x2);
+	fake_pci_set_wmask(a, MSI_ALO(cap_msi), 4, 0xfffffffc);
+	fake_pci_set_wmask(a, MSI_AHI(cap_msi), 4, 0xffffffff);
+	fake_pci_set_wmask(a, MSI_DAT(cap_msi), 2, 0xffff);
+	fake_pci_set_wmask(a, MSI_MSK(cap_msi), 4, 0x3);
+	/* MSI-X: 4 entries at BAR0 + 0x2000, PBA at BAR0 + 0x2800 (the same page). */
+	fake_pci_w16(a, cap_msix + 2, 3);
+	fake_pci_set_wmask(a, cap_msix + 2, 2, 0xc000);
+	fake_pci_w32(a, cap_msix + 4, 0x2000);
+	fake_pci_w32(a, cap_msix + 8, 0x2800);
+	fake_io_reset();
+	msix_page = fake_io_add(0xfea02000, 4096);
+	memset(&v, 0, sizeof(v));
+	fake_log_capture();
+	v.irq = &fake_irq_ops;
+	const u32 devs[] = { DEV_A, DEV_B };
+	assert_int_equal(vpci_init(&v, devs, 2, ECAM, 0x3f), 0);
+	assert_true(v.irq == &fake_irq_ops);
+	v.dev[0].msix.real = msix_page;
+	memcpy(a_saved, a->cfg, sizeof(a_saved));
+	return 0;
+}
+
+/* Shown in the list; the guest's writes land in the shadow only, and MMC reads 0 (one vector). */
+static void msi_is_shown_and_writes_stay_in_the_shadow(void **state)
+{
+	(void)state;
+	assert_false(fake_log_has("00:03.0: capabilities hidden from the guest: MSI@"));
+	assert_int_equal(rd(DEV_A, cap_pm + 1, 1), cap_msi);
+	assert_int_equal(rd(DEV_A, cap_msi, 1), PCI_CAP_ID_MSI);
+	assert_int_equal(rd(DEV_A, cap_msi + 1, 1), cap_exp);
+	assert_int_equal(rd(DEV_A, MSI_CTRL(cap_msi), 2), 0x0180);
+	wr(DEV_A, MSI_ALO(cap_msi), 4, 0xfee01000);
+	wr(DEV_A, MSI_AHI(cap_msi), 4, 0);
+	wr(DEV_A, MSI_DAT(cap_msi), 2, 0x0041);
+	wr(DEV_A, MSI_CTRL(cap_msi), 2, 0x0070);                /* MME = 8 messages: not kept */
+	assert_int_equal(rd(DEV_A, MSI_ALO(cap_msi), 4), 0xfee01000);
+	assert_int_equal(rd(DEV_A, MSI_DAT(cap_msi), 2), 0x0041);
+	assert_int_equal(rd(DEV_A, MSI_CTRL(cap_msi), 2), 0x0180);
+	assert_memory_equal(a->cfg, a_saved, sizeof(a_saved));
+	assert_int_equal(irq.enables, 0);
+	/* MSI-X is shown too (vpci has interrupt ops). */
+	assert_true(fake_log_has("INFO vpci: 00:03.0: capabilities hidden from the guest: 0x13@0xb0 SR-IOV@0x100 ATS@0x188 ACS@0x19c\n"));
+}
+
+/*
+ * Enable with a fixed message: the partition gives an entry, the device
+ * gets the remappable-format message (never the guest's), mask bits of
+ * the vectors not enabled set, MME 0, then Enable. Disable clears the
+ * device's Enable before the entry goes; a new vector is a new entry.
+ */
+static void msi_enable_programs_the_remappable_message(void **state)
+{
+	(void)state;
+	wr(DEV_A, MSI_ALO(cap_msi), 4, 0xfee01000);
+	wr(DEV_A, MSI_DAT(cap_msi), 4, 0x0041);
+	wr(DEV_A, MSI_CTRL(cap_msi), 2, 0x0001);
+	assert_int_equal(irq.enables, 1);
+	assert_int_equal(irq.sbdf, DEV_A);
+	assert_int_equal(irq.gvec, 0x41);
+	assert_int_equal(fake_pci_r32(a, MSI_ALO(cap_msi)), 0xfee00030);
+	assert_int_equal(fake_pci_r32(a, MSI_AHI(cap_msi)), 0);
+	assert_int_equal(fake_pci_r16(a, MSI_DAT(cap_msi)), 0);
+	assert_int_equal(fake_pci_r32(a, MSI_MSK(cap_msi)) & 3, 2);
+	assert_int_equal(fake_pci_r16(a, MSI_CTRL(cap_msi)) & 0x71, 1);
+	assert_int_equal(rd(DEV_A, MSI_CTRL(cap_msi), 2), 0x0181);
+	assert_int_equal(rd(DEV_A, MSI_ALO(cap_msi), 4), 0xfee01000);  /* the guest reads its own message */
+
+	/* A new vector while enabled: off, then on with a new entry. */
+	wr(DEV_A, MSI_DAT(cap_msi), 2, 0x0042);
+	assert_int_equal(irq.disables, 1);
+	assert_false(irq.dev_en_at_disable);
+	assert_int_equal(irq.enables, 2);
+	assert_int_equal(irq.gvec, 0x42);
+	assert_int_equal(fake_pci_r32(a, MSI_ALO(cap_msi)), 0xfee00050);
+	wr(DEV_A, MSI_CTRL(cap_msi), 2, 0x0000);
+	assert_int_equal(irq.disables, 2);
+	assert_false(irq.dev_en_at_disable);
+	assert_int_equal(fake_pci_r16(a, MSI_CTRL(cap_msi)) & 1, 0);
+	/* Turning off what is off does nothing. */
+	wr(DEV_A, MSI_CTRL(cap_msi), 2, 0x0000);
+	assert_int_equal(irq.disables, 2);
+	/* vpci_msi_off (the partition stops) turns a live one off. */
+	wr(DEV_A, MSI_CTRL(cap_msi), 2, 0x0001);
+	vpci_msi_off(&v);
+	assert_int_equal(irq.disables, 3);
+	assert_int_equal(fake_pci_r16(a, MSI_CTRL(cap_msi)) & 1, 0);
+}
+
+/* Messages Sluice cannot honour leave the device off, one WARN each; so does an enable the partition refuses. */
+static void msi_refuses_what_it_cannot_remap(void **state)
+{
+	(void)state;
+	static const struct { u32 addr; u16 data; const char *why; } bad[] = {
+		{ 0xfed00000, 0x0041, "address outside 0xFEEx_xxxx" },
+		{ 0xfee00000, 0x0441, "not a fixed, edge-triggered interrupt" },     /* NMI */
+		{ 0xfee00000, 0x8041, "not a fixed, edge-triggered interrupt" },     /* level */
+		{ 0xfee00000, 0x0005, "vector 0-15 (reserved)" },
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		wr(DEV_A, MSI_CTRL(cap_msi), 2, 0);
+		wr(DEV_A, MSI_ALO(cap_msi), 4, bad[i].addr);
+		wr(DEV_A, MSI_DAT(cap_msi), 2, bad[i].data);
+		wr(DEV_A, MSI_CTRL(cap_msi), 2, 1);
+		assert_true(fake_log_has(bad[i].why));
+		assert_int_equal(fake_pci_r16(a, MSI_CTRL(cap_msi)) & 1, 0);
+	}
+	assert_true(fake_log_has("WARN vpci: 00:03.0: guest MSI enable refused (address 0xfed00000 data 0x0041: address outside 0xFEEx_xxxx); it stays off"));
+	wr(DEV_A, MSI_AHI(cap_msi), 4, 1);
+	wr(DEV_A, MSI_DAT(cap_msi), 2, 0x41);
+	assert_int_equal(irq.enables, 0);
+	assert_int_equal(v.dev[0].msi.refused, 6);
+	irq.fail = -HV_ENOMEM;
+	wr(DEV_A, MSI_AHI(cap_msi), 4, 0);
+	assert_true(fake_log_has("WARN vpci: 00:03.0: guest MSI vector 0x41: no interrupt remapping entry ("));
+	assert_int_equal(fake_pci_r16(a, MSI_CTRL(cap_msi)) & 1, 0);
+	assert_memory_equal(a->cfg + MSI_ALO(cap_msi), a_saved + MSI_ALO(cap_msi), 12);
+}
+
+/* Byte and word writes merge into the shadow; mask bit 0 reaches the device, pending is the device's. */
+static void msi_partial_writes_mask_and_pending(void **state)
+{
+	(void)state;
+	wr(DEV_A, MSI_ALO(cap_msi) + 2, 2, 0xfee0);
+	wr(DEV_A, MSI_ALO(cap_msi) + 1, 1, 0x10);
+	assert_int_equal(rd(DEV_A, MSI_ALO(cap_msi), 4), 0xfee01000);
+	wr(DEV_A, MSI_DAT(cap_msi), 1, 0x60);
+	assert_int_equal(rd(DEV_A, MSI_DAT(cap_msi), 4), 0x0060);
+	wr(DEV_A, MSI_MSK(cap_msi), 4, 1);
+	assert_int_equal(rd(DEV_A, MSI_MSK(cap_msi), 4), 1);
+	assert_memory_equal(a->cfg, a_saved, sizeof(a_saved));         /* nothing live yet */
+	wr(DEV_A, MSI_CTRL(cap_msi), 1, 1);                             /* byte write of Message Control's low byte */
+	assert_int_equal(irq.enables, 1);
+	assert_int_equal(irq.gvec, 0x60);
+	assert_int_equal(fake_pci_r32(a, MSI_MSK(cap_msi)) & 3, 3);     /* masked as the guest asked */
+	wr(DEV_A, MSI_MSK(cap_msi), 1, 0);
+	assert_int_equal(fake_pci_r32(a, MSI_MSK(cap_msi)) & 3, 2);
+	assert_int_equal(irq.enables, 1);                               /* masking is no re-programming */
+	fake_pci_w32(a, MSI_PND(cap_msi), 3);
+	assert_int_equal(rd(DEV_A, MSI_PND(cap_msi), 4), 1);            /* only its one vector */
+	u64 denied = v.denied_writes;
+	wr(DEV_A, MSI_PND(cap_msi), 4, 0);
+	assert_int_equal(v.denied_writes, denied + 1);
+}
+
+/* ---- MSI-X (vm/dev/vpci_msix.c) ---- */
+
+#define TBL             0xfea02000ULL
+#define MSIX_CTL(c)     ((c) + 2)
+
+static u64 mr(u64 gpa, u32 size)
+{
+	u64 val = 0;
+	assert_true(vpci_msix_mmio_read(&v, gpa, size, &val));
+	return val;
+}
+
+static void mw(u64 gpa, u32 size, u64 val)
+{
+	assert_true(vpci_msix_mmio_write(&v, gpa, size, val));
+}
+
+/* Entry i as the guest writes it: address, data, then unmasked. */
+static void msix_entry(u32 i, u32 addr, u32 data, bool masked)
+{
+	mw(TBL + 16 * i, 4, addr);
+	mw(TBL + 16 * i + 4, 4, 0);
+	mw(TBL + 16 * i + 8, 4, data);
+	mw(TBL + 16 * i + 12, 4, masked);
+}
+
+/* The capability: table size as the shadow has it, Enable and Function Mask shadowed; the table's page trapped. */
+static void msix_capability_and_trapped_page(void **state)
+{
+	(void)state;
+	const struct vpci_msix *x = &v.dev[0].msix;
+	assert_int_equal(x->cap, cap_msix);
+	assert_int_equal(x->nr, 4);
+	assert_int_equal(x->table_gpa, TBL);
+	assert_int_equal(x->page_gpa, TBL);
+	assert_int_equal(x->page_size, 4096);
+	assert_int_equal(rd(DEV_A, MSIX_CTL(cap_msix), 2), 3);
+	assert_int_equal(rd(DEV_A, cap_msix + 4, 4), 0x2000);
+	wr(DEV_A, MSIX_CTL(cap_msix), 2, 0xc000);
+	assert_int_equal(rd(DEV_A, MSIX_CTL(cap_msix), 2), 0xc003);
+	assert_int_equal(fake_pci_r16(a, MSIX_CTL(cap_msix)), 0x8003);         /* Enable, never Function Mask */
+	/* Every device entry masked before Enable; every guest entry masked after reset. */
+	for (u32 i = 0; i < 4; i++) {
+		assert_int_equal(fake_io_get32(msix_page, 16 * i + 12), 1);
+		assert_int_equal(mr(TBL + 16 * i + 12, 4), 1);
+	}
+	uint64_t val;
+	assert_false(vpci_msix_mmio_read(&v, TBL + 4096, 4, &val));
+	assert_false(vpci_msix_mmio_read(&v, TBL - 4, 4, &val));
+	assert_int_equal(irq.enables, 0);
+}
+
+/*
+ * An entry with a message Sluice honours gets its entry and host vector
+ * while MSI-X is on; the device's entry holds the remappable message and
+ * stays masked while the guest (entry or function) masks it.
+ */
+static void msix_masking_follows_the_guest(void **state)
+{
+	(void)state;
+	wr(DEV_A, MSIX_CTL(cap_msix), 2, 0x8000);
+	msix_entry(1, 0xfee00000, 0x51, true);
+	assert_int_equal(irq.enables, 1);
+	assert_int_equal(irq.gvec, 0x51);
+	assert_int_equal(fake_io_get32(msix_page, 16 + 0), 0xfee00030);
+	assert_int_equal(fake_io_get32(msix_page, 16 + 8), 0);
+	assert_int_equal(fake_io_get32(msix_page, 16 + 12), 1);                 /* the guest masks it */
+	assert_int_equal(mr(TBL + 16, 4), 0xfee00000);                          /* the guest reads its own */
+	mw(TBL + 16 + 12, 4, 0);
+	assert_int_equal(fake_io_get32(msix_page, 16 + 12), 0);
+	/* Function Mask masks the device's entry, without a new IRTE. */
+	wr(DEV_A, MSIX_CTL(cap_msix), 2, 0xc000);
+	assert_int_equal(fake_io_get32(msix_page, 16 + 12), 1);
+	wr(DEV_A, MSIX_CTL(cap_msix), 2, 0x8000);
+	assert_int_equal(fake_io_get32(msix_page, 16 + 12), 0);
+	assert_int_equal(irq.enables, 1);
+	assert_int_equal(irq.disables, 0);
+	/* A new vector: the old entry goes (device masked first), a new one comes. */
+	mw(TBL + 16 + 8, 4, 0x52);
+	assert_int_equal(irq.disables, 1);
+	assert_int_equal(irq.enables, 2);
+	assert_int_equal(fake_io_get32(msix_page, 16 + 0), 0xfee00050);
+	/* MSI-X off: the device's Enable clear, the entry freed. */
+	wr(DEV_A, MSIX_CTL(cap_msix), 2, 0);
+	assert_int_equal(irq.disables, 2);
+	assert_int_equal(fake_pci_r16(a, MSIX_CTL(cap_msix)) & 0x8000, 0);
+	assert_int_equal(fake_io_get32(msix_page, 16 + 12), 1);
+	/* vpci_msix_off on a live one. */
+	wr(DEV_A, MSIX_CTL(cap_msix), 2, 0x8000);
+	assert_int_equal(irq.enables, 3);
+	vpci_msix_off(&v);
+	assert_int_equal(irq.disables, 3);
+}
+
+/* Pending bits are the device's (the PBA shares the page); byte and qword accesses; refusals. */
+static void msix_pending_partial_writes_and_refusals(void **state)
+{
+	(void)state;
+	wr(DEV_A, MSIX_CTL(cap_msix), 2, 0x8000);
+	fake_io_set32(msix_page, 0x800, 0x2);
+	assert_int_equal(mr(TBL + 0x800, 4), 2);
+	assert_int_equal(mr(TBL + 0x800, 1), 2);
+	/* A qword write of address low and high, then data by bytes. */
+	mw(TBL + 32, 8, 0x00000000fee00000ULL);
+	mw(TBL + 32 + 8, 1, 0x60);
+	assert_int_equal(irq.enables, 1);                                       /* complete once data has a vector */
+	assert_int_equal(irq.gvec, 0x60);
+	mw(TBL + 32 + 9, 1, 0x00);
+	assert_int_equal(mr(TBL + 32, 8), 0x00000000fee00000ULL);
+	assert_int_equal(mr(TBL + 32 + 8, 2), 0x60);
+	/* Reserved Vector Control bits do not stick. */
+	mw(TBL + 32 + 12, 4, 0xfffffffe);
+	assert_int_equal(mr(TBL + 32 + 12, 4), 0);
+	assert_int_equal(fake_io_get32(msix_page, 32 + 12), 0);
+	/* An NMI message unmasked: refused, said once, stays masked in the device. */
+	msix_entry(3, 0xfee00000, 0x0441, false);
+	assert_true(fake_log_has("WARN vpci: 00:03.0: guest MSI-X entry 3 unmasked with address 0xfee00000 data 0x00000441 (not a fixed, edge-triggered interrupt); it stays masked"));
+	assert_int_equal(fake_io_get32(msix_page, 48 + 12), 1);
+	assert_int_equal(irq.enables, 1);
+	/* The partition refuses an entry: masked, said. */
+	irq.fail = -HV_ENOMEM;
+	msix_entry(0, 0xfee00000, 0x61, false);
+	assert_true(fake_log_has("WARN vpci: 00:03.0: guest MSI-X entry 0 vector 0x61: no interrupt remapping entry ("));
+	assert_int_equal(fake_io_get32(msix_page, 12), 1);
+	/* Narrow writes to other registers of the page are dropped and counted. */
+	u64 denied = v.denied_writes;
+	mw(TBL + 0x900, 2, 0xffff);
+	assert_int_equal(v.denied_writes, denied + 1);
+	mw(TBL + 0x900, 4, 0x1234);
+	assert_int_equal(fake_io_get32(msix_page, 0x900), 0x1234);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -557,6 +875,13 @@ int main(void)
 		cmocka_unit_test_setup(port_mechanism_1, setup),
 		cmocka_unit_test_setup(ecam_window, setup),
 		cmocka_unit_test_setup(vf_shows_its_pfs_identity_and_bars, setup),
+		cmocka_unit_test_setup(msi_is_shown_and_writes_stay_in_the_shadow, setup_msi),
+		cmocka_unit_test_setup(msi_enable_programs_the_remappable_message, setup_msi),
+		cmocka_unit_test_setup(msi_refuses_what_it_cannot_remap, setup_msi),
+		cmocka_unit_test_setup(msi_partial_writes_mask_and_pending, setup_msi),
+		cmocka_unit_test_setup(msix_capability_and_trapped_page, setup_msi),
+		cmocka_unit_test_setup(msix_masking_follows_the_guest, setup_msi),
+		cmocka_unit_test_setup(msix_pending_partial_writes_and_refusals, setup_msi),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

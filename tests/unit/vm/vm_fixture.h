@@ -325,6 +325,7 @@ static void vm_fixture_reset(void)
 	topo_reset();
 	memset(&fio, 0, sizeof(fio));
 	memset(&vm_dmar, 0, sizeof(vm_dmar));
+	vm_dmar.flags = ACPI_DMAR_INTR_REMAP;   /* as QEMU's intel-iommu declares it */
 	vm_vf_setup = NULL;
 	vm_keys = NULL;
 	fake_edu_iommu = fio_translate;
