@@ -45,13 +45,6 @@ static void msi_irq(void)
 	guest_x2apic_eoi();
 }
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 /* N from args "hold N", else 0. */
 static uint64_t hold_seconds(const char *a)
 {

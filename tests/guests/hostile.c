@@ -52,9 +52,7 @@ static volatile uint8_t *bar0;
 /* TSC ticks / 1000 (see above). */
 static uint64_t now_us(void)
 {
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32 | lo) / 1000;
+	return rdtsc() / 1000;
 }
 
 static void pause_us(uint64_t us)

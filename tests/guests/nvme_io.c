@@ -56,10 +56,8 @@ static void wr64(void *ctx, u32 off, u64 v) { (void)ctx; *(volatile uint64_t *)(
 /* Microseconds, roughly: the TSC at about 1 GHz or more, so waits are no shorter than asked. */
 static u64 now_us(void *ctx)
 {
-	uint32_t lo, hi;
 	(void)ctx;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32 | lo) / 1000;
+	return rdtsc() / 1000;
 }
 
 static const struct nvme_io io = { .rd32 = rd32, .rd64 = rd64, .wr32 = wr32, .wr64 = wr64, .now_us = now_us };

@@ -51,37 +51,25 @@ static inline void pause(void)
 	__asm__ volatile("pause" ::: "memory");
 }
 
-static uint64_t rdmsr64(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static void wrmsr64(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
 /* This CPU's local APIC in x2APIC mode, software-enabled (spurious vector 0xff). */
 static void x2apic_on(void)
 {
-	wrmsr64(MSR_APIC_BASE, rdmsr64(MSR_APIC_BASE) | APIC_BASE_EXTD);
-	wrmsr64(MSR_X2APIC_SVR, 0x1ff);
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+	wrmsr(MSR_X2APIC_SVR, 0x1ff);
 }
 
 /* An IPI through this CPU's ICR (x2APIC: destination in bits 63:32). */
 static void icr(uint32_t dest, uint32_t lo)
 {
-	wrmsr64(MSR_X2APIC_ICR, (uint64_t)dest << 32 | lo);
+	wrmsr(MSR_X2APIC_ICR, (uint64_t)dest << 32 | lo);
 }
 
 /* Called from the gate below with the caller-saved registers saved: counts the IPI for this CPU, EOI. */
 void ipi_taken(void);
 void ipi_taken(void)
 {
-	ipis_taken[rdmsr64(MSR_X2APIC_ID) & 7]++;
-	wrmsr64(MSR_X2APIC_EOI, 0);
+	ipis_taken[rdmsr(MSR_X2APIC_ID) & 7]++;
+	wrmsr(MSR_X2APIC_EOI, 0);
 }
 
 /* Entry: the frame leaves RSP 8 mod 16; nine pushes make it 16-aligned for the call. */
@@ -128,7 +116,7 @@ __attribute__((noreturn, used)) static void ap_main(void)
 	cpuid(1, &a, &b, &c, &d);
 	ap_cr0 = cr0;
 	ap_rsp = rsp;
-	ap_efer = rdmsr64(0xc0000080);
+	ap_efer = rdmsr(0xc0000080);
 	ap_apic_id = b >> 24;
 	idt_load();
 	x2apic_on();

@@ -19,13 +19,6 @@ static uint8_t src[EDU_BUF_SIZE] __attribute__((aligned(4096)));
 static uint8_t dst[EDU_BUF_SIZE] __attribute__((aligned(4096)));
 static uint8_t block[WITNESS_BLOCK] __attribute__((aligned(4096)));
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 static uint32_t hash_block(uint32_t h)
 {
 	for (uint32_t p = 0; p < WITNESS_PASSES; p++)

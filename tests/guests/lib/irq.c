@@ -11,18 +11,6 @@
 static void (*handler)(void);
 static uint64_t idt[256 * 2] __attribute__((aligned(16)));
 
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
 void guest_irq_dispatch(void);
 void guest_irq_dispatch(void)
 {
