@@ -150,6 +150,15 @@ struct virt_ops {
 	bool (*intr_ready)(struct vcpu *v);
 	void (*intr_inject)(struct vcpu *v, u8 vector);
 	void (*intr_window)(struct vcpu *v, bool on);
+	/*
+	 * Virtual-interrupt delivery (VMX where the CPU offers it): the vCPU's
+	 * virtual-APIC page, whose VIRR and VISR the guest's vectors go
+	 * through instead of intr_inject (vlapic_vid_enter/exit), or NULL
+	 * when this back end or CPU injects. vid_status sets RVI and SVI for
+	 * the next entry. NULL ops: never. From the vCPU's CPU.
+	 */
+	u8 *(*vid_page)(struct vcpu *v);
+	void (*vid_status)(struct vcpu *v, u16 status);
 	/* Logs the guest state (registers, control registers, segments), a few lines. */
 	void (*vcpu_dump)(const struct vcpu *v, const char *who);
 };

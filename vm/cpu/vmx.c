@@ -35,6 +35,7 @@ struct vmx_vcpu {
 	bool launched;          /* VMRESUME from now on (VMCLEAR makes it false again) */
 	bool flush_next;        /* INVEPT + INVVPID before the next entry */
 	u32 proc;               /* the primary processor-based controls as last written */
+	bool vid;               /* virtual-interrupt delivery: vectors go through the virtual-APIC page */
 	u32 event;              /* VM-entry interruption information for the next entry, 0: none */
 	u32 event_error, event_len;
 	u32 interruptibility;   /* the guest's, at the last exit */
@@ -129,6 +130,10 @@ static int vmx_probe(void)
 			(unsigned long long)caps.ept_vpid);
 		return -HV_ENOTSUP;
 	}
+	if (ctl.proc2 & PROC2_VIRT_INTR_DELIVERY)
+		log_info("virtual-interrupt delivery on: guests' vectors through the virtual-APIC page, their x2APIC EOI without an exit");
+	else
+		log_info("no virtual-interrupt delivery: guests' vectors injected as events, every EOI exits");
 	log_info("VMX revision 0x%llx, EPT (4-level, %s%s%s), VPID, unrestricted guest, %s",
 		 (unsigned long long)FIELD_GET(VMX_BASIC_REVISION, caps.basic),
 		 (caps.ept_vpid & EPT_CAP_MT_WB) ? "write-back" : "uncached",
@@ -344,6 +349,12 @@ static void controls(struct writer *wr, const struct vmx_controls *ctl, const st
 	/* TPR shadow alone (26.2.1.1): threshold 0 never exits; the guest's CR8 stays in this page. */
 	w(wr, VMCS_VIRTUAL_APIC_PAGE_ADDR, s->vapic_pa);
 	w(wr, VMCS_TPR_THRESHOLD, 0);
+	if (ctl->proc2 & PROC2_VIRT_INTR_DELIVERY) {
+		/* 30.1.3: no vector's EOI exits; RVI and SVI are vlapic_vid_enter's, before each entry. */
+		for (u32 i = 0; i < 4; i++)
+			w(wr, VMCS_EOI_EXIT_BITMAP0 + 2 * i, 0);
+		w(wr, VMCS_GUEST_INTR_STATUS, 0);
+	}
 	w(wr, VMCS_EPT_POINTER, s->eptp);
 	w(wr, VMCS_VPID, s->vpid);
 	w(wr, VMCS_TSC_OFFSET, 0);
@@ -370,6 +381,10 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, const struc
 	s->vpid = (u16)v->tag;
 	vmx_io_bitmap_fill(s->io_bitmap, pol);
 	vmx_msr_bitmap_fill(s->msr_bitmap);
+	/* 30.5: with virtual-interrupt delivery a WRMSR to the x2APIC EOI is EOI virtualization, not the real APIC's. */
+	s->vid = ctl.proc2 & PROC2_VIRT_INTR_DELIVERY;
+	if (s->vid)
+		vmx_msr_bitmap_allow(s->msr_bitmap, X2APIC_MSR_EOI, true);
 	memset(s->vapic, 0, PAGE_SIZE);         /* a restart's guest starts with TPR 0 too */
 	/* 25.11.3: VMCLEAR before first use makes the launch state "clear", so VMLAUNCH comes next. */
 	if ((ret = region_init(s->vmcs_pa)))
@@ -579,6 +594,19 @@ static void vmx_tpr_set(struct vcpu *v, u8 tpr)
 	__atomic_store_n(&s->vapic[VAPIC_VTPR], tpr, __ATOMIC_RELAXED);
 }
 
+static u8 *vmx_vid_page(struct vcpu *v)
+{
+	struct vmx_vcpu *s = v->hw;
+	return s && s->vid ? s->vapic : NULL;
+}
+
+static void vmx_vid_status(struct vcpu *v, u16 status)
+{
+	(void)v;        /* its VMCS is the current one, on its CPU */
+	if (vmcs_write(VMCS_GUEST_INTR_STATUS, status))
+		insn_failed("VMWRITE", VMX_FAIL_VALID);
+}
+
 static bool vmx_intr_ready(struct vcpu *v)
 {
 	const struct vmx_vcpu *s = v->hw;
@@ -644,4 +672,6 @@ const struct virt_ops vmx_ops = {
 	.intr_ready = vmx_intr_ready,
 	.intr_inject = vmx_intr_inject,
 	.intr_window = vmx_intr_window,
+	.vid_page = vmx_vid_page,
+	.vid_status = vmx_vid_status,
 };

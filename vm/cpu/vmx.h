@@ -34,7 +34,8 @@ void vmx_caps_read(struct vmx_caps *c);
 /*
  * The controls Sluice runs guests with, for a vCPU entering in long mode
  * (ia32e) or not: Sluice's wanted bits, plus every bit the allowed-0
- * settings force, minus nothing. Returns 0, or -HV_ENOTSUP with why
+ * settings force, minus nothing; virtual-interrupt delivery with
+ * "virtualize x2APIC mode" when the allowed-1 settings offer both. Returns 0, or -HV_ENOTSUP with why
  * naming the first control Sluice needs that the allowed-1 settings lack
  * (or that is forced on and must stay off).
  */
@@ -64,6 +65,8 @@ u64 vmx_cr_fixed(u64 val, u64 fixed0, u64 fixed1);
 void vmx_io_bitmap_fill(u8 *bitmaps, const struct vcpu_policy *pol);
 /* Fills the MSR bitmap (1 page): every MSR exits except vmx_msr_passthrough. */
 void vmx_msr_bitmap_fill(u8 *bitmap);
+/* Lets a read (write = false) or write of msr through the MSR bitmap without an exit. */
+void vmx_msr_bitmap_allow(u8 *bitmap, u32 msr, bool write);
 /* Whether the MSR bitmap makes a read (write = false) or write of msr exit. */
 bool vmx_msr_bitmap_intercepts(const u8 *bitmap, u32 msr, bool write);
 struct vmx_msr_pass { u32 msr; bool write; /* false: reads only */ };

@@ -136,6 +136,17 @@ int vmx_controls_compute(const struct vmx_caps *c, bool ia32e, struct vmx_contro
 	    (ret = one_word(c->exit, "VM-exit", exit_needs, ARRAY_SIZE(exit_needs), 0, &v.exit, why, len)) ||
 	    (ret = one_word(c->entry, "VM-entry", entry_needs, ARRAY_SIZE(entry_needs), 0, &v.entry, why, len)))
 		return ret;
+	/*
+	 * Virtual-interrupt delivery with "virtualize x2APIC mode" (30.2,
+	 * 30.5), both or neither: the guest's vectors go through the
+	 * virtual-APIC page's VIRR and its x2APIC EOI (MSR 0x80b) is done by
+	 * the CPU without an exit. Needs the TPR shadow and external-interrupt
+	 * exiting (26.2.1.1), both set above; "virtualize APIC accesses" stays
+	 * off, as the two x2APIC and xAPIC controls exclude each other.
+	 */
+	const u32 vid = PROC2_VIRT_X2APIC | PROC2_VIRT_INTR_DELIVERY;
+	if ((FIELD_GET(VMX_CTLS_ALLOWED1, c->proc2) & vid) == vid && !(v.proc2 & PROC2_VIRT_APIC_ACCESSES))
+		v.proc2 |= vid;
 	if (ia32e) {
 		u32 e;
 		if ((ret = one_word(c->entry, "VM-entry", entry_ia32e, 1, 0, &e, why, len)))
@@ -236,15 +247,19 @@ static int msr_bit(u32 msr, bool write)
 	return (int)(base * 8 + (msr & 0x1fff));
 }
 
+void vmx_msr_bitmap_allow(u8 *bitmap, u32 msr, bool write)
+{
+	int bit = msr_bit(msr, write);
+	if (bit >= 0)
+		bitmap[bit / 8] &= (u8)~(1u << (bit % 8));
+}
+
 void vmx_msr_bitmap_fill(u8 *bitmap)
 {
 	memset(bitmap, 0xff, PAGE_SIZE);
-	for (u32 i = 0; i < vmx_nr_msr_passthrough; i++) {
-		for (int w = 0; w <= (int)vmx_msr_passthrough[i].write; w++) {
-			int bit = msr_bit(vmx_msr_passthrough[i].msr, w);
-			bitmap[bit / 8] &= (u8)~(1u << (bit % 8));
-		}
-	}
+	for (u32 i = 0; i < vmx_nr_msr_passthrough; i++)
+		for (int w = 0; w <= (int)vmx_msr_passthrough[i].write; w++)
+			vmx_msr_bitmap_allow(bitmap, vmx_msr_passthrough[i].msr, w);
 }
 
 bool vmx_msr_bitmap_intercepts(const u8 *bitmap, u32 msr, bool write)

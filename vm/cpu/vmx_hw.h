@@ -127,6 +127,10 @@
 #define PROC2_ENABLE_VPID               BIT_ULL(5)
 #define PROC2_WBINVD_EXITING            BIT_ULL(6)
 #define PROC2_UNRESTRICTED_GUEST        BIT_ULL(7)
+#define PROC2_APIC_REG_VIRT             BIT_ULL(8)
+#define PROC2_VIRT_INTR_DELIVERY        BIT_ULL(9)
+/* Vol. 3A 11.12.1 Table 11-6: the x2APIC EOI register's MSR, which "virtualize x2APIC mode" with virtual-interrupt delivery virtualizes (30.5). */
+#define X2APIC_MSR_EOI                  0x0000080b
 #define PROC2_ENABLE_INVPCID            BIT_ULL(12)
 #define PROC2_ENABLE_VMFUNC             BIT_ULL(13)
 #define PROC2_VMCS_SHADOWING            BIT_ULL(14)
@@ -187,6 +191,7 @@ enum vmcs_field {
 	VMCS_GUEST_GS_SEL               = 0x080a,
 	VMCS_GUEST_LDTR_SEL             = 0x080c,
 	VMCS_GUEST_TR_SEL               = 0x080e,
+	VMCS_GUEST_INTR_STATUS          = 0x0810,       /* RVI in 7:0, SVI in 15:8 (25.4.2) */
 	/* B.1.3 16-bit host-state fields */
 	VMCS_HOST_ES_SEL                = 0x0c00,
 	VMCS_HOST_CS_SEL                = 0x0c02,
@@ -205,6 +210,7 @@ enum vmcs_field {
 	VMCS_TSC_OFFSET                 = 0x2010,
 	VMCS_VIRTUAL_APIC_PAGE_ADDR     = 0x2012,
 	VMCS_EPT_POINTER                = 0x201a,
+	VMCS_EOI_EXIT_BITMAP0           = 0x201c,       /* four 64-bit fields, 2 apart (25.6.8) */
 	/* B.2.2 64-bit read-only data field */
 	VMCS_GUEST_PHYSICAL_ADDR        = 0x2400,
 	/* B.2.3 64-bit guest-state fields */

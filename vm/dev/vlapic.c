@@ -117,6 +117,51 @@ void vlapic_ack(struct vlapic *l, u8 vector)
 	l->injected++;
 }
 
+/* A 32-bit word of the virtual-APIC page at an xAPIC offset (SDM Vol. 3C 30.1.1). */
+static u32 *vreg(u8 *page, u32 off)
+{
+	return (u32 *)(void *)(page + off);
+}
+
+/* Set bits in w (the kernel is built without POPCNT, and libgcc is not linked). */
+static u32 nr_bits(u32 w)
+{
+	u32 n = 0;
+	for (; w; w &= w - 1)
+		n++;
+	return n;
+}
+
+u16 vlapic_vid_enter(struct vlapic *l, u8 *page)
+{
+	bool on = vlapic_mode(l) != VLAPIC_DISABLED && (l->svr & LAPIC_SVR_ENABLE);
+
+	for (u32 i = 0; i < 8; i++) {
+		u32 bits = on ? __atomic_exchange_n(&l->irr[i], 0, __ATOMIC_ACQ_REL) : 0;
+		l->vid_irr[i] = bits;
+		*vreg(page, LAPIC_IRR0 + i * 0x10) = bits;
+		*vreg(page, LAPIC_ISR0 + i * 0x10) = l->isr[i];
+	}
+	int rvi = highest(l->vid_irr), svi = highest(l->isr);
+	return (u16)((svi < 0 ? 0 : svi) << 8 | (rvi < 0 ? 0 : rvi));
+}
+
+void vlapic_vid_exit(struct vlapic *l, u8 *page)
+{
+	for (u32 i = 0; i < 8; i++) {
+		u32 *virr = vreg(page, LAPIC_IRR0 + i * 0x10), *visr = vreg(page, LAPIC_ISR0 + i * 0x10);
+		u32 left = *virr & l->vid_irr[i], delivered = l->vid_irr[i] & ~*virr;
+		u32 isr = *visr;
+		l->injected += nr_bits(delivered);
+		l->eois += nr_bits((l->isr[i] | delivered) & ~isr);
+		l->isr[i] = isr;
+		if (left)
+			__atomic_fetch_or(&l->irr[i], left, __ATOMIC_ACQ_REL);
+		l->vid_irr[i] = 0;
+		*virr = 0;
+	}
+}
+
 /* §11.8.5: EOI clears the highest in-service bit. */
 static void eoi(struct vlapic *l)
 {

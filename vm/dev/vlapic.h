@@ -110,6 +110,7 @@ struct vlapic {
 	void *ctx;
 	/* A vector became pending while the vCPU may be in its guest or halted: wake it (smp_kick). */
 	void (*notify)(void *ctx);
+	u32 vid_irr[8];                 /* what vlapic_vid_enter moved to the page's VIRR */
 	/* Counters (read from any CPU: snapshots). */
 	u64 injected, eois, ticks, self_ipis, ipis_sent, ipis_failed, accepts;
 };
@@ -145,6 +146,23 @@ u64 vlapic_poll(struct vlapic *l, u64 now_ns);
 int vlapic_pending(const struct vlapic *l);
 /* The vector was delivered to the guest: IRR to ISR (§11.8.4). Counts it. */
 void vlapic_ack(struct vlapic *l, u8 vector);
+
+/*
+ * Virtual-interrupt delivery (SDM Vol. 3C 30.1.1, 30.2, 30.5): page is the
+ * virtual-APIC page, its VIRR and VISR at the offsets of the xAPIC's IRR
+ * and ISR. The CPU delivers from VIRR into VISR and the guest's EOI
+ * clears VISR, neither with an exit; the vlapic stays the state between
+ * an exit and the next entry.
+ * vlapic_vid_enter, before an entry: the pending vectors move from the IRR
+ * to VIRR (none while the APIC is disabled), the ISR is copied to VISR.
+ * Returns the guest interrupt status: SVI in bits 15:8, RVI in 7:0.
+ * vlapic_vid_exit, after an exit: vectors gone from VIRR were delivered
+ * (counted as injected), VISR bits gone were EOIs (counted); the ISR
+ * becomes VISR and VIRR's undelivered vectors return to the IRR. A second
+ * call without an entry between changes nothing.
+ */
+u16 vlapic_vid_enter(struct vlapic *l, u8 *page);
+void vlapic_vid_exit(struct vlapic *l, u8 *page);
 
 /*
  * IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC MSRs. Whether msr is

@@ -56,6 +56,10 @@ void partition_tpr_from_guest(struct partition *p, struct vcpu *v)
 	/* CR8 holds the class only: a TPR whose class it still shows keeps its low bits. */
 	if (pv && p->ops && p->ops->tpr_get && (cr8 >> 4) != (pv->lapic.tpr >> 4))
 		pv->lapic.tpr = cr8 & 0xf0;
+	/* Vectors the CPU delivered and EOIs the guest did without an exit, back in the vlapic. */
+	u8 *page = pv && p->ops && p->ops->vid_page ? p->ops->vid_page(v) : NULL;
+	if (page)
+		vlapic_vid_exit(&pv->lapic, page);
 }
 
 u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now)
@@ -66,6 +70,14 @@ u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now)
 
 	if (p->ops->tpr_set)
 		p->ops->tpr_set(v, (u8)pv->lapic.tpr);
+	u8 *page = p->ops->vid_page ? p->ops->vid_page(v) : NULL;
+	if (page) {
+		/* Virtual-interrupt delivery: the CPU delivers when the guest can take it, no window needed. */
+		if (vec >= 0)
+			pv->halted = false;
+		p->ops->vid_status(v, vlapic_vid_enter(&pv->lapic, page));
+		return next;
+	}
 
 	if (vec < 0) {
 		if (pv->window) {

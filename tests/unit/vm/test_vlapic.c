@@ -112,6 +112,76 @@ static void apic_base_follows_the_mode_transitions_of_the_sdm(void **state)
 	assert_int_equal(vlapic_msr_write(&l, MSR_IA32_APIC_BASE, 0xfed00000ULL | APIC_BASE_EN | 1), -HV_EINVAL);
 }
 
+/* The virtual-APIC page's 32-bit word at an xAPIC offset, as the CPU sees it. */
+static u32 *vpage(u8 *page, u32 off)
+{
+	return (u32 *)(void *)(page + off);
+}
+
+/*
+ * Virtual-interrupt delivery: vectors move to VIRR at entry, and what the
+ * "CPU" does meanwhile (deliver: VIRR to VISR; EOI: clear VISR) comes
+ * back as injected and EOIs at the exit.
+ */
+static void vid_sync_counts_deliveries_and_eois_done_without_exits(void **state)
+{
+	(void)state;
+	static u8 page[4096];
+	x2apic_enabled();
+	assert_int_equal(vlapic_accept(&l, 0x51), 0);
+	assert_int_equal(vlapic_accept(&l, 0x32), 0);
+	/* RVI is the highest pending, SVI 0 with nothing in service; the IRR is empty while the guest runs. */
+	assert_int_equal(vlapic_vid_enter(&l, page), 0x0051);
+	assert_int_equal(*vpage(page, LAPIC_IRR0 + 0x20), 1u << (0x51 % 32));
+	assert_int_equal(*vpage(page, LAPIC_IRR0 + 0x10), 1u << (0x32 % 32));
+	assert_int_equal(vlapic_pending(&l), -1);
+	/* The CPU delivers 0x51 (VIRR to VISR); 0x32 waits behind it. */
+	*vpage(page, LAPIC_IRR0 + 0x20) = 0;
+	*vpage(page, LAPIC_ISR0 + 0x20) = 1u << (0x51 % 32);
+	vlapic_vid_exit(&l, page);
+	assert_int_equal(l.injected, 1);
+	assert_int_equal(l.eois, 0);
+	assert_int_equal(rd(LAPIC_ISR0 + 0x20), 1u << (0x51 % 32));
+	assert_int_equal(rd(LAPIC_IRR0 + 0x10), 1u << (0x32 % 32));
+	assert_int_equal(*vpage(page, LAPIC_IRR0 + 0x10), 0);
+	/* A second exit-side sync without an entry changes nothing. */
+	vlapic_vid_exit(&l, page);
+	assert_int_equal(l.injected, 1);
+	assert_int_equal(l.eois, 0);
+	assert_int_equal(rd(LAPIC_IRR0 + 0x10), 1u << (0x32 % 32));
+	/* Next entry: SVI 0x51, RVI 0x32. The guest EOIs 0x51, then 0x32 is delivered and EOI'd too. */
+	assert_int_equal(vlapic_vid_enter(&l, page), 0x5132);
+	assert_int_equal(*vpage(page, LAPIC_ISR0 + 0x20), 1u << (0x51 % 32));
+	*vpage(page, LAPIC_ISR0 + 0x20) = 0;
+	*vpage(page, LAPIC_IRR0 + 0x10) = 0;
+	vlapic_vid_exit(&l, page);
+	assert_int_equal(l.injected, 2);
+	assert_int_equal(l.eois, 2);
+	assert_int_equal(rd(LAPIC_ISR0 + 0x20), 0);
+	assert_int_equal(vlapic_pending(&l), -1);
+	/* An EOI the vlapic took (the xAPIC page, an exit) reaches VISR at the next entry. */
+	assert_int_equal(vlapic_accept(&l, 0x40), 0);
+	assert_int_equal(vlapic_vid_enter(&l, page), 0x0040);
+	*vpage(page, LAPIC_IRR0 + 0x40 / 32 * 0x10) = 0;
+	*vpage(page, LAPIC_ISR0 + 0x40 / 32 * 0x10) = 1u << (0x40 % 32);
+	vlapic_vid_exit(&l, page);
+	assert_int_equal(vlapic_msr_write(&l, MSR(LAPIC_EOI), 0), 0);
+	assert_int_equal(l.eois, 3);
+	assert_int_equal(vlapic_vid_enter(&l, page), 0);
+	assert_int_equal(*vpage(page, LAPIC_ISR0 + 0x20), 0);
+	vlapic_vid_exit(&l, page);
+	assert_int_equal(l.eois, 3);
+	assert_int_equal(l.injected, 3);
+	/* A software-disabled APIC keeps its vectors in the IRR: nothing for the CPU to deliver. */
+	assert_int_equal(vlapic_accept(&l, 0x60), 0);
+	assert_int_equal(vlapic_msr_write(&l, MSR(LAPIC_SVR), 0xff), 0);
+	assert_int_equal(vlapic_vid_enter(&l, page), 0);
+	assert_int_equal(*vpage(page, LAPIC_IRR0 + 0x30), 0);
+	vlapic_vid_exit(&l, page);
+	assert_int_equal(rd(LAPIC_IRR0 + 0x30), 1u << (0x60 % 32));
+	assert_int_equal(l.injected, 3);
+}
+
 static void pending_respects_tpr_and_in_service_priority(void **state)
 {
 	(void)state;
@@ -316,6 +386,7 @@ int main(void)
 		cmocka_unit_test_setup(reset_is_xapic_at_default_base_with_lvts_masked, setup),
 		cmocka_unit_test_setup(apic_base_follows_the_mode_transitions_of_the_sdm, setup),
 		cmocka_unit_test_setup(pending_respects_tpr_and_in_service_priority, setup),
+		cmocka_unit_test_setup(vid_sync_counts_deliveries_and_eois_done_without_exits, setup),
 		cmocka_unit_test_setup(software_disabled_apic_delivers_nothing, setup),
 		cmocka_unit_test_setup(illegal_vectors_set_esr_bits_on_the_next_write, setup),
 		cmocka_unit_test_setup(icr_self_ipi_is_delivered_and_others_handed_on, setup),

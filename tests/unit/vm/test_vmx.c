@@ -42,6 +42,7 @@ static const struct { u32 enc; u8 width, type; const char *name; } fields[] = {
 	{ VMCS_VPID, VMCS_WIDTH_16, VMCS_TYPE_CONTROL, "VPID" },
 	{ VMCS_GUEST_ES_SEL, VMCS_WIDTH_16, VMCS_TYPE_GUEST, "guest ES" },
 	{ VMCS_GUEST_CS_SEL, VMCS_WIDTH_16, VMCS_TYPE_GUEST, "guest CS" },
+	{ VMCS_GUEST_INTR_STATUS, VMCS_WIDTH_16, VMCS_TYPE_GUEST, "guest interrupt status" },
 	{ VMCS_GUEST_SS_SEL, VMCS_WIDTH_16, VMCS_TYPE_GUEST, "guest SS" },
 	{ VMCS_GUEST_DS_SEL, VMCS_WIDTH_16, VMCS_TYPE_GUEST, "guest DS" },
 	{ VMCS_GUEST_FS_SEL, VMCS_WIDTH_16, VMCS_TYPE_GUEST, "guest FS" },
@@ -63,6 +64,7 @@ static const struct { u32 enc; u8 width, type; const char *name; } fields[] = {
 	{ VMCS_ENTRY_MSR_LOAD_ADDR, VMCS_WIDTH_64, VMCS_TYPE_CONTROL, "entry MSR-load" },
 	{ VMCS_TSC_OFFSET, VMCS_WIDTH_64, VMCS_TYPE_CONTROL, "TSC offset" },
 	{ VMCS_EPT_POINTER, VMCS_WIDTH_64, VMCS_TYPE_CONTROL, "EPTP" },
+	{ VMCS_EOI_EXIT_BITMAP0, VMCS_WIDTH_64, VMCS_TYPE_CONTROL, "EOI-exit bitmap 0" },
 	{ VMCS_GUEST_PHYSICAL_ADDR, VMCS_WIDTH_64, VMCS_TYPE_EXIT_INFO, "guest-physical address" },
 	{ VMCS_LINK_POINTER, VMCS_WIDTH_64, VMCS_TYPE_GUEST, "VMCS link pointer" },
 	{ VMCS_GUEST_IA32_DEBUGCTL, VMCS_WIDTH_64, VMCS_TYPE_GUEST, "guest DEBUGCTL" },
@@ -243,8 +245,21 @@ static void controls_for_bochs_skylake_x(void **state)
 	assert_int_equal(c.proc, 0x04006172 | PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
 			 PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CONTROLS | PROC_TPR_SHADOW);
 	assert_false(c.proc & (PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING | PROC_RDTSC_EXITING));
+	/* proc2 allowed-1 0x02177fff offers bits 4 and 9: virtual-interrupt delivery with x2APIC virtualization. */
 	assert_int_equal(c.proc2, PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
-			 PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES);
+			 PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES |
+			 PROC2_VIRT_X2APIC | PROC2_VIRT_INTR_DELIVERY);
+	assert_false(c.proc2 & (PROC2_VIRT_APIC_ACCESSES | PROC2_APIC_REG_VIRT));
+	/* One of the two missing: neither (they are used together). */
+	struct vmx_caps no_vid = bochs;
+	no_vid.proc2 &= ~((u64)PROC2_VIRT_INTR_DELIVERY << 32);
+	assert_int_equal(vmx_controls_compute(&no_vid, true, &c, why, sizeof(why)), 0);
+	assert_false(c.proc2 & (PROC2_VIRT_X2APIC | PROC2_VIRT_INTR_DELIVERY));
+	no_vid = bochs;
+	no_vid.proc2 &= ~((u64)PROC2_VIRT_X2APIC << 32);
+	assert_int_equal(vmx_controls_compute(&no_vid, true, &c, why, sizeof(why)), 0);
+	assert_false(c.proc2 & (PROC2_VIRT_X2APIC | PROC2_VIRT_INTR_DELIVERY));
+	assert_int_equal(vmx_controls_compute(&bochs, true, &c, why, sizeof(why)), 0);
 	assert_int_equal(c.exit, 0x00036dfb | EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT |
 			 EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER);
 	assert_false(c.exit & EXIT_ACK_INTR_ON_EXIT);
@@ -265,6 +280,7 @@ static void controls_for_a_real_intel_host(void **state)
 	char why[160] = "";
 	assert_int_equal(vmx_controls_compute(&real, true, &c, why, sizeof(why)), 0);
 	assert_int_equal(c.pin, 0x16 | PIN_EXTINT_EXITING | PIN_NMI_EXITING);
+	/* proc2 allowed-1 0x005fbcff: bit 4 but not bit 9, so no virtual-interrupt delivery: events injected. */
 	assert_int_equal(c.proc2, PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
 			 PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES);
 	assert_int_equal(c.entry & ENTRY_IA32E_MODE_GUEST, ENTRY_IA32E_MODE_GUEST);
@@ -711,6 +727,21 @@ static struct vcpu vcpu_on(u32 cpu, const struct vcpu_entry *e)
 
 #define F(field) fake_vmcs_get(vmcs_pa, field)
 
+/* The real host's MSRs lack virtual-interrupt delivery: vectors are injected and every x2APIC EOI exits. */
+static void vcpu_init_without_virtual_interrupt_delivery(void **state)
+{
+	(void)state;
+	bochs_cpu(&real, 0x5);
+	fake_vmx_set_revision(4);               /* the real CPU's VMCS revision (IA32_VMX_BASIC 30:0) */
+	struct vcpu v = vcpu_on(14, &long64);
+	assert_false(F(VMCS_PROC_CONTROLS2) & (PROC2_VIRT_INTR_DELIVERY | PROC2_VIRT_X2APIC));
+	assert_true(F(VMCS_PROC_CONTROLS) & PROC_TPR_SHADOW);
+	const u8 *msrbm = phys_to_virt(F(VMCS_MSR_BITMAP), PAGE_SIZE);
+	assert_true(vmx_msr_bitmap_intercepts(msrbm, X2APIC_MSR_EOI, true));
+	assert_null(vmx_ops.vid_page(&v));
+	assert_true(fake_log_has("no virtual-interrupt delivery: guests' vectors injected as events, every EOI exits"));
+}
+
 static void vcpu_init_long64_vmcs(void **state)
 {
 	(void)state;
@@ -752,6 +783,21 @@ static void vcpu_init_long64_vmcs(void **state)
 	assert_true(F(VMCS_PROC_CONTROLS) & PROC_TPR_SHADOW);
 	assert_true(F(VMCS_VIRTUAL_APIC_PAGE_ADDR) && !(F(VMCS_VIRTUAL_APIC_PAGE_ADDR) & 0xfff));
 	assert_int_equal(F(VMCS_TPR_THRESHOLD), 0);
+	/* Virtual-interrupt delivery (Bochs offers it): no EOI exits, the x2APIC EOI write passes the MSR bitmap, nothing else of the APIC's does. */
+	assert_true(F(VMCS_PROC_CONTROLS2) & PROC2_VIRT_INTR_DELIVERY);
+	for (u32 i = 0; i < 4; i++)
+		assert_int_equal(F(VMCS_EOI_EXIT_BITMAP0 + 2 * i), 0);
+	const u8 *msrbm = phys_to_virt(F(VMCS_MSR_BITMAP), PAGE_SIZE);
+	assert_false(vmx_msr_bitmap_intercepts(msrbm, X2APIC_MSR_EOI, true));
+	assert_true(vmx_msr_bitmap_intercepts(msrbm, X2APIC_MSR_EOI, false));
+	assert_true(vmx_msr_bitmap_intercepts(msrbm, 0x808, true));            /* TPR */
+	assert_true(vmx_msr_bitmap_intercepts(msrbm, 0x83f, true));            /* self IPI */
+	assert_true(vmx_msr_bitmap_intercepts(msrbm, 0x830, true));            /* ICR */
+	assert_true(vmx_msr_bitmap_intercepts(msrbm, 0x838, true));            /* timer initial count */
+	u8 *page = vmx_ops.vid_page(&v);
+	assert_ptr_equal(page, phys_to_virt(F(VMCS_VIRTUAL_APIC_PAGE_ADDR), PAGE_SIZE));
+	vmx_ops.vid_status(&v, 0x5132);
+	assert_int_equal(F(VMCS_GUEST_INTR_STATUS), 0x5132);
 	/* Host state: the per-CPU pointer in GS base, this CPU's CR3/GDT/IDT/TR, 64-bit EFER. */
 	assert_int_equal(F(VMCS_HOST_GS_BASE), 0xffff800000200000ULL);
 	assert_int_equal(F(VMCS_HOST_CR4), fake_vmx_cr[4]);
@@ -1085,6 +1131,7 @@ int main(void)
 		cmocka_unit_test_setup(probe_refuses_missing_controls_by_name, ops_setup),
 		cmocka_unit_test_setup(cpu_enable_fixes_crs_and_enters_root_operation, ops_setup),
 		cmocka_unit_test_setup(vcpu_init_long64_vmcs, ops_setup),
+		cmocka_unit_test_setup(vcpu_init_without_virtual_interrupt_delivery, ops_setup),
 		cmocka_unit_test_setup(vcpu_init_prot32_vmcs, ops_setup),
 		cmocka_unit_test_setup(vcpu_init_real16_vmcs_after_sipi, ops_setup),
 		cmocka_unit_test_setup(vcpu_run_round_trip, ops_setup),
