@@ -142,12 +142,16 @@ u16 vlapic_vid_enter(struct vlapic *l, u8 *page)
 		*vreg(page, LAPIC_IRR0 + i * 0x10) = bits;
 		*vreg(page, LAPIC_ISR0 + i * 0x10) = l->isr[i];
 	}
+	l->vid_in = true;
 	int rvi = highest(l->vid_irr), svi = highest(l->isr);
 	return (u16)((svi < 0 ? 0 : svi) << 8 | (rvi < 0 ? 0 : rvi));
 }
 
 void vlapic_vid_exit(struct vlapic *l, u8 *page)
 {
+	if (!l->vid_in)
+		return;
+	l->vid_in = false;
 	for (u32 i = 0; i < 8; i++) {
 		u32 *virr = vreg(page, LAPIC_IRR0 + i * 0x10), *visr = vreg(page, LAPIC_ISR0 + i * 0x10);
 		u32 left = *virr & l->vid_irr[i], delivered = l->vid_irr[i] & ~*virr;

@@ -111,6 +111,7 @@ struct vlapic {
 	/* A vector became pending while the vCPU may be in its guest or halted: wake it (smp_kick). */
 	void (*notify)(void *ctx);
 	u32 vid_irr[8];                 /* what vlapic_vid_enter moved to the page's VIRR */
+	bool vid_in;                    /* the page holds the state: vlapic_vid_enter without its exit yet */
 	/* Counters (read from any CPU: snapshots). */
 	u64 injected, eois, ticks, self_ipis, ipis_sent, ipis_failed, accepts;
 };
@@ -158,8 +159,8 @@ void vlapic_ack(struct vlapic *l, u8 vector);
  * Returns the guest interrupt status: SVI in bits 15:8, RVI in 7:0.
  * vlapic_vid_exit, after an exit: vectors gone from VIRR were delivered
  * (counted as injected), VISR bits gone were EOIs (counted); the ISR
- * becomes VISR and VIRR's undelivered vectors return to the IRR. A second
- * call without an entry between changes nothing.
+ * becomes VISR and VIRR's undelivered vectors return to the IRR. Only
+ * once per vlapic_vid_enter: a second call changes nothing.
  */
 u16 vlapic_vid_enter(struct vlapic *l, u8 *page);
 void vlapic_vid_exit(struct vlapic *l, u8 *page);

@@ -144,11 +144,13 @@ static void vid_sync_counts_deliveries_and_eois_done_without_exits(void **state)
 	assert_int_equal(rd(LAPIC_ISR0 + 0x20), 1u << (0x51 % 32));
 	assert_int_equal(rd(LAPIC_IRR0 + 0x10), 1u << (0x32 % 32));
 	assert_int_equal(*vpage(page, LAPIC_IRR0 + 0x10), 0);
-	/* A second exit-side sync without an entry changes nothing. */
+	/* A second exit-side sync without an entry changes nothing, whatever the page holds by then. */
+	*vpage(page, LAPIC_ISR0 + 0x20) = 0xdead;
 	vlapic_vid_exit(&l, page);
 	assert_int_equal(l.injected, 1);
 	assert_int_equal(l.eois, 0);
 	assert_int_equal(rd(LAPIC_IRR0 + 0x10), 1u << (0x32 % 32));
+	assert_int_equal(rd(LAPIC_ISR0 + 0x20), 1u << (0x51 % 32));
 	/* Next entry: SVI 0x51, RVI 0x32. The guest EOIs 0x51, then 0x32 is delivered and EOI'd too. */
 	assert_int_equal(vlapic_vid_enter(&l, page), 0x5132);
 	assert_int_equal(*vpage(page, LAPIC_ISR0 + 0x20), 1u << (0x51 % 32));
