@@ -50,9 +50,13 @@
 #define  ICR_DM                         GENMASK_ULL(10, 8)
 #define   ICR_DM_FIXED                  0
 #define   ICR_DM_LOWEST                 1
+#define   ICR_DM_SMI                    2
 #define   ICR_DM_NMI                    4
 #define   ICR_DM_INIT                   5
 #define   ICR_DM_STARTUP                6
+#define  ICR_DEST_LOGICAL               BIT_ULL(11)
+#define  ICR_LEVEL_ASSERT               BIT_ULL(14)
+#define  ICR_TRIGGER_LEVEL              BIT_ULL(15)
 #define  ICR_SHORTHAND                  GENMASK_ULL(19, 18)
 #define   ICR_SH_NONE                   0
 #define   ICR_SH_SELF                   1

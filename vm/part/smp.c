@@ -15,24 +15,7 @@
 #include "kernel/smp.h"
 #include "vm/dev/vlapic.h"
 
-/* SDM vol 3 11.6.1 "Interrupt Command Register (ICR)", low 32 bits. */
-#define ICR_VECTOR              GENMASK_ULL(7, 0)
-#define ICR_DM                  GENMASK_ULL(10, 8)      /* delivery mode */
-#define  ICR_DM_FIXED           0
-#define  ICR_DM_LOWEST          1
-#define  ICR_DM_SMI             2
-#define  ICR_DM_NMI             4
-#define  ICR_DM_INIT            5
-#define  ICR_DM_STARTUP         6
-#define ICR_DEST_LOGICAL        BIT_ULL(11)
-#define ICR_LEVEL_ASSERT        BIT_ULL(14)
-#define ICR_TRIGGER_LEVEL       BIT_ULL(15)
-#define ICR_SHORTHAND           GENMASK_ULL(19, 18)
-#define  ICR_SH_NONE            0
-#define  ICR_SH_SELF            1
-#define  ICR_SH_ALL             2
-#define  ICR_SH_ALL_BUT_SELF    3
-/* Physical destination "all": 0xff in xAPIC mode, 0xffffffff in x2APIC mode (11.6.2.1, 11.12.9). */
+/* The ICR's fields are vm/dev/vlapic.h's; an all-ones destination ID is a broadcast (SDM vol 3 11.6.1, 11.12.9). */
 #define APIC_ID_BROADCAST_XAPIC 0xffu
 #define APIC_ID_BROADCAST_X2APIC 0xffffffffu
 
@@ -120,7 +103,7 @@ int partition_ipi(struct partition *p, u32 from_cpu, u32 dest_apic_id, u32 icr_l
 		return drop(p, PART_IPI_MODE, from_cpu, dest_apic_id, icr_lo);
 	bool bcast_id = sh == ICR_SH_NONE &&
 			(dest_apic_id == APIC_ID_BROADCAST_XAPIC || dest_apic_id == APIC_ID_BROADCAST_X2APIC);
-	bool all = sh == ICR_SH_ALL || sh == ICR_SH_ALL_BUT_SELF || bcast_id;
+	bool all = sh == ICR_SH_ALL || sh == ICR_SH_OTHERS || bcast_id;
 	if (!all) {
 		u32 dest = sh == ICR_SH_SELF ? from_cpu : dest_apic_id;
 		struct part_vcpu *to = partition_vcpu_by_apic_id(p, dest);
@@ -135,7 +118,7 @@ int partition_ipi(struct partition *p, u32 from_cpu, u32 dest_apic_id, u32 icr_l
 	/* A broadcast reaches the partition's own CPUs: the only ones its guest knows. */
 	for (u32 i = 0; i < p->nr_vcpus; i++) {
 		struct part_vcpu *to = &p->vcpus[i];
-		if ((sh == ICR_SH_ALL_BUT_SELF || bcast_id) && to->v.cpu == from_cpu)
+		if ((sh == ICR_SH_OTHERS || bcast_id) && to->v.cpu == from_cpu)
 			continue;
 		if ((dm == ICR_DM_INIT || dm == ICR_DM_STARTUP) && (i == 0 || to->v.cpu == from_cpu))
 			continue;       /* INIT/SIPI broadcasts start the APs only */
