@@ -470,10 +470,7 @@ static int svm_vcpu_run(struct vcpu *v, struct vm_exit *x)
 	svm_event_requeue(vmcb);
 	state_from_vmcb(v, vmcb);
 	svm_decode_exit(vmcb, have_nrips, x);
-	if (x->reason == VM_EXIT_MSR_READ || x->reason == VM_EXIT_MSR_WRITE) {
-		x->msr.index = (u32)v->regs.rcx;
-		x->msr.value = (v->regs.rdx & 0xffffffff) << 32 | (v->regs.rax & 0xffffffff);
-	}
+	vm_exit_msr_operands(v, x);
 	return 0;
 }
 

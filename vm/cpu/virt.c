@@ -37,6 +37,14 @@ const struct virt_ops *virt_pick(void)
 	return NULL;
 }
 
+void vm_exit_msr_operands(const struct vcpu *v, struct vm_exit *x)
+{
+	if (x->reason != VM_EXIT_MSR_READ && x->reason != VM_EXIT_MSR_WRITE)
+		return;
+	x->msr.index = (u32)v->regs.rcx;
+	x->msr.value = (v->regs.rdx & 0xffffffff) << 32 | (v->regs.rax & 0xffffffff);
+}
+
 const char *vm_exit_reason_name(enum vm_exit_reason r)
 {
 	static const char *const names[VM_EXIT_NR] = {

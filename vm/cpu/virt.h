@@ -167,6 +167,12 @@ extern const struct virt_ops svm_ops, vmx_ops;
 /* The back end for this CPU's vendor, or NULL (logged). */
 const struct virt_ops *virt_pick(void);
 const char *vm_exit_reason_name(enum vm_exit_reason r);
+/*
+ * RDMSR/WRMSR exits: the MSR (ECX) and, for a write, EDX:EAX from the
+ * vCPU's registers (Intel SDM vol 2 RDMSR/WRMSR; neither the VMCB nor the
+ * exit qualification carries them). Both back ends call it after an exit.
+ */
+void vm_exit_msr_operands(const struct vcpu *v, struct vm_exit *x);
 /* Logs rip/rsp/rflags/cpl, the control registers and rax..rdx, three WARN lines under who. */
 void vcpu_log_state(const struct vcpu *v, const char *who);
 

@@ -542,10 +542,7 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
 		vmx_hw_nmi();
 	if (FIELD_GET(VMX_EXIT_REASON_BASIC, in.reason) == VMX_EXIT_XSETBV)
 		xsetbv(v, &in, x);
-	if (x->reason == VM_EXIT_MSR_READ || x->reason == VM_EXIT_MSR_WRITE) {
-		x->msr.index = (u32)v->regs.rcx;
-		x->msr.value = (v->regs.rdx & 0xffffffff) << 32 | (v->regs.rax & 0xffffffff);
-	}
+	vm_exit_msr_operands(v, x);
 	return 0;
 }
 
