@@ -8,6 +8,7 @@
  * 100 MHz before its divider (docs/architecture.md).
  */
 #include "tests/guests/lib/guest.h"
+#include "tests/guests/lib/irq.h"
 
 const char guest_name[] = "lapic-timer";
 
@@ -49,31 +50,11 @@ static uint32_t apic_read(uint32_t off)
 	return x2apic ? (uint32_t)rdmsr(X2(off)) : *(volatile uint32_t *)(uintptr_t)(XAPIC + off);
 }
 
-/* Called from the gate below with the caller-saved registers saved. */
-void timer_tick(void);
-void timer_tick(void)
+/* The timer gate's handler (lib/irq.h). */
+static void timer_tick(void)
 {
 	ticks++;
 	apic_write(REG_EOI, 0);
-}
-
-/* Entry: the frame leaves RSP 8 mod 16; nine pushes make it 16-aligned for the call. */
-__asm__(".text\n.global timer_gate\ntimer_gate:\n"
-	"push %rax\npush %rcx\npush %rdx\npush %rsi\npush %rdi\npush %r8\npush %r9\npush %r10\npush %r11\n"
-	"cld\ncall timer_tick\n"
-	"pop %r11\npop %r10\npop %r9\npop %r8\npop %rdi\npop %rsi\npop %rdx\npop %rcx\npop %rax\niretq\n");
-extern char timer_gate[];
-
-static uint64_t idt[256 * 2] __attribute__((aligned(16)));
-
-static void idt_setup(void)
-{
-	uint64_t h = (uint64_t)(uintptr_t)timer_gate;
-	/* 64-bit interrupt gate (SDM vol 3 6.14.1): selector 0x08 (Sluice's code segment), P, DPL 0, type 0xE. */
-	idt[TIMER_VECTOR * 2] = (h & 0xffff) | 0x08ULL << 16 | 0x8eULL << 40 | ((h >> 16) & 0xffff) << 48;
-	idt[TIMER_VECTOR * 2 + 1] = h >> 32;
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } d = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
-	__asm__ volatile("lidt %0" : : "m"(d) : "memory");
 }
 
 static uint64_t tsc_khz;
@@ -171,7 +152,7 @@ int guest_main(const struct sluice_start_info *si)
 	tsc_khz = (uint64_t)sluice_hypercall(SLUICE_HC_LAPIC, 2, 0, 0);
 	if (!verdict(tsc_khz > 0, "TSC rate from Sluice: %llu kHz", (unsigned long long)tsc_khz))
 		return 1;
-	idt_setup();
+	guest_irq_handler(TIMER_VECTOR, timer_tick);
 
 	/* Reset state: xAPIC at 0xfee00000 (the MMIO page), software-disabled. */
 	uint64_t base = rdmsr(MSR_APIC_BASE);

@@ -13,6 +13,7 @@
  * must stop the BSP too.
  */
 #include "tests/guests/lib/guest.h"
+#include "tests/guests/lib/irq.h"
 
 const char guest_name[] = "smp";
 
@@ -24,11 +25,8 @@ const char guest_name[] = "smp";
 #define SPIN_LIMIT              200000000ULL
 #define IPI_VECTOR              0x40
 #define ROUND_TRIPS             20
-#define MSR_APIC_BASE           0x1b
-#define  APIC_BASE_EXTD         (1u << 10)              /* x2APIC mode (SDM vol 3 11.12.1) */
 #define MSR_X2APIC_ID           0x802
 #define MSR_X2APIC_EOI          0x80b
-#define MSR_X2APIC_SVR          0x80f
 #define MSR_X2APIC_ICR          0x830
 
 extern const uint8_t smp_tramp_start[], smp_tramp_end[], smp_tramp_gdtr[], smp_tramp_cr3[], smp_tramp_rsp[],
@@ -52,48 +50,17 @@ static inline void pause(void)
 }
 
 /* This CPU's local APIC in x2APIC mode, software-enabled (spurious vector 0xff). */
-static void x2apic_on(void)
-{
-	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
-	wrmsr(MSR_X2APIC_SVR, 0x1ff);
-}
-
 /* An IPI through this CPU's ICR (x2APIC: destination in bits 63:32). */
 static void icr(uint32_t dest, uint32_t lo)
 {
 	wrmsr(MSR_X2APIC_ICR, (uint64_t)dest << 32 | lo);
 }
 
-/* Called from the gate below with the caller-saved registers saved: counts the IPI for this CPU, EOI. */
-void ipi_taken(void);
-void ipi_taken(void)
+/* The IPI gate's handler (lib/irq.h): counts the IPI for this CPU, EOI. */
+static void ipi_taken(void)
 {
 	ipis_taken[rdmsr(MSR_X2APIC_ID) & 7]++;
 	wrmsr(MSR_X2APIC_EOI, 0);
-}
-
-/* Entry: the frame leaves RSP 8 mod 16; nine pushes make it 16-aligned for the call. */
-__asm__(".text\n.global ipi_gate\nipi_gate:\n"
-	"push %rax\npush %rcx\npush %rdx\npush %rsi\npush %rdi\npush %r8\npush %r9\npush %r10\npush %r11\n"
-	"cld\ncall ipi_taken\n"
-	"pop %r11\npop %r10\npop %r9\npop %r8\npop %rdi\npop %rsi\npop %rdx\npop %rcx\npop %rax\niretq\n");
-extern char ipi_gate[];
-
-/* One IDT for both CPUs: a 64-bit interrupt gate for IPI_VECTOR (SDM vol 3 6.14.1), selector 0x08. */
-static uint64_t idt[256 * 2] __attribute__((aligned(16)));
-
-static void idt_load(void)
-{
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } d = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
-	__asm__ volatile("lidt %0" : : "m"(d) : "memory");
-}
-
-static void idt_setup(void)
-{
-	uint64_t h = (uint64_t)(uintptr_t)ipi_gate;
-	idt[IPI_VECTOR * 2] = (h & 0xffff) | 0x08ULL << 16 | 0x8eULL << 40 | ((h >> 16) & 0xffff) << 48;
-	idt[IPI_VECTOR * 2 + 1] = h >> 32;
-	idt_load();
 }
 
 static bool wait_count(volatile uint64_t *c, uint64_t n)
@@ -118,8 +85,8 @@ __attribute__((noreturn, used)) static void ap_main(void)
 	ap_rsp = rsp;
 	ap_efer = rdmsr(0xc0000080);
 	ap_apic_id = b >> 24;
-	idt_load();
-	x2apic_on();
+	guest_irq_handler(IPI_VECTOR, ipi_taken);      /* the same gate, loaded on this CPU */
+	guest_x2apic_on();
 	__asm__ volatile("sti" ::: "memory");
 	__atomic_store_n(&ap_alive, 1, __ATOMIC_RELEASE);
 	/* Ping-pong: each fixed IPI from the BSP is answered with one to the BSP. */
@@ -186,8 +153,8 @@ int guest_main(const struct sluice_start_info *si)
 	memcpy(t + (smp_tramp_entry - smp_tramp_start), &entry, 8);
 	gprintf("smp: trampoline of %u bytes at 0x%x, starting the AP on CPU %u\n", (unsigned)n, SMP_TRAMP_BASE, ap);
 
-	idt_setup();
-	x2apic_on();
+	guest_irq_handler(IPI_VECTOR, ipi_taken);
+	guest_x2apic_on();
 	ap_start_pong = !fault;
 	/* INIT (assert, then de-assert as operating systems send it), SIPI, SIPI: through the ICR. */
 	icr(ap, ICR_INIT_ASSERT);
