@@ -133,6 +133,9 @@ static void log_counters(struct partition *p)
 		  (unsigned long long)(p->cfg->iommu ? iommu_domain_faults(p->cfg->iommu) : 0),
 		  p->verdict_pass, p->verdict_fail);
 	log_fault_counters(p);
+	if (p->msr_refused || p->msr_dropped || p->exc_injected)
+		log_write(LOG_INFO, p->cfg->name, "counters: %llu MSR accesses refused with #GP, %llu MSR writes dropped, %llu #UD/#GP raised for instructions",
+			  (unsigned long long)p->msr_refused, (unsigned long long)p->msr_dropped, (unsigned long long)p->exc_injected);
 	if (p->irq_enabled)
 		log_write(LOG_INFO, p->cfg->name, "counters: device interrupts: %u MSI enable(s), %llu interrupt(s) delivered, %llu dropped (local APIC disabled)",
 			  p->irq_enabled, (unsigned long long)p->irq_delivered, (unsigned long long)p->irq_dropped);
