@@ -133,6 +133,10 @@ static void log_counters(struct partition *p)
 		  (unsigned long long)(p->cfg->iommu ? iommu_domain_faults(p->cfg->iommu) : 0),
 		  p->verdict_pass, p->verdict_fail);
 	log_fault_counters(p);
+	if (p->fwcfg.selects || p->fwcfg.reads || p->fwcfg.writes_dropped || p->fwcfg.bad_accesses)
+		log_write(LOG_INFO, p->cfg->name, "counters: fw_cfg: %llu selects, %llu bytes read, %llu writes dropped, %llu accesses of a width it refuses",
+			  (unsigned long long)p->fwcfg.selects, (unsigned long long)p->fwcfg.reads,
+			  (unsigned long long)p->fwcfg.writes_dropped, (unsigned long long)p->fwcfg.bad_accesses);
 	if (p->irq_enabled)
 		log_write(LOG_INFO, p->cfg->name, "counters: device interrupts: %u MSI enable(s), %llu interrupt(s) delivered, %llu dropped (local APIC disabled)",
 			  p->irq_enabled, (unsigned long long)p->irq_delivered, (unsigned long long)p->irq_dropped);
