@@ -226,6 +226,13 @@ static bool port_access(struct partition *p, u16 port, u32 size, bool in, u32 *v
 			p->console_bytes++;
 		return true;
 	}
+	if (fwcfg_claims(&p->fwcfg, port)) {   /* vm/dev/fwcfg.h */
+		if (in)
+			*val = fwcfg_in(&p->fwcfg, port, size);
+		else
+			fwcfg_out(&p->fwcfg, port, size, *val);
+		return true;
+	}
 	if (in)
 		return vpci_port_in(&p->vpci, port, size, val);
 	return vpci_port_out(&p->vpci, port, size, *val);

@@ -23,6 +23,7 @@
 #include "vm/cpu/virt.h"
 #include "vm/dev/vpci.h"
 #include "vm/dev/vuart.h"
+#include "vm/dev/fwcfg.h"
 #include "vm/dev/vlapic.h"
 #include "vm/part/guest_abi.h"
 #include "vm/part/guest_image.h"
@@ -95,6 +96,7 @@ struct partition {
 	struct pt npt;                  /* the CPU side of the GPA -> HPA map */
 	struct vpci vpci;
 	struct vuart uart;
+	struct fwcfg fwcfg;             /* QEMU's fw_cfg ports, unless fw-cfg = off (vm/dev/fwcfg.h) */
 	struct spinlock lock;           /* state changes */
 	volatile enum part_state state;
 	bool started;                   /* its vCPU thread was posted to its CPU */

@@ -261,6 +261,35 @@ static void unclaimed_ports_float_and_are_counted(void **state)
 	assert_int_equal(part.state, PART_PARKED);
 }
 
+/* One port access through an I/O exit: the value the guest gets in AL/AX for an IN. */
+static u64 io(u16 port, u32 size, bool in, u32 val)
+{
+	struct vm_exit e = { .reason = VM_EXIT_IO, .insn_len = 1, .io = { .port = port, .size = size, .in = in } };
+	v->regs.rax = val;
+	assert_int_equal(partition_handle_exit(&part, v, &e), 0);
+	return v->regs.rax;
+}
+
+static void fw_cfg_ports_reach_its_fw_cfg_unless_it_is_off(void **state)
+{
+	(void)state;
+	fwcfg_init(&part.fwcfg, true, 0x10000, 2, "a b");
+	io(FWCFG_PORT_SEL, 2, false, FWCFG_NB_CPUS);
+	assert_int_equal(io(FWCFG_PORT_DATA, 1, true, 0) & 0xff, 2);
+	assert_int_equal(io(FWCFG_PORT_DATA, 1, true, 0) & 0xff, 0);
+	io(FWCFG_PORT_SEL, 2, false, FWCFG_CMDLINE_SIZE);
+	assert_int_equal(io(FWCFG_PORT_DATA, 1, true, 0) & 0xff, 4);
+	io(FWCFG_PORT_DATA, 1, false, 0x55);
+	assert_int_equal(part.fwcfg.writes_dropped, 1);
+	assert_int_equal(part.io_unclaimed, 0);
+	/* fw-cfg = off: the ports are nobody's, as before fw_cfg existed. */
+	fwcfg_init(&part.fwcfg, false, 0x10000, 2, "");
+	io(FWCFG_PORT_SEL, 2, false, FWCFG_SIGNATURE);
+	assert_int_equal(io(FWCFG_PORT_DATA, 1, true, 0) & 0xff, 0xff);
+	assert_int_equal(part.io_unclaimed, 2);
+	assert_true(fake_log_has("WARN p1: read port 0x0511 (1 bytes): no such device, reads all-ones"));
+}
+
 static void debug_exit_port_ends_the_partition(void **state)
 {
 	(void)state;
@@ -1188,6 +1217,7 @@ int main(void)
 		cmocka_unit_test_setup(cpuid_shows_sluice_and_hides_virtualization, setup),
 		cmocka_unit_test_setup(console_lines_carry_the_partition_name, setup),
 		cmocka_unit_test_setup(unclaimed_ports_float_and_are_counted, setup),
+		cmocka_unit_test_setup(fw_cfg_ports_reach_its_fw_cfg_unless_it_is_off, setup),
 		cmocka_unit_test_setup(debug_exit_port_ends_the_partition, setup),
 		cmocka_unit_test_setup(init_signal_is_counted_and_the_guest_resumes, setup),
 		cmocka_unit_test_setup(init_that_stays_pending_parks_the_partition, setup),
