@@ -145,7 +145,7 @@ static void fill_start_info(const struct partition_set *ps, const struct partiti
 	si->exit_port = SLUICE_PORT_DEBUG_EXIT;
 	str_copy(si->args, d->args, sizeof(si->args));
 	for (u32 i = 0; i < d->nr_cpus && i < SLUICE_START_MAX_CPUS; i++)
-		si->cpus[si->nr_cpus++] = d->cpus[i];
+		si->cpus[si->nr_cpus++] = i;     /* APIC IDs: the vCPUs' indices (vm/part/lapic.c) */
 }
 
 /* What the vCPU reaches without exits: its devices' I/O BARs (the memory BARs are in the nested table). */
