@@ -402,6 +402,7 @@ static int build_one(struct partition_set *ps, struct partition *p)
 		pv->v.pt_root = p->npt.root_pa;
 		pv->state = i ? PART_VCPU_WAIT_SIPI : PART_VCPU_RUNNING;
 		partition_lapic_init(p, pv);
+		partition_msr_reset(pv);
 	}
 	io_policy(p, &p->policy);
 	if ((ret = reset_vfs(p, "before the partition starts")))
@@ -445,6 +446,8 @@ int partition_restart(struct partition *p)
 	if ((ret = p->ops->vcpu_init(&p->vcpus[0].v, &p->entry, &p->policy)))
 		return ret;
 	partition_lapic_init(p, &p->vcpus[0]);
+	partition_msr_reset(&p->vcpus[0]);
+	partition_msr_cpu_start();
 	p->restarted = true;
 	return 0;
 }
