@@ -63,6 +63,7 @@ struct part_device {
 };
 
 enum guest_entry { GUEST_ENTRY_ELF64 = 0, GUEST_ENTRY_MULTIBOOT };
+enum fault_policy { FAULT_PARK = 0, FAULT_STOP };
 
 /* module = NAME [ARGS]: a boot module handed to a Multiboot guest. */
 struct part_module {
@@ -70,7 +71,6 @@ struct part_module {
 	char string[CONFIG_VALUE_LEN];  /* its string in the Multiboot information: the whole value, "NAME [ARGS]" */
 	u32 line;
 };
-enum fault_policy { FAULT_PARK = 0, FAULT_STOP };
 
 struct partition_cfg {
 	char name[PART_NAME_LEN];
