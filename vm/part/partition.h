@@ -163,7 +163,7 @@ struct partition_module_list {
  * The image check partition_check() calls (struct partition_host.image_check):
  * ctx is a struct partition_module_list.
  */
-int partition_image_check(void *ctx, const struct partition_cfg *d, char *why, size_t len);
+int partition_image_check(void *ctx, const struct partition_cfg *d, u32 *line, char *why, size_t len);
 
 /*
  * Builds every guest partition of s (partitions already checked, claimed and
