@@ -73,6 +73,9 @@ struct part_vcpu {
 	struct vlapic lapic;            /* its local APIC (vm/part/lapic.c) */
 	bool halted;                    /* HLT with interrupts on: waits for a vector */
 	bool window;                    /* the interrupt window is asked for */
+	bool nmi_window;                /* the NMI window is asked for */
+	u32 nmi_pending;                /* an NMI IPI for it not yet injected (atomic: any CPU of its partition sets it) */
+	u64 nmis;                       /* NMIs injected */
 	u32 sipis;                      /* SIPIs that started it */
 	u64 exits[VM_EXIT_NR];          /* written by its own CPU only; summed for the partition */
 	u64 mtrr_def_type;              /* IA32_MTRR_DEF_TYPE as the guest wrote it (vm/part/msr.c) */
