@@ -128,6 +128,18 @@ bool partition_halt_over(struct partition *p, struct part_vcpu *pv)
 	return vlapic_pending(&pv->lapic) >= 0 || __atomic_load_n(&pv->nmi_pending, __ATOMIC_ACQUIRE);
 }
 
+bool partition_halt_wakeable(struct partition *p, struct part_vcpu *pv)
+{
+	if (partition_halt_over(p, pv) || vlapic_poll(&pv->lapic, time_now_ns()))
+		return true;                    /* a vector or NMI already, or its timer armed */
+	if (p->irq_enabled)
+		return true;                    /* a device's MSI may come */
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		if (&p->vcpus[i] != pv && p->vcpus[i].state == PART_VCPU_RUNNING)
+			return true;            /* another of its CPUs may send an IPI */
+	return false;
+}
+
 /*
  * SLUICE_HC_LAPIC (vm/part/guest_abi.h): 0 marks the start of a timed
  * interval; 1 with the ticks the guest's handler counted ends it and logs

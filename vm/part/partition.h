@@ -244,6 +244,14 @@ u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now);
 void partition_tpr_from_guest(struct partition *p, struct vcpu *v);
 /* Whether a halted vCPU has to wake: a vector pending for it, or p stopped, parked or asked to stop. */
 bool partition_halt_over(struct partition *p, struct part_vcpu *pv);
+/*
+ * Whether anything can ever wake pv from a HLT with interrupts on: a
+ * vector or NMI pending, its local APIC timer armed, a device MSI enabled,
+ * another of p's vCPUs running (an IPI). A partition has no legacy PIC,
+ * PIT or BIOS timer tick: with none of these the HLT is its last
+ * instruction.
+ */
+bool partition_halt_wakeable(struct partition *p, struct part_vcpu *pv);
 /* SLUICE_HC_LAPIC from v: what the guest gets in RAX. */
 s64 partition_hc_lapic(struct partition *p, struct vcpu *v, u64 what, u64 guest_ticks);
 
