@@ -87,6 +87,8 @@ struct partition_cfg {
 	u32 nsid_line;
 	char args[CONFIG_VALUE_LEN];    /* args = STRING: copied into the start info ("" when not given) */
 	bool fw_cfg;                    /* fw-cfg = on (the default) or off: its QEMU fw_cfg ports (vm/dev/fwcfg.h) */
+	bool legacy_pic;                /* legacy-pic = on|off (default: on for multiboot): PIC, PIT, real-mode vectors (vm/part/legacy.c) */
+	u32 legacy_pic_line;            /* its line, 0 when defaulted */
 	char cmdline[CONFIG_VALUE_LEN]; /* cmdline = STRING: the Multiboot command line and fw_cfg's ("" when not given) */
 	u32 cmdline_line;
 	u32 nr_modules;                 /* module = lines, in order (Multiboot guests only) */

@@ -21,7 +21,7 @@
 
 /* Lines of the keys a partition may give once (0: not yet). */
 struct once {
-	u32 cpus, image, entry, on_fault, nsid, time_limit, fault_limit, args, fw_cfg, cmdline, module;
+	u32 cpus, image, entry, on_fault, nsid, time_limit, fault_limit, args, fw_cfg, cmdline, module, legacy_pic;
 };
 
 /* A decimal number (the whole string, digits only: no 0x) that fits 32 bits. */
@@ -992,6 +992,9 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 		} else if (!strcmp(e->key, "fw-cfg")) {
 			if (config_once(c, e, &once.fw_cfg))
 				parse_on_off(c, e, &d->fw_cfg);
+		} else if (!strcmp(e->key, "legacy-pic")) {
+			if (config_once(c, e, &once.legacy_pic))
+				parse_on_off(c, e, &d->legacy_pic);
 		} else if (!strcmp(e->key, "on-fault")) {
 			if (!config_once(c, e, &once.on_fault))
 				continue;
@@ -1011,7 +1014,7 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			if (config_once(c, e, &once.fault_limit))
 				parse_fault_limit(c, e, &d->dma_fault_limit);
 		} else {
-			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, time-limit, dma-fault-limit, args, fw-cfg, cmdline, module)",
+			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, time-limit, dma-fault-limit, args, fw-cfg, legacy-pic, cmdline, module)",
 				     e->key, d->name);
 		}
 	}
@@ -1035,6 +1038,11 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			     d->name);
 	if (!once.image && once.fw_cfg)
 		config_error(c, once.fw_cfg, "partition %s: fw-cfg without image (only a guest reads fw_cfg)", d->name);
+	if (!once.image && once.legacy_pic)
+		config_error(c, once.legacy_pic, "partition %s: legacy-pic without image (only a guest has a PIC)", d->name);
+	if (!once.legacy_pic)
+		d->legacy_pic = once.image && d->entry == GUEST_ENTRY_MULTIBOOT;
+	d->legacy_pic_line = once.legacy_pic;
 	if (once.time_limit && !d->guest)
 		config_error(c, once.time_limit, "partition %s: time-limit without cpus and image (a partition without a guest never runs)",
 			     d->name);

@@ -1,8 +1,10 @@
 /*
  * A guest CPU's local APIC (vm/dev/vlapic.h): one register file reached
  * two ways (xAPIC MMIO, x2APIC MSRs), the timer kept as a deadline on the
- * real clock, and the IRR shared with other CPUs through atomics. No
- * LINT0/LINT1 or thermal sources (their LVTs are stored, never fire), no
+ * real clock, and the IRR shared with other CPUs through atomics. LINT0
+ * passes an 8259A's INTR in ExtINT mode (vlapic_extint_passes, the caller
+ * delivers it); no other LINT0/LINT1 or thermal sources (their LVTs are
+ * stored, never fire), no
  * logical destinations (the ICR's physical ID and shorthands only), no
  * level-triggered interrupts (TMR stays 0).
  * Spec: Intel SDM Vol. 3A chapter 11.
@@ -53,6 +55,22 @@ void vlapic_reset(struct vlapic *l, u32 id, bool bsp, bool has_tsc_deadline)
 	l->dfr = 0xffffffffu;
 	for (u32 i = 0; i < VLAPIC_NR_LVT; i++)
 		l->lvt[i] = (u32)LVT_MASKED;
+}
+
+void vlapic_virtual_wire(struct vlapic *l)
+{
+	l->svr = 0xff | (u32)LAPIC_SVR_ENABLE;
+	l->lvt[lvt_slot(LAPIC_LVT_LINT0)] = (u32)(FIELD_PREP(LVT_DM, LVT_DM_EXTINT) | LVT_TRIGGER_LEVEL);
+	l->lvt[lvt_slot(LAPIC_LVT_LINT1)] = (u32)(FIELD_PREP(LVT_DM, LVT_DM_NMI) | LVT_TRIGGER_LEVEL);
+}
+
+bool vlapic_extint_passes(const struct vlapic *l)
+{
+	u32 lint0 = l->lvt[lvt_slot(LAPIC_LVT_LINT0)];
+
+	if (vlapic_mode(l) == VLAPIC_DISABLED)
+		return true;
+	return !(lint0 & LVT_MASKED) && FIELD_GET(LVT_DM, lint0) == LVT_DM_EXTINT;
 }
 
 enum vlapic_mode vlapic_mode(const struct vlapic *l)

@@ -74,6 +74,11 @@
 #define LAPIC_LVT_PERF                  0x340
 #define LAPIC_LVT_LINT0                 0x350
 #define LAPIC_LVT_LINT1                 0x360
+/* §11.5.1 Figure 11-8: the LINT0/LINT1 entries' delivery mode and trigger mode. */
+#define  LVT_DM                         GENMASK_ULL(10, 8)
+#define   LVT_DM_NMI                    4
+#define   LVT_DM_EXTINT                 7
+#define  LVT_TRIGGER_LEVEL              BIT_ULL(15)
 #define LAPIC_LVT_ERROR                 0x370
 #define LAPIC_TIMER_INIT                0x380
 #define LAPIC_TIMER_CUR                 0x390
@@ -127,6 +132,20 @@ struct vlapic {
  */
 void vlapic_reset(struct vlapic *l, u32 id, bool bsp, bool has_tsc_deadline);
 enum vlapic_mode vlapic_mode(const struct vlapic *l);
+/*
+ * The state a PC's firmware leaves the BSP's local APIC in, "virtual wire
+ * mode" (MultiProcessor Specification 1.4, 3.6.2.2 "Virtual Wire Mode"):
+ * software-enabled (SVR 0x1ff), LINT0 unmasked in ExtINT mode, LINT1 NMI,
+ * both level-triggered. Apply after vlapic_reset.
+ */
+void vlapic_virtual_wire(struct vlapic *l);
+/*
+ * Whether an 8259A's INTR reaches the CPU through this APIC: the APIC
+ * globally disabled (§11.4.3: LINT0 is then the plain INTR pin), or LINT0
+ * unmasked in ExtINT delivery mode (§11.5.1). Such an interrupt bypasses
+ * the IRR, ISR and PPR; its vector is the 8259A's.
+ */
+bool vlapic_extint_passes(const struct vlapic *l);
 
 /*
  * Marks vector pending (IRR), from any CPU; calls notify when it was not

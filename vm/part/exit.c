@@ -213,8 +213,10 @@ static int do_msr(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 /* ---- port I/O ---- */
 
 /* One access of size bytes: true when handled (val in or out), false: nobody claims the port. */
-static bool port_access(struct partition *p, u16 port, u32 size, bool in, u32 *val)
+static bool port_access(struct partition *p, struct part_vcpu *pv, u16 port, u32 size, bool in, u32 *val)
 {
+	if (partition_legacy_port(p, pv, port, size, in, val))      /* vm/part/legacy.c */
+		return true;
 	if (vuart_claims(&p->uart, port)) {
 		for (u32 i = 0; i < size; i++) {
 			if (in)
@@ -249,7 +251,7 @@ static int do_io(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 		return partition_park(p, v, "I/O of %u bytes on port 0x%04x", size, port);
 	if (port == SLUICE_PORT_DEBUG_EXIT && !e->io.in)
 		return partition_end(p, PART_EXITED, val & size_mask(size), "debug-exit port");
-	if (!port_access(p, port, size, e->io.in, &val)) {
+	if (!port_access(p, partition_vcpu_of(p, v), port, size, e->io.in, &val)) {
 		/* Nothing there, as on a real bus: reads float high, writes vanish. */
 		if (p->io_unclaimed++ < PART_LOG_UNCLAIMED)
 			log_write(LOG_WARN, p->cfg->name, "%s port 0x%04x (%u bytes): no such device, %s",

@@ -408,6 +408,62 @@ static int boot_check(enum guest_image_mode mode, const struct guest_boot *boot,
 	return 0;
 }
 
+static bool overlaps(u64 a, u64 a_end, u64 b, u64 b_end)
+{
+	return a < b_end && b < a_end;
+}
+
+/*
+ * With boot->pc_vectors (Multiboot only): the vector table and the handler
+ * page are writable memory of the partition, apart from the image and from
+ * the information and modules at [start, start + pages).
+ */
+static int pc_vectors_check(const struct image *im, enum guest_image_mode mode, const struct guest_region *mem,
+			    u32 nr_mem, const struct guest_boot *boot, u64 start, u64 pages, char *why, size_t len)
+{
+	const struct guest_region *ivt = region_of(mem, nr_mem, 0, GUEST_PC_IVT_SIZE);
+	const struct guest_region *stub = region_of(mem, nr_mem, GUEST_PC_STUB_GPA, PAGE_SIZE);
+	u64 stub_end = GUEST_PC_STUB_GPA + PAGE_SIZE;
+
+	if (mode != GUEST_IMAGE_MULTIBOOT || !boot || !boot->pc_vectors)
+		return 0;
+	if (!ivt || !ivt->writable || !stub || !stub->writable)
+		return fail(why, len, -HV_ERANGE, "legacy-pic needs writable memory at [0x0-0x3ff] (the real-mode vector table) and [0x%llx-0x%llx] (its handlers); give the partition memory from 0 to 1 MiB or set legacy-pic = off",
+			    (unsigned long long)GUEST_PC_STUB_GPA, (unsigned long long)(stub_end - 1));
+	if (overlaps(im->lo, im->hi, 0, GUEST_PC_IVT_SIZE) || overlaps(im->lo, im->hi, GUEST_PC_STUB_GPA, stub_end))
+		return fail(why, len, -HV_EEXIST, "legacy-pic: the image [0x%016llx-0x%016llx] covers the real-mode vector table or the handler page [0x%llx-0x%llx]; set legacy-pic = off",
+			    (unsigned long long)im->lo, (unsigned long long)(im->hi - 1), (unsigned long long)GUEST_PC_STUB_GPA, (unsigned long long)(stub_end - 1));
+	if (overlaps(start, start + pages * PAGE_SIZE, GUEST_PC_STUB_GPA, stub_end))
+		return fail(why, len, -HV_EEXIST, "legacy-pic: the Multiboot information and modules from 0x%016llx reach the handler page [0x%llx-0x%llx]; set legacy-pic = off",
+			    (unsigned long long)start, (unsigned long long)GUEST_PC_STUB_GPA, (unsigned long long)(stub_end - 1));
+	return 0;
+}
+
+static void placed(struct guest_load_result *res, const char *what, u64 gpa, u64 size);
+
+/*
+ * The PIC's real-mode vectors and their two handlers (guest_image.h): each
+ * saves AX, writes OCW2 non-specific EOI (0x20) to the slave (for IRQ 8-15)
+ * and the master, restores AX and returns with IRET. 16-bit code.
+ */
+static void pc_vectors_write(const struct guest_region *mem, u32 nr_mem, struct guest_load_result *res)
+{
+	static const u8 master[] = { 0x50, 0xb0, 0x20, 0xe6, 0x20, 0x58, 0xcf };
+	static const u8 slave[] = { 0x50, 0xb0, 0x20, 0xe6, 0xa0, 0xe6, 0x20, 0x58, 0xcf };
+	u8 *ivt = guest_gpa_to_host(mem, nr_mem, 0, GUEST_PC_IVT_SIZE);
+	u8 *stub = guest_gpa_to_host(mem, nr_mem, GUEST_PC_STUB_GPA, PAGE_SIZE);
+
+	memset(stub, 0, PAGE_SIZE);
+	memcpy(stub + GUEST_PC_STUB_MASTER, master, sizeof(master));
+	memcpy(stub + GUEST_PC_STUB_SLAVE, slave, sizeof(slave));
+	for (u32 i = 0; i < 8; i++) {
+		put_le32(ivt + (0x08 + i) * 4, (u32)GUEST_PC_STUB_SEG << 16 | GUEST_PC_STUB_MASTER);
+		put_le32(ivt + (0x70 + i) * 4, (u32)GUEST_PC_STUB_SEG << 16 | GUEST_PC_STUB_SLAVE);
+	}
+	placed(res, "real-mode PIC vectors", 0, GUEST_PC_IVT_SIZE);
+	placed(res, "real-mode PIC handlers", GUEST_PC_STUB_GPA, GUEST_PC_STUB_SLAVE + sizeof(slave));
+}
+
 int guest_image_check(const void *img, size_t size, enum guest_image_mode mode,
 		      const struct guest_region *mem, u32 nr_mem, const struct guest_boot *boot,
 		      char *why, size_t why_len)
@@ -420,7 +476,11 @@ int guest_image_check(const void *img, size_t size, enum guest_image_mode mode,
 		ret = parse_and_check(img, size, mode, mem, nr_mem, &im, why, why_len);
 	if (ret)
 		return ret;
-	return arena_find(&im, mode, mem, nr_mem, pages_needed(mode, mem, nr_mem, NULL, 0, boot), &s, &e, why, why_len);
+	u64 pages = pages_needed(mode, mem, nr_mem, NULL, 0, boot);
+	ret = arena_find(&im, mode, mem, nr_mem, pages, &s, &e, why, why_len);
+	if (ret)
+		return ret;
+	return pc_vectors_check(&im, mode, mem, nr_mem, boot, s, pages, why, why_len);
 }
 
 /* ---- table memory in guest pages ---- */
@@ -682,6 +742,8 @@ static int load_multiboot(const struct image *im, const struct guest_region *mem
 	e->regs.rbx = start;
 	res->mb_info_gpa = start;
 	res->free_gpa = mod_gpa;
+	if (boot && boot->pc_vectors)
+		pc_vectors_write(mem, nr_mem, res);
 	return 0;
 }
 
@@ -700,8 +762,10 @@ int guest_image_load(const void *img, size_t size, enum guest_image_mode mode,
 		ret = parse_and_check(img, size, mode, mem, nr_mem, &im, why, why_len);
 	if (ret)
 		return ret;
-	ret = arena_find(&im, mode, mem, nr_mem, pages_needed(mode, mem, nr_mem, extra, nr_extra, boot), &start, &end,
-			 why, why_len);
+	u64 pages = pages_needed(mode, mem, nr_mem, extra, nr_extra, boot);
+	ret = arena_find(&im, mode, mem, nr_mem, pages, &start, &end, why, why_len);
+	if (!ret)
+		ret = pc_vectors_check(&im, mode, mem, nr_mem, boot, start, pages, why, why_len);
 	if (ret)
 		return ret;
 	res->image_lo = im.lo;

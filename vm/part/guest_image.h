@@ -20,7 +20,9 @@
  * of a Multiboot information structure (mem_lower/mem_upper, a memory map
  * with one type-1 entry per region, boot_loader_name "Sluice", the command
  * line, the modules) placed above the image like the elf64 pages; each
- * module's bytes follow on pages of their own (struct guest_boot).
+ * module's bytes follow on pages of their own (struct guest_boot). With
+ * pc_vectors, the real-mode PIC vectors and handlers of GUEST_PC_STUB_GPA
+ * too: the memory must cover them apart from everything else placed.
  *
  * The loader writes guest memory only through the regions' host pointers
  * and zeroes everything of a segment past its file bytes. It does not map
@@ -69,8 +71,23 @@ struct guest_module {
 	const char *string;     /* its string in the information: "NAME" or "NAME ARGS" */
 };
 
+/*
+ * What a PC's firmware leaves for the 8259A's interrupts in real mode
+ * (struct guest_boot.pc_vectors, legacy-pic): interrupt vector table
+ * entries 0x08-0x0f (master) and 0x70-0x77 (slave) pointing at two
+ * handlers in the page at GUEST_PC_STUB_GPA that end the interrupt at the
+ * PIC(s) (a non-specific EOI) and return (IRET). The guest may replace
+ * any of them.
+ */
+#define GUEST_PC_IVT_SIZE       0x400           /* 256 vectors of offset:segment */
+#define GUEST_PC_STUB_GPA       0xff000ULL      /* the last page below 1 MiB, where a PC's BIOS code sits */
+#define GUEST_PC_STUB_SEG       0xff00
+#define GUEST_PC_STUB_MASTER    0x00            /* offsets in that segment */
+#define GUEST_PC_STUB_SLAVE     0x10
+
 /* What a Multiboot kernel is handed besides its image (NULL: an empty command line, no module). */
 struct guest_boot {
+	bool pc_vectors;        /* the real-mode PIC vectors and their handlers (above) */
 	const char *cmdline;    /* NULL or "": empty */
 	u32 nr_mods;
 	struct guest_module mods[GUEST_MAX_MODULES];
@@ -78,10 +95,10 @@ struct guest_boot {
 
 /* One thing the loader put in guest memory, for the log. */
 struct guest_placed {
-	const char *what;       /* "segment", "page tables", "gdt", "start info", "multiboot info", "module" */
+	const char *what;       /* "segment", "page tables", "gdt", "start info", "multiboot info", "module", "real-mode PIC ..." */
 	u64 gpa, size;
 };
-#define GUEST_MAX_PLACED        (GUEST_IMAGE_MAX_PHDRS + 4 + GUEST_MAX_MODULES)
+#define GUEST_MAX_PLACED        (GUEST_IMAGE_MAX_PHDRS + 6 + GUEST_MAX_MODULES)
 
 struct guest_load_result {
 	struct vcpu_entry entry;

@@ -3,7 +3,8 @@
  * with the vCPU, the vector injected before each entry when the guest can
  * take it (else the interrupt window asked for), the wake-up test of a
  * vCPU halted with interrupts on, the ICR's IPIs handed to the partition,
- * and the LAPIC hypercall that measures exits per timer tick.
+ * an 8259A's interrupt (vm/part/legacy.c) delivered through LINT0 as
+ * ExtINT, and the LAPIC hypercall that measures exits per timer tick.
  * Vendor-neutral: the back end injects (struct virt_ops intr_*).
  */
 #include "vm/part/partition.h"
@@ -64,10 +65,18 @@ void partition_tpr_from_guest(struct partition *p, struct vcpu *v)
 		vlapic_vid_exit(&pv->lapic, page);
 }
 
+/* The earlier of two deadlines, 0 meaning none. */
+static u64 earliest(u64 a, u64 b)
+{
+	return !a ? b : !b ? a : MIN(a, b);
+}
+
 u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now)
 {
 	struct vcpu *v = &pv->v;
+	bool ext;
 	u64 next = vlapic_poll(&pv->lapic, now);
+	next = earliest(next, partition_legacy_poll(p, pv, now, &ext));
 	int vec = vlapic_pending(&pv->lapic);
 
 	if (p->ops->tpr_set)
@@ -95,10 +104,10 @@ u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now)
 		if (vec >= 0)
 			pv->halted = false;
 		p->ops->vid_status(v, vlapic_vid_enter(&pv->lapic, page));
-		return next;
+		vec = -1;       /* the CPU delivers the APIC's vectors; an 8259A's still goes through injection */
 	}
 
-	if (vec < 0) {
+	if (vec < 0 && !ext) {
 		if (pv->window) {
 			p->ops->intr_window(v, false);
 			pv->window = false;
@@ -106,8 +115,15 @@ u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now)
 		return next;
 	}
 	if (p->ops->intr_ready(v)) {
-		vlapic_ack(&pv->lapic, (u8)vec);
-		p->ops->intr_inject(v, (u8)vec);
+		/*
+		 * The APIC's vector first; an ExtINT bypasses its IRR, ISR and
+		 * PPR (SDM vol 3 11.8.1): the 8259A's acknowledge cycle gives the
+		 * vector, and it needs no APIC EOI.
+		 */
+		u8 vector = vec >= 0 ? (u8)vec : partition_legacy_ack(p);
+		if (vec >= 0)
+			vlapic_ack(&pv->lapic, vector);
+		p->ops->intr_inject(v, vector);
 		pv->halted = false;
 		if (pv->window) {
 			p->ops->intr_window(v, false);
@@ -122,16 +138,27 @@ u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now)
 
 bool partition_halt_over(struct partition *p, struct part_vcpu *pv)
 {
+	bool ext;
+
 	if (p->state != PART_RUNNING || partition_stop_pending(p) != PART_STOP_NONE)
 		return true;
 	vlapic_poll(&pv->lapic, time_now_ns());
-	return vlapic_pending(&pv->lapic) >= 0 || __atomic_load_n(&pv->nmi_pending, __ATOMIC_ACQUIRE);
+	partition_legacy_poll(p, pv, time_now_ns(), &ext);
+	return ext || vlapic_pending(&pv->lapic) >= 0 || __atomic_load_n(&pv->nmi_pending, __ATOMIC_ACQUIRE);
+}
+
+u64 partition_timer_deadline(struct partition *p, struct part_vcpu *pv)
+{
+	bool ext;
+	u64 now = time_now_ns();
+
+	return earliest(vlapic_poll(&pv->lapic, now), partition_legacy_poll(p, pv, now, &ext));
 }
 
 bool partition_halt_wakeable(struct partition *p, struct part_vcpu *pv)
 {
-	if (partition_halt_over(p, pv) || vlapic_poll(&pv->lapic, time_now_ns()))
-		return true;                    /* a vector or NMI already, or its timer armed */
+	if (partition_halt_over(p, pv) || partition_timer_deadline(p, pv))
+		return true;                    /* a vector or NMI already, its APIC timer or the PIT armed */
 	if (p->irq_enabled)
 		return true;                    /* a device's MSI may come */
 	for (u32 i = 0; i < p->nr_vcpus; i++)

@@ -63,6 +63,7 @@ static int guest_boot_of(const struct partition_cfg *d, const struct boot_module
 	memset(b, 0, sizeof(*b));
 	if (d->entry != GUEST_ENTRY_MULTIBOOT)
 		return 0;
+	b->pc_vectors = d->legacy_pic;
 	b->cmdline = d->cmdline;
 	for (u32 i = 0; i < d->nr_modules && i < GUEST_MAX_MODULES; i++) {
 		const struct boot_module *m = find_module(mods, nr_mods, d->modules[i].name);
@@ -404,6 +405,10 @@ static int build_one(struct partition_set *ps, struct partition *p)
 		partition_lapic_init(p, pv);
 		partition_msr_reset(pv);
 	}
+	partition_legacy_init(p);
+	if (p->legacy)
+		log_info("%s: legacy PIC and PIT (legacy-pic = on): 8259A pair at ports 0x20-0x21, 0xa0-0xa1 (vectors 0x%02x, 0x%02x, IRQ0 unmasked), 8254 counter 0 at ports 0x40, 0x43 in mode %u at 18.2 Hz, the BSP's LINT0 in ExtINT mode",
+			 d->name, VPIC_FW_MASTER_BASE, VPIC_FW_SLAVE_BASE, VPIT_FW_MODE);
 	io_policy(p, &p->policy);
 	if ((ret = reset_vfs(p, "before the partition starts")))
 		return ret;
@@ -446,6 +451,7 @@ int partition_restart(struct partition *p)
 	if ((ret = p->ops->vcpu_init(&p->vcpus[0].v, &p->entry, &p->policy)))
 		return ret;
 	partition_lapic_init(p, &p->vcpus[0]);
+	partition_legacy_init(p);
 	partition_msr_reset(&p->vcpus[0]);
 	partition_msr_cpu_start();
 	p->restarted = true;

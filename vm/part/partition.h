@@ -25,6 +25,8 @@
 #include "vm/dev/vuart.h"
 #include "vm/dev/fwcfg.h"
 #include "vm/dev/vlapic.h"
+#include "vm/dev/vpic.h"
+#include "vm/dev/vpit.h"
 #include "vm/part/guest_abi.h"
 #include "vm/part/guest_image.h"
 
@@ -100,6 +102,11 @@ struct partition {
 	struct vpci vpci;
 	struct vuart uart;
 	struct fwcfg fwcfg;             /* QEMU's fw_cfg ports, unless fw-cfg = off (vm/dev/fwcfg.h) */
+	/* The legacy timer path (legacy-pic = on, vm/part/legacy.c): PIC and PIT, the PIC wired to the BSP. */
+	bool legacy;
+	struct spinlock legacy_lock;
+	struct vpic pic;
+	struct vpit pit;
 	struct spinlock lock;           /* state changes */
 	volatile enum part_state state;
 	bool started;                   /* its vCPU thread was posted to its CPU */
@@ -247,13 +254,37 @@ bool partition_halt_over(struct partition *p, struct part_vcpu *pv);
 /*
  * Whether anything can ever wake pv from a HLT with interrupts on: a
  * vector or NMI pending, its local APIC timer armed, a device MSI enabled,
- * another of p's vCPUs running (an IPI). A partition has no legacy PIC,
- * PIT or BIOS timer tick: with none of these the HLT is its last
- * instruction.
+ * another of p's vCPUs running (an IPI), or for the BSP with legacy-pic
+ * the PIT's IRQ0 unmasked and reaching it. With none of these the HLT is
+ * its last instruction.
  */
 bool partition_halt_wakeable(struct partition *p, struct part_vcpu *pv);
+/*
+ * The earliest of pv's timers (its local APIC's, and for the BSP of a
+ * partition with legacy-pic the PIT's while its IRQ0 can reach the CPU):
+ * ns, 0 for none. What a halted vCPU's physical timer is armed for.
+ */
+u64 partition_timer_deadline(struct partition *p, struct part_vcpu *pv);
 /* SLUICE_HC_LAPIC from v: what the guest gets in RAX. */
 s64 partition_hc_lapic(struct partition *p, struct vcpu *v, u64 what, u64 guest_ticks);
+
+/* ---- the legacy timer path (vm/part/legacy.c), legacy-pic = on ---- */
+/* Sets p->legacy from its config; on: PIC and PIT as a PC's firmware leaves them, the BSP's APIC in virtual wire mode. */
+void partition_legacy_init(struct partition *p);
+/*
+ * A guest IN or OUT of size bytes at port by pv: true when the PIC or PIT
+ * took it (*val read or written), false when neither claims the port.
+ */
+bool partition_legacy_port(struct partition *p, struct part_vcpu *pv, u16 port, u32 size, bool in, u32 *val);
+/*
+ * Before an entry of pv at now: the PIT's edges raised on IR0; *pending
+ * whether the PIC's INTR reaches pv now (the BSP, its LINT0 passing
+ * ExtINT). Returns the PIT's next edge when it can reach the CPU (ns, 0:
+ * none). 0 and not pending for an AP or without legacy-pic.
+ */
+u64 partition_legacy_poll(struct partition *p, struct part_vcpu *pv, u64 now, bool *pending);
+/* The PIC's acknowledge cycle: the vector to inject (IR7's when the request went away: spurious). */
+u8 partition_legacy_ack(struct partition *p);
 
 /* ---- guest SMP (vm/part/smp.c) ---- */
 /*

@@ -84,7 +84,7 @@ static bool halt_over(void *arg)
 	struct halt_wait *w = arg;
 	if (partition_halt_over(w->p, w->pv) || (__atomic_load_n(&w->pv->pending, __ATOMIC_ACQUIRE) & PART_VCPU_INIT))
 		return true;
-	timer_arm(w->pv->lapic.timer_deadline_ns, w->armed);
+	timer_arm(partition_timer_deadline(w->p, w->pv), w->armed);
 	return false;
 }
 

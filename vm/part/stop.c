@@ -140,6 +140,11 @@ static void log_counters(struct partition *p)
 		log_write(LOG_INFO, p->cfg->name, "counters: fw_cfg: %llu selects, %llu bytes read, %llu writes dropped, %llu accesses of a width it refuses",
 			  (unsigned long long)p->fwcfg.selects, (unsigned long long)p->fwcfg.reads,
 			  (unsigned long long)p->fwcfg.writes_dropped, (unsigned long long)p->fwcfg.bad_accesses);
+	if (p->legacy)
+		log_write(LOG_INFO, p->cfg->name, "counters: legacy PIC and PIT: %llu PIT edges, %llu PIC interrupts delivered, %llu spurious, %llu EOIs, %llu unsupported settings, %llu accesses to PIT counters 1-2",
+			  (unsigned long long)p->pit.edges, (unsigned long long)p->pic.delivered,
+			  (unsigned long long)p->pic.spurious, (unsigned long long)p->pic.eois,
+			  (unsigned long long)(p->pic.unsupported + p->pit.unsupported), (unsigned long long)p->pit.other_accesses);
 	if (p->irq_enabled)
 		log_write(LOG_INFO, p->cfg->name, "counters: device interrupts: %u MSI enable(s), %llu interrupt(s) delivered, %llu dropped (local APIC disabled)",
 			  p->irq_enabled, (unsigned long long)p->irq_delivered, (unsigned long long)p->irq_dropped);

@@ -618,6 +618,58 @@ static void mb_upper_memory_spans_adjacent_regions(void **state)
 	assert_int_equal(upper, 2 * 1024);
 }
 
+static void mb_pc_vectors_point_the_pic_vectors_at_eoi_and_iret(void **state)
+{
+	(void)state;
+	mb_elf32(0x3);
+	boot = (struct guest_boot){ .pc_vectors = true };
+	assert_int_equal(load_mb_boot(), 0);
+	u32 vec;
+	for (u32 i = 0; i < 16; i++) {
+		u32 n = i < 8 ? 0x08 + i : 0x70 + i - 8;
+		memcpy(&vec, low + n * 4, 4);
+		/* offset:segment 0xff00:0x0000 (master) or 0xff00:0x0010 (slave) */
+		assert_int_equal(vec, i < 8 ? 0xff000000u : 0xff000010u);
+	}
+	memcpy(&vec, low + 0x07 * 4, 4);
+	assert_int_equal(vec, 0xcccccccc);      /* the other vectors are not touched */
+	/* push ax; mov al, 0x20; out 0x20, al; pop ax; iret */
+	static const u8 master[] = { 0x50, 0xb0, 0x20, 0xe6, 0x20, 0x58, 0xcf };
+	/* push ax; mov al, 0x20; out 0xa0, al; out 0x20, al; pop ax; iret */
+	static const u8 slave[] = { 0x50, 0xb0, 0x20, 0xe6, 0xa0, 0xe6, 0x20, 0x58, 0xcf };
+	assert_memory_equal(low + 0xff000, master, sizeof(master));
+	assert_memory_equal(low + 0xff010, slave, sizeof(slave));
+	/* Without the option nothing is written there. */
+	memset(low, FILL, LOW_SIZE);
+	boot.pc_vectors = false;
+	assert_int_equal(load_mb_boot(), 0);
+	assert_int_equal(low[0xff000], FILL);
+	assert_int_equal(low[0x08 * 4], FILL);
+}
+
+static void mb_pc_vectors_need_low_memory_apart_from_the_image(void **state)
+{
+	(void)state;
+	mb_elf32(0x3);
+	boot = (struct guest_boot){ .pc_vectors = true };
+	/* No memory at 0 at all. */
+	mem[0].gpa = 1 * MiB;
+	mem[0].host = low;
+	expect_refusal(check_mb_boot(), -HV_ERANGE, "legacy-pic needs writable memory at [0x0-0x3ff]");
+	mem[0].gpa = 0;
+	/* The image over the handler page. */
+	Elf32_Phdr *ph = (Elf32_Phdr *)(img + sizeof(Elf32_Ehdr));
+	ph->p_paddr = ph->p_vaddr = 0xfe000;
+	((Elf32_Ehdr *)img)->e_entry = 0xfe00c;
+	expect_refusal(check_mb_boot(), -HV_EEXIST, "covers the real-mode vector table or the handler page");
+	/* The information page right below it, its modules running into it. */
+	ph->p_paddr = ph->p_vaddr = 0xf8000;
+	((Elf32_Ehdr *)img)->e_entry = 0xf800c;
+	boot.nr_mods = 1;
+	boot.mods[0] = (struct guest_module){ .data = NULL, .size = 0x8000, .string = "m" };
+	expect_refusal(check_mb_boot(), -HV_EEXIST, "reach the handler page [0xff000-0xfffff]");
+}
+
 static void mb_aout_kludge_loads_at_header_addresses(void **state)
 {
 	(void)state;
@@ -710,6 +762,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(mb_info_carries_the_command_line_and_the_modules, setup, teardown),
 		cmocka_unit_test_setup_teardown(mb_modules_that_do_not_fit_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(mb_upper_memory_spans_adjacent_regions, setup, teardown),
+		cmocka_unit_test_setup_teardown(mb_pc_vectors_point_the_pic_vectors_at_eoi_and_iret, setup, teardown),
+		cmocka_unit_test_setup_teardown(mb_pc_vectors_need_low_memory_apart_from_the_image, setup, teardown),
 		cmocka_unit_test_setup_teardown(mb_aout_kludge_loads_at_header_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(mb_refuses_without_header_in_first_8k, setup, teardown),
 		cmocka_unit_test_setup_teardown(mb_refuses_bad_checksum, setup, teardown),

@@ -226,6 +226,35 @@ static void software_disabled_apic_delivers_nothing(void **state)
 	assert_int_equal(vlapic_pending(&l), 0x40);
 }
 
+static void extint_passes_only_in_virtual_wire_mode_or_with_the_apic_off(void **state)
+{
+	u32 v = 0;
+	(void)state;
+	/* At reset LINT0 is masked (§11.4.7.1): an 8259A's INTR does not get through. */
+	assert_false(vlapic_extint_passes(&l));
+	vlapic_virtual_wire(&l);
+	assert_true(vlapic_extint_passes(&l));
+	assert_int_equal(vlapic_mmio_read(&l, APIC_BASE_DEFAULT + LAPIC_LVT_LINT0, 4, &v), 0);
+	assert_int_equal(v, 0x8700);
+	assert_int_equal(vlapic_mmio_read(&l, APIC_BASE_DEFAULT + LAPIC_LVT_LINT1, 4, &v), 0);
+	assert_int_equal(v, 0x8400);
+	assert_int_equal(vlapic_mmio_read(&l, APIC_BASE_DEFAULT + LAPIC_SVR, 4, &v), 0);
+	assert_int_equal(v, 0x1ff);
+	/* LINT0 in fixed mode, or masked, does not pass ExtINT. */
+	assert_int_equal(vlapic_mmio_write(&l, APIC_BASE_DEFAULT + LAPIC_LVT_LINT0, 4, 0x30), 0);
+	assert_false(vlapic_extint_passes(&l));
+	assert_int_equal(vlapic_mmio_write(&l, APIC_BASE_DEFAULT + LAPIC_LVT_LINT0, 4, 0x10700), 0);
+	assert_false(vlapic_extint_passes(&l));
+	/* Software-disabled: every LVT masked, so nothing passes. */
+	assert_int_equal(vlapic_mmio_write(&l, APIC_BASE_DEFAULT + LAPIC_LVT_LINT0, 4, 0x700), 0);
+	assert_true(vlapic_extint_passes(&l));
+	assert_int_equal(vlapic_mmio_write(&l, APIC_BASE_DEFAULT + LAPIC_SVR, 4, 0xff), 0);
+	assert_false(vlapic_extint_passes(&l));
+	/* Globally disabled (§11.4.3): LINT0 is the plain INTR pin. */
+	assert_int_equal(vlapic_msr_write(&l, MSR_IA32_APIC_BASE, APIC_BASE_DEFAULT), 0);
+	assert_true(vlapic_extint_passes(&l));
+}
+
 static void illegal_vectors_set_esr_bits_on_the_next_write(void **state)
 {
 	(void)state;
@@ -388,6 +417,7 @@ int main(void)
 		cmocka_unit_test_setup(reset_is_xapic_at_default_base_with_lvts_masked, setup),
 		cmocka_unit_test_setup(apic_base_follows_the_mode_transitions_of_the_sdm, setup),
 		cmocka_unit_test_setup(pending_respects_tpr_and_in_service_priority, setup),
+		cmocka_unit_test_setup(extint_passes_only_in_virtual_wire_mode_or_with_the_apic_off, setup),
 		cmocka_unit_test_setup(vid_sync_counts_deliveries_and_eois_done_without_exits, setup),
 		cmocka_unit_test_setup(software_disabled_apic_delivers_nothing, setup),
 		cmocka_unit_test_setup(illegal_vectors_set_esr_bits_on_the_next_write, setup),

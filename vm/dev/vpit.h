@@ -1,0 +1,89 @@
+/*
+ * Counter 0 of the PC's 8254 interval timer as a partition's guest sees
+ * it: the control word at port 0x43 and the counter at port 0x40, modes 0
+ * to 5 with a binary 16-bit count (0 counts 65536), LSB/MSB access, the
+ * counter latch and read-back commands, counting at 1.193182 MHz on the
+ * real clock. Its OUT drives IR0 of the partition's 8259A (vm/dev/vpic.h):
+ * each rising edge is one request. Portable: the caller polls it at the
+ * deadline it returns. Counters 1 and 2 (ports 0x41, 0x42; the speaker
+ * and the old DRAM refresh) are not offered: their ports read 0 and
+ * writes to them are dropped, counted.
+ * Spec: Intel 8254 Programmable Interval Timer data sheet, order number
+ * 231164-005: "Control Word Format", "Write Operations", "Read Operations"
+ * (Counter Latch Command, Read-Back Command, Status Byte), "Mode
+ * Definitions" (modes 0-5).
+ * Left out: BCD counting (counted, the count stays binary) and the GATE
+ * input, which a PC ties high for counter 0: modes 1 and 5, triggered by
+ * a GATE edge, never start.
+ */
+#ifndef VM_DEV_VPIT_H
+#define VM_DEV_VPIT_H
+#include "kernel/types.h"
+
+#define VPIT_PORT_COUNTER0      0x40
+#define VPIT_PORT_COUNTER1      0x41
+#define VPIT_PORT_COUNTER2      0x42
+#define VPIT_PORT_CONTROL       0x43
+/* The PC's input clock: 14.31818 MHz / 12. */
+#define VPIT_HZ                 1193182ULL
+
+/* "Control Word Format" (port 0x43, write only). */
+#define PIT_CW_BCD              BIT_ULL(0)
+#define PIT_CW_MODE             GENMASK_ULL(3, 1)       /* 6 and 7 are modes 2 and 3 */
+#define PIT_CW_RW               GENMASK_ULL(5, 4)
+#define  PIT_RW_LATCH           0       /* Counter Latch Command */
+#define  PIT_RW_LSB             1
+#define  PIT_RW_MSB             2
+#define  PIT_RW_LSB_MSB         3
+#define PIT_CW_SC               GENMASK_ULL(7, 6)
+#define  PIT_SC_READ_BACK       3
+/* "Read-Back Command": SC = 11; bits active low. */
+#define PIT_RB_CNT0             BIT_ULL(1)
+#define PIT_RB_NOT_STATUS       BIT_ULL(4)
+#define PIT_RB_NOT_COUNT        BIT_ULL(5)
+/* "Status Byte". */
+#define PIT_ST_NULL_COUNT       BIT_ULL(6)
+#define PIT_ST_OUTPUT           BIT_ULL(7)
+
+/* What a PC's firmware leaves in counter 0: rate generator, count 0 (65536): 18.2 Hz. */
+#define VPIT_FW_MODE            2
+
+struct vpit {
+	u8 mode, rw;            /* from the last control word */
+	bool bcd;
+	u32 count;              /* the count loaded (1-65536) */
+	u32 next_count;         /* modes 2, 3: a count written while counting, loaded at the period's end (0: none) */
+	bool counting;          /* a count was written after the control word */
+	bool fired;             /* modes 0, 4: the terminal count was reached */
+	u64 start_ns;           /* when the current period (or the one-shot) began */
+	bool write_msb;         /* LSB/MSB access: the next byte written is the MSB */
+	u8 write_lsb;
+	bool read_msb;          /* LSB/MSB access: the next byte read is the MSB */
+	bool latched;           /* a latched count waits to be read */
+	u16 latch;
+	bool latch_msb;         /* its next byte is the MSB */
+	bool status_latched;
+	u8 status;
+	/* Counters, for the partition's summary. */
+	u64 edges, other_accesses, unsupported;
+};
+
+/* The state a PC's firmware leaves: VPIT_FW_MODE, count 65536, LSB/MSB access, counting from now_ns. */
+void vpit_reset_firmware(struct vpit *t, u64 now_ns);
+/* Whether port is one of 0x40-0x43. */
+bool vpit_claims(u16 port);
+/* A byte read (counter 0: latched status, latched count or the live count; counters 1, 2 and the control port: 0). */
+u8 vpit_in(struct vpit *t, u16 port, u64 now_ns);
+/* A byte write (a control word, or a count byte for counter 0). */
+void vpit_out(struct vpit *t, u16 port, u8 val, u64 now_ns);
+/*
+ * The counter at now_ns: the rising edges of OUT since the last poll
+ * (periods missed count as one, as the 8259A latches one request).
+ * Returns how many edges there were (0 or 1) and sets *next_ns to the next
+ * one (0: none will come).
+ */
+u32 vpit_poll(struct vpit *t, u64 now_ns, u64 *next_ns);
+/* The period of OUT in ns for the loaded count (0 for the one-shot modes and while not counting). */
+u64 vpit_period_ns(const struct vpit *t);
+
+#endif
