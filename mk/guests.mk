@@ -25,6 +25,9 @@ guest_src_smp     := tests/guests/smp.c tests/guests/smp_tramp.S
 # The guest's local APIC and its timer (svm-lapic-timer, vmx-lapic-timer).
 GUEST_ELF64 += lapic-timer
 guest_src_lapic-timer := tests/guests/lapic_timer.c
+# The legacy PIC and PIT of legacy-pic = on (svm-pic-timer, vmx-pic-timer).
+GUEST_ELF64 += pic-timer
+guest_src_pic-timer := tests/guests/pic_timer.c
 guest_src_hello   := tests/guests/hello.c
 guest_src_busy    := tests/guests/busy.c
 guest_src_fence   := tests/guests/fence.c

@@ -101,9 +101,13 @@ static u16 current(const struct vpit *t, u64 now_ns)
 	e %= t->count;
 	if (t->mode == 2)
 		return (u16)(t->count - e);
-	/* SPEC (mode 3): the count goes down by two each clock and reloads at each half period. */
+	/*
+	 * SPEC (mode 3): the count goes down by two each clock and reloads at
+	 * each half period; an odd count loses its odd one on the first clock
+	 * of each half, so a read sees even values.
+	 */
 	u64 half = t->count / 2 ? t->count / 2 : 1;
-	return (u16)(t->count - 2 * (e % half));
+	return (u16)((t->count & ~1ULL) - 2 * (e % half));
 }
 
 static bool output(const struct vpit *t, u64 now_ns)

@@ -333,6 +333,24 @@ static void fw_cfg_key_is_on_by_default_and_needs_an_image(void **state)
 	refused(P1 "fw-cfg = off\n", "sluice.conf:2: partition p1: fw-cfg without image (only a guest reads fw_cfg)");
 }
 
+/* legacy-pic = on|off: on by default for multiboot, off for elf64, once, and only with an image. */
+static void legacy_pic_key_defaults_by_entry_and_needs_an_image(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = hello\n", &fake_iommu_ops), 0);
+	assert_false(vm_set.d[0].legacy_pic);
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = k\nentry = multiboot\n", &fake_iommu_ops), 0);
+	assert_true(vm_set.d[0].legacy_pic);
+	/* The key may come before the entry it defaults by. */
+	assert_int_equal(vm_setup(G1 "cpus = 1\nlegacy-pic = off\nimage = k\nentry = multiboot\n", &fake_iommu_ops), 0);
+	assert_false(vm_set.d[0].legacy_pic);
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = hello\nlegacy-pic = on\n", &fake_iommu_ops), 0);
+	assert_true(vm_set.d[0].legacy_pic);
+	refused(G1 "cpus = 1\nimage = hello\nlegacy-pic = yes\n", "sluice.conf:5: legacy-pic = yes: use on or off");
+	refused(G1 "cpus = 1\nimage = hello\nlegacy-pic = on\nlegacy-pic = off\n", "sluice.conf:6: legacy-pic given twice (first at line 5)");
+	refused(P1 "legacy-pic = on\n", "sluice.conf:2: partition p1: legacy-pic without image (only a guest has a PIC)");
+}
+
 /* cmdline and module = NAME [ARGS]: Multiboot guests only; modules in order, up to PART_MAX_MODULES, each a boot module. */
 static void cmdline_and_module_keys_are_for_multiboot_guests(void **state)
 {
@@ -762,6 +780,7 @@ int main(void)
 		cmocka_unit_test_setup(msi_devices_need_interrupt_remapping, setup),
 		cmocka_unit_test_setup(args_key_is_copied_once_and_needs_an_image, setup),
 		cmocka_unit_test_setup(fw_cfg_key_is_on_by_default_and_needs_an_image, setup),
+		cmocka_unit_test_setup(legacy_pic_key_defaults_by_entry_and_needs_an_image, setup),
 		cmocka_unit_test_setup(cmdline_and_module_keys_are_for_multiboot_guests, setup),
 		cmocka_unit_test_setup(attack_keys_are_checked, setup),
 		cmocka_unit_test_setup(limit_keys_are_checked, setup),

@@ -72,6 +72,9 @@ static void mode_3_has_the_same_period_and_counts_down_by_two(void **state)
 	assert_int_equal(read_count(T0 + 83810), 800);
 	assert_int_equal(vpit_poll(&t, T0 + 838 * US, &next), 0);
 	assert_int_equal(vpit_poll(&t, T0 + 839 * US, &next), 1);
+	/* An odd count reads even: 1001 goes 1000, 998, ... */
+	program(3, 1001, T0);
+	assert_int_equal(read_count(T0 + 83810), 800);
 }
 
 static void missed_periods_make_one_edge_and_keep_the_phase(void **state)
