@@ -317,9 +317,12 @@ static void partition_that_lost_its_cpu_is_parked_and_done(void **state)
 	assert_true(part.done);
 	assert_true(fake_log_has("WARN p1: parked: its CPU 1 was reset under it (an INIT Sluice could not consume); guest state lost"));
 	assert_true(fake_log_has("bus mastering off"));
+	/* Its end check: a park, and its config does not expect one. */
+	assert_true(fake_log_has("check: FAIL p1: parked: its CPU 1 was reset under it"));
 	/* A second report changes nothing. */
 	partition_cpu_lost(&part, 1);
-	assert_int_equal(fake_log_count("parked:"), 1);
+	assert_int_equal(fake_log_count("WARN p1: parked:"), 1);
+	assert_int_equal(fake_log_count("check: "), 1);
 }
 
 static const u8 vmmcall[] = { 0x0f, 0x01, 0xd9 };
@@ -713,7 +716,8 @@ static void attack_targets_are_snapshotted_and_compared(void **state)
 	assert_int_equal(part.state, PART_PARKED);
 	assert_true(fake_log_has("p1: ended before its ATTACK_CHECK; Sluice compares the targets now"));
 	assert_int_equal(check_passed(), passed + 4);
-	assert_int_equal(check_failed(), failed);
+	assert_int_equal(check_failed(), failed + 1);  /* its own end check: parked, not expected */
+	assert_true(fake_log_has("check: FAIL p1: parked: triple fault (shutdown)"));
 	struct sluice_cfg off = { 0 };
 	attack_setup(&off, &ps, &h);    /* leaves the hypercalls off for the other tests */
 }
@@ -1023,13 +1027,21 @@ static void a_time_limit_request_stops_the_partition_at_its_next_exit(void **sta
 	/* Expected by the config: the same stop, a passing check. */
 	setup(NULL);
 	cfg.time_limit_ms = 2000;
-	cfg.time_limit_expected = true;
+	cfg.expect = PART_EXPECT_TIME_LIMIT;
 	assert_true(partition_request_stop(&part, PART_STOP_TIME_LIMIT, 0));
 	assert_int_equal(run(VM_EXIT_IO), 1);          /* any exit takes the request first */
 	assert_int_equal(part.state, PART_STOPPED);
 	assert_int_equal(check_failed(), failed + 1);
 	assert_int_equal(check_passed(), passed + 1);
-	assert_true(fake_log_has("check: pass p1: stopped: time limit 2s reached (expected)"));
+	assert_true(fake_log_has("check: pass p1: stopped as its config expects (time limit 2s reached)"));
+	/* The run's limit is never the one expect = time-limit names. */
+	setup(NULL);
+	cfg.time_limit_ms = 2000;
+	cfg.expect = PART_EXPECT_TIME_LIMIT;
+	assert_true(partition_request_stop(&part, PART_STOP_RUN_LIMIT, 0));
+	assert_int_equal(run(VM_EXIT_INTR), 1);
+	assert_int_equal(check_failed(), failed + 2);
+	assert_true(fake_log_has("check: FAIL p1: stopped: the run's time limit reached (command line time-limit=); its config has expect = time-limit"));
 }
 
 /* A device past its DMA fault limit: its partition's on-fault, here park. */
@@ -1061,7 +1073,7 @@ static void a_dma_fault_limit_with_on_fault_stop_stops_the_machine(void **state)
 	assert_int_equal(part.state, PART_PARKED);
 	assert_int_equal(check_failed(), failed + 1);
 	assert_true(fake_log_has("ERR  p1: on-fault = stop: stopping the machine"));
-	assert_true(fake_log_has("check: FAIL p1: device 00:03.0 reached its DMA fault limit (dma-fault-limit = 5)"));
+	assert_true(fake_log_has("check: FAIL p1: parked: device 00:03.0 reached its DMA fault limit (dma-fault-limit = 5)"));
 	assert_true(fake_log_has("sluice: result pass="));
 }
 
