@@ -430,7 +430,8 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 	case SLUICE_HC_IPI: {
 		if (a0 > 0xffffffffULL || a1 > 0xffffffffULL)
 			return -SLUICE_HC_EINVAL;
-		return partition_ipi(p, v->cpu, (u32)a0, (u32)a1) ? -SLUICE_HC_EINVAL : 0;
+		const struct part_vcpu *pv = partition_vcpu_of(p, v);
+		return !pv || partition_ipi(p, pv->lapic.id, (u32)a0, (u32)a1) ? -SLUICE_HC_EINVAL : 0;
 	}
 	case SLUICE_HC_LAPIC:
 		return partition_hc_lapic(p, v, a0, a1);

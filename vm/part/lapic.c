@@ -42,7 +42,7 @@ void partition_lapic_init(struct partition *p, struct part_vcpu *pv)
 	pv->lapic.ipi = lapic_ipi;
 	pv->lapic.notify = lapic_notify;
 	pv->lapic.ctx = pv;
-	vlapic_reset(&pv->lapic, pv->v.cpu, pv == &p->vcpus[0], r.ecx & CPUID_1_ECX_TSC_DEADLINE);
+	vlapic_reset(&pv->lapic, (u32)(pv - p->vcpus), pv == &p->vcpus[0], r.ecx & CPUID_1_ECX_TSC_DEADLINE);
 	pv->halted = false;
 	pv->window = false;
 	p->lapic_marked = false;

@@ -164,7 +164,7 @@ struct partition_module_list {
  * The image check partition_check() calls (struct partition_host.image_check):
  * ctx is a struct partition_module_list.
  */
-int partition_image_check(void *ctx, const struct partition_cfg *d, char *why, size_t len);
+int partition_image_check(void *ctx, const struct partition_cfg *d, u32 *line, char *why, size_t len);
 
 /*
  * Builds every guest partition of s (partitions already checked, claimed and
@@ -224,7 +224,12 @@ void partition_msr_cpu_start(void);
 int partition_msr(struct partition *p, struct part_vcpu *pv, u32 msr, bool write, u64 *val);
 
 /* ---- the local APIC (vm/part/lapic.c), one per vCPU ---- */
-/* Resets pv's local APIC (xAPIC at its default base, APIC ID = its CPU index, BSP flag for vcpus[0]) and its wait state. */
+/*
+ * Resets pv's local APIC (xAPIC at its default base, BSP flag for
+ * vcpus[0]) and its wait state. Its APIC ID is its index in the partition:
+ * a partition's guest sees APIC IDs 0 (the BSP) to nr_cpus - 1, as on a
+ * machine of its own, whatever physical CPUs it runs on.
+ */
 void partition_lapic_init(struct partition *p, struct part_vcpu *pv);
 /*
  * Before an entry, on pv's CPU: the timer polled at now, the highest
@@ -241,12 +246,17 @@ bool partition_halt_over(struct partition *p, struct part_vcpu *pv);
 s64 partition_hc_lapic(struct partition *p, struct vcpu *v, u64 what, u64 guest_ticks);
 
 /* ---- guest SMP (vm/part/smp.c) ---- */
-/* The vCPU of p whose CPU (its APIC ID as the guest sees it) is apic_id, or NULL. */
+/*
+ * The vCPU of p whose local APIC ID (as the guest sees it: the vCPU's
+ * index in the partition, the BSP 0, vm/part/lapic.c) is apic_id, or NULL.
+ */
 struct part_vcpu *partition_vcpu_by_apic_id(struct partition *p, u32 apic_id);
+/* The vCPU of p on physical CPU cpu, or NULL. */
+struct part_vcpu *partition_vcpu_on_cpu(struct partition *p, u32 cpu);
 /* The part_vcpu that holds v. */
 struct part_vcpu *partition_vcpu_of(struct partition *p, const struct vcpu *v);
 /*
- * An IPI the guest's CPU from_cpu wrote to its local APIC's ICR (vm/dev/
+ * An IPI the vCPU with APIC ID from wrote to its local APIC's ICR (vm/dev/
  * vlapic.c calls this): icr_lo is the ICR's low 32 bits (vector, delivery
  * mode, destination mode, level, trigger, shorthand: Intel SDM vol 3
  * 11.6.1 "Interrupt Command Register (ICR)"), dest_apic_id its
@@ -260,7 +270,7 @@ struct part_vcpu *partition_vcpu_of(struct partition *p, const struct vcpu *v);
  * -HV_ENOENT (dropped; p->ipi_dropped says why), as struct vlapic's ipi
  * hook has it.
  */
-int partition_ipi(struct partition *p, u32 from_cpu, u32 dest_apic_id, u32 icr_lo);
+int partition_ipi(struct partition *p, u32 from, u32 dest_apic_id, u32 icr_lo);
 /*
  * An AP's pending INIT and SIPI taken, on its own CPU: INIT makes it wait
  * for SIPI, a SIPI while it waits fills *e with the real-mode entry and
