@@ -513,6 +513,9 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 			return 1;
 		if (!(v->rflags & RFLAGS_IF))
 			return partition_end(p, PART_HALTED, 0, "HLT with interrupts off");
+		if (pv && !partition_halt_wakeable(p, pv))
+			return partition_end(p, PART_HALTED, 0,
+					     "HLT with interrupts on, but nothing can interrupt it (no timer armed, no device MSI, no other CPU running)");
 		if (pv)
 			pv->halted = true;      /* the vCPU loop waits for a vector (vm/part/run.c) */
 		return 0;

@@ -73,6 +73,9 @@ struct part_vcpu {
 	struct vlapic lapic;            /* its local APIC (vm/part/lapic.c) */
 	bool halted;                    /* HLT with interrupts on: waits for a vector */
 	bool window;                    /* the interrupt window is asked for */
+	bool nmi_window;                /* the NMI window is asked for */
+	u32 nmi_pending;                /* an NMI IPI for it not yet injected (atomic: any CPU of its partition sets it) */
+	u64 nmis;                       /* NMIs injected */
 	u32 sipis;                      /* SIPIs that started it */
 	u64 exits[VM_EXIT_NR];          /* written by its own CPU only; summed for the partition */
 	u64 mtrr_def_type;              /* IA32_MTRR_DEF_TYPE as the guest wrote it (vm/part/msr.c) */
@@ -242,6 +245,14 @@ u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now);
 void partition_tpr_from_guest(struct partition *p, struct vcpu *v);
 /* Whether a halted vCPU has to wake: a vector pending for it, or p stopped, parked or asked to stop. */
 bool partition_halt_over(struct partition *p, struct part_vcpu *pv);
+/*
+ * Whether anything can ever wake pv from a HLT with interrupts on: a
+ * vector or NMI pending, its local APIC timer armed, a device MSI enabled,
+ * another of p's vCPUs running (an IPI). A partition has no legacy PIC,
+ * PIT or BIOS timer tick: with none of these the HLT is its last
+ * instruction.
+ */
+bool partition_halt_wakeable(struct partition *p, struct part_vcpu *pv);
 /* SLUICE_HC_LAPIC from v: what the guest gets in RAX. */
 s64 partition_hc_lapic(struct partition *p, struct vcpu *v, u64 what, u64 guest_ticks);
 

@@ -90,6 +90,13 @@ static int deliver(struct partition *p, struct part_vcpu *to, u32 from, u32 icr_
 		smp_kick(to->v.cpu);
 		return 1;
 	}
+	if (dm == ICR_DM_NMI) {
+		/* Held for the vCPU until it can take it (vm/part/lapic.c); its CPU leaves the guest or its halt. */
+		__atomic_store_n(&to->nmi_pending, 1, __ATOMIC_RELEASE);
+		if (to->lapic.notify)
+			to->lapic.notify(to->lapic.ctx);
+		return 1;
+	}
 	/* Fixed and lowest priority (one destination here: the one named) go to its local APIC, any CPU may call. */
 	/* Its notify hook kicks its CPU out of the guest or its halt: the vector goes in at its next entry. */
 	if (vlapic_accept(&to->lapic, (u8)vec))
@@ -102,7 +109,8 @@ int partition_ipi(struct partition *p, u32 from, u32 dest_apic_id, u32 icr_lo)
 	u32 dm = (u32)FIELD_GET(ICR_DM, icr_lo), sh = (u32)FIELD_GET(ICR_SHORTHAND, icr_lo);
 	int reached = 0, ret = 0;
 
-	if (dm != ICR_DM_FIXED && dm != ICR_DM_LOWEST && dm != ICR_DM_INIT && dm != ICR_DM_STARTUP)
+	bool nmi = dm == ICR_DM_NMI && p->ops && p->ops->nmi_inject;
+	if (dm != ICR_DM_FIXED && dm != ICR_DM_LOWEST && dm != ICR_DM_INIT && dm != ICR_DM_STARTUP && !nmi)
 		return drop(p, PART_IPI_MODE, from, dest_apic_id, icr_lo);
 	/* INIT level de-assert only synchronizes arbitration IDs: nothing for a vCPU (11.6.1). */
 	if (dm == ICR_DM_INIT && !(icr_lo & ICR_LEVEL_ASSERT) && (icr_lo & ICR_TRIGGER_LEVEL))

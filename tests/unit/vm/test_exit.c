@@ -485,6 +485,7 @@ static void real_mode_exits_skip_from_the_cs_base(void **state)
 	assert_true(fake_log_has("parked: cannot decode the real-mode instruction at cs:ip 0x0100:0x0012"));
 	/* HLT with interrupts on in real mode (a real-mode kernel waiting for its timer): it waits. */
 	setup(NULL);
+	part.vcpus[1].state = PART_VCPU_RUNNING;        /* its AP could send an IPI */
 	ram[CODE + 0x20] = 0xf4;
 	v->cr0 = 0x10;
 	v->cs_base = CODE;
@@ -1070,6 +1071,17 @@ static void hlt_with_interrupts_on_waits_for_a_vector(void **state)
 	(void)state;
 	part.ops = &inject_ops;
 	static const u8 hlt[] = { 0xf4 };
+	/* Nothing can ever wake it (no timer, no device MSI, its AP not started): the HLT ends it. */
+	part.vcpus[1].state = PART_VCPU_WAIT_SIPI;
+	code(hlt, sizeof(hlt));
+	v->rflags = RFLAGS_IF | 2;
+	assert_int_equal(run(VM_EXIT_HLT), 1);
+	assert_int_equal(part.state, PART_HALTED);
+	assert_true(fake_log_has("HLT with interrupts on, but nothing can interrupt it (no timer armed, no device MSI, no other CPU running): partition halted"));
+	/* Its AP running could send an IPI: the HLT waits. */
+	setup(NULL);
+	part.ops = &inject_ops;
+	part.vcpus[1].state = PART_VCPU_RUNNING;
 	code(hlt, sizeof(hlt));
 	v->rflags = RFLAGS_IF | 2;
 	assert_int_equal(run(VM_EXIT_HLT), 0);
