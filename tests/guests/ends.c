@@ -1,9 +1,10 @@
 /*
  * ends: a guest that ends the way its `args` say, for the check at a
  * partition's end (docs/config.md, `expect`): "exit N" returns N (the exit
- * hypercall), "hlt" halts with interrupts off (nothing can wake it), "park"
- * reads a page outside its memory (Sluice parks it). Anything else is a
- * failed verdict and exit code 1.
+ * hypercall), "hlt" halts with interrupts off (nothing can wake it),
+ * "hlt-sti" halts with interrupts on and nothing armed that could interrupt
+ * it, "park" reads a page outside its memory (Sluice parks it). Anything
+ * else is a failed verdict and exit code 1.
  */
 #include "tests/guests/lib/guest.h"
 
@@ -39,6 +40,13 @@ int guest_main(const struct sluice_start_info *si)
 		verdict(false, "HLT with interrupts off came back");
 		return 1;
 	}
+	/* No IDT: an interrupt would fault, but with no timer, MSI or other CPU none can come. */
+	if (!memcmp(si->args, "hlt-sti", 8)) {
+		gprintf("ends: partition %s halts with interrupts on, nothing armed\n", si->name);
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		verdict(false, "HLT with nothing to wake it came back");
+		return 1;
+	}
 	if (!memcmp(si->args, "park", 5)) {
 		uint64_t out = guest_map_outside(&free_gpa);
 		gprintf("ends: partition %s reads 0x%016llx, outside its memory\n", si->name, (unsigned long long)out);
@@ -46,6 +54,6 @@ int guest_main(const struct sluice_start_info *si)
 		verdict(false, "the read outside my memory came back");
 		return 1;
 	}
-	verdict(false, "args '%s': use exit N, hlt or park", si->args);
+	verdict(false, "args '%s': use exit N, hlt, hlt-sti or park", si->args);
 	return 1;
 }

@@ -45,7 +45,6 @@ static bool end_describe(const struct part_end *end, enum part_expect want, u32 
 		return want == PART_EXPECT_PARKED;
 	case PART_HALTED:
 		str_copy(head, "halted for good", len);
-		*detail = "HLT with interrupts off";
 		return want == PART_EXPECT_HALTED;
 	case PART_STOPPED:
 		str_copy(head, "stopped", len);

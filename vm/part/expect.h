@@ -21,7 +21,7 @@ struct part_end {
 	bool started;           /* its vCPU was posted to its CPU */
 	enum part_stop stop;    /* PART_STOPPED: which limit stopped it */
 	u64 code;               /* PART_EXITED: the guest's exit code */
-	const char *why;        /* PART_PARKED, PART_STOPPED, PART_FAILED: the reason ("" or NULL: none) */
+	const char *why;        /* PART_PARKED, PART_HALTED, PART_STOPPED, PART_FAILED: the reason ("" or NULL: none) */
 };
 
 /* The longest text partition_end_judge writes that the log can hold whole. */

@@ -196,6 +196,9 @@ int partition_end(struct partition *p, enum part_state st, u64 code, const char 
 		return 1;
 	vuart_flush(&p->uart);
 	p->exit_code = code;
+	/* A halt's reason (interrupts off, or nothing left that could wake it) is what its end check says. */
+	if (st == PART_HALTED)
+		str_copy(p->why, how, sizeof(p->why));
 	log_write(LOG_INFO, p->cfg->name, "%s: partition %s (code %llu)", how, part_state_name(st),
 		  (unsigned long long)code);
 	partition_end_check(p);

@@ -968,6 +968,7 @@ static void forbidden_instructions_raise_ud(void **state)
 	assert_int_equal(run(VM_EXIT_HLT), 1);
 	assert_int_equal(part.state, PART_HALTED);
 	assert_true(fake_log_has("INFO p1: HLT with interrupts off: partition halted (code 0)"));
+	assert_true(fake_log_has("check: FAIL p1: halted for good: HLT with interrupts off\n"));
 
 	/* Physical interrupts only bring the CPU back. */
 	setup(NULL);
@@ -1078,6 +1079,8 @@ static void hlt_with_interrupts_on_waits_for_a_vector(void **state)
 	assert_int_equal(run(VM_EXIT_HLT), 1);
 	assert_int_equal(part.state, PART_HALTED);
 	assert_true(fake_log_has("HLT with interrupts on, but nothing can interrupt it (no timer armed, no device MSI, no other CPU running): partition halted"));
+	/* Its end check says which halt it was. */
+	assert_true(fake_log_has("check: FAIL p1: halted for good: HLT with interrupts on, but nothing can interrupt it"));
 	/* Its AP running could send an IPI: the HLT waits. */
 	setup(NULL);
 	part.ops = &inject_ops;

@@ -14,6 +14,8 @@
 #include "vm/part/expect.h"
 
 #define PARK_WHY        "read GPA 0x0000000001000000, which is not its memory, at rip 0x0000000000101e95"
+#define HLT_OFF         "HLT with interrupts off"
+#define HLT_NOTHING     "HLT with interrupts on, but nothing can interrupt it (no timer armed, no device MSI, no other CPU running)"
 #define LOST_WHY        "its CPU 2 was reset under it (an INIT Sluice could not consume); guest state lost"
 
 struct judge_case {
@@ -32,7 +34,7 @@ static const struct judge_case cases[] = {
 	  "exited with code 78187493520; its config has expect = exit 878082192" },
 	{ { PART_PARKED, true, PART_STOP_NONE, 0, PARK_WHY }, PART_EXPECT_EXIT, 0, false, "parked: " PARK_WHY },
 	{ { PART_PARKED, true, PART_STOP_NONE, 0, LOST_WHY }, PART_EXPECT_EXIT, 0, false, "parked: " LOST_WHY },
-	{ { PART_HALTED, true, PART_STOP_NONE, 0, "" }, PART_EXPECT_EXIT, 0, false,
+	{ { PART_HALTED, true, PART_STOP_NONE, 0, HLT_OFF }, PART_EXPECT_EXIT, 0, false,
 	  "halted for good: HLT with interrupts off" },
 	{ { PART_STOPPED, true, PART_STOP_TIME_LIMIT, 0, "time limit 2s reached" }, PART_EXPECT_EXIT, 0, false,
 	  "stopped: time limit 2s reached" },
@@ -58,17 +60,21 @@ static const struct judge_case cases[] = {
 	  "parked as its config expects (" LOST_WHY ")" },
 	{ { PART_EXITED, true, PART_STOP_NONE, 0, "" }, PART_EXPECT_PARKED, 0, false,
 	  "exited with code 0; its config has expect = parked" },
-	{ { PART_HALTED, true, PART_STOP_NONE, 0, "" }, PART_EXPECT_PARKED, 0, false,
+	{ { PART_HALTED, true, PART_STOP_NONE, 0, HLT_OFF }, PART_EXPECT_PARKED, 0, false,
 	  "halted for good: HLT with interrupts off; its config has expect = parked" },
 	{ { PART_FAILED, false, PART_STOP_NONE, 0, "" }, PART_EXPECT_PARKED, 0, false,
 	  "never started; its config has expect = parked" },
 	{ { PART_RUNNING, true, PART_STOP_NONE, 0, "" }, PART_EXPECT_PARKED, 0, false,
 	  "still running when the run ended; its config has expect = parked" },
 	/* expect = halted. */
-	{ { PART_HALTED, true, PART_STOP_NONE, 0, "" }, PART_EXPECT_HALTED, 0, true,
+	{ { PART_HALTED, true, PART_STOP_NONE, 0, HLT_OFF }, PART_EXPECT_HALTED, 0, true,
 	  "halted for good as its config expects (HLT with interrupts off)" },
 	{ { PART_PARKED, true, PART_STOP_NONE, 0, PARK_WHY }, PART_EXPECT_HALTED, 0, false,
 	  "parked: " PARK_WHY "; its config has expect = halted" },
+	{ { PART_HALTED, true, PART_STOP_NONE, 0, HLT_NOTHING }, PART_EXPECT_HALTED, 0, true,
+	  "halted for good as its config expects (" HLT_NOTHING ")" },
+	{ { PART_HALTED, true, PART_STOP_NONE, 0, HLT_NOTHING }, PART_EXPECT_EXIT, 0, false,
+	  "halted for good: " HLT_NOTHING },
 	/* expect = time-limit: its own limit only, never the run's. */
 	{ { PART_STOPPED, true, PART_STOP_TIME_LIMIT, 0, "time limit 2s reached" }, PART_EXPECT_TIME_LIMIT, 0, true,
 	  "stopped as its config expects (time limit 2s reached)" },
@@ -80,6 +86,7 @@ static const struct judge_case cases[] = {
 	/* No reason recorded: the line still reads whole. */
 	{ { PART_PARKED, true, PART_STOP_NONE, 0, NULL }, PART_EXPECT_EXIT, 0, false, "parked" },
 	{ { PART_PARKED, true, PART_STOP_NONE, 0, NULL }, PART_EXPECT_PARKED, 0, true, "parked as its config expects" },
+	{ { PART_HALTED, true, PART_STOP_NONE, 0, "" }, PART_EXPECT_EXIT, 0, false, "halted for good" },
 };
 
 static void each_end_is_judged_against_each_expectation(void **state)
