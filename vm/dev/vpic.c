@@ -260,7 +260,8 @@ void vpic_out(struct vpic *v, u16 port, u8 val)
 		c->ic4 = (val & ICW1_IC4) != 0;
 		c->single = (val & ICW1_SNGL) != 0;
 		c->init_step = 2;
-		if (val & ICW1_LTIM)
+		/* Level-triggered inputs, and 8080 mode (what no ICW4 means), are not offered: counted. */
+		if ((val & ICW1_LTIM) || !(val & ICW1_IC4))
 			v->unsupported++;
 		return;
 	}

@@ -11,9 +11,10 @@
  * Command Words), "The Fully Nested Mode", "End of Interrupt",
  * "Automatic Rotation", "Special Mask Mode", "Poll Command", "Reading the
  * 8259A Status", "Cascade Mode".
- * Left out: level-triggered inputs (ICW1 LTIM and the chipset's ELCR are
- * stored and counted, inputs stay edge-triggered), 8080 mode (ICW4 uPM = 0
- * is counted, vectors stay 8086-style), buffered mode (no effect here).
+ * Left out: level-triggered inputs (ICW1 LTIM is counted and the inputs
+ * stay edge-triggered; the chipset's ELCR at 0x4d0 is not there), 8080
+ * mode (ICW4 uPM = 0, or no ICW4, is counted; vectors stay 8086-style),
+ * buffered mode (no effect here).
  */
 #ifndef VM_DEV_VPIC_H
 #define VM_DEV_VPIC_H
