@@ -26,6 +26,7 @@
 #include "pci/pci_internal.h"
 #include "pci/ats_hw.h"
 #include "iommu/iommu.h"
+#include "kernel/hw/time.h"
 #include "tests/fakes/fake_mem.h"
 #include "tests/fakes/fake_pci.h"
 
@@ -1120,6 +1121,59 @@ static void hlt_with_interrupts_on_waits_for_a_vector(void **state)
 	assert_true(partition_halt_over(&part, &part.vcpus[0]));
 }
 
+/*
+ * legacy-pic = on: the PIT's tick wakes a halted BSP through the PIC and
+ * its LINT0 (virtual wire mode), with the PIC's vector and no APIC
+ * acknowledgement; masked at the PIC, or with LINT0 masked, the HLT is
+ * the last instruction again.
+ */
+static void legacy_pit_wakes_a_halted_bsp_through_the_pic(void **state)
+{
+	(void)state;
+	static const u8 hlt[] = { 0xf4 };
+	part.ops = &inject_ops;
+	part.vcpus[1].state = PART_VCPU_WAIT_SIPI;
+	fake_time_step_ns = 0;
+	cfg.legacy_pic = true;
+	partition_legacy_init(&part);
+	u64 t0 = time_now_ns();
+	/* The PIC's ports are claimed now: no warning for a kernel that reads its mask. */
+	assert_int_equal(io(0x21, 1, true, 0) & 0xff, 0xfa);
+	assert_false(fake_log_has("no such device"));
+	code(hlt, sizeof(hlt));
+	v->rflags = RFLAGS_IF | 2;
+	assert_int_equal(run(VM_EXIT_HLT), 0);
+	assert_true(part.vcpus[0].halted);
+	/* 65536 ticks of 1.193182 MHz */
+	assert_int_equal(partition_timer_deadline(&part, &part.vcpus[0]), t0 + 54925402);
+	assert_false(partition_halt_over(&part, &part.vcpus[0]));
+	fake_time_ns += 54925402;
+	assert_true(partition_halt_over(&part, &part.vcpus[0]));
+	fake_ready = true;
+	fake_injected = -1;
+	partition_intr_prepare(&part, &part.vcpus[0], time_now_ns());
+	assert_int_equal(fake_injected, 0x08);
+	assert_false(part.vcpus[0].halted);
+	assert_int_equal(part.vcpus[0].lapic.injected, 0);
+	assert_int_equal(part.pic.delivered, 1);
+	/* In service until the handler's EOI at port 0x20; the next tick waits for it. */
+	fake_time_ns += 54925402;
+	fake_injected = -1;
+	fake_ready = true;
+	partition_intr_prepare(&part, &part.vcpus[0], time_now_ns());
+	assert_int_equal(fake_injected, -1);
+	io(0x20, 1, false, 0x20);
+	partition_intr_prepare(&part, &part.vcpus[0], time_now_ns());
+	assert_int_equal(fake_injected, 0x08);
+	/* IRQ0 masked at the PIC: nothing can wake the HLT. */
+	io(0x20, 1, false, 0x20);
+	io(0x21, 1, false, 0xff);
+	assert_int_equal(partition_timer_deadline(&part, &part.vcpus[0]), 0);
+	code(hlt, sizeof(hlt));
+	assert_int_equal(run(VM_EXIT_HLT), 1);
+	assert_int_equal(part.state, PART_HALTED);
+}
+
 /* The ICR through the x2APIC MSR: outside the partition dropped, to its own AP (APIC ID 1, CPU 2) delivered there. */
 static void ipis_from_the_icr_reach_the_partitions_own_cpus_only(void **state)
 {
@@ -1271,6 +1325,7 @@ int main(void)
 		cmocka_unit_test_setup(lapic_msrs_reach_the_vlapic_and_its_gp_is_the_guests, setup),
 		cmocka_unit_test_setup(xapic_page_accesses_are_decoded_into_the_vlapic, setup),
 		cmocka_unit_test_setup(hlt_with_interrupts_on_waits_for_a_vector, setup),
+		cmocka_unit_test_setup(legacy_pit_wakes_a_halted_bsp_through_the_pic, setup),
 		cmocka_unit_test_setup(cr8_is_the_local_apic_tpr, setup),
 		cmocka_unit_test_setup(lapic_hypercall_measures_exits_per_tick, setup),
 		cmocka_unit_test_setup(ipis_from_the_icr_reach_the_partitions_own_cpus_only, setup),
