@@ -16,6 +16,7 @@ typedef int16_t s16;
 typedef int32_t s32;
 typedef int64_t s64;
 
+#define BIT(n)                  (1U << (n))
 #define BIT_ULL(n)              (1ULL << (n))
 #define GENMASK_ULL(h, l)       ((~0ULL >> (63 - (h))) & (~0ULL << (l)))
 #define FIELD_GET(mask, v)      (((u64)(v) & (mask)) >> __builtin_ctzll(mask))

@@ -1,4 +1,4 @@
-# Exit emulation pieces: instruction decoder, guest page walk, virtual UART, virtual PCI config space, guest local APIC.
+# Exit emulation pieces: instruction decoder, guest page walk, virtual UART, virtual PCI config space, guest local APIC, fw_cfg.
 CORE_SRCS += vm/cpu/insn.c
 CORE_SRCS += vm/cpu/gwalk.c
 CORE_SRCS += vm/dev/vuart.c
@@ -6,3 +6,4 @@ CORE_SRCS += vm/dev/vlapic.c
 CORE_SRCS += vm/dev/vpci.c
 CORE_SRCS += vm/dev/vpci_msi.c
 CORE_SRCS += vm/dev/vpci_msix.c
+CORE_SRCS += vm/dev/fwcfg.c

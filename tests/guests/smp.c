@@ -8,9 +8,9 @@
  * writes EOI. The BSP checks that IPIs aimed outside its partition are
  * refused (through the paravirtual ICR, SLUICE_HC_IPI, which returns the
  * result), and ends the partition while the AP still spins: the AP must
- * be stopped with it. With args = ap-fault the AP instead writes an MSR
- * no partition may write while the BSP spins without exits: the park
- * must stop the BSP too.
+ * be stopped with it. With args = ap-fault the AP instead reads memory
+ * outside the partition while the BSP spins without exits: the park must
+ * stop the BSP too.
  */
 #include "tests/guests/lib/guest.h"
 #include "tests/guests/lib/irq.h"
@@ -33,6 +33,7 @@ extern const uint8_t smp_tramp_start[], smp_tramp_end[], smp_tramp_gdtr[], smp_t
 	smp_tramp_entry[];
 
 static volatile uint32_t ap_alive, ap_apic_id, ap_fault, ap_start_pong;
+static volatile uint64_t ap_fault_gpa;  /* args = ap-fault: where the AP reads, outside the partition */
 static volatile uint64_t ipis_taken[8];         /* by APIC ID: fixed IPIs each CPU's gate took */
 static volatile uint64_t ap_cr0, ap_efer, ap_rsp, ap_spins;
 static uint8_t ap_stack[8192] __attribute__((aligned(16)));
@@ -99,13 +100,13 @@ __attribute__((noreturn, used)) static void ap_main(void)
 		ap_spins++;
 		pause();
 	}
-	/* args = ap-fault: once the BSP has checked it, the AP writes an MSR no partition may write. */
+	/* args = ap-fault: once the BSP has checked it, the AP reads memory that is not the partition's. */
 	while (__atomic_load_n(&ap_fault, __ATOMIC_ACQUIRE) == 1) {
 		ap_spins++;
 		pause();
 	}
 	if (ap_fault == 2)
-		__asm__ volatile("wrmsr" ::"c"(0x1234u), "a"(0), "d"(0));
+		(void)*(volatile uint64_t *)(uintptr_t)ap_fault_gpa;
 	/* No HLT: with no interrupts to wake it that would end the partition. It spins until the BSP ends it. */
 	for (;;) {
 		ap_spins++;
@@ -197,7 +198,10 @@ int guest_main(const struct sluice_start_info *si)
 	verdict(ipi(si->cpu, ICR_INIT_ASSERT) < 0, "INIT to myself (the BSP) refused");
 	if (fault) {
 		/* The AP's fault parks the partition: this CPU, spinning with no exit, must be stopped with it. */
-		gprintf("smp: the AP faults now; I spin until Sluice stops me\n");
+		uint64_t free_gpa = (si->free_gpa + GUEST_PAGE - 1) & ~(GUEST_PAGE - 1);
+		ap_fault_gpa = guest_map_outside(&free_gpa);
+		gprintf("smp: the AP faults now (reads 0x%016llx, not ours); I spin until Sluice stops me\n",
+			(unsigned long long)ap_fault_gpa);
 		__atomic_store_n(&ap_fault, 2, __ATOMIC_RELEASE);
 		for (;;)
 			pause();

@@ -77,6 +77,7 @@ struct partition_cfg {
 	u32 nsid;               /* namespace = N: the NVMe namespace of its NVMe VF (0: none) */
 	u32 nsid_line;
 	char args[CONFIG_VALUE_LEN];    /* args = STRING: copied into the start info ("" when not given) */
+	bool fw_cfg;                    /* fw-cfg = on (the default) or off: its QEMU fw_cfg ports (vm/dev/fwcfg.h) */
 	/* Containment (vm/part/limits.c): 0 means none. */
 	u64 time_limit_ms;              /* time-limit = DURATION: stopped once it passes */
 	bool time_limit_expected;       /* time-limit = DURATION expected: that stop is not a failure */

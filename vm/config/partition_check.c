@@ -21,7 +21,7 @@
 
 /* Lines of the keys a partition may give once (0: not yet). */
 struct once {
-	u32 cpus, image, entry, on_fault, nsid, time_limit, fault_limit, args;
+	u32 cpus, image, entry, on_fault, nsid, time_limit, fault_limit, args, fw_cfg;
 };
 
 /* A decimal number (the whole string, digits only: no 0x) that fits 32 bits. */
@@ -901,6 +901,7 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 	str_copy(d->name, sec->name, sizeof(d->name));
 	d->line = sec->line;
 	d->dma_fault_limit = FAULT_LIMIT_UNSET;
+	d->fw_cfg = true;
 	for (u32 i = 0; i < c->nr_entries; i++) {
 		const struct config_entry *e = &c->entries[i];
 		const char *v = e->value;
@@ -946,6 +947,9 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			/* The config's value limit equals the start info's field: it always fits. */
 			if (config_once(c, e, &once.args))
 				str_copy(d->args, v, sizeof(d->args));
+		} else if (!strcmp(e->key, "fw-cfg")) {
+			if (config_once(c, e, &once.fw_cfg))
+				parse_on_off(c, e, &d->fw_cfg);
 		} else if (!strcmp(e->key, "on-fault")) {
 			if (!config_once(c, e, &once.on_fault))
 				continue;
@@ -965,7 +969,7 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			if (config_once(c, e, &once.fault_limit))
 				parse_fault_limit(c, e, &d->dma_fault_limit);
 		} else {
-			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, time-limit, dma-fault-limit, args)",
+			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, time-limit, dma-fault-limit, args, fw-cfg)",
 				     e->key, d->name);
 		}
 	}
@@ -981,6 +985,8 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 	}
 	if (!once.image && once.args)
 		config_error(c, once.args, "partition %s: args without image", d->name);
+	if (!once.image && once.fw_cfg)
+		config_error(c, once.fw_cfg, "partition %s: fw-cfg without image (only a guest reads fw_cfg)", d->name);
 	if (once.time_limit && !d->guest)
 		config_error(c, once.time_limit, "partition %s: time-limit without cpus and image (a partition without a guest never runs)",
 			     d->name);

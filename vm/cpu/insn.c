@@ -192,6 +192,7 @@ int insn_decode(const u8 *bytes, size_t avail, bool long64, struct insn *out)
 		case 0xa2:              /* CPUID */
 		case 0x30:              /* WRMSR */
 		case 0x32:              /* RDMSR */
+		case 0x08:              /* INVD */
 			break;
 		case 0x01:              /* group 7: only VMCALL (C1) and VMMCALL (D9) */
 			if (!take(&c, 1))

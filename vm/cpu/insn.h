@@ -1,7 +1,7 @@
 /*
  * The little x86 decoding Sluice needs because QEMU's SVM has no next-RIP
  * save and no decode assists: the length of the instructions that exit
- * (CPUID, RDMSR, WRMSR, HLT, VMMCALL/VMCALL, IN/OUT, and any MOV that
+ * (CPUID, RDMSR, WRMSR, INVD, HLT, VMMCALL/VMCALL, IN/OUT, and any MOV that
  * faults on MMIO), and the operands of the MOV forms MMIO emulation needs.
  * Portable; the caller fetches up to 15 bytes at the guest's RIP.
  */

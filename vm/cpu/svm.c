@@ -9,6 +9,7 @@
  */
 #define LOG_SUBSYS "svm"
 #include "vm/cpu/svm.h"
+#include "vm/cpu/msr.h"
 #include "kernel/smp.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"
@@ -41,22 +42,6 @@ static u64 hsave_pa[SMP_MAX_CPUS];
 static struct svm_vcpu vcpus[SMP_MAX_CPUS];
 static bool have_nrips;
 
-/*
- * Passed through: these live in the VMCB and VMLOAD/VMSAVE switch them
- * (APM 15.5.2), so a guest writing them changes only its own state. TSC
- * (0x10) is passed for reads only: RDTSC is not intercepted either, so the
- * read tells the guest nothing new; a write would move the CPU's TSC.
- * EFER is intercepted (SVME must stay set), and so is everything else.
- */
-const struct svm_msr_pass svm_msr_passthrough[] = {
-	{ 0x00000010, false },                  /* TSC */
-	{ 0x00000174, true }, { 0x00000175, true }, { 0x00000176, true },      /* SYSENTER_CS/ESP/EIP */
-	{ 0xc0000081, true }, { 0xc0000082, true }, { 0xc0000083, true }, { 0xc0000084, true },
-						/* STAR, LSTAR, CSTAR, SFMASK */
-	{ 0xc0000100, true }, { 0xc0000101, true }, { 0xc0000102, true },      /* FS.base, GS.base, KernelGSBase */
-};
-const u32 svm_nr_msr_passthrough = ARRAY_SIZE(svm_msr_passthrough);
-
 void svm_iopm_fill(u8 *iopm, const struct vcpu_policy *pol)
 {
 	memset(iopm, 0xff, SVM_IOPM_PAGES * PAGE_SIZE);
@@ -77,13 +62,25 @@ static int msrpm_bit(u32 msr)
 	return -1;
 }
 
+static void msrpm_allow(void *ctx, u32 msr, bool write)
+{
+	u8 *msrpm = ctx;
+	int bit = msrpm_bit(msr);
+	if (bit >= 0) {
+		bit += write;
+		msrpm[bit / 8] &= (u8)~(1u << (bit % 8));
+	}
+}
+
+/*
+ * Every MSR exits but those vm/cpu/msr.c passes through: on SVM these live
+ * in the VMCB and VMLOAD/VMSAVE switch them (APM 15.5.2), or Sluice never
+ * uses them on the guest's CPU; EFER is intercepted (SVME must stay set).
+ */
 void svm_msrpm_fill(u8 *msrpm)
 {
 	memset(msrpm, 0xff, SVM_MSRPM_PAGES * PAGE_SIZE);
-	for (u32 i = 0; i < svm_nr_msr_passthrough; i++) {
-		int bit = msrpm_bit(svm_msr_passthrough[i].msr);
-		msrpm[bit / 8] &= (u8)~((svm_msr_passthrough[i].write ? 3u : 1u) << (bit % 8));
-	}
+	msr_for_each_pass(msrpm_allow, msrpm);
 }
 
 bool svm_msrpm_intercepts(const u8 *msrpm, u32 msr, bool write)
@@ -198,10 +195,10 @@ static const struct { u64 code; enum vm_exit_reason reason; } simple_exits[] = {
 	{ SVM_EXIT_SKINIT, VM_EXIT_FORBIDDEN },
 	{ SVM_EXIT_INVLPGA, VM_EXIT_FORBIDDEN },
 	{ SVM_EXIT_RSM, VM_EXIT_FORBIDDEN },
-	{ SVM_EXIT_INVD, VM_EXIT_FORBIDDEN },
+	{ SVM_EXIT_INVD, VM_EXIT_INVD },
 	{ SVM_EXIT_MONITOR, VM_EXIT_FORBIDDEN },
 	{ SVM_EXIT_MWAIT, VM_EXIT_FORBIDDEN },
-	{ SVM_EXIT_TASK_SWITCH, VM_EXIT_FORBIDDEN },
+	{ SVM_EXIT_TASK_SWITCH, VM_EXIT_TASK_SWITCH },
 	{ SVM_EXIT_INVALID, VM_EXIT_ENTRY_FAILED },
 	{ SVM_EXIT_VINTR, VM_EXIT_INTR_WINDOW },
 };
@@ -487,12 +484,42 @@ static void svm_vcpu_dump(const struct vcpu *v, const char *who)
 			  (unsigned long long)m->exitintinfo);
 }
 
-/* EFER as the guest wrote it; LMA is the CPU's, SVME Sluice's (15.5.1: it must stay set in the guest). */
-static void svm_vcpu_set_efer(struct vcpu *v, u64 efer)
+/*
+ * EFER as the guest wrote it; LMA is the CPU's, SVME Sluice's (15.5.1: it
+ * must stay set in the guest) and hidden from the guest's reads. PAT: with
+ * nested paging the guest's PAT is the VMCB's G_PAT (15.25.8).
+ */
+static int svm_state_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 {
 	struct svm_vcpu *s = v->hw;
-	s->vmcb->efer = (efer & ~(EFER_LMA | EFER_SVME)) | (s->vmcb->efer & EFER_LMA) | EFER_SVME;
-	v->efer = s->vmcb->efer;
+	if (msr == MSR_EFER) {
+		if (write)
+			s->vmcb->efer = (*val & ~(EFER_LMA | EFER_SVME)) | (s->vmcb->efer & EFER_LMA) | EFER_SVME;
+		v->efer = s->vmcb->efer;
+		*val = v->efer & ~EFER_SVME;
+		return 0;
+	}
+	if (msr == MSR_IA32_PAT) {
+		if (write)
+			s->vmcb->g_pat = *val;
+		*val = s->vmcb->g_pat;
+		return 0;
+	}
+	return -HV_ENOENT;
+}
+
+/* APM 15.20 "Event Injection": type 3 (exception), EV for the error code (never in real mode, 8.2). */
+void svm_exc_inject_vmcb(struct vmcb *vmcb, u8 vector, bool has_error, u32 error)
+{
+	bool ev = has_error && (vmcb->cr0 & CR0_PE);
+	vmcb->eventinj = EVENT_V | FIELD_PREP(EVENT_TYPE, EVENT_TYPE_EXCEPTION) | FIELD_PREP(EVENT_VECTOR, vector) |
+			 (ev ? EVENT_EV | (u64)error << 32 : 0);
+}
+
+static void svm_exc_inject(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	struct svm_vcpu *s = v->hw;
+	svm_exc_inject_vmcb(s->vmcb, vector, has_error, error);
 }
 
 static u8 svm_tpr_get(struct vcpu *v)
@@ -544,7 +571,8 @@ const struct virt_ops svm_ops = {
 	.vcpu_dump = svm_vcpu_dump,
 	.init_consumed = svm_redirects_init,
 	.vcpu_flush_tlb = svm_vcpu_flush_tlb,
-	.vcpu_set_efer = svm_vcpu_set_efer,
+	.state_msr = svm_state_msr,
+	.exc_inject = svm_exc_inject,
 	.tpr_get = svm_tpr_get,
 	.tpr_set = svm_tpr_set,
 	.intr_ready = svm_intr_ready,

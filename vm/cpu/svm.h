@@ -8,14 +8,9 @@
 #include "vm/cpu/virt.h"
 #include "vm/cpu/svm_hw.h"
 
-/* Guest MSRs passed through (read and write): state the VMCB or VMLOAD/VMSAVE switches. */
-struct svm_msr_pass { u32 msr; bool write; /* false: reads only */ };
-extern const struct svm_msr_pass svm_msr_passthrough[];
-extern const u32 svm_nr_msr_passthrough;
-
 /* Fills the 12 KiB IOPM: every port intercepted except the policy's ranges. */
 void svm_iopm_fill(u8 *iopm, const struct vcpu_policy *pol);
-/* Fills the 8 KiB MSRPM: every MSR intercepted except svm_msr_passthrough. */
+/* Fills the 8 KiB MSRPM: every MSR intercepted except the MSR_PASS ones of vm/cpu/msr.c. */
 void svm_msrpm_fill(u8 *msrpm);
 /* Whether the MSRPM intercepts a read (write = false) or write of msr. */
 bool svm_msrpm_intercepts(const u8 *msrpm, u32 msr, bool write);
@@ -39,6 +34,8 @@ bool svm_intr_ready_vmcb(const struct vmcb *vmcb, u64 rip, u64 rflags);
 void svm_intr_inject_vmcb(struct vmcb *vmcb, u8 vector);
 void svm_intr_window_vmcb(struct vmcb *vmcb, bool on);
 void svm_event_requeue(struct vmcb *vmcb);
+/* Queues exception vector (with error when has_error and the guest is in protected mode) for the next VMRUN. */
+void svm_exc_inject_vmcb(struct vmcb *vmcb, u8 vector, bool has_error, u32 error);
 /* The exit code's name in the APM's words ("NPF", "IOIO", "EXCP" for 0x40-0x5f), "?" when unknown. */
 const char *svm_exit_name(u64 code);
 

@@ -170,6 +170,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "one page");
 #define EVENT_VECTOR                    GENMASK_ULL(7, 0)
 #define EVENT_TYPE                      GENMASK_ULL(10, 8)
 #define  EVENT_TYPE_INTR                0       /* external or virtual interrupt */
+#define  EVENT_TYPE_EXCEPTION           3       /* a fault or trap (#GP, #UD, ...) */
 #define EVENT_EV                        BIT_ULL(11)     /* error code valid */
 #define EVENT_V                         BIT_ULL(31)
 #define NP_ENABLE                       BIT_ULL(0)

@@ -10,6 +10,7 @@
 #include "kernel/pgtable.h"
 
 struct cpu;                     /* kernel/smp.h */
+struct cpuid_regs;              /* kernel/hw/cpu.h */
 
 #define RFLAGS_IF               BIT_ULL(9)      /* the guest takes maskable interrupts */
 
@@ -61,7 +62,10 @@ enum vm_exit_reason {
 	VM_EXIT_HYPERCALL,      /* VMMCALL / VMCALL */
 	VM_EXIT_NPF,            /* npf.*: nested/EPT page fault */
 	VM_EXIT_INTR,           /* a physical interrupt arrived (e.g. smp_kick): nothing for the guest */
-	VM_EXIT_FORBIDDEN,      /* an instruction Sluice does not let a guest run (VMRUN, VMLOAD, INVLPGA, SKINIT, ...) */
+	VM_EXIT_FORBIDDEN,      /* an instruction a partition does not have (VMRUN, VMXON, MONITOR, RSM, ...): #UD in the guest */
+	VM_EXIT_TASK_SWITCH,    /* a hardware task switch (a task gate, a far jump to a TSS): not emulated */
+	VM_EXIT_INVD,           /* INVD: done as a no-op (the guest's memory is write-back; its dirty lines stay) */
+	VM_EXIT_FAULT,          /* the back end found the exiting instruction faults (exc.*, e.g. XSETBV's #GP): injected */
 	VM_EXIT_EXCEPTION,      /* an intercepted guest exception (exc.vector, exc.error_code) */
 	VM_EXIT_ENTRY_FAILED,   /* the hardware refused the guest state (VMEXIT_INVALID / VM-entry failure) */
 	VM_EXIT_INTR_WINDOW,    /* the guest can take an interrupt now (asked for with intr_window) */
@@ -124,11 +128,27 @@ struct virt_ops {
 	 */
 	bool (*init_consumed)(void);
 	/*
-	 * The guest's WRMSR to EFER, already checked by common code (only SCE,
-	 * LME, NXE may be set; LMA stays the CPU's): in the guest state from
-	 * the next entry on. NULL: EFER writes are refused.
+	 * MSRs whose guest value lives in the back end's guest state (VMCB,
+	 * VMCS): EFER (a write already checked with msr_efer_valid: SCE, LME,
+	 * NXE the guest's; LMA stays the CPU's, SVME Sluice's and hidden from
+	 * reads) and IA32_PAT (checked with msr_pat_valid). In the guest state
+	 * from the next entry on. 0, or -HV_ENOENT for any other MSR.
 	 */
-	void (*vcpu_set_efer)(struct vcpu *v, u64 efer);
+	int (*state_msr)(struct vcpu *v, u32 msr, bool write, u64 *val);
+	/*
+	 * Raises exception vector in the guest at the next entry, as the CPU
+	 * raises a fault at the current rip (rip is not moved; the guest's
+	 * IDT handler runs). has_error: push error (dropped in real mode,
+	 * where no exception pushes one). Replaces an interrupt queued for the
+	 * same entry (intr_ready is false until it is delivered).
+	 */
+	void (*exc_inject)(struct vcpu *v, u8 vector, bool has_error, u32 error);
+	/*
+	 * Takes out of CPUID leaf/sub's answer what this back end cannot give a
+	 * guest on this CPU (e.g. VMX without "enable RDTSCP": RDTSCP and
+	 * RDPID raise #UD in the guest). After probe. NULL: nothing.
+	 */
+	void (*cpuid_adjust)(u32 leaf, u32 sub, struct cpuid_regs *r);
 	/*
 	 * External interrupts for the guest (its local APIC's vectors, vm/dev/vlapic.h).
 	 * intr_ready: whether the guest takes one at the next entry (RFLAGS.IF

@@ -49,6 +49,7 @@ struct vmx_vcpu {
 static u64 vmxon_pa[SMP_MAX_CPUS];
 static struct vmx_vcpu vcpus[SMP_MAX_CPUS];
 static struct vmx_caps caps;
+static u32 proc2_on;            /* the secondary controls vcpu_init sets (from probe) */
 
 /* The revision identifier every VMXON region and VMCS starts with (A.1, 25.2). */
 static int region_init(u64 pa)
@@ -114,6 +115,7 @@ static int vmx_probe(void)
 		log_err("VMX without what Sluice needs: %s", why);
 		return -HV_ENOTSUP;
 	}
+	proc2_on = ctl.proc2;
 	if (FIELD_GET(VMX_BASIC_REGION_SIZE, caps.basic) > PAGE_SIZE) {
 		log_err("VMCS region of %llu bytes: more than a page", (unsigned long long)FIELD_GET(VMX_BASIC_REGION_SIZE, caps.basic));
 		return -HV_ENOTSUP;
@@ -453,8 +455,9 @@ static u64 state_from_vmcs(struct vcpu *v)
  * XSETBV exits unconditionally on VMX (26.1.2) while SVM lets the guest run
  * it: a valid one is done here for the guest (its CPU is its own, XCR0 is
  * not switched either way) and the exit reaches common code as
- * VM_EXIT_NONE, rip past it. An invalid one stays VM_EXIT_FORBIDDEN (the
- * guest is parked: Sluice does not inject the #GP a CPU would raise).
+ * VM_EXIT_NONE, rip past it. An invalid one is the #GP(0) the CPU raises
+ * (SDM vol 2 XSETBV "Protected Mode Exceptions"): VM_EXIT_FAULT. The #UD
+ * (CR4.OSXSAVE clear) and the CPL #GP come before the exit (26.1.1).
  */
 static void xsetbv(struct vcpu *v, const struct vmx_exit_info *in, struct vm_exit *x)
 {
@@ -463,8 +466,13 @@ static void xsetbv(struct vcpu *v, const struct vmx_exit_info *in, struct vm_exi
 	u64 val = (v->regs.rdx & 0xffffffff) << 32 | (v->regs.rax & 0xffffffff);
 
 	cpuid(0xd, 0, &r);
-	if (vmx_xsetbv_check(xcr, val, (u64)r.edx << 32 | r.eax) || !in->insn_len || in->insn_len > 15)
+	if (vmx_xsetbv_check(xcr, val, (u64)r.edx << 32 | r.eax) || !in->insn_len || in->insn_len > 15) {
+		x->reason = VM_EXIT_FAULT;
+		x->exc.vector = 13;
+		x->exc.has_error = true;
+		x->exc.error_code = 0;
 		return;
+	}
 	vmx_hw_xsetbv(xcr, val);
 	v->rip += in->insn_len;
 	x->reason = VM_EXIT_NONE;
@@ -641,14 +649,54 @@ static void vmx_vcpu_flush_tlb(struct vcpu *v)
 /*
  * EFER as the guest wrote it, LMA kept (the CPU's: it follows CR0.PG and
  * LME, and a VM exit saves it into the "IA-32e mode guest" entry control,
- * SDM vol 3 28.3). Written to the current VMCS: this vCPU's, on its CPU.
+ * SDM vol 3 28.3); PAT, which the VMCS loads at entry and saves at exit
+ * (25.4.1). The current VMCS is this vCPU's, on its CPU.
  */
-static void vmx_vcpu_set_efer(struct vcpu *v, u64 efer)
+static int vmx_state_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 {
-	u64 cur = vmcs_read(VMCS_GUEST_IA32_EFER);
-	v->efer = (efer & ~IA32_EFER_LMA) | (cur & IA32_EFER_LMA);
-	if (vmcs_write(VMCS_GUEST_IA32_EFER, v->efer))
-		insn_failed("VMWRITE", VMX_FAIL_VALID);
+	u32 field = msr == MSR_IA32_EFER ? VMCS_GUEST_IA32_EFER : msr == MSR_IA32_PAT ? VMCS_GUEST_IA32_PAT : 0;
+	if (!field)
+		return -HV_ENOENT;
+	u64 cur = vmcs_read(field);
+	if (write) {
+		cur = msr == MSR_IA32_EFER ? (*val & ~IA32_EFER_LMA) | (cur & IA32_EFER_LMA) : *val;
+		if (vmcs_write(field, cur))
+			insn_failed("VMWRITE", VMX_FAIL_VALID);
+	}
+	if (msr == MSR_IA32_EFER)
+		v->efer = cur;
+	*val = cur;
+	return 0;
+}
+
+/*
+ * 27.6.1.1: a hardware exception through the VM-entry interruption
+ * information; "deliver error code" only in protected mode (26.2.1.3:
+ * it must be 0 when the guest's CR0.PE is 0 under unrestricted guest).
+ */
+u32 vmx_exc_event(u8 vector, bool has_error, bool prot)
+{
+	return (u32)(INTR_INFO_VALID | FIELD_PREP(INTR_INFO_TYPE, INTR_TYPE_HW_EXCEPTION) |
+		     FIELD_PREP(INTR_INFO_VECTOR, vector) | (has_error && prot ? INTR_INFO_ERROR_CODE_VALID : 0));
+}
+
+static void vmx_exc_inject(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	struct vmx_vcpu *s = v->hw;
+	s->event = vmx_exc_event(vector, has_error, v->cr0 & X86_CR0_PE);
+	s->event_error = error;
+	s->event_len = 0;
+}
+
+/* Without "enable RDTSCP" (24.6.2 table 24-7), RDTSCP and RDPID raise #UD in the guest: CPUID says they are absent. */
+static void vmx_cpuid_adjust(u32 leaf, u32 sub, struct cpuid_regs *r)
+{
+	if (proc2_on & PROC2_ENABLE_RDTSCP)
+		return;
+	if (leaf == 0x80000001u)
+		r->edx &= ~BIT(27);                /* RDTSCP */
+	else if (leaf == 7 && sub == 0)
+		r->ecx &= ~BIT(22);                /* RDPID */
 }
 
 const struct virt_ops vmx_ops = {
@@ -663,7 +711,9 @@ const struct virt_ops vmx_ops = {
 	.vcpu_dump = vmx_vcpu_dump,
 	.init_consumed = vmx_init_consumed,
 	.vcpu_flush_tlb = vmx_vcpu_flush_tlb,
-	.vcpu_set_efer = vmx_vcpu_set_efer,
+	.state_msr = vmx_state_msr,
+	.exc_inject = vmx_exc_inject,
+	.cpuid_adjust = vmx_cpuid_adjust,
 	.tpr_get = vmx_tpr_get,
 	.tpr_set = vmx_tpr_set,
 	.intr_ready = vmx_intr_ready,

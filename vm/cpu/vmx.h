@@ -63,15 +63,12 @@ u64 vmx_cr_fixed(u64 val, u64 fixed0, u64 fixed1);
 
 /* Fills the I/O bitmaps A and B (2 pages): every port exits except the policy's ranges. */
 void vmx_io_bitmap_fill(u8 *bitmaps, const struct vcpu_policy *pol);
-/* Fills the MSR bitmap (1 page): every MSR exits except vmx_msr_passthrough. */
+/* Fills the MSR bitmap (1 page): every MSR exits except the MSR_PASS ones of vm/cpu/msr.c. */
 void vmx_msr_bitmap_fill(u8 *bitmap);
 /* Lets a read (write = false) or write of msr through the MSR bitmap without an exit. */
 void vmx_msr_bitmap_allow(u8 *bitmap, u32 msr, bool write);
 /* Whether the MSR bitmap makes a read (write = false) or write of msr exit. */
 bool vmx_msr_bitmap_intercepts(const u8 *bitmap, u32 msr, bool write);
-struct vmx_msr_pass { u32 msr; bool write; /* false: reads only */ };
-extern const struct vmx_msr_pass vmx_msr_passthrough[];
-extern const u32 vmx_nr_msr_passthrough;
 
 /*
  * Whether XSETBV may set XCR[xcr] to val on a CPU whose CPUID.(EAX=0DH,
@@ -80,6 +77,8 @@ extern const u32 vmx_nr_msr_passthrough;
  * components all or none and only with AVX. 0 or -HV_EINVAL.
  */
 int vmx_xsetbv_check(u32 xcr, u64 val, u64 supported);
+/* The VM-entry interruption information that raises hardware exception vector (error code only when prot: CR0.PE). */
+u32 vmx_exc_event(u8 vector, bool has_error, bool prot);
 
 /* What a VM exit left in the VMCS's exit-information fields (25.9), read by the run code. */
 struct vmx_exit_info {

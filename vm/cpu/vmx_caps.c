@@ -9,6 +9,7 @@
  * Portable: MSRs through rdmsr, nothing written here.
  */
 #include "vm/cpu/vmx.h"
+#include "vm/cpu/msr.h"
 #include "kernel/err.h"
 #include "kernel/fmt.h"
 #include "kernel/lib.h"
@@ -217,23 +218,6 @@ void vmx_io_bitmap_fill(u8 *bitmaps, const struct vcpu_policy *pol)
 			bitmaps[port / 8] &= (u8)~(1u << (port % 8));
 }
 
-/*
- * Passed through: FS/GS base and SYSENTER are guest-state fields of the
- * VMCS (25.4.1), switched at every entry and exit. STAR, LSTAR, CSTAR,
- * SFMASK and KernelGSBase are not switched by VMX, but Sluice uses neither
- * SYSCALL nor SWAPGS, so the guest's values there affect only the guest.
- * TSC is passed for reads only (RDTSC is not intercepted either); EFER and
- * PAT are intercepted (the VMCS loads them), and so is everything else.
- */
-const struct vmx_msr_pass vmx_msr_passthrough[] = {
-	{ 0x00000010, false },                  /* TSC */
-	{ 0x00000174, true }, { 0x00000175, true }, { 0x00000176, true },      /* SYSENTER_CS/ESP/EIP */
-	{ 0xc0000081, true }, { 0xc0000082, true }, { 0xc0000083, true }, { 0xc0000084, true },
-						/* STAR, LSTAR, CSTAR, SFMASK */
-	{ 0xc0000100, true }, { 0xc0000101, true }, { 0xc0000102, true },      /* FS.base, GS.base, KernelGSBase */
-};
-const u32 vmx_nr_msr_passthrough = ARRAY_SIZE(vmx_msr_passthrough);
-
 /* 25.6.9: the bit for msr in the read (or write) half, or -1 outside the two ranges (always exits). */
 static int msr_bit(u32 msr, bool write)
 {
@@ -254,12 +238,21 @@ void vmx_msr_bitmap_allow(u8 *bitmap, u32 msr, bool write)
 		bitmap[bit / 8] &= (u8)~(1u << (bit % 8));
 }
 
+static void bitmap_allow(void *ctx, u32 msr, bool write)
+{
+	vmx_msr_bitmap_allow(ctx, msr, write);
+}
+
+/*
+ * Every MSR exits but those vm/cpu/msr.c passes through: FS/GS base and
+ * SYSENTER are guest-state fields of the VMCS (25.4.1); STAR, LSTAR, CSTAR,
+ * SFMASK, KernelGSBase and TSC_AUX are not switched by VMX, but Sluice
+ * uses none of them on a guest's CPU. EFER and PAT exit (the VMCS loads them).
+ */
 void vmx_msr_bitmap_fill(u8 *bitmap)
 {
 	memset(bitmap, 0xff, PAGE_SIZE);
-	for (u32 i = 0; i < vmx_nr_msr_passthrough; i++)
-		for (int w = 0; w <= (int)vmx_msr_passthrough[i].write; w++)
-			vmx_msr_bitmap_allow(bitmap, vmx_msr_passthrough[i].msr, w);
+	msr_for_each_pass(bitmap_allow, bitmap);
 }
 
 bool vmx_msr_bitmap_intercepts(const u8 *bitmap, u32 msr, bool write)

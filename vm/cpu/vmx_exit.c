@@ -107,10 +107,10 @@ static const struct { u16 basic; enum vm_exit_reason reason; } simple_exits[] = 
 	{ VMX_EXIT_VMCALL, VM_EXIT_HYPERCALL },
 	{ VMX_EXIT_RDMSR, VM_EXIT_MSR_READ },
 	{ VMX_EXIT_WRMSR, VM_EXIT_MSR_WRITE },
-	/* Instructions a partition may not run: VMX itself, SMX, SMM, caches, task gates. */
-	{ VMX_EXIT_TASK_SWITCH, VM_EXIT_FORBIDDEN },
+	{ VMX_EXIT_TASK_SWITCH, VM_EXIT_TASK_SWITCH },
+	{ VMX_EXIT_INVD, VM_EXIT_INVD },
+	/* Instructions a partition does not have (#UD in the guest): VMX itself, SMX, SMM, MONITOR/MWAIT. */
 	{ VMX_EXIT_GETSEC, VM_EXIT_FORBIDDEN },
-	{ VMX_EXIT_INVD, VM_EXIT_FORBIDDEN },
 	{ VMX_EXIT_RSM, VM_EXIT_FORBIDDEN },
 	{ VMX_EXIT_VMCLEAR, VM_EXIT_FORBIDDEN },
 	{ VMX_EXIT_VMLAUNCH, VM_EXIT_FORBIDDEN },
@@ -126,8 +126,8 @@ static const struct { u16 basic; enum vm_exit_reason reason; } simple_exits[] = 
 	{ VMX_EXIT_VMFUNC, VM_EXIT_FORBIDDEN },
 	{ VMX_EXIT_MWAIT, VM_EXIT_FORBIDDEN },
 	{ VMX_EXIT_MONITOR, VM_EXIT_FORBIDDEN },
-	/* Unless vmx.c finds it valid and does it for the guest. */
-	{ VMX_EXIT_XSETBV, VM_EXIT_FORBIDDEN },
+	/* vmx.c does a valid one for the guest, or makes it the #GP a CPU raises. */
+	{ VMX_EXIT_XSETBV, VM_EXIT_FAULT },
 	{ VMX_EXIT_INVALID_GUEST_STATE, VM_EXIT_ENTRY_FAILED },
 	{ VMX_EXIT_MSR_LOADING, VM_EXIT_ENTRY_FAILED },
 	{ VMX_EXIT_MACHINE_CHECK, VM_EXIT_ENTRY_FAILED },
@@ -137,7 +137,7 @@ static const struct { u16 basic; enum vm_exit_reason reason; } simple_exits[] = 
 static bool has_insn_len(enum vm_exit_reason r)
 {
 	return r == VM_EXIT_CPUID || r == VM_EXIT_MSR_READ || r == VM_EXIT_MSR_WRITE || r == VM_EXIT_HLT ||
-	       r == VM_EXIT_HYPERCALL || r == VM_EXIT_IO;
+	       r == VM_EXIT_HYPERCALL || r == VM_EXIT_IO || r == VM_EXIT_INVD;
 }
 
 void vmx_decode_exit(const struct vmx_exit_info *in, struct vm_exit *x)

@@ -29,7 +29,7 @@
 #define MSR_IA32_EFER                   0xc0000080
 #define  IA32_EFER_LME                  BIT_ULL(8)
 #define  IA32_EFER_LMA                  BIT_ULL(10)
-#define MSR_IA32_PAT                    0x277
+#define MSR_IA32_PAT                    0x00000277
 #define MSR_IA32_FS_BASE                0xc0000100
 #define MSR_IA32_GS_BASE                0xc0000101
 #define MSR_IA32_SYSENTER_CS            0x174
@@ -37,7 +37,7 @@
 #define MSR_IA32_SYSENTER_EIP           0x176
 
 /* 24.7 "Enabling and Entering VMX Operation": IA32_FEATURE_CONTROL */
-#define MSR_IA32_FEATURE_CONTROL        0x3a
+#define MSR_IA32_FEATURE_CONTROL        0x0000003a
 #define  FEATURE_CONTROL_LOCK           BIT_ULL(0)
 #define  FEATURE_CONTROL_VMX_IN_SMX     BIT_ULL(1)
 #define  FEATURE_CONTROL_VMX_OUTSIDE_SMX BIT_ULL(2)

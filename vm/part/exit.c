@@ -1,15 +1,19 @@
 /*
  * What a partition's vCPU exits for, handled the same for every back end
- * (the exits arrive decoded, vm/cpu/virt.h). The rule: emulate the little a
- * guest is allowed to reach (CPUID, a few MSRs, its virtual COM1, the debug
- * exit port, its virtual PCI config space, hypercalls), end the partition
- * when it says so, and park it for anything else. Nothing here stops the
- * machine except on-fault = stop.
+ * (the exits arrive decoded, vm/cpu/virt.h). The rule: emulate what a
+ * guest is allowed to reach (CPUID, the MSRs of vm/cpu/msr.c, its local
+ * APIC, its virtual COM1, the debug exit port, its virtual PCI config
+ * space, hypercalls); raise in the guest the exception a CPU raises for
+ * what a partition does not have (#GP for an MSR, #UD for VMX or SVM
+ * instructions), so its own handlers run; end the partition when it says
+ * so, and park it for what Sluice cannot emulate or what would reach
+ * beyond it. Nothing here stops the machine except on-fault = stop.
  */
 #include "vm/part/partition.h"
 #include "vm/part/limits.h"
 #include "vm/cpu/insn.h"
 #include "vm/cpu/gwalk.h"
+#include "vm/cpu/cpuid.h"
 #include "vm/part/attack.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"
@@ -25,23 +29,11 @@
 #include "pci/pci.h"
 #include "pci/pci_hw.h"
 
-#define MSR_IA32_MTRRCAP        0x000000fe
-#define MSR_IA32_MISC_ENABLE    0x000001a0
-#define MSR_IA32_PAT            0x00000277
-#define MSR_EFER                0xc0000080
-#define  EFER_SCE               BIT_ULL(0)      /* AMD APM vol 2 3.1.7, Intel SDM vol 3 2.2.1 */
-#define  EFER_LME               BIT_ULL(8)
-#define  EFER_LMA               BIT_ULL(10)
-#define  EFER_NXE               BIT_ULL(11)
 #define CR0_PE                  BIT_ULL(0)
-#define CR0_PG                  BIT_ULL(31)
-#define PAT_DEFAULT             0x0007040600070406ULL   /* power-on PAT (SDM vol 3 13.12.4) */
-#define CPUID_1_ECX_VMX         BIT_ULL(5)
-#define CPUID_1_ECX_X2APIC      BIT_ULL(21)
-#define CPUID_1_ECX_HYPERVISOR  BIT_ULL(31)
-#define CPUID_1_EDX_APIC        BIT_ULL(9)
-#define CPUID_81_ECX_SVM        BIT_ULL(2)
-#define CPUID_HV_LEAF           0x40000000u
+#define X86_UD                  6               /* #UD, SDM vol 3 table 6-1 */
+#define X86_GP                  13              /* #GP */
+/* Exceptions injected for instructions a partition may not run, logged per partition (all counted). */
+#define EXC_LOG_INJECTED        8
 
 /* ---- guest memory ---- */
 
@@ -142,11 +134,12 @@ static int skip_insn(struct partition *p, struct vcpu *v, const struct vm_exit *
 	size_t got = fetch_insn(p, v, buf, sizeof(buf));
 	if (!(v->cr0 & CR0_PE)) {
 		/* Real mode (an AP before its trampoline leaves it): only the prefix-free exits it may make. */
-		bool two = got >= 2 && buf[0] == 0x0f && (buf[1] == 0x30 || buf[1] == 0x32 || buf[1] == 0xa2);
-		if (!two)
+		bool two = got >= 2 && buf[0] == 0x0f && (buf[1] == 0x30 || buf[1] == 0x32 || buf[1] == 0xa2 || buf[1] == 0x08);
+		bool hlt = got >= 1 && buf[0] == 0xf4;
+		if (!two && !hlt)
 			return partition_park(p, v, "cannot decode the real-mode instruction at cs:ip 0x%04llx:0x%04llx",
 					      (unsigned long long)(v->cs_base >> 4), (unsigned long long)v->rip);
-		v->rip += 2;
+		v->rip += hlt ? 1 : 2;
 		return 0;
 	}
 	int ret = insn_decode(buf, got, v->cs_long, &in);
@@ -159,31 +152,36 @@ static int skip_insn(struct partition *p, struct vcpu *v, const struct vm_exit *
 
 /* ---- CPUID and MSRs ---- */
 
+/*
+ * The guest's own fault, raised at its rip as the CPU would (the
+ * instruction does not complete): its IDT handler runs. Counted, the first
+ * few logged.
+ */
+static int raise_exc(struct partition *p, struct vcpu *v, u8 vector, bool has_error, u32 error, const char *what)
+{
+	if (!p->ops || !p->ops->exc_inject)
+		return partition_park(p, v, "%s at rip 0x%016llx (this back end cannot raise exception %u)", what,
+				      (unsigned long long)v->rip, vector);
+	p->ops->exc_inject(v, vector, has_error, error);
+	u64 n = __atomic_add_fetch(&p->exc_injected, 1, __ATOMIC_RELAXED);
+	if (n <= EXC_LOG_INJECTED)
+		log_write(LOG_WARN, p->cfg->name, "%s at rip 0x%016llx: %s in the guest%s", what, (unsigned long long)v->rip,
+			  vector == X86_UD ? "#UD" : vector == X86_GP ? "#GP" : "an exception",
+			  n == EXC_LOG_INJECTED ? " (further ones counted, not logged)" : "");
+	return 0;
+}
+
 static int do_cpuid(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 {
 	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx;
+	const struct part_vcpu *pv = partition_vcpu_of(p, v);
+	const struct cpuid_guest g = { .apic_id = pv ? pv->lapic.id : v->cpu, .nr_cpus = p->nr_vcpus, .cr4 = v->cr4 };
 	struct cpuid_regs r;
 
-	if (leaf == CPUID_HV_LEAF) {
-		r.eax = CPUID_HV_LEAF;
-		r.ebx = get_le32("Slui");
-		r.ecx = get_le32("ceHV");
-		r.edx = get_le32("    ");
-	} else if (leaf > CPUID_HV_LEAF && leaf < 0x80000000u) {
-		r.eax = r.ebx = r.ecx = r.edx = 0;
-	} else {
-		cpuid(leaf, sub, &r);
-		if (leaf == 1) {
-			/* A hypervisor is present; no VMX; a local APIC with x2APIC mode (vm/dev/vlapic.c). */
-			r.ecx = (r.ecx | (u32)CPUID_1_ECX_HYPERVISOR | (u32)CPUID_1_ECX_X2APIC) & ~(u32)CPUID_1_ECX_VMX;
-			r.edx |= (u32)CPUID_1_EDX_APIC;
-			r.ebx = (r.ebx & 0x0000ffffu) | (v->cpu << 24);  /* initial APIC ID: the physical CPU index */
-		} else if (leaf == 0x80000001u) {
-			r.ecx &= ~(u32)CPUID_81_ECX_SVM;
-		} else if (leaf == 0x8000000au) {
-			r.eax = r.ebx = r.ecx = r.edx = 0;      /* SVM features: none */
-		}
-	}
+	cpuid(leaf, sub, &r);
+	cpuid_guest(leaf, sub, &g, &r);
+	if (p->ops && p->ops->cpuid_adjust)
+		p->ops->cpuid_adjust(leaf, sub, &r);
 	v->regs.rax = r.eax;
 	v->regs.rbx = r.ebx;
 	v->regs.rcx = r.ecx;
@@ -191,48 +189,24 @@ static int do_cpuid(struct partition *p, struct vcpu *v, const struct vm_exit *e
 	return skip_insn(p, v, e);
 }
 
+/* RDMSR/WRMSR by the policy of vm/cpu/msr.c (vm/part/msr.c): done, or the #GP the CPU would raise. */
 static int do_msr(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 {
-	u32 msr = e->msr.index;
-	u64 val;
-
-	if (e->reason == VM_EXIT_MSR_WRITE && msr == MSR_EFER && p->ops && p->ops->vcpu_set_efer) {
-		/* A guest going to long mode on its own (an AP from its SIPI): SCE, LME, NXE; LME fixed while paging is on. */
-		u64 efer = e->msr.value & ~EFER_LMA;
-		if ((efer & ~(EFER_SCE | EFER_LME | EFER_NXE)) ||
-		    ((v->cr0 & CR0_PG) && (efer & EFER_LME) != (v->efer & EFER_LME)))
-			return partition_park(p, v, "wrmsr EFER = 0x%016llx: not a value a partition may write",
-					      (unsigned long long)e->msr.value);
-		p->ops->vcpu_set_efer(v, efer);
-		return skip_insn(p, v, e);
-	}
 	struct part_vcpu *pv = partition_vcpu_of(p, v);
-	if (pv && vlapic_msr_claims(msr)) {
-		bool wr = e->reason == VM_EXIT_MSR_WRITE;
-		int ret = wr ? vlapic_msr_write(&pv->lapic, msr, e->msr.value) : vlapic_msr_read(&pv->lapic, msr, &val);
-		if (ret)
-			return partition_park(p, v, "%s 0x%08x%s: the local APIC raises #GP there (mode %s)", wr ? "wrmsr" : "rdmsr",
-					      msr, wr ? " (value refused)" : "", vlapic_mode(&pv->lapic) == VLAPIC_X2APIC ? "x2APIC" :
-					      vlapic_mode(&pv->lapic) == VLAPIC_XAPIC ? "xAPIC" : "disabled");
-		if (!wr) {
-			v->regs.rax = (u32)val;
-			v->regs.rdx = val >> 32;
-		}
-		return skip_insn(p, v, e);
+	bool wr = e->reason == VM_EXIT_MSR_WRITE;
+	u64 val = e->msr.value;
+
+	if (!pv || partition_msr(p, pv, e->msr.index, wr, &val)) {
+		if (!p->ops || !p->ops->exc_inject)
+			return partition_park(p, v, "%s 0x%08x refused (this back end cannot raise #GP)", wr ? "wrmsr" : "rdmsr",
+					      e->msr.index);
+		p->ops->exc_inject(v, X86_GP, true, 0);
+		return 0;
 	}
-	if (e->reason == VM_EXIT_MSR_WRITE)
-		return partition_park(p, v, "wrmsr 0x%08x = 0x%016llx: not an MSR a partition may write", msr,
-			    (unsigned long long)e->msr.value);
-	switch (msr) {
-	case MSR_EFER: val = v->efer & ~BIT_ULL(12); break;     /* SVME is Sluice's */
-	case MSR_IA32_PAT: val = PAT_DEFAULT; break;
-	case MSR_IA32_MTRRCAP: val = 0; break;                  /* no MTRRs to program */
-	case MSR_IA32_MISC_ENABLE: val = rdmsr(MSR_IA32_MISC_ENABLE); break;
-	default:
-		return partition_park(p, v, "rdmsr 0x%08x: not an MSR a partition may read", msr);
+	if (!wr) {
+		v->regs.rax = (u32)val;
+		v->regs.rdx = val >> 32;
 	}
-	v->regs.rax = (u32)val;
-	v->regs.rdx = val >> 32;
 	return skip_insn(p, v, e);
 }
 
@@ -250,6 +224,13 @@ static bool port_access(struct partition *p, u16 port, u32 size, bool in, u32 *v
 		}
 		if (!in && port == p->uart.base)
 			p->console_bytes++;
+		return true;
+	}
+	if (fwcfg_claims(&p->fwcfg, port)) {   /* vm/dev/fwcfg.h */
+		if (in)
+			*val = fwcfg_in(&p->fwcfg, port, size);
+		else
+			fwcfg_out(&p->fwcfg, port, size, *val);
 		return true;
 	}
 	if (in)
@@ -557,9 +538,20 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 			return partition_park(p, v, "an INIT made its CPU exit %u times at rip 0x%016llx: the CPU does not consume it",
 					      pv->init_same, (unsigned long long)v->rip);
 		return 0;
-	case VM_EXIT_FORBIDDEN:
-		return partition_park(p, v, "executed a forbidden instruction (exit code 0x%llx) at rip 0x%016llx",
-			    (unsigned long long)e->hw_code, (unsigned long long)v->rip);
+	case VM_EXIT_FORBIDDEN: {
+		/* An instruction a partition does not have (CPUID hides VMX, SVM, SMX, MONITOR): #UD, as such a CPU raises. */
+		char what[96];
+		fmt_snprintf(what, sizeof(what), "executed an instruction it does not have (exit code 0x%llx)",
+			     (unsigned long long)e->hw_code);
+		return raise_exc(p, v, X86_UD, false, 0, what);
+	}
+	case VM_EXIT_FAULT:
+		return raise_exc(p, v, e->exc.vector, e->exc.has_error, e->exc.error_code, "an instruction that faults (checked by the back end)");
+	case VM_EXIT_INVD:
+		return skip_insn(p, v, e);      /* its memory is write-back and coherent: nothing to drop */
+	case VM_EXIT_TASK_SWITCH:
+		return partition_park(p, v, "a hardware task switch at rip 0x%016llx: Sluice does not emulate task switches",
+				      (unsigned long long)v->rip);
 	case VM_EXIT_EXCEPTION:
 		return partition_park(p, v, "exception %u (error code 0x%x) at rip 0x%016llx", e->exc.vector,
 			    e->exc.error_code, (unsigned long long)v->rip);

@@ -289,6 +289,25 @@ static void trap_msix(struct partition *p)
 	}
 }
 
+/* Its fw_cfg (vm/dev/fwcfg.h): RAM = its regions (an RMRR's identity map is firmware's memory, not its RAM), its vCPUs. */
+static void build_fwcfg(struct partition *p)
+{
+	const struct partition_cfg *d = p->cfg;
+	u64 ram = 0;
+
+	for (u32 i = 0; i < d->nr_regions; i++)
+		if (!d->regions[i].rmrr)
+			ram += d->regions[i].size;
+	fwcfg_init(&p->fwcfg, d->fw_cfg, ram, (u16)d->nr_cpus, "");
+	if (d->fw_cfg)
+		log_info("%s: fw_cfg on ports 0x%04x-0x%04x: %u CPU(s), RAM size 0x%llx, command line of %llu bytes",
+			 d->name, FWCFG_PORT_SEL, FWCFG_PORT_DATA, d->nr_cpus, (unsigned long long)ram,
+			 (unsigned long long)strlen(p->fwcfg.cmdline));
+	else
+		log_info("%s: fw_cfg off (fw-cfg = off): ports 0x%04x-0x%04x unclaimed", d->name, FWCFG_PORT_SEL,
+			 FWCFG_PORT_DATA);
+}
+
 static int build_one(struct partition_set *ps, struct partition *p)
 {
 	struct partition_cfg *d = p->cfg;
@@ -317,6 +336,7 @@ static int build_one(struct partition_set *ps, struct partition *p)
 		pv->v.pt_root = p->npt.root_pa;
 		pv->state = i ? PART_VCPU_WAIT_SIPI : PART_VCPU_RUNNING;
 		partition_lapic_init(p, pv);
+		partition_msr_reset(pv);
 	}
 	io_policy(p, &p->policy);
 	if ((ret = reset_vfs(p, "before the partition starts")))
@@ -326,6 +346,7 @@ static int build_one(struct partition_set *ps, struct partition *p)
 		return ret;
 	trap_msix(p);
 	partition_console_init(p);
+	build_fwcfg(p);
 	p->io_loop_start = ~0ULL;
 	for (u32 i = 0; i < d->nr_devices; i++)
 		log_info("%s: device " BDF_FMT " in its virtual PCI config space (ECAM at GPA 0x%016llx)", d->name,
@@ -354,10 +375,13 @@ int partition_restart(struct partition *p)
 	if ((ret = load_image(p)) || (ret = reset_vfs(p, "on restart")) || (ret = build_vpci(p->set, p)))
 		return ret;
 	trap_msix(p);
+	fwcfg_reset(&p->fwcfg);
 	p->ops->vcpu_flush_tlb(&p->vcpus[0].v);
 	if ((ret = p->ops->vcpu_init(&p->vcpus[0].v, &p->entry, &p->policy)))
 		return ret;
 	partition_lapic_init(p, &p->vcpus[0]);
+	partition_msr_reset(&p->vcpus[0]);
+	partition_msr_cpu_start();
 	p->restarted = true;
 	return 0;
 }

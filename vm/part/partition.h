@@ -23,6 +23,7 @@
 #include "vm/cpu/virt.h"
 #include "vm/dev/vpci.h"
 #include "vm/dev/vuart.h"
+#include "vm/dev/fwcfg.h"
 #include "vm/dev/vlapic.h"
 #include "vm/part/guest_abi.h"
 #include "vm/part/guest_image.h"
@@ -74,6 +75,7 @@ struct part_vcpu {
 	bool window;                    /* the interrupt window is asked for */
 	u32 sipis;                      /* SIPIs that started it */
 	u64 exits[VM_EXIT_NR];          /* written by its own CPU only; summed for the partition */
+	u64 mtrr_def_type;              /* IA32_MTRR_DEF_TYPE as the guest wrote it (vm/part/msr.c) */
 	u64 init_rip;                   /* rip at its last INIT exit, and how many came there in a row */
 	u32 init_same;
 };
@@ -94,6 +96,7 @@ struct partition {
 	struct pt npt;                  /* the CPU side of the GPA -> HPA map */
 	struct vpci vpci;
 	struct vuart uart;
+	struct fwcfg fwcfg;             /* QEMU's fw_cfg ports, unless fw-cfg = off (vm/dev/fwcfg.h) */
 	struct spinlock lock;           /* state changes */
 	volatile enum part_state state;
 	bool started;                   /* its vCPU thread was posted to its CPU */
@@ -111,6 +114,8 @@ struct partition {
 	u64 lapic_mark_ns, lapic_mark_exits, lapic_mark_ticks, lapic_mark_injected, lapic_mark_eois;
 	/* Counters, printed when the partition ends. */
 	u64 io_unclaimed, bad_hypercalls, console_bytes;
+	/* MSR accesses refused with #GP, MSR writes dropped, exceptions injected for instructions it may not run (atomic). */
+	u64 msr_refused, msr_dropped, exc_injected;
 	u64 ipi_sent, ipi_dropped[PART_IPI_DROP_NR];    /* partition_ipi: delivered or started, and dropped */
 	struct spinlock exit_lock;      /* one exit of the partition handled at a time (vm/part/run.c) */
 	u32 verdict_pass, verdict_fail;
@@ -204,6 +209,18 @@ u32 partitions_watchdog(struct partition_set *ps);
  * partition has ended (exited, halted, parked). Portable, host-tested.
  */
 int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_exit *e);
+
+/* ---- MSRs (vm/part/msr.c, the policy of vm/cpu/msr.c) ---- */
+/* A vCPU's MSR state as a CPU has it at reset (MTRRs on, default write-back). */
+void partition_msr_reset(struct part_vcpu *pv);
+/* On a CPU about to run a vCPU: the passed-through registers Sluice does not switch start as at reset (TSC_AUX 0). */
+void partition_msr_cpu_start(void);
+/*
+ * RDMSR (*val out) or WRMSR (*val in) of msr by pv's guest. 0: done (the
+ * caller moves rip past it), or -HV_EPERM: the CPU's answer is #GP(0)
+ * (logged, counted; the caller injects it).
+ */
+int partition_msr(struct partition *p, struct part_vcpu *pv, u32 msr, bool write, u64 *val);
 
 /* ---- the local APIC (vm/part/lapic.c), one per vCPU ---- */
 /* Resets pv's local APIC (xAPIC at its default base, APIC ID = its CPU index, BSP flag for vcpus[0]) and its wait state. */

@@ -123,6 +123,7 @@ static void vcpu_thread(void *arg)
 	struct vm_exit e;
 	u64 armed = 0;
 	int ret = p->ops->cpu_enable(smp_this_cpu());
+	partition_msr_cpu_start();
 	if (!ret && bsp)
 		ret = p->ops->vcpu_init(v, &p->entry, &p->policy);
 	if (ret) {

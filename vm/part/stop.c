@@ -133,6 +133,13 @@ static void log_counters(struct partition *p)
 		  (unsigned long long)(p->cfg->iommu ? iommu_domain_faults(p->cfg->iommu) : 0),
 		  p->verdict_pass, p->verdict_fail);
 	log_fault_counters(p);
+	if (p->msr_refused || p->msr_dropped || p->exc_injected)
+		log_write(LOG_INFO, p->cfg->name, "counters: %llu MSR accesses refused with #GP, %llu MSR writes dropped, %llu #UD/#GP raised for instructions",
+			  (unsigned long long)p->msr_refused, (unsigned long long)p->msr_dropped, (unsigned long long)p->exc_injected);
+	if (p->fwcfg.selects || p->fwcfg.reads || p->fwcfg.writes_dropped || p->fwcfg.bad_accesses)
+		log_write(LOG_INFO, p->cfg->name, "counters: fw_cfg: %llu selects, %llu bytes read, %llu writes dropped, %llu accesses of a width it refuses",
+			  (unsigned long long)p->fwcfg.selects, (unsigned long long)p->fwcfg.reads,
+			  (unsigned long long)p->fwcfg.writes_dropped, (unsigned long long)p->fwcfg.bad_accesses);
 	if (p->irq_enabled)
 		log_write(LOG_INFO, p->cfg->name, "counters: device interrupts: %u MSI enable(s), %llu interrupt(s) delivered, %llu dropped (local APIC disabled)",
 			  p->irq_enabled, (unsigned long long)p->irq_delivered, (unsigned long long)p->irq_dropped);

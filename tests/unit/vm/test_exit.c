@@ -180,6 +180,8 @@ static int setup(void **state)
 	v->rip = CODE;
 	partition_lapic_init(&part, &part.vcpus[0]);
 	partition_lapic_init(&part, &part.vcpus[1]);
+	partition_msr_reset(&part.vcpus[0]);
+	partition_msr_reset(&part.vcpus[1]);
 	return 0;
 }
 
@@ -217,7 +219,14 @@ static void cpuid_shows_sluice_and_hides_virtualization(void **state)
 	assert_int_equal(v->regs.rbx >> 24, 1);         /* APIC ID: CPU 1 */
 	assert_true(v->regs.rdx & BIT_ULL(9));          /* a local APIC ... */
 	assert_true(v->regs.rcx & BIT_ULL(21));         /* ... with x2APIC mode */
-	assert_int_equal(partition_exits(&part, VM_EXIT_CPUID), 2);
+	assert_int_equal((v->regs.rbx >> 16) & 0xff, 2);        /* the partition's two CPUs */
+	assert_false(v->regs.rcx & BIT_ULL(27));        /* OSXSAVE: the guest's CR4 has it clear ... */
+	code(cpuid, sizeof(cpuid));
+	v->regs.rax = 1;
+	v->cr4 = BIT_ULL(18);
+	assert_int_equal(run(VM_EXIT_CPUID), 0);
+	assert_true(v->regs.rcx & BIT_ULL(27));         /* ... and set: CPUID follows it */
+	assert_int_equal(partition_exits(&part, VM_EXIT_CPUID), 3);
 }
 
 static void console_lines_carry_the_partition_name(void **state)
@@ -250,6 +259,35 @@ static void unclaimed_ports_float_and_are_counted(void **state)
 	struct vm_exit s = { .reason = VM_EXIT_IO, .io = { .port = 0x3f8, .size = 1, .string = true } };
 	assert_int_equal(partition_handle_exit(&part, v, &s), 1);
 	assert_int_equal(part.state, PART_PARKED);
+}
+
+/* One port access through an I/O exit: the value the guest gets in AL/AX for an IN. */
+static u64 io(u16 port, u32 size, bool in, u32 val)
+{
+	struct vm_exit e = { .reason = VM_EXIT_IO, .insn_len = 1, .io = { .port = port, .size = size, .in = in } };
+	v->regs.rax = val;
+	assert_int_equal(partition_handle_exit(&part, v, &e), 0);
+	return v->regs.rax;
+}
+
+static void fw_cfg_ports_reach_its_fw_cfg_unless_it_is_off(void **state)
+{
+	(void)state;
+	fwcfg_init(&part.fwcfg, true, 0x10000, 2, "a b");
+	io(FWCFG_PORT_SEL, 2, false, FWCFG_NB_CPUS);
+	assert_int_equal(io(FWCFG_PORT_DATA, 1, true, 0) & 0xff, 2);
+	assert_int_equal(io(FWCFG_PORT_DATA, 1, true, 0) & 0xff, 0);
+	io(FWCFG_PORT_SEL, 2, false, FWCFG_CMDLINE_SIZE);
+	assert_int_equal(io(FWCFG_PORT_DATA, 1, true, 0) & 0xff, 4);
+	io(FWCFG_PORT_DATA, 1, false, 0x55);
+	assert_int_equal(part.fwcfg.writes_dropped, 1);
+	assert_int_equal(part.io_unclaimed, 0);
+	/* fw-cfg = off: the ports are nobody's, as before fw_cfg existed. */
+	fwcfg_init(&part.fwcfg, false, 0x10000, 2, "");
+	io(FWCFG_PORT_SEL, 2, false, FWCFG_SIGNATURE);
+	assert_int_equal(io(FWCFG_PORT_DATA, 1, true, 0) & 0xff, 0xff);
+	assert_int_equal(part.io_unclaimed, 2);
+	assert_true(fake_log_has("WARN p1: read port 0x0511 (1 bytes): no such device, reads all-ones"));
 }
 
 static void debug_exit_port_ends_the_partition(void **state)
@@ -348,13 +386,38 @@ static void ipi_hypercall_reaches_the_partitions_own_cpus_only(void **state)
 	assert_int_equal(part.ipi_sent, 1);
 }
 
-static u64 efer_written;
-static void stub_set_efer(struct vcpu *vc, u64 efer)
+/* A back end as vm/part/msr.c and the #GP/#UD injection see it: EFER and PAT in its "guest state", the events it was asked to raise. */
+static u64 stub_efer, stub_pat;
+static struct { u32 calls; u8 vector; bool has_error; u32 error; } raised;
+static int stub_state_msr(struct vcpu *vc, u32 m, bool write, u64 *val)
 {
-	efer_written = efer;
-	vc->efer = efer;
+	u64 *reg = m == 0xc0000080 ? &stub_efer : m == 0x277 ? &stub_pat : NULL;
+	if (!reg)
+		return -HV_ENOENT;
+	if (write)
+		*reg = m == 0xc0000080 ? *val & ~0x400ULL : *val;
+	if (m == 0xc0000080)
+		vc->efer = *reg;
+	*val = *reg;
+	return 0;
 }
-static const struct virt_ops efer_ops = { .name = "stub", .vcpu_set_efer = stub_set_efer };
+static void stub_exc_inject(struct vcpu *vc, u8 vector, bool has_error, u32 error)
+{
+	(void)vc;
+	raised.calls++;
+	raised.vector = vector;
+	raised.has_error = has_error;
+	raised.error = error;
+}
+static const struct virt_ops stub_ops = { .name = "stub", .state_msr = stub_state_msr, .exc_inject = stub_exc_inject };
+
+static void use_stub_ops(void)
+{
+	part.ops = &stub_ops;
+	stub_efer = 0;
+	stub_pat = 0x0007040600070406ULL;
+	memset(&raised, 0, sizeof(raised));
+}
 
 static int wrmsr_efer(u64 val)
 {
@@ -364,30 +427,41 @@ static int wrmsr_efer(u64 val)
 	return partition_handle_exit(&part, v, &e);
 }
 
-/* An AP going to long mode writes EFER.LME itself: allowed bits reach the guest state, others park. */
+/* Allowed EFER bits reach the guest state; a refused value is the guest's #GP, rip left on the WRMSR. */
 static void efer_writes_are_checked_then_reach_the_guest_state(void **state)
 {
 	(void)state;
-	part.ops = &efer_ops;
-	efer_written = ~0ULL;
+	use_stub_ops();
 	assert_int_equal(wrmsr_efer(0x500), 0);         /* LME, and LMA which is the CPU's: dropped */
-	assert_int_equal(efer_written, 0x100);
+	assert_int_equal(stub_efer, 0x100);
 	assert_int_equal(v->rip, CODE + 2);
 	v->cr0 = 0x80000011;                            /* paging on: LME may not change any more */
 	assert_int_equal(wrmsr_efer(0x900), 0);         /* NXE added, LME kept */
-	assert_int_equal(efer_written, 0x900);
-	assert_int_equal(wrmsr_efer(0x800), 1);
-	assert_int_equal(part.state, PART_PARKED);
-	assert_true(fake_log_has("parked: wrmsr EFER = 0x0000000000000800: not a value a partition may write"));
+	assert_int_equal(stub_efer, 0x900);
+	assert_int_equal(wrmsr_efer(0x800), 0);
+	assert_int_equal(part.state, PART_RUNNING);
+	assert_int_equal(raised.calls, 1);
+	assert_int_equal(raised.vector, 13);
+	assert_true(raised.has_error);
+	assert_int_equal(raised.error, 0);
+	assert_int_equal(v->rip, CODE);                 /* a fault: the WRMSR did not complete */
+	assert_int_equal(stub_efer, 0x900);
+	assert_true(fake_log_has("WARN p1: wrmsr 0xc0000080 (EFER) = 0x0000000000000800: #GP in the guest (a value it may not take)"));
+	assert_int_equal(part.msr_refused, 1);
 }
 
 static void efer_svme_is_not_the_guests(void **state)
 {
 	(void)state;
-	part.ops = &efer_ops;
+	use_stub_ops();
+	assert_int_equal(wrmsr_efer(0x1100), 0);
+	assert_int_equal(raised.vector, 13);
+	assert_int_equal(stub_efer, 0);
+	/* Without a back end that can raise #GP the partition is parked instead. */
+	part.ops = NULL;
 	assert_int_equal(wrmsr_efer(0x1100), 1);
 	assert_int_equal(part.state, PART_PARKED);
-	/* Without the back end's hook EFER stays refused as any other MSR. */
+	assert_true(fake_log_has("parked: wrmsr 0xc0000080 refused (this back end cannot raise #GP)"));
 }
 
 /* Real mode (an AP right after its SIPI): rip is relative to CS's base, only prefix-free RDMSR/WRMSR/CPUID are skipped. */
@@ -406,6 +480,16 @@ static void real_mode_exits_skip_from_the_cs_base(void **state)
 	memcpy(ram + CODE + 0x12, prefixed, sizeof(prefixed));
 	assert_int_equal(run(VM_EXIT_CPUID), 1);
 	assert_true(fake_log_has("parked: cannot decode the real-mode instruction at cs:ip 0x0100:0x0012"));
+	/* HLT with interrupts on in real mode (a real-mode kernel waiting for its timer): it waits. */
+	setup(NULL);
+	ram[CODE + 0x20] = 0xf4;
+	v->cr0 = 0x10;
+	v->cs_base = CODE;
+	v->rip = 0x20;
+	v->rflags = RFLAGS_IF;
+	assert_int_equal(run(VM_EXIT_HLT), 0);
+	assert_int_equal(v->rip, 0x21);
+	assert_true(part.vcpus[0].halted);
 }
 
 static void io_loop_counts_the_exits_between_its_marks(void **state)
@@ -792,27 +876,86 @@ static void ecam_reads_and_writes_go_through_the_filter(void **state)
 	assert_int_equal(part.state, PART_PARKED);
 }
 
-static void msrs_cpu_state_and_forbidden_instructions(void **state)
+static int msr(u32 index, bool write, u64 val);
+
+/* The table's policies (vm/cpu/msr.c) as a guest meets them: answered, dropped, or its #GP. */
+static void msrs_follow_the_policy_table(void **state)
 {
 	(void)state;
-	static const u8 rdmsr_insn[] = { 0x0f, 0x32 };
-	code(rdmsr_insn, sizeof(rdmsr_insn));
-	struct vm_exit e = { .reason = VM_EXIT_MSR_READ, .msr = { .index = 0x277 } };
-	assert_int_equal(partition_handle_exit(&part, v, &e), 0);
+	use_stub_ops();
+	assert_int_equal(msr(0x277, false, 0), 0);                      /* PAT: the back end's */
 	assert_int_equal(v->regs.rax, 0x00070406);
 	assert_int_equal(v->regs.rdx, 0x00070406);
-	e = (struct vm_exit){ .reason = VM_EXIT_MSR_WRITE, .msr = { .index = 0x10, .value = 0 } };
-	assert_int_equal(partition_handle_exit(&part, v, &e), 1);
-	assert_true(fake_log_has("parked: wrmsr 0x00000010 = 0x0000000000000000: not an MSR a partition may write"));
+	assert_int_equal(msr(0x277, true, 0x0000000000000006ULL), 0);
+	assert_int_equal(stub_pat, 6);
+	assert_int_equal(msr(0x277, true, 0x0000000000000002ULL), 0);   /* type 2 is reserved */
+	assert_int_equal(raised.calls, 1);
+	assert_int_equal(stub_pat, 6);
+	assert_int_equal(msr(0x10, true, 12345), 0);                    /* TSC write: dropped, counted */
+	assert_int_equal(v->rip, CODE + 2);
+	assert_int_equal(part.msr_dropped, 1);
+	assert_int_equal(msr(0xc0010004, false, 0), 0);                 /* an AMD counter: reads 0 */
+	assert_int_equal(v->regs.rax, 0);
+	assert_int_equal(msr(0xc0010004, true, 0), 0);
+	assert_int_equal(part.msr_dropped, 2);
+	assert_int_equal(msr(0x2ff, false, 0), 0);                      /* MTRRs: write-back by default */
+	assert_int_equal(v->regs.rax, 0x806);
+	assert_int_equal(msr(0x2ff, true, 0x6), 0);
+	assert_int_equal(msr(0x2ff, false, 0), 0);
+	assert_int_equal(v->regs.rax, 0x6);
+	assert_int_equal(msr(0x2ff, true, 0xc06), 0);                   /* FE: no fixed ranges to enable */
+	assert_int_equal(raised.calls, 2);
+	assert_int_equal(msr(0x3a, false, 0), 0);                       /* feature control: locked, no VMX */
+	assert_int_equal(v->regs.rax, 1);
+	assert_int_equal(msr(0x3a, true, 5), 0);
+	assert_int_equal(raised.calls, 3);
+	assert_true(fake_log_has("wrmsr 0x0000003a (IA32_FEATURE_CONTROL) = 0x0000000000000005: #GP in the guest (read-only)"));
+	v->rip = CODE + 7;
+	assert_int_equal(msr(0x12345678, false, 0), 0);                 /* nothing there */
+	assert_int_equal(raised.calls, 4);
+	assert_int_equal(raised.vector, 13);
+	assert_int_equal(v->rip, CODE);
+	assert_true(fake_log_has("rdmsr 0x12345678 (unknown): #GP in the guest (no such MSR in a partition)"));
+	assert_int_equal(part.msr_refused, 4);
+	assert_int_equal(part.state, PART_RUNNING);
+	/* Refusals are logged up to a limit, then only counted. */
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(msr(0x12345678, true, 0), 0);
+	assert_int_equal(part.msr_refused, 14);
+	assert_int_equal(fake_log_count("#GP in the guest"), 8);
+}
+
+/* Instructions a partition does not have are its #UD; hardware task switches and triple faults park it. */
+static void forbidden_instructions_raise_ud(void **state)
+{
+	(void)state;
+	use_stub_ops();
+	struct vm_exit e = { .reason = VM_EXIT_FORBIDDEN, .hw_code = 0x80 };
+	assert_int_equal(partition_handle_exit(&part, v, &e), 0);
+	assert_int_equal(raised.vector, 6);
+	assert_false(raised.has_error);
+	assert_int_equal(v->rip, CODE);
+	assert_int_equal(part.exc_injected, 1);
+	assert_true(fake_log_has("executed an instruction it does not have (exit code 0x80) at rip 0x0000000000001000: #UD in the guest"));
+	e = (struct vm_exit){ .reason = VM_EXIT_FAULT, .exc = { .vector = 13, .has_error = true, .error_code = 0 } };
+	assert_int_equal(partition_handle_exit(&part, v, &e), 0);
+	assert_int_equal(raised.vector, 13);
+	assert_true(raised.has_error);
+	static const u8 invd[] = { 0x0f, 0x08 };
+	code(invd, sizeof(invd));
+	assert_int_equal(run(VM_EXIT_INVD), 0);                         /* a no-op */
+	assert_int_equal(v->rip, CODE + 2);
+	assert_int_equal(run(VM_EXIT_TASK_SWITCH), 1);
+	assert_true(fake_log_has("parked: a hardware task switch at rip 0x0000000000001002: Sluice does not emulate task switches"));
+
+	setup(NULL);
+	e = (struct vm_exit){ .reason = VM_EXIT_FORBIDDEN, .hw_code = 0x80 };
+	assert_int_equal(partition_handle_exit(&part, v, &e), 1);       /* no back end to raise it */
+	assert_true(fake_log_has("parked: executed an instruction it does not have (exit code 0x80) at rip 0x0000000000001000 (this back end cannot raise exception 6)"));
 
 	setup(NULL);
 	assert_int_equal(run(VM_EXIT_SHUTDOWN), 1);
 	assert_true(fake_log_has("parked: triple fault (shutdown) at rip 0x0000000000001000"));
-
-	setup(NULL);
-	e = (struct vm_exit){ .reason = VM_EXIT_FORBIDDEN, .hw_code = 0x80 };
-	assert_int_equal(partition_handle_exit(&part, v, &e), 1);
-	assert_true(fake_log_has("parked: executed a forbidden instruction (exit code 0x80)"));
 
 	setup(NULL);
 	static const u8 hlt[] = { 0xf4 };
@@ -835,7 +978,7 @@ static int msr(u32 index, bool write, u64 val)
 	return partition_handle_exit(&part, v, &e);
 }
 
-static void lapic_msrs_reach_the_vlapic_and_its_gp_parks(void **state)
+static void lapic_msrs_reach_the_vlapic_and_its_gp_is_the_guests(void **state)
 {
 	(void)state;
 	assert_int_equal(msr(0x1b, false, 0), 0);
@@ -847,9 +990,12 @@ static void lapic_msrs_reach_the_vlapic_and_its_gp_parks(void **state)
 	assert_int_equal(msr(0x80f, true, 0x1ff), 0);  /* SVR: enabled */
 	assert_int_equal(msr(0x83f, true, 0x45), 0);   /* self-IPI */
 	assert_int_equal(vlapic_pending(&part.vcpus[0].lapic), 0x45);
-	/* Back to xAPIC directly is #GP: the partition is parked for it. */
-	assert_int_equal(msr(0x1b, true, 0xfee00800), 1);
-	assert_true(fake_log_has("parked: wrmsr 0x0000001b (value refused): the local APIC raises #GP there (mode x2APIC)"));
+	/* Back to xAPIC directly is #GP (SDM vol 3 11.12.5), the guest's to handle. */
+	use_stub_ops();
+	assert_int_equal(msr(0x1b, true, 0xfee00800), 0);
+	assert_int_equal(raised.vector, 13);
+	assert_int_equal(part.state, PART_RUNNING);
+	assert_true(fake_log_has("wrmsr 0x0000001b (IA32_APIC_BASE) = 0x00000000fee00800: #GP in the guest (a value it may not take)"));
 }
 
 static void xapic_page_accesses_are_decoded_into_the_vlapic(void **state)
@@ -1071,6 +1217,7 @@ int main(void)
 		cmocka_unit_test_setup(cpuid_shows_sluice_and_hides_virtualization, setup),
 		cmocka_unit_test_setup(console_lines_carry_the_partition_name, setup),
 		cmocka_unit_test_setup(unclaimed_ports_float_and_are_counted, setup),
+		cmocka_unit_test_setup(fw_cfg_ports_reach_its_fw_cfg_unless_it_is_off, setup),
 		cmocka_unit_test_setup(debug_exit_port_ends_the_partition, setup),
 		cmocka_unit_test_setup(init_signal_is_counted_and_the_guest_resumes, setup),
 		cmocka_unit_test_setup(init_that_stays_pending_parks_the_partition, setup),
@@ -1092,8 +1239,9 @@ int main(void)
 		cmocka_unit_test_setup(touching_foreign_memory_parks_and_stops_dma, setup),
 		cmocka_unit_test_setup(writing_read_only_memory_parks, setup),
 		cmocka_unit_test_setup(ecam_reads_and_writes_go_through_the_filter, setup),
-		cmocka_unit_test_setup(msrs_cpu_state_and_forbidden_instructions, setup),
-		cmocka_unit_test_setup(lapic_msrs_reach_the_vlapic_and_its_gp_parks, setup),
+		cmocka_unit_test_setup(msrs_follow_the_policy_table, setup),
+		cmocka_unit_test_setup(forbidden_instructions_raise_ud, setup),
+		cmocka_unit_test_setup(lapic_msrs_reach_the_vlapic_and_its_gp_is_the_guests, setup),
 		cmocka_unit_test_setup(xapic_page_accesses_are_decoded_into_the_vlapic, setup),
 		cmocka_unit_test_setup(hlt_with_interrupts_on_waits_for_a_vector, setup),
 		cmocka_unit_test_setup(cr8_is_the_local_apic_tpr, setup),

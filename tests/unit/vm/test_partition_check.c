@@ -318,6 +318,21 @@ static void args_key_is_copied_once_and_needs_an_image(void **state)
 	refused(P1 "args = dma\n", "sluice.conf:2: partition p1: args without image");
 }
 
+/* fw-cfg = on|off: on by default, once, and only with an image. */
+static void fw_cfg_key_is_on_by_default_and_needs_an_image(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = hello\n", &fake_iommu_ops), 0);
+	assert_true(vm_set.d[0].fw_cfg);
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = hello\nfw-cfg = off\n", &fake_iommu_ops), 0);
+	assert_false(vm_set.d[0].fw_cfg);
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = hello\nfw-cfg = on\n", &fake_iommu_ops), 0);
+	assert_true(vm_set.d[0].fw_cfg);
+	refused(G1 "cpus = 1\nimage = hello\nfw-cfg = no\n", "sluice.conf:5: fw-cfg = no: use on or off");
+	refused(G1 "cpus = 1\nimage = hello\nfw-cfg = on\nfw-cfg = off\n", "sluice.conf:6: fw-cfg given twice (first at line 5)");
+	refused(P1 "fw-cfg = off\n", "sluice.conf:2: partition p1: fw-cfg without image (only a guest reads fw_cfg)");
+}
+
 /* attack-test is off by default; attack-witness needs it and a guest partition with a device and that region. */
 static void attack_keys_are_checked(void **state)
 {
@@ -709,6 +724,7 @@ int main(void)
 		cmocka_unit_test_setup(guest_keys_are_checked, setup),
 		cmocka_unit_test_setup(msi_devices_need_interrupt_remapping, setup),
 		cmocka_unit_test_setup(args_key_is_copied_once_and_needs_an_image, setup),
+		cmocka_unit_test_setup(fw_cfg_key_is_on_by_default_and_needs_an_image, setup),
 		cmocka_unit_test_setup(attack_keys_are_checked, setup),
 		cmocka_unit_test_setup(limit_keys_are_checked, setup),
 		cmocka_unit_test_setup(guest_cpus_images_and_memory_are_checked, setup),

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <string.h>
 #include "vm/cpu/svm.h"
+#include "vm/cpu/msr.h"
 #include "kernel/smp.h"
 #include "kernel/err.h"
 #include "kernel/page_alloc.h"
@@ -167,11 +168,12 @@ static void msr_permission_map(void **state)
 	assert_true(svm_msrpm_intercepts(msrpm, 0x10, true));           /* write intercepted */
 	assert_true(svm_msrpm_intercepts(msrpm, 0xc0010117, true));     /* VM_HSAVE_PA */
 	assert_true(svm_msrpm_intercepts(msrpm, 0x40000000, false));    /* outside the map: always */
-	for (u32 i = 0; i < svm_nr_msr_passthrough; i++) {
-		assert_false(svm_msrpm_intercepts(msrpm, svm_msr_passthrough[i].msr, false));
-		assert_int_equal(svm_msrpm_intercepts(msrpm, svm_msr_passthrough[i].msr, true),
-				 !svm_msr_passthrough[i].write);
-	}
+	/* Every MSR in the map exits exactly when vm/cpu/msr.c does not pass it. */
+	for (u32 i = 0; i < msr_nr_rules; i++)
+		for (u32 m = msr_rules[i].first; m <= msr_rules[i].last; m++) {
+			assert_int_equal(svm_msrpm_intercepts(msrpm, m, false), msr_rules[i].rd != MSR_PASS);
+			assert_int_equal(svm_msrpm_intercepts(msrpm, m, true), msr_rules[i].wr != MSR_PASS);
+		}
 	/* TSC (0x10): byte 4, read bit 0 clear, write bit 1 set. */
 	assert_int_equal(msrpm[4] & 3u, 2u);
 	/* LSTAR (C000_0082): block 2 at byte 0x800, bits 2n/2n+1 of MSR n (table 15-5). */
@@ -255,10 +257,12 @@ static void decodes_exits(void **state)
 	assert_int_equal(decode(SVM_EXIT_INTR, 0, 0, 0, 0, false).reason, VM_EXIT_INTR);
 	assert_int_equal(decode(SVM_EXIT_NMI, 0, 0, 0, 0, false).reason, VM_EXIT_INTR);
 	static const u64 forbidden[] = { SVM_EXIT_VMRUN, SVM_EXIT_VMLOAD, SVM_EXIT_VMSAVE, SVM_EXIT_STGI,
-					 SVM_EXIT_CLGI, SVM_EXIT_SKINIT, SVM_EXIT_INVLPGA, SVM_EXIT_INVD,
-					 SVM_EXIT_RSM, SVM_EXIT_MONITOR, SVM_EXIT_MWAIT, SVM_EXIT_TASK_SWITCH };
+					 SVM_EXIT_CLGI, SVM_EXIT_SKINIT, SVM_EXIT_INVLPGA,
+					 SVM_EXIT_RSM, SVM_EXIT_MONITOR, SVM_EXIT_MWAIT };
 	for (unsigned i = 0; i < ARRAY_SIZE(forbidden); i++)
 		assert_int_equal(decode(forbidden[i], 0, 0, 0, 0, false).reason, VM_EXIT_FORBIDDEN);
+	assert_int_equal(decode(SVM_EXIT_INVD, 0, 0, 0, 0, false).reason, VM_EXIT_INVD);
+	assert_int_equal(decode(SVM_EXIT_TASK_SWITCH, 0, 0, 0, 0, false).reason, VM_EXIT_TASK_SWITCH);
 	assert_int_equal(decode(SVM_EXIT_INVALID, 0, 0, 0, 0, false).reason, VM_EXIT_ENTRY_FAILED);
 	assert_string_equal(svm_exit_name(SVM_EXIT_NPF), "NPF");
 	assert_string_equal(svm_exit_name(SVM_EXIT_EXCP_BASE + 13), "EXCP");
@@ -417,10 +421,24 @@ static void vcpu_run_round_trip(void **state)
 	assert_int_equal(at_entry.tlb_control, TLB_CONTROL_NONE);
 	assert_int_equal(v.cs_base, 0);
 	/* The guest's EFER write as common code checked it: LMA stays the CPU's, SVME Sluice's (15.5.1). */
-	svm_ops.vcpu_set_efer(&v, 0x900);
+	u64 val = 0x900;
+	assert_int_equal(svm_ops.state_msr(&v, 0xc0000080, true, &val), 0);
 	assert_int_equal(v.efer, 0x1d00);
+	assert_int_equal(val, 0xd00);                   /* what RDMSR shows the guest: no SVME */
+	/* The guest's PAT is G_PAT (15.25.8); other MSRs are not the back end's. */
+	val = 0x0606060606060606ULL;
+	assert_int_equal(svm_ops.state_msr(&v, 0x277, true, &val), 0);
+	assert_int_equal(svm_ops.state_msr(&v, 0x10, false, &val), -HV_ENOENT);
+	/* #GP(0) raised: an exception event with its error code (15.20). */
+	svm_ops.exc_inject(&v, 13, true, 0);
 	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
 	assert_int_equal(at_entry.efer, 0x1d00);
+	assert_int_equal(at_entry.g_pat, 0x0606060606060606ULL);
+	assert_int_equal(at_entry.eventinj, EVENT_V | EVENT_EV | (3u << 8) | 13);
+	/* #UD has none; in real mode no exception pushes one. */
+	struct vmcb rm = { .cr0 = 0x10 };
+	svm_exc_inject_vmcb(&rm, 13, true, 0);
+	assert_int_equal(rm.eventinj, EVENT_V | (3u << 8) | 13);
 	/* ASID 0 is the host's: refused. */
 	struct vcpu bad = { .cpu = 1, .tag = 0 };
 	assert_int_equal(svm_ops.vcpu_init(&bad, &long64, &pol), -HV_EINVAL);

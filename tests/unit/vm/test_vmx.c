@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <string.h>
 #include "vm/cpu/vmx.h"
+#include "vm/cpu/msr.h"
 #include "kernel/err.h"
 #include "kernel/pgtable.h"
 #include "kernel/page_alloc.h"
@@ -447,11 +448,12 @@ static void msr_bitmap(void **state)
 	assert_true(vmx_msr_bitmap_intercepts(msrbm, 0x40000000, false));      /* outside the ranges */
 	assert_false(vmx_msr_bitmap_intercepts(msrbm, 0x10, false));
 	assert_true(vmx_msr_bitmap_intercepts(msrbm, 0x10, true));
-	for (u32 i = 0; i < vmx_nr_msr_passthrough; i++) {
-		assert_false(vmx_msr_bitmap_intercepts(msrbm, vmx_msr_passthrough[i].msr, false));
-		assert_int_equal(vmx_msr_bitmap_intercepts(msrbm, vmx_msr_passthrough[i].msr, true),
-				 !vmx_msr_passthrough[i].write);
-	}
+	/* Every MSR in the bitmap's ranges exits exactly when vm/cpu/msr.c does not pass it. */
+	for (u32 i = 0; i < msr_nr_rules; i++)
+		for (u32 m = msr_rules[i].first; m <= msr_rules[i].last; m++) {
+			assert_int_equal(vmx_msr_bitmap_intercepts(msrbm, m, false), msr_rules[i].rd != MSR_PASS);
+			assert_int_equal(vmx_msr_bitmap_intercepts(msrbm, m, true), msr_rules[i].wr != MSR_PASS);
+		}
 	/* 25.6.9 layout: LSTAR (C000_0082) read bit at 0x400 bytes + 0x82 bits, write bit at 0xc00 bytes. */
 	assert_int_equal(msrbm[0x400 + 0x82 / 8] & (1u << (0x82 % 8)), 0);
 	assert_int_equal(msrbm[0xc00 + 0x82 / 8] & (1u << (0x82 % 8)), 0);
@@ -543,13 +545,13 @@ static void decodes_every_handled_reason(void **state)
 		{ VMX_EXIT_INVEPT, VM_EXIT_FORBIDDEN, false },
 		{ VMX_EXIT_INVVPID, VM_EXIT_FORBIDDEN, false },
 		{ VMX_EXIT_VMFUNC, VM_EXIT_FORBIDDEN, false },
-		{ VMX_EXIT_INVD, VM_EXIT_FORBIDDEN, false },
+		{ VMX_EXIT_INVD, VM_EXIT_INVD, true },
 		{ VMX_EXIT_GETSEC, VM_EXIT_FORBIDDEN, false },
 		{ VMX_EXIT_RSM, VM_EXIT_FORBIDDEN, false },
-		{ VMX_EXIT_TASK_SWITCH, VM_EXIT_FORBIDDEN, false },
+		{ VMX_EXIT_TASK_SWITCH, VM_EXIT_TASK_SWITCH, false },
 		{ VMX_EXIT_MWAIT, VM_EXIT_FORBIDDEN, false },
 		{ VMX_EXIT_MONITOR, VM_EXIT_FORBIDDEN, false },
-		{ VMX_EXIT_XSETBV, VM_EXIT_FORBIDDEN, false },
+		{ VMX_EXIT_XSETBV, VM_EXIT_FAULT, false },
 		{ VMX_EXIT_EPT_MISCONFIG, VM_EXIT_UNKNOWN, false },
 		{ VMX_EXIT_RDTSC, VM_EXIT_UNKNOWN, false },      /* never enabled */
 	};
@@ -866,9 +868,19 @@ static void vcpu_init_real16_vmcs_after_sipi(void **state)
 	assert_int_equal(F(VMCS_GUEST_RFLAGS), 0x2);
 	/* The trampoline's WRMSR EFER.LME, as common code passes it on: LMA stays the CPU's. */
 	struct vcpu v = { .cpu = 8 };
-	vmx_ops.vcpu_set_efer(&v, 0x500);
+	u64 val = 0x500;
+	assert_int_equal(vmx_ops.state_msr(&v, 0xc0000080, true, &val), 0);
 	assert_int_equal(F(VMCS_GUEST_IA32_EFER), 0x100);
 	assert_int_equal(v.efer, 0x100);
+	/* PAT is the VMCS's guest field (25.4.1); other MSRs are not the back end's. */
+	val = 0x0606060606060606ULL;
+	assert_int_equal(vmx_ops.state_msr(&v, 0x277, true, &val), 0);
+	assert_int_equal(F(VMCS_GUEST_IA32_PAT), 0x0606060606060606ULL);
+	assert_int_equal(vmx_ops.state_msr(&v, 0x10, false, &val), -HV_ENOENT);
+	/* 27.6.1.1: a hardware exception, with its error code only in protected mode. */
+	assert_int_equal(vmx_exc_event(13, true, true), 0x80000b0d);
+	assert_int_equal(vmx_exc_event(13, true, false), 0x8000030d);
+	assert_int_equal(vmx_exc_event(6, false, true), 0x80000306);
 }
 
 /* The fake guests: each leaves one exit, as the CPU would record it. */
@@ -1075,7 +1087,7 @@ static void entry_failures_are_one_line_in_sdm_words(void **state)
 	assert_int_equal(fake_vmx_nmis, 1);
 }
 
-/* XSETBV exits on VMX only: a valid one is done for the guest, which goes on; a bad one parks it. */
+/* XSETBV exits on VMX only: a valid one is done for the guest, which goes on; a bad one is its #GP. */
 static void xsetbv_is_done_for_the_guest(void **state)
 {
 	(void)state;
@@ -1091,7 +1103,10 @@ static void xsetbv_is_done_for_the_guest(void **state)
 	assert_int_equal(v.rip, 0x100103);
 	fake_vmx_guest = xsetbv_avx_without_sse;
 	assert_int_equal(vmx_ops.vcpu_run(&v, &x), 0);
-	assert_int_equal(x.reason, VM_EXIT_FORBIDDEN);
+	assert_int_equal(x.reason, VM_EXIT_FAULT);          /* the #GP(0) a CPU raises */
+	assert_int_equal(x.exc.vector, 13);
+	assert_true(x.exc.has_error);
+	assert_int_equal(x.exc.error_code, 0);
 	assert_int_equal(x.hw_code, VMX_EXIT_XSETBV);
 	assert_int_equal(fake_vmx_xsetbvs, 1);
 	assert_int_equal(v.rip, 0x100100);

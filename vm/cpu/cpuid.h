@@ -1,0 +1,33 @@
+/*
+ * The CPUID a partition's vCPU sees: the CPU's answer, then what follows the
+ * guest's own state (OSXSAVE, OSPKE), its topology (its own CPUs, its own
+ * APIC IDs), the hypervisor leaves, and the features a partition does not
+ * get masked (Intel SDM vol 2A CPUID, AMD APM vol 3 appendix E). Portable:
+ * the caller runs CPUID on the real CPU and passes the answer in.
+ */
+#ifndef VM_CPU_CPUID_H
+#define VM_CPU_CPUID_H
+#include "kernel/types.h"
+#include "kernel/hw/cpu.h"
+
+#define CPUID_HV_LEAF           0x40000000u     /* the hypervisor leaves' base */
+#define CPUID_HV_SIGNATURE      "SluiceHV    "  /* EBX, ECX, EDX of leaf 0x40000000 */
+
+/* What a vCPU's CPUID depends on. */
+struct cpuid_guest {
+	u32 apic_id;            /* its local APIC ID */
+	u32 nr_cpus;            /* the partition's vCPUs */
+	u64 cr4;                /* the guest's CR4 at the exit */
+};
+
+/* CR4 bits CPUID reflects (SDM vol 3 2.5). */
+#define X86_CR4_OSXSAVE_BIT     BIT_ULL(18)
+#define X86_CR4_PKE_BIT         BIT_ULL(22)
+
+/*
+ * Turns the CPU's answer *r for leaf/sub into the guest's. Leaves
+ * 0x40000000-0x4fffffff are Sluice's own and do not read *r.
+ */
+void cpuid_guest(u32 leaf, u32 sub, const struct cpuid_guest *g, struct cpuid_regs *r);
+
+#endif
