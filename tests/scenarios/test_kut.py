@@ -101,7 +101,8 @@ def run_bare_bochs(name):
     serial, log = os.path.join(d, "serial.txt"), os.path.join(d, "bochs.log")
     cmd = [os.path.join(TOOLS, "run-bochs"), "--iso", os.path.join(d, "multiboot.iso"),
            "--serial", serial, "--log", log, "--timeout", str(BARE_BOCHS_TIMEOUT),
-           "--until", kut.BOCHS_BARE_END_RE, "--idle-timeout", str(kut.BOCHS_BARE_IDLE_S)]
+           "--until", kut.BOCHS_BARE_END_RE, "--until-log", kut.BOCHS_BARE_BLOCK_RE,
+           "--idle-timeout", str(kut.BOCHS_BARE_IDLE_S)]
     t0 = time.monotonic()
     status, out = _run(cmd, BARE_BOCHS_TIMEOUT)
     with open(os.path.join(d, "runner.txt"), "w") as f:
@@ -120,9 +121,9 @@ def run_sluice(leg_name, index, names):
     # The machine: CPU 0 for Sluice and one CPU per partition.
     cpus = len(names) + 1
     with open(os.path.join(d, "qemu.args"), "w") as f:
-        f.write(f"-cpu max -smp {cpus} -m 2G -nic none\n")
+        f.write(f"-cpu max -smp {cpus} -m {kut.machine_mb(names)} -nic none\n")
     with open(os.path.join(d, "bochs.args"), "w") as f:
-        f.write(f"--cpus {cpus} --megs {256 * cpus + 256}\n")
+        f.write(f"--cpus {cpus} --megs {kut.machine_mb(names)}\n")
     kernel = os.environ.get("SLUICE_KERNEL") or os.path.join(BUILD, "sluice.elf")
     efi = os.environ.get("SLUICE_EFI") or os.path.join(BUILD, "BOOTX64.EFI")
     image = os.path.join(d, "image")

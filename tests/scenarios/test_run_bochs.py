@@ -86,6 +86,7 @@ def test_iso_boots_that_file_instead_of_the_image_dir(tmp_path):
 @pytest.mark.parametrize("args, why", [
     (["--iso", "x.iso"], "not allowed with argument --image"),
     (["--until", "("], "--until '(': bad regex"),
+    (["--until-log", "[x"], "--until-log '[x': bad regex"),
     (["--idle-timeout", "0"], "--idle-timeout must be positive"),
 ])
 def test_bad_stop_options_are_refused(tmp_path, args, why):
@@ -144,3 +145,13 @@ def test_watch_returns_bochs_own_status():
         def wait(self, timeout=None):
             return 1
     assert rb.watch(Ended(), "/nonexistent", time.monotonic() + 5) == (1, None)
+
+
+def test_watch_stops_at_a_line_of_bochs_log(tmp_path):
+    rb = _run_bochs_module()
+    serial, log = tmp_path / "serial.txt", tmp_path / "bochs.log"
+    serial.write_bytes(b"enabling apic\r\n")
+    log.write_text("00420780518i[CPU0  ] WRMSR: MSR_APICBASE APIC global enable bit cleared !\n")
+    got = rb.watch(Running(), str(serial), time.monotonic() + 5, re.compile("^DONE$"), None,
+                   str(log), re.compile("global enable bit cleared"))
+    assert got == (0, "Bochs' log matched /global enable bit cleared/: stopped")
