@@ -83,7 +83,7 @@ int guest_main(const struct sluice_start_info *si)
 	if (!verdict(cap != 0, "edu " BDF_FMT " shows an MSI capability", BDF_ARGS(bdf)))
 		return 1;
 	uint32_t ctrl = pci_read(bdf, cap + MSI_CTRL, 2);
-	uint32_t addr = 0xfee00000u | si->cpu << 12;    /* the guest's own idea of its destination */
+	uint32_t addr = 0xfee00000u | si->cpus[0] << 12;        /* its own APIC ID as destination */
 	pci_write(bdf, cap + MSI_ADDR, 4, addr);
 	if (ctrl & MSI_CTRL_64)
 		pci_write(bdf, cap + MSI_ADDR_HI, 4, 0);

@@ -157,13 +157,13 @@ int guest_main(const struct sluice_start_info *si)
 	/* Reset state: xAPIC at 0xfee00000 (the MMIO page), software-disabled. */
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 	uint32_t ver = apic_read(REG_VERSION), id = apic_read(REG_ID) >> 24;
-	verdict(base == (XAPIC | 0x900) && (ver & 0xff) == 0x14 && id == si->cpu,
+	verdict(base == (XAPIC | 0x900) && (ver & 0xff) == 0x14 && id == si->cpus[0],
 		"xAPIC at reset: base MSR 0x%llx, version 0x%x, ID %u", (unsigned long long)base, ver, id);
 
 	/* x2APIC: the MSRs. */
 	wrmsr(MSR_APIC_BASE, base | (1u << 10));
 	x2apic = true;
-	verdict(apic_read(REG_ID) == si->cpu, "x2APIC mode: ID %u through MSR 0x802", apic_read(REG_ID));
+	verdict(apic_read(REG_ID) == si->cpus[0], "x2APIC mode: ID %u through MSR 0x802", apic_read(REG_ID));
 	apic_write(REG_SVR, 0x1ff);
 	periodic("x2APIC");
 

@@ -181,7 +181,7 @@ int guest_main(const struct sluice_start_info *si)
 	if (!find_vf(&bdf))
 		return 1;
 #ifdef NVME_IO_MSIX
-	if (!msix_setup(bdf, si->cpu))
+	if (!msix_setup(bdf, si->cpus[0]))
 		return 1;
 #endif
 	/* Pages: admin SQ, CQ; I/O SQ, CQ; identify; write buffer; read buffer. */

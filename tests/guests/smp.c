@@ -136,7 +136,7 @@ int guest_main(const struct sluice_start_info *si)
 	uint64_t cr3;
 
 	gprintf("smp: partition %s, BSP on CPU %u, %u CPUs\n", si->name, si->cpu, si->nr_cpus);
-	if (!verdict(si->nr_cpus >= 2 && si->cpus[0] == si->cpu, "the start info lists my CPUs, the BSP first"))
+	if (!verdict(si->nr_cpus >= 2 && si->cpus[0] == 0, "the start info lists my CPUs, the BSP first with APIC ID 0"))
 		return 1;
 	uint32_t ap = si->cpus[1];
 	bool fault = !strcmp_prefix(si->args, "ap-fault");
@@ -152,7 +152,7 @@ int guest_main(const struct sluice_start_info *si)
 	memcpy(t + (smp_tramp_cr3 - smp_tramp_start), &cr3, 8);
 	memcpy(t + (smp_tramp_rsp - smp_tramp_start), &rsp, 8);
 	memcpy(t + (smp_tramp_entry - smp_tramp_start), &entry, 8);
-	gprintf("smp: trampoline of %u bytes at 0x%x, starting the AP on CPU %u\n", (unsigned)n, SMP_TRAMP_BASE, ap);
+	gprintf("smp: trampoline of %u bytes at 0x%x, starting the AP with APIC ID %u\n", (unsigned)n, SMP_TRAMP_BASE, ap);
 
 	guest_irq_handler(IPI_VECTOR, ipi_taken);
 	guest_x2apic_on();
@@ -163,7 +163,7 @@ int guest_main(const struct sluice_start_info *si)
 	icr(ap, ICR_SIPI | (SMP_TRAMP_BASE >> 12));
 	bool alive = wait_alive();
 	icr(ap, ICR_SIPI | (SMP_TRAMP_BASE >> 12));
-	verdict(alive, "INIT-SIPI-SIPI through my ICR: the AP on CPU %u reached 64-bit C code", ap);
+	verdict(alive, "INIT-SIPI-SIPI through my ICR: the AP with APIC ID %u reached 64-bit C code", ap);
 	verdict(ap_apic_id == ap, "the AP sees its own APIC ID %u in CPUID (got %u)", ap, ap_apic_id);
 	verdict((ap_cr0 & 0x80000001u) == 0x80000001u && (ap_efer & 0x500) == 0x500,
 		"the AP runs with paging in long mode (CR0 0x%llx, EFER 0x%llx)", (unsigned long long)ap_cr0,
@@ -177,7 +177,7 @@ int guest_main(const struct sluice_start_info *si)
 	if (!fault) {
 		/* Fixed IPIs both ways: each one the BSP sends is answered by the AP's gate and main loop. */
 		__asm__ volatile("sti" ::: "memory");
-		uint32_t me = si->cpu & 7, it = ap & 7;
+		uint32_t me = si->cpus[0] & 7, it = ap & 7;
 		bool ok = true;
 		uint64_t i = 0;
 		for (; i < ROUND_TRIPS && ok; i++) {
@@ -191,11 +191,12 @@ int guest_main(const struct sluice_start_info *si)
 			(unsigned long long)ipis_taken[me]);
 	}
 
-	/* Outside the partition: CPU 0 is Sluice's boot CPU; nothing may reach it. */
-	icr(0, ICR_FIXED | IPI_VECTOR);         /* through the ICR too: nothing tells me, Sluice counts it */
-	verdict(ipi(0, ICR_INIT_ASSERT) < 0, "INIT to APIC ID 0 (not mine) refused");
-	verdict(ipi(0, ICR_SIPI | 0x08) < 0, "SIPI to APIC ID 0 (not mine) refused");
-	verdict(ipi(si->cpu, ICR_INIT_ASSERT) < 0, "INIT to myself (the BSP) refused");
+	/* Outside the partition: an APIC ID past my CPUs names no CPU of mine (on the machine it may be another partition's). */
+	uint32_t out = si->nr_cpus;
+	icr(out, ICR_FIXED | IPI_VECTOR);       /* through the ICR too: nothing tells me, Sluice counts it */
+	verdict(ipi(out, ICR_INIT_ASSERT) < 0, "INIT to APIC ID %u (not mine) refused", out);
+	verdict(ipi(out, ICR_SIPI | 0x08) < 0, "SIPI to APIC ID %u (not mine) refused", out);
+	verdict(ipi(si->cpus[0], ICR_INIT_ASSERT) < 0, "INIT to myself (the BSP) refused");
 	if (fault) {
 		/* The AP's fault parks the partition: this CPU, spinning with no exit, must be stopped with it. */
 		uint64_t free_gpa = (si->free_gpa + GUEST_PAGE - 1) & ~(GUEST_PAGE - 1);

@@ -23,6 +23,8 @@
 #define PART_NAME_LEN         CONFIG_NAME_LEN
 #define PART_MAX_CPUS         8
 #define PART_IMAGE_LEN        32
+/* module = lines a partition may give (vm/part/guest_image.h GUEST_MAX_MODULES). */
+#define PART_MAX_MODULES      4
 /* [sluice] dma-fault-limit when the config gives none (docs/config.md says why). */
 #define PART_DMA_FAULT_LIMIT  100
 #define PART_DMA_FAULT_LIMIT_MAX 1000000
@@ -63,6 +65,13 @@ struct part_device {
 enum guest_entry { GUEST_ENTRY_ELF64 = 0, GUEST_ENTRY_MULTIBOOT };
 enum fault_policy { FAULT_PARK = 0, FAULT_STOP };
 
+/* module = NAME [ARGS]: a boot module handed to a Multiboot guest. */
+struct part_module {
+	char name[PART_IMAGE_LEN];      /* the boot module */
+	char string[CONFIG_VALUE_LEN];  /* its string in the Multiboot information: the whole value, "NAME [ARGS]" */
+	u32 line;
+};
+
 struct partition_cfg {
 	char name[PART_NAME_LEN];
 	u32 line;
@@ -78,6 +87,10 @@ struct partition_cfg {
 	u32 nsid_line;
 	char args[CONFIG_VALUE_LEN];    /* args = STRING: copied into the start info ("" when not given) */
 	bool fw_cfg;                    /* fw-cfg = on (the default) or off: its QEMU fw_cfg ports (vm/dev/fwcfg.h) */
+	char cmdline[CONFIG_VALUE_LEN]; /* cmdline = STRING: the Multiboot command line and fw_cfg's ("" when not given) */
+	u32 cmdline_line;
+	u32 nr_modules;                 /* module = lines, in order (Multiboot guests only) */
+	struct part_module modules[PART_MAX_MODULES];
 	/* Containment (vm/part/limits.c): 0 means none. */
 	u64 time_limit_ms;              /* time-limit = DURATION: stopped once it passes */
 	bool time_limit_expected;       /* time-limit = DURATION expected: that stop is not a failure */
@@ -148,11 +161,14 @@ struct partition_host {
 	/* The GPA range every guest sees its virtual ECAM at (no region may overlap it). */
 	u64 ecam_gpa, ecam_size;
 	/*
-	 * Whether partition d's image (d->image, d->entry) exists and fits its
-	 * memory: 0, or an error with the reason written to why. NULL: no
-	 * guest can be started (every partition with an image is refused).
+	 * Whether partition d's image (d->image, d->entry) and modules
+	 * (d->modules) exist and fit its memory: 0, or an error with the
+	 * reason written to why, about config line *line (set to d->image_line
+	 * by the caller; a module's line for a problem of that module, why
+	 * then naming the key). NULL: no guest can be started (every partition
+	 * with an image is refused).
 	 */
-	int (*image_check)(void *ctx, const struct partition_cfg *d, char *why, size_t len);
+	int (*image_check)(void *ctx, const struct partition_cfg *d, u32 *line, char *why, size_t len);
 	void *image_ctx;
 	/*
 	 * Enables and provisions the VFs the partitions name (after the check

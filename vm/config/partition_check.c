@@ -21,7 +21,7 @@
 
 /* Lines of the keys a partition may give once (0: not yet). */
 struct once {
-	u32 cpus, image, entry, on_fault, nsid, time_limit, fault_limit, args, fw_cfg;
+	u32 cpus, image, entry, on_fault, nsid, time_limit, fault_limit, args, fw_cfg, cmdline, module;
 };
 
 /* A decimal number (the whole string, digits only: no 0x) that fits 32 bits. */
@@ -54,6 +54,35 @@ static void parse_on_off(struct config *c, const struct config_entry *e, bool *o
 		*on = !strcmp(e->value, "on");
 	else
 		config_error(c, e->line, "%s = %s: use on or off", e->key, e->value);
+}
+
+/*
+ * module = NAME [ARGS]: NAME a boot module (checked with the image), the
+ * whole value its Multiboot string; up to PART_MAX_MODULES lines, in order.
+ * *first is the first module line (0: none yet).
+ */
+static void parse_module(struct config *c, const struct config_entry *e, struct partition_cfg *d, u32 *first)
+{
+	size_t n = 0;
+
+	if (!*first)
+		*first = e->line;
+	while (e->value[n] && e->value[n] != ' ' && e->value[n] != '\t')
+		n++;
+	if (!n || n >= PART_IMAGE_LEN) {
+		config_error(c, e->line, "module = %s: use NAME [ARGS], NAME a boot module name of 1-%u characters", e->value,
+			     PART_IMAGE_LEN - 1);
+		return;
+	}
+	if (d->nr_modules == PART_MAX_MODULES) {
+		config_error(c, e->line, "module = %s: more than %u modules", e->value, PART_MAX_MODULES);
+		return;
+	}
+	struct part_module *m = &d->modules[d->nr_modules++];
+	memcpy(m->name, e->value, n);
+	m->name[n] = '\0';
+	str_copy(m->string, e->value, sizeof(m->string));
+	m->line = e->line;
 }
 
 /* time-limit = DURATION [expected] (kernel/duration.h). */
@@ -867,7 +896,12 @@ static void check_guest(struct config *c, const struct partition_host *h, struct
 		return;
 	}
 	why[0] = '\0';
-	if (h->image_check(h->image_ctx, d, why, sizeof(why)))
+	u32 line = d->image_line;
+	if (!h->image_check(h->image_ctx, d, &line, why, sizeof(why)))
+		return;
+	if (line != d->image_line)
+		config_error(c, line, "%s", why[0] ? why : "refused");
+	else
 		config_error(c, d->image_line, "image = %s: %s", d->image, why[0] ? why : "refused");
 }
 
@@ -947,6 +981,14 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			/* The config's value limit equals the start info's field: it always fits. */
 			if (config_once(c, e, &once.args))
 				str_copy(d->args, v, sizeof(d->args));
+		} else if (!strcmp(e->key, "cmdline")) {
+			/* The config's value limit (159 characters) is the Multiboot loader's and fw_cfg's. */
+			if (config_once(c, e, &once.cmdline)) {
+				str_copy(d->cmdline, v, sizeof(d->cmdline));
+				d->cmdline_line = e->line;
+			}
+		} else if (!strcmp(e->key, "module")) {
+			parse_module(c, e, d, &once.module);
 		} else if (!strcmp(e->key, "fw-cfg")) {
 			if (config_once(c, e, &once.fw_cfg))
 				parse_on_off(c, e, &d->fw_cfg);
@@ -969,7 +1011,7 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			if (config_once(c, e, &once.fault_limit))
 				parse_fault_limit(c, e, &d->dma_fault_limit);
 		} else {
-			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, time-limit, dma-fault-limit, args, fw-cfg)",
+			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, time-limit, dma-fault-limit, args, fw-cfg, cmdline, module)",
 				     e->key, d->name);
 		}
 	}
@@ -985,6 +1027,12 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 	}
 	if (!once.image && once.args)
 		config_error(c, once.args, "partition %s: args without image", d->name);
+	if (once.cmdline && (!once.image || d->entry != GUEST_ENTRY_MULTIBOOT))
+		config_error(c, once.cmdline, "partition %s: cmdline needs image with entry = multiboot (an elf64 guest takes args)",
+			     d->name);
+	if (once.module && (!once.image || d->entry != GUEST_ENTRY_MULTIBOOT))
+		config_error(c, once.module, "partition %s: module needs image with entry = multiboot (an elf64 guest takes none)",
+			     d->name);
 	if (!once.image && once.fw_cfg)
 		config_error(c, once.fw_cfg, "partition %s: fw-cfg without image (only a guest reads fw_cfg)", d->name);
 	if (once.time_limit && !d->guest)

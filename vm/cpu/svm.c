@@ -35,6 +35,7 @@ struct svm_vcpu {
 	u64 vmcb_pa, iopm_pa, msrpm_pa;
 	u64 host_save_pa;       /* VMSAVE area for the host's own FS/GS/TR/... */
 	bool flush_next;        /* TLB_CONTROL on the next VMRUN */
+	struct svm_nmi nmi;     /* the guest's NMI blocking, kept by Sluice (svm.h) */
 };
 
 /* Per physical CPU: the VM_HSAVE_PA page, and the vCPU it runs (its pages kept for a re-init). */
@@ -206,7 +207,7 @@ static const struct { u64 code; enum vm_exit_reason reason; } simple_exits[] = {
 /* Exit codes in the APM's words (appendix C), for logs. */
 static const struct { u64 code; const char *name; } exit_names[] = {
 	{ SVM_EXIT_INTR, "INTR" }, { SVM_EXIT_NMI, "NMI" }, { SVM_EXIT_SMI, "SMI" }, { SVM_EXIT_INIT, "INIT" }, { SVM_EXIT_VINTR, "VINTR" },
-	{ SVM_EXIT_CPUID, "CPUID" }, { SVM_EXIT_RSM, "RSM" }, { SVM_EXIT_INVD, "INVD" }, { SVM_EXIT_HLT, "HLT" },
+	{ SVM_EXIT_CPUID, "CPUID" }, { SVM_EXIT_RSM, "RSM" }, { SVM_EXIT_IRET, "IRET" }, { SVM_EXIT_INVD, "INVD" }, { SVM_EXIT_HLT, "HLT" },
 	{ SVM_EXIT_INVLPGA, "INVLPGA" }, { SVM_EXIT_IOIO, "IOIO" }, { SVM_EXIT_MSR, "MSR" },
 	{ SVM_EXIT_TASK_SWITCH, "TASK_SWITCH" }, { SVM_EXIT_SHUTDOWN, "SHUTDOWN" }, { SVM_EXIT_VMRUN, "VMRUN" },
 	{ SVM_EXIT_VMMCALL, "VMMCALL" }, { SVM_EXIT_VMLOAD, "VMLOAD" }, { SVM_EXIT_VMSAVE, "VMSAVE" },
@@ -306,6 +307,60 @@ void svm_intr_window_vmcb(struct vmcb *vmcb, bool on)
 		vmcb->vintr &= ~(V_IRQ | V_INTR_PRIO | V_IGN_TPR);
 		vmcb->intercept1 &= ~(u32)INTERCEPT1_VINTR;
 	}
+}
+
+/* ---- guest NMIs (svm.h) ---- */
+
+#define RFLAGS_TF               BIT_ULL(8)
+#define EXC_DB                  1
+
+bool svm_nmi_ready_vmcb(const struct vmcb *vmcb, const struct svm_nmi *n, u64 rip)
+{
+	bool shadow = (vmcb->int_state & INT_STATE_SHADOW) && rip == vmcb->rip;
+	return !n->masked && !n->stepping && !shadow && !(vmcb->eventinj & EVENT_V);
+}
+
+void svm_nmi_inject_vmcb(struct vmcb *vmcb, struct svm_nmi *n)
+{
+	vmcb->eventinj = EVENT_V | FIELD_PREP(EVENT_TYPE, EVENT_TYPE_NMI) | FIELD_PREP(EVENT_VECTOR, 2);
+	n->masked = true;
+	vmcb->intercept1 |= INTERCEPT1_IRET;
+}
+
+bool svm_nmi_exit(struct vmcb *vmcb, struct svm_nmi *n, struct vm_exit *x)
+{
+	if (x->hw_code == SVM_EXIT_IRET && n->masked) {
+		/* The intercept comes before the IRET runs: step over it, NMIs open once it is done. */
+		n->masked = false;
+		n->stepping = true;
+		n->tf_set = !(vmcb->rflags & RFLAGS_TF);
+		vmcb->intercept1 &= ~(u32)INTERCEPT1_IRET;
+		vmcb->intercept_exc |= BIT(EXC_DB);
+		svm_intr_window_vmcb(vmcb, false);
+		x->reason = VM_EXIT_NONE;
+		return true;
+	}
+	if (x->hw_code == SVM_EXIT_EXCP_BASE + EXC_DB && n->stepping) {
+		/* The trap after the IRET (TF was set at its start, SDM vol 3 18.3.1.4): not the guest's. */
+		n->stepping = false;
+		vmcb->intercept_exc &= ~BIT(EXC_DB);
+		vmcb->dr6 &= ~BIT_ULL(14);              /* BS */
+		svm_intr_window_vmcb(vmcb, n->window);
+		x->reason = VM_EXIT_NONE;
+		return true;
+	}
+	return false;
+}
+
+bool svm_intr_ready_nmi(const struct vmcb *vmcb, const struct svm_nmi *n, u64 rip, u64 rflags)
+{
+	return !n->stepping && svm_intr_ready_vmcb(vmcb, rip, rflags);
+}
+
+void svm_intr_window_nmi(struct vmcb *vmcb, struct svm_nmi *n, bool on)
+{
+	n->window = on;
+	svm_intr_window_vmcb(vmcb, on && !n->stepping);
 }
 
 /*
@@ -422,6 +477,7 @@ static int svm_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, const struc
 	svm_msrpm_fill(s->msrpm);
 	svm_vmcb_setup(s->vmcb, e, v->tag, v->pt_root, s->iopm_pa, s->msrpm_pa);
 	s->flush_next = true;
+	s->nmi = (struct svm_nmi){ 0 };
 	v->hw = s;
 	v->regs = e->regs;
 	v->rip = e->rip;
@@ -458,6 +514,8 @@ static int svm_vcpu_run(struct vcpu *v, struct vm_exit *x)
 	vmcb->rip = v->rip;
 	vmcb->rsp = v->rsp;
 	vmcb->rflags = v->rflags | RFLAGS_FIXED;
+	if (s->nmi.stepping && s->nmi.tf_set)
+		vmcb->rflags |= RFLAGS_TF;      /* over the NMI handler's IRET, which then loads the guest's own */
 	vmcb->rax = v->regs.rax;
 	/* Without FlushByAsid only "flush all" is defined (15.16.1): once, on the first entry. */
 	vmcb->tlb_control = s->flush_next ? TLB_CONTROL_FLUSH_ALL : TLB_CONTROL_NONE;
@@ -467,6 +525,7 @@ static int svm_vcpu_run(struct vcpu *v, struct vm_exit *x)
 	svm_event_requeue(vmcb);
 	state_from_vmcb(v, vmcb);
 	svm_decode_exit(vmcb, have_nrips, x);
+	svm_nmi_exit(vmcb, &s->nmi, x);
 	vm_exit_msr_operands(v, x);
 	return 0;
 }
@@ -537,7 +596,7 @@ static void svm_tpr_set(struct vcpu *v, u8 tpr)
 static bool svm_intr_ready(struct vcpu *v)
 {
 	const struct svm_vcpu *s = v->hw;
-	return svm_intr_ready_vmcb(s->vmcb, v->rip, v->rflags);
+	return svm_intr_ready_nmi(s->vmcb, &s->nmi, v->rip, v->rflags);
 }
 
 static void svm_intr_inject(struct vcpu *v, u8 vector)
@@ -549,7 +608,26 @@ static void svm_intr_inject(struct vcpu *v, u8 vector)
 static void svm_intr_window(struct vcpu *v, bool on)
 {
 	struct svm_vcpu *s = v->hw;
-	svm_intr_window_vmcb(s->vmcb, on);
+	svm_intr_window_nmi(s->vmcb, &s->nmi, on);
+}
+
+static bool svm_nmi_ready(struct vcpu *v)
+{
+	const struct svm_vcpu *s = v->hw;
+	return svm_nmi_ready_vmcb(s->vmcb, &s->nmi, v->rip);
+}
+
+static void svm_nmi_inject(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->hw;
+	svm_nmi_inject_vmcb(s->vmcb, &s->nmi);
+}
+
+/* Blocked NMIs open at the handler's IRET, which always exits while they are blocked: no window to ask for. */
+static void svm_nmi_window(struct vcpu *v, bool on)
+{
+	(void)v;
+	(void)on;
 }
 
 /* The nested table changed: this ASID's entries go at the next VMRUN (flush all: see svm_vcpu_run). */
@@ -578,4 +656,7 @@ const struct virt_ops svm_ops = {
 	.intr_ready = svm_intr_ready,
 	.intr_inject = svm_intr_inject,
 	.intr_window = svm_intr_window,
+	.nmi_ready = svm_nmi_ready,
+	.nmi_inject = svm_nmi_inject,
+	.nmi_window = svm_nmi_window,
 };

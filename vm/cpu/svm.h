@@ -34,6 +34,25 @@ bool svm_intr_ready_vmcb(const struct vmcb *vmcb, u64 rip, u64 rflags);
 void svm_intr_inject_vmcb(struct vmcb *vmcb, u8 vector);
 void svm_intr_window_vmcb(struct vmcb *vmcb, bool on);
 void svm_event_requeue(struct vmcb *vmcb);
+/*
+ * Guest NMIs (APM 15.20, 15.21): SVM does not tell when the guest's NMI
+ * handler ends, so after injecting one the back end keeps NMIs blocked
+ * itself, intercepts the handler's IRET and single-steps over it (TF, #DB
+ * intercepted): the next NMI can go in at the instruction boundary after
+ * the IRET, as on a CPU. svm_nmi_exit takes the IRET and #DB exits that are
+ * this mechanism's (the guest sees nothing of them: *x becomes
+ * VM_EXIT_NONE) and returns whether it did.
+ */
+struct svm_nmi {
+	bool masked, stepping, tf_set;
+	bool window;            /* the interrupt window is wanted: held off while stepping, so no VINTR lands in the step */
+};
+bool svm_nmi_ready_vmcb(const struct vmcb *vmcb, const struct svm_nmi *n, u64 rip);
+void svm_nmi_inject_vmcb(struct vmcb *vmcb, struct svm_nmi *n);
+bool svm_nmi_exit(struct vmcb *vmcb, struct svm_nmi *n, struct vm_exit *x);
+/* Interrupts wait while stepping over the IRET (an injected one would push TF into its frame). */
+bool svm_intr_ready_nmi(const struct vmcb *vmcb, const struct svm_nmi *n, u64 rip, u64 rflags);
+void svm_intr_window_nmi(struct vmcb *vmcb, struct svm_nmi *n, bool on);
 /* Queues exception vector (with error when has_error and the guest is in protected mode) for the next VMRUN. */
 void svm_exc_inject_vmcb(struct vmcb *vmcb, u8 vector, bool has_error, u32 error);
 /* The exit code's name in the APM's words ("NPF", "IOIO", "EXCP" for 0x40-0x5f), "?" when unknown. */

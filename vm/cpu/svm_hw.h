@@ -138,6 +138,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "one page");
 #define INTERCEPT1_INIT                 BIT_ULL(3)
 #define INTERCEPT1_CPUID                BIT_ULL(18)
 #define INTERCEPT1_RSM                  BIT_ULL(19)
+#define INTERCEPT1_IRET                 BIT_ULL(20)     /* IRET: the guest's NMI handler ends (15.21.2) */
 #define INTERCEPT1_INVD                 BIT_ULL(22)
 #define INTERCEPT1_HLT                  BIT_ULL(24)
 #define INTERCEPT1_INVLPGA              BIT_ULL(26)
@@ -170,6 +171,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "one page");
 #define EVENT_VECTOR                    GENMASK_ULL(7, 0)
 #define EVENT_TYPE                      GENMASK_ULL(10, 8)
 #define  EVENT_TYPE_INTR                0       /* external or virtual interrupt */
+#define  EVENT_TYPE_NMI                 2
 #define  EVENT_TYPE_EXCEPTION           3       /* a fault or trap (#GP, #UD, ...) */
 #define EVENT_EV                        BIT_ULL(11)     /* error code valid */
 #define EVENT_V                         BIT_ULL(31)
@@ -185,6 +187,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "one page");
 #define SVM_EXIT_VINTR                  0x064
 #define SVM_EXIT_CPUID                  0x072
 #define SVM_EXIT_RSM                    0x073
+#define SVM_EXIT_IRET                   0x074
 #define SVM_EXIT_INVD                   0x076
 #define SVM_EXIT_HLT                    0x078
 #define SVM_EXIT_INVLPGA                0x07a

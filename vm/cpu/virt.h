@@ -171,6 +171,18 @@ struct virt_ops {
 	void (*intr_inject)(struct vcpu *v, u8 vector);
 	void (*intr_window)(struct vcpu *v, bool on);
 	/*
+	 * NMIs for the guest (an NMI IPI from its own local APIC): nmi_ready
+	 * whether one can be injected at the next entry (NMIs not blocked by
+	 * an earlier NMI's handler, which they are until its IRET completes;
+	 * no event already queued); nmi_inject queues one (vector 2);
+	 * nmi_window on makes the guest exit as soon as NMIs are unblocked.
+	 * NULL: this back end or CPU cannot block NMIs for the guest
+	 * (VMX without "virtual NMIs"), and guests' NMI IPIs are dropped.
+	 */
+	bool (*nmi_ready)(struct vcpu *v);
+	void (*nmi_inject)(struct vcpu *v);
+	void (*nmi_window)(struct vcpu *v, bool on);
+	/*
 	 * Virtual-interrupt delivery (VMX where the CPU offers it): the vCPU's
 	 * virtual-APIC page, whose VIRR and VISR the guest's vectors go
 	 * through instead of intr_inject (vlapic_vid_enter/exit), or NULL

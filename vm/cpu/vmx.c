@@ -49,7 +49,7 @@ struct vmx_vcpu {
 static u64 vmxon_pa[SMP_MAX_CPUS];
 static struct vmx_vcpu vcpus[SMP_MAX_CPUS];
 static struct vmx_caps caps;
-static u32 proc2_on;            /* the secondary controls vcpu_init sets (from probe) */
+static u32 proc2_on, pin_on;    /* the secondary and pin-based controls vcpu_init sets (from probe) */
 
 /* The revision identifier every VMXON region and VMCS starts with (A.1, 25.2). */
 static int region_init(u64 pa)
@@ -116,6 +116,7 @@ static int vmx_probe(void)
 		return -HV_ENOTSUP;
 	}
 	proc2_on = ctl.proc2;
+	pin_on = ctl.pin;
 	if (FIELD_GET(VMX_BASIC_REGION_SIZE, caps.basic) > PAGE_SIZE) {
 		log_err("VMCS region of %llu bytes: more than a page", (unsigned long long)FIELD_GET(VMX_BASIC_REGION_SIZE, caps.basic));
 		return -HV_ENOTSUP;
@@ -626,16 +627,48 @@ static void vmx_intr_inject(struct vcpu *v, u8 vector)
 	s->event_error = s->event_len = 0;
 }
 
+/* One window-exiting control on or off, where the CPU has it (else the guest's next exit of another kind is the window). */
+static void window_control(struct vmx_vcpu *s, u32 bit, bool on)
+{
+	u32 proc = on ? s->proc | bit : s->proc & ~bit;
+
+	if (on && !(FIELD_GET(VMX_CTLS_ALLOWED1, caps.proc) & bit))
+		return;
+	if (proc != s->proc && !vmcs_write(VMCS_PROC_CONTROLS, proc))
+		s->proc = proc;
+}
+
 /* Interrupt-window exiting (24.6.2 Table 24-6 bit 2, 26.2 "exits at the start of the next instruction with RFLAGS.IF = 1 and no blocking"). */
 static void vmx_intr_window(struct vcpu *v, bool on)
 {
-	struct vmx_vcpu *s = v->hw;
-	u32 proc = on ? s->proc | (u32)PROC_INTR_WINDOW_EXITING : s->proc & ~(u32)PROC_INTR_WINDOW_EXITING;
+	window_control(v->hw, (u32)PROC_INTR_WINDOW_EXITING, on);
+}
 
-	if (on && !(FIELD_GET(VMX_CTLS_ALLOWED1, caps.proc) & PROC_INTR_WINDOW_EXITING))
-		return;         /* not on this CPU: the guest's next exit of another kind is the window */
-	if (proc != s->proc && !vmcs_write(VMCS_PROC_CONTROLS, proc))
-		s->proc = proc;
+/*
+ * Guest NMIs with "virtual NMIs" (25.3): the CPU sets blocking by NMI when
+ * it delivers one and clears it at the handler's IRET. Injection needs
+ * that bit and blocking by MOV SS or STI clear (26.2.1.5.1); NMI-window
+ * exiting (bit 22) brings the guest out as soon as they are.
+ */
+static bool vmx_nmi_ready(struct vcpu *v)
+{
+	const struct vmx_vcpu *s = v->hw;
+	u32 block = INTERRUPTIBILITY_NMI | (v->rip == s->exit_rip ? INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS : 0);
+	return !(s->interruptibility & block) && !s->event;
+}
+
+static void vmx_nmi_inject(struct vcpu *v)
+{
+	struct vmx_vcpu *s = v->hw;
+	s->event = (u32)(INTR_INFO_VALID | FIELD_PREP(INTR_INFO_TYPE, INTR_TYPE_NMI) | FIELD_PREP(INTR_INFO_VECTOR, 2));
+	s->event_error = s->event_len = 0;
+}
+
+/* 26.2.1.1: NMI-window exiting only with virtual NMIs; without them the guest's next exit of any kind is the window. */
+static void vmx_nmi_window(struct vcpu *v, bool on)
+{
+	if (pin_on & PIN_VIRTUAL_NMIS)
+		window_control(v->hw, (u32)PROC_NMI_WINDOW_EXITING, on);
 }
 
 /* The EPT changed: this VPID's and this EPTP's cached translations go before the next entry. */
@@ -719,6 +752,9 @@ const struct virt_ops vmx_ops = {
 	.intr_ready = vmx_intr_ready,
 	.intr_inject = vmx_intr_inject,
 	.intr_window = vmx_intr_window,
+	.nmi_ready = vmx_nmi_ready,
+	.nmi_inject = vmx_nmi_inject,
+	.nmi_window = vmx_nmi_window,
 	.vid_page = vmx_vid_page,
 	.vid_status = vmx_vid_status,
 };

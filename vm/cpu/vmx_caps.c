@@ -129,7 +129,8 @@ int vmx_controls_compute(const struct vmx_caps *c, bool ia32e, struct vmx_contro
 	struct vmx_controls v;
 	int ret;
 
-	if ((ret = one_word(c->pin, "pin-based", pin_needs, ARRAY_SIZE(pin_needs), 0, &v.pin, why, len)) ||
+	/* Optional: virtual NMIs, so that the CPU blocks a guest's NMIs until its handler's IRET (25.3, 26.6.1.2). */
+	if ((ret = one_word(c->pin, "pin-based", pin_needs, ARRAY_SIZE(pin_needs), PIN_VIRTUAL_NMIS, &v.pin, why, len)) ||
 	    (ret = one_word(c->proc, "primary processor-based", proc_needs, ARRAY_SIZE(proc_needs), 0, &v.proc,
 			    why, len)) ||
 	    (ret = one_word(c->proc2, "secondary processor-based", proc2_needs, ARRAY_SIZE(proc2_needs),

@@ -98,6 +98,7 @@ const char *vmx_insn_error_name(u32 err)
 static const struct { u16 basic; enum vm_exit_reason reason; } simple_exits[] = {
 	{ VMX_EXIT_EXTERNAL_INTERRUPT, VM_EXIT_INTR },
 	{ VMX_EXIT_INTERRUPT_WINDOW, VM_EXIT_INTR_WINDOW },
+	{ VMX_EXIT_NMI_WINDOW, VM_EXIT_INTR_WINDOW },
 	{ VMX_EXIT_IO_SMI, VM_EXIT_INTR },
 	{ VMX_EXIT_OTHER_SMI, VM_EXIT_INTR },
 	{ VMX_EXIT_TRIPLE_FAULT, VM_EXIT_SHUTDOWN },

@@ -462,6 +462,7 @@ enum vmx_exit_reason {
 /* 25.4.2 Table 25-3 "Format of Interruptibility State" */
 #define INTERRUPTIBILITY_STI            BIT_ULL(0)
 #define INTERRUPTIBILITY_MOV_SS         BIT_ULL(1)
+#define INTERRUPTIBILITY_NMI            BIT_ULL(3)      /* blocking by NMI (virtual NMIs: until the guest's IRET) */
 
 /* 31.4 "VM Instruction Error Numbers" */
 enum vmx_insn_error {

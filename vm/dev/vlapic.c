@@ -265,6 +265,12 @@ static void send_ipi(struct vlapic *l, u32 lo, u32 dest)
 		l->self_ipis++;
 		vlapic_accept(l, vector);
 	}
+	/* An NMI to itself has no vector to accept here: it goes through the partition like any other. */
+	if (self && dm == ICR_DM_NMI) {
+		l->self_ipis++;
+		if (!l->ipi || l->ipi(l->ctx, l->id, l->id, lo & ~(u32)ICR_SHORTHAND) < 0)
+			l->ipis_failed++;
+	}
 	if (!others)
 		return;
 	l->ipis_sent++;

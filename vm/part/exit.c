@@ -430,7 +430,8 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 	case SLUICE_HC_IPI: {
 		if (a0 > 0xffffffffULL || a1 > 0xffffffffULL)
 			return -SLUICE_HC_EINVAL;
-		return partition_ipi(p, v->cpu, (u32)a0, (u32)a1) ? -SLUICE_HC_EINVAL : 0;
+		const struct part_vcpu *pv = partition_vcpu_of(p, v);
+		return !pv || partition_ipi(p, pv->lapic.id, (u32)a0, (u32)a1) ? -SLUICE_HC_EINVAL : 0;
 	}
 	case SLUICE_HC_LAPIC:
 		return partition_hc_lapic(p, v, a0, a1);
@@ -513,6 +514,9 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 			return 1;
 		if (!(v->rflags & RFLAGS_IF))
 			return partition_end(p, PART_HALTED, 0, "HLT with interrupts off");
+		if (pv && !partition_halt_wakeable(p, pv))
+			return partition_end(p, PART_HALTED, 0,
+					     "HLT with interrupts on, but nothing can interrupt it (no timer armed, no device MSI, no other CPU running)");
 		if (pv)
 			pv->halted = true;      /* the vCPU loop waits for a vector (vm/part/run.c) */
 		return 0;

@@ -99,7 +99,11 @@ struct sluice_start_info {
 	struct sluice_start_mem mem[SLUICE_START_MAX_MEM];
 	struct sluice_start_dev dev[SLUICE_START_MAX_DEV];
 	char args[SLUICE_START_ARGS_LEN];       /* [partition] args = STRING, "" when not given */
-	/* Its CPUs' APIC IDs (cpus[0] the BSP): the destinations of its IPIs, the APs it starts with INIT-SIPI-SIPI. */
+	/*
+	 * Its CPUs' APIC IDs (cpus[0] the BSP): the destinations of its IPIs,
+	 * the APs it starts with INIT-SIPI-SIPI. The partition's own numbering,
+	 * 0 to nr_cpus - 1, not the physical CPUs' (cpu above).
+	 */
 	uint32_t nr_cpus;
 	uint32_t cpus[SLUICE_START_MAX_CPUS];
 };

@@ -4,7 +4,7 @@
  * multiboot mode. ELF: System V gABI, "ELF Header" and "Program Header";
  * Multiboot: "The Multiboot Specification" version 0.6.96, sections 3.1
  * (OS image format), 3.2 (machine state) and 3.3 (boot information).
- * Modules, symbol tables and video modes of Multiboot are not offered.
+ * Symbol tables and video modes of Multiboot are not offered.
  */
 #define LOG_SUBSYS "image"
 #include "vm/part/guest_image.h"
@@ -32,7 +32,7 @@
 /* Multiboot 0.6.96 section 3.1.1: the header, 4-byte aligned in the first 8192 bytes. */
 #define MB_HEADER_MAGIC         0x1BADB002u
 #define MB_SEARCH               8192
-#define MB_FLAG_PAGE_ALIGN      BIT_ULL(0)      /* modules on 4 KiB boundaries (we load none) */
+#define MB_FLAG_PAGE_ALIGN      BIT_ULL(0)      /* modules on 4 KiB boundaries (Sluice always aligns them) */
 #define MB_FLAG_MEMORY_INFO     BIT_ULL(1)      /* mem_* fields required (always given) */
 #define MB_FLAG_VIDEO_MODE      BIT_ULL(2)      /* a graphics mode: not offered */
 #define MB_FLAG_AOUT_KLUDGE     BIT_ULL(16)     /* load addresses are in the header */
@@ -42,18 +42,22 @@
 /* Section 3.3: the information structure and the flags Sluice sets. */
 #define MB_INFO_MEMORY          BIT_ULL(0)
 #define MB_INFO_CMDLINE         BIT_ULL(2)
+#define MB_INFO_MODS            BIT_ULL(3)
 #define MB_INFO_MEM_MAP         BIT_ULL(6)
 #define MB_INFO_LOADER_NAME     BIT_ULL(9)
 #define MB_INFO_FLAGS           0
 #define MB_INFO_MEM_LOWER       4
 #define MB_INFO_MEM_UPPER       8
 #define MB_INFO_CMDLINE_ADDR    16
+#define MB_INFO_MODS_COUNT      20
+#define MB_INFO_MODS_ADDR       24
 #define MB_INFO_MMAP_LENGTH     44
 #define MB_INFO_MMAP_ADDR       48
 #define MB_INFO_LOADER_NAME_ADDR 64
 #define MB_INFO_SIZE            120     /* up to and including the framebuffer fields */
 #define MB_MMAP_ENTRY_SIZE      24      /* size (u32, not counting itself), base_addr, length, type */
 #define MB_MMAP_RAM             1
+#define MB_MOD_ENTRY_SIZE       16      /* mod_start, mod_end (exclusive), string, reserved */
 #define MB_LOWER_MAX            (640 * KiB)
 
 /* Intel SDM vol 3 3.4.5 "Segment Descriptors": flat 64-bit code (L=1) and data. */
@@ -317,12 +321,16 @@ static u64 range_tables(u64 gpa, u64 size)
 	return (end >> 39) - (gpa >> 39) + 1 + (end >> 30) - (gpa >> 30) + 1 + 2;
 }
 
-/* Pages the loader adds above the image (an upper bound for elf64). */
+/* Pages the loader adds above the image (an upper bound for elf64): Multiboot's information page, then each module from a page boundary. */
 static u64 pages_needed(enum guest_image_mode mode, const struct guest_region *mem, u32 nr_mem,
-			const struct guest_extra *extra, u32 nr_extra)
+			const struct guest_extra *extra, u32 nr_extra, const struct guest_boot *boot)
 {
-	if (mode == GUEST_IMAGE_MULTIBOOT)
-		return 1;
+	if (mode == GUEST_IMAGE_MULTIBOOT) {
+		u64 n = 1;
+		for (u32 i = 0; boot && i < boot->nr_mods; i++)
+			n += ALIGN_UP(boot->mods[i].size, PAGE_SIZE) / PAGE_SIZE;
+		return n;
+	}
 	u64 n = 2 + 1;          /* start info, GDT, PML4 */
 	for (u32 i = 0; i < nr_mem; i++)
 		n += range_tables(mem[i].gpa, mem[i].size);
@@ -377,16 +385,42 @@ static int parse_and_check(const void *img, size_t size, enum guest_image_mode m
 	return seg_check(im, mem, nr_mem, why, len);
 }
 
+/* What boot asks of the loader, before anything is placed: Multiboot only, bounded strings and modules. */
+static int boot_check(enum guest_image_mode mode, const struct guest_boot *boot, char *why, size_t len)
+{
+	if (!boot)
+		return 0;
+	if (mode != GUEST_IMAGE_MULTIBOOT && ((boot->cmdline && boot->cmdline[0]) || boot->nr_mods))
+		return fail(why, len, -HV_ENOTSUP, "only a Multiboot kernel takes a command line and modules");
+	if (boot->cmdline && strlen(boot->cmdline) >= GUEST_STRING_MAX)
+		return fail(why, len, -HV_ERANGE, "command line of %zu characters, at most %u", strlen(boot->cmdline),
+			    GUEST_STRING_MAX - 1);
+	if (boot->nr_mods > GUEST_MAX_MODULES)
+		return fail(why, len, -HV_ERANGE, "%u modules, at most %u", boot->nr_mods, GUEST_MAX_MODULES);
+	for (u32 i = 0; i < boot->nr_mods; i++) {
+		const struct guest_module *m = &boot->mods[i];
+		if (!m->string || strlen(m->string) >= GUEST_STRING_MAX)
+			return fail(why, len, -HV_ERANGE, "module %u: a string of at most %u characters", i, GUEST_STRING_MAX - 1);
+		if (m->size > GUEST_IMAGE_MAX_SIZE)
+			return fail(why, len, -HV_ERANGE, "module %s of %llu bytes is bigger than %llu", m->string,
+				    (unsigned long long)m->size, (unsigned long long)GUEST_IMAGE_MAX_SIZE);
+	}
+	return 0;
+}
+
 int guest_image_check(const void *img, size_t size, enum guest_image_mode mode,
-		      const struct guest_region *mem, u32 nr_mem, char *why, size_t why_len)
+		      const struct guest_region *mem, u32 nr_mem, const struct guest_boot *boot,
+		      char *why, size_t why_len)
 {
 	struct image im;
 	u64 s, e;
 
-	int ret = parse_and_check(img, size, mode, mem, nr_mem, &im, why, why_len);
+	int ret = boot_check(mode, boot, why, why_len);
+	if (!ret)
+		ret = parse_and_check(img, size, mode, mem, nr_mem, &im, why, why_len);
 	if (ret)
 		return ret;
-	return arena_find(&im, mode, mem, nr_mem, pages_needed(mode, mem, nr_mem, NULL, 0), &s, &e, why, why_len);
+	return arena_find(&im, mode, mem, nr_mem, pages_needed(mode, mem, nr_mem, NULL, 0, boot), &s, &e, why, why_len);
 }
 
 /* ---- table memory in guest pages ---- */
@@ -569,27 +603,42 @@ static void mb_mem_sizes(const struct guest_region *mem, u32 nr_mem, u32 *lower_
 	*upper_kb = (u32)((upper - 1 * MiB) / KiB);
 }
 
+/*
+ * The information page at start: the structure (section 3.3), the memory
+ * map, the loader's name, the module list, the command line and the
+ * modules' strings, in that order; each module's bytes from the next page
+ * boundary on, one after another.
+ */
 static int load_multiboot(const struct image *im, const struct guest_region *mem, u32 nr_mem, u64 start,
-			  struct guest_load_result *res, char *why, size_t len)
+			  const struct guest_boot *boot, struct guest_load_result *res, char *why, size_t len)
 {
 	static const char loader_name[] = "Sluice";
 	u8 *page = guest_gpa_to_host(mem, nr_mem, start, PAGE_SIZE);
+	const char *cmdline = boot && boot->cmdline ? boot->cmdline : "";
+	u32 nr_mods = boot ? boot->nr_mods : 0;
 	u64 mmap_off = ALIGN_UP(MB_INFO_SIZE, 8);
 	u64 name_off = mmap_off + (u64)nr_mem * MB_MMAP_ENTRY_SIZE;
-	u64 cmdline_off = name_off + sizeof(loader_name);
+	u64 mods_off = ALIGN_UP(name_off + sizeof(loader_name), 16);
+	u64 cmdline_off = mods_off + (u64)nr_mods * MB_MOD_ENTRY_SIZE;
+	u64 end = cmdline_off + strlen(cmdline) + 1;
 	u32 lower, upper;
 
+	for (u32 i = 0; i < nr_mods; i++)
+		end += strlen(boot->mods[i].string) + 1;
 	if (!page)
 		return fail(why, len, -HV_EINVAL, "free memory at 0x%016llx has no host mapping",
 			    (unsigned long long)start);
-	if (cmdline_off + 1 > PAGE_SIZE)
-		return fail(why, len, -HV_ERANGE, "%u memory regions do not fit one Multiboot information page", nr_mem);
+	if (end > PAGE_SIZE)
+		return fail(why, len, -HV_ERANGE, "%u memory regions, the command line and %u module strings do not fit one Multiboot information page",
+			    nr_mem, nr_mods);
 	memset(page, 0, PAGE_SIZE);
 	mb_mem_sizes(mem, nr_mem, &lower, &upper);
-	put_le32(page + MB_INFO_FLAGS, MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MEM_MAP | MB_INFO_LOADER_NAME);
+	put_le32(page + MB_INFO_FLAGS, MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MEM_MAP | MB_INFO_LOADER_NAME);
 	put_le32(page + MB_INFO_MEM_LOWER, lower);
 	put_le32(page + MB_INFO_MEM_UPPER, upper);
 	put_le32(page + MB_INFO_CMDLINE_ADDR, (u32)(start + cmdline_off));
+	put_le32(page + MB_INFO_MODS_COUNT, nr_mods);
+	put_le32(page + MB_INFO_MODS_ADDR, (u32)(start + mods_off));
 	put_le32(page + MB_INFO_MMAP_LENGTH, nr_mem * MB_MMAP_ENTRY_SIZE);
 	put_le32(page + MB_INFO_MMAP_ADDR, (u32)(start + mmap_off));
 	put_le32(page + MB_INFO_LOADER_NAME_ADDR, (u32)(start + name_off));
@@ -602,8 +651,28 @@ static int load_multiboot(const struct image *im, const struct guest_region *mem
 		put_le32(ent + 20, MB_MMAP_RAM);
 	}
 	memcpy(page + name_off, loader_name, sizeof(loader_name));
-	/* The command line is the empty string: its NUL is already there. */
-	placed(res, "multiboot info", start, cmdline_off + 1);
+	memcpy(page + cmdline_off, cmdline, strlen(cmdline) + 1);
+	placed(res, "multiboot info", start, end);
+
+	/* The modules above the page, inside the arena arena_find checked for pages_needed(): apart from the image and the information. */
+	u64 str_off = cmdline_off + strlen(cmdline) + 1, mod_gpa = start + PAGE_SIZE;
+	for (u32 i = 0; i < nr_mods; i++) {
+		const struct guest_module *m = &boot->mods[i];
+		u8 *dst = m->size ? guest_gpa_to_host(mem, nr_mem, mod_gpa, m->size) : NULL;
+		u8 *ent = page + mods_off + (u64)i * MB_MOD_ENTRY_SIZE;
+		if (m->size && (!dst || !m->data))
+			return fail(why, len, -HV_EINVAL, "module %s: no host mapping at 0x%016llx", m->string,
+				    (unsigned long long)mod_gpa);
+		if (m->size)
+			memcpy(dst, m->data, m->size);
+		put_le32(ent, (u32)mod_gpa);
+		put_le32(ent + 4, (u32)(mod_gpa + m->size));
+		put_le32(ent + 8, (u32)(start + str_off));
+		memcpy(page + str_off, m->string, strlen(m->string) + 1);
+		str_off += strlen(m->string) + 1;
+		placed(res, "module", mod_gpa, m->size);
+		mod_gpa += ALIGN_UP(m->size, PAGE_SIZE);
+	}
 
 	struct vcpu_entry *e = &res->entry;
 	e->mode = VCPU_MODE_PROT32;
@@ -612,24 +681,26 @@ static int load_multiboot(const struct image *im, const struct guest_region *mem
 	e->regs.rax = MB_BOOTLOADER_MAGIC;
 	e->regs.rbx = start;
 	res->mb_info_gpa = start;
-	res->free_gpa = start + PAGE_SIZE;
+	res->free_gpa = mod_gpa;
 	return 0;
 }
 
 int guest_image_load(const void *img, size_t size, enum guest_image_mode mode,
 		     const struct guest_region *mem, u32 nr_mem,
 		     const struct guest_extra *extra, u32 nr_extra,
-		     struct sluice_start_info *si, struct guest_load_result *res,
-		     char *why, size_t why_len)
+		     struct sluice_start_info *si, const struct guest_boot *boot,
+		     struct guest_load_result *res, char *why, size_t why_len)
 {
 	struct image im;
 	u64 start, end;
 
 	memset(res, 0, sizeof(*res));
-	int ret = parse_and_check(img, size, mode, mem, nr_mem, &im, why, why_len);
+	int ret = boot_check(mode, boot, why, why_len);
+	if (!ret)
+		ret = parse_and_check(img, size, mode, mem, nr_mem, &im, why, why_len);
 	if (ret)
 		return ret;
-	ret = arena_find(&im, mode, mem, nr_mem, pages_needed(mode, mem, nr_mem, extra, nr_extra), &start, &end,
+	ret = arena_find(&im, mode, mem, nr_mem, pages_needed(mode, mem, nr_mem, extra, nr_extra, boot), &start, &end,
 			 why, why_len);
 	if (ret)
 		return ret;
@@ -639,7 +710,7 @@ int guest_image_load(const void *img, size_t size, enum guest_image_mode mode,
 	if (ret)
 		return ret;
 	if (mode == GUEST_IMAGE_MULTIBOOT)
-		return load_multiboot(&im, mem, nr_mem, start, res, why, why_len);
+		return load_multiboot(&im, mem, nr_mem, start, boot, res, why, why_len);
 	return load_elf64(&im, mem, nr_mem, extra, nr_extra, start, end, si, res, why, why_len);
 }
 

@@ -18,8 +18,9 @@
  * (flag 16). The vCPU starts as that spec's section 3.2 says: 32-bit
  * protected mode, paging off, flat segments, EAX = 0x2BADB002, EBX = GPA
  * of a Multiboot information structure (mem_lower/mem_upper, a memory map
- * with one type-1 entry per region, boot_loader_name "Sluice", an empty
- * cmdline) placed above the image like the elf64 pages.
+ * with one type-1 entry per region, boot_loader_name "Sluice", the command
+ * line, the modules) placed above the image like the elf64 pages; each
+ * module's bytes follow on pages of their own (struct guest_boot).
  *
  * The loader writes guest memory only through the regions' host pointers
  * and zeroes everything of a segment past its file bytes. It does not map
@@ -57,12 +58,30 @@ struct guest_extra {
 	u64 gpa, size;
 };
 
+/* Multiboot modules (section 3.3 "mods_count"/"mods_addr") one kernel may be handed. */
+#define GUEST_MAX_MODULES       4
+/* A command line or a module's string, NUL included (the config's value limit). */
+#define GUEST_STRING_MAX        160
+
+struct guest_module {
+	const void *data;       /* its bytes; NULL in a check, where only size counts */
+	u64 size;
+	const char *string;     /* its string in the information: "NAME" or "NAME ARGS" */
+};
+
+/* What a Multiboot kernel is handed besides its image (NULL: an empty command line, no module). */
+struct guest_boot {
+	const char *cmdline;    /* NULL or "": empty */
+	u32 nr_mods;
+	struct guest_module mods[GUEST_MAX_MODULES];
+};
+
 /* One thing the loader put in guest memory, for the log. */
 struct guest_placed {
-	const char *what;       /* "segment", "page tables", "gdt", "start info", "multiboot info" */
+	const char *what;       /* "segment", "page tables", "gdt", "start info", "multiboot info", "module" */
 	u64 gpa, size;
 };
-#define GUEST_MAX_PLACED        (GUEST_IMAGE_MAX_PHDRS + 4)
+#define GUEST_MAX_PLACED        (GUEST_IMAGE_MAX_PHDRS + 4 + GUEST_MAX_MODULES)
 
 struct guest_load_result {
 	struct vcpu_entry entry;
@@ -79,28 +98,33 @@ struct guest_load_result {
  * Checks an image against a partition's memory without writing anything
  * (regions may have host == NULL): format, segments inside the regions and
  * apart, writable segments in writable regions, entry inside a segment,
- * room above the image for what the loader adds. Returns 0, or -HV_EINVAL
- * (malformed), -HV_ENOTSUP (wrong class, machine or Multiboot flags),
- * -HV_ECHKSUM (Multiboot checksum), -HV_ERANGE (a segment outside the
- * memory, image too big) or -HV_ENOMEM (no room), with the reason in why.
+ * room above the image for what the loader adds (for a Multiboot kernel,
+ * the information page and boot's modules, each from a page boundary; an
+ * elf64 image takes no boot). Returns 0, or -HV_EINVAL (malformed),
+ * -HV_ENOTSUP (wrong class, machine or Multiboot flags; a boot for
+ * elf64), -HV_ECHKSUM (Multiboot checksum), -HV_ERANGE (a segment outside
+ * the memory, image too big, too many modules, a string too long) or
+ * -HV_ENOMEM (no room), with the reason in why.
  */
 int guest_image_check(const void *img, size_t size, enum guest_image_mode mode,
-		      const struct guest_region *mem, u32 nr_mem, char *why, size_t why_len);
+		      const struct guest_region *mem, u32 nr_mem, const struct guest_boot *boot,
+		      char *why, size_t why_len);
 
 /*
  * Checks, then loads the image: copies the segments and zeroes their bss,
  * builds what the entry mode needs (above), and fills *res. si (elf64
  * only) is the caller's start information; the loader sets its free_gpa
- * and copies it to the start info page. Every region written needs a host
- * pointer. Returns 0, or the errors of guest_image_check(), -HV_ENOMEM (the
+ * and copies it to the start info page. boot (Multiboot only, may be
+ * NULL) gives the command line and the modules, whose bytes are copied.
+ * Every region written needs a host pointer. Returns 0, or the errors of guest_image_check(), -HV_ENOMEM (the
  * tables did not fit) or -HV_EEXIST (an extra range overlaps a region),
  * with the reason in why. On failure guest memory may hold part of the image.
  */
 int guest_image_load(const void *img, size_t size, enum guest_image_mode mode,
 		     const struct guest_region *mem, u32 nr_mem,
 		     const struct guest_extra *extra, u32 nr_extra,
-		     struct sluice_start_info *si, struct guest_load_result *res,
-		     char *why, size_t why_len);
+		     struct sluice_start_info *si, const struct guest_boot *boot,
+		     struct guest_load_result *res, char *why, size_t why_len);
 
 /* Logs what *res placed where, one INFO line each: "<who>: placed segment at [first-last]". */
 void guest_image_log(const char *who, const struct guest_load_result *res);

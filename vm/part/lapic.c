@@ -42,9 +42,11 @@ void partition_lapic_init(struct partition *p, struct part_vcpu *pv)
 	pv->lapic.ipi = lapic_ipi;
 	pv->lapic.notify = lapic_notify;
 	pv->lapic.ctx = pv;
-	vlapic_reset(&pv->lapic, pv->v.cpu, pv == &p->vcpus[0], r.ecx & CPUID_1_ECX_TSC_DEADLINE);
+	vlapic_reset(&pv->lapic, (u32)(pv - p->vcpus), pv == &p->vcpus[0], r.ecx & CPUID_1_ECX_TSC_DEADLINE);
 	pv->halted = false;
 	pv->window = false;
+	pv->nmi_window = false;
+	__atomic_store_n(&pv->nmi_pending, 0, __ATOMIC_RELEASE);
 	p->lapic_marked = false;
 }
 
@@ -70,6 +72,23 @@ u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now)
 
 	if (p->ops->tpr_set)
 		p->ops->tpr_set(v, (u8)pv->lapic.tpr);
+	/* An NMI first (SDM vol 3 6.9: it outranks maskable interrupts); a vector then waits for the window. */
+	if (__atomic_load_n(&pv->nmi_pending, __ATOMIC_ACQUIRE) && p->ops->nmi_ready) {
+		bool ready = p->ops->nmi_ready(v);
+		if (ready) {
+			__atomic_store_n(&pv->nmi_pending, 0, __ATOMIC_RELEASE);
+			p->ops->nmi_inject(v);
+			pv->nmis++;
+			pv->halted = false;
+		}
+		if (ready == pv->nmi_window) {
+			p->ops->nmi_window(v, !ready);
+			pv->nmi_window = !ready;
+		}
+	} else if (pv->nmi_window) {
+		p->ops->nmi_window(v, false);
+		pv->nmi_window = false;
+	}
 	u8 *page = p->ops->vid_page ? p->ops->vid_page(v) : NULL;
 	if (page) {
 		/* Virtual-interrupt delivery: the CPU delivers when the guest can take it, no window needed. */
@@ -106,7 +125,19 @@ bool partition_halt_over(struct partition *p, struct part_vcpu *pv)
 	if (p->state != PART_RUNNING || partition_stop_pending(p) != PART_STOP_NONE)
 		return true;
 	vlapic_poll(&pv->lapic, time_now_ns());
-	return vlapic_pending(&pv->lapic) >= 0;
+	return vlapic_pending(&pv->lapic) >= 0 || __atomic_load_n(&pv->nmi_pending, __ATOMIC_ACQUIRE);
+}
+
+bool partition_halt_wakeable(struct partition *p, struct part_vcpu *pv)
+{
+	if (partition_halt_over(p, pv) || vlapic_poll(&pv->lapic, time_now_ns()))
+		return true;                    /* a vector or NMI already, or its timer armed */
+	if (p->irq_enabled)
+		return true;                    /* a device's MSI may come */
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		if (&p->vcpus[i] != pv && p->vcpus[i].state == PART_VCPU_RUNNING)
+			return true;            /* another of its CPUs may send an IPI */
+	return false;
 }
 
 /*

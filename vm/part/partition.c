@@ -51,11 +51,40 @@ static u32 memory_view(const struct partition_cfg *d, struct guest_region *v, u3
 	return n;
 }
 
-int partition_image_check(void *ctx, const struct partition_cfg *d, char *why, size_t len)
+/*
+ * What d's Multiboot kernel is handed: its command line and its modules'
+ * boot modules (bytes included when data). 0, or -HV_ENOENT with *missing
+ * the module line whose boot module does not exist. An elf64 guest gets
+ * nothing (the config check refuses the keys for it).
+ */
+static int guest_boot_of(const struct partition_cfg *d, const struct boot_module *mods, u32 nr_mods, bool data,
+			 struct guest_boot *b, const struct part_module **missing)
+{
+	memset(b, 0, sizeof(*b));
+	if (d->entry != GUEST_ENTRY_MULTIBOOT)
+		return 0;
+	b->cmdline = d->cmdline;
+	for (u32 i = 0; i < d->nr_modules && i < GUEST_MAX_MODULES; i++) {
+		const struct boot_module *m = find_module(mods, nr_mods, d->modules[i].name);
+		if (!m) {
+			*missing = &d->modules[i];
+			return -HV_ENOENT;
+		}
+		struct guest_module *g = &b->mods[b->nr_mods++];
+		g->data = data ? phys_to_virt(m->start_pa, m->size) : NULL;
+		g->size = m->size;
+		g->string = d->modules[i].string;
+	}
+	return 0;
+}
+
+int partition_image_check(void *ctx, const struct partition_cfg *d, u32 *line, char *why, size_t len)
 {
 	const struct partition_module_list *ml = ctx;
 	const struct boot_module *m = find_module(ml->m, ml->nr, d->image);
+	const struct part_module *missing = NULL;
 	struct guest_region view[PART_MAX_REGIONS];
+	struct guest_boot boot;
 
 	if (!m) {
 		fmt_snprintf(why, len, "no boot module named '%s'", d->image);
@@ -66,11 +95,31 @@ int partition_image_check(void *ctx, const struct partition_cfg *d, char *why, s
 		fmt_snprintf(why, len, "module '%s' is outside the direct map", d->image);
 		return -HV_ERANGE;
 	}
+	if (guest_boot_of(d, ml->m, ml->nr, false, &boot, &missing)) {
+		*line = missing->line;
+		fmt_snprintf(why, len, "module = %s: no boot module named '%s'", missing->string, missing->name);
+		return -HV_ENOENT;
+	}
 	u32 n = memory_view(d, view, ARRAY_SIZE(view));
 	for (u32 i = 0; i < n; i++)
 		view[i].host = NULL;    /* not claimed yet: check only */
-	return guest_image_check(img, m->size, d->entry == GUEST_ENTRY_MULTIBOOT ? GUEST_IMAGE_MULTIBOOT :
-				 GUEST_IMAGE_ELF64, view, n, why, len);
+	enum guest_image_mode mode = d->entry == GUEST_ENTRY_MULTIBOOT ? GUEST_IMAGE_MULTIBOOT : GUEST_IMAGE_ELF64;
+	u32 nr_mods = boot.nr_mods;
+	/* The image alone first, then one module more at a time: a problem is the image's, or the first module's that does not fit. */
+	for (u32 k = 0; k <= nr_mods; k++) {
+		boot.nr_mods = k;
+		int ret = guest_image_check(img, m->size, mode, view, n, &boot, why, len);
+		if (ret && k) {
+			char what[128];
+			str_copy(what, why, sizeof(what));
+			*line = d->modules[k - 1].line;
+			fmt_snprintf(why, len, "module = %s: %llu bytes do not fit: %s", d->modules[k - 1].string,
+				     (unsigned long long)boot.mods[k - 1].size, what);
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /* ---- build ---- */
@@ -145,7 +194,7 @@ static void fill_start_info(const struct partition_set *ps, const struct partiti
 	si->exit_port = SLUICE_PORT_DEBUG_EXIT;
 	str_copy(si->args, d->args, sizeof(si->args));
 	for (u32 i = 0; i < d->nr_cpus && i < SLUICE_START_MAX_CPUS; i++)
-		si->cpus[si->nr_cpus++] = d->cpus[i];
+		si->cpus[si->nr_cpus++] = i;     /* APIC IDs: the vCPUs' indices (vm/part/lapic.c) */
 }
 
 /* What the vCPU reaches without exits: its devices' I/O BARs (the memory BARs are in the nested table). */
@@ -206,6 +255,18 @@ static int build_vpci(const struct partition_set *ps, struct partition *p)
 	return ret;
 }
 
+/* d's module strings, "'a', 'b args'", for the log (a static buffer: the build runs on one CPU). */
+static const char *module_names(const struct partition_cfg *d)
+{
+	static char buf[PART_MAX_MODULES * (CONFIG_VALUE_LEN + 4)];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (u32 i = 0; i < d->nr_modules && n < sizeof(buf); i++)
+		n += (size_t)fmt_snprintf(buf + n, sizeof(buf) - n, "%s'%s'", i ? ", " : "", d->modules[i].string);
+	return buf;
+}
+
 /* The image into p's memory (page tables, start info included) and the entry it gives. */
 static int load_image(struct partition *p)
 {
@@ -214,17 +275,19 @@ static int load_image(struct partition *p)
 	struct guest_region view[PART_MAX_REGIONS];
 	struct sluice_start_info si;
 	struct guest_load_result res;
+	struct guest_boot boot;
+	const struct part_module *missing = NULL;
 	char why[160] = "";
 
 	const struct boot_module *m = find_module(ps->mods, ps->nr_mods, d->image);
-	if (!m)
-		return -HV_ENOENT;      /* partition_check saw it: cannot happen */
+	if (!m || guest_boot_of(d, ps->mods, ps->nr_mods, true, &boot, &missing))
+		return -HV_ENOENT;      /* partition_check saw them: cannot happen */
 	fill_start_info(ps, p, &si);
 	si.restarts = p->restarts;
 	u32 n = memory_view(d, view, ARRAY_SIZE(view));
 	int ret = guest_image_load(phys_to_virt(m->start_pa, m->size), m->size,
 				   d->entry == GUEST_ENTRY_MULTIBOOT ? GUEST_IMAGE_MULTIBOOT : GUEST_IMAGE_ELF64,
-				   view, n, p->extra, p->nr_extra, &si, &res, why, sizeof(why));
+				   view, n, p->extra, p->nr_extra, &si, &boot, &res, why, sizeof(why));
 	if (ret) {
 		log_err("%s: image %s not loaded: %s", d->name, d->image, why);
 		return ret;
@@ -234,6 +297,9 @@ static int load_image(struct partition *p)
 	log_info("%s: image %s (%s) loaded, entry 0x%016llx", d->name, d->image,
 		 d->entry == GUEST_ENTRY_MULTIBOOT ? "multiboot" : "elf64", (unsigned long long)res.entry.rip);
 	guest_image_log(d->name, &res);
+	if (d->entry == GUEST_ENTRY_MULTIBOOT)
+		log_info("%s: multiboot command line '%s', %u module(s)%s%s", d->name, d->cmdline, boot.nr_mods,
+			 boot.nr_mods ? ": " : "", boot.nr_mods ? module_names(d) : "");
 	return 0;
 }
 
@@ -298,7 +364,7 @@ static void build_fwcfg(struct partition *p)
 	for (u32 i = 0; i < d->nr_regions; i++)
 		if (!d->regions[i].rmrr)
 			ram += d->regions[i].size;
-	fwcfg_init(&p->fwcfg, d->fw_cfg, ram, (u16)d->nr_cpus, "");
+	fwcfg_init(&p->fwcfg, d->fw_cfg, ram, (u16)d->nr_cpus, d->cmdline);
 	if (d->fw_cfg)
 		log_info("%s: fw_cfg on ports 0x%04x-0x%04x: %u CPU(s), RAM size 0x%llx, command line of %llu bytes",
 			 d->name, FWCFG_PORT_SEL, FWCFG_PORT_DATA, d->nr_cpus, (unsigned long long)ram,

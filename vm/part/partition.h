@@ -73,6 +73,9 @@ struct part_vcpu {
 	struct vlapic lapic;            /* its local APIC (vm/part/lapic.c) */
 	bool halted;                    /* HLT with interrupts on: waits for a vector */
 	bool window;                    /* the interrupt window is asked for */
+	bool nmi_window;                /* the NMI window is asked for */
+	u32 nmi_pending;                /* an NMI IPI for it not yet injected (atomic: any CPU of its partition sets it) */
+	u64 nmis;                       /* NMIs injected */
 	u32 sipis;                      /* SIPIs that started it */
 	u64 exits[VM_EXIT_NR];          /* written by its own CPU only; summed for the partition */
 	u64 mtrr_def_type;              /* IA32_MTRR_DEF_TYPE as the guest wrote it (vm/part/msr.c) */
@@ -163,7 +166,7 @@ struct partition_module_list {
  * The image check partition_check() calls (struct partition_host.image_check):
  * ctx is a struct partition_module_list.
  */
-int partition_image_check(void *ctx, const struct partition_cfg *d, char *why, size_t len);
+int partition_image_check(void *ctx, const struct partition_cfg *d, u32 *line, char *why, size_t len);
 
 /*
  * Builds every guest partition of s (partitions already checked, claimed and
@@ -223,7 +226,12 @@ void partition_msr_cpu_start(void);
 int partition_msr(struct partition *p, struct part_vcpu *pv, u32 msr, bool write, u64 *val);
 
 /* ---- the local APIC (vm/part/lapic.c), one per vCPU ---- */
-/* Resets pv's local APIC (xAPIC at its default base, APIC ID = its CPU index, BSP flag for vcpus[0]) and its wait state. */
+/*
+ * Resets pv's local APIC (xAPIC at its default base, BSP flag for
+ * vcpus[0]) and its wait state. Its APIC ID is its index in the partition:
+ * a partition's guest sees APIC IDs 0 (the BSP) to nr_cpus - 1, as on a
+ * machine of its own, whatever physical CPUs it runs on.
+ */
 void partition_lapic_init(struct partition *p, struct part_vcpu *pv);
 /*
  * Before an entry, on pv's CPU: the timer polled at now, the highest
@@ -236,16 +244,29 @@ u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now);
 void partition_tpr_from_guest(struct partition *p, struct vcpu *v);
 /* Whether a halted vCPU has to wake: a vector pending for it, or p stopped, parked or asked to stop. */
 bool partition_halt_over(struct partition *p, struct part_vcpu *pv);
+/*
+ * Whether anything can ever wake pv from a HLT with interrupts on: a
+ * vector or NMI pending, its local APIC timer armed, a device MSI enabled,
+ * another of p's vCPUs running (an IPI). A partition has no legacy PIC,
+ * PIT or BIOS timer tick: with none of these the HLT is its last
+ * instruction.
+ */
+bool partition_halt_wakeable(struct partition *p, struct part_vcpu *pv);
 /* SLUICE_HC_LAPIC from v: what the guest gets in RAX. */
 s64 partition_hc_lapic(struct partition *p, struct vcpu *v, u64 what, u64 guest_ticks);
 
 /* ---- guest SMP (vm/part/smp.c) ---- */
-/* The vCPU of p whose CPU (its APIC ID as the guest sees it) is apic_id, or NULL. */
+/*
+ * The vCPU of p whose local APIC ID (as the guest sees it: the vCPU's
+ * index in the partition, the BSP 0, vm/part/lapic.c) is apic_id, or NULL.
+ */
 struct part_vcpu *partition_vcpu_by_apic_id(struct partition *p, u32 apic_id);
+/* The vCPU of p on physical CPU cpu, or NULL. */
+struct part_vcpu *partition_vcpu_on_cpu(struct partition *p, u32 cpu);
 /* The part_vcpu that holds v. */
 struct part_vcpu *partition_vcpu_of(struct partition *p, const struct vcpu *v);
 /*
- * An IPI the guest's CPU from_cpu wrote to its local APIC's ICR (vm/dev/
+ * An IPI the vCPU with APIC ID from wrote to its local APIC's ICR (vm/dev/
  * vlapic.c calls this): icr_lo is the ICR's low 32 bits (vector, delivery
  * mode, destination mode, level, trigger, shorthand: Intel SDM vol 3
  * 11.6.1 "Interrupt Command Register (ICR)"), dest_apic_id its
@@ -259,7 +280,7 @@ struct part_vcpu *partition_vcpu_of(struct partition *p, const struct vcpu *v);
  * -HV_ENOENT (dropped; p->ipi_dropped says why), as struct vlapic's ipi
  * hook has it.
  */
-int partition_ipi(struct partition *p, u32 from_cpu, u32 dest_apic_id, u32 icr_lo);
+int partition_ipi(struct partition *p, u32 from, u32 dest_apic_id, u32 icr_lo);
 /*
  * An AP's pending INIT and SIPI taken, on its own CPU: INIT makes it wait
  * for SIPI, a SIPI while it waits fills *e with the real-mode entry and

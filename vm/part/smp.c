@@ -30,7 +30,15 @@ static const char *const drop_text[PART_IPI_DROP_NR] = {
 struct part_vcpu *partition_vcpu_by_apic_id(struct partition *p, u32 apic_id)
 {
 	for (u32 i = 0; i < p->nr_vcpus; i++)
-		if (p->vcpus[i].v.cpu == apic_id)
+		if (p->vcpus[i].lapic.id == apic_id)
+			return &p->vcpus[i];
+	return NULL;
+}
+
+struct part_vcpu *partition_vcpu_on_cpu(struct partition *p, u32 cpu)
+{
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		if (p->vcpus[i].v.cpu == cpu)
 			return &p->vcpus[i];
 	return NULL;
 }
@@ -51,22 +59,22 @@ void partition_kick_vcpus(struct partition *p, u32 except_cpu)
 }
 
 /* Counts a dropped IPI; its kind's first is logged. Returns -HV_ENOENT. */
-static int drop(struct partition *p, enum part_ipi_drop kind, u32 from_cpu, u32 dest, u32 icr_lo)
+static int drop(struct partition *p, enum part_ipi_drop kind, u32 from, u32 dest, u32 icr_lo)
 {
 	if (__atomic_fetch_add(&p->ipi_dropped[kind], 1, __ATOMIC_RELAXED) == 0)
-		log_write(LOG_WARN, p->cfg->name, "IPI from CPU %u to APIC ID 0x%x (ICR 0x%08x) dropped: %s (further ones counted)",
-			  from_cpu, dest, icr_lo, drop_text[kind]);
+		log_write(LOG_WARN, p->cfg->name, "IPI from APIC ID 0x%x to APIC ID 0x%x (ICR 0x%08x) dropped: %s (further ones counted)",
+			  from, dest, icr_lo, drop_text[kind]);
 	return -HV_ENOENT;
 }
 
 /* One IPI to one vCPU of p (never the BSP for INIT/SIPI). 1: reached, or a drop's -HV_ENOENT. */
-static int deliver(struct partition *p, struct part_vcpu *to, u32 from_cpu, u32 icr_lo)
+static int deliver(struct partition *p, struct part_vcpu *to, u32 from, u32 icr_lo)
 {
 	u32 dm = (u32)FIELD_GET(ICR_DM, icr_lo), vec = (u32)FIELD_GET(ICR_VECTOR, icr_lo);
 
 	if (dm == ICR_DM_INIT || dm == ICR_DM_STARTUP) {
-		if (to == &p->vcpus[0] || to->v.cpu == from_cpu)
-			return drop(p, PART_IPI_BSP, from_cpu, to->v.cpu, icr_lo);
+		if (to == &p->vcpus[0] || to->lapic.id == from)
+			return drop(p, PART_IPI_BSP, from, to->lapic.id, icr_lo);
 		if (dm == ICR_DM_INIT) {
 			/* A new INIT forgets a SIPI not yet taken: the AP starts waiting again. */
 			__atomic_store_n(&to->pending, PART_VCPU_INIT, __ATOMIC_RELEASE);
@@ -77,39 +85,47 @@ static int deliver(struct partition *p, struct part_vcpu *to, u32 from_cpu, u32 
 			if (!waiting || (cur & PART_VCPU_SIPI) ||
 			    !__atomic_compare_exchange_n(&to->pending, &cur, cur | PART_VCPU_SIPI | vec, false,
 							 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-				return drop(p, PART_IPI_SIPI_IGNORED, from_cpu, to->v.cpu, icr_lo);
+				return drop(p, PART_IPI_SIPI_IGNORED, from, to->lapic.id, icr_lo);
 		}
 		smp_kick(to->v.cpu);
+		return 1;
+	}
+	if (dm == ICR_DM_NMI) {
+		/* Held for the vCPU until it can take it (vm/part/lapic.c); its CPU leaves the guest or its halt. */
+		__atomic_store_n(&to->nmi_pending, 1, __ATOMIC_RELEASE);
+		if (to->lapic.notify)
+			to->lapic.notify(to->lapic.ctx);
 		return 1;
 	}
 	/* Fixed and lowest priority (one destination here: the one named) go to its local APIC, any CPU may call. */
 	/* Its notify hook kicks its CPU out of the guest or its halt: the vector goes in at its next entry. */
 	if (vlapic_accept(&to->lapic, (u8)vec))
-		return drop(p, PART_IPI_NOT_ACCEPTED, from_cpu, to->v.cpu, icr_lo);
+		return drop(p, PART_IPI_NOT_ACCEPTED, from, to->lapic.id, icr_lo);
 	return 1;
 }
 
-int partition_ipi(struct partition *p, u32 from_cpu, u32 dest_apic_id, u32 icr_lo)
+int partition_ipi(struct partition *p, u32 from, u32 dest_apic_id, u32 icr_lo)
 {
 	u32 dm = (u32)FIELD_GET(ICR_DM, icr_lo), sh = (u32)FIELD_GET(ICR_SHORTHAND, icr_lo);
 	int reached = 0, ret = 0;
 
-	if (dm != ICR_DM_FIXED && dm != ICR_DM_LOWEST && dm != ICR_DM_INIT && dm != ICR_DM_STARTUP)
-		return drop(p, PART_IPI_MODE, from_cpu, dest_apic_id, icr_lo);
+	bool nmi = dm == ICR_DM_NMI && p->ops && p->ops->nmi_inject;
+	if (dm != ICR_DM_FIXED && dm != ICR_DM_LOWEST && dm != ICR_DM_INIT && dm != ICR_DM_STARTUP && !nmi)
+		return drop(p, PART_IPI_MODE, from, dest_apic_id, icr_lo);
 	/* INIT level de-assert only synchronizes arbitration IDs: nothing for a vCPU (11.6.1). */
 	if (dm == ICR_DM_INIT && !(icr_lo & ICR_LEVEL_ASSERT) && (icr_lo & ICR_TRIGGER_LEVEL))
 		return 0;
 	if (sh == ICR_SH_NONE && (icr_lo & ICR_DEST_LOGICAL))
-		return drop(p, PART_IPI_MODE, from_cpu, dest_apic_id, icr_lo);
+		return drop(p, PART_IPI_MODE, from, dest_apic_id, icr_lo);
 	bool bcast_id = sh == ICR_SH_NONE &&
 			(dest_apic_id == APIC_ID_BROADCAST_XAPIC || dest_apic_id == APIC_ID_BROADCAST_X2APIC);
 	bool all = sh == ICR_SH_ALL || sh == ICR_SH_OTHERS || bcast_id;
 	if (!all) {
-		u32 dest = sh == ICR_SH_SELF ? from_cpu : dest_apic_id;
+		u32 dest = sh == ICR_SH_SELF ? from : dest_apic_id;
 		struct part_vcpu *to = partition_vcpu_by_apic_id(p, dest);
 		if (!to)
-			return drop(p, PART_IPI_OUTSIDE, from_cpu, dest, icr_lo);
-		ret = deliver(p, to, from_cpu, icr_lo);
+			return drop(p, PART_IPI_OUTSIDE, from, dest, icr_lo);
+		ret = deliver(p, to, from, icr_lo);
 		if (ret < 0)
 			return ret;
 		__atomic_fetch_add(&p->ipi_sent, 1, __ATOMIC_RELAXED);
@@ -118,11 +134,11 @@ int partition_ipi(struct partition *p, u32 from_cpu, u32 dest_apic_id, u32 icr_l
 	/* A broadcast reaches the partition's own CPUs: the only ones its guest knows. */
 	for (u32 i = 0; i < p->nr_vcpus; i++) {
 		struct part_vcpu *to = &p->vcpus[i];
-		if ((sh == ICR_SH_OTHERS || bcast_id) && to->v.cpu == from_cpu)
+		if ((sh == ICR_SH_OTHERS || bcast_id) && to->lapic.id == from)
 			continue;
-		if ((dm == ICR_DM_INIT || dm == ICR_DM_STARTUP) && (i == 0 || to->v.cpu == from_cpu))
+		if ((dm == ICR_DM_INIT || dm == ICR_DM_STARTUP) && (i == 0 || to->lapic.id == from))
 			continue;       /* INIT/SIPI broadcasts start the APs only */
-		ret = deliver(p, to, from_cpu, icr_lo);
+		ret = deliver(p, to, from, icr_lo);
 		if (ret > 0) {
 			reached++;
 			__atomic_fetch_add(&p->ipi_sent, 1, __ATOMIC_RELAXED);

@@ -285,7 +285,7 @@ int partition_park(struct partition *p, struct vcpu *v, const char *fmt, ...)
 
 void partition_cpu_lost(struct partition *p, u32 cpu)
 {
-	struct part_vcpu *pv = partition_vcpu_by_apic_id(p, cpu);
+	struct part_vcpu *pv = partition_vcpu_on_cpu(p, cpu);
 	struct vcpu *v = pv ? &pv->v : &p->vcpus[0].v;
 
 	partition_park(p, v, "its CPU %u was reset under it (an INIT Sluice could not consume); guest state lost", cpu);

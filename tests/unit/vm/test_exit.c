@@ -216,7 +216,7 @@ static void cpuid_shows_sluice_and_hides_virtualization(void **state)
 	assert_int_equal(run(VM_EXIT_CPUID), 0);
 	assert_true(v->regs.rcx & BIT_ULL(31));         /* hypervisor present */
 	assert_false(v->regs.rcx & BIT_ULL(5));         /* no VMX */
-	assert_int_equal(v->regs.rbx >> 24, 1);         /* APIC ID: CPU 1 */
+	assert_int_equal(v->regs.rbx >> 24, 0);         /* APIC ID: the BSP's, 0, though it runs on CPU 1 */
 	assert_true(v->regs.rdx & BIT_ULL(9));          /* a local APIC ... */
 	assert_true(v->regs.rcx & BIT_ULL(21));         /* ... with x2APIC mode */
 	assert_int_equal((v->regs.rbx >> 16) & 0xff, 2);        /* the partition's two CPUs */
@@ -378,9 +378,9 @@ static void ipi_hypercall_reaches_the_partitions_own_cpus_only(void **state)
 {
 	(void)state;
 	part.vcpus[1].state = PART_VCPU_WAIT_SIPI;
-	assert_int_equal(hcall(SLUICE_HC_IPI, 2, 0x4500, 0), 0);               /* INIT to its AP on CPU 2 */
+	assert_int_equal(hcall(SLUICE_HC_IPI, 1, 0x4500, 0), 0);               /* INIT to its AP (APIC ID 1, on CPU 2) */
 	assert_int_equal(part.vcpus[1].pending, PART_VCPU_INIT);
-	assert_int_equal((s64)hcall(SLUICE_HC_IPI, 3, 0x4500, 0), -SLUICE_HC_EINVAL);  /* CPU 3: not its own */
+	assert_int_equal((s64)hcall(SLUICE_HC_IPI, 2, 0x4500, 0), -SLUICE_HC_EINVAL);  /* APIC ID 2: not its own */
 	assert_int_equal(part.ipi_dropped[PART_IPI_OUTSIDE], 1);
 	assert_int_equal((s64)hcall(SLUICE_HC_IPI, 1ULL << 32, 0x4500, 0), -SLUICE_HC_EINVAL);
 	assert_int_equal(part.ipi_sent, 1);
@@ -482,6 +482,7 @@ static void real_mode_exits_skip_from_the_cs_base(void **state)
 	assert_true(fake_log_has("parked: cannot decode the real-mode instruction at cs:ip 0x0100:0x0012"));
 	/* HLT with interrupts on in real mode (a real-mode kernel waiting for its timer): it waits. */
 	setup(NULL);
+	part.vcpus[1].state = PART_VCPU_RUNNING;        /* its AP could send an IPI */
 	ram[CODE + 0x20] = 0xf4;
 	v->cr0 = 0x10;
 	v->cs_base = CODE;
@@ -985,7 +986,7 @@ static void lapic_msrs_reach_the_vlapic_and_its_gp_is_the_guests(void **state)
 	assert_int_equal(v->regs.rax, 0xfee00900);      /* xAPIC at the default base, BSP */
 	assert_int_equal(msr(0x1b, true, 0xfee00c00), 0);      /* x2APIC on */
 	assert_int_equal(msr(0x802, false, 0), 0);
-	assert_int_equal(v->regs.rax, 1);               /* its x2APIC ID: CPU 1 */
+	assert_int_equal(v->regs.rax, 0);               /* its x2APIC ID: the BSP's, 0 */
 	assert_int_equal(v->rip, CODE + 2);
 	assert_int_equal(msr(0x80f, true, 0x1ff), 0);  /* SVR: enabled */
 	assert_int_equal(msr(0x83f, true, 0x45), 0);   /* self-IPI */
@@ -1066,6 +1067,17 @@ static void hlt_with_interrupts_on_waits_for_a_vector(void **state)
 	(void)state;
 	part.ops = &inject_ops;
 	static const u8 hlt[] = { 0xf4 };
+	/* Nothing can ever wake it (no timer, no device MSI, its AP not started): the HLT ends it. */
+	part.vcpus[1].state = PART_VCPU_WAIT_SIPI;
+	code(hlt, sizeof(hlt));
+	v->rflags = RFLAGS_IF | 2;
+	assert_int_equal(run(VM_EXIT_HLT), 1);
+	assert_int_equal(part.state, PART_HALTED);
+	assert_true(fake_log_has("HLT with interrupts on, but nothing can interrupt it (no timer armed, no device MSI, no other CPU running): partition halted"));
+	/* Its AP running could send an IPI: the HLT waits. */
+	setup(NULL);
+	part.ops = &inject_ops;
+	part.vcpus[1].state = PART_VCPU_RUNNING;
 	code(hlt, sizeof(hlt));
 	v->rflags = RFLAGS_IF | 2;
 	assert_int_equal(run(VM_EXIT_HLT), 0);
@@ -1101,20 +1113,20 @@ static void hlt_with_interrupts_on_waits_for_a_vector(void **state)
 	assert_true(partition_halt_over(&part, &part.vcpus[0]));
 }
 
-/* The ICR through the x2APIC MSR: outside the partition dropped, to its own AP (CPU 2) delivered there. */
+/* The ICR through the x2APIC MSR: outside the partition dropped, to its own AP (APIC ID 1, CPU 2) delivered there. */
 static void ipis_from_the_icr_reach_the_partitions_own_cpus_only(void **state)
 {
 	(void)state;
 	assert_int_equal(msr(0x1b, true, 0xfee00c00), 0);
 	assert_int_equal(msr(0x80f, true, 0x1ff), 0);
 	assert_int_equal(msr(0x830, true, (u64)9 << 32 | 0x4500), 0);  /* INIT to APIC ID 9 */
-	assert_int_equal(msr(0x830, true, (u64)2 << 32 | 0x0031), 0);  /* fixed 0x31 to APIC ID 2, its AP */
+	assert_int_equal(msr(0x830, true, (u64)1 << 32 | 0x0031), 0);  /* fixed 0x31 to APIC ID 1, its AP */
 	assert_int_equal(part.state, PART_RUNNING);
 	assert_int_equal(part.ipi_dropped[PART_IPI_OUTSIDE], 1);
 	assert_int_equal(part.ipi_sent, 1);
 	assert_int_equal(part.vcpus[0].lapic.ipis_failed, 1);
-	assert_int_equal(fake_log_count("WARN p1: IPI from CPU 1 to APIC ID 0x9 (ICR 0x00004500) dropped: aimed outside the partition (further ones counted)"), 1);
-	assert_false(fake_log_has("APIC ID 0x2"));
+	assert_int_equal(fake_log_count("WARN p1: IPI from APIC ID 0x0 to APIC ID 0x9 (ICR 0x00004500) dropped: aimed outside the partition (further ones counted)"), 1);
+	assert_false(fake_log_has("to APIC ID 0x1"));
 	assert_true(part.vcpus[1].lapic.irr[0x31 / 32] & (1u << (0x31 % 32)));
 	assert_int_equal(vlapic_pending(&part.vcpus[0].lapic), -1);
 }

@@ -113,12 +113,12 @@ static void elf64_guest(void)
 
 static int load64(const struct guest_extra *x, u32 nx)
 {
-	return guest_image_load(img, img_size, GUEST_IMAGE_ELF64, mem, 2, x, nx, &si, &res, why, sizeof(why));
+	return guest_image_load(img, img_size, GUEST_IMAGE_ELF64, mem, 2, x, nx, &si, NULL, &res, why, sizeof(why));
 }
 
 static int check64(void)
 {
-	return guest_image_check(img, img_size, GUEST_IMAGE_ELF64, mem, 2, why, sizeof(why));
+	return guest_image_check(img, img_size, GUEST_IMAGE_ELF64, mem, 2, NULL, why, sizeof(why));
 }
 
 #define MB_MAGIC 0x1BADB002u
@@ -152,7 +152,7 @@ static void mb_elf32(u32 flags)
 
 static int load_mb(void)
 {
-	return guest_image_load(img, img_size, GUEST_IMAGE_MULTIBOOT, mem, 2, NULL, 0, NULL, &res, why, sizeof(why));
+	return guest_image_load(img, img_size, GUEST_IMAGE_MULTIBOOT, mem, 2, NULL, 0, NULL, NULL, &res, why, sizeof(why));
 }
 
 static struct pt guest_pt(struct guest_arena *a)
@@ -386,7 +386,7 @@ static void elf64_refuses_an_image_too_big(void **state)
 	(void)state;
 	elf64_guest();
 	/* Refused on its size alone: nothing past img[] is read. */
-	assert_int_equal(guest_image_check(img, GUEST_IMAGE_MAX_SIZE + 1, GUEST_IMAGE_ELF64, mem, 2, why,
+	assert_int_equal(guest_image_check(img, GUEST_IMAGE_MAX_SIZE + 1, GUEST_IMAGE_ELF64, mem, 2, NULL, why,
 					   sizeof(why)), -HV_ERANGE);
 	assert_non_null(strstr(why, "bigger than"));
 	((Elf64_Ehdr *)img)->e_phnum = GUEST_IMAGE_MAX_PHDRS + 1;
@@ -473,7 +473,8 @@ static void mb_info_describes_memory_and_loader(void **state)
 	const u8 *info = low + res.mb_info_gpa;
 	u32 f[17];
 	memcpy(f, info, sizeof(f));
-	assert_int_equal(f[0], (1u << 0) | (1u << 2) | (1u << 6) | (1u << 9));
+	assert_int_equal(f[0], (1u << 0) | (1u << 2) | (1u << 3) | (1u << 6) | (1u << 9));
+	assert_int_equal(f[5], 0);                      /* mods_count: none */
 	assert_int_equal(f[1], 640);                    /* mem_lower, KiB */
 	assert_int_equal(f[2], (LOW_SIZE - MiB) / KiB); /* mem_upper: up to the first hole */
 	assert_string_equal((const char *)low + f[4], "");            /* cmdline */
@@ -520,6 +521,89 @@ static void log_names_every_placement(void **state)
 	guest_image_log("mb", &res);
 	assert_true(fake_log_has("mb: placed multiboot info at [0x0000000000103000-"));
 	assert_true(fake_log_has("mb: multiboot entry 0x000000000010000c, eax 0x2badb002, ebx (info) 0x0000000000103000"));
+}
+
+/* A Multiboot load with a command line and modules (boot), the bytes given. */
+static u8 mod_a[5000], mod_b[3];
+static struct guest_boot boot;
+
+static void mb_boot(void)
+{
+	for (size_t i = 0; i < sizeof(mod_a); i++)
+		mod_a[i] = (u8)(i * 7);
+	memcpy(mod_b, "xyz", 3);
+	boot = (struct guest_boot){ .cmdline = "tsc.flat -v", .nr_mods = 2 };
+	boot.mods[0] = (struct guest_module){ .data = mod_a, .size = sizeof(mod_a), .string = "env" };
+	boot.mods[1] = (struct guest_module){ .data = mod_b, .size = sizeof(mod_b), .string = "b one two" };
+}
+
+static int load_mb_boot(void)
+{
+	return guest_image_load(img, img_size, GUEST_IMAGE_MULTIBOOT, mem, 2, NULL, 0, NULL, &boot, &res, why, sizeof(why));
+}
+
+static int check_mb_boot(void)
+{
+	return guest_image_check(img, img_size, GUEST_IMAGE_MULTIBOOT, mem, 2, &boot, why, sizeof(why));
+}
+
+static void mb_info_carries_the_command_line_and_the_modules(void **state)
+{
+	(void)state;
+	mb_elf32(0x3);
+	mb_boot();
+	assert_int_equal(check_mb_boot(), 0);
+	assert_int_equal(load_mb_boot(), 0);
+	u32 f[7], m[8];
+	memcpy(f, low + res.mb_info_gpa, sizeof(f));
+	assert_true(f[0] & (1u << 2));
+	assert_true(f[0] & (1u << 3));
+	assert_string_equal((const char *)low + f[4], "tsc.flat -v");
+	assert_int_equal(f[5], 2);                              /* mods_count */
+	memcpy(m, low + f[6], sizeof(m));
+	/* Each module from a page boundary after the information page, [start, end) as GRUB and QEMU give it. */
+	assert_int_equal(m[0], res.mb_info_gpa + PAGE_SIZE);
+	assert_int_equal(m[1], m[0] + sizeof(mod_a));
+	assert_string_equal((const char *)low + m[2], "env");
+	assert_int_equal(m[4], m[0] + 2 * PAGE_SIZE);
+	assert_int_equal(m[5], m[4] + 3);
+	assert_string_equal((const char *)low + m[6], "b one two");
+	assert_memory_equal(low + m[0], mod_a, sizeof(mod_a));
+	assert_memory_equal(low + m[4], "xyz", 3);
+	/* Nothing overlaps: the image below the information, the strings inside its page, free memory past the last module. */
+	assert_true(res.image_hi <= res.mb_info_gpa);
+	assert_true(f[4] > res.mb_info_gpa && f[4] < res.mb_info_gpa + PAGE_SIZE);
+	assert_true(m[6] > res.mb_info_gpa && m[6] < res.mb_info_gpa + PAGE_SIZE);
+	assert_int_equal(res.free_gpa, m[4] + PAGE_SIZE);
+	assert_int_equal(low[res.free_gpa], FILL);
+}
+
+static void mb_modules_that_do_not_fit_are_refused(void **state)
+{
+	(void)state;
+	mb_elf32(0x3);
+	mb_boot();
+	/* The image, the information page and the first module's two pages fit; the second module's page does not. */
+	mem[0].size = LINK + 0x3000 + 3 * PAGE_SIZE;
+	mem[1].writable = false;
+	expect_refusal(check_mb_boot(), -HV_ENOMEM, "no writable memory above the image");
+	boot.nr_mods = 1;
+	assert_int_equal(check_mb_boot(), 0);
+	assert_int_equal(load_mb_boot(), 0);
+	/* Too many, too long, or for an elf64 image. */
+	mb_boot();
+	boot.nr_mods = GUEST_MAX_MODULES + 1;
+	expect_refusal(check_mb_boot(), -HV_ERANGE, "5 modules, at most 4");
+	mb_boot();
+	char longline[GUEST_STRING_MAX + 1];
+	memset(longline, 'a', GUEST_STRING_MAX);
+	longline[GUEST_STRING_MAX] = '\0';
+	boot.cmdline = longline;
+	expect_refusal(check_mb_boot(), -HV_ERANGE, "command line of 160 characters, at most 159");
+	mb_boot();
+	elf64_guest();
+	assert_int_equal(guest_image_check(img, img_size, GUEST_IMAGE_ELF64, mem, 2, &boot, why, sizeof(why)), -HV_ENOTSUP);
+	assert_non_null(strstr(why, "only a Multiboot kernel takes a command line and modules"));
 }
 
 static void mb_upper_memory_spans_adjacent_regions(void **state)
@@ -623,6 +707,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(mb_elf32_loads_and_enters_protected_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(mb_info_describes_memory_and_loader, setup, teardown),
 		cmocka_unit_test_setup_teardown(log_names_every_placement, setup, teardown),
+		cmocka_unit_test_setup_teardown(mb_info_carries_the_command_line_and_the_modules, setup, teardown),
+		cmocka_unit_test_setup_teardown(mb_modules_that_do_not_fit_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(mb_upper_memory_spans_adjacent_regions, setup, teardown),
 		cmocka_unit_test_setup_teardown(mb_aout_kludge_loads_at_header_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(mb_refuses_without_header_in_first_8k, setup, teardown),

@@ -56,6 +56,8 @@ static int setup(void **state)
 	for (u32 i = 0; i < 3; i++) {
 		part.vcpus[i].v.part = &part;
 		part.vcpus[i].v.cpu = cfg.cpus[i];
+		/* APIC IDs equal to the CPU numbers here: the IPI logic follows whatever IDs vm/part/lapic.c gave. */
+		part.vcpus[i].lapic.id = cfg.cpus[i];
 		part.vcpus[i].state = i ? PART_VCPU_WAIT_SIPI : PART_VCPU_RUNNING;
 	}
 	return 0;
@@ -130,7 +132,7 @@ static void anything_outside_the_partition_is_dropped_counted_and_logged_once(vo
 	assert_int_equal(part.ipi_dropped[PART_IPI_OUTSIDE], 3);
 	assert_int_equal(part.ipi_sent, 0);
 	assert_int_equal(fake_log_count("dropped: aimed outside the partition"), 1);
-	assert_true(fake_log_has("smp0: IPI from CPU 1 to APIC ID 0x4 (ICR 0x00004500) dropped: aimed outside the partition (further ones counted)"));
+	assert_true(fake_log_has("smp0: IPI from APIC ID 0x1 to APIC ID 0x4 (ICR 0x00004500) dropped: aimed outside the partition (further ones counted)"));
 }
 
 static void init_or_sipi_to_the_bsp_or_itself_is_dropped(void **state)
@@ -145,9 +147,17 @@ static void init_or_sipi_to_the_bsp_or_itself_is_dropped(void **state)
 	assert_int_equal(fake_log_count("INIT or SIPI to the BSP"), 1);
 }
 
+/* A back end that can hold NMIs for a guest (the IPI code only asks whether it can inject one). */
+static void stub_nmi_inject(struct vcpu *v)
+{
+	(void)v;
+}
+static const struct virt_ops nmi_ops = { .name = "stub", .nmi_inject = stub_nmi_inject };
+
 static void modes_guests_do_not_get_are_dropped(void **state)
 {
 	(void)state;
+	/* NMI only where the back end can block a guest's NMIs until its IRET. */
 	assert_int_equal(partition_ipi(&part, 1, 2, ICR_NMI), -HV_ENOENT);
 	assert_int_equal(partition_ipi(&part, 1, 2, ICR_SMI), -HV_ENOENT);
 	assert_int_equal(partition_ipi(&part, 1, 2, ICR_INIT_ASSERT | ICR_LOGICAL), -HV_ENOENT);
@@ -191,6 +201,33 @@ static void with_lapics(void)
 		part.vcpus[i].lapic.notify = notify_kick;
 		part.vcpus[i].lapic.ctx = &part.vcpus[i];
 	}
+}
+
+/* The local APIC's ICR hook, as vm/part/lapic.c wires it. */
+static int lapic_to_partition(void *ctx, u32 from, u32 dest, u32 icr_lo)
+{
+	return partition_ipi(((struct part_vcpu *)ctx)->v.part, from, dest, icr_lo);
+}
+
+/* An NMI IPI is held for its vCPU, which is kicked; to itself too (vm/dev/vlapic.c passes a self-NMI on). */
+static void nmis_are_held_for_their_vcpu(void **state)
+{
+	(void)state;
+	with_lapics();
+	part.ops = &nmi_ops;
+	assert_int_equal(partition_ipi(&part, 1, 3, ICR_NMI), 0);
+	assert_int_equal(ap(3)->nmi_pending, 1);
+	assert_int_equal(kicks[3], 1);
+	assert_int_equal(ap(2)->nmi_pending, 0);
+	/* Through the BSP's ICR, to itself (APIC ID 1 here): not kept by its local APIC, held by the partition. */
+	lapic(0).ipi = lapic_to_partition;
+	assert_int_equal(vlapic_msr_write(&lapic(0), 0x1b, 0xfee00c00 | 0x100), 0);
+	assert_int_equal(vlapic_msr_write(&lapic(0), 0x80f, 0x1ff), 0);
+	assert_int_equal(vlapic_msr_write(&lapic(0), 0x830, (u64)1 << 32 | ICR_NMI), 0);
+	assert_int_equal(part.vcpus[0].nmi_pending, 1);
+	assert_int_equal(lapic(0).ipis_failed, 0);
+	assert_int_equal(vlapic_pending(&lapic(0)), -1);
+	assert_int_equal(part.ipi_dropped[PART_IPI_MODE], 0);
 }
 
 static bool irr_has(const struct vlapic *l, u8 vec)
@@ -264,6 +301,7 @@ int main(void)
 		cmocka_unit_test_setup(fixed_ipis_land_in_the_destinations_local_apic, setup),
 		cmocka_unit_test_setup(a_broadcast_by_apic_id_skips_the_sender, setup),
 		cmocka_unit_test_setup(kicks_every_other_vcpu, setup),
+		cmocka_unit_test_setup(nmis_are_held_for_their_vcpu, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

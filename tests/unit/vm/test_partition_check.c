@@ -333,6 +333,43 @@ static void fw_cfg_key_is_on_by_default_and_needs_an_image(void **state)
 	refused(P1 "fw-cfg = off\n", "sluice.conf:2: partition p1: fw-cfg without image (only a guest reads fw_cfg)");
 }
 
+/* cmdline and module = NAME [ARGS]: Multiboot guests only; modules in order, up to PART_MAX_MODULES, each a boot module. */
+static void cmdline_and_module_keys_are_for_multiboot_guests(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = k\nentry = multiboot\ncmdline = -v  a=b\nmodule = env\nmodule = initrd x y\n",
+				  &fake_iommu_ops), 0);
+	assert_string_equal(vm_set.d[0].cmdline, "-v  a=b");
+	assert_int_equal(vm_set.d[0].nr_modules, 2);
+	assert_string_equal(vm_set.d[0].modules[0].name, "env");
+	assert_string_equal(vm_set.d[0].modules[0].string, "env");
+	assert_int_equal(vm_set.d[0].modules[0].line, 7);
+	assert_string_equal(vm_set.d[0].modules[1].name, "initrd");
+	assert_string_equal(vm_set.d[0].modules[1].string, "initrd x y");
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = k\nentry = multiboot\n", &fake_iommu_ops), 0);
+	assert_string_equal(vm_set.d[0].cmdline, "");
+	assert_int_equal(vm_set.d[0].nr_modules, 0);
+	refused(G1 "cpus = 1\nimage = k\nentry = multiboot\ncmdline = a\ncmdline = b\n", "sluice.conf:7: cmdline given twice (first at line 6)");
+	refused(G1 "cpus = 1\nimage = hello\ncmdline = a\n",
+		"sluice.conf:5: partition p1: cmdline needs image with entry = multiboot (an elf64 guest takes args)");
+	refused(G1 "cpus = 1\nimage = hello\nmodule = env\n",
+		"sluice.conf:5: partition p1: module needs image with entry = multiboot (an elf64 guest takes none)");
+	refused(P1 "cmdline = x\n", "sluice.conf:2: partition p1: cmdline needs image with entry = multiboot");
+	/* Longer than the config's values: the parser's own error names the key. */
+	char text[512], value[CONFIG_VALUE_LEN + 1];
+	memset(value, 'c', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	snprintf(text, sizeof(text), G1 "cpus = 1\nimage = k\nentry = multiboot\ncmdline = %s\n", value);
+	refused(text, "sluice.conf:6: value of cmdline longer than 159 characters");
+	refused(G1 "cpus = 1\nimage = k\nentry = multiboot\nmodule = a\nmodule = b\nmodule = c\nmodule = d\nmodule = e\n",
+		"sluice.conf:10: module = e: more than 4 modules");
+	refused(G1 "cpus = 1\nimage = k\nentry = multiboot\nmodule = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa x\n",
+		"sluice.conf:6: module = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa x: use NAME [ARGS], NAME a boot module name of 1-31 characters");
+	/* The image check names the module's own line. */
+	refused(G1 "cpus = 1\nimage = k\nentry = multiboot\nmodule = env\nmodule = missing now\n",
+		"sluice.conf:7: module = missing now: no boot module named 'missing'");
+}
+
 /* attack-test is off by default; attack-witness needs it and a guest partition with a device and that region. */
 static void attack_keys_are_checked(void **state)
 {
@@ -725,6 +762,7 @@ int main(void)
 		cmocka_unit_test_setup(msi_devices_need_interrupt_remapping, setup),
 		cmocka_unit_test_setup(args_key_is_copied_once_and_needs_an_image, setup),
 		cmocka_unit_test_setup(fw_cfg_key_is_on_by_default_and_needs_an_image, setup),
+		cmocka_unit_test_setup(cmdline_and_module_keys_are_for_multiboot_guests, setup),
 		cmocka_unit_test_setup(attack_keys_are_checked, setup),
 		cmocka_unit_test_setup(limit_keys_are_checked, setup),
 		cmocka_unit_test_setup(guest_cpus_images_and_memory_are_checked, setup),

@@ -330,6 +330,60 @@ static void vintr_exit(struct vmcb *m, struct guest_regs *r)
 	m->exitcode = SVM_EXIT_VINTR;
 }
 
+/* The guest's NMI handler: its IRET is intercepted before it runs, then the step over it traps. */
+static void nmi_taken_then_iret(struct vmcb *m, struct guest_regs *r)
+{
+	(void)r;
+	m->eventinj = 0;
+	m->exitcode = SVM_EXIT_IRET;
+}
+
+static void iret_stepped(struct vmcb *m, struct guest_regs *r)
+{
+	(void)r;
+	m->rflags &= ~BIT_ULL(8);               /* the IRET loaded the guest's own flags */
+	m->rip = 0x100200;
+	m->dr6 |= BIT_ULL(14);
+	m->exitcode = SVM_EXIT_EXCP_BASE + 1;
+}
+
+/* An NMI stays blocked from its injection to the end of its handler's IRET, as on a CPU (APM 15.20, 15.21). */
+static void nmis_are_blocked_until_the_handlers_iret(void **state)
+{
+	(void)state;
+	struct vcpu v = { .cpu = 13, .tag = 1, .pt_root = 0x55000 };
+	struct vcpu_policy pol = { 0 };
+	struct vm_exit x;
+
+	assert_int_equal(svm_ops.vcpu_init(&v, &long64, &pol), 0);
+	v.rflags |= RFLAGS_IF;
+	assert_true(svm_ops.nmi_ready(&v));
+	svm_ops.nmi_inject(&v);
+	assert_false(svm_ops.nmi_ready(&v));
+	svm_ops.intr_window(&v, true);                  /* a vector waits meanwhile */
+	guest = nmi_taken_then_iret;
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(at_entry.eventinj, EVENT_V | (2u << 8) | 2);
+	assert_true(at_entry.intercept1 & INTERCEPT1_IRET);
+	assert_int_equal(x.reason, VM_EXIT_NONE);       /* Sluice's own: common code sees nothing */
+	assert_false(svm_ops.nmi_ready(&v));            /* the IRET has not run yet */
+	assert_false(svm_ops.intr_ready(&v));           /* nothing lands in the step */
+	guest = iret_stepped;
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_true(at_entry.rflags & BIT_ULL(8));      /* TF over the IRET */
+	assert_true(at_entry.intercept_exc & BIT(1));
+	assert_false(at_entry.intercept1 & INTERCEPT1_IRET);
+	assert_false(at_entry.vintr & V_IRQ);           /* the window held off while stepping */
+	assert_int_equal(x.reason, VM_EXIT_NONE);
+	assert_true(svm_ops.nmi_ready(&v));             /* open after the IRET */
+	guest = takes_event_then_hlt;
+	assert_int_equal(svm_ops.vcpu_run(&v, &x), 0);
+	assert_false(at_entry.rflags & BIT_ULL(8));
+	assert_false(at_entry.intercept_exc & BIT(1));
+	assert_true(at_entry.vintr & V_IRQ);            /* and the window back */
+	assert_int_equal(at_entry.dr6 & BIT_ULL(14), 0);
+}
+
 static void injection_follows_if_shadow_and_pending_events(void **state)
 {
 	(void)state;
@@ -630,6 +684,7 @@ int main(void)
 		cmocka_unit_test_setup(next_rip_only_with_nrips, setup),
 		cmocka_unit_test_setup(vcpu_run_round_trip, setup),
 		cmocka_unit_test_setup(injection_follows_if_shadow_and_pending_events, setup),
+		cmocka_unit_test_setup(nmis_are_blocked_until_the_handlers_iret, setup),
 		cmocka_unit_test_setup(vcpu_reinit_reuses_pages, setup),
 		cmocka_unit_test_setup(next_rip_used_when_the_cpu_saves_it, setup),
 	};

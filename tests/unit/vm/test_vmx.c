@@ -242,7 +242,8 @@ static void controls_for_bochs_skylake_x(void **state)
 	char why[160] = "";
 	assert_int_equal(vmx_controls_compute(&bochs, true, &c, why, sizeof(why)), 0);
 	/* Forced bits (allowed-0) are kept, and Sluice's own are on. */
-	assert_int_equal(c.pin, 0x16 | PIN_EXTINT_EXITING | PIN_NMI_EXITING);
+	/* Virtual NMIs where offered: guests' NMIs blocked by the CPU until their IRET. */
+	assert_int_equal(c.pin, 0x16 | PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
 	assert_int_equal(c.proc, 0x04006172 | PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
 			 PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CONTROLS | PROC_TPR_SHADOW);
 	assert_false(c.proc & (PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING | PROC_RDTSC_EXITING));
@@ -280,7 +281,7 @@ static void controls_for_a_real_intel_host(void **state)
 	struct vmx_controls c;
 	char why[160] = "";
 	assert_int_equal(vmx_controls_compute(&real, true, &c, why, sizeof(why)), 0);
-	assert_int_equal(c.pin, 0x16 | PIN_EXTINT_EXITING | PIN_NMI_EXITING);
+	assert_int_equal(c.pin, 0x16 | PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
 	/* proc2 allowed-1 0x005fbcff: bit 4 but not bit 9, so no virtual-interrupt delivery: events injected. */
 	assert_int_equal(c.proc2, PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
 			 PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES);

@@ -66,9 +66,15 @@ static inline void vm_rmrr(u32 sbdf, u64 base, u64 end)
 }
 
 /* The image check of the fixture: "missing" is no boot module, "huge" does not fit; the rest load. */
-static int vm_image_check(void *ctx, const struct partition_cfg *d, char *why, size_t len)
+static int vm_image_check(void *ctx, const struct partition_cfg *d, u32 *line, char *why, size_t len)
 {
 	(void)ctx;
+	for (u32 i = 0; i < d->nr_modules; i++)
+		if (!strcmp(d->modules[i].name, "missing")) {
+			*line = d->modules[i].line;
+			snprintf(why, len, "module = %s: no boot module named '%s'", d->modules[i].string, d->modules[i].name);
+			return -HV_ENOENT;
+		}
 	if (!strcmp(d->image, "missing")) {
 		snprintf(why, len, "no boot module named '%s'", d->image);
 		return -HV_ENOENT;
