@@ -275,3 +275,42 @@ def test_table_file_is_written(tmp_path):
     assert path == os.path.join(str(tmp_path), *kut.TABLE.split("/"))
     with open(path) as f:
         assert "| tsc | pass (6 tests) |" in f.read()
+
+
+def test_vmx_failing_like_bare_on_an_intel_cpu_is_not_sluices_failure():
+    blocked = kut.parse_bare_bochs(124, lines(b"enabling apic\r\n"), BOCHS_LOG)
+    ud = b"Unhandled exception 6 #UD(0) at ip 00000000004001e3\r\n"
+    legs = {"bare-qemu": bare_pass(), "bare-bochs": blocked,
+            "vmx": kut.parse_partition(lines(SLUICE_LOG.replace(
+                b"tsc: debug-exit port: partition exited (code 0)",
+                b"tsc: debug-exit port: partition exited (code 63)")), "tsc")}
+    assert kut.needs_intel_reference(legs)
+    assert kut.judge("tsc", "vmx", legs).outcome == "FAIL"      # held to bare QEMU until then
+    legs[kut.INTEL_REF] = kut.parse_bare_qemu(127, lines(ud))
+    assert not kut.needs_intel_reference(legs)
+    j = kut.judge("tsc", "vmx", legs)
+    assert j.outcome == "skip" and "does not pass bare on an Intel CPU either" in j.why
+    assert "exited (code 63)" in j.why
+    # An Intel run that passes makes the same VMX result a failure again.
+    legs[kut.INTEL_REF] = bare_pass()
+    j = kut.judge("tsc", "vmx", legs)
+    assert j.outcome == "FAIL" and "bare QEMU with an Intel CPU" in j.why
+
+
+def test_intel_reference_is_not_needed_when_vmx_passes_or_bochs_ran():
+    blocked = kut.parse_bare_bochs(124, lines(b"enabling apic\r\n"), BOCHS_LOG)
+    assert not kut.needs_intel_reference({"bare-bochs": blocked, "vmx": partition("tsc")})
+    ran = kut.parse_bare_bochs(0, lines(b"--- DONE: 0 ---\r\n"), [])
+    assert not kut.needs_intel_reference({"bare-bochs": ran, "vmx": partition("eventinj")})
+    assert kut.needs_intel_reference({"bare-bochs": blocked, "vmx": partition("eventinj")})
+
+
+def test_intel_reference_differs_from_the_bare_command_line_only_in_the_vendor():
+    diff = [(a, b) for a, b in zip(kut.QEMU_BARE_ARGS, kut.QEMU_BARE_INTEL_ARGS) if a != b]
+    assert diff == [("max", "max,vendor=GenuineIntel")]
+
+
+def test_partition_leg_without_its_bare_runs_in_the_session_is_not_judged():
+    j = kut.judge("smptest", "svm", {"svm": partition("smptest")})
+    assert j.outcome == "skip" and j.why.startswith("not judged")
+    assert kut.judge("smptest", "vmx", {"vmx": partition("smptest")}).outcome == "skip"
