@@ -69,10 +69,10 @@ class KutTest:
 # in Bochs the slowest (xsave) ran about 1.3 s of Bochs' clock with four
 # CPUs, and sieve 212 s of wall time, at most 120 s of Bochs' clock
 # (one busy CPU makes about 56 M of its 100 M ticks a second).
-# Memory: 256 MiB for sieve, which allocates 100 MB; 64 MiB for the
-# others, which need a few: in Bochs Sluice takes about 19 s of wall time
-# to set up 256 MiB for a partition, 5 s for 64 MiB.
-FAST = KutTest("", 10, 5, 64)
+# Memory: 256 MiB for sieve, which allocates 100 MB; 32 MiB for the
+# others, which pass bare with -m 32 too: in Bochs Sluice takes about 19 s
+# of wall time to set up 256 MiB for a partition.
+FAST = KutTest("", 10, 5, 32)
 TESTS = tuple(KutTest(n, FAST.limit_s, FAST.bochs_limit_s, FAST.memory_mb)
               for n in ("tsc", "eventinj", "smptest", "setjmp")) + (
     KutTest("sieve", 150, 240, 256),
