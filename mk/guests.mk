@@ -10,6 +10,8 @@ GUEST_DEPS := $(GUEST_LIB) $(wildcard tests/guests/lib/*.h) tests/guests/guest.l
 GUEST_ELF64 := hello busy fence edu-dma hostile nvme-io nvme-io-park nvme-io-bench remap remap-bench
 # Containment (time limits, fault storms): tests/guests/README.md.
 GUEST_ELF64 += spin storm storm-inside witness
+# Ends other than a clean exit, as args name them (expect-ends: the check at a partition's end).
+GUEST_ELF64 += ends
 # A partition's PCI functions seen from inside (vmx-e1000, svm-e1000).
 GUEST_ELF64 += pcidev
 # Device interrupts: its edu's MSIs through interrupt remapping (edu-msi scenario).
@@ -36,6 +38,7 @@ guest_ldflags_hostile := -Wl,--defsym=GUEST_BASE=0x40000000
 guest_src_nvme-io := tests/guests/nvme_io.c pci/nvme.c
 guest_src_remap   := tests/guests/remap.c
 guest_src_spin    := tests/guests/spin.c
+guest_src_ends    := tests/guests/ends.c
 guest_src_storm   := tests/guests/storm.c tests/guests/lib/edu.c
 guest_src_witness := tests/guests/witness.c tests/guests/lib/edu.c
 # The fault storm's baseline: the same transfers into its own memory, 25 of them, then exit.

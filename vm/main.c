@@ -544,6 +544,9 @@ static void setup_domains(void)
 	partition_hypercalls[SLUICE_HC_ATTACK_CHECK] = attack_hc_check;
 	config_parse(&conf, "sluice.conf", text, m->size);
 	int ret = sluice_cfg_setup(&conf, &host, ops, &scfg);
+	/* Nothing of it starts: a run whose config was refused must not look like a passing one. */
+	if (ret)
+		check(false, "sluice.conf: refused (%s), no partition set up", hv_strerror(ret));
 	if (dma_demo_asked()) {
 		if (ret)
 			check(false, "demo: partitions set up for the DMA demonstration (%s)", hv_strerror(ret));
@@ -717,6 +720,8 @@ static __noreturn void kmain(int boot_err)
 		if (iommu && iommu->log_counters)
 			iommu->log_counters();
 	}
+	/* Those that never started, failed, or still ran when the run ended, judged now: one check each. */
+	partitions_check_ends(&parts);
 	irq_stray_log_summary();
 	check_finish();
 }

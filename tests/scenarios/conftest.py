@@ -33,7 +33,10 @@ A scenario is a directory tests/scenarios/NAME/ holding:
                appear and the result line must count a failure; or "failed":
                the run is meant to end with failed checks and no fatal
                error (e.g. the command line's time-limit stopped a
-               partition); then QEMU must exit 35, no line may contain
+               partition, a partition ended otherwise than its config's
+               `expect =` says, or the config is refused on purpose: each
+               is a failed check, docs/config.md "How a run ends"); then
+               QEMU must exit 35, no line may contain
                FATAL and the result line must count at least one failure.
                Or "reset": the boot ends with Sluice's own CPU reset under
                it (a device-sent INIT to CPU 0, which QEMU's emulation does

@@ -64,6 +64,17 @@ struct part_device {
 
 enum guest_entry { GUEST_ENTRY_ELF64 = 0, GUEST_ENTRY_MULTIBOOT };
 enum fault_policy { FAULT_PARK = 0, FAULT_STOP };
+/*
+ * How a guest partition's run is meant to end (expect = ...): its own clean
+ * exit, code 0, unless the config names another end. Any other end is a
+ * failed check (vm/part/expect.h judges it).
+ */
+enum part_expect {
+	PART_EXPECT_EXIT = 0,           /* expect = exit N (N = 0 when the key is absent) */
+	PART_EXPECT_PARKED,             /* expect = parked: contained for any reason, its CPU lost included */
+	PART_EXPECT_HALTED,             /* expect = halted: HLT with interrupts off, for good */
+	PART_EXPECT_TIME_LIMIT,         /* expect = time-limit: stopped by its own time-limit */
+};
 
 /* module = NAME [ARGS]: a boot module handed to a Multiboot guest. */
 struct part_module {
@@ -93,7 +104,8 @@ struct partition_cfg {
 	struct part_module modules[PART_MAX_MODULES];
 	/* Containment (vm/part/limits.c): 0 means none. */
 	u64 time_limit_ms;              /* time-limit = DURATION: stopped once it passes */
-	bool time_limit_expected;       /* time-limit = DURATION expected: that stop is not a failure */
+	enum part_expect expect;        /* expect = ...: how its run is meant to end */
+	u32 expect_code;                /* with PART_EXPECT_EXIT: the exit code (0 when not given) */
 	u32 dma_fault_limit;            /* dma-fault-limit = N, or the [sluice] default */
 	bool failed;            /* programming failed; its devices are detached again */
 	u32 nr_regions, nr_devices;

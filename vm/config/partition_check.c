@@ -21,7 +21,7 @@
 
 /* Lines of the keys a partition may give once (0: not yet). */
 struct once {
-	u32 cpus, image, entry, on_fault, nsid, time_limit, fault_limit, args, fw_cfg, cmdline, module;
+	u32 cpus, image, entry, on_fault, nsid, time_limit, fault_limit, args, fw_cfg, cmdline, module, expect;
 };
 
 /* A decimal number (the whole string, digits only: no 0x) that fits 32 bits. */
@@ -85,19 +85,56 @@ static void parse_module(struct config *c, const struct config_entry *e, struct 
 	m->line = e->line;
 }
 
-/* time-limit = DURATION [expected] (kernel/duration.h). */
+/* time-limit = DURATION (kernel/duration.h). */
 static void parse_time_limit(struct config *c, const struct config_entry *e, struct partition_cfg *d)
 {
 	size_t n;
 	const char *rest = e->value, *v = config_word(&rest, &n);
 	int ret = duration_parse(v, n, &d->time_limit_ms);
-	if (ret || (*rest && strcmp(rest, "expected"))) {
-		config_error(c, e->line, "time-limit = %s: use DURATION [expected], a duration from 1ms to 24h with its unit (e.g. 500ms, 10s, 2m, 1h)",
-			     v);
-		d->time_limit_ms = 0;
+	if (!ret && !strcmp(rest, "expected"))
+		config_error(c, e->line, "time-limit = %s: 'expected' has its own key now: time-limit = DURATION and expect = time-limit",
+			     e->value);
+	else if (ret || *rest)
+		config_error(c, e->line, "time-limit = %s: use DURATION, a duration from 1ms to 24h with its unit (e.g. 500ms, 10s, 2m, 1h)",
+			     e->value);
+	else
 		return;
-	}
-	d->time_limit_expected = *rest != '\0';
+	d->time_limit_ms = 0;
+}
+
+/* expect = parked | halted | time-limit | exit N: how the guest's run is meant to end (docs/config.md). */
+static void parse_expect(struct config *c, const struct config_entry *e, struct partition_cfg *d)
+{
+	size_t n;
+	const char *rest = e->value, *v = config_word(&rest, &n);
+	u32 code = 0;
+
+	if (!strcmp(e->value, "parked"))
+		d->expect = PART_EXPECT_PARKED;
+	else if (!strcmp(e->value, "halted"))
+		d->expect = PART_EXPECT_HALTED;
+	else if (!strcmp(e->value, "time-limit"))
+		d->expect = PART_EXPECT_TIME_LIMIT;
+	else if (n == 4 && !strncmp(v, "exit", 4) && parse_dec(rest, &code))
+		d->expect_code = code;
+	else
+		config_error(c, e->line, "expect = %s: use parked, halted, time-limit or exit N (N a decimal exit code, 0 to 4294967295)",
+			     e->value);
+}
+
+/* expect = ... against the section's other keys (after them all, whatever their order). */
+static void check_expect(struct config *c, const struct partition_cfg *d, const struct once *once)
+{
+	if (!once->expect)
+		return;
+	if (!d->guest)
+		config_error(c, once->expect, "partition %s: expect without cpus and image (a partition without a guest never runs)",
+			     d->name);
+	else if (d->expect == PART_EXPECT_TIME_LIMIT && !once->time_limit)
+		config_error(c, once->expect, "partition %s: expect = time-limit without a time-limit = DURATION", d->name);
+	else if (d->expect == PART_EXPECT_PARKED && d->on_fault == FAULT_STOP)
+		config_error(c, once->expect, "partition %s: expect = parked with on-fault = stop, which makes a park stop the machine as a failure",
+			     d->name);
 }
 
 /* CPUs claimed so far, for "CPU n in two partitions". */
@@ -1004,6 +1041,9 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 		} else if (!strcmp(e->key, "time-limit")) {
 			if (config_once(c, e, &once.time_limit))
 				parse_time_limit(c, e, d);
+		} else if (!strcmp(e->key, "expect")) {
+			if (config_once(c, e, &once.expect))
+				parse_expect(c, e, d);
 		} else if (!strcmp(e->key, "unsafe-interrupts")) {
 			if (config_once(c, e, &s->unsafe_interrupts_line))
 				parse_on_off(c, e, &s->unsafe_interrupts);
@@ -1011,7 +1051,7 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			if (config_once(c, e, &once.fault_limit))
 				parse_fault_limit(c, e, &d->dma_fault_limit);
 		} else {
-			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, time-limit, dma-fault-limit, args, fw-cfg, cmdline, module)",
+			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, time-limit, expect, dma-fault-limit, args, fw-cfg, cmdline, module)",
 				     e->key, d->name);
 		}
 	}
@@ -1038,6 +1078,7 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 	if (once.time_limit && !d->guest)
 		config_error(c, once.time_limit, "partition %s: time-limit without cpus and image (a partition without a guest never runs)",
 			     d->name);
+	check_expect(c, d, &once);
 }
 
 int partition_check(struct config *c, const struct partition_host *h, struct sluice_cfg *s)

@@ -83,27 +83,25 @@ int partition_limits_poll(struct partition_set *ps, u64 now_ns, u64 run_deadline
 	return ret;
 }
 
-bool partition_stop_text(const struct partition *p, enum part_stop why, char *buf, size_t len)
+void partition_stop_text(const struct partition *p, enum part_stop why, char *buf, size_t len)
 {
 	char d[DURATION_TEXT_MAX];
 
 	switch (why) {
 	case PART_STOP_TIME_LIMIT:
-		fmt_snprintf(buf, len, "time limit %s reached%s", duration_format(p->cfg->time_limit_ms, d, sizeof(d)),
-			     p->cfg->time_limit_expected ? " (expected)" : "");
-		return p->cfg->time_limit_expected;
+		fmt_snprintf(buf, len, "time limit %s reached", duration_format(p->cfg->time_limit_ms, d, sizeof(d)));
+		return;
 	case PART_STOP_RUN_LIMIT:
 		fmt_snprintf(buf, len, "the run's time limit reached (command line time-limit=)");
-		return false;
+		return;
 	case PART_STOP_DMA_FAULTS:
 		fmt_snprintf(buf, len, "device " BDF_FMT " reached its DMA fault limit (dma-fault-limit = %u)",
 			     BDF_ARGS(p->fault_sbdf), p->cfg->dma_fault_limit);
-		return false;
+		return;
 	case PART_STOP_NONE:
 		break;
 	}
 	fmt_snprintf(buf, len, "no stop asked");
-	return false;
 }
 
 bool dma_fault_limit_reached(u64 *count, u32 limit)

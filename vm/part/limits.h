@@ -52,11 +52,11 @@ enum part_stop partition_stop_pending(const struct partition *p);
 int partition_limits_poll(struct partition_set *ps, u64 now_ns, u64 run_deadline_ns);
 
 /*
- * What the vCPU logs and checks when it stops for why: the text ("time
- * limit 2s reached") into buf, and whether the config expected it
- * (time-limit = ... expected). A DMA fault stop is the on-fault policy's.
+ * What the vCPU logs when it stops for why: the text ("time limit 2s
+ * reached") into buf. Whether the config expected that end is the end
+ * check's (vm/part/expect.h); a DMA fault stop is the on-fault policy's.
  */
-bool partition_stop_text(const struct partition *p, enum part_stop why, char *buf, size_t len);
+void partition_stop_text(const struct partition *p, enum part_stop why, char *buf, size_t len);
 
 /*
  * The IOMMU's fault sink (iommu_fault_sink): one fault drained for a device

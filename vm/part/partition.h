@@ -105,7 +105,8 @@ struct partition {
 	bool started;                   /* its vCPU thread was posted to its CPU */
 	volatile bool done;             /* that thread has finished (its last line logged) */
 	u64 exit_code;
-	char why[160];                  /* why it parked or failed */
+	char why[160];                  /* why it parked, stopped or failed */
+	u32 end_checked;                /* its end was judged (partition_end_check, atomic): once */
 	u32 nr_vcpus;                   /* cfg->nr_cpus: one vCPU per CPU of `cpus =` */
 	struct part_vcpu vcpus[PART_MAX_CPUS];  /* [0]: the BSP */
 	u32 vcpus_live;                 /* vCPU threads started and not finished (atomic); 0 sets done */
@@ -319,6 +320,19 @@ int partition_park(struct partition *p, struct vcpu *v, const char *fmt, ...) __
  * brought back (smp_cpu_restart).
  */
 void partition_cpu_lost(struct partition *p, u32 cpu);
+/*
+ * The check at p's end (vm/part/expect.h): one "check: pass|FAIL NAME: ..."
+ * line saying how it ended and whether its config expects that end. The
+ * first call for p logs it; later ones do nothing. partition_end and
+ * partition_park call it; so does the run for partitions that never
+ * started or failed.
+ */
+void partition_end_check(struct partition *p);
+/*
+ * At the run's end: partition_end_check for every partition of ps not yet
+ * judged (never started, failed, or still running after a stop request).
+ */
+void partitions_check_ends(struct partition_set *ps);
 /* Bus mastering off on every device of p, one line each. */
 void partition_dma_stop(struct partition *p);
 /* The virtual COM1 whose lines go to Sluice's log as "NAME: line" (vm/part/console.c). */

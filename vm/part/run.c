@@ -12,6 +12,7 @@
 #include "kernel/lib.h"
 #include "kernel/err.h"
 #include "kernel/check.h"
+#include "kernel/fmt.h"
 #include "kernel/smp.h"
 #include "kernel/apic.h"
 #include "kernel/wait.h"
@@ -28,13 +29,24 @@ static void vcpu_thread_end(struct partition *p, struct part_vcpu *pv)
 	smp_kick(smp_boot_cpu());       /* the boot CPU waits for partitions to end */
 }
 
+/* p fails (CPU cpu could not start or run its vCPU: what, ret), unless it already ended; its end check follows. */
+static void partition_fail(struct partition *p, u32 cpu, const char *what, int ret)
+{
+	spin_lock(&p->lock);
+	bool first = p->state == PART_RUNNING || p->state == PART_IDLE;
+	if (first) {
+		p->state = PART_FAILED;
+		fmt_snprintf(p->why, sizeof(p->why), "CPU %u %s: %s", cpu, what, hv_strerror(ret));
+	}
+	spin_unlock(&p->lock);
+	if (first)
+		partition_end_check(p);
+}
+
 static void vcpu_thread_fail(struct partition *p, struct part_vcpu *pv, int ret)
 {
 	log_err("%s: CPU %u cannot run it: %s", p->cfg->name, pv->v.cpu, hv_strerror(ret));
-	spin_lock(&p->lock);
-	if (p->state == PART_RUNNING || p->state == PART_IDLE)
-		p->state = PART_FAILED;
-	spin_unlock(&p->lock);
+	partition_fail(p, pv->v.cpu, "cannot run it", ret);
 	vcpu_thread_end(p, pv);
 }
 
@@ -220,16 +232,12 @@ int partitions_start(struct partition_set *ps)
 		}
 		if (ret) {
 			u32 cpu = p->vcpus[i - 1].v.cpu;
-			check(false, "%s: started on CPU %u (%s)", p->cfg->name, cpu, hv_strerror(ret));
-			if (i == 1) {
-				p->state = PART_FAILED;
-				p->started = false;
+			log_err("%s: CPU %u cannot be given its vCPU: %s", p->cfg->name, cpu, hv_strerror(ret));
+			p->started = i > 1;
+			partition_fail(p, cpu, "cannot be given its vCPU", ret);
+			if (i == 1)
 				continue;
-			}
 			/* Some vCPUs run: p fails as a whole, they end at their kick. */
-			spin_lock(&p->lock);
-			p->state = PART_FAILED;
-			spin_unlock(&p->lock);
 			for (u32 j = i - 1; j < p->nr_vcpus; j++)
 				partition_vcpu_finished(p, &p->vcpus[j]);
 			partition_kick_vcpus(p, ~0u);

@@ -8,6 +8,8 @@
  */
 #include "vm/part/partition.h"
 #include "vm/part/attack.h"
+#include "vm/part/expect.h"
+#include "vm/part/limits.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
@@ -165,17 +167,41 @@ static bool set_final(struct partition *p, enum part_state st)
 
 static void stop_devices(struct partition *p);
 
+void partition_end_check(struct partition *p)
+{
+	char text[PART_END_TEXT_MAX];
+
+	if (__atomic_exchange_n(&p->end_checked, 1, __ATOMIC_ACQ_REL))
+		return;
+	const struct part_end end = {
+		.state = p->state,
+		.started = p->started,
+		.stop = partition_stop_pending(p),
+		.code = p->exit_code,
+		.why = p->why,
+	};
+	bool ok = partition_end_judge(&end, p->cfg->expect, p->cfg->expect_code, text, sizeof(text));
+	check(ok, "%s: %s", p->cfg->name, text);
+}
+
+void partitions_check_ends(struct partition_set *ps)
+{
+	for (u32 i = 0; i < ps->nr; i++)
+		partition_end_check(&ps->p[i]);
+}
+
 int partition_end(struct partition *p, enum part_state st, u64 code, const char *how)
 {
 	if (!set_final(p, st))
 		return 1;
 	vuart_flush(&p->uart);
 	p->exit_code = code;
+	/* A halt's reason (interrupts off, or nothing left that could wake it) is what its end check says. */
+	if (st == PART_HALTED)
+		str_copy(p->why, how, sizeof(p->why));
 	log_write(LOG_INFO, p->cfg->name, "%s: partition %s (code %llu)", how, part_state_name(st),
 		  (unsigned long long)code);
-	/* A guest that exits says how its run went: code 0 is success, as the debug-exit convention has it. */
-	if (st == PART_EXITED)
-		check(code == 0, "%s: exited with code %llu", p->cfg->name, (unsigned long long)code);
+	partition_end_check(p);
 	stop_devices(p);
 	log_counters(p);
 	attack_partition_ended(p);
@@ -269,15 +295,16 @@ int partition_park(struct partition *p, struct vcpu *v, const char *fmt, ...)
 		return 1;
 	vuart_flush(&p->uart);
 	log_write(LOG_WARN, p->cfg->name, "parked: %s", p->why);
+	partition_end_check(p);
 	if (p->ops && p->ops->vcpu_dump)
 		p->ops->vcpu_dump(v, p->cfg->name);
 	stop_devices(p);
 	partition_kick_vcpus(p, v->cpu);
 	log_counters(p);
 	attack_partition_ended(p);
+	/* Its end check above failed: the config refuses expect = parked with on-fault = stop. */
 	if (p->cfg->on_fault == FAULT_STOP) {
 		log_write(LOG_ERR, p->cfg->name, "on-fault = stop: stopping the machine");
-		check(false, "%s: %s", p->cfg->name, p->why);
 		check_finish();
 	}
 	return 1;

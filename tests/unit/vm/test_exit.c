@@ -355,9 +355,12 @@ static void partition_that_lost_its_cpu_is_parked_and_done(void **state)
 	assert_true(part.done);
 	assert_true(fake_log_has("WARN p1: parked: its CPU 1 was reset under it (an INIT Sluice could not consume); guest state lost"));
 	assert_true(fake_log_has("bus mastering off"));
+	/* Its end check: a park, and its config does not expect one. */
+	assert_true(fake_log_has("check: FAIL p1: parked: its CPU 1 was reset under it"));
 	/* A second report changes nothing. */
 	partition_cpu_lost(&part, 1);
-	assert_int_equal(fake_log_count("parked:"), 1);
+	assert_int_equal(fake_log_count("WARN p1: parked:"), 1);
+	assert_int_equal(fake_log_count("check: "), 1);
 }
 
 static const u8 vmmcall[] = { 0x0f, 0x01, 0xd9 };
@@ -798,7 +801,8 @@ static void attack_targets_are_snapshotted_and_compared(void **state)
 	assert_int_equal(part.state, PART_PARKED);
 	assert_true(fake_log_has("p1: ended before its ATTACK_CHECK; Sluice compares the targets now"));
 	assert_int_equal(check_passed(), passed + 4);
-	assert_int_equal(check_failed(), failed);
+	assert_int_equal(check_failed(), failed + 1);  /* its own end check: parked, not expected */
+	assert_true(fake_log_has("check: FAIL p1: parked: triple fault (shutdown)"));
 	struct sluice_cfg off = { 0 };
 	attack_setup(&off, &ps, &h);    /* leaves the hypercalls off for the other tests */
 }
@@ -964,6 +968,7 @@ static void forbidden_instructions_raise_ud(void **state)
 	assert_int_equal(run(VM_EXIT_HLT), 1);
 	assert_int_equal(part.state, PART_HALTED);
 	assert_true(fake_log_has("INFO p1: HLT with interrupts off: partition halted (code 0)"));
+	assert_true(fake_log_has("check: FAIL p1: halted for good: HLT with interrupts off\n"));
 
 	/* Physical interrupts only bring the CPU back. */
 	setup(NULL);
@@ -1074,6 +1079,8 @@ static void hlt_with_interrupts_on_waits_for_a_vector(void **state)
 	assert_int_equal(run(VM_EXIT_HLT), 1);
 	assert_int_equal(part.state, PART_HALTED);
 	assert_true(fake_log_has("HLT with interrupts on, but nothing can interrupt it (no timer armed, no device MSI, no other CPU running): partition halted"));
+	/* Its end check says which halt it was. */
+	assert_true(fake_log_has("check: FAIL p1: halted for good: HLT with interrupts on, but nothing can interrupt it"));
 	/* Its AP running could send an IPI: the HLT waits. */
 	setup(NULL);
 	part.ops = &inject_ops;
@@ -1181,13 +1188,21 @@ static void a_time_limit_request_stops_the_partition_at_its_next_exit(void **sta
 	/* Expected by the config: the same stop, a passing check. */
 	setup(NULL);
 	cfg.time_limit_ms = 2000;
-	cfg.time_limit_expected = true;
+	cfg.expect = PART_EXPECT_TIME_LIMIT;
 	assert_true(partition_request_stop(&part, PART_STOP_TIME_LIMIT, 0));
 	assert_int_equal(run(VM_EXIT_IO), 1);          /* any exit takes the request first */
 	assert_int_equal(part.state, PART_STOPPED);
 	assert_int_equal(check_failed(), failed + 1);
 	assert_int_equal(check_passed(), passed + 1);
-	assert_true(fake_log_has("check: pass p1: stopped: time limit 2s reached (expected)"));
+	assert_true(fake_log_has("check: pass p1: stopped as its config expects (time limit 2s reached)"));
+	/* The run's limit is never the one expect = time-limit names. */
+	setup(NULL);
+	cfg.time_limit_ms = 2000;
+	cfg.expect = PART_EXPECT_TIME_LIMIT;
+	assert_true(partition_request_stop(&part, PART_STOP_RUN_LIMIT, 0));
+	assert_int_equal(run(VM_EXIT_INTR), 1);
+	assert_int_equal(check_failed(), failed + 2);
+	assert_true(fake_log_has("check: FAIL p1: stopped: the run's time limit reached (command line time-limit=); its config has expect = time-limit"));
 }
 
 /* A device past its DMA fault limit: its partition's on-fault, here park. */
@@ -1219,7 +1234,7 @@ static void a_dma_fault_limit_with_on_fault_stop_stops_the_machine(void **state)
 	assert_int_equal(part.state, PART_PARKED);
 	assert_int_equal(check_failed(), failed + 1);
 	assert_true(fake_log_has("ERR  p1: on-fault = stop: stopping the machine"));
-	assert_true(fake_log_has("check: FAIL p1: device 00:03.0 reached its DMA fault limit (dma-fault-limit = 5)"));
+	assert_true(fake_log_has("check: FAIL p1: parked: device 00:03.0 reached its DMA fault limit (dma-fault-limit = 5)"));
 	assert_true(fake_log_has("sluice: result pass="));
 }
 

@@ -390,15 +390,18 @@ static void attack_keys_are_checked(void **state)
 	assert_int_equal(vm_set.attack.witness_gpa, 0);
 }
 
-/* time-limit = DURATION [expected]; dma-fault-limit per partition or the [sluice] default. */
+/* time-limit = DURATION; dma-fault-limit per partition or the [sluice] default. */
 static void limit_keys_are_checked(void **state)
 {
 	(void)state;
 	refused(G1 "cpus = 1\nimage = a\ntime-limit = 10\n",
-		"sluice.conf:5: time-limit = 10: use DURATION [expected], a duration from 1ms to 24h with its unit");
-	refused(G1 "cpus = 1\nimage = a\ntime-limit = 25h\n", "time-limit = 25h: use DURATION [expected]");
+		"sluice.conf:5: time-limit = 10: use DURATION, a duration from 1ms to 24h with its unit");
+	refused(G1 "cpus = 1\nimage = a\ntime-limit = 25h\n", "time-limit = 25h: use DURATION,");
 	refused(G1 "cpus = 1\nimage = a\ntime-limit = 0s\n", "time-limit = 0s: use DURATION");
 	refused(G1 "cpus = 1\nimage = a\ntime-limit = 2s expect\n", "time-limit = 2s expect: use DURATION");
+	/* The word that once followed the duration points to its key. */
+	refused(G1 "cpus = 1\nimage = a\ntime-limit = 2s expected\n",
+		"sluice.conf:5: time-limit = 2s expected: 'expected' has its own key now: time-limit = DURATION and expect = time-limit");
 	refused(G1 "cpus = 1\nimage = a\ntime-limit = 2s\ntime-limit = 3s\n",
 		"sluice.conf:6: time-limit given twice (first at line 5)");
 	refused(P1 "time-limit = 2s\n", "sluice.conf:2: partition p1: time-limit without cpus and image");
@@ -407,14 +410,14 @@ static void limit_keys_are_checked(void **state)
 	refused("[sluice]\ndma-fault-limit = x\n", "sluice.conf:2: dma-fault-limit = x: a number of faults");
 	refused("[sluice]\ndma-fault-limit = 5\ndma-fault-limit = 6\n", "dma-fault-limit given twice (first at line 2)");
 
-	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = a\ntime-limit = 1500ms expected\ndma-fault-limit = 20\n"
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = a\ntime-limit = 1500ms\nexpect = time-limit\ndma-fault-limit = 20\n"
 				  "[partition \"p2\"]\nmemory = gpa=0x0 size=16K\ncpus = 2\nimage = b\ntime-limit = 2m\n",
 				  &fake_iommu_ops), 0);
 	assert_int_equal(vm_set.d[0].time_limit_ms, 1500);
-	assert_true(vm_set.d[0].time_limit_expected);
+	assert_int_equal(vm_set.d[0].expect, PART_EXPECT_TIME_LIMIT);
 	assert_int_equal(vm_set.d[0].dma_fault_limit, 20);
 	assert_int_equal(vm_set.d[1].time_limit_ms, 120000);
-	assert_false(vm_set.d[1].time_limit_expected);
+	assert_int_equal(vm_set.d[1].expect, PART_EXPECT_EXIT);
 	assert_int_equal(vm_set.d[1].dma_fault_limit, PART_DMA_FAULT_LIMIT);
 	/* [sluice]'s value is the default wherever it stands; a partition's own wins; 0 is none. */
 	assert_int_equal(vm_setup(P1 "dma-fault-limit = 0\n[partition \"p2\"]\nmemory = gpa=0x0 size=16K\n"
@@ -422,6 +425,49 @@ static void limit_keys_are_checked(void **state)
 	assert_int_equal(vm_set.d[0].dma_fault_limit, 0);
 	assert_int_equal(vm_set.d[1].dma_fault_limit, 7);
 	assert_int_equal(vm_set.d[0].time_limit_ms, 0);
+}
+
+/* expect = parked | halted | time-limit | exit N: one word (or exit and a 32-bit decimal code), guests only. */
+static void expect_key_is_checked(void **state)
+{
+	(void)state;
+	const char *use = "use parked, halted, time-limit or exit N (N a decimal exit code, 0 to 4294967295)";
+	char want[160];
+
+	snprintf(want, sizeof(want), "sluice.conf:5: expect = sometimes: %s", use);
+	refused(G1 "cpus = 1\nimage = a\nexpect = sometimes\n", want);
+	refused(G1 "cpus = 1\nimage = a\nexpect = exit -1\n", "sluice.conf:5: expect = exit -1: use parked");
+	refused(G1 "cpus = 1\nimage = a\nexpect = exit 99999999999\n", "expect = exit 99999999999: use parked");
+	refused(G1 "cpus = 1\nimage = a\nexpect = exit 4294967296\n", "expect = exit 4294967296: use parked");
+	refused(G1 "cpus = 1\nimage = a\nexpect = exit\n", "expect = exit: use parked");
+	refused(G1 "cpus = 1\nimage = a\nexpect = exit 0x10\n", "expect = exit 0x10: use parked");
+	refused(G1 "cpus = 1\nimage = a\nexpect = exit 3 4\n", "expect = exit 3 4: use parked");
+	refused(G1 "cpus = 1\nimage = a\nexpect = parked now\n", "expect = parked now: use parked");
+	refused(G1 "cpus = 1\nimage = a\nexpect = Parked\n", "expect = Parked: use parked");
+	refused(G1 "cpus = 1\nimage = a\nexpect = parked\nexpect = halted\n", "sluice.conf:6: expect given twice (first at line 5)");
+	/* Against the section's other keys, whatever their order. */
+	refused(P1 "memory = gpa=0x0 size=16K\nexpect = parked\n",
+		"sluice.conf:3: partition p1: expect without cpus and image (a partition without a guest never runs)");
+	refused(G1 "expect = time-limit\ncpus = 1\nimage = a\n",
+		"sluice.conf:3: partition p1: expect = time-limit without a time-limit = DURATION");
+	refused(G1 "cpus = 1\nexpect = parked\nimage = a\non-fault = stop\n",
+		"sluice.conf:4: partition p1: expect = parked with on-fault = stop, which makes a park stop the machine as a failure");
+
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = a\nexpect = parked\n"
+				  "[partition \"p2\"]\nmemory = gpa=0x0 size=16K\ncpus = 2\nimage = b\nexpect = exit 4294967295\n",
+				  &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.d[0].expect, PART_EXPECT_PARKED);
+	assert_int_equal(vm_set.d[1].expect, PART_EXPECT_EXIT);
+	assert_int_equal(vm_set.d[1].expect_code, 4294967295u);
+	/* A halt is no park: on-fault = stop goes with it. */
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = a\nexpect = halted\non-fault = stop\n", &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.d[0].expect, PART_EXPECT_HALTED);
+	/* Without the key: a clean exit, code 0. */
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = a\n", &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.d[0].expect, PART_EXPECT_EXIT);
+	assert_int_equal(vm_set.d[0].expect_code, 0);
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = a\nexpect = exit 3\n", &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.d[0].expect_code, 3);
 }
 
 /* CPUs that exist, are online and are not the boot CPU; images that exist and fit; room to run. */
@@ -765,6 +811,7 @@ int main(void)
 		cmocka_unit_test_setup(cmdline_and_module_keys_are_for_multiboot_guests, setup),
 		cmocka_unit_test_setup(attack_keys_are_checked, setup),
 		cmocka_unit_test_setup(limit_keys_are_checked, setup),
+		cmocka_unit_test_setup(expect_key_is_checked, setup),
 		cmocka_unit_test_setup(guest_cpus_images_and_memory_are_checked, setup),
 		cmocka_unit_test_setup(numbers_and_range_ends_are_checked, setup),
 		cmocka_unit_test_setup(memory_in_the_interrupt_address_range_is_refused, setup),

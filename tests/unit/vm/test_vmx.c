@@ -16,6 +16,7 @@
 #include <string.h>
 #include "vm/cpu/vmx.h"
 #include "vm/cpu/msr.h"
+#include "kernel/hw/cpu.h"
 #include "kernel/err.h"
 #include "kernel/pgtable.h"
 #include "kernel/page_alloc.h"
@@ -657,6 +658,27 @@ static void picks_vmx_on_intel_with_what_it_needs(void **state)
 	assert_int_equal(fake_cpu_msr_writes(MSR_IA32_FEATURE_CONTROL), 0);     /* locked by the firmware, on */
 }
 
+/* CPUID shows RDTSCP and RDPID only where "enable RDTSCP" can be set: without it they raise #UD in the guest. */
+static void cpuid_hides_what_the_controls_cannot_give(void **state)
+{
+	(void)state;
+	struct cpuid_regs e1 = { .edx = BIT(27) | BIT(11) }, l7 = { .ecx = BIT(22) | BIT(2) };
+	bochs_cpu(&bochs, 0x5);
+	assert_ptr_equal(virt_pick(), &vmx_ops);
+	vmx_ops.cpuid_adjust(0x80000001u, 0, &e1);
+	vmx_ops.cpuid_adjust(7, 0, &l7);
+	assert_int_equal(e1.edx, BIT(27) | BIT(11));    /* Bochs's controls allow it: both stay */
+	assert_int_equal(l7.ecx, BIT(22) | BIT(2));
+	struct vmx_caps c = bochs;
+	c.proc2 &= ~((u64)PROC2_ENABLE_RDTSCP << 32);
+	bochs_cpu(&c, 0x5);
+	assert_ptr_equal(virt_pick(), &vmx_ops);
+	vmx_ops.cpuid_adjust(0x80000001u, 0, &e1);
+	vmx_ops.cpuid_adjust(7, 0, &l7);
+	assert_int_equal(e1.edx, BIT(11));              /* RDTSCP gone, SYSCALL stays */
+	assert_int_equal(l7.ecx, BIT(2));               /* RDPID gone, UMIP stays */
+}
+
 static void feature_control_off_or_open(void **state)
 {
 	(void)state;
@@ -1145,6 +1167,7 @@ int main(void)
 		cmocka_unit_test_setup(picks_vmx_on_intel_with_what_it_needs, ops_setup),
 		cmocka_unit_test_setup(feature_control_off_or_open, ops_setup),
 		cmocka_unit_test_setup(probe_refuses_missing_controls_by_name, ops_setup),
+		cmocka_unit_test_setup(cpuid_hides_what_the_controls_cannot_give, ops_setup),
 		cmocka_unit_test_setup(cpu_enable_fixes_crs_and_enters_root_operation, ops_setup),
 		cmocka_unit_test_setup(vcpu_init_long64_vmcs, ops_setup),
 		cmocka_unit_test_setup(vcpu_init_without_virtual_interrupt_delivery, ops_setup),
