@@ -79,6 +79,8 @@ Environment:
   SLUICE_PENDING=1                    boot pending scenarios too (file `pending`)
   SLUICE_KERNEL=ELF, SLUICE_EFI=APP   image inputs instead of build/sluice.elf and
                                       build/BOOTX64.EFI (e.g. a stub kernel)
+  SLUICE_KUT_DIR=DIR                  the kvm-unit-tests kernels test_kut.py runs
+                                      (default ../shared/kvm-unit-tests; kut.py)
 
 The judging functions below are pure (tested in test_harness_logic.py); the
 boot procedure itself is in test_scenarios.py.
@@ -89,6 +91,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+import kut
 from pci_oracle import oracle_differences
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -609,9 +612,13 @@ def pytest_pycollect_makeitem(collector, name, obj):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    tr = terminalreporter
+    if kut.RESULTS:
+        tr.write_sep("-", "kvm-unit-tests (build/kut/table.md)")
+        for line in kut.table(kut.RESULTS).splitlines():
+            tr.write_line(line)
     if not BOOTS:
         return
-    tr = terminalreporter
     tr.write_sep("-", "scenario boot times")
     w = max(len("scenario"), *(len(b[0]) for b in BOOTS))
     tr.write_line(f"{'scenario':<{w}}  {'firmware':<9}  {'seconds':>7}  result")

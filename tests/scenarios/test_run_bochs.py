@@ -3,7 +3,9 @@
 for can be read back, and bad machine options end with status 2 and one
 line naming their source."""
 import os
+import re
 import subprocess
+import time
 
 import pytest
 
@@ -68,3 +70,88 @@ def test_bad_bochs_args_name_their_file(tmp_path):
 def test_unknown_cpu_model_is_refused(tmp_path):
     r = run_bochs(tmp_path, "--model", "pentium_pro")
     assert r.returncode == 2 and "invalid choice: 'pentium_pro'" in r.stderr
+
+
+def test_iso_boots_that_file_instead_of_the_image_dir(tmp_path):
+    iso = tmp_path / "bare" / "multiboot.iso"
+    iso.parent.mkdir()
+    iso.write_bytes(b"")
+    r = subprocess.run([os.path.join(ROOT, "tools", "run-bochs"), "--iso", str(iso), "--dry-run"],
+                       cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert f'path="{iso}"' in r.stdout
+    assert f'dev="{tmp_path / "bare" / "serial-bochs.txt"}"' in r.stdout
+
+
+@pytest.mark.parametrize("args, why", [
+    (["--iso", "x.iso"], "not allowed with argument --image"),
+    (["--until", "("], "--until '(': bad regex"),
+    (["--until-log", "[x"], "--until-log '[x': bad regex"),
+    (["--idle-timeout", "0"], "--idle-timeout must be positive"),
+])
+def test_bad_stop_options_are_refused(tmp_path, args, why):
+    r = run_bochs(tmp_path, *args)
+    assert r.returncode == 2 and why in r.stderr
+
+
+# ---- when run-bochs stops Bochs (watch), with a stand-in for Bochs ----------------
+
+def _run_bochs_module():
+    import importlib.machinery
+    import importlib.util
+    path = os.path.join(ROOT, "tools", "run-bochs")
+    loader = importlib.machinery.SourceFileLoader("run_bochs", path)
+    spec = importlib.util.spec_from_loader("run_bochs", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+class Running:
+    """A process that never ends by itself."""
+    def wait(self, timeout=None):
+        time.sleep(timeout or 0)
+        raise subprocess.TimeoutExpired("bochs", timeout)
+
+
+@pytest.mark.parametrize("serial_text, deadline, want", [
+    (b"PASS: xadd\r\n--- DONE: 0 ---\r\n", 5, (0, "serial matched /^--- DONE: \\d+ ---$/: stopped")),
+    # A line that only contains the end line does not end the run.
+    (b"--- DONE: 0 --- and more\r\n", 0.5, (124, "timed out")),
+])
+def test_watch_stops_at_the_until_line_only(tmp_path, serial_text, deadline, want):
+    rb = _run_bochs_module()
+    serial = tmp_path / "serial.txt"
+    serial.write_bytes(serial_text)
+    got = rb.watch(Running(), str(serial), time.monotonic() + deadline,
+                   re.compile(r"^--- DONE: \d+ ---$"))
+    assert got == want
+
+
+def test_watch_stops_when_the_serial_file_stays_quiet(tmp_path):
+    rb = _run_bochs_module()
+    serial = tmp_path / "serial.txt"
+    serial.write_bytes(b"enabling apic\r\n")
+    t0 = time.monotonic()
+    status, why = rb.watch(Running(), str(serial), t0 + 10, None, 0.5)
+    assert status == 124 and why == "no serial output for 0.5 s: stopped"
+    assert time.monotonic() - t0 < 5
+
+
+def test_watch_returns_bochs_own_status():
+    rb = _run_bochs_module()
+
+    class Ended:
+        def wait(self, timeout=None):
+            return 1
+    assert rb.watch(Ended(), "/nonexistent", time.monotonic() + 5) == (1, None)
+
+
+def test_watch_stops_at_a_line_of_bochs_log(tmp_path):
+    rb = _run_bochs_module()
+    serial, log = tmp_path / "serial.txt", tmp_path / "bochs.log"
+    serial.write_bytes(b"enabling apic\r\n")
+    log.write_text("00420780518i[CPU0  ] WRMSR: MSR_APICBASE APIC global enable bit cleared !\n")
+    got = rb.watch(Running(), str(serial), time.monotonic() + 5, re.compile("^DONE$"), None,
+                   str(log), re.compile("global enable bit cleared"))
+    assert got == (0, "Bochs' log matched /global enable bit cleared/: stopped")
