@@ -10,6 +10,12 @@ const char guest_name[] = "spin";
 
 int guest_main(const struct sluice_start_info *si)
 {
+	if (!memcmp(si->args, "interrupts-on", 14)) {
+		/* The same with RFLAGS.IF set: an external interrupt must make it exit too. */
+		gprintf("spin: partition %s on CPU %u: spinning with interrupts on, no exits from here on\n", si->name,
+			si->cpu);
+		__asm__ volatile("sti\n1: jmp 1b" ::: "memory");
+	}
 	gprintf("spin: partition %s on CPU %u: spinning with interrupts off, no exits from here on\n", si->name,
 		si->cpu);
 	__asm__ volatile("cli\n1: jmp 1b" ::: "memory");

@@ -88,6 +88,16 @@ QEMU_BARE_ARGS = ["-accel", "tcg", "-M", "q35", "-cpu", "max", "-smp", "1", "-m"
 QEMU_BARE_INTEL_ARGS = [("max,vendor=GenuineIntel" if a == "max" else a) for a in QEMU_BARE_ARGS]
 QEMU_TIMEOUT_STATUS = 124
 
+# The environment every kernel gets, as its Multiboot module (the suite reads
+# its first module as KEY=VALUE lines, lib/x86/setup.c): no QEMU test device.
+# True of a partition and of the bare runs (-nodefaults adds no pc-testdev);
+# TEST_DEVICE=0 is the suite's switch for such machines (lib/x86/fwcfg.c).
+# It matters to syscall: on an Intel CPU its 32-bit SYSCALL subtest needs a
+# hypervisor that emulates that instruction (KVM does, Intel CPUs #UD it),
+# and the suite skips that subtest without a test device.
+ENV_NAME = "kut-env"
+ENV_TEXT = "TEST_DEVICE=0\n"
+
 # The line Bochs 2.7 logs when it ignores a write to IA32_APIC_BASE because
 # the APIC's global enable bit is clear: it keeps the APIC off until reset,
 # so cstart64.S's reset_apic (disable, then enable) leaves no xAPIC and
@@ -135,8 +145,8 @@ def sluice_conf(names, bochs=False):
         t = BY_NAME[name]
         lines += [f'[partition "{name}"]', f"cpus = {cpu}",
                   f"memory = gpa=0x0 size={t.memory_mb}M", f"image = {name}",
-                  "entry = multiboot", f"time-limit = {t.bochs_limit_s if bochs else t.limit_s}s",
-                  ""]
+                  "entry = multiboot", f"module = {ENV_NAME}",
+                  f"time-limit = {t.bochs_limit_s if bochs else t.limit_s}s", ""]
     return "\n".join(lines)
 
 

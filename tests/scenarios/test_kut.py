@@ -78,13 +78,22 @@ def _flat(name):
 
 # ---- the runs ---------------------------------------------------------------
 
+def _env_file():
+    """The kernels' environment module (kut.ENV_TEXT), written once under build/kut."""
+    path = os.path.join(OUT, "env.txt")
+    os.makedirs(OUT, exist_ok=True)
+    with open(path, "w") as f:
+        f.write(kut.ENV_TEXT)
+    return path
+
+
 def run_bare_qemu(name, leg_name="bare-qemu"):
     d = _fresh(os.path.join(OUT, leg_name, name))
     serial = os.path.join(d, "serial.txt")
     timeout = BARE_QEMU_TIMEOUT.get(name, BARE_QEMU_DEFAULT_TIMEOUT)
     args = kut.QEMU_BARE_INTEL_ARGS if leg_name == kut.INTEL_REF else kut.QEMU_BARE_ARGS
     cmd = ["timeout", "--kill-after=5", str(timeout), QEMU] + args + [
-        "-serial", f"file:{serial}", "-kernel", _flat(name)]
+        "-serial", f"file:{serial}", "-kernel", _flat(name), "-initrd", _env_file()]
     t0 = time.monotonic()
     status, out = _run(cmd, timeout)
     with open(os.path.join(d, "runner.txt"), "w") as f:
@@ -136,6 +145,7 @@ def run_sluice(leg_name, index, names):
            f"--cmdline=exit={'bochs' if bochs else 'qemu'}"]
     for n in names:
         cmd += ["--module", f"{n}={_flat(n)}"]
+    cmd += ["--module", f"{kut.ENV_NAME}={_env_file()}"]
     r = subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True, errors="replace")
     if r.returncode != 0:

@@ -102,8 +102,11 @@ def test_every_test_is_in_exactly_one_boot_of_at_most_three():
 
 def test_config_gives_each_kernel_its_own_cpu_and_time_limit():
     conf = kut.sluice_conf(["setjmp", "sieve"])
-    assert 'cpus = 1\nmemory = gpa=0x0 size=32M\nimage = setjmp\nentry = multiboot\ntime-limit = 10s' in conf
-    assert 'cpus = 2\nmemory = gpa=0x0 size=256M\nimage = sieve\nentry = multiboot\ntime-limit = 150s' in conf
+    assert ('cpus = 1\nmemory = gpa=0x0 size=32M\nimage = setjmp\nentry = multiboot\nmodule = kut-env\n'
+            'time-limit = 10s') in conf
+    assert ('cpus = 2\nmemory = gpa=0x0 size=256M\nimage = sieve\nentry = multiboot\nmodule = kut-env\n'
+            'time-limit = 150s') in conf
+    assert kut.ENV_TEXT == "TEST_DEVICE=0\n"          # partitions, like the bare runs, have no test device
     assert "iommu = off" in conf
     assert "time-limit = 240s" in kut.sluice_conf(["sieve"], bochs=True)
     assert kut.machine_mb(["setjmp", "sieve"]) == 32 + 256 + kut.SLUICE_MB

@@ -178,6 +178,15 @@ static void vcpu_thread(void *arg)
 			cpu_irq_restore(flags);
 			if (ret)
 				e.reason = VM_EXIT_ENTRY_FAILED;
+			/*
+			 * A physical interrupt took the CPU out of the guest: this is a
+			 * kick's answer (smp_cpu_answers) even where the exit consumed
+			 * the interrupt, so that the wake-up handler never runs (Bochs
+			 * 2.7's VMX acknowledges it without "acknowledge interrupt on
+			 * exit", docs/platform.md).
+			 */
+			if (e.reason == VM_EXIT_INTR)
+				smp_kick_taken();
 		}
 		spin_lock(&p->exit_lock);
 		ret = partition_handle_exit(p, v, &e);
