@@ -95,6 +95,25 @@ QEMU_TIMEOUT_STATUS = 124
 # It matters to syscall: on an Intel CPU its 32-bit SYSCALL subtest needs a
 # hypervisor that emulates that instruction (KVM does, Intel CPUs #UD it),
 # and the suite skips that subtest without a test device.
+# Legs not run by default: a known Sluice problem, stated, with the variable
+# that runs them anyway. Each is one line of the closing table ("skip: ...").
+OPEN_ENV = "SLUICE_KUT_OPEN"
+OPEN_LEGS = {
+    ("sieve", "vmx"): "open problem: in a VMX partition under Bochs, Sluice's watchdog kick to sieve's CPU "
+                      "(minutes without an exit) brings no VM exit, so the CPU is reset under the guest "
+                      "after 200 ms (\"does not answer a kick\"); the leg also takes 212 s of wall time",
+}
+
+
+def open_reason(name, leg_name, env=None):
+    """Why this leg is left out of a default run, or None."""
+    env = os.environ if env is None else env
+    why = OPEN_LEGS.get((name, leg_name))
+    if why is None or env.get(OPEN_ENV) == "1":
+        return None
+    return f"{why} ({OPEN_ENV}=1 runs it)"
+
+
 ENV_NAME = "kut-env"
 ENV_TEXT = "TEST_DEVICE=0\n"
 
