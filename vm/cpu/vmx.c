@@ -566,6 +566,8 @@ static void vmx_vcpu_dump(const struct vcpu *v, const char *who)
 			  (unsigned long long)s->last_cs_ar, basic,
 			  (s->last.reason & VMX_EXIT_REASON_ENTRY_FAILURE) ? " (VM-entry failure)" : "", vmx_exit_name(basic),
 			  (unsigned long long)s->last.qual, (unsigned long long)s->last.gpa);
+		log_write(LOG_WARN, who, "interruptibility 0x%x, primary controls 0x%08x, TPR shadow 0x%02x, queued event 0x%08x",
+			  s->interruptibility, s->proc, s->vapic ? s->vapic[0x80] : 0, s->event);
 	}
 }
 

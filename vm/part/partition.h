@@ -81,6 +81,7 @@ struct part_vcpu {
 	u32 sipis;                      /* SIPIs that started it */
 	u64 exits[VM_EXIT_NR];          /* written by its own CPU only; summed for the partition */
 	u64 mtrr_def_type;              /* IA32_MTRR_DEF_TYPE as the guest wrote it (vm/part/msr.c) */
+	volatile u64 entry_ns, exit_ns; /* its CPU's last VM entry and exit (time_now_ns), for the watchdog's log */
 	u64 init_rip;                   /* rip at its last INIT exit, and how many came there in a row */
 	u32 init_same;
 };

@@ -174,7 +174,9 @@ static void vcpu_thread(void *arg)
 			smp_wait_until(halt_over, &w);
 			e.reason = VM_EXIT_NONE;        /* not an exit: only the stop checks of partition_handle_exit */
 		} else {
+			pv->entry_ns = time_now_ns();
 			ret = p->ops->vcpu_run(v, &e);
+			pv->exit_ns = time_now_ns();
 			cpu_irq_restore(flags);
 			if (ret)
 				e.reason = VM_EXIT_ENTRY_FAILED;
@@ -331,8 +333,12 @@ static u32 sweep_one(struct partition *p)
 			return 0;
 		if (smp_cpu_answers(cpu, PART_CPU_ANSWER_US) != -HV_ETIMEDOUT)
 			continue;
-		log_err("%s: CPU %u does not answer a kick within %u ms: reset under its guest", p->cfg->name, cpu,
-			PART_CPU_ANSWER_US / 1000);
+		const struct part_vcpu *pv = &p->vcpus[i];
+		u64 in = pv->entry_ns, out = pv->exit_ns, now = time_now_ns();
+		bool guest = in > out;
+		log_err("%s: CPU %u does not answer a kick within %u ms (%s for %llu ms): reset under its guest", p->cfg->name,
+			cpu, PART_CPU_ANSWER_US / 1000, guest ? "in its guest" : "out of its guest",
+			(unsigned long long)((now - (guest ? in : out)) / 1000000));
 		smp_cpu_restart(cpu);
 		partition_cpu_lost(p, cpu);
 		return 1;
