@@ -1,9 +1,10 @@
 /*
  * spin: a guest that never ends and never exits: interrupts off, a jump to
  * itself (args = interrupts-on: with them on; write-loop: writing its free
- * memory byte by byte, write-loop-small: one page of it, interrupts off). Only a time limit (the partition's time-limit or the command
- * line's) ends it: Sluice's boot CPU kicks its CPU with an IPI, which
- * forces a VM exit whatever the guest's own interrupt flag says.
+ * memory byte by byte, write-loop-small: one page of it, interrupts off).
+ * Only a time limit (the partition's time-limit or the command line's)
+ * ends it: Sluice's boot CPU kicks its CPU with an IPI, which forces a VM
+ * exit whatever the guest's own interrupt flag says.
  */
 #include "tests/guests/lib/guest.h"
 

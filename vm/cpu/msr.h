@@ -29,7 +29,7 @@ struct msr_rule {
 /* The MSRs every guest reads and writes (vm/cpu/msr.c, Intel SDM vol 4, AMD APM vol 2 appendix A). */
 #define MSR_IA32_TSC            0x00000010
 #define MSR_IA32_FEATURE_CONTROL 0x0000003a
-#define  FEATURE_CONTROL_LOCKED BIT_ULL(0)
+#define  FEATURE_CONTROL_LOCK   BIT_ULL(0)
 #define MSR_IA32_MTRRCAP        0x000000fe
 #define MSR_IA32_MISC_ENABLE    0x000001a0
 #define MSR_IA32_PAT            0x00000277

@@ -9,6 +9,7 @@
 #ifndef VM_SVM_HW_H
 #define VM_SVM_HW_H
 #include "kernel/types.h"
+#include "vm/cpu/msr.h"          /* EFER and the other architectural MSRs */
 
 /* CPUID (APM Vol. 3 appendix E) */
 #define CPUID_8000_0001_ECX_SVM         BIT_ULL(2)
@@ -19,12 +20,6 @@
 #define  SVM_FEAT_DECODE_ASSISTS        BIT_ULL(7)
 
 /* MSRs (APM 15.30) */
-#define MSR_EFER                        0xc0000080
-#define  EFER_SCE                       BIT_ULL(0)
-#define  EFER_LME                       BIT_ULL(8)
-#define  EFER_LMA                       BIT_ULL(10)
-#define  EFER_NXE                       BIT_ULL(11)
-#define  EFER_SVME                      BIT_ULL(12)
 #define MSR_VM_CR                       0xc0010114
 #define  VM_CR_R_INIT                   BIT_ULL(1)      /* INIT becomes #SX, error code 1 (15.30.1) */
 #define  VM_CR_SVMDIS                   BIT_ULL(4)

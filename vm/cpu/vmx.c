@@ -241,7 +241,7 @@ static void host_state(struct writer *wr)
 	w(wr, VMCS_HOST_SYSENTER_CS, rdmsr(MSR_IA32_SYSENTER_CS));
 	w(wr, VMCS_HOST_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
 	w(wr, VMCS_HOST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
-	w(wr, VMCS_HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
+	w(wr, VMCS_HOST_IA32_EFER, rdmsr(MSR_EFER));
 	w(wr, VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
 }
 
@@ -301,7 +301,7 @@ static void guest_state(struct writer *wr, const struct vcpu_entry *e)
 	w(wr, VMCS_CR4_GUEST_HOST_MASK, mask4);
 	w(wr, VMCS_CR4_READ_SHADOW, cr4);
 	w(wr, VMCS_GUEST_CR3, lm ? e->cr3 : 0);
-	w(wr, VMCS_GUEST_IA32_EFER, lm ? IA32_EFER_LME | IA32_EFER_LMA : 0);
+	w(wr, VMCS_GUEST_IA32_EFER, lm ? EFER_LME | EFER_LMA : 0);
 	w(wr, VMCS_GUEST_IA32_PAT, GUEST_PAT);
 	w(wr, VMCS_GUEST_IA32_DEBUGCTL, 0);
 	w(wr, VMCS_GUEST_DR7, DR7_INIT);
@@ -689,16 +689,16 @@ static void vmx_vcpu_flush_tlb(struct vcpu *v)
  */
 static int vmx_state_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 {
-	u32 field = msr == MSR_IA32_EFER ? VMCS_GUEST_IA32_EFER : msr == MSR_IA32_PAT ? VMCS_GUEST_IA32_PAT : 0;
+	u32 field = msr == MSR_EFER ? VMCS_GUEST_IA32_EFER : msr == MSR_IA32_PAT ? VMCS_GUEST_IA32_PAT : 0;
 	if (!field)
 		return -HV_ENOENT;
 	u64 cur = vmcs_read(field);
 	if (write) {
-		cur = msr == MSR_IA32_EFER ? (*val & ~IA32_EFER_LMA) | (cur & IA32_EFER_LMA) : *val;
+		cur = msr == MSR_EFER ? (*val & ~EFER_LMA) | (cur & EFER_LMA) : *val;
 		if (vmcs_write(field, cur))
 			insn_failed("VMWRITE", VMX_FAIL_VALID);
 	}
-	if (msr == MSR_IA32_EFER)
+	if (msr == MSR_EFER)
 		v->efer = cur;
 	*val = cur;
 	return 0;

@@ -13,6 +13,7 @@
 #ifndef VM_VMX_HW_H
 #define VM_VMX_HW_H
 #include "kernel/types.h"
+#include "vm/cpu/msr.h"          /* EFER, PAT, IA32_FEATURE_CONTROL */
 
 /* CPUID.1:ECX (Vol. 2A CPUID, "Feature Information") */
 #define CPUID_1_ECX_VMX                 BIT_ULL(5)
@@ -26,10 +27,6 @@
 #define X86_CR0_PG                      BIT_ULL(31)
 #define X86_CR4_PAE                     BIT_ULL(5)
 #define X86_CR4_VMXE                    BIT_ULL(13)
-#define MSR_IA32_EFER                   0xc0000080
-#define  IA32_EFER_LME                  BIT_ULL(8)
-#define  IA32_EFER_LMA                  BIT_ULL(10)
-#define MSR_IA32_PAT                    0x00000277
 #define MSR_IA32_FS_BASE                0xc0000100
 #define MSR_IA32_GS_BASE                0xc0000101
 #define MSR_IA32_SYSENTER_CS            0x174
@@ -37,8 +34,7 @@
 #define MSR_IA32_SYSENTER_EIP           0x176
 
 /* 24.7 "Enabling and Entering VMX Operation": IA32_FEATURE_CONTROL */
-#define MSR_IA32_FEATURE_CONTROL        0x0000003a
-#define  FEATURE_CONTROL_LOCK           BIT_ULL(0)
+/* (MSR_IA32_FEATURE_CONTROL and FEATURE_CONTROL_LOCK: vm/cpu/msr.h) */
 #define  FEATURE_CONTROL_VMX_IN_SMX     BIT_ULL(1)
 #define  FEATURE_CONTROL_VMX_OUTSIDE_SMX BIT_ULL(2)
 

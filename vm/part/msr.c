@@ -61,7 +61,7 @@ static int virt_access(struct partition *p, struct part_vcpu *pv, u32 msr, bool 
 		*val = pv->mtrr_def_type;
 		return 0;
 	case MSR_IA32_FEATURE_CONTROL:
-		*val = FEATURE_CONTROL_LOCKED;  /* locked; VMX inside and outside SMX off */
+		*val = FEATURE_CONTROL_LOCK;  /* locked; VMX inside and outside SMX off */
 		return 0;
 	case MSR_IA32_MTRRCAP:
 		*val = 0;                       /* no variable or fixed ranges, no WC, no SMRR */

@@ -164,7 +164,8 @@ static void vcpu_thread(void *arg)
 		 * (an INTR exit), instead of being taken here and lost to the guest.
 		 */
 		u64 flags = cpu_irq_save();
-		u64 next = partition_intr_prepare(p, pv, time_now_ns());
+		u64 now = time_now_ns();
+		u64 next = partition_intr_prepare(p, pv, now);
 		timer_arm(next, &armed);
 		memset(&e, 0, sizeof(e));
 		if (pv->halted) {
@@ -174,7 +175,7 @@ static void vcpu_thread(void *arg)
 			smp_wait_until(halt_over, &w);
 			e.reason = VM_EXIT_NONE;        /* not an exit: only the stop checks of partition_handle_exit */
 		} else {
-			pv->entry_ns = time_now_ns();
+			pv->entry_ns = now;     /* the clock read for the timer, just before the entry */
 			ret = p->ops->vcpu_run(v, &e);
 			pv->exit_ns = time_now_ns();
 			cpu_irq_restore(flags);

@@ -627,7 +627,7 @@ static void bochs_cpu(const struct vmx_caps *c, u64 feature_control)
 	fake_cpu_set_msr(MSR_IA32_VMX_CR4_FIXED0, c->cr4_fixed0);
 	fake_cpu_set_msr(MSR_IA32_VMX_CR4_FIXED1, c->cr4_fixed1);
 	fake_cpu_set_msr(MSR_IA32_GS_BASE, 0xffff800000200000ULL);
-	fake_cpu_set_msr(MSR_IA32_EFER, IA32_EFER_LME | IA32_EFER_LMA | BIT_ULL(11));
+	fake_cpu_set_msr(MSR_EFER, EFER_LME | EFER_LMA | BIT_ULL(11));
 }
 
 static int ops_setup(void **state)
