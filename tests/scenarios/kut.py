@@ -68,7 +68,8 @@ class KutTest:
 # kernel but sieve takes 0.3 s bare, sieve 40-50 s (20 s in a partition);
 # in Bochs the slowest (xsave) ran about 1.3 s of Bochs' clock with four
 # CPUs, and sieve 212 s of wall time, at most 120 s of Bochs' clock
-# (one busy CPU makes about 56 M of its 100 M ticks a second).
+# (one busy CPU makes about 56 M of its 100 M ticks a second); its boot
+# with setjmp and rmap_chain took 276 s in a VMX partition.
 # Memory: 256 MiB for sieve, which allocates 100 MB; 32 MiB for the
 # others, which pass bare with -m 32 too: in Bochs Sluice takes about 19 s
 # of wall time to set up 256 MiB for a partition.
@@ -95,25 +96,6 @@ QEMU_TIMEOUT_STATUS = 124
 # It matters to syscall: on an Intel CPU its 32-bit SYSCALL subtest needs a
 # hypervisor that emulates that instruction (KVM does, Intel CPUs #UD it),
 # and the suite skips that subtest without a test device.
-# Legs not run by default: a known Sluice problem, stated, with the variable
-# that runs them anyway. Each is one line of the closing table ("skip: ...").
-OPEN_ENV = "SLUICE_KUT_OPEN"
-OPEN_LEGS = {
-    ("sieve", "vmx"): "open problem: in a VMX partition under Bochs, Sluice's watchdog kick to sieve's CPU "
-                      "(minutes without an exit) brings no VM exit, so the CPU is reset under the guest "
-                      "after 200 ms (\"does not answer a kick\"); the leg also takes 212 s of wall time",
-}
-
-
-def open_reason(name, leg_name, env=None):
-    """Why this leg is left out of a default run, or None."""
-    env = os.environ if env is None else env
-    why = OPEN_LEGS.get((name, leg_name))
-    if why is None or env.get(OPEN_ENV) == "1":
-        return None
-    return f"{why} ({OPEN_ENV}=1 runs it)"
-
-
 ENV_NAME = "kut-env"
 ENV_TEXT = "TEST_DEVICE=0\n"
 

@@ -317,11 +317,3 @@ def test_partition_leg_without_its_bare_runs_in_the_session_is_not_judged():
     j = kut.judge("smptest", "svm", {"svm": partition("smptest")})
     assert j.outcome == "skip" and j.why.startswith("not judged")
     assert kut.judge("smptest", "vmx", {"vmx": partition("smptest")}).outcome == "skip"
-
-
-def test_open_legs_are_left_out_only_by_default():
-    assert kut.open_reason("sieve", "vmx", env={}).startswith("open problem:")
-    assert "SLUICE_KUT_OPEN=1 runs it" in kut.open_reason("sieve", "vmx", env={})
-    assert kut.open_reason("sieve", "vmx", env={"SLUICE_KUT_OPEN": "1"}) is None
-    assert kut.open_reason("sieve", "svm", env={}) is None
-    assert kut.open_reason("tsc", "vmx", env={}) is None

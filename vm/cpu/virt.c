@@ -53,7 +53,7 @@ const char *vm_exit_reason_name(enum vm_exit_reason r)
 		[VM_EXIT_SHUTDOWN] = "shutdown", [VM_EXIT_INIT] = "init", [VM_EXIT_HYPERCALL] = "hypercall",
 		[VM_EXIT_NPF] = "npf", [VM_EXIT_INTR] = "intr", [VM_EXIT_FORBIDDEN] = "forbidden",
 		[VM_EXIT_EXCEPTION] = "exception", [VM_EXIT_ENTRY_FAILED] = "entry-failed",
-		[VM_EXIT_INTR_WINDOW] = "intr-window", [VM_EXIT_TASK_SWITCH] = "task-switch",
+		[VM_EXIT_INTR_WINDOW] = "intr-window", [VM_EXIT_SLICE] = "slice", [VM_EXIT_TASK_SWITCH] = "task-switch",
 		[VM_EXIT_INVD] = "invd", [VM_EXIT_FAULT] = "fault",
 		[VM_EXIT_UNKNOWN] = "unknown",
 	};

@@ -69,6 +69,7 @@ enum vm_exit_reason {
 	VM_EXIT_EXCEPTION,      /* an intercepted guest exception (exc.vector, exc.error_code) */
 	VM_EXIT_ENTRY_FAILED,   /* the hardware refused the guest state (VMEXIT_INVALID / VM-entry failure) */
 	VM_EXIT_INTR_WINDOW,    /* the guest can take an interrupt now (asked for with intr_window) */
+	VM_EXIT_SLICE,          /* the back end's own time slice ended (VMX-preemption timer): nothing for the guest */
 	VM_EXIT_UNKNOWN,        /* hw_code says what */
 	VM_EXIT_NR
 };

@@ -17,6 +17,7 @@
 #include "kernel/err.h"
 #include "kernel/fmt.h"
 #include "kernel/page_alloc.h"
+#include "kernel/tsc.h"
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/mem.h"
 #include "kernel/hw/vmx.h"
@@ -39,6 +40,8 @@ struct vmx_vcpu {
 	u32 event;              /* VM-entry interruption information for the next entry, 0: none */
 	u32 event_error, event_len;
 	u32 interruptibility;   /* the guest's, at the last exit */
+	u32 slice_ticks;        /* VMX-preemption timer value for VMX_IF0_SLICE_US, 0: no timer (see vmx_vcpu_run) */
+	bool slice_on;          /* the pin-based controls as last written have the timer on */
 	u64 exit_rip;           /* the guest's rip at the last exit */
 	/* The last exit as read on the vCPU's CPU, for vcpu_dump (which may run on another CPU, outside VMX operation). */
 	struct vmx_exit_info last;
@@ -50,6 +53,9 @@ static u64 vmxon_pa[SMP_MAX_CPUS];
 static struct vmx_vcpu vcpus[SMP_MAX_CPUS];
 static struct vmx_caps caps;
 static u32 proc2_on, pin_on;    /* the secondary and pin-based controls vcpu_init sets (from probe) */
+
+/* How long a guest with interrupts off runs before the VMX-preemption timer brings it out (see vmx_vcpu_run). */
+#define VMX_IF0_SLICE_US        10000
 
 /* The revision identifier every VMXON region and VMCS starts with (A.1, 25.2). */
 static int region_init(u64 pa)
@@ -106,10 +112,10 @@ static int vmx_probe(void)
 	if (feature_control())
 		return -HV_ENOTSUP;
 	vmx_caps_read(&caps);
-	log_info("capabilities basic=0x%016llx pin=0x%016llx proc=0x%016llx proc2=0x%016llx exit=0x%016llx entry=0x%016llx ept_vpid=0x%016llx",
+	log_info("capabilities basic=0x%016llx pin=0x%016llx proc=0x%016llx proc2=0x%016llx exit=0x%016llx entry=0x%016llx ept_vpid=0x%016llx misc=0x%016llx",
 		 (unsigned long long)caps.basic, (unsigned long long)caps.pin, (unsigned long long)caps.proc,
 		 (unsigned long long)caps.proc2, (unsigned long long)caps.exit, (unsigned long long)caps.entry,
-		 (unsigned long long)caps.ept_vpid);
+		 (unsigned long long)caps.ept_vpid, (unsigned long long)caps.misc);
 	if (vmx_controls_compute(&caps, false, &ctl, why, sizeof(why)) ||
 	    vmx_controls_compute(&caps, true, &ctl, why, sizeof(why))) {
 		log_err("VMX without what Sluice needs: %s", why);
@@ -137,6 +143,10 @@ static int vmx_probe(void)
 		log_info("virtual-interrupt delivery on: guests' vectors through the virtual-APIC page, their x2APIC EOI without an exit");
 	else
 		log_info("no virtual-interrupt delivery: guests' vectors injected as events, every EOI exits");
+	if (FIELD_GET(VMX_CTLS_ALLOWED1, caps.pin) & PIN_PREEMPTION_TIMER)
+		log_info("VMX-preemption timer: a guest entered with interrupts off exits within %u ms", VMX_IF0_SLICE_US / 1000);
+	else
+		log_warn("no VMX-preemption timer: a guest entered with interrupts off answers kicks only where the CPU follows the SDM");
 	log_info("VMX revision 0x%llx, EPT (4-level, %s%s%s), VPID, unrestricted guest, %s",
 		 (unsigned long long)FIELD_GET(VMX_BASIC_REVISION, caps.basic),
 		 (caps.ept_vpid & EPT_CAP_MT_WB) ? "write-back" : "uncached",
@@ -386,6 +396,10 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_entry *e, const struc
 	vmx_msr_bitmap_fill(s->msr_bitmap);
 	/* 30.5: with virtual-interrupt delivery a WRMSR to the x2APIC EOI is EOI virtualization, not the real APIC's. */
 	s->vid = ctl.proc2 & PROC2_VIRT_INTR_DELIVERY;
+	/* controls() writes the pin-based word without the timer; the TSC is calibrated by now. */
+	s->slice_on = false;
+	s->slice_ticks = (FIELD_GET(VMX_CTLS_ALLOWED1, caps.pin) & PIN_PREEMPTION_TIMER) ?
+			 vmx_slice_ticks(caps.misc, tsc_khz(), VMX_IF0_SLICE_US) : 0;
 	if (s->vid)
 		vmx_msr_bitmap_allow(s->msr_bitmap, X2APIC_MSR_EOI, true);
 	memset(s->vapic, 0, PAGE_SIZE);         /* a restart's guest starts with TPR 0 too */
@@ -495,11 +509,36 @@ static void requeue(struct vmx_vcpu *s)
 	s->event_len = (u32)vmcs_read(VMCS_EXIT_INSTRUCTION_LEN);
 }
 
+/*
+ * A guest entered with RFLAGS.IF clear runs under the VMX-preemption timer
+ * (26.5.1), which exits after VMX_IF0_SLICE_US whatever the guest does:
+ * Bochs 2.7 evaluates its interrupt mask at VM entry before it counts the
+ * CPU as in a guest, so with the guest's IF clear it holds back every
+ * external interrupt, and with it the "external-interrupt exiting" exit,
+ * until the guest itself changes IF (docs/platform.md). Without the timer
+ * a guest that runs with interrupts off would never answer a kick or its
+ * own time limit there. On hardware the exit is merely early; its cost is
+ * one exit per slice while a guest keeps interrupts off.
+ */
+static int slice(const struct vcpu *v, struct vmx_vcpu *s)
+{
+	bool on = s->slice_ticks && !(v->rflags & RFLAGS_IF);
+
+	if (on != s->slice_on) {
+		if (vmcs_write(VMCS_PIN_CONTROLS, pin_on | (on ? PIN_PREEMPTION_TIMER : 0)))
+			return insn_failed("VMWRITE", VMX_FAIL_VALID);
+		s->slice_on = on;
+	}
+	if (on && vmcs_write(VMCS_GUEST_PREEMPTION_TIMER, s->slice_ticks))
+		return insn_failed("VMWRITE", VMX_FAIL_VALID);
+	return 0;
+}
+
 static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
 {
 	struct vmx_vcpu *s = v->hw;
 	struct vmx_exit_info in;
-	int hw;
+	int hw, ret;
 
 	if (vmcs_write(VMCS_GUEST_RIP, v->rip) || vmcs_write(VMCS_GUEST_RSP, v->rsp) ||
 	    vmcs_write(VMCS_GUEST_RFLAGS, v->rflags | RFLAGS_FIXED))
@@ -518,6 +557,8 @@ static int vmx_vcpu_run(struct vcpu *v, struct vm_exit *x)
 			return insn_failed("VMWRITE", VMX_FAIL_VALID);
 		s->event = 0;
 	}
+	if ((ret = slice(v, s)))
+		return ret;
 	if (s->flush_next) {
 		flush(s);
 		s->flush_next = false;

@@ -16,6 +16,7 @@ struct vmx_caps {
 	u64 pin, proc, proc2, exit, entry;      /* allowed-0 in 31:0, allowed-1 in 63:32 */
 	u64 ept_vpid;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	u64 misc;               /* IA32_VMX_MISC (A.6): bits 4:0 the preemption timer's rate */
 };
 
 /* The control words a VMCS gets. */
@@ -57,6 +58,15 @@ int vmx_feature_control_decide(u64 fc, u64 *write);
 int vmx_eptp(u64 ept_vpid_cap, u64 root_pa, u64 *eptp);
 /* The large EPT leaves the capability allows (PT_LARGE_2M / PT_LARGE_1G). */
 u32 vmx_ept_large(u64 ept_vpid_cap);
+
+/*
+ * The VMX-preemption timer value for us microseconds on a CPU whose TSC
+ * runs at tsc_khz: the timer counts down once each time bit X of the TSC
+ * changes, X being IA32_VMX_MISC[4:0] (26.5.1, A.6). At least 1 (0 exits
+ * before the guest's first instruction), at most the 32-bit field's
+ * maximum.
+ */
+u32 vmx_slice_ticks(u64 misc, u64 tsc_khz, u32 us);
 
 /* Fixed CR0/CR4 bits (A.7, A.8) applied to val: fixed0 bits set, bits clear in fixed1 cleared. */
 u64 vmx_cr_fixed(u64 val, u64 fixed0, u64 fixed1);

@@ -38,6 +38,7 @@ void vmx_caps_read(struct vmx_caps *c)
 	c->cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
 	c->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
 	c->cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+	c->misc = rdmsr(MSR_IA32_VMX_MISC);
 }
 
 /* A control Sluice needs set (on) or clear (off), with the name the refusal gives. */
@@ -185,6 +186,15 @@ int vmx_eptp(u64 cap, u64 root_pa, u64 *eptp)
 u32 vmx_ept_large(u64 cap)
 {
 	return ((cap & EPT_CAP_2M) ? PT_LARGE_2M : 0) | ((cap & EPT_CAP_1G) ? PT_LARGE_1G : 0);
+}
+
+#define VMX_MISC_TIMER_RATE     GENMASK_ULL(4, 0)
+
+u32 vmx_slice_ticks(u64 misc, u64 tsc_khz, u32 us)
+{
+	u64 ticks = (tsc_khz * us / 1000) >> FIELD_GET(VMX_MISC_TIMER_RATE, misc);
+
+	return ticks == 0 ? 1 : ticks > 0xffffffffull ? 0xffffffffu : (u32)ticks;
 }
 
 u64 vmx_cr_fixed(u64 val, u64 fixed0, u64 fixed1)

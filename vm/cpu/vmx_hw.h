@@ -265,6 +265,7 @@ enum vmcs_field {
 	VMCS_GUEST_INTERRUPTIBILITY     = 0x4824,
 	VMCS_GUEST_ACTIVITY_STATE       = 0x4826,
 	VMCS_GUEST_SYSENTER_CS          = 0x482a,
+	VMCS_GUEST_PREEMPTION_TIMER     = 0x482e,       /* VMX-preemption timer value (B.3.3) */
 	/* B.3.4 32-bit host-state field */
 	VMCS_HOST_SYSENTER_CS           = 0x4c00,
 	/* B.4.1 natural-width control fields */

@@ -523,6 +523,7 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 		return 0;
 	case VM_EXIT_INTR_WINDOW:
 	case VM_EXIT_INTR:
+	case VM_EXIT_SLICE:
 	case VM_EXIT_NONE:
 		return 0;
 	case VM_EXIT_SHUTDOWN:

@@ -25,6 +25,7 @@
 #include "tests/fakes/fake_cpu.h"
 #include "tests/fakes/fake_log.h"
 #include "tests/fakes/fake_ram.h"
+#include "tests/fakes/fake_tsc.h"
 #include "tests/fakes/fake_vmx.h"
 
 #define RAM     0x40000000ULL
@@ -215,6 +216,7 @@ static const struct vmx_caps bochs = {
 	.ept_vpid = 0x00000f0106334141ULL,
 	.cr0_fixed0 = 0x80000021, .cr0_fixed1 = 0xffffffff,
 	.cr4_fixed0 = 0x2000, .cr4_fixed1 = 0x003727ff,
+	.misc = 0x00000000600401e0ULL,  /* as Sluice logged it under Bochs: preemption timer rate 0 */
 };
 
 /*
@@ -366,6 +368,22 @@ static void reads_true_msrs_only_when_basic_says_so(void **state)
 	assert_int_equal(c.proc, 0x2222);
 	assert_int_equal(c.proc2, 0);
 	assert_int_equal(c.ept_vpid, 0);
+}
+
+/* 26.5.1, A.6: one timer tick per change of TSC bit X, X = IA32_VMX_MISC[4:0]. */
+static void slice_ticks_follow_the_timer_rate(void **state)
+{
+	(void)state;
+	/* Bochs: rate 0, the timer counts TSC ticks; 10 ms of a 3 GHz TSC. */
+	assert_int_equal(vmx_slice_ticks(bochs.misc, 3000000, 10000), 30000000);
+	/* A Xeon's rate 5: one tick per 32 TSC ticks. */
+	assert_int_equal(vmx_slice_ticks(0x5, 3000000, 10000), 937500);
+	/* Only bits 4:0 are the rate. */
+	assert_int_equal(vmx_slice_ticks(0xffffffe5ULL, 3000000, 10000), 937500);
+	/* Never 0 (an exit before the guest's first instruction), never past the 32-bit field. */
+	assert_int_equal(vmx_slice_ticks(0x1f, 1000, 1), 1);
+	assert_int_equal(vmx_slice_ticks(0, 0, 10000), 1);
+	assert_int_equal(vmx_slice_ticks(0, 5000000, 1000000), 0xffffffffu);
 }
 
 static void feature_control_decision(void **state)
@@ -535,6 +553,7 @@ static void decodes_every_handled_reason(void **state)
 		{ VMX_EXIT_INIT, VM_EXIT_INIT, false },
 		{ VMX_EXIT_EXTERNAL_INTERRUPT, VM_EXIT_INTR, false },
 		{ VMX_EXIT_OTHER_SMI, VM_EXIT_INTR, false },
+		{ VMX_EXIT_PREEMPTION_TIMER, VM_EXIT_SLICE, false },
 		{ VMX_EXIT_VMXON, VM_EXIT_FORBIDDEN, false },
 		{ VMX_EXIT_VMLAUNCH, VM_EXIT_FORBIDDEN, false },
 		{ VMX_EXIT_VMRESUME, VM_EXIT_FORBIDDEN, false },
@@ -626,6 +645,7 @@ static void bochs_cpu(const struct vmx_caps *c, u64 feature_control)
 	fake_cpu_set_msr(MSR_IA32_VMX_CR0_FIXED1, c->cr0_fixed1);
 	fake_cpu_set_msr(MSR_IA32_VMX_CR4_FIXED0, c->cr4_fixed0);
 	fake_cpu_set_msr(MSR_IA32_VMX_CR4_FIXED1, c->cr4_fixed1);
+	fake_cpu_set_msr(MSR_IA32_VMX_MISC, c->misc);
 	fake_cpu_set_msr(MSR_IA32_GS_BASE, 0xffff800000200000ULL);
 	fake_cpu_set_msr(MSR_EFER, EFER_LME | EFER_LMA | BIT_ULL(11));
 }
@@ -986,6 +1006,59 @@ static void window_exit(struct guest_regs *r)
 	fake_vmcs_set(VMCS_GUEST_INTERRUPTIBILITY, INTERRUPTIBILITY_STI);
 }
 
+/* What the fake guest found at its entry, then the timer running out. */
+static u64 entry_pin, entry_timer;
+
+static void slice_runs_out(struct guest_regs *r)
+{
+	(void)r;
+	entry_pin = fake_vmcs_get(fake_vmx_current(), VMCS_PIN_CONTROLS);
+	entry_timer = fake_vmcs_get(fake_vmx_current(), VMCS_GUEST_PREEMPTION_TIMER);
+	fake_vmcs_set(VMCS_EXIT_REASON, VMX_EXIT_PREEMPTION_TIMER);
+}
+
+/*
+ * A guest entered with RFLAGS.IF clear runs under the preemption timer
+ * (Bochs holds back external interrupts then, docs/platform.md); with IF
+ * set the timer is off, and a CPU without the timer never gets it.
+ */
+static void interrupts_off_run_in_slices(void **state)
+{
+	(void)state;
+	struct vm_exit x;
+
+	fake_tsc_khz = 2000000;
+	struct vcpu v = vcpu_on(10, &long64);
+	assert_false(F(VMCS_PIN_CONTROLS) & PIN_PREEMPTION_TIMER);
+	v.rflags = 0x2;
+	fake_vmx_guest = slice_runs_out;
+	assert_int_equal(vmx_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(x.reason, VM_EXIT_SLICE);
+	assert_true(entry_pin & PIN_PREEMPTION_TIMER);
+	assert_true(entry_pin & PIN_EXTINT_EXITING);
+	assert_int_equal(entry_timer, vmx_slice_ticks(bochs.misc, 2000000, 10000));
+	/* Again with IF clear: the timer is reloaded, the controls stay. */
+	fake_vmcs_set(VMCS_GUEST_PREEMPTION_TIMER, 7);
+	assert_int_equal(vmx_ops.vcpu_run(&v, &x), 0);
+	assert_int_equal(entry_timer, 20000000);
+	/* IF set: the guest's own interrupt flag lets kicks in; the timer goes off. */
+	v.rflags = 0x202;
+	assert_int_equal(vmx_ops.vcpu_run(&v, &x), 0);
+	assert_false(entry_pin & PIN_PREEMPTION_TIMER);
+	assert_true(entry_pin & PIN_EXTINT_EXITING);
+	fake_tsc_khz = 3000000;
+
+	/* No timer in the pin-based allowed-1 settings: never set, whatever IF says. */
+	struct vmx_caps no_timer = bochs;
+	no_timer.pin &= ~((u64)PIN_PREEMPTION_TIMER << 32);
+	bochs_cpu(&no_timer, 0x5);
+	struct vcpu w = vcpu_on(11, &long64);
+	w.rflags = 0x2;
+	assert_int_equal(vmx_ops.vcpu_run(&w, &x), 0);
+	assert_false(entry_pin & PIN_PREEMPTION_TIMER);
+	assert_true(fake_log_has("no VMX-preemption timer"));
+}
+
 static void injection_uses_the_entry_field_and_the_window(void **state)
 {
 	(void)state;
@@ -1156,6 +1229,7 @@ int main(void)
 		cmocka_unit_test(refuses_a_cpu_missing_a_control),
 		cmocka_unit_test(reads_true_msrs_only_when_basic_says_so),
 		cmocka_unit_test(feature_control_decision),
+		cmocka_unit_test(slice_ticks_follow_the_timer_rate),
 		cmocka_unit_test(cr_fixed_bits),
 		cmocka_unit_test(xsetbv_values),
 		cmocka_unit_test(io_bitmaps),
@@ -1174,6 +1248,7 @@ int main(void)
 		cmocka_unit_test_setup(vcpu_init_prot32_vmcs, ops_setup),
 		cmocka_unit_test_setup(vcpu_init_real16_vmcs_after_sipi, ops_setup),
 		cmocka_unit_test_setup(vcpu_run_round_trip, ops_setup),
+		cmocka_unit_test_setup(interrupts_off_run_in_slices, ops_setup),
 		cmocka_unit_test_setup(entry_failures_are_one_line_in_sdm_words, ops_setup),
 		cmocka_unit_test_setup(xsetbv_is_done_for_the_guest, ops_setup),
 		cmocka_unit_test_setup(vmxon_failure_is_decoded, ops_setup),
