@@ -10,3 +10,6 @@ LINUX_IMAGE := $(LINUX_DIR)/vmlinuz $(LINUX_DIR)/initramfs.cpio.gz
 .PHONY: linux
 linux: deps
 	@tools/linux-image --out $(LINUX_DIR)
+# make test boots it directly in QEMU (tests/linux), the reference the Linux
+# partitions are compared with.
+test: linux
