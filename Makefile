@@ -217,7 +217,7 @@ test: all $(UNIT_BINS) symcheck doccheck fuzz-smoke
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
 # make bench: figures, not pass/fail (tools/bench: bench/nvme and bench/ats; bench/results.md).
 BENCH_RUNS ?= 5

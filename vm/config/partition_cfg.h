@@ -62,7 +62,7 @@ struct part_device {
 	u32 named_rid;          /* a VF the config named by its routing ID (BB:DD.F), else 0 */
 };
 
-enum guest_entry { GUEST_ENTRY_ELF64 = 0, GUEST_ENTRY_MULTIBOOT };
+enum guest_entry { GUEST_ENTRY_ELF64 = 0, GUEST_ENTRY_MULTIBOOT, GUEST_ENTRY_LINUX };
 enum fault_policy { FAULT_PARK = 0, FAULT_STOP };
 /*
  * How a guest partition's run is meant to end (expect = ...): its own clean
@@ -92,7 +92,7 @@ struct partition_cfg {
 	u32 cpus[PART_MAX_CPUS];      /* physical CPU indexes (MADT order), the first runs the guest */
 	char image[PART_IMAGE_LEN];   /* boot module name */
 	u32 image_line;
-	enum guest_entry entry;         /* entry = elf64 (default) or multiboot */
+	enum guest_entry entry;         /* entry = elf64 (default), multiboot or linux */
 	enum fault_policy on_fault;     /* on-fault = park (default) or stop */
 	u32 nsid;               /* namespace = N: the NVMe namespace of its NVMe VF (0: none) */
 	u32 nsid_line;
@@ -100,8 +100,9 @@ struct partition_cfg {
 	bool fw_cfg;                    /* fw-cfg = on (the default) or off: its QEMU fw_cfg ports (vm/dev/fwcfg.h) */
 	bool legacy_pic;                /* legacy-pic = on|off (default: on for multiboot): PIC, PIT, real-mode vectors (vm/part/legacy.c) */
 	u32 legacy_pic_line;            /* its line, 0 when defaulted */
-	char cmdline[CONFIG_VALUE_LEN]; /* cmdline = STRING: the Multiboot command line and fw_cfg's ("" when not given) */
+	char cmdline[CONFIG_VALUE_LEN]; /* cmdline = STRING: the Multiboot or Linux command line and fw_cfg's ("" when not given) */
 	u32 cmdline_line;
+	struct part_module initrd;      /* initrd = NAME: the boot module a Linux kernel gets (name "": none) */
 	u32 nr_modules;                 /* module = lines, in order (Multiboot guests only) */
 	struct part_module modules[PART_MAX_MODULES];
 	/* Containment (vm/part/limits.c): 0 means none. */

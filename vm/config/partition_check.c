@@ -22,6 +22,7 @@
 /* Lines of the keys a partition may give once (0: not yet). */
 struct once {
 	u32 cpus, image, entry, on_fault, nsid, time_limit, fault_limit, args, fw_cfg, cmdline, module, expect, legacy_pic;
+	u32 initrd;
 };
 
 /* A decimal number (the whole string, digits only: no 0x) that fits 32 bits. */
@@ -1004,8 +1005,10 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 				d->entry = GUEST_ENTRY_ELF64;
 			else if (!strcmp(v, "multiboot"))
 				d->entry = GUEST_ENTRY_MULTIBOOT;
+			else if (!strcmp(v, "linux"))
+				d->entry = GUEST_ENTRY_LINUX;
 			else
-				config_error(c, e->line, "entry = %s: use elf64 or multiboot", v);
+				config_error(c, e->line, "entry = %s: use elf64, multiboot or linux", v);
 		} else if (!strcmp(e->key, "namespace")) {
 			if (!config_once(c, e, &once.nsid))
 				continue;
@@ -1026,6 +1029,15 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			}
 		} else if (!strcmp(e->key, "module")) {
 			parse_module(c, e, d, &once.module);
+		} else if (!strcmp(e->key, "initrd")) {
+			if (!config_once(c, e, &once.initrd))
+				continue;
+			if (!v[0] || strlen(v) >= sizeof(d->initrd.name))
+				config_error(c, e->line, "initrd = '%s': a boot module name of 1-%u characters", v,
+					     (unsigned)sizeof(d->initrd.name) - 1);
+			str_copy(d->initrd.name, v, sizeof(d->initrd.name));
+			str_copy(d->initrd.string, v, sizeof(d->initrd.string));
+			d->initrd.line = e->line;
 		} else if (!strcmp(e->key, "fw-cfg")) {
 			if (config_once(c, e, &once.fw_cfg))
 				parse_on_off(c, e, &d->fw_cfg);
@@ -1054,7 +1066,7 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			if (config_once(c, e, &once.fault_limit))
 				parse_fault_limit(c, e, &d->dma_fault_limit);
 		} else {
-			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, time-limit, expect, dma-fault-limit, args, fw-cfg, legacy-pic, cmdline, module)",
+			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, time-limit, expect, dma-fault-limit, args, fw-cfg, legacy-pic, cmdline, module, initrd)",
 				     e->key, d->name);
 		}
 	}
@@ -1070,8 +1082,13 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 	}
 	if (!once.image && once.args)
 		config_error(c, once.args, "partition %s: args without image", d->name);
-	if (once.cmdline && (!once.image || d->entry != GUEST_ENTRY_MULTIBOOT))
-		config_error(c, once.cmdline, "partition %s: cmdline needs image with entry = multiboot (an elf64 guest takes args)",
+	if (once.cmdline && (!once.image || d->entry == GUEST_ENTRY_ELF64))
+		config_error(c, once.cmdline, "partition %s: cmdline needs image with entry = multiboot or linux (an elf64 guest takes args)",
+			     d->name);
+	if (once.initrd && (!once.image || d->entry != GUEST_ENTRY_LINUX))
+		config_error(c, once.initrd, "partition %s: initrd needs image with entry = linux", d->name);
+	if (once.legacy_pic && d->legacy_pic && d->entry == GUEST_ENTRY_LINUX)
+		config_error(c, once.legacy_pic, "partition %s: legacy-pic = on with entry = linux (its firmware tables say the machine has no 8259 PIC)",
 			     d->name);
 	if (once.module && (!once.image || d->entry != GUEST_ENTRY_MULTIBOOT))
 		config_error(c, once.module, "partition %s: module needs image with entry = multiboot (an elf64 guest takes none)",

@@ -8,6 +8,7 @@
  */
 #define LOG_SUBSYS "image"
 #include "vm/part/guest_image.h"
+#include "vm/part/linux_boot.h"
 #include "kernel/log.h"
 #include "kernel/err.h"
 #include "kernel/fmt.h"
@@ -92,17 +93,17 @@ static int fail(char *why, size_t len, int err, const char *fmt, ...)
 	return err;
 }
 
-static void put_le32(void *p, u32 v)
+void guest_put_le32(void *p, u32 v)
 {
 	u8 *b = p;
 	for (int i = 0; i < 4; i++)
 		b[i] = (u8)(v >> (8 * i));
 }
 
-static void put_le64(void *p, u64 v)
+void guest_put_le64(void *p, u64 v)
 {
-	put_le32(p, (u32)v);
-	put_le32((u8 *)p + 4, (u32)(v >> 32));
+	guest_put_le32(p, (u32)v);
+	guest_put_le32((u8 *)p + 4, (u32)(v >> 32));
 }
 
 static bool elf_magic(const u8 *b, size_t size)
@@ -274,7 +275,7 @@ static int mb_parse(const u8 *b, size_t size, struct image *im, char *why, size_
 	return elf_parse(b, size, false, im, why, len);
 }
 
-static const struct guest_region *region_of(const struct guest_region *mem, u32 nr, u64 gpa, u64 len)
+const struct guest_region *guest_region_of(const struct guest_region *mem, u32 nr, u64 gpa, u64 len)
 {
 	for (u32 i = 0; i < nr; i++)
 		if (gpa >= mem[i].gpa && len <= mem[i].size && gpa - mem[i].gpa <= mem[i].size - len)
@@ -284,7 +285,7 @@ static const struct guest_region *region_of(const struct guest_region *mem, u32 
 
 void *guest_gpa_to_host(const struct guest_region *mem, u32 nr, u64 gpa, u64 len)
 {
-	const struct guest_region *r = region_of(mem, nr, gpa, len);
+	const struct guest_region *r = guest_region_of(mem, nr, gpa, len);
 	return r && r->host ? (u8 *)r->host + (gpa - r->gpa) : NULL;
 }
 
@@ -295,7 +296,7 @@ static int seg_check(struct image *im, const struct guest_region *mem, u32 nr_me
 	im->hi = 0;
 	for (u32 i = 0; i < im->nr; i++) {
 		const struct seg *s = &im->seg[i];
-		const struct guest_region *r = region_of(mem, nr_mem, s->gpa, s->memsz);
+		const struct guest_region *r = guest_region_of(mem, nr_mem, s->gpa, s->memsz);
 		if (!r)
 			return fail(why, len, -HV_ERANGE, "segment [0x%016llx-0x%016llx] is outside the partition's memory",
 				    (unsigned long long)s->gpa, (unsigned long long)(s->gpa + s->memsz - 1));
@@ -421,8 +422,8 @@ static bool overlaps(u64 a, u64 a_end, u64 b, u64 b_end)
 static int pc_vectors_check(const struct image *im, enum guest_image_mode mode, const struct guest_region *mem,
 			    u32 nr_mem, const struct guest_boot *boot, u64 start, u64 pages, char *why, size_t len)
 {
-	const struct guest_region *ivt = region_of(mem, nr_mem, 0, GUEST_PC_IVT_SIZE);
-	const struct guest_region *stub = region_of(mem, nr_mem, GUEST_PC_STUB_GPA, PAGE_SIZE);
+	const struct guest_region *ivt = guest_region_of(mem, nr_mem, 0, GUEST_PC_IVT_SIZE);
+	const struct guest_region *stub = guest_region_of(mem, nr_mem, GUEST_PC_STUB_GPA, PAGE_SIZE);
 	u64 stub_end = GUEST_PC_STUB_GPA + PAGE_SIZE;
 
 	if (mode != GUEST_IMAGE_MULTIBOOT || !boot || !boot->pc_vectors)
@@ -439,7 +440,6 @@ static int pc_vectors_check(const struct image *im, enum guest_image_mode mode, 
 	return 0;
 }
 
-static void placed(struct guest_load_result *res, const char *what, u64 gpa, u64 size);
 
 /*
  * The PIC's real-mode vectors and their two handlers (guest_image.h): each
@@ -457,11 +457,11 @@ static void pc_vectors_write(const struct guest_region *mem, u32 nr_mem, struct 
 	memcpy(stub + GUEST_PC_STUB_MASTER, master, sizeof(master));
 	memcpy(stub + GUEST_PC_STUB_SLAVE, slave, sizeof(slave));
 	for (u32 i = 0; i < 8; i++) {
-		put_le32(ivt + (0x08 + i) * 4, (u32)GUEST_PC_STUB_SEG << 16 | GUEST_PC_STUB_MASTER);
-		put_le32(ivt + (0x70 + i) * 4, (u32)GUEST_PC_STUB_SEG << 16 | GUEST_PC_STUB_SLAVE);
+		guest_put_le32(ivt + (0x08 + i) * 4, (u32)GUEST_PC_STUB_SEG << 16 | GUEST_PC_STUB_MASTER);
+		guest_put_le32(ivt + (0x70 + i) * 4, (u32)GUEST_PC_STUB_SEG << 16 | GUEST_PC_STUB_SLAVE);
 	}
-	placed(res, "real-mode PIC vectors", 0, GUEST_PC_IVT_SIZE);
-	placed(res, "real-mode PIC handlers", GUEST_PC_STUB_GPA, GUEST_PC_STUB_SLAVE + sizeof(slave));
+	guest_placed_add(res, "real-mode PIC vectors", 0, GUEST_PC_IVT_SIZE);
+	guest_placed_add(res, "real-mode PIC handlers", GUEST_PC_STUB_GPA, GUEST_PC_STUB_SLAVE + sizeof(slave));
 }
 
 int guest_image_check(const void *img, size_t size, enum guest_image_mode mode,
@@ -471,6 +471,8 @@ int guest_image_check(const void *img, size_t size, enum guest_image_mode mode,
 	struct image im;
 	u64 s, e;
 
+	if (mode == GUEST_IMAGE_LINUX)
+		return linux_boot_check(img, size, mem, nr_mem, boot, why, why_len);
 	int ret = boot_check(mode, boot, why, why_len);
 	if (!ret)
 		ret = parse_and_check(img, size, mode, mem, nr_mem, &im, why, why_len);
@@ -523,7 +525,7 @@ void guest_arena_init(struct guest_arena *a, const struct guest_region *mem, u32
 
 /* ---- loading ---- */
 
-static void placed(struct guest_load_result *res, const char *what, u64 gpa, u64 size)
+void guest_placed_add(struct guest_load_result *res, const char *what, u64 gpa, u64 size)
 {
 	if (res->nr_placed < GUEST_MAX_PLACED)
 		res->placed[res->nr_placed++] = (struct guest_placed){ .what = what, .gpa = gpa, .size = size };
@@ -540,7 +542,7 @@ static int segs_copy(const u8 *b, const struct image *im, const struct guest_reg
 				    (unsigned long long)s->gpa);
 		memcpy(dst, b + s->off, s->filesz);
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
-		placed(res, "segment", s->gpa, s->memsz);
+		guest_placed_add(res, "segment", s->gpa, s->memsz);
 	}
 	return 0;
 }
@@ -573,8 +575,8 @@ static int map_extra(struct pt *pt, u64 base, u64 size)
 }
 
 /* Regions read/write/execute as the region allows, extra ranges read/write uncached, all GPA = VA. */
-static int identity_map(struct pt *pt, const struct guest_region *mem, u32 nr_mem, const struct guest_extra *extra,
-			u32 nr_extra, char *why, size_t len)
+int guest_identity_map(struct pt *pt, const struct guest_region *mem, u32 nr_mem, const struct guest_extra *extra,
+		       u32 nr_extra, char *why, size_t len)
 {
 	for (u32 i = 0; i < nr_mem; i++) {
 		u64 base = ALIGN_DOWN(mem[i].gpa, PAGE_SIZE);
@@ -620,21 +622,21 @@ static int load_elf64(const struct image *im, const struct guest_region *mem, u3
 	if (ret)
 		return fail(why, len, ret, "guest page tables: no room for the root at 0x%016llx",
 			    (unsigned long long)a.next);
-	ret = identity_map(&pt, mem, nr_mem, extra, nr_extra, why, len);
+	ret = guest_identity_map(&pt, mem, nr_mem, extra, nr_extra, why, len);
 	if (ret)
 		return ret;
 	res->table_pages = pt.tables;
-	placed(res, "page tables", start + 2 * PAGE_SIZE, a.next - (start + 2 * PAGE_SIZE));
+	guest_placed_add(res, "page tables", start + 2 * PAGE_SIZE, a.next - (start + 2 * PAGE_SIZE));
 
 	memset(gdt, 0, PAGE_SIZE);
-	put_le64(gdt + GUEST_GDT_CS64, GDT_CODE64);
-	put_le64(gdt + GUEST_GDT_DS, GDT_DATA);
-	placed(res, "gdt", gdt_gpa, 3 * 8);
+	guest_put_le64(gdt + GUEST_GDT_CS64, GDT_CODE64);
+	guest_put_le64(gdt + GUEST_GDT_DS, GDT_DATA);
+	guest_placed_add(res, "gdt", gdt_gpa, 3 * 8);
 
 	si->free_gpa = a.next;
 	memset(si_page, 0, PAGE_SIZE);
 	memcpy(si_page, si, sizeof(*si));
-	placed(res, "start info", si_gpa, sizeof(*si));
+	guest_placed_add(res, "start info", si_gpa, sizeof(*si));
 
 	struct vcpu_entry *e = &res->entry;
 	e->mode = VCPU_MODE_LONG64;
@@ -652,12 +654,12 @@ static int load_elf64(const struct image *im, const struct guest_region *mem, u3
 /* Section 3.3: mem_lower from the region at 0 (up to 640 KiB), mem_upper contiguous from 1 MiB. */
 static void mb_mem_sizes(const struct guest_region *mem, u32 nr_mem, u32 *lower_kb, u32 *upper_kb)
 {
-	const struct guest_region *r0 = region_of(mem, nr_mem, 0, 1);
+	const struct guest_region *r0 = guest_region_of(mem, nr_mem, 0, 1);
 	u64 upper = 1 * MiB;
 	const struct guest_region *r;
 
 	*lower_kb = r0 ? (u32)(MIN(r0->size, MB_LOWER_MAX) / KiB) : 0;
-	while ((r = region_of(mem, nr_mem, upper, 1)) != NULL && upper < 4 * GiB)
+	while ((r = guest_region_of(mem, nr_mem, upper, 1)) != NULL && upper < 4 * GiB)
 		upper = r->gpa + r->size;
 	upper = MIN(upper, 4 * GiB);
 	*upper_kb = (u32)((upper - 1 * MiB) / KiB);
@@ -693,26 +695,26 @@ static int load_multiboot(const struct image *im, const struct guest_region *mem
 			    nr_mem, nr_mods);
 	memset(page, 0, PAGE_SIZE);
 	mb_mem_sizes(mem, nr_mem, &lower, &upper);
-	put_le32(page + MB_INFO_FLAGS, MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MEM_MAP | MB_INFO_LOADER_NAME);
-	put_le32(page + MB_INFO_MEM_LOWER, lower);
-	put_le32(page + MB_INFO_MEM_UPPER, upper);
-	put_le32(page + MB_INFO_CMDLINE_ADDR, (u32)(start + cmdline_off));
-	put_le32(page + MB_INFO_MODS_COUNT, nr_mods);
-	put_le32(page + MB_INFO_MODS_ADDR, (u32)(start + mods_off));
-	put_le32(page + MB_INFO_MMAP_LENGTH, nr_mem * MB_MMAP_ENTRY_SIZE);
-	put_le32(page + MB_INFO_MMAP_ADDR, (u32)(start + mmap_off));
-	put_le32(page + MB_INFO_LOADER_NAME_ADDR, (u32)(start + name_off));
+	guest_put_le32(page + MB_INFO_FLAGS, MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MEM_MAP | MB_INFO_LOADER_NAME);
+	guest_put_le32(page + MB_INFO_MEM_LOWER, lower);
+	guest_put_le32(page + MB_INFO_MEM_UPPER, upper);
+	guest_put_le32(page + MB_INFO_CMDLINE_ADDR, (u32)(start + cmdline_off));
+	guest_put_le32(page + MB_INFO_MODS_COUNT, nr_mods);
+	guest_put_le32(page + MB_INFO_MODS_ADDR, (u32)(start + mods_off));
+	guest_put_le32(page + MB_INFO_MMAP_LENGTH, nr_mem * MB_MMAP_ENTRY_SIZE);
+	guest_put_le32(page + MB_INFO_MMAP_ADDR, (u32)(start + mmap_off));
+	guest_put_le32(page + MB_INFO_LOADER_NAME_ADDR, (u32)(start + name_off));
 	for (u32 i = 0; i < nr_mem; i++) {
 		u8 *ent = page + mmap_off + (u64)i * MB_MMAP_ENTRY_SIZE;
 		/* SPEC: "size" is the size of the rest of the entry, not counting itself. */
-		put_le32(ent, MB_MMAP_ENTRY_SIZE - 4);
-		put_le64(ent + 4, mem[i].gpa);
-		put_le64(ent + 12, mem[i].size);
-		put_le32(ent + 20, MB_MMAP_RAM);
+		guest_put_le32(ent, MB_MMAP_ENTRY_SIZE - 4);
+		guest_put_le64(ent + 4, mem[i].gpa);
+		guest_put_le64(ent + 12, mem[i].size);
+		guest_put_le32(ent + 20, MB_MMAP_RAM);
 	}
 	memcpy(page + name_off, loader_name, sizeof(loader_name));
 	memcpy(page + cmdline_off, cmdline, strlen(cmdline) + 1);
-	placed(res, "multiboot info", start, end);
+	guest_placed_add(res, "multiboot info", start, end);
 
 	/* The modules above the page, inside the arena arena_find checked for pages_needed(): apart from the image and the information. */
 	u64 str_off = cmdline_off + strlen(cmdline) + 1, mod_gpa = start + PAGE_SIZE;
@@ -725,12 +727,12 @@ static int load_multiboot(const struct image *im, const struct guest_region *mem
 				    (unsigned long long)mod_gpa);
 		if (m->size)
 			memcpy(dst, m->data, m->size);
-		put_le32(ent, (u32)mod_gpa);
-		put_le32(ent + 4, (u32)(mod_gpa + m->size));
-		put_le32(ent + 8, (u32)(start + str_off));
+		guest_put_le32(ent, (u32)mod_gpa);
+		guest_put_le32(ent + 4, (u32)(mod_gpa + m->size));
+		guest_put_le32(ent + 8, (u32)(start + str_off));
 		memcpy(page + str_off, m->string, strlen(m->string) + 1);
 		str_off += strlen(m->string) + 1;
-		placed(res, "module", mod_gpa, m->size);
+		guest_placed_add(res, "module", mod_gpa, m->size);
 		mod_gpa += ALIGN_UP(m->size, PAGE_SIZE);
 	}
 
@@ -757,6 +759,8 @@ int guest_image_load(const void *img, size_t size, enum guest_image_mode mode,
 	u64 start, end;
 
 	memset(res, 0, sizeof(*res));
+	if (mode == GUEST_IMAGE_LINUX)
+		return linux_boot_load(img, size, mem, nr_mem, boot, res, why, why_len);
 	int ret = boot_check(mode, boot, why, why_len);
 	if (!ret)
 		ret = parse_and_check(img, size, mode, mem, nr_mem, &im, why, why_len);
@@ -785,7 +789,12 @@ void guest_image_log(const char *who, const struct guest_load_result *res)
 		log_info("%s: placed %s at [0x%016llx-0x%016llx]", who, p->what, (unsigned long long)p->gpa,
 			 (unsigned long long)(p->gpa + (p->size ? p->size : 1) - 1));
 	}
-	if (res->entry.mode == VCPU_MODE_LONG64)
+	if (res->boot_params_gpa)
+		log_info("%s: linux entry 0x%016llx, cr3 0x%016llx (%llu table pages), rsi (boot_params) 0x%016llx, free from 0x%016llx",
+			 who, (unsigned long long)res->entry.rip, (unsigned long long)res->entry.cr3,
+			 (unsigned long long)res->table_pages, (unsigned long long)res->boot_params_gpa,
+			 (unsigned long long)res->free_gpa);
+	else if (res->entry.mode == VCPU_MODE_LONG64)
 		log_info("%s: elf64 entry 0x%016llx, cr3 0x%016llx (%llu table pages), start info 0x%016llx, free from 0x%016llx",
 			 who, (unsigned long long)res->entry.rip, (unsigned long long)res->entry.cr3,
 			 (unsigned long long)res->table_pages, (unsigned long long)res->start_info_gpa,

@@ -24,6 +24,12 @@
  * pc_vectors, the real-mode PIC vectors and handlers of GUEST_PC_STUB_GPA
  * too: the memory must cover them apart from everything else placed.
  *
+ * linux: an x86 bzImage (Linux boot protocol 2.12 or later with the 64-bit
+ * entry), loaded by vm/part/linux_boot.c as its header says; the vCPU
+ * starts in 64-bit mode at the protected-mode kernel's offset 0x200 with
+ * RSI = GPA of boot_params (vm/part/linux_boot.h has the memory layout).
+ * The command line is boot's; an initrd is boot's first module.
+ *
  * The loader writes guest memory only through the regions' host pointers
  * and zeroes everything of a segment past its file bytes. It does not map
  * anything in the nested table (the caller does) and keeps no state.
@@ -38,6 +44,7 @@
 enum guest_image_mode {
 	GUEST_IMAGE_ELF64,
 	GUEST_IMAGE_MULTIBOOT,
+	GUEST_IMAGE_LINUX,
 };
 
 /* Larger images are refused (a boot module, read whole from the ESP). */
@@ -91,6 +98,9 @@ struct guest_boot {
 	const char *cmdline;    /* NULL or "": empty */
 	u32 nr_mods;
 	struct guest_module mods[GUEST_MAX_MODULES];
+	/* linux only: what boot_params says besides the image (vm/part/linux_boot.h). */
+	u64 acpi_rsdp;          /* boot_params.acpi_rsdp_addr; 0: none */
+	u64 reserved_gpa, reserved_size;        /* listed as reserved in the e820 map (the ECAM window); size 0: none */
 };
 
 /* One thing the loader put in guest memory, for the log. */
@@ -104,6 +114,7 @@ struct guest_load_result {
 	struct vcpu_entry entry;
 	u64 start_info_gpa;     /* elf64: the start info page; 0 for multiboot */
 	u64 mb_info_gpa;        /* multiboot: the information structure; 0 for elf64 */
+	u64 boot_params_gpa;    /* linux: the zero page; 0 otherwise */
 	u64 image_lo, image_hi; /* GPAs the segments span: [lo, hi) */
 	u64 free_gpa;           /* first free byte above everything placed (in the same region) */
 	u64 table_pages;        /* elf64: page-table pages used */
@@ -161,5 +172,16 @@ struct guest_arena {
 void guest_arena_init(struct guest_arena *a, const struct guest_region *mem, u32 nr_mem, u64 next, u64 end);
 /* The host address of [gpa, gpa + len) if one region holds it all, else NULL. */
 void *guest_gpa_to_host(const struct guest_region *mem, u32 nr_mem, u64 gpa, u64 len);
+
+/* For the entry modes' loaders (vm/part/linux_boot.c). */
+/* The region that holds all of [gpa, gpa + len), or NULL. */
+const struct guest_region *guest_region_of(const struct guest_region *mem, u32 nr_mem, u64 gpa, u64 len);
+/* Adds a line to res's placed list (for guest_image_log). */
+void guest_placed_add(struct guest_load_result *res, const char *what, u64 gpa, u64 size);
+/* Maps every region (as writable as it is, executable) and extra range (uncached) at GPA = VA in pt. */
+int guest_identity_map(struct pt *pt, const struct guest_region *mem, u32 nr_mem, const struct guest_extra *extra,
+		       u32 nr_extra, char *why, size_t len);
+void guest_put_le32(void *p, u32 v);
+void guest_put_le64(void *p, u64 v);
 
 #endif

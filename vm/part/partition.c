@@ -6,6 +6,8 @@
  */
 #define LOG_SUBSYS "part"
 #include "vm/part/partition.h"
+#include "vm/part/linux_boot.h"
+#include "kernel/tsc.h"
 #include "vm/part/irq.h"
 #include "kernel/hw/io.h"
 #include "vm/part/limits.h"
@@ -51,31 +53,53 @@ static u32 memory_view(const struct partition_cfg *d, struct guest_region *v, u3
 }
 
 /*
- * What d's Multiboot kernel is handed: its command line and its modules'
- * boot modules (bytes included when data). 0, or -HV_ENOENT with *missing
- * the module line whose boot module does not exist. An elf64 guest gets
- * nothing (the config check refuses the keys for it).
+ * What d's Multiboot or Linux kernel is handed: its command line and its
+ * modules' (Linux: its initrd's) boot modules, bytes included when data.
+ * 0, or -HV_ENOENT with *missing the module line whose boot module does
+ * not exist. An elf64 guest gets nothing (the config check refuses the
+ * keys for it).
  */
 static int guest_boot_of(const struct partition_cfg *d, const struct boot_module *mods, u32 nr_mods, bool data,
 			 struct guest_boot *b, const struct part_module **missing)
 {
+	bool is_linux = d->entry == GUEST_ENTRY_LINUX;
+	const struct part_module *list = is_linux ? &d->initrd : d->modules;
+	u32 nr = is_linux ? (d->initrd.name[0] ? 1 : 0) : d->nr_modules;
+
 	memset(b, 0, sizeof(*b));
-	if (d->entry != GUEST_ENTRY_MULTIBOOT)
+	if (d->entry == GUEST_ENTRY_ELF64)
 		return 0;
-	b->pc_vectors = d->legacy_pic;
+	b->pc_vectors = d->legacy_pic && !is_linux;
 	b->cmdline = d->cmdline;
-	for (u32 i = 0; i < d->nr_modules && i < GUEST_MAX_MODULES; i++) {
-		const struct boot_module *m = find_module(mods, nr_mods, d->modules[i].name);
+	for (u32 i = 0; i < nr && i < GUEST_MAX_MODULES; i++) {
+		const struct boot_module *m = find_module(mods, nr_mods, list[i].name);
 		if (!m) {
-			*missing = &d->modules[i];
+			*missing = &list[i];
 			return -HV_ENOENT;
 		}
 		struct guest_module *g = &b->mods[b->nr_mods++];
 		g->data = data ? phys_to_virt(m->start_pa, m->size) : NULL;
 		g->size = m->size;
-		g->string = d->modules[i].string;
+		g->string = list[i].string;
 	}
 	return 0;
+}
+
+static enum guest_image_mode image_mode(const struct partition_cfg *d)
+{
+	return d->entry == GUEST_ENTRY_MULTIBOOT ? GUEST_IMAGE_MULTIBOOT :
+	       d->entry == GUEST_ENTRY_LINUX ? GUEST_IMAGE_LINUX : GUEST_IMAGE_ELF64;
+}
+
+/* The key that names d's boot modules. */
+static const char *module_key(const struct partition_cfg *d)
+{
+	return d->entry == GUEST_ENTRY_LINUX ? "initrd" : "module";
+}
+
+static const char *entry_name(const struct partition_cfg *d)
+{
+	return d->entry == GUEST_ENTRY_MULTIBOOT ? "multiboot" : d->entry == GUEST_ENTRY_LINUX ? "linux" : "elf64";
 }
 
 int partition_image_check(void *ctx, const struct partition_cfg *d, u32 *line, char *why, size_t len)
@@ -97,13 +121,13 @@ int partition_image_check(void *ctx, const struct partition_cfg *d, u32 *line, c
 	}
 	if (guest_boot_of(d, ml->m, ml->nr, false, &boot, &missing)) {
 		*line = missing->line;
-		fmt_snprintf(why, len, "module = %s: no boot module named '%s'", missing->string, missing->name);
+		fmt_snprintf(why, len, "%s = %s: no boot module named '%s'", module_key(d), missing->string, missing->name);
 		return -HV_ENOENT;
 	}
 	u32 n = memory_view(d, view, ARRAY_SIZE(view));
 	for (u32 i = 0; i < n; i++)
 		view[i].host = NULL;    /* not claimed yet: check only */
-	enum guest_image_mode mode = d->entry == GUEST_ENTRY_MULTIBOOT ? GUEST_IMAGE_MULTIBOOT : GUEST_IMAGE_ELF64;
+	enum guest_image_mode mode = image_mode(d);
 	u32 nr_mods = boot.nr_mods;
 	/* The image alone first, then one module more at a time: a problem is the image's, or the first module's that does not fit. */
 	for (u32 k = 0; k <= nr_mods; k++) {
@@ -112,8 +136,9 @@ int partition_image_check(void *ctx, const struct partition_cfg *d, u32 *line, c
 		if (ret && k) {
 			char what[128];
 			str_copy(what, why, sizeof(what));
-			*line = d->modules[k - 1].line;
-			fmt_snprintf(why, len, "module = %s: %llu bytes do not fit: %s", d->modules[k - 1].string,
+			const struct part_module *pm = d->entry == GUEST_ENTRY_LINUX ? &d->initrd : &d->modules[k - 1];
+			*line = pm->line;
+			fmt_snprintf(why, len, "%s = %s: %llu bytes do not fit: %s", module_key(d), pm->string,
 				     (unsigned long long)boot.mods[k - 1].size, what);
 		}
 		if (ret)
@@ -267,6 +292,27 @@ static const char *module_names(const struct partition_cfg *d)
 	return buf;
 }
 
+/*
+ * A Linux partition's command line: the config's, and on SVM (AMD CPUs)
+ * tsc_early_khz= with the TSC's rate unless the config gives one: Linux
+ * reads the rate from CPUID leaves 0x15/0x16 on Intel CPUs only, and a
+ * partition has no PIT or HPET to measure it against.
+ */
+static void linux_cmdline(const struct partition *p, char *out, size_t len)
+{
+	static const char key[] = "tsc_early_khz=";
+	const char *c = p->cfg->cmdline;
+	bool given = false;
+
+	for (const char *w = c; *w; w++)
+		if ((w == c || w[-1] == ' ') && !strncmp(w, key, sizeof(key) - 1))
+			given = true;
+	if (given || !p->ops || strcmp(p->ops->name, "svm") || !tsc_khz())
+		fmt_snprintf(out, len, "%s", c);
+	else
+		fmt_snprintf(out, len, "%s%s%s%llu", c, c[0] ? " " : "", key, (unsigned long long)tsc_khz());
+}
+
 /* The image into p's memory (page tables, start info included) and the entry it gives. */
 static int load_image(struct partition *p)
 {
@@ -285,19 +331,29 @@ static int load_image(struct partition *p)
 	fill_start_info(ps, p, &si);
 	si.restarts = p->restarts;
 	u32 n = memory_view(d, view, ARRAY_SIZE(view));
-	int ret = guest_image_load(phys_to_virt(m->start_pa, m->size), m->size,
-				   d->entry == GUEST_ENTRY_MULTIBOOT ? GUEST_IMAGE_MULTIBOOT : GUEST_IMAGE_ELF64,
-				   view, n, p->extra, p->nr_extra, &si, &boot, &res, why, sizeof(why));
+	char cmdline[LINUX_CMDLINE_MAX];
+	if (d->entry == GUEST_ENTRY_LINUX) {
+		linux_cmdline(p, cmdline, sizeof(cmdline));
+		boot.cmdline = cmdline;
+		/* The ECAM window is reserved in its e820 map, so that Linux uses the MCFG entry for it. */
+		boot.reserved_gpa = ps->ecam_gpa;
+		boot.reserved_size = ps->ecam_gpa ? ((u64)ps->ecam_bus_end + 1) << 20 : 0;
+	}
+	int ret = guest_image_load(phys_to_virt(m->start_pa, m->size), m->size, image_mode(d), view, n, p->extra,
+				   p->nr_extra, &si, &boot, &res, why, sizeof(why));
 	if (ret) {
 		log_err("%s: image %s not loaded: %s", d->name, d->image, why);
 		return ret;
 	}
 	p->start_info_gpa = res.start_info_gpa;
 	p->entry = res.entry;
-	log_info("%s: image %s (%s) loaded, entry 0x%016llx", d->name, d->image,
-		 d->entry == GUEST_ENTRY_MULTIBOOT ? "multiboot" : "elf64", (unsigned long long)res.entry.rip);
+	log_info("%s: image %s (%s) loaded, entry 0x%016llx", d->name, d->image, entry_name(d),
+		 (unsigned long long)res.entry.rip);
 	guest_image_log(d->name, &res);
-	if (d->entry == GUEST_ENTRY_MULTIBOOT)
+	if (d->entry == GUEST_ENTRY_LINUX)
+		log_info("%s: linux command line '%s', initrd %s", d->name, boot.cmdline,
+			 d->initrd.name[0] ? d->initrd.name : "none");
+	else if (d->entry == GUEST_ENTRY_MULTIBOOT)
 		log_info("%s: multiboot command line '%s', %u module(s)%s%s", d->name, d->cmdline, boot.nr_mods,
 			 boot.nr_mods ? ": " : "", boot.nr_mods ? module_names(d) : "");
 	return 0;

@@ -240,7 +240,7 @@ static void guest_keys_are_checked(void **state)
 	refused(G1 "cpus = 1\nimage = a\n[partition \"p2\"]\nmemory = gpa=0x0 size=16K\ncpus = 2, 1\nimage = b\n",
 		"sluice.conf:7: cpus: CPU 1 is already partition p1's (line 3)");
 	refused(G1 "cpus = 1,1\nimage = a\n", "CPU 1 is already partition p1's (line 3)");
-	refused(G1 "cpus = 1\nimage = a\nentry = pe\n", "sluice.conf:5: entry = pe: use elf64 or multiboot");
+	refused(G1 "cpus = 1\nimage = a\nentry = pe\n", "sluice.conf:5: entry = pe: use elf64, multiboot or linux");
 	refused(P1 "entry = elf64\n", "sluice.conf:2: partition p1: entry without image");
 	refused(P1 "on-fault = reboot\n", "sluice.conf:2: on-fault = reboot: use park or stop");
 	/* A guest partition with cpus, memory, image, entry and on-fault together. */
@@ -369,10 +369,10 @@ static void cmdline_and_module_keys_are_for_multiboot_guests(void **state)
 	assert_int_equal(vm_set.d[0].nr_modules, 0);
 	refused(G1 "cpus = 1\nimage = k\nentry = multiboot\ncmdline = a\ncmdline = b\n", "sluice.conf:7: cmdline given twice (first at line 6)");
 	refused(G1 "cpus = 1\nimage = hello\ncmdline = a\n",
-		"sluice.conf:5: partition p1: cmdline needs image with entry = multiboot (an elf64 guest takes args)");
+		"sluice.conf:5: partition p1: cmdline needs image with entry = multiboot or linux (an elf64 guest takes args)");
 	refused(G1 "cpus = 1\nimage = hello\nmodule = env\n",
 		"sluice.conf:5: partition p1: module needs image with entry = multiboot (an elf64 guest takes none)");
-	refused(P1 "cmdline = x\n", "sluice.conf:2: partition p1: cmdline needs image with entry = multiboot");
+	refused(P1 "cmdline = x\n", "sluice.conf:2: partition p1: cmdline needs image with entry = multiboot or linux");
 	/* Longer than the config's values: the parser's own error names the key. */
 	char text[512], value[CONFIG_VALUE_LEN + 1];
 	memset(value, 'c', sizeof(value) - 1);
@@ -386,6 +386,33 @@ static void cmdline_and_module_keys_are_for_multiboot_guests(void **state)
 	/* The image check names the module's own line. */
 	refused(G1 "cpus = 1\nimage = k\nentry = multiboot\nmodule = env\nmodule = missing now\n",
 		"sluice.conf:7: module = missing now: no boot module named 'missing'");
+}
+
+/* entry = linux: a command line, one initrd, no legacy PIC. */
+static void linux_keys(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = vmlinuz\nentry = linux\ncmdline = console=ttyS0 quiet\ninitrd = rd\n",
+				  &fake_iommu_ops), 0);
+	assert_int_equal(vm_set.d[0].entry, GUEST_ENTRY_LINUX);
+	assert_string_equal(vm_set.d[0].cmdline, "console=ttyS0 quiet");
+	assert_string_equal(vm_set.d[0].initrd.name, "rd");
+	assert_int_equal(vm_set.d[0].initrd.line, 7);
+	assert_false(vm_set.d[0].legacy_pic);
+	/* legacy-pic = off is what it has anyway. */
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = vmlinuz\nentry = linux\nlegacy-pic = off\n", &fake_iommu_ops), 0);
+	assert_string_equal(vm_set.d[0].initrd.name, "");
+	refused(G1 "cpus = 1\nimage = vmlinuz\nentry = linux\nlegacy-pic = on\n",
+		"sluice.conf:6: partition p1: legacy-pic = on with entry = linux (its firmware tables say the machine has no 8259 PIC)");
+	refused(G1 "cpus = 1\nimage = k\nentry = multiboot\ninitrd = rd\n",
+		"sluice.conf:6: partition p1: initrd needs image with entry = linux");
+	refused(G1 "cpus = 1\nimage = vmlinuz\ninitrd = rd\n", "sluice.conf:5: partition p1: initrd needs image with entry = linux");
+	refused(G1 "cpus = 1\nimage = vmlinuz\nentry = linux\ninitrd = a\ninitrd = b\n",
+		"sluice.conf:7: initrd given twice (first at line 6)");
+	refused(G1 "cpus = 1\nimage = vmlinuz\nentry = linux\ninitrd = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		"sluice.conf:6: initrd = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa': a boot module name of 1-31 characters");
+	refused(G1 "cpus = 1\nimage = vmlinuz\nentry = linux\nmodule = env\n",
+		"sluice.conf:6: partition p1: module needs image with entry = multiboot");
 }
 
 /* attack-test is off by default; attack-witness needs it and a guest partition with a device and that region. */
@@ -828,6 +855,7 @@ int main(void)
 		cmocka_unit_test_setup(fw_cfg_key_is_on_by_default_and_needs_an_image, setup),
 		cmocka_unit_test_setup(legacy_pic_key_defaults_by_entry_and_needs_an_image, setup),
 		cmocka_unit_test_setup(cmdline_and_module_keys_are_for_multiboot_guests, setup),
+		cmocka_unit_test_setup(linux_keys, setup),
 		cmocka_unit_test_setup(attack_keys_are_checked, setup),
 		cmocka_unit_test_setup(limit_keys_are_checked, setup),
 		cmocka_unit_test_setup(expect_key_is_checked, setup),

@@ -1,0 +1,15 @@
+# The Linux test image (tools/linux-image, docs/testing.md): Debian's kernel
+# and busybox-static, fetched with apt-get download into build/linux/debs/
+# (kept: a second run needs no network), and an initramfs made around
+# tests/guests/linux/init. Writes build/linux/vmlinuz and
+# build/linux/initramfs.cpio.gz, rewritten only when their bytes change, so
+# the script runs every time (0.5 s with the packages cached) and apt's
+# current candidate is always the one built.
+LINUX_DIR := $(BUILD)/linux
+LINUX_IMAGE := $(LINUX_DIR)/vmlinuz $(LINUX_DIR)/initramfs.cpio.gz
+.PHONY: linux
+linux: deps
+	@tools/linux-image --out $(LINUX_DIR)
+# make test boots it directly in QEMU (tests/linux), the reference the Linux
+# partitions are compared with.
+test: linux
