@@ -221,6 +221,8 @@ static bool port_access(struct partition *p, struct part_vcpu *pv, u16 port, u32
 {
 	if (partition_legacy_port(p, pv, port, size, in, val))      /* vm/part/legacy.c */
 		return true;
+	if (partition_mark_port(p, port, size, in, val))            /* vm/part/mark.c */
+		return true;
 	if (vuart_claims(&p->uart, port)) {
 		for (u32 i = 0; i < size; i++) {
 			if (in)
@@ -378,17 +380,14 @@ static s64 hc_dma_verify(struct partition *p, u64 gpa, u64 want_gpa, u64 len)
  */
 static s64 hc_io_loop(struct partition *p, u64 what, u64 ios)
 {
-	u64 now = partition_total_exits(p);
+	u64 ns;
 	if (what == 0) {
-		p->io_loop_start = now;
-		p->io_loop_t0 = time_now_ns();
+		partition_interval_begin(p);
 		return 0;
 	}
 	if (what != 1 || p->io_loop_start == ~0ULL)
 		return -SLUICE_HC_EINVAL;
-	u64 ns = time_now_ns() - p->io_loop_t0;
-	u64 exits = now - 1 - p->io_loop_start;
-	p->io_loop_start = ~0ULL;
+	u64 exits = partition_interval_end(p, VM_EXIT_HYPERCALL, NULL, &ns);
 	p->io_loop_ios += ios;
 	p->io_loop_exits += exits;
 	vuart_flush(&p->uart);

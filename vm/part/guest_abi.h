@@ -61,6 +61,8 @@
 /* Emulated ports. */
 #define SLUICE_PORT_COM1        0x3f8   /* 16550: writes to THR reach Sluice's console */
 #define SLUICE_PORT_DEBUG_EXIT  0xf4    /* as QEMU's isa-debug-exit: a write ends the partition with that code */
+#define SLUICE_PORT_MARK        0xe8    /* entry = linux: a byte N (1-255) opens measured interval N, 0 closes
+					 * it; Sluice logs its VM exits by reason and its length (vm/part/mark.c) */
 #define SLUICE_PORT_PCI_ADDR    0xcf8   /* PCI configuration mechanism #1 */
 #define SLUICE_PORT_PCI_DATA    0xcfc
 

@@ -142,6 +142,10 @@ struct partition {
 	u64 io_loop_start;              /* total exits when the open loop began, ~0: none open */
 	u64 io_loop_t0;                 /* time_now_ns() when it began */
 	u64 io_loop_ios, io_loop_exits;
+	u64 io_loop_by_reason[VM_EXIT_NR];      /* exits by reason when it began (vm/part/mark.c) */
+	/* The mark port's intervals (SLUICE_PORT_MARK, entry = linux): the open one's number (0: none), those closed, writes refused. */
+	u8 mark_open;
+	u64 marks, mark_refused;
 	/* For a restart (SLUICE_HC_RESTART): its set, the loader's extra mappings, the count. */
 	struct partition_set *set;
 	struct guest_extra extra[16];
@@ -355,6 +359,11 @@ void partition_kick_vcpus(struct partition *p, u32 except_cpu);
 const char *part_state_name(enum part_state s);
 /* Its exits so far, all reasons, every vCPU (read from any CPU: a snapshot). */
 u64 partition_total_exits(const struct partition *p);
+/* vm/part/mark.c: measured intervals (SLUICE_HC_IO_LOOP, SLUICE_PORT_MARK). */
+void partition_interval_begin(struct partition *p);
+u64 partition_interval_end(struct partition *p, enum vm_exit_reason self, u64 by_reason[VM_EXIT_NR], u64 *ns);
+bool partition_mark_port(struct partition *p, u16 port, u32 size, bool in, u32 *val);
+char *exit_reasons_format(const u64 c[VM_EXIT_NR], char *buf, size_t size);
 /* Its exits for one reason, every vCPU summed. */
 u64 partition_exits(const struct partition *p, enum vm_exit_reason r);
 /*

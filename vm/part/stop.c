@@ -128,19 +128,14 @@ static void log_fault_counters(const struct partition *p)
 static void log_counters(struct partition *p)
 {
 	char buf[LOG_LINE_MAX / 2];
-	size_t n = 0;
-	u64 total = 0;
+	u64 c[VM_EXIT_NR], total = 0;
 
-	for (u32 r = 1; r < VM_EXIT_NR; r++) {
-		u64 c = partition_exits(p, (enum vm_exit_reason)r);
-		total += c;
-		if (c && n < sizeof(buf))
-			n += (size_t)fmt_snprintf(buf + n, sizeof(buf) - n, "%s%s %llu", n ? ", " : "",
-						  vm_exit_reason_name((enum vm_exit_reason)r), (unsigned long long)c);
+	for (u32 r = 0; r < VM_EXIT_NR; r++) {
+		c[r] = r ? partition_exits(p, (enum vm_exit_reason)r) : 0;
+		total += c[r];
 	}
-	if (!n)
-		str_copy(buf, "none", sizeof(buf));
-	log_write(LOG_INFO, p->cfg->name, "counters: %llu exits (%s)", (unsigned long long)total, buf);
+	log_write(LOG_INFO, p->cfg->name, "counters: %llu exits (%s)", (unsigned long long)total,
+		  exit_reasons_format(c, buf, sizeof(buf)));
 	if (p->io_loop_ios)
 		log_write(LOG_INFO, p->cfg->name, "counters: %llu I/Os in marked loops, %llu VM exits, %llu.%02llu exits per I/O",
 			  (unsigned long long)p->io_loop_ios, (unsigned long long)p->io_loop_exits,
@@ -152,6 +147,9 @@ static void log_counters(struct partition *p)
 		  (unsigned long long)p->bad_hypercalls, (unsigned long long)p->vpci.denied_writes,
 		  (unsigned long long)(p->cfg->iommu ? iommu_domain_faults(p->cfg->iommu) : 0),
 		  p->verdict_pass, p->verdict_fail);
+	if (p->marks || p->mark_refused)
+		log_write(LOG_INFO, p->cfg->name, "counters: mark port: %llu intervals measured, %llu writes refused",
+			  (unsigned long long)p->marks, (unsigned long long)p->mark_refused);
 	log_fault_counters(p);
 	log_unclaimed_ports(p);
 	if (p->msr_refused || p->msr_dropped || p->exc_injected)

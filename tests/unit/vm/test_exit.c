@@ -672,6 +672,46 @@ static void io_loop_counts_the_exits_between_its_marks(void **state)
 	assert_int_equal(part.io_loop_exits, 2);
 }
 
+/* The mark port of a Linux partition: the exits between a byte N and a 0, by reason, without the marks' own. */
+static void mark_port_counts_the_exits_between_its_marks(void **state)
+{
+	(void)state;
+	static const u8 cpuid[] = { 0x0f, 0xa2 };
+	part.io_loop_start = ~0ULL;
+	io(SLUICE_PORT_MARK, 1, false, 1);              /* not a Linux partition: nobody's port */
+	assert_int_equal(part.io_unclaimed, 1);
+	cfg.entry = GUEST_ENTRY_LINUX;
+	io(SLUICE_PORT_MARK, 1, false, 0);              /* nothing open to close */
+	assert_true(fake_log_has("WARN p1: mark port 0x00e8: no interval is open to close, dropped (value 0x0)"));
+	fake_time_step_ns = 0;
+	io(SLUICE_PORT_MARK, 1, false, 3);
+	assert_int_equal(io(SLUICE_PORT_MARK, 1, true, 0) & 0xff, 3);  /* a read names the open interval: one exit */
+	io(SLUICE_PORT_MARK, 1, false, 4);              /* one open already */
+	assert_true(fake_log_has("WARN p1: mark port 0x00e8: an interval is open already, dropped (value 0x4)"));
+	io(SLUICE_PORT_MARK, 2, false, 0);              /* a word: refused, the interval stays open */
+	assert_true(fake_log_has("WARN p1: mark port 0x00e8: writes are single bytes, dropped (value 0x0)"));
+	for (int i = 0; i < 2; i++) {
+		code(cpuid, sizeof(cpuid));
+		assert_int_equal(run(VM_EXIT_CPUID), 0);
+	}
+	fake_time_ns += 1500000;
+	io(SLUICE_PORT_MARK, 1, false, 0);
+	assert_true(fake_log_has("INFO p1: mark 3: 5 VM exits in 1500 us (cpuid 2, io 3)"));
+	assert_int_equal(part.mark_open, 0);
+	assert_int_equal(part.io_loop_start, ~0ULL);
+	assert_int_equal(part.marks, 1);
+	/* An empty interval. */
+	io(SLUICE_PORT_MARK, 1, false, 255);
+	io(SLUICE_PORT_MARK, 1, false, 0);
+	assert_true(fake_log_has("INFO p1: mark 255: 0 VM exits in 0 us (none)"));
+	assert_int_equal(part.mark_refused, 3);
+	/* The end summary counts them. */
+	assert_int_equal(io(SLUICE_PORT_MARK, 1, true, 0) & 0xff, 0);
+	assert_int_equal(out_port(0xf4, 1, 0), 1);
+	assert_true(fake_log_has("INFO p1: counters: mark port: 2 intervals measured, 3 writes refused"));
+	assert_true(fake_log_has("INFO p1: counters: 13 exits (cpuid 2, io 11)"));
+}
+
 static void hypercalls_console_verdict_verify_exit(void **state)
 {
 	(void)state;
@@ -1468,6 +1508,7 @@ int main(void)
 		cmocka_unit_test_setup(efer_svme_is_not_the_guests, setup),
 		cmocka_unit_test_setup(real_mode_exits_skip_from_the_cs_base, setup),
 		cmocka_unit_test_setup(io_loop_counts_the_exits_between_its_marks, setup),
+		cmocka_unit_test_setup(mark_port_counts_the_exits_between_its_marks, setup),
 		cmocka_unit_test_setup(remap_hypercall_refuses_or_contains, setup),
 		cmocka_unit_test_setup(restart_hypercall_starts_over_or_parks, setup),
 		cmocka_unit_test_setup(an_exit_stops_devices_then_unmaps_then_takes_ats, setup),
