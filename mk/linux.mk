@@ -13,3 +13,5 @@ linux: deps
 # make test boots it directly in QEMU (tests/linux), the reference the Linux
 # partitions are compared with.
 test: linux
+# make bench runs Linux in a partition and directly (tools/bench).
+bench: linux

@@ -1,0 +1,151 @@
+"""make bench's Linux run (tools/bench): reading and comparing the logs of
+tests/guests/linux/init's bench mode (sluice.bench on the command line).
+
+The init times O_DIRECT dd runs on /dev/nvme0n1, three lines each:
+
+  sluice-linux: bench mark=N start
+  sluice-linux: bench mark=N end
+  sluice-linux: bench mark=N op=read|write bs=BYTES count=BLOCKS ns=TIME clock=SOURCE
+
+The bench times a run by its own clock, from the arrival of the start line
+on the serial port to that of the end line: a partition's Linux under TCG
+falls back to counting its timer ticks, with a TSC rate from Sluice that
+can be a fifth off (docs/testing.md), so the guests' own ns figures are
+printed against the bench's but not compared.
+
+and wraps each in writes to Sluice's mark port; in a partition Sluice then
+logs the run's VM exits (vm/part/mark.c):
+
+  INFO NAME: mark N: EXITS VM exits in US us (REASON COUNT, ...)
+
+Booted directly by QEMU the same writes reach nothing and there is no mark
+line. Everything here is pure: logs in (each line with the second it
+arrived, counted from QEMU's start), figures out, BenchError naming what
+is missing; tests/scenarios/test_linux_bench_logic.py checks it.
+"""
+import re
+import statistics
+
+EDGE_RE = re.compile(r"sluice-linux: bench mark=(\d+) (start|end)$")
+RUN_RE = re.compile(r"sluice-linux: bench mark=(\d+) op=(read|write) bs=(\d+) count=(\d+) ns=(\d+) clock=(\w+)")
+MARK_RE = re.compile(r"INFO (\S+): mark (\d+): (\d+) VM exits in (\d+) us \(([^)]*)\)")
+UPTIME_RE = re.compile(r"sluice-linux: init reached: .* up ([0-9.]+) s")
+DONE_RE = re.compile(r"sluice-linux: bench done tag=")
+FAIL_RE = re.compile(r"sluice-linux: FAIL (.*)")
+REASON_RE = re.compile(r"([\w-]+) (\d+)")
+
+
+class BenchError(Exception):
+    pass
+
+
+def parse(stamped, marked):
+    """A boot's serial log as [(second it arrived, line)] -> {"uptime":
+    seconds, "wall": second the init-reached line arrived, "runs": [run]},
+    each run a dict of mark, op, bs, count, ns, clock, s (seconds between
+    its start and end lines) and, when marked (a partition), exits, us and
+    reasons ({name: count}). Raises BenchError when the init failed, did
+    not finish, or a run has no start or end line, no mark line (marked),
+    or ran nothing."""
+    log = "\n".join(line for _, line in stamped)
+    fail = FAIL_RE.search(log)
+    if fail:
+        raise BenchError(f"the init failed: {fail.group(1).strip()}")
+    if not DONE_RE.search(log):
+        raise BenchError("no 'bench done' line from the init")
+    up = UPTIME_RE.search(log)
+    if not up:
+        raise BenchError("no 'init reached' line")
+    wall = next(t for t, line in stamped if UPTIME_RE.search(line))
+    edges = {}
+    for t, line in stamped:
+        m = EDGE_RE.search(line)
+        if m:
+            edges.setdefault((int(m.group(1)), m.group(2)), t)
+    marks = {}
+    for m in MARK_RE.finditer(log):
+        n = int(m.group(2))
+        if n in marks:
+            raise BenchError(f"mark {n} closed twice")
+        marks[n] = {"exits": int(m.group(3)), "us": int(m.group(4)),
+                    "reasons": {r: int(c) for r, c in REASON_RE.findall(m.group(5))}}
+    runs = []
+    for m in RUN_RE.finditer(log):
+        r = {"mark": int(m.group(1)), "op": m.group(2), "bs": int(m.group(3)), "count": int(m.group(4)),
+             "ns": int(m.group(5)), "clock": m.group(6)}
+        if not r["count"] or not r["ns"]:
+            raise BenchError(f"run {r['mark']}: {r['count']} blocks in {r['ns']} ns")
+        for edge in ("start", "end"):
+            if (r["mark"], edge) not in edges:
+                raise BenchError(f"run {r['mark']} has no {edge} line")
+        r["s"] = edges[(r["mark"], "end")] - edges[(r["mark"], "start")]
+        if r["s"] <= 0:
+            raise BenchError(f"run {r['mark']}: its end line arrived {-r['s']:.3f} s before its start line")
+        if marked:
+            if r["mark"] not in marks:
+                raise BenchError(f"run {r['mark']} ({r['op']} of {r['bs']}-byte blocks) has no mark line from Sluice")
+            r.update(marks[r["mark"]])
+        runs.append(r)
+    if not runs:
+        raise BenchError("no bench lines from the init")
+    return {"uptime": float(up.group(1)), "wall": wall, "runs": runs}
+
+
+def rate(run):
+    """-> (MB/s, I/Os per second) of one run by the bench's clock (MB: 10^6
+    bytes; one I/O per block)."""
+    return run["bs"] * run["count"] / run["s"] / 1e6, run["count"] / run["s"]
+
+
+def key(run):
+    return run["op"], run["bs"]
+
+
+def compare(part, direct):
+    """One partition boot and one direct boot (parse results) -> rows, one per
+    run in the partition's order: op, bs, count, the rates of each, the
+    ratio partition/direct and the exits per I/O. BenchError when the two
+    did not run the same dd commands."""
+    if [(key(r), r["count"]) for r in part["runs"]] != [(key(r), r["count"]) for r in direct["runs"]]:
+        raise BenchError("the partition and the direct boot ran different dd runs")
+    rows = []
+    for p, d in zip(part["runs"], direct["runs"]):
+        (pm, pi), (dm, di) = rate(p), rate(d)
+        rows.append({"op": p["op"], "bs": p["bs"], "count": p["count"], "part_mbps": pm, "part_iops": pi,
+                     "direct_mbps": dm, "direct_iops": di, "ratio": pi / di,
+                     "part_clock": p["ns"] / 1e9 / p["s"], "direct_clock": d["ns"] / 1e9 / d["s"],
+                     "epi": p["exits"] / p["count"], "reasons": p["reasons"]})
+    return rows
+
+
+def medians(boots):
+    """boots: [(rows, part uptime, direct uptime, part wall, direct wall)]
+    -> (rows of the medians by run, {"uptime_ratio", "wall_ratio", ...}).
+    The ratios' medians are of each boot pair's ratio."""
+    first = boots[0][0]
+    rows = []
+    for i, r in enumerate(first):
+        col = [b[0][i] for b in boots]
+        m = {k: statistics.median(c[k] for c in col)
+             for k in ("part_mbps", "part_iops", "direct_mbps", "direct_iops", "ratio", "epi")}
+        reasons = sorted({n for c in col for n in c["reasons"]})
+        m.update(op=r["op"], bs=r["bs"], count=r["count"],
+                 reasons={n: statistics.median(c["reasons"].get(n, 0) / c["count"] for c in col) for n in reasons})
+        rows.append(m)
+    boot = {"part_uptime": statistics.median(b[1] for b in boots),
+            "direct_uptime": statistics.median(b[2] for b in boots),
+            "part_wall": statistics.median(b[3] for b in boots),
+            "direct_wall": statistics.median(b[4] for b in boots),
+            "uptime_ratio": statistics.median(b[1] / b[2] for b in boots),
+            "wall_ratio": statistics.median(b[3] / b[4] for b in boots)}
+    return rows, boot
+
+
+def size(bs):
+    return f"{bs // 1024} KiB" if bs % 1024 == 0 else f"{bs} B"
+
+
+def reasons_text(reasons):
+    """{name: per I/O} -> "npf 1.27, intr 0.82" (largest first), "none"."""
+    items = sorted(((v, n) for n, v in reasons.items() if v), reverse=True)
+    return ", ".join(f"{n} {v:.2f}" for v, n in items) or "none"
