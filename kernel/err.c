@@ -15,6 +15,7 @@ static const char *const names[HV_E_COUNT] = {
 	[HV_ECHKSUM] = "bad checksum",
 	[HV_EIO] = "I/O error",
 	[HV_EPERM] = "not permitted",
+	[HV_ENOSPC] = "no space left",
 };
 
 /* Returns the text for err (either sign); never NULL. */

@@ -16,6 +16,7 @@ enum hv_err {
 	HV_ECHKSUM = 10,        /* checksum mismatch */
 	HV_EIO = 11,            /* device reported an error */
 	HV_EPERM = 12,          /* not allowed */
+	HV_ENOSPC = 13,         /* the caller's buffer is too small */
 	HV_E_COUNT
 };
 

@@ -86,14 +86,44 @@ void cpuid_guest(u32 leaf, u32 sub, const struct cpuid_guest *g, struct cpuid_re
 	if (leaf >= CPUID_HV_LEAF && leaf <= 0x4fffffffu) {
 		zero(r);
 		if (leaf == CPUID_HV_LEAF) {
-			r->eax = CPUID_HV_LEAF;         /* the largest hypervisor leaf: this one */
+			r->eax = g->tsc_khz ? CPUID_HV_FREQ_LEAF : CPUID_HV_LEAF;      /* the largest hypervisor leaf */
 			r->ebx = get_le32(CPUID_HV_SIGNATURE);
 			r->ecx = get_le32(CPUID_HV_SIGNATURE + 4);
 			r->edx = get_le32(CPUID_HV_SIGNATURE + 8);
+		} else if (leaf == CPUID_HV_FREQ_LEAF && g->tsc_khz) {
+			r->eax = (u32)g->tsc_khz;
+			r->ebx = (u32)(g->timer_hz / 1000);
 		}
 		return;
 	}
+	/* Leaves past the CPU's last one that Sluice adds (0x15, 0x16): nothing of the CPU's answer. */
+	if (g->tsc_khz && leaf > g->max_basic && leaf <= CPUID_FREQ_MAX_BASIC)
+		zero(r);
 	switch (leaf) {
+	case 0:
+		if (g->tsc_khz && r->eax < CPUID_FREQ_MAX_BASIC)
+			r->eax = CPUID_FREQ_MAX_BASIC;
+		break;
+	case 0x15:
+		/*
+		 * SDM vol 2A CPUID leaf 15H: TSC = ECX (the "crystal", Hz) * EBX / EAX.
+		 * The crystal is the rate the guest's APIC timer counts at, as
+		 * Linux assumes for it; the ratio gives the TSC's rate.
+		 */
+		if (g->tsc_khz && g->timer_hz) {
+			r->eax = (u32)(g->timer_hz / 1000);
+			r->ebx = (u32)g->tsc_khz;
+			r->ecx = (u32)g->timer_hz;
+			r->edx = 0;
+		}
+		break;
+	case 0x16:                              /* EAX base, EBX maximum, ECX bus (reference) frequency, MHz */
+		if (g->tsc_khz) {
+			r->eax = r->ebx = (u32)(g->tsc_khz / 1000);
+			r->ecx = (u32)(g->timer_hz / 1000000);
+			r->edx = 0;
+		}
+		break;
 	case 1:
 		r->ebx = (r->ebx & 0x0000ffffu) | (g->apic_id << 24) | (MIN(g->nr_cpus, 255u) << 16);
 		r->ecx &= ~(L1_ECX_DTES64 | L1_ECX_MONITOR | L1_ECX_DS_CPL | L1_ECX_VMX | L1_ECX_SMX | L1_ECX_EST |

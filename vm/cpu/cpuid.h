@@ -11,6 +11,13 @@
 #include "kernel/hw/cpu.h"
 
 #define CPUID_HV_LEAF           0x40000000u     /* the hypervisor leaves' base */
+/*
+ * EAX: the TSC's rate in kHz, EBX: the local APIC timer's in kHz, as other
+ * hypervisors give them in this leaf (0 when Sluice does not know them).
+ */
+#define CPUID_HV_FREQ_LEAF      0x40000010u
+/* Leaves 0x15 (TSC / crystal ratio) and 0x16 (frequencies) exist for every guest that knows its TSC rate. */
+#define CPUID_FREQ_MAX_BASIC    0x16u
 #define CPUID_HV_SIGNATURE      "SluiceHV    "  /* EBX, ECX, EDX of leaf 0x40000000 */
 
 /* What a vCPU's CPUID depends on. */
@@ -18,6 +25,9 @@ struct cpuid_guest {
 	u32 apic_id;            /* its local APIC ID */
 	u32 nr_cpus;            /* the partition's vCPUs */
 	u64 cr4;                /* the guest's CR4 at the exit */
+	u32 max_basic;          /* the CPU's largest basic leaf (leaf 0 EAX) */
+	u64 tsc_khz;            /* the TSC's rate (0: unknown, no frequency leaves) */
+	u64 timer_hz;           /* the rate the guest's local APIC timer counts at (divide by 1) */
 };
 
 /* CR4 bits CPUID reflects (SDM vol 3 2.5). */

@@ -21,6 +21,7 @@
 #include "kernel/fmt.h"
 #include "kernel/check.h"
 #include "kernel/smp.h"
+#include "kernel/tsc.h"
 #include "kernel/irq_stray.h"
 #include "kernel/hw/cpu.h"
 #include "kernel/hw/mem.h"
@@ -175,9 +176,11 @@ static int do_cpuid(struct partition *p, struct vcpu *v, const struct vm_exit *e
 {
 	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx;
 	const struct part_vcpu *pv = partition_vcpu_of(p, v);
-	const struct cpuid_guest g = { .apic_id = pv ? pv->lapic.id : v->cpu, .nr_cpus = p->nr_vcpus, .cr4 = v->cr4 };
 	struct cpuid_regs r;
 
+	cpuid(0, 0, &r);
+	const struct cpuid_guest g = { .apic_id = pv ? pv->lapic.id : v->cpu, .nr_cpus = p->nr_vcpus, .cr4 = v->cr4,
+				       .max_basic = r.eax, .tsc_khz = tsc_khz(), .timer_hz = VLAPIC_TIMER_HZ };
 	cpuid(leaf, sub, &r);
 	cpuid_guest(leaf, sub, &g, &r);
 	if (p->ops && p->ops->cpuid_adjust)

@@ -256,9 +256,9 @@ static int plan(const void *img, size_t size, const struct guest_region *mem, u3
 		fmt_snprintf(why, len, "entry = linux needs writable memory from 0 to 1 MiB (boot_params, page tables and firmware tables live there)");
 		return -HV_ERANGE;
 	}
-	if (strlen(cmdline) >= GUEST_STRING_MAX || (pl->li.cmdline_size && strlen(cmdline) > pl->li.cmdline_size)) {
+	if (strlen(cmdline) >= LINUX_CMDLINE_MAX || (pl->li.cmdline_size && strlen(cmdline) > pl->li.cmdline_size)) {
 		fmt_snprintf(why, len, "command line of %zu characters, at most %u (and the kernel's cmdline_size %u)",
-			     strlen(cmdline), GUEST_STRING_MAX - 1, pl->li.cmdline_size);
+			     strlen(cmdline), LINUX_CMDLINE_MAX - 1, pl->li.cmdline_size);
 		return -HV_ERANGE;
 	}
 	if (boot && boot->nr_mods > 1) {

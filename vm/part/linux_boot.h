@@ -38,6 +38,7 @@
 #define LINUX_BIOS_GPA          0xe0000ULL      /* the firmware tables go here (ACPI, vm/part/acpi_tables.h) */
 #define LINUX_BIOS_END          0x100000ULL
 #define LINUX_LOW_NEEDED        0x100000ULL     /* a Linux partition's memory covers [0, this) */
+#define LINUX_CMDLINE_MAX       512             /* characters of command line (the config's plus what Sluice adds) */
 
 /* Boot protocol versions (setup header "version"): 2.12 brought xloadflags and the 64-bit entry. */
 #define LINUX_PROTO_MIN         0x020c

@@ -6,6 +6,8 @@
  */
 #define LOG_SUBSYS "part"
 #include "vm/part/partition.h"
+#include "vm/part/linux_boot.h"
+#include "kernel/tsc.h"
 #include "vm/part/irq.h"
 #include "kernel/hw/io.h"
 #include "vm/part/limits.h"
@@ -290,6 +292,27 @@ static const char *module_names(const struct partition_cfg *d)
 	return buf;
 }
 
+/*
+ * A Linux partition's command line: the config's, and on SVM (AMD CPUs)
+ * tsc_early_khz= with the TSC's rate unless the config gives one: Linux
+ * reads the rate from CPUID leaves 0x15/0x16 on Intel CPUs only, and a
+ * partition has no PIT or HPET to measure it against.
+ */
+static void linux_cmdline(const struct partition *p, char *out, size_t len)
+{
+	static const char key[] = "tsc_early_khz=";
+	const char *c = p->cfg->cmdline;
+	bool given = false;
+
+	for (const char *w = c; *w; w++)
+		if ((w == c || w[-1] == ' ') && !strncmp(w, key, sizeof(key) - 1))
+			given = true;
+	if (given || !p->ops || strcmp(p->ops->name, "svm") || !tsc_khz())
+		fmt_snprintf(out, len, "%s", c);
+	else
+		fmt_snprintf(out, len, "%s%s%s%llu", c, c[0] ? " " : "", key, (unsigned long long)tsc_khz());
+}
+
 /* The image into p's memory (page tables, start info included) and the entry it gives. */
 static int load_image(struct partition *p)
 {
@@ -308,7 +331,10 @@ static int load_image(struct partition *p)
 	fill_start_info(ps, p, &si);
 	si.restarts = p->restarts;
 	u32 n = memory_view(d, view, ARRAY_SIZE(view));
+	char cmdline[LINUX_CMDLINE_MAX];
 	if (d->entry == GUEST_ENTRY_LINUX) {
+		linux_cmdline(p, cmdline, sizeof(cmdline));
+		boot.cmdline = cmdline;
 		/* The ECAM window is reserved in its e820 map, so that Linux uses the MCFG entry for it. */
 		boot.reserved_gpa = ps->ecam_gpa;
 		boot.reserved_size = ps->ecam_gpa ? ((u64)ps->ecam_bus_end + 1) << 20 : 0;
@@ -325,7 +351,7 @@ static int load_image(struct partition *p)
 		 (unsigned long long)res.entry.rip);
 	guest_image_log(d->name, &res);
 	if (d->entry == GUEST_ENTRY_LINUX)
-		log_info("%s: linux command line '%s', initrd %s", d->name, d->cmdline,
+		log_info("%s: linux command line '%s', initrd %s", d->name, boot.cmdline,
 			 d->initrd.name[0] ? d->initrd.name : "none");
 	else if (d->entry == GUEST_ENTRY_MULTIBOOT)
 		log_info("%s: multiboot command line '%s', %u module(s)%s%s", d->name, d->cmdline, boot.nr_mods,

@@ -293,7 +293,7 @@ static void boot_refusals(void **state)
 					  sizeof(why)), -HV_ERANGE);
 	assert_non_null(strstr(why, "from 0 to 1 MiB"));
 	/* A command line longer than Sluice's limit. */
-	char longline[GUEST_STRING_MAX + 10];
+	char longline[LINUX_CMDLINE_MAX + 10];
 	memset(longline, 'a', sizeof(longline) - 1);
 	longline[sizeof(longline) - 1] = '\0';
 	boot.cmdline = longline;

@@ -183,6 +183,54 @@ static void cpuid_hypervisor_leaves_are_sluices(void **state)
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
 }
 
+/* A TSC of 2.5 GHz, the APIC timer at 100 MHz, on a CPU whose last basic leaf is 0xd. */
+static void cpuid_frequency_leaves(void **state)
+{
+	(void)state;
+	const struct cpuid_guest g = { .apic_id = 0, .nr_cpus = 1, .max_basic = 0xd, .tsc_khz = 2500000,
+				       .timer_hz = 100000000 };
+	struct cpuid_regs r = { .eax = 0xd, .ebx = 0x68747541 };
+	cpuid_guest(0, 0, &g, &r);
+	assert_int_equal(r.eax, 0x16);                  /* raised, so the guest looks there */
+	assert_int_equal(r.ebx, 0x68747541);            /* the vendor stays */
+	/* 0x15: TSC = ECX * EBX / EAX; ECX the APIC timer's rate (Linux takes it as the crystal's). */
+	r = (struct cpuid_regs){ .eax = 7, .ebx = 7, .ecx = 7, .edx = 7 };     /* what a CPU answers past its last leaf */
+	cpuid_guest(0x15, 0, &g, &r);
+	assert_int_equal(r.ecx, 100000000);
+	assert_int_equal((u64)r.ecx * r.ebx / r.eax, 2500000000ULL);
+	assert_int_equal(r.edx, 0);
+	r = (struct cpuid_regs){ .eax = 7, .ebx = 7, .ecx = 7, .edx = 7 };
+	cpuid_guest(0x16, 0, &g, &r);
+	assert_int_equal(r.eax, 2500);
+	assert_int_equal(r.ebx, 2500);
+	assert_int_equal(r.ecx, 100);
+	/* Another leaf Sluice adds past the CPU's last: nothing of the CPU's answer. */
+	r = (struct cpuid_regs){ .eax = 7, .ebx = 7, .ecx = 7, .edx = 7 };
+	cpuid_guest(0x13, 0, &g, &r);
+	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+	/* The hypervisor leaves: 0x40000010 with both rates in kHz. */
+	r = (struct cpuid_regs){ 0 };
+	cpuid_guest(0x40000000u, 0, &g, &r);
+	assert_int_equal(r.eax, 0x40000010u);
+	cpuid_guest(0x40000010u, 0, &g, &r);
+	assert_int_equal(r.eax, 2500000);
+	assert_int_equal(r.ebx, 100000);
+	/* A CPU that has the leaves keeps its leaf 0; an unknown TSC rate adds nothing. */
+	struct cpuid_guest big = g;
+	big.max_basic = 0x1f;
+	r = (struct cpuid_regs){ .eax = 0x1f };
+	cpuid_guest(0, 0, &big, &r);
+	assert_int_equal(r.eax, 0x1f);
+	r = (struct cpuid_regs){ .eax = 0xd };
+	cpuid_guest(0, 0, &one, &r);
+	assert_int_equal(r.eax, 0xd);
+	r = (struct cpuid_regs){ .eax = 7, .ebx = 7, .ecx = 7, .edx = 7 };
+	cpuid_guest(0x15, 0, &one, &r);
+	assert_int_equal(r.eax, 7);
+	cpuid_guest(0x40000010u, 0, &one, &r);
+	assert_int_equal(r.eax | r.ebx, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +242,7 @@ int main(void)
 		cmocka_unit_test(cpuid_topology_is_the_partitions),
 		cmocka_unit_test(cpuid_masks_what_a_partition_lacks),
 		cmocka_unit_test(cpuid_hypervisor_leaves_are_sluices),
+		cmocka_unit_test(cpuid_frequency_leaves),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
