@@ -177,6 +177,9 @@ def test_busybox_cpio_reads_back_the_initramfs(tmp_path):
     at = cpio.index(b"dev/console\0") - 110       # busybox -t does not print the device
     hdr = [int(cpio[at + 6 + 8 * i:at + 14 + 8 * i], 16) for i in range(13)]
     assert (hdr[9], hdr[10]) == (5, 1), "/dev/console is not char 5:1"
+    at = cpio.index(b"dev/kmsg\0") - 110
+    hdr = [int(cpio[at + 6 + 8 * i:at + 14 + 8 * i], 16) for i in range(13)]
+    assert hdr[1] == stat.S_IFCHR | 0o600 and (hdr[9], hdr[10]) == (1, 11), "/dev/kmsg"
     assert any(l.startswith("-rwxr-xr-x") and l.endswith(" init") for l in lines)
     assert any(l.startswith("lrwxrwxrwx") and l.endswith("bin/sh -> /bin/busybox") for l in lines)
     assert not any("linuxrc" in l for l in lines)     # no folder: not an applet link
