@@ -1,2 +1,2 @@
-# The firmware tables a partition's guest finds and the power ports they name (vm/part/acpi_tables.h).
-CORE_SRCS += vm/part/acpi_tables.c
+# The firmware tables a partition's guest finds and the power ports they name (vm/part/acpi_tables.h, vm/part/acpi.c).
+CORE_SRCS += vm/part/acpi_tables.c vm/part/acpi.c

@@ -2,7 +2,8 @@
  * What a partition's vCPU exits for, handled the same for every back end
  * (the exits arrive decoded, vm/cpu/virt.h). The rule: emulate what a
  * guest is allowed to reach (CPUID, the MSRs of vm/cpu/msr.c, its local
- * APIC, its virtual COM1, the debug exit port, its virtual PCI config
+ * APIC, its virtual COM1, the debug exit port, the ACPI power ports of
+ * a partition given tables (vm/part/acpi.c), its virtual PCI config
  * space, hypercalls); raise in the guest the exception a CPU raises for
  * what a partition does not have (#GP for an MSR, #UD for VMX or SVM
  * instructions), so its own handlers run; end the partition when it says
@@ -254,7 +255,10 @@ static int do_io(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 		return partition_park(p, v, "I/O of %u bytes on port 0x%04x", size, port);
 	if (port == SLUICE_PORT_DEBUG_EXIT && !e->io.in)
 		return partition_end(p, PART_EXITED, val & size_mask(size), "debug-exit port");
-	if (!port_access(p, partition_vcpu_of(p, v), port, size, e->io.in, &val)) {
+	int power = p->acpi ? partition_acpi_io(p, port, size, e->io.in, &val) : -1;   /* vm/part/acpi.c */
+	if (power > 0)
+		return 1;
+	if (power < 0 && !port_access(p, partition_vcpu_of(p, v), port, size, e->io.in, &val)) {
 		/* Nothing there, as on a real bus: reads float high, writes vanish. */
 		if (p->io_unclaimed++ < PART_LOG_UNCLAIMED)
 			log_write(LOG_WARN, p->cfg->name, "%s port 0x%04x (%u bytes): no such device, %s",

@@ -338,6 +338,10 @@ static int load_image(struct partition *p)
 		/* The ECAM window is reserved in its e820 map, so that Linux uses the MCFG entry for it. */
 		boot.reserved_gpa = ps->ecam_gpa;
 		boot.reserved_size = ps->ecam_gpa ? ((u64)ps->ecam_bus_end + 1) << 20 : 0;
+		/* Its firmware tables where a PC's BIOS keeps them (vm/part/acpi.c); the loader hands Linux the RSDP. */
+		int ret = partition_acpi_load(p, LINUX_BIOS_GPA, (u32)(LINUX_BIOS_END - LINUX_BIOS_GPA), &boot.acpi_rsdp);
+		if (ret)
+			return ret;
 	}
 	int ret = guest_image_load(phys_to_virt(m->start_pa, m->size), m->size, image_mode(d), view, n, p->extra,
 				   p->nr_extra, &si, &boot, &res, why, sizeof(why));

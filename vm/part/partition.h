@@ -149,6 +149,9 @@ struct partition {
 	u64 stop_request_ns;            /* when it was asked */
 	u32 fault_sbdf;                 /* the device that reached its dma-fault-limit */
 	u64 dev_faults[PART_MAX_DEVICES];     /* DMA faults drained, per device of its domain */
+	/* Its firmware tables (vm/part/acpi.c): given (entry = linux), its power ports act; writes there that asked for nothing. */
+	bool acpi;
+	u64 acpi_ignored;
 	/* Device interrupts (vm/part/irq.c): MSIs the guest enabled, interrupts handed to its local APIC or dropped. */
 	u32 irq_enabled;
 	volatile u64 irq_delivered, irq_dropped;
@@ -287,6 +290,22 @@ bool partition_legacy_port(struct partition *p, struct part_vcpu *pv, u16 port, 
 u64 partition_legacy_poll(struct partition *p, struct part_vcpu *pv, u64 now, bool *pending);
 /* The PIC's acknowledge cycle: the vector to inject (IR7's when the request went away: spurious). */
 u8 partition_legacy_ack(struct partition *p);
+
+/* ---- ACPI (vm/part/acpi.c) ---- */
+/*
+ * Lays p's firmware tables (vm/part/acpi_tables.h) into its memory at gpa,
+ * len bytes it can write: its vCPUs (APIC ID = index), the set's virtual
+ * ECAM, its functions' memory BARs as host bridge windows. Sets p->acpi.
+ * Returns 0 and *rsdp_gpa, or -HV_E* (logged).
+ */
+int partition_acpi_load(struct partition *p, u64 gpa, u32 len, u64 *rsdp_gpa);
+/*
+ * A guest IN or OUT of size bytes at port (*val in or out) of a partition
+ * with tables: -1 when it is not a power port, 0 when done (a read gives
+ * 0; a write asking for nothing is logged and counted), 1 when it ended
+ * the partition (power off or reset: exited, code 0).
+ */
+int partition_acpi_io(struct partition *p, u16 port, u32 size, bool in, u32 *val);
 
 /* ---- guest SMP (vm/part/smp.c) ---- */
 /*

@@ -138,6 +138,9 @@ static void log_counters(struct partition *p)
 	if (p->msr_refused || p->msr_dropped || p->exc_injected)
 		log_write(LOG_INFO, p->cfg->name, "counters: %llu MSR accesses refused with #GP, %llu MSR writes dropped, %llu #UD/#GP raised for instructions",
 			  (unsigned long long)p->msr_refused, (unsigned long long)p->msr_dropped, (unsigned long long)p->exc_injected);
+	if (p->acpi_ignored)
+		log_write(LOG_INFO, p->cfg->name, "counters: %llu ACPI power-port accesses with no power action",
+			  (unsigned long long)p->acpi_ignored);
 	if (p->fwcfg.selects || p->fwcfg.reads || p->fwcfg.writes_dropped || p->fwcfg.bad_accesses)
 		log_write(LOG_INFO, p->cfg->name, "counters: fw_cfg: %llu selects, %llu bytes read, %llu writes dropped, %llu accesses of a width it refuses",
 			  (unsigned long long)p->fwcfg.selects, (unsigned long long)p->fwcfg.reads,

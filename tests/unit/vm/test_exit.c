@@ -10,10 +10,12 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 #include "vm/part/partition.h"
 #include "kernel/smp.h"
 #include "vm/part/attack.h"
+#include "vm/part/acpi_tables.h"
 #include "kernel/page_alloc.h"
 #include "kernel/hw/mem.h"
 #include "vm/part/limits.h"
@@ -311,6 +313,131 @@ static void debug_exit_port_ends_the_partition(void **state)
 }
 
 /* An INIT another partition's device sent: counted, the guest resumed where it was, not parked. */
+/* One OUT of val (size bytes) to port: what partition_handle_exit returns. */
+static int out_port(u16 port, u32 size, u32 val)
+{
+	struct vm_exit e = { .reason = VM_EXIT_IO, .insn_len = 1, .io = { .port = port, .size = size } };
+	v->regs.rax = val;
+	return partition_handle_exit(&part, v, &e);
+}
+
+static void acpi_power_ports_act_only_for_a_partition_given_tables(void **state)
+{
+	(void)state;
+	/* Without tables the ports are nobody's: an S5 write is an unclaimed port, the guest goes on. */
+	assert_int_equal(out_port(ACPI_GUEST_SLEEP_CONTROL_PORT, 1, 0x34), 0);
+	assert_int_equal(part.state, PART_RUNNING);
+	assert_int_equal(part.io_unclaimed, 1);
+	assert_int_equal(out_port(ACPI_GUEST_KBC_PORT, 1, ACPI_GUEST_KBC_PULSE_RESET), 0);
+	assert_int_equal(part.state, PART_RUNNING);
+	assert_int_equal(part.io_unclaimed, 2);
+	part.acpi = true;
+	/* Status and control read 0 (never woke); clearing WAK_STS is quiet. */
+	assert_int_equal(io(ACPI_GUEST_SLEEP_STATUS_PORT, 1, true, 0x1234) & 0xffff, 0x1200);
+	assert_int_equal(io(ACPI_GUEST_SLEEP_CONTROL_PORT, 1, true, 0xff), 0);
+	io(ACPI_GUEST_SLEEP_STATUS_PORT, 1, false, 0x80);
+	assert_int_equal(part.acpi_ignored, 0);
+	/* S3, and SLP_TYP 5 without SLP_EN: logged, counted, not a park. */
+	u64 rip = v->rip;
+	assert_int_equal(out_port(ACPI_GUEST_SLEEP_CONTROL_PORT, 1, 0x20 | 3 << 2), 0);
+	assert_int_equal(out_port(ACPI_GUEST_SLEEP_CONTROL_PORT, 1, 5 << 2), 0);
+	assert_int_equal(v->rip, rip + 2);
+	assert_int_equal(part.state, PART_RUNNING);
+	assert_int_equal(part.acpi_ignored, 2);
+	assert_int_equal(part.io_unclaimed, 2);
+	assert_true(fake_log_has("WARN p1: ACPI: write of 1 bytes at port 0x0600 (value 0x2c): no power action, ignored"));
+	/* SLP_EN | SLP_TYP 5, as Linux writes it: exited, code 0, a passing end. */
+	u32 failed = check_failed();
+	assert_int_equal(out_port(ACPI_GUEST_SLEEP_CONTROL_PORT, 1, 0x34), 1);
+	assert_int_equal(part.state, PART_EXITED);
+	assert_int_equal(part.exit_code, 0);
+	assert_int_equal(check_failed(), failed);
+	assert_true(fake_log_has("INFO p1: ACPI power off (S5): partition exited (code 0)"));
+	assert_true(fake_log_has("INFO p1: counters: 2 ACPI power-port accesses with no power action"));
+}
+
+static void acpi_reset_paths_end_the_partition_as_a_reboot(void **state)
+{
+	static const struct { u16 port; u32 val; const char *line; } resets[] = {
+		{ ACPI_GUEST_RESET_PORT, ACPI_GUEST_RESET_VALUE, "INFO p1: ACPI reset (reboot): partition exited (code 0)" },
+		{ 0xcf9, 0x0e, "INFO p1: reset control register 0xcf9 (reboot): partition exited (code 0)" },
+		{ 0x64, 0xfe, "INFO p1: 8042 pulse reset (reboot): partition exited (code 0)" },
+	};
+	for (u32 i = 0; i < ARRAY_SIZE(resets); i++) {
+		setup(state);
+		part.acpi = true;
+		/* Linux's first write to 0xcf9 (SYS_RST alone) asks for nothing yet. */
+		assert_int_equal(out_port(0xcf9, 1, 0x02), 0);
+		assert_int_equal(part.state, PART_RUNNING);
+		assert_int_equal(out_port(resets[i].port, 1, resets[i].val), 1);
+		assert_int_equal(part.state, PART_EXITED);
+		assert_int_equal(part.exit_code, 0);
+		assert_true(fake_log_has(resets[i].line));
+	}
+}
+
+/* The tables land in the partition's own writable memory, or are refused with one line. */
+static void acpi_tables_are_laid_into_its_memory(void **state)
+{
+	(void)state;
+	struct partition_set *set = calloc(1, sizeof(*set));
+	set->ecam_gpa = ECAM;
+	set->ecam_bus_end = 0xff;
+	part.set = set;
+	u64 rsdp = 0;
+	assert_int_equal(partition_acpi_load(&part, 0x8000, 0x1000, &rsdp), 0);
+	assert_int_equal(rsdp, 0x8000);
+	assert_true(part.acpi);
+	assert_memory_equal(ram + 0x8000, "RSD PTR ", 8);
+	assert_true(fake_log_has("INFO p1: ACPI tables at GPA 0x0000000000008000 ("));
+	assert_true(fake_log_has("bytes): 2 CPUs, MCFG and host bridge for buses 0x00-0xff, 0 host bridge windows; power off at port 0x0600, reset at port 0x0cf9"));
+	/* Read-only memory, memory it does not have, too little room. */
+	part.acpi = false;
+	assert_int_equal(partition_acpi_load(&part, 0xf000, 0x1000, &rsdp), -HV_ERANGE);
+	assert_true(fake_log_has("ERR  p1: ACPI tables at GPA 0x000000000000f000 (4096 bytes) not laid: not its writable memory"));
+	assert_int_equal(partition_acpi_load(&part, 0x20000, 0x1000, &rsdp), -HV_ERANGE);
+	assert_int_equal(partition_acpi_load(&part, 0x8000, 0x100, &rsdp), -HV_ENOSPC);
+	assert_true(fake_log_has("ERR  p1: ACPI tables at GPA 0x0000000000008000 (256 bytes) not laid: no space left"));
+	assert_false(part.acpi);
+	part.set = NULL;
+	free(set);
+}
+
+/* Its functions' memory BARs become the host bridge's windows: sorted, touching ones merged, I/O BARs left out. */
+static void acpi_host_bridge_windows_cover_its_bars(void **state)
+{
+	(void)state;
+	struct fake_fn *f = fake_pci_find(EDU);
+	fake_pci_set_bar(f, 0, 0x800000000ULL, 0x4000, FAKE_BAR_MEM64);
+	fake_pci_set_bar(f, 2, 0xfeb00000, 0x1000, 0);
+	fake_pci_set_bar(f, 3, 0xfea00000, 0x100000, 0);
+	fake_pci_set_bar(f, 4, 0xc000, 0x100, FAKE_BAR_IO);
+	pci_reset();
+	pci_add_host_bridge(0, 0x00, 0xff);
+	assert_true(pci_scan() > 0);
+	struct partition_set *set = calloc(1, sizeof(*set));
+	set->ecam_gpa = ECAM;
+	set->ecam_bus_end = 0x3f;
+	part.set = set;
+	u64 rsdp;
+	assert_int_equal(partition_acpi_load(&part, 0x8000, 0x1000, &rsdp), 0);
+	assert_true(fake_log_has("MCFG and host bridge for buses 0x00-0x3f, 2 host bridge windows"));
+	/* The QWord Memory descriptors of the DSDT's _CRS, in order: minimum at +14, length at +38. */
+	static const u64 want[2][2] = { { 0xfea00000, 0x101000 }, { 0x800000000ULL, 0x4000 } };
+	u32 found = 0;
+	for (u32 off = 0x8000; off + 46 <= 0x9000 && found < 2; off++) {
+		if (ram[off] != 0x8a || ram[off + 1] != 43 || ram[off + 2] != 0)
+			continue;
+		assert_int_equal(get_le64(ram + off + 14), want[found][0]);
+		assert_int_equal(get_le64(ram + off + 38), want[found][1]);
+		found++;
+	}
+	assert_int_equal(found, 2);
+	part.set = NULL;
+	free(set);
+	pci_reset();            /* the other tests find no function */
+}
+
 static void init_signal_is_counted_and_the_guest_resumes(void **state)
 {
 	(void)state;
@@ -1300,6 +1427,10 @@ int main(void)
 		cmocka_unit_test_setup(unclaimed_ports_float_and_are_counted, setup),
 		cmocka_unit_test_setup(fw_cfg_ports_reach_its_fw_cfg_unless_it_is_off, setup),
 		cmocka_unit_test_setup(debug_exit_port_ends_the_partition, setup),
+		cmocka_unit_test_setup(acpi_power_ports_act_only_for_a_partition_given_tables, setup),
+		cmocka_unit_test_setup(acpi_reset_paths_end_the_partition_as_a_reboot, setup),
+		cmocka_unit_test_setup(acpi_tables_are_laid_into_its_memory, setup),
+		cmocka_unit_test_setup(acpi_host_bridge_windows_cover_its_bars, setup),
 		cmocka_unit_test_setup(init_signal_is_counted_and_the_guest_resumes, setup),
 		cmocka_unit_test_setup(init_that_stays_pending_parks_the_partition, setup),
 		cmocka_unit_test_setup(partition_that_lost_its_cpu_is_parked_and_done, setup),
