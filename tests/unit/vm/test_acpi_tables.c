@@ -474,6 +474,7 @@ static void iasl_disassembles_every_table_without_a_warning(void **state __unuse
 		if (!strcmp(sigs[i], "DSDT")) {
 			assert_non_null(strstr(dsl, "Name (_S5, Package (0x02)"));
 			assert_non_null(strstr(dsl, "EisaId (\"PNP0A08\")"));
+			assert_non_null(strstr(dsl, "EisaId (\"PNP0C02\")"));
 			assert_non_null(strstr(dsl, "QWordMemory"));
 		}
 		if (!strcmp(sigs[i], "FACP"))
@@ -484,7 +485,11 @@ static void iasl_disassembles_every_table_without_a_warning(void **state __unuse
 	temp_dir_remove();
 }
 
-/* The DSDT's AML is what iasl compiles from its ASL (the header aside: iasl signs it as its own compiler). */
+/*
+ * The DSDT's AML is what iasl compiles from its ASL (the header aside:
+ * iasl signs it as its own compiler): \_S5, the host bridge of buses
+ * 1-0x3f with its two windows, the ECAM of those buses reserved.
+ */
 static void dsdt_aml_is_what_iasl_compiles(void **state __unused)
 {
 	if (!have_iasl())
@@ -506,6 +511,12 @@ static void dsdt_aml_is_what_iasl_compiles(void **state __unused)
 		"                    0, 0xfe000000, 0xfe003fff, 0, 0x4000)\n"
 		"                QWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,\n"
 		"                    0, 0x800000000, 0x8000fffff, 0, 0x100000)\n"
+		"            })\n        }\n"
+		"        Device (ECAM)\n        {\n"
+		"            Name (_HID, EisaId (\"PNP0C02\"))\n"
+		"            Name (_CRS, ResourceTemplate ()\n            {\n"
+		"                QWordMemory (ResourceConsumer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,\n"
+		"                    0, 0xb0100000, 0xb3ffffff, 0, 0x3f00000)\n"
 		"            })\n        }\n    }\n}\n";
 	temp_dir();
 	write_file("ref.asl", asl, sizeof(asl) - 1);
@@ -524,6 +535,19 @@ static void dsdt_aml_is_what_iasl_compiles(void **state __unused)
 }
 
 /* ---- the power ports ---- */
+
+/* The reset vector: mov al, 0x0e; mov dx, 0x0cf9; out dx, al; cli; hlt; jmp hlt; then zeros. */
+static void reset_vector_resets_through_port_cf9(void **state __unused)
+{
+	static const u8 want[ACPI_GUEST_RESET_VECTOR_SIZE] = { 0xb0, 0x0e, 0xba, 0xf9, 0x0c, 0xee, 0xfa, 0xf4, 0xeb, 0xfd };
+	u8 code[ACPI_GUEST_RESET_VECTOR_SIZE];
+	memset(code, 0xcc, sizeof(code));
+	acpi_guest_reset_vector(code);
+	assert_memory_equal(code, want, sizeof(want));
+	/* What its OUT does to a partition with tables. */
+	assert_int_equal(acpi_power_port(0xcf9, 1, false, code[1]), ACPI_POWER_RESET_CF9);
+}
+
 
 static void power_ports_decide_by_port_size_and_value(void **state __unused)
 {
@@ -592,6 +616,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(iasl_disassembles_every_table_without_a_warning, setup, teardown),
 		cmocka_unit_test_setup_teardown(dsdt_aml_is_what_iasl_compiles, setup, teardown),
 		cmocka_unit_test(power_ports_decide_by_port_size_and_value),
+		cmocka_unit_test(reset_vector_resets_through_port_cf9),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
