@@ -1,17 +1,20 @@
 """make bench's Linux run (tools/bench): reading and comparing the logs of
 tests/guests/linux/init's bench mode (sluice.bench on the command line).
 
-The init times O_DIRECT dd runs on /dev/nvme0n1, three lines each:
+The init times O_DIRECT dd runs on /dev/nvme0n1 before its verdict,
+three lines each (N counts the runs from 1):
 
   sluice-linux: bench mark=N start
   sluice-linux: bench mark=N end
-  sluice-linux: bench mark=N op=read|write bs=BYTES count=BLOCKS ns=TIME clock=SOURCE
+  sluice-linux: bench write|read bs=BYTES: COUNT I/Os, BYTES bytes in MS ms: ...
 
 The bench times a run by its own clock, from the arrival of the start line
 on the serial port to that of the end line: a partition's Linux under TCG
 falls back to counting its timer ticks, with a TSC rate from Sluice that
-can be a fifth off (docs/testing.md), so the guests' own ns figures are
-printed against the bench's but not compared.
+can be a fifth off (docs/testing.md), so the guests' own times are
+printed against the bench's but not compared. The boot's times are the
+arrivals of the kernel's first console line and of the init's "init
+reached" line, and the uptime that line gives.
 
 and wraps each in writes to Sluice's mark port; in a partition Sluice then
 logs the run's VM exits (vm/part/mark.c):
@@ -27,10 +30,11 @@ import re
 import statistics
 
 EDGE_RE = re.compile(r"sluice-linux: bench mark=(\d+) (start|end)$")
-RUN_RE = re.compile(r"sluice-linux: bench mark=(\d+) op=(read|write) bs=(\d+) count=(\d+) ns=(\d+) clock=(\w+)")
+RUN_RE = re.compile(r"sluice-linux: bench (read|write) bs=(\d+): (\d+) I/Os, \d+ bytes in (\d+) ms: ")
 MARK_RE = re.compile(r"INFO (\S+): mark (\d+): (\d+) VM exits in (\d+) us \(([^)]*)\)")
 UPTIME_RE = re.compile(r"sluice-linux: init reached: .* up ([0-9.]+) s")
-DONE_RE = re.compile(r"sluice-linux: bench done tag=")
+DONE_RE = re.compile(r"sluice-linux: PASS tag=")
+LINUX_RE = re.compile(r"\] Linux version ")
 FAIL_RE = re.compile(r"sluice-linux: FAIL (.*)")
 REASON_RE = re.compile(r"([\w-]+) (\d+)")
 
@@ -41,22 +45,26 @@ class BenchError(Exception):
 
 def parse(stamped, marked):
     """A boot's serial log as [(second it arrived, line)] -> {"uptime":
-    seconds, "wall": second the init-reached line arrived, "runs": [run]},
-    each run a dict of mark, op, bs, count, ns, clock, s (seconds between
-    its start and end lines) and, when marked (a partition), exits, us and
-    reasons ({name: count}). Raises BenchError when the init failed, did
-    not finish, or a run has no start or end line, no mark line (marked),
-    or ran nothing."""
+    seconds, "wall": second the init-reached line arrived, "kernel": seconds
+    from the kernel's first console line to it, "runs": [run]}, each run a
+    dict of mark, op, bs, count, ms (the guest's), s (seconds between its
+    start and end lines) and, when marked (a partition), exits, us and
+    reasons ({name: count}). Raises BenchError when the init failed, gave
+    no PASS verdict, or a run has no start or end line, no mark line
+    (marked), or ran nothing."""
     log = "\n".join(line for _, line in stamped)
     fail = FAIL_RE.search(log)
     if fail:
         raise BenchError(f"the init failed: {fail.group(1).strip()}")
     if not DONE_RE.search(log):
-        raise BenchError("no 'bench done' line from the init")
+        raise BenchError("no PASS verdict from the init")
     up = UPTIME_RE.search(log)
     if not up:
         raise BenchError("no 'init reached' line")
     wall = next(t for t, line in stamped if UPTIME_RE.search(line))
+    first = next((t for t, line in stamped if LINUX_RE.search(line)), None)
+    if first is None:
+        raise BenchError("no 'Linux version' line from the kernel")
     edges = {}
     for t, line in stamped:
         m = EDGE_RE.search(line)
@@ -70,11 +78,10 @@ def parse(stamped, marked):
         marks[n] = {"exits": int(m.group(3)), "us": int(m.group(4)),
                     "reasons": {r: int(c) for r, c in REASON_RE.findall(m.group(5))}}
     runs = []
-    for m in RUN_RE.finditer(log):
-        r = {"mark": int(m.group(1)), "op": m.group(2), "bs": int(m.group(3)), "count": int(m.group(4)),
-             "ns": int(m.group(5)), "clock": m.group(6)}
-        if not r["count"] or not r["ns"]:
-            raise BenchError(f"run {r['mark']}: {r['count']} blocks in {r['ns']} ns")
+    for i, m in enumerate(RUN_RE.finditer(log), 1):
+        r = {"mark": i, "op": m.group(1), "bs": int(m.group(2)), "count": int(m.group(3)), "ms": int(m.group(4))}
+        if not r["count"]:
+            raise BenchError(f"run {i}: no blocks")
         for edge in ("start", "end"):
             if (r["mark"], edge) not in edges:
                 raise BenchError(f"run {r['mark']} has no {edge} line")
@@ -88,7 +95,7 @@ def parse(stamped, marked):
         runs.append(r)
     if not runs:
         raise BenchError("no bench lines from the init")
-    return {"uptime": float(up.group(1)), "wall": wall, "runs": runs}
+    return {"uptime": float(up.group(1)), "wall": wall, "kernel": wall - first, "runs": runs}
 
 
 def rate(run):
@@ -113,15 +120,18 @@ def compare(part, direct):
         (pm, pi), (dm, di) = rate(p), rate(d)
         rows.append({"op": p["op"], "bs": p["bs"], "count": p["count"], "part_mbps": pm, "part_iops": pi,
                      "direct_mbps": dm, "direct_iops": di, "ratio": pi / di,
-                     "part_clock": p["ns"] / 1e9 / p["s"], "direct_clock": d["ns"] / 1e9 / d["s"],
+                     "part_clock": p["ms"] / 1e3 / p["s"], "direct_clock": d["ms"] / 1e3 / d["s"],
                      "epi": p["exits"] / p["count"], "reasons": p["reasons"]})
     return rows
 
 
+BOOT_TIMES = ("uptime", "wall", "kernel")
+
+
 def medians(boots):
-    """boots: [(rows, part uptime, direct uptime, part wall, direct wall)]
-    -> (rows of the medians by run, {"uptime_ratio", "wall_ratio", ...}).
-    The ratios' medians are of each boot pair's ratio."""
+    """boots: [(rows, partition parse result, direct parse result)] ->
+    (rows of the medians by run, {"part_T", "direct_T", "T_ratio"} for T in
+    BOOT_TIMES). The ratios' medians are of each boot pair's ratio."""
     first = boots[0][0]
     rows = []
     for i, r in enumerate(first):
@@ -132,12 +142,11 @@ def medians(boots):
         m.update(op=r["op"], bs=r["bs"], count=r["count"],
                  reasons={n: statistics.median(c["reasons"].get(n, 0) / c["count"] for c in col) for n in reasons})
         rows.append(m)
-    boot = {"part_uptime": statistics.median(b[1] for b in boots),
-            "direct_uptime": statistics.median(b[2] for b in boots),
-            "part_wall": statistics.median(b[3] for b in boots),
-            "direct_wall": statistics.median(b[4] for b in boots),
-            "uptime_ratio": statistics.median(b[1] / b[2] for b in boots),
-            "wall_ratio": statistics.median(b[3] / b[4] for b in boots)}
+    boot = {}
+    for t in BOOT_TIMES:
+        boot["part_" + t] = statistics.median(b[1][t] for b in boots)
+        boot["direct_" + t] = statistics.median(b[2][t] for b in boots)
+        boot[t + "_ratio"] = statistics.median(b[1][t] / b[2][t] for b in boots)
     return rows, boot
 
 

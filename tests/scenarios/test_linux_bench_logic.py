@@ -13,28 +13,30 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
 import linux_bench  # noqa: E402
 
 PART = """c0 INFO hv: ready, 1 partition(s) running
+c1 INFO lx: [    0.000000] Linux version 6.1.0-57-amd64 (debian-kernel@lists.debian.org)
 c1 INFO lx: [    8.707317] sluice-linux: init reached: tag=lx kernel 6.1.0-57-amd64, 1 cpu(s), up 3.54 s
 c1 INFO lx: [    9.246365] sluice-linux: /dev/nvme0n1 after 0.0 s
 c1 INFO lx: [   10.000000] sluice-linux: bench mark=1 start
 c1 INFO lx: [   11.500000] sluice-linux: bench mark=1 end
 c1 INFO lx: mark 1: 5427 VM exits in 2407847 us (io 181, hlt 538, npf 2595, intr 1686, intr-window 427)
-c1 INFO lx: [   11.520096] sluice-linux: bench mark=1 op=write bs=4096 count=2048 ns=2000000000 clock=timer_list
+c1 INFO lx: [   11.520096] sluice-linux: bench write bs=4096: 2048 I/Os, 8388608 bytes in 2000 ms: 1024 IO/s, 4096 KiB/s
 c1 INFO lx: [   12.000000] sluice-linux: bench mark=2 start
 c1 INFO lx: [   12.100000] sluice-linux: bench mark=2 end
 c1 INFO lx: mark 2: 361 VM exits in 180719 us (io 14, hlt 32, npf 171, intr 119, intr-window 25)
-c1 INFO lx: [   14.008435] sluice-linux: bench mark=2 op=read bs=131072 count=128 ns=100000000 clock=timer_list
-c1 INFO lx: [   14.015286] sluice-linux: bench done tag=lx
+c1 INFO lx: [   14.008435] sluice-linux: bench read bs=131072: 128 I/Os, 16777216 bytes in 100 ms: 1280 IO/s, 163840 KiB/s
+c1 INFO lx: [   14.015286] sluice-linux: PASS tag=lx ctrls=1 namespaces=1 pci=1 sha256=00
 c1 INFO lx: counters: mark port: 2 intervals measured, 0 writes refused
 """
 
-DIRECT = """[    3.567901] sluice-linux: init reached: tag=direct kernel 6.1.0-57-amd64, 1 cpu(s), up 3.00 s
+DIRECT = """[    1.0] Linux version 6.1.0-57-amd64 (debian-kernel@lists.debian.org)
+[    3.567901] sluice-linux: init reached: tag=direct kernel 6.1.0-57-amd64, 1 cpu(s), up 3.00 s
 [    4.0] sluice-linux: bench mark=1 start
 [    5.0] sluice-linux: bench mark=1 end
-[    5.187975] sluice-linux: bench mark=1 op=write bs=4096 count=2048 ns=1000000000 clock=timer_list
+[    5.187975] sluice-linux: bench write bs=4096: 2048 I/Os, 8388608 bytes in 1000 ms: 2048 IO/s, 8192 KiB/s
 [    6.0] sluice-linux: bench mark=2 start
 [    6.1] sluice-linux: bench mark=2 end
-[    6.795682] sluice-linux: bench mark=2 op=read bs=131072 count=128 ns=50000000 clock=timer_list
-[    6.804033] sluice-linux: bench done tag=direct
+[    6.795682] sluice-linux: bench read bs=131072: 128 I/Os, 16777216 bytes in 50 ms: 2560 IO/s, 327680 KiB/s
+[    6.804033] sluice-linux: PASS tag=direct ctrls=1 namespaces=1 pci=7 sha256=00
 """
 
 
@@ -55,6 +57,8 @@ def test_a_partition_log_gives_each_run_with_its_exits():
     p = parse(PART, marked=True)
     assert p["uptime"] == 3.54
     assert p["wall"] == 8.707317
+    assert p["kernel"] == 8.707317
+    assert parse(DIRECT, marked=False)["kernel"] == pytest.approx(2.567901)
     assert [r["s"] for r in p["runs"]] == pytest.approx([1.5, 0.1])
     assert [(r["op"], r["bs"], r["count"], r["exits"]) for r in p["runs"]] == \
         [("write", 4096, 2048, 5427), ("read", 131072, 128, 361)]
@@ -80,27 +84,34 @@ def test_medians_are_taken_per_run_and_of_each_pairs_ratio():
     direct = parse(DIRECT, marked=False)
     rows = linux_bench.compare(part, direct)
     slow = [dict(r, part_iops=r["part_iops"] / 4, ratio=r["ratio"] / 4) for r in rows]
-    rows_m, boot = linux_bench.medians([(rows, 3.5, 3.0, 30.0, 10.0), (rows, 3.6, 2.0, 33.0, 10.0),
-                                        (slow, 6.0, 4.0, 40.0, 20.0)])
+    def times(uptime, wall):
+        return {"uptime": uptime, "wall": wall, "kernel": wall / 2}
+    rows_m, boot = linux_bench.medians([(rows, times(3.5, 30.0), times(3.0, 10.0)),
+                                        (rows, times(3.6, 33.0), times(2.0, 10.0)),
+                                        (slow, times(6.0, 40.0), times(4.0, 20.0))])
     assert rows_m[0]["ratio"] == pytest.approx(1 / 1.5)
     assert rows_m[0]["reasons"]["npf"] == pytest.approx(2595 / 2048)
     assert boot["part_uptime"] == 3.6
     assert boot["direct_uptime"] == 3.0
     assert boot["uptime_ratio"] == pytest.approx(1.5)     # of 1.17, 1.8 and 1.5, not 3.6 / 3.0
     assert boot["wall_ratio"] == pytest.approx(3.0)
+    assert boot["kernel_ratio"] == pytest.approx(3.0)
+    assert boot["part_kernel"] == 16.5
     assert linux_bench.reasons_text({"io": 0.25, "npf": 1.5, "hlt": 0}) == "npf 1.50, io 0.25"
     assert linux_bench.reasons_text({}) == "none"
 
 
 @pytest.mark.parametrize("log,marked,want", [
-    (PART.replace("bench done", "bench half"), True, "no 'bench done' line from the init"),
+    (PART.replace("PASS tag", "PASSED tag"), True, "no PASS verdict from the init"),
+    (PART.replace("Linux version", "Linux versions"), True, "no 'Linux version' line from the kernel"),
     (PART.replace("init reached", "init seen"), True, "no 'init reached' line"),
     (PART + "c1 INFO lx: [ 9.0] sluice-linux: FAIL tag=lx bench: no /dev/port for the mark port\n", True,
      "the init failed: tag=lx bench: no /dev/port for the mark port"),
     (PART.replace("mark 2: 361", "mark 3: 361"), True, "run 2 (read of 131072-byte blocks) has no mark line from Sluice"),
     (PART.replace("mark 2: 361", "mark 1: 361"), True, "mark 1 closed twice"),
-    (PART.replace("count=128 ns=100000000", "count=0 ns=100000000"), True, "run 2: 0 blocks in 100000000 ns"),
-    ("\n".join(l for l in DIRECT.splitlines() if "mark=" not in l), False, "no bench lines from the init"),
+    (PART.replace("bs=131072: 128 I/Os", "bs=131072: 0 I/Os"), True, "run 2: no blocks"),
+    ("\n".join(l for l in DIRECT.splitlines() if "bench " not in l), False, "no bench lines from the init"),
+    ("\n".join(l for l in DIRECT.splitlines() if "mark=" not in l), False, "run 1 has no start line"),
     (DIRECT.replace("mark=2 end", "mark=2 ended"), False, "run 2 has no end line"),
     (DIRECT.replace("[    6.1] sluice-linux: bench mark=2 end", "[    5.9] sluice-linux: bench mark=2 end"), False,
      "run 2: its end line arrived 0.100 s before its start line"),
@@ -114,6 +125,6 @@ def test_a_bad_log_is_named(log, marked, want):
 def test_a_direct_log_without_marks_is_read_and_different_runs_are_refused():
     direct = parse(DIRECT, marked=False)
     assert "exits" not in direct["runs"][0]
-    part = parse(PART.replace("count=2048", "count=1024"), marked=True)
+    part = parse(PART.replace("2048 I/Os", "1024 I/Os"), marked=True)
     with pytest.raises(linux_bench.BenchError, match="different dd runs"):
         linux_bench.compare(part, direct)

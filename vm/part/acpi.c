@@ -1,10 +1,12 @@
 /*
  * A partition's ACPI: its firmware tables laid into its own memory
  * (vm/part/acpi_tables.h: its vCPUs, its virtual ECAM, its functions'
- * memory BARs as host bridge windows), and the power ports those tables
- * name, acted on at its I/O exits once it has them (p->acpi): S5 and the
- * resets end it as exited, anything else written there is a logged,
- * counted no-op. docs/architecture.md "What a Linux partition finds".
+ * memory BARs as host bridge windows) with code at the reset vector (a
+ * kernel that jumps back to its BIOS to reboot resets through port
+ * 0xcf9), and the power ports those tables name, acted on at its I/O
+ * exits once it has them (p->acpi): S5 and the resets end it as exited,
+ * anything else written there is a logged, counted no-op.
+ * docs/architecture.md "What a Linux partition finds".
  */
 #include "vm/part/partition.h"
 #include "vm/part/acpi_tables.h"
@@ -80,9 +82,14 @@ int partition_acpi_load(struct partition *p, u64 gpa, u32 len, u64 *rsdp_gpa)
 		return ret;
 	}
 	p->acpi = true;
-	log_write(LOG_INFO, d->name, "ACPI tables at GPA 0x%016llx (%u bytes): %u CPUs, MCFG %s buses 0x%02x-0x%02x, %u host bridge windows; power off at port 0x%04x, reset at port 0x%04x",
+	/* The reset vector, when the partition has writable memory there (a Linux partition does: its first MiB). */
+	u8 *vec = part_guest_ptr(d, ACPI_GUEST_RESET_VECTOR_GPA, ACPI_GUEST_RESET_VECTOR_SIZE, true);
+	if (vec)
+		acpi_guest_reset_vector(vec);
+	log_write(LOG_INFO, d->name, "ACPI tables at GPA 0x%016llx (%u bytes): %u CPUs, MCFG %s buses 0x%02x-0x%02x, %u host bridge windows; power off at port 0x%04x, reset at port 0x%04x, %s",
 		  (unsigned long long)*rsdp_gpa, used, g.nr_cpus, g.ecam_gpa ? "and host bridge for" : "none,", g.bus_start,
-		  g.bus_end, g.nr_windows, ACPI_GUEST_SLEEP_CONTROL_PORT, ACPI_GUEST_RESET_PORT);
+		  g.bus_end, g.nr_windows, ACPI_GUEST_SLEEP_CONTROL_PORT, ACPI_GUEST_RESET_PORT,
+		  vec ? "reset vector at 0xffff0" : "no reset vector (0xffff0 is not its writable memory)");
 	return 0;
 }
 

@@ -66,6 +66,23 @@ struct acpi_guest {
  */
 int acpi_guest_build(const struct acpi_guest *g, void *buf, u64 gpa, u32 len, u64 *rsdp_gpa, u32 *used);
 
+/*
+ * The reset vector (f000:fff0, Intel SDM vol 3 9.1.4 "First Instruction
+ * Executed"): a partition with these tables has firmware code there that
+ * resets it, as a PC's BIOS does when a kernel jumps back to it. Linux
+ * does on a HW-reduced ACPI machine without EFI: its default reboot tries
+ * EFI, then this BIOS jump, before the reset register.
+ */
+#define ACPI_GUEST_RESET_VECTOR_GPA     0xffff0ULL
+#define ACPI_GUEST_RESET_VECTOR_SIZE    16
+/* The firmware's reset: a full reset (SYS_RST | RST_CPU | FULL_RST) through the reset control register. */
+#define ACPI_GUEST_CF9_FULL_RESET       0x0e
+/*
+ * The reset vector's 16 bytes (real mode): OUT of ACPI_GUEST_CF9_FULL_RESET
+ * to port 0xcf9, then CLI and HLT for ever.
+ */
+void acpi_guest_reset_vector(u8 code[ACPI_GUEST_RESET_VECTOR_SIZE]);
+
 /* What a guest's port access means for its power (acpi_power_port). */
 enum acpi_power {
 	ACPI_POWER_NONE = 0,            /* not a power port: the caller goes on */

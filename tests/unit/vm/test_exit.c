@@ -417,7 +417,7 @@ static void acpi_tables_are_laid_into_its_memory(void **state)
 	assert_true(part.acpi);
 	assert_memory_equal(ram + 0x8000, "RSD PTR ", 8);
 	assert_true(fake_log_has("INFO p1: ACPI tables at GPA 0x0000000000008000 ("));
-	assert_true(fake_log_has("bytes): 2 CPUs, MCFG and host bridge for buses 0x00-0xff, 0 host bridge windows; power off at port 0x0600, reset at port 0x0cf9"));
+	assert_true(fake_log_has("bytes): 2 CPUs, MCFG and host bridge for buses 0x00-0xff, 0 host bridge windows; power off at port 0x0600, reset at port 0x0cf9, no reset vector (0xffff0 is not its writable memory)"));
 	/* Read-only memory, memory it does not have, too little room. */
 	part.acpi = false;
 	assert_int_equal(partition_acpi_load(&part, 0xf000, 0x1000, &rsdp), -HV_ERANGE);
