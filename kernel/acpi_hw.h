@@ -207,7 +207,6 @@
 #define ACPI_RES_WORD_LEN       13
 #define ACPI_RES_TYPE_MEMORY    0       /* Resource Type byte */
 #define ACPI_RES_TYPE_BUS       2
-#define  ACPI_RES_FLAG_CONSUMER BIT_ULL(0)      /* General Flags: the device consumes the range (0: it produces it) */
 #define  ACPI_RES_FLAG_MIF      BIT_ULL(2)      /* General Flags: minimum address fixed */
 #define  ACPI_RES_FLAG_MAF      BIT_ULL(3)      /* maximum address fixed */
 #define  ACPI_RES_MEM_RW        BIT_ULL(0)      /* memory Type Specific Flags: read-write */

@@ -27,7 +27,7 @@ LINUX = os.path.join(ROOT, "build", "linux")
 OUT = os.path.join(LINUX, "direct")
 MACHINE = os.path.join(HERE, "direct")
 TAG = "direct"
-APPEND = f"console=ttyS0 panic=-1 sluice.tag={TAG}"
+APPEND = f"console=ttyS0 panic=-1 printk.devkmsg=on sluice.tag={TAG}"
 TIMEOUT = 180.0              # seconds for the whole boot; about 10 s on an idle machine
 RUNNER_GRACE = 30
 POLL = 0.1

@@ -571,11 +571,25 @@ BOOTS = []                   # (scenario, firmware, seconds, outcome), in run or
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "xdist_group(name): run in one pytest-xdist worker with its group")
     try:
         selected_firmwares()
         pending_wanted()
     except ScenarioError as e:
         raise pytest.UsageError(str(e))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Groups for pytest-xdist's --dist loadgroup (tools/run-tests runs two
+    workers): every boot of one scenario in one worker, since its image is
+    built once per session into one directory; every kvm-unit-tests leg in
+    one, since a partition leg is judged against the bare runs of the same
+    session (kut.RESULTS)."""
+    for item in items:
+        if isinstance(item, ScenarioItem):
+            item.add_marker(pytest.mark.xdist_group(item.name.split("[")[0]))
+        elif os.path.basename(str(item.fspath)) == "test_kut.py":
+            item.add_marker(pytest.mark.xdist_group("kut"))
 
 
 class ScenarioItem(pytest.Item):

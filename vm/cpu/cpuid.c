@@ -31,6 +31,7 @@
 #define L1_EDX_TM               BIT(29)
 #define L1_EDX_PBE              BIT(31)
 /* Leaf 7 sub 0 */
+#define L7_EBX_TSC_ADJUST       BIT(1)          /* IA32_TSC_ADJUST: not in vm/cpu/msr.c's table (#GP) */
 #define L7_EBX_SGX              BIT(2)
 #define L7_EBX_RDT_M            BIT(12)
 #define L7_EBX_RDT_A            BIT(15)
@@ -110,9 +111,16 @@ void cpuid_guest(u32 leaf, u32 sub, const struct cpuid_guest *g, struct cpuid_re
 		 * The crystal is the rate the guest's APIC timer counts at, as
 		 * Linux assumes for it; the ratio gives the TSC's rate.
 		 */
-		if (g->tsc_khz && g->timer_hz) {
-			r->eax = (u32)(g->timer_hz / 1000);
-			r->ebx = (u32)g->tsc_khz;
+		if (g->tsc_khz && g->timer_hz >= 1000) {
+			/*
+			 * Linux multiplies crystal kHz by EBX in 32 bits: EBX at most
+			 * 2^32 / crystal kHz, EAX as large as that allows, so the
+			 * ratio is within 1 / EBX of the TSC's (23 ppm at 100 MHz).
+			 */
+			u64 crystal_khz = g->timer_hz / 1000, n_max = 0xffffffffULL / crystal_khz;
+			u64 den = MAX(n_max * crystal_khz / g->tsc_khz, 1);
+			r->eax = (u32)den;
+			r->ebx = (u32)((g->tsc_khz * den + crystal_khz / 2) / crystal_khz);
 			r->ecx = (u32)g->timer_hz;
 			r->edx = 0;
 		}
@@ -147,7 +155,7 @@ void cpuid_guest(u32 leaf, u32 sub, const struct cpuid_guest *g, struct cpuid_re
 	case 7:
 		if (sub != 0)
 			break;
-		r->ebx &= ~(L7_EBX_SGX | L7_EBX_RDT_M | L7_EBX_RDT_A | L7_EBX_PT);
+		r->ebx &= ~(L7_EBX_TSC_ADJUST | L7_EBX_SGX | L7_EBX_RDT_M | L7_EBX_RDT_A | L7_EBX_PT);
 		r->ecx &= ~(L7_ECX_OSPKE | L7_ECX_WAITPKG | L7_ECX_CET_SS | L7_ECX_SGX_LC | L7_ECX_PKS);
 		r->ecx |= g->cr4 & X86_CR4_PKE_BIT ? L7_ECX_OSPKE : 0;
 		r->edx &= ~(L7_EDX_PCONFIG | L7_EDX_CET_IBT | L7_EDX_SPEC);

@@ -1,10 +1,10 @@
 /*
  * The guest's paging walked in software: Intel SDM vol 3A ch 4 "Paging",
  * §4.3 32-bit paging (4 MiB pages with CR4.PSE and PSE-36), §4.4 PAE
- * paging, §4.5 4-level paging, access rights as in §4.6 for supervisor
- * accesses. It sets no accessed/dirty bits, checks no reserved bits, keeps
- * no PDPTE registers (PAE PDPTEs are read from memory, as QEMU does) and
- * refuses 5-level paging (CR4.LA57).
+ * paging, §4.5 4-level and 5-level paging, access rights as in §4.6 for
+ * supervisor accesses. It sets no accessed/dirty bits, checks no reserved
+ * bits and keeps no PDPTE registers (PAE PDPTEs are read from memory, as
+ * QEMU does).
  */
 #include "vm/cpu/gwalk.h"
 #include "kernel/err.h"
@@ -86,8 +86,8 @@ static int walk32(const struct walk *w, u64 va, u64 *gpa)
 }
 
 /*
- * PAE (levels = 3, the table at CR3 bits 31:5) and 4-level (levels = 4,
- * CR3 bits 51:12). Level 3 is the PDPT, where PS means a 1 GiB page in
+ * PAE (levels = 3, the table at CR3 bits 31:5), 4-level and 5-level
+ * (levels = 4 or 5, CR3 bits 51:12). Level 3 is the PDPT, where PS means a 1 GiB page in
  * 4-level paging only; a PAE PDPTE has no R/W, U/S or XD (§4.4.1).
  */
 static int walk_long(const struct walk *w, u64 va, unsigned levels, u64 *gpa)
@@ -110,8 +110,8 @@ static int walk_long(const struct walk *w, u64 va, unsigned levels, u64 *gpa)
 		if (!allowed(w, e, true))
 			return -HV_ENOENT;
 		if (level == 1 || (e & PTE_PS)) {
-			/* PS in a PML4E is reserved: the CPU would fault (§4.5.4). */
-			if (level == 4)
+			/* PS in a PML4E or PML5E is reserved: the CPU would fault (§4.5.4). */
+			if (level >= 4)
 				return -HV_ENOENT;
 			u64 page_mask = BIT_ULL(shift) - 1;
 			*gpa = (e & PTE_ADDR & ~page_mask) | (va & page_mask);
@@ -134,9 +134,8 @@ int gwalk(const struct gwalk_regs *r, u64 va, bool write, bool fetch, gwalk_read
 		return walk32(&w, (u32)va, gpa);
 	/* With CR0.PG and CR4.PAE, LME means IA-32e mode (§4.1.1; LMA follows LME). */
 	if (r->efer & (EFER_LMA | EFER_LME)) {
-		if (r->cr4 & CR4_LA57)
-			return -HV_ENOTSUP;
-		return walk_long(&w, va, 4, gpa);
+		/* §4.5: CR4.LA57 adds the PML5 level above the PML4 (bits 56:48 of the address). */
+		return walk_long(&w, va, (r->cr4 & CR4_LA57) ? 5 : 4, gpa);
 	}
 	return walk_long(&w, (u32)va, 3, gpa);
 }

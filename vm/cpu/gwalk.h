@@ -15,11 +15,11 @@ struct gwalk_regs { u64 cr0, cr3, cr4, efer; };
 /*
  * Translates guest-virtual va to a GPA for the paging mode the registers
  * say: none (CR0.PG = 0: va is the GPA, truncated to 32 bits outside long
- * mode), 32-bit, PAE, or 4-level long mode (4 KiB, 2/4 MiB, 1 GiB pages).
+ * mode), 32-bit, PAE, or 4- and 5-level long mode (4 KiB, 2/4 MiB, 1 GiB
+ * pages).
  * write/user/fetch are checked against the entries (R/W, U/S, NX with
  * EFER.NXE). Returns 0 and *gpa, -HV_ENOENT (not present or not allowed:
- * the guest would fault), -HV_ENOTSUP (5-level paging) or the read
- * callback's error.
+ * the guest would fault) or the read callback's error.
  */
 int gwalk(const struct gwalk_regs *r, u64 va, bool write, bool fetch, gwalk_read64_fn rd, void *ctx,
 	  u64 *gpa);

@@ -276,7 +276,7 @@ int vpci_init(struct vpci *v, const u32 *sbdfs, u32 n, u64 ecam_gpa, u32 bus_end
 			return ret;
 		}
 		struct vpci_dev *d = &v->dev[v->nr++];
-		d->sbdf = sbdf;
+		d->sbdf = d->guest_sbdf = sbdf;
 		bars_probe(d);
 		walk_caps(v, d);
 	}
@@ -292,7 +292,7 @@ int vpci_add_vf(struct vpci *v, u32 sbdf, u16 vendor, u16 device, const struct v
 	if (find(v, sbdf))
 		return -HV_EEXIST;
 	struct vpci_dev *d = &v->dev[v->nr++];
-	d->sbdf = sbdf;
+	d->sbdf = d->guest_sbdf = sbdf;
 	d->vf = true;
 	d->vf_ids = vendor | (u32)device << 16;
 	for (u32 i = 0; i < VPCI_NR_BARS; i++) {
@@ -495,12 +495,34 @@ void vpci_write(struct vpci *v, u32 sbdf, u32 offset, u32 width, u32 val)
 		v->denied_writes++;
 }
 
+int vpci_place(struct vpci *v, u32 sbdf, u32 guest_sbdf)
+{
+	struct vpci_dev *d = find(v, sbdf);
+
+	if (!d)
+		return -HV_ENOENT;
+	for (u32 i = 0; i < v->nr; i++)
+		if (&v->dev[i] != d && v->dev[i].guest_sbdf == guest_sbdf)
+			return -HV_EEXIST;
+	d->guest_sbdf = guest_sbdf;
+	return 0;
+}
+
+/* The function the guest addresses at gsbdf: its real address, or one that matches no function (all-ones). */
+static u32 real_of(const struct vpci *v, u32 gsbdf)
+{
+	for (u32 i = 0; i < v->nr; i++)
+		if (v->dev[i].guest_sbdf == gsbdf)
+			return v->dev[i].sbdf;
+	return ~0u;
+}
+
 /* CONFIG_DATA at 0xCFC-0xCFF: the latched function and register plus the byte lane. */
 static bool data_port(const struct vpci *v, u16 port, u32 size, u32 *sbdf, u32 *off)
 {
 	if (!(v->cf8 & CF8_ENABLE) || (port & 3) + size > 4)
 		return false;
-	*sbdf = PCI_SBDF(0, FIELD_GET(CF8_BUS, v->cf8), 0, 0) | (u32)FIELD_GET(CF8_DEVFN, v->cf8);
+	*sbdf = real_of(v, PCI_SBDF(0, FIELD_GET(CF8_BUS, v->cf8), 0, 0) | (u32)FIELD_GET(CF8_DEVFN, v->cf8));
 	*off = (u32)FIELD_GET(CF8_REG, v->cf8) * 4 + (port & 3);
 	return true;
 }
@@ -547,7 +569,7 @@ static bool ecam_decode(const struct vpci *v, u64 gpa, u32 *sbdf, u32 *off)
 	if (gpa < v->ecam_gpa || gpa - v->ecam_gpa >= ((u64)v->bus_end + 1) << 20)
 		return false;
 	u64 rel = gpa - v->ecam_gpa;
-	*sbdf = PCI_SBDF(0, FIELD_GET(ECAM_BUS, rel), 0, 0) | (u32)FIELD_GET(ECAM_DEVFN, rel);
+	*sbdf = real_of(v, PCI_SBDF(0, FIELD_GET(ECAM_BUS, rel), 0, 0) | (u32)FIELD_GET(ECAM_DEVFN, rel));
 	*off = (u32)FIELD_GET(ECAM_REG, rel);
 	return true;
 }

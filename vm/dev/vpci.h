@@ -86,6 +86,7 @@ struct vpci_msix {
 
 struct vpci_dev {
 	u32 sbdf;
+	u32 guest_sbdf;         /* where the guest finds it (sbdf unless vpci_place moved it) */
 	/*
 	 * A VF: its own Vendor and Device ID read all-ones and its BARs read
 	 * zero (SR-IOV spec 9.3.4.1); the guest sees the PF's vendor, the VF
@@ -169,6 +170,13 @@ struct vpci_vf_bar {
 };
 /* Adds VF sbdf to the view with the PF's vendor, the VF Device ID and its BARs. 0 or -HV_E*. */
 int vpci_add_vf(struct vpci *v, u32 sbdf, u16 vendor, u16 device, const struct vpci_vf_bar bars[VPCI_NR_BARS]);
+/*
+ * Shows function sbdf to the guest at guest_sbdf instead of its own
+ * address (config space through the ports and the ECAM window alike;
+ * its BARs and its requester ID stay what they are). 0, -HV_ENOENT (no
+ * such function in v) or -HV_EEXIST (another one is there).
+ */
+int vpci_place(struct vpci *v, u32 sbdf, u32 guest_sbdf);
 /* Config read/write of width 1, 2 or 4 at offset (0-4095) of sbdf as the guest sees it. */
 u32 vpci_read(struct vpci *v, u32 sbdf, u32 offset, u32 width);
 void vpci_write(struct vpci *v, u32 sbdf, u32 offset, u32 width, u32 val);

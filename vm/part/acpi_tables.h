@@ -36,6 +36,8 @@
 /* The 8042 keyboard controller's command port and its pulse-reset-line command. */
 #define ACPI_GUEST_KBC_PORT             0x64
 #define ACPI_GUEST_KBC_PULSE_RESET      0xfe
+/* The partition's 16550 (vm/dev/vuart.h) the DSDT lists. */
+#define ACPI_GUEST_COM1_PORT            0x3f8
 /* The Local APIC address the MADT gives (vm/dev/vlapic.h's default base). */
 #define ACPI_GUEST_LAPIC_ADDR           0xfee00000u
 /* Host bridge memory windows the DSDT can list. */

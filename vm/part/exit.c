@@ -244,6 +244,26 @@ static bool port_access(struct partition *p, struct part_vcpu *pv, u16 port, u32
 	return vpci_port_out(&p->vpci, port, size, *val);
 }
 
+/* One more access to a port nobody claims, by port (the end summary's per-port counters). */
+static void count_unclaimed(struct partition *p, u16 port, bool in)
+{
+	u32 i = 0;
+
+	while (i < p->nr_unclaimed_ports && p->unclaimed_ports[i].port != port)
+		i++;
+	if (i == p->nr_unclaimed_ports) {
+		if (i == PART_UNCLAIMED_PORTS) {
+			p->unclaimed_other++;
+			return;
+		}
+		p->unclaimed_ports[p->nr_unclaimed_ports++] = (struct part_port_count){ .port = port };
+	}
+	if (in)
+		p->unclaimed_ports[i].reads++;
+	else
+		p->unclaimed_ports[i].writes++;
+}
+
 static int do_io(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 {
 	u16 port = e->io.port;
@@ -260,6 +280,7 @@ static int do_io(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 		return 1;
 	if (power < 0 && !port_access(p, partition_vcpu_of(p, v), port, size, e->io.in, &val)) {
 		/* Nothing there, as on a real bus: reads float high, writes vanish. */
+		count_unclaimed(p, port, e->io.in);
 		if (p->io_unclaimed++ < PART_LOG_UNCLAIMED)
 			log_write(LOG_WARN, p->cfg->name, "%s port 0x%04x (%u bytes): no such device, %s",
 				  e->io.in ? "read" : "write", port, size, e->io.in ? "reads all-ones" : "dropped");

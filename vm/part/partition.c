@@ -277,6 +277,18 @@ static int build_vpci(const struct partition_set *ps, struct partition *p)
 		}
 		ret = vpci_add_vf(&p->vpci, vf->sbdf, vf->vendor, vf->device, bars);
 	}
+	/*
+	 * Linux scans bus 0 from its host bridge and a slot's other functions
+	 * only when function 0 is there: its functions appear as devices
+	 * 1, 2, ... of bus 0, each function 0 (a VF included).
+	 */
+	for (u32 i = 0; i < d->nr_devices && !ret && d->entry == GUEST_ENTRY_LINUX; i++) {
+		u32 g = PCI_SBDF(0, 0, i + 1, 0);
+		ret = vpci_place(&p->vpci, d->devices[i].sbdf, g);
+		if (!ret)
+			log_info("%s: " BDF_FMT " appears to its guest as " BDF_FMT, d->name, BDF_ARGS(d->devices[i].sbdf),
+				 BDF_ARGS(g));
+	}
 	return ret;
 }
 

@@ -96,6 +96,9 @@ enum part_ipi_drop {
 	PART_IPI_DROP_NR
 };
 
+/* Unclaimed ports counted one by one (struct partition.unclaimed_ports). */
+#define PART_UNCLAIMED_PORTS    16
+
 struct partition {
 	struct partition_cfg *cfg;         /* name, regions (HPAs claimed), devices, cpus, image */
 	const struct virt_ops *ops;
@@ -126,6 +129,10 @@ struct partition {
 	u64 lapic_mark_ns, lapic_mark_exits, lapic_mark_ticks, lapic_mark_injected, lapic_mark_eois;
 	/* Counters, printed when the partition ends. */
 	u64 io_unclaimed, bad_hypercalls, console_bytes;
+	/* io_unclaimed by port, the first PART_UNCLAIMED_PORTS ports in the order met (the end summary lists them). */
+	u32 nr_unclaimed_ports;
+	struct part_port_count { u16 port; u64 reads, writes; } unclaimed_ports[PART_UNCLAIMED_PORTS];
+	u64 unclaimed_other;            /* accesses to ports past the table */
 	/* MSR accesses refused with #GP, MSR writes dropped, exceptions injected for instructions it may not run (atomic). */
 	u64 msr_refused, msr_dropped, exc_injected;
 	u64 ipi_sent, ipi_dropped[PART_IPI_DROP_NR];    /* partition_ipi: delivered or started, and dropped */

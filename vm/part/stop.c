@@ -89,6 +89,24 @@ static void log_smp_counters(const struct partition *p)
 	}
 }
 
+/* The unclaimed port accesses by port: "0x0080 0r/12w, 0x0061 3r/1w", and the rest past the table. */
+static void log_unclaimed_ports(const struct partition *p)
+{
+	char buf[PART_UNCLAIMED_PORTS * 32 + 64];
+	size_t n = 0;
+
+	if (!p->nr_unclaimed_ports)
+		return;
+	for (u32 i = 0; i < p->nr_unclaimed_ports && n < sizeof(buf); i++) {
+		const struct part_port_count *c = &p->unclaimed_ports[i];
+		n += (size_t)fmt_snprintf(buf + n, sizeof(buf) - n, "%s0x%04x %llur/%lluw", i ? ", " : "", c->port,
+					  (unsigned long long)c->reads, (unsigned long long)c->writes);
+	}
+	if (p->unclaimed_other && n < sizeof(buf))
+		fmt_snprintf(buf + n, sizeof(buf) - n, "; %llu to other ports", (unsigned long long)p->unclaimed_other);
+	log_write(LOG_INFO, p->cfg->name, "counters: unclaimed ports (reads/writes): %s", buf);
+}
+
 /* Its DMA faults: drained (raised), logged and suppressed by the log's rate limit, and per device. */
 static void log_fault_counters(const struct partition *p)
 {
@@ -135,6 +153,7 @@ static void log_counters(struct partition *p)
 		  (unsigned long long)(p->cfg->iommu ? iommu_domain_faults(p->cfg->iommu) : 0),
 		  p->verdict_pass, p->verdict_fail);
 	log_fault_counters(p);
+	log_unclaimed_ports(p);
 	if (p->msr_refused || p->msr_dropped || p->exc_injected)
 		log_write(LOG_INFO, p->cfg->name, "counters: %llu MSR accesses refused with #GP, %llu MSR writes dropped, %llu #UD/#GP raised for instructions",
 			  (unsigned long long)p->msr_refused, (unsigned long long)p->msr_dropped, (unsigned long long)p->exc_injected);

@@ -8,6 +8,7 @@
  * message when iasl (acpica-tools) is absent. Also the power ports'
  * decision, value by value.
  */
+#define _GNU_SOURCE     /* memmem */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -272,10 +273,14 @@ static void no_ecam_means_no_mcfg_and_no_host_bridge(void **state __unused)
 	u8 *x = at(get_le64(buf + ACPI_RSDP_XSDT_ADDR));
 	assert_int_equal(get_le32(x + ACPI_HDR_LENGTH), ACPI_HDR_SIZE + 2 * ACPI_XSDT_ENTRY_SIZE);
 	u8 *d = at(get_le64(find("FACP") + ACPI_FADT_X_DSDT));
-	/* Only Name (_S5, Package () { 5, 0 }): NameOp "_S5_" PackageOp PkgLength NumElements BytePrefix 5 Zero. */
+	/* Name (_S5, Package () { 5, 0 }): NameOp "_S5_" PackageOp PkgLength NumElements BytePrefix 5 Zero. */
 	static const u8 s5[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x02, 0x0a, 0x05, 0x00 };
-	assert_int_equal(get_le32(d + ACPI_HDR_LENGTH), ACPI_HDR_SIZE + sizeof(s5));
 	assert_memory_equal(d + ACPI_HDR_SIZE, s5, sizeof(s5));
+	/* Then Scope (\_SB) with COM1 only: no host bridge, no ECAM reservation. */
+	u32 len = get_le32(d + ACPI_HDR_LENGTH);
+	assert_non_null(memmem(d, len, "COM1", 4));
+	assert_null(memmem(d, len, "PCI0", 4));
+	assert_null(memmem(d, len, "MRES", 4));
 }
 
 /* Sluice's own ACPI walk (kernel/acpi.c) finds what Linux must: the CPUs, x2APIC ones marked, the MCFG, no warning. */
@@ -488,7 +493,7 @@ static void iasl_disassembles_every_table_without_a_warning(void **state __unuse
 /*
  * The DSDT's AML is what iasl compiles from its ASL (the header aside:
  * iasl signs it as its own compiler): \_S5, the host bridge of buses
- * 1-0x3f with its two windows, the ECAM of those buses reserved.
+ * 1-0x3f with its two windows, the ECAM of those buses reserved, COM1.
  */
 static void dsdt_aml_is_what_iasl_compiles(void **state __unused)
 {
@@ -502,9 +507,9 @@ static void dsdt_aml_is_what_iasl_compiles(void **state __unused)
 		"DefinitionBlock (\"\", \"DSDT\", 2, \"SLUICE\", \"SLUICEPT\", 1)\n{\n"
 		"    Name (_S5, Package () { 5, 0 })\n"
 		"    Scope (\\_SB)\n    {\n        Device (PCI0)\n        {\n"
-		"            Name (_HID, EisaId (\"PNP0A08\"))\n"
+		"            Name (_HID, EisaId (\"PNP0A08\"))\n            Name (_UID, 0)\n"
 		"            Name (_CID, EisaId (\"PNP0A03\"))\n"
-		"            Name (_SEG, 0)\n            Name (_UID, 0)\n            Name (_BBN, 1)\n"
+		"            Name (_SEG, 0)\n            Name (_BBN, 1)\n"
 		"            Name (_CRS, ResourceTemplate ()\n            {\n"
 		"                WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode, 0, 1, 0x3f, 0, 0x3f)\n"
 		"                QWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,\n"
@@ -512,12 +517,16 @@ static void dsdt_aml_is_what_iasl_compiles(void **state __unused)
 		"                QWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,\n"
 		"                    0, 0x800000000, 0x8000fffff, 0, 0x100000)\n"
 		"            })\n        }\n"
-		"        Device (ECAM)\n        {\n"
-		"            Name (_HID, EisaId (\"PNP0C02\"))\n"
+		"        Device (MRES)\n        {\n"
+		"            Name (_HID, EisaId (\"PNP0C02\"))\n            Name (_UID, 1)\n"
 		"            Name (_CRS, ResourceTemplate ()\n            {\n"
-		"                QWordMemory (ResourceConsumer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,\n"
+		"                QWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,\n"
 		"                    0, 0xb0100000, 0xb3ffffff, 0, 0x3f00000)\n"
-		"            })\n        }\n    }\n}\n";
+		"            })\n        }\n"
+		"        Device (COM1)\n        {\n"
+		"            Name (_HID, EisaId (\"PNP0501\"))\n            Name (_UID, 1)\n"
+		"            Name (_CRS, ResourceTemplate () { IO (Decode16, 0x3f8, 0x3f8, 1, 8) })\n"
+		"        }\n    }\n}\n";
 	temp_dir();
 	write_file("ref.asl", asl, sizeof(asl) - 1);
 	char cmd[256];
@@ -547,7 +556,6 @@ static void reset_vector_resets_through_port_cf9(void **state __unused)
 	/* What its OUT does to a partition with tables. */
 	assert_int_equal(acpi_power_port(0xcf9, 1, false, code[1]), ACPI_POWER_RESET_CF9);
 }
-
 
 static void power_ports_decide_by_port_size_and_value(void **state __unused)
 {

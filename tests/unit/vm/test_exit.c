@@ -273,6 +273,33 @@ static u64 io(u16 port, u32 size, bool in, u32 val)
 	return v->regs.rax;
 }
 
+/* Unclaimed accesses are counted by port; past the table's ports, as "other ports"; the end summary lists them. */
+static void unclaimed_ports_are_counted_by_port(void **state)
+{
+	(void)state;
+	for (u32 i = 0; i < 3; i++)
+		io(0x80, 1, false, 0);
+	io(0x61, 1, true, 0);
+	io(0x61, 1, false, 0);
+	assert_int_equal(part.nr_unclaimed_ports, 2);
+	assert_int_equal(part.unclaimed_ports[0].port, 0x80);
+	assert_int_equal(part.unclaimed_ports[0].writes, 3);
+	assert_int_equal(part.unclaimed_ports[0].reads, 0);
+	assert_int_equal(part.unclaimed_ports[1].reads, 1);
+	assert_int_equal(part.unclaimed_ports[1].writes, 1);
+	for (u32 i = 0; i < PART_UNCLAIMED_PORTS + 2; i++)
+		io((u16)(0x200 + i), 1, true, 0);
+	assert_int_equal(part.nr_unclaimed_ports, PART_UNCLAIMED_PORTS);
+	assert_int_equal(part.unclaimed_other, 4);
+	assert_int_equal(part.io_unclaimed, 5 + PART_UNCLAIMED_PORTS + 2);
+	/* The end summary (the debug-exit port ends it). */
+	struct vm_exit e = { .reason = VM_EXIT_IO, .insn_len = 1, .io = { .port = 0xf4, .size = 1 } };
+	v->regs.rax = 0;
+	assert_int_equal(partition_handle_exit(&part, v, &e), 1);
+	assert_true(fake_log_has("INFO p1: counters: unclaimed ports (reads/writes): 0x0080 0r/3w, 0x0061 1r/1w, 0x0200 1r/0w"));
+	assert_true(fake_log_has("0x020d 1r/0w; 4 to other ports"));
+}
+
 static void fw_cfg_ports_reach_its_fw_cfg_unless_it_is_off(void **state)
 {
 	(void)state;
@@ -1425,6 +1452,7 @@ int main(void)
 		cmocka_unit_test_setup(cpuid_shows_sluice_and_hides_virtualization, setup),
 		cmocka_unit_test_setup(console_lines_carry_the_partition_name, setup),
 		cmocka_unit_test_setup(unclaimed_ports_float_and_are_counted, setup),
+		cmocka_unit_test_setup(unclaimed_ports_are_counted_by_port, setup),
 		cmocka_unit_test_setup(fw_cfg_ports_reach_its_fw_cfg_unless_it_is_off, setup),
 		cmocka_unit_test_setup(debug_exit_port_ends_the_partition, setup),
 		cmocka_unit_test_setup(acpi_power_ports_act_only_for_a_partition_given_tables, setup),

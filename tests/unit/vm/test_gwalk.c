@@ -189,8 +189,26 @@ static void four_level_refusals(void **state)
 	assert_int_equal(walk(&r, 0x1000, false, false, &gpa), -HV_ENOENT);
 	set64(0x1000, 0x900000 | P | RW);                       /* PDPT outside guest memory */
 	assert_int_equal(walk(&r, 0x1000, false, false, &gpa), -HV_ERANGE);
-	r.cr4 |= CR4_LA57;
-	assert_int_equal(walk(&r, 0x1000, false, false, &gpa), -HV_ENOTSUP);
+}
+
+/* §4.5: with CR4.LA57 the table at CR3 is a PML5 indexed by bits 56:48 (Linux's decompressor turns it on where CPUID offers it). */
+static void five_level(void **state)
+{
+	(void)state;
+	struct gwalk_regs r = { .cr0 = CR0_PE | CR0_PG, .cr3 = 0x1000, .cr4 = CR4_PAE | CR4_LA57, .efer = EFER_LMA };
+	u64 gpa;
+
+	set64(0x1000 + 0x1ff * 8, 0x2000 | P | RW);             /* PML5E 511: 0xffff000000000000.. */
+	set64(0x2000 + 0x100 * 8, 0x3000 | P | RW);             /* PML4E 256 */
+	set64(0x3000 + 2 * 8, 0x40000000ULL | PS | P | RW);     /* a 1 GiB page */
+	assert_int_equal(walk(&r, 0xffff800080001234ULL, true, false, &gpa), 0);
+	assert_int_equal(gpa, 0x40001234ULL);
+	assert_int_equal(reads, 3);
+	/* Bits 56:48 choose the PML5E: 4-level's index of the same address would be the PML4E. */
+	assert_int_equal(walk(&r, 0x0000000080001234ULL, false, false, &gpa), -HV_ENOENT);
+	/* PS in a PML5E is reserved. */
+	set64(0x1000, 0x40000000ULL | PS | P | RW);
+	assert_int_equal(walk(&r, 0x1000, false, false, &gpa), -HV_ENOENT);
 }
 
 int main(void)
@@ -198,6 +216,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(no_paging_is_identity_in_32_bits, setup),
 		cmocka_unit_test_setup(paging_32_bit_4k_and_4m, setup),
+		cmocka_unit_test_setup(five_level, setup),
 		cmocka_unit_test_setup(supervisor_writes_obey_rw_only_with_wp, setup),
 		cmocka_unit_test_setup(pae_paging, setup),
 		cmocka_unit_test_setup(four_level_paging, setup),

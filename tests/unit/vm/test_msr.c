@@ -115,8 +115,9 @@ static void cpuid_follows_the_guests_cr4(void **state)
 	r = (struct cpuid_regs){ 0 };
 	cpuid_guest(1, 0, &g, &r);
 	assert_true(r.ecx & BIT(27));
-	r = (struct cpuid_regs){ .ecx = BIT(4) | BIT(3) | BIT(31), .edx = BIT(26) | BIT(4) };
+	r = (struct cpuid_regs){ .ebx = BIT(1) | BIT(0), .ecx = BIT(4) | BIT(3) | BIT(31), .edx = BIT(26) | BIT(4) };
 	cpuid_guest(7, 0, &g, &r);
+	assert_int_equal(r.ebx, BIT(0));                /* TSC_ADJUST goes (no IA32_TSC_ADJUST), FSGSBASE stays */
 	assert_false(r.ecx & BIT(4));                   /* OSPKE: CR4.PKE clear */
 	assert_true(r.ecx & BIT(3));                    /* PKU itself stays */
 	assert_false(r.ecx & BIT(31));                  /* PKS: no IA32_PKRS */
@@ -199,6 +200,16 @@ static void cpuid_frequency_leaves(void **state)
 	assert_int_equal(r.ecx, 100000000);
 	assert_int_equal((u64)r.ecx * r.ebx / r.eax, 2500000000ULL);
 	assert_int_equal(r.edx, 0);
+	/* Linux computes crystal kHz * EBX / EAX in 32 bits: no overflow, within 30 ppm (Bochs' 99.994 MHz: 1 to 1). */
+	static const u64 rates[] = { 2500000, 99994, 2596113, 3999999, 1000 };
+	for (u32 i = 0; i < ARRAY_SIZE(rates); i++) {
+		struct cpuid_guest t = g;
+		t.tsc_khz = rates[i];
+		cpuid_guest(0x15, 0, &t, &r);
+		u32 khz = (u32)(r.ecx / 1000) * r.ebx / r.eax;         /* Linux's arithmetic */
+		assert_true((u64)(r.ecx / 1000) * r.ebx <= 0xffffffffULL);
+		assert_true(khz <= rates[i] + rates[i] * 30 / 1000000 + 1 && khz + rates[i] * 30 / 1000000 + 1 >= rates[i]);
+	}
 	r = (struct cpuid_regs){ .eax = 7, .ebx = 7, .ecx = 7, .edx = 7 };
 	cpuid_guest(0x16, 0, &g, &r);
 	assert_int_equal(r.eax, 2500);

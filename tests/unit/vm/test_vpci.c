@@ -141,6 +141,31 @@ static void other_functions_read_all_ones_and_ignore_writes(void **state)
 	assert_int_equal(v.denied_writes, 2);
 }
 
+/* vpci_place: the guest finds DEV_A at 00:01.0 (ports and ECAM), its own address reads all-ones. */
+static void placed_functions_answer_at_their_guest_address(void **state)
+{
+	(void)state;
+	const u32 g = PCI_SBDF(0, 0, 1, 0);
+	u32 val = 0;
+	assert_int_equal(vpci_place(&v, DEV_A, g), 0);
+	assert_true(vpci_ecam_read(&v, ECAM + (1u << 15), 4, &val));
+	assert_int_equal(val, 0x11e81234);
+	assert_true(vpci_ecam_read(&v, ECAM + (3u << 15), 4, &val));
+	assert_int_equal(val, 0xffffffff);
+	assert_true(vpci_port_out(&v, 0xcf8, 4, 0x80000800));   /* bus 0, device 1, function 0, register 0 */
+	assert_true(vpci_port_in(&v, 0xcfc, 4, &val));
+	assert_int_equal(val, 0x11e81234);
+	/* Writes reach the function at its real address: the command register's memory enable. */
+	assert_true(vpci_ecam_write(&v, ECAM + (1u << 15) + PCI_COMMAND, 2, PCI_COMMAND_MEM));
+	assert_int_equal(rd(DEV_A, PCI_COMMAND, 2) & PCI_COMMAND_MEM, PCI_COMMAND_MEM);
+	/* One function per guest address; only functions of the view move. */
+	assert_int_equal(vpci_place(&v, DEV_B, g), -HV_EEXIST);
+	assert_int_equal(vpci_place(&v, OTHER, PCI_SBDF(0, 0, 2, 0)), -HV_ENOENT);
+	assert_int_equal(vpci_place(&v, DEV_A, DEV_A), 0);
+	assert_true(vpci_ecam_read(&v, ECAM + (3u << 15), 4, &val));
+	assert_int_equal(val, 0x11e81234);
+}
+
 static void header_reads_pass_through(void **state)
 {
 	(void)state;
@@ -860,6 +885,7 @@ int main(void)
 		cmocka_unit_test_setup(init_refuses_what_it_cannot_show, setup),
 		cmocka_unit_test_setup(other_functions_read_all_ones_and_ignore_writes, setup),
 		cmocka_unit_test_setup(header_reads_pass_through, setup),
+		cmocka_unit_test_setup(placed_functions_answer_at_their_guest_address, setup),
 		cmocka_unit_test_setup(bad_accesses_read_all_ones, setup),
 		cmocka_unit_test_setup(bar_sizing_is_emulated, setup),
 		cmocka_unit_test_setup(bar_moves_are_denied, setup),
