@@ -303,7 +303,8 @@ u8 partition_legacy_ack(struct partition *p);
  * Lays p's firmware tables (vm/part/acpi_tables.h) into its memory at gpa,
  * len bytes it can write: its vCPUs (APIC ID = index), the set's virtual
  * ECAM, its functions' memory BARs as host bridge windows. Sets p->acpi.
- * Returns 0 and *rsdp_gpa, or -HV_E* (logged).
+ * Returns 0 and *rsdp_gpa, or -HV_E* (logged): -HV_EBUSY when a passed-
+ * through I/O BAR of its functions holds a power port.
  */
 int partition_acpi_load(struct partition *p, u64 gpa, u32 len, u64 *rsdp_gpa);
 /*
