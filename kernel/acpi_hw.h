@@ -207,9 +207,12 @@
 #define ACPI_RES_WORD_LEN       13
 #define ACPI_RES_TYPE_MEMORY    0       /* Resource Type byte */
 #define ACPI_RES_TYPE_BUS       2
+#define  ACPI_RES_FLAG_CONSUMER BIT_ULL(0)      /* General Flags: the device consumes the range (0: it produces it) */
 #define  ACPI_RES_FLAG_MIF      BIT_ULL(2)      /* General Flags: minimum address fixed */
 #define  ACPI_RES_FLAG_MAF      BIT_ULL(3)      /* maximum address fixed */
 #define  ACPI_RES_MEM_RW        BIT_ULL(0)      /* memory Type Specific Flags: read-write */
+#define ACPI_RES_IO_PORT        0x47    /* §6.4.2.5 "I/O Port Descriptor" (small item, 7 bytes of data) */
+#define ACPI_RES_IO_DECODE16    0x01    /* its information byte: decodes 16 address bits */
 #define ACPI_RES_END_TAG        0x79    /* §6.4.2.9 "End Tag": small item, then a checksum byte (0: none) */
 
 /*

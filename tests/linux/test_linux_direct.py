@@ -1,7 +1,9 @@
 """The reference Linux boot of issue 18: the kernel and initramfs of
 `make linux` booted directly by QEMU (tools/run-qemu --kernel, no Sluice)
 on the NVMe SR-IOV machine of tests/linux/direct/qemu.args, judged by the
-one verdict line of tests/guests/linux/init (docs/testing.md).
+one verdict line of tests/guests/linux/init (docs/testing.md), which the
+init writes into the kernel log: it reaches the serial port behind a
+timestamp, "[    5.604845] sluice-linux: PASS tag=direct ...".
 
   make linux
   /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/linux
@@ -37,6 +39,7 @@ NVME_PF = ("0000:01:00.0", "1b36:0010", "010802")    # QEMU's nvme, class NVM Ex
 LINE_RE = re.compile(r"sluice-linux: (PASS|FAIL) tag=(\S+)\s*(.*)$")
 PCI_RE = re.compile(r"sluice-linux: pci (\S+) ([0-9a-f]{4}:[0-9a-f]{4}) class ([0-9a-f]{6})$")
 UPTIME_RE = re.compile(r"sluice-linux: init reached: .* up ([0-9.]+) s")
+KTIME_RE = re.compile(r"^\[ *([0-9]+\.[0-9]+)\] sluice-linux: (PASS|FAIL) ")   # the kernel log's time
 
 
 def pattern_sha256(tag):
@@ -135,9 +138,11 @@ def test_linux_boots_directly_and_passes_its_nvme_check(capsys):
     status, output, seen, ended = boot(serial)
     lines = read_lines(serial)
     uptime = next((m.group(1) for m in (UPTIME_RE.search(l) for l in lines) if m), "?")
+    ktime = next((m.group(1) for m in (KTIME_RE.search(l) for l in lines) if m), "?")
     summary = (f"linux direct: verdict after {seen:.1f} s, " if seen is not None else
                "linux direct: no verdict, ") + \
-              f"init reached at {uptime} s of kernel uptime, QEMU ended after {ended:.1f} s"
+              f"init reached at {uptime} s and the verdict at {ktime} s of kernel time, " \
+              f"QEMU ended after {ended:.1f} s"
     with open(os.path.join(OUT, "boot.txt"), "w") as f:
         f.write(summary + "\n")
     with capsys.disabled():

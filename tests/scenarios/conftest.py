@@ -579,6 +579,7 @@ def pytest_configure(config):
         raise pytest.UsageError(str(e))
 
 
+@pytest.hookimpl(tryfirst=True)      # before pytest-xdist's own, which reads the groups
 def pytest_collection_modifyitems(config, items):
     """Groups for pytest-xdist's --dist loadgroup (tools/run-tests runs two
     workers): every boot of one scenario in one worker, since its image is

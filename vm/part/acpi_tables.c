@@ -222,13 +222,17 @@ static void res_bus_range(struct out *o, u8 start, u8 end)
 	put16(o, (u32)end - start + 1);
 }
 
-/* §6.4.3.5.1: a fixed memory window, read-write, non-cacheable (device registers). */
-static void res_mem_window(struct out *o, const struct acpi_window *w)
+/*
+ * §6.4.3.5.1: a fixed memory range, read-write, non-cacheable (device
+ * registers): a window the device passes down (producer), or a range it
+ * takes for itself (consumer).
+ */
+static void res_mem_range(struct out *o, const struct acpi_window *w, bool consumer)
 {
 	put8(o, ACPI_RES_QWORD_ADDR);
 	put16(o, ACPI_RES_QWORD_LEN);
 	put8(o, ACPI_RES_TYPE_MEMORY);
-	put8(o, ACPI_RES_FLAG_MIF | ACPI_RES_FLAG_MAF);
+	put8(o, ACPI_RES_FLAG_MIF | ACPI_RES_FLAG_MAF | (consumer ? ACPI_RES_FLAG_CONSUMER : 0));
 	put8(o, ACPI_RES_MEM_RW);
 	put64(o, 0);                    /* granularity */
 	put64(o, w->base);
@@ -241,20 +245,8 @@ static void res_mem_window(struct out *o, const struct acpi_window *w)
 #define RES_MEM_SIZE    (3 + ACPI_RES_QWORD_LEN)
 #define RES_END_SIZE    2
 
-/* §6.4.2.5 "I/O Port Descriptor": 16-bit decode, one fixed range of len ports. */
-#define RES_IO_SIZE     8
-static void res_io(struct out *o, u16 base, u8 len)
-{
-	put8(o, 0x47);
-	put8(o, 0x01);                  /* decodes 16 address bits */
-	put16(o, base);
-	put16(o, base);
-	put8(o, 1);                     /* alignment */
-	put8(o, len);
-}
-
-/* Device (NAME) { Name (_HID, EISAID (hid)), Name (_UID, uid) ...: the caller adds the rest and closes it. */
-static u32 device_open(struct out *o, const char *name, const char *hid, u32 uid)
+/* Device (name) { Name (_HID, EisaId (hid)) ...: its content follows until aml_close of what it returns. */
+static u32 aml_device_open(struct out *o, const char *name, const char *hid)
 {
 	put8(o, AML_EXT_OP_PREFIX);
 	put8(o, AML_DEVICE_OP);
@@ -262,22 +254,20 @@ static u32 device_open(struct out *o, const char *name, const char *hid, u32 uid
 	put_bytes(o, name, AML_NAMESEG_LEN);
 	aml_name(o, "_HID");
 	aml_eisa_id(o, hid);
-	aml_name(o, "_UID");
-	aml_int(o, uid);
 	return dev;
 }
 
-/* Name (_CRS, Buffer (size) { ...: the caller adds size - RES_END_SIZE bytes of descriptors, then crs_close. */
-static u32 crs_open(struct out *o, u32 size)
+/* Name (_CRS, ResourceTemplate () { ...: size bytes of descriptors follow, then aml_crs_close. */
+static u32 aml_crs_open(struct out *o, u32 size)
 {
 	aml_name(o, "_CRS");
 	put8(o, AML_BUFFER_OP);
 	u32 buf = aml_open(o);
-	aml_int(o, size);
+	aml_int(o, size + RES_END_SIZE);
 	return buf;
 }
 
-static void crs_close(struct out *o, u32 buf)
+static void aml_crs_close(struct out *o, u32 buf)
 {
 	put8(o, ACPI_RES_END_TAG);
 	put8(o, 0);
@@ -285,60 +275,83 @@ static void crs_close(struct out *o, u32 buf)
 }
 
 /*
+ * Device (\_SB.ECAM): a motherboard resource (PNP0C02) holding the ECAM
+ * window. Linux uses an MCFG entry only when firmware reserves its range
+ * so (PCI Firmware 3.3 §4.1.2 asks for it); without a usable 0xcf8
+ * mechanism to fall back on, it would see no PCI at all.
+ */
+static void dsdt_ecam_reserved(struct out *o, const struct acpi_guest *g)
+{
+	const struct acpi_window ecam = {
+		g->ecam_gpa + ((u64)g->bus_start << 20), ((u64)g->bus_end - g->bus_start + 1) << 20,
+	};
+	u32 dev = aml_device_open(o, "ECAM", "PNP0C02");
+	u32 buf = aml_crs_open(o, RES_MEM_SIZE);
+	res_mem_range(o, &ecam, true);
+	aml_crs_close(o, buf);
+	aml_close(o, dev);
+}
+
+/*
  * Device (\_SB.PCI0): the PCI Express host bridge (PNP0A08, compatible
  * with PNP0A03) of segment 0, buses bus_start..bus_end, the windows its
  * functions' BARs sit in. Linux enumerates PCI from such a device (and
  * reaches its config space through the MCFG entry of the same buses).
- * Device (\_SB.MRES): motherboard resources (PNP0C02) holding the ECAM
- * window, where Linux wants to find an MCFG range reserved before it uses
- * it when it has no legacy config ports to check the range against
- * (PCI Firmware Specification 3.3 §4.1.2).
  */
 static void dsdt_host_bridge(struct out *o, const struct acpi_guest *g)
 {
-	u32 dev = device_open(o, "PCI0", "PNP0A08", 0);
+	u32 dev = aml_device_open(o, "PCI0", "PNP0A08");
 	aml_name(o, "_CID");
 	aml_eisa_id(o, "PNP0A03");
 	aml_name(o, "_SEG");
 	aml_int(o, 0);
+	aml_name(o, "_UID");
+	aml_int(o, 0);
 	aml_name(o, "_BBN");
 	aml_int(o, g->bus_start);
-	u32 buf = crs_open(o, RES_BUS_SIZE + g->nr_windows * RES_MEM_SIZE + RES_END_SIZE);
+	u32 buf = aml_crs_open(o, RES_BUS_SIZE + g->nr_windows * RES_MEM_SIZE);
 	res_bus_range(o, g->bus_start, g->bus_end);
 	for (u32 i = 0; i < g->nr_windows; i++)
-		res_mem_window(o, &g->windows[i]);
-	crs_close(o, buf);
+		res_mem_range(o, &g->windows[i], false);
+	aml_crs_close(o, buf);
 	aml_close(o, dev);
+	dsdt_ecam_reserved(o, g);
+}
 
-	/* The MCFG entry's buses: 1 MiB each from bus 0 at ecam_gpa (PCI Firmware Specification 3.3 §4.1.2). */
-	const struct acpi_window ecam = { .base = g->ecam_gpa + ((u64)g->bus_start << 20),
-					  .size = ((u64)g->bus_end - g->bus_start + 1) << 20 };
-	dev = device_open(o, "MRES", "PNP0C02", 1);
-	buf = crs_open(o, RES_MEM_SIZE + RES_END_SIZE);
-	res_mem_window(o, &ecam);
-	crs_close(o, buf);
-	aml_close(o, dev);
+/* §6.4.2.5 "I/O Port Descriptor": 16-bit decode, one fixed range of len ports. */
+#define RES_IO_SIZE     8
+static void res_io(struct out *o, u16 base, u8 len)
+{
+	put8(o, ACPI_RES_IO_PORT);
+	put8(o, ACPI_RES_IO_DECODE16);
+	put16(o, base);
+	put16(o, base);
+	put8(o, 1);                     /* alignment */
+	put8(o, len);
 }
 
 /*
  * Device (\_SB.COM1): the partition's 16550 at 0x3f8 (PNP0501), with no
  * interrupt: the partition has no interrupt controller for its IRQ 4, and
- * Linux's 8250 driver polls a port that has none.
+ * Linux's 8250 driver polls a port that has none (with IRQ 4 the legacy
+ * ttyS0 never sent /init's output).
  */
 static void dsdt_com1(struct out *o)
 {
-	u32 dev = device_open(o, "COM1", "PNP0501", 1);
-	u32 buf = crs_open(o, RES_IO_SIZE + RES_END_SIZE);
+	u32 dev = aml_device_open(o, "COM1", "PNP0501");
+	aml_name(o, "_UID");
+	aml_int(o, 1);
+	u32 buf = aml_crs_open(o, RES_IO_SIZE);
 	res_io(o, ACPI_GUEST_COM1_PORT, 8);
-	crs_close(o, buf);
+	aml_crs_close(o, buf);
 	aml_close(o, dev);
 }
 
 /*
  * The DSDT: Name (_S5, Package () { 5, 0 }), the SLP_TYPa/SLP_TYPb pair
  * Linux writes to the sleep control register to power off (§7.4.2
- * "\_Sx (System States)"), the host bridge and its ECAM reservation when
- * there is PCI, and COM1.
+ * "\_Sx (System States)"), when there is PCI the host bridge and its
+ * ECAM reserved, and COM1.
  */
 static u32 dsdt(struct out *o, const struct acpi_guest *g)
 {

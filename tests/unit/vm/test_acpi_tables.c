@@ -280,7 +280,7 @@ static void no_ecam_means_no_mcfg_and_no_host_bridge(void **state __unused)
 	u32 len = get_le32(d + ACPI_HDR_LENGTH);
 	assert_non_null(memmem(d, len, "COM1", 4));
 	assert_null(memmem(d, len, "PCI0", 4));
-	assert_null(memmem(d, len, "MRES", 4));
+	assert_null(memmem(d, len, "ECAM", 4));
 }
 
 /* Sluice's own ACPI walk (kernel/acpi.c) finds what Linux must: the CPUs, x2APIC ones marked, the MCFG, no warning. */
@@ -493,7 +493,7 @@ static void iasl_disassembles_every_table_without_a_warning(void **state __unuse
 /*
  * The DSDT's AML is what iasl compiles from its ASL (the header aside:
  * iasl signs it as its own compiler): \_S5, the host bridge of buses
- * 1-0x3f with its two windows, the ECAM of those buses reserved, COM1.
+ * 1-0x3f with its two windows, the ECAM of those buses reserved.
  */
 static void dsdt_aml_is_what_iasl_compiles(void **state __unused)
 {
@@ -507,9 +507,9 @@ static void dsdt_aml_is_what_iasl_compiles(void **state __unused)
 		"DefinitionBlock (\"\", \"DSDT\", 2, \"SLUICE\", \"SLUICEPT\", 1)\n{\n"
 		"    Name (_S5, Package () { 5, 0 })\n"
 		"    Scope (\\_SB)\n    {\n        Device (PCI0)\n        {\n"
-		"            Name (_HID, EisaId (\"PNP0A08\"))\n            Name (_UID, 0)\n"
+		"            Name (_HID, EisaId (\"PNP0A08\"))\n"
 		"            Name (_CID, EisaId (\"PNP0A03\"))\n"
-		"            Name (_SEG, 0)\n            Name (_BBN, 1)\n"
+		"            Name (_SEG, 0)\n            Name (_UID, 0)\n            Name (_BBN, 1)\n"
 		"            Name (_CRS, ResourceTemplate ()\n            {\n"
 		"                WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode, 0, 1, 0x3f, 0, 0x3f)\n"
 		"                QWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,\n"
@@ -517,10 +517,10 @@ static void dsdt_aml_is_what_iasl_compiles(void **state __unused)
 		"                QWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,\n"
 		"                    0, 0x800000000, 0x8000fffff, 0, 0x100000)\n"
 		"            })\n        }\n"
-		"        Device (MRES)\n        {\n"
-		"            Name (_HID, EisaId (\"PNP0C02\"))\n            Name (_UID, 1)\n"
+		"        Device (ECAM)\n        {\n"
+		"            Name (_HID, EisaId (\"PNP0C02\"))\n"
 		"            Name (_CRS, ResourceTemplate ()\n            {\n"
-		"                QWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,\n"
+		"                QWordMemory (ResourceConsumer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,\n"
 		"                    0, 0xb0100000, 0xb3ffffff, 0, 0x3f00000)\n"
 		"            })\n        }\n"
 		"        Device (COM1)\n        {\n"
@@ -556,6 +556,7 @@ static void reset_vector_resets_through_port_cf9(void **state __unused)
 	/* What its OUT does to a partition with tables. */
 	assert_int_equal(acpi_power_port(0xcf9, 1, false, code[1]), ACPI_POWER_RESET_CF9);
 }
+
 
 static void power_ports_decide_by_port_size_and_value(void **state __unused)
 {
