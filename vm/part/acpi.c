@@ -52,6 +52,33 @@ static int bar_windows(const struct partition *p, struct acpi_window *w, u32 max
 	return (int)out;
 }
 
+/*
+ * An I/O BAR of p's functions is passed through (vm/part/partition.c
+ * io_policy): one that holds a power port would take the guest's accesses
+ * to it without an exit. Returns 0, or -HV_EBUSY (logged).
+ */
+static int power_ports_free(const struct partition *p)
+{
+	static const u16 ports[] = { ACPI_GUEST_SLEEP_CONTROL_PORT, ACPI_GUEST_SLEEP_STATUS_PORT, ACPI_GUEST_RESET_PORT,
+				     ACPI_GUEST_KBC_PORT };
+
+	for (u32 i = 0; i < p->cfg->nr_devices; i++) {
+		const struct pci_dev *pd = pci_find(p->cfg->devices[i].sbdf);
+		for (u32 b = 0; pd && b < PCI_NR_BARS; b++) {
+			const struct pci_bar *bar = &pd->bars[b];
+			for (u32 k = 0; bar->type == PCI_BAR_IO && k < ARRAY_SIZE(ports); k++) {
+				if (ports[k] < bar->addr || ports[k] >= bar->addr + bar->size)
+					continue;
+				log_write(LOG_ERR, p->cfg->name, "ACPI tables: device " BDF_FMT " BAR%u (ports 0x%04llx-0x%04llx) holds power port 0x%04x",
+					  BDF_ARGS(pd->sbdf), b, (unsigned long long)bar->addr,
+					  (unsigned long long)(bar->addr + bar->size - 1), ports[k]);
+				return -HV_EBUSY;
+			}
+		}
+	}
+	return 0;
+}
+
 int partition_acpi_load(struct partition *p, u64 gpa, u32 len, u64 *rsdp_gpa)
 {
 	const struct partition_cfg *d = p->cfg;
@@ -59,6 +86,9 @@ int partition_acpi_load(struct partition *p, u64 gpa, u32 len, u64 *rsdp_gpa)
 	struct acpi_window w[ACPI_GUEST_MAX_WINDOWS];
 	u32 used;
 
+	int ret = power_ports_free(p);
+	if (ret)
+		return ret;
 	for (u32 i = 0; i < d->nr_cpus; i++)
 		ids[i] = i;             /* a vCPU's APIC ID is its index (vm/part/lapic.c) */
 	int nr_w = bar_windows(p, w, ARRAY_SIZE(w));
@@ -75,7 +105,7 @@ int partition_acpi_load(struct partition *p, u64 gpa, u32 len, u64 *rsdp_gpa)
 		.nr_windows = ecam ? (u32)nr_w : 0, .windows = w,
 	};
 	void *buf = part_guest_ptr(d, gpa, len, true);
-	int ret = buf ? acpi_guest_build(&g, buf, gpa, len, rsdp_gpa, &used) : -HV_ERANGE;
+	ret = buf ? acpi_guest_build(&g, buf, gpa, len, rsdp_gpa, &used) : -HV_ERANGE;
 	if (ret) {
 		log_write(LOG_ERR, d->name, "ACPI tables at GPA 0x%016llx (%u bytes) not laid: %s", (unsigned long long)gpa,
 			  len, buf ? hv_strerror(ret) : "not its writable memory");

@@ -1,13 +1,14 @@
 /*
  * The firmware tables one partition's guest finds (an unmodified Linux
  * reads its machine from them): RSDP, XSDT, a hardware-reduced FADT, a
- * DSDT holding \_S5 and the PCI host bridge, the MADT of its own vCPUs
- * and the MCFG of its virtual ECAM, laid into a buffer the guest sees at
- * a GPA (ACPI 6.5 chapter 5.2; kernel/acpi_hw.h). Portable, no hardware
- * access. Also the power ports those tables name, and the two legacy
- * reset paths Linux falls back to, as a pure decision the exit handler
- * acts on (vm/part/acpi.c). docs/architecture.md "What a Linux partition
- * finds" says why hardware-reduced and what is left out.
+ * DSDT holding \_S5, the PCI host bridge, its ECAM reserved and COM1,
+ * the MADT of its own vCPUs and the MCFG of its virtual ECAM, laid into a
+ * buffer the guest sees at a GPA (ACPI 6.5 chapter 5.2; kernel/acpi_hw.h).
+ * Portable, no hardware access. Also the code at the reset vector, and
+ * the power ports those tables name with the two legacy reset paths
+ * Linux falls back to, as a pure decision the exit handler acts on
+ * (vm/part/acpi.c). docs/architecture.md "What a Linux partition finds"
+ * says why hardware-reduced and what is left out.
  */
 #ifndef VM_PART_ACPI_TABLES_H
 #define VM_PART_ACPI_TABLES_H

@@ -217,9 +217,13 @@ int partitions_wait(struct partition_set *ps, u64 run_limit_ms);
  * answer within PART_CPU_ANSWER_US; one that does not was reset under its
  * guest (an INIT QEMU does not let Sluice consume): it is brought back
  * (smp_cpu_restart) and its partition parked (partition_cpu_lost).
- * Returns how many partitions lost their CPU.
+ * Returns how many partitions lost their CPU. A CPU answers in
+ * microseconds; under emulation on a busy host a virtual CPU's thread
+ * can go unscheduled for over a second (seen with two emulators on two
+ * cores: a Linux partition's CPU reset 200 ms after its kick), so the
+ * wait is 2 s: a CPU that is really lost is found that much later.
  */
-#define PART_CPU_ANSWER_US      200000
+#define PART_CPU_ANSWER_US      2000000
 u32 partitions_sweep(struct partition_set *ps);
 /*
  * The same sweep as partitions_wait runs it, every PART_WATCHDOG_MS: only a
@@ -307,7 +311,8 @@ u8 partition_legacy_ack(struct partition *p);
  * Lays p's firmware tables (vm/part/acpi_tables.h) into its memory at gpa,
  * len bytes it can write: its vCPUs (APIC ID = index), the set's virtual
  * ECAM, its functions' memory BARs as host bridge windows. Sets p->acpi.
- * Returns 0 and *rsdp_gpa, or -HV_E* (logged).
+ * Returns 0 and *rsdp_gpa, or -HV_E* (logged): -HV_EBUSY when a passed-
+ * through I/O BAR of its functions holds a power port.
  */
 int partition_acpi_load(struct partition *p, u64 gpa, u32 len, u64 *rsdp_gpa);
 /*

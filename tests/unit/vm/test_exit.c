@@ -465,6 +465,29 @@ static void acpi_host_bridge_windows_cover_its_bars(void **state)
 	pci_reset();            /* the other tests find no function */
 }
 
+/* A passed-through I/O BAR holding a power port would hide the guest's writes there: no tables. */
+static void acpi_tables_refused_when_an_io_bar_holds_a_power_port(void **state)
+{
+	(void)state;
+	struct fake_fn *f = fake_pci_find(EDU);
+	fake_pci_set_bar(f, 4, 0x0600, 0x40, FAKE_BAR_IO);
+	pci_reset();
+	pci_add_host_bridge(0, 0x00, 0xff);
+	assert_true(pci_scan() > 0);
+	u64 rsdp = 0;
+	assert_int_equal(partition_acpi_load(&part, 0x8000, 0x1000, &rsdp), -HV_EBUSY);
+	assert_true(fake_log_has("ERR  p1: ACPI tables: device 00:03.0 BAR4 (ports 0x0600-0x063f) holds power port 0x0600"));
+	assert_false(part.acpi);
+	/* Clear of the ports, the same function is fine. */
+	fake_pci_set_bar(f, 4, 0xc000, 0x40, FAKE_BAR_IO);
+	pci_reset();
+	pci_add_host_bridge(0, 0x00, 0xff);
+	assert_true(pci_scan() > 0);
+	assert_int_equal(partition_acpi_load(&part, 0x8000, 0x1000, &rsdp), 0);
+	assert_true(part.acpi);
+	pci_reset();
+}
+
 static void init_signal_is_counted_and_the_guest_resumes(void **state)
 {
 	(void)state;
@@ -1499,6 +1522,7 @@ int main(void)
 		cmocka_unit_test_setup(acpi_reset_paths_end_the_partition_as_a_reboot, setup),
 		cmocka_unit_test_setup(acpi_tables_are_laid_into_its_memory, setup),
 		cmocka_unit_test_setup(acpi_host_bridge_windows_cover_its_bars, setup),
+		cmocka_unit_test_setup(acpi_tables_refused_when_an_io_bar_holds_a_power_port, setup),
 		cmocka_unit_test_setup(init_signal_is_counted_and_the_guest_resumes, setup),
 		cmocka_unit_test_setup(init_that_stays_pending_parks_the_partition, setup),
 		cmocka_unit_test_setup(partition_that_lost_its_cpu_is_parked_and_done, setup),
