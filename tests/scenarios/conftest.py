@@ -583,14 +583,15 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     """Groups for pytest-xdist's --dist loadgroup (tools/run-tests runs two
     workers): every boot of one scenario in one worker, since its image is
-    built once per session into one directory; every kvm-unit-tests leg in
-    one, since a partition leg is judged against the bare runs of the same
-    session (kut.RESULTS)."""
+    built once per session into one directory; every other test with the
+    rest of its file, since a file's tests may share what they build (the
+    kvm-unit-tests legs are judged against the bare runs of the same
+    session, kut.RESULTS; tools/dmar-dump builds its binary on first use)."""
     for item in items:
         if isinstance(item, ScenarioItem):
             item.add_marker(pytest.mark.xdist_group(item.name.split("[")[0]))
-        elif os.path.basename(str(item.fspath)) == "test_kut.py":
-            item.add_marker(pytest.mark.xdist_group("kut"))
+        else:
+            item.add_marker(pytest.mark.xdist_group(os.path.basename(str(item.fspath))))
 
 
 class ScenarioItem(pytest.Item):
