@@ -87,6 +87,7 @@ boot procedure itself is in test_scenarios.py.
 """
 import os
 import re
+import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -568,6 +569,42 @@ def collect_cases(root=None, only=None):
 # ---- pytest plumbing ------------------------------------------------------
 
 BOOTS = []                   # (scenario, firmware, seconds, outcome), in run order
+# With pytest-xdist each worker also writes its boots here, for the summary the controller prints.
+BOOTS_DIR = os.path.join(BUILD, "scenarios", "boots")
+
+
+def _xdist_worker():
+    return os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def pytest_sessionstart(session):
+    SESSION_START[0] = time.time()
+    if not _xdist_worker() and os.path.isdir(BOOTS_DIR):
+        for f in os.listdir(BOOTS_DIR):
+            os.unlink(os.path.join(BOOTS_DIR, f))
+
+
+SESSION_START = [0.0]
+
+
+def _kut_table_of_this_session():
+    """The table a worker wrote during this session (pytest-xdist), or None."""
+    path = os.path.join(ROOT, kut.TABLE)
+    if _xdist_worker() or not os.path.isfile(path) or os.path.getmtime(path) < SESSION_START[0]:
+        return None
+    with open(path) as f:
+        return f.read()
+
+
+def _worker_boots():
+    """The boots the workers of this session recorded, in the order each ran them."""
+    boots = []
+    for f in sorted(os.listdir(BOOTS_DIR)) if os.path.isdir(BOOTS_DIR) else []:
+        with open(os.path.join(BOOTS_DIR, f)) as fh:
+            for line in fh:
+                name, fw, secs, outcome = line.rstrip("\n").split("\t")
+                boots.append((name, fw, float(secs), outcome))
+    return boots
 
 
 def pytest_configure(config):
@@ -607,6 +644,11 @@ class ScenarioItem(pytest.Item):
 
     def record_boot(self, seconds, outcome):
         BOOTS.append((self.case.scenario.name, self.case.firmware, seconds, outcome))
+        worker = _xdist_worker()
+        if worker:
+            os.makedirs(BOOTS_DIR, exist_ok=True)
+            with open(os.path.join(BOOTS_DIR, worker + ".tsv"), "a") as f:
+                f.write(f"{self.case.scenario.name}\t{self.case.firmware}\t{seconds:.2f}\t{outcome}\n")
 
     def reportinfo(self):
         where = self.case.scenario.dir if self.case.scenario else self.path
@@ -629,15 +671,17 @@ def pytest_pycollect_makeitem(collector, name, obj):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tr = terminalreporter
-    if kut.RESULTS:
+    kut_table = kut.table(kut.RESULTS) if kut.RESULTS else _kut_table_of_this_session()
+    if kut_table:
         tr.write_sep("-", "kvm-unit-tests (build/kut/table.md)")
-        for line in kut.table(kut.RESULTS).splitlines():
+        for line in kut_table.splitlines():
             tr.write_line(line)
-    if not BOOTS:
+    boots = BOOTS or _worker_boots()
+    if not boots:
         return
     tr.write_sep("-", "scenario boot times")
-    w = max(len("scenario"), *(len(b[0]) for b in BOOTS))
+    w = max(len("scenario"), *(len(b[0]) for b in boots))
     tr.write_line(f"{'scenario':<{w}}  {'firmware':<9}  {'seconds':>7}  result")
-    for name, fw, secs, outcome in BOOTS:
+    for name, fw, secs, outcome in boots:
         tr.write_line(f"{name:<{w}}  {fw:<9}  {secs:7.2f}  {outcome}")
-    tr.write_line(f"{'total':<{w}}  {'':<9}  {sum(b[2] for b in BOOTS):7.2f}")
+    tr.write_line(f"{'total':<{w}}  {'':<9}  {sum(b[2] for b in boots):7.2f}")
