@@ -55,5 +55,17 @@ static inline u64 get_le64(const void *p)
 {
 	return (u64)get_le32(p) | (u64)get_le32((const u8 *)p + 4) << 32;
 }
+/* And the stores, for structures laid into guest memory. */
+static inline void put_le32(void *p, u32 v)
+{
+	u8 *b = p;
+	for (int i = 0; i < 4; i++)
+		b[i] = (u8)(v >> (8 * i));
+}
+static inline void put_le64(void *p, u64 v)
+{
+	put_le32(p, (u32)v);
+	put_le32((u8 *)p + 4, (u32)(v >> 32));
+}
 
 #endif

@@ -93,19 +93,6 @@ static int fail(char *why, size_t len, int err, const char *fmt, ...)
 	return err;
 }
 
-void guest_put_le32(void *p, u32 v)
-{
-	u8 *b = p;
-	for (int i = 0; i < 4; i++)
-		b[i] = (u8)(v >> (8 * i));
-}
-
-void guest_put_le64(void *p, u64 v)
-{
-	guest_put_le32(p, (u32)v);
-	guest_put_le32((u8 *)p + 4, (u32)(v >> 32));
-}
-
 static bool elf_magic(const u8 *b, size_t size)
 {
 	return size >= 16 && b[0] == 0x7f && b[1] == 'E' && b[2] == 'L' && b[3] == 'F';
@@ -457,8 +444,8 @@ static void pc_vectors_write(const struct guest_region *mem, u32 nr_mem, struct 
 	memcpy(stub + GUEST_PC_STUB_MASTER, master, sizeof(master));
 	memcpy(stub + GUEST_PC_STUB_SLAVE, slave, sizeof(slave));
 	for (u32 i = 0; i < 8; i++) {
-		guest_put_le32(ivt + (0x08 + i) * 4, (u32)GUEST_PC_STUB_SEG << 16 | GUEST_PC_STUB_MASTER);
-		guest_put_le32(ivt + (0x70 + i) * 4, (u32)GUEST_PC_STUB_SEG << 16 | GUEST_PC_STUB_SLAVE);
+		put_le32(ivt + (0x08 + i) * 4, (u32)GUEST_PC_STUB_SEG << 16 | GUEST_PC_STUB_MASTER);
+		put_le32(ivt + (0x70 + i) * 4, (u32)GUEST_PC_STUB_SEG << 16 | GUEST_PC_STUB_SLAVE);
 	}
 	guest_placed_add(res, "real-mode PIC vectors", 0, GUEST_PC_IVT_SIZE);
 	guest_placed_add(res, "real-mode PIC handlers", GUEST_PC_STUB_GPA, GUEST_PC_STUB_SLAVE + sizeof(slave));
@@ -629,8 +616,8 @@ static int load_elf64(const struct image *im, const struct guest_region *mem, u3
 	guest_placed_add(res, "page tables", start + 2 * PAGE_SIZE, a.next - (start + 2 * PAGE_SIZE));
 
 	memset(gdt, 0, PAGE_SIZE);
-	guest_put_le64(gdt + GUEST_GDT_CS64, GDT_CODE64);
-	guest_put_le64(gdt + GUEST_GDT_DS, GDT_DATA);
+	put_le64(gdt + GUEST_GDT_CS64, GDT_CODE64);
+	put_le64(gdt + GUEST_GDT_DS, GDT_DATA);
 	guest_placed_add(res, "gdt", gdt_gpa, 3 * 8);
 
 	si->free_gpa = a.next;
@@ -695,22 +682,22 @@ static int load_multiboot(const struct image *im, const struct guest_region *mem
 			    nr_mem, nr_mods);
 	memset(page, 0, PAGE_SIZE);
 	mb_mem_sizes(mem, nr_mem, &lower, &upper);
-	guest_put_le32(page + MB_INFO_FLAGS, MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MEM_MAP | MB_INFO_LOADER_NAME);
-	guest_put_le32(page + MB_INFO_MEM_LOWER, lower);
-	guest_put_le32(page + MB_INFO_MEM_UPPER, upper);
-	guest_put_le32(page + MB_INFO_CMDLINE_ADDR, (u32)(start + cmdline_off));
-	guest_put_le32(page + MB_INFO_MODS_COUNT, nr_mods);
-	guest_put_le32(page + MB_INFO_MODS_ADDR, (u32)(start + mods_off));
-	guest_put_le32(page + MB_INFO_MMAP_LENGTH, nr_mem * MB_MMAP_ENTRY_SIZE);
-	guest_put_le32(page + MB_INFO_MMAP_ADDR, (u32)(start + mmap_off));
-	guest_put_le32(page + MB_INFO_LOADER_NAME_ADDR, (u32)(start + name_off));
+	put_le32(page + MB_INFO_FLAGS, MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MEM_MAP | MB_INFO_LOADER_NAME);
+	put_le32(page + MB_INFO_MEM_LOWER, lower);
+	put_le32(page + MB_INFO_MEM_UPPER, upper);
+	put_le32(page + MB_INFO_CMDLINE_ADDR, (u32)(start + cmdline_off));
+	put_le32(page + MB_INFO_MODS_COUNT, nr_mods);
+	put_le32(page + MB_INFO_MODS_ADDR, (u32)(start + mods_off));
+	put_le32(page + MB_INFO_MMAP_LENGTH, nr_mem * MB_MMAP_ENTRY_SIZE);
+	put_le32(page + MB_INFO_MMAP_ADDR, (u32)(start + mmap_off));
+	put_le32(page + MB_INFO_LOADER_NAME_ADDR, (u32)(start + name_off));
 	for (u32 i = 0; i < nr_mem; i++) {
 		u8 *ent = page + mmap_off + (u64)i * MB_MMAP_ENTRY_SIZE;
 		/* SPEC: "size" is the size of the rest of the entry, not counting itself. */
-		guest_put_le32(ent, MB_MMAP_ENTRY_SIZE - 4);
-		guest_put_le64(ent + 4, mem[i].gpa);
-		guest_put_le64(ent + 12, mem[i].size);
-		guest_put_le32(ent + 20, MB_MMAP_RAM);
+		put_le32(ent, MB_MMAP_ENTRY_SIZE - 4);
+		put_le64(ent + 4, mem[i].gpa);
+		put_le64(ent + 12, mem[i].size);
+		put_le32(ent + 20, MB_MMAP_RAM);
 	}
 	memcpy(page + name_off, loader_name, sizeof(loader_name));
 	memcpy(page + cmdline_off, cmdline, strlen(cmdline) + 1);
@@ -727,9 +714,9 @@ static int load_multiboot(const struct image *im, const struct guest_region *mem
 				    (unsigned long long)mod_gpa);
 		if (m->size)
 			memcpy(dst, m->data, m->size);
-		guest_put_le32(ent, (u32)mod_gpa);
-		guest_put_le32(ent + 4, (u32)(mod_gpa + m->size));
-		guest_put_le32(ent + 8, (u32)(start + str_off));
+		put_le32(ent, (u32)mod_gpa);
+		put_le32(ent + 4, (u32)(mod_gpa + m->size));
+		put_le32(ent + 8, (u32)(start + str_off));
 		memcpy(page + str_off, m->string, strlen(m->string) + 1);
 		str_off += strlen(m->string) + 1;
 		guest_placed_add(res, "module", mod_gpa, m->size);

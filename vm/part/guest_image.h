@@ -181,7 +181,5 @@ void guest_placed_add(struct guest_load_result *res, const char *what, u64 gpa, 
 /* Maps every region (as writable as it is, executable) and extra range (uncached) at GPA = VA in pt. */
 int guest_identity_map(struct pt *pt, const struct guest_region *mem, u32 nr_mem, const struct guest_extra *extra,
 		       u32 nr_extra, char *why, size_t len);
-void guest_put_le32(void *p, u32 v);
-void guest_put_le64(void *p, u64 v);
 
 #endif

@@ -58,38 +58,23 @@
 
 #define RFLAGS_FIXED            0x2ULL
 
-static u16 le16(const u8 *b)
-{
-	return (u16)(b[0] | b[1] << 8);
-}
-
-static u32 le32(const u8 *b)
-{
-	return (u32)le16(b) | (u32)le16(b + 2) << 16;
-}
-
-static u64 le64(const u8 *b)
-{
-	return (u64)le32(b) | (u64)le32(b + 4) << 32;
-}
-
 int linux_image_parse(const void *img, size_t size, struct linux_image *li, char *why, size_t len)
 {
 	const u8 *b = img;
 
 	memset(li, 0, sizeof(*li));
-	if (!b || size < HDR_MIN_END || le16(b + HDR_BOOT_FLAG) != BOOT_FLAG || le32(b + HDR_MAGIC) != HDRS_MAGIC) {
+	if (!b || size < HDR_MIN_END || get_le16(b + HDR_BOOT_FLAG) != BOOT_FLAG || get_le32(b + HDR_MAGIC) != HDRS_MAGIC) {
 		fmt_snprintf(why, len, "not a bzImage (no boot flag 0xaa55 at 0x1fe and \"HdrS\" at 0x202)");
 		return -HV_EINVAL;
 	}
-	li->version = le16(b + HDR_VERSION);
+	li->version = get_le16(b + HDR_VERSION);
 	if (li->version < LINUX_PROTO_MIN) {
 		fmt_snprintf(why, len, "boot protocol %u.%02u; Sluice needs 2.12 or later (the 64-bit entry)",
 			     li->version >> 8, li->version & 0xff);
 		return -HV_ENOTSUP;
 	}
 	li->loadflags = b[HDR_LOADFLAGS];
-	li->xloadflags = le16(b + HDR_XLOADFLAGS);
+	li->xloadflags = get_le16(b + HDR_XLOADFLAGS);
 	if (!(li->loadflags & LOADED_HIGH)) {
 		fmt_snprintf(why, len, "a zImage (loadflags bit 0 clear: loaded below 1 MiB); only bzImages are booted");
 		return -HV_ENOTSUP;
@@ -105,7 +90,7 @@ int linux_image_parse(const void *img, size_t size, struct linux_image *li, char
 		return -HV_EINVAL;
 	}
 	li->kernel_size = size - li->setup_size;
-	u64 syssize = (u64)le32(b + HDR_SYSSIZE) * 16;
+	u64 syssize = (u64)get_le32(b + HDR_SYSSIZE) * 16;
 	if (syssize > li->kernel_size) {
 		fmt_snprintf(why, len, "syssize says %llu bytes of kernel, the file holds %llu (truncated?)",
 			     (unsigned long long)syssize, (unsigned long long)li->kernel_size);
@@ -118,11 +103,11 @@ int linux_image_parse(const void *img, size_t size, struct linux_image *li, char
 		return -HV_EINVAL;
 	}
 	li->relocatable = b[HDR_RELOCATABLE];
-	li->kernel_alignment = le32(b + HDR_KERNEL_ALIGNMENT);
-	li->pref_address = le64(b + HDR_PREF_ADDRESS);
-	li->init_size = le32(b + HDR_INIT_SIZE);
-	li->initrd_addr_max = le32(b + HDR_INITRD_ADDR_MAX);
-	li->cmdline_size = le32(b + HDR_CMDLINE_SIZE);
+	li->kernel_alignment = get_le32(b + HDR_KERNEL_ALIGNMENT);
+	li->pref_address = get_le64(b + HDR_PREF_ADDRESS);
+	li->init_size = get_le32(b + HDR_INIT_SIZE);
+	li->initrd_addr_max = get_le32(b + HDR_INITRD_ADDR_MAX);
+	li->cmdline_size = get_le32(b + HDR_CMDLINE_SIZE);
 	if (li->relocatable && (li->kernel_alignment < PAGE_SIZE || (li->kernel_alignment & (li->kernel_alignment - 1)))) {
 		fmt_snprintf(why, len, "kernel_alignment 0x%x is not a power of two of at least 4 KiB", li->kernel_alignment);
 		return -HV_EINVAL;
@@ -291,20 +276,20 @@ static void boot_params_fill(u8 *bp, const u8 *img, const struct plan *pl, const
 	memset(bp, 0, PAGE_SIZE);
 	memcpy(bp + HDR_START, img + HDR_START, pl->li.hdr_end - HDR_START);
 	bp[HDR_TYPE_OF_LOADER] = LOADER_UNDEFINED;
-	guest_put_le32(bp + HDR_CMD_LINE_PTR, (u32)LINUX_CMDLINE_GPA);
-	guest_put_le32(bp + BP_EXT_CMD_LINE_PTR, (u32)(LINUX_CMDLINE_GPA >> 32));
-	guest_put_le32(bp + HDR_RAMDISK_IMAGE, (u32)pl->initrd);
-	guest_put_le32(bp + HDR_RAMDISK_SIZE, (u32)pl->initrd_size);
-	guest_put_le32(bp + BP_EXT_RAMDISK_IMAGE, (u32)(pl->initrd >> 32));
-	guest_put_le32(bp + BP_EXT_RAMDISK_SIZE, (u32)(pl->initrd_size >> 32));
+	put_le32(bp + HDR_CMD_LINE_PTR, (u32)LINUX_CMDLINE_GPA);
+	put_le32(bp + BP_EXT_CMD_LINE_PTR, (u32)(LINUX_CMDLINE_GPA >> 32));
+	put_le32(bp + HDR_RAMDISK_IMAGE, (u32)pl->initrd);
+	put_le32(bp + HDR_RAMDISK_SIZE, (u32)pl->initrd_size);
+	put_le32(bp + BP_EXT_RAMDISK_IMAGE, (u32)(pl->initrd >> 32));
+	put_le32(bp + BP_EXT_RAMDISK_SIZE, (u32)(pl->initrd_size >> 32));
 	if (boot && pl->li.version >= LINUX_PROTO_RSDP)
-		guest_put_le64(bp + BP_ACPI_RSDP_ADDR, boot->acpi_rsdp);
+		put_le64(bp + BP_ACPI_RSDP_ADDR, boot->acpi_rsdp);
 	bp[BP_E820_ENTRIES] = (u8)nr_e820;
 	for (u32 i = 0; i < nr_e820; i++) {
 		u8 *ent = bp + BP_E820_TABLE + i * BP_E820_ENTRY_SIZE;
-		guest_put_le64(ent, e820[i].addr);
-		guest_put_le64(ent + 8, e820[i].size);
-		guest_put_le32(ent + 16, e820[i].type);
+		put_le64(ent, e820[i].addr);
+		put_le64(ent + 8, e820[i].size);
+		put_le32(ent + 16, e820[i].type);
 	}
 }
 
@@ -352,9 +337,9 @@ int linux_boot_load(const void *img, size_t size, const struct guest_region *mem
 	guest_placed_add(res, "boot_params", LINUX_BOOT_PARAMS_GPA, PAGE_SIZE);
 
 	memset(gdt, 0, PAGE_SIZE);
-	guest_put_le64(gdt + 0x08, GDT_CODE64);
-	guest_put_le64(gdt + 0x10, GDT_CODE64);
-	guest_put_le64(gdt + 0x18, GDT_DATA);
+	put_le64(gdt + 0x08, GDT_CODE64);
+	put_le64(gdt + 0x10, GDT_CODE64);
+	put_le64(gdt + 0x18, GDT_DATA);
 	guest_placed_add(res, "gdt", LINUX_GDT_GPA, GDT_ENTRIES * 8);
 
 	guest_arena_init(&a, mem, nr_mem, LINUX_TABLES_GPA, ALIGN_DOWN(LINUX_LOW_RAM_END, PAGE_SIZE));

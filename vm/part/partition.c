@@ -85,22 +85,15 @@ static int guest_boot_of(const struct partition_cfg *d, const struct boot_module
 	return 0;
 }
 
-static enum guest_image_mode image_mode(const struct partition_cfg *d)
-{
-	return d->entry == GUEST_ENTRY_MULTIBOOT ? GUEST_IMAGE_MULTIBOOT :
-	       d->entry == GUEST_ENTRY_LINUX ? GUEST_IMAGE_LINUX : GUEST_IMAGE_ELF64;
-}
-
-/* The key that names d's boot modules. */
-static const char *module_key(const struct partition_cfg *d)
-{
-	return d->entry == GUEST_ENTRY_LINUX ? "initrd" : "module";
-}
-
-static const char *entry_name(const struct partition_cfg *d)
-{
-	return d->entry == GUEST_ENTRY_MULTIBOOT ? "multiboot" : d->entry == GUEST_ENTRY_LINUX ? "linux" : "elf64";
-}
+/* Per entry mode (enum guest_entry): the loader's mode, its name in the log, the key naming its boot modules. */
+static const struct {
+	enum guest_image_mode mode;
+	const char *name, *module_key;
+} entries[] = {
+	[GUEST_ENTRY_ELF64] = { GUEST_IMAGE_ELF64, "elf64", "module" },
+	[GUEST_ENTRY_MULTIBOOT] = { GUEST_IMAGE_MULTIBOOT, "multiboot", "module" },
+	[GUEST_ENTRY_LINUX] = { GUEST_IMAGE_LINUX, "linux", "initrd" },
+};
 
 int partition_image_check(void *ctx, const struct partition_cfg *d, u32 *line, char *why, size_t len)
 {
@@ -121,13 +114,14 @@ int partition_image_check(void *ctx, const struct partition_cfg *d, u32 *line, c
 	}
 	if (guest_boot_of(d, ml->m, ml->nr, false, &boot, &missing)) {
 		*line = missing->line;
-		fmt_snprintf(why, len, "%s = %s: no boot module named '%s'", module_key(d), missing->string, missing->name);
+		fmt_snprintf(why, len, "%s = %s: no boot module named '%s'", entries[d->entry].module_key, missing->string,
+			     missing->name);
 		return -HV_ENOENT;
 	}
 	u32 n = memory_view(d, view, ARRAY_SIZE(view));
 	for (u32 i = 0; i < n; i++)
 		view[i].host = NULL;    /* not claimed yet: check only */
-	enum guest_image_mode mode = image_mode(d);
+	enum guest_image_mode mode = entries[d->entry].mode;
 	u32 nr_mods = boot.nr_mods;
 	/* The image alone first, then one module more at a time: a problem is the image's, or the first module's that does not fit. */
 	for (u32 k = 0; k <= nr_mods; k++) {
@@ -138,7 +132,7 @@ int partition_image_check(void *ctx, const struct partition_cfg *d, u32 *line, c
 			str_copy(what, why, sizeof(what));
 			const struct part_module *pm = d->entry == GUEST_ENTRY_LINUX ? &d->initrd : &d->modules[k - 1];
 			*line = pm->line;
-			fmt_snprintf(why, len, "%s = %s: %llu bytes do not fit: %s", module_key(d), pm->string,
+			fmt_snprintf(why, len, "%s = %s: %llu bytes do not fit: %s", entries[d->entry].module_key, pm->string,
 				     (unsigned long long)boot.mods[k - 1].size, what);
 		}
 		if (ret)
@@ -355,15 +349,15 @@ static int load_image(struct partition *p)
 		if (ret)
 			return ret;
 	}
-	int ret = guest_image_load(phys_to_virt(m->start_pa, m->size), m->size, image_mode(d), view, n, p->extra,
-				   p->nr_extra, &si, &boot, &res, why, sizeof(why));
+	int ret = guest_image_load(phys_to_virt(m->start_pa, m->size), m->size, entries[d->entry].mode, view, n,
+				   p->extra, p->nr_extra, &si, &boot, &res, why, sizeof(why));
 	if (ret) {
 		log_err("%s: image %s not loaded: %s", d->name, d->image, why);
 		return ret;
 	}
 	p->start_info_gpa = res.start_info_gpa;
 	p->entry = res.entry;
-	log_info("%s: image %s (%s) loaded, entry 0x%016llx", d->name, d->image, entry_name(d),
+	log_info("%s: image %s (%s) loaded, entry 0x%016llx", d->name, d->image, entries[d->entry].name,
 		 (unsigned long long)res.entry.rip);
 	guest_image_log(d->name, &res);
 	if (d->entry == GUEST_ENTRY_LINUX)
