@@ -171,6 +171,8 @@ $(HOST)/sluice-check: $(SLUICE_CHECK_SRCS) $(wildcard tools/*.h kernel/*.h kerne
 	$(CC) $(HCFLAGS) -o $@ $(SLUICE_CHECK_SRCS)
 
 tools: deps $(HOST)/dmar-dump $(HOST)/sluice-check
+# Scenarios with a `capture` file run it after their boot.
+test scenarios: $(HOST)/sluice-check
 
 # ---- fuzzing ----------------------------------------------------------------
 # libFuzzer (clang, libclang-rt-14-dev) on dmar_parse/resolve/print. Seeds: the

@@ -58,16 +58,16 @@ static void usage(FILE *f)
 		PROG, PROG);
 }
 
-/* Boot order of vm/main.c: ACPI tables, memory map, PCI, VFs, DMAR. */
+/* Boot order of vm/main.c: memory map, ACPI tables, PCI, VFs, DMAR. */
 static int machine_setup(void)
 {
 	const u8 *rsdp = phys_to_virt(cap.rsdp_pa, cap.rsdp_len);
 	struct memmap_stats st;
 
-	acpi_init(rsdp, cap.rsdp_len, &acpi);
 	if (memmap_normalise(cap.mmap, cap.nr_mmap, &memmap, &st))
 		log_write(LOG_WARN, "mem", "memory map too large; entries past %u dropped", MEMMAP_MAX);
 	memmap_print(&memmap);
+	acpi_init(rsdp, cap.rsdp_len, &acpi);
 
 	for (u32 i = 0; i < acpi.nr_mcfg; i++) {
 		const struct acpi_mcfg *m = &acpi.mcfg[i];
