@@ -10,6 +10,7 @@
  * PF's own without the SR-IOV capability.
  */
 #include <dirent.h>
+#include <sys/mman.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -533,6 +534,24 @@ static int load_memmap(const char *dir, struct capture *c)
 		s = nl + 1;
 	}
 	free(t);
+	/*
+	 * Usable RAM is memory Sluice reaches (its direct map): the config's
+	 * set-up zeroes the regions it claims there. Mapped, not committed,
+	 * until written. FAKE_MEM_REGIONS bounds how many ranges.
+	 */
+	for (u32 i = 0; i < c->nr_mmap; i++) {
+		const struct boot_mmap_entry *e = &c->mmap[i];
+		if (e->type != BOOT_MEM_USABLE || e->base + e->size <= 1 * MiB || c->nr_ram == CAPTURE_MAX_RAM)
+			continue;
+		void *m = mmap(NULL, e->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (m == MAP_FAILED) {
+			fprintf(stderr, "%s: %s: cannot map 0x%llx bytes standing for RAM\n", PROG, p,
+				(unsigned long long)e->size);
+			return -1;
+		}
+		fake_mem_add_buffer(e->base, e->size, m);
+		c->nr_ram++;
+	}
 	if (!c->nr_mmap) {
 		fprintf(stderr, "%s: %s: no entries\n", PROG, p);
 		return -1;

@@ -13,12 +13,14 @@
 
 #define CAPTURE_FORMAT          1
 #define CAPTURE_MAX_VFS         2048
+#define CAPTURE_MAX_RAM         48      /* usable ranges given host memory (fake_mem holds 64) */
 
 struct capture {
 	const char *dir;
 	u32 nr_fns;                     /* functions loaded (VFs not counted) */
 	u32 nr_vfs;                     /* VF config spaces kept for SR-IOV */
 	u32 nr_mmap;
+	u32 nr_ram;                     /* usable ranges backed by host memory */
 	struct boot_mmap_entry mmap[BOOT_MMAP_MAX];
 	u32 nr_cpus;                    /* Linux's count (/proc/cpuinfo) */
 	u32 phys_bits;                  /* CPUID 0x80000008 EAX[7:0] as Linux shows it; 0: unknown */

@@ -115,6 +115,101 @@ static int image_unchecked(void *ctx, const struct partition_cfg *d, u32 *line, 
 	return 0;
 }
 
+/*
+ * The IOMMU as the config's set-up sees it: the DMAR's units up, every
+ * domain, mapping and attachment taken (their hardware side is not in a
+ * capture). ATS needs the unit's ECAP.DT, a register the capture lacks: it
+ * is never enabled, and the partition lines say why.
+ */
+static struct iommu_domain *check_domain_create(const char *name)
+{
+	static u8 domains[PART_MAX];
+	static u32 next;
+	(void)name;
+	return (struct iommu_domain *)&domains[next++ % PART_MAX];
+}
+
+static int check_map(struct iommu_domain *d, u64 iova, u64 hpa, u64 size, u32 prot)
+{
+	(void)d; (void)iova; (void)hpa; (void)size; (void)prot;
+	return 0;
+}
+
+static int check_unmap(struct iommu_domain *d, u64 iova, u64 size)
+{
+	(void)d; (void)iova; (void)size;
+	return 0;
+}
+
+static int check_attach(struct iommu_domain *d, u32 sbdf)
+{
+	(void)d; (void)sbdf;
+	return 0;
+}
+
+static int check_set_ats(struct iommu_domain *d, u32 sbdf, const struct iommu_ats *ats, char *why, size_t len)
+{
+	(void)d; (void)sbdf;
+	if (ats && why)
+		snprintf(why, len, "whether the remapping unit supports device-TLBs (ECAP.DT) is not in a capture");
+	return ats ? -HV_ENOTSUP : 0;
+}
+
+static int check_enable(void)
+{
+	return 0;
+}
+
+static const struct iommu_ops check_iommu_ops = {
+	.name = "vt-d",
+	.domain_create = check_domain_create,
+	.map = check_map,
+	.unmap = check_unmap,
+	.attach = check_attach,
+	.detach = check_attach,
+	.set_ats = check_set_ats,
+	.enable = check_enable,
+};
+
+/*
+ * The VFs the config names, enabled as vm/part/vf_setup.c enables them
+ * (all up to the highest VF index per PF), their routing IDs filled in. An
+ * NVMe PF's secondary controllers are not provisioned: that needs the
+ * controller itself.
+ */
+static int check_vf_setup(struct config *c, struct sluice_cfg *s, const struct iommu_ops *ops)
+{
+	(void)ops;
+	for (u32 i = 0; i < s->nr; i++)
+		for (u32 k = 0; k < s->d[i].nr_devices; k++) {
+			struct part_device *d = &s->d[i].devices[k];
+			if (!d->vfn)
+				continue;
+			struct pci_dev *pf = pci_find(d->pf_sbdf);
+			u16 max = 0;
+			for (u32 j = 0; j < s->nr; j++)
+				for (u32 m = 0; m < s->d[j].nr_devices; m++)
+					if (s->d[j].devices[m].vfn && s->d[j].devices[m].pf_sbdf == d->pf_sbdf)
+						max = MAX(max, s->d[j].devices[m].vfn);
+			if (pf && !pf->sriov.enabled) {
+				int ret = sriov_vf_enable(pf, max);
+				if (ret) {
+					config_error(c, d->line, "device " BDF_FMT ": enabling %u VFs failed: %s",
+						     BDF_ARGS(pf->sbdf), max, hv_strerror(ret));
+					return ret;
+				}
+			}
+			struct pci_dev *vf = pf ? pci_find(sriov_vf_sbdf(pf, d->vfn)) : NULL;
+			if (!vf || vf->pf != pf || vf->vf_index != d->vfn) {
+				config_error(c, d->line, "device " BDF_FMT "/vf%u: not in the PCI tree after VF Enable",
+					     BDF_ARGS(d->pf_sbdf), d->vfn);
+				return -HV_ENODEV;
+			}
+			d->sbdf = vf->sbdf;
+		}
+	return 0;
+}
+
 /* The host as vm/main.c's setup_domains() describes it to the config check. */
 static void host_describe(struct partition_host *h, bool have_dmar)
 {
@@ -136,6 +231,7 @@ static void host_describe(struct partition_host *h, bool have_dmar)
 		}
 	h->keys = keys;
 	h->image_check = image_unchecked;
+	h->vf_setup = check_vf_setup;
 }
 
 /* Sluice's allocator as setup_allocator() leaves it, but for its own image and modules. */
@@ -220,12 +316,8 @@ int main(int argc, char **argv)
 		if (!text)
 			return 2;
 		config_parse(&conf, "sluice.conf", text, len);
-		int ret = partition_check(&conf, &h, &scfg);
-		if (ret || conf.nr_errors) {
-			log_write(LOG_ERR, "part", "%s: %u error(s); no partition set up, nothing programmed",
-				  conf.file, conf.nr_errors);
+		if (sluice_cfg_setup(&conf, &h, have_dmar ? &check_iommu_ops : NULL, &scfg))
 			status = 1;
-		}
 		free(text);
 	}
 	if (images_unchecked)

@@ -17,6 +17,9 @@ c0 DBG  pci: 3 bus address ranges for reassignment
 c0 ERR  config: sluice.conf:7: device 02:00.0 is a bridge; assign the functions below it
 c0 ERR  part: sluice.conf: 1 error(s); no partition set up, nothing programmed
 c0 INFO part: a: memory gpa [0x0-0xfff] -> hpa [0x1000-0x1fff] rw (hpa chosen by Sluice)
+c0 INFO part: a: device 01:00.0 attached (vt-d)
+c0 INFO part: a: image hello (elf64) loaded, entry 0x100000
+c0 INFO part: 1 partition(s) set up, iommu on
 c0 INFO vtd0: translation enabled
 """.splitlines()
 
@@ -28,11 +31,14 @@ def test_boot_lines_keep_the_checked_subsystems_without_cpu_column():
         "INFO pci: 0000:00:00.0 8086:29c0 class 0x060000 pci",
         "ERR  config: sluice.conf:7: device 02:00.0 is a bridge; assign the functions below it",
         "ERR  part: sluice.conf: 1 error(s); no partition set up, nothing programmed",
+        "INFO part: a: device 01:00.0 attached (vt-d)",
+        "INFO part: 1 partition(s) set up, iommu on",
     ]
 
 
-def test_checker_lines_drop_its_own_words():
-    out = "INFO pci: x\nsluice-check: 0000:03:00.0 can be shared\n\nERR  config: y\n"
+def test_checker_lines_drop_its_own_words_and_what_is_not_compared():
+    out = ("INFO pci: x\nsluice-check: 0000:03:00.0 can be shared\n\nERR  config: y\n"
+           "INFO part: a: 01:00.0: ATS not enabled: why\n")
     assert checker_lines(out) == ["INFO pci: x", "ERR  config: y"]
 
 
