@@ -296,7 +296,10 @@ int main(int argc, char **argv)
 	if (capture_load(capdir, &cap, vf_bars_unassigned))
 		return 2;
 
-	host_log_to_stdout(propose);
+	/* --propose prints the proposal alone: the boot's lines are not shown then. */
+	host_log_to_stdout(0);
+	if (propose)
+		log_set_sink(NULL);
 	log_set_levels("info");
 	cmdline_parse(cmdline, strlen(cmdline), &opts);
 	if (opts.nr_errors || opts.too_long)
