@@ -144,33 +144,37 @@ static int best_match(const struct dmar_info *d, u32 first, u32 n, u32 sbdf, u32
 	return best;
 }
 
+/*
+ * The unit that owns sbdf, by the rule of Linux's dmar_find_matched_drhd_unit
+ * (VT-d §8.3 and §8.3.1; docs/architecture.md "Which unit translates a
+ * function"): among the units of sbdf's segment without INCLUDE_PCI_ALL,
+ * the last in the table whose PCI scopes name sbdf or a bridge above it;
+ * else the segment's first INCLUDE_PCI_ALL unit; else none. The PCI scopes
+ * of an INCLUDE_PCI_ALL unit are not read (§8.3: such a unit lists only
+ * IOAPICs, HPETs and ACPI devices). *by is the deciding scope, NULL for
+ * INCLUDE_PCI_ALL.
+ */
 static const struct dmar_unit *claim(const struct dmar_info *d, u32 sbdf, const struct dmar_scope **by)
 {
-	const struct dmar_unit *best = NULL, *all = NULL;
-	int rank = MATCH_NONE;
-	u32 width = 0;
-
 	*by = NULL;
 	if (!d)
 		return NULL;
-	for (u32 i = 0; i < d->nr_units; i++) {
+	/* Firmware that names one function in two units gets the later unit, as under Linux. */
+	for (u32 i = d->nr_units; i-- > 0;) {
 		const struct dmar_unit *u = &d->units[i];
-		const struct dmar_scope *s = NULL;
 		u32 w = 0;
 
-		if (u->segment != PCI_SEG(sbdf))
+		if (u->segment != PCI_SEG(sbdf) || (u->flags & DMAR_DRHD_INCLUDE_PCI_ALL))
 			continue;
-		if ((u->flags & DMAR_DRHD_INCLUDE_PCI_ALL) && !all)
-			all = u;
-		int m = best_match(d, u->first_scope, u->nr_scopes, sbdf, &w, &s);
-		if (m && (!rank || m < rank || (m == rank && m == MATCH_BELOW && w < width))) {
-			rank = m;
-			width = w;
-			best = u;
-			*by = s;
-		}
+		if (best_match(d, u->first_scope, u->nr_scopes, sbdf, &w, by))
+			return u;
 	}
-	return best ? best : all;
+	for (u32 i = 0; i < d->nr_units; i++) {
+		const struct dmar_unit *u = &d->units[i];
+		if (u->segment == PCI_SEG(sbdf) && (u->flags & DMAR_DRHD_INCLUDE_PCI_ALL))
+			return u;
+	}
+	return NULL;
 }
 
 const struct dmar_unit *dmar_unit_claiming(const struct dmar_info *d, u32 sbdf)
