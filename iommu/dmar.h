@@ -210,6 +210,8 @@ int dmar_parse(const u8 *table, u32 len, struct dmar_info *out);
  * leads on; the last is the function named. Bridge scopes learn the buses
  * below them (secondary..subordinate). A scope naming an absent function, or
  * a path through an absent or non-bridge function, is a WARN; the rest go on.
+ * So is each pair of scopes of two units that cover one function (VT-d
+ * §8.3.1 gives a function one unit; dmar_unit_for says which one wins).
  * Returns the number of scopes that did not lead to a present function.
  */
 int dmar_resolve_scopes(struct dmar_info *d);
