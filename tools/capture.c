@@ -206,8 +206,9 @@ static void sriov_remove_vfs(struct fake_fn *pf, u16 cap, u16 n)
 /* SR-IOV Control written: VFs appear with VF Enable, go with its clearing. */
 static void sriov_hook(struct fake_fn *pf, u16 off, u8 width, u32 val)
 {
-	u16 cap = (u16)(uintptr_t)pf->priv, ctrl = (u16)(cap + SRIOV_CTRL);
-	static u16 live[65536];         /* VFs present per PF routing ID */
+	/* priv: the SR-IOV capability's offset, and above bit 16 how many VFs are present. */
+	uintptr_t priv = (uintptr_t)pf->priv;
+	u16 cap = (u16)priv, ctrl = (u16)(cap + SRIOV_CTRL), live = (u16)(priv >> 16);
 	u16 rid = PCI_RID(pf->sbdf);
 
 	(void)val;
@@ -215,11 +216,11 @@ static void sriov_hook(struct fake_fn *pf, u16 off, u8 width, u32 val)
 		return;
 	bool vfe = fake_pci_r16(pf, ctrl) & SRIOV_CTRL_VFE;
 	if (!vfe) {
-		sriov_remove_vfs(pf, cap, live[rid]);
-		live[rid] = 0;
+		sriov_remove_vfs(pf, cap, live);
+		pf->priv = (void *)(uintptr_t)cap;
 		return;
 	}
-	if (live[rid])
+	if (live)
 		return;
 	u16 n = fake_pci_r16(pf, cap + SRIOV_NUM_VFS);
 	u16 offset = fake_pci_r16(pf, cap + SRIOV_VF_OFFSET), stride = fake_pci_r16(pf, cap + SRIOV_VF_STRIDE);
@@ -261,7 +262,7 @@ static void sriov_hook(struct fake_fn *pf, u16 off, u8 width, u32 val)
 		memset(vf->wmask, 0, sizeof(vf->wmask));
 		fake_pci_set_wmask(vf, PCI_COMMAND, 2, 0x0547);
 		cap_masks(vf);
-		live[rid] = (u16)i;
+		pf->priv = (void *)((uintptr_t)cap | (uintptr_t)i << 16);
 	}
 }
 
@@ -378,9 +379,12 @@ static int load_pci(const char *dir, struct capture *c)
 		fprintf(stderr, "%s: %s: cannot open: %s\n", PROG, p, strerror(errno));
 		return -1;
 	}
-	vfs = calloc(CAPTURE_MAX_VFS, sizeof(*vfs));
+	if (!vfs)
+		vfs = calloc(CAPTURE_MAX_VFS, sizeof(*vfs));
 	if (!vfs)
 		abort();
+	nr_vfs = 0;
+	synthesized = 0;
 	/* readdir's order is the file system's: sorted, so VFs come in routing-ID order. */
 	struct dirent **names;
 	closedir(d);
