@@ -11,7 +11,7 @@
 #include "kernel/types.h"
 #include "kernel/hw/pci_cfg.h"
 
-#define FAKE_PCI_MAX_FNS        256
+#define FAKE_PCI_MAX_FNS        512     /* pci/pci.h PCI_MAX_DEVS: a server capture may fill it */
 
 #define FAKE_BAR_IO             0x1
 #define FAKE_BAR_MEM64          0x4
