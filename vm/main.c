@@ -434,12 +434,11 @@ static void setup_pci(void)
 	/* The DMAR's scopes name root buses too (read_dmar() ran first). */
 	u32 sb[PCI_MAX_SCOPE_BUSES];
 	u32 nr_sb = dmar_scope_start_buses(dmar, sb, ARRAY_SIZE(sb));
-	for (u32 i = 0; i < nr_sb; i++)
-		if (i >= ARRAY_SIZE(sb) || pci_add_scope_bus(PCI_SEG(sb[i]), PCI_BUS(sb[i]))) {
-			log_write(LOG_WARN, "pci", "DMAR scopes start from more than %u buses; the rest are not root-bus candidates",
-				  PCI_MAX_SCOPE_BUSES);
-			break;
-		}
+	if (nr_sb > ARRAY_SIZE(sb))
+		log_write(LOG_WARN, "pci", "DMAR scopes start from more than %u buses; the rest are not root-bus candidates",
+			  PCI_MAX_SCOPE_BUSES);
+	for (u32 i = 0; i < MIN(nr_sb, (u32)ARRAY_SIZE(sb)); i++)
+		pci_add_scope_bus(PCI_SEG(sb[i]), PCI_BUS(sb[i]));      /* as many as sb holds */
 	/* Bus address space for VF BARs when firmware left no room (pci/pci_space.c). */
 	setup_pci_space();
 	int n = pci_scan();
