@@ -474,6 +474,8 @@ static bool scan_segment(u16 seg)
 static void log_roots(void)
 {
 	static const char *const how_words[] = { "mcfg start", "ecam scan", "dmar scope" };
+	/* Without MCFG (config space through port 0xCF8: 256 bytes) the same steps. */
+	static const char *const cf8_words[] = { "first bus", "bus scan", "dmar scope" };
 
 	for (u32 i = 0; i < nr_roots; i++) {
 		struct pci_root *r = &roots[i];
@@ -483,9 +485,10 @@ static void log_roots(void)
 		char how[40];
 		struct sbuf s = { how, sizeof(how), 0 };
 		how[0] = '\0';
+		bool ecam = pci_cfg_size(PCI_SBDF(r->seg, r->bus, 0, 0)) == PCI_CFG_EXT_SIZE;
 		for (u32 k = 0; k < ARRAY_SIZE(how_words); k++)
 			if (r->how & (1u << k))
-				sb_add(&s, "%s%s", s.len ? ", " : "", how_words[k]);
+				sb_add(&s, "%s%s", s.len ? ", " : "", ecam ? how_words[k] : cf8_words[k]);
 		log_info("root bus %04x:%02x (%s)", r->seg, r->bus, how);
 	}
 }

@@ -222,6 +222,19 @@ static void bridge_with_bad_bus_numbers_keeps_its_buses_from_the_ecam_scan(void 
 	assert_int_equal(fake_log_count(" ERR "), 1);
 }
 
+static void without_mcfg_the_steps_are_named_for_port_cf8(void **state)
+{
+	(void)state;
+	fake_pci_set_cfg_size(256);
+	fake_pci_add(S(0, 0, 0), 0x8086, 0x1237, CLASS_HOST, 0);
+	fake_pci_add(S(0x40, 0, 0), 0x8086, 0x2222, CLASS_HOST, 0);
+	assert_int_equal(pci_add_scope_bus(0, 0x40), 0);
+
+	assert_int_equal(pci_scan(), 2);
+	assert_string_equal(topo_line("root bus 0000:00"), "c0 INFO pci: root bus 0000:00 (first bus)");
+	assert_string_equal(topo_line("root bus 0000:40"), "c0 INFO pci: root bus 0000:40 (bus scan, dmar scope)");
+}
+
 static void root_bus_outside_mcfg_is_found_through_the_dmar(void **state)
 {
 	(void)state;
@@ -835,6 +848,7 @@ int main(void)
 		cmocka_unit_test_setup(root_bus_no_bridge_leads_to_is_found_by_the_ecam_scan, setup),
 		cmocka_unit_test_setup(buses_a_bridge_leads_to_are_not_probed_again, setup),
 		cmocka_unit_test_setup(bridge_with_bad_bus_numbers_keeps_its_buses_from_the_ecam_scan, setup),
+		cmocka_unit_test_setup(without_mcfg_the_steps_are_named_for_port_cf8, setup),
 		cmocka_unit_test_setup(root_bus_outside_mcfg_is_found_through_the_dmar, setup),
 		cmocka_unit_test_setup(dmar_bus_that_holds_nothing_is_said, setup),
 		cmocka_unit_test_setup(root_buses_of_several_segments_are_found_segment_by_segment, setup),
