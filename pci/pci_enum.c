@@ -40,6 +40,8 @@ static u32 nr_scope_buses;
 static u8 reached[NR_BUSES / 8];
 /* Config reads of the root-bus probe in the last pci_scan() (its cost). */
 static u32 probe_reads;
+/* Root buses found past PCI_MAX_ROOT_BUSES, not scanned. */
+static u32 roots_dropped;
 
 /*
  * One bus being scanned. Bus numbers strictly grow from a bus to the
@@ -416,8 +418,7 @@ static bool in_host_range(u16 seg, u8 bus)
 static bool add_root(u16 seg, u8 bus, u8 last, u8 how)
 {
 	if (nr_roots == PCI_MAX_ROOT_BUSES) {
-		log_warn("%04x:%02x: more than %u root buses; not scanned", seg, bus,
-			 PCI_MAX_ROOT_BUSES);
+		roots_dropped++;        /* said once, by log_roots() */
 		return true;
 	}
 	if (named_by_dmar(seg, bus))
@@ -491,6 +492,9 @@ static void log_roots(void)
 				sb_add(&s, "%s%s", s.len ? ", " : "", ecam ? how_words[k] : cf8_words[k]);
 		log_info("root bus %04x:%02x (%s)", r->seg, r->bus, how);
 	}
+	if (roots_dropped)
+		log_warn("%u more root bus(es) found but not scanned: Sluice keeps %u", roots_dropped,
+			 PCI_MAX_ROOT_BUSES);
 }
 
 int pci_scan(void)
@@ -498,6 +502,7 @@ int pci_scan(void)
 	memset(devs, 0, sizeof(devs));
 	nr_devs = 0;
 	nr_roots = 0;
+	roots_dropped = 0;
 	probe_reads = 0;
 	/* Segments in the order their first host bridge was registered. */
 	for (u32 h = 0; h < nr_hosts; h++) {

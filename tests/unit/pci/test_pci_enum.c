@@ -290,6 +290,20 @@ static void dmar_bus_that_holds_nothing_is_said(void **state)
 	assert_int_equal(pci_add_scope_bus(2, 0x00), -HV_ENOMEM);
 }
 
+static void root_buses_past_the_table_are_counted_in_one_warning(void **state)
+{
+	(void)state;
+	/* Bus 0, then one function on each of 70 buses no bridge leads to. */
+	for (u32 b = 0; b < 71; b++)
+		fake_pci_add(S(b * 2, 0, 0), 0x8086, 0x1000, CLASS_ETH, 0);
+
+	assert_int_equal(pci_scan(), PCI_MAX_ROOT_BUSES);
+	assert_int_equal(fake_log_count("pci: root bus "), PCI_MAX_ROOT_BUSES);
+	assert_int_equal(fake_log_count(" WARN "), 1);
+	assert_string_equal(topo_line("not scanned"),
+		"c0 WARN pci: 7 more root bus(es) found but not scanned: Sluice keeps 64");
+}
+
 static void root_buses_of_several_segments_are_found_segment_by_segment(void **state)
 {
 	(void)state;
@@ -851,6 +865,7 @@ int main(void)
 		cmocka_unit_test_setup(without_mcfg_the_steps_are_named_for_port_cf8, setup),
 		cmocka_unit_test_setup(root_bus_outside_mcfg_is_found_through_the_dmar, setup),
 		cmocka_unit_test_setup(dmar_bus_that_holds_nothing_is_said, setup),
+		cmocka_unit_test_setup(root_buses_past_the_table_are_counted_in_one_warning, setup),
 		cmocka_unit_test_setup(root_buses_of_several_segments_are_found_segment_by_segment, setup),
 		cmocka_unit_test_setup(ari_below_a_forwarding_port_follows_next_function_numbers, setup),
 		cmocka_unit_test_setup(ari_is_not_used_when_the_port_cannot_forward, setup),
