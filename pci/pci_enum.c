@@ -379,10 +379,10 @@ static bool scan_root(u16 seg, u8 bus, u8 last)
 }
 
 /*
- * Whether any function answers on bus: function 0 of devices 0-31 (a
- * device without function 0 has no other functions, §7.3 of PCIe Base
- * 6.3 on multi-function devices). At most 32 config reads, counted in
- * probe_reads.
+ * Whether any function answers on bus: function 0 of devices 0-31 (every
+ * device implements function 0, whose Multi-Function bit, §7.5.1.1.9
+ * "Header Type Register", tells whether others follow; the walk reads them
+ * the same way). At most 32 config reads, counted in probe_reads.
  */
 static bool bus_has_functions(u16 seg, u8 bus)
 {
