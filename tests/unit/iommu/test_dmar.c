@@ -670,6 +670,7 @@ static const struct fixture_counts {
 	{ "all_types",               3, 0,   2,   1,   2,   2,   1,   0,  0,  0, false },
 	{ "segments",                3, 0,   1,   1,   0,   0,   0,   0,  0,  0, false },
 	{ "multihop",                4, 0,   2,   1,   0,   0,   0,   0,  0,  0, false },
+	{ "overlap",                 4, 0,   0,   0,   0,   0,   0,   0,  0,  1, false },
 	{ "unknown_types",           1, 0,   1,   0,   0,   0,   0,   2,  0,  1, false },
 	{ "warnings",                2, 0,   1,   1,   1,   2,   0,   0,  0,  8, false },
 	{ "rmrr_overlap",            1, 0,   3,   0,   0,   0,   0,   0,  0,  1, false },
