@@ -491,3 +491,24 @@ u32 dmar_haw_bits(const struct dmar_info *d)
 {
 	return d ? d->haw : 0;
 }
+
+u32 dmar_scope_start_buses(const struct dmar_info *d, u32 *out, u32 max)
+{
+	u32 n = 0;
+
+	for (u32 i = 0; d && i < d->nr_scopes; i++) {
+		const struct dmar_scope *s = &d->scopes[i];
+		if (s->type != DMAR_SCOPE_ENDPOINT && s->type != DMAR_SCOPE_BRIDGE)
+			continue;
+		u32 sb = PCI_SBDF(s->segment, s->start_bus, 0, 0);
+		bool dup = false;
+		for (u32 k = 0; k < n && k < max; k++)
+			dup |= out[k] == sb;
+		if (dup)
+			continue;
+		if (n < max)
+			out[n] = sb;
+		n++;
+	}
+	return n;
+}

@@ -254,6 +254,14 @@ const struct dmar_satc *dmar_satc_for(const struct dmar_info *d, u32 sbdf);
 u32 dmar_nr_drhd(const struct dmar_info *d);
 bool dmar_drhd_usable(const struct dmar_info *d, u32 i, u16 *segment, u64 *base_pa);
 u32 dmar_haw_bits(const struct dmar_info *d);
+/*
+ * The buses the PCI device scopes (§8.3.1 types 1 and 2, of every
+ * structure) start from, each once, as PCI_SBDF(segment, bus, 0, 0) in
+ * table order: where enumeration looks for root buses besides MCFG's
+ * (pci_add_scope_bus). Fills up to max; returns how many it found (past
+ * max, duplicates are counted too).
+ */
+u32 dmar_scope_start_buses(const struct dmar_info *d, u32 *out, u32 max);
 
 /*
  * Logs every structure and scope in plain words, INFO under "dmar": the
