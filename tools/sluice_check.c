@@ -58,16 +58,25 @@ static void usage(FILE *f)
 		PROG, PROG);
 }
 
-/* Boot order of vm/main.c: memory map, ACPI tables, PCI, VFs, DMAR. */
+/*
+ * Boot order of vm/main.c: memory map, ACPI tables, the DMAR read (its
+ * scopes name root buses), host bridges and the bus scan, VFs, then the
+ * DMAR's scopes followed and printed. Returns 1 when a DMAR was read.
+ */
 static int machine_setup(void)
 {
 	const u8 *rsdp = phys_to_virt(cap.rsdp_pa, cap.rsdp_len);
 	struct memmap_stats st;
+	bool have_dmar = false;
 
 	if (memmap_normalise(cap.mmap, cap.nr_mmap, &memmap, &st))
 		log_write(LOG_WARN, "mem", "memory map too large; entries past %u dropped", MEMMAP_MAX);
 	memmap_print(&memmap);
 	acpi_init(rsdp, cap.rsdp_len, &acpi);
+	if (acpi.have_dmar) {
+		const u8 *t = phys_to_virt(acpi.dmar_pa, acpi.dmar_len);
+		have_dmar = t && !dmar_parse(t, acpi.dmar_len, &dmar_tables);
+	}
 
 	for (u32 i = 0; i < acpi.nr_mcfg; i++) {
 		const struct acpi_mcfg *m = &acpi.mcfg[i];
@@ -78,6 +87,13 @@ static int machine_setup(void)
 	}
 	if (acpi.nr_mcfg == 0)
 		pci_add_host_bridge(0, 0x00, 0xff);
+	u32 sb[PCI_MAX_SCOPE_BUSES];
+	u32 nr_sb = dmar_scope_start_buses(have_dmar ? &dmar_tables : NULL, sb, ARRAY_SIZE(sb));
+	if (nr_sb > ARRAY_SIZE(sb))
+		log_write(LOG_WARN, "pci", "DMAR scopes start from more than %u buses; the rest are not root-bus candidates",
+			  PCI_MAX_SCOPE_BUSES);
+	for (u32 i = 0; i < MIN(nr_sb, (u32)ARRAY_SIZE(sb)); i++)
+		pci_add_scope_bus(PCI_SEG(sb[i]), PCI_BUS(sb[i]));
 	struct pci_space_range r[PCI_SPACE_MAX_RANGES];
 	u32 n = pci_space_from_memmap(&memmap, cap.phys_bits, r, ARRAY_SIZE(r));
 	for (u32 i = 0; i < n; i++)
@@ -91,15 +107,11 @@ static int machine_setup(void)
 		pci_log_groups();
 	}
 
-	if (acpi.have_dmar) {
-		const u8 *t = phys_to_virt(acpi.dmar_pa, acpi.dmar_len);
-		if (t && !dmar_parse(t, acpi.dmar_len, &dmar_tables)) {
-			dmar_resolve_scopes(&dmar_tables);
-			dmar_print(&dmar_tables);
-			return 1;
-		}
+	if (have_dmar) {
+		dmar_resolve_scopes(&dmar_tables);
+		dmar_print(&dmar_tables);
 	}
-	return 0;
+	return have_dmar;
 }
 
 /*

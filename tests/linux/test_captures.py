@@ -110,7 +110,7 @@ def test_capture_server_runs_here_and_the_checker_reads_it(shell):
 @pytest.mark.parametrize("name,options", [
     ("pcie-topology", ["--vf-bars-unassigned", "--cmdline", "sriov=03:00.0:4,05:00.0:2"]),
     ("pcie-topology", []),
-    ("check-pxb", []),
+    ("pcie-pxb", []),
     ("sriov-nvme-two", []),
 ])
 def test_proposal_passes_the_checker(name, options):
