@@ -164,7 +164,8 @@ SLUICE_CHECK_SRCS := tools/sluice_check.c tools/capture.c tools/propose.c tools/
 	pci/pci_enum.c pci/pci_bar.c pci/pci_cap.c pci/pci_acs.c pci/pci_sriov.c pci/pci_space.c pci/pci_ats.c \
 	iommu/dmar.c iommu/dmar_scope.c iommu/dmar_print.c \
 	vm/config/config.c vm/config/partition_check.c vm/config/partition_cfg.c vm/config/ats_policy.c \
-	vm/demo/dma_demo_keys.c kernel/log.c kernel/fmt.c kernel/lib.c kernel/err.c \
+	vm/demo/dma_demo_keys.c vm/part/image_check.c vm/part/guest_image.c vm/part/linux_boot.c kernel/pgtable.c kernel/page_zero.c \
+	kernel/log.c kernel/fmt.c kernel/lib.c kernel/err.c \
 	tests/fakes/fake_pci.c tests/fakes/fake_mem.c tests/fakes/fake_hw.c tests/fakes/fake_io.c
 $(HOST)/sluice-check: $(SLUICE_CHECK_SRCS) $(wildcard tools/*.h kernel/*.h kernel/hw/*.h pci/*.h iommu/*.h vm/*/*.h tests/fakes/*.h)
 	@mkdir -p $(dir $@)

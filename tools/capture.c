@@ -26,7 +26,7 @@
 
 #define PROG                    "sluice-check"
 #define MAX_FILE                (1u << 20)
-#define ACPI_FAKE_BASE          0x7f000000ULL   /* where the tables are placed in fake memory */
+#define ACPI_FAKE_BASE          (1ULL << 60)    /* the tables in fake memory, far from any RAM a capture maps */
 #define ACPI_FAKE_STRIDE        0x100000ULL
 #define RES_IOV_FIRST           7       /* Linux's resource lines: BARs 0-5, ROM, then the VF BARs */
 #define NR_RES_LINES            13

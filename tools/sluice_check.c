@@ -27,6 +27,8 @@
 #include "vm/config/config.h"
 #include "vm/config/partition_cfg.h"
 #include "vm/demo/dma_demo.h"
+#include "vm/part/image_check.h"
+#include "tests/fakes/fake_mem.h"
 
 #define PROG                    "sluice-check"
 /* Where Sluice puts a guest's virtual ECAM when segment 0 has no MCFG entry (vm/main.c). */
@@ -42,11 +44,13 @@ static struct cmdline_opts opts;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s CAPTURE [CONFIG] [--cmdline \"WORDS\"] [--vf-bars-unassigned]\n"
+	fprintf(f, "usage: %s CAPTURE [CONFIG] [--cmdline \"WORDS\"] [--module NAME=FILE]... [--vf-bars-unassigned]\n"
 		"       %s --propose CAPTURE [--cmdline \"WORDS\"] [--vf-bars-unassigned]\n"
 		"  CAPTURE   a directory written by tools/capture-server (unpacked if it was a .tar.gz)\n"
 		"  CONFIG    a sluice.conf: checked as Sluice checks it at boot\n"
 		"  --cmdline Sluice's command line; its sriov= word enables VFs as at boot\n"
+		"  --module  a boot module (a guest's image, its modules or initrd): with any given,\n"
+		"            the partitions' images are checked as at boot; without, they are not\n"
 		"  --propose print a starting sluice.conf for the machine instead (one partition\n"
 		"            per assignable isolation group, or per VF with sriov=)\n"
 		"  --vf-bars-unassigned  the firmware leaves VF BARs unassigned (SeaBIOS does):\n"
@@ -115,10 +119,42 @@ static int machine_setup(void)
 }
 
 /*
- * The boot modules are not in the capture: a guest's image is taken as
- * present and fitting, and said so once on stderr.
+ * The boot modules are not in a capture: given with --module NAME=FILE they
+ * are checked as at boot (vm/part/image_check.c); without any, a guest's
+ * image is taken as present and fitting, and said so once on stderr.
  */
+#define MODULES_FAKE_BASE       (1ULL << 61)    /* the modules' bytes in fake memory, far from RAM and the tables */
 static u32 images_unchecked;
+static struct boot_module modules[BOOT_MODULES_MAX];
+static struct partition_module_list module_list = { modules, 0 };
+
+/* "NAME=FILE": the file's bytes as boot module NAME. 0, or -1 after one line on stderr. */
+static int module_add(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg || !eq[1] || (size_t)(eq - arg) >= BOOT_NAME_LEN) {
+		fprintf(stderr, "%s: --module %s: want NAME=FILE (NAME under %u characters)\n", PROG, arg, BOOT_NAME_LEN);
+		return -1;
+	}
+	if (module_list.nr == BOOT_MODULES_MAX) {
+		fprintf(stderr, "%s: more than %u modules\n", PROG, BOOT_MODULES_MAX);
+		return -1;
+	}
+	size_t len;
+	u8 *data = capture_read_file(eq + 1, &len, true);
+	if (!data)
+		return -1;
+	static u64 next = MODULES_FAKE_BASE;
+	struct boot_module *m = &modules[module_list.nr++];
+	memcpy(m->name, arg, (size_t)(eq - arg));
+	m->name[eq - arg] = '\0';
+	m->start_pa = next;
+	m->size = len;
+	fake_mem_add_copy(next, data, len);
+	next += (len + 0xfff) & ~0xfffULL;
+	free(data);
+	return 0;
+}
 
 static int image_unchecked(void *ctx, const struct partition_cfg *d, u32 *line, char *why, size_t len)
 {
@@ -243,6 +279,10 @@ static void host_describe(struct partition_host *h, bool have_dmar)
 		}
 	h->keys = keys;
 	h->image_check = image_unchecked;
+	if (module_list.nr) {
+		h->image_check = partition_image_check;
+		h->image_ctx = &module_list;
+	}
 	h->vf_setup = check_vf_setup;
 }
 
@@ -275,6 +315,8 @@ int main(int argc, char **argv)
 {
 	const char *capdir = NULL, *cfgpath = NULL, *cmdline = "";
 	bool propose = false, vf_bars_unassigned = false;
+	const char *modules_arg[BOOT_MODULES_MAX];
+	u32 nr_modules_arg = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -284,6 +326,8 @@ int main(int argc, char **argv)
 			propose = true;
 		} else if (!strcmp(argv[i], "--vf-bars-unassigned")) {
 			vf_bars_unassigned = true;
+		} else if (!strcmp(argv[i], "--module") && i + 1 < argc) {
+			modules_arg[nr_modules_arg++ % BOOT_MODULES_MAX] = argv[++i];
 		} else if (!strcmp(argv[i], "--cmdline") && i + 1 < argc) {
 			cmdline = argv[++i];
 		} else if (!strncmp(argv[i], "--cmdline=", 10)) {
@@ -307,6 +351,13 @@ int main(int argc, char **argv)
 	}
 	if (capture_load(capdir, &cap, vf_bars_unassigned))
 		return 2;
+	if (nr_modules_arg > BOOT_MODULES_MAX) {
+		fprintf(stderr, "%s: more than %u modules\n", PROG, BOOT_MODULES_MAX);
+		return 2;
+	}
+	for (u32 i = 0; i < nr_modules_arg; i++)
+		if (module_add(modules_arg[i]))
+			return 2;
 
 	/* --propose prints the proposal alone: the boot's lines are not shown then. */
 	host_log_to_stdout(0);

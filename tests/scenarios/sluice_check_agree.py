@@ -97,9 +97,12 @@ def parse_capture_file(text):
     raise ValueError("empty capture file: want a fixture name")
 
 
-def run_checker(capture_dir, config, cmdline_words, options):
-    """-> (exit status, stdout, stderr) of tools/sluice-check."""
+def run_checker(capture_dir, config, cmdline_words, options, modules=()):
+    """-> (exit status, stdout, stderr) of tools/sluice-check. modules:
+    [(name, path)], the scenario's boot modules (its guests' images)."""
     cmd = [CHECKER, capture_dir, config, "--cmdline", " ".join(cmdline_words)] + options
+    for name, path in modules:
+        cmd += ["--module", f"{name}={path}"]
     r = subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
                        text=True, errors="replace")
     return r.returncode, r.stdout, r.stderr

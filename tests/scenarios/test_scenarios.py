@@ -152,7 +152,7 @@ def agree_with_checker(s, fw, lines, serial):
         return
     name, options = s.capture
     status, out, err = sluice_check_agree.run_checker(
-        os.path.join(CAPTURES, name), os.path.join(s.dir, "sluice.conf"), s.cmdline, options)
+        os.path.join(CAPTURES, name), os.path.join(s.dir, "sluice.conf"), s.cmdline, options, s.modules)
     if status not in (0, 1):
         pytest.fail(f"{s.name}[{fw}]: tools/sluice-check exited {status}: {err.strip()}", pytrace=False)
     diffs = sluice_check_agree.differences(sluice_check_agree.boot_lines(lines),
