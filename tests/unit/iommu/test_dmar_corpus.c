@@ -235,32 +235,51 @@ static void compare(void)
 	}
 }
 
+/*
+ * The next table of the corpus in dir: NAME.bin copied into a buffer of
+ * exactly its size (ASan sees any overread) and NAME.dsl, its iasl
+ * disassembly, both for the caller to free; table and file name it.
+ * False when the directory is done.
+ */
+static bool next_table(DIR *dir, u8 **t, size_t *blen, char **dsl)
+{
+	struct dirent *e;
+	size_t dlen;
+
+	while ((e = readdir(dir))) {
+		size_t l = strlen(e->d_name);
+		if (l < 5 || strcmp(e->d_name + l - 4, ".bin"))
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", DMAR_CORPUS_DIR, e->d_name);
+		snprintf(table, sizeof(table), "%.*s", (int)(l - 4), e->d_name);
+		char *bin = slurp(file, blen);
+		assert_non_null(bin);
+		*t = malloc(*blen);
+		memcpy(*t, bin, *blen);
+		free(bin);
+		snprintf(file + strlen(file) - 4, 5, ".dsl");
+		*dsl = slurp(file, &dlen);
+		if (!*dsl)
+			fail_msg("%s: no disassembly next to the table", file);
+		return true;
+	}
+	return false;
+}
+
 static void corpus_tables_parse_as_iasl_reads_them(void **state __unused)
 {
 	DIR *dir = opendir(DMAR_CORPUS_DIR);
-	struct dirent *e;
 	unsigned tables = 0, units = 0, rmrrs = 0, scopes = 0, multi = 0, errors = 0, warnings = 0;
+	u8 *t;
+	char *dsl;
+	size_t blen;
 
 	if (!dir) {
 		print_message("%s is absent: the DMAR corpus regression is skipped\n", DMAR_CORPUS_DIR);
 		skip();
 	}
 	fake_pci_reset();       /* an empty bus: every scope's device is absent */
-	while ((e = readdir(dir))) {
-		size_t l = strlen(e->d_name), blen, dlen;
-		if (l < 5 || strcmp(e->d_name + l - 4, ".bin"))
-			continue;
-		snprintf(file, sizeof(file), "%s/%s", DMAR_CORPUS_DIR, e->d_name);
-		snprintf(table, sizeof(table), "%.*s", (int)(l - 4), e->d_name);
-		char *bin = slurp(file, &blen);
-		assert_non_null(bin);
-		u8 *t = malloc(blen);           /* exactly its size: ASan sees any overread */
-		memcpy(t, bin, blen);
-		free(bin);
-		snprintf(file + strlen(file) - 4, 5, ".dsl");
-		char *dsl = slurp(file, &dlen);
-		if (!dsl)
-			fail_msg("%s: no disassembly next to the table", file);
+	while (next_table(dir, &t, &blen, &dsl)) {
 
 		fake_log_capture();
 		assert_int_equal(dmar_parse(t, (u32)blen, &got), 0);
@@ -534,7 +553,9 @@ static int rule_unit(const struct node *n, enum why *why)
 static void corpus_functions_go_to_the_unit_the_rule_names(void **state __unused)
 {
 	DIR *dir = opendir(DMAR_CORPUS_DIR);
-	struct dirent *e;
+	u8 *t;
+	char *dsl;
+	size_t blen;
 	unsigned tables = 0, units = 0, broken = 0, functions = 0, multi_unit = 0, by[4] = { 0 };
 	unsigned refused = 0, overlaps = 0;
 	char refused_list[1024] = "";
@@ -543,21 +564,7 @@ static void corpus_functions_go_to_the_unit_the_rule_names(void **state __unused
 		print_message("%s is absent: the unit choice over the DMAR corpus is skipped\n", DMAR_CORPUS_DIR);
 		skip();
 	}
-	while ((e = readdir(dir))) {
-		size_t l = strlen(e->d_name), blen, dlen;
-		if (l < 5 || strcmp(e->d_name + l - 4, ".bin"))
-			continue;
-		snprintf(file, sizeof(file), "%s/%s", DMAR_CORPUS_DIR, e->d_name);
-		snprintf(table, sizeof(table), "%.*s", (int)(l - 4), e->d_name);
-		char *bin = slurp(file, &blen);
-		assert_non_null(bin);
-		u8 *t = malloc(blen);
-		memcpy(t, bin, blen);
-		free(bin);
-		snprintf(file + strlen(file) - 4, 5, ".dsl");
-		char *dsl = slurp(file, &dlen);
-		if (!dsl)
-			fail_msg("%s: no disassembly next to the table", file);
+	while (next_table(dir, &t, &blen, &dsl)) {
 		read_dsl(dsl);
 		free(dsl);
 
