@@ -111,6 +111,15 @@ int pci_add_host_bridge(u16 seg, u8 bus_start, u8 bus_end);
  * PCI_MAX_SCOPE_BUSES.
  */
 int pci_add_scope_bus(u16 seg, u8 bus);
+struct acpi_info;
+/* One host bridge per MCFG entry of acpi (ERR for one refused); without MCFG, segment 0 buses 0-0xff. */
+void pci_add_host_bridges(const struct acpi_info *acpi);
+/*
+ * pci_add_scope_bus() for each of sb[0..n) (PCI_SBDF(seg, bus, 0, 0), as
+ * dmar_scope_start_buses() gives them, which may count past the array: sb
+ * holds PCI_MAX_SCOPE_BUSES, and a WARN says the rest are left out).
+ */
+void pci_add_scope_buses(const u32 *sb, u32 n);
 /*
  * Finds every root bus (docs/architecture.md, "Root buses") and
  * enumerates each depth-first following the bus numbers firmware

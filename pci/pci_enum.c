@@ -15,6 +15,7 @@
 #include "kernel/err.h"
 #include "kernel/fmt.h"
 #include "kernel/lib.h"
+#include "kernel/acpi.h"
 #include "pci/pci_hw.h"
 #include "pci/pcie_hw.h"
 #include "pci/ats_hw.h"
@@ -95,6 +96,27 @@ int pci_add_scope_bus(u16 seg, u8 bus)
 	scope_buses[nr_scope_buses].bus = bus;
 	nr_scope_buses++;
 	return 0;
+}
+
+void pci_add_host_bridges(const struct acpi_info *acpi)
+{
+	for (u32 i = 0; i < acpi->nr_mcfg; i++) {
+		const struct acpi_mcfg *m = &acpi->mcfg[i];
+		int ret = pci_add_host_bridge(m->segment, m->bus_start, m->bus_end);
+		if (ret)
+			log_err("host bridge segment %u buses 0x%02x-0x%02x not scanned: %s", m->segment, m->bus_start,
+				m->bus_end, hv_strerror(ret));
+	}
+	if (acpi->nr_mcfg == 0)
+		pci_add_host_bridge(0, 0x00, 0xff);
+}
+
+void pci_add_scope_buses(const u32 *sb, u32 n)
+{
+	if (n > PCI_MAX_SCOPE_BUSES)
+		log_warn("DMAR scopes start from more than %u buses; the rest are not root-bus candidates", PCI_MAX_SCOPE_BUSES);
+	for (u32 i = 0; i < MIN(n, (u32)PCI_MAX_SCOPE_BUSES); i++)
+		pci_add_scope_bus(PCI_SEG(sb[i]), PCI_BUS(sb[i]));
 }
 
 int pci_host_bridge_range(u16 seg, u8 bus, u8 *start, u8 *end)

@@ -82,22 +82,10 @@ static int machine_setup(void)
 		have_dmar = t && !dmar_parse(t, acpi.dmar_len, &dmar_tables);
 	}
 
-	for (u32 i = 0; i < acpi.nr_mcfg; i++) {
-		const struct acpi_mcfg *m = &acpi.mcfg[i];
-		int ret = pci_add_host_bridge(m->segment, m->bus_start, m->bus_end);
-		if (ret)
-			log_write(LOG_ERR, "pci", "host bridge segment %u buses 0x%02x-0x%02x not scanned: %s",
-				  m->segment, m->bus_start, m->bus_end, hv_strerror(ret));
-	}
-	if (acpi.nr_mcfg == 0)
-		pci_add_host_bridge(0, 0x00, 0xff);
+	/* The roots as vm/main.c's setup_pci() gives them. */
+	pci_add_host_bridges(&acpi);
 	u32 sb[PCI_MAX_SCOPE_BUSES];
-	u32 nr_sb = dmar_scope_start_buses(have_dmar ? &dmar_tables : NULL, sb, ARRAY_SIZE(sb));
-	if (nr_sb > ARRAY_SIZE(sb))
-		log_write(LOG_WARN, "pci", "DMAR scopes start from more than %u buses; the rest are not root-bus candidates",
-			  PCI_MAX_SCOPE_BUSES);
-	for (u32 i = 0; i < MIN(nr_sb, (u32)ARRAY_SIZE(sb)); i++)
-		pci_add_scope_bus(PCI_SEG(sb[i]), PCI_BUS(sb[i]));
+	pci_add_scope_buses(sb, dmar_scope_start_buses(have_dmar ? &dmar_tables : NULL, sb, ARRAY_SIZE(sb)));
 	struct pci_space_range r[PCI_SPACE_MAX_RANGES];
 	u32 n = pci_space_from_memmap(&memmap, cap.phys_bits, r, ARRAY_SIZE(r));
 	for (u32 i = 0; i < n; i++)

@@ -423,23 +423,10 @@ static void setup_pci(void)
 				  (unsigned long long)m->base, m->segment, m->bus_start, m->bus_end);
 	}
 	/* One host bridge per MCFG entry; without MCFG, segment 0 through 0xCF8. */
-	for (u32 i = 0; i < acpi.nr_mcfg; i++) {
-		const struct acpi_mcfg *m = &acpi.mcfg[i];
-		int ret = pci_add_host_bridge(m->segment, m->bus_start, m->bus_end);
-		if (ret)
-			log_write(LOG_ERR, "pci", "host bridge segment %u buses 0x%02x-0x%02x not scanned: %s",
-				  m->segment, m->bus_start, m->bus_end, hv_strerror(ret));
-	}
-	if (acpi.nr_mcfg == 0)
-		pci_add_host_bridge(0, 0x00, 0xff);
+	pci_add_host_bridges(&acpi);
 	/* The DMAR's scopes name root buses too (read_dmar() ran first). */
 	u32 sb[PCI_MAX_SCOPE_BUSES];
-	u32 nr_sb = dmar_scope_start_buses(dmar, sb, ARRAY_SIZE(sb));
-	if (nr_sb > ARRAY_SIZE(sb))
-		log_write(LOG_WARN, "pci", "DMAR scopes start from more than %u buses; the rest are not root-bus candidates",
-			  PCI_MAX_SCOPE_BUSES);
-	for (u32 i = 0; i < MIN(nr_sb, (u32)ARRAY_SIZE(sb)); i++)
-		pci_add_scope_bus(PCI_SEG(sb[i]), PCI_BUS(sb[i]));      /* as many as sb holds */
+	pci_add_scope_buses(sb, dmar_scope_start_buses(dmar, sb, ARRAY_SIZE(sb)));
 	/* Bus address space for VF BARs when firmware left no room (pci/pci_space.c). */
 	setup_pci_space();
 	int n = pci_scan();
