@@ -22,6 +22,7 @@
 #include "kernel/tsc.h"
 #include "kernel/wait.h"
 #include "kernel/uart16550.h"
+#include "kernel/serial.h"
 #include "kernel/fatal.h"
 #include "kernel/console.h"
 #include "kernel/smp.h"
@@ -104,9 +105,9 @@ static __noreturn void kmain(int boot_err);
 
 static void console_init(void)
 {
-	uart_init(COM1_BASE, 115200);
-	log_set_sink(uart_write);
-	log_set_flush(uart_flush);
+	serial_early_init();
+	log_set_sink(serial_write);
+	log_set_flush(serial_flush);
 	log_set_irq_guard(cpu_irq_save, cpu_irq_restore);
 	log_set_cpu_fn(smp_this_index);
 	idt_init();
@@ -257,6 +258,16 @@ static void setup_acpi(void)
 	if (ret)
 		return;
 	check(acpi.have_madt && acpi.nr_cpus > 0, "MADT lists %u CPU(s)", acpi.nr_cpus);
+}
+
+/* The log's UART: serial= on the command line, else SPCR's, else COM1 (kernel/serial.h). */
+static void setup_serial(void)
+{
+	const struct acpi_table_ref *t = acpi_find(&acpi, "SPCR", 0);
+	const u8 *spcr = t ? phys_to_virt(t->pa, t->len) : NULL;
+	struct uart_port used;
+
+	serial_choose(opts.serial_set ? &opts.serial : NULL, spcr, spcr ? t->len : 0, &used);
 }
 
 /*
@@ -693,6 +704,7 @@ static __noreturn void kmain(int boot_err)
 			 (unsigned long long)boot.modules[i].size);
 
 	setup_acpi();
+	setup_serial();
 	setup_apic_timer();
 	setup_smp();
 	irq_setup_stop();

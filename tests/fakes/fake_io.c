@@ -123,6 +123,12 @@ struct io_region *io_map(u64 pa, u64 size, const char *name)
 	return NULL;
 }
 
+u8 io_read8(const struct io_region *r, u32 off)
+{
+	check_off(r, off, 1);
+	return r->regs[off];
+}
+
 u32 io_read32(const struct io_region *r, u32 off)
 {
 	return fake_io_get32(r, off);
@@ -145,6 +151,11 @@ static void do_write(struct io_region *r, u32 off, u64 val, unsigned width)
 		}
 	}
 	memcpy(r->regs + off, &val, width);
+}
+
+void io_write8(const struct io_region *r, u32 off, u8 val)
+{
+	do_write((struct io_region *)r, off, val, 1);
 }
 
 void io_write32(const struct io_region *r, u32 off, u32 val)
