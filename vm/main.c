@@ -20,6 +20,7 @@
 #include "kernel/acpi.h"
 #include "kernel/apic.h"
 #include "kernel/tsc.h"
+#include "kernel/hpet.h"
 #include "kernel/wait.h"
 #include "kernel/uart16550.h"
 #include "kernel/serial.h"
@@ -574,6 +575,72 @@ static void setup_domains(void)
 	attack_setup(&scfg, &parts, &ah);
 }
 
+/* The HPET from its ACPI table, opened; NULL without one (the reason logged when there is a table). */
+static const struct hpet *find_hpet(void)
+{
+	static struct hpet h;
+	const struct acpi_table_ref *t = acpi_find(&acpi, "HPET", 0);
+	const u8 *tbl = t ? phys_to_virt(t->pa, t->len) : NULL;
+	u64 pa;
+
+	if (!tbl)
+		return NULL;
+	int ret = hpet_table_parse(tbl, t->len, &pa);
+	if (!ret)
+		ret = hpet_open(pa, &h);
+	if (ret) {
+		log_write(LOG_WARN, "time", "HPET table at 0x%016llx: timer block not usable: %s",
+			  (unsigned long long)t->pa, hv_strerror(ret));
+		return NULL;
+	}
+	return &h;
+}
+
+/*
+ * The TSC's rate: CPUID, else the HPET, else the PIT (kernel/tsc.h), one
+ * line saying which. Without any the boot stops: every timeout is in TSC
+ * ticks.
+ */
+static void setup_tsc(void)
+{
+	const struct hpet *hpet = find_hpet();
+	struct tsc_clock clk = { .window = hpet_tsc_window, .ctx = hpet };
+	struct tsc_boot b;
+	int ret = tsc_calibrate_boot(hpet ? &clk : NULL, &b);
+	u64 khz = tsc_khz();
+
+	log_write(LOG_DBG, "time", "CPUID max leaf 0x%x; 0x15: den %u num %u crystal %u Hz; 0x16: base %u MHz",
+		  b.leaves.max_leaf, b.leaves.den, b.leaves.num, b.leaves.crystal_hz, b.leaves.base_mhz);
+	if (ret) {
+		log_write(LOG_ERR, "time", "no clock to calibrate the TSC against: CPUID 0x15 gives no rate (max leaf 0x%x), HPET %s, PIT %s: the boot stops",
+			  b.leaves.max_leaf, hpet ? hv_strerror(b.hpet_err) : "absent", hv_strerror(b.pit_err));
+		stop_boot("TSC calibrated");
+	}
+	if (b.disturbed)
+		log_write(LOG_WARN, "time", "TSC calibration disturbed (%u of %u windows agree after %u attempts); using the median",
+			  b.c.agree, b.c.rounds, b.attempts);
+	switch (b.src) {
+	case TSC_SRC_CPUID_CRYSTAL:
+		log_write(LOG_INFO, "time", "TSC %llu.%03llu MHz from CPUID 0x15 (crystal %u Hz x %u / %u)",
+			  (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000), b.leaves.crystal_hz,
+			  b.leaves.num, b.leaves.den);
+		break;
+	case TSC_SRC_CPUID_BASE:
+		log_write(LOG_INFO, "time", "TSC %llu.%03llu MHz from CPUID 0x16 (base frequency; 0x15 gives the ratio %u / %u, no crystal)",
+			  (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000), b.leaves.num, b.leaves.den);
+		break;
+	default:
+		log_write(LOG_INFO, "time", "TSC %llu.%03llu MHz (calibrated against the %s, %u of %u windows agree)",
+			  (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000),
+			  b.src == TSC_SRC_HPET ? "HPET" : "PIT", b.c.agree, b.c.rounds);
+		break;
+	}
+	if (b.src == TSC_SRC_PIT && hpet)
+		log_write(LOG_WARN, "time", "the HPET at 0x%016llx gave no rate (%s); the PIT did",
+			  (unsigned long long)hpet->pa, hv_strerror(b.hpet_err));
+	check(true, "TSC calibrated");
+}
+
 static void setup_apic_timer(void)
 {
 	struct apic_info ai;
@@ -589,21 +656,7 @@ static void setup_apic_timer(void)
 		cpus_x2apic = ai.x2apic;
 	}
 
-	struct tsc_calib c;
-	unsigned attempts;
-	ret = tsc_calibrate_boot(&c, &attempts);
-	if (ret < 0) {
-		log_write(LOG_ERR, "time", "TSC calibration against the PIT failed: %s", hv_strerror(ret));
-		check(false, "TSC calibrated");
-		return;
-	}
-	if (ret == 1)
-		log_write(LOG_WARN, "time", "TSC calibration disturbed (%u of %u windows agree after %u attempts); using the median",
-			  c.agree, c.rounds, attempts);
-	u64 khz = tsc_khz();
-	log_write(LOG_INFO, "time", "TSC %llu.%03llu MHz (calibrated against the PIT, %u of %u windows agree)",
-		  (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000), c.agree, c.rounds);
-	check(true, "TSC calibrated");
+	setup_tsc();
 
 	/* The boot CPU's wake-up timer (time limits are watched with it, halted in between). */
 	u64 hz;
