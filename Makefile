@@ -40,7 +40,7 @@ HLDLIBS  := -lcmocka
 CORE_SRCS := kernel/err.c kernel/fmt.c kernel/log.c kernel/lib.c kernel/cmdline.c \
 	     kernel/memmap.c kernel/page_alloc.c kernel/acpi.c kernel/mb2.c \
 	     kernel/wait.c kernel/check.c kernel/uart16550.c kernel/apic.c \
-	     kernel/tsc.c kernel/fatal.c kernel/irq_stray.c kernel/irq_selftest.c kernel/console.c \
+	     kernel/tsc.c kernel/rtc.c kernel/fatal.c kernel/irq_stray.c kernel/irq_selftest.c kernel/console.c \
 	     pci/pci_enum.c pci/pci_bar.c pci/pci_cap.c pci/pci_acs.c \
 	     pci/pci_sriov.c pci/pci_ats.c pci/pci_space.c \
 	     iommu/vtd_desc.c iommu/vtd_pagetable.c iommu/vtd_walk.c iommu/vtd_fault.c

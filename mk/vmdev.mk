@@ -5,6 +5,7 @@ CORE_SRCS += vm/dev/vuart.c
 CORE_SRCS += vm/dev/vlapic.c
 CORE_SRCS += vm/dev/vpic.c
 CORE_SRCS += vm/dev/vpit.c
+CORE_SRCS += vm/dev/vrtc.c
 CORE_SRCS += vm/dev/vpci.c
 CORE_SRCS += vm/dev/vpci_msi.c
 CORE_SRCS += vm/dev/vpci_msix.c

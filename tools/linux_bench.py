@@ -14,7 +14,11 @@ falls back to counting its timer ticks, with a TSC rate from Sluice that
 can be a fifth off (docs/testing.md), so the guests' own times are
 printed against the bench's but not compared. The boot's times are the
 arrivals of the kernel's first console line and of the init's "init
-reached" line, and the uptime that line gives.
+reached" line, the uptime that line gives, and for a partition the arrival
+of Sluice's line that it entered the guest ("running on CPU"): the guest's
+own boot, from its machine's start, is that line to "init reached" in a
+partition and QEMU's start to it when booted directly (SeaBIOS and QEMU's
+Linux loader on that side, nothing of Sluice's own start on the other).
 
 and wraps each in writes to Sluice's mark port; in a partition Sluice then
 logs the run's VM exits (vm/part/mark.c):
@@ -35,6 +39,7 @@ MARK_RE = re.compile(r"INFO (\S+): mark (\d+): (\d+) VM exits in (\d+) us \(([^)
 UPTIME_RE = re.compile(r"sluice-linux: init reached: .* up ([0-9.]+) s")
 DONE_RE = re.compile(r"sluice-linux: PASS tag=")
 LINUX_RE = re.compile(r"\] Linux version ")
+ENTERED_RE = re.compile(r"INFO part: \S+: running on CPU \d+ ")
 FAIL_RE = re.compile(r"sluice-linux: FAIL (.*)")
 REASON_RE = re.compile(r"([\w-]+) (\d+)")
 
@@ -46,7 +51,9 @@ class BenchError(Exception):
 def parse(stamped, marked):
     """A boot's serial log as [(second it arrived, line)] -> {"uptime":
     seconds, "wall": second the init-reached line arrived, "kernel": seconds
-    from the kernel's first console line to it, "runs": [run]}, each run a
+    from the kernel's first console line to it, "guest": seconds from the
+    guest's start to it (a partition's first entry when marked, else QEMU's
+    start), "runs": [run]}, each run a
     dict of mark, op, bs, count, ms (the guest's), s (seconds between its
     start and end lines) and, when marked (a partition), exits, us and
     reasons ({name: count}). Raises BenchError when the init failed, gave
@@ -65,6 +72,9 @@ def parse(stamped, marked):
     first = next((t for t, line in stamped if LINUX_RE.search(line)), None)
     if first is None:
         raise BenchError("no 'Linux version' line from the kernel")
+    entered = next((t for t, line in stamped if ENTERED_RE.search(line)), None) if marked else 0.0
+    if entered is None:
+        raise BenchError("no line from Sluice that it entered the guest ('running on CPU')")
     edges = {}
     for t, line in stamped:
         m = EDGE_RE.search(line)
@@ -95,7 +105,7 @@ def parse(stamped, marked):
         runs.append(r)
     if not runs:
         raise BenchError("no bench lines from the init")
-    return {"uptime": float(up.group(1)), "wall": wall, "kernel": wall - first, "runs": runs}
+    return {"uptime": float(up.group(1)), "wall": wall, "kernel": wall - first, "guest": wall - entered, "runs": runs}
 
 
 def rate(run):
@@ -125,7 +135,7 @@ def compare(part, direct):
     return rows
 
 
-BOOT_TIMES = ("uptime", "wall", "kernel")
+BOOT_TIMES = ("uptime", "wall", "kernel", "guest")
 
 
 def medians(boots):

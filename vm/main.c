@@ -21,6 +21,7 @@
 #include "kernel/apic.h"
 #include "kernel/tsc.h"
 #include "kernel/hpet.h"
+#include "kernel/rtc.h"
 #include "kernel/wait.h"
 #include "kernel/uart16550.h"
 #include "kernel/serial.h"
@@ -673,6 +674,8 @@ static void setup_apic_timer(void)
 	check(ret == -HV_ETIMEDOUT && us >= 2000 && us < 1000000,
 	      "wait_until gives up after its limit (2000 us asked, %llu us taken)",
 	      (unsigned long long)us);
+	/* The wall clock the partitions' CMOS clocks follow (vm/dev/vrtc.h); without one they start at 2000. */
+	rtc_init();
 }
 
 static bool guest_printed(void *arg)

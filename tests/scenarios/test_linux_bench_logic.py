@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
 import linux_bench  # noqa: E402
 
 PART = """c0 INFO hv: ready, 1 partition(s) running
+c1 INFO part: lx: running on CPU 1 (svm, ASID 1), entry 0x0000000001000200
 c1 INFO lx: [    0.000000] Linux version 6.1.0-57-amd64 (debian-kernel@lists.debian.org)
 c1 INFO lx: [    8.707317] sluice-linux: init reached: tag=lx kernel 6.1.0-57-amd64, 1 cpu(s), up 3.54 s
 c1 INFO lx: [    9.246365] sluice-linux: /dev/nvme0n1 after 0.0 s
@@ -58,7 +59,9 @@ def test_a_partition_log_gives_each_run_with_its_exits():
     assert p["uptime"] == 3.54
     assert p["wall"] == 8.707317
     assert p["kernel"] == 8.707317
-    assert parse(DIRECT, marked=False)["kernel"] == pytest.approx(2.567901)
+    assert p["guest"] == 8.707317
+    d = parse(DIRECT, marked=False)
+    assert d["guest"] == d["wall"] == 3.567901          # from QEMU's start    assert parse(DIRECT, marked=False)["kernel"] == pytest.approx(2.567901)
     assert [r["s"] for r in p["runs"]] == pytest.approx([1.5, 0.1])
     assert [(r["op"], r["bs"], r["count"], r["exits"]) for r in p["runs"]] == \
         [("write", 4096, 2048, 5427), ("read", 131072, 128, 361)]
@@ -85,7 +88,7 @@ def test_medians_are_taken_per_run_and_of_each_pairs_ratio():
     rows = linux_bench.compare(part, direct)
     slow = [dict(r, part_iops=r["part_iops"] / 4, ratio=r["ratio"] / 4) for r in rows]
     def times(uptime, wall):
-        return {"uptime": uptime, "wall": wall, "kernel": wall / 2}
+        return {"uptime": uptime, "wall": wall, "kernel": wall / 2, "guest": wall / 4}
     rows_m, boot = linux_bench.medians([(rows, times(3.5, 30.0), times(3.0, 10.0)),
                                         (rows, times(3.6, 33.0), times(2.0, 10.0)),
                                         (slow, times(6.0, 40.0), times(4.0, 20.0))])
@@ -97,6 +100,7 @@ def test_medians_are_taken_per_run_and_of_each_pairs_ratio():
     assert boot["wall_ratio"] == pytest.approx(3.0)
     assert boot["kernel_ratio"] == pytest.approx(3.0)
     assert boot["part_kernel"] == 16.5
+    assert boot["guest_ratio"] == pytest.approx(3.0)
     assert linux_bench.reasons_text({"io": 0.25, "npf": 1.5, "hlt": 0}) == "npf 1.50, io 0.25"
     assert linux_bench.reasons_text({}) == "none"
 
@@ -105,6 +109,7 @@ def test_medians_are_taken_per_run_and_of_each_pairs_ratio():
     (PART.replace("PASS tag", "PASSED tag"), True, "no PASS verdict from the init"),
     (PART.replace("Linux version", "Linux versions"), True, "no 'Linux version' line from the kernel"),
     (PART.replace("init reached", "init seen"), True, "no 'init reached' line"),
+    (PART.replace("running on CPU", "runs on CPU"), True, "no line from Sluice that it entered the guest ('running on CPU')"),
     (PART + "c1 INFO lx: [ 9.0] sluice-linux: FAIL tag=lx bench: no /dev/port for the mark port\n", True,
      "the init failed: tag=lx bench: no /dev/port for the mark port"),
     (PART.replace("mark 2: 361", "mark 3: 361"), True, "run 2 (read of 131072-byte blocks) has no mark line from Sluice"),

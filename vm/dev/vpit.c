@@ -1,5 +1,5 @@
 /*
- * Counter 0 of a partition's 8254 (vm/dev/vpit.h), kept as the time its
+ * A counter of a partition's 8254 (vm/dev/vpit.h), kept as the time its
  * current period began: the count a read sees and the edges OUT makes are
  * computed from the real clock when asked, never ticked.
  */
@@ -40,6 +40,20 @@ void vpit_reset_firmware(struct vpit *t, u64 now_ns)
 	t->start_ns = now_ns;
 }
 
+void vpit_reset_counter2(struct vpit *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->counter = 2;
+	t->rw = PIT_RW_LSB_MSB;
+	t->count = 65536;
+	t->gate_low = true;
+}
+
+static u16 data_port(const struct vpit *t)
+{
+	return (u16)(VPIT_PORT_COUNTER0 + t->counter);
+}
+
 bool vpit_claims(u16 port)
 {
 	return port >= VPIT_PORT_COUNTER0 && port <= VPIT_PORT_CONTROL;
@@ -55,7 +69,7 @@ u32 vpit_poll(struct vpit *t, u64 now_ns, u64 *next_ns)
 	u32 edges = 0;
 
 	*next_ns = 0;
-	if (!t->counting || !(periodic(t) || one_shot(t)))
+	if (!t->counting || t->paused || !(periodic(t) || one_shot(t)))
 		return 0;               /* modes 1 and 5 wait for a GATE edge that never comes */
 	u64 elapsed = now_ns > t->start_ns ? ns_ticks(now_ns - t->start_ns) : 0;
 	if (one_shot(t)) {
@@ -93,6 +107,8 @@ u32 vpit_poll(struct vpit *t, u64 now_ns, u64 *next_ns)
 /* The counting element as a read would see it at now_ns. */
 static u16 current(const struct vpit *t, u64 now_ns)
 {
+	if (t->paused)
+		return t->frozen;
 	if (!t->counting || !(periodic(t) || one_shot(t)))
 		return (u16)t->count;
 	u64 e = now_ns > t->start_ns ? ns_ticks(now_ns - t->start_ns) : 0;
@@ -110,8 +126,10 @@ static u16 current(const struct vpit *t, u64 now_ns)
 	return (u16)((t->count & ~1ULL) - 2 * (e % half));
 }
 
-static bool output(const struct vpit *t, u64 now_ns)
+bool vpit_output(const struct vpit *t, u64 now_ns)
 {
+	if (t->paused)
+		return t->frozen_out;
 	if (!t->counting)
 		return t->mode != 0;    /* SPEC: a control word sets OUT low in mode 0, high in the others */
 	if (t->mode == 0)
@@ -125,7 +143,7 @@ static bool output(const struct vpit *t, u64 now_ns)
 
 static u8 status_byte(const struct vpit *t, u64 now_ns)
 {
-	return (u8)((output(t, now_ns) ? PIT_ST_OUTPUT : 0) | (t->counting ? 0 : PIT_ST_NULL_COUNT) |
+	return (u8)((vpit_output(t, now_ns) ? PIT_ST_OUTPUT : 0) | (t->counting ? 0 : PIT_ST_NULL_COUNT) |
 		    FIELD_PREP(PIT_CW_RW, t->rw) | FIELD_PREP(PIT_CW_MODE, t->mode) | (t->bcd ? PIT_CW_BCD : 0));
 }
 
@@ -144,9 +162,10 @@ static void control(struct vpit *t, u8 val, u64 now_ns)
 	u32 sc = (u32)FIELD_GET(PIT_CW_SC, val), rw = (u32)FIELD_GET(PIT_CW_RW, val);
 
 	if (sc == PIT_SC_READ_BACK) {
-		if (val & (GENMASK_ULL(3, 2)))
+		u8 own = (u8)(PIT_RB_CNT0 << t->counter);
+		if (val & GENMASK_ULL(3, 1) & ~own)
 			t->other_accesses++;
-		if (!(val & PIT_RB_CNT0))
+		if (!(val & own))
 			return;
 		if (!(val & PIT_RB_NOT_COUNT))
 			latch_count(t, now_ns);
@@ -156,7 +175,7 @@ static void control(struct vpit *t, u8 val, u64 now_ns)
 		}
 		return;
 	}
-	if (sc != 0) {
+	if (sc != t->counter) {
 		t->other_accesses++;
 		return;
 	}
@@ -168,10 +187,11 @@ static void control(struct vpit *t, u8 val, u64 now_ns)
 	t->mode = (u8)(mode >= 6 ? mode - 4 : mode);
 	t->rw = (u8)rw;
 	t->bcd = (val & PIT_CW_BCD) != 0;
-	if (t->bcd)
+	if (t->bcd || (t->counter && (t->mode == 1 || t->mode == 5)))
 		t->unsupported++;
 	/* SPEC: "When a Control Word is written to a Counter, all Control Logic is immediately reset". */
 	t->counting = false;
+	t->paused = false;
 	t->fired = false;
 	t->next_count = 0;
 	t->write_msb = t->read_msb = false;
@@ -207,13 +227,49 @@ static void count_write(struct vpit *t, u8 val, u64 now_ns)
 	}
 	t->count = c;
 	t->counting = true;
+	t->paused = false;
 	t->fired = false;
 	t->start_ns = now_ns;
+	if (t->gate_low)
+		vpit_gate(t, false, now_ns);    /* loaded, but held until GATE rises */
+}
+
+/*
+ * SPEC ("Mode Definitions"): GATE low suspends counting in modes 0, 2, 3
+ * and 4 (and in 2 and 3 sets OUT high); a rising GATE resumes modes 0 and
+ * 4 where they stopped and starts a new period of modes 2 and 3 from the
+ * count. Modes 1 and 5 (triggered by the rising edge) do not count here.
+ */
+void vpit_gate(struct vpit *t, bool high, u64 now_ns)
+{
+	bool was_low = t->gate_low;
+
+	t->gate_low = !high;
+	if (!t->counting)
+		return;
+	if (!high && !t->paused) {
+		t->frozen = current(t, now_ns);
+		t->frozen_out = periodic(t) ? true : vpit_output(t, now_ns);
+		t->paused = true;
+		return;
+	}
+	if (high && was_low && t->paused) {
+		t->paused = false;
+		if (periodic(t)) {
+			t->start_ns = now_ns;
+			return;
+		}
+		/* One-shot: on from the held count (0 held means the full 65536 went by, as it wraps). */
+		u64 gone = (u64)(u16)(t->count - t->frozen);
+		t->start_ns = now_ns - ticks_ns(gone);
+		if (t->start_ns > now_ns)
+			t->start_ns = 0;
+	}
 }
 
 u8 vpit_in(struct vpit *t, u16 port, u64 now_ns)
 {
-	if (port != VPIT_PORT_COUNTER0) {
+	if (port != data_port(t)) {
 		t->other_accesses++;
 		return 0;
 	}
@@ -241,7 +297,7 @@ void vpit_out(struct vpit *t, u16 port, u8 val, u64 now_ns)
 {
 	if (port == VPIT_PORT_CONTROL)
 		control(t, val, now_ns);
-	else if (port == VPIT_PORT_COUNTER0)
+	else if (port == data_port(t))
 		count_write(t, val, now_ns);
 	else
 		t->other_accesses++;

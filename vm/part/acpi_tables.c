@@ -348,10 +348,25 @@ static void dsdt_com1(struct out *o)
 }
 
 /*
+ * Device (\_SB.RTC): the partition's CMOS clock at 0x70-0x71 (PNP0B00,
+ * vm/dev/vrtc.h), with no interrupt (no I/O APIC for its IRQ 8). Without
+ * it Linux waits 1 s for the update-in-progress bit of an absent clock,
+ * then starts at 1970.
+ */
+static void dsdt_rtc(struct out *o)
+{
+	u32 dev = aml_device_open(o, "RTC_", "PNP0B00");
+	u32 buf = aml_crs_open(o, RES_IO_SIZE);
+	res_io(o, ACPI_GUEST_RTC_PORT, 2);
+	aml_crs_close(o, buf);
+	aml_close(o, dev);
+}
+
+/*
  * The DSDT: Name (_S5, Package () { 5, 0 }), the SLP_TYPa/SLP_TYPb pair
  * Linux writes to the sleep control register to power off (§7.4.2
  * "\_Sx (System States)"), when there is PCI the host bridge and its
- * ECAM reserved, and COM1.
+ * ECAM reserved, COM1 and the clock.
  */
 static u32 dsdt(struct out *o, const struct acpi_guest *g)
 {
@@ -369,6 +384,7 @@ static u32 dsdt(struct out *o, const struct acpi_guest *g)
 	if (g->ecam_gpa)
 		dsdt_host_bridge(o, g);
 	dsdt_com1(o);
+	dsdt_rtc(o);
 	aml_close(o, scope);
 	table_close(o, t);
 	return t;
@@ -380,7 +396,7 @@ static u32 dsdt(struct out *o, const struct acpi_guest *g)
  * FADT, ACPI 6.5 layout (276 bytes): HW_REDUCED_ACPI, so no PM1 blocks,
  * PM timer, GPEs, SCI or SMI command; the sleep registers and the reset
  * register are byte ports of Sluice's (vm/part/acpi_tables.h). X_DSDT is
- * patched by the caller. IAPC_BOOT_ARCH: no 8042, no VGA, no CMOS RTC, no
+ * patched by the caller. IAPC_BOOT_ARCH: no 8042, no VGA, no
  * ASPM (a VF's link is its PF's, which the partition does not own); MSI
  * supported. FORCE_APIC_PHYSICAL_DESTINATION_MODE: Sluice delivers
  * physical-destination IPIs only.
@@ -392,7 +408,7 @@ static u32 fadt(struct out *o)
 	if (o->full)
 		return t;
 	patch_le(o, t + ACPI_FADT_IAPC_BOOT_ARCH,
-		 ACPI_FADT_VGA_NOT_PRESENT | ACPI_FADT_PCIE_ASPM_CONTROLS | ACPI_FADT_CMOS_RTC_NOT_PRESENT, 2);
+		 ACPI_FADT_VGA_NOT_PRESENT | ACPI_FADT_PCIE_ASPM_CONTROLS, 2);
 	patch_le(o, t + ACPI_FADT_FLAGS,
 		 ACPI_FADT_WBINVD | ACPI_FADT_PWR_BUTTON | ACPI_FADT_SLP_BUTTON | ACPI_FADT_RESET_REG_SUP |
 		 ACPI_FADT_FORCE_APIC_PHYSICAL_DESTINATION_MODE | ACPI_FADT_HW_REDUCED_ACPI, 4);

@@ -20,7 +20,7 @@
 #define ACPI_GUEST_OEM_REVISION         1
 #define ACPI_GUEST_CREATOR_ID           "SLCE"
 /* The layout's own version: raised when what the tables hold changes. */
-#define ACPI_GUEST_CREATOR_REVISION     1
+#define ACPI_GUEST_CREATOR_REVISION     2       /* 2: the CMOS clock */
 
 /*
  * The ports the FADT names (System I/O, 8 bits each). 0x0600-0x0601 are
@@ -39,6 +39,8 @@
 #define ACPI_GUEST_KBC_PULSE_RESET      0xfe
 /* The partition's 16550 (vm/dev/vuart.h) the DSDT lists. */
 #define ACPI_GUEST_COM1_PORT            0x3f8
+/* The partition's CMOS clock (vm/dev/vrtc.h) the DSDT lists. */
+#define ACPI_GUEST_RTC_PORT             0x70
 /* The Local APIC address the MADT gives (vm/dev/vlapic.h's default base). */
 #define ACPI_GUEST_LAPIC_ADDR           0xfee00000u
 /* Host bridge memory windows the DSDT can list. */

@@ -1,5 +1,7 @@
 /*
- * A partition's legacy timer path (legacy-pic = on, docs/config.md): the
+ * The PC's legacy devices a partition has: its CMOS clock (vm/dev/vrtc.h)
+ * and the 8254's counter 2 with port 0x61, which every partition has,
+ * and its legacy timer path (legacy-pic = on, docs/config.md): the
  * 8259A pair and the 8254's counter 0 (vm/dev/vpic.h, vm/dev/vpit.h) in
  * the state a PC's firmware leaves them, the PIC's INTR wired to the
  * BSP's LINT0 (vm/dev/vlapic.h vlapic_extint_passes), as on a PC whose
@@ -9,10 +11,29 @@
  */
 #include "vm/part/partition.h"
 #include "kernel/smp.h"
+#include "kernel/rtc.h"
 #include "kernel/hw/time.h"
+
+/*
+ * System control port B of the PC AT (IBM PC AT Technical Reference,
+ * "System Control Port B", port 0x61): bit 0 counter 2's GATE and bit 1
+ * the speaker enable (written and read back), bits 2 and 3 the parity and
+ * I/O channel check enables (kept, nothing to check), bit 4 the refresh
+ * request, which toggles every 15.085 us, bit 5 counter 2's OUT; bits 6
+ * and 7 (check errors) read 0.
+ */
+#define PORT_B                  0x61
+#define  PORT_B_GATE2           BIT_ULL(0)
+#define  PORT_B_RW              GENMASK_ULL(3, 0)
+#define  PORT_B_REFRESH         BIT_ULL(4)
+#define  PORT_B_OUT2            BIT_ULL(5)
+#define PORT_B_REFRESH_NS       15085
 
 void partition_legacy_init(struct partition *p)
 {
+	vrtc_reset(&p->rtc);
+	vpit_reset_counter2(&p->pit2);
+	p->port_b = 0;
 	p->legacy = p->cfg->legacy_pic;
 	if (!p->legacy)
 		return;
@@ -31,32 +52,88 @@ static u64 tick(struct partition *p, u64 now)
 	return next;
 }
 
+/* Whether one byte port is a legacy device of p's. */
+static bool claims(const struct partition *p, u16 at)
+{
+	return vrtc_claims(at) || at == PORT_B || at == VPIT_PORT_COUNTER2 || at == VPIT_PORT_CONTROL ||
+	       (p->legacy && (vpic_claims(at) || vpit_claims(at)));
+}
+
+/*
+ * An 8254 control word: counter 2's to its counter, a read-back to each
+ * counter it names that the partition has, the rest to counter 0 with
+ * legacy-pic, else counted by counter 2 as not its own.
+ */
+static void pit_control(struct partition *p, u8 val, u64 now)
+{
+	u32 sc = (u32)FIELD_GET(PIT_CW_SC, val);
+	u8 cnt0 = PIT_RB_CNT0, cnt1 = (u8)(PIT_RB_CNT0 << 1), cnt2 = (u8)(PIT_RB_CNT0 << 2);
+
+	if (sc == PIT_SC_READ_BACK && p->legacy) {
+		if (val & (cnt0 | cnt1))
+			vpit_out(&p->pit, VPIT_PORT_CONTROL, (u8)(val & ~cnt2), now);
+		if (val & cnt2)
+			vpit_out(&p->pit2, VPIT_PORT_CONTROL, (u8)(val & ~(cnt0 | cnt1)), now);
+	} else if (sc == 2 || sc == PIT_SC_READ_BACK || !p->legacy) {
+		vpit_out(&p->pit2, VPIT_PORT_CONTROL, val, now);
+	} else {
+		vpit_out(&p->pit, VPIT_PORT_CONTROL, val, now);
+	}
+}
+
+/* One byte at port at (legacy_lock held): the byte read, or val written. */
+static u8 legacy_byte(struct partition *p, u16 at, bool in, u8 val, u64 now)
+{
+	if (vrtc_claims(at)) {
+		if (in)
+			return vrtc_in(&p->rtc, at, rtc_now());
+		vrtc_out(&p->rtc, at, val);
+	} else if (at == PORT_B) {
+		if (in)
+			return (u8)(p->port_b | (now / PORT_B_REFRESH_NS % 2 ? PORT_B_REFRESH : 0) |
+				    (vpit_output(&p->pit2, now) ? PORT_B_OUT2 : 0));
+		p->port_b = (u8)(val & PORT_B_RW);
+		vpit_gate(&p->pit2, val & PORT_B_GATE2, now);
+	} else if (at == VPIT_PORT_COUNTER2) {
+		if (in)
+			return vpit_in(&p->pit2, at, now);
+		vpit_out(&p->pit2, at, val, now);
+	} else if (at == VPIT_PORT_CONTROL && !in) {
+		pit_control(p, val, now);
+	} else if (at == VPIT_PORT_CONTROL) {
+		return vpit_in(p->legacy ? &p->pit : &p->pit2, at, now);       /* write-only: 0, counted */
+	} else if (vpic_claims(at)) {
+		if (in)
+			return vpic_in(&p->pic, at);
+		vpic_out(&p->pic, at, val);
+	} else if (vpit_claims(at)) {
+		if (in)
+			return vpit_in(&p->pit, at, now);
+		vpit_out(&p->pit, at, val, now);
+	} else if (in) {
+		return 0xff;            /* past the device, inside a wide access: nothing there */
+	}
+	return 0;
+}
+
 bool partition_legacy_port(struct partition *p, struct part_vcpu *pv, u16 port, u32 size, bool in, u32 *val)
 {
-	if (!p->legacy || !(vpic_claims(port) || vpit_claims(port)))
+	if (!claims(p, port))
 		return false;
 	u64 now = time_now_ns();
 	spin_lock(&p->legacy_lock);
-	tick(p, now);
+	if (p->legacy)
+		tick(p, now);
 	/* A wider access is one byte access per port, as the ISA bus splits it. */
 	for (u32 i = 0; i < size; i++) {
 		u16 at = (u16)(port + i);
-		bool pic = vpic_claims(at), pit = vpit_claims(at);
-		u8 b = 0xff;
-		if (in && pic)
-			b = vpic_in(&p->pic, at);
-		else if (in && pit)
-			b = vpit_in(&p->pit, at, now);
-		else if (pic)
-			vpic_out(&p->pic, at, (u8)(*val >> (8 * i)));
-		else if (pit)
-			vpit_out(&p->pit, at, (u8)(*val >> (8 * i)), now);
+		u8 b = legacy_byte(p, at, in, (u8)(*val >> (8 * i)), now);
 		if (in)
 			*val = (i ? *val : 0) | (u32)b << (8 * i);
 	}
 	spin_unlock(&p->legacy_lock);
 	/* The BSP's next entry looks at the PIC again; from another CPU it is kicked to do so. */
-	if (!in && pv && pv != &p->vcpus[0] && p->vcpus[0].state == PART_VCPU_RUNNING)
+	if (p->legacy && !in && pv && pv != &p->vcpus[0] && p->vcpus[0].state == PART_VCPU_RUNNING)
 		smp_kick(p->vcpus[0].v.cpu);
 	return true;
 }

@@ -27,6 +27,7 @@
 #include "vm/dev/vlapic.h"
 #include "vm/dev/vpic.h"
 #include "vm/dev/vpit.h"
+#include "vm/dev/vrtc.h"
 #include "vm/part/guest_abi.h"
 #include "vm/part/guest_image.h"
 
@@ -108,7 +109,10 @@ struct partition {
 	struct fwcfg fwcfg;             /* QEMU's fw_cfg ports, unless fw-cfg = off (vm/dev/fwcfg.h) */
 	/* The legacy timer path (legacy-pic = on, vm/part/legacy.c): PIC and PIT, the PIC wired to the BSP. */
 	bool legacy;
-	struct spinlock legacy_lock;
+	struct spinlock legacy_lock;    /* also the CMOS clock's */
+	struct vrtc rtc;                /* every partition's CMOS clock (vm/dev/vrtc.h) */
+	struct vpit pit2;               /* every partition's 8254 counter 2, gated by port 0x61 */
+	u8 port_b;                      /* port 0x61's written bits */
 	struct vpic pic;
 	struct vpit pit;
 	struct spinlock lock;           /* state changes */
@@ -288,12 +292,17 @@ u64 partition_timer_deadline(struct partition *p, struct part_vcpu *pv);
 /* SLUICE_HC_LAPIC from v: what the guest gets in RAX. */
 s64 partition_hc_lapic(struct partition *p, struct vcpu *v, u64 what, u64 guest_ticks);
 
-/* ---- the legacy timer path (vm/part/legacy.c), legacy-pic = on ---- */
-/* Sets p->legacy from its config; on: PIC and PIT as a PC's firmware leaves them, the BSP's APIC in virtual wire mode. */
+/* ---- the CMOS clock and the legacy timer path (vm/part/legacy.c), legacy-pic = on ---- */
+/*
+ * The clock as firmware leaves it; p->legacy from its config; on: PIC
+ * and PIT as a PC's firmware leaves them, the BSP's APIC in virtual wire
+ * mode.
+ */
 void partition_legacy_init(struct partition *p);
 /*
- * A guest IN or OUT of size bytes at port by pv: true when the PIC or PIT
- * took it (*val read or written), false when neither claims the port.
+ * A guest IN or OUT of size bytes at port by pv: true when the clock,
+ * counter 2 and port 0x61, or with legacy-pic the PIC and counter 0 took
+ * it (*val read or written), false when none claims the port.
  */
 bool partition_legacy_port(struct partition *p, struct part_vcpu *pv, u16 port, u32 size, bool in, u32 *val);
 /*

@@ -152,6 +152,10 @@ static void log_counters(struct partition *p)
 			  (unsigned long long)p->marks, (unsigned long long)p->mark_refused);
 	log_fault_counters(p);
 	log_unclaimed_ports(p);
+	if (p->rtc.time_writes || p->rtc.ro_writes || p->rtc.nmi_mask_writes)
+		log_write(LOG_INFO, p->cfg->name, "counters: CMOS clock: %llu time writes dropped (the clock is read-only), %llu Register C/D writes dropped, %llu index writes with the NMI mask bit",
+			  (unsigned long long)p->rtc.time_writes, (unsigned long long)p->rtc.ro_writes,
+			  (unsigned long long)p->rtc.nmi_mask_writes);
 	if (p->msr_refused || p->msr_dropped || p->exc_injected)
 		log_write(LOG_INFO, p->cfg->name, "counters: %llu MSR accesses refused with #GP, %llu MSR writes dropped, %llu #UD/#GP raised for instructions",
 			  (unsigned long long)p->msr_refused, (unsigned long long)p->msr_dropped, (unsigned long long)p->exc_injected);
@@ -163,10 +167,13 @@ static void log_counters(struct partition *p)
 			  (unsigned long long)p->fwcfg.selects, (unsigned long long)p->fwcfg.reads,
 			  (unsigned long long)p->fwcfg.writes_dropped, (unsigned long long)p->fwcfg.bad_accesses);
 	if (p->legacy)
-		log_write(LOG_INFO, p->cfg->name, "counters: legacy PIC and PIT: %llu PIT edges, %llu PIC interrupts delivered, %llu spurious, %llu EOIs, %llu unsupported settings, %llu accesses to PIT counters 1-2",
+		log_write(LOG_INFO, p->cfg->name, "counters: legacy PIC and PIT: %llu PIT edges, %llu PIC interrupts delivered, %llu spurious, %llu EOIs, %llu unsupported settings, %llu accesses to PIT counter 1",
 			  (unsigned long long)p->pit.edges, (unsigned long long)p->pic.delivered,
 			  (unsigned long long)p->pic.spurious, (unsigned long long)p->pic.eois,
 			  (unsigned long long)(p->pic.unsupported + p->pit.unsupported), (unsigned long long)p->pit.other_accesses);
+	if (p->pit2.other_accesses || p->pit2.unsupported)
+		log_write(LOG_INFO, p->cfg->name, "counters: PIT counter 2: %llu unsupported settings (BCD, modes 1 and 5), %llu accesses for counters the partition does not have",
+			  (unsigned long long)p->pit2.unsupported, (unsigned long long)p->pit2.other_accesses);
 	if (p->irq_enabled)
 		log_write(LOG_INFO, p->cfg->name, "counters: device interrupts: %u MSI enable(s), %llu interrupt(s) delivered, %llu dropped (local APIC disabled)",
 			  p->irq_enabled, (unsigned long long)p->irq_delivered, (unsigned long long)p->irq_dropped);

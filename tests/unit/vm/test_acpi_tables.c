@@ -153,7 +153,7 @@ static void fadt_is_hardware_reduced_with_the_power_ports(void **state __unused)
 	u16 boot = get_le16(f + ACPI_FADT_IAPC_BOOT_ARCH);
 	assert_int_equal(boot & (ACPI_FADT_LEGACY_DEVICES | ACPI_FADT_8042 | ACPI_FADT_MSI_NOT_SUPPORTED), 0);
 	assert_true(boot & ACPI_FADT_VGA_NOT_PRESENT);
-	assert_true(boot & ACPI_FADT_CMOS_RTC_NOT_PRESENT);
+	assert_false(boot & ACPI_FADT_CMOS_RTC_NOT_PRESENT);     /* the partition's clock (vm/dev/vrtc.h) */
 	assert_true(boot & ACPI_FADT_PCIE_ASPM_CONTROLS);
 	/* No FACS, no 32-bit DSDT, no SCI, no SMI, no PM1 block, no PM timer. */
 	assert_int_equal(get_le32(f + ACPI_FADT_FIRMWARE_CTRL), 0);
@@ -276,9 +276,10 @@ static void no_ecam_means_no_mcfg_and_no_host_bridge(void **state __unused)
 	/* Name (_S5, Package () { 5, 0 }): NameOp "_S5_" PackageOp PkgLength NumElements BytePrefix 5 Zero. */
 	static const u8 s5[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x02, 0x0a, 0x05, 0x00 };
 	assert_memory_equal(d + ACPI_HDR_SIZE, s5, sizeof(s5));
-	/* Then Scope (\_SB) with COM1 only: no host bridge, no ECAM reservation. */
+	/* Then Scope (\_SB) with COM1 and the clock only: no host bridge, no ECAM reservation. */
 	u32 len = get_le32(d + ACPI_HDR_LENGTH);
 	assert_non_null(memmem(d, len, "COM1", 4));
+	assert_non_null(memmem(d, len, "RTC_", 4));
 	assert_null(memmem(d, len, "PCI0", 4));
 	assert_null(memmem(d, len, "ECAM", 4));
 }
@@ -526,6 +527,10 @@ static void dsdt_aml_is_what_iasl_compiles(void **state __unused)
 		"        Device (COM1)\n        {\n"
 		"            Name (_HID, EisaId (\"PNP0501\"))\n            Name (_UID, 1)\n"
 		"            Name (_CRS, ResourceTemplate () { IO (Decode16, 0x3f8, 0x3f8, 1, 8) })\n"
+		"        }\n"
+		"        Device (RTC)\n        {\n"
+		"            Name (_HID, EisaId (\"PNP0B00\"))\n"
+		"            Name (_CRS, ResourceTemplate () { IO (Decode16, 0x70, 0x70, 1, 2) })\n"
 		"        }\n    }\n}\n";
 	temp_dir();
 	write_file("ref.asl", asl, sizeof(asl) - 1);

@@ -173,6 +173,7 @@ static int setup(void **state)
 	u32 sbdf = EDU;
 	assert_int_equal(vpci_init(&part.vpci, &sbdf, 1, ECAM, 0xff), 0);
 	partition_console_init(&part);
+	partition_legacy_init(&part);
 	part.nr_vcpus = 2;
 	part.vcpus[1].v.part = &part;
 	part.vcpus[1].v.cpu = 2;
@@ -279,8 +280,8 @@ static void unclaimed_ports_are_counted_by_port(void **state)
 	(void)state;
 	for (u32 i = 0; i < 3; i++)
 		io(0x80, 1, false, 0);
-	io(0x61, 1, true, 0);
-	io(0x61, 1, false, 0);
+	io(0x62, 1, true, 0);
+	io(0x62, 1, false, 0);
 	assert_int_equal(part.nr_unclaimed_ports, 2);
 	assert_int_equal(part.unclaimed_ports[0].port, 0x80);
 	assert_int_equal(part.unclaimed_ports[0].writes, 3);
@@ -296,7 +297,7 @@ static void unclaimed_ports_are_counted_by_port(void **state)
 	struct vm_exit e = { .reason = VM_EXIT_IO, .insn_len = 1, .io = { .port = 0xf4, .size = 1 } };
 	v->regs.rax = 0;
 	assert_int_equal(partition_handle_exit(&part, v, &e), 1);
-	assert_true(fake_log_has("INFO p1: counters: unclaimed ports (reads/writes): 0x0080 0r/3w, 0x0061 1r/1w, 0x0200 1r/0w"));
+	assert_true(fake_log_has("INFO p1: counters: unclaimed ports (reads/writes): 0x0080 0r/3w, 0x0062 1r/1w, 0x0200 1r/0w"));
 	assert_true(fake_log_has("0x020d 1r/0w; 4 to other ports"));
 }
 
@@ -1339,6 +1340,45 @@ static void hlt_with_interrupts_on_waits_for_a_vector(void **state)
 }
 
 /*
+ * Every partition's CMOS clock (2000-01-01 here: the host clock was never
+ * read) and the 8254's counter 2 behind port 0x61, as Linux's RTC driver
+ * and its TSC calibration use them; counter 0's port stays nobody's
+ * without legacy-pic.
+ */
+static void every_partition_has_a_clock_and_counter_2(void **state)
+{
+	(void)state;
+	fake_time_step_ns = 0;
+	fake_time_ns = 0;
+	io(0x70, 1, false, 0x0a);
+	assert_int_equal(io(0x71, 1, true, 0) & 0xff, 0x26);          /* UIP clear */
+	io(0x70, 1, false, 0x08);
+	assert_int_equal(io(0x71, 1, true, 0) & 0xff, 0x01);          /* January, in BCD */
+	io(0x70, 1, false, 0x09);
+	io(0x71, 1, false, 0x99);                                       /* dropped: the clock is read-only */
+	assert_int_equal(io(0x71, 1, true, 0) & 0xff, 0x00);
+	assert_int_equal(part.rtc.time_writes, 1);
+	/* GATE high, mode 0 from 0xffff: the count runs, OUT2 (port 0x61 bit 5) rises at its end. */
+	io(0x61, 1, false, 0x01);
+	io(0x43, 1, false, 0xb0);
+	io(0x42, 1, false, 0xff);
+	io(0x42, 1, false, 0xff);
+	assert_int_equal(io(0x61, 1, true, 0) & 0x21, 0x01);
+	fake_time_ns += 1000000;                                        /* 1193 ticks */
+	assert_int_equal(io(0x42, 1, true, 0) & 0xff, (0xffff - 1193) & 0xff);
+	assert_int_equal(io(0x42, 1, true, 0) & 0xff, (0xffff - 1193) >> 8);
+	fake_time_ns += 60000000;
+	assert_int_equal(io(0x61, 1, true, 0) & 0x21, 0x21);
+	assert_int_equal(part.io_unclaimed, 0);
+	assert_false(fake_log_has("no such device"));
+	/* Counter 0 is legacy-pic's: its data port floats, its control words are counted. */
+	assert_int_equal(io(0x40, 1, true, 0) & 0xff, 0xff);
+	assert_int_equal(part.io_unclaimed, 1);
+	io(0x43, 1, false, 0x34);
+	assert_int_equal(part.pit2.other_accesses, 1);
+}
+
+/*
  * legacy-pic = on: the PIT's tick wakes a halted BSP through the PIC and
  * its LINT0 (virtual wire mode), with the PIC's vector and no APIC
  * acknowledgement; masked at the PIC, or with LINT0 masked, the HLT is
@@ -1549,6 +1589,7 @@ int main(void)
 		cmocka_unit_test_setup(lapic_msrs_reach_the_vlapic_and_its_gp_is_the_guests, setup),
 		cmocka_unit_test_setup(xapic_page_accesses_are_decoded_into_the_vlapic, setup),
 		cmocka_unit_test_setup(hlt_with_interrupts_on_waits_for_a_vector, setup),
+		cmocka_unit_test_setup(every_partition_has_a_clock_and_counter_2, setup),
 		cmocka_unit_test_setup(legacy_pit_wakes_a_halted_bsp_through_the_pic, setup),
 		cmocka_unit_test_setup(cr8_is_the_local_apic_tpr, setup),
 		cmocka_unit_test_setup(lapic_hypercall_measures_exits_per_tick, setup),

@@ -195,6 +195,82 @@ static void other_counters_read_zero_and_are_counted(void **state)
 	assert_int_equal(vpit_period_ns(&t), 54925402);  /* counter 0 untouched */
 }
 
+/* ---- counter 2, the speaker's, gated by port 0x61 bit 0 ---- */
+
+static struct vpit c2;
+
+static u16 read2(u64 now)
+{
+	u16 lo = vpit_in(&c2, VPIT_PORT_COUNTER2, now);
+	return (u16)(lo | vpit_in(&c2, VPIT_PORT_COUNTER2, now) << 8);
+}
+
+static void program2(u8 mode, u16 count, u64 now)
+{
+	vpit_out(&c2, VPIT_PORT_CONTROL, (u8)(0xb0 | mode << 1), now);
+	vpit_out(&c2, VPIT_PORT_COUNTER2, (u8)count, now);
+	vpit_out(&c2, VPIT_PORT_COUNTER2, (u8)(count >> 8), now);
+}
+
+/* As Linux's pit_calibrate_tsc: mode 0, 10 ms worth of count, poll OUT2 until it rises. */
+static void counter2_mode_0_waits_for_its_gate_then_fires(void **state)
+{
+	(void)state;
+	vpit_reset_counter2(&c2);
+	program2(0, 11932, T0);                         /* 10.0002 ms */
+	assert_false(vpit_output(&c2, T0 + 50000 * US));
+	assert_int_equal(read2(T0 + 50000 * US), 11932);        /* held: GATE is low */
+	vpit_gate(&c2, true, T0 + 50000 * US);
+	assert_false(vpit_output(&c2, T0 + 59990 * US));
+	assert_in_range(read2(T0 + 55000 * US), 5965, 5967);
+	assert_true(vpit_output(&c2, T0 + 60001 * US));
+	/* GATE low again holds OUT and the count where they were. */
+	vpit_gate(&c2, false, T0 + 60001 * US);
+	assert_true(vpit_output(&c2, T0 + 90000 * US));
+	assert_int_equal(c2.other_accesses + c2.unsupported, 0);
+}
+
+/* As Linux's quick_pit_calibrate: GATE high first, mode 0 from 0xffff; the MSB steps every 256 ticks. */
+static void counter2_msb_steps_every_256_ticks(void **state)
+{
+	(void)state;
+	vpit_reset_counter2(&c2);
+	vpit_gate(&c2, true, T0);
+	program2(0, 0xffff, T0);
+	assert_int_equal(read2(T0) >> 8, 0xff);
+	assert_int_equal(read2(T0 + 214 * US) >> 8, 0xff);     /* 255 ticks */
+	assert_int_equal(read2(T0 + 216 * US) >> 8, 0xfe);     /* 257 ticks */
+	assert_int_equal(read2(T0 + 50000 * US) >> 8, 0xff - 233);
+}
+
+static void counter2_takes_only_its_own_control_words(void **state)
+{
+	(void)state;
+	vpit_reset_counter2(&c2);
+	vpit_gate(&c2, true, T0);
+	program2(2, 1000, T0);
+	vpit_out(&c2, VPIT_PORT_CONTROL, 0x34, T0);     /* counter 0, mode 2: not this one's */
+	assert_int_equal(c2.other_accesses, 1);
+	assert_int_equal(vpit_period_ns(&c2), 838096);
+	/* Read-back of counter 2's count: CNT2 (bit 3), status not asked. */
+	vpit_out(&c2, VPIT_PORT_CONTROL, 0xd8, T0 + 100 * US);
+	assert_in_range(read2(T0 + 500 * US), 880, 881);        /* latched at 119 ticks, not read live */
+	/* Mode 2 held by GATE low: OUT high, no period; rising starts a new one. */
+	vpit_gate(&c2, false, T0 + 300 * US);
+	assert_true(vpit_output(&c2, T0 + 5000 * US));
+	u64 next;
+	assert_int_equal(vpit_poll(&c2, T0 + 5000 * US, &next), 0);
+	assert_int_equal(next, 0);
+	vpit_gate(&c2, true, T0 + 5000 * US);
+	assert_int_equal(read2(T0 + 5000 * US), 1000);
+	/* Data port 0x40 is counter 0's. */
+	assert_int_equal(vpit_in(&c2, VPIT_PORT_COUNTER0, T0), 0);
+	assert_int_equal(c2.other_accesses, 2);
+	/* Mode 1 (a GATE trigger) is counted as unsupported on counter 2. */
+	vpit_out(&c2, VPIT_PORT_CONTROL, 0xb2, T0);
+	assert_int_equal(c2.unsupported, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +288,9 @@ int main(void)
 		cmocka_unit_test_setup(lsb_only_access_loads_at_once, setup),
 		cmocka_unit_test_setup(gate_triggered_modes_never_fire, setup),
 		cmocka_unit_test_setup(other_counters_read_zero_and_are_counted, setup),
+		cmocka_unit_test(counter2_mode_0_waits_for_its_gate_then_fires),
+		cmocka_unit_test(counter2_msb_steps_every_256_ticks),
+		cmocka_unit_test(counter2_takes_only_its_own_control_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
