@@ -31,7 +31,7 @@ int hpet_open(u64 pa, struct hpet *h)
 	h->pa = pa;
 	h->regs = io_map(pa, HPET_REGS_SIZE, "hpet");
 	if (!h->regs)
-		return -HV_ENOMEM;
+		return -HV_ERANGE;      /* outside what the direct map reaches */
 	u64 cap = io_read64(h->regs, HPET_GCAP_ID);
 	h->period_fs = FIELD_GET(HPET_GCAP_COUNTER_CLK_PERIOD, cap);
 	if (cap == ~0ULL || !h->period_fs || h->period_fs > HPET_PERIOD_MAX_FS)

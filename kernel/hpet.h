@@ -25,7 +25,7 @@ int hpet_table_parse(const u8 *t, u32 len, u64 *pa);
 /*
  * Maps the timer block at pa, reads its tick period and counter width, and
  * starts the main counter when it is stopped (it is left running). Returns
- * 0; -HV_ENOMEM when it cannot be mapped; -HV_ENODEV when GCAP_ID reads
+ * 0; -HV_ERANGE when it cannot be mapped; -HV_ENODEV when GCAP_ID reads
  * all-ones or a period of 0 or above the specification's 100 ns.
  */
 int hpet_open(u64 pa, struct hpet *h);

@@ -183,13 +183,53 @@ static int calibrate_plan(window_fn window, const void *ctx, struct tsc_boot *b)
 	return 0;
 }
 
+/*
+ * CPUID's rate, checked with one attempt (5 windows of 10 ms) against the
+ * HPET, else the PIT: an emulator may state its CPU model's nominal rate
+ * whatever its TSC does (Bochs' Skylake-X says 3500 MHz at leaf 0x16 and
+ * counts at its instruction rate). Within 10%, or with no clock to ask,
+ * CPUID's exact rate is used; otherwise the measured one (cpuid_refused).
+ */
+static void check_cpuid_rate(const struct tsc_clock *hpet, struct tsc_boot *b)
+{
+	struct tsc_calib c;
+	int ret = -HV_ENODEV;
+
+	b->check_src = TSC_SRC_NONE;
+	if (hpet) {
+		ret = calibrate(hpet->window, hpet->ctx, 10, 5, &c);
+		b->check_src = TSC_SRC_HPET;
+	}
+	if (ret && ret != -HV_EBUSY) {
+		ret = calibrate(pit_window, NULL, 10, 5, &c);
+		b->check_src = TSC_SRC_PIT;
+	}
+	if (ret) {
+		/* No clock answered, or the check itself was disturbed: CPUID stands. */
+		b->check_src = ret == -HV_EBUSY ? b->check_src : TSC_SRC_NONE;
+		b->src = b->cpuid_src;
+		tsc_set_khz(b->cpuid_khz);
+		return;
+	}
+	b->check_khz = c.khz;
+	if ((c.khz > b->cpuid_khz ? c.khz - b->cpuid_khz : b->cpuid_khz - c.khz) * 10 > b->cpuid_khz) {
+		b->cpuid_refused = true;
+		b->src = b->check_src;  /* calibrate() installed the measured rate */
+		b->c = c;
+		b->attempts = 1;
+		return;
+	}
+	b->src = b->cpuid_src;
+	tsc_set_khz(b->cpuid_khz);
+}
+
 int tsc_calibrate_boot(const struct tsc_clock *hpet, struct tsc_boot *b)
 {
 	memset(b, 0, sizeof(*b));
 	tsc_cpuid_read(&b->leaves);
-	u64 khz = tsc_khz_from_cpuid(&b->leaves, &b->src);
-	if (khz) {
-		tsc_set_khz(khz);
+	b->cpuid_khz = tsc_khz_from_cpuid(&b->leaves, &b->cpuid_src);
+	if (b->cpuid_khz) {
+		check_cpuid_rate(hpet, b);
 		return 0;
 	}
 	b->hpet_err = hpet ? calibrate_plan(hpet->window, hpet->ctx, b) : -HV_ENODEV;

@@ -68,6 +68,11 @@ u64 tsc_khz_from_cpuid(const struct tsc_cpuid *l, enum tsc_source *src);
 struct tsc_boot {
 	enum tsc_source src;    /* the source in force, TSC_SRC_NONE when none worked */
 	struct tsc_cpuid leaves;
+	u64 cpuid_khz;          /* the rate CPUID states, 0 when none */
+	enum tsc_source cpuid_src;
+	enum tsc_source check_src;      /* the clock CPUID's rate was checked against, NONE when none answered */
+	u64 check_khz;          /* what that clock measured (0 when the check was disturbed) */
+	bool cpuid_refused;     /* the check disagreed by more than 10%: the measured rate is in force */
 	struct tsc_calib c;     /* HPET or PIT: the last attempt */
 	unsigned attempts;      /* HPET or PIT: attempts made (1 to 3) */
 	bool disturbed;         /* the last attempt was disturbed; its median is used */
@@ -76,7 +81,10 @@ struct tsc_boot {
 };
 /*
  * The boot's calibration: CPUID 0x15/0x16, else the HPET (hpet, NULL when
- * there is none), else the PIT. Against a clock it measures with 5 windows
+ * there is none), else the PIT. CPUID's rate is checked with one attempt
+ * against the HPET, else the PIT, when either answers, and refused for the
+ * measured one when they differ by more than 10% (an emulator's CPUID may
+ * state a nominal rate its TSC does not run at). Against a clock it measures with 5 windows
  * of 10 ms, then 7 of 20 ms, then 9 of 50 ms while the measurement is
  * disturbed (-HV_EBUSY); the last one's plausible median is used anyway
  * (disturbed set: a rough rate beats none). Returns 0 with the rate set and

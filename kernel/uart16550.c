@@ -92,7 +92,7 @@ int uart_init_port(const struct uart_port *p)
 	if (p->space == UART_SPACE_MMIO) {
 		mmio = io_map(p->base, UART_REGS * (p->reg_width / 8), "uart");
 		if (!mmio)
-			return -HV_ENOMEM;
+			return -HV_ERANGE;      /* outside what the direct map reaches */
 	}
 	/* Scratch register test: no UART reads back 0xff and keeps nothing. */
 	out(UART_SCR, 0x5a);

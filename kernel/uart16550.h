@@ -34,8 +34,8 @@ const char *uart_port_describe(const struct uart_port *p, char *buf, size_t size
  * Makes p the console UART: maps an MMIO base (io_map), checks that a UART
  * answers (scratch register), programs the baud rate (unless baud is 0), 8N1,
  * FIFOs on. Returns 0; -HV_EINVAL for a port that cannot be described
- * (width, base, a baud the clock cannot make); -HV_ENOMEM when the MMIO
- * cannot be mapped; -HV_ENODEV when nothing answers. On an error there is no
+ * (width, base, a baud the clock cannot make); -HV_ERANGE when the MMIO
+ * cannot be mapped (past the direct map); -HV_ENODEV when nothing answers. On an error there is no
  * console UART until the next call succeeds.
  */
 int uart_init_port(const struct uart_port *p);

@@ -8,6 +8,7 @@
 #define LOG_SUBSYS "hv"
 #include "kernel/types.h"
 #include "kernel/lib.h"
+#include "kernel/fmt.h"
 #include "kernel/log.h"
 #include "kernel/err.h"
 #include "kernel/boot_info.h"
@@ -597,6 +598,13 @@ static const struct hpet *find_hpet(void)
 	return &h;
 }
 
+/* kHz as "MHz.kHz" ("2596.212") in buf. */
+static const char *mhz(u64 khz, char *buf, size_t size)
+{
+	fmt_snprintf(buf, size, "%llu.%03llu", (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000));
+	return buf;
+}
+
 /*
  * The TSC's rate: CPUID, else the HPET, else the PIT (kernel/tsc.h), one
  * line saying which. Without any the boot stops: every timeout is in TSC
@@ -620,22 +628,27 @@ static void setup_tsc(void)
 	if (b.disturbed)
 		log_write(LOG_WARN, "time", "TSC calibration disturbed (%u of %u windows agree after %u attempts); using the median",
 			  b.c.agree, b.c.rounds, b.attempts);
-	switch (b.src) {
-	case TSC_SRC_CPUID_CRYSTAL:
-		log_write(LOG_INFO, "time", "TSC %llu.%03llu MHz from CPUID 0x15 (crystal %u Hz x %u / %u)",
-			  (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000), b.leaves.crystal_hz,
-			  b.leaves.num, b.leaves.den);
-		break;
-	case TSC_SRC_CPUID_BASE:
-		log_write(LOG_INFO, "time", "TSC %llu.%03llu MHz from CPUID 0x16 (base frequency; 0x15 gives the ratio %u / %u, no crystal)",
-			  (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000), b.leaves.num, b.leaves.den);
-		break;
-	default:
-		log_write(LOG_INFO, "time", "TSC %llu.%03llu MHz (calibrated against the %s, %u of %u windows agree)",
-			  (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000),
+	char m[24], m2[24], check_text[64];
+	const char *clock_name = b.check_src == TSC_SRC_HPET ? "HPET" : "PIT";
+	if (b.check_src == TSC_SRC_NONE)
+		fmt_snprintf(check_text, sizeof(check_text), "no clock to check it against");
+	else if (!b.check_khz)
+		fmt_snprintf(check_text, sizeof(check_text), "the %s's check was disturbed", clock_name);
+	else
+		fmt_snprintf(check_text, sizeof(check_text), "the %s measures %s MHz", clock_name, mhz(b.check_khz, m2, sizeof(m2)));
+	if (b.cpuid_refused)
+		log_write(LOG_WARN, "time", "CPUID 0x%x states %s MHz, but the %s measures %s MHz: CPUID's rate is not used",
+			  b.cpuid_src == TSC_SRC_CPUID_CRYSTAL ? 0x15 : 0x16, mhz(b.cpuid_khz, m, sizeof(m)), clock_name,
+			  mhz(b.check_khz, m2, sizeof(m2)));
+	if (b.src == TSC_SRC_CPUID_CRYSTAL)
+		log_write(LOG_INFO, "time", "TSC %s MHz from CPUID 0x15 (crystal %u Hz x %u / %u; %s)", mhz(khz, m, sizeof(m)),
+			  b.leaves.crystal_hz, b.leaves.num, b.leaves.den, check_text);
+	else if (b.src == TSC_SRC_CPUID_BASE)
+		log_write(LOG_INFO, "time", "TSC %s MHz from CPUID 0x16 (base frequency; 0x15 gives the ratio %u / %u, no crystal; %s)",
+			  mhz(khz, m, sizeof(m)), b.leaves.num, b.leaves.den, check_text);
+	else
+		log_write(LOG_INFO, "time", "TSC %s MHz (calibrated against the %s, %u of %u windows agree)", mhz(khz, m, sizeof(m)),
 			  b.src == TSC_SRC_HPET ? "HPET" : "PIT", b.c.agree, b.c.rounds);
-		break;
-	}
 	if (b.src == TSC_SRC_PIT && hpet)
 		log_write(LOG_WARN, "time", "the HPET at 0x%016llx gave no rate (%s); the PIT did",
 			  (unsigned long long)hpet->pa, hv_strerror(b.hpet_err));

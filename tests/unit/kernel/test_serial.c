@@ -266,7 +266,7 @@ static void uart_refuses_ports_it_cannot_drive(void **state)
 	struct uart_port p = { .space = UART_SPACE_MMIO, .base = MMIO_UART_PA, .reg_width = 16, .baud = 115200 };
 	assert_int_equal(uart_init_port(&p), -HV_EINVAL);
 	p.reg_width = 32;
-	assert_int_equal(uart_init_port(&p), -HV_ENOMEM);       /* nothing mapped there */
+	assert_int_equal(uart_init_port(&p), -HV_ERANGE);       /* nothing mapped there */
 	p = (struct uart_port){ .space = UART_SPACE_IO, .base = 0xfffc, .reg_width = 8, .baud = 115200 };
 	assert_int_equal(uart_init_port(&p), -HV_EINVAL);
 	p = (struct uart_port){ .space = UART_SPACE_IO, .base = 0x2f8, .reg_width = 8, .baud = 1 };

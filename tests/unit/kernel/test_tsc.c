@@ -1,5 +1,6 @@
 /*
- * The TSC's rate from each source in turn: CPUID 0x15/0x16 (table-driven),
+ * The TSC's rate from each source in turn: CPUID 0x15/0x16 (table-driven,
+ * and checked against a clock when one answers),
  * the HPET (kernel/hpet.c on a fake timer block whose main counter follows
  * the fake TSC: every rdtsc() moves it on), then the PIT; and what the boot
  * gets when one source after another is missing or broken.
@@ -146,21 +147,69 @@ static void cpuid_leaves_are_read_only_up_to_the_maximum(void **state)
 	assert_int_equal(l.base_mhz, 2700);
 }
 
-static void boot_takes_cpuid_first_and_measures_nothing(void **state)
+static void boot_takes_cpuid_first_once_the_hpet_agrees(void **state)
 {
 	(void)state;
 	struct tsc_boot b;
 	leaves = (struct tsc_cpuid){ 0x16, 2, 216, 25000000, 2700 };
 	fake_cpuid_hook = cpuid_leaves;
 	fake_pio_read_hook = pit_dead;
-	hpet_up(69841279, true);
-	unsigned reads = fake_io_nr;
+	hpet_up(100000000, true);
+	tsc_per_tick = 268;             /* the HPET sees 2680 MHz: within 10% */
+	fake_tsc_step = 1000;
 	assert_int_equal(tsc_calibrate_boot(&clk, &b), 0);
 	assert_int_equal(b.src, TSC_SRC_CPUID_CRYSTAL);
+	assert_int_equal(tsc_khz(), 2700000);   /* CPUID's exact rate, not the measurement */
+	assert_int_equal(b.check_src, TSC_SRC_HPET);
+	assert_in_range(b.check_khz, 2679000, 2681000);
+	assert_false(b.cpuid_refused);
+	assert_int_equal(fake_pio_nr, 0);       /* the PIT was never programmed */
+}
+
+static void cpuid_rate_the_hpet_contradicts_is_refused(void **state)
+{
+	(void)state;
+	struct tsc_boot b;
+	/* Bochs' Skylake-X: 0x16 says 3500 MHz, its TSC counts 100 MHz. */
+	leaves = (struct tsc_cpuid){ 0x16, 2, 292, 0, 3500 };
+	fake_cpuid_hook = cpuid_leaves;
+	hpet_up(100000000, true);
+	tsc_per_tick = 10;
+	fake_tsc_step = 100;
+	assert_int_equal(tsc_calibrate_boot(&clk, &b), 0);
+	assert_true(b.cpuid_refused);
+	assert_int_equal(b.cpuid_src, TSC_SRC_CPUID_BASE);
+	assert_int_equal(b.cpuid_khz, 3500000);
+	assert_int_equal(b.src, TSC_SRC_HPET);
+	assert_in_range(tsc_khz(), 99900, 100100);
+}
+
+static void cpuid_rate_is_checked_against_the_pit_without_an_hpet(void **state)
+{
+	(void)state;
+	struct tsc_boot b;
+	leaves = (struct tsc_cpuid){ 0x16, 2, 216, 25000000, 2700 };
+	fake_cpuid_hook = cpuid_leaves;
+	fake_pio_read_hook = pit_quick;
+	fake_tsc_step = 10000000;       /* 10 M ticks per 10 ms window: 1 GHz, far from 2.7 */
+	assert_int_equal(tsc_calibrate_boot(NULL, &b), 0);
+	assert_int_equal(b.check_src, TSC_SRC_PIT);
+	assert_true(b.cpuid_refused);
+	assert_int_equal(b.src, TSC_SRC_PIT);
+	assert_int_equal(tsc_khz(), 1000000);
+}
+
+static void cpuid_rate_stands_with_no_clock_to_check_it(void **state)
+{
+	(void)state;
+	struct tsc_boot b;
+	leaves = (struct tsc_cpuid){ 0x16, 2, 216, 25000000, 2700 };
+	fake_cpuid_hook = cpuid_leaves;
+	fake_pio_read_hook = pit_dead;
+	assert_int_equal(tsc_calibrate_boot(NULL, &b), 0);
+	assert_int_equal(b.src, TSC_SRC_CPUID_CRYSTAL);
+	assert_int_equal(b.check_src, TSC_SRC_NONE);
 	assert_int_equal(tsc_khz(), 2700000);
-	assert_int_equal(b.attempts, 0);
-	assert_int_equal(fake_io_nr, reads);
-	assert_int_equal(fake_pio_nr, 0);
 }
 
 static void hpet_table_fixture_gives_the_timer_block(void **state)
@@ -202,7 +251,7 @@ static void hpet_open_starts_a_stopped_counter_and_checks_the_period(void **stat
 	assert_int_equal(hpet_open(HPET_PA, &h), -HV_ENODEV);
 	fake_io_set64(hpet_regs, HPET_GCAP_ID, ~0ULL);
 	assert_int_equal(hpet_open(HPET_PA, &h), -HV_ENODEV);
-	assert_int_equal(hpet_open(0xfee00000ULL, &h), -HV_ENOMEM);
+	assert_int_equal(hpet_open(0xfee00000ULL, &h), -HV_ERANGE);
 }
 
 static void hpet_measures_the_tsc_whatever_the_tsc_step(void **state)
@@ -287,7 +336,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(cpuid_gives_the_rate_its_leaves_state, setup),
 		cmocka_unit_test_setup(cpuid_leaves_are_read_only_up_to_the_maximum, setup),
-		cmocka_unit_test_setup(boot_takes_cpuid_first_and_measures_nothing, setup),
+		cmocka_unit_test_setup(boot_takes_cpuid_first_once_the_hpet_agrees, setup),
+		cmocka_unit_test_setup(cpuid_rate_the_hpet_contradicts_is_refused, setup),
+		cmocka_unit_test_setup(cpuid_rate_is_checked_against_the_pit_without_an_hpet, setup),
+		cmocka_unit_test_setup(cpuid_rate_stands_with_no_clock_to_check_it, setup),
 		cmocka_unit_test_setup(hpet_table_fixture_gives_the_timer_block, setup),
 		cmocka_unit_test_setup(hpet_open_starts_a_stopped_counter_and_checks_the_period, setup),
 		cmocka_unit_test_setup(hpet_measures_the_tsc_whatever_the_tsc_step, setup),
