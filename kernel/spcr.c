@@ -35,9 +35,12 @@ static int refuse(struct spcr_info *info, int err, const char *why)
 int spcr_parse(const u8 *t, u32 len, struct spcr_info *info)
 {
 	memset(info, 0, sizeof(*info));
-	if (len < ACPI_SPCR_REV2_SIZE || memcmp(t + ACPI_HDR_SIG, "SPCR", 4) ||
-	    get_le32(t + ACPI_HDR_LENGTH) > len || get_le32(t + ACPI_HDR_LENGTH) < ACPI_SPCR_REV2_SIZE)
-		return refuse(info, -HV_EINVAL, "table shorter than revision 2's 80 bytes");
+	if (len < ACPI_HDR_SIZE || memcmp(t + ACPI_HDR_SIG, "SPCR", 4))
+		return refuse(info, -HV_EINVAL, "not an SPCR table");
+	if (get_le32(t + ACPI_HDR_LENGTH) > len)
+		return refuse(info, -HV_EINVAL, "table longer than the bytes given");
+	if (len < ACPI_SPCR_REV2_SIZE || get_le32(t + ACPI_HDR_LENGTH) < ACPI_SPCR_REV2_SIZE)
+		return refuse(info, -HV_EINVAL, "table shorter than the 80 bytes of revisions 1 and 2");
 	info->revision = t[ACPI_HDR_REVISION];
 	info->type = t[ACPI_SPCR_INTERFACE_TYPE];
 	len = get_le32(t + ACPI_HDR_LENGTH);

@@ -219,11 +219,14 @@ static void spcr_refuses_short_or_foreign_tables(void **state)
 	struct spcr_info si;
 	load("spcr_com2");
 	assert_int_equal(spcr_parse(table, ACPI_SPCR_REV2_SIZE - 1, &si), -HV_EINVAL);
+	assert_non_null(strstr(si.why, "longer than the bytes given"));
 	put32(ACPI_HDR_LENGTH, 60);
 	assert_int_equal(spcr_parse(table, table_len, &si), -HV_EINVAL);
+	assert_non_null(strstr(si.why, "shorter than the 80 bytes"));
 	load("spcr_com2");
 	memcpy(table, "HPET", 4);
 	assert_int_equal(spcr_parse(table, table_len, &si), -HV_EINVAL);
+	assert_non_null(strstr(si.why, "not an SPCR"));
 }
 
 /* ---- uart16550 in MMIO ---------------------------------------------------- */
