@@ -47,7 +47,7 @@ CORE_SRCS := kernel/err.c kernel/fmt.c kernel/log.c kernel/lib.c kernel/cmdline.
 CORE_SRCS += iommu/vtd_unit.c iommu/vtd_ir.c iommu/vtd_qi.c iommu/vtd_context.c iommu/vtd_fault_irq.c iommu/vtd_domain.c
 CORE_SRCS += iommu/dmar.c iommu/dmar_scope.c iommu/dmar_print.c
 CORE_SRCS += pci/edu.c
-CORE_SRCS += vm/config/config.c vm/config/partition_check.c vm/config/partition_cfg.c vm/config/ats_policy.c vm/demo/dma_demo.c
+CORE_SRCS += vm/config/config.c vm/config/partition_check.c vm/config/partition_cfg.c vm/config/ats_policy.c vm/demo/dma_demo.c vm/demo/dma_demo_keys.c
 # Freestanding only: doors, instruction wrappers, glue.
 NATIVE_SRCS := kernel/libc.c vm/main.c kernel/native/cpu.c kernel/native/io.c \
 	       kernel/native/pio.c kernel/native/mem.c kernel/native/idt.c \
@@ -151,13 +151,29 @@ doccheck:
 
 # ---- host tools -----------------------------------------------------------
 # tools/dmar-dump (a sh wrapper) builds and runs this one.
-DMAR_DUMP_SRCS := tools/dmar_dump.c iommu/dmar.c iommu/dmar_print.c \
+DMAR_DUMP_SRCS := tools/dmar_dump.c tools/host_log.c iommu/dmar.c iommu/dmar_print.c \
 		  kernel/log.c kernel/fmt.c kernel/lib.c kernel/err.c
 $(HOST)/dmar-dump: $(DMAR_DUMP_SRCS) $(wildcard iommu/dmar*.h kernel/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HCFLAGS) -o $@ $(DMAR_DUMP_SRCS)
 
-tools: deps $(HOST)/dmar-dump
+# tools/sluice-check (a sh wrapper) builds and runs this one: the core over
+# a capture of a real machine (tools/capture.c fills the fakes' doors).
+SLUICE_CHECK_SRCS := tools/sluice_check.c tools/capture.c tools/propose.c tools/host_log.c \
+	kernel/acpi.c kernel/memmap.c kernel/page_alloc.c kernel/cmdline.c kernel/duration.c kernel/wait.c \
+	pci/pci_enum.c pci/pci_bar.c pci/pci_cap.c pci/pci_acs.c pci/pci_sriov.c pci/pci_space.c pci/pci_ats.c \
+	iommu/dmar.c iommu/dmar_scope.c iommu/dmar_print.c \
+	vm/config/config.c vm/config/partition_check.c vm/config/partition_cfg.c vm/config/ats_policy.c \
+	vm/demo/dma_demo_keys.c vm/part/image_check.c vm/part/guest_image.c vm/part/linux_boot.c kernel/pgtable.c kernel/page_zero.c \
+	kernel/log.c kernel/fmt.c kernel/lib.c kernel/err.c \
+	tests/fakes/fake_pci.c tests/fakes/fake_mem.c tests/fakes/fake_hw.c tests/fakes/fake_io.c
+$(HOST)/sluice-check: $(SLUICE_CHECK_SRCS) $(wildcard tools/*.h kernel/*.h kernel/hw/*.h pci/*.h iommu/*.h vm/*/*.h tests/fakes/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(HCFLAGS) -o $@ $(SLUICE_CHECK_SRCS)
+
+tools: deps $(HOST)/dmar-dump $(HOST)/sluice-check
+# Scenarios with a `capture` file run it after their boot.
+test scenarios: $(HOST)/sluice-check
 
 # ---- fuzzing ----------------------------------------------------------------
 # libFuzzer (clang, libclang-rt-14-dev) on dmar_parse/resolve/print. Seeds: the

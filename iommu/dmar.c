@@ -210,6 +210,12 @@ static void parse_drhd(struct dmar_info *d, const u8 *st, u32 off, u32 slen)
 		set_broken(&u->broken, &u->why, "malformed device scope list");
 	if (!(u->flags & DMAR_DRHD_INCLUDE_PCI_ALL) && !u->nr_scopes && !u->broken)
 		odd(d, "DRHD %u at offset 0x%04x: no device scopes and no INCLUDE_PCI_ALL: it covers no device", i, off);
+	/* §8.3: an INCLUDE_PCI_ALL unit lists only IOAPICs, HPETs and ACPI devices; the unit choice reads no PCI scope of it. */
+	for (u32 k = u->first_scope; (u->flags & DMAR_DRHD_INCLUDE_PCI_ALL) && k < u->first_scope + u->nr_scopes; k++) {
+		const struct dmar_scope *sc = &d->scopes[k];
+		if (sc->type == DMAR_SCOPE_ENDPOINT || sc->type == DMAR_SCOPE_BRIDGE)
+			odd(d, "device scope at offset 0x%04x in DRHD %u: %s scope in an INCLUDE_PCI_ALL unit, which covers its whole segment; not read", sc->offset, i, dmar_scope_type_name(sc->type));
+	}
 }
 
 /* §8.4: memory a device may DMA to behind the OS's back (USB legacy, graphics). */
@@ -484,4 +490,25 @@ bool dmar_drhd_usable(const struct dmar_info *d, u32 i, u16 *segment, u64 *base_
 u32 dmar_haw_bits(const struct dmar_info *d)
 {
 	return d ? d->haw : 0;
+}
+
+u32 dmar_scope_start_buses(const struct dmar_info *d, u32 *out, u32 max)
+{
+	u32 n = 0;
+
+	for (u32 i = 0; d && i < d->nr_scopes; i++) {
+		const struct dmar_scope *s = &d->scopes[i];
+		if (s->type != DMAR_SCOPE_ENDPOINT && s->type != DMAR_SCOPE_BRIDGE)
+			continue;
+		u32 sb = PCI_SBDF(s->segment, s->start_bus, 0, 0);
+		bool dup = false;
+		for (u32 k = 0; k < n && k < max; k++)
+			dup |= out[k] == sb;
+		if (dup)
+			continue;
+		if (n < max)
+			out[n] = sb;
+		n++;
+	}
+	return n;
 }

@@ -210,17 +210,22 @@ int dmar_parse(const u8 *table, u32 len, struct dmar_info *out);
  * leads on; the last is the function named. Bridge scopes learn the buses
  * below them (secondary..subordinate). A scope naming an absent function, or
  * a path through an absent or non-bridge function, is a WARN; the rest go on.
+ * So is each pair of scopes of two units that cover one function (VT-d
+ * §8.3.1 gives a function one unit; dmar_unit_for says which one wins).
  * Returns the number of scopes that did not lead to a present function.
  */
 int dmar_resolve_scopes(struct dmar_info *d);
 
 /*
- * The unit that translates requests from sbdf: a unit
- * whose endpoint (or bridge) scope names sbdf itself, else the unit with the
- * narrowest bridge scope covering sbdf's bus, else the segment's
- * INCLUDE_PCI_ALL unit. NULL when that unit is broken (requests still go
- * through it in hardware, so no other unit may stand in) or when there is
- * none. Firmware lists PFs only: for a VF, ask with its PF's sbdf.
+ * The unit that translates requests from sbdf (VT-d §8.3, §8.3.1; the rule
+ * of Linux's dmar_find_matched_drhd_unit): of the units of sbdf's segment
+ * without INCLUDE_PCI_ALL, the last in the table whose endpoint or bridge
+ * scope names sbdf itself or a bridge above it (a bridge scope covers its
+ * secondary to subordinate buses); else the segment's first INCLUDE_PCI_ALL
+ * unit, whose own PCI scopes are not read. A unit of another segment never
+ * answers. NULL when that unit is broken (requests still go through it in
+ * hardware, so no other unit may stand in) or when there is none. Firmware
+ * lists PFs only: for a VF, ask with its PF's sbdf.
  */
 const struct dmar_unit *dmar_unit_for(const struct dmar_info *d, u32 sbdf);
 /* The same choice, broken units included (to say why a device has none). */
@@ -249,6 +254,14 @@ const struct dmar_satc *dmar_satc_for(const struct dmar_info *d, u32 sbdf);
 u32 dmar_nr_drhd(const struct dmar_info *d);
 bool dmar_drhd_usable(const struct dmar_info *d, u32 i, u16 *segment, u64 *base_pa);
 u32 dmar_haw_bits(const struct dmar_info *d);
+/*
+ * The buses the PCI device scopes (§8.3.1 types 1 and 2, of every
+ * structure) start from, each once, as PCI_SBDF(segment, bus, 0, 0) in
+ * table order: where enumeration looks for root buses besides MCFG's
+ * (pci_add_scope_bus). Fills up to max; returns how many it found (past
+ * max, duplicates are counted too).
+ */
+u32 dmar_scope_start_buses(const struct dmar_info *d, u32 *out, u32 max);
 
 /*
  * Logs every structure and scope in plain words, INFO under "dmar": the

@@ -100,6 +100,40 @@ static int resolve_one(struct dmar_info *d, struct dmar_scope *s)
 	return 0;
 }
 
+static int scope_match(const struct dmar_scope *s, u32 sbdf, u32 *width);
+
+/*
+ * Units i < j whose PCI scopes overlap: a scope of one covers the function
+ * a scope of the other names. VT-d §8.3.1 gives each function one unit;
+ * firmware that overlaps gets one WARN per pair, naming the unit that
+ * translates (the later, see claim()).
+ */
+static void warn_overlap(struct dmar_info *d, u32 i, u32 j)
+{
+	const struct dmar_unit *a = &d->units[i], *b = &d->units[j];
+	char name[24];
+
+	for (u32 ka = a->first_scope; ka < a->first_scope + a->nr_scopes && ka < d->nr_scopes; ka++) {
+		for (u32 kb = b->first_scope; kb < b->first_scope + b->nr_scopes && kb < d->nr_scopes; kb++) {
+			const struct dmar_scope *sa = &d->scopes[ka], *sb = &d->scopes[kb];
+			u32 w;
+			if (!is_pci(sa->type) || !is_pci(sb->type))
+				continue;
+			if (sa->res == DMAR_RES_NO_PATH || sb->res == DMAR_RES_NO_PATH)
+				continue;
+			const struct dmar_scope *named;
+			if (scope_match(sa, PCI_SBDF(sb->segment, 0, 0, 0) | sb->bdf, &w))
+				named = sb;
+			else if (scope_match(sb, PCI_SBDF(sa->segment, 0, 0, 0) | sa->bdf, &w))
+				named = sa;
+			else
+				continue;
+			dmar_bdf_str(d, named->segment, named->bdf, name, sizeof(name));
+			odd(d, "device scopes at offsets 0x%04x (DRHD %u) and 0x%04x (DRHD %u) both cover %s; DRHD %u, the later, translates it", sa->offset, i, sb->offset, j, name, j);
+		}
+	}
+}
+
 int dmar_resolve_scopes(struct dmar_info *d)
 {
 	int missing = 0;
@@ -107,6 +141,11 @@ int dmar_resolve_scopes(struct dmar_info *d)
 	for (u32 i = 0; i < d->nr_scopes; i++)
 		missing += resolve_one(d, &d->scopes[i]);
 	d->resolved = true;
+	for (u32 i = 0; i < d->nr_units; i++)
+		for (u32 j = i + 1; j < d->nr_units; j++)
+			if (d->units[i].segment == d->units[j].segment &&
+			    !((d->units[i].flags | d->units[j].flags) & DMAR_DRHD_INCLUDE_PCI_ALL))
+				warn_overlap(d, i, j);
 	return missing;
 }
 
@@ -144,33 +183,37 @@ static int best_match(const struct dmar_info *d, u32 first, u32 n, u32 sbdf, u32
 	return best;
 }
 
+/*
+ * The unit that owns sbdf, by the rule of Linux's dmar_find_matched_drhd_unit
+ * (VT-d §8.3 and §8.3.1; docs/architecture.md "Which unit translates a
+ * function"): among the units of sbdf's segment without INCLUDE_PCI_ALL,
+ * the last in the table whose PCI scopes name sbdf or a bridge above it;
+ * else the segment's first INCLUDE_PCI_ALL unit; else none. The PCI scopes
+ * of an INCLUDE_PCI_ALL unit are not read (§8.3: such a unit lists only
+ * IOAPICs, HPETs and ACPI devices). *by is the deciding scope, NULL for
+ * INCLUDE_PCI_ALL.
+ */
 static const struct dmar_unit *claim(const struct dmar_info *d, u32 sbdf, const struct dmar_scope **by)
 {
-	const struct dmar_unit *best = NULL, *all = NULL;
-	int rank = MATCH_NONE;
-	u32 width = 0;
-
 	*by = NULL;
 	if (!d)
 		return NULL;
-	for (u32 i = 0; i < d->nr_units; i++) {
+	/* Firmware that names one function in two units gets the later unit, as under Linux. */
+	for (u32 i = d->nr_units; i-- > 0;) {
 		const struct dmar_unit *u = &d->units[i];
-		const struct dmar_scope *s = NULL;
 		u32 w = 0;
 
-		if (u->segment != PCI_SEG(sbdf))
+		if (u->segment != PCI_SEG(sbdf) || (u->flags & DMAR_DRHD_INCLUDE_PCI_ALL))
 			continue;
-		if ((u->flags & DMAR_DRHD_INCLUDE_PCI_ALL) && !all)
-			all = u;
-		int m = best_match(d, u->first_scope, u->nr_scopes, sbdf, &w, &s);
-		if (m && (!rank || m < rank || (m == rank && m == MATCH_BELOW && w < width))) {
-			rank = m;
-			width = w;
-			best = u;
-			*by = s;
-		}
+		if (best_match(d, u->first_scope, u->nr_scopes, sbdf, &w, by))
+			return u;
 	}
-	return best ? best : all;
+	for (u32 i = 0; i < d->nr_units; i++) {
+		const struct dmar_unit *u = &d->units[i];
+		if (u->segment == PCI_SEG(sbdf) && (u->flags & DMAR_DRHD_INCLUDE_PCI_ALL))
+			return u;
+	}
+	return NULL;
 }
 
 const struct dmar_unit *dmar_unit_claiming(const struct dmar_info *d, u32 sbdf)

@@ -25,8 +25,9 @@
 #include "kernel/hw/io.h"
 #include "iommu/vtd_regs.h"
 #include "kernel/hw/pci_cfg.h"
+#include "pci/pci.h"
 
-#define VTD_UNITS_MAX           8
+#define VTD_UNITS_MAX           DMAR_MAX_UNITS  /* every DRHD the parser keeps can be a unit */
 #define VTD_DOMAINS_MAX         32
 #define PT_INDEX(levels)        ((levels) == 4 ? 1 : 0)
 
@@ -45,6 +46,7 @@ struct iommu_domain {
 	struct vtd_inv_stats stats;             /* the invalidations run for this domain */
 };
 
+_Static_assert(VTD_UNITS_MAX >= DMAR_MAX_UNITS, "a unit for every DRHD dmar_parse keeps");
 static struct vtd_unit units[VTD_UNITS_MAX];
 static u32 unit_drhd[VTD_UNITS_MAX];            /* the unit's index among the DMAR's DRHDs */
 static unsigned nr_units;
@@ -86,10 +88,17 @@ static void fault_owner(struct vtd_unit *u, u16 sid, struct vtd_fault_owner *o)
 	}
 }
 
-/* The unit whose scope holds sbdf, or NULL; *ui is its index. */
+/*
+ * The unit whose scope holds sbdf, or NULL; *ui is its index. A VF is
+ * looked up by its PF (firmware lists PFs only): an integrated PF named by
+ * an endpoint scope has VFs at routing IDs no scope names, and they are
+ * translated by the PF's unit all the same.
+ */
 static struct vtd_unit *unit_for(u32 sbdf, unsigned *ui)
 {
-	const struct dmar_unit *du = dmar ? dmar_unit_for(dmar, sbdf) : NULL;
+	const struct pci_dev *p = pci_find(sbdf);
+	u32 named = p && p->pf ? p->pf->sbdf : sbdf;
+	const struct dmar_unit *du = dmar ? dmar_unit_for(dmar, named) : NULL;
 
 	for (unsigned i = 0; du && i < nr_units; i++) {
 		if (&dmar->units[unit_drhd[i]] == du && units[i].segment == PCI_SEG(sbdf)) {
@@ -147,11 +156,6 @@ static int vtd_init(const struct dmar_info *info)
 		u64 base;
 		if (!dmar_drhd_usable(info, i, &segment, &base))
 			continue;
-		if (nr_units == VTD_UNITS_MAX) {
-			log_write(LOG_WARN, "vtd", "more than %u remapping units; the one at 0x%016llx is not used",
-				  VTD_UNITS_MAX, (unsigned long long)base);
-			continue;
-		}
 		struct vtd_unit *u = &units[nr_units];
 		unit_drhd[nr_units] = i;
 		int ret = vtd_unit_probe(u, nr_units, segment, base);

@@ -12,6 +12,8 @@
 
 #define PCI_MAX_DEVS            512
 #define PCI_MAX_HOST_BRIDGES    16
+#define PCI_MAX_ROOT_BUSES      64
+#define PCI_MAX_SCOPE_BUSES     64
 #define PCI_NR_BARS             6
 #define PCI_MAX_CAP_IDS         24
 
@@ -96,12 +98,25 @@ struct pci_dev {
 
 /* Forgets every function and host bridge (tests; boot calls it once). */
 void pci_reset(void);
-/* Registers a host bridge's segment and bus range (one per MCFG entry). */
+/*
+ * Registers a host bridge range: a segment and the buses its config space
+ * covers (one per MCFG entry). Its first bus is a root bus; pci_scan()
+ * looks for more in the range. 0, -HV_EINVAL (end below start),
+ * -HV_EEXIST (overlaps a range of the segment) or -HV_ENOMEM.
+ */
 int pci_add_host_bridge(u16 seg, u8 bus_start, u8 bus_end);
 /*
- * Enumerates every host bridge depth-first following the bus numbers
- * firmware assigned, sizes BARs, reads windows and capabilities, enables
- * ACS where present, computes isolation groups and logs everything.
+ * Registers a bus a device scope of the DMAR starts from (a root-bus
+ * candidate for pci_scan(); duplicates are ignored). 0 or -HV_ENOMEM past
+ * PCI_MAX_SCOPE_BUSES.
+ */
+int pci_add_scope_bus(u16 seg, u8 bus);
+/*
+ * Finds every root bus (docs/architecture.md, "Root buses") and
+ * enumerates each depth-first following the bus numbers firmware
+ * assigned, sizes BARs, reads windows and capabilities, enables ACS where
+ * present, computes isolation groups and logs everything: one line per
+ * root bus and how it was found, then one per function.
  * Returns the number of functions found, or a negative HV_E*.
  */
 int pci_scan(void);

@@ -1,9 +1,14 @@
 /*
  * Enumeration (PCIe Base 6.3 §7.3 "Configuration Transaction Rules", §6.13
- * ARI): a depth-first walk from each host bridge's root bus through the bus
- * numbers firmware assigned, building the function table, and the boot log
- * of what was found. Bus numbers are checked, never reassigned; a bridge
- * whose numbers make no sense is logged and not descended into.
+ * ARI): a depth-first walk from every root bus through the bus numbers
+ * firmware assigned, building the function table, and the boot log of what
+ * was found. Bus numbers are checked, never reassigned; a bridge whose
+ * numbers make no sense is logged and not descended into. Root buses are
+ * the first bus of each host bridge range (MCFG entry), every other bus of
+ * the range that no bridge leads to but where a function answers, and the
+ * buses the DMAR's device scopes start from (docs/architecture.md, "Root
+ * buses"). Finding root buses through ACPI name space (_BBN, _CRS) is left
+ * out: Sluice has no AML interpreter.
  */
 #define LOG_SUBSYS "pci"
 #include "kernel/log.h"
@@ -23,6 +28,20 @@ static struct pci_dev devs[PCI_MAX_DEVS];
 static u32 nr_devs;
 static struct { u16 seg; u8 start, end; } hosts[PCI_MAX_HOST_BRIDGES];
 static u32 nr_hosts;
+
+/* How a root bus was found; a bus the DMAR names carries ROOT_DMAR as well. */
+enum { ROOT_MCFG_START = 1, ROOT_ECAM_SCAN = 2, ROOT_DMAR = 4 };
+static struct pci_root { u16 seg; u8 bus, last, how; } roots[PCI_MAX_ROOT_BUSES];
+static u32 nr_roots;
+/* Buses the DMAR's PCI device scopes start from (pci_add_scope_bus). */
+static struct { u16 seg; u8 bus; } scope_buses[PCI_MAX_SCOPE_BUSES];
+static u32 nr_scope_buses;
+/* Buses of the segment being scanned that a root bus or a bridge leads to. */
+static u8 reached[NR_BUSES / 8];
+/* Config reads of the root-bus probe in the last pci_scan() (its cost). */
+static u32 probe_reads;
+/* Root buses found past PCI_MAX_ROOT_BUSES, not scanned. */
+static u32 roots_dropped;
 
 /*
  * One bus being scanned. Bus numbers strictly grow from a bus to the
@@ -45,6 +64,8 @@ void pci_reset(void)
 	memset(devs, 0, sizeof(devs));
 	nr_devs = 0;
 	nr_hosts = 0;
+	nr_roots = 0;
+	nr_scope_buses = 0;
 }
 
 int pci_add_host_bridge(u16 seg, u8 bus_start, u8 bus_end)
@@ -63,8 +84,32 @@ int pci_add_host_bridge(u16 seg, u8 bus_start, u8 bus_end)
 	return 0;
 }
 
+int pci_add_scope_bus(u16 seg, u8 bus)
+{
+	for (u32 i = 0; i < nr_scope_buses; i++)
+		if (scope_buses[i].seg == seg && scope_buses[i].bus == bus)
+			return 0;
+	if (nr_scope_buses == PCI_MAX_SCOPE_BUSES)
+		return -HV_ENOMEM;
+	scope_buses[nr_scope_buses].seg = seg;
+	scope_buses[nr_scope_buses].bus = bus;
+	nr_scope_buses++;
+	return 0;
+}
+
 int pci_host_bridge_range(u16 seg, u8 bus, u8 *start, u8 *end)
 {
+	/* After a scan: the root bus at or below bus, up to the next root bus. */
+	const struct pci_root *best = NULL;
+	for (u32 i = 0; i < nr_roots; i++)
+		if (roots[i].seg == seg && roots[i].bus <= bus && bus <= roots[i].last &&
+		    (!best || roots[i].bus > best->bus))
+			best = &roots[i];
+	if (best) {
+		*start = best->bus;
+		*end = best->last;
+		return 0;
+	}
 	for (u32 i = 0; i < nr_hosts; i++)
 		if (hosts[i].seg == seg && bus >= hosts[i].start && bus <= hosts[i].end) {
 			*start = hosts[i].start;
@@ -273,13 +318,40 @@ static u16 next_devfn(struct scan_frame *f, u16 devfn, const struct pci_dev *d)
 	return next;
 }
 
-/* Scans one host bridge's hierarchy depth first; returns false when the table filled. */
-static bool scan_host(u16 seg, u8 start, u8 end)
+/* Appends to a fixed buffer; len counts what would have been written. */
+struct sbuf { char *buf; size_t size, len; };
+
+static void sb_add(struct sbuf *s, const char *fmt, ...) __printf(2, 3);
+static void sb_add(struct sbuf *s, const char *fmt, ...)
+{
+	va_list ap;
+	size_t room = s->len < s->size ? s->size - s->len : 0;
+
+	va_start(ap, fmt);
+	int n = fmt_vsnprintf(room ? s->buf + s->len : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		s->len += (size_t)n;
+}
+
+static void mark_reached(u8 first, u8 last)
+{
+	for (u32 b = first; b <= last; b++)
+		reached[b / 8] |= (u8)(1u << (b % 8));
+}
+
+/*
+ * Walks the hierarchy below root bus `bus` of segment seg depth first,
+ * bridges' buses up to last; marks every bus a bridge leads to in
+ * reached. Returns false when the table filled.
+ */
+static bool scan_root(u16 seg, u8 bus, u8 last)
 {
 	u32 depth = 0;
 	bool full = false;
 
-	push(&depth, NULL, seg, start, end);
+	mark_reached(bus, bus);
+	push(&depth, NULL, seg, bus, last);
 	while (depth) {
 		struct scan_frame *f = &stack[depth - 1];
 		if (f->next >= DEVFN_END) {
@@ -293,22 +365,163 @@ static bool scan_host(u16 seg, u8 start, u8 end)
 		if (full)
 			return false;
 		f->next = next_devfn(f, devfn, d);
-		if (d && d->hdr_type == PCI_HEADER_BRIDGE && bus_range_ok(f, d))
+		if (!d || d->hdr_type != PCI_HEADER_BRIDGE)
+			continue;
+		if (bus_range_ok(f, d)) {
+			mark_reached(d->sec_bus, d->sub_bus);
 			push(&depth, d, seg, d->sec_bus, d->sub_bus);
+		} else if (d->sec_bus > f->bus && d->sub_bus >= d->sec_bus) {
+			/* Not scanned below, and not taken for root buses either. */
+			mark_reached(d->sec_bus, d->sub_bus);
+		}
 	}
 	return true;
+}
+
+/*
+ * Whether any function answers on bus: function 0 of devices 0-31 (every
+ * device implements function 0, whose Multi-Function bit, §7.5.1.1.9
+ * "Header Type Register", tells whether others follow; the walk reads them
+ * the same way). At most 32 config reads, counted in probe_reads.
+ */
+static bool bus_has_functions(u16 seg, u8 bus)
+{
+	for (u32 dev = 0; dev < 32; dev++) {
+		probe_reads++;
+		u16 vendor = (u16)pci_cfg_read(PCI_SBDF(seg, bus, dev, 0), PCI_VENDOR_ID, 2);
+		if (vendor != 0xffff && vendor != 0)
+			return true;
+	}
+	return false;
+}
+
+static bool named_by_dmar(u16 seg, u8 bus)
+{
+	for (u32 i = 0; i < nr_scope_buses; i++)
+		if (scope_buses[i].seg == seg && scope_buses[i].bus == bus)
+			return true;
+	return false;
+}
+
+static bool in_host_range(u16 seg, u8 bus)
+{
+	for (u32 i = 0; i < nr_hosts; i++)
+		if (hosts[i].seg == seg && bus >= hosts[i].start && bus <= hosts[i].end)
+			return true;
+	return false;
+}
+
+/*
+ * Records root bus `bus` (how: ROOT_*) and walks it, bridges' buses up to
+ * last. Returns false when a table filled (logged once here).
+ */
+static bool add_root(u16 seg, u8 bus, u8 last, u8 how)
+{
+	if (nr_roots == PCI_MAX_ROOT_BUSES) {
+		roots_dropped++;        /* said once, by log_roots() */
+		return true;
+	}
+	if (named_by_dmar(seg, bus))
+		how |= ROOT_DMAR;
+	roots[nr_roots++] = (struct pci_root){ .seg = seg, .bus = bus, .last = last, .how = how };
+	if (!scan_root(seg, bus, last)) {
+		log_warn("table full at %u functions; the rest of the hierarchy is not recorded",
+			 PCI_MAX_DEVS);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Every root bus of segment seg, in bus order within each host bridge
+ * range: the range's first bus, then each bus of the range that no bridge
+ * found so far leads to and where a function answers (the ECAM scan).
+ * Then the buses the DMAR's scopes start from that nothing reached: a
+ * root bus outside every range (config access may still reach it), or a
+ * WARN that the DMAR names an empty bus. Returns false when the table
+ * filled.
+ */
+static bool scan_segment(u16 seg)
+{
+	memset(reached, 0, sizeof(reached));
+	for (u32 h = 0; h < nr_hosts; h++) {
+		if (hosts[h].seg != seg)
+			continue;
+		u8 start = hosts[h].start, end = hosts[h].end;
+		/* Unless a bridge of an earlier range of the segment leads to it. */
+		if (!bus_taken(reached, start) && !add_root(seg, start, end, ROOT_MCFG_START))
+			return false;
+		for (u32 b = start + 1u; b <= end; b++)
+			if (!bus_taken(reached, (u8)b) && bus_has_functions(seg, (u8)b) &&
+			    !add_root(seg, (u8)b, end, ROOT_ECAM_SCAN))
+				return false;
+	}
+	for (u32 b = 0; b < NR_BUSES; b++) {
+		if (!named_by_dmar(seg, (u8)b) || bus_taken(reached, (u8)b))
+			continue;
+		/* A bus of a host range was probed above already. */
+		if (!in_host_range(seg, (u8)b) && bus_has_functions(seg, (u8)b)) {
+			if (!add_root(seg, (u8)b, 0xff, ROOT_DMAR))
+				return false;
+			continue;
+		}
+		log_warn("%04x:%02x: a DMAR device scope starts from this bus, but no bridge leads to it and no function answers on it",
+			 seg, b);
+	}
+	return true;
+}
+
+/* Logs the root buses and sets each one's last bus: up to the next root bus. */
+static void log_roots(void)
+{
+	static const char *const how_words[] = { "mcfg start", "ecam scan", "dmar scope" };
+	/* Without MCFG (config space through port 0xCF8: 256 bytes) the same steps. */
+	static const char *const cf8_words[] = { "first bus", "bus scan", "dmar scope" };
+
+	for (u32 i = 0; i < nr_roots; i++) {
+		struct pci_root *r = &roots[i];
+		for (u32 j = 0; j < nr_roots; j++)
+			if (roots[j].seg == r->seg && roots[j].bus > r->bus && roots[j].bus <= r->last)
+				r->last = (u8)(roots[j].bus - 1);
+		char how[40];
+		struct sbuf s = { how, sizeof(how), 0 };
+		how[0] = '\0';
+		bool ecam = pci_cfg_size(PCI_SBDF(r->seg, r->bus, 0, 0)) == PCI_CFG_EXT_SIZE;
+		for (u32 k = 0; k < ARRAY_SIZE(how_words); k++)
+			if (r->how & (1u << k))
+				sb_add(&s, "%s%s", s.len ? ", " : "", ecam ? how_words[k] : cf8_words[k]);
+		log_info("root bus %04x:%02x (%s)", r->seg, r->bus, how);
+	}
+	if (roots_dropped)
+		log_warn("%u more root bus(es) found but not scanned: Sluice keeps %u", roots_dropped,
+			 PCI_MAX_ROOT_BUSES);
 }
 
 int pci_scan(void)
 {
 	memset(devs, 0, sizeof(devs));
 	nr_devs = 0;
-	for (u32 i = 0; i < nr_hosts; i++)
-		if (!scan_host(hosts[i].seg, hosts[i].start, hosts[i].end)) {
-			log_warn("table full at %u functions; the rest of the hierarchy is not recorded",
-				 PCI_MAX_DEVS);
+	nr_roots = 0;
+	roots_dropped = 0;
+	probe_reads = 0;
+	/* Segments in the order their first host bridge was registered. */
+	for (u32 h = 0; h < nr_hosts; h++) {
+		bool seen = false;
+		for (u32 k = 0; k < h; k++)
+			seen |= hosts[k].seg == hosts[h].seg;
+		if (!seen && !scan_segment(hosts[h].seg))
 			break;
-		}
+	}
+	for (u32 i = 0; i < nr_scope_buses; i++) {
+		bool known = false;
+		for (u32 h = 0; h < nr_hosts; h++)
+			known |= hosts[h].seg == scope_buses[i].seg;
+		if (!known)
+			log_warn("%04x:%02x: a DMAR device scope starts from this bus, but no host bridge range (MCFG) has segment %u; not scanned",
+				 scope_buses[i].seg, scope_buses[i].bus, scope_buses[i].seg);
+	}
+	log_roots();
+	log_dbg("%u root bus(es); the probe for them made %u config reads", nr_roots, probe_reads);
 	for (u32 i = 0; i < nr_devs; i++)
 		pci_acs_enable(&devs[i]);
 	pci_groups_compute();
@@ -335,22 +548,6 @@ const char *pci_kind_name(enum pci_kind k)
 		[PCI_KIND_PCI_PCIE_BRIDGE] = "pci-pcie-bridge", [PCI_KIND_VF] = "vf",
 	};
 	return (unsigned)k < ARRAY_SIZE(names) && names[k] ? names[k] : "?";
-}
-
-/* Appends to a fixed buffer; len counts what would have been written. */
-struct sbuf { char *buf; size_t size, len; };
-
-static void sb_add(struct sbuf *s, const char *fmt, ...) __printf(2, 3);
-static void sb_add(struct sbuf *s, const char *fmt, ...)
-{
-	va_list ap;
-	size_t room = s->len < s->size ? s->size - s->len : 0;
-
-	va_start(ap, fmt);
-	int n = fmt_vsnprintf(room ? s->buf + s->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		s->len += (size_t)n;
 }
 
 static const char *bar_type_name(const struct pci_bar *b)

@@ -23,9 +23,11 @@ struct pci_dev *pci_dev_add(u32 sbdf);
  */
 u32 pci_dev_remove_vfs(const struct pci_dev *pf);
 /*
- * The bus range of the host bridge whose segment and range hold bus:
- * 0 and *start, *end, or -HV_ENOENT. (The parent's range for a function
- * on a root bus, whose parent is NULL.)
+ * The bus range of the root bus that holds bus: after pci_scan(), from
+ * the root bus at or below it to the bus before the next root bus of the
+ * segment (or the end of its range); before, the registered host bridge
+ * range. 0 and *start, *end, or -HV_ENOENT. (The parent's range for a
+ * function on a root bus, whose parent is NULL.)
  */
 int pci_host_bridge_range(u16 seg, u8 bus, u8 *start, u8 *end);
 /* "endpoint", "root-port", ... "vf": the KIND word of the log line. */

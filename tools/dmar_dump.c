@@ -10,6 +10,7 @@
 #include <string.h>
 #include "iommu/dmar.h"
 #include "kernel/log.h"
+#include "tools/host_log.h"
 
 #define PROG            "dmar-dump"
 #define MAX_TABLE       (1u << 20)
@@ -17,32 +18,16 @@
 static char *problems;
 static size_t problems_len, problems_size;
 
-/* Drops the "cN " column: a host program has no CPUs to tell apart. */
-static const char *without_cpu(const char *s, size_t *n)
-{
-	size_t i = 0;
-
-	if (*n > 1 && s[0] == 'c') {
-		for (i = 1; i < *n && s[i] >= '0' && s[i] <= '9'; i++)
-			;
-		if (i > 1 && i < *n && s[i] == ' ') {
-			*n -= i + 1;
-			return s + i + 1;
-		}
-	}
-	return s;
-}
-
 static void to_stdout(const char *s, size_t n)
 {
-	s = without_cpu(s, &n);
+	s = host_log_without_cpu(s, &n);
 	fwrite(s, 1, n, stdout);
 }
 
 /* Parsing problems are kept and listed after the structures. */
 static void to_problems(const char *s, size_t n)
 {
-	s = without_cpu(s, &n);
+	s = host_log_without_cpu(s, &n);
 	if (problems_len + n > problems_size) {
 		size_t size = (problems_len + n) * 2;
 		char *p = realloc(problems, size);

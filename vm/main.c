@@ -390,6 +390,40 @@ static void setup_pci_space(void)
 }
 
 /*
+ * DMAR: the remapping structures behind the header acpi_init() checked,
+ * parsed by iommu/dmar.c before the bus scan (whose root buses its scopes
+ * name), their device scopes followed on the bus setup_pci() scanned, all
+ * of it logged. dmar is what the VT-d driver takes
+ * (vtd_iommu_ops.init(dmar)): NULL without a DMAR or a usable header.
+ * A table with errors is still handed on; its broken units are marked.
+ */
+static struct dmar_info dmar_tables;
+static const struct dmar_info *dmar;
+
+static void read_dmar(void)
+{
+	if (!acpi.have_dmar)
+		return;         /* acpi_init() logged "DMAR absent (no VT-d)" */
+	const u8 *t = phys_to_virt(acpi.dmar_pa, acpi.dmar_len);
+	if (!t) {
+		log_write(LOG_ERR, "dmar", "table at 0x%016llx len %u is outside the direct map; no VT-d",
+			  (unsigned long long)acpi.dmar_pa, acpi.dmar_len);
+		return;
+	}
+	if (dmar_parse(t, acpi.dmar_len, &dmar_tables))
+		return;         /* its ERR line said why */
+	dmar = &dmar_tables;
+}
+
+static void setup_dmar(void)
+{
+	if (!dmar)
+		return;
+	dmar_resolve_scopes(&dmar_tables);
+	dmar_print(&dmar_tables);
+}
+
+/*
  * PCIe: config access through every ECAM range MCFG lists (port 0xCF8 for
  * segment 0 when there is none), then the bus scan of pci/.
  */
@@ -411,6 +445,14 @@ static void setup_pci(void)
 	}
 	if (acpi.nr_mcfg == 0)
 		pci_add_host_bridge(0, 0x00, 0xff);
+	/* The DMAR's scopes name root buses too (read_dmar() ran first). */
+	u32 sb[PCI_MAX_SCOPE_BUSES];
+	u32 nr_sb = dmar_scope_start_buses(dmar, sb, ARRAY_SIZE(sb));
+	if (nr_sb > ARRAY_SIZE(sb))
+		log_write(LOG_WARN, "pci", "DMAR scopes start from more than %u buses; the rest are not root-bus candidates",
+			  PCI_MAX_SCOPE_BUSES);
+	for (u32 i = 0; i < MIN(nr_sb, (u32)ARRAY_SIZE(sb)); i++)
+		pci_add_scope_bus(PCI_SEG(sb[i]), PCI_BUS(sb[i]));      /* as many as sb holds */
 	/* Bus address space for VF BARs when firmware left no room (pci/pci_space.c). */
 	setup_pci_space();
 	int n = pci_scan();
@@ -422,33 +464,6 @@ static void setup_pci(void)
 		check(sriov_apply_spec(opts.sriov) == 0, "VFs enabled as asked (sriov=%s)", opts.sriov);
 		pci_log_groups();
 	}
-}
-
-/*
- * DMAR: the remapping structures behind the header acpi_init() checked,
- * parsed by iommu/dmar.c, their device scopes followed on the bus
- * setup_pci() just scanned, all of it logged. dmar is what the VT-d driver
- * takes (vtd_iommu_ops.init(dmar)): NULL without a DMAR or a usable header.
- * A table with errors is still handed on; its broken units are marked.
- */
-static struct dmar_info dmar_tables;
-static const struct dmar_info *dmar;
-
-static void setup_dmar(void)
-{
-	if (!acpi.have_dmar)
-		return;         /* acpi_init() logged "DMAR absent (no VT-d)" */
-	const u8 *t = phys_to_virt(acpi.dmar_pa, acpi.dmar_len);
-	if (!t) {
-		log_write(LOG_ERR, "dmar", "table at 0x%016llx len %u is outside the direct map; no VT-d",
-			  (unsigned long long)acpi.dmar_pa, acpi.dmar_len);
-		return;
-	}
-	if (dmar_parse(t, acpi.dmar_len, &dmar_tables))
-		return;         /* its ERR line said why */
-	dmar_resolve_scopes(&dmar_tables);
-	dmar_print(&dmar_tables);
-	dmar = &dmar_tables;
 }
 
 /*
@@ -777,6 +792,7 @@ static __noreturn void kmain(int boot_err)
 	setup_apic_timer();
 	setup_smp();
 	irq_setup_stop();
+	read_dmar();
 	setup_pci();
 	setup_dmar();
 	setup_iommu();

@@ -10,7 +10,7 @@
 #include "iommu/vtd_regs.h"
 #include "tests/fakes/fake_io.h"
 
-#define FAKE_IO_REGIONS         16
+#define FAKE_IO_REGIONS         32
 #define FAKE_IO_HOOKS           64
 
 struct io_region {
@@ -188,7 +188,7 @@ void io_write64(const struct io_region *r, u32 off, u64 val)
 
 /* ---- a fake VT-d unit ------------------------------------------------------ */
 
-#define FAKE_VTD_MAX            4
+#define FAKE_VTD_MAX            12      /* a two-socket server's units and more */
 
 /* Descriptor fields, decoded here independently of iommu/vtd_hw.h. */
 #define D_TYPE(lo)              ((lo) & 0xf)

@@ -6,7 +6,7 @@
 
 #define FAKE_MEM_REGIONS        64
 
-static struct { u64 pa, size; u8 *buf; } regions[FAKE_MEM_REGIONS];
+static struct { u64 pa, size; u8 *buf; bool borrowed; } regions[FAKE_MEM_REGIONS];
 static unsigned nr_regions;
 
 void *fake_mem_add(u64 pa, u64 size)
@@ -19,8 +19,20 @@ void *fake_mem_add(u64 pa, u64 size)
 	regions[nr_regions].pa = pa;
 	regions[nr_regions].size = size;
 	regions[nr_regions].buf = buf;
+	regions[nr_regions].borrowed = false;
 	nr_regions++;
 	return buf;
+}
+
+void fake_mem_add_buffer(u64 pa, u64 size, void *buf)
+{
+	if (nr_regions == FAKE_MEM_REGIONS)
+		abort();
+	regions[nr_regions].pa = pa;
+	regions[nr_regions].size = size;
+	regions[nr_regions].buf = buf;
+	regions[nr_regions].borrowed = true;
+	nr_regions++;
 }
 
 void *fake_mem_add_copy(u64 pa, const void *data, u64 size)
@@ -33,7 +45,8 @@ void *fake_mem_add_copy(u64 pa, const void *data, u64 size)
 void fake_mem_reset(void)
 {
 	for (unsigned i = 0; i < nr_regions; i++)
-		free(regions[i].buf);
+		if (!regions[i].borrowed)
+			free(regions[i].buf);
 	nr_regions = 0;
 }
 

@@ -14,6 +14,11 @@
 void *fake_mem_add(u64 pa, u64 size);
 /* Places a copy of data at pa. */
 void *fake_mem_add_copy(u64 pa, const void *data, u64 size);
+/*
+ * Places the caller's buffer of size bytes at pa (large ones: memory that
+ * is mapped but not committed until written); reset forgets it unfreed.
+ */
+void fake_mem_add_buffer(u64 pa, u64 size, void *buf);
 /* Frees every placed buffer. */
 void fake_mem_reset(void);
 

@@ -6,10 +6,18 @@
 static struct fake_fn fns[FAKE_PCI_MAX_FNS];
 static unsigned nr_fns;
 
+static u32 cfg_size = 4096;
+
 void fake_pci_reset(void)
 {
 	memset(fns, 0, sizeof(fns));
 	nr_fns = 0;
+	cfg_size = 4096;
+}
+
+void fake_pci_set_cfg_size(u32 size)
+{
+	cfg_size = size;
 }
 
 struct fake_fn *fake_pci_find(u32 sbdf)
@@ -177,5 +185,5 @@ void pci_cfg_write(u32 sbdf, u16 off, u8 width, u32 val)
 u32 pci_cfg_size(u32 sbdf)
 {
 	(void)sbdf;
-	return 4096;
+	return cfg_size;
 }

@@ -11,7 +11,7 @@
 #include "kernel/types.h"
 #include "kernel/hw/pci_cfg.h"
 
-#define FAKE_PCI_MAX_FNS        256
+#define FAKE_PCI_MAX_FNS        512     /* pci/pci.h PCI_MAX_DEVS: a server capture may fill it */
 
 #define FAKE_BAR_IO             0x1
 #define FAKE_BAR_MEM64          0x4
@@ -35,6 +35,8 @@ struct fake_fn {
 };
 
 void fake_pci_reset(void);
+/* What pci_cfg_size() answers for every function until the next reset: 4096 (ECAM, the default) or 256 (port 0xCF8). */
+void fake_pci_set_cfg_size(u32 size);
 /*
  * Adds a present function: vendor/device, class (base<<16|sub<<8|prog-if),
  * header type (bit 7 = multi-function). Command and, for type 1, bus number

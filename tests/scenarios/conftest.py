@@ -51,6 +51,13 @@ A scenario is a directory tests/scenarios/NAME/ holding:
                the file says what it waits for (e.g. "vmx back end"). Its
                boots are skipped ("pending: ..."), unless SLUICE_PENDING=1
                asks for them; delete the file once the code has landed
+  capture      optional: the name of a capture of this QEMU machine in
+               tests/fixtures/captures/ (tools/capture-qemu), then options for
+               tools/sluice-check. After a bios boot that passed, sluice-check
+               runs on that capture with the scenario's sluice.conf and
+               command line, and its lines must be the boot's, in order
+               (sluice_check_agree.py has the rule); bios only, since the
+               captures are taken under SeaBIOS
   oracle       optional "qmp-pci": QEMU is asked, over QMP, what PCI functions
                it has, and the kernel's pci: lines must agree (pci_oracle.py
                has the comparison rule). The image gets exit=halt instead of
@@ -97,11 +104,13 @@ import pytest
 
 import kut
 from pci_oracle import oracle_differences
+from sluice_check_agree import parse_capture_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.path.join(ROOT, "build")
 OUT_ROOT = os.path.join(BUILD, "scenarios")
+CAPTURES = os.path.join(ROOT, "tests", "fixtures", "captures")
 
 FIRMWARES = ("bios", "ovmf-grub", "ovmf-efi", "bochs")
 DEFAULT_FIRMWARES = ("bios", "ovmf-grub", "ovmf-efi")
@@ -439,6 +448,7 @@ class Scenario:
     console: str = None      # the file `console`: typed on COM1 (path), or None
     pending: str = None      # the file `pending`: what the scenario waits for, or None
     serial: str = "com1"     # the file `serial`: the port of the serial log
+    capture: tuple = None    # the file `capture`: (fixture name, [sluice-check options]), or None
 
     def out_dir(self):
         return os.path.join(OUT_ROOT, self.name)
@@ -526,8 +536,19 @@ def load_scenario(path):
     console = os.path.join(os.path.abspath(path), "console")
     if not os.path.isfile(console):
         console = None
+    capture = None
+    text = opt("capture")
+    if text is not None:
+        try:
+            capture = parse_capture_file(text)
+        except ValueError as e:
+            raise ScenarioError(f"{name}/capture: {e}")
+        if not os.path.isdir(os.path.join(CAPTURES, capture[0])):
+            raise ScenarioError(f"{name}/capture: no capture {capture[0]} in tests/fixtures/captures")
+        if "bios" not in firmwares:
+            raise ScenarioError(f"{name}/capture: the captures are of SeaBIOS machines; firmware lacks bios")
     return Scenario(name, os.path.abspath(path), firmwares, cmdline, modules, timeout, expects,
-                    outcome, oracle, console, pending, serial)
+                    outcome, oracle, console, pending, serial=serial, capture=capture)
 
 
 def scenario_root():

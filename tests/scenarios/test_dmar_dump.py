@@ -10,7 +10,7 @@ from conftest import BUILD, ROOT
 
 FIXTURES = os.path.join(BUILD, "host", "fixtures", "dmar")
 CLEAN = ["qemu", "qemu_iotlb", "all_types", "multihop", "segments", "unknown_types",
-         "warnings", "rmrr_overlap"]
+         "warnings", "rmrr_overlap", "overlap"]
 BROKEN = ["bad_checksum", "zero_length", "too_short", "past_end", "include_all_not_last",
           "bad_base", "rmrr_end_before_base", "bad_scope"]
 

@@ -526,6 +526,55 @@ def test_pcie_topology_expect_matches_a_log_in_the_contracted_format():
     assert parse_kernel_log(lines)[1] == []
 
 
+# ---- several root buses (pxb-pcie), as QEMU 10.0 answers -----------------
+#
+# query-pci gives one list per root bus, the extra host bridges' first (last
+# created first): bus 0x80, bus 0x40, then bus 0. The pxb-pcie devices
+# themselves are functions on bus 0 (1b36:000b, class 0x0600).
+
+def query_pci_pxb():
+    def behind(bus, qdev):
+        edu = dev(bus + 1, 0, 0, 0x1234, 0x11e8, 0x00ff, [region(0, 0x100000, addr=0xfe800000)])
+        return {"bus": bus, "devices": [
+            dev(bus, 0, 0, 0x1b36, 0x000c, 0x0604, [region(0, 0x1000, addr=0xfea12000)],
+                bridge=(bus + 1, bus + 1, [edu]), qdev_id=qdev)]}
+    return [behind(0x80, "rp2"), behind(0x40, "rp1"), {"bus": 0, "devices": [
+        dev(0, 0, 0, 0x8086, 0x29c0, 0x0600),
+        dev(0, 3, 0, 0x1b36, 0x000b, 0x0600, qdev_id="pxb1"),
+        dev(0, 4, 0, 0x1b36, 0x000b, 0x0600, qdev_id="pxb2")]}]
+
+
+PXB_LOG = """\
+c0 INFO pci: root bus 0000:00 (mcfg start, dmar scope)
+c0 INFO pci: root bus 0000:40 (ecam scan, dmar scope)
+c0 INFO pci: root bus 0000:80 (ecam scan, dmar scope)
+c0 INFO pci: 0000:00:00.0 8086:29c0 class 0x060000 pci
+c0 INFO pci: 0000:00:03.0 1b36:000b class 0x060000 pci
+c0 INFO pci: 0000:00:04.0 1b36:000b class 0x060000 pci
+c0 INFO pci: 0000:40:00.0 1b36:000c class 0x060400 root-port bus [0x41-0x41] bar0 mem32 0x00000000fea12000 size 0x1000 caps PCIe,MSI-X,cap0x0d,AER,ACS
+c0 INFO pci: 0000:41:00.0 1234:11e8 class 0x00ff00 pci bar0 mem32 0x00000000fe800000 size 0x100000 caps MSI
+c0 INFO pci: 0000:80:00.0 1b36:000c class 0x060400 root-port bus [0x81-0x81] bar0 mem32 0x00000000fea12000 size 0x1000 caps PCIe,MSI-X,cap0x0d,AER,ACS
+c0 INFO pci: 0000:81:00.0 1234:11e8 class 0x00ff00 pci bar0 mem32 0x00000000fe800000 size 0x100000 caps MSI
+sluice: result pass=1 fail=0
+"""
+
+
+def test_every_root_bus_of_query_pci_is_compared():
+    q = flatten_query_pci(query_pci_pxb())
+    assert sorted(f.bdf[1] for f in q) == [0, 0, 0, 0x40, 0x41, 0x80, 0x81]
+    assert oracle_differences(log_lines(PXB_LOG), query_pci_pxb(), {}) == []
+    funcs, problems = parse_kernel_log(log_lines(PXB_LOG))
+    assert problems == [] and len(funcs) == 7
+
+
+def test_functions_behind_an_unscanned_root_bus_are_missing():
+    # What Sluice logged before it looked past bus 0.
+    log = "".join(l + "\n" for l in PXB_LOG.splitlines() if " 0000:4" not in l)
+    ds = oracle_differences(log_lines(log), query_pci_pxb(), {})
+    assert ds == ["missing in Sluice: 0000:40:00.0 1b36:000c class 0x0604 (rp1)",
+                  "missing in Sluice: 0000:41:00.0 1234:11e8 class 0x00ff"]
+
+
 # ---- the QMP client against a fake QEMU -----------------------------------
 
 class FakeQEMU:

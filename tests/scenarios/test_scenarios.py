@@ -22,9 +22,10 @@ import time
 
 import pytest
 
-from conftest import (BUILD, RESULT_RE, ROOT, TIMEOUT_STATUS, failure_message, judge,
+from conftest import (BUILD, CAPTURES, RESULT_RE, ROOT, TIMEOUT_STATUS, failure_message, judge,
                       log_lines, pending_wanted, scenario_procedure)
 from pci_oracle import OracleData, fetch
+import sluice_check_agree
 
 TOOLS = os.path.join(ROOT, "tools")
 RUNNER_GRACE = 60            # seconds past the boot timeout before we give up on a runner
@@ -144,6 +145,23 @@ def oracle_boot(s, fw, image, serial):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def agree_with_checker(s, fw, lines, serial):
+    """A scenario with a `capture` file, after a bios boot that passed:
+    tools/sluice-check on the capture must print the boot's lines."""
+    if not s.capture or fw != "bios":
+        return
+    name, options = s.capture
+    status, out, err = sluice_check_agree.run_checker(
+        os.path.join(CAPTURES, name), os.path.join(s.dir, "sluice.conf"), s.cmdline, options, s.modules)
+    if status not in (0, 1):
+        pytest.fail(f"{s.name}[{fw}]: tools/sluice-check exited {status}: {err.strip()}", pytrace=False)
+    diffs = sluice_check_agree.differences(sluice_check_agree.boot_lines(lines),
+                                           sluice_check_agree.checker_lines(out))
+    if diffs:
+        pytest.fail(f"{s.name}[{fw}]: tools/sluice-check on capture {name} disagrees with the boot "
+                    f"({os.path.relpath(serial, ROOT)}):\n" + "\n".join(diffs), pytrace=False)
+
+
 @scenario_procedure
 def boot_scenario(case, item):
     if case.error:
@@ -164,6 +182,7 @@ def boot_scenario(case, item):
             pytest.fail(failure_message(case.id, fw, status, verdict, lines,
                                         os.path.relpath(serial, ROOT), output),
                         pytrace=False)
+        agree_with_checker(s, fw, lines, serial)
         return
     if fw == "bochs":
         image = image_for(s, "bochs")
@@ -204,3 +223,4 @@ def boot_scenario(case, item):
         pytest.fail(failure_message(case.id, fw, status, verdict, lines,
                                     os.path.relpath(serial, ROOT), output),
                     pytrace=False)
+    agree_with_checker(s, fw, lines, serial)

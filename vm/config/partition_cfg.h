@@ -203,7 +203,8 @@ struct partition_host {
  * ranges), no memory in the interrupt address range, devices (present in
  * the PCI tree, not a bridge or another platform function, assigned once,
  * isolation group not split across partitions, no RMRR unless the line says
- * rmrr=identity; then each RMRR becomes an identity region). Every problem
+ * rmrr=identity; then each RMRR becomes an identity region; with iommu = on
+ * a usable remapping unit that covers it). Every problem
  * is one ERR line "sluice.conf:LINE: ..." counted in c->nr_errors. Changes
  * nothing outside *s. Returns 0 or -HV_EINVAL.
  */

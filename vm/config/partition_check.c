@@ -255,6 +255,41 @@ static void check_interrupts(struct config *c, const struct partition_host *h, c
 	}
 }
 
+/*
+ * With iommu = on, every assigned function needs a remapping unit that
+ * translates its DMA: the DMAR's rule (VT-d §8.3, iommu/dmar.h
+ * dmar_unit_for) must name a unit, and one Sluice uses. A VF is judged by
+ * its PF, as firmware lists PFs only. Functions not in the PCI tree have
+ * their error already.
+ */
+static void check_units(struct config *c, const struct partition_host *h, const struct sluice_cfg *s)
+{
+	if (!s->iommu || !h->dmar)
+		return;
+	for (u32 i = 0; i < s->nr; i++) {
+		const struct partition_cfg *d = &s->d[i];
+		for (u32 k = 0; k < d->nr_devices; k++) {
+			const struct part_device *dev = &d->devices[k];
+			u32 sbdf = dev->vfn ? dev->pf_sbdf : dev->sbdf;
+			char name[32];
+
+			if (!pci_find(sbdf) || dmar_unit_for(h->dmar, sbdf))
+				continue;
+			int n = PCI_SEG(sbdf) ? fmt_snprintf(name, sizeof(name), "%04x:", PCI_SEG(sbdf)) : 0;
+			n += fmt_snprintf(name + n, sizeof(name) - (size_t)n, BDF_FMT, BDF_ARGS(sbdf));
+			if (dev->vfn)
+				fmt_snprintf(name + n, sizeof(name) - (size_t)n, "/vf%u", dev->vfn);
+			const struct dmar_unit *u = dmar_unit_claiming(h->dmar, sbdf);
+			if (u)
+				config_error(c, dev->line, "device %s (partition %s): its remapping unit, DRHD %u at 0x%016llx, is not used (%s); its DMA cannot be isolated",
+					     name, d->name, (u32)(u - h->dmar->units), (unsigned long long)u->base_pa, u->why ? u->why : "broken");
+			else
+				config_error(c, dev->line, "device %s (partition %s): no remapping unit covers it (no DRHD of segment %04x names it or a bridge above it, and none has INCLUDE_PCI_ALL); its DMA cannot be isolated",
+					     name, d->name, PCI_SEG(sbdf));
+		}
+	}
+}
+
 /* Offers e to the modules' keys: true when one owns it. */
 static bool module_key(struct config *c, const struct sluice_keys *const *k, const struct config_entry *e)
 {
@@ -1129,6 +1164,7 @@ int partition_check(struct config *c, const struct partition_host *h, struct slu
 		(*k)->check(c, s);
 	check_attack(c, s);
 	check_interrupts(c, h, s);
+	check_units(c, h, s);
 	for (u32 i = 0; i < s->nr; i++)
 		if (s->d[i].dma_fault_limit == FAULT_LIMIT_UNSET)
 			s->d[i].dma_fault_limit = s->dma_fault_limit;

@@ -522,34 +522,3 @@ void dma_demo_run(struct sluice_cfg *s, const struct iommu_ops *ops)
 	}
 	give_back(&dm);
 }
-
-/* demo = dma | none, as parsed (line 0: not given) and, after the check, as set. */
-static struct { u32 line; bool dma; } parsed;
-static bool asked;
-
-static bool parse_demo(struct config *c, const struct config_entry *e)
-{
-	if (strcmp(e->key, "demo"))
-		return false;
-	if (config_once(c, e, &parsed.line)) {
-		if (!strcmp(e->value, "dma") || !strcmp(e->value, "none"))
-			parsed.dma = !strcmp(e->value, "dma");
-		else
-			config_error(c, e->line, "demo = %s: use dma or none", e->value);
-	}
-	return true;
-}
-
-static void check_demo(struct config *c, const struct sluice_cfg *s)
-{
-	(void)c; (void)s;
-	asked = parsed.dma;
-	memset(&parsed, 0, sizeof(parsed));
-}
-
-const struct sluice_keys dma_demo_keys = { .names = "demo", .parse = parse_demo, .check = check_demo };
-
-bool dma_demo_asked(void)
-{
-	return asked;
-}

@@ -6,6 +6,7 @@
  */
 #define LOG_SUBSYS "part"
 #include "vm/part/partition.h"
+#include "vm/part/image_check.h"
 #include "vm/part/linux_boot.h"
 #include "kernel/tsc.h"
 #include "vm/part/irq.h"
@@ -26,120 +27,6 @@
 #include "pci/pci.h"
 #include "pci/pci_hw.h"
 #include "kernel/hw/pci_cfg.h"
-
-static const struct boot_module *find_module(const struct boot_module *m, u32 nr, const char *name)
-{
-	for (u32 i = 0; i < nr; i++)
-		if (!strcmp(m[i].name, name))
-			return &m[i];
-	return NULL;
-}
-
-/* The partition's memory as the loader sees it: GPA ranges with host pointers. */
-static u32 memory_view(const struct partition_cfg *d, struct guest_region *v, u32 max)
-{
-	u32 n = 0;
-	for (u32 i = 0; i < d->nr_regions && n < max; i++) {
-		const struct part_region *r = &d->regions[i];
-		if (r->rmrr)
-			continue;
-		v[n].gpa = r->gpa;
-		v[n].size = r->size;
-		v[n].host = r->claimed || r->hpa_fixed ? phys_to_virt(r->hpa, r->size) : NULL;
-		v[n].writable = (r->prot & IOMMU_WRITE) != 0;
-		n++;
-	}
-	return n;
-}
-
-/*
- * What d's Multiboot or Linux kernel is handed: its command line and its
- * modules' (Linux: its initrd's) boot modules, bytes included when data.
- * 0, or -HV_ENOENT with *missing the module line whose boot module does
- * not exist. An elf64 guest gets nothing (the config check refuses the
- * keys for it).
- */
-static int guest_boot_of(const struct partition_cfg *d, const struct boot_module *mods, u32 nr_mods, bool data,
-			 struct guest_boot *b, const struct part_module **missing)
-{
-	bool is_linux = d->entry == GUEST_ENTRY_LINUX;
-	const struct part_module *list = is_linux ? &d->initrd : d->modules;
-	u32 nr = is_linux ? (d->initrd.name[0] ? 1 : 0) : d->nr_modules;
-
-	memset(b, 0, sizeof(*b));
-	if (d->entry == GUEST_ENTRY_ELF64)
-		return 0;
-	b->pc_vectors = d->legacy_pic && !is_linux;
-	b->cmdline = d->cmdline;
-	for (u32 i = 0; i < nr && i < GUEST_MAX_MODULES; i++) {
-		const struct boot_module *m = find_module(mods, nr_mods, list[i].name);
-		if (!m) {
-			*missing = &list[i];
-			return -HV_ENOENT;
-		}
-		struct guest_module *g = &b->mods[b->nr_mods++];
-		g->data = data ? phys_to_virt(m->start_pa, m->size) : NULL;
-		g->size = m->size;
-		g->string = list[i].string;
-	}
-	return 0;
-}
-
-/* Per entry mode (enum guest_entry): the loader's mode, its name in the log, the key naming its boot modules. */
-static const struct {
-	enum guest_image_mode mode;
-	const char *name, *module_key;
-} entries[] = {
-	[GUEST_ENTRY_ELF64] = { GUEST_IMAGE_ELF64, "elf64", "module" },
-	[GUEST_ENTRY_MULTIBOOT] = { GUEST_IMAGE_MULTIBOOT, "multiboot", "module" },
-	[GUEST_ENTRY_LINUX] = { GUEST_IMAGE_LINUX, "linux", "initrd" },
-};
-
-int partition_image_check(void *ctx, const struct partition_cfg *d, u32 *line, char *why, size_t len)
-{
-	const struct partition_module_list *ml = ctx;
-	const struct boot_module *m = find_module(ml->m, ml->nr, d->image);
-	const struct part_module *missing = NULL;
-	struct guest_region view[PART_MAX_REGIONS];
-	struct guest_boot boot;
-
-	if (!m) {
-		fmt_snprintf(why, len, "no boot module named '%s'", d->image);
-		return -HV_ENOENT;
-	}
-	const void *img = phys_to_virt(m->start_pa, m->size);
-	if (!img) {
-		fmt_snprintf(why, len, "module '%s' is outside the direct map", d->image);
-		return -HV_ERANGE;
-	}
-	if (guest_boot_of(d, ml->m, ml->nr, false, &boot, &missing)) {
-		*line = missing->line;
-		fmt_snprintf(why, len, "%s = %s: no boot module named '%s'", entries[d->entry].module_key, missing->string,
-			     missing->name);
-		return -HV_ENOENT;
-	}
-	u32 n = memory_view(d, view, ARRAY_SIZE(view));
-	for (u32 i = 0; i < n; i++)
-		view[i].host = NULL;    /* not claimed yet: check only */
-	enum guest_image_mode mode = entries[d->entry].mode;
-	u32 nr_mods = boot.nr_mods;
-	/* The image alone first, then one module more at a time: a problem is the image's, or the first module's that does not fit. */
-	for (u32 k = 0; k <= nr_mods; k++) {
-		boot.nr_mods = k;
-		int ret = guest_image_check(img, m->size, mode, view, n, &boot, why, len);
-		if (ret && k) {
-			char what[128];
-			str_copy(what, why, sizeof(what));
-			const struct part_module *pm = d->entry == GUEST_ENTRY_LINUX ? &d->initrd : &d->modules[k - 1];
-			*line = pm->line;
-			fmt_snprintf(why, len, "%s = %s: %llu bytes do not fit: %s", entries[d->entry].module_key, pm->string,
-				     (unsigned long long)boot.mods[k - 1].size, what);
-		}
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
 
 /* ---- build ---- */
 
@@ -331,12 +218,12 @@ static int load_image(struct partition *p)
 	const struct part_module *missing = NULL;
 	char why[160] = "";
 
-	const struct boot_module *m = find_module(ps->mods, ps->nr_mods, d->image);
-	if (!m || guest_boot_of(d, ps->mods, ps->nr_mods, true, &boot, &missing))
+	const struct boot_module *m = part_boot_module_find(ps->mods, ps->nr_mods, d->image);
+	if (!m || part_guest_boot(d, ps->mods, ps->nr_mods, true, &boot, &missing))
 		return -HV_ENOENT;      /* partition_check saw them: cannot happen */
 	fill_start_info(ps, p, &si);
 	si.restarts = p->restarts;
-	u32 n = memory_view(d, view, ARRAY_SIZE(view));
+	u32 n = part_memory_view(d, view, ARRAY_SIZE(view));
 	char cmdline[LINUX_CMDLINE_MAX];
 	if (d->entry == GUEST_ENTRY_LINUX) {
 		linux_cmdline(p, cmdline, sizeof(cmdline));
@@ -349,7 +236,7 @@ static int load_image(struct partition *p)
 		if (ret)
 			return ret;
 	}
-	int ret = guest_image_load(phys_to_virt(m->start_pa, m->size), m->size, entries[d->entry].mode, view, n,
+	int ret = guest_image_load(phys_to_virt(m->start_pa, m->size), m->size, part_entry_mode(d->entry), view, n,
 				   p->extra, p->nr_extra, &si, &boot, &res, why, sizeof(why));
 	if (ret) {
 		log_err("%s: image %s not loaded: %s", d->name, d->image, why);
@@ -357,7 +244,7 @@ static int load_image(struct partition *p)
 	}
 	p->start_info_gpa = res.start_info_gpa;
 	p->entry = res.entry;
-	log_info("%s: image %s (%s) loaded, entry 0x%016llx", d->name, d->image, entries[d->entry].name,
+	log_info("%s: image %s (%s) loaded, entry 0x%016llx", d->name, d->image, part_entry_name(d->entry),
 		 (unsigned long long)res.entry.rip);
 	guest_image_log(d->name, &res);
 	if (d->entry == GUEST_ENTRY_LINUX)

@@ -30,6 +30,7 @@
 #include "vm/dev/vrtc.h"
 #include "vm/part/guest_abi.h"
 #include "vm/part/guest_image.h"
+#include "vm/part/image_check.h"
 
 /* Garbage hypercalls a partition may make before it is parked for spinning Sluice. */
 #define PART_MAX_BAD_HYPERCALLS 64
@@ -183,17 +184,7 @@ struct partition_set {
 	u32 nr_mods;
 };
 
-/* The boot modules, for partition_image_check(). */
-struct partition_module_list {
-	const struct boot_module *m;
-	u32 nr;
-};
-
-/*
- * The image check partition_check() calls (struct partition_host.image_check):
- * ctx is a struct partition_module_list.
- */
-int partition_image_check(void *ctx, const struct partition_cfg *d, u32 *line, char *why, size_t len);
+/* The image check and its module list: vm/part/image_check.h. */
 
 /*
  * Builds every guest partition of s (partitions already checked, claimed and

@@ -317,6 +317,28 @@ static void segments_print_and_match_per_segment(void **state __unused)
 	assert_line("dmar: ATSR segment 1 flags 0x01 (ALL_PORTS)\n");
 }
 
+/* Root-bus candidates for enumeration: PCI scopes' start buses, each once, per segment. */
+static void scope_start_buses_are_pci_scopes_once_each(void **state __unused)
+{
+	u32 sb[4];
+
+	parse_fixture("segments");
+	/* 0000:00 (bridge 00:01.0); 0001:40 (the RMRR's endpoint; its IOAPIC scope does not count). */
+	assert_int_equal(dmar_scope_start_buses(d, sb, ARRAY_SIZE(sb)), 2);
+	assert_int_equal(sb[0], PCI_SBDF(0, 0x00, 0, 0));
+	assert_int_equal(sb[1], PCI_SBDF(1, 0x40, 0, 0));
+	/* A short array gets what fits; the count says there were more. */
+	sb[1] = 0;
+	assert_int_equal(dmar_scope_start_buses(d, sb, 1), 2);
+	assert_int_equal(sb[0], PCI_SBDF(0, 0x00, 0, 0));
+	assert_int_equal(sb[1], 0);
+	/* QEMU's table: bus 0's endpoints and root ports once; the IOAPIC's bus 0xff not. */
+	parse_fixture("qemu");
+	assert_int_equal(dmar_scope_start_buses(d, sb, ARRAY_SIZE(sb)), 1);
+	assert_int_equal(sb[0], PCI_SBDF(0, 0x00, 0, 0));
+	assert_int_equal(dmar_scope_start_buses(NULL, sb, ARRAY_SIZE(sb)), 0);
+}
+
 /* ---- lengths: the walk ----------------------------------------------------- */
 
 static void zero_length_structure_stops_the_walk(void **state __unused)
@@ -648,6 +670,7 @@ static const struct fixture_counts {
 	{ "all_types",               3, 0,   2,   1,   2,   2,   1,   0,  0,  0, false },
 	{ "segments",                3, 0,   1,   1,   0,   0,   0,   0,  0,  0, false },
 	{ "multihop",                4, 0,   2,   1,   0,   0,   0,   0,  0,  0, false },
+	{ "overlap",                 4, 0,   0,   0,   0,   0,   0,   0,  0,  1, false },
 	{ "unknown_types",           1, 0,   1,   0,   0,   0,   0,   2,  0,  1, false },
 	{ "warnings",                2, 0,   1,   1,   1,   2,   0,   0,  0,  8, false },
 	{ "rmrr_overlap",            1, 0,   3,   0,   0,   0,   0,   0,  0,  1, false },
@@ -714,6 +737,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(qemu_table_has_one_unit_that_lists_its_devices),
+		cmocka_unit_test(scope_start_buses_are_pci_scopes_once_each),
 		cmocka_unit_test(qemu_iotlb_table_adds_an_all_ports_atsr),
 		cmocka_unit_test(qemu_table_prints_in_plain_words),
 		cmocka_unit_test(all_types_parses_every_structure),

@@ -137,8 +137,11 @@ static void paths_are_followed_through_live_bridges(void **state __unused)
 	assert_line("WARN dmar: device scope at offset 0x0048: endpoint 00:1f.5 is absent; nothing answers there\n");
 	assert_line("WARN dmar: device scope at offset 0x0050: bridge 00:1d.0 (hop 1 of 2) is absent; scope not resolved\n");
 	assert_line("WARN dmar: device scope at offset 0x005a: 00:14.0 (hop 1 of 2) is not a bridge; scope not resolved\n");
-	assert_int_equal(fake_log_count("WARN"), 3);
-	assert_int_equal(d->nr_warnings, 3);
+	/* DRHD 1's NIC and DRHD 2's downstream port lie below DRHD 0's root port. */
+	assert_line("WARN dmar: device scopes at offsets 0x0040 (DRHD 0) and 0x007c (DRHD 1) both cover 04:00.0; DRHD 1, the later, translates it\n");
+	assert_line("WARN dmar: device scopes at offsets 0x0040 (DRHD 0) and 0x009a (DRHD 2) both cover 03:02.0; DRHD 2, the later, translates it\n");
+	assert_int_equal(fake_log_count("WARN"), 5);
+	assert_int_equal(d->nr_warnings, 5);
 	/* Config space was read, never written. */
 	assert_int_equal(fake_pci_find(S(0, 0x1c, 0))->writes, 0);
 }
@@ -157,8 +160,8 @@ static void resolved_scopes_print_bus_ranges_and_paths(void **state __unused)
 	assert_line("dmar: RMRR segment 0 [0x000000007f000000-0x000000007f7fffff] for 00:14.0\n");
 }
 
-/* Step 3 of the DMA tour: explicit scope, then the narrowest bridge, then INCLUDE_PCI_ALL. */
-static void unit_for_prefers_named_then_narrowest_bridge_then_include_all(void **state __unused)
+/* Step 3 of the DMA tour: a unit whose scope names the function or a bridge above it, then INCLUDE_PCI_ALL. */
+static void unit_for_takes_a_scope_naming_the_function_or_a_bridge_above_then_include_all(void **state __unused)
 {
 	const struct dmar_unit *u = d->units;
 
@@ -167,7 +170,7 @@ static void unit_for_prefers_named_then_narrowest_bridge_then_include_all(void *
 	assert_ptr_equal(dmar_unit_for(d, S(2, 0, 0)), &u[0]);  /* below 00:1c.0 */
 	assert_ptr_equal(dmar_unit_for(d, S(3, 1, 0)), &u[0]);
 	assert_ptr_equal(dmar_unit_for(d, S(4, 0, 1)), &u[0]);  /* a sibling of the named NIC */
-	assert_ptr_equal(dmar_unit_for(d, S(5, 0, 0)), &u[2]);  /* [05] beats [02-05] */
+	assert_ptr_equal(dmar_unit_for(d, S(5, 0, 0)), &u[2]);  /* [05] (DRHD 2) comes after [02-05] (DRHD 0) */
 	assert_ptr_equal(dmar_unit_for(d, S(3, 2, 0)), &u[2]);  /* the bridge DRHD 2 names */
 	assert_ptr_equal(dmar_unit_for(d, S(0, 0x1c, 0)), &u[0]);
 	assert_ptr_equal(dmar_unit_for(d, S(0, 2, 0)), &u[1]);
@@ -205,6 +208,60 @@ static void unit_for_before_resolution_knows_single_hops_only(void **state __unu
 	assert_ptr_equal(dmar_unit_for(d, S(0, 0x1c, 0)), &u[0]);
 	assert_ptr_equal(dmar_unit_for(d, S(2, 0, 0)), &u[3]);
 	assert_ptr_equal(dmar_unit_for(d, S(0, 2, 0)), &u[1]);
+}
+
+/*
+ * overlap.asl's machine: 00:02.0 and 00:03.0, root port 00:1c.0 [02] with
+ * 02:00.0 and 02:00.1 behind it; in segment 1, 0001:05:00.0.
+ */
+static int overlap_bus(void **state __unused)
+{
+	fake_pci_reset();
+	endpoint(S(0, 2, 0), 0x030000);
+	endpoint(S(0, 3, 0), 0x020000);
+	bridge(S(0, 0x1c, 0), 0x00, 0x02, 0x02);
+	endpoint(S(2, 0, 0), 0x010802);
+	endpoint(S(2, 0, 1), 0x010802);
+	endpoint(PCI_SBDF(1, 5, 0, 0), 0x020000);
+	parse_fixture("overlap");
+	fake_log_capture();
+	assert_int_equal(dmar_resolve_scopes(d), 0);
+	return 0;
+}
+
+/*
+ * Where scopes overlap, the later unit in the table wins, whether its scope
+ * names the function or a bridge above it (Linux's order); an
+ * INCLUDE_PCI_ALL unit's own PCI scopes are not read; INCLUDE_PCI_ALL
+ * stands in for its segment only.
+ */
+static void overlapping_scopes_go_to_the_later_unit(void **state __unused)
+{
+	const struct dmar_unit *u = d->units;
+
+	assert_int_equal(d->nr_units, 4);
+	/* Each overlap is said once, at resolution; the stray scope at parsing. */
+	assert_int_equal(d->nr_warnings, 3);
+	assert_line("WARN dmar: device scopes at offsets 0x0040 (DRHD 0) and 0x0062 (DRHD 1) both cover 0000:00:02.0; DRHD 1, the later, translates it\n");
+	assert_line("WARN dmar: device scopes at offsets 0x0048 (DRHD 0) and 0x006a (DRHD 1) both cover 0000:02:00.0; DRHD 1, the later, translates it\n");
+	assert_int_equal(fake_log_count("WARN"), 2);
+	assert_ptr_equal(dmar_unit_for(d, S(0, 2, 0)), &u[1]);          /* named by DRHD 0 and DRHD 1 */
+	assert_ptr_equal(dmar_unit_for(d, S(2, 0, 0)), &u[1]);          /* named by DRHD 0, below DRHD 1's port */
+	assert_ptr_equal(dmar_unit_for(d, S(2, 0, 1)), &u[1]);          /* below DRHD 1's port only */
+	assert_ptr_equal(dmar_unit_for(d, S(0, 0x1c, 0)), &u[1]);
+	assert_ptr_equal(dmar_unit_for(d, S(0, 3, 0)), &u[2]);          /* INCLUDE_PCI_ALL, whatever it lists */
+	assert_ptr_equal(dmar_unit_for(d, S(0x40, 0, 0)), &u[2]);       /* a bus no scope names */
+	assert_ptr_equal(dmar_unit_for(d, PCI_SBDF(1, 5, 0, 0)), &u[3]);
+	assert_ptr_equal(dmar_unit_for(d, PCI_SBDF(1, 2, 0, 0)), &u[3]);  /* segment 0's scopes do not reach segment 1 */
+	assert_null(dmar_unit_for(d, PCI_SBDF(2, 2, 0, 0)));            /* no unit in segment 2 */
+
+	assert_int_equal(log_set_levels("info,dmar:debug"), 0);
+	fake_log_capture();
+	dmar_unit_for(d, S(2, 0, 0));
+	dmar_unit_for(d, S(0, 3, 0));
+	assert_int_equal(log_set_levels("info"), 0);
+	assert_line("DBG  dmar: 0000:02:00.0: DRHD 1 (below a bridge in its scope)\n");
+	assert_line("DBG  dmar: 0000:00:03.0: DRHD 2 (INCLUDE_PCI_ALL)\n");
 }
 
 static void rmrr_and_atsr_follow_resolved_scopes(void **state __unused)
@@ -302,7 +359,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(paths_are_followed_through_live_bridges, multihop_bus),
 		cmocka_unit_test_setup(resolved_scopes_print_bus_ranges_and_paths, multihop_bus),
-		cmocka_unit_test_setup(unit_for_prefers_named_then_narrowest_bridge_then_include_all, multihop_bus),
+		cmocka_unit_test_setup(overlapping_scopes_go_to_the_later_unit, overlap_bus),
+		cmocka_unit_test_setup(unit_for_takes_a_scope_naming_the_function_or_a_bridge_above_then_include_all, multihop_bus),
 		cmocka_unit_test_setup(unit_for_says_why_in_a_debug_line, multihop_bus),
 		cmocka_unit_test_setup(unit_for_before_resolution_knows_single_hops_only, multihop_bus),
 		cmocka_unit_test_setup(rmrr_and_atsr_follow_resolved_scopes, multihop_bus),

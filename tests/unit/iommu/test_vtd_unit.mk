@@ -17,6 +17,6 @@ $(HOST)/test_vtd_unit_qi: $(wildcard iommu/*.h)
 UNIT_TESTS += test_vtd_unit_domain
 test_vtd_unit_domain_SRCS := tests/unit/iommu/test_vtd_unit_domain.c iommu/vtd_domain.c \
 			     iommu/vtd_walk.c iommu/dmar.c iommu/dmar_scope.c iommu/dmar_print.c kernel/check.c \
-			     tests/fakes/fake_pci.c \
+			     pci/pci_enum.c pci/pci_bar.c pci/pci_cap.c pci/pci_acs.c tests/fakes/fake_pci.c \
 			     $(VTD_UNIT_CORE)
 $(HOST)/test_vtd_unit_domain: $(wildcard iommu/*.h)

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "kernel/hw/pci_cfg.h"
+#include "pci/pci.h"
+#include "pci/pci_internal.h"
 #include "iommu/iommu.h"
 #include "iommu/dmar.h"
 #include "iommu/vtd_regs.h"
@@ -520,6 +522,112 @@ static void attach_without_a_covering_unit_fails(void **state)
 	assert_int_equal(ops->walk(EDU1, IOVA, false), -HV_ENODEV);
 }
 
+/* ---- several units, several segments -------------------------------------- */
+
+#define MANY_UNITS      12
+#define IGD             0x0010u         /* 0000:00:02.0, an integrated SR-IOV PF */
+#define IGD_VF1         0x0011u         /* 0000:00:02.1, its VF 1 */
+#define SEG1_EP         PCI_SBDF(1, 0, 5, 0)
+
+/* A DRHD of segment 0 without INCLUDE_PCI_ALL whose endpoint scopes name sids[0..n). */
+static void drhd_naming(u64 base, const u16 *sids, u32 n)
+{
+	struct dmar_unit *u = &dmar.units[dmar.nr_units++];
+	u->base_pa = base;
+	u->first_scope = (u16)dmar.nr_scopes;
+	u->nr_scopes = (u16)n;
+	for (u32 i = 0; i < n; i++)
+		dmar.scopes[dmar.nr_scopes++] = (struct dmar_scope){ .type = DMAR_SCOPE_ENDPOINT, .nr_hops = 1,
+								     .res = DMAR_RES_TABLE, .bdf = sids[i] };
+}
+
+/* Whether v holds a present context entry for sid. */
+static bool attached(const struct fake_vtd *v, u16 sid)
+{
+	const u64 *ce = context_entry(v, sid);
+	return ce && (ce[0] & VTD_CE_LO_P);
+}
+
+/*
+ * A server-sized DMAR: units 0-9 of segment 0 each name functions (unit 9
+ * EDU1 and the integrated PF at 00:02.0), unit 10 is segment 1's
+ * INCLUDE_PCI_ALL unit, unit 11 segment 0's. A function's context entry
+ * goes to its own unit only, a VF's to its PF's unit, and a change to the
+ * map is invalidated on exactly the units where the domain has functions.
+ */
+static void each_function_is_programmed_on_its_own_unit(void **state)
+{
+	(void)state;
+	struct fake_vtd *v[MANY_UNITS];
+
+	for (u32 i = 0; i < MANY_UNITS; i++) {
+		u64 base = UNIT_PA + i * 0x1000;
+		v[i] = fake_vtd_add(base, QEMU_CAP, QEMU_ECAP);
+		assert_non_null(v[i]);
+		if (i < 9) {
+			const u16 sid = (u16)PCI_RID(PCI_SBDF(0, 0, 0x10 + i, 0));
+			drhd_naming(base, &sid, 1);
+		} else if (i == 9) {
+			const u16 sids[] = { EDU1, IGD };
+			drhd_naming(base, sids, 2);
+		} else {
+			drhd(base, false);
+			dmar.units[i].segment = i == 10 ? 1 : 0;
+		}
+	}
+	/* The PCI model knows 00:02.1 as VF 1 of 00:02.0. */
+	pci_reset();
+	struct pci_dev *pf = pci_dev_add(PCI_SBDF(0, 0, 2, 0));
+	struct pci_dev *vf = pci_dev_add(PCI_SBDF(0, 0, 2, 1));
+	assert_non_null(pf);
+	assert_non_null(vf);
+	vf->kind = PCI_KIND_VF;
+	vf->pf = pf;
+	vf->vf_index = 1;
+
+	assert_int_equal(ops->init(&dmar), 0);
+	assert_true(fake_log_has("INFO vtd: 12 of 12 remapping unit(s) up"));
+	assert_true(fake_log_has("vtd11: unit at 0x00000000fed9b000 segment 0"));
+	assert_true(fake_log_has("vtd10: unit at 0x00000000fed9a000 segment 1"));
+	struct iommu_domain *d = ops->domain_create("p1");
+	assert_non_null(d);
+	assert_int_equal(ops->attach(d, EDU1), 0);
+	assert_int_equal(ops->attach(d, IGD_VF1), 0);
+	assert_int_equal(ops->attach(d, SEG1_EP), 0);
+	for (u32 i = 0; i < MANY_UNITS; i++) {
+		if (i == 9) {
+			assert_true(attached(v[i], EDU1));
+			assert_true(attached(v[i], IGD_VF1));
+		} else {
+			assert_false(attached(v[i], EDU1));
+			assert_false(attached(v[i], IGD_VF1));
+		}
+		if (i == 10)
+			assert_true(attached(v[i], PCI_RID(SEG1_EP)));
+		else
+			assert_false(attached(v[i], PCI_RID(SEG1_EP)));
+	}
+	/* A function of segment 0 named nowhere goes to segment 0's INCLUDE_PCI_ALL unit. */
+	assert_int_equal(ops->attach(d, PCI_SBDF(0, 7, 0, 0)), 0);
+	assert_true(attached(v[11], 0x0700));
+	assert_false(attached(v[10], 0x0700));
+
+	assert_int_equal(ops->map(d, IOVA, buf_pa, 4096, IOMMU_READ | IOMMU_WRITE), 0);
+	for (u32 i = 0; i < MANY_UNITS; i++)
+		fake_vtd_clear_events(v[i]);
+	assert_int_equal(ops->unmap(d, IOVA, 4096), 0);
+	for (u32 i = 0; i < MANY_UNITS; i++) {
+		bool has = i == 9 || i == 10 || i == 11;
+		bool iotlb = false;
+		for (u32 k = 0; k < v[i]->nr_events; k++)
+			iotlb |= v[i]->ev[k].kind == FV_IOTLB && v[i]->ev[k].did == 1;
+		if (iotlb != has)
+			fail_msg("unit %u: IOTLB invalidation %s, the domain has %sfunctions there", i,
+				 iotlb ? "ran" : "missing", has ? "" : "no ");
+	}
+	pci_reset();
+}
+
 /* ---- ATS: device-TLB in the context entry and in every invalidation --------- */
 
 #define ATS_EP          0x0100u         /* 0000:01:00.0 */
@@ -799,6 +907,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(map_with_rwbf_flushes_the_write_buffer, setup, teardown),
 		cmocka_unit_test_setup_teardown(enable_polls_and_walk_work_through_the_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(attach_without_a_covering_unit_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(each_function_is_programmed_on_its_own_unit, setup, teardown),
 		cmocka_unit_test_setup_teardown(ats_context_entry_takes_translation_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(remap_invalidates_iotlb_then_device_tlb_then_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(without_the_device_tlb_step_the_function_keeps_a_stale_page, setup, teardown),

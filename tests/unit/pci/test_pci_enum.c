@@ -136,6 +136,212 @@ static void host_bridges_must_not_overlap(void **state)
 	assert_int_equal(pci_host_bridge_range(3, 0x00, &start, &end), -HV_ENOENT);
 }
 
+/* ---- root buses ---- */
+
+/* A host bridge beside bus 0's (QEMU pxb-pcie at 0x40): a root port and an endpoint below it. */
+static void add_second_host_bridge(u16 seg, u8 bus)
+{
+	topo_port(PCI_SBDF(seg, bus, 0, 0), 4, (u8)(bus + 1), (u8)(bus + 1));
+	topo_ep(PCI_SBDF(seg, bus + 1, 0, 0), 0x1234, 0x11e8, 0);
+}
+
+static void root_bus_no_bridge_leads_to_is_found_by_the_ecam_scan(void **state)
+{
+	(void)state;
+	fake_pci_add(S(0, 0, 0), 0x8086, 0x29c0, CLASS_HOST, 0);
+	topo_port(S(0, 1, 0), 4, 1, 1);
+	topo_ep(S(1, 0, 0), 0x8086, 0x10d3, 0);
+	add_second_host_bridge(0, 0x40);
+
+	assert_int_equal(pci_scan(), 5);
+	struct pci_dev *rp = pci_find(S(0x40, 0, 0)), *ep = pci_find(S(0x41, 0, 0));
+	assert_non_null(rp);
+	assert_null(rp->parent);
+	assert_int_equal(rp->kind, PCI_KIND_ROOT_PORT);
+	assert_ptr_equal(ep->parent, rp);
+	/* One line per root bus before the functions, which follow in bus order. */
+	const char *log = fake_log_text();
+	const char *r0 = strstr(log, "c0 INFO pci: root bus 0000:00 (mcfg start)\n");
+	const char *r40 = strstr(log, "c0 INFO pci: root bus 0000:40 (ecam scan)\n");
+	const char *f1 = strstr(log, "pci: 0000:01:00.0 "), *f40 = strstr(log, "pci: 0000:40:00.0 ");
+	const char *f41 = strstr(log, "pci: 0000:41:00.0 ");
+	assert_true(r0 && r40 && f1 && f40 && f41);
+	assert_true(r0 < r40 && r40 < f1 && f1 < f40 && f40 < f41);
+	assert_int_equal(fake_log_count("pci: root bus "), 2);
+	/* Each root bus owns the buses up to the next one (VF routing IDs, pci_sriov.c). */
+	u8 start, end;
+	assert_int_equal(pci_host_bridge_range(0, 0x00, &start, &end), 0);
+	assert_int_equal(start, 0x00);
+	assert_int_equal(end, 0x3f);
+	assert_int_equal(pci_host_bridge_range(0, 0x41, &start, &end), 0);
+	assert_int_equal(start, 0x40);
+	assert_int_equal(end, 0xff);
+	/* The endpoint behind the second host bridge is isolated like any other. */
+	assert_int_not_equal(ep->group, pci_find(S(1, 0, 0))->group);
+	assert_int_equal(fake_log_count(" WARN "), 0);
+}
+
+static void buses_a_bridge_leads_to_are_not_probed_again(void **state)
+{
+	(void)state;
+	/* 00:01.0 leads to 0x01-0x3f; a switch below it takes 0x02-0x03. */
+	topo_port(S(0, 1, 0), 4, 0x01, 0x3f);
+	topo_port(S(1, 0, 0), 5, 0x02, 0x3f);
+	topo_port(S(2, 0, 0), 6, 0x03, 0x03);
+	topo_ep(S(3, 0, 0), 0x8086, 0x10d3, 0);
+	/* Behind 00:01.0's range yet unreached by the walk: still not a root bus. */
+	topo_ep(S(0x20, 0, 0), 0x8086, 0x1111, 0);
+	add_second_host_bridge(0, 0x40);
+	assert_int_equal(log_set_levels("info,pci:debug"), 0);
+
+	assert_int_equal(pci_scan(), 6);
+	assert_null(pci_find(S(0x20, 0, 0)));
+	assert_int_equal(fake_log_count("pci: 0000:03:00.0 "), 1);
+	assert_int_equal(fake_log_count("pci: root bus "), 2);
+	/*
+	 * The probe reads bus 0x40 once (00.0 answers) and 32 times each of
+	 * the buses nothing leads to, 0x42-0xff; never 0x00-0x3f or 0x41.
+	 */
+	char want[96];
+	snprintf(want, sizeof(want), "pci: 2 root bus(es); the probe for them made %u config reads",
+		 1 + 32 * (0xff - 0x42 + 1));
+	assert_true(fake_log_has(want));
+}
+
+static void bridge_with_bad_bus_numbers_keeps_its_buses_from_the_ecam_scan(void **state)
+{
+	(void)state;
+	/* 00:02.0 overlaps 00:01.0's buses from 0x08 on: refused, not scanned below. */
+	topo_port(S(0, 1, 0), 4, 0x01, 0x08);
+	topo_port(S(0, 2, 0), 4, 0x08, 0x10);
+	topo_ep(S(0x0c, 0, 0), 0x8086, 0x10d3, 0);
+
+	assert_int_equal(pci_scan(), 2);
+	assert_null(pci_find(S(0x0c, 0, 0)));
+	assert_int_equal(fake_log_count("pci: root bus "), 1);
+	assert_int_equal(fake_log_count(" ERR "), 1);
+}
+
+static void without_mcfg_the_steps_are_named_for_port_cf8(void **state)
+{
+	(void)state;
+	fake_pci_set_cfg_size(256);
+	fake_pci_add(S(0, 0, 0), 0x8086, 0x1237, CLASS_HOST, 0);
+	fake_pci_add(S(0x40, 0, 0), 0x8086, 0x2222, CLASS_HOST, 0);
+	assert_int_equal(pci_add_scope_bus(0, 0x40), 0);
+
+	assert_int_equal(pci_scan(), 2);
+	assert_string_equal(topo_line("root bus 0000:00"), "c0 INFO pci: root bus 0000:00 (first bus)");
+	assert_string_equal(topo_line("root bus 0000:40"), "c0 INFO pci: root bus 0000:40 (bus scan, dmar scope)");
+}
+
+static void root_bus_outside_mcfg_is_found_through_the_dmar(void **state)
+{
+	(void)state;
+	/* MCFG covers 0x00-0x3f only; the DMAR names bus 0x80 (config access still reaches it). */
+	pci_reset();
+	assert_int_equal(pci_add_host_bridge(0, 0x00, 0x3f), 0);
+	fake_pci_add(S(0, 0, 0), 0x8086, 0x29c0, CLASS_HOST, 0);
+	add_second_host_bridge(0, 0x80);
+
+	assert_int_equal(pci_scan(), 1);
+	assert_null(pci_find(S(0x80, 0, 0)));
+
+	fake_log_capture();
+	assert_int_equal(pci_add_scope_bus(0, 0x80), 0);
+	assert_int_equal(pci_add_scope_bus(0, 0x80), 0);        /* once is enough */
+	assert_int_equal(pci_add_scope_bus(0, 0x00), 0);
+	assert_int_equal(pci_scan(), 3);
+	assert_null(pci_find(S(0x80, 0, 0))->parent);
+	assert_non_null(pci_find(S(0x81, 0, 0)));
+	assert_string_equal(topo_line("root bus 0000:00"), "c0 INFO pci: root bus 0000:00 (mcfg start, dmar scope)");
+	assert_string_equal(topo_line("root bus 0000:80"), "c0 INFO pci: root bus 0000:80 (dmar scope)");
+	u8 start, end;
+	assert_int_equal(pci_host_bridge_range(0, 0x81, &start, &end), 0);
+	assert_int_equal(start, 0x80);
+	assert_int_equal(end, 0xff);
+	assert_int_equal(fake_log_count(" WARN "), 0);
+}
+
+static void dmar_bus_that_holds_nothing_is_said(void **state)
+{
+	(void)state;
+	topo_port(S(0, 1, 0), 4, 0x01, 0x01);
+	topo_ep(S(1, 0, 0), 0x8086, 0x10d3, 0);
+	/* 0x01: behind a bridge, nothing to say. 0x50 (in MCFG's range) and 0x90: empty. */
+	assert_int_equal(pci_add_scope_bus(0, 0x01), 0);
+	assert_int_equal(pci_add_scope_bus(0, 0x90), 0);
+	assert_int_equal(pci_add_scope_bus(0, 0x50), 0);
+	assert_int_equal(pci_add_scope_bus(3, 0x00), 0);        /* a segment with no host bridge */
+
+	assert_int_equal(pci_scan(), 2);
+	assert_int_equal(fake_log_count("pci: root bus "), 1);
+	assert_int_equal(fake_log_count(" WARN "), 3);
+	assert_string_equal(topo_line("0003:00:"),
+		"c0 WARN pci: 0003:00: a DMAR device scope starts from this bus, but no host bridge range (MCFG) has segment 3; not scanned");
+	assert_string_equal(topo_line("0000:50:"),
+		"c0 WARN pci: 0000:50: a DMAR device scope starts from this bus, but no bridge leads to it and no function answers on it");
+	assert_true(fake_log_has("c0 WARN pci: 0000:90: a DMAR device scope"));
+	/* The two lines come in bus order. */
+	assert_true(strstr(fake_log_text(), "0000:50: a DMAR") < strstr(fake_log_text(), "0000:90: a DMAR"));
+	assert_int_equal(pci_add_scope_bus(0, 0x01), 0);
+	for (u32 b = 0x100; b < 0x100 + PCI_MAX_SCOPE_BUSES - 4; b++)
+		assert_int_equal(pci_add_scope_bus(1, (u8)b), 0);
+	assert_int_equal(pci_add_scope_bus(2, 0x00), -HV_ENOMEM);
+}
+
+static void root_buses_past_the_table_are_counted_in_one_warning(void **state)
+{
+	(void)state;
+	/* Bus 0, then one function on each of 70 buses no bridge leads to. */
+	for (u32 b = 0; b < 71; b++)
+		fake_pci_add(S(b * 2, 0, 0), 0x8086, 0x1000, CLASS_ETH, 0);
+
+	assert_int_equal(pci_scan(), PCI_MAX_ROOT_BUSES);
+	assert_int_equal(fake_log_count("pci: root bus "), PCI_MAX_ROOT_BUSES);
+	assert_int_equal(fake_log_count(" WARN "), 1);
+	assert_string_equal(topo_line("not scanned"),
+		"c0 WARN pci: 7 more root bus(es) found but not scanned: Sluice keeps 64");
+}
+
+static void root_buses_of_several_segments_are_found_segment_by_segment(void **state)
+{
+	(void)state;
+	/* Segment 1 registered first: its functions come first. */
+	pci_reset();
+	assert_int_equal(pci_add_host_bridge(1, 0x00, 0x7f), 0);
+	assert_int_equal(pci_add_host_bridge(0, 0x00, 0xff), 0);
+	fake_pci_add(S(0, 0, 0), 0x8086, 0x29c0, CLASS_HOST, 0);
+	add_second_host_bridge(0, 0x40);
+	fake_pci_add(PCI_SBDF(1, 0, 0, 0), 0x8086, 0x2020, CLASS_HOST, 0);
+	add_second_host_bridge(1, 0x40);        /* the same bus number in another segment */
+	add_second_host_bridge(1, 0x7e);
+	topo_ep(PCI_SBDF(1, 0x90, 0, 0), 0x8086, 0x10d3, 0);    /* past segment 1's range */
+	assert_int_equal(pci_add_scope_bus(1, 0x40), 0);
+
+	assert_int_equal(pci_scan(), 8);
+	assert_null(pci_find(PCI_SBDF(1, 0x90, 0, 0)));
+	static const char *const order[] = {
+		"pci: root bus 0001:00 (mcfg start)\n", "pci: root bus 0001:40 (ecam scan, dmar scope)\n",
+		"pci: root bus 0001:7e (ecam scan)\n", "pci: root bus 0000:00 (mcfg start)\n",
+		"pci: root bus 0000:40 (ecam scan)\n", "pci: 0001:00:00.0 ", "pci: 0001:41:00.0 ",
+		"pci: 0001:7f:00.0 ", "pci: 0000:00:00.0 ", "pci: 0000:41:00.0 ",
+	};
+	const char *prev = fake_log_text();
+	for (u32 i = 0; i < ARRAY_SIZE(order); i++) {
+		const char *at = strstr(prev, order[i]);
+		if (!at)
+			fail_msg("\"%s\" not found in order in:\n%s", order[i], fake_log_text());
+		prev = at;
+	}
+	u8 start, end;
+	assert_int_equal(pci_host_bridge_range(1, 0x41, &start, &end), 0);
+	assert_int_equal(start, 0x40);
+	assert_int_equal(end, 0x7d);
+	assert_int_equal(pci_host_bridge_range(1, 0x7f, &start, &end), 0);
+	assert_int_equal(end, 0x7f);
+}
+
 /* ---- ARI ---- */
 
 static void build_ari_device(bool port_can_forward)
@@ -653,6 +859,14 @@ int main(void)
 		cmocka_unit_test_setup(scan_skips_vendor_ffff_and_0000, setup),
 		cmocka_unit_test_setup(scan_covers_every_host_bridge, setup),
 		cmocka_unit_test_setup(host_bridges_must_not_overlap, setup),
+		cmocka_unit_test_setup(root_bus_no_bridge_leads_to_is_found_by_the_ecam_scan, setup),
+		cmocka_unit_test_setup(buses_a_bridge_leads_to_are_not_probed_again, setup),
+		cmocka_unit_test_setup(bridge_with_bad_bus_numbers_keeps_its_buses_from_the_ecam_scan, setup),
+		cmocka_unit_test_setup(without_mcfg_the_steps_are_named_for_port_cf8, setup),
+		cmocka_unit_test_setup(root_bus_outside_mcfg_is_found_through_the_dmar, setup),
+		cmocka_unit_test_setup(dmar_bus_that_holds_nothing_is_said, setup),
+		cmocka_unit_test_setup(root_buses_past_the_table_are_counted_in_one_warning, setup),
+		cmocka_unit_test_setup(root_buses_of_several_segments_are_found_segment_by_segment, setup),
 		cmocka_unit_test_setup(ari_below_a_forwarding_port_follows_next_function_numbers, setup),
 		cmocka_unit_test_setup(ari_is_not_used_when_the_port_cannot_forward, setup),
 		cmocka_unit_test_setup(ari_chain_that_does_not_climb_is_cut, setup),

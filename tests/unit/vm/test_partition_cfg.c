@@ -211,6 +211,37 @@ static void regions_at_the_top_of_the_address_space_are_found_without_wrapping(v
 	assert_null(partition_of_hpa(&vm_set, 0, NULL));
 }
 
+/*
+ * A function behind a second host bridge (QEMU pxb-pcie: root bus 0x40,
+ * which no bridge of bus 0 leads to) is found, grouped, assigned and
+ * translated like one of bus 0.
+ */
+static void device_behind_a_second_host_bridge_is_assigned_like_the_others(void **state)
+{
+	(void)state;
+	/* The root port has ACS (SV, RR, CR, UF), as QEMU's pcie-root-port. */
+	topo_acs(topo_port(S(0x40, 0, 0), 4, 0x41, 0x41), 0x1d, 0);
+	fake_edu_add(S(0x41, 0, 0), 0xfe200000);
+	pci_reset();
+	pci_add_host_bridge(0, 0x00, 0xff);
+	assert_true(pci_scan() > 0);
+	const struct pci_dev *edu = pci_find(S(0x41, 0, 0));
+	assert_non_null(edu);
+	assert_int_not_equal(edu->group, pci_find(EDU1)->group);
+	assert_int_not_equal(edu->group, pci_find(S(0x40, 0, 0))->group);
+
+	fake_log_capture();
+	assert_int_equal(vm_setup("[partition \"p1\"]\nmemory = gpa=0x90000000 size=1M hpa=0x90000000\n"
+				  "device = 41:00.0\n", &fake_iommu_ops), 0);
+	assert_string_equal(fio.calls, "create p1;map p1 0x90000000 0x90000000 0x100000 rw;attach p1 41:00.0;enable;");
+	assert_true(fake_log_has("INFO part: p1: device 41:00.0 attached (fake)\n"));
+	u64 hpa = 0;
+	assert_true(fio_translate(S(0x41, 0, 0), 0x90000000, 0x80, true, &hpa));
+	assert_int_equal(hpa, 0x90000000);
+	/* Its neighbour on bus 0 was given to nobody: its DMA goes nowhere. */
+	assert_false(fio_translate(EDU1, 0x90000000, 0x80, true, &hpa));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +256,7 @@ int main(void)
 		cmocka_unit_test_setup(no_room_for_chosen_memory_gives_back_what_was_taken, setup),
 		cmocka_unit_test_setup(lookups_translate_and_find_owners, setup),
 		cmocka_unit_test_setup(regions_at_the_top_of_the_address_space_are_found_without_wrapping, setup),
+		cmocka_unit_test_setup(device_behind_a_second_host_bridge_is_assigned_like_the_others, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -800,6 +800,64 @@ static void vfs_are_set_up_by_the_host_then_attached(void **state)
 	assert_true(page_alloc_free_pages() >= free_before);
 }
 
+/* The fixture's DMAR with one unit naming only sbdf (an endpoint scope), not INCLUDE_PCI_ALL. */
+static void one_unit_naming(u32 sbdf)
+{
+	struct dmar_scope *sc = &vm_dmar.scopes[vm_dmar.nr_scopes];
+
+	sc->type = DMAR_SCOPE_ENDPOINT;
+	sc->segment = PCI_SEG(sbdf);
+	sc->res = DMAR_RES_FOUND;
+	sc->bdf = PCI_RID(sbdf);
+	vm_dmar.units[0] = (struct dmar_unit){ .base_pa = 0xfed90000, .first_scope = (u16)vm_dmar.nr_scopes++, .nr_scopes = 1 };
+	vm_dmar.nr_units = 1;
+}
+
+/*
+ * A function whose DMA no remapping unit would translate is refused with
+ * iommu = on (VT-d §8.3: a scope must name it or a bridge above it, or an
+ * INCLUDE_PCI_ALL unit stand for its segment); so is one whose unit
+ * Sluice does not use. A VF is judged by its PF.
+ */
+static void a_device_no_unit_covers_is_refused(void **state)
+{
+	(void)state;
+	const char *edu1 = P1 "memory = gpa=0 size=4K\ndevice = 00:03.0\n";
+
+	one_unit_naming(EDU2);
+	refused(edu1, "sluice.conf:3: device 00:03.0 (partition p1): no remapping unit covers it (no DRHD of segment 0000 names it or a bridge above it, and none has INCLUDE_PCI_ALL); its DMA cannot be isolated");
+	assert_int_equal(vm_setup(P1 "memory = gpa=0 size=4K\ndevice = 00:04.0\n", &fake_iommu_ops), 0);
+	/* With the IOMMU off nothing is translated anyway: the check does not apply, whatever the order. */
+	assert_int_equal(vm_setup(WORKED_EXAMPLE("off"), &fake_iommu_ops), 0);
+	assert_int_equal(vm_setup("[partition \"p1\"]\nmemory = gpa=0 size=4K\ndevice = 00:03.0\n[sluice]\niommu = off\n",
+				  &fake_iommu_ops), 0);
+	/* An INCLUDE_PCI_ALL unit of another segment does not stand in. */
+	vm_dmar.units[1] = (struct dmar_unit){ .flags = DMAR_DRHD_INCLUDE_PCI_ALL, .segment = 1, .base_pa = 0xfed91000 };
+	vm_dmar.nr_units = 2;
+	refused(edu1, "sluice.conf:3: device 00:03.0 (partition p1): no remapping unit covers it");
+	/* The unit that covers it is broken: no other may stand in, the device is refused. */
+	one_unit_naming(EDU1);
+	vm_dmar.units[0].broken = true;
+	vm_dmar.units[0].why = "register base is zero";
+	refused(edu1, "sluice.conf:3: device 00:03.0 (partition p1): its remapping unit, DRHD 0 at 0x00000000fed90000, is not used (register base is zero); its DMA cannot be isolated");
+	vm_dmar.units[0].broken = false;
+	assert_int_equal(vm_setup(edu1, &fake_iommu_ops), 0);
+
+	/* A VF goes with its PF: refused while the PF is uncovered, set up once a bridge above the PF is named. */
+	vm_setup("", &fake_iommu_ops);
+	make_nvme_pf();
+	vm_vf_setup = fake_vf_setup;
+	one_unit_naming(EDU1);
+	refused("[partition \"a\"]\nmemory = gpa=0 size=4K\ndevice = 01:00.0/vf1\nnamespace = 5\n",
+		"sluice.conf:3: device 01:00.0/vf1 (partition a): no remapping unit covers it");
+	vm_dmar.scopes[vm_dmar.units[0].first_scope] = (struct dmar_scope){ .type = DMAR_SCOPE_BRIDGE, .res = DMAR_RES_FOUND, .bdf = PCI_RID(ROOT_PORT),
+						 .has_range = true, .sec_bus = 1, .sub_bus = 1 };
+	fake_log_capture();
+	if (vm_setup("[partition \"a\"]\nmemory = gpa=0 size=4K\ndevice = 01:00.0/vf1\nnamespace = 5\n", &fake_iommu_ops))
+		fail_msg("the VF was refused:\n%s", fake_log_text());
+	vm_vf_setup = NULL;
+}
+
 static void vfs_and_namespaces_are_checked(void **state)
 {
 	(void)state;
@@ -866,6 +924,7 @@ int main(void)
 		cmocka_unit_test_setup(platform_functions_are_refused, setup),
 		cmocka_unit_test_setup(too_many_partitions_is_an_error, setup),
 		cmocka_unit_test_setup(every_problem_is_reported_at_once, setup),
+		cmocka_unit_test_setup(a_device_no_unit_covers_is_refused, setup),
 		cmocka_unit_test_setup(vfs_and_namespaces_are_checked, setup),
 		cmocka_unit_test_setup(vfs_are_set_up_by_the_host_then_attached, setup),
 	};

@@ -45,7 +45,7 @@ static int (*vm_vf_setup)(struct config *c, struct sluice_cfg *s, const struct i
 static const struct sluice_keys *const *vm_keys;       /* the host's extra [sluice] keys, NULL-terminated (NULL: none) */
 
 
-/* A DMAR with RMRRs only (vm_rmrr() adds them), as dmar_parse would leave it. */
+/* A DMAR with segment 0's INCLUDE_PCI_ALL unit and RMRRs (vm_rmrr() adds them), as dmar_parse would leave it. */
 static struct dmar_info vm_dmar;
 
 /* An RMRR [base, end] naming one endpoint. */
@@ -332,6 +332,9 @@ static void vm_fixture_reset(void)
 	memset(&fio, 0, sizeof(fio));
 	memset(&vm_dmar, 0, sizeof(vm_dmar));
 	vm_dmar.flags = ACPI_DMAR_INTR_REMAP;   /* as QEMU's intel-iommu declares it */
+	/* One unit for the whole of segment 0 (QEMU's names each function instead). */
+	vm_dmar.nr_units = 1;
+	vm_dmar.units[0] = (struct dmar_unit){ .flags = DMAR_DRHD_INCLUDE_PCI_ALL, .base_pa = 0xfed90000 };
 	vm_vf_setup = NULL;
 	vm_keys = NULL;
 	fake_edu_iommu = fio_translate;
