@@ -123,8 +123,34 @@
 #define ACPI_GAS_BIT_OFFSET     2
 #define ACPI_GAS_ACCESS_SIZE    3
 #define  ACPI_GAS_ACCESS_BYTE   1
+#define  ACPI_GAS_ACCESS_WORD   2
+#define  ACPI_GAS_ACCESS_DWORD  3
+#define  ACPI_GAS_ACCESS_QWORD  4
 #define ACPI_GAS_ADDRESS        4       /* 64 bit */
 #define ACPI_GAS_SIZE           12
+
+/*
+ * Microsoft "Serial Port Console Redirection Table (SPCR)", revision 4
+ * (table revisions 2-4 share this layout up to ACPI_SPCR_REV2_SIZE; 3 adds
+ * the UART clock, 4 the precise baud rate), signature "SPCR".
+ */
+#define ACPI_SPCR_INTERFACE_TYPE        36      /* DBG2 serial port subtype */
+#define  ACPI_SPCR_TYPE_16550           0x00    /* fully 16550-compatible */
+#define  ACPI_SPCR_TYPE_16550_SUBSET    0x01    /* 16550 subset compatible with DBGP revision 1 */
+#define  ACPI_SPCR_TYPE_16550_GAS       0x12    /* 16550-compatible with parameters defined in Generic Address Structure */
+#define ACPI_SPCR_BASE_ADDRESS          40      /* GAS; address 0: redirection disabled */
+#define ACPI_SPCR_BAUD_RATE             58      /* code, ACPI_SPCR_BAUD_* */
+#define  ACPI_SPCR_BAUD_AS_IS           0       /* the firmware's setting */
+#define  ACPI_SPCR_BAUD_9600            3
+#define  ACPI_SPCR_BAUD_19200           4
+#define  ACPI_SPCR_BAUD_57600           6
+#define  ACPI_SPCR_BAUD_115200          7
+#define ACPI_SPCR_PARITY                59      /* 0: no parity (the only value defined) */
+#define ACPI_SPCR_STOP_BITS             60      /* 1: one stop bit (the only value defined) */
+#define ACPI_SPCR_REV2_SIZE             80
+#define ACPI_SPCR_UART_CLOCK            76      /* 32 bit, Hz, revision 3 on; 0: not given */
+#define ACPI_SPCR_PRECISE_BAUD          80      /* 32 bit, revision 4 on; 0: use ACPI_SPCR_BAUD_RATE */
+#define ACPI_SPCR_REV4_SIZE             84      /* up to the namespace string's length and offset */
 
 /* §5.2.9 "Fixed ACPI Description Table (FADT)", signature "FACP", Table 5.9. */
 #define ACPI_FADT_REVISION              6       /* major version of the ACPI 6.x layout */

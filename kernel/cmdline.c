@@ -101,6 +101,57 @@ static bool take_console(struct cmdline_opts *o, const char *v, size_t n)
 	return true;
 }
 
+/* The number in [v, v+n) up to the next comma (or the end); *next after the comma, or NULL at the end. */
+static bool take_number(const char *v, size_t n, u64 *out, const char **next)
+{
+	size_t k = 0;
+	while (k < n && v[k] != ',')
+		k++;
+	*next = k < n ? v + k + 1 : NULL;
+	return !str_to_u64(v, k, false, out);
+}
+
+/*
+ * serial=com1..com4, io:PORT[,BAUD] or mmio:ADDR,WIDTH[,BAUD]: WIDTH is 8 or
+ * 32 (bits per register), BAUD one of 115200's whole divisions (default 115200).
+ */
+static bool take_serial(struct cmdline_opts *o, const char *v, size_t n)
+{
+	static const u16 com[] = { COM1_BASE, COM2_BASE, COM3_BASE, COM4_BASE };
+	static const char *const com_name[] = { "com1", "com2", "com3", "com4" };
+	struct uart_port p = { .space = UART_SPACE_IO, .reg_width = 8, .baud = 115200 };
+	const char *end = v + n, *next = NULL;
+	u64 x;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(com); i++)
+		if (word_is(v, n, com_name[i])) {
+			p.base = com[i];
+			goto done;
+		}
+	if (n > 3 && !strncmp(v, "io:", 3)) {
+		if (!take_number(v + 3, n - 3, &p.base, &next) || p.base == 0 || p.base > 0xfff8)
+			return false;
+	} else if (n > 5 && !strncmp(v, "mmio:", 5)) {
+		p.space = UART_SPACE_MMIO;
+		if (!take_number(v + 5, n - 5, &p.base, &next) || p.base == 0 || !next ||
+		    !take_number(next, (size_t)(end - next), &x, &next) || (x != 8 && x != 32))
+			return false;
+		p.reg_width = (u8)x;
+	} else {
+		return false;
+	}
+	if (next) {
+		if (!take_number(next, (size_t)(end - next), &x, &next) || next || x == 0 || x > 115200 ||
+		    115200 % x)
+			return false;
+		p.baud = (u32)x;
+	}
+done:
+	o->serial = p;
+	o->serial_set = true;
+	return true;
+}
+
 static bool take_sriov(struct cmdline_opts *o, const char *v, size_t n)
 {
 	return n && copy_value(o->sriov, sizeof(o->sriov), v, n);
@@ -169,6 +220,7 @@ static const struct cmdline_word {
 	{ "exit", take_exit, "qemu, bochs or halt" },
 	{ "log", take_log, "LEVEL[,SUBSYS:LEVEL...]" },
 	{ "console", take_console, "on or off" },
+	{ "serial", take_serial, "com1 to com4, io:PORT[,BAUD] or mmio:ADDR,8|32[,BAUD] (BAUD divides 115200)" },
 	{ "sriov", take_sriov, "[SSSS:]BB:DD.F:N[,...], up to 127 characters" },
 	{ "selftest", take_selftest, "ud, pf, bug, svm or irq" },
 	{ "time-limit", take_time_limit, "a duration from 1ms to 24h with its unit (e.g. 500ms, 10s, 2m, 1h)" },

@@ -3,6 +3,7 @@
 #define KERNEL_CMDLINE_H
 #include "kernel/types.h"
 #include "kernel/boot_info.h"
+#include "kernel/uart16550.h"
 
 /* The longest command line Sluice holds (boot_info.cmdline, without its NUL). */
 #define CMDLINE_MAX             (BOOT_CMDLINE_LEN - 1)
@@ -13,7 +14,9 @@ struct cmdline_opts {
 	enum exit_mode exit;
 	char log[64];           /* log level spec, its good parts only; "" when not given */
 	char sriov[128];        /* VF requests "BB:DD.F:N[,...]", "" when not given */
-	bool console;           /* console=on: read commands on COM1 after boot */
+	bool console;           /* console=on: read commands on the log's UART after boot */
+	bool serial_set;        /* serial= was taken: serial is the log's UART */
+	struct uart_port serial;
 	u64 time_limit_ms;      /* time-limit=DURATION: the partitions' run is stopped after it (0: none) */
 	enum selftest { SELFTEST_NONE = 0, SELFTEST_UD, SELFTEST_PF, SELFTEST_BUG, SELFTEST_SVM, SELFTEST_IRQ } selftest;
 	u32 len;                /* the whole command line's length */
@@ -25,7 +28,9 @@ struct cmdline_opts {
  * Parses the len bytes of cmdline (the whole string the loader handed
  * over, however long) into *o. Known words (one table in cmdline.c):
  * log=SPEC, exit=qemu|bochs|halt, sriov=[SSSS:]BB:DD.F:N[,...] (enable N
- * VFs on that PF; checked by pci/), console=on|off, selftest=ud|pf|bug
+ * VFs on that PF; checked by pci/), console=on|off, serial=com1..com4 |
+ * io:PORT[,BAUD] | mmio:ADDR,8|32[,BAUD] (the UART for the log and the
+ * console, over SPCR's; kernel/serial.h), selftest=ud|pf|bug
  * (end the boot with that fatal error, to show the FATAL path works on a
  * real or emulated machine), selftest=svm (run the SVM back end's tiny
  * guests on the boot CPU; the boot goes on), selftest=irq (interrupts

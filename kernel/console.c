@@ -1,8 +1,8 @@
 /*
- * A line-oriented console on COM1 for operators and lab students: type
- * `iommu walk 00:03.0 0x10000 r` and watch the translation step by step
- * (docs/architecture.md, "Follow one DMA", step 5). Polled input; no
- * editing beyond backspace.
+ * A line-oriented console on the log's UART (kernel/serial.h) for
+ * operators and lab students: type `iommu walk 00:03.0 0x10000 r` and
+ * watch the translation step by step (docs/architecture.md, "Follow one
+ * DMA", step 5). Polled input; no editing beyond backspace.
  */
 #define LOG_SUBSYS "console"
 #include "kernel/console.h"

@@ -1,6 +1,7 @@
 /*
  * The serial console: after boot, with console=on, Sluice reads command
- * lines from COM1 until "exit". Commands today: help, iommu walk, exit.
+ * lines from the log's UART until "exit". Commands today: help, iommu
+ * walk, exit.
  */
 #ifndef KERNEL_CONSOLE_H
 #define KERNEL_CONSOLE_H

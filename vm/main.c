@@ -8,6 +8,7 @@
 #define LOG_SUBSYS "hv"
 #include "kernel/types.h"
 #include "kernel/lib.h"
+#include "kernel/fmt.h"
 #include "kernel/log.h"
 #include "kernel/err.h"
 #include "kernel/boot_info.h"
@@ -20,9 +21,11 @@
 #include "kernel/acpi.h"
 #include "kernel/apic.h"
 #include "kernel/tsc.h"
+#include "kernel/hpet.h"
 #include "kernel/rtc.h"
 #include "kernel/wait.h"
 #include "kernel/uart16550.h"
+#include "kernel/serial.h"
 #include "kernel/fatal.h"
 #include "kernel/console.h"
 #include "kernel/smp.h"
@@ -105,9 +108,9 @@ static __noreturn void kmain(int boot_err);
 
 static void console_init(void)
 {
-	uart_init(COM1_BASE, 115200);
-	log_set_sink(uart_write);
-	log_set_flush(uart_flush);
+	serial_early_init();
+	log_set_sink(serial_write);
+	log_set_flush(serial_flush);
 	log_set_irq_guard(cpu_irq_save, cpu_irq_restore);
 	log_set_cpu_fn(smp_this_index);
 	idt_init();
@@ -258,6 +261,16 @@ static void setup_acpi(void)
 	if (ret)
 		return;
 	check(acpi.have_madt && acpi.nr_cpus > 0, "MADT lists %u CPU(s)", acpi.nr_cpus);
+}
+
+/* The log's UART: serial= on the command line, else SPCR's, else COM1 (kernel/serial.h). */
+static void setup_serial(void)
+{
+	const struct acpi_table_ref *t = acpi_find(&acpi, "SPCR", 0);
+	const u8 *spcr = t ? phys_to_virt(t->pa, t->len) : NULL;
+	struct uart_port used;
+
+	serial_choose(opts.serial_set ? &opts.serial : NULL, spcr, spcr ? t->len : 0, &used);
 }
 
 /*
@@ -566,6 +579,84 @@ static void setup_domains(void)
 	attack_setup(&scfg, &parts, &ah);
 }
 
+/* The HPET from its ACPI table, opened; NULL without one (the reason logged when there is a table). */
+static const struct hpet *find_hpet(void)
+{
+	static struct hpet h;
+	const struct acpi_table_ref *t = acpi_find(&acpi, "HPET", 0);
+	const u8 *tbl = t ? phys_to_virt(t->pa, t->len) : NULL;
+	u64 pa;
+
+	if (!tbl)
+		return NULL;
+	int ret = hpet_table_parse(tbl, t->len, &pa);
+	if (!ret)
+		ret = hpet_open(pa, &h);
+	if (ret) {
+		log_write(LOG_WARN, "time", "HPET table at 0x%016llx: timer block not usable: %s",
+			  (unsigned long long)t->pa, hv_strerror(ret));
+		return NULL;
+	}
+	return &h;
+}
+
+/* kHz as "MHz.kHz" ("2596.212") in buf. */
+static const char *mhz(u64 khz, char *buf, size_t size)
+{
+	fmt_snprintf(buf, size, "%llu.%03llu", (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000));
+	return buf;
+}
+
+/*
+ * The TSC's rate: CPUID, else the HPET, else the PIT (kernel/tsc.h), one
+ * line saying which. Without any the boot stops: every timeout is in TSC
+ * ticks.
+ */
+static void setup_tsc(void)
+{
+	const struct hpet *hpet = find_hpet();
+	struct tsc_clock clk = { .window = hpet_tsc_window, .ctx = hpet };
+	struct tsc_boot b;
+	int ret = tsc_calibrate_boot(hpet ? &clk : NULL, &b);
+	u64 khz = tsc_khz();
+
+	log_write(LOG_DBG, "time", "CPUID max leaf 0x%x; 0x15: den %u num %u crystal %u Hz; 0x16: base %u MHz",
+		  b.leaves.max_leaf, b.leaves.den, b.leaves.num, b.leaves.crystal_hz, b.leaves.base_mhz);
+	if (ret) {
+		log_write(LOG_ERR, "time", "no clock to calibrate the TSC against: CPUID 0x15 gives no rate (max leaf 0x%x), HPET %s, PIT %s: the boot stops",
+			  b.leaves.max_leaf, hpet ? hv_strerror(b.hpet_err) : "absent", hv_strerror(b.pit_err));
+		stop_boot("TSC calibrated");
+	}
+	if (b.disturbed)
+		log_write(LOG_WARN, "time", "TSC calibration disturbed (%u of %u windows agree after %u attempts); using the median",
+			  b.c.agree, b.c.rounds, b.attempts);
+	char m[24], m2[24], check_text[64];
+	const char *clock_name = b.check_src == TSC_SRC_HPET ? "HPET" : "PIT";
+	if (b.check_src == TSC_SRC_NONE)
+		fmt_snprintf(check_text, sizeof(check_text), "no clock to check it against");
+	else if (!b.check_khz)
+		fmt_snprintf(check_text, sizeof(check_text), "the %s's check was disturbed", clock_name);
+	else
+		fmt_snprintf(check_text, sizeof(check_text), "the %s measures %s MHz", clock_name, mhz(b.check_khz, m2, sizeof(m2)));
+	if (b.cpuid_refused)
+		log_write(LOG_WARN, "time", "CPUID 0x%x states %s MHz, but the %s measures %s MHz: CPUID's rate is not used",
+			  b.cpuid_src == TSC_SRC_CPUID_CRYSTAL ? 0x15 : 0x16, mhz(b.cpuid_khz, m, sizeof(m)), clock_name,
+			  mhz(b.check_khz, m2, sizeof(m2)));
+	if (b.src == TSC_SRC_CPUID_CRYSTAL)
+		log_write(LOG_INFO, "time", "TSC %s MHz from CPUID 0x15 (crystal %u Hz x %u / %u; %s)", mhz(khz, m, sizeof(m)),
+			  b.leaves.crystal_hz, b.leaves.num, b.leaves.den, check_text);
+	else if (b.src == TSC_SRC_CPUID_BASE)
+		log_write(LOG_INFO, "time", "TSC %s MHz from CPUID 0x16 (base frequency; 0x15 gives the ratio %u / %u, no crystal; %s)",
+			  mhz(khz, m, sizeof(m)), b.leaves.num, b.leaves.den, check_text);
+	else
+		log_write(LOG_INFO, "time", "TSC %s MHz (calibrated against the %s, %u of %u windows agree)", mhz(khz, m, sizeof(m)),
+			  b.src == TSC_SRC_HPET ? "HPET" : "PIT", b.c.agree, b.c.rounds);
+	if (b.src == TSC_SRC_PIT && hpet)
+		log_write(LOG_WARN, "time", "the HPET at 0x%016llx gave no rate (%s); the PIT did",
+			  (unsigned long long)hpet->pa, hv_strerror(b.hpet_err));
+	check(true, "TSC calibrated");
+}
+
 static void setup_apic_timer(void)
 {
 	struct apic_info ai;
@@ -581,21 +672,7 @@ static void setup_apic_timer(void)
 		cpus_x2apic = ai.x2apic;
 	}
 
-	struct tsc_calib c;
-	unsigned attempts;
-	ret = tsc_calibrate_boot(&c, &attempts);
-	if (ret < 0) {
-		log_write(LOG_ERR, "time", "TSC calibration against the PIT failed: %s", hv_strerror(ret));
-		check(false, "TSC calibrated");
-		return;
-	}
-	if (ret == 1)
-		log_write(LOG_WARN, "time", "TSC calibration disturbed (%u of %u windows agree after %u attempts); using the median",
-			  c.agree, c.rounds, attempts);
-	u64 khz = tsc_khz();
-	log_write(LOG_INFO, "time", "TSC %llu.%03llu MHz (calibrated against the PIT, %u of %u windows agree)",
-		  (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000), c.agree, c.rounds);
-	check(true, "TSC calibrated");
+	setup_tsc();
 
 	/* The boot CPU's wake-up timer (time limits are watched with it, halted in between). */
 	u64 hz;
@@ -698,6 +775,7 @@ static __noreturn void kmain(int boot_err)
 			 (unsigned long long)boot.modules[i].size);
 
 	setup_acpi();
+	setup_serial();
 	setup_apic_timer();
 	setup_smp();
 	irq_setup_stop();

@@ -42,6 +42,11 @@ struct io_region *io_map(u64 pa, u64 size, const char *name)
 	return r;
 }
 
+u8 io_read8(const struct io_region *r, u32 off)
+{
+	return *(volatile u8 *)(r->va + off);
+}
+
 u32 io_read32(const struct io_region *r, u32 off)
 {
 	return *(volatile u32 *)(r->va + off);
@@ -50,6 +55,11 @@ u32 io_read32(const struct io_region *r, u32 off)
 u64 io_read64(const struct io_region *r, u32 off)
 {
 	return *(volatile u64 *)(r->va + off);
+}
+
+void io_write8(const struct io_region *r, u32 off, u8 val)
+{
+	*(volatile u8 *)(r->va + off) = val;
 }
 
 void io_write32(const struct io_region *r, u32 off, u32 val)

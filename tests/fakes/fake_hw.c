@@ -8,6 +8,7 @@
 struct fake_pio_write fake_pio_log[FAKE_PIO_LOG_MAX];
 unsigned fake_pio_nr;
 u32 (*fake_pio_read_hook)(u16 port, u8 width);
+void (*fake_cpuid_hook)(u32 leaf, u32 subleaf, struct cpuid_regs *r);
 u64 fake_time_ns, fake_time_step_ns;
 u64 fake_tsc, fake_tsc_step;
 jmp_buf fake_halt_jmp;
@@ -19,6 +20,7 @@ void fake_hw_reset(void)
 {
 	fake_pio_nr = 0;
 	fake_pio_read_hook = NULL;
+	fake_cpuid_hook = NULL;
 	fake_time_ns = 0;
 	fake_time_step_ns = 1000;
 	fake_tsc = 0;
@@ -73,9 +75,9 @@ u64 time_now_ns(void)
 
 void cpuid(u32 leaf, u32 subleaf, struct cpuid_regs *r)
 {
-	(void)leaf;
-	(void)subleaf;
 	memset(r, 0, sizeof(*r));
+	if (fake_cpuid_hook)
+		fake_cpuid_hook(leaf, subleaf, r);
 }
 
 u64 rdmsr(u32 msr)

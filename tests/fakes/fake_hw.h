@@ -17,6 +17,9 @@ extern struct fake_pio_write fake_pio_log[FAKE_PIO_LOG_MAX];
 extern unsigned fake_pio_nr;
 /* Called for every port read; default returns 0xff.. (no device). */
 extern u32 (*fake_pio_read_hook)(u16 port, u8 width);
+/* Fills CPUID leaves (registers start zeroed); NULL: every leaf reads 0. */
+struct cpuid_regs;
+extern void (*fake_cpuid_hook)(u32 leaf, u32 subleaf, struct cpuid_regs *r);
 
 extern u64 fake_time_ns, fake_time_step_ns;      /* time_now_ns() */
 extern u64 fake_tsc, fake_tsc_step;              /* rdtsc() */

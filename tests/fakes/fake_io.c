@@ -19,6 +19,8 @@ struct io_region {
 	u8 *regs;
 	struct { u32 off; fake_io_hook fn; void *ctx; } hooks[FAKE_IO_HOOKS];
 	unsigned nr_hooks;
+	fake_io_read_hook read_fn;      /* before every door read, when set */
+	void *read_ctx;
 };
 
 static struct io_region regions[FAKE_IO_REGIONS];
@@ -123,13 +125,35 @@ struct io_region *io_map(u64 pa, u64 size, const char *name)
 	return NULL;
 }
 
+void fake_io_on_read(struct io_region *r, fake_io_read_hook hook, void *ctx)
+{
+	r->read_fn = hook;
+	r->read_ctx = ctx;
+}
+
+/* Lets a read hook update the register file before a door read. */
+static void before_read(const struct io_region *r, u32 off, unsigned width)
+{
+	check_off(r, off, width);
+	if (r->read_fn)
+		r->read_fn((struct io_region *)r, off, width, r->read_ctx);
+}
+
+u8 io_read8(const struct io_region *r, u32 off)
+{
+	before_read(r, off, 1);
+	return r->regs[off];
+}
+
 u32 io_read32(const struct io_region *r, u32 off)
 {
+	before_read(r, off, 4);
 	return fake_io_get32(r, off);
 }
 
 u64 io_read64(const struct io_region *r, u32 off)
 {
+	before_read(r, off, 8);
 	return fake_io_get64(r, off);
 }
 
@@ -145,6 +169,11 @@ static void do_write(struct io_region *r, u32 off, u64 val, unsigned width)
 		}
 	}
 	memcpy(r->regs + off, &val, width);
+}
+
+void io_write8(const struct io_region *r, u32 off, u8 val)
+{
+	do_write((struct io_region *)r, off, val, 1);
 }
 
 void io_write32(const struct io_region *r, u32 off, u32 val)

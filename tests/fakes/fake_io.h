@@ -20,6 +20,8 @@
 
 typedef void (*fake_io_hook)(struct io_region *r, u32 off, u64 val, unsigned width, void *ctx);
 
+typedef void (*fake_io_read_hook)(struct io_region *r, u32 off, unsigned width, void *ctx);
+
 struct fake_io_write { u64 base; u32 off; u64 val; u8 width; };
 
 extern struct fake_io_write fake_io_log[FAKE_IO_LOG_MAX];
@@ -30,6 +32,8 @@ extern unsigned fake_io_map_calls;
 struct io_region *fake_io_add(u64 pa, u64 size);
 /* Calls hook instead of storing, for writes to exactly off (any width); replaces an earlier hook there. */
 void fake_io_on_write(struct io_region *r, u32 off, fake_io_hook hook, void *ctx);
+/* Calls hook before every door read of r (any offset), so a device can update what is read (a running counter). */
+void fake_io_on_read(struct io_region *r, fake_io_read_hook hook, void *ctx);
 /* Device-side access: no hooks, no log. */
 u32 fake_io_get32(const struct io_region *r, u32 off);
 u64 fake_io_get64(const struct io_region *r, u32 off);

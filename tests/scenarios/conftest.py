@@ -28,6 +28,9 @@ A scenario is a directory tests/scenarios/NAME/ holding:
   timeout      optional seconds per boot (default 60)
   console      optional bytes typed on COM1 during the boot (QEMU boots only;
                the kernel reads them with console=on in `cmdline`)
+  serial       optional "com1" (the default) or "com2": the port QEMU's serial
+               log (and `console`) is on; with com2 nothing is behind COM1
+               (tools/run-qemu --serial-port; QEMU boots only)
   outcome      optional "fatal": the boot provokes a fatal error on purpose
                (selftest=...); then QEMU must exit 35, a FATAL line must
                appear and the result line must count a failure; or "failed":
@@ -444,6 +447,7 @@ class Scenario:
     oracle: str = None       # or "qmp-pci": the file `oracle`
     console: str = None      # the file `console`: typed on COM1 (path), or None
     pending: str = None      # the file `pending`: what the scenario waits for, or None
+    serial: str = "com1"     # the file `serial`: the port of the serial log
     capture: tuple = None    # the file `capture`: (fixture name, [sluice-check options]), or None
 
     def out_dir(self):
@@ -518,6 +522,16 @@ def load_scenario(path):
         if not pending:
             raise ScenarioError(f"{name}/pending: empty; say what the scenario waits for")
 
+    serial = "com1"
+    text = opt("serial")
+    if text is not None:
+        words = _content_lines(text)
+        if words not in (["com1"], ["com2"]):
+            raise ScenarioError(f"{name}/serial: expected 'com1' or 'com2', got {text.strip()!r}")
+        if "bochs" in firmwares:
+            raise ScenarioError(f"{name}/serial: QEMU boots only; firmware lists bochs")
+        serial = words[0]
+
     expects = parse_expect(_read(os.path.join(path, "expect.txt")), f"{name}/expect.txt")
     console = os.path.join(os.path.abspath(path), "console")
     if not os.path.isfile(console):
@@ -534,7 +548,7 @@ def load_scenario(path):
         if "bios" not in firmwares:
             raise ScenarioError(f"{name}/capture: the captures are of SeaBIOS machines; firmware lacks bios")
     return Scenario(name, os.path.abspath(path), firmwares, cmdline, modules, timeout, expects,
-                    outcome, oracle, console, pending, capture)
+                    outcome, oracle, console, pending, serial=serial, capture=capture)
 
 
 def scenario_root():

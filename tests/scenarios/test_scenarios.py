@@ -195,6 +195,8 @@ def boot_scenario(case, item):
                "--scenario", s.dir, "--serial", serial, "--timeout", f"{s.timeout:g}"]
         if s.console:
             cmd += ["--serial-input", s.console]
+        if s.serial != "com1":
+            cmd += ["--serial-port", s.serial]
 
     t0 = time.monotonic()
     try:

@@ -210,6 +210,49 @@ static void time_limit_is_a_bounded_duration(void **state)
 	assert_int_equal(o.nr_errors, 1);
 }
 
+static void serial_names_a_uart_by_com_port_io_port_or_mmio(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *word;
+		enum uart_space space;
+		u64 base;
+		u8 width;
+		u32 baud;
+	} good[] = {
+		{ "serial=com1", UART_SPACE_IO, 0x3f8, 8, 115200 },
+		{ "serial=com2", UART_SPACE_IO, 0x2f8, 8, 115200 },
+		{ "serial=com4", UART_SPACE_IO, 0x2e8, 8, 115200 },
+		{ "serial=io:0x2f8,9600", UART_SPACE_IO, 0x2f8, 8, 9600 },
+		{ "serial=io:1016", UART_SPACE_IO, 0x3f8, 8, 115200 },
+		{ "serial=mmio:0xfe030000,32", UART_SPACE_MMIO, 0xfe030000, 32, 115200 },
+		{ "serial=mmio:0xfedc9000,8,57600", UART_SPACE_MMIO, 0xfedc9000, 8, 57600 },
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(good); i++) {
+		parse(good[i].word);
+		if (o.nr_errors || !o.serial_set)
+			fail_msg("'%s' refused:\n%s", good[i].word, fake_log_text());
+		assert_int_equal(o.serial.space, good[i].space);
+		assert_int_equal(o.serial.base, good[i].base);
+		assert_int_equal(o.serial.reg_width, good[i].width);
+		assert_int_equal(o.serial.baud, good[i].baud);
+	}
+	static const char *const bad[] = {
+		"serial=com5", "serial=COM2", "serial=io:", "serial=io:0", "serial=io:0xfffc", "serial=io:0x2f8,",
+		"serial=io:0x2f8,7", "serial=io:0x2f8,230400", "serial=io:0x2f8,9600,1", "serial=mmio:0xfe030000",
+		"serial=mmio:0xfe030000,16", "serial=mmio:0,32", "serial=mmio:0xfe030000,32,", "serial=",
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		char want[160];
+		snprintf(want, sizeof(want), "WARN cmdline: ignoring '%s': serial= takes com1 to com4, io:PORT[,BAUD] or mmio:ADDR,8|32[,BAUD]", bad[i]);
+		const char *const w[] = { want, NULL };
+		problems(bad[i], 1, w);
+		assert_false(o.serial_set);
+	}
+	parse("console=on");
+	assert_false(o.serial_set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +262,7 @@ int main(void)
 		cmocka_unit_test_setup(a_word_given_twice_keeps_the_first, setup),
 		cmocka_unit_test_setup(an_over_long_command_line_is_refused_but_read_whole, setup),
 		cmocka_unit_test_setup(time_limit_is_a_bounded_duration, setup),
+		cmocka_unit_test_setup(serial_names_a_uart_by_com_port_io_port_or_mmio, setup),
 	};
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
 }

@@ -185,8 +185,7 @@ static void tsc_rejects_windows_that_all_disagree(void **state)
 static void tsc_boot_policy_retries_longer_windows_then_takes_the_median(void **state)
 {
 	(void)state;
-	struct tsc_calib c;
-	unsigned attempts = 0;
+	struct tsc_boot b;
 	/* Windows of 10 M, 20 M, ... 210 M ticks: every attempt is disturbed.
 	 * The window index counts PIT commands across attempts, so the third
 	 * attempt (9 windows of 50 ms) sees windows 12-20: median 170 M ticks. */
@@ -194,25 +193,29 @@ static void tsc_boot_policy_retries_longer_windows_then_takes_the_median(void **
 		window_ticks[i] = 10000000ULL * (i + 1);
 	fake_pio_read_hook = pit_hook_windows;
 	tsc_set_khz(1000000);
-	assert_int_equal(tsc_calibrate_boot(&c, &attempts), 1);
-	assert_int_equal(attempts, 3);
-	assert_int_equal(c.rounds, 9);
-	assert_int_equal(c.agree, 3);
-	assert_int_equal(c.khz, 3400000);
+	assert_int_equal(tsc_calibrate_boot(NULL, &b), 0);
+	assert_int_equal(b.src, TSC_SRC_PIT);
+	assert_true(b.disturbed);
+	assert_int_equal(b.attempts, 3);
+	assert_int_equal(b.c.rounds, 9);
+	assert_int_equal(b.c.agree, 3);
+	assert_int_equal(b.c.khz, 3400000);
 	assert_int_equal(tsc_khz(), 3400000);
 }
 
 static void tsc_boot_policy_stops_at_the_first_clean_attempt(void **state)
 {
 	(void)state;
-	struct tsc_calib c;
-	unsigned attempts = 0;
+	struct tsc_boot b;
 	fake_pio_read_hook = pit_hook;
 	pit_reads = 0;
 	pit_reads_to_expire = 1;
 	fake_tsc_step = 30000000;
-	assert_int_equal(tsc_calibrate_boot(&c, &attempts), 0);
-	assert_int_equal(attempts, 1);
+	assert_int_equal(tsc_calibrate_boot(NULL, &b), 0);
+	assert_int_equal(b.src, TSC_SRC_PIT);
+	assert_false(b.disturbed);
+	assert_int_equal(b.hpet_err, -HV_ENODEV);
+	assert_int_equal(b.attempts, 1);
 	assert_int_equal(tsc_khz(), 3000000);
 }
 
