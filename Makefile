@@ -1,6 +1,7 @@
 # Sluice: one Makefile (xv6/NOVA style).
 #   make          kernel, EFI loader, ISO and ESP of the default scenario
 #   make run      boot the default scenario in QEMU, serial on the terminal
+#   make lab N    boot lab N of docs/labs/; make lab-check N checks its answers
 #   make test     unit tests, symbol, layer and document checks, QEMU and Bochs scenarios
 #   make unit     host unit tests only
 #   make tools    host programs (build/host/dmar-dump)
@@ -122,6 +123,23 @@ run: all
 	tools/mkimage --kernel $(BUILD)/sluice.elf --efi $(BUILD)/BOOTX64.EFI \
 		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" --out $(BUILD)/run && \
 	tools/run-qemu --scenario tests/scenarios/$(SCENARIO) --image $(BUILD)/run --interactive
+
+# ---- labs (docs/labs/) ----------------------------------------------------
+# `make lab N` boots lab N's machine and prints its log (LAB_SWITCH=WORD adds
+# the lab switch lab=WORD); `make lab-check N [ANSWERS=FILE] [LOGS=DIR]`
+# checks an answer file's predictions against the lab's boots (tools/lab-check).
+LAB_NUMBERS := 0 1 2 3 4
+ifneq ($(filter lab lab-check,$(MAKECMDGOALS)),)
+LAB := $(firstword $(filter $(LAB_NUMBERS),$(MAKECMDGOALS)) $(N))
+$(filter $(LAB_NUMBERS),$(MAKECMDGOALS)): ; @:
+endif
+.PHONY: lab lab-check
+lab: all
+	@$(if $(LAB),,echo "make lab N: N is the lab's number, one of $(LAB_NUMBERS)"; exit 2;) \
+	tools/lab-check $(LAB) --boot $(if $(LAB_SWITCH),--switch $(LAB_SWITCH))
+lab-check: all
+	@$(if $(LAB),,echo "make lab-check N: N is the lab's number, one of $(LAB_NUMBERS)"; exit 2;) \
+	tools/lab-check $(LAB) $(if $(ANSWERS),--answers $(ANSWERS)) $(if $(LOGS),--logs $(LOGS))
 
 # ---- host unit tests ------------------------------------------------------
 # Each tests/unit/<subsys>/test_<unit>.mk adds its name to UNIT_TESTS and

@@ -129,6 +129,12 @@ void pci_add_scope_buses(const u32 *sb, u32 n);
  * Returns the number of functions found, or a negative HV_E*.
  */
 int pci_scan(void);
+/*
+ * Set by vm/main.c for the lab switch lab=no-acs (docs/labs/): pci_scan()
+ * leaves every port's ACS Control as firmware left it, one WARN per port,
+ * so the isolation groups come out as on a machine without ACS.
+ */
+extern bool pci_acs_lab_off;
 struct pci_dev *pci_find(u32 sbdf);
 u32 pci_nr_devs(void);
 struct pci_dev *pci_dev_at(u32 i);

@@ -21,10 +21,18 @@ static bool is_port(const struct pci_dev *d)
 	return d->kind == PCI_KIND_ROOT_PORT || d->kind == PCI_KIND_DOWNSTREAM;
 }
 
+bool pci_acs_lab_off;
+
 void pci_acs_enable(struct pci_dev *d)
 {
 	if (!d->ecap_acs || !is_port(d))
 		return;
+	if (pci_acs_lab_off) {
+		d->acs_ctrl = (u16)pci_cfg_read(d->sbdf, d->ecap_acs + ACS_CTRL, 2);
+		log_warn(SBDF_FMT ": lab switch no-acs: ACS control left at 0x%04x; functions below are grouped with their neighbours",
+			 SBDF_ARGS(d->sbdf), d->acs_ctrl);
+		return;
+	}
 	u16 want = (u16)(d->acs_cap & ACS_REQUIRED);
 	u16 old = (u16)pci_cfg_read(d->sbdf, d->ecap_acs + ACS_CTRL, 2);
 	if ((old & want) != want)

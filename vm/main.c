@@ -41,6 +41,7 @@
 #include "pci/pci_space.h"
 #include "iommu/dmar.h"
 #include "iommu/iommu.h"
+#include "iommu/vtd_qi.h"
 #include "vm/config/config.h"
 #include "vm/config/partition_cfg.h"
 #include "vm/demo/dma_demo.h"
@@ -167,6 +168,27 @@ static __noreturn void stop_boot(const char *why)
 }
 
 /*
+ * A teaching lab's switch (docs/labs/): one isolation step broken on
+ * purpose, set in the layer that owns it before anything is programmed,
+ * and said loudly, since this machine's isolation is then not what the
+ * config asks for.
+ */
+static void apply_lab_switch(enum lab_switch lab)
+{
+	static const char *const what[] = {
+		[LAB_NO_ACS] = "no-acs: ports keep firmware's ACS control; isolation groups merge",
+		[LAB_DMA_MAP_IDENTITY] = "dma-map-identity: DMA domains map each GPA to the same HPA, not the partition's",
+		[LAB_SKIP_DEVTLB_INV] = "skip-devtlb-inv: no device-TLB invalidation is sent to ATS functions",
+	};
+	if (lab == LAB_NONE)
+		return;
+	pci_acs_lab_off = lab == LAB_NO_ACS;
+	partition_cfg_lab_identity = lab == LAB_DMA_MAP_IDENTITY;
+	vtd_inv_test_skip_devtlb = lab == LAB_SKIP_DEVTLB_INV;
+	log_write(LOG_WARN, "lab", "lab switch %s (a teaching lab breaks this on purpose: DMA isolation is NOT as configured)", what[lab]);
+}
+
+/*
  * The command line, read whole (an exit= past the limit still decides how
  * the run ends): one that does not fit is refused and the boot stops;
  * any other problem is a failed check, and the boot goes on.
@@ -199,6 +221,7 @@ static void setup_cmdline(void)
 		opts.nr_errors++;
 	}
 	check(!opts.nr_errors, "command line understood (%u word(s) or part(s) refused or repeated)", opts.nr_errors);
+	apply_lab_switch(opts.lab);
 }
 
 static void setup_allocator(void)

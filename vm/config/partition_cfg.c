@@ -16,6 +16,8 @@
 #include "kernel/hw/mem.h"
 #include "pci/pci.h"
 
+bool partition_cfg_lab_identity;
+
 
 const char *part_access_name(u32 prot)
 {
@@ -207,7 +209,13 @@ static int program_partition(const struct sluice_cfg *s, const struct iommu_ops 
 	}
 	for (k = 0; k < d->nr_regions; k++) {
 		const struct part_region *r = &d->regions[k];
-		ret = ops->map(d->iommu, r->gpa, r->hpa, r->size, r->prot);
+		u64 hpa = r->hpa;
+		if (partition_cfg_lab_identity && r->gpa != r->hpa) {
+			hpa = r->gpa;
+			log_warn("%s: lab switch dma-map-identity: gpa 0x%016llx mapped to hpa 0x%016llx in the IOMMU, not to its own hpa 0x%016llx",
+				 d->name, (unsigned long long)r->gpa, (unsigned long long)hpa, (unsigned long long)r->hpa);
+		}
+		ret = ops->map(d->iommu, r->gpa, hpa, r->size, r->prot);
 		if (ret) {
 			log_err("%s:%u: partition %s: mapping gpa 0x%016llx size 0x%llx failed: %s", s->file,
 				r->line, d->name, (unsigned long long)r->gpa,

@@ -229,6 +229,13 @@ void sluice_cfg_release(struct sluice_cfg *s);
  */
 int sluice_cfg_program(struct sluice_cfg *s, const struct iommu_ops *ops);
 /*
+ * Set by vm/main.c for the lab switch lab=dma-map-identity (docs/labs/):
+ * sluice_cfg_program() maps each region's GPA to the same address in the
+ * IOMMU instead of to its HPA, one WARN per region, so the DMA domain and
+ * the nested page table disagree on purpose.
+ */
+extern bool partition_cfg_lab_identity;
+/*
  * The whole path from a parsed config: partition_check, sluice_cfg_claim,
  * sluice_cfg_program. A config with errors stops before anything is
  * claimed or programmed (one summary line says so); s is left empty and,

@@ -59,6 +59,11 @@ static void known_words_set_their_options(void **state)
 	assert_int_equal(o.selftest, SELFTEST_PF);
 	parse("selftest=irq");
 	assert_int_equal(o.selftest, SELFTEST_IRQ);
+	assert_int_equal(o.lab, LAB_NONE);
+	parse("lab=dma-map-identity");
+	assert_int_equal(o.lab, LAB_DMA_MAP_IDENTITY);
+	parse("lab=skip-devtlb-inv");
+	assert_int_equal(o.lab, LAB_SKIP_DEVTLB_INV);
 	parse("  exit=bochs \t ");
 	assert_int_equal(o.exit, EXIT_BOCHS);
 	parse("");
@@ -81,6 +86,7 @@ static void unknown_words_and_bad_values_are_warned_about(void **state)
 		{ "exits=qemu", { "WARN cmdline: ignoring unknown or malformed option 'exits=qemu'" } },
 		{ "exit=sometimes", { "WARN cmdline: ignoring 'exit=sometimes': exit= takes qemu, bochs or halt" } },
 		{ "selftest=boom", { "WARN cmdline: ignoring 'selftest=boom': selftest= takes ud, pf, bug, svm or irq" } },
+		{ "lab=skip-everything", { "WARN cmdline: ignoring 'lab=skip-everything': lab= takes no-acs, dma-map-identity or skip-devtlb-inv" } },
 		{ "console=yes", { "WARN cmdline: ignoring 'console=yes': console= takes on or off" } },
 		{ "sriov=", { "WARN cmdline: ignoring 'sriov=': sriov= takes" } },
 		{ "log=", { "WARN cmdline: ignoring 'log=': log= takes LEVEL[,SUBSYS:LEVEL...]" } },
