@@ -106,5 +106,11 @@ int vtd_ir_alloc(struct vtd_unit *u, const struct vtd_irte_src *src, u32 apic_id
  * src's), or an invalidation error (the entry stays cleared and free).
  */
 int vtd_ir_free(struct vtd_unit *u, u16 index, const struct vtd_irte_src *src, struct vtd_inv_stats *also);
+/*
+ * Set by vm/main.c for the lab switch lab=skip-iec-inv (docs/labs/):
+ * vtd_ir_alloc() and vtd_ir_free() write the IRTE but leave out its
+ * interrupt entry cache invalidation, one WARN per entry written.
+ */
+extern bool vtd_ir_lab_skip_iec;
 
 #endif

@@ -95,7 +95,8 @@ static bool take_lab(struct cmdline_opts *o, const char *v, size_t n)
 {
 	static const struct choice c[] = {
 		{ "no-acs", LAB_NO_ACS }, { "dma-map-identity", LAB_DMA_MAP_IDENTITY },
-		{ "skip-devtlb-inv", LAB_SKIP_DEVTLB_INV },
+		{ "skip-devtlb-inv", LAB_SKIP_DEVTLB_INV }, { "vf-shared-ns", LAB_VF_SHARED_NS },
+		{ "skip-iec-inv", LAB_SKIP_IEC_INV },
 	};
 	int x;
 	if (!choose(c, ARRAY_SIZE(c), v, n, &x))
@@ -236,7 +237,7 @@ static const struct cmdline_word {
 	{ "serial", take_serial, "com1 to com4, io:PORT[,BAUD] or mmio:ADDR,8|32[,BAUD] (BAUD divides 115200)" },
 	{ "sriov", take_sriov, "[SSSS:]BB:DD.F:N[,...], up to 127 characters" },
 	{ "selftest", take_selftest, "ud, pf, bug, svm or irq" },
-	{ "lab", take_lab, "no-acs, dma-map-identity or skip-devtlb-inv" },
+	{ "lab", take_lab, "no-acs, dma-map-identity, skip-devtlb-inv, vf-shared-ns or skip-iec-inv" },
 	{ "time-limit", take_time_limit, "a duration from 1ms to 24h with its unit (e.g. 500ms, 10s, 2m, 1h)" },
 };
 

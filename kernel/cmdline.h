@@ -20,7 +20,7 @@ struct cmdline_opts {
 	u64 time_limit_ms;      /* time-limit=DURATION: the partitions' run is stopped after it (0: none) */
 	enum selftest { SELFTEST_NONE = 0, SELFTEST_UD, SELFTEST_PF, SELFTEST_BUG, SELFTEST_SVM, SELFTEST_IRQ } selftest;
 	/* lab=SWITCH: a teaching lab's deliberate fault (docs/labs/); LAB_NONE on a normal boot */
-	enum lab_switch { LAB_NONE = 0, LAB_NO_ACS, LAB_DMA_MAP_IDENTITY, LAB_SKIP_DEVTLB_INV } lab;
+	enum lab_switch { LAB_NONE = 0, LAB_NO_ACS, LAB_DMA_MAP_IDENTITY, LAB_SKIP_DEVTLB_INV, LAB_VF_SHARED_NS, LAB_SKIP_IEC_INV } lab;
 	u32 len;                /* the whole command line's length */
 	bool too_long;          /* len > CMDLINE_MAX: the boot must stop (ERR logged) */
 	u32 nr_errors;          /* words and parts that were rejected (each logged) */
@@ -39,7 +39,8 @@ struct cmdline_opts {
  * Sluice did not ask for, sent to the boot CPU and to partitions' CPUs
  * while their guests run: kernel/irq_selftest.h), time-limit=DURATION
  * (kernel/duration.h: the partitions are stopped once it passes, counted
- * from their start), lab=no-acs|dma-map-identity|skip-devtlb-inv (a
+ * from their start), lab=no-acs|dma-map-identity|skip-devtlb-inv|vf-shared-ns|skip-iec-inv
+ * (a
  * teaching lab breaks one isolation step on purpose: docs/labs/README.md).
  * A leading word that is a path (GRUB passes the kernel's name first on
  * some versions) is skipped. Each problem is one line, counted in

@@ -237,6 +237,21 @@ static int bring_online(struct ctx *x, struct nvme_vf_state *v, const struct nvm
 	return ret;
 }
 
+/* Namespace Attachment (attach) of nsid to controller cntlid, named owner in the log. */
+static int attach_one(struct ctx *x, u32 nsid, u16 cntlid, const char *owner)
+{
+	u8 *d = page(x, PAGE_DATA);
+	struct nvme_sqe s;
+	char what[80];
+
+	memset(d, 0, NVME_PAGE_SIZE);
+	d[0] = 1;
+	memcpy(d + 2, &cntlid, 2);
+	fmt_snprintf(what, sizeof(what), "namespace %u: attach to %s (controller %u)", nsid, owner, cntlid);
+	nvme_cmd_ns_attach(&s, true, nsid, page_bus(x, PAGE_DATA));
+	return admin(x, &s, what);
+}
+
 /* Namespace nsid attached to controller cntlid alone (owner names it: "vf2"): detached from any other first. */
 static int attach_namespace(struct ctx *x, u32 nsid, u16 cntlid, const char *owner)
 {
@@ -269,13 +284,10 @@ static int attach_namespace(struct ctx *x, u32 nsid, u16 cntlid, const char *own
 	}
 	if (mine)
 		return 0;
-	memset(d, 0, NVME_PAGE_SIZE);
-	d[0] = 1;
-	memcpy(d + 2, &cntlid, 2);
-	fmt_snprintf(what, sizeof(what), "namespace %u: attach to %s (controller %u)", nsid, owner, cntlid);
-	nvme_cmd_ns_attach(&s, true, nsid, page_bus(x, PAGE_DATA));
-	return admin(x, &s, what);
+	return attach_one(x, nsid, cntlid, owner);
 }
+
+bool nvme_pf_lab_shared_ns;
 
 int nvme_pf_provision(struct nvme_pf *pf, const struct nvme_pf_env *env, u16 total_vfs,
 		      const struct nvme_vf_plan *plan, u32 n, u32 own_nsid, char *why, size_t why_len)
@@ -319,6 +331,15 @@ int nvme_pf_provision(struct nvme_pf *pf, const struct nvme_pf_env *env, u16 tot
 			say(&x, false, "vf%u: secondary controller %u online (%u queues, %u interrupt), namespace %u attached (%llu blocks of %u bytes)",
 			    v->vfn, v->scid, NVME_PF_VF_VQ, NVME_PF_VF_VI, v->nsid, (unsigned long long)v->ns_blocks,
 			    v->lba_size);
+	}
+	/* The lab switch: the first VF's namespace on the other VFs' controllers too. */
+	for (u32 i = 1; i < n && !ret && nvme_pf_lab_shared_ns; i++) {
+		char owner[16];
+		fmt_snprintf(owner, sizeof(owner), "vf%u", pf->vf[i].vfn);
+		ret = attach_one(&x, pf->vf[0].nsid, pf->vf[i].scid, owner);
+		if (!ret)
+			say(&x, false, "lab switch vf-shared-ns: namespace %u (vf%u's) attached to vf%u's controller %u too: the two VFs share one disk",
+			    pf->vf[0].nsid, pf->vf[0].vfn, pf->vf[i].vfn, pf->vf[i].scid);
 	}
 	if (!ret && pf->own_nsid) {
 		ret = attach_namespace(&x, pf->own_nsid, pf->cntlid, "the PF");

@@ -75,5 +75,13 @@ struct nvme_pf {
  */
 int nvme_pf_provision(struct nvme_pf *pf, const struct nvme_pf_env *env, u16 total_vfs,
 		      const struct nvme_vf_plan *plan, u32 n, u32 own_nsid, char *why, size_t why_len);
+/*
+ * Set by vm/main.c for the lab switch lab=vf-shared-ns (docs/labs/):
+ * nvme_pf_provision() then also attaches the first planned VF's namespace
+ * to every other planned VF's controller, each logged as a WARN line
+ * (through env->log as "lab switch vf-shared-ns: ..."), so two partitions
+ * share one disk although the IOMMU keeps their memory apart.
+ */
+extern bool nvme_pf_lab_shared_ns;
 
 #endif

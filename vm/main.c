@@ -39,9 +39,11 @@
 #include "kernel/native/pci_cfg.h"
 #include "pci/pci.h"
 #include "pci/pci_space.h"
+#include "pci/nvme_pf.h"
 #include "iommu/dmar.h"
 #include "iommu/iommu.h"
 #include "iommu/vtd_qi.h"
+#include "iommu/vtd_ir.h"
 #include "vm/config/config.h"
 #include "vm/config/partition_cfg.h"
 #include "vm/demo/dma_demo.h"
@@ -179,13 +181,17 @@ static void apply_lab_switch(enum lab_switch lab)
 		[LAB_NO_ACS] = "no-acs: ports keep firmware's ACS control; isolation groups merge",
 		[LAB_DMA_MAP_IDENTITY] = "dma-map-identity: DMA domains map each GPA to the same HPA, not the partition's",
 		[LAB_SKIP_DEVTLB_INV] = "skip-devtlb-inv: no device-TLB invalidation is sent to ATS functions",
+		[LAB_VF_SHARED_NS] = "vf-shared-ns: the first NVMe VF's namespace is attached to the other VFs too",
+		[LAB_SKIP_IEC_INV] = "skip-iec-inv: interrupt remapping entries change without an interrupt entry cache invalidation",
 	};
 	if (lab == LAB_NONE)
 		return;
 	pci_acs_lab_off = lab == LAB_NO_ACS;
 	partition_cfg_lab_identity = lab == LAB_DMA_MAP_IDENTITY;
 	vtd_inv_test_skip_devtlb = lab == LAB_SKIP_DEVTLB_INV;
-	log_write(LOG_WARN, "lab", "lab switch %s (a teaching lab breaks this on purpose: DMA isolation is NOT as configured)", what[lab]);
+	nvme_pf_lab_shared_ns = lab == LAB_VF_SHARED_NS;
+	vtd_ir_lab_skip_iec = lab == LAB_SKIP_IEC_INV;
+	log_write(LOG_WARN, "lab", "lab switch %s (a teaching lab breaks this on purpose: isolation is NOT as configured)", what[lab]);
 }
 
 /*

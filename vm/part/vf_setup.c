@@ -54,7 +54,9 @@ static int enable_vfs(void *ctx, u16 n)
 static void nvme_log(void *ctx, bool error, const char *line)
 {
 	const struct pci_dev *pf = ctx;
-	log_write(error ? LOG_ERR : LOG_INFO, "nvme", BDF_FMT ": %s", BDF_ARGS(pf->sbdf), line);
+	/* A lab switch's own line is a WARN (pci/nvme_pf.h, nvme_pf_lab_shared_ns). */
+	enum log_level lvl = error ? LOG_ERR : !strncmp(line, "lab switch ", 11) ? LOG_WARN : LOG_INFO;
+	log_write(lvl, "nvme", BDF_FMT ": %s", BDF_ARGS(pf->sbdf), line);
 }
 
 /* The config line of VF vfn of w (the first VF's when vfn names none). */

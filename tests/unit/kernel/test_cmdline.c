@@ -64,6 +64,10 @@ static void known_words_set_their_options(void **state)
 	assert_int_equal(o.lab, LAB_DMA_MAP_IDENTITY);
 	parse("lab=skip-devtlb-inv");
 	assert_int_equal(o.lab, LAB_SKIP_DEVTLB_INV);
+	parse("lab=vf-shared-ns");
+	assert_int_equal(o.lab, LAB_VF_SHARED_NS);
+	parse("lab=skip-iec-inv");
+	assert_int_equal(o.lab, LAB_SKIP_IEC_INV);
 	parse("  exit=bochs \t ");
 	assert_int_equal(o.exit, EXIT_BOCHS);
 	parse("");
@@ -86,7 +90,7 @@ static void unknown_words_and_bad_values_are_warned_about(void **state)
 		{ "exits=qemu", { "WARN cmdline: ignoring unknown or malformed option 'exits=qemu'" } },
 		{ "exit=sometimes", { "WARN cmdline: ignoring 'exit=sometimes': exit= takes qemu, bochs or halt" } },
 		{ "selftest=boom", { "WARN cmdline: ignoring 'selftest=boom': selftest= takes ud, pf, bug, svm or irq" } },
-		{ "lab=skip-everything", { "WARN cmdline: ignoring 'lab=skip-everything': lab= takes no-acs, dma-map-identity or skip-devtlb-inv" } },
+		{ "lab=skip-everything", { "WARN cmdline: ignoring 'lab=skip-everything': lab= takes no-acs, dma-map-identity, skip-devtlb-inv, vf-shared-ns or skip-iec-inv" } },
 		{ "console=yes", { "WARN cmdline: ignoring 'console=yes': console= takes on or off" } },
 		{ "sriov=", { "WARN cmdline: ignoring 'sriov=': sriov= takes" } },
 		{ "log=", { "WARN cmdline: ignoring 'log=': log= takes LEVEL[,SUBSYS:LEVEL...]" } },
