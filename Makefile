@@ -1,6 +1,7 @@
 # Sluice: one Makefile (xv6/NOVA style).
 #   make          kernel, EFI loader, ISO and ESP of the default scenario
-#   make run      boot the default scenario in QEMU, serial on the terminal
+#   make run      boot the flagship scenario in QEMU, serial on the terminal
+#                 (SCENARIO=NAME boots tests/scenarios/NAME)
 #   make test     unit tests, symbol, layer and document checks, QEMU and Bochs scenarios
 #   make unit     host unit tests only
 #   make tools    host programs (build/host/dmar-dump)
@@ -15,7 +16,7 @@ HOST     := $(BUILD)/host
 CC       := gcc
 NASM     := nasm
 PYTHON   := /usr/bin/python3
-SCENARIO ?= default
+SCENARIO ?= flagship
 # Real firmware DMAR tables (NAME.bin, with iasl's NAME.dsl), data kept
 # outside this repository: test_dmar_corpus checks the parser against them
 # and the fuzzer starts from them; without the folder the test says it
@@ -115,12 +116,15 @@ $(BUILD)/sluice.iso: $(BUILD)/sluice.elf $(BUILD)/BOOTX64.EFI tools/mkimage \
 	tools/mkimage --kernel $(BUILD)/sluice.elf --efi $(BUILD)/BOOTX64.EFI \
 		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" --out $(BUILD)
 
-# The image of the chosen scenario is built afresh each time (under a second).
+# The image of the chosen scenario is built afresh each time (under a second),
+# with the scenario's guests (its `modules` file, NAME=PATH lines).
 run: all
 	@cl=""; if [ -f tests/scenarios/$(SCENARIO)/cmdline ]; then \
 		cl="$$(grep -v '^#' tests/scenarios/$(SCENARIO)/cmdline | tr '\n' ' ')"; fi; \
+	mods=""; if [ -f tests/scenarios/$(SCENARIO)/modules ]; then \
+		mods="$$(grep -v '^#' tests/scenarios/$(SCENARIO)/modules | grep '=' | sed 's/^/--module /')"; fi; \
 	tools/mkimage --kernel $(BUILD)/sluice.elf --efi $(BUILD)/BOOTX64.EFI \
-		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" --out $(BUILD)/run && \
+		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" $$mods --out $(BUILD)/run && \
 	tools/run-qemu --scenario tests/scenarios/$(SCENARIO) --image $(BUILD)/run --interactive
 
 # ---- host unit tests ------------------------------------------------------

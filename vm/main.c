@@ -45,6 +45,7 @@
 #include "vm/config/partition_cfg.h"
 #include "vm/demo/dma_demo.h"
 #include "vm/part/vf_setup.h"
+#include "vm/part/story.h"
 #include "vm/part/partition.h"
 #include "vm/part/attack.h"
 #include "vm/part/irq.h"
@@ -451,6 +452,7 @@ static void setup_pci(void)
 		check(sriov_apply_spec(opts.sriov) == 0, "VFs enabled as asked (sriov=%s)", opts.sriov);
 		pci_log_groups();
 	}
+	story_stage0();
 }
 
 /*
@@ -563,6 +565,8 @@ static void setup_domains(void)
 	/* Nothing of it starts: a run whose config was refused must not look like a passing one. */
 	if (ret)
 		check(false, "sluice.conf: refused (%s), no partition set up", hv_strerror(ret));
+	if (!ret)
+		story_stage1(&scfg);
 	if (dma_demo_asked()) {
 		if (ret)
 			check(false, "demo: partitions set up for the DMA demonstration (%s)", hv_strerror(ret));
@@ -571,6 +575,8 @@ static void setup_domains(void)
 	}
 	if (ret)
 		return;
+	story_stage2(&scfg);
+	story_stage3(&scfg);
 	partitions_build(&parts, &scfg, virt, boot.modules, boot.nr_modules, ecam_gpa, ecam_bus_end);
 	const struct attack_host ah = {
 		.image_ro_pa = (u64)(uintptr_t)_kernel_start,
@@ -806,6 +812,10 @@ static __noreturn void kmain(int boot_err)
 	}
 	/* Those that never started, failed, or still ran when the run ended, judged now: one check each. */
 	partitions_check_ends(&parts);
+	for (u32 i = 0; i < parts.nr; i++) {
+		const struct partition *p = &parts.p[i];
+		story_verdict(p->cfg->name, part_state_name(p->state), p->exit_code, p->verdict_pass, p->verdict_fail);
+	}
 	irq_stray_log_summary();
 	check_finish();
 }
