@@ -1,5 +1,5 @@
 # Sluice: one Makefile (xv6/NOVA style).
-#   make          kernel, EFI loader, ISO and ESP of the default scenario
+#   make          kernel, EFI loader, ISO and ESP of the flagship scenario
 #   make run      boot the flagship scenario in QEMU, serial on the terminal
 #                 (SCENARIO=NAME boots tests/scenarios/NAME)
 #   make test     unit tests, symbol, layer and document checks, QEMU and Bochs scenarios
@@ -109,22 +109,24 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/efi/loader.so
 		--target efi-app-x86_64 --subsystem=10 $< $@
 
 # ---- images ---------------------------------------------------------------
+# The scenario's guests: its `modules` file, NAME=PATH lines (paths from the root).
+SCENARIO_MODULES := $(shell grep -v '^\#' tests/scenarios/$(SCENARIO)/modules 2>/dev/null | grep '=')
+MODULE_ARGS      := $(addprefix --module ,$(SCENARIO_MODULES))
+MODULE_FILES     := $(foreach m,$(SCENARIO_MODULES),$(word 2,$(subst =, ,$(m))))
+
 $(BUILD)/sluice.iso: $(BUILD)/sluice.elf $(BUILD)/BOOTX64.EFI tools/mkimage \
-		     tests/scenarios/$(SCENARIO)/sluice.conf
+		     tests/scenarios/$(SCENARIO)/sluice.conf $(MODULE_FILES)
 	cl=""; if [ -f tests/scenarios/$(SCENARIO)/cmdline ]; then \
 		cl="$$(grep -v '^#' tests/scenarios/$(SCENARIO)/cmdline | tr '\n' ' ')"; fi; \
 	tools/mkimage --kernel $(BUILD)/sluice.elf --efi $(BUILD)/BOOTX64.EFI \
-		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" --out $(BUILD)
+		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" $(MODULE_ARGS) --out $(BUILD)
 
-# The image of the chosen scenario is built afresh each time (under a second),
-# with the scenario's guests (its `modules` file, NAME=PATH lines).
+# The image of the chosen scenario, with its guests, is built afresh each time (under a second).
 run: all
 	@cl=""; if [ -f tests/scenarios/$(SCENARIO)/cmdline ]; then \
 		cl="$$(grep -v '^#' tests/scenarios/$(SCENARIO)/cmdline | tr '\n' ' ')"; fi; \
-	mods=""; if [ -f tests/scenarios/$(SCENARIO)/modules ]; then \
-		mods="$$(grep -v '^#' tests/scenarios/$(SCENARIO)/modules | grep '=' | sed 's/^/--module /')"; fi; \
 	tools/mkimage --kernel $(BUILD)/sluice.elf --efi $(BUILD)/BOOTX64.EFI \
-		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" $$mods --out $(BUILD)/run && \
+		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" $(MODULE_ARGS) --out $(BUILD)/run && \
 	tools/run-qemu --scenario tests/scenarios/$(SCENARIO) --image $(BUILD)/run --interactive
 
 # ---- host unit tests ------------------------------------------------------
