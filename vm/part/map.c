@@ -63,7 +63,7 @@ static void unit_of(const struct iommu_ops *ops, u32 sbdf, char *buf, size_t len
 	str_copy(buf, i >= 0 && ops->unit_info((unsigned)i, &u) == 0 ? u.name : "none", len);
 }
 
-/* Whether some function of the config is a VF of sbdf. */
+/* Whether the config assigns VFs of sbdf; *nr is how many. */
 static bool has_vfs(const struct sluice_cfg *s, u32 sbdf, u32 *nr)
 {
 	*nr = 0;
@@ -132,7 +132,7 @@ static const struct partition *built(const struct partition_set *ps, const struc
 	return NULL;
 }
 
-/* Whether a function of the config comes before (partition i, device j) with the same sbdf as PF sbdf. */
+/* Whether sbdf, or a VF of it, is named before device j of partition i (its PF line is then written already or owned). */
 static bool pf_seen(const struct sluice_cfg *s, u32 sbdf, u32 i, u32 j)
 {
 	for (u32 a = 0; a <= i; a++)
