@@ -118,7 +118,7 @@ int log_level_parse(const char *s, size_t n, enum log_level *out)
  */
 static const char *const subsystems[] = {
 	"acpi", "apic", "attack", "bench", "boot", "check", "cmdline", "config", "console", "demo",
-	"dmar", "edu", "fatal", "hv", "image", "irq", "mem", "nvme", "part", "pci", "remap",
+	"dmar", "edu", "fatal", "hv", "image", "irq", "map", "mem", "nvme", "part", "pci", "remap",
 	"smp", "sriov", "story", "svm", "time", "virt", "vmx", "vpci", "vtd", "walk",
 };
 

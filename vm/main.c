@@ -48,6 +48,7 @@
 #include "vm/part/story.h"
 #include "vm/part/partition.h"
 #include "vm/part/attack.h"
+#include "vm/part/map.h"
 #include "vm/part/irq.h"
 #include "vm/bench/pf_bench.h"
 #include "vm/cpu/virt.h"
@@ -477,6 +478,7 @@ static void setup_iommu(void)
 	iommu = &vtd_iommu_ops;
 	/* Fault events as interrupts from here on; polling still drains leftovers. */
 	irq_register(IRQ_VECTOR_IOMMU_FAULT, iommu->fault_event, NULL);
+	iommu_fault_logged = map_log_fault;
 	/* Host vectors for partitions' device MSIs, each behind one remapping entry (vm/part/irq.h). */
 	for (u32 i = 0; i < PART_IRQ_NR; i++)
 		irq_register((u8)(PART_IRQ_FIRST + i), part_irq_host, (void *)(uintptr_t)i);
@@ -508,6 +510,19 @@ static void guest_ecam(u64 *gpa, u32 *bus_end)
 		}
 	*gpa = GUEST_ECAM_FALLBACK;
 	*bus_end = 0xff;
+}
+
+/* Bit i set when CPU i runs (for the first 64). */
+static u64 cpus_online(void)
+{
+	u64 online = 0;
+
+	for (u32 i = 0; i < smp_nr_cpus() && i < 64; i++) {
+		const struct cpu *c = smp_cpu(i);
+		if (c && (c->state == CPU_IDLE || c->state == CPU_BUSY))
+			online |= BIT_ULL(i);
+	}
+	return online;
 }
 
 static void setup_domains(void)
@@ -543,11 +558,7 @@ static void setup_domains(void)
 	guest_ecam(&ecam_gpa, &ecam_bus_end);
 	host.nr_cpus = smp_nr_cpus();
 	host.boot_cpu = smp_boot_cpu();
-	for (u32 i = 0; i < host.nr_cpus && i < 64; i++) {
-		const struct cpu *c = smp_cpu(i);
-		if (c && (c->state == CPU_IDLE || c->state == CPU_BUSY))
-			host.cpus_online |= BIT_ULL(i);
-	}
+	host.cpus_online = cpus_online();
 	host.ecam_gpa = ecam_gpa;
 	host.ecam_size = ((u64)ecam_bus_end + 1) * MiB;
 	mods.m = boot.modules;
@@ -583,6 +594,23 @@ static void setup_domains(void)
 		.image_ro_size = (u64)(uintptr_t)_rodata_end - (u64)(uintptr_t)_kernel_start,
 	};
 	attack_setup(&scfg, &parts, &ah);
+}
+
+/* What the machine map (vm/part/map.h) reads: this run's CPUs, config, partitions and IOMMU. */
+static struct map_machine machine_map(void)
+{
+	return (struct map_machine){
+		.nr_cpus = smp_nr_cpus(), .boot_cpu = smp_boot_cpu(), .cpus_online = cpus_online(),
+		.cfg = &scfg, .ps = &parts, .iommu = iommu,
+	};
+}
+
+/* The machine map as the partitions were set up; faults add their lines as they are logged. */
+static void log_machine_map(void)
+{
+	const struct map_machine m = machine_map();
+
+	map_log(&m);
 }
 
 /* The HPET from its ACPI table, opened; NULL without one (the reason logged when there is a table). */
@@ -790,6 +818,7 @@ static __noreturn void kmain(int boot_err)
 	setup_dmar();
 	setup_iommu();
 	setup_domains();
+	log_machine_map();
 
 	run_selftest(opts.selftest);
 	if (opts.console) {
