@@ -16,6 +16,7 @@
 #include "vm/cpu/gwalk.h"
 #include "vm/cpu/cpuid.h"
 #include "vm/part/attack.h"
+#include "vm/part/map.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
@@ -405,8 +406,10 @@ static s64 hc_io_loop(struct partition *p, u64 what, u64 ios)
 static s64 hc_remap(struct partition *p, struct vcpu *v, u64 gpa, bool *ended)
 {
 	int ret = partition_remap(p, gpa);
-	if (!ret)
+	if (!ret) {
+		map_log_partition(p);   /* the region's new HPA */
 		return 0;
+	}
 	if (ret == -HV_ENOENT || ret == -HV_EPERM)
 		return -SLUICE_HC_EINVAL;
 	if (ret == -HV_ENOMEM)
@@ -466,8 +469,10 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 		return partition_hc_lapic(p, v, a0, a1);
 	case SLUICE_HC_RESTART: {
 		int ret = partition_restart(p);
-		if (!ret)
+		if (!ret) {
+			map_log_partition(p);
 			return 0;       /* p->restarted: the new vCPU state stays as it is */
+		}
 		*ended = true;
 		p->inv_timed_out = ret == -HV_ETIMEDOUT;
 		return partition_park(p, v, "restart failed: %s", hv_strerror(ret));

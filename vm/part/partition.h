@@ -182,6 +182,7 @@ struct partition_set {
 	u32 ecam_bus_end;
 	const struct boot_module *mods; /* the images, for restarts */
 	u32 nr_mods;
+	const struct sluice_cfg *cfg;   /* the config the partitions came from (the machine map reads it) */
 };
 
 /* The image check and its module list: vm/part/image_check.h. */
