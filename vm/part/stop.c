@@ -125,7 +125,7 @@ static void log_fault_counters(const struct partition *p)
 		  (unsigned long long)raised, (unsigned long long)logged, (unsigned long long)suppressed, buf);
 }
 
-static void log_counters(struct partition *p)
+void partition_log_counters(struct partition *p)
 {
 	char buf[LOG_LINE_MAX / 2];
 	u64 c[VM_EXIT_NR], total = 0;
@@ -235,7 +235,7 @@ int partition_end(struct partition *p, enum part_state st, u64 code, const char 
 		  (unsigned long long)code);
 	partition_end_check(p);
 	stop_devices(p);
-	log_counters(p);
+	partition_log_counters(p);
 	attack_partition_ended(p);
 	return 1;
 }
@@ -332,7 +332,7 @@ int partition_park(struct partition *p, struct vcpu *v, const char *fmt, ...)
 		p->ops->vcpu_dump(v, p->cfg->name);
 	stop_devices(p);
 	partition_kick_vcpus(p, v->cpu);
-	log_counters(p);
+	partition_log_counters(p);
 	attack_partition_ended(p);
 	/* Its end check above failed: the config refuses expect = parked with on-fault = stop. */
 	if (p->cfg->on_fault == FAULT_STOP) {

@@ -1,0 +1,272 @@
+/*
+ * The operator's console commands (vm/part/operator.h). Each checks its
+ * words before it acts and answers bad ones with -HV_EINVAL (the console
+ * prints the usage line). Partition names are the config's. What a
+ * command reads while partitions run (counters, states) is a snapshot.
+ */
+#define LOG_SUBSYS "console"
+#include "vm/part/operator.h"
+#include "vm/part/partition.h"
+#include "vm/part/limits.h"
+#include "kernel/log.h"
+#include "kernel/lib.h"
+#include "kernel/fmt.h"
+#include "kernel/err.h"
+#include "kernel/hw/pci_cfg.h"
+#include "kernel/smp.h"
+#include "pci/pci.h"
+
+/* The partition named name, or NULL (logged). */
+static struct partition *find_partition(const struct operator *op, const char *name)
+{
+	for (u32 i = 0; op->ps && i < op->ps->nr; i++)
+		if (!strcmp(op->ps->p[i].cfg->name, name))
+			return &op->ps->p[i];
+	log_warn("no partition named '%s' (partitions lists them)", name);
+	return NULL;
+}
+
+/* The partition whose config assigns sbdf (k its index there), or NULL. */
+static const struct partition *owner_of(const struct operator *op, u32 sbdf, u32 *k)
+{
+	for (u32 i = 0; op->ps && i < op->ps->nr; i++) {
+		const struct partition_cfg *d = op->ps->p[i].cfg;
+		for (u32 j = 0; j < d->nr_devices; j++)
+			if (d->devices[j].sbdf == sbdf) {
+				*k = j;
+				return &op->ps->p[i];
+			}
+	}
+	return NULL;
+}
+
+static int cmd_lspci(void *ctx, unsigned argc, char **argv)
+{
+	const struct operator *op = ctx;
+	(void)argc;
+	(void)argv;
+
+	for (u32 i = 0; i < pci_nr_devs(); i++) {
+		const struct pci_dev *d = pci_dev_at(i);
+		char vf[40] = "";
+		u32 k;
+		const struct partition *p = owner_of(op, d->sbdf, &k);
+		if (d->kind == PCI_KIND_VF && d->pf)
+			fmt_snprintf(vf, sizeof(vf), " (Virtual Function %u of " BDF_FMT ")", d->vf_index, BDF_ARGS(d->pf->sbdf));
+		else if (d->ecap_sriov)
+			fmt_snprintf(vf, sizeof(vf), " (SR-IOV, %u VFs enabled)", d->sriov.num_vfs);
+		log_info("lspci: " BDF_FMT " [%06x] %04x:%04x %s%s, IOMMU group %u, owner %s%s", BDF_ARGS(d->sbdf),
+			 d->class, d->vendor, d->device, pci_kind_name(d->kind), vf, d->group, p ? p->cfg->name : "none",
+			 d->ecap_ats ? (ats_enabled(d) ? ", ATS on" : ", ATS off") : "");
+	}
+	return 0;
+}
+
+static int cmd_dmar(void *ctx, unsigned argc, char **argv)
+{
+	const struct operator *op = ctx;
+	(void)argc;
+	(void)argv;
+
+	if (!op->dmar) {
+		log_info("no DMAR table: this machine has no remapping units");
+		return 0;
+	}
+	dmar_print(op->dmar);
+	return 0;
+}
+
+static int cmd_units(void *ctx, unsigned argc, char **argv)
+{
+	const struct operator *op = ctx;
+	(void)argc;
+	(void)argv;
+
+	if (!op->iommu || !op->iommu->log_units) {
+		log_info("no IOMMU came up: no remapping units");
+		return 0;
+	}
+	op->iommu->log_units();
+	return 0;
+}
+
+static int cmd_partitions(void *ctx, unsigned argc, char **argv)
+{
+	const struct operator *op = ctx;
+	(void)argc;
+	(void)argv;
+
+	if (!op->ps || !op->ps->nr) {
+		log_info("no partitions");
+		return 0;
+	}
+	for (u32 i = 0; i < op->ps->nr; i++) {
+		struct partition *p = &op->ps->p[i];
+		const struct partition_cfg *d = p->cfg;
+		char cpus[64] = "";
+		size_t n = 0;
+		for (u32 c = 0; c < d->nr_cpus && n < sizeof(cpus); c++)
+			n += (size_t)fmt_snprintf(cpus + n, sizeof(cpus) - n, "%s%u", c ? "," : "", d->cpus[c]);
+		log_info("%s: %s%s%s%s, cpus %s, image %s, %u region(s), %u device(s), %u restart(s)", d->name,
+			 part_state_name(p->state), p->why[0] ? " (" : "", p->why[0] ? p->why : "", p->why[0] ? ")" : "",
+			 cpus, d->image, d->nr_regions, d->nr_devices, p->restarts);
+		for (u32 r = 0; r < d->nr_regions; r++) {
+			const struct part_region *g = &d->regions[r];
+			log_info("%s: memory gpa [0x%016llx-0x%016llx] -> hpa [0x%016llx-0x%016llx] %s%s", d->name,
+				 (unsigned long long)g->gpa, (unsigned long long)(g->gpa + g->size - 1),
+				 (unsigned long long)g->hpa, (unsigned long long)(g->hpa + g->size - 1),
+				 (g->prot & IOMMU_WRITE) ? "rw" : "r", g->hpa_fixed ? " (hpa fixed)" : "");
+		}
+		for (u32 k = 0; k < d->nr_devices; k++)
+			log_info("%s: device " BDF_FMT, d->name, BDF_ARGS(d->devices[k].sbdf));
+		if (p->started)
+			partition_log_counters(p);
+	}
+	return 0;
+}
+
+static int cmd_walk(void *ctx, unsigned argc, char **argv)
+{
+	const struct operator *op = ctx;
+	u32 sbdf;
+	u64 iova;
+
+	(void)argc;
+	if (!pci_sbdf_parse(argv[0], strlen(argv[0]), &sbdf) || str_to_u64(argv[1], strlen(argv[1]), false, &iova) ||
+	    (strcmp(argv[2], "r") && strcmp(argv[2], "w")))
+		return -HV_EINVAL;
+	if (!op->iommu || !op->iommu->walk) {
+		log_info("no IOMMU is translating: nothing to walk");
+		return 0;
+	}
+	return op->iommu->walk(sbdf, iova, argv[2][0] == 'w');
+}
+
+static int cmd_faults(void *ctx, unsigned argc, char **argv)
+{
+	const struct operator *op = ctx;
+	u32 shown = 0;
+	(void)argc;
+	(void)argv;
+
+	if (op->iommu && op->iommu->poll_faults)
+		op->iommu->poll_faults();       /* records still pending are drained and logged first */
+	log_info("faults: each one was logged when drained (vtdN: dma fault ...); kept here are the counts per device");
+	for (u32 i = 0; op->ps && i < op->ps->nr; i++) {
+		const struct partition_cfg *d = op->ps->p[i].cfg;
+		u64 logged = 0, suppressed = 0;
+		if (!d->iommu)
+			continue;
+		iommu_domain_fault_counts(d->iommu, &logged, &suppressed);
+		log_info("faults: %s: %llu raised, %llu logged, %llu suppressed", d->name,
+			 (unsigned long long)iommu_domain_faults(d->iommu), (unsigned long long)logged,
+			 (unsigned long long)suppressed);
+		for (u32 k = 0; k < d->nr_devices; k++, shown++)
+			log_info("faults: %s: device " BDF_FMT ": %llu (dma-fault-limit %u)", d->name,
+				 BDF_ARGS(d->devices[k].sbdf), (unsigned long long)op->ps->p[i].dev_faults[k], d->dma_fault_limit);
+	}
+	if (!shown)
+		log_info("faults: no partition has a device behind an IOMMU");
+	return 0;
+}
+
+/* Asks name's BSP to do what at its next exit; one line saying so. */
+static int ask(const struct operator *op, const char *name, enum part_op what, u64 gpa, const char *verb)
+{
+	struct partition *p = find_partition(op, name);
+	if (!p)
+		return 0;
+	if (what == PART_OP_PARK && p->cfg->on_fault == FAULT_STOP) {
+		log_warn("%s has on-fault = stop: parking it would stop the machine (quit ends the run)", name);
+		return 0;
+	}
+	int ret = partition_request_op(p, what, gpa);
+	if (ret == -HV_EPERM)
+		log_warn("%s is %s, not running: nothing to %s", name, part_state_name(p->state), verb);
+	else if (ret == -HV_EBUSY)
+		log_warn("%s: an earlier request is not yet taken; try again", name);
+	else
+		log_info("%s: asking CPU %u to %s it", name, p->cfg->cpus[0], verb);
+	return 0;
+}
+
+static int cmd_park(void *ctx, unsigned argc, char **argv)
+{
+	(void)argc;
+	return ask(ctx, argv[0], PART_OP_PARK, 0, "park");
+}
+
+static int cmd_restart(void *ctx, unsigned argc, char **argv)
+{
+	(void)argc;
+	return ask(ctx, argv[0], PART_OP_RESTART, 0, "restart");
+}
+
+static int cmd_remap(void *ctx, unsigned argc, char **argv)
+{
+	u64 gpa;
+
+	(void)argc;
+	if (str_to_u64(argv[1], strlen(argv[1]), false, &gpa))
+		return -HV_EINVAL;
+	return ask(ctx, argv[0], PART_OP_REMAP, gpa, "remap a region of");
+}
+
+static int cmd_quit(void *ctx, unsigned argc, char **argv)
+{
+	(void)ctx;
+	(void)argc;
+	(void)argv;
+	return CONSOLE_QUIT;
+}
+
+const struct console_cmd operator_cmds[] = {
+	{ "lspci", "", "PCI functions: class, IDs, kind, VFs, IOMMU group, owner, ATS", 0, 0, cmd_lspci },
+	{ "dmar", "", "the ACPI DMAR table: units, scopes, reserved memory", 0, 0, cmd_dmar },
+	{ "units", "", "each remapping unit: capabilities, translation, fault and invalidation counters", 0, 0, cmd_units },
+	{ "partitions", "", "state, CPUs, memory GPA -> HPA, devices, exits by reason", 0, 0, cmd_partitions },
+	{ "walk", "[SSSS:]BB:DD.F IOVA r|w", "the IOMMU's translation of one request, step by step", 3, 3, cmd_walk },
+	{ "iommu walk", "[SSSS:]BB:DD.F IOVA r|w", "the same as walk", 3, 3, cmd_walk },
+	{ "faults", "", "DMA fault counts per partition and device", 0, 0, cmd_faults },
+	{ "park", "NAME", "contain a running partition as after a fault", 1, 1, cmd_park },
+	{ "restart", "NAME", "restart a running one-vCPU partition (memory zeroed, image reloaded)", 1, 1, cmd_restart },
+	{ "remap", "NAME GPA", "move the region at GPA of a running partition to new host memory", 2, 2, cmd_remap },
+	{ "quit", "", "stop every partition the orderly way and end the run", 0, 0, cmd_quit },
+	{ "exit", "", "the same as quit", 0, 0, cmd_quit },
+};
+const u32 operator_nr_cmds = ARRAY_SIZE(operator_cmds);
+
+/*
+ * The console's busy hook: a park, restart or remap asked and not yet
+ * done by its partition's BSP. Its CPU is kicked again (a kick that lands
+ * while the CPU is in Sluice is lost); a request its partition can no
+ * longer take (its vCPU thread has finished) is dropped, one line.
+ */
+static bool operator_busy(void *ctx)
+{
+	const struct operator *op = ctx;
+	bool busy = false;
+
+	for (u32 i = 0; op->ps && i < op->ps->nr; i++) {
+		struct partition *p = &op->ps->p[i];
+		if (__atomic_load_n(&p->op_request, __ATOMIC_ACQUIRE) == PART_OP_NONE)
+			continue;
+		if (__atomic_load_n(&p->done, __ATOMIC_ACQUIRE)) {
+			partition_op_done(p);
+			log_warn("%s: ended (%s) before it took the request", p->cfg->name, part_state_name(p->state));
+			continue;
+		}
+		smp_kick(p->cfg->cpus[0]);
+		busy = true;
+	}
+	return busy;
+}
+
+void operator_console_env(struct console_env *env, struct operator *op, int (*getc)(void))
+{
+	env->getc = getc;
+	env->cmds = operator_cmds;
+	env->nr_cmds = operator_nr_cmds;
+	env->ctx = op;
+	env->busy = operator_busy;
+}

@@ -1,0 +1,30 @@
+/*
+ * The operator's console commands (docs/config.md, console=on): what
+ * kernel/console.c runs, on the boot CPU, while partitions run or before
+ * any does. Reading commands (lspci, dmar, units, partitions, walk,
+ * faults) only log; acting ones (park, restart, remap) ask the
+ * partition's own BSP through the request of vm/part/limits.h, as a time
+ * limit does, so no command touches a running vCPU's state from here.
+ */
+#ifndef VM_PART_OPERATOR_H
+#define VM_PART_OPERATOR_H
+#include "kernel/console.h"
+#include "iommu/iommu.h"
+#include "iommu/dmar.h"
+
+struct partition_set;
+
+struct operator {
+	struct partition_set *ps;       /* the running partitions (may have none) */
+	const struct iommu_ops *iommu;  /* NULL: no IOMMU came up */
+	const struct dmar_info *dmar;   /* NULL: no DMAR table */
+};
+
+/* The command table, in help's order. */
+extern const struct console_cmd operator_cmds[];
+extern const u32 operator_nr_cmds;
+
+/* env filled for op's commands reading bytes from getc. */
+void operator_console_env(struct console_env *env, struct operator *op, int (*getc)(void));
+
+#endif
