@@ -180,6 +180,11 @@ static int ask(const struct operator *op, const char *name, enum part_op what, u
 		log_warn("%s has on-fault = stop: parking it would stop the machine (quit ends the run)", name);
 		return 0;
 	}
+	/* partition_restart refuses these, and a failed restart parks: refused here instead. */
+	if (what == PART_OP_RESTART && p->nr_vcpus > 1) {
+		log_warn("%s has %u vCPUs: restart is for one-vCPU partitions", name, p->nr_vcpus);
+		return 0;
+	}
 	int ret = partition_request_op(p, what, gpa);
 	if (ret == -HV_EPERM)
 		log_warn("%s is %s, not running: nothing to %s", name, part_state_name(p->state), verb);
