@@ -108,6 +108,8 @@ bool console_poll(struct console *c)
 			c->eof = true;
 		if (ch < 0)
 			break;
+		if (c->env->pass && c->env->pass(c->env->ctx, (u8)ch))
+			continue;
 		if (ch == '\r' || ch == '\n') {
 			c->line[c->len] = '\0';
 			c->len = 0;

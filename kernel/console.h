@@ -39,6 +39,12 @@ struct console_env {
 	 * so lines typed ahead run one after the other's effect.
 	 */
 	bool (*busy)(void *ctx);
+	/*
+	 * Optional: each byte read is offered here first; true when it was
+	 * taken (the terminal is attached elsewhere, `console NAME`), false
+	 * to assemble it into a command line as usual.
+	 */
+	bool (*pass)(void *ctx, u8 byte);
 };
 
 /* The line being typed: console_poll keeps it between calls. */

@@ -217,6 +217,45 @@ static int cmd_remap(void *ctx, unsigned argc, char **argv)
 	return ask(ctx, argv[0], PART_OP_REMAP, gpa, "remap a region of");
 }
 
+static int cmd_console(void *ctx, unsigned argc, char **argv)
+{
+	struct operator *op = ctx;
+	struct partition *p = find_partition(op, argv[0]);
+
+	(void)argc;
+	if (!p)
+		return 0;
+	if (!partition_running(p)) {
+		log_warn("%s is %s, not running: no guest to type to", argv[0], part_state_name(p->state));
+		return 0;
+	}
+	op->attached = p;
+	log_info("attached to %s's COM1: what you type goes to its guest; Ctrl-] comes back", argv[0]);
+	return 0;
+}
+
+/*
+ * The console's pass hook: while attached, each byte goes to the
+ * partition's virtual COM1 (one dropped when its guest does not read:
+ * counted), until Ctrl-] or the partition's end brings the terminal back.
+ */
+static bool operator_pass(void *ctx, u8 b)
+{
+	struct operator *op = ctx;
+	struct partition *p = op->attached;
+
+	if (!p)
+		return false;
+	if (b != OPERATOR_ESCAPE && partition_running(p)) {
+		vuart_rx_put(&p->uart, b);
+		return true;
+	}
+	op->attached = NULL;
+	log_info("back from %s's COM1 (%s); typed bytes its guest did not read in time: %llu dropped", p->cfg->name,
+		 b == OPERATOR_ESCAPE ? "Ctrl-]" : "it ended", (unsigned long long)p->uart.rx_dropped);
+	return b == OPERATOR_ESCAPE;
+}
+
 static int cmd_quit(void *ctx, unsigned argc, char **argv)
 {
 	(void)ctx;
@@ -236,6 +275,7 @@ const struct console_cmd operator_cmds[] = {
 	{ "park", "NAME", "contain a running partition as after a fault", 1, 1, cmd_park },
 	{ "restart", "NAME", "restart a running one-vCPU partition (memory zeroed, image reloaded)", 1, 1, cmd_restart },
 	{ "remap", "NAME GPA", "move the region at GPA of a running partition to new host memory", 2, 2, cmd_remap },
+	{ "console", "NAME", "type to a running partition's COM1 (its output is in the log); Ctrl-] comes back", 1, 1, cmd_console },
 	{ "quit", "", "stop every partition the orderly way and end the run", 0, 0, cmd_quit },
 	{ "exit", "", "the same as quit", 0, 0, cmd_quit },
 };
@@ -274,4 +314,5 @@ void operator_console_env(struct console_env *env, struct operator *op, int (*ge
 	env->nr_cmds = operator_nr_cmds;
 	env->ctx = op;
 	env->busy = operator_busy;
+	env->pass = operator_pass;
 }

@@ -18,7 +18,11 @@ struct operator {
 	struct partition_set *ps;       /* the running partitions (may have none) */
 	const struct iommu_ops *iommu;  /* NULL: no IOMMU came up */
 	const struct dmar_info *dmar;   /* NULL: no DMAR table */
+	struct partition *attached;     /* `console NAME`: typed bytes go to its virtual COM1 */
 };
+
+/* The byte that brings the terminal back from `console NAME`: Ctrl-], as telnet's. */
+#define OPERATOR_ESCAPE         0x1d
 
 /* The command table, in help's order. */
 extern const struct console_cmd operator_cmds[];

@@ -68,7 +68,7 @@ static const struct console_cmd cmds[] = {
 	{ "quit", "", "the end", 0, 0, cmd_quit },
 };
 static int ctx_token;
-static const struct console_env env = { fake_getc, cmds, ARRAY_SIZE(cmds), &ctx_token, NULL };
+static const struct console_env env = { fake_getc, cmds, ARRAY_SIZE(cmds), &ctx_token, NULL, NULL };
 
 static int setup(void **state)
 {
@@ -142,7 +142,7 @@ static void a_failing_command_says_why(void **state)
 static void poll_never_waits_and_keeps_a_partial_line(void **state)
 {
 	struct console c;
-	const struct console_env uart = { uart_getc_fake, cmds, ARRAY_SIZE(cmds), &ctx_token, NULL };
+	const struct console_env uart = { uart_getc_fake, cmds, ARRAY_SIZE(cmds), &ctx_token, NULL, NULL };
 	(void)state;
 	console_open(&c, &uart);
 	assert_true(fake_log_has("console: ready: type help (console=on)\n"));
@@ -165,7 +165,7 @@ static void poll_never_waits_and_keeps_a_partial_line(void **state)
 static void poll_reads_a_bounded_number_of_bytes(void **state)
 {
 	struct console c;
-	const struct console_env uart = { uart_getc_fake, cmds, ARRAY_SIZE(cmds), &ctx_token, NULL };
+	const struct console_env uart = { uart_getc_fake, cmds, ARRAY_SIZE(cmds), &ctx_token, NULL, NULL };
 	static char flood[3 * CONSOLE_LINE_MAX + 1];
 	(void)state;
 	memset(flood, 'x', sizeof(flood) - 1);
@@ -187,7 +187,7 @@ static bool busy_twice(void *ctx)
 static void busy_holds_the_next_line_back(void **state)
 {
 	struct console c;
-	const struct console_env uart = { uart_getc_fake, cmds, ARRAY_SIZE(cmds), &ctx_token, busy_twice };
+	const struct console_env uart = { uart_getc_fake, cmds, ARRAY_SIZE(cmds), &ctx_token, busy_twice, NULL };
 	(void)state;
 	console_open(&c, &uart);
 	input = "walk 00:03.0 0x1 r\nwalk 00:04.0 0x2 r\n";

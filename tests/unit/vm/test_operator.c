@@ -114,7 +114,7 @@ static int setup(void **state)
 		ps.p[i].started = true;
 	}
 	ps.nr = 2;
-	op = (struct operator){ .ps = &ps, .iommu = &iommu, .dmar = NULL };
+	op = (struct operator){ .ps = &ps, .iommu = &iommu, .dmar = NULL, .attached = NULL };
 	operator_console_env(&env, &op, fake_getc);
 	fake_log_capture();
 	return 0;
@@ -239,6 +239,36 @@ static void faults_counts_per_partition_and_device(void **state)
 	assert_false(fake_log_has("faults: p2"));       /* no IOMMU domain */
 }
 
+static void console_name_sends_what_is_typed_until_ctrl_bracket(void **state)
+{
+	(void)state;
+	struct console c;
+	vuart_init(&ps.p[0].uart, 0x3f8, NULL, NULL);
+	input = "console p1\nhi\r\x1dlspci x\n";
+	console_open(&c, &env);
+	assert_false(console_poll(&c));
+	assert_true(fake_log_has("console: attached to p1's COM1: what you type goes to its guest; Ctrl-] comes back\n"));
+	const char *want = "hi\r";
+	for (const char *w = want; *w; w++)
+		assert_int_equal(vuart_in(&ps.p[0].uart, 0x3f8), (u8)*w);
+	assert_int_equal(vuart_in(&ps.p[0].uart, 0x3f8 + 5) & 1, 0);     /* nothing more: Ctrl-] was not passed */
+	assert_true(fake_log_has("console: back from p1's COM1 (Ctrl-]); typed bytes its guest did not read in time: 0 dropped\n"));
+	assert_true(fake_log_has("WARN console: usage: lspci\n"));        /* after Ctrl-]: a command again */
+	assert_null(op.attached);
+	/* Its partition ends while attached: the next byte is a command's again. */
+	input = "console p1\n";
+	assert_false(console_poll(&c));
+	ps.p[0].state = PART_EXITED;
+	input = "faults\n";
+	assert_false(console_poll(&c));
+	assert_true(fake_log_has("back from p1's COM1 (it ended)"));
+	assert_true(fake_log_has("console: > faults\n"));
+	console_exec(&env, "console p1");
+	assert_true(fake_log_has("WARN console: p1 is other, not running: no guest to type to\n"));
+	console_exec(&env, "console");
+	assert_true(fake_log_has("WARN console: usage: console NAME\n"));
+}
+
 static void quit_and_exit_end_the_console(void **state)
 {
 	(void)state;
@@ -257,6 +287,7 @@ int main(void)
 		cmocka_unit_test_setup(a_request_its_partition_never_takes_is_dropped, setup),
 		cmocka_unit_test_setup(bad_names_and_stopped_partitions_are_refused, setup),
 		cmocka_unit_test_setup(faults_counts_per_partition_and_device, setup),
+		cmocka_unit_test_setup(console_name_sends_what_is_typed_until_ctrl_bracket, setup),
 		cmocka_unit_test_setup(quit_and_exit_end_the_console, setup),
 	};
 	return cmocka_run_group_tests_name("operator", tests, NULL, NULL);
