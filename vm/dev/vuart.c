@@ -62,9 +62,14 @@ bool vuart_rx_put(struct vuart *u, u8 b)
 	return true;
 }
 
+u32 vuart_rx_waiting(const struct vuart *u)
+{
+	return __atomic_load_n(&u->rx_head, __ATOMIC_ACQUIRE) - __atomic_load_n(&u->rx_tail, __ATOMIC_ACQUIRE);
+}
+
 static bool rx_ready(const struct vuart *u)
 {
-	return __atomic_load_n(&u->rx_head, __ATOMIC_ACQUIRE) != u->rx_tail;
+	return vuart_rx_waiting(u) != 0;
 }
 
 /* RBR: the oldest received byte, 0 when none waits (the data sheet leaves it unspecified). */

@@ -41,6 +41,8 @@ void vuart_out(struct vuart *u, u16 port, u8 val);
  * time). false when VUART_RX_SIZE bytes already wait: dropped, counted.
  */
 bool vuart_rx_put(struct vuart *u, u8 b);
+/* Received bytes the guest has not read yet (any CPU: a snapshot). */
+u32 vuart_rx_waiting(const struct vuart *u);
 /* Emits what is buffered (the partition ended). '\r' is dropped, other control bytes shown as '.'. */
 void vuart_flush(struct vuart *u);
 

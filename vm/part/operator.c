@@ -14,6 +14,7 @@
 #include "kernel/err.h"
 #include "kernel/hw/pci_cfg.h"
 #include "kernel/smp.h"
+#include "kernel/hw/time.h"
 #include "pci/pci.h"
 
 /* The partition named name, or NULL (logged). */
@@ -251,7 +252,9 @@ static bool operator_pass(void *ctx, u8 b)
 		return true;
 	}
 	op->attached = NULL;
-	log_info("back from %s's COM1 (%s); typed bytes its guest did not read in time: %llu dropped", p->cfg->name,
+	op->draining = p;
+	op->drain_deadline_ns = time_now_ns() + OPERATOR_DRAIN_MS * 1000000ULL;
+	log_info("back from %s's COM1 (%s), %llu typed byte(s) dropped", p->cfg->name,
 		 b == OPERATOR_ESCAPE ? "Ctrl-]" : "it ended", (unsigned long long)p->uart.rx_dropped);
 	return b == OPERATOR_ESCAPE;
 }
@@ -282,15 +285,36 @@ const struct console_cmd operator_cmds[] = {
 const u32 operator_nr_cmds = ARRAY_SIZE(operator_cmds);
 
 /*
- * The console's busy hook: a park, restart or remap asked and not yet
+ * After Ctrl-]: whether the guest still reads what was typed (busy), for
+ * at most OPERATOR_DRAIN_MS; bytes left then are said once.
+ */
+static bool draining(struct operator *op)
+{
+	struct partition *p = op->draining;
+	u32 left = p ? vuart_rx_waiting(&p->uart) : 0;
+
+	if (!p)
+		return false;
+	if (left && partition_running(p) && time_now_ns() < op->drain_deadline_ns)
+		return true;
+	if (left)
+		log_warn("%s: its guest did not read %u typed byte(s) within %u ms", p->cfg->name, left,
+			 (unsigned)OPERATOR_DRAIN_MS);
+	op->draining = NULL;
+	return false;
+}
+
+/*
+ * The console's busy hook: the guest of the last `console NAME` still
+ * reading what was typed, or a park, restart or remap asked and not yet
  * done by its partition's BSP. Its CPU is kicked again (a kick that lands
  * while the CPU is in Sluice is lost); a request its partition can no
  * longer take (its vCPU thread has finished) is dropped, one line.
  */
 static bool operator_busy(void *ctx)
 {
-	const struct operator *op = ctx;
-	bool busy = false;
+	struct operator *op = ctx;
+	bool busy = draining(op);
 
 	for (u32 i = 0; op->ps && i < op->ps->nr; i++) {
 		struct partition *p = &op->ps->p[i];

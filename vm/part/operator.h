@@ -19,10 +19,14 @@ struct operator {
 	const struct iommu_ops *iommu;  /* NULL: no IOMMU came up */
 	const struct dmar_info *dmar;   /* NULL: no DMAR table */
 	struct partition *attached;     /* `console NAME`: typed bytes go to its virtual COM1 */
+	struct partition *draining;     /* after Ctrl-]: its guest still has typed bytes to read */
+	u64 drain_deadline_ns;          /* until then the console waits for it */
 };
 
 /* The byte that brings the terminal back from `console NAME`: Ctrl-], as telnet's. */
 #define OPERATOR_ESCAPE         0x1d
+/* How long after Ctrl-] the console waits for the guest to read what was typed. */
+#define OPERATOR_DRAIN_MS       2000
 
 /* The command table, in help's order. */
 extern const struct console_cmd operator_cmds[];

@@ -114,7 +114,7 @@ static int setup(void **state)
 		ps.p[i].started = true;
 	}
 	ps.nr = 2;
-	op = (struct operator){ .ps = &ps, .iommu = &iommu, .dmar = NULL, .attached = NULL };
+	op = (struct operator){ .ps = &ps, .iommu = &iommu, .dmar = NULL, .attached = NULL, .draining = NULL };
 	operator_console_env(&env, &op, fake_getc);
 	fake_log_capture();
 	return 0;
@@ -252,9 +252,11 @@ static void console_name_sends_what_is_typed_until_ctrl_bracket(void **state)
 	for (const char *w = want; *w; w++)
 		assert_int_equal(vuart_in(&ps.p[0].uart, 0x3f8), (u8)*w);
 	assert_int_equal(vuart_in(&ps.p[0].uart, 0x3f8 + 5) & 1, 0);     /* nothing more: Ctrl-] was not passed */
-	assert_true(fake_log_has("console: back from p1's COM1 (Ctrl-]); typed bytes its guest did not read in time: 0 dropped\n"));
-	assert_true(fake_log_has("WARN console: usage: lspci\n"));        /* after Ctrl-]: a command again */
+	assert_true(fake_log_has("console: back from p1's COM1 (Ctrl-]), 0 typed byte(s) dropped\n"));
 	assert_null(op.attached);
+	assert_false(console_poll(&c));                 /* its guest has read everything: commands again */
+	assert_true(fake_log_has("WARN console: usage: lspci\n"));
+	assert_null(op.draining);
 	/* Its partition ends while attached: the next byte is a command's again. */
 	input = "console p1\n";
 	assert_false(console_poll(&c));
@@ -267,6 +269,34 @@ static void console_name_sends_what_is_typed_until_ctrl_bracket(void **state)
 	assert_true(fake_log_has("WARN console: p1 is other, not running: no guest to type to\n"));
 	console_exec(&env, "console");
 	assert_true(fake_log_has("WARN console: usage: console NAME\n"));
+}
+
+static void after_ctrl_bracket_the_console_waits_for_the_guest_to_read(void **state)
+{
+	(void)state;
+	struct console c;
+	vuart_init(&ps.p[0].uart, 0x3f8, NULL, NULL);
+	fake_time_ns = 1000000000ULL;
+	input = "console p1\nab\x1dlspci x\n";
+	console_open(&c, &env);
+	assert_false(console_poll(&c));
+	assert_ptr_equal(op.draining, &ps.p[0]);
+	assert_string_equal(input, "lspci x\n");           /* held back: "ab" not read yet */
+	assert_int_equal(vuart_in(&ps.p[0].uart, 0x3f8), 'a');
+	assert_false(console_poll(&c));
+	assert_string_equal(input, "lspci x\n");
+	assert_int_equal(vuart_in(&ps.p[0].uart, 0x3f8), 'b');
+	assert_false(console_poll(&c));                 /* read: the console goes on */
+	assert_true(fake_log_has("WARN console: usage: lspci\n"));
+	/* A guest that never reads holds the console OPERATOR_DRAIN_MS, then one line. */
+	input = "console p1\nxyz\x1d" "faults\n";
+	assert_false(console_poll(&c));
+	assert_string_equal(input, "faults\n");
+	fake_time_ns += OPERATOR_DRAIN_MS * 1000000ULL;
+	assert_false(console_poll(&c));
+	assert_true(fake_log_has("WARN console: p1: its guest did not read 3 typed byte(s) within 2000 ms\n"));
+	assert_true(fake_log_has("console: > faults\n"));
+	assert_null(op.draining);
 }
 
 static void quit_and_exit_end_the_console(void **state)
@@ -288,6 +318,7 @@ int main(void)
 		cmocka_unit_test_setup(bad_names_and_stopped_partitions_are_refused, setup),
 		cmocka_unit_test_setup(faults_counts_per_partition_and_device, setup),
 		cmocka_unit_test_setup(console_name_sends_what_is_typed_until_ctrl_bracket, setup),
+		cmocka_unit_test_setup(after_ctrl_bracket_the_console_waits_for_the_guest_to_read, setup),
 		cmocka_unit_test_setup(quit_and_exit_end_the_console, setup),
 	};
 	return cmocka_run_group_tests_name("operator", tests, NULL, NULL);
