@@ -1,6 +1,7 @@
 # Sluice: one Makefile (xv6/NOVA style).
-#   make          kernel, EFI loader, ISO and ESP of the default scenario
-#   make run      boot the default scenario in QEMU, serial on the terminal
+#   make          kernel, EFI loader, ISO and ESP of the flagship scenario
+#   make run      boot the flagship scenario in QEMU, serial on the terminal
+#                 (SCENARIO=NAME boots tests/scenarios/NAME)
 #   make test     unit tests, symbol, layer and document checks, QEMU and Bochs scenarios
 #   make unit     host unit tests only
 #   make tools    host programs (build/host/dmar-dump)
@@ -15,7 +16,7 @@ HOST     := $(BUILD)/host
 CC       := gcc
 NASM     := nasm
 PYTHON   := /usr/bin/python3
-SCENARIO ?= default
+SCENARIO ?= flagship
 # Real firmware DMAR tables (NAME.bin, with iasl's NAME.dsl), data kept
 # outside this repository: test_dmar_corpus checks the parser against them
 # and the fuzzer starts from them; without the folder the test says it
@@ -108,19 +109,24 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/efi/loader.so
 		--target efi-app-x86_64 --subsystem=10 $< $@
 
 # ---- images ---------------------------------------------------------------
+# The scenario's guests: its `modules` file, NAME=PATH lines (paths from the root).
+SCENARIO_MODULES := $(shell grep -v '^\#' tests/scenarios/$(SCENARIO)/modules 2>/dev/null | grep '=')
+MODULE_ARGS      := $(addprefix --module ,$(SCENARIO_MODULES))
+MODULE_FILES     := $(foreach m,$(SCENARIO_MODULES),$(word 2,$(subst =, ,$(m))))
+
 $(BUILD)/sluice.iso: $(BUILD)/sluice.elf $(BUILD)/BOOTX64.EFI tools/mkimage \
-		     tests/scenarios/$(SCENARIO)/sluice.conf
+		     tests/scenarios/$(SCENARIO)/sluice.conf $(MODULE_FILES)
 	cl=""; if [ -f tests/scenarios/$(SCENARIO)/cmdline ]; then \
 		cl="$$(grep -v '^#' tests/scenarios/$(SCENARIO)/cmdline | tr '\n' ' ')"; fi; \
 	tools/mkimage --kernel $(BUILD)/sluice.elf --efi $(BUILD)/BOOTX64.EFI \
-		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" --out $(BUILD)
+		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" $(MODULE_ARGS) --out $(BUILD)
 
-# The image of the chosen scenario is built afresh each time (under a second).
+# The image of the chosen scenario, with its guests, is built afresh each time (under a second).
 run: all
 	@cl=""; if [ -f tests/scenarios/$(SCENARIO)/cmdline ]; then \
 		cl="$$(grep -v '^#' tests/scenarios/$(SCENARIO)/cmdline | tr '\n' ' ')"; fi; \
 	tools/mkimage --kernel $(BUILD)/sluice.elf --efi $(BUILD)/BOOTX64.EFI \
-		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" --out $(BUILD)/run && \
+		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" $(MODULE_ARGS) --out $(BUILD)/run && \
 	tools/run-qemu --scenario tests/scenarios/$(SCENARIO) --image $(BUILD)/run --interactive
 
 # ---- host unit tests ------------------------------------------------------

@@ -42,6 +42,26 @@ struct iommu_intr_table {
 	u64 faults;                     /* interrupt remapping faults the unit recorded, owned or not */
 };
 
+/* One remapping unit as the machine map shows it (iommu_ops.unit_info). */
+struct iommu_unit_info {
+	char name[8];                   /* "vtd0" */
+	u16 segment;
+	u64 base;                       /* its register block */
+	bool up;                        /* brought up; false: left off */
+	bool translation;               /* DMA translation enabled */
+};
+
+/* A fault as it was logged (iommu_fault_logged): what the machine map needs of it. */
+struct iommu_fault_note {
+	const char *unit;               /* "vtd0" */
+	u32 sbdf;                       /* the requester */
+	bool interrupt;                 /* an interrupt request (index), else a DMA request (addr, write) */
+	bool write;
+	u64 addr;                       /* the DMA address, or the interrupt index */
+	u8 reason;
+	const char *owner;              /* the domain its source ID is attached to, NULL: none */
+};
+
 /*
  * A device's message, as iommu_ops.intr_alloc programs it: the requester
  * the entry accepts (the function's routing ID, or for a function behind
@@ -132,6 +152,10 @@ struct iommu_ops {
 	int (*walk)(u32 sbdf, u64 iova, bool write);
 	/* Fills *t for the unit and context entry of sbdf; 0 or -HV_ENODEV. */
 	int (*tables)(u32 sbdf, struct iommu_tables *t);
+	/* Unit i into *u; 0, or -HV_ENOENT past the last unit: loop from 0. */
+	int (*unit_info)(unsigned i, struct iommu_unit_info *u);
+	/* The index of the unit that translates sbdf's requests, or -HV_ENODEV. */
+	int (*unit_index)(u32 sbdf);
 };
 
 extern const struct iommu_ops vtd_iommu_ops;
@@ -151,6 +175,12 @@ void iommu_domain_fault_counts(const struct iommu_domain *d, u64 *logged, u64 *s
  * segment << 16 | source ID. NULL: none (vm/part/limits.c sets it).
  */
 extern void (*iommu_fault_sink)(struct iommu_domain *d, u32 sbdf);
+/*
+ * Called for every fault logged (not for those the rate limit suppressed),
+ * after its ERR line, on the CPU that drained it. NULL: none (vm/main.c
+ * sets it to the machine map's, vm/part/map.h).
+ */
+extern void (*iommu_fault_logged)(const struct iommu_fault_note *n);
 /* The invalidations run for d, as one line (vtd_inv_stats_format); "" when none. */
 void iommu_domain_inv_format(const struct iommu_domain *d, char *buf, size_t len);
 

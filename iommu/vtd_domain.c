@@ -558,6 +558,27 @@ static int vtd_intr_table(unsigned i, struct iommu_intr_table *t)
 	return 0;
 }
 
+static int vtd_unit_info(unsigned i, struct iommu_unit_info *info)
+{
+	if (i >= nr_units)
+		return -HV_ENOENT;
+	const struct vtd_unit *u = &units[i];
+	memset(info, 0, sizeof(*info));
+	str_copy(info->name, u->name, sizeof(info->name));
+	info->segment = u->segment;
+	info->base = u->reg_pa;
+	info->up = u->up;
+	info->translation = u->te;
+	return 0;
+}
+
+static int vtd_unit_index(u32 sbdf)
+{
+	unsigned i;
+
+	return unit_for(sbdf, &i) ? (int)i : -HV_ENODEV;
+}
+
 static void vtd_set_devtlb_timeout(u32 us)
 {
 	vtd_devtlb_timeout_us = us;
@@ -718,6 +739,8 @@ const struct iommu_ops vtd_iommu_ops = {
 	.set_devtlb_timeout = vtd_set_devtlb_timeout,
 	.set_cpu_x2apic = vtd_set_cpu_x2apic,
 	.intr_table = vtd_intr_table,
+	.unit_info = vtd_unit_info,
+	.unit_index = vtd_unit_index,
 	.intr_alloc = vtd_intr_alloc,
 	.intr_free = vtd_intr_free,
 	.enable = vtd_enable,

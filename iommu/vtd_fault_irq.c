@@ -17,6 +17,7 @@
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/hw/pci_cfg.h"
+#include "iommu/iommu.h"
 
 static void log_suppressed(const struct vtd_unit *u, struct vtd_fault_source *s)
 {
@@ -54,6 +55,8 @@ static struct vtd_fault_source *source(struct vtd_unit *u, u16 sid, u64 now)
 	return s;
 }
 
+void (*iommu_fault_logged)(const struct iommu_fault_note *n);
+
 static void report(struct vtd_unit *u, u64 lo, u64 hi, vtd_fault_owner_fn owner)
 {
 	struct vtd_fault f;
@@ -81,6 +84,14 @@ static void report(struct vtd_unit *u, u64 lo, u64 hi, vtd_fault_owner_fn owner)
 	if (o.logged)
 		(*o.logged)++;
 	vtd_fault_log(&f, u->name, o.name);
+	if (iommu_fault_logged) {
+		const struct iommu_fault_note n = {
+			.unit = u->name, .sbdf = (u32)u->segment << 16 | f.sid,
+			.interrupt = VTD_FR_IS_IR(f.reason), .write = f.write,
+			.addr = VTD_FR_IS_IR(f.reason) ? f.ir_index : f.addr, .reason = f.reason, .owner = o.name,
+		};
+		iommu_fault_logged(&n);
+	}
 }
 
 /* One pass over the fault recording registers and PFO, as FSTS read fsts shows them. */

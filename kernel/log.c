@@ -118,8 +118,8 @@ int log_level_parse(const char *s, size_t n, enum log_level *out)
  */
 static const char *const subsystems[] = {
 	"acpi", "apic", "attack", "bench", "boot", "check", "cmdline", "config", "console", "demo",
-	"dmar", "edu", "fatal", "hv", "image", "irq", "mem", "nvme", "part", "pci", "remap",
-	"smp", "sriov", "svm", "time", "virt", "vmx", "vpci", "vtd", "walk",
+	"dmar", "edu", "fatal", "hv", "image", "irq", "map", "mem", "nvme", "part", "pci", "remap",
+	"smp", "sriov", "story", "svm", "time", "virt", "vmx", "vpci", "vtd", "walk",
 };
 
 bool log_subsys_known(const char *s, size_t n)

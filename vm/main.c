@@ -45,8 +45,10 @@
 #include "vm/config/partition_cfg.h"
 #include "vm/demo/dma_demo.h"
 #include "vm/part/vf_setup.h"
+#include "vm/part/story.h"
 #include "vm/part/partition.h"
 #include "vm/part/attack.h"
+#include "vm/part/map.h"
 #include "vm/part/irq.h"
 #include "vm/part/operator.h"
 #include "vm/bench/pf_bench.h"
@@ -452,6 +454,7 @@ static void setup_pci(void)
 		check(sriov_apply_spec(opts.sriov) == 0, "VFs enabled as asked (sriov=%s)", opts.sriov);
 		pci_log_groups();
 	}
+	story_stage0();
 }
 
 /*
@@ -476,6 +479,7 @@ static void setup_iommu(void)
 	iommu = &vtd_iommu_ops;
 	/* Fault events as interrupts from here on; polling still drains leftovers. */
 	irq_register(IRQ_VECTOR_IOMMU_FAULT, iommu->fault_event, NULL);
+	iommu_fault_logged = map_log_fault;
 	/* Host vectors for partitions' device MSIs, each behind one remapping entry (vm/part/irq.h). */
 	for (u32 i = 0; i < PART_IRQ_NR; i++)
 		irq_register((u8)(PART_IRQ_FIRST + i), part_irq_host, (void *)(uintptr_t)i);
@@ -507,6 +511,19 @@ static void guest_ecam(u64 *gpa, u32 *bus_end)
 		}
 	*gpa = GUEST_ECAM_FALLBACK;
 	*bus_end = 0xff;
+}
+
+/* Bit i set when CPU i runs (for the first 64). */
+static u64 cpus_online(void)
+{
+	u64 online = 0;
+
+	for (u32 i = 0; i < smp_nr_cpus() && i < 64; i++) {
+		const struct cpu *c = smp_cpu(i);
+		if (c && (c->state == CPU_IDLE || c->state == CPU_BUSY))
+			online |= BIT_ULL(i);
+	}
+	return online;
 }
 
 static void setup_domains(void)
@@ -542,11 +559,7 @@ static void setup_domains(void)
 	guest_ecam(&ecam_gpa, &ecam_bus_end);
 	host.nr_cpus = smp_nr_cpus();
 	host.boot_cpu = smp_boot_cpu();
-	for (u32 i = 0; i < host.nr_cpus && i < 64; i++) {
-		const struct cpu *c = smp_cpu(i);
-		if (c && (c->state == CPU_IDLE || c->state == CPU_BUSY))
-			host.cpus_online |= BIT_ULL(i);
-	}
+	host.cpus_online = cpus_online();
 	host.ecam_gpa = ecam_gpa;
 	host.ecam_size = ((u64)ecam_bus_end + 1) * MiB;
 	mods.m = boot.modules;
@@ -564,6 +577,8 @@ static void setup_domains(void)
 	/* Nothing of it starts: a run whose config was refused must not look like a passing one. */
 	if (ret)
 		check(false, "sluice.conf: refused (%s), no partition set up", hv_strerror(ret));
+	if (!ret)
+		story_stage1(&scfg);
 	if (dma_demo_asked()) {
 		if (ret)
 			check(false, "demo: partitions set up for the DMA demonstration (%s)", hv_strerror(ret));
@@ -572,12 +587,31 @@ static void setup_domains(void)
 	}
 	if (ret)
 		return;
+	story_stage2(&scfg);
+	story_stage3(&scfg);
 	partitions_build(&parts, &scfg, virt, boot.modules, boot.nr_modules, ecam_gpa, ecam_bus_end);
 	const struct attack_host ah = {
 		.image_ro_pa = (u64)(uintptr_t)_kernel_start,
 		.image_ro_size = (u64)(uintptr_t)_rodata_end - (u64)(uintptr_t)_kernel_start,
 	};
 	attack_setup(&scfg, &parts, &ah);
+}
+
+/* What the machine map (vm/part/map.h) reads: this run's CPUs, config, partitions and IOMMU. */
+static struct map_machine machine_map(void)
+{
+	return (struct map_machine){
+		.nr_cpus = smp_nr_cpus(), .boot_cpu = smp_boot_cpu(), .cpus_online = cpus_online(),
+		.cfg = &scfg, .ps = &parts, .iommu = iommu,
+	};
+}
+
+/* The machine map as the partitions were set up; faults add their lines as they are logged. */
+static void log_machine_map(void)
+{
+	const struct map_machine m = machine_map();
+
+	map_log(&m);
 }
 
 /* The HPET from its ACPI table, opened; NULL without one (the reason logged when there is a table). */
@@ -791,6 +825,7 @@ static __noreturn void kmain(int boot_err)
 	setup_dmar();
 	setup_iommu();
 	setup_domains();
+	log_machine_map();
 
 	run_selftest(opts.selftest);
 	/* Said before the vCPUs start, so their first lines come after it. */
@@ -800,7 +835,7 @@ static __noreturn void kmain(int boot_err)
 	static struct console_env env;
 	static struct console con;
 	if (opts.console) {
-		op = (struct operator){ .ps = &parts, .iommu = iommu, .dmar = dmar };
+		op = (struct operator){ .ps = &parts, .iommu = iommu, .dmar = dmar, .map = machine_map() };
 		operator_console_env(&env, &op, uart_getc);
 		console_open(&con, &env);
 		parts.poll = console_poll_hook;
@@ -823,6 +858,10 @@ static __noreturn void kmain(int boot_err)
 	}
 	/* Those that never started, failed, or still ran when the run ended, judged now: one check each. */
 	partitions_check_ends(&parts);
+	for (u32 i = 0; i < parts.nr; i++) {
+		const struct partition *p = &parts.p[i];
+		story_verdict(p->cfg->name, part_state_name(p->state), p->exit_code, p->verdict_pass, p->verdict_fail);
+	}
 	irq_stray_log_summary();
 	check_finish();
 }

@@ -16,6 +16,7 @@
 #include "vm/cpu/gwalk.h"
 #include "vm/cpu/cpuid.h"
 #include "vm/part/attack.h"
+#include "vm/part/map.h"
 #include "kernel/log.h"
 #include "kernel/lib.h"
 #include "kernel/err.h"
@@ -408,7 +409,11 @@ static s64 hc_io_loop(struct partition *p, u64 what, u64 ios)
 static int remap_or_park(struct partition *p, struct vcpu *v, u64 gpa)
 {
 	int ret = partition_remap(p, gpa);
-	if (ret == 0 || ret == -HV_ENOENT || ret == -HV_EPERM || ret == -HV_ENOMEM)
+	if (!ret) {
+		map_log_partition(p);   /* the region's new HPA */
+		return 0;
+	}
+	if (ret == -HV_ENOENT || ret == -HV_EPERM || ret == -HV_ENOMEM)
 		return ret;
 	p->inv_timed_out = ret == -HV_ETIMEDOUT;
 	return partition_park(p, v, "memory remap of gpa 0x%016llx failed: %s", (unsigned long long)gpa, hv_strerror(ret));
@@ -429,8 +434,10 @@ static s64 hc_remap(struct partition *p, struct vcpu *v, u64 gpa, bool *ended)
 static int restart_or_park(struct partition *p, struct vcpu *v)
 {
 	int ret = partition_restart(p);
-	if (!ret)
+	if (!ret) {
+		map_log_partition(p);
 		return 0;
+	}
 	p->inv_timed_out = ret == -HV_ETIMEDOUT;
 	return partition_park(p, v, "restart failed: %s", hv_strerror(ret));
 }

@@ -91,6 +91,11 @@ static int cmd_units(void *ctx, unsigned argc, char **argv)
 	return 0;
 }
 
+/*
+ * Each partition as the machine map describes it (the same `map:` lines
+ * the log has and tools/sluice-map draws), why it ended if it did, and its
+ * counters so far.
+ */
 static int cmd_partitions(void *ctx, unsigned argc, char **argv)
 {
 	const struct operator *op = ctx;
@@ -103,26 +108,22 @@ static int cmd_partitions(void *ctx, unsigned argc, char **argv)
 	}
 	for (u32 i = 0; i < op->ps->nr; i++) {
 		struct partition *p = &op->ps->p[i];
-		const struct partition_cfg *d = p->cfg;
-		char cpus[64] = "";
-		size_t n = 0;
-		for (u32 c = 0; c < d->nr_cpus && n < sizeof(cpus); c++)
-			n += (size_t)fmt_snprintf(cpus + n, sizeof(cpus) - n, "%s%u", c ? "," : "", d->cpus[c]);
-		log_info("%s: %s%s%s%s, cpus %s, image %s, %u region(s), %u device(s), %u restart(s)", d->name,
-			 part_state_name(p->state), p->why[0] ? " (" : "", p->why[0] ? p->why : "", p->why[0] ? ")" : "",
-			 cpus, d->image, d->nr_regions, d->nr_devices, p->restarts);
-		for (u32 r = 0; r < d->nr_regions; r++) {
-			const struct part_region *g = &d->regions[r];
-			log_info("%s: memory gpa [0x%016llx-0x%016llx] -> hpa [0x%016llx-0x%016llx] %s%s", d->name,
-				 (unsigned long long)g->gpa, (unsigned long long)(g->gpa + g->size - 1),
-				 (unsigned long long)g->hpa, (unsigned long long)(g->hpa + g->size - 1),
-				 (g->prot & IOMMU_WRITE) ? "rw" : "r", g->hpa_fixed ? " (hpa fixed)" : "");
-		}
-		for (u32 k = 0; k < d->nr_devices; k++)
-			log_info("%s: device " BDF_FMT, d->name, BDF_ARGS(d->devices[k].sbdf));
+		map_log_partition(p);
+		if (p->why[0])
+			log_info("%s: %s: %s", p->cfg->name, part_state_name(p->state), p->why);
 		if (p->started)
 			partition_log_counters(p);
 	}
+	return 0;
+}
+
+static int cmd_map(void *ctx, unsigned argc, char **argv)
+{
+	const struct operator *op = ctx;
+	(void)argc;
+	(void)argv;
+
+	map_log(&op->map);
 	return 0;
 }
 
@@ -271,7 +272,8 @@ const struct console_cmd operator_cmds[] = {
 	{ "lspci", "", "PCI functions: class, IDs, kind, VFs, IOMMU group, owner, ATS", 0, 0, cmd_lspci },
 	{ "dmar", "", "the ACPI DMAR table: units, scopes, reserved memory", 0, 0, cmd_dmar },
 	{ "units", "", "each remapping unit: capabilities, translation, fault and invalidation counters", 0, 0, cmd_units },
-	{ "partitions", "", "state, CPUs, memory GPA -> HPA, devices, exits by reason", 0, 0, cmd_partitions },
+	{ "partitions", "", "state, CPUs, memory GPA -> HPA, devices (map: lines), exits by reason", 0, 0, cmd_partitions },
+	{ "map", "", "the whole machine map: CPUs, units, partitions, Sluice's PFs (what tools/sluice-map draws)", 0, 0, cmd_map },
 	{ "walk", "[SSSS:]BB:DD.F IOVA r|w", "the IOMMU's translation of one request, step by step", 3, 3, cmd_walk },
 	{ "iommu walk", "[SSSS:]BB:DD.F IOVA r|w", "the same as walk", 3, 3, cmd_walk },
 	{ "faults", "", "DMA fault counts per partition and device", 0, 0, cmd_faults },

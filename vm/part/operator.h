@@ -11,6 +11,7 @@
 #include "kernel/console.h"
 #include "iommu/iommu.h"
 #include "iommu/dmar.h"
+#include "vm/part/map.h"
 
 struct partition_set;
 
@@ -18,6 +19,7 @@ struct operator {
 	struct partition_set *ps;       /* the running partitions (may have none) */
 	const struct iommu_ops *iommu;  /* NULL: no IOMMU came up */
 	const struct dmar_info *dmar;   /* NULL: no DMAR table */
+	struct map_machine map;         /* what `map` describes (vm/part/map.h) */
 	struct partition *attached;     /* `console NAME`: typed bytes go to its virtual COM1 */
 	struct partition *draining;     /* after Ctrl-]: its guest still has typed bytes to read */
 	u64 drain_deadline_ns;          /* until then the console waits for it */

@@ -418,6 +418,7 @@ int partitions_build(struct partition_set *ps, struct sluice_cfg *s, const struc
 	memset(ps, 0, sizeof(*ps));
 	ps->mods = mods;
 	ps->nr_mods = nr_mods;
+	ps->cfg = s;
 	ps->ecam_gpa = ecam_gpa;
 	ps->ecam_bus_end = ecam_bus_end;
 	for (u32 i = 0; i < s->nr; i++) {

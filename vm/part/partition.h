@@ -184,6 +184,7 @@ struct partition_set {
 	u32 ecam_bus_end;
 	const struct boot_module *mods; /* the images, for restarts */
 	u32 nr_mods;
+	const struct sluice_cfg *cfg;   /* the config the partitions came from (the machine map reads it) */
 	/*
 	 * The boot CPU's other duty while it waits (vm/main.c sets it: the
 	 * operator console's poll), called at each look; true ends the run

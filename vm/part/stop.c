@@ -8,6 +8,7 @@
  */
 #include "vm/part/partition.h"
 #include "vm/part/attack.h"
+#include "vm/part/map.h"
 #include "vm/part/expect.h"
 #include "vm/part/limits.h"
 #include "kernel/log.h"
@@ -17,20 +18,6 @@
 #include "kernel/check.h"
 #include "kernel/smp.h"
 #include "pci/pci.h"
-
-const char *part_state_name(enum part_state s)
-{
-	switch (s) {
-	case PART_IDLE: return "ready";
-	case PART_RUNNING: return "running";
-	case PART_EXITED: return "exited";
-	case PART_HALTED: return "halted";
-	case PART_PARKED: return "parked";
-	case PART_FAILED: return "failed";
-	case PART_STOPPED: return "stopped";
-	}
-	return "?";
-}
 
 u64 partition_exits(const struct partition *p, enum vm_exit_reason r)
 {
@@ -233,6 +220,7 @@ int partition_end(struct partition *p, enum part_state st, u64 code, const char 
 		str_copy(p->why, how, sizeof(p->why));
 	log_write(LOG_INFO, p->cfg->name, "%s: partition %s (code %llu)", how, part_state_name(st),
 		  (unsigned long long)code);
+	map_log_partition(p);
 	partition_end_check(p);
 	stop_devices(p);
 	partition_log_counters(p);
@@ -327,6 +315,7 @@ int partition_park(struct partition *p, struct vcpu *v, const char *fmt, ...)
 		return 1;
 	vuart_flush(&p->uart);
 	log_write(LOG_WARN, p->cfg->name, "parked: %s", p->why);
+	map_log_partition(p);
 	partition_end_check(p);
 	if (p->ops && p->ops->vcpu_dump)
 		p->ops->vcpu_dump(v, p->cfg->name);

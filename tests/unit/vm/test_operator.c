@@ -33,11 +33,6 @@ void smp_kick(u32 index)
 	kicks[index]++;
 }
 
-const char *part_state_name(enum part_state s)
-{
-	return s == PART_RUNNING ? "running" : s == PART_PARKED ? "parked" : "other";
-}
-
 void partition_log_counters(struct partition *p)
 {
 	(void)p;
@@ -55,12 +50,6 @@ void iommu_domain_fault_counts(const struct iommu_domain *dom, u64 *logged, u64 
 	(void)dom;
 	*logged = 2;
 	*suppressed = 1;
-}
-
-void dmar_print(const struct dmar_info *dm)
-{
-	(void)dm;
-	log_info("dmar printed");
 }
 
 static int fake_walk(u32 sbdf, u64 iova, bool write)
@@ -100,6 +89,7 @@ static int setup(void **state)
 	for (u32 i = 0; i < 2; i++) {
 		strcpy(d[i].name, i ? "p2" : "p1");
 		strcpy(d[i].image, "spin");
+		d[i].guest = true;
 		d[i].nr_cpus = 1;
 		d[i].cpus[0] = i + 1;
 		d[i].nr_regions = 1;
@@ -139,11 +129,17 @@ static void partitions_shows_the_memory_map_and_counters(void **state)
 	ps.p[1].state = PART_PARKED;
 	strcpy(ps.p[1].why, "parked by the operator (console park)");
 	console_exec(&env, "partitions");
-	assert_true(fake_log_has("console: p1: running, cpus 1, image spin, 1 region(s), 1 device(s), 0 restart(s)\n"));
-	assert_true(fake_log_has("console: p1: memory gpa [0x0000000000000000-0x00000000007fffff] -> hpa [0x0000000000400000-0x0000000000bfffff] rw\n"));
-	assert_true(fake_log_has("console: p1: device 00:03.0\n"));
-	assert_true(fake_log_has("console: p2: parked (parked by the operator (console park)), cpus 2,"));
+	assert_true(fake_log_has("INFO map: partition name=p1 state=running cpus=1 regions=1 devices=1 restarts=0\n"));
+	assert_true(fake_log_has("INFO map: region part=p1 gpa=0x0000000000000000 hpa=0x0000000000400000 size=0x800000 perm=rw rmrr=no\n"));
+	assert_true(fake_log_has("INFO map: device bdf=00:03.0 kind=fn ats=off part=p1 unit=none\n"));
+	assert_true(fake_log_has("INFO map: partition name=p2 state=parked cpus=2 regions=1 devices=1 restarts=0\n"));
+	assert_true(fake_log_has("INFO console: p2: parked: parked by the operator (console park)\n"));
+	assert_false(fake_log_has("console: p1: running"));     /* no reason: no line */
 	assert_int_equal(counters_logged, 2);
+	/* map: the whole machine, the same lines with the CPUs first. */
+	op.map = (struct map_machine){ .nr_cpus = 3, .boot_cpu = 0, .cpus_online = 7, .ps = &ps };
+	console_exec(&env, "map");
+	assert_true(fake_log_has("INFO map: cpu id=0 online=yes owner=sluice\n"));
 }
 
 static void walk_checks_its_words_before_the_iommu_sees_them(void **state)
@@ -266,7 +262,7 @@ static void console_name_sends_what_is_typed_until_ctrl_bracket(void **state)
 	assert_true(fake_log_has("back from p1's COM1 (it ended)"));
 	assert_true(fake_log_has("console: > faults\n"));
 	console_exec(&env, "console p1");
-	assert_true(fake_log_has("WARN console: p1 is other, not running: no guest to type to\n"));
+	assert_true(fake_log_has("WARN console: p1 is exited, not running: no guest to type to\n"));
 	console_exec(&env, "console");
 	assert_true(fake_log_has("WARN console: usage: console NAME\n"));
 }
