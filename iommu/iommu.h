@@ -142,6 +142,12 @@ struct iommu_ops {
 	void (*fault_event)(void *arg);
 	/* Logs each unit's invalidation counters, one line per unit. */
 	void (*log_counters)(void);
+	/*
+	 * Logs each unit as it stands (the operator's `units`): address,
+	 * capabilities, translation and interrupt remapping read from GSTS,
+	 * fault and invalidation counters. Reads only; from the boot CPU.
+	 */
+	void (*log_units)(void);
 	/* Logs the software walk of a request from sbdf to iova, one line per step. */
 	int (*walk)(u32 sbdf, u64 iova, bool write);
 	/* Fills *t for the unit and context entry of sbdf; 0 or -HV_ENODEV. */

@@ -514,6 +514,32 @@ static void vtd_log_counters(void)
 	}
 }
 
+static void vtd_log_units(void)
+{
+	char line[256];
+
+	for (unsigned i = 0; i < nr_units; i++) {
+		struct vtd_unit *u = &units[i];
+		if (!u->up) {
+			log_write(LOG_INFO, u->name, "unit at 0x%016llx: left off at bring-up", (unsigned long long)u->reg_pa);
+			continue;
+		}
+		u32 gsts = io_read32(u->regs, VTD_GSTS_REG);
+		log_write(LOG_INFO, u->name, "unit at 0x%016llx segment %u cap=0x%016llx ecap=0x%016llx: translation %s, interrupt remapping %s (GSTS 0x%08x)",
+			  (unsigned long long)u->reg_pa, u->segment, (unsigned long long)u->cap, (unsigned long long)u->ecap,
+			  (gsts & VTD_GSTS_TES) ? "on" : "off", (gsts & VTD_GSTS_IRES) ? "on" : "off", gsts);
+		vtd_caps_format_cap(line, sizeof(line), &u->caps);
+		log_write(LOG_INFO, u->name, "cap: %s", line);
+		vtd_caps_format_ecap(line, sizeof(line), &u->caps);
+		log_write(LOG_INFO, u->name, "ecap: %s", line);
+		log_write(LOG_INFO, u->name, "faults: %llu recorded (%llu interrupt remapping), %llu fault log overflows, FSTS 0x%08x",
+			  (unsigned long long)u->faults, (unsigned long long)u->ir_faults, (unsigned long long)u->overflows,
+			  io_read32(u->regs, VTD_FSTS_REG));
+		vtd_inv_stats_format(&u->qi.stats, line, sizeof(line));
+		log_write(LOG_INFO, u->name, "invalidations: %s", line);
+	}
+}
+
 static void vtd_set_cpu_x2apic(bool on)
 {
 	cpus_x2apic = on;
@@ -724,4 +750,5 @@ const struct iommu_ops vtd_iommu_ops = {
 	.walk = vtd_walk_op,
 	.tables = vtd_tables_op,
 	.log_counters = vtd_log_counters,
+	.log_units = vtd_log_units,
 };

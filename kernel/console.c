@@ -1,8 +1,9 @@
 /*
- * A line-oriented console on the log's UART (kernel/serial.h) for
- * operators and lab students: type `iommu walk 00:03.0 0x10000 r` and
- * watch the translation step by step (docs/architecture.md, "Follow one
- * DMA", step 5). Polled input; no editing beyond backspace.
+ * The operator console on the log's UART (kernel/serial.h): lines typed
+ * by operators and lab students, run one at a time, answered in the log
+ * (`> LINE` first, then the command's own lines). Input is polled, never
+ * waited for, so the boot CPU can read it between its other duties
+ * while partitions run. No editing beyond backspace.
  */
 #define LOG_SUBSYS "console"
 #include "kernel/console.h"
@@ -11,7 +12,7 @@
 #include "kernel/err.h"
 #include "kernel/hw/cpu.h"
 
-/* Splits line into at most max words (in place); returns how many. */
+/* Splits line into at most max words (in place); returns how many, max + 1 when there are more. */
 static unsigned split(char *line, char **w, unsigned max)
 {
 	unsigned n = 0;
@@ -29,67 +30,104 @@ static unsigned split(char *line, char **w, unsigned max)
 	return n;
 }
 
+/* How many of the n words w the name matches (one or two words), 0 for none. */
+static unsigned name_matches(const char *name, char **w, unsigned n)
+{
+	const char *sp = name;
+	while (*sp && *sp != ' ')
+		sp++;
+	size_t first = (size_t)(sp - name);
+	if (strlen(w[0]) != first || strncmp(name, w[0], first))
+		return 0;
+	if (!*sp)
+		return 1;
+	return n >= 2 && !strcmp(sp + 1, w[1]) ? 2 : 0;
+}
+
+static void help(const struct console_env *env)
+{
+	log_info("commands (one per line; words in capitals are yours to fill in):");
+	for (u32 i = 0; i < env->nr_cmds; i++) {
+		const struct console_cmd *c = &env->cmds[i];
+		log_info("  %s%s%s: %s", c->name, c->args[0] ? " " : "", c->args, c->what);
+	}
+	log_info("  help: this list");
+}
+
 int console_exec(const struct console_env *env, const char *line)
 {
 	char buf[CONSOLE_LINE_MAX];
-	char *w[5];
-	u32 sbdf;
-	u64 iova;
+	char *w[CONSOLE_MAX_WORDS];
 
 	str_copy(buf, line, sizeof(buf));
-	unsigned n = split(buf, w, 5);
+	unsigned n = split(buf, w, CONSOLE_MAX_WORDS);
 	if (n == 0)
 		return 0;
 	log_info("> %s", line);
-	if (n == 1 && !strcmp(w[0], "exit"))
-		return 1;
+	if (n > CONSOLE_MAX_WORDS) {
+		log_warn("more than %u words: not a command (try help)", CONSOLE_MAX_WORDS);
+		return 0;
+	}
 	if (n == 1 && !strcmp(w[0], "help")) {
-		log_info("commands: iommu walk [SSSS:]BB:DD.F IOVA r|w, help, exit");
+		help(env);
 		return 0;
 	}
-	if (n < 2 || strcmp(w[0], "iommu") || strcmp(w[1], "walk")) {
-		log_warn("unknown command '%s' (try help)", line);
-		return 0;
+	for (u32 i = 0; i < env->nr_cmds; i++) {
+		const struct console_cmd *c = &env->cmds[i];
+		unsigned used = name_matches(c->name, w, n);
+		if (!used)
+			continue;
+		unsigned argc = n - used;
+		int ret = argc < c->min_args || argc > c->max_args ? -HV_EINVAL : c->run(env->ctx, argc, w + used);
+		if (ret == -HV_EINVAL)
+			log_warn("usage: %s%s%s", c->name, c->args[0] ? " " : "", c->args);
+		else if (ret < 0)
+			log_warn("%s: %s", c->name, hv_strerror(ret));
+		return ret == CONSOLE_QUIT ? CONSOLE_QUIT : 0;
 	}
-	if (n != 5 || !pci_sbdf_parse(w[2], strlen(w[2]), &sbdf) ||
-	    str_to_u64(w[3], strlen(w[3]), false, &iova) ||
-	    (strcmp(w[4], "r") && strcmp(w[4], "w"))) {
-		log_warn("usage: iommu walk [SSSS:]BB:DD.F IOVA r|w");
-		return 0;
-	}
-	if (!env->walk) {
-		log_warn("no IOMMU is translating: nothing to walk");
-		return 0;
-	}
-	int ret = env->walk(sbdf, iova, w[4][0] == 'w');
-	if (ret < 0)
-		log_warn("walk failed: %s", hv_strerror(ret));
+	log_warn("unknown command '%s' (try help)", line);
 	return 0;
+}
+
+void console_open(struct console *c, const struct console_env *env)
+{
+	c->env = env;
+	c->len = 0;
+	c->quit = false;
+	c->eof = false;
+	log_info("ready: type help (console=on)");
+}
+
+bool console_poll(struct console *c)
+{
+	for (unsigned i = 0; i < CONSOLE_LINE_MAX && !c->quit; i++) {
+		if (c->env->busy && c->env->busy(c->env->ctx))
+			break;
+		int ch = c->env->getc();
+		if (ch == -2)
+			c->eof = true;
+		if (ch < 0)
+			break;
+		if (c->env->pass && c->env->pass(c->env->ctx, (u8)ch))
+			continue;
+		if (ch == '\r' || ch == '\n') {
+			c->line[c->len] = '\0';
+			c->len = 0;
+			c->quit = console_exec(c->env, c->line) == CONSOLE_QUIT;
+		} else if ((ch == 0x7f || ch == '\b') && c->len) {
+			c->len--;
+		} else if (ch >= ' ' && ch < 0x7f && c->len < sizeof(c->line) - 1) {
+			c->line[c->len++] = (char)ch;
+		}
+	}
+	return c->quit;
 }
 
 void console_run(const struct console_env *env)
 {
-	char line[CONSOLE_LINE_MAX];
-	size_t len = 0;
+	struct console c;
 
-	log_info("ready: type help (console=on)");
-	for (;;) {
-		int c = env->getc();
-		if (c == -2)
-			return;                 /* end of input (tests) */
-		if (c < 0) {
-			cpu_relax();            /* a person is typing: no deadline */
-			continue;
-		}
-		if (c == '\r' || c == '\n') {
-			line[len] = '\0';
-			len = 0;
-			if (console_exec(env, line))
-				return;
-		} else if ((c == 0x7f || c == '\b') && len) {
-			len--;
-		} else if (c >= ' ' && c < 0x7f && len < sizeof(line) - 1) {
-			line[len++] = (char)c;
-		}
-	}
+	console_open(&c, env);
+	while (!console_poll(&c) && !c.eof)
+		cpu_relax();            /* a person is typing: no deadline */
 }

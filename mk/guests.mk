@@ -10,6 +10,9 @@ GUEST_DEPS := $(GUEST_LIB) $(wildcard tests/guests/lib/*.h) tests/guests/guest.l
 GUEST_ELF64 := hello busy fence edu-dma hostile nvme-io nvme-io-park nvme-io-bench remap remap-bench
 # Containment (time limits, fault storms): tests/guests/README.md.
 GUEST_ELF64 += spin storm storm-inside witness
+# Reads its COM1 and prints each line back (console-partitions: the operator's `console NAME`).
+GUEST_ELF64 += echo
+guest_src_echo    := tests/guests/echo.c
 # Ends other than a clean exit, as args name them (expect-ends: the check at a partition's end).
 GUEST_ELF64 += ends
 # A partition's PCI functions seen from inside (vmx-e1000, svm-e1000).

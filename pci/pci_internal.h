@@ -30,8 +30,6 @@ u32 pci_dev_remove_vfs(const struct pci_dev *pf);
  * function on a root bus, whose parent is NULL.)
  */
 int pci_host_bridge_range(u16 seg, u8 bus, u8 *start, u8 *end);
-/* "endpoint", "root-port", ... "vf": the KIND word of the log line. */
-const char *pci_kind_name(enum pci_kind k);
 
 /* ---- pci_bar.c: BARs and bridge windows ---- */
 

@@ -53,6 +53,7 @@
 #include "vm/part/attack.h"
 #include "vm/part/map.h"
 #include "vm/part/irq.h"
+#include "vm/part/operator.h"
 #include "vm/bench/pf_bench.h"
 #include "vm/cpu/virt.h"
 #include "vm/cpu/svm.h"
@@ -810,6 +811,12 @@ static void selftest_irq_guest(void)
 	      cpu, q->cfg->name, q->cfg->name);
 }
 
+/* partition_set's poll hook: the console's lines, true on quit. */
+static bool console_poll_hook(void *ctx)
+{
+	return console_poll(ctx);
+}
+
 static __noreturn void kmain(int boot_err)
 {
 	log_info("Sluice %s: partitioning hypervisor with VT-d", SLUICE_VERSION);
@@ -852,13 +859,23 @@ static __noreturn void kmain(int boot_err)
 	log_machine_map();
 
 	run_selftest(opts.selftest);
-	if (opts.console) {
-		struct console_env env = { .getc = uart_getc, .walk = iommu ? iommu->walk : NULL };
-		console_run(&env);
-	}
 	/* Said before the vCPUs start, so their first lines come after it. */
 	log_info("ready, %u partition(s) running", partitions_ready(&parts));
-	if (partitions_start(&parts)) {
+	/* console=on: the boot CPU reads commands while it waits for the partitions, or until quit with none. */
+	static struct operator op;
+	static struct console_env env;
+	static struct console con;
+	if (opts.console) {
+		op = (struct operator){ .ps = &parts, .iommu = iommu, .dmar = dmar, .map = machine_map() };
+		operator_console_env(&env, &op, uart_getc);
+		console_open(&con, &env);
+		parts.poll = console_poll_hook;
+		parts.poll_ctx = &con;
+	}
+	if (!partitions_start(&parts)) {
+		while (opts.console && !console_poll(&con))
+			cpu_relax();    /* a person is typing: no deadline */
+	} else {
 		if (opts.time_limit_ms) {
 			char d[DURATION_TEXT_MAX];
 			log_info("time limit for the run: %s", duration_format(opts.time_limit_ms, d, sizeof(d)));

@@ -1,8 +1,9 @@
 /*
  * A virtual 16550A for one partition (register layout from the TI/National
- * PC16550D data sheet, "Register Description" and Table 2). Transmit only:
- * the transmitter is always empty, no byte is ever received, no interrupt
- * is ever pending. Loopback (MCR.LOOP) feeds the modem outputs back into
+ * PC16550D data sheet, "Register Description" and Table 2). The
+ * transmitter is always empty; bytes the operator types (vuart_rx_put) wait
+ * in a ring, LSR.DR set, until the guest reads RBR; no interrupt is ever
+ * pending. Loopback (MCR.LOOP) feeds the modem outputs back into
  * MSR, which is what Linux's 8250 probe tests; looped-back bytes are
  * dropped rather than received. Baud rate and line settings are stored and ignored.
  */
@@ -22,6 +23,7 @@
 #define  UART_MCR_OUT2  0x08
 #define  UART_MCR_LOOP  0x10
 #define UART_LSR        5
+#define  UART_LSR_DR    0x01    /* data ready: RBR holds a received byte */
 #define  UART_LSR_THRE  0x20    /* transmitter holding register empty */
 #define  UART_LSR_TEMT  0x40    /* transmitter empty */
 #define UART_MSR        6
@@ -45,6 +47,39 @@ void vuart_init(struct vuart *u, u16 base, void (*out)(void *, const char *, boo
 	u->base = base;
 	u->out = out;
 	u->ctx = ctx;
+}
+
+bool vuart_rx_put(struct vuart *u, u8 b)
+{
+	u32 head = u->rx_head, tail = __atomic_load_n(&u->rx_tail, __ATOMIC_ACQUIRE);
+
+	if (head - tail >= VUART_RX_SIZE) {
+		u->rx_dropped++;
+		return false;
+	}
+	u->rx[head % VUART_RX_SIZE] = b;
+	__atomic_store_n(&u->rx_head, head + 1, __ATOMIC_RELEASE);     /* the byte before the index */
+	return true;
+}
+
+u32 vuart_rx_waiting(const struct vuart *u)
+{
+	return __atomic_load_n(&u->rx_head, __ATOMIC_ACQUIRE) - __atomic_load_n(&u->rx_tail, __ATOMIC_ACQUIRE);
+}
+
+static bool rx_ready(const struct vuart *u)
+{
+	return vuart_rx_waiting(u) != 0;
+}
+
+/* RBR: the oldest received byte, 0 when none waits (the data sheet leaves it unspecified). */
+static u8 rx_get(struct vuart *u)
+{
+	if (!rx_ready(u))
+		return 0;
+	u8 b = u->rx[u->rx_tail % VUART_RX_SIZE];
+	__atomic_store_n(&u->rx_tail, u->rx_tail + 1, __ATOMIC_RELEASE);
+	return b;
 }
 
 bool vuart_claims(const struct vuart *u, u16 port)
@@ -91,7 +126,7 @@ u8 vuart_in(struct vuart *u, u16 port)
 		return 0xff;
 	switch (port - u->base) {
 	case UART_RBR_THR:
-		return dlab ? u->dll : 0;
+		return dlab ? u->dll : rx_get(u);
 	case UART_IER:
 		return dlab ? u->dlm : u->ier;
 	case UART_IIR_FCR:
@@ -101,7 +136,7 @@ u8 vuart_in(struct vuart *u, u16 port)
 	case UART_MCR:
 		return u->mcr;
 	case UART_LSR:
-		return UART_LSR_THRE | UART_LSR_TEMT;
+		return UART_LSR_THRE | UART_LSR_TEMT | (rx_ready(u) ? UART_LSR_DR : 0);
 	case UART_MSR:
 		return msr(u);
 	default:

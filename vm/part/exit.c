@@ -399,24 +399,55 @@ static s64 hc_io_loop(struct partition *p, u64 what, u64 ios)
 }
 
 /*
- * SLUICE_HC_REMAP: a refusal is the guest's error; an IOMMU failure after
- * its tables changed (a device that did not answer its invalidation) parks
- * the partition: its devices could still hold the old translations.
+ * partition_remap from p's own CPU (SLUICE_HC_REMAP or the operator's
+ * request): a refusal is the caller's error; an IOMMU failure after its
+ * tables changed (a device that did not answer its invalidation) parks the
+ * partition: its devices could still hold the old translations. Returns
+ * 0, the refusal (-HV_ENOENT, -HV_EPERM, -HV_ENOMEM; logged by
+ * partition_remap), or 1: parked.
  */
-static s64 hc_remap(struct partition *p, struct vcpu *v, u64 gpa, bool *ended)
+static int remap_or_park(struct partition *p, struct vcpu *v, u64 gpa)
 {
 	int ret = partition_remap(p, gpa);
 	if (!ret) {
 		map_log_partition(p);   /* the region's new HPA */
 		return 0;
 	}
+	if (ret == -HV_ENOENT || ret == -HV_EPERM || ret == -HV_ENOMEM)
+		return ret;
+	p->inv_timed_out = ret == -HV_ETIMEDOUT;
+	return partition_park(p, v, "memory remap of gpa 0x%016llx failed: %s", (unsigned long long)gpa, hv_strerror(ret));
+}
+
+static s64 hc_remap(struct partition *p, struct vcpu *v, u64 gpa, bool *ended)
+{
+	int ret = remap_or_park(p, v, gpa);
 	if (ret == -HV_ENOENT || ret == -HV_EPERM)
 		return -SLUICE_HC_EINVAL;
 	if (ret == -HV_ENOMEM)
 		return -SLUICE_HC_EIO;
-	*ended = true;
+	*ended = ret == 1;
+	return ret;
+}
+
+/* partition_restart from p's own CPU; a failure parks p (returns 1), else 0 with p->restarted set. */
+static int restart_or_park(struct partition *p, struct vcpu *v)
+{
+	int ret = partition_restart(p);
+	if (!ret) {
+		map_log_partition(p);
+		return 0;
+	}
 	p->inv_timed_out = ret == -HV_ETIMEDOUT;
-	return partition_park(p, v, "memory remap of gpa 0x%016llx failed: %s", (unsigned long long)gpa, hv_strerror(ret));
+	return partition_park(p, v, "restart failed: %s", hv_strerror(ret));
+}
+
+/* The line that says p's vCPU starts over (p->restarted cleared). */
+static void log_restarted(struct partition *p, const struct vcpu *v)
+{
+	p->restarted = false;
+	log_write(LOG_INFO, p->cfg->name, "restarted (%u so far), entry 0x%016llx", p->restarts,
+		  (unsigned long long)v->rip);
 }
 
 s64 (*partition_hypercalls[PART_MAX_HYPERCALL])(struct partition *p, u64 a0, u64 a1, u64 a2);
@@ -467,16 +498,10 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 	}
 	case SLUICE_HC_LAPIC:
 		return partition_hc_lapic(p, v, a0, a1);
-	case SLUICE_HC_RESTART: {
-		int ret = partition_restart(p);
-		if (!ret) {
-			map_log_partition(p);
-			return 0;       /* p->restarted: the new vCPU state stays as it is */
-		}
-		*ended = true;
-		p->inv_timed_out = ret == -HV_ETIMEDOUT;
-		return partition_park(p, v, "restart failed: %s", hv_strerror(ret));
-	}
+	case SLUICE_HC_RESTART:
+		/* 0, p->restarted: the new vCPU state stays as it is. */
+		*ended = restart_or_park(p, v) != 0;
+		return *ended;
 	default:
 		return nr < ARRAY_SIZE(partition_hypercalls) && partition_hypercalls[nr] ? partition_hypercalls[nr](p, a0, a1, a2) : -SLUICE_HC_EINVAL;
 	}
@@ -490,9 +515,7 @@ static int do_hypercall(struct partition *p, struct vcpu *v, const struct vm_exi
 	if (ended)
 		return 1;
 	if (p->restarted) {
-		p->restarted = false;
-		log_write(LOG_INFO, p->cfg->name, "restarted (%u so far), entry 0x%016llx", p->restarts,
-			  (unsigned long long)v->rip);
+		log_restarted(p, v);
 		return 0;
 	}
 	if (ret < 0 && ++p->bad_hypercalls > PART_MAX_BAD_HYPERCALLS)
@@ -519,6 +542,35 @@ static int take_stop_request(struct partition *p, struct vcpu *v, enum part_stop
 	return partition_end(p, PART_STOPPED, 0, text);
 }
 
+/*
+ * What the operator asked on the console (vm/part/limits.h), on p's BSP at
+ * whatever exit came first: 1 when p ended (parked), 2 when it restarted
+ * (the exit's state is gone: enter the new one), 0 to handle the exit as
+ * usual.
+ */
+static int take_op_request(struct partition *p, struct part_vcpu *pv, enum part_op op, u64 gpa)
+{
+	struct vcpu *v = &pv->v;
+
+	switch (op) {
+	case PART_OP_PARK:
+		return partition_park(p, v, "parked by the operator (console park)");
+	case PART_OP_RESTART:
+		if (restart_or_park(p, v))
+			return 1;
+		pv->halted = false;
+		log_restarted(p, v);
+		return 2;
+	case PART_OP_REMAP: {
+		int ret = remap_or_park(p, v, gpa);
+		return ret == 1 ? 1 : 0;        /* a refusal was logged by partition_remap */
+	}
+	case PART_OP_NONE:
+		break;
+	}
+	return 0;
+}
+
 int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 {
 	struct part_vcpu *pv = partition_vcpu_of(p, v);
@@ -530,6 +582,14 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 	enum part_stop why = partition_stop_pending(p);
 	if (why != PART_STOP_NONE)
 		return take_stop_request(p, v, why);
+	u64 op_gpa;
+	enum part_op op = pv == &p->vcpus[0] ? partition_op_pending(p, &op_gpa) : PART_OP_NONE;
+	if (op != PART_OP_NONE) {
+		int r = take_op_request(p, pv, op, op_gpa);
+		partition_op_done(p);
+		if (r)
+			return r == 1;
+	}
 	switch (e->reason) {
 	case VM_EXIT_CPUID:
 		return do_cpuid(p, v, e);

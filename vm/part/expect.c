@@ -48,8 +48,13 @@ static bool end_describe(const struct part_end *end, enum part_expect want, u32 
 		return want == PART_EXPECT_HALTED;
 	case PART_STOPPED:
 		str_copy(head, "stopped", len);
-		/* Only its own time-limit: the run's (command line) bounds every partition, none expects it. */
-		return want == PART_EXPECT_TIME_LIMIT && end->stop == PART_STOP_TIME_LIMIT;
+		/*
+		 * Its own time-limit, or the operator's quit (a partition meant to
+		 * run until stopped): the run's (command line) bounds every
+		 * partition, none expects it.
+		 */
+		return want == PART_EXPECT_TIME_LIMIT &&
+		       (end->stop == PART_STOP_TIME_LIMIT || end->stop == PART_STOP_QUIT);
 	case PART_FAILED:
 		str_copy(head, end->started ? "failed" : "never started", len);
 		return false;

@@ -142,6 +142,8 @@ bool partition_halt_over(struct partition *p, struct part_vcpu *pv)
 
 	if (p->state != PART_RUNNING || partition_stop_pending(p) != PART_STOP_NONE)
 		return true;
+	if (pv == &p->vcpus[0] && __atomic_load_n(&p->op_request, __ATOMIC_ACQUIRE) != PART_OP_NONE)
+		return true;            /* the operator's request is taken at the exit this wake-up makes */
 	vlapic_poll(&pv->lapic, time_now_ns());
 	partition_legacy_poll(p, pv, time_now_ns(), &ext);
 	return ext || vlapic_pending(&pv->lapic) >= 0 || __atomic_load_n(&pv->nmi_pending, __ATOMIC_ACQUIRE);

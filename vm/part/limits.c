@@ -55,6 +55,44 @@ enum part_stop partition_stop_pending(const struct partition *p)
 	return (enum part_stop)__atomic_load_n(&p->stop_request, __ATOMIC_ACQUIRE);
 }
 
+int partition_request_op(struct partition *p, enum part_op op, u64 gpa)
+{
+	u32 none = PART_OP_NONE;
+
+	if (!partition_running(p) || partition_stop_pending(p) != PART_STOP_NONE)
+		return -HV_EPERM;
+	if (__atomic_load_n(&p->op_request, __ATOMIC_ACQUIRE) != PART_OP_NONE)
+		return -HV_EBUSY;
+	p->op_gpa = gpa;        /* published by the exchange's release */
+	if (!__atomic_compare_exchange_n(&p->op_request, &none, (u32)op, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return -HV_EBUSY;
+	smp_kick(p->cfg->cpus[0]);
+	return 0;
+}
+
+enum part_op partition_op_pending(const struct partition *p, u64 *gpa)
+{
+	enum part_op op = (enum part_op)__atomic_load_n(&p->op_request, __ATOMIC_ACQUIRE);
+
+	*gpa = p->op_gpa;
+	return op;
+}
+
+void partition_op_done(struct partition *p)
+{
+	__atomic_store_n(&p->op_request, (u32)PART_OP_NONE, __ATOMIC_RELEASE);
+}
+
+u32 partitions_request_quit(struct partition_set *ps, u64 now_ns)
+{
+	u32 asked = 0;
+
+	for (u32 i = 0; i < ps->nr; i++)
+		asked += partition_running(&ps->p[i]) && partition_request_stop(&ps->p[i], PART_STOP_QUIT, now_ns);
+	log_info("quit: asking %u running partition(s) to stop", asked);
+	return asked;
+}
+
 int partition_limits_poll(struct partition_set *ps, u64 now_ns, u64 run_deadline_ns)
 {
 	int ret = 0;
@@ -97,6 +135,9 @@ void partition_stop_text(const struct partition *p, enum part_stop why, char *bu
 	case PART_STOP_DMA_FAULTS:
 		fmt_snprintf(buf, len, "device " BDF_FMT " reached its DMA fault limit (dma-fault-limit = %u)",
 			     BDF_ARGS(p->fault_sbdf), p->cfg->dma_fault_limit);
+		return;
+	case PART_STOP_QUIT:
+		fmt_snprintf(buf, len, "stopped by the operator (console quit)");
 		return;
 	case PART_STOP_NONE:
 		break;

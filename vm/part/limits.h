@@ -22,6 +22,18 @@ enum part_stop {
 	PART_STOP_TIME_LIMIT,   /* its own time-limit passed */
 	PART_STOP_RUN_LIMIT,    /* the command line's time-limit passed */
 	PART_STOP_DMA_FAULTS,   /* a device reached dma-fault-limit */
+	PART_STOP_QUIT,         /* the operator typed quit on the console */
+};
+
+/*
+ * What the operator asked of a running partition on the console
+ * (vm/part/operator.c): acted on by its BSP at its next exit, as a stop is.
+ */
+enum part_op {
+	PART_OP_NONE = 0,
+	PART_OP_PARK,           /* contained as after a fault (partition_park) */
+	PART_OP_RESTART,        /* partition_restart, as SLUICE_HC_RESTART does */
+	PART_OP_REMAP,          /* partition_remap of the region at op_gpa, as SLUICE_HC_REMAP does */
 };
 
 /* How often the boot CPU looks at the deadlines while partitions run. */
@@ -42,6 +54,25 @@ enum part_stop partition_limit_due(const struct partition *p, u64 now_ns, u64 ru
 bool partition_request_stop(struct partition *p, enum part_stop why, u64 now_ns);
 /* The request p's vCPU must act on, or PART_STOP_NONE. */
 enum part_stop partition_stop_pending(const struct partition *p);
+/*
+ * Asks p's BSP to do op (gpa: PART_OP_REMAP's region) at its next exit and
+ * kicks its CPU (boot CPU). 0, -HV_EPERM when p does not run or is asked
+ * to stop, -HV_EBUSY while an earlier request is not yet taken.
+ */
+int partition_request_op(struct partition *p, enum part_op op, u64 gpa);
+/*
+ * The operation p's BSP must do now (*gpa its address), PART_OP_NONE when
+ * none. It stays asked (the console waits) until partition_op_done.
+ */
+enum part_op partition_op_pending(const struct partition *p, u64 *gpa);
+/* The operation asked of p is over (done, refused or never to be taken): the console reads on. */
+void partition_op_done(struct partition *p);
+/*
+ * The operator's quit (boot CPU): every running partition asked to stop
+ * (PART_STOP_QUIT), one line; partition_limits_poll then watches them as
+ * for a time limit. Returns how many were asked.
+ */
+u32 partitions_request_quit(struct partition_set *ps, u64 now_ns);
 /*
  * One look at the deadlines (boot CPU): each running partition past its
  * limit is asked to stop (one line each); each one asked and not yet done

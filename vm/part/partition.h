@@ -164,6 +164,8 @@ struct partition {
 	u32 stop_request;               /* enum part_stop, written once (atomically) */
 	u64 stop_request_ns;            /* when it was asked */
 	u32 fault_sbdf;                 /* the device that reached its dma-fault-limit */
+	u32 op_request;                 /* enum part_op from the console, taken by its BSP (atomic) */
+	u64 op_gpa;                     /* PART_OP_REMAP's region */
 	u64 dev_faults[PART_MAX_DEVICES];     /* DMA faults drained, per device of its domain */
 	/* Its firmware tables (vm/part/acpi.c): given (entry = linux), its power ports act; writes there that asked for nothing. */
 	bool acpi;
@@ -183,6 +185,13 @@ struct partition_set {
 	const struct boot_module *mods; /* the images, for restarts */
 	u32 nr_mods;
 	const struct sluice_cfg *cfg;   /* the config the partitions came from (the machine map reads it) */
+	/*
+	 * The boot CPU's other duty while it waits (vm/main.c sets it: the
+	 * operator console's poll), called at each look; true ends the run
+	 * (every running partition asked to stop, partitions_request_quit).
+	 */
+	bool (*poll)(void *ctx);
+	void *poll_ctx;
 };
 
 /* The image check and its module list: vm/part/image_check.h. */
@@ -203,7 +212,9 @@ u32 partitions_ready(const struct partition_set *ps);
  * Waits until every started partition has ended. Without time limits (none
  * in the config, run_limit_ms 0) there is no bound; with them the boot CPU
  * polls the deadlines and asks a partition past its own limit, or every
- * partition once the run's limit passes, to stop (vm/part/limits.h). Returns 0,
+ * partition once the run's limit passes, to stop (vm/part/limits.h). Its
+ * poll hook runs at each look; when it says quit, every running partition
+ * is asked to stop the same way. Returns 0,
  * or -HV_ETIMEDOUT when a partition asked to stop did not (logged, a
  * failed check).
  */
@@ -406,6 +417,8 @@ void partition_end_check(struct partition *p);
  * judged (never started, failed, or still running after a stop request).
  */
 void partitions_check_ends(struct partition_set *ps);
+/* Its counters, as logged at its end: exits by reason, console bytes, DMA faults per device, ... (any CPU: a snapshot). */
+void partition_log_counters(struct partition *p);
 /* Bus mastering off on every device of p, one line each. */
 void partition_dma_stop(struct partition *p);
 /* The virtual COM1 whose lines go to Sluice's log as "NAME: line" (vm/part/console.c). */

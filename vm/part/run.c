@@ -281,6 +281,7 @@ int partitions_wait(struct partition_set *ps, u64 run_limit_ms)
 	u64 run_deadline = run_limit_ms ? time_now_ns() + run_limit_ms * 1000000ULL : 0;
 	u64 next_watch = time_now_ns() + PART_WATCHDOG_MS * 1000000ULL;
 	int ret = 0;
+	bool quit = false;
 
 	while (!all_ended(ps) && !ret) {
 		/*
@@ -293,6 +294,10 @@ int partitions_wait(struct partition_set *ps, u64 run_limit_ms)
 			smp_wait_until(ended_or_look, ps);
 		else
 			wait_until(all_ended, ps, LIMITS_POLL_US);
+		if (!quit && ps->poll && ps->poll(ps->poll_ctx)) {
+			quit = true;
+			partitions_request_quit(ps, time_now_ns());
+		}
 		if (all_ended(ps))
 			break;
 		u64 now = time_now_ns();

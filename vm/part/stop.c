@@ -112,7 +112,7 @@ static void log_fault_counters(const struct partition *p)
 		  (unsigned long long)raised, (unsigned long long)logged, (unsigned long long)suppressed, buf);
 }
 
-static void log_counters(struct partition *p)
+void partition_log_counters(struct partition *p)
 {
 	char buf[LOG_LINE_MAX / 2];
 	u64 c[VM_EXIT_NR], total = 0;
@@ -223,7 +223,7 @@ int partition_end(struct partition *p, enum part_state st, u64 code, const char 
 	map_log_partition(p);
 	partition_end_check(p);
 	stop_devices(p);
-	log_counters(p);
+	partition_log_counters(p);
 	attack_partition_ended(p);
 	return 1;
 }
@@ -321,7 +321,7 @@ int partition_park(struct partition *p, struct vcpu *v, const char *fmt, ...)
 		p->ops->vcpu_dump(v, p->cfg->name);
 	stop_devices(p);
 	partition_kick_vcpus(p, v->cpu);
-	log_counters(p);
+	partition_log_counters(p);
 	attack_partition_ended(p);
 	/* Its end check above failed: the config refuses expect = parked with on-fault = stop. */
 	if (p->cfg->on_fault == FAULT_STOP) {

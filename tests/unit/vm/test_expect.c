@@ -83,6 +83,11 @@ static const struct judge_case cases[] = {
 	  "stopped: the run's time limit reached (command line time-limit=); its config has expect = time-limit" },
 	{ { PART_EXITED, true, PART_STOP_NONE, 0, "" }, PART_EXPECT_TIME_LIMIT, 0, false,
 	  "exited with code 0; its config has expect = time-limit" },
+	/* The operator's quit: the end of a partition meant to run until stopped, and only of that one. */
+	{ { PART_STOPPED, true, PART_STOP_QUIT, 0, "stopped by the operator (console quit)" }, PART_EXPECT_TIME_LIMIT, 0,
+	  true, "stopped as its config expects (stopped by the operator (console quit))" },
+	{ { PART_STOPPED, true, PART_STOP_QUIT, 0, "stopped by the operator (console quit)" }, PART_EXPECT_EXIT, 0, false,
+	  "stopped: stopped by the operator (console quit)" },
 	/* No reason recorded: the line still reads whole. */
 	{ { PART_PARKED, true, PART_STOP_NONE, 0, NULL }, PART_EXPECT_EXIT, 0, false, "parked" },
 	{ { PART_PARKED, true, PART_STOP_NONE, 0, NULL }, PART_EXPECT_PARKED, 0, true, "parked as its config expects" },

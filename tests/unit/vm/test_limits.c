@@ -195,6 +195,45 @@ static void the_run_limit_asks_every_running_partition(void **state)
 	assert_true(fake_log_has("p1: the run's time limit reached (command line time-limit=) after 60000 ms"));
 }
 
+static void quit_asks_every_running_partition_to_stop(void **state)
+{
+	(void)state;
+	ps.p[1].state = PART_HALTED;
+	assert_int_equal(partitions_request_quit(&ps, T0 + MS), 1);
+	assert_int_equal(partition_stop_pending(&ps.p[0]), PART_STOP_QUIT);
+	assert_int_equal(partition_stop_pending(&ps.p[1]), PART_STOP_NONE);
+	assert_int_equal(kicks[1], 1);
+	assert_true(fake_log_has("part: quit: asking 1 running partition(s) to stop\n"));
+	char t[96];
+	partition_stop_text(&ps.p[0], PART_STOP_QUIT, t, sizeof(t));
+	assert_string_equal(t, "stopped by the operator (console quit)");
+}
+
+static void an_operators_request_waits_for_its_bsp_one_at_a_time(void **state)
+{
+	(void)state;
+	struct partition *p = &ps.p[0];
+	u64 gpa = 1;
+	assert_int_equal(partition_op_pending(p, &gpa), PART_OP_NONE);
+	assert_int_equal(partition_request_op(p, PART_OP_REMAP, 0x200000), 0);
+	assert_int_equal(kicks[1], 1);
+	assert_int_equal(partition_request_op(p, PART_OP_PARK, 0), -HV_EBUSY);   /* the first is not done */
+	assert_int_equal(partition_op_pending(p, &gpa), PART_OP_REMAP);
+	assert_int_equal(gpa, 0x200000);
+	assert_int_equal(partition_op_pending(p, &gpa), PART_OP_REMAP);          /* still asked until done */
+	partition_op_done(p);
+	assert_int_equal(partition_op_pending(p, &gpa), PART_OP_NONE);
+	assert_int_equal(partition_request_op(p, PART_OP_RESTART, 0), 0);
+	assert_int_equal(kicks[1], 2);
+	partition_op_done(p);
+	/* Not running, or asked to stop: refused, nothing kicked. */
+	assert_true(partition_request_stop(p, PART_STOP_QUIT, T0));
+	assert_int_equal(partition_request_op(p, PART_OP_PARK, 0), -HV_EPERM);
+	ps.p[1].state = PART_PARKED;
+	assert_int_equal(partition_request_op(&ps.p[1], PART_OP_PARK, 0), -HV_EPERM);
+	assert_int_equal(kicks[2], 0);
+}
+
 static void stop_texts_say_why(void **state)
 {
 	(void)state;
@@ -339,6 +378,8 @@ int main(void)
 		cmocka_unit_test_setup(a_poll_asks_once_kicks_again_then_gives_up, setup),
 		cmocka_unit_test_setup(the_run_limit_asks_every_running_partition, setup),
 		cmocka_unit_test_setup(stop_texts_say_why, setup),
+		cmocka_unit_test_setup(quit_asks_every_running_partition_to_stop, setup),
+		cmocka_unit_test_setup(an_operators_request_waits_for_its_bsp_one_at_a_time, setup),
 		cmocka_unit_test_setup(the_limit_is_reached_exactly_once_at_n, setup),
 		cmocka_unit_test_setup(faults_are_counted_per_device_across_drain_passes, setup),
 		cmocka_unit_test_setup(faults_of_unknown_domains_or_with_no_limit_change_nothing, setup),
