@@ -4,7 +4,8 @@ The logs in tests/fixtures/map/ are serial logs of three scenario boots
 (sriov-nvme-two: two partitions on VFs of one NVMe PF Sluice keeps, and
 their faults; ats-remap: an ATS function, two remaps and a restart;
 stage1-rootbus: the worked example's two DMA-only partitions, their faults
-and an interrupt fault of no partition). Each is drawn and the SVG that
+and an interrupt fault of no partition; flagship: `make run`'s machine,
+the three at once, docs/img/flagship.png). Each is drawn and the SVG that
 `dot` wrote is read back: its nodes, edges, clusters and labels. One more
 test boots stage1-rootbus afresh (tools/mkimage, tools/run-qemu, SeaBIOS)
 and draws that log, so the map lines of the kernel as built now are the
@@ -97,6 +98,28 @@ def test_remapped_and_restarted_partition_is_drawn_as_it_ended(tmp_path):
     assert "-> HPA 0x1200000" not in texts and "-> HPA 0x400000" not in texts
     assert "partition r (exited)" in texts
     assert "ATS on" in texts
+
+
+def test_the_flagship_machine(tmp_path):
+    """Partitions a and b each own an edu and a VF of the PF Sluice keeps; r owns the ATS function."""
+    nodes, edges, clusters, texts = draw(fixture("flagship"), tmp_path)
+    faults = {n for n in nodes if n.startswith("fault_")}
+    devs = {"a": ("dev_00_03_0", "dev_01_00_1"), "b": ("dev_00_04_0", "dev_01_00_2"), "r": ("dev_02_00_0",)}
+    regions = {"a": 3, "b": 2, "r": 2}         # its sluice.conf's memory lines, the start info's included
+    want_regions = {f"region_{p}_{i}" for p, n in regions.items() for i in range(n)}
+    assert nodes - faults == {"cpu_0", "cpu_1", "cpu_2", "cpu_3", "unit_vtd0", "dev_01_00_0"} | want_regions | {
+        d for ds in devs.values() for d in ds}
+    assert clusters == {"cluster_sluice", "cluster_part_a", "cluster_part_b", "cluster_part_r"}
+    want = {("unit_vtd0", d) for ds in devs.values() for d in ds} | {("unit_vtd0", "dev_01_00_0")}
+    want |= {("dev_01_00_0", "dev_01_00_1"), ("dev_01_00_0", "dev_01_00_2")}
+    want |= {(d, f"region_{p}_{i}") for p, ds in devs.items() for d in ds for i in range(regions[p])}
+    assert {e for e in edges if not e[1].startswith("fault_")} == want
+    # The edus' demonstration faults, the VFs' guests' faults, the blocked interrupt of no partition.
+    assert {a for a, b in edges if b in faults} == {"dev_00_03_0", "dev_00_04_0", "dev_01_00_1", "dev_01_00_2",
+                                                      "unit_vtd0"}
+    for line in ("partition a (exited)", "partition b (exited)", "partition r (exited)", "ATS on",
+                 "-> HPA 0x10000000", "-> HPA 0x50000000", "PF (2 VFs)", "owner none"):
+        assert line in texts
 
 
 def test_worked_example_partitions_and_a_fault_of_no_partition(tmp_path):
