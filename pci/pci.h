@@ -144,6 +144,13 @@ const char *pci_kind_name(enum pci_kind k);
 int pci_dev_describe(const struct pci_dev *d, char *buf, size_t size);
 /* Logs one line per isolation group, then the summary (again after VFs came or went). */
 void pci_log_groups(void);
+/*
+ * The first bridge from d up to its root bus that does not isolate what
+ * is below it (ACS Source Validation, Request and Completion Redirect and
+ * Upstream Forwarding, as the isolation groups use them), or NULL when
+ * every one does. Functions below such a bridge share its group.
+ */
+const struct pci_dev *pci_acs_path_breaker(const struct pci_dev *d);
 
 /*
  * Bus mastering off (PCI Local Bus 6.2.2, Command bit 2): the function can

@@ -135,13 +135,18 @@ static bool acs_isolates(const struct pci_dev *d)
 	}
 }
 
-/* Every bridge from d up to its root bus isolates (Linux pci_acs_path_enabled). */
-static bool acs_path_isolates(const struct pci_dev *d)
+const struct pci_dev *pci_acs_path_breaker(const struct pci_dev *d)
 {
 	for (; d; d = d->parent)
 		if (!acs_isolates(d))
-			return false;
-	return true;
+			return d;
+	return NULL;
+}
+
+/* Every bridge from d up to its root bus isolates (Linux pci_acs_path_enabled). */
+static bool acs_path_isolates(const struct pci_dev *d)
+{
+	return !pci_acs_path_breaker(d);
 }
 
 /*

@@ -823,6 +823,17 @@ static void check_vf(struct config *c, const struct partition_host *h, const str
 			     BDF_ARGS(dev->pf_sbdf), dev->vfn, pf->sriov.total_vfs);
 		return;
 	}
+	/*
+	 * Its VFs will sit below the PF's bridge: when a bridge on the way up
+	 * does not isolate, they join that bridge's isolation group, the PF's,
+	 * and the PF stays Sluice's (pci_groups_compute's rule 2).
+	 */
+	const struct pci_dev *breaker = pf->parent ? pci_acs_path_breaker(pf->parent) : NULL;
+	if (breaker) {
+		config_error(c, dev->line, "device " BDF_FMT "/vf%u: " BDF_FMT " above its PF does not isolate (no ACS redirection): the VF would share isolation group %u with the PF, which stays Sluice's",
+			     BDF_ARGS(dev->pf_sbdf), dev->vfn, BDF_ARGS(breaker->sbdf), pf->group);
+		return;
+	}
 	if (!h->vf_setup)
 		config_error(c, dev->line, "device " BDF_FMT "/vf%u: this Sluice cannot set VFs up",
 			     BDF_ARGS(dev->pf_sbdf), dev->vfn);

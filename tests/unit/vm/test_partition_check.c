@@ -727,6 +727,7 @@ static void make_nvme_pf(void)
 	pf->class = NVME_CLASS_CODE;
 	pf->ecap_sriov = 0x160;
 	pf->sriov.total_vfs = 2;
+	vm_fixture_isolate_above(BEHIND_PORT);
 }
 
 /* The host's VF set-up, faked: VF n of BEHIND_PORT becomes function n; "fail" refuses namespace 9. */
@@ -884,6 +885,11 @@ static void vfs_and_namespaces_are_checked(void **state)
 		"sluice.conf:6: namespace = 1 is partition a's already (line 3)");
 	refused("[partition \"a\"]\ndevice = 01:00.0\n[partition \"b\"]\ndevice = 01:00.0/vf2\nnamespace = 1\n",
 		"sluice.conf:4: device 01:00.0/vf2: its PF is partition a's (line 2); a PF whose VFs are assigned stays Sluice's");
+	/* Below a root port without ACS the VFs would be in the PF's isolation group, and the PF is Sluice's. */
+	pci_find(ROOT_PORT)->acs_ctrl = 0;
+	refused("[partition \"a\"]\ndevice = 01:00.0/vf1\nnamespace = 1\n",
+		"sluice.conf:2: device 01:00.0/vf1: 00:02.0 above its PF does not isolate (no ACS redirection): the VF would share isolation group");
+	vm_fixture_isolate_above(BEHIND_PORT);
 	refused("[partition \"a\"]\ndevice = 01:00.0/vf1 rmrr=identity\n",
 		"sluice.conf:2: device: rmrr=identity is for physical functions, not a VF");
 	/* Everything right, but this host has no way to set VFs up. */

@@ -42,6 +42,7 @@ static int setup(void **state)
 	pf->class = NVME_CLASS_CODE;
 	pf->ecap_sriov = 0x160;
 	pf->sriov.total_vfs = 2;
+	vm_fixture_isolate_above(PF);
 	vm_vf_setup = fake_vf_setup;
 	static const struct sluice_keys *const keys[] = { &pf_bench_keys, NULL };
 	vm_keys = keys;

@@ -14,6 +14,8 @@
 #include "vm/config/config.h"
 #include "vm/config/partition_cfg.h"
 #include "iommu/dmar.h"
+#include "pci/pci.h"
+#include "pci/pcie_hw.h"
 #include "kernel/memmap.h"
 #include "kernel/page_alloc.h"
 #include "kernel/log.h"
@@ -353,6 +355,23 @@ static void vm_fixture_reset(void)
 	topo_ep(MF1, 0x8086, 0x1521, 0x80);
 	assert_true(pci_scan() > 0);
 	fake_log_capture();
+}
+
+/*
+ * Every bridge above the function at sbdf isolates: ACS Source
+ * Validation, Request and Completion Redirect and Upstream Forwarding
+ * offered and on (the fixture's root port has no ACS capability), as a
+ * VF's PF needs (partition_check.c check_vf).
+ */
+static inline void vm_fixture_isolate_above(u32 sbdf)
+{
+	struct pci_dev *d = pci_find(sbdf);
+	assert_non_null(d);
+	for (struct pci_dev *p = d->parent; p; p = p->parent) {
+		p->ecap_acs = 0x100;
+		p->acs_cap = ACS_SV | ACS_RR | ACS_CR | ACS_UF;
+		p->acs_ctrl = p->acs_cap;
+	}
 }
 
 /* Parses text as sluice.conf and sets the partitions up through ops (may be NULL). */
