@@ -123,9 +123,11 @@ $(BUILD)/sluice.iso: $(BUILD)/sluice.elf $(BUILD)/BOOTX64.EFI tools/mkimage \
 		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" $(MODULE_ARGS) --out $(BUILD)
 
 # The image of the chosen scenario, with its guests, is built afresh each time (under a second).
+# The operator console is on (console=on) unless the scenario's cmdline says otherwise.
 run: all
 	@cl=""; if [ -f tests/scenarios/$(SCENARIO)/cmdline ]; then \
 		cl="$$(grep -v '^#' tests/scenarios/$(SCENARIO)/cmdline | tr '\n' ' ')"; fi; \
+	case " $$cl" in *" console="*) ;; *) cl="$$cl console=on";; esac; \
 	tools/mkimage --kernel $(BUILD)/sluice.elf --efi $(BUILD)/BOOTX64.EFI \
 		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" $(MODULE_ARGS) --out $(BUILD)/run && \
 	tools/run-qemu --scenario tests/scenarios/$(SCENARIO) --image $(BUILD)/run --interactive

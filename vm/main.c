@@ -811,10 +811,13 @@ static void selftest_irq_guest(void)
 	      cpu, q->cfg->name, q->cfg->name);
 }
 
+static bool console_quit;      /* the operator typed quit */
+
 /* partition_set's poll hook: the console's lines, true on quit. */
 static bool console_poll_hook(void *ctx)
 {
-	return console_poll(ctx);
+	console_quit = console_quit || console_poll(ctx);
+	return console_quit;
 }
 
 static __noreturn void kmain(int boot_err)
@@ -872,7 +875,9 @@ static __noreturn void kmain(int boot_err)
 		parts.poll = console_poll_hook;
 		parts.poll_ctx = &con;
 	}
-	if (!partitions_start(&parts)) {
+	bool started = partitions_start(&parts);
+	if (!started) {
+		op.run_over = true;     /* nothing to wait for */
 		while (opts.console && !console_poll(&con))
 			cpu_relax();    /* a person is typing: no deadline */
 	} else {
@@ -892,6 +897,13 @@ static __noreturn void kmain(int boot_err)
 	for (u32 i = 0; i < parts.nr; i++) {
 		const struct partition *p = &parts.p[i];
 		story_verdict(p->cfg->name, part_state_name(p->state), p->exit_code, p->verdict_pass, p->verdict_fail);
+	}
+	/* console=on: the partitions ended by themselves (or the time limit); the operator looks on until quit. */
+	op.run_over = true;
+	if (opts.console && started && !console_quit) {
+		log_info("every partition has ended; the console stays until quit");
+		while (!console_poll(&con))
+			cpu_relax();
 	}
 	irq_stray_log_summary();
 	check_finish();

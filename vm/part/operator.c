@@ -260,6 +260,16 @@ static bool operator_pass(void *ctx, u8 b)
 	return b == OPERATOR_ESCAPE;
 }
 
+static int cmd_wait(void *ctx, unsigned argc, char **argv)
+{
+	struct operator *op = ctx;
+	(void)argc;
+	(void)argv;
+	op->waiting = true;
+	log_info("waiting for every partition to end and its verdict; what is typed meanwhile is read after");
+	return 0;
+}
+
 static int cmd_quit(void *ctx, unsigned argc, char **argv)
 {
 	(void)ctx;
@@ -281,6 +291,7 @@ const struct console_cmd operator_cmds[] = {
 	{ "restart", "NAME", "restart a running one-vCPU partition (memory zeroed, image reloaded)", 1, 1, cmd_restart },
 	{ "remap", "NAME GPA", "move the region at GPA of a running partition to new host memory", 2, 2, cmd_remap },
 	{ "console", "NAME", "type to a running partition's COM1 (its output is in the log); Ctrl-] comes back", 1, 1, cmd_console },
+	{ "wait", "", "read nothing more until every partition has ended and been judged (typed-ahead scripts)", 0, 0, cmd_wait },
 	{ "quit", "", "stop every partition the orderly way and end the run", 0, 0, cmd_quit },
 	{ "exit", "", "the same as quit", 0, 0, cmd_quit },
 };
@@ -318,6 +329,12 @@ static bool operator_busy(void *ctx)
 	struct operator *op = ctx;
 	bool busy = draining(op);
 
+	if (op->waiting && !op->run_over)
+		busy = true;
+	else if (op->waiting) {
+		op->waiting = false;
+		log_info("every partition has ended and been judged: reading again");
+	}
 	for (u32 i = 0; op->ps && i < op->ps->nr; i++) {
 		struct partition *p = &op->ps->p[i];
 		if (__atomic_load_n(&p->op_request, __ATOMIC_ACQUIRE) == PART_OP_NONE)

@@ -23,6 +23,8 @@ struct operator {
 	struct partition *attached;     /* `console NAME`: typed bytes go to its virtual COM1 */
 	struct partition *draining;     /* after Ctrl-]: its guest still has typed bytes to read */
 	u64 drain_deadline_ns;          /* until then the console waits for it */
+	bool waiting;                   /* `wait`: input held until run_over */
+	bool run_over;                  /* set by the caller: every partition ended and was judged */
 };
 
 /* The byte that brings the terminal back from `console NAME`: Ctrl-], as telnet's. */

@@ -295,6 +295,26 @@ static void after_ctrl_bracket_the_console_waits_for_the_guest_to_read(void **st
 	assert_null(op.draining);
 }
 
+/* `wait` holds the input until the caller says the run is over (every partition ended and judged). */
+static void wait_holds_input_until_the_run_is_over(void **state)
+{
+	(void)state;
+	struct console con;
+	input = "wait\nlspci\n";
+	console_open(&con, &env);
+	assert_false(console_poll(&con));
+	assert_true(op.waiting);
+	assert_true(fake_log_has("waiting for every partition to end"));
+	ps.p[0].done = ps.p[1].done = true;
+	assert_false(console_poll(&con));
+	assert_false(fake_log_has("> lspci"));          /* held until the verdicts are out */
+	op.run_over = true;
+	assert_false(console_poll(&con));
+	assert_true(fake_log_has("every partition has ended and been judged: reading again"));
+	assert_true(fake_log_has("> lspci"));
+	assert_false(op.waiting);
+}
+
 static void quit_and_exit_end_the_console(void **state)
 {
 	(void)state;
@@ -315,6 +335,7 @@ int main(void)
 		cmocka_unit_test_setup(faults_counts_per_partition_and_device, setup),
 		cmocka_unit_test_setup(console_name_sends_what_is_typed_until_ctrl_bracket, setup),
 		cmocka_unit_test_setup(after_ctrl_bracket_the_console_waits_for_the_guest_to_read, setup),
+		cmocka_unit_test_setup(wait_holds_input_until_the_run_is_over, setup),
 		cmocka_unit_test_setup(quit_and_exit_end_the_console, setup),
 	};
 	return cmocka_run_group_tests_name("operator", tests, NULL, NULL);
