@@ -59,6 +59,7 @@ struct iommu_fault_note {
 	bool write;
 	u64 addr;                       /* the DMA address, or the interrupt index */
 	u8 reason;
+	const char *why;                /* the reason in the specification's words (NULL: none known) */
 	const char *owner;              /* the domain its source ID is attached to, NULL: none */
 };
 

@@ -88,7 +88,8 @@ static void report(struct vtd_unit *u, u64 lo, u64 hi, vtd_fault_owner_fn owner)
 		const struct iommu_fault_note n = {
 			.unit = u->name, .sbdf = (u32)u->segment << 16 | f.sid,
 			.interrupt = VTD_FR_IS_IR(f.reason), .write = f.write,
-			.addr = VTD_FR_IS_IR(f.reason) ? f.ir_index : f.addr, .reason = f.reason, .owner = o.name,
+			.addr = VTD_FR_IS_IR(f.reason) ? f.ir_index : f.addr, .reason = f.reason,
+			.why = vtd_fault_reason_text(f.reason), .owner = o.name,
 		};
 		iommu_fault_logged(&n);
 	}

@@ -13,6 +13,8 @@
 #include "kernel/fmt.h"
 #include "kernel/lib.h"
 #include "kernel/log.h"
+#include "kernel/spinlock.h"
+#include "kernel/hw/cpu.h"
 #include "kernel/hw/pci_cfg.h"
 
 const char *part_state_name(enum part_state s)
@@ -211,10 +213,59 @@ void map_log_partition(const struct partition *p)
 	map_describe_partition(p->set ? p->set->cfg : NULL, p->cfg, p, &log_sink);
 }
 
+/*
+ * The last MAP_FAULTS_KEPT faults logged (a ring; total counts them all).
+ * Written where faults are drained (any CPU, interrupts off) and read by
+ * the console on the boot CPU, whose fault interrupt may come meanwhile:
+ * the reader masks interrupts while it holds the lock.
+ */
+#define KEPT_LINE_MAX   (MAP_LINE_MAX + 96)
+static struct {
+	struct spinlock lock;
+	u64 total;
+	char line[MAP_FAULTS_KEPT][KEPT_LINE_MAX];
+} kept;
+
 void map_log_fault(const struct iommu_fault_note *n)
 {
 	char line[MAP_LINE_MAX];
 
 	map_fault_format(n, line, sizeof(line));
 	log_info("%s", line);
+	u64 flags = cpu_irq_save();
+	spin_lock(&kept.lock);
+	fmt_snprintf(kept.line[kept.total % MAP_FAULTS_KEPT], KEPT_LINE_MAX, "%s: %s", line, n->why ? n->why : "reason unknown");
+	kept.total++;
+	spin_unlock(&kept.lock);
+	cpu_irq_restore(flags);
+}
+
+void map_faults_describe(const struct map_sink *out)
+{
+	char line[KEPT_LINE_MAX];
+	u64 flags = cpu_irq_save();
+	spin_lock(&kept.lock);
+	u64 total = kept.total;
+	spin_unlock(&kept.lock);
+	cpu_irq_restore(flags);
+	u64 first = total > MAP_FAULTS_KEPT ? total - MAP_FAULTS_KEPT : 0;
+
+	if (first)
+		fmt_snprintf(line, sizeof(line), "%llu fault(s) logged since start-up, the last %u kept, oldest first:",
+			     (unsigned long long)total, MAP_FAULTS_KEPT);
+	else
+		fmt_snprintf(line, sizeof(line), "%llu fault(s) logged since start-up%s", (unsigned long long)total,
+			     total ? ", oldest first:" : "");
+	out->line(out->ctx, line);
+	for (u64 i = first; i < total; i++) {
+		flags = cpu_irq_save();
+		spin_lock(&kept.lock);
+		bool gone = kept.total >= i + MAP_FAULTS_KEPT + 1;      /* overwritten since */
+		if (!gone)
+			str_copy(line, kept.line[i % MAP_FAULTS_KEPT], sizeof(line));
+		spin_unlock(&kept.lock);
+		cpu_irq_restore(flags);
+		if (!gone)
+			out->line(out->ctx, line);
+	}
 }

@@ -52,7 +52,13 @@ int map_fault_format(const struct iommu_fault_note *n, char *buf, size_t len);
 /* The same, as `map:` INFO lines of the log. */
 void map_log(const struct map_machine *m);
 void map_log_partition(const struct partition *p);
-/* iommu_fault_logged's function: one `map: fault` line. */
+/*
+ * iommu_fault_logged's function: one `map: fault` line, and the fault
+ * kept, with its reason's words, among the last MAP_FAULTS_KEPT.
+ */
 void map_log_fault(const struct iommu_fault_note *n);
+#define MAP_FAULTS_KEPT 32
+/* The fault log the console's `faults` shows: a count line, then the kept faults, oldest first. */
+void map_faults_describe(const struct map_sink *out);
 
 #endif

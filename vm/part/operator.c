@@ -144,6 +144,14 @@ static int cmd_walk(void *ctx, unsigned argc, char **argv)
 	return op->iommu->walk(sbdf, iova, argv[2][0] == 'w');
 }
 
+static void faults_line(void *ctx, const char *text)
+{
+	(void)ctx;
+	log_info("faults: %s", text);
+}
+
+static const struct map_sink faults_sink = { faults_line, NULL };
+
 static int cmd_faults(void *ctx, unsigned argc, char **argv)
 {
 	const struct operator *op = ctx;
@@ -153,7 +161,8 @@ static int cmd_faults(void *ctx, unsigned argc, char **argv)
 
 	if (op->iommu && op->iommu->poll_faults)
 		op->iommu->poll_faults();       /* records still pending are drained and logged first */
-	log_info("faults: each one was logged when drained (vtdN: dma fault ...); kept here are the counts per device");
+	map_faults_describe(&faults_sink);
+	log_info("faults: counts per partition and device (the log's rate limit may have left some unlogged):");
 	for (u32 i = 0; op->ps && i < op->ps->nr; i++) {
 		const struct partition_cfg *d = op->ps->p[i].cfg;
 		u64 logged = 0, suppressed = 0;
@@ -286,7 +295,7 @@ const struct console_cmd operator_cmds[] = {
 	{ "map", "", "the whole machine map: CPUs, units, partitions, Sluice's PFs (what tools/sluice-map draws)", 0, 0, cmd_map },
 	{ "walk", "[SSSS:]BB:DD.F IOVA r|w", "the IOMMU's translation of one request, step by step", 3, 3, cmd_walk },
 	{ "iommu walk", "[SSSS:]BB:DD.F IOVA r|w", "the same as walk", 3, 3, cmd_walk },
-	{ "faults", "", "DMA fault counts per partition and device", 0, 0, cmd_faults },
+	{ "faults", "", "the last faults logged, decoded, with their owners; counts per partition and device", 0, 0, cmd_faults },
 	{ "park", "NAME", "contain a running partition as after a fault", 1, 1, cmd_park },
 	{ "restart", "NAME", "restart a running one-vCPU partition (memory zeroed, image reloaded)", 1, 1, cmd_restart },
 	{ "remap", "NAME GPA", "move the region at GPA of a running partition to new host memory", 2, 2, cmd_remap },

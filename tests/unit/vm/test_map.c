@@ -45,14 +45,15 @@ static const struct iommu_ops ops = { .name = "fake", .unit_info = unit_info, .u
 
 /* The lines a sink received. */
 static struct {
-	char line[32][MAP_LINE_MAX];
+	char line[MAP_FAULTS_KEPT + 8][2 * MAP_LINE_MAX];      /* a kept fault is its map line and its reason */
 	unsigned n;
 } got;
 
 static void collect(void *ctx, const char *text)
 {
 	(void)ctx;
-	assert_true(got.n < 32);
+	assert_true(got.n < ARRAY_SIZE(got.line));
+	assert_true(strlen(text) < sizeof(got.line[0]));
 	strcpy(got.line[got.n++], text);
 }
 
@@ -262,6 +263,23 @@ static void the_log_gets_the_same_lines_as_map_info_lines(void **state)
 	assert_true(fake_log_has("INFO map: fault unit=vtd1 bdf=01:00.2 kind=dma dir=write addr=0x0000000000002000 reason=0x05 owner=b"));
 }
 
+/* The last MAP_FAULTS_KEPT faults are kept with their reasons' words, oldest first; older ones are counted. */
+static void the_last_faults_are_kept_decoded(void **state)
+{
+	(void)state;
+	for (u64 i = 0; i < MAP_FAULTS_KEPT + 8; i++) {
+		const struct iommu_fault_note f = { .unit = "vtd0", .sbdf = VF1, .write = true, .addr = 0x1000 * (i + 1),
+						    .reason = 0x05, .why = "lack of write permission", .owner = "a" };
+		map_log_fault(&f);
+	}
+	map_faults_describe(&sink);
+	assert_int_equal(got.n, 1 + MAP_FAULTS_KEPT);
+	assert_non_null(strstr(got.line[0], "fault(s) logged since start-up, the last 32 kept, oldest first:"));
+	/* The oldest kept is the ninth of this test's (earlier tests may have logged some before). */
+	assert_string_equal(got.line[1], "fault unit=vtd0 bdf=01:00.1 kind=dma dir=write addr=0x0000000000009000 reason=0x05 owner=a: lack of write permission");
+	assert_non_null(strstr(got.line[MAP_FAULTS_KEPT], "addr=0x0000000000028000 reason=0x05 owner=a: lack"));
+}
+
 static void part_state_names_every_state(void **state)
 {
 	(void)state;
@@ -287,6 +305,7 @@ int main(void)
 		cmocka_unit_test_setup(a_guest_partition_not_built_or_failed_says_so, setup),
 		cmocka_unit_test_setup(fault_lines_name_unit_function_address_reason_and_owner, setup),
 		cmocka_unit_test_setup(the_log_gets_the_same_lines_as_map_info_lines, setup),
+		cmocka_unit_test_setup(the_last_faults_are_kept_decoded, setup),
 		cmocka_unit_test_setup(part_state_names_every_state, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -229,7 +229,12 @@ static void faults_counts_per_partition_and_device(void **state)
 	(void)state;
 	d[0].iommu = (struct iommu_domain *)&d[0];      /* any non-NULL domain: the counts are the test's */
 	ps.p[0].dev_faults[0] = 3;
+	const struct iommu_fault_note f = { .unit = "vtd0", .sbdf = S(0, 3, 0), .write = true, .addr = 0x20000000,
+					    .reason = 0x05, .why = "lack of write permission", .owner = "p1" };
+	map_log_fault(&f);
 	console_exec(&env, "faults");
+	assert_true(fake_log_has("fault(s) logged since start-up, oldest first:"));
+	assert_true(fake_log_has("console: faults: fault unit=vtd0 bdf=00:03.0 kind=dma dir=write addr=0x0000000020000000 reason=0x05 owner=p1: lack of write permission\n"));
 	assert_true(fake_log_has("console: faults: p1: 3 raised, 2 logged, 1 suppressed\n"));
 	assert_true(fake_log_has("console: faults: p1: device 00:03.0: 3 (dma-fault-limit 100)\n"));
 	assert_false(fake_log_has("faults: p2"));       /* no IOMMU domain */
