@@ -11,17 +11,12 @@
 #include "kernel/tsc.h"
 #include "kernel/err.h"
 #include "kernel/lib.h"
+#include "kernel/pit_hw.h"
 #include "kernel/hw/pio.h"
 #include "kernel/hw/cpu.h"
 
-#define PIT_HZ                  1193182ULL
-#define PIT_CH2_DATA            0x42
-#define PIT_CMD                 0x43
-#define  PIT_CMD_CH2_LOHI_MODE0 0xb0    /* channel 2, lobyte/hibyte, mode 0, binary */
-#define PORT_B                  0x61
-#define  PORT_B_GATE2           BIT_ULL(0)
-#define  PORT_B_SPEAKER         BIT_ULL(1)
-#define  PORT_B_OUT2            BIT_ULL(5)
+/* Channel 2, lobyte/hibyte, mode 0, binary. */
+#define PIT_CMD_CH2_LOHI_MODE0  (FIELD_PREP(PIT_CW_SC, 2) | FIELD_PREP(PIT_CW_RW, PIT_RW_LSB_MSB))
 #define CALIB_ROUNDS_MAX        9
 /* Polls of port 0x61 before declaring the PIT dead: far more than 50 ms worth. */
 #define PIT_POLL_LIMIT          50000000UL
@@ -60,9 +55,9 @@ static int pit_window(const void *ctx, unsigned ms, u64 *ticks)
 
 	(void)ctx;
 	pio_out8(PORT_B, (u8)((b & ~PORT_B_SPEAKER) & ~PORT_B_GATE2));
-	pio_out8(PIT_CMD, PIT_CMD_CH2_LOHI_MODE0);
-	pio_out8(PIT_CH2_DATA, (u8)count);
-	pio_out8(PIT_CH2_DATA, (u8)(count >> 8));
+	pio_out8(PIT_PORT_CONTROL, (u8)PIT_CMD_CH2_LOHI_MODE0);
+	pio_out8(PIT_PORT_COUNTER2, (u8)count);
+	pio_out8(PIT_PORT_COUNTER2, (u8)(count >> 8));
 	/* Raising the gate loads the count and starts it. */
 	pio_out8(PORT_B, (u8)((b & ~PORT_B_SPEAKER) | PORT_B_GATE2));
 	u64 t0 = rdtsc();

@@ -11,13 +11,13 @@
 /* Whole input-clock ticks in ns (split so that hours of ns do not overflow). */
 static u64 ns_ticks(u64 ns)
 {
-	return ns / NS_PER_S * VPIT_HZ + ns % NS_PER_S * VPIT_HZ / NS_PER_S;
+	return ns / NS_PER_S * PIT_HZ + ns % NS_PER_S * PIT_HZ / NS_PER_S;
 }
 
 /* The ns that ticks ticks take, rounded up: polled then, the ticks have all passed. */
 static u64 ticks_ns(u64 ticks)
 {
-	return (ticks * NS_PER_S + VPIT_HZ - 1) / VPIT_HZ;
+	return (ticks * NS_PER_S + PIT_HZ - 1) / PIT_HZ;
 }
 
 static bool periodic(const struct vpit *t)
@@ -51,12 +51,12 @@ void vpit_reset_counter2(struct vpit *t)
 
 static u16 data_port(const struct vpit *t)
 {
-	return (u16)(VPIT_PORT_COUNTER0 + t->counter);
+	return (u16)(PIT_PORT_COUNTER0 + t->counter);
 }
 
 bool vpit_claims(u16 port)
 {
-	return port >= VPIT_PORT_COUNTER0 && port <= VPIT_PORT_CONTROL;
+	return port >= PIT_PORT_COUNTER0 && port <= PIT_PORT_CONTROL;
 }
 
 u64 vpit_period_ns(const struct vpit *t)
@@ -89,9 +89,9 @@ u32 vpit_poll(struct vpit *t, u64 now_ns, u64 *next_ns)
 		u64 periods = elapsed / t->count;
 		/* Whole periods on from the start, to keep the phase; after a long time unpolled, from now. */
 		if (periods < 256)
-			t->start_ns += periods * t->count * NS_PER_S / VPIT_HZ;
+			t->start_ns += periods * t->count * NS_PER_S / PIT_HZ;
 		else
-			t->start_ns = now_ns - elapsed % t->count * NS_PER_S / VPIT_HZ;
+			t->start_ns = now_ns - elapsed % t->count * NS_PER_S / PIT_HZ;
 		edges = 1;
 		t->edges++;
 		if (t->next_count) {
@@ -295,7 +295,7 @@ u8 vpit_in(struct vpit *t, u16 port, u64 now_ns)
 
 void vpit_out(struct vpit *t, u16 port, u8 val, u64 now_ns)
 {
-	if (port == VPIT_PORT_CONTROL)
+	if (port == PIT_PORT_CONTROL)
 		control(t, val, now_ns);
 	else if (port == data_port(t))
 		count_write(t, val, now_ns);

@@ -22,31 +22,7 @@
 #ifndef VM_DEV_VPIT_H
 #define VM_DEV_VPIT_H
 #include "kernel/types.h"
-
-#define VPIT_PORT_COUNTER0      0x40
-#define VPIT_PORT_COUNTER1      0x41
-#define VPIT_PORT_COUNTER2      0x42
-#define VPIT_PORT_CONTROL       0x43
-/* The PC's input clock: 14.31818 MHz / 12. */
-#define VPIT_HZ                 1193182ULL
-
-/* "Control Word Format" (port 0x43, write only). */
-#define PIT_CW_BCD              BIT_ULL(0)
-#define PIT_CW_MODE             GENMASK_ULL(3, 1)       /* 6 and 7 are modes 2 and 3 */
-#define PIT_CW_RW               GENMASK_ULL(5, 4)
-#define  PIT_RW_LATCH           0       /* Counter Latch Command */
-#define  PIT_RW_LSB             1
-#define  PIT_RW_MSB             2
-#define  PIT_RW_LSB_MSB         3
-#define PIT_CW_SC               GENMASK_ULL(7, 6)
-#define  PIT_SC_READ_BACK       3
-/* "Read-Back Command": SC = 11; bits active low. */
-#define PIT_RB_CNT0             BIT_ULL(1)
-#define PIT_RB_NOT_STATUS       BIT_ULL(4)
-#define PIT_RB_NOT_COUNT        BIT_ULL(5)
-/* "Status Byte". */
-#define PIT_ST_NULL_COUNT       BIT_ULL(6)
-#define PIT_ST_OUTPUT           BIT_ULL(7)
+#include "kernel/pit_hw.h"
 
 /* What a PC's firmware leaves in counter 0: rate generator, count 0 (65536): 18.2 Hz. */
 #define VPIT_FW_MODE            2

@@ -15,19 +15,11 @@
 #include "kernel/hw/time.h"
 
 /*
- * System control port B of the PC AT (IBM PC AT Technical Reference,
- * "System Control Port B", port 0x61): bit 0 counter 2's GATE and bit 1
- * the speaker enable (written and read back), bits 2 and 3 the parity and
- * I/O channel check enables (kept, nothing to check), bit 4 the refresh
- * request, which toggles every 15.085 us, bit 5 counter 2's OUT; bits 6
- * and 7 (check errors) read 0.
+ * Port B (kernel/pit_hw.h) as a partition reads it: its written bits
+ * (GATE2 gates counter 2; the parity and check enables are kept, there is
+ * nothing to check), the refresh toggle, counter 2's OUT; the check error
+ * bits read 0.
  */
-#define PORT_B                  0x61
-#define  PORT_B_GATE2           BIT_ULL(0)
-#define  PORT_B_RW              GENMASK_ULL(3, 0)
-#define  PORT_B_REFRESH         BIT_ULL(4)
-#define  PORT_B_OUT2            BIT_ULL(5)
-#define PORT_B_REFRESH_NS       15085
 
 void partition_legacy_init(struct partition *p)
 {
@@ -55,7 +47,7 @@ static u64 tick(struct partition *p, u64 now)
 /* Whether one byte port is a legacy device of p's. */
 static bool claims(const struct partition *p, u16 at)
 {
-	return vrtc_claims(at) || at == PORT_B || at == VPIT_PORT_COUNTER2 || at == VPIT_PORT_CONTROL ||
+	return vrtc_claims(at) || at == PORT_B || at == PIT_PORT_COUNTER2 || at == PIT_PORT_CONTROL ||
 	       (p->legacy && (vpic_claims(at) || vpit_claims(at)));
 }
 
@@ -71,13 +63,13 @@ static void pit_control(struct partition *p, u8 val, u64 now)
 
 	if (sc == PIT_SC_READ_BACK && p->legacy) {
 		if (val & (cnt0 | cnt1))
-			vpit_out(&p->pit, VPIT_PORT_CONTROL, (u8)(val & ~cnt2), now);
+			vpit_out(&p->pit, PIT_PORT_CONTROL, (u8)(val & ~cnt2), now);
 		if (val & cnt2)
-			vpit_out(&p->pit2, VPIT_PORT_CONTROL, (u8)(val & ~(cnt0 | cnt1)), now);
+			vpit_out(&p->pit2, PIT_PORT_CONTROL, (u8)(val & ~(cnt0 | cnt1)), now);
 	} else if (sc == 2 || sc == PIT_SC_READ_BACK || !p->legacy) {
-		vpit_out(&p->pit2, VPIT_PORT_CONTROL, val, now);
+		vpit_out(&p->pit2, PIT_PORT_CONTROL, val, now);
 	} else {
-		vpit_out(&p->pit, VPIT_PORT_CONTROL, val, now);
+		vpit_out(&p->pit, PIT_PORT_CONTROL, val, now);
 	}
 }
 
@@ -94,13 +86,13 @@ static u8 legacy_byte(struct partition *p, u16 at, bool in, u8 val, u64 now)
 				    (vpit_output(&p->pit2, now) ? PORT_B_OUT2 : 0));
 		p->port_b = (u8)(val & PORT_B_RW);
 		vpit_gate(&p->pit2, val & PORT_B_GATE2, now);
-	} else if (at == VPIT_PORT_COUNTER2) {
+	} else if (at == PIT_PORT_COUNTER2) {
 		if (in)
 			return vpit_in(&p->pit2, at, now);
 		vpit_out(&p->pit2, at, val, now);
-	} else if (at == VPIT_PORT_CONTROL && !in) {
+	} else if (at == PIT_PORT_CONTROL && !in) {
 		pit_control(p, val, now);
-	} else if (at == VPIT_PORT_CONTROL) {
+	} else if (at == PIT_PORT_CONTROL) {
 		return vpit_in(p->legacy ? &p->pit : &p->pit2, at, now);       /* write-only: 0, counted */
 	} else if (vpic_claims(at)) {
 		if (in)

@@ -26,15 +26,15 @@ static int setup(void **state)
 /* Control word for counter 0 with mode and LSB/MSB access, then the count, at now. */
 static void program(u8 mode, u16 count, u64 now)
 {
-	vpit_out(&t, VPIT_PORT_CONTROL, (u8)(0x30 | mode << 1), now);
-	vpit_out(&t, VPIT_PORT_COUNTER0, (u8)count, now);
-	vpit_out(&t, VPIT_PORT_COUNTER0, (u8)(count >> 8), now);
+	vpit_out(&t, PIT_PORT_CONTROL, (u8)(0x30 | mode << 1), now);
+	vpit_out(&t, PIT_PORT_COUNTER0, (u8)count, now);
+	vpit_out(&t, PIT_PORT_COUNTER0, (u8)(count >> 8), now);
 }
 
 static u16 read_count(u64 now)
 {
-	u16 lo = vpit_in(&t, VPIT_PORT_COUNTER0, now);
-	return (u16)(lo | vpit_in(&t, VPIT_PORT_COUNTER0, now) << 8);
+	u16 lo = vpit_in(&t, PIT_PORT_COUNTER0, now);
+	return (u16)(lo | vpit_in(&t, PIT_PORT_COUNTER0, now) << 8);
 }
 
 static void firmware_state_ticks_at_18_2_hz(void **state)
@@ -112,9 +112,9 @@ static void latch_holds_the_count_until_both_bytes_are_read(void **state)
 {
 	(void)state;
 	program(2, 10000, T0);
-	vpit_out(&t, VPIT_PORT_CONTROL, 0x00, T0 + 838096);     /* counter latch, counter 0 */
-	assert_int_equal(vpit_in(&t, VPIT_PORT_COUNTER0, T0 + 2000000), 9000 & 0xff);
-	assert_int_equal(vpit_in(&t, VPIT_PORT_COUNTER0, T0 + 3000000), 9000 >> 8);
+	vpit_out(&t, PIT_PORT_CONTROL, 0x00, T0 + 838096);     /* counter latch, counter 0 */
+	assert_int_equal(vpit_in(&t, PIT_PORT_COUNTER0, T0 + 2000000), 9000 & 0xff);
+	assert_int_equal(vpit_in(&t, PIT_PORT_COUNTER0, T0 + 3000000), 9000 >> 8);
 	/* Both bytes read: the next read is live again (5000 ticks in). */
 	assert_int_equal(read_count(T0 + 4190477), 5000);
 }
@@ -123,8 +123,8 @@ static void second_latch_before_the_read_is_ignored(void **state)
 {
 	(void)state;
 	program(2, 10000, T0);
-	vpit_out(&t, VPIT_PORT_CONTROL, 0x00, T0 + 838096);
-	vpit_out(&t, VPIT_PORT_CONTROL, 0x00, T0 + 4190477);
+	vpit_out(&t, PIT_PORT_CONTROL, 0x00, T0 + 838096);
+	vpit_out(&t, PIT_PORT_CONTROL, 0x00, T0 + 4190477);
 	assert_int_equal(read_count(T0 + 5000000), 9000);
 }
 
@@ -132,8 +132,8 @@ static void read_back_latches_status_and_count(void **state)
 {
 	(void)state;
 	program(2, 10000, T0);
-	vpit_out(&t, VPIT_PORT_CONTROL, 0xc2, T0 + 838096);     /* read-back: count and status of counter 0 */
-	u8 st = vpit_in(&t, VPIT_PORT_COUNTER0, T0 + 5000000);
+	vpit_out(&t, PIT_PORT_CONTROL, 0xc2, T0 + 838096);     /* read-back: count and status of counter 0 */
+	u8 st = vpit_in(&t, PIT_PORT_COUNTER0, T0 + 5000000);
 	assert_int_equal(st & 0x3f, 0x34);      /* LSB/MSB, mode 2, binary */
 	assert_int_equal(st & PIT_ST_NULL_COUNT, 0);
 	assert_int_equal(read_count(T0 + 5000000), 9000);
@@ -144,8 +144,8 @@ static void count_written_in_mode_2_takes_effect_at_the_period_end(void **state)
 	u64 next;
 	(void)state;
 	program(2, 10000, T0);          /* 8380.9 us */
-	vpit_out(&t, VPIT_PORT_COUNTER0, 0xe8, T0 + 1000 * US);
-	vpit_out(&t, VPIT_PORT_COUNTER0, 0x03, T0 + 1000 * US);        /* 1000 */
+	vpit_out(&t, PIT_PORT_COUNTER0, 0xe8, T0 + 1000 * US);
+	vpit_out(&t, PIT_PORT_COUNTER0, 0x03, T0 + 1000 * US);        /* 1000 */
 	assert_int_equal(vpit_poll(&t, T0 + 2000 * US, &next), 0);
 	assert_int_equal(next, T0 + 8380952);
 	assert_int_equal(vpit_poll(&t, next, &next), 1);
@@ -156,23 +156,23 @@ static void control_word_stops_the_counter_until_a_count_is_written(void **state
 {
 	u64 next;
 	(void)state;
-	vpit_out(&t, VPIT_PORT_CONTROL, 0x34, T0);
+	vpit_out(&t, PIT_PORT_CONTROL, 0x34, T0);
 	assert_int_equal(vpit_poll(&t, T0 + 100000 * US, &next), 0);
 	assert_int_equal(next, 0);
-	vpit_out(&t, VPIT_PORT_COUNTER0, 0x00, T0 + 100000 * US);
+	vpit_out(&t, PIT_PORT_COUNTER0, 0x00, T0 + 100000 * US);
 	assert_int_equal(vpit_poll(&t, T0 + 100001 * US, &next), 0);
 	assert_int_equal(next, 0);
-	vpit_out(&t, VPIT_PORT_COUNTER0, 0x01, T0 + 100000 * US);      /* 256 ticks */
+	vpit_out(&t, PIT_PORT_COUNTER0, 0x01, T0 + 100000 * US);      /* 256 ticks */
 	assert_int_equal(vpit_poll(&t, T0 + 100300 * US, &next), 1);
 }
 
 static void lsb_only_access_loads_at_once(void **state)
 {
 	(void)state;
-	vpit_out(&t, VPIT_PORT_CONTROL, 0x14, T0);      /* counter 0, LSB only, mode 2 */
-	vpit_out(&t, VPIT_PORT_COUNTER0, 200, T0);
+	vpit_out(&t, PIT_PORT_CONTROL, 0x14, T0);      /* counter 0, LSB only, mode 2 */
+	vpit_out(&t, PIT_PORT_COUNTER0, 200, T0);
 	assert_int_equal(vpit_period_ns(&t), 167620);
-	assert_int_equal(vpit_in(&t, VPIT_PORT_COUNTER0, T0), 200);
+	assert_int_equal(vpit_in(&t, PIT_PORT_COUNTER0, T0), 200);
 }
 
 static void gate_triggered_modes_never_fire(void **state)
@@ -187,10 +187,10 @@ static void gate_triggered_modes_never_fire(void **state)
 static void other_counters_read_zero_and_are_counted(void **state)
 {
 	(void)state;
-	vpit_out(&t, VPIT_PORT_CONTROL, 0xb6, T0);      /* counter 2, as for the speaker */
-	vpit_out(&t, VPIT_PORT_COUNTER2, 0x12, T0);
-	assert_int_equal(vpit_in(&t, VPIT_PORT_COUNTER2, T0), 0);
-	assert_int_equal(vpit_in(&t, VPIT_PORT_COUNTER1, T0), 0);
+	vpit_out(&t, PIT_PORT_CONTROL, 0xb6, T0);      /* counter 2, as for the speaker */
+	vpit_out(&t, PIT_PORT_COUNTER2, 0x12, T0);
+	assert_int_equal(vpit_in(&t, PIT_PORT_COUNTER2, T0), 0);
+	assert_int_equal(vpit_in(&t, PIT_PORT_COUNTER1, T0), 0);
 	assert_int_equal(t.other_accesses, 4);
 	assert_int_equal(vpit_period_ns(&t), 54925402);  /* counter 0 untouched */
 }
@@ -201,15 +201,15 @@ static struct vpit c2;
 
 static u16 read2(u64 now)
 {
-	u16 lo = vpit_in(&c2, VPIT_PORT_COUNTER2, now);
-	return (u16)(lo | vpit_in(&c2, VPIT_PORT_COUNTER2, now) << 8);
+	u16 lo = vpit_in(&c2, PIT_PORT_COUNTER2, now);
+	return (u16)(lo | vpit_in(&c2, PIT_PORT_COUNTER2, now) << 8);
 }
 
 static void program2(u8 mode, u16 count, u64 now)
 {
-	vpit_out(&c2, VPIT_PORT_CONTROL, (u8)(0xb0 | mode << 1), now);
-	vpit_out(&c2, VPIT_PORT_COUNTER2, (u8)count, now);
-	vpit_out(&c2, VPIT_PORT_COUNTER2, (u8)(count >> 8), now);
+	vpit_out(&c2, PIT_PORT_CONTROL, (u8)(0xb0 | mode << 1), now);
+	vpit_out(&c2, PIT_PORT_COUNTER2, (u8)count, now);
+	vpit_out(&c2, PIT_PORT_COUNTER2, (u8)(count >> 8), now);
 }
 
 /* As Linux's pit_calibrate_tsc: mode 0, 10 ms worth of count, poll OUT2 until it rises. */
@@ -249,11 +249,11 @@ static void counter2_takes_only_its_own_control_words(void **state)
 	vpit_reset_counter2(&c2);
 	vpit_gate(&c2, true, T0);
 	program2(2, 1000, T0);
-	vpit_out(&c2, VPIT_PORT_CONTROL, 0x34, T0);     /* counter 0, mode 2: not this one's */
+	vpit_out(&c2, PIT_PORT_CONTROL, 0x34, T0);     /* counter 0, mode 2: not this one's */
 	assert_int_equal(c2.other_accesses, 1);
 	assert_int_equal(vpit_period_ns(&c2), 838096);
 	/* Read-back of counter 2's count: CNT2 (bit 3), status not asked. */
-	vpit_out(&c2, VPIT_PORT_CONTROL, 0xd8, T0 + 100 * US);
+	vpit_out(&c2, PIT_PORT_CONTROL, 0xd8, T0 + 100 * US);
 	assert_in_range(read2(T0 + 500 * US), 880, 881);        /* latched at 119 ticks, not read live */
 	/* Mode 2 held by GATE low: OUT high, no period; rising starts a new one. */
 	vpit_gate(&c2, false, T0 + 300 * US);
@@ -264,10 +264,10 @@ static void counter2_takes_only_its_own_control_words(void **state)
 	vpit_gate(&c2, true, T0 + 5000 * US);
 	assert_int_equal(read2(T0 + 5000 * US), 1000);
 	/* Data port 0x40 is counter 0's. */
-	assert_int_equal(vpit_in(&c2, VPIT_PORT_COUNTER0, T0), 0);
+	assert_int_equal(vpit_in(&c2, PIT_PORT_COUNTER0, T0), 0);
 	assert_int_equal(c2.other_accesses, 2);
 	/* Mode 1 (a GATE trigger) is counted as unsupported on counter 2. */
-	vpit_out(&c2, VPIT_PORT_CONTROL, 0xb2, T0);
+	vpit_out(&c2, PIT_PORT_CONTROL, 0xb2, T0);
 	assert_int_equal(c2.unsupported, 1);
 }
 
