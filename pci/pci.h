@@ -144,6 +144,8 @@ const char *pci_kind_name(enum pci_kind k);
 int pci_dev_describe(const struct pci_dev *d, char *buf, size_t size);
 /* Logs one line per isolation group, then the summary (again after VFs came or went). */
 void pci_log_groups(void);
+/* How many isolation groups the functions form (groups number from 1). */
+u32 pci_nr_groups(void);
 /*
  * The first bridge from d up to its root bus that does not isolate what
  * is below it (ACS Source Validation, Request and Completion Redirect and

@@ -650,13 +650,21 @@ int pci_dev_describe(const struct pci_dev *d, char *buf, size_t size)
 /* Room for a group line's devices: the log line minus "cNN INFO pci: group NNN:". */
 #define GROUP_LINE_ROOM (LOG_LINE_MAX - 32)
 
+u32 pci_nr_groups(void)
+{
+	u32 groups = 0;
+
+	for (u32 i = 0; i < nr_devs; i++)
+		groups = MAX(groups, devs[i].group);
+	return groups;
+}
+
 void pci_log_groups(void)
 {
-	u32 groups = 0, vfs = 0, bridges = 0;
+	u32 groups = pci_nr_groups(), vfs = 0, bridges = 0;
 	char line[GROUP_LINE_ROOM];
 
 	for (u32 i = 0; i < nr_devs; i++) {
-		groups = MAX(groups, devs[i].group);
 		vfs += devs[i].kind == PCI_KIND_VF;
 		bridges += devs[i].hdr_type == PCI_HEADER_BRIDGE && devs[i].kind != PCI_KIND_VF;
 	}

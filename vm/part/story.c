@@ -27,13 +27,8 @@ static void list_add(char *list, size_t size, u32 sbdf, const char *word, const 
 
 void story_stage0(void)
 {
-	u32 groups = 0, n = pci_nr_devs();
+	u32 groups = pci_nr_groups(), n = pci_nr_devs();
 
-	for (u32 i = 0; i < n; i++) {
-		const struct pci_dev *d = pci_dev_at(i);
-		if (d->group > groups)
-			groups = d->group;
-	}
 	log_info("stage 0, no IOMMU | hardware: a function's DMA address is a host physical address | Sluice: %u functions in %u isolation groups, each partition owns whole functions", n, groups);
 }
 
