@@ -295,3 +295,16 @@ void memmap_print(const struct memmap *m)
 	}
 	log_info("%u entries, usable %lu MiB", m->nr, (u64)(memmap_usable_bytes_above(m, 0) / MiB));
 }
+
+void memmap_setup(const struct boot_mmap_entry *in, u32 n, struct memmap *out)
+{
+	struct memmap_stats st;
+
+	if (memmap_normalise(in, n, out, &st))
+		log_warn("memory map too large; entries past %u dropped", MEMMAP_MAX);
+	if (st.overlaps)
+		log_warn("firmware memory map had %u overlapping entries; resolved conservatively", st.overlaps);
+	if (st.unknown_types)
+		log_warn("%u entries of unknown type taken as reserved", st.unknown_types);
+	memmap_print(out);
+}

@@ -40,5 +40,11 @@ u64 memmap_usable_bytes_above(const struct memmap *m, u64 pa);
 u64 memmap_top(const struct memmap *m);
 /* Logs the map, one line per entry, under subsystem "mem". */
 void memmap_print(const struct memmap *m);
+/*
+ * memmap_normalise, then one WARN per problem it met (entries dropped,
+ * overlaps resolved, unknown types), then memmap_print: the boot's and
+ * tools/sluice-check's memory map lines, from one place.
+ */
+void memmap_setup(const struct boot_mmap_entry *in, u32 n, struct memmap *out);
 
 #endif

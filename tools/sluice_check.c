@@ -70,12 +70,9 @@ static void usage(FILE *f)
 static int machine_setup(void)
 {
 	const u8 *rsdp = phys_to_virt(cap.rsdp_pa, cap.rsdp_len);
-	struct memmap_stats st;
 	bool have_dmar = false;
 
-	if (memmap_normalise(cap.mmap, cap.nr_mmap, &memmap, &st))
-		log_write(LOG_WARN, "mem", "memory map too large; entries past %u dropped", MEMMAP_MAX);
-	memmap_print(&memmap);
+	memmap_setup(cap.mmap, cap.nr_mmap, &memmap);
 	acpi_init(rsdp, cap.rsdp_len, &acpi);
 	if (acpi.have_dmar) {
 		const u8 *t = phys_to_virt(acpi.dmar_pa, acpi.dmar_len);

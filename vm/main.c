@@ -830,14 +830,7 @@ static __noreturn void kmain(int boot_err)
 
 	setup_cmdline();
 
-	struct memmap_stats st;
-	if (memmap_normalise(boot.mmap, boot.nr_mmap, &memmap, &st))
-		log_write(LOG_WARN, "mem", "memory map too large; entries past %u dropped", MEMMAP_MAX);
-	if (st.overlaps)
-		log_write(LOG_WARN, "mem", "firmware memory map had %u overlapping entries; resolved conservatively", st.overlaps);
-	if (st.unknown_types)
-		log_write(LOG_WARN, "mem", "%u entries of unknown type taken as reserved", st.unknown_types);
-	memmap_print(&memmap);
+	memmap_setup(boot.mmap, boot.nr_mmap, &memmap);
 	if (!check(memmap_usable_bytes_above(&memmap, LOW_MEMORY_END) > 0,
 		   "usable RAM above 1 MiB"))
 		stop_boot("memory to run in");

@@ -97,6 +97,24 @@ static void overlap_of_usable_and_reserved_becomes_reserved(void **state __unuse
 	assert_int_equal(st.overlaps, 1);
 }
 
+/* memmap_setup: the problems met, one WARN each, then the map's lines. */
+static void setup_warns_of_what_it_resolved_then_prints(void **state __unused)
+{
+	static const struct boot_mmap_entry in[] = {
+		RAW(0x100000, 0x300000, USABLE),
+		RAW(0x200000, 0x400000, RESERVED),
+		RAW(0x500000, 0x600000, 99),
+	};
+	struct memmap m;
+	fake_log_capture();
+	memmap_setup(in, ARRAY_SIZE(in), &m);
+	assert_true(fake_log_has("WARN mem: firmware memory map had 1 overlapping entries; resolved conservatively"));
+	assert_true(fake_log_has("WARN mem: 1 entries of unknown type taken as reserved"));
+	assert_false(fake_log_has("too large"));
+	assert_int_equal(m.nr, 3);
+	assert_true(fake_log_has("INFO mem: "));
+}
+
 static void reserved_inside_usable_splits_it_in_three(void **state __unused)
 {
 	static const struct boot_mmap_entry in[] = {
@@ -590,6 +608,7 @@ int main(void)
 		cmocka_unit_test_setup(print_logs_one_line_per_entry_and_a_summary, setup),
 		cmocka_unit_test_setup(print_shows_odd_sizes_in_bytes_and_names_every_type, setup),
 		cmocka_unit_test_setup(ovmf_map_with_many_small_entries_is_normalised, setup),
+		cmocka_unit_test_setup(setup_warns_of_what_it_resolved_then_prints, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
