@@ -4,61 +4,29 @@ is that user: it runs `make run` with its terminal on pipes, waits for the
 partitions' verdicts, types at the console (a wrong command, lspci, a walk,
 quit) and reads the answers, the result line and make's last word."""
 import os
-import queue
 import re
 import subprocess
-import threading
-import time
 
 from conftest import ROOT
+from terminal import Terminal
 
 BOOT_TIMEOUT = 300      # seconds for the flagship to reach its verdicts under TCG on a loaded machine
 
 
-class Terminal:
-    """make run's terminal: its output as lines, read by a thread; typed input."""
+def make_run():
+    """make run with its terminal on pipes -> (process, Terminal)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    p = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
 
-    def __init__(self, cmd):
-        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
-        self.p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
-        self.lines, self.q = [], queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for raw in self.p.stdout:
-            self.q.put(raw.decode("utf-8", "replace").rstrip("\r\n"))
-        self.q.put(None)
-
-    def wait_for(self, pattern, timeout):
-        """The first line from now on matching pattern; fails with the tail of the output."""
-        end = time.monotonic() + timeout
-        while True:
-            try:
-                line = self.q.get(timeout=max(0.1, end - time.monotonic()))
-            except queue.Empty:
-                line = None
-                if time.monotonic() < end:
-                    continue
-            if line is None:
-                tail = "\n".join(self.lines[-30:])
-                raise AssertionError(f"no line matching {pattern!r} within {timeout} s; last lines:\n{tail}")
-            self.lines.append(line)
-            if re.search(pattern, line):
-                return line
-
-    def type(self, text):
-        self.p.stdin.write(text.encode() + b"\r")
-        self.p.stdin.flush()
-
-    def close(self):
-        if self.p.poll() is None:
-            os.killpg(self.p.pid, 9)
-        self.p.wait()
+    def write(b):
+        p.stdin.write(b)
+        p.stdin.flush()
+    return p, Terminal(p.stdout, write)
 
 
 def test_make_run_shows_the_flagship_and_leaves_a_console():
-    t = Terminal(["make", "--no-print-directory", "run"])
+    p, t = make_run()
     try:
         t.wait_for(r"hv: ready, 3 partition\(s\) running", BOOT_TIMEOUT)
         for name in ("a", "b", "r"):
@@ -82,11 +50,13 @@ def test_make_run_shows_the_flagship_and_leaves_a_console():
         t.type("quit")
         t.wait_for(r"^sluice: result pass=\d+ fail=0$", 60)
         t.wait_for(r"^make run: every check passed \(log: build/run/serial\.txt\)$", 60)
-        assert t.p.wait(timeout=60) == 0
+        assert p.wait(timeout=60) == 0
         story = [l for l in t.lines if re.search(r"INFO story: stage \d", l)]
         assert [re.search(r"stage (\d)", l).group(1) for l in story] == ["0", "1", "2", "3"], story
         with open(os.path.join(ROOT, "build", "run", "serial.txt"), encoding="utf-8", errors="replace") as f:
             kept = f.read()
         assert "console: > walk 00:04.0 0x10000000 w" in kept
     finally:
-        t.close()
+        if p.poll() is None:
+            os.killpg(p.pid, 9)
+        p.wait()
