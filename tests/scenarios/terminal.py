@@ -42,3 +42,13 @@ class Terminal:
     def type(self, text, end=b"\r"):
         """Types text and then end (Enter, as a terminal sends it)."""
         self.write(text.encode() + end)
+
+    def converse(self, turns, timeout=30):
+        """turns: (typed, answer pattern) pairs, each typed once the one before was answered;
+        typed is text followed by Enter, or bytes sent as they are."""
+        for typed, answer in turns:
+            if isinstance(typed, bytes):
+                self.write(typed)
+            else:
+                self.type(typed)
+            self.wait_for(answer, timeout)

@@ -50,25 +50,18 @@ def test_console_answers_while_partitions_run(tmp_path):
     try:
         t = Terminal(s.makefile("rb"), s.sendall)
         t.wait_for(r"console: ready: type help", 120)
-        t.type("partitions")
-        t.wait_for(r"map: partition name=p2 state=running cpus=2 ", 30)
-        t.type("park p3")
-        t.wait_for(r"WARN console: no partition named 'p3' \(partitions lists them\)", 30)
-        t.type("park p2")
-        t.wait_for(r"c2 WARN p2: parked: parked by the operator \(console park\)", 30)
-        t.type("partitions")
-        t.wait_for(r"map: partition name=p2 state=parked ", 30)
-        # Attached, a line goes to p1's guest, which echoes it; Ctrl-] (0x1d) comes back.
-        t.type("console p1")
-        t.wait_for(r"console: attached to p1's COM1", 30)
-        t.type("over the socket")
-        t.wait_for(r"INFO p1: echo: got 'over the socket'", 30)
-        t.type("", end=b"\x1d")
-        t.wait_for(r"console: back from p1's COM1 \(Ctrl-\]\)", 30)
-        t.type("walk 00:03.0 0x1000 r")
-        t.wait_for(r"walk:   -> hpa 0x[0-9a-f]{16} \(2M page, rw\)", 30)
-        t.type("quit")
-        t.wait_for(r"part: p1: stopped: stopped by the operator \(console quit\)", 60)
+        t.converse([
+            ("partitions", r"map: partition name=p2 state=running cpus=2 "),
+            ("park p3", r"WARN console: no partition named 'p3' \(partitions lists them\)"),
+            ("park p2", r"c2 WARN p2: parked: parked by the operator \(console park\)"),
+            ("partitions", r"map: partition name=p2 state=parked "),
+            # Attached, a line goes to p1's guest, which echoes it; Ctrl-] (0x1d) comes back.
+            ("console p1", r"console: attached to p1's COM1"),
+            ("over the socket", r"INFO p1: echo: got 'over the socket'"),
+            (b"\x1d", r"console: back from p1's COM1 \(Ctrl-\]\)"),
+            ("walk 00:03.0 0x1000 r", r"walk:   -> hpa 0x[0-9a-f]{16} \(2M page, rw\)"),
+            ("quit", r"part: p1: stopped: stopped by the operator \(console quit\)"),
+        ])
         t.wait_for(r"^sluice: result pass=\d+ fail=0$", 60)
         assert qemu.wait(timeout=60) == 33
     finally:
