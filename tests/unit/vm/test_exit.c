@@ -1223,6 +1223,37 @@ static void lapic_msrs_reach_the_vlapic_and_its_gp_is_the_guests(void **state)
 	assert_true(fake_log_has("wrmsr 0x0000001b (IA32_APIC_BASE) = 0x00000000fee00800: #GP in the guest (a value it may not take)"));
 }
 
+/* MSR_KVM_PV_EOI_EN: #GP without paravirt = pv-eoi; with it, a word in the partition's writable RAM, 4-byte aligned. */
+static void pv_eoi_msr_takes_only_a_word_of_the_partitions_ram(void **state)
+{
+	(void)state;
+	use_stub_ops();
+	assert_int_equal(msr(0x4b564d04, true, 0x1001), 0);
+	assert_int_equal(raised.vector, 13);
+	assert_true(fake_log_has("wrmsr 0x4b564d04 (KVM_PV_EOI_EN) = 0x0000000000001001: #GP in the guest (paravirt = pv-eoi is not set for this partition)"));
+	cfg.pv_eoi = true;
+	memset(&raised, 0, sizeof(raised));
+	assert_int_equal(msr(0x4b564d04, true, 0x1001), 0);
+	assert_int_equal(raised.calls, 0);
+	assert_ptr_equal(part.vcpus[0].lapic.pv_eoi_word, ram + 0x1000);
+	assert_int_equal(msr(0x4b564d04, false, 0), 0);
+	assert_int_equal(v->regs.rax, 0x1001);
+	/* Bit 1 (a word not 4-byte aligned), read-only memory, no memory at all: #GP, one line each, the old word kept. */
+	assert_int_equal(msr(0x4b564d04, true, 0x1003), 0);
+	assert_true(fake_log_has("wrmsr 0x4b564d04 (KVM_PV_EOI_EN) = 0x0000000000001003: #GP in the guest (bit 1 is reserved: the word's address must be 4-byte aligned)"));
+	assert_int_equal(msr(0x4b564d04, true, 0xf001), 0);
+	assert_true(fake_log_has("wrmsr 0x4b564d04 (KVM_PV_EOI_EN) = 0x000000000000f001: #GP in the guest (the paravirtual EOI word is not in the partition's RAM)"));
+	assert_int_equal(msr(0x4b564d04, true, 0x100001), 0);
+	assert_true(fake_log_has("wrmsr 0x4b564d04 (KVM_PV_EOI_EN) = 0x0000000000100001: #GP in the guest (the paravirtual EOI word is not in the partition's RAM)"));
+	assert_int_equal(raised.calls, 3);
+	assert_ptr_equal(part.vcpus[0].lapic.pv_eoi_word, ram + 0x1000);
+	/* Off again: no word. */
+	assert_int_equal(msr(0x4b564d04, true, 0), 0);
+	assert_null(part.vcpus[0].lapic.pv_eoi_word);
+	assert_int_equal(raised.calls, 3);
+	assert_int_equal(part.state, PART_RUNNING);
+}
+
 static void xapic_page_accesses_are_decoded_into_the_vlapic(void **state)
 {
 	(void)state;
@@ -1587,6 +1618,7 @@ int main(void)
 		cmocka_unit_test_setup(msrs_follow_the_policy_table, setup),
 		cmocka_unit_test_setup(forbidden_instructions_raise_ud, setup),
 		cmocka_unit_test_setup(lapic_msrs_reach_the_vlapic_and_its_gp_is_the_guests, setup),
+		cmocka_unit_test_setup(pv_eoi_msr_takes_only_a_word_of_the_partitions_ram, setup),
 		cmocka_unit_test_setup(xapic_page_accesses_are_decoded_into_the_vlapic, setup),
 		cmocka_unit_test_setup(hlt_with_interrupts_on_waits_for_a_vector, setup),
 		cmocka_unit_test_setup(every_partition_has_a_clock_and_counter_2, setup),
