@@ -3,9 +3,10 @@
 figures the bench's run just produced (tools/bench hands them over, and
 keeps them as JSON in build/bench/NAME.json), never from bench/results.md.
 
-  tools/bench_plot.py NAME build/bench/NAME.json OUTDIR
+  tools/bench_plot.py NAME build/bench/NAME.json OUTDIR [STAMP]
 
-draws bench NAME again from a kept run. The data of each bench is what its
+draws bench NAME again from a kept run (STAMP: the words in its corner,
+as tools/bench writes the run's date there). The data of each bench is what its
 bench_NAME function in tools/bench returns.
 """
 import json
@@ -85,8 +86,9 @@ def boot(ax, runs):
           [[r["boot-two"]["from_entry"] for r in runs], [r["boot-one"]["from_entry"] for r in runs]])
     ax.set_xlabel("run")
     ax.set_ylabel("s, first entry to last init")
-    ax.set_title(f"Two Linux partitions vs one alone: ratio {statistics.median(r['ratio'] for r in runs):.2f} "
-                 f"(wall), {statistics.median(r['uptime_ratio'] for r in runs):.2f} (kernel uptime)", fontsize=10)
+    ax.set_title(f"Two Linux partitions vs one alone, ratios: {statistics.median(r['ratio'] for r in runs):.2f} wall,\n"
+                 f"{statistics.median(r['uptime_ratio'] for r in runs):.2f} kernel uptime, "
+                 f"{statistics.median(r['cpu_ratio'] for r in runs):.2f} QEMU's CPU time", fontsize=10)
 
 
 PLOTS = {"nvme": nvme, "ats": ats, "linux": linux, "tables": tables, "remap": remap, "boot": boot}
@@ -109,10 +111,10 @@ def plot(name, data, outdir, when=""):
 
 
 def main(argv):
-    if len(argv) != 4 or argv[1] not in PLOTS:
-        sys.exit(f"usage: {argv[0]} {'|'.join(PLOTS)} DATA.json OUTDIR")
+    if len(argv) not in (4, 5) or argv[1] not in PLOTS:
+        sys.exit(f"usage: {argv[0]} {'|'.join(PLOTS)} DATA.json OUTDIR [STAMP]")
     with open(argv[2]) as f:
-        print(plot(argv[1], json.load(f), argv[3]))
+        print(plot(argv[1], json.load(f), argv[3], argv[4] if len(argv) == 5 else ""))
 
 
 if __name__ == "__main__":

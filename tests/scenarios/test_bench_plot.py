@@ -30,7 +30,7 @@ DATA = {
                "g2": {"mem": 2 << 30, "nested_per_gib": 2.0, "second_per_gib": 1.0}},
     "remap": {"CM=0": {"moves": 257, "map_batches_per": 0.0, "unmap_batches_per": 1.0},
               "CM=1": {"moves": 257, "map_batches_per": 0.99, "unmap_batches_per": 1.0}},
-    "boot": [{"boot-two": {"from_entry": 30.0}, "boot-one": {"from_entry": 25.0}, "ratio": 1.2, "uptime_ratio": 1.1}],
+    "boot": [{"boot-two": {"from_entry": 30.0}, "boot-one": {"from_entry": 25.0}, "ratio": 1.2, "uptime_ratio": 1.1, "cpu_ratio": 1.8}],
 }
 
 
