@@ -1329,6 +1329,39 @@ static void cr8_is_the_local_apic_tpr(void **state)
 	assert_int_equal(part.vcpus[0].lapic.tpr, 0x43);
 }
 
+/* paravirt = pv-eoi around entries: the injection sets the guest's bit, the next exit does the EOI the guest signalled. */
+static void pv_eoi_bit_follows_the_injection_and_the_next_exit_ends_it(void **state)
+{
+	(void)state;
+	part.ops = &inject_ops;
+	cfg.pv_eoi = true;
+	fake_cr8 = 0;
+	fake_ready = true;
+	fake_injected = -1;
+	assert_int_equal(msr(0x1b, true, 0xfee00c00), 0);
+	assert_int_equal(msr(0x80f, true, 0x1ff), 0);
+	assert_int_equal(msr(0x4b564d04, true, 0x2001), 0);
+	const struct vlapic *l = &part.vcpus[0].lapic;
+	assert_int_equal(vlapic_accept(&part.vcpus[0].lapic, 0x61), 0);
+	partition_intr_prepare(&part, &part.vcpus[0], 0);
+	assert_int_equal(fake_injected, 0x61);
+	assert_int_equal(ram[0x2000] & 1, 1);
+	/* The guest's handler clears it (no EOI write); the next exit, whatever it is, ends 0x61. */
+	ram[0x2000] &= ~1;
+	assert_int_equal(run(VM_EXIT_INTR), 0);
+	assert_int_equal(l->isr[0x61 / 32], 0);
+	assert_int_equal(l->pv_eois, 1);
+	/* Without the key's word nothing is set: a vector now ends by its EOI write only. */
+	assert_int_equal(msr(0x4b564d04, true, 0), 0);
+	fake_ready = true;
+	assert_int_equal(vlapic_accept(&part.vcpus[0].lapic, 0x62), 0);
+	partition_intr_prepare(&part, &part.vcpus[0], 0);
+	assert_int_equal(fake_injected, 0x62);
+	assert_int_equal(ram[0x2000] & 1, 0);
+	assert_int_equal(run(VM_EXIT_INTR), 0);
+	assert_int_equal(l->isr[0x62 / 32], 1u << (0x62 % 32));
+}
+
 static void hlt_with_interrupts_on_waits_for_a_vector(void **state)
 {
 	(void)state;
@@ -1631,6 +1664,7 @@ int main(void)
 		cmocka_unit_test_setup(forbidden_instructions_raise_ud, setup),
 		cmocka_unit_test_setup(lapic_msrs_reach_the_vlapic_and_its_gp_is_the_guests, setup),
 		cmocka_unit_test_setup(pv_eoi_msr_takes_only_a_word_of_the_partitions_ram, setup),
+		cmocka_unit_test_setup(pv_eoi_bit_follows_the_injection_and_the_next_exit_ends_it, setup),
 		cmocka_unit_test_setup(xapic_page_accesses_are_decoded_into_the_vlapic, setup),
 		cmocka_unit_test_setup(hlt_with_interrupts_on_waits_for_a_vector, setup),
 		cmocka_unit_test_setup(every_partition_has_a_clock_and_counter_2, setup),
