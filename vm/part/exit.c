@@ -603,17 +603,33 @@ int partition_handle_exit(struct partition *p, struct vcpu *v, const struct vm_e
 		return do_npf(p, v, e);
 	case VM_EXIT_HYPERCALL:
 		return do_hypercall(p, v, e);
-	case VM_EXIT_HLT:
+	case VM_EXIT_HLT: {
+		u64 hlt_rip = v->rip;
 		if (skip_insn(p, v, e))
 			return 1;
-		if (!(v->rflags & RFLAGS_IF))
+		if (!(v->rflags & RFLAGS_IF)) {
+			/*
+			 * An AP halted with interrupts off is out of the guest's
+			 * use until an INIT (SDM vol 3 9.4): it waits for INIT-SIPI
+			 * while its other CPUs go on, as Linux's CPUs do in
+			 * stop_this_cpu() before the BSP powers off. The BSP, or
+			 * the last CPU running, ends the partition.
+			 */
+			if (pv && pv != &p->vcpus[0] && partition_others_running(p, pv)) {
+				log_write(LOG_INFO, p->cfg->name, "CPU %u: HLT with interrupts off at rip 0x%016llx: stopped, it waits for INIT-SIPI",
+					  v->cpu, (unsigned long long)hlt_rip);
+				pv->state = PART_VCPU_WAIT_SIPI;
+				return 0;
+			}
 			return partition_end(p, PART_HALTED, 0, "HLT with interrupts off");
+		}
 		if (pv && !partition_halt_wakeable(p, pv))
 			return partition_end(p, PART_HALTED, 0,
 					     "HLT with interrupts on, but nothing can interrupt it (no timer armed, no device MSI, no other CPU running)");
 		if (pv)
 			pv->halted = true;      /* the vCPU loop waits for a vector (vm/part/run.c) */
 		return 0;
+	}
 	case VM_EXIT_INTR_WINDOW:
 	case VM_EXIT_INTR:
 	case VM_EXIT_SLICE:

@@ -170,16 +170,21 @@ u64 partition_timer_deadline(struct partition *p, struct part_vcpu *pv)
 	return earliest(vlapic_poll(&pv->lapic, now), partition_legacy_poll(p, pv, now, &ext));
 }
 
+bool partition_others_running(const struct partition *p, const struct part_vcpu *pv)
+{
+	for (u32 i = 0; i < p->nr_vcpus; i++)
+		if (&p->vcpus[i] != pv && p->vcpus[i].state == PART_VCPU_RUNNING)
+			return true;
+	return false;
+}
+
 bool partition_halt_wakeable(struct partition *p, struct part_vcpu *pv)
 {
 	if (partition_halt_over(p, pv) || partition_timer_deadline(p, pv))
 		return true;                    /* a vector or NMI already, its APIC timer or the PIT armed */
 	if (p->irq_enabled)
 		return true;                    /* a device's MSI may come */
-	for (u32 i = 0; i < p->nr_vcpus; i++)
-		if (&p->vcpus[i] != pv && p->vcpus[i].state == PART_VCPU_RUNNING)
-			return true;            /* another of its CPUs may send an IPI */
-	return false;
+	return partition_others_running(p, pv);        /* another of its CPUs may send an IPI */
 }
 
 /*

@@ -286,6 +286,8 @@ bool partition_halt_over(struct partition *p, struct part_vcpu *pv);
  * its last instruction.
  */
 bool partition_halt_wakeable(struct partition *p, struct part_vcpu *pv);
+/* Whether a vCPU of p other than pv runs guest code (state PART_VCPU_RUNNING). */
+bool partition_others_running(const struct partition *p, const struct part_vcpu *pv);
 /*
  * The earliest of pv's timers (its local APIC's, and for the BSP of a
  * partition with legacy-pic the PIT's while its IRQ0 can reach the CPU):

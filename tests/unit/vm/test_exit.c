@@ -1362,6 +1362,38 @@ static void pv_eoi_bit_follows_the_injection_and_the_next_exit_ends_it(void **st
 	assert_int_equal(l->isr[0x62 / 32], 1u << (0x62 % 32));
 }
 
+/* An AP's HLT with interrupts off stops that CPU only, while its BSP runs (Linux's stop_this_cpu). */
+static void ap_hlt_with_interrupts_off_stops_that_cpu(void **state)
+{
+	(void)state;
+	static const u8 hlt[] = { 0xf4 };
+	struct vcpu *ap = &part.vcpus[1].v;
+	code(hlt, sizeof(hlt));
+	ap->cr0 = v->cr0;
+	ap->rip = CODE;
+	ap->rflags = 2;
+	part.vcpus[0].state = part.vcpus[1].state = PART_VCPU_RUNNING;
+	struct vm_exit e = { .reason = VM_EXIT_HLT };
+	assert_int_equal(partition_handle_exit(&part, ap, &e), 0);
+	assert_int_equal(part.state, PART_RUNNING);
+	assert_int_equal(part.vcpus[1].state, PART_VCPU_WAIT_SIPI);
+	assert_true(fake_log_has("INFO p1: CPU 2: HLT with interrupts off at rip 0x0000000000001000: stopped, it waits for INIT-SIPI\n"));
+	/* The BSP's own HLT with interrupts off, no other CPU running: the partition ends. */
+	v->rflags = 2;
+	assert_int_equal(run(VM_EXIT_HLT), 1);
+	assert_int_equal(part.state, PART_HALTED);
+	/* The last AP running, with its BSP stopped: it ends the partition too. */
+	setup(NULL);
+	code(hlt, sizeof(hlt));
+	ap->cr0 = v->cr0;
+	ap->rip = CODE;
+	ap->rflags = 2;
+	part.vcpus[0].state = PART_VCPU_WAIT_SIPI;
+	part.vcpus[1].state = PART_VCPU_RUNNING;
+	assert_int_equal(partition_handle_exit(&part, ap, &e), 1);
+	assert_int_equal(part.state, PART_HALTED);
+}
+
 static void hlt_with_interrupts_on_waits_for_a_vector(void **state)
 {
 	(void)state;
@@ -1666,6 +1698,7 @@ int main(void)
 		cmocka_unit_test_setup(pv_eoi_msr_takes_only_a_word_of_the_partitions_ram, setup),
 		cmocka_unit_test_setup(pv_eoi_bit_follows_the_injection_and_the_next_exit_ends_it, setup),
 		cmocka_unit_test_setup(xapic_page_accesses_are_decoded_into_the_vlapic, setup),
+		cmocka_unit_test_setup(ap_hlt_with_interrupts_off_stops_that_cpu, setup),
 		cmocka_unit_test_setup(hlt_with_interrupts_on_waits_for_a_vector, setup),
 		cmocka_unit_test_setup(every_partition_has_a_clock_and_counter_2, setup),
 		cmocka_unit_test_setup(legacy_pit_wakes_a_halted_bsp_through_the_pic, setup),
