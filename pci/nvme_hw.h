@@ -142,6 +142,7 @@ _Static_assert(sizeof(struct nvme_sec_ctrl) == 32, "NVMe 5.17.2.13");
 #define NVME_PRI_VQFRT          32      /* VQ flexible resources total, u32 */
 #define NVME_PRI_VQRFA          36      /* assigned to secondaries, u32 */
 #define NVME_PRI_VQRFAP         40      /* allocated to the primary, u16 */
+#define NVME_PRI_VQFRSM         44      /* the most one secondary may be assigned, u16 */
 #define NVME_PRI_VIFRT          64
 #define NVME_PRI_VIRFA          68
 #define NVME_PRI_VIRFAP         72

@@ -116,6 +116,7 @@ static int discover(struct ctx *x, struct nvme_sec_ctrl *sec)
 		return ret;
 	pf->vq_total = rd32(d + NVME_PRI_VQFRT);
 	pf->vi_total = rd32(d + NVME_PRI_VIFRT);
+	pf->vq_sec_max = rd16(d + NVME_PRI_VQFRSM);
 	u16 vq_primary = rd16(d + NVME_PRI_VQRFAP), vi_primary = rd16(d + NVME_PRI_VIRFAP);
 	ret = identify(x, NVME_CNS_SECONDARY_LIST, 0, pf->cntlid, "Identify Secondary Controller List");
 	if (ret)
@@ -162,6 +163,8 @@ static int check_plan(struct ctx *x, const struct nvme_sec_ctrl *sec, const stru
 		    n, n * NVME_PF_VF_VQ, n * NVME_PF_VF_VI, pf->vq_total, pf->vi_total);
 		return -HV_EINVAL;
 	}
+	/* A secondary holds at most VQFRSM flexible queues (5.17.2.12); the share never drops below the minimum. */
+	pf->vf_vq = (u16)MAX(NVME_PF_VF_VQ, MIN(n ? pf->vq_total / n : 0, pf->vq_sec_max));
 	for (u32 i = 0; i < n; i++) {
 		struct nvme_vf_state *v = &pf->vf[i];
 		v->vfn = plan[i].vfn;
@@ -222,8 +225,8 @@ static int bring_online(struct ctx *x, struct nvme_vf_state *v, const struct nvm
 		ret = virt_mgmt(x, NVME_VM_ACT_SECONDARY_OFFLINE, 0, v->scid, 0, what);
 	}
 	if (!ret) {
-		fmt_snprintf(what, sizeof(what), "vf%u (controller %u): assign %u queues", v->vfn, v->scid, NVME_PF_VF_VQ);
-		ret = virt_mgmt(x, NVME_VM_ACT_SECONDARY_ASSIGN, NVME_VM_RT_VQ, v->scid, NVME_PF_VF_VQ, what);
+		fmt_snprintf(what, sizeof(what), "vf%u (controller %u): assign %u queues", v->vfn, v->scid, x->pf->vf_vq);
+		ret = virt_mgmt(x, NVME_VM_ACT_SECONDARY_ASSIGN, NVME_VM_RT_VQ, v->scid, x->pf->vf_vq, what);
 	}
 	if (!ret) {
 		fmt_snprintf(what, sizeof(what), "vf%u (controller %u): assign %u interrupts", v->vfn, v->scid, NVME_PF_VF_VI);
@@ -329,7 +332,7 @@ int nvme_pf_provision(struct nvme_pf *pf, const struct nvme_pf_env *env, u16 tot
 			ret = attach_namespace(&x, v->nsid, v->scid, owner);
 		if (!ret)
 			say(&x, false, "vf%u: secondary controller %u online (%u queues, %u interrupt), namespace %u attached (%llu blocks of %u bytes)",
-			    v->vfn, v->scid, NVME_PF_VF_VQ, NVME_PF_VF_VI, v->nsid, (unsigned long long)v->ns_blocks,
+			    v->vfn, v->scid, pf->vf_vq, NVME_PF_VF_VI, v->nsid, (unsigned long long)v->ns_blocks,
 			    v->lba_size);
 	}
 	/* The lab switch: the first VF's namespace on the other VFs' controllers too. */

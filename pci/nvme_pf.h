@@ -13,7 +13,7 @@
 #include "pci/nvme.h"
 
 #define NVME_PF_MAX_VFS         16
-#define NVME_PF_VF_VQ           2       /* per secondary: an admin and one I/O queue pair */
+#define NVME_PF_VF_VQ           2       /* per secondary at least: an admin and one I/O queue pair */
 #define NVME_PF_VF_VI           1       /* per secondary: one interrupt (the guests poll) */
 #define NVME_PF_DMA_PAGES       4       /* admin SQ, admin CQ, two data pages */
 #define NVME_PF_ADMIN_DEPTH     16
@@ -54,6 +54,8 @@ struct nvme_pf {
 	u16 nr_secondary;               /* secondary controllers the PF lists */
 	u16 total_vfs;
 	u32 vq_total, vi_total;         /* flexible resources */
+	u16 vq_sec_max;                 /* VQFRSM: the most queues one secondary may hold (0: not said) */
+	u16 vf_vq;                      /* queues given to each planned VF */
 	u32 nr_vfs;
 	struct nvme_vf_state vf[NVME_PF_MAX_VFS];
 	/* The namespace attached to the primary for Sluice's own I/O (0: none). */
@@ -64,8 +66,10 @@ struct nvme_pf {
 /*
  * Checks the plan against the controller, then: takes the flexible
  * resources from the primary (and resets it when it held any), enables
- * max(vfn) VFs, assigns NVME_PF_VF_VQ queues and NVME_PF_VF_VI interrupts
- * to each planned VF's secondary controller, sets it online and attaches
+ * max(vfn) VFs, assigns each planned VF's secondary controller an equal
+ * share of the flexible queues (at least NVME_PF_VF_VQ, at most VQFRSM:
+ * more I/O queues, e.g. a Linux poll queue, where the controller allows)
+ * and NVME_PF_VF_VI interrupts, sets it online and attaches
  * its namespace to it alone; with own_nsid, that namespace is attached to
  * the primary alone (Sluice's own I/O, make bench). Logs each step; on a
  * refusal *why says what (naming the VF and namespace). Returns 0, -HV_EINVAL (plan: VF past

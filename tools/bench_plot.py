@@ -19,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")                   # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
+import exitcost as exitcost_log  # noqa: E402
 import linux_bench  # noqa: E402
 import pv_eoi_bench  # noqa: E402
 
@@ -100,7 +101,21 @@ def pv_eoi(ax, boots):
     ax.set_title("Linux partition dd: exits per I/O without and with paravirtual EOI", fontsize=9)
 
 
-PLOTS = {"nvme": nvme, "ats": ats, "linux": linux, "tables": tables, "remap": remap, "boot": boot, "pv-eoi": pv_eoi}
+def exitcost(ax, data):
+    part, direct = exitcost_log.summary(data["part"]), exitcost_log.summary(data["direct"])
+    kinds = exitcost_log.KINDS[1:]
+    nan = float("nan")          # not available there (VMMCALL with no hypervisor: #UD): no bar
+    _bars(ax, [k + ("\n(#UD bare)" if direct[k]["missing"] else "") for k in kinds], ["Sluice partition", "no hypervisor"],
+          [[nan if part[k]["missing"] else part[k]["median"] for k in kinds],
+           [nan if direct[k]["missing"] else direct[k]["median"] for k in kinds]])
+    for t in ax.texts:
+        t.set_visible(t.get_text() != "nan")
+    ax.set_ylabel("instructions per round trip (median)")
+    ax.set_title("VM exit round trips beyond a NOP (-icount shift=0)")
+
+
+PLOTS = {"nvme": nvme, "ats": ats, "linux": linux, "tables": tables, "remap": remap, "boot": boot, "pv-eoi": pv_eoi,
+         "exitcost": exitcost}
 
 
 def plot(name, data, outdir, when=""):

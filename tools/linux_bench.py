@@ -34,7 +34,7 @@ import re
 import statistics
 
 EDGE_RE = re.compile(r"sluice-linux: bench mark=(\d+) (start|end)$")
-RUN_RE = re.compile(r"sluice-linux: bench (read|write) bs=(\d+): (\d+) I/Os, \d+ bytes in (\d+) ms: ")
+RUN_RE = re.compile(r"sluice-linux: bench ((?:read|write)(?:-irq|-poll)?) bs=(\d+): (\d+) I/Os, \d+ bytes in (\d+) ms: ")
 MARK_RE = re.compile(r"INFO (\S+): mark (\d+): (\d+) VM exits in (\d+) us \(([^)]*)\)")
 UPTIME_RE = re.compile(r"sluice-linux: init reached: .* up ([0-9.]+) s")
 DONE_RE = re.compile(r"sluice-linux: PASS tag=")

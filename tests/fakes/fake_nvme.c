@@ -41,6 +41,7 @@ static u16 identify(struct fake_nvme_ctrl *c, const struct nvme_sqe *e)
 		memcpy(d + NVME_PRI_VQFRT, &s->vq_total, 4);
 		memcpy(d + NVME_PRI_VQRFA, &assigned_q, 4);
 		memcpy(d + NVME_PRI_VQRFAP, &s->vq_primary, 2);
+		memcpy(d + NVME_PRI_VQFRSM, &s->vq_sec_max, 2);
 		memcpy(d + NVME_PRI_VIFRT, &s->vi_total, 4);
 		memcpy(d + NVME_PRI_VIRFA, &assigned_i, 4);
 		memcpy(d + NVME_PRI_VIRFAP, &s->vi_primary, 2);
@@ -117,7 +118,8 @@ static u16 virt_mgmt(struct fake_nvme_ctrl *c, const struct nvme_sqe *e)
 		for (u32 k = 1; k <= FAKE_NVME_MAX_SEC; k++)
 			if (k != id)
 				used += rt == NVME_VM_RT_VQ ? s->sec[k].nvq : s->sec[k].nvi;
-		if (used + nr > (rt == NVME_VM_RT_VQ ? s->vq_total : s->vi_total))
+		if (used + nr > (rt == NVME_VM_RT_VQ ? s->vq_total : s->vi_total) ||
+		    (rt == NVME_VM_RT_VQ && s->vq_sec_max && nr > s->vq_sec_max))
 			return NVME_SC_INVALID_NR_CTRL_RES;
 		if (rt == NVME_VM_RT_VQ)
 			s->sec[id].nvq = nr;

@@ -42,6 +42,7 @@ struct fake_nvme_subsys {
 		bool attached[FAKE_NVME_MAX_SEC + 1];   /* by CNTLID */
 	} ns[FAKE_NVME_MAX_NS + 1];             /* by NSID */
 	u32 vq_total, vi_total;
+	u16 vq_sec_max;                         /* VQFRSM (0 after fake_nvme_init: not said) */
 	u16 vq_primary, vi_primary;             /* in effect */
 	u16 vq_primary_next, vi_primary_next;   /* after the next reset */
 	u16 total_vfs, vfs_enabled;

@@ -22,6 +22,15 @@ def linux_boot(scale):
     return [rows, times, {t: 8.0 for t in linux_bench.BOOT_TIMES}]
 
 
+def exitcost_boot(per_trip, vmmcall):
+    """A parse result of tools/exitcost.py: ticks per round trip by kind (None: not available)."""
+    kinds = {k: ({"min": v, "median": v, "max": v + 100, "at_min": 14, "rax": None} if v is not None
+                 else {"missing": "#UD: no hypervisor answers it"})
+             for k, v in zip(("nop", "cpuid", "vmmcall", "inb61"), (5.06, per_trip, vmmcall, per_trip))}
+    return {"n": 200, "batches": 15, "kinds": kinds,
+            "spin": {"iterations": 20000000, "ticks": 100174327, "extra": 174327}}
+
+
 DATA = {
     "nvme": [{"pf_iops": 6000, "vf_iops": 5900, "ratio": 0.983}, {"pf_iops": 6100, "vf_iops": 6200, "ratio": 1.016}],
     "ats": [{"moves": 257, "min_us": 2.0, "med_us": 8.0, "max_us": 400.0}],
@@ -33,6 +42,7 @@ DATA = {
     "pv-eoi": [[{"op": "write", "bs": 4096, "count": 100, "off_iops": 1700.0, "on_iops": 2300.0, "off_epi": 2.43,
                  "on_epi": 1.33, "off_reasons": {"npf": 1.15, "hlt": 0.74}, "on_reasons": {"hlt": 0.51, "wrmsr": 0.09}}]],
     "boot": [{"boot-two": {"from_entry": 30.0}, "boot-one": {"from_entry": 25.0}, "ratio": 1.2, "uptime_ratio": 1.1, "cpu_ratio": 1.8}],
+    "exitcost": {"part": [exitcost_boot(2342.06, 2259.06)], "direct": [exitcost_boot(5.06, None)]},
 }
 
 

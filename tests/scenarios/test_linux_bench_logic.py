@@ -133,3 +133,19 @@ def test_a_direct_log_without_marks_is_read_and_different_runs_are_refused():
     part = parse(PART.replace("2048 I/Os", "1024 I/Os"), marked=True)
     with pytest.raises(linux_bench.BenchError, match="different dd runs"):
         linux_bench.compare(part, direct)
+
+
+# Captured from a partition boot with sluice.iopoll (bench/linux with
+# sluice.bench=8): /bin/iouring's runs after the init's dd runs, numbered on.
+IOPOLL_PART = PART.replace("c1 INFO lx: [   14.015286] sluice-linux: PASS", """c1 INFO lx: [   14.0] sluice-linux: bench mark=3 start
+c1 INFO lx: [   15.2] sluice-linux: bench mark=3 end
+c1 INFO lx: mark 3: 5123 VM exits in 1223488 us (io 206, npf 2338, intr 2207, intr-window 372)
+c1 INFO lx: [   15.260136] sluice-linux: bench write-poll bs=4096: 2048 I/Os, 8388608 bytes in 1160 ms: 1765 IO/s, 7061 KiB/s
+c1 INFO lx: [   15.3] sluice-linux: PASS""")
+
+
+def test_iouring_runs_are_read_in_order_with_their_mode():
+    p = parse(IOPOLL_PART, marked=True)
+    assert [(r["mark"], r["op"], r["bs"], r["count"]) for r in p["runs"]] == \
+        [(1, "write", 4096, 2048), (2, "read", 131072, 128), (3, "write-poll", 4096, 2048)]
+    assert p["runs"][2]["exits"] == 5123 and p["runs"][2]["s"] == pytest.approx(1.2)

@@ -227,6 +227,28 @@ static void provisions_two_vfs_each_with_its_namespace(void **state)
 	assert_int_equal(sub.ns[1].data[8 * 512], 0xa5);
 }
 
+/* Where one secondary may hold more (VQFRSM), each VF gets its share of the flexible queues. */
+static void vfs_share_the_flexible_queues_up_to_what_one_may_hold(void **state)
+{
+	(void)state;
+	const struct nvme_vf_plan one[] = { { 1, 1 } }, two[] = { { 1, 1 }, { 2, 2 } };
+	char why[160];
+
+	sub.vq_sec_max = 3;
+	assert_int_equal(provision(one, 1, why), 0);
+	assert_int_equal(sub.sec[1].nvq, 3);            /* 4 flexible, but 3 at most for one */
+	assert_non_null(strstr(lines, "vf1: secondary controller 1 online (3 queues, 1 interrupt)"));
+	assert_int_equal(vf_io(1, true, 1, 8, pg(31), &(u16){ 0 }), 0);
+
+	teardown(state);
+	setup(state);
+	sub.vq_sec_max = 4;
+	assert_int_equal(provision(two, 2, why), 0);
+	assert_int_equal(sub.sec[1].nvq, 2);            /* 4 for two: 2 each */
+	assert_int_equal(sub.sec[2].nvq, 2);
+	assert_int_equal(pf.vf_vq, 2);
+}
+
 static void namespace_on_the_pf_is_moved_and_online_vf_reprovisioned(void **state)
 {
 	(void)state;
@@ -368,6 +390,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(full_queue_and_lost_completion, setup, teardown),
 		cmocka_unit_test_setup_teardown(offline_vf_controller_does_not_start, setup, teardown),
 		cmocka_unit_test_setup_teardown(provisions_two_vfs_each_with_its_namespace, setup, teardown),
+		cmocka_unit_test_setup_teardown(vfs_share_the_flexible_queues_up_to_what_one_may_hold, setup, teardown),
 		cmocka_unit_test_setup_teardown(namespace_on_the_pf_is_moved_and_online_vf_reprovisioned, setup, teardown),
 		cmocka_unit_test_setup_teardown(refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(pf_gets_its_own_namespace_and_runs_the_shared_io, setup, teardown),
