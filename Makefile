@@ -124,18 +124,30 @@ $(BUILD)/sluice.iso: $(BUILD)/sluice.elf $(BUILD)/BOOTX64.EFI tools/mkimage \
 		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" $(MODULE_ARGS) --out $(BUILD)
 
 # The image of the chosen scenario, with its guests, is built afresh each time (under a second).
-# The operator console is on (console=on) unless the scenario's cmdline says otherwise.
+# The operator console is on (console=on) and the run's end ends QEMU (exit=qemu)
+# unless the scenario's cmdline says otherwise; the log is also kept in
+# build/run/serial.txt. QEMU's status 33 (every check passed) is make's success,
+# 35 (a check failed) its failure, said in words.
 run: all
 	@cl=""; if [ -f tests/scenarios/$(SCENARIO)/cmdline ]; then \
 		cl="$$(grep -v '^#' tests/scenarios/$(SCENARIO)/cmdline | tr '\n' ' ')"; fi; \
 	case " $$cl" in *" console="*) ;; *) cl="$$cl console=on";; esac; \
+	case " $$cl" in *" exit="*) ;; *) cl="$$cl exit=qemu";; esac; \
 	tools/mkimage --kernel $(BUILD)/sluice.elf --efi $(BUILD)/BOOTX64.EFI \
-		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" $(MODULE_ARGS) --out $(BUILD)/run && \
-	tools/run-qemu --scenario tests/scenarios/$(SCENARIO) --image $(BUILD)/run --interactive
+		--config tests/scenarios/$(SCENARIO)/sluice.conf --cmdline="$$cl" $(MODULE_ARGS) --out $(BUILD)/run || exit 2; \
+	tools/run-qemu --scenario tests/scenarios/$(SCENARIO) --image $(BUILD)/run --interactive \
+		--serial $(BUILD)/run/serial.txt; rc=$$?; \
+	case $$rc in \
+	33) echo "make run: every check passed (log: $(BUILD)/run/serial.txt)";; \
+	35) echo "make run: a check failed: see the FAIL lines in $(BUILD)/run/serial.txt"; exit 1;; \
+	0) echo "make run: QEMU ended before Sluice's result (quit from QEMU's monitor, or a reset)";; \
+	*) echo "make run: QEMU exited with status $$rc"; exit 1;; \
+	esac
 
 # ---- labs (docs/labs/) ----------------------------------------------------
-# `make lab N` boots lab N's machine and prints its log (LAB_SWITCH=WORD adds
-# the lab switch lab=WORD); `make lab-check N [ANSWERS=FILE] [LOGS=DIR]`
+# `make lab N` boots lab N's machine with the operator console on this
+# terminal (LAB_SWITCH=WORD adds the lab switch lab=WORD; LAB_BATCH=1 boots
+# without the console and prints the log); `make lab-check N [ANSWERS=FILE] [LOGS=DIR]`
 # checks an answer file's predictions against the lab's boots (tools/lab-check).
 LAB_NUMBERS := 0 1 2 3 4
 ifneq ($(filter lab lab-check,$(MAKECMDGOALS)),)
@@ -145,7 +157,7 @@ endif
 .PHONY: lab lab-check
 lab: all
 	@$(if $(LAB),,echo "make lab N: N is the lab's number, one of $(LAB_NUMBERS)"; exit 2;) \
-	tools/lab-check $(LAB) --boot $(if $(LAB_SWITCH),--switch $(LAB_SWITCH))
+	tools/lab-check $(LAB) --boot $(if $(LAB_SWITCH),--switch $(LAB_SWITCH)) $(if $(LAB_BATCH),--batch)
 lab-check: all
 	@$(if $(LAB),,echo "make lab-check N: N is the lab's number, one of $(LAB_NUMBERS)"; exit 2;) \
 	tools/lab-check $(LAB) $(if $(ANSWERS),--answers $(ANSWERS)) $(if $(LOGS),--logs $(LOGS))

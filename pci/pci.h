@@ -140,6 +140,8 @@ u32 pci_nr_devs(void);
 struct pci_dev *pci_dev_at(u32 i);
 /* "endpoint", "root-port", ... "vf": the KIND word of the log line. */
 const char *pci_kind_name(enum pci_kind k);
+/* lspci's name for class (base << 16 | sub << 8 | prog-if), or NULL for a class it has no name for. */
+const char *pci_class_name(u32 class);
 /* Formats the log line of one function after "pci: " into buf; returns its length. */
 int pci_dev_describe(const struct pci_dev *d, char *buf, size_t size);
 /* Logs one line per isolation group, then the summary (again after VFs came or went). */

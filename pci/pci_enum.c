@@ -572,6 +572,45 @@ const char *pci_kind_name(enum pci_kind k)
 	return (unsigned)k < ARRAY_SIZE(names) && names[k] ? names[k] : "?";
 }
 
+/*
+ * lspci's name for a class code (the PCI Code and ID Assignment
+ * Specification's base classes and subclasses, worded as the pci.ids
+ * database words them, which is what lspci prints): the subclass's name
+ * where there is one, else the base class's, else NULL (lspci then says
+ * "Class").
+ */
+const char *pci_class_name(u32 class)
+{
+	static const struct { u16 code; const char *name; } subs[] = {
+		{ 0x0000, "Non-VGA unclassified device" }, { 0x0001, "VGA compatible unclassified device" },
+		{ 0x0100, "SCSI storage controller" }, { 0x0101, "IDE interface" }, { 0x0102, "Floppy disk controller" },
+		{ 0x0104, "RAID bus controller" }, { 0x0105, "ATA controller" }, { 0x0106, "SATA controller" },
+		{ 0x0107, "Serial Attached SCSI controller" }, { 0x0108, "Non-Volatile memory controller" },
+		{ 0x0200, "Ethernet controller" }, { 0x0280, "Network controller" },
+		{ 0x0300, "VGA compatible controller" }, { 0x0380, "Display controller" },
+		{ 0x0403, "Audio device" }, { 0x0500, "RAM memory" },
+		{ 0x0600, "Host bridge" }, { 0x0601, "ISA bridge" }, { 0x0604, "PCI bridge" }, { 0x0680, "Bridge" },
+		{ 0x0700, "Serial controller" }, { 0x0800, "PIC" }, { 0x0806, "IOMMU" }, { 0x0880, "System peripheral" },
+		{ 0x0c03, "USB controller" }, { 0x0c05, "SMBus" },
+	};
+	static const char *const bases[] = {
+		"Unclassified device", "Mass storage controller", "Network controller", "Display controller",
+		"Multimedia controller", "Memory controller", "Bridge", "Communication controller",
+		"Generic system peripheral", "Input device controller", "Docking station", "Processor",
+		"Serial bus controller", "Wireless controller", "Intelligent controller",
+		"Satellite communications controller", "Encryption controller", "Signal processing controller",
+		"Processing accelerators", "Non-Essential Instrumentation",
+	};
+	u16 code = (u16)(class >> 8);
+
+	for (unsigned i = 0; i < ARRAY_SIZE(subs); i++)
+		if (subs[i].code == code)
+			return subs[i].name;
+	if ((class >> 16) < ARRAY_SIZE(bases))
+		return bases[class >> 16];
+	return (class >> 16) == 0xff ? "Unassigned class" : NULL;
+}
+
 static const char *bar_type_name(const struct pci_bar *b)
 {
 	switch (b->type) {

@@ -194,6 +194,7 @@ static void apply_lab_switch(enum lab_switch lab)
 	vtd_inv_test_skip_devtlb = lab == LAB_SKIP_DEVTLB_INV;
 	nvme_pf_lab_shared_ns = lab == LAB_VF_SHARED_NS;
 	vtd_ir_lab_skip_iec = lab == LAB_SKIP_IEC_INV;
+	part_irq_lab_no_iec = lab == LAB_SKIP_IEC_INV;
 	log_write(LOG_WARN, "lab", "lab switch %s (a teaching lab breaks this on purpose: isolation is NOT as configured)", what[lab]);
 	/* A failed check, so that no run with a lab switch can end as a pass. */
 	check(false, "no lab switch on this run (a run with one never passes)");

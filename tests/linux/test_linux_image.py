@@ -3,11 +3,10 @@
 against stand-ins for apt-cache, apt-get and dpkg-deb placed first on PATH
 (the cache, apt's failures). Modules are real ELF objects made by gcc; the
 archive is read back by busybox's cpio from `make linux`."""
-import importlib.machinery
-import importlib.util
 import os
 import stat
 import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -20,11 +19,9 @@ KVER = "6.1.0-99-test"
 
 
 def _load_tool():
-    loader = importlib.machinery.SourceFileLoader("linux_image", TOOL)
-    spec = importlib.util.spec_from_loader("linux_image", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import toolmod
+    return toolmod.load("linux-image")
 
 
 li = _load_tool()

@@ -97,3 +97,36 @@ def test_lab_check_refuses_bad_answer_files(tmp_path):
         assert not (tmp_path / "never").exists(), f"{name}: it booted"
     r = lab_check(7)
     assert r.returncode == 2 and "no lab 7" in r.stderr
+
+
+def lab_check_module():
+    """tools/lab-check as a module (it has no .py name)."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import toolmod
+    return toolmod.load("lab-check")
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_console_sections_agree(lab):
+    """Both languages' "With the console" sections list the same commands,
+    at least two, each one the console knows (vm/part/operator.c)."""
+    lc = lab_check_module()
+    en = lc.console_commands(lc.lab_doc(lab, "en"))
+    zh = lc.console_commands(lc.lab_doc(lab, "zh"))
+    assert len(en) >= 2, f"lab {lab}'s English text lists {len(en)} console commands"
+    assert en == zh, f"lab {lab}: English {en} != Chinese {zh}"
+    with open(os.path.join(ROOT, "vm", "part", "operator.c"), encoding="utf-8") as f:
+        known = set(re.findall(r'^\t\{ "(\w+)", ', f.read(), re.M))
+    for c in en:
+        assert c.split()[0] in known, f"lab {lab}: '{c}' is no console command ({sorted(known)})"
+
+
+def test_console_answered_catches_refusals():
+    """The check behind lab-check's console step fails on a refused or unread command."""
+    lc = lab_check_module()
+    log = ["c0 INFO console: > lspci", "c0 INFO console: lspci: 00:00.0 Host bridge [0600]: Device [8086:29c0]"]
+    lc.console_answered(log, ["lspci"])
+    with pytest.raises(lc.Bad, match="never read the lab's command 'units'"):
+        lc.console_answered(log, ["lspci", "units"])
+    with pytest.raises(lc.Bad, match="refused"):
+        lc.console_answered(log + ["c0 WARN console: usage: walk BDF IOVA r|w"], ["lspci"])

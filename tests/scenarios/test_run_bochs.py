@@ -5,6 +5,7 @@ line naming their source."""
 import os
 import re
 import subprocess
+import sys
 import time
 
 import pytest
@@ -97,14 +98,9 @@ def test_bad_stop_options_are_refused(tmp_path, args, why):
 # ---- when run-bochs stops Bochs (watch), with a stand-in for Bochs ----------------
 
 def _run_bochs_module():
-    import importlib.machinery
-    import importlib.util
-    path = os.path.join(ROOT, "tools", "run-bochs")
-    loader = importlib.machinery.SourceFileLoader("run_bochs", path)
-    spec = importlib.util.spec_from_loader("run_bochs", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import toolmod
+    return toolmod.load("run-bochs")
 
 
 class Running:

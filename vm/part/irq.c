@@ -97,6 +97,8 @@ static int irq_enable(void *ctx, u32 sbdf, u8 gvec, u64 *addr, u32 *data, u32 *c
 	return 0;
 }
 
+bool part_irq_lab_no_iec;
+
 static void irq_disable(void *ctx, u32 sbdf, u32 cookie)
 {
 	struct partition *p = ctx;
@@ -108,7 +110,8 @@ static void irq_disable(void *ctx, u32 sbdf, u32 cookie)
 	attack_sluice_wrote("iommu-irt");
 	log_write(ret ? LOG_ERR : LOG_INFO, p->cfg->name, "device " BDF_FMT " MSI off: host vector 0x%02x freed after %llu interrupt(s); IRTE 0x%04x %s",
 		  BDF_ARGS(sbdf), PART_IRQ_FIRST + cookie, (unsigned long long)s->count, s->handle,
-		  ret ? hv_strerror(ret) : "cleared and invalidated");
+		  ret ? hv_strerror(ret) : part_irq_lab_no_iec ? "cleared, interrupt entry cache NOT invalidated (lab switch skip-iec-inv)"
+						  : "cleared and invalidated");
 	__atomic_store_n(&s->p, NULL, __ATOMIC_RELEASE);
 }
 

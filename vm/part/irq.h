@@ -20,6 +20,12 @@ struct partition;
 /* The vpci_irq_ops a guest partition's config space uses (ctx: the struct partition). */
 extern const struct vpci_irq_ops part_irq_ops;
 /*
+ * Set by vm/main.c with the lab switch lab=skip-iec-inv (docs/labs/): the
+ * remapping driver then writes entries without the interrupt entry cache
+ * invalidation, and the MSI-off line says so instead of "invalidated".
+ */
+extern bool part_irq_lab_no_iec;
+/*
  * The handler of host vector PART_IRQ_FIRST + (uintptr_t)slot, for
  * irq_register: counts and delivers the interrupt of the device that owns
  * the slot. An interrupt on a free slot is counted and logged as stray.

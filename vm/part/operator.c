@@ -41,6 +41,14 @@ static const struct partition *owner_of(const struct operator *op, u32 sbdf, u32
 	return NULL;
 }
 
+/*
+ * lspci -nnv's vocabulary: the function's line as `lspci -nn` prints it
+ * (slot, class name [class], Device [vendor:device]; no names database),
+ * then indented: its IOMMU group as `lspci -v` says it, the partition it
+ * belongs to (Sluice's counterpart of "Kernel driver in use"), and for
+ * a VF its PF, for a PF its SR-IOV capability, and its ATS capability,
+ * in the words of `lspci -vv`.
+ */
 static int cmd_lspci(void *ctx, unsigned argc, char **argv)
 {
 	const struct operator *op = ctx;
@@ -49,16 +57,21 @@ static int cmd_lspci(void *ctx, unsigned argc, char **argv)
 
 	for (u32 i = 0; i < pci_nr_devs(); i++) {
 		const struct pci_dev *d = pci_dev_at(i);
-		char vf[40] = "";
+		const char *cname = pci_class_name(d->class);
 		u32 k;
 		const struct partition *p = owner_of(op, d->sbdf, &k);
+		log_info("lspci: " BDF_FMT " %s [%04x]: Device [%04x:%04x]", BDF_ARGS(d->sbdf), cname ? cname : "Class",
+			 d->class >> 8, d->vendor, d->device);
 		if (d->kind == PCI_KIND_VF && d->pf)
-			fmt_snprintf(vf, sizeof(vf), " (Virtual Function %u of " BDF_FMT ")", d->vf_index, BDF_ARGS(d->pf->sbdf));
-		else if (d->ecap_sriov)
-			fmt_snprintf(vf, sizeof(vf), " (SR-IOV, %u VFs enabled)", d->sriov.num_vfs);
-		log_info("lspci: " BDF_FMT " [%06x] %04x:%04x %s%s, IOMMU group %u, owner %s%s", BDF_ARGS(d->sbdf),
-			 d->class, d->vendor, d->device, pci_kind_name(d->kind), vf, d->group, p ? p->cfg->name : "none",
-			 d->ecap_ats ? (ats_enabled(d) ? ", ATS on" : ", ATS off") : "");
+			log_info("lspci: \tPhysical function: " BDF_FMT ", Virtual Function %u", BDF_ARGS(d->pf->sbdf), d->vf_index);
+		log_info("lspci: \tIOMMU group: %u", d->group);
+		log_info("lspci: \tPartition: %s", p ? p->cfg->name : "none");
+		if (d->ecap_sriov)
+			log_info("lspci: \tCapabilities: [%03x] Single Root I/O Virtualization (SR-IOV): Enable%c, Initial VFs: %u, Total VFs: %u, Number of VFs: %u",
+				 d->ecap_sriov, d->sriov.enabled ? '+' : '-', d->sriov.initial_vfs, d->sriov.total_vfs, d->sriov.num_vfs);
+		if (d->ecap_ats)
+			log_info("lspci: \tCapabilities: [%03x] Address Translation Service (ATS): Enable%c", d->ecap_ats,
+				 ats_enabled(d) ? '+' : '-');
 	}
 	return 0;
 }
@@ -288,7 +301,7 @@ static int cmd_quit(void *ctx, unsigned argc, char **argv)
 }
 
 const struct console_cmd operator_cmds[] = {
-	{ "lspci", "", "PCI functions: class, IDs, kind, VFs, IOMMU group, owner, ATS", 0, 0, cmd_lspci },
+	{ "lspci", "", "PCI functions as lspci -nnv names them: class, IDs, PF of a VF, IOMMU group, partition, SR-IOV, ATS", 0, 0, cmd_lspci },
 	{ "dmar", "", "the ACPI DMAR table: units, scopes, reserved memory", 0, 0, cmd_dmar },
 	{ "units", "", "each remapping unit: capabilities, translation, fault and invalidation counters", 0, 0, cmd_units },
 	{ "partitions", "", "state, CPUs, memory GPA -> HPA, devices (map: lines), exits by reason", 0, 0, cmd_partitions },

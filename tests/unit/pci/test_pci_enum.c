@@ -849,6 +849,26 @@ static void remove_vfs_drops_only_that_pfs_vfs(void **state)
 	assert_ptr_equal(pci_dev_at(3)->pf, b);
 }
 
+/* lspci's names: the subclass's where pci.ids has one, else the base class's, else none. */
+static void class_names_are_lspcis(void **state)
+{
+	static const struct { u32 class; const char *name; } want[] = {
+		{ 0x010802, "Non-Volatile memory controller" }, { 0x020000, "Ethernet controller" },
+		{ 0x060000, "Host bridge" }, { 0x0c0500, "SMBus" }, { 0x00ff00, "Unclassified device" },
+		{ 0x010601, "SATA controller" }, { 0x018000, "Mass storage controller" },
+		{ 0x130000, "Non-Essential Instrumentation" }, { 0xff0000, "Unassigned class" },
+		{ 0x140000, NULL }, { 0x400000, NULL },
+	};
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(want); i++) {
+		const char *got = pci_class_name(want[i].class);
+		if (want[i].name)
+			assert_string_equal(got, want[i].name);
+		else
+			assert_null(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -885,6 +905,7 @@ int main(void)
 		cmocka_unit_test_setup(log_lines_of_root_port_pf_and_vf, setup),
 		cmocka_unit_test_setup(group_lines_are_cut_when_long, setup),
 		cmocka_unit_test_setup(remove_vfs_drops_only_that_pfs_vfs, setup),
+		cmocka_unit_test(class_names_are_lspcis),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -134,6 +134,11 @@ static void entry_names_the_function_and_the_first_cpu(void **state)
 	part_irq_ops.disable(&other, EP, cookie);
 	part_irq_ops.disable(&part, BEHIND, cookie);
 	assert_int_equal(io.frees, 1);
+	/* With the lab switch skip-iec-inv the line does not claim the invalidation. */
+	part_irq_lab_no_iec = true;
+	part_irq_ops.disable(&part, EP, cookie);
+	part_irq_lab_no_iec = false;
+	assert_true(fake_log_has("cleared, interrupt entry cache NOT invalidated (lab switch skip-iec-inv)\n"));
 }
 
 /* Behind a PCIe-to-PCI bridge the entry accepts the bridge's bus range (SVT = 10). */

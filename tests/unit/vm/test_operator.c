@@ -114,11 +114,15 @@ static void lspci_names_each_functions_owner(void **state)
 {
 	(void)state;
 	console_exec(&env, "lspci");
-	assert_true(fake_log_has("console: lspci: 00:03.0 [020000] 1234:11e8 endpoint, IOMMU group 1, owner p1\n"));
-	assert_true(fake_log_has("console: lspci: 00:04.0 [020000] 1234:11e8 endpoint, IOMMU group 2, owner p2\n"));
+	assert_true(fake_log_has("INFO console: lspci: 00:03.0 Ethernet controller [0200]: Device [1234:11e8]\n"
+				 "c0 INFO console: lspci: \tIOMMU group: 1\n"
+				 "c0 INFO console: lspci: \tPartition: p1\n"
+				 "c0 INFO console: lspci: 00:04.0 Ethernet controller [0200]: Device [1234:11e8]\n"
+				 "c0 INFO console: lspci: \tIOMMU group: 2\n"
+				 "c0 INFO console: lspci: \tPartition: p2\n"));
 	d[1].nr_devices = 0;
 	console_exec(&env, "lspci");
-	assert_true(fake_log_has("00:04.0 [020000] 1234:11e8 endpoint, IOMMU group 2, owner none\n"));
+	assert_true(fake_log_has("lspci: \tIOMMU group: 2\nc0 INFO console: lspci: \tPartition: none\n"));
 	console_exec(&env, "lspci now");
 	assert_true(fake_log_has("WARN console: usage: lspci\n"));
 }
