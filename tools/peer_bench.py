@@ -70,6 +70,28 @@ def split(stamped):
     return own, guest
 
 
+def kvm_marks(own):
+    """The first level's own lines ([(second, line)], split's first) ->
+    {N: {"exits", "us", "reasons": {name: count}, "counters": {debugfs
+    counter: count}}} from peer-l2's mark lines. BenchError when a mark
+    closed twice."""
+    marks = {}
+    for _, line in own:
+        m = OWN_RE.search(line)
+        m = m and MARK_RE.match(m.group(1))
+        if m:
+            n = int(m.group(1))
+            if n in marks:
+                raise linux_bench.BenchError(f"KVM mark {n} closed twice")
+            reasons = {}
+            for code, c in CODE_RE.findall(m.group(5)):
+                name = exit_name(int(code, 16))
+                reasons[name] = reasons.get(name, 0) + int(c)
+            marks[n] = {"exits": int(m.group(2)), "us": int(m.group(3)), "reasons": reasons,
+                        "counters": {k: int(v) for k, v in COUNT_RE.findall(m.group(4))}}
+    return marks
+
+
 def parse(stamped):
     """One peer boot's serial log as [(second it arrived, line)] -> the
     guest's linux_bench.parse result (unmarked), its "guest" time counted
@@ -101,19 +123,7 @@ def parse(stamped):
         raise linux_bench.BenchError(f"the guest's QEMU ended with status {ended.group(1)}, want 0 (the init's poweroff)")
     p = linux_bench.parse(guest, marked=False)
     p["guest"] = p["wall"] - t_start
-    marks = {}
-    for _, s in says:
-        m = MARK_RE.match(s)
-        if m:
-            n = int(m.group(1))
-            if n in marks:
-                raise linux_bench.BenchError(f"KVM mark {n} closed twice")
-            reasons = {}
-            for code, c in CODE_RE.findall(m.group(5)):
-                name = exit_name(int(code, 16))
-                reasons[name] = reasons.get(name, 0) + int(c)
-            marks[n] = {"exits": int(m.group(2)), "us": int(m.group(3)), "reasons": reasons,
-                        "counters": {k: int(v) for k, v in COUNT_RE.findall(m.group(4))}}
+    marks = kvm_marks(own)
     for r in p["runs"]:
         if r["mark"] not in marks:
             raise linux_bench.BenchError(f"run {r['mark']} ({r['op']} of {r['bs']}-byte blocks) has no KVM mark line")
