@@ -17,7 +17,15 @@ mark and again when it wrote 0, by the AMD SVM exit codes:
   sluice-peer: mark N: EXITS KVM exits in US us (exits E, halt_exits H, ...) by exit code (0x78 H, ...)
 
 and the boot's marks: the first level's "init reached", "l2 start" (QEMU
-started in it) and "l2 ended: status S". Pure: logs in, figures out,
+started in it) and "l2 ended: status S". After the guest, with
+sluice.peer.host-bench, the first level runs the same dd runs on the PF
+itself, three lines each, timed by arrival as well:
+
+  sluice-peer: host bench mark=N start
+  sluice-peer: host bench mark=N end
+  sluice-peer: host bench write|read bs=BYTES: COUNT I/Os on /dev/nvme0n2
+
+Pure: logs in, figures out,
 linux_bench.BenchError naming what is missing;
 tests/scenarios/test_peer_bench_logic.py checks it on captured excerpts.
 """
@@ -34,6 +42,8 @@ PROVISIONED_RE = re.compile(r"provisioned: .* from up ([0-9.]+) s to ([0-9.]+) s
 START_RE = re.compile(r"l2 start: ")
 ENDED_RE = re.compile(r"l2 ended: status (-?\d+) after ([0-9.]+) s")
 FAIL_RE = re.compile(r"FAIL (.*)$")
+HOST_EDGE_RE = re.compile(r"host bench mark=(\d+) (start|end)$")
+HOST_RUN_RE = re.compile(r"host bench (read|write) bs=(\d+): (\d+) I/Os on ")
 COUNT_RE = re.compile(r"([\w-]+) (\d+)")
 CODE_RE = re.compile(r"(0x[0-9a-f]+) (\d+)")
 
@@ -92,13 +102,35 @@ def kvm_marks(own):
     return marks
 
 
+def host_runs(says):
+    """The first level's own lines as [(second, text after "sluice-peer: ")]
+    -> its dd runs on the PF, [{"mark", "op", "bs", "count", "s"}], s from
+    the arrival of the start line to that of the end line ([] when it ran
+    none). BenchError when a run has no start or end line."""
+    edges, runs = {}, []
+    for t, s in says:
+        m = HOST_EDGE_RE.match(s)
+        if m:
+            edges.setdefault((int(m.group(1)), m.group(2)), t)
+        m = HOST_RUN_RE.match(s)
+        if m:
+            n = len(runs) + 1
+            for edge in ("start", "end"):
+                if (n, edge) not in edges:
+                    raise linux_bench.BenchError(f"the first level's run {n} on the PF has no {edge} line")
+            runs.append({"mark": n, "op": m.group(1), "bs": int(m.group(2)), "count": int(m.group(3)),
+                         "s": edges[(n, "end")] - edges[(n, "start")]})
+    return runs
+
+
 def parse(stamped):
     """One peer boot's serial log as [(second it arrived, line)] -> the
     guest's linux_bench.parse result (unmarked), its "guest" time counted
     from QEMU's start in the first level, each run with the run's KVM exits,
     us and reasons ({name: count} by exit code) and counters ({debugfs
     counter: count}), and "l1": {"uptime", "wall"} of the first level's
-    init, "provision" (seconds), "l2_start" (arrival of its QEMU start).
+    init, "provision" (seconds), "l2_start" (arrival of its QEMU start),
+    "host": host_runs (the first level's own runs on the PF).
     BenchError when either level failed, the guest's QEMU did not end with
     status 0, a line is missing, or a run has no mark line."""
     own, guest = split(stamped)
@@ -131,6 +163,7 @@ def parse(stamped):
     p["l1"] = {"uptime": float(init.group(1)), "wall": t_init}
     p["provision"] = float(prov.group(2)) - float(prov.group(1))
     p["l2_start"] = t_start
+    p["host"] = host_runs(says)
     return p
 
 
@@ -138,14 +171,20 @@ def add(rows, peer):
     """linux_bench.compare rows (partition against direct) and one peer
     parse -> the rows with the peer's rates (peer_mbps, peer_iops), its
     ratio to the direct boot (peer_ratio), the partition's to it
-    (part_peer), its exits per I/O and reasons per I/O. BenchError when the
-    peer ran other dd runs."""
-    if [(r["op"], r["bs"], r["count"]) for r in rows] != [(r["op"], r["bs"], r["count"]) for r in peer["runs"]]:
+    (part_peer), its exits per I/O and reasons per I/O, and its host's rate
+    on the PF in the same machine (host_iops) with the guest's ratio to it
+    (peer_host). BenchError when the peer or its host ran other dd runs."""
+    want = [(r["op"], r["bs"], r["count"]) for r in rows]
+    if want != [(r["op"], r["bs"], r["count"]) for r in peer["runs"]]:
         raise linux_bench.BenchError("the peer ran different dd runs from the partition and the direct boot")
+    if want != [(r["op"], r["bs"], r["count"]) for r in peer["host"]]:
+        raise linux_bench.BenchError("the peer's first level ran different dd runs on the PF from its guest's")
     out = []
-    for r, q in zip(rows, peer["runs"]):
+    for r, q, h in zip(rows, peer["runs"], peer["host"]):
         mbps, iops = linux_bench.rate(q)
+        host = linux_bench.rate(h)[1]
         out.append(dict(r, peer_mbps=mbps, peer_iops=iops, peer_ratio=iops / r["direct_iops"],
+                        host_iops=host, peer_host=iops / host,
                         part_peer=r["part_iops"] / iops, peer_clock=q["ms"] / 1e3 / q["s"],
                         peer_epi=q["exits"] / q["count"],
                         peer_reasons={n: c / q["count"] for n, c in q["reasons"].items()}))
@@ -163,7 +202,7 @@ def medians(boots):
     for i, r in enumerate(boots[0][0]):
         col = [b[0][i] for b in boots]
         m = {k: statistics.median(c[k] for c in col)
-             for k in ("peer_mbps", "peer_iops", "peer_ratio", "part_peer", "peer_epi", "epi")}
+             for k in ("peer_mbps", "peer_iops", "peer_ratio", "part_peer", "peer_epi", "epi", "host_iops", "peer_host")}
         names = sorted({n for c in col for n in c["peer_reasons"]})
         m.update(op=r["op"], bs=r["bs"], count=r["count"],
                  peer_reasons={n: statistics.median(c["peer_reasons"].get(n, 0) for c in col) for n in names})

@@ -1,8 +1,8 @@
 """make bench's KVM + VFIO peer log reader (tools/peer_bench.py) on an
 excerpt of a real peer boot's serial log (tests/fixtures/peer/, taken from
 build/bench/linux-peer-serial-1.txt: the first level's kernel version line,
-every "sluice-peer: " line and the guest's relayed version and
-"sluice-linux: " lines). Nothing boots here. Each line arrives at the time
+every "sluice-peer: " line, its own dd runs on the PF among them, and the
+guest's relayed version and "sluice-linux: " lines). Nothing boots here. Each line arrives at the time
 of the first level's kernel time stamp, the first on the line, as in
 test_linux_bench_logic.py."""
 import os
@@ -56,6 +56,17 @@ def test_the_guests_runs_get_kvms_exits_by_reason():
     assert all(0.9 < r["ms"] / 1e3 / r["s"] < 1.1 for r in p["runs"] if r["bs"] == 4096)
 
 
+def test_the_first_levels_own_runs_on_the_pf_are_timed_by_arrival():
+    p = peer_bench.parse(stamped(LOG))
+    assert [(h["op"], h["bs"], h["count"]) for h in p["host"]] == [(r["op"], r["bs"], r["count"]) for r in p["runs"]]
+    t = dict((l.split("host bench ")[1], s) for s, l in stamped(LOG) if "host bench mark=" in l)
+    assert p["host"][0]["s"] == pytest.approx(t["mark=1 end"] - t["mark=1 start"])
+    assert p["host"][3]["s"] == pytest.approx(t["mark=4 end"] - t["mark=4 start"])
+    assert peer_bench.host_runs([(1.0, "init reached: ...")]) == []
+    with pytest.raises(linux_bench.BenchError, match="the first level's run 1 on the PF has no end line"):
+        peer_bench.host_runs([(1.0, "host bench mark=1 start"), (2.0, "host bench write bs=4096: 8 I/Os on /dev/x")])
+
+
 def test_exit_codes_are_named_as_sluice_names_its_exits():
     assert [peer_bench.exit_name(c) for c in (0x78, 0x7b, 0x400, 0x60, 0x64, 0x7c, 0x4e, 0x1234)] == \
         ["hlt", "io", "npf", "intr", "intr-window", "msr", "excp-14", "0x1234"]
@@ -77,6 +88,8 @@ def test_the_peer_is_added_as_a_third_side():
     rows = peer_bench.add(fake_rows(peer, 1.8, 2.0), peer)
     r = rows[0]
     assert r["peer_iops"] == pytest.approx(8192 / peer["runs"][0]["s"])
+    assert r["host_iops"] == pytest.approx(8192 / peer["host"][0]["s"])
+    assert r["peer_host"] == pytest.approx(peer["host"][0]["s"] / peer["runs"][0]["s"])
     assert r["peer_ratio"] == pytest.approx(0.5)
     assert r["part_peer"] == pytest.approx(1.8)
     assert r["peer_epi"] == pytest.approx(peer["runs"][0]["exits"] / 8192)
@@ -88,6 +101,8 @@ def test_the_peer_is_added_as_a_third_side():
     assert boot["peer_guest"] == peer["guest"] and boot["l1_wall"] == peer["l1"]["wall"]
     with pytest.raises(linux_bench.BenchError, match="the peer ran different dd runs"):
         peer_bench.add(fake_rows(peer, 1, 1)[:3], peer)
+    with pytest.raises(linux_bench.BenchError, match="the peer's first level ran different dd runs on the PF"):
+        peer_bench.add(fake_rows(peer, 1, 1), dict(peer, host=peer["host"][:3]))
 
 
 @pytest.mark.parametrize("edit,want", [
