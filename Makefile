@@ -275,7 +275,7 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
-# make bench: figures, not pass/fail (tools/bench: bench/nvme and bench/ats; bench/results.md).
+# make bench: figures, not pass/fail (tools/bench: the benches of bench/; bench/results.md, bench/img/).
 BENCH_RUNS ?= 5
 .PHONY: bench
 bench: all

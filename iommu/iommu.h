@@ -182,6 +182,20 @@ extern void (*iommu_fault_sink)(struct iommu_domain *d, u32 sbdf);
  * sets it to the machine map's, vm/part/map.h).
  */
 extern void (*iommu_fault_logged)(const struct iommu_fault_note *n);
+/*
+ * The map changes made to a domain and the invalidation work they took,
+ * by kind: [0] maps, [1] unmaps (an unmap_ranges call is one change). A
+ * batch is one submit to a unit's queue, ended by its wait descriptor.
+ */
+struct iommu_change_counts {
+	u64 changes[2];
+	u64 batches[2];
+	u64 descriptors[2];             /* in those batches, their waits included */
+	u64 wb_flushes[2];              /* write-buffer flushes instead (CAP.RWBF, no caching mode) */
+};
+void iommu_domain_change_counts(const struct iommu_domain *d, struct iommu_change_counts *c);
+/* Table pages d's translation holds now (every depth it keeps a table for), roots included. */
+u64 iommu_domain_table_pages(const struct iommu_domain *d);
 /* The invalidations run for d, as one line (vtd_inv_stats_format); "" when none. */
 void iommu_domain_inv_format(const struct iommu_domain *d, char *buf, size_t len);
 

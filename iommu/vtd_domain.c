@@ -44,6 +44,7 @@ struct iommu_domain {
 	struct vtd_ats_dev ats[VTD_UNITS_MAX][VTD_DOMAIN_ATS_MAX];
 	u32 nr_ats[VTD_UNITS_MAX];
 	struct vtd_inv_stats stats;             /* the invalidations run for this domain */
+	struct iommu_change_counts changes;     /* and what each kind of map change cost */
 };
 
 _Static_assert(VTD_UNITS_MAX >= DMAR_MAX_UNITS, "a unit for every DRHD dmar_parse keeps");
@@ -256,8 +257,18 @@ static struct iommu_domain *vtd_domain_create(const char *name)
  * the range (unmap, and map under CAP.CM, where not-present entries may be
  * cached), or flushes its write buffer (map without CM).
  */
+static u64 descriptors(const struct vtd_inv_stats *s)
+{
+	u64 n = 0;
+	for (unsigned t = 0; t < VTD_INV_KINDS; t++)
+		n += s->desc[t];
+	return n;
+}
+
 static int after_change(struct iommu_domain *d, u64 iova, u64 size, bool unmap)
 {
+	struct iommu_change_counts *c = &d->changes;
+	u64 waits = d->stats.waits, desc = descriptors(&d->stats);
 	int first = 0;
 
 	for (unsigned i = 0; i < nr_units; i++) {
@@ -266,13 +277,19 @@ static int after_change(struct iommu_domain *d, u64 iova, u64 size, bool unmap)
 		if (!u->up || !d->devices[i])
 			continue;
 		/* With ATS functions every change runs the whole sequence: an ATC may hold a "no access" answer too. */
-		if (unmap || u->caps.cm || d->nr_ats[i])
+		if (unmap || u->caps.cm || d->nr_ats[i]) {
 			ret = vtd_inv_range_ats(u, d->did, iova, size, d->ats[i], d->nr_ats[i], &d->stats);
-		else
+		} else {
+			/* SPEC: §6.1: without CM a not-present entry is never cached; a write-buffer flush (RWBF) suffices. */
 			ret = vtd_unit_flush_write_buffer(u);
+			c->wb_flushes[unmap] += u->caps.rwbf && !ret;
+		}
 		if (ret && !first)
 			first = ret;
 	}
+	c->changes[unmap]++;
+	c->batches[unmap] += d->stats.waits - waits;
+	c->descriptors[unmap] += descriptors(&d->stats) - desc;
 	return first;
 }
 
@@ -714,6 +731,23 @@ void iommu_domain_fault_counts(const struct iommu_domain *d, u64 *logged, u64 *s
 {
 	*logged = d ? d->faults_logged : 0;
 	*suppressed = d ? d->faults_suppressed : 0;
+}
+
+void iommu_domain_change_counts(const struct iommu_domain *d, struct iommu_change_counts *c)
+{
+	if (d)
+		*c = d->changes;
+	else
+		memset(c, 0, sizeof(*c));
+}
+
+u64 iommu_domain_table_pages(const struct iommu_domain *d)
+{
+	u64 n = 0;
+	for (unsigned k = 0; d && k < 2; k++)
+		if (d->has_pt[k])
+			n += d->pt[k].tables;
+	return n;
 }
 
 void iommu_domain_inv_format(const struct iommu_domain *d, char *buf, size_t len)

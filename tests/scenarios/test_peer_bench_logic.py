@@ -79,7 +79,9 @@ def fake_rows(peer, part_scale, direct_scale):
     for q in peer["runs"]:
         iops = q["count"] / q["s"]
         rows.append({"op": q["op"], "bs": q["bs"], "count": q["count"], "part_iops": iops * part_scale,
-                     "direct_iops": iops * direct_scale, "epi": 0.5, "ratio": part_scale / direct_scale})
+                     "direct_iops": iops * direct_scale, "epi": 0.5, "ratio": part_scale / direct_scale,
+                     "part_mbps": iops * part_scale * q["bs"] / 1e6, "direct_mbps": iops * direct_scale * q["bs"] / 1e6,
+                     "reasons": {"hlt": 0.5}})
     return rows
 
 
@@ -126,3 +128,16 @@ def test_a_bad_log_is_named(edit, want):
     with pytest.raises(linux_bench.BenchError) as e:
         peer_bench.parse(stamped(edit(LOG)))
     assert str(e.value) == want
+
+
+def test_the_linux_plot_has_the_peers_bars():
+    bench_plot = pytest.importorskip("bench_plot")
+    peer = peer_bench.parse(stamped(LOG))
+    rows = peer_bench.add(fake_rows(peer, 1.8, 2.0), peer)
+    times = {t: 1.0 for t in linux_bench.BOOT_TIMES}
+    fig, ax = bench_plot.plt.subplots()
+    bench_plot.linux(ax, [(rows, times, times)])
+    assert ax.get_legend_handles_labels()[1] == ["partition (VF)", "direct (PF)", "KVM + VFIO (VF)", "KVM's host (PF)"]
+    heights = [round(b.get_height()) for b in ax.patches]
+    assert heights[8:12] == [round(r["peer_iops"]) for r in rows]
+    bench_plot.plt.close(fig)

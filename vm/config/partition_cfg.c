@@ -80,6 +80,16 @@ void sluice_cfg_release(struct sluice_cfg *s)
 		}
 }
 
+u64 part_region_align(u64 gpa, u64 size, u64 max)
+{
+	static const u64 leaves[] = { GiB, 2 * MiB };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(leaves); i++)
+		if (leaves[i] <= max && IS_ALIGNED(gpa, leaves[i]) && IS_ALIGNED(size, leaves[i]))
+			return leaves[i];
+	return PAGE_SIZE;
+}
+
 /* Takes one region's HPA (exactly, or where it fits); logs why not. */
 static int claim_region(const struct sluice_cfg *s, const struct partition_cfg *d,
 			struct part_region *r)
@@ -96,9 +106,10 @@ static int claim_region(const struct sluice_cfg *s, const struct partition_cfg *
 	if (r->hpa_fixed) {
 		ret = page_alloc_fixed(r->hpa, pages);
 	} else {
-		/* 2 MiB alignment lets the IOMMU use large pages for the region. */
-		u64 align = IS_ALIGNED(r->size, 2 * MiB) && IS_ALIGNED(r->gpa, 2 * MiB) ? 2 * MiB : PAGE_SIZE;
-		ret = page_alloc_pages(pages, align, &r->hpa);
+		/* Aligned as the GPA allows, the nested and VT-d tables map it with their largest leaves. */
+		u64 align = part_region_align(r->gpa, r->size, GiB);
+		while ((ret = page_alloc_pages(pages, align, &r->hpa)) == -HV_ENOMEM && align > PAGE_SIZE)
+			align = part_region_align(r->gpa, r->size, align / 2);
 	}
 	if (ret) {
 		log_err("%s:%u: partition %s: no host memory for gpa [0x%016llx-0x%016llx]: %s",

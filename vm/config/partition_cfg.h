@@ -212,11 +212,17 @@ int partition_check(struct config *c, const struct partition_host *h, struct slu
 
 /*
  * Takes every region's HPA from the page allocator (fixed ones exactly,
- * the others wherever they fit, 2 MiB aligned when the size allows), zeroes
+ * the others wherever they fit, aligned as part_region_align says), zeroes
  * it and logs the region; RMRR identity regions stay firmware's. On failure gives back what it took and returns
  * -HV_ENOMEM or -HV_EBUSY after one ERR line naming the config line.
  */
 int sluice_cfg_claim(struct sluice_cfg *s);
+/*
+ * The alignment to place a region of size bytes at gpa with, at most max:
+ * the largest leaf both tables could then use for it (1 GiB, 2 MiB), else
+ * a page. sluice_cfg_claim tries it, then each smaller one.
+ */
+u64 part_region_align(u64 gpa, u64 size, u64 max);
 /* Gives every claimed HPA back to the page allocator. */
 void sluice_cfg_release(struct sluice_cfg *s);
 /*

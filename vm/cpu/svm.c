@@ -42,6 +42,7 @@ struct svm_vcpu {
 static u64 hsave_pa[SMP_MAX_CPUS];
 static struct svm_vcpu vcpus[SMP_MAX_CPUS];
 static bool have_nrips;
+static bool have_page1gb;               /* 1 GiB leaves in the nested table (CPUID 8000_0001 EDX) */
 
 void svm_iopm_fill(u8 *iopm, const struct vcpu_policy *pol)
 {
@@ -411,6 +412,7 @@ static int svm_probe(void)
 		log_info("this CPU has no SVM (CPUID 8000_0001 ECX bit 2)");
 		return -HV_ENOTSUP;
 	}
+	have_page1gb = r.edx & CPUID_8000_0001_EDX_PAGE1GB;
 	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
 		log_err("SVM is disabled by the firmware (VM_CR.SVMDIS)");
 		return -HV_ENOTSUP;
@@ -421,9 +423,10 @@ static int svm_probe(void)
 		return -HV_ENOTSUP;
 	}
 	have_nrips = r.edx & SVM_FEAT_NRIPS;
-	log_info("SVM revision %u, %u ASIDs, nested paging, %s, %s", r.eax & 0xff, r.ebx,
+	log_info("SVM revision %u, %u ASIDs, nested paging, %s, %s, nested leaves of 4 KiB, 2 MiB%s", r.eax & 0xff, r.ebx,
 		 have_nrips ? "next-RIP save" : "no next-RIP save (instruction lengths decoded)",
-		 (r.edx & SVM_FEAT_DECODE_ASSISTS) ? "decode assists" : "no decode assists");
+		 (r.edx & SVM_FEAT_DECODE_ASSISTS) ? "decode assists" : "no decode assists",
+		 have_page1gb ? " and 1 GiB" : " (no 1 GiB pages: CPUID 8000_0001 EDX bit 26 clear)");
 	init_redirected = redirect_init();
 	if (init_redirected)
 		log_info("INIT outside a guest becomes #SX (VM_CR.R_INIT set on the boot CPU)");
@@ -630,6 +633,16 @@ static void svm_nmi_window(struct vcpu *v, bool on)
 	(void)on;
 }
 
+/*
+ * The leaves the nested table may use: 2 MiB always (APM Vol. 2 15.25.5:
+ * the nested table has the host's long-mode format), 1 GiB only where
+ * the CPU has 1 GiB pages at all. After probe.
+ */
+static u32 svm_pt_large(void)
+{
+	return PT_LARGE_2M | (have_page1gb ? PT_LARGE_1G : 0);
+}
+
 /* The nested table changed: this ASID's entries go at the next VMRUN (flush all: see svm_vcpu_run). */
 static void svm_vcpu_flush_tlb(struct vcpu *v)
 {
@@ -642,6 +655,7 @@ const struct virt_ops svm_ops = {
 	.name = "svm",
 	.tag_name = "ASID",
 	.pt_format = PT_FMT_NPT,
+	.pt_large = svm_pt_large,
 	.probe = svm_probe,
 	.cpu_enable = svm_cpu_enable,
 	.vcpu_init = svm_vcpu_init,

@@ -13,6 +13,7 @@
 
 /* CPUID (APM Vol. 3 appendix E) */
 #define CPUID_8000_0001_ECX_SVM         BIT_ULL(2)
+#define CPUID_8000_0001_EDX_PAGE1GB     BIT_ULL(26)     /* Page1GB: 1 GiB pages, in nested tables too (their format is the host's) */
 #define CPUID_SVM_LEAF                  0x8000000a      /* EAX revision, EBX NASID, EDX features */
 #define  SVM_FEAT_NP                    BIT_ULL(0)
 #define  SVM_FEAT_NRIPS                 BIT_ULL(3)

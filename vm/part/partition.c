@@ -327,6 +327,27 @@ static void build_fwcfg(struct partition *p)
 			 FWCFG_PORT_DATA);
 }
 
+/*
+ * What its translation costs: the table pages of its nested table and of
+ * its DMA domain's second-stage tables, against its memory (every region).
+ */
+static void log_table_pages(const struct partition *p)
+{
+	const struct partition_cfg *d = p->cfg;
+	u64 mem = 0;
+
+	for (u32 i = 0; i < d->nr_regions; i++)
+		mem += d->regions[i].size;
+	if (d->iommu)
+		log_info("%s: table pages: nested %llu, second-stage %llu, for 0x%llx bytes of memory in %u region(s)",
+			 d->name, (unsigned long long)p->npt.tables,
+			 (unsigned long long)iommu_domain_table_pages(d->iommu), (unsigned long long)mem,
+			 d->nr_regions);
+	else
+		log_info("%s: table pages: nested %llu, no DMA domain (iommu = off), for 0x%llx bytes of memory in %u region(s)",
+			 d->name, (unsigned long long)p->npt.tables, (unsigned long long)mem, d->nr_regions);
+}
+
 static int build_one(struct partition_set *ps, struct partition *p)
 {
 	struct partition_cfg *d = p->cfg;
@@ -335,6 +356,7 @@ static int build_one(struct partition_set *ps, struct partition *p)
 	int ret = build_npt(p, p->extra, &p->nr_extra, ARRAY_SIZE(p->extra) - 2);
 	if (ret)
 		return ret;
+	log_table_pages(p);
 	/* The guest's own tables map the ECAM window too, so its accesses reach the nested fault. */
 	p->extra[p->nr_extra].gpa = ps->ecam_gpa;
 	p->extra[p->nr_extra].size = ((u64)ps->ecam_bus_end + 1) * MiB;

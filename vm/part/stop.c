@@ -170,6 +170,13 @@ void partition_log_counters(struct partition *p)
 		char inv[LOG_LINE_MAX / 2];
 		iommu_domain_inv_format(p->cfg->iommu, inv, sizeof(inv));
 		log_write(LOG_INFO, p->cfg->name, "counters: invalidations for its domain: %s", inv[0] ? inv : "none");
+		struct iommu_change_counts c;
+		iommu_domain_change_counts(p->cfg->iommu, &c);
+		log_write(LOG_INFO, p->cfg->name, "counters: map changes for its domain: %llu maps took %llu batches of %llu descriptors and %llu write-buffer flushes; %llu unmaps took %llu batches of %llu descriptors and %llu write-buffer flushes",
+			  (unsigned long long)c.changes[0], (unsigned long long)c.batches[0],
+			  (unsigned long long)c.descriptors[0], (unsigned long long)c.wb_flushes[0],
+			  (unsigned long long)c.changes[1], (unsigned long long)c.batches[1],
+			  (unsigned long long)c.descriptors[1], (unsigned long long)c.wb_flushes[1]);
 	}
 }
 

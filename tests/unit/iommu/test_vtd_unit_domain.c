@@ -21,6 +21,7 @@
 #include "iommu/vtd_regs.h"
 #include "iommu/vtd_hw.h"
 #include "iommu/vtd_qi.h"
+#include "iommu/vtd_pagetable.h"
 #include "iommu/vtd_walk.h"
 #include "kernel/page_alloc.h"
 #include "kernel/hw/mem.h"
@@ -446,6 +447,80 @@ static void map_invalidates_only_under_caching_mode(void **state)
 	e = fake_vtd_nth(v, FV_IOTLB, 0);
 	assert_non_null(e);
 	assert_true(e->a == 3 && e->did == 1 && e->addr == IOVA && e->am == 9);
+}
+
+/* A move of a region (unmap, map) with a plain function, as the domain counts it by kind of change. */
+static void move_counts(u64 cap, struct iommu_change_counts *c)
+{
+	struct fake_vtd *v = one_unit(cap, QEMU_ECAP);
+	struct iommu_domain *d = ops->domain_create("p1");
+	assert_int_equal(ops->attach(d, EDU1), 0);
+	assert_int_equal(ops->map(d, IOVA, buf_pa, 2 * MiB, IOMMU_READ | IOMMU_WRITE), 0);
+	fake_vtd_clear_events(v);
+	iommu_domain_change_counts(d, c);
+	assert_int_equal(c->changes[0], 1);
+	assert_int_equal(c->changes[1], 0);
+	assert_int_equal(ops->unmap(d, IOVA, 2 * MiB), 0);
+	assert_int_equal(ops->map(d, IOVA, buf_pa, 2 * MiB, IOMMU_READ | IOMMU_WRITE), 0);
+	iommu_domain_change_counts(d, c);
+	/* The batches counted are the waits the unit saw. */
+	assert_int_equal(c->batches[0] + c->batches[1] - (cap & VTD_CAP_CM ? 1 : 0), fake_vtd_count(v, FV_WAIT));
+}
+
+/* SPEC: §6.1: without caching mode a move is the unmap's one batch; under it the map takes one too. */
+static void a_move_takes_one_batch_without_caching_mode_and_two_with(void **state)
+{
+	(void)state;
+	struct iommu_change_counts c;
+
+	move_counts(QEMU_CAP, &c);
+	assert_int_equal(c.changes[0], 2);
+	assert_int_equal(c.changes[1], 1);
+	assert_int_equal(c.batches[0], 0);
+	assert_int_equal(c.descriptors[0], 0);
+	assert_int_equal(c.batches[1], 1);
+	assert_int_equal(c.descriptors[1], 2);                 /* IOTLB, wait */
+	assert_int_equal(c.wb_flushes[0] + c.wb_flushes[1], 0);
+
+	fake_io_reset();
+	memset(&dmar, 0, sizeof(dmar));
+	move_counts(QEMU_CAP_CM, &c);
+	assert_int_equal(c.batches[0], 2);                     /* both maps */
+	assert_int_equal(c.descriptors[0], 4);
+	assert_int_equal(c.batches[1], 1);
+	assert_int_equal(c.descriptors[1], 2);
+
+	fake_io_reset();
+	memset(&dmar, 0, sizeof(dmar));
+	move_counts(QEMU_CAP | VTD_CAP_RWBF, &c);
+	assert_int_equal(c.batches[0], 0);
+	assert_int_equal(c.wb_flushes[0], 2);
+	assert_int_equal(c.wb_flushes[1], 0);                  /* an unmap invalidates instead */
+	assert_int_equal(c.batches[1], 1);
+}
+
+/* Table pages a domain holds after mapping 1 GiB at a 1 GiB-aligned IOVA and HPA, on a unit with cap. */
+static u64 pages_for_1g(u64 cap)
+{
+	one_unit(cap, QEMU_ECAP);
+	struct iommu_domain *d = ops->domain_create("p1");
+	assert_int_equal(iommu_domain_table_pages(d), 1);              /* the root */
+	assert_int_equal(ops->map(d, GiB, GiB, GiB, IOMMU_READ | IOMMU_WRITE), 0);
+	u64 n = iommu_domain_table_pages(d);
+	assert_int_equal(ops->unmap(d, GiB, GiB), 0);
+	fake_io_reset();
+	memset(&dmar, 0, sizeof(dmar));
+	return n;
+}
+
+/* CAP.SLLPS decides the leaves: 1 GiB costs 2 pages (4 levels), 3 with 2 MiB leaves, 515 with 4 KiB ones. */
+static void domain_tables_use_the_largest_leaves_the_unit_allows(void **state)
+{
+	(void)state;
+	assert_int_equal(pages_for_1g(QEMU_CAP), 2);
+	assert_int_equal(pages_for_1g((QEMU_CAP & ~VTD_CAP_SLLPS) | FIELD_PREP(VTD_CAP_SLLPS, VTD_SLLPS_2M)), 3);
+	assert_int_equal(pages_for_1g(QEMU_CAP & ~VTD_CAP_SLLPS), 1 + 1 + 1 + 512);
+	assert_int_equal(iommu_domain_table_pages(NULL), 0);
 }
 
 static void map_with_rwbf_flushes_the_write_buffer(void **state)
@@ -905,6 +980,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(domain_ids_stay_within_nd, setup, teardown),
 		cmocka_unit_test_setup_teardown(map_invalidates_only_under_caching_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(map_with_rwbf_flushes_the_write_buffer, setup, teardown),
+		cmocka_unit_test_setup_teardown(domain_tables_use_the_largest_leaves_the_unit_allows, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_move_takes_one_batch_without_caching_mode_and_two_with, setup, teardown),
 		cmocka_unit_test_setup_teardown(enable_polls_and_walk_work_through_the_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(attach_without_a_covering_unit_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(each_function_is_programmed_on_its_own_unit, setup, teardown),

@@ -81,6 +81,18 @@ void iommu_domain_fault_counts(const struct iommu_domain *d, u64 *logged, u64 *s
 	*logged = *suppressed = 0;
 }
 
+void iommu_domain_change_counts(const struct iommu_domain *d, struct iommu_change_counts *c)
+{
+	(void)d;
+	memset(c, 0, sizeof(*c));
+}
+
+u64 iommu_domain_table_pages(const struct iommu_domain *d)
+{
+	(void)d;
+	return 0;
+}
+
 void iommu_domain_inv_format(const struct iommu_domain *d, char *buf, size_t len)
 {
 	(void)d;

@@ -56,6 +56,39 @@ static void chosen_memory_is_2m_aligned_when_the_region_allows(void **state)
 	assert_true(vm_set.d[0].regions[0].hpa >= RAM0 + 0x100000);
 }
 
+/* The largest leaf the region's GPA and size allow, no larger than asked. */
+static void region_alignment_follows_the_largest_leaf(void **state)
+{
+	(void)state;
+	static const struct { u64 gpa, size, max, want; } t[] = {
+		{ 0, GiB, GiB, GiB },
+		{ GiB, 3 * GiB, GiB, GiB },
+		{ 0, GiB, GiB / 2, 2 * MiB },                   /* the next try after 1 GiB found no room */
+		{ 0, GiB + 2 * MiB, GiB, 2 * MiB },
+		{ 2 * MiB, GiB, GiB, 2 * MiB },
+		{ 0x200000, 2 * MiB, 2 * MiB, 2 * MiB },
+		{ 0x200000, 2 * MiB, MiB, PAGE_SIZE },
+		{ 0x1000, 2 * MiB, GiB, PAGE_SIZE },
+		{ 0, 0x3000, GiB, PAGE_SIZE },
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(t); i++)
+		assert_int_equal(part_region_align(t[i].gpa, t[i].size, t[i].max), t[i].want);
+}
+
+/* No 2 MiB-aligned room left: the region still gets memory, page-aligned. */
+static void chosen_memory_falls_back_to_smaller_alignment(void **state)
+{
+	(void)state;
+	/* One page taken in each 2 MiB-aligned run of free memory: 2 MiB still fit, at a page boundary. */
+	static const u64 taken[] = { 0x80300000, 0x90000000, 0x90300000, 0xa0000000, 0xa0300000 };
+	for (unsigned i = 0; i < ARRAY_SIZE(taken); i++)
+		assert_int_equal(page_alloc_fixed(taken[i], 1), 0);
+	assert_int_equal(vm_setup("[partition \"p1\"]\nmemory = gpa=0x200000 size=2M\n", &fake_iommu_ops), 0);
+	const struct part_region *r = &vm_set.d[0].regions[0];
+	assert_true(r->claimed);
+	assert_false(IS_ALIGNED(r->hpa, 2 * MiB));
+}
+
 static void iommu_calls_come_in_partition_order_then_enable(void **state)
 {
 	(void)state;
@@ -247,6 +280,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(memory_is_claimed_exactly_or_where_it_fits_and_zeroed, setup),
 		cmocka_unit_test_setup(chosen_memory_is_2m_aligned_when_the_region_allows, setup),
+		cmocka_unit_test_setup(region_alignment_follows_the_largest_leaf, setup),
+		cmocka_unit_test_setup(chosen_memory_falls_back_to_smaller_alignment, setup),
 		cmocka_unit_test_setup(iommu_calls_come_in_partition_order_then_enable, setup),
 		cmocka_unit_test_setup(iommu_off_programs_nothing_and_says_so, setup),
 		cmocka_unit_test_setup(iommu_on_without_an_iommu_sets_nothing_up, setup),

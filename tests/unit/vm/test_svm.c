@@ -534,6 +534,20 @@ static void probe_and_cpu_enable_redirect_init(void **state)
 	assert_int_equal(fake_cpu_msr(MSR_VM_CR), VM_CR_R_INIT);
 }
 
+/* 1 GiB nested leaves only where CPUID 8000_0001 EDX says the CPU has 1 GiB pages (QEMU's qemu64 does not). */
+static void nested_leaves_follow_the_page1gb_bit(void **state)
+{
+	(void)state;
+	amd_cpu(SVM_FEAT_NP);
+	assert_int_equal(svm_ops.probe(), 0);
+	assert_int_equal(svm_ops.pt_large(), PT_LARGE_2M);
+	assert_true(fake_log_has("nested leaves of 4 KiB, 2 MiB (no 1 GiB pages: CPUID 8000_0001 EDX bit 26 clear)"));
+	fake_cpu_set_cpuid(0x80000001, 0, 0, CPUID_8000_0001_ECX_SVM, CPUID_8000_0001_EDX_PAGE1GB);
+	assert_int_equal(svm_ops.probe(), 0);
+	assert_int_equal(svm_ops.pt_large(), PT_LARGE_2M | PT_LARGE_1G);
+	assert_true(fake_log_has("nested leaves of 4 KiB, 2 MiB and 1 GiB"));
+}
+
 static void refuses_amd_without_what_svm_needs(void **state)
 {
 	(void)state;
@@ -672,6 +686,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(picks_svm_on_amd_with_nested_paging, setup),
 		cmocka_unit_test_setup(probe_and_cpu_enable_redirect_init, setup),
+		cmocka_unit_test_setup(nested_leaves_follow_the_page1gb_bit, setup),
 		cmocka_unit_test_setup(refuses_amd_without_what_svm_needs, setup),
 		cmocka_unit_test_setup(intel_and_others_get_no_svm, setup),
 		cmocka_unit_test_setup(cpu_enable_sets_svme_and_host_save_area, setup),

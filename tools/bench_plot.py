@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""make bench's plots: one PNG per bench, drawn with matplotlib from the
+figures the bench's run just produced (tools/bench hands them over, and
+keeps them as JSON in build/bench/NAME.json), never from bench/results.md.
+
+  tools/bench_plot.py NAME build/bench/NAME.json OUTDIR [STAMP]
+
+draws bench NAME again from a kept run (STAMP: the words in its corner,
+as tools/bench writes the run's date there). The data of each bench is what its
+bench_NAME function in tools/bench returns.
+"""
+import json
+import os
+import statistics
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")                   # files only, no display
+import matplotlib.pyplot as plt  # noqa: E402
+
+import linux_bench  # noqa: E402
+
+
+def _bars(ax, groups, series, values, colors=None):
+    """Grouped bars: values[s][g] for each series s over groups g; labels each bar."""
+    n = len(series)
+    width = 0.8 / n
+    for k, s in enumerate(series):
+        xs = [g + (k - (n - 1) / 2) * width for g in range(len(groups))]
+        bars = ax.bar(xs, values[k], width, label=s, color=colors[k] if colors else None)
+        ax.bar_label(bars, fmt="%.4g", fontsize=7)
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels(groups)
+
+
+def nvme(ax, runs):
+    _bars(ax, [str(i) for i in range(1, len(runs) + 1)], ["PF (Sluice's driver)", "guest on its VF"],
+          [[r["pf_iops"] for r in runs], [r["vf_iops"] for r in runs]])
+    ax.set_xlabel("run")
+    ax.set_ylabel("I/Os per second (4 KiB)")
+    ax.set_title(f"NVMe PF vs VF: median ratio {statistics.median(r['ratio'] for r in runs):.3f}")
+
+
+def ats(ax, runs):
+    groups = [str(i) for i in range(1, len(runs) + 1)]
+    _bars(ax, groups, ["min", "median", "max"], [[r[k + "_us"] for r in runs] for k in ("min", "med", "max")])
+    ax.set_yscale("log")
+    ax.set_xlabel("run")
+    ax.set_ylabel("invalidation wait, us")
+    ax.set_title(f"ATS remap: {runs[0]['moves']} moves, waits per run")
+
+
+def linux(ax, boots):
+    rows, _ = linux_bench.medians([tuple(b) for b in boots])
+    groups = [f"{r['op']} {linux_bench.size(r['bs'])}" for r in rows]
+    names, series = ["partition (VF)", "direct (PF)"], [[r["part_iops"] for r in rows], [r["direct_iops"] for r in rows]]
+    if "peer_iops" in boots[0][0][0]:       # the KVM + VFIO peer's (tools/peer_bench.py add)
+        for name, k in (("KVM + VFIO (VF)", "peer_iops"), ("KVM's host (PF)", "host_iops")):
+            names.append(name)
+            series.append([statistics.median(b[0][i][k] for b in boots) for i in range(len(rows))])
+    _bars(ax, groups, names, series)
+    ax.set_yscale("log")
+    ax.set_ylabel("I/Os per second (median)")
+    ax.set_title("Linux dd: " + ", ".join(f"{g} {r['ratio']:.2f}x" for g, r in zip(groups, rows)), fontsize=9)
+
+
+def tables(ax, parts):
+    names = list(parts)
+    groups = [f"{n} ({parts[n]['mem'] / (1 << 30):g} GiB)" for n in names]
+    _bars(ax, groups, ["nested", "VT-d second-stage"],
+          [[parts[n]["nested_per_gib"] for n in names], [parts[n]["second_per_gib"] for n in names]])
+    ax.axhline(3, color="red", linestyle="--", linewidth=1, label="goal: 3")
+    ax.set_ylabel("table pages per GiB of memory")
+    ax.set_title("Table pages per GiB")
+    ax.legend(fontsize=8)
+
+
+def remap(ax, modes):
+    names = list(modes)
+    _bars(ax, ["per map", "per unmap"], [f"caching mode {m[3:]} ({m})" for m in names],
+          [[modes[m]["map_batches_per"], modes[m]["unmap_batches_per"]] for m in names])
+    ax.set_ylabel("invalidation batches")
+    ax.set_title(f"Invalidation batches per change ({modes[names[0]]['moves']} moves, no ATS)")
+
+
+def boot(ax, runs):
+    groups = [str(i) for i in range(1, len(runs) + 1)]
+    _bars(ax, groups, ["two partitions", "one alone"],
+          [[r["boot-two"]["from_entry"] for r in runs], [r["boot-one"]["from_entry"] for r in runs]])
+    ax.set_xlabel("run")
+    ax.set_ylabel("s, first entry to last init")
+    ax.set_title(f"Two Linux partitions vs one alone, ratios: {statistics.median(r['ratio'] for r in runs):.2f} wall,\n"
+                 f"{statistics.median(r['uptime_ratio'] for r in runs):.2f} kernel uptime, "
+                 f"{statistics.median(r['cpu_ratio'] for r in runs):.2f} QEMU's CPU time", fontsize=10)
+
+
+PLOTS = {"nvme": nvme, "ats": ats, "linux": linux, "tables": tables, "remap": remap, "boot": boot}
+
+
+def plot(name, data, outdir, when=""):
+    """Draws bench NAME's data into OUTDIR/NAME.png (made); returns its path."""
+    os.makedirs(outdir, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=100)
+    PLOTS[name](ax, data)
+    if ax.get_legend() is None:
+        ax.legend(fontsize=8)
+    if when:
+        fig.text(0.99, 0.01, when, ha="right", va="bottom", fontsize=6, color="gray")
+    fig.tight_layout()
+    path = os.path.join(outdir, f"{name}.png")
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def main(argv):
+    if len(argv) not in (4, 5) or argv[1] not in PLOTS:
+        sys.exit(f"usage: {argv[0]} {'|'.join(PLOTS)} DATA.json OUTDIR [STAMP]")
+    with open(argv[2]) as f:
+        print(plot(argv[1], json.load(f), argv[3], argv[4] if len(argv) == 5 else ""))
+
+
+if __name__ == "__main__":
+    main(sys.argv)
