@@ -20,6 +20,7 @@ matplotlib.use("Agg")                   # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
 import linux_bench  # noqa: E402
+import pv_eoi_bench  # noqa: E402
 
 
 def _bars(ax, groups, series, values, colors=None):
@@ -95,7 +96,15 @@ def boot(ax, runs):
                  f"{statistics.median(r['cpu_ratio'] for r in runs):.2f} QEMU's CPU time", fontsize=10)
 
 
-PLOTS = {"nvme": nvme, "ats": ats, "linux": linux, "tables": tables, "remap": remap, "boot": boot}
+def pv_eoi(ax, boots):
+    rows = pv_eoi_bench.medians(boots)
+    groups = [f"{r['op']} {linux_bench.size(r['bs'])}" for r in rows]
+    _bars(ax, groups, ["without", "paravirt = pv-eoi"], [[r["off_epi"] for r in rows], [r["on_epi"] for r in rows]])
+    ax.set_ylabel("VM exits per I/O (median)")
+    ax.set_title("Linux partition dd: exits per I/O without and with paravirtual EOI", fontsize=9)
+
+
+PLOTS = {"nvme": nvme, "ats": ats, "linux": linux, "tables": tables, "remap": remap, "boot": boot, "pv-eoi": pv_eoi}
 
 
 def plot(name, data, outdir, when=""):

@@ -30,6 +30,8 @@ DATA = {
                "g2": {"mem": 2 << 30, "nested_per_gib": 2.0, "second_per_gib": 1.0}},
     "remap": {"CM=0": {"moves": 257, "map_batches_per": 0.0, "unmap_batches_per": 1.0},
               "CM=1": {"moves": 257, "map_batches_per": 0.99, "unmap_batches_per": 1.0}},
+    "pv-eoi": [[{"op": "write", "bs": 4096, "count": 100, "off_iops": 1700.0, "on_iops": 2300.0, "off_epi": 2.43,
+                 "on_epi": 1.33, "off_reasons": {"npf": 1.15, "hlt": 0.74}, "on_reasons": {"hlt": 0.51, "wrmsr": 0.09}}]],
     "boot": [{"boot-two": {"from_entry": 30.0}, "boot-one": {"from_entry": 25.0}, "ratio": 1.2, "uptime_ratio": 1.1, "cpu_ratio": 1.8}],
 }
 

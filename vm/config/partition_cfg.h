@@ -100,6 +100,8 @@ struct partition_cfg {
 	bool fw_cfg;                    /* fw-cfg = on (the default) or off: its QEMU fw_cfg ports (vm/dev/fwcfg.h) */
 	bool legacy_pic;                /* legacy-pic = on|off (default: on for multiboot): PIC, PIT, real-mode vectors (vm/part/legacy.c) */
 	u32 legacy_pic_line;            /* its line, 0 when defaulted */
+	/* paravirt = pv-eoi | off (default off): KVM's hypervisor leaves and paravirtual EOI (vm/dev/vlapic.h) */
+	bool pv_eoi;
 	char cmdline[CONFIG_VALUE_LEN]; /* cmdline = STRING: the Multiboot or Linux command line and fw_cfg's ("" when not given) */
 	u32 cmdline_line;
 	struct part_module initrd;      /* initrd = NAME: the boot module a Linux kernel gets (name "": none) */

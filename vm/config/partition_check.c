@@ -21,7 +21,7 @@
 
 /* Lines of the keys a partition may give once (0: not yet). */
 struct once {
-	u32 cpus, image, entry, on_fault, nsid, time_limit, fault_limit, args, fw_cfg, cmdline, module, expect, legacy_pic;
+	u32 cpus, image, entry, on_fault, nsid, time_limit, fault_limit, args, fw_cfg, cmdline, module, expect, legacy_pic, paravirt;
 	u32 initrd;
 };
 
@@ -1090,6 +1090,13 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 		} else if (!strcmp(e->key, "legacy-pic")) {
 			if (config_once(c, e, &once.legacy_pic))
 				parse_on_off(c, e, &d->legacy_pic);
+		} else if (!strcmp(e->key, "paravirt")) {
+			if (!config_once(c, e, &once.paravirt))
+				continue;
+			if (!strcmp(v, "pv-eoi") || !strcmp(v, "off"))
+				d->pv_eoi = !strcmp(v, "pv-eoi");
+			else
+				config_error(c, e->line, "paravirt = %s: use pv-eoi (KVM's paravirtual EOI) or off", v);
 		} else if (!strcmp(e->key, "on-fault")) {
 			if (!config_once(c, e, &once.on_fault))
 				continue;
@@ -1112,7 +1119,7 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 			if (config_once(c, e, &once.fault_limit))
 				parse_fault_limit(c, e, &d->dma_fault_limit);
 		} else {
-			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, time-limit, expect, dma-fault-limit, args, fw-cfg, legacy-pic, cmdline, module, initrd)",
+			config_error(c, e->line, "unknown key '%s' in [partition \"%s\"] (known: cpus, memory, device, namespace, image, entry, on-fault, time-limit, expect, dma-fault-limit, args, fw-cfg, legacy-pic, paravirt, cmdline, module, initrd)",
 				     e->key, d->name);
 		}
 	}
@@ -1143,6 +1150,8 @@ static void check_partition(struct config *c, const struct partition_host *h, u3
 		config_error(c, once.fw_cfg, "partition %s: fw-cfg without image (only a guest reads fw_cfg)", d->name);
 	if (!once.image && once.legacy_pic)
 		config_error(c, once.legacy_pic, "partition %s: legacy-pic without image (only a guest has a PIC)", d->name);
+	if (!once.image && once.paravirt)
+		config_error(c, once.paravirt, "partition %s: paravirt without image (only a guest has a CPU to see it)", d->name);
 	if (!once.legacy_pic)
 		d->legacy_pic = once.image && d->entry == GUEST_ENTRY_MULTIBOOT;
 	d->legacy_pic_line = once.legacy_pic;

@@ -87,10 +87,14 @@ void cpuid_guest(u32 leaf, u32 sub, const struct cpuid_guest *g, struct cpuid_re
 	if (leaf >= CPUID_HV_LEAF && leaf <= 0x4fffffffu) {
 		zero(r);
 		if (leaf == CPUID_HV_LEAF) {
-			r->eax = g->tsc_khz ? CPUID_HV_FREQ_LEAF : CPUID_HV_LEAF;      /* the largest hypervisor leaf */
-			r->ebx = get_le32(CPUID_HV_SIGNATURE);
-			r->ecx = get_le32(CPUID_HV_SIGNATURE + 4);
-			r->edx = get_le32(CPUID_HV_SIGNATURE + 8);
+			const char *sig = g->kvm_pv_eoi ? CPUID_KVM_SIGNATURE : CPUID_HV_SIGNATURE;
+			/* the largest hypervisor leaf */
+			r->eax = g->tsc_khz ? CPUID_HV_FREQ_LEAF : g->kvm_pv_eoi ? CPUID_KVM_FEATURES : CPUID_HV_LEAF;
+			r->ebx = get_le32(sig);
+			r->ecx = get_le32(sig + 4);
+			r->edx = get_le32(sig + 8);
+		} else if (leaf == CPUID_KVM_FEATURES && g->kvm_pv_eoi) {
+			r->eax = KVM_FEATURE_PV_EOI;
 		} else if (leaf == CPUID_HV_FREQ_LEAF && g->tsc_khz) {
 			r->eax = (u32)g->tsc_khz;
 			r->ebx = (u32)(g->timer_hz / 1000);

@@ -19,6 +19,14 @@
 /* Leaves 0x15 (TSC / crystal ratio) and 0x16 (frequencies) exist for every guest that knows its TSC rate. */
 #define CPUID_FREQ_MAX_BASIC    0x16u
 #define CPUID_HV_SIGNATURE      "SluiceHV    "  /* EBX, ECX, EDX of leaf 0x40000000 */
+/*
+ * A partition with paravirt = pv-eoi sees KVM's leaves instead (Linux
+ * Documentation/virt/kvm/x86/cpuid.rst), the ABI Linux guests speak: the
+ * signature, and in KVM_CPUID_FEATURES only the features Sluice has.
+ */
+#define CPUID_KVM_SIGNATURE     "KVMKVMKVM\0\0\0"      /* EBX, ECX, EDX of leaf 0x40000000 */
+#define CPUID_KVM_FEATURES      0x40000001u     /* EAX: feature bits, EDX: hints (none) */
+#define  KVM_FEATURE_PV_EOI     BIT(6)          /* MSR_KVM_PV_EOI_EN (vm/dev/vlapic.h) */
 
 /* What a vCPU's CPUID depends on. */
 struct cpuid_guest {
@@ -28,6 +36,7 @@ struct cpuid_guest {
 	u32 max_basic;          /* the CPU's largest basic leaf (leaf 0 EAX) */
 	u64 tsc_khz;            /* the TSC's rate (0: unknown, no frequency leaves) */
 	u64 timer_hz;           /* the rate the guest's local APIC timer counts at (divide by 1) */
+	bool kvm_pv_eoi;        /* paravirt = pv-eoi: KVM's signature and KVM_FEATURE_PV_EOI */
 };
 
 /* CR4 bits CPUID reflects (SDM vol 3 2.5). */

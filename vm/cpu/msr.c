@@ -47,6 +47,8 @@ const struct msr_rule msr_rules[] = {
 	  "the local APIC timer's deadline mode (vm/dev/vlapic.c)"),
 	R(0x00000800, 0x000008ff, MSR_VIRT, MSR_VIRT, "x2APIC registers",
 	  "the partition's local APIC in x2APIC mode (vm/dev/vlapic.c)"),
+	R(0x4b564d04, 0x4b564d04, MSR_VIRT, MSR_VIRT, "KVM_PV_EOI_EN",
+	  "KVM's paravirtual EOI (vm/dev/vlapic.c) with paravirt = pv-eoi; without it #GP, as CPUID offers no KVM leaves"),
 	R(0xc0000080, 0xc0000080, MSR_VIRT, MSR_VIRT, "EFER",
 	  "SCE, LME and NXE are the guest's; SVME is Sluice's and LMA the CPU's"),
 

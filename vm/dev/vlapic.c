@@ -193,6 +193,51 @@ static void eoi(struct vlapic *l)
 		l->isr[v / 32] &= ~(1u << (v % 32));
 }
 
+/* ---- paravirtual EOI (KVM's guest ABI, vlapic.h) ---- */
+
+int vlapic_pv_eoi_msr_write(struct vlapic *l, u64 val, u32 *word)
+{
+	if ((val & KVM_PV_EOI_EN_RSVD) || ((val & KVM_PV_EOI_EN_ENABLE) && !word))
+		return -HV_EINVAL;
+	vlapic_pv_eoi_from_guest(l);    /* a bit still out belongs to the old word */
+	l->pv_eoi_msr = val;
+	l->pv_eoi_word = (val & KVM_PV_EOI_EN_ENABLE) ? word : NULL;
+	return 0;
+}
+
+void vlapic_pv_eoi_from_guest(struct vlapic *l)
+{
+	if (!l->pv_eoi_set)
+		return;
+	l->pv_eoi_set = false;
+	/* SPEC: msr.rst: the guest tests and clears the bit in one instruction, so this is exact. */
+	u32 old = __atomic_fetch_and(l->pv_eoi_word, ~(u32)KVM_PV_EOI_PENDING, __ATOMIC_ACQ_REL);
+	if (old & KVM_PV_EOI_PENDING)
+		return;                 /* unused: the guest's EOI is still to come, written */
+	l->pv_eois++;
+	eoi(l);
+}
+
+void vlapic_pv_eoi_to_guest(struct vlapic *l)
+{
+	u32 in_service = 0;
+
+	if (!l->pv_eoi_word || l->pv_eoi_set || l->vid_in)
+		return;
+	for (u32 i = 0; i < 8; i++)
+		in_service += nr_bits(l->isr[i]);
+	int v = highest(l->isr);
+	/*
+	 * One vector in service: the guest's next EOI is that one's. An IRR
+	 * bit would be let in by that EOI, which without an exit nobody does;
+	 * a level-triggered vector's EOI must reach its source.
+	 */
+	if (in_service != 1 || highest(l->irr) >= 0 || (l->tmr[v / 32] & (1u << (v % 32))))
+		return;
+	__atomic_fetch_or(l->pv_eoi_word, (u32)KVM_PV_EOI_PENDING, __ATOMIC_ACQ_REL);
+	l->pv_eoi_set = true;
+}
+
 /* ---- the timer (§11.5.4) ---- */
 
 static u32 timer_mode(const struct vlapic *l)
@@ -469,6 +514,10 @@ static int base_write(struct vlapic *l, u64 val)
 		l->ipis_sent = keep_counts.ipis_sent;
 		l->ipis_failed = keep_counts.ipis_failed;
 		l->accepts = keep_counts.accepts;
+		/* The paravirtual EOI MSR is not an APIC register: it stays (its bit was taken back at this exit). */
+		l->pv_eoi_msr = keep_counts.pv_eoi_msr;
+		l->pv_eoi_word = keep_counts.pv_eoi_word;
+		l->pv_eois = keep_counts.pv_eois;
 	}
 	l->base = newbase;
 	return 0;

@@ -87,6 +87,20 @@
 #define LAPIC_VERSION_VALUE             0x00060014u     /* version 0x14, max LVT entry 6 (CMCI .. error) */
 
 /*
+ * KVM's paravirtual EOI, the guest ABI Linux speaks (Linux
+ * Documentation/virt/kvm/x86/msr.rst "MSR_KVM_PV_EOI_EN", cpuid.rst
+ * "KVM_FEATURE_PV_EOI"): the guest names a 4-byte word of its RAM; bit 0
+ * there, set by the hypervisor, says the interrupt in service may be
+ * ended by clearing the bit instead of writing EOI. The hypervisor does
+ * that EOI at its next exit.
+ */
+#define MSR_KVM_PV_EOI_EN               0x4b564d04
+#define  KVM_PV_EOI_EN_ENABLE           BIT_ULL(0)
+#define  KVM_PV_EOI_EN_RSVD             BIT_ULL(1)      /* the word is 4-byte aligned: bits 63:2 its GPA */
+#define  KVM_PV_EOI_EN_GPA              GENMASK_ULL(63, 2)
+#define KVM_PV_EOI_PENDING              BIT(0)          /* in the guest's word */
+
+/*
  * The rate the guest's APIC timer counts at before its divider. Real
  * APICs count at the bus or crystal clock; a guest learns this one from
  * docs/architecture.md (or measures it against its TSC, as Linux does).
@@ -121,8 +135,13 @@ struct vlapic {
 	void (*notify)(void *ctx);
 	u32 vid_irr[8];                 /* what vlapic_vid_enter moved to the page's VIRR */
 	bool vid_in;                    /* the page holds the state: vlapic_vid_enter without its exit yet */
+	/* Paravirtual EOI (vlapic_pv_eoi_*): MSR_KVM_PV_EOI_EN as written, the guest's word when enabled. */
+	u64 pv_eoi_msr;
+	u32 *pv_eoi_word;
+	bool pv_eoi_set;                /* bit 0 of the word was set at the last entry */
 	/* Counters (read from any CPU: snapshots). */
 	u64 injected, eois, ticks, self_ipis, ipis_sent, ipis_failed, accepts;
+	u64 pv_eois;                    /* EOIs the guest signalled by clearing the word's bit (no exit) */
 };
 
 /*
@@ -197,6 +216,29 @@ void vlapic_vid_exit(struct vlapic *l, u8 *page);
 bool vlapic_msr_claims(u32 msr);
 int vlapic_msr_read(struct vlapic *l, u32 msr, u64 *val);
 int vlapic_msr_write(struct vlapic *l, u32 msr, u64 val);
+
+/*
+ * MSR_KVM_PV_EOI_EN written: val as the guest wrote it, word Sluice's
+ * pointer to the 4 bytes at its GPA (the caller checked they are the
+ * partition's RAM; NULL when it is not enabled). Returns 0, or -HV_EINVAL
+ * (#GP: the reserved bit 1, or enabled without a word). Disabling with
+ * the bit set takes it back from the guest.
+ */
+int vlapic_pv_eoi_msr_write(struct vlapic *l, u64 val, u32 *word);
+/*
+ * After an exit, before anything else touches the APIC: the bit set at
+ * the last entry and cleared by the guest is its EOI, done now (counted
+ * in pv_eois); a bit still set is taken back (the guest then writes EOI,
+ * which it is always allowed to do).
+ */
+void vlapic_pv_eoi_from_guest(struct vlapic *l);
+/*
+ * Before an entry, after the injection: sets the guest's bit when the EOI
+ * it will write may be skipped: paravirtual EOI enabled, no virtual-
+ * interrupt delivery, exactly one vector in service, edge-triggered
+ * (TMR clear), and nothing in the IRR that the EOI would have to let in.
+ */
+void vlapic_pv_eoi_to_guest(struct vlapic *l);
 
 /* Whether gpa is in the xAPIC page (xAPIC mode only). */
 bool vlapic_mmio_claims(const struct vlapic *l, u64 gpa);

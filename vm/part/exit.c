@@ -182,7 +182,8 @@ static int do_cpuid(struct partition *p, struct vcpu *v, const struct vm_exit *e
 
 	cpuid(0, 0, &r);
 	const struct cpuid_guest g = { .apic_id = pv ? pv->lapic.id : v->cpu, .nr_cpus = p->nr_vcpus, .cr4 = v->cr4,
-				       .max_basic = r.eax, .tsc_khz = tsc_khz(), .timer_hz = VLAPIC_TIMER_HZ };
+				       .max_basic = r.eax, .tsc_khz = tsc_khz(), .timer_hz = VLAPIC_TIMER_HZ,
+				       .kvm_pv_eoi = p->cfg->pv_eoi };
 	cpuid(leaf, sub, &r);
 	cpuid_guest(leaf, sub, &g, &r);
 	if (p->ops && p->ops->cpuid_adjust)

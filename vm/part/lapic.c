@@ -4,7 +4,8 @@
  * take it (else the interrupt window asked for), the wake-up test of a
  * vCPU halted with interrupts on, the ICR's IPIs handed to the partition,
  * an 8259A's interrupt (vm/part/legacy.c) delivered through LINT0 as
- * ExtINT, and the LAPIC hypercall that measures exits per timer tick.
+ * ExtINT, the paravirtual EOI word updated around each entry (paravirt =
+ * pv-eoi), and the LAPIC hypercall that measures exits per timer tick.
  * Vendor-neutral: the back end injects (struct virt_ops intr_*).
  */
 #include "vm/part/partition.h"
@@ -63,6 +64,9 @@ void partition_tpr_from_guest(struct partition *p, struct vcpu *v)
 	u8 *page = pv && p->ops && p->ops->vid_page ? p->ops->vid_page(v) : NULL;
 	if (page)
 		vlapic_vid_exit(&pv->lapic, page);
+	/* An EOI the guest signalled in its paravirtual EOI word, before anything reads the ISR. */
+	if (pv)
+		vlapic_pv_eoi_from_guest(&pv->lapic);
 }
 
 /* The earlier of two deadlines, 0 meaning none. */
@@ -71,7 +75,8 @@ static u64 earliest(u64 a, u64 b)
 	return !a ? b : !b ? a : MIN(a, b);
 }
 
-u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now)
+/* partition_intr_prepare without the paravirtual EOI word's update. */
+static u64 intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now)
 {
 	struct vcpu *v = &pv->v;
 	bool ext;
@@ -133,6 +138,14 @@ u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now)
 		p->ops->intr_window(v, true);
 		pv->window = true;
 	}
+	return next;
+}
+
+u64 partition_intr_prepare(struct partition *p, struct part_vcpu *pv, u64 now)
+{
+	u64 next = intr_prepare(p, pv, now);
+	/* After the injection: the vector now in service may be ended without an exit. */
+	vlapic_pv_eoi_to_guest(&pv->lapic);
 	return next;
 }
 

@@ -37,11 +37,42 @@ void partition_msr_cpu_start(void)
 		wrmsr(MSR_TSC_AUX, 0);
 }
 
-/* RDMSR/WRMSR of a register Sluice answers for (MSR_VIRT). 0, or -HV_EPERM: #GP. */
-static int virt_access(struct partition *p, struct part_vcpu *pv, u32 msr, bool write, u64 *val)
+/*
+ * MSR_KVM_PV_EOI_EN (vm/dev/vlapic.h) of a partition with paravirt =
+ * pv-eoi. 0, or -HV_EPERM (#GP) with *why set.
+ */
+static int pv_eoi_access(struct partition *p, struct part_vcpu *pv, bool write, u64 *val, const char **why)
+{
+	if (!p->cfg->pv_eoi) {
+		*why = "paravirt = pv-eoi is not set for this partition";
+		return -HV_EPERM;
+	}
+	if (!write) {
+		*val = pv->lapic.pv_eoi_msr;
+		return 0;
+	}
+	u64 gpa = *val & KVM_PV_EOI_EN_GPA;
+	u32 *word = NULL;
+	if (*val & KVM_PV_EOI_EN_ENABLE) {
+		const struct part_region *r = part_region_at(p->cfg, gpa, sizeof(*word));
+		/* SPEC: msr.rst: "a 4-byte aligned physical address of a 4 byte memory area which must be in guest RAM". */
+		if (r && !r->rmrr)
+			word = part_guest_ptr(p->cfg, gpa, sizeof(*word), true);
+	}
+	if (*val & KVM_PV_EOI_EN_RSVD)
+		*why = "bit 1 is reserved: the word's address must be 4-byte aligned";
+	else if ((*val & KVM_PV_EOI_EN_ENABLE) && !word)
+		*why = "the paravirtual EOI word is not in the partition's RAM";
+	return vlapic_pv_eoi_msr_write(&pv->lapic, *val, word) ? -HV_EPERM : 0;
+}
+
+/* RDMSR/WRMSR of a register Sluice answers for (MSR_VIRT). 0, or -HV_EPERM: #GP, *why set when the reason is particular. */
+static int virt_access(struct partition *p, struct part_vcpu *pv, u32 msr, bool write, u64 *val, const char **why)
 {
 	struct vcpu *v = &pv->v;
 
+	if (msr == MSR_KVM_PV_EOI_EN)
+		return pv_eoi_access(p, pv, write, val, why);
 	if (vlapic_msr_claims(msr))
 		return write ? vlapic_msr_write(&pv->lapic, msr, *val) : vlapic_msr_read(&pv->lapic, msr, val);
 	switch (msr) {
@@ -83,9 +114,10 @@ int partition_msr(struct partition *p, struct part_vcpu *pv, u32 msr, bool write
 	const struct msr_rule *r = msr_rule(msr);
 	enum msr_policy pol = write ? r->wr : r->rd;
 	int ret = -HV_EPERM;
+	const char *why = NULL;
 
 	if (pol == MSR_VIRT)
-		ret = virt_access(p, pv, msr, write, val);
+		ret = virt_access(p, pv, msr, write, val, &why);
 	else if (pol == MSR_ZERO) {
 		if (write)
 			__atomic_add_fetch(&p->msr_dropped, 1, __ATOMIC_RELAXED);
@@ -96,8 +128,9 @@ int partition_msr(struct partition *p, struct part_vcpu *pv, u32 msr, bool write
 	if (!ret)
 		return 0;
 	u64 n = __atomic_add_fetch(&p->msr_refused, 1, __ATOMIC_RELAXED);
-	const char *why = pol == MSR_VIRT ? (write ? "a value it may not take" : "not readable in its present state") :
-			  write && r->rd != MSR_GP ? "read-only" : "no such MSR in a partition";
+	if (!why)
+		why = pol == MSR_VIRT ? (write ? "a value it may not take" : "not readable in its present state") :
+		      write && r->rd != MSR_GP ? "read-only" : "no such MSR in a partition";
 	const char *more = n == MSR_LOG_REFUSED ? "; further ones counted, not logged" : "";
 	if (n > MSR_LOG_REFUSED)
 		return -HV_EPERM;

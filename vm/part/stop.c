@@ -38,7 +38,7 @@ u64 partition_total_exits(const struct partition *p)
 /* Its local APICs' counters, every vCPU's summed (nothing when no APIC did anything). */
 static void log_lapic_counters(const struct partition *p)
 {
-	u64 ticks = 0, injected = 0, eois = 0, self_ipis = 0, sent = 0, failed = 0;
+	u64 ticks = 0, injected = 0, eois = 0, self_ipis = 0, sent = 0, failed = 0, pv_eois = 0;
 
 	for (u32 i = 0; i < p->nr_vcpus; i++) {
 		const struct vlapic *l = &p->vcpus[i].lapic;
@@ -48,11 +48,15 @@ static void log_lapic_counters(const struct partition *p)
 		self_ipis += l->self_ipis;
 		sent += l->ipis_sent;
 		failed += l->ipis_failed;
+		pv_eois += l->pv_eois;
 	}
 	if (ticks || injected || eois || sent)
 		log_write(LOG_INFO, p->cfg->name, "counters: local APIC: %llu timer ticks, %llu interrupts injected, %llu EOIs, %llu self-IPIs, %llu IPIs sent (%llu dropped)",
 			  (unsigned long long)ticks, (unsigned long long)injected, (unsigned long long)eois,
 			  (unsigned long long)self_ipis, (unsigned long long)sent, (unsigned long long)failed);
+	if (p->cfg->pv_eoi)
+		log_write(LOG_INFO, p->cfg->name, "counters: pv-eoi: %llu EOIs skipped (signalled in the guest's word, done at the next exit), %llu written",
+			  (unsigned long long)pv_eois, (unsigned long long)(eois - pv_eois));
 }
 
 /* A partition with several vCPUs: its IPIs and, per vCPU, its exits and SIPIs (one-vCPU partitions print none of it). */

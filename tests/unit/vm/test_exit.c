@@ -1235,6 +1235,37 @@ static void lapic_msrs_reach_the_vlapic_and_its_gp_is_the_guests(void **state)
 	assert_true(fake_log_has("wrmsr 0x0000001b (IA32_APIC_BASE) = 0x00000000fee00800: #GP in the guest (a value it may not take)"));
 }
 
+/* MSR_KVM_PV_EOI_EN: #GP without paravirt = pv-eoi; with it, a word in the partition's writable RAM, 4-byte aligned. */
+static void pv_eoi_msr_takes_only_a_word_of_the_partitions_ram(void **state)
+{
+	(void)state;
+	use_stub_ops();
+	assert_int_equal(msr(0x4b564d04, true, 0x1001), 0);
+	assert_int_equal(raised.vector, 13);
+	assert_true(fake_log_has("wrmsr 0x4b564d04 (KVM_PV_EOI_EN) = 0x0000000000001001: #GP in the guest (paravirt = pv-eoi is not set for this partition)"));
+	cfg.pv_eoi = true;
+	memset(&raised, 0, sizeof(raised));
+	assert_int_equal(msr(0x4b564d04, true, 0x1001), 0);
+	assert_int_equal(raised.calls, 0);
+	assert_ptr_equal(part.vcpus[0].lapic.pv_eoi_word, ram + 0x1000);
+	assert_int_equal(msr(0x4b564d04, false, 0), 0);
+	assert_int_equal(v->regs.rax, 0x1001);
+	/* Bit 1 (a word not 4-byte aligned), read-only memory, no memory at all: #GP, one line each, the old word kept. */
+	assert_int_equal(msr(0x4b564d04, true, 0x1003), 0);
+	assert_true(fake_log_has("wrmsr 0x4b564d04 (KVM_PV_EOI_EN) = 0x0000000000001003: #GP in the guest (bit 1 is reserved: the word's address must be 4-byte aligned)"));
+	assert_int_equal(msr(0x4b564d04, true, 0xf001), 0);
+	assert_true(fake_log_has("wrmsr 0x4b564d04 (KVM_PV_EOI_EN) = 0x000000000000f001: #GP in the guest (the paravirtual EOI word is not in the partition's RAM)"));
+	assert_int_equal(msr(0x4b564d04, true, 0x100001), 0);
+	assert_true(fake_log_has("wrmsr 0x4b564d04 (KVM_PV_EOI_EN) = 0x0000000000100001: #GP in the guest (the paravirtual EOI word is not in the partition's RAM)"));
+	assert_int_equal(raised.calls, 3);
+	assert_ptr_equal(part.vcpus[0].lapic.pv_eoi_word, ram + 0x1000);
+	/* Off again: no word. */
+	assert_int_equal(msr(0x4b564d04, true, 0), 0);
+	assert_null(part.vcpus[0].lapic.pv_eoi_word);
+	assert_int_equal(raised.calls, 3);
+	assert_int_equal(part.state, PART_RUNNING);
+}
+
 static void xapic_page_accesses_are_decoded_into_the_vlapic(void **state)
 {
 	(void)state;
@@ -1296,6 +1327,39 @@ static void cr8_is_the_local_apic_tpr(void **state)
 	assert_int_equal(fake_cr8, 0x43);
 	assert_int_equal(run(VM_EXIT_INTR), 0);
 	assert_int_equal(part.vcpus[0].lapic.tpr, 0x43);
+}
+
+/* paravirt = pv-eoi around entries: the injection sets the guest's bit, the next exit does the EOI the guest signalled. */
+static void pv_eoi_bit_follows_the_injection_and_the_next_exit_ends_it(void **state)
+{
+	(void)state;
+	part.ops = &inject_ops;
+	cfg.pv_eoi = true;
+	fake_cr8 = 0;
+	fake_ready = true;
+	fake_injected = -1;
+	assert_int_equal(msr(0x1b, true, 0xfee00c00), 0);
+	assert_int_equal(msr(0x80f, true, 0x1ff), 0);
+	assert_int_equal(msr(0x4b564d04, true, 0x2001), 0);
+	const struct vlapic *l = &part.vcpus[0].lapic;
+	assert_int_equal(vlapic_accept(&part.vcpus[0].lapic, 0x61), 0);
+	partition_intr_prepare(&part, &part.vcpus[0], 0);
+	assert_int_equal(fake_injected, 0x61);
+	assert_int_equal(ram[0x2000] & 1, 1);
+	/* The guest's handler clears it (no EOI write); the next exit, whatever it is, ends 0x61. */
+	ram[0x2000] &= ~1;
+	assert_int_equal(run(VM_EXIT_INTR), 0);
+	assert_int_equal(l->isr[0x61 / 32], 0);
+	assert_int_equal(l->pv_eois, 1);
+	/* Without the key's word nothing is set: a vector now ends by its EOI write only. */
+	assert_int_equal(msr(0x4b564d04, true, 0), 0);
+	fake_ready = true;
+	assert_int_equal(vlapic_accept(&part.vcpus[0].lapic, 0x62), 0);
+	partition_intr_prepare(&part, &part.vcpus[0], 0);
+	assert_int_equal(fake_injected, 0x62);
+	assert_int_equal(ram[0x2000] & 1, 0);
+	assert_int_equal(run(VM_EXIT_INTR), 0);
+	assert_int_equal(l->isr[0x62 / 32], 1u << (0x62 % 32));
 }
 
 static void hlt_with_interrupts_on_waits_for_a_vector(void **state)
@@ -1599,6 +1663,8 @@ int main(void)
 		cmocka_unit_test_setup(msrs_follow_the_policy_table, setup),
 		cmocka_unit_test_setup(forbidden_instructions_raise_ud, setup),
 		cmocka_unit_test_setup(lapic_msrs_reach_the_vlapic_and_its_gp_is_the_guests, setup),
+		cmocka_unit_test_setup(pv_eoi_msr_takes_only_a_word_of_the_partitions_ram, setup),
+		cmocka_unit_test_setup(pv_eoi_bit_follows_the_injection_and_the_next_exit_ends_it, setup),
 		cmocka_unit_test_setup(xapic_page_accesses_are_decoded_into_the_vlapic, setup),
 		cmocka_unit_test_setup(hlt_with_interrupts_on_waits_for_a_vector, setup),
 		cmocka_unit_test_setup(every_partition_has_a_clock_and_counter_2, setup),

@@ -167,21 +167,47 @@ static void cpuid_masks_what_a_partition_lacks(void **state)
 	assert_int_equal(r.eax, 0);
 }
 
+/* Leaf 0x40000000's EBX, ECX, EDX: the hypervisor's 12-byte signature. */
+static const char *signature(const struct cpuid_regs *r)
+{
+	static char sig[12];
+	memcpy(sig, &r->ebx, 4);
+	memcpy(sig + 4, &r->ecx, 4);
+	memcpy(sig + 8, &r->edx, 4);
+	return sig;
+}
+
 static void cpuid_hypervisor_leaves_are_sluices(void **state)
 {
 	(void)state;
 	struct cpuid_regs r = { .eax = 0xdead };
 	cpuid_guest(0x40000000u, 0, &one, &r);
 	assert_int_equal(r.eax, 0x40000000u);
-	char sig[13];
-	memcpy(sig, &r.ebx, 4);
-	memcpy(sig + 4, &r.ecx, 4);
-	memcpy(sig + 8, &r.edx, 4);
-	sig[12] = '\0';
-	assert_string_equal(sig, "SluiceHV    ");
+	assert_memory_equal(signature(&r), "SluiceHV    ", 12);
 	r = (struct cpuid_regs){ .eax = 0xdead, .ebx = 1 };
 	cpuid_guest(0x40000001u, 0, &one, &r);
 	assert_int_equal(r.eax | r.ebx | r.ecx | r.edx, 0);
+}
+
+/* paravirt = pv-eoi: KVM's signature, and of KVM's features only PV EOI (bit 6); its hints 0. */
+static void cpuid_with_pv_eoi_offers_kvms_leaves_and_only_pv_eoi(void **state)
+{
+	(void)state;
+	struct cpuid_guest g = one;
+	g.kvm_pv_eoi = true;
+	struct cpuid_regs r = { .eax = 0xdead };
+	cpuid_guest(0x40000000u, 0, &g, &r);
+	assert_int_equal(r.eax, 0x40000001u);
+	assert_memory_equal(signature(&r), "KVMKVMKVM\0\0\0", 12);
+	r = (struct cpuid_regs){ .eax = 0xdead, .edx = 0xdead };
+	cpuid_guest(0x40000001u, 0, &g, &r);
+	assert_int_equal(r.eax, BIT(6));
+	assert_int_equal(r.ebx | r.ecx | r.edx, 0);
+	/* With the frequency leaf the largest leaf is that one's, still past the features. */
+	g.tsc_khz = 2500000;
+	g.timer_hz = 100000000;
+	cpuid_guest(0x40000000u, 0, &g, &r);
+	assert_int_equal(r.eax, 0x40000010u);
 }
 
 /* A TSC of 2.5 GHz, the APIC timer at 100 MHz, on a CPU whose last basic leaf is 0xd. */
@@ -253,6 +279,7 @@ int main(void)
 		cmocka_unit_test(cpuid_topology_is_the_partitions),
 		cmocka_unit_test(cpuid_masks_what_a_partition_lacks),
 		cmocka_unit_test(cpuid_hypervisor_leaves_are_sluices),
+		cmocka_unit_test(cpuid_with_pv_eoi_offers_kvms_leaves_and_only_pv_eoi),
 		cmocka_unit_test(cpuid_frequency_leaves),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -351,6 +351,22 @@ static void legacy_pic_key_defaults_by_entry_and_needs_an_image(void **state)
 	refused(P1 "legacy-pic = on\n", "sluice.conf:2: partition p1: legacy-pic without image (only a guest has a PIC)");
 }
 
+/* paravirt = pv-eoi|off: off by default, once, a clear error for any other word, only with an image. */
+static void paravirt_key_takes_pv_eoi_or_off(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = hello\n", &fake_iommu_ops), 0);
+	assert_false(vm_set.d[0].pv_eoi);
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = hello\nparavirt = pv-eoi\n", &fake_iommu_ops), 0);
+	assert_true(vm_set.d[0].pv_eoi);
+	assert_int_equal(vm_setup(G1 "cpus = 1\nimage = hello\nparavirt = off\n", &fake_iommu_ops), 0);
+	assert_false(vm_set.d[0].pv_eoi);
+	refused(G1 "cpus = 1\nimage = hello\nparavirt = kvmclock\n",
+		"sluice.conf:5: paravirt = kvmclock: use pv-eoi (KVM's paravirtual EOI) or off");
+	refused(G1 "cpus = 1\nimage = hello\nparavirt = pv-eoi\nparavirt = off\n", "sluice.conf:6: paravirt given twice (first at line 5)");
+	refused(P1 "paravirt = pv-eoi\n", "sluice.conf:2: partition p1: paravirt without image (only a guest has a CPU to see it)");
+}
+
 /* cmdline and module = NAME [ARGS]: Multiboot guests only; modules in order, up to PART_MAX_MODULES, each a boot module. */
 static void cmdline_and_module_keys_are_for_multiboot_guests(void **state)
 {
@@ -917,6 +933,7 @@ int main(void)
 		cmocka_unit_test_setup(msi_devices_need_interrupt_remapping, setup),
 		cmocka_unit_test_setup(args_key_is_copied_once_and_needs_an_image, setup),
 		cmocka_unit_test_setup(fw_cfg_key_is_on_by_default_and_needs_an_image, setup),
+		cmocka_unit_test_setup(paravirt_key_takes_pv_eoi_or_off, setup),
 		cmocka_unit_test_setup(legacy_pic_key_defaults_by_entry_and_needs_an_image, setup),
 		cmocka_unit_test_setup(cmdline_and_module_keys_are_for_multiboot_guests, setup),
 		cmocka_unit_test_setup(linux_keys, setup),

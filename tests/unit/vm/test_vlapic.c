@@ -411,6 +411,127 @@ static void tsc_deadline_msr_is_gp_without_the_cpuid_bit(void **state)
 	assert_int_equal(vlapic_poll(&l, 0), 100);
 }
 
+/* ---- paravirtual EOI (KVM's MSR_KVM_PV_EOI_EN) ---- */
+
+static u32 pv_word;
+
+/* x2APIC on and enabled, paravirtual EOI on at pv_word, vector injected as the partition does (pending, then ack). */
+static void pv_eoi_on_and_inject(u8 vector)
+{
+	x2apic_enabled();
+	pv_word = 0;
+	assert_int_equal(vlapic_pv_eoi_msr_write(&l, 0x1000 | KVM_PV_EOI_EN_ENABLE, &pv_word), 0);
+	assert_int_equal(vlapic_accept(&l, vector), 0);
+	assert_int_equal(vlapic_pending(&l), vector);
+	vlapic_ack(&l, vector);
+}
+
+static void pv_eoi_bit_is_set_for_a_lone_vector_and_clearing_it_is_the_eoi(void **state)
+{
+	(void)state;
+	pv_eoi_on_and_inject(0x31);
+	vlapic_pv_eoi_to_guest(&l);
+	assert_int_equal(pv_word, KVM_PV_EOI_PENDING);
+	/* The guest's handler clears the bit instead of writing EOI; the next exit does the EOI. */
+	pv_word = 0;
+	assert_int_equal(rd(LAPIC_ISR0 + 0x10), 1u << 17);     /* still in service until that exit */
+	vlapic_pv_eoi_from_guest(&l);
+	assert_int_equal(rd(LAPIC_ISR0 + 0x10), 0);
+	assert_int_equal(l.eois, 1);
+	assert_int_equal(l.pv_eois, 1);
+	/* Nothing in service: the bit stays clear, and a second exit does no second EOI. */
+	vlapic_pv_eoi_to_guest(&l);
+	assert_int_equal(pv_word, 0);
+	vlapic_pv_eoi_from_guest(&l);
+	assert_int_equal(l.eois, 1);
+}
+
+static void pv_eoi_bit_stays_clear_when_the_eoi_must_be_seen(void **state)
+{
+	(void)state;
+	/* Another vector waits in the IRR (below the one in service): its EOI lets it in. */
+	pv_eoi_on_and_inject(0x51);
+	assert_int_equal(vlapic_accept(&l, 0x41), 0);
+	vlapic_pv_eoi_to_guest(&l);
+	assert_int_equal(pv_word, 0);
+	/* Two in service (a nested interrupt): the next EOI is the inner one's only. */
+	assert_int_equal(vlapic_accept(&l, 0x61), 0);
+	vlapic_ack(&l, 0x61);
+	assert_int_equal(vlapic_pending(&l), -1);
+	/* 0x41 withdrawn from the IRR, so that only the second rule holds the bit back. */
+	__atomic_and_fetch(&l.irr[0x41 / 32], ~(1u << (0x41 % 32)), __ATOMIC_RELAXED);
+	vlapic_pv_eoi_to_guest(&l);
+	assert_int_equal(pv_word, 0);
+	/* After the written EOI of 0x61 one is left in service: the bit may be set again. */
+	wr(LAPIC_EOI, 0);
+	vlapic_pv_eoi_to_guest(&l);
+	assert_int_equal(pv_word, KVM_PV_EOI_PENDING);
+	vlapic_pv_eoi_from_guest(&l);
+	/* A level-triggered vector in service (TMR set): its EOI has to reach its source. */
+	setup(NULL);
+	pv_eoi_on_and_inject(0x71);
+	l.tmr[0x71 / 32] |= 1u << (0x71 % 32);
+	vlapic_pv_eoi_to_guest(&l);
+	assert_int_equal(pv_word, 0);
+	/* Virtual-interrupt delivery: the CPU does EOIs without exits already. */
+	l.tmr[0x71 / 32] = 0;
+	u8 page[4096] = { 0 };
+	vlapic_vid_enter(&l, page);
+	vlapic_pv_eoi_to_guest(&l);
+	assert_int_equal(pv_word, 0);
+	vlapic_vid_exit(&l, page);
+}
+
+static void pv_eoi_guest_that_writes_eoi_anyway_ends_the_vector_once(void **state)
+{
+	(void)state;
+	pv_eoi_on_and_inject(0x31);
+	vlapic_pv_eoi_to_guest(&l);
+	assert_int_equal(pv_word, KVM_PV_EOI_PENDING);
+	/* The guest ignores the bit and writes EOI: the exit takes the bit back first. */
+	vlapic_pv_eoi_from_guest(&l);
+	assert_int_equal(pv_word, 0);
+	assert_int_equal(l.eois, 0);
+	wr(LAPIC_EOI, 0);
+	assert_int_equal(l.eois, 1);
+	assert_int_equal(l.pv_eois, 0);
+	assert_int_equal(rd(LAPIC_ISR0 + 0x10), 0);
+	/* A vector accepted while the bit was out goes in once the EOI is done. */
+	assert_int_equal(vlapic_accept(&l, 0x21), 0);
+	assert_int_equal(vlapic_pending(&l), 0x21);
+}
+
+static void pv_eoi_disable_takes_the_bit_back_and_sets_it_no_more(void **state)
+{
+	(void)state;
+	pv_eoi_on_and_inject(0x31);
+	vlapic_pv_eoi_to_guest(&l);
+	assert_int_equal(pv_word, KVM_PV_EOI_PENDING);
+	/* Linux writes 0 when a CPU goes offline: the bit it left set is taken back, the EOI stays the guest's. */
+	assert_int_equal(vlapic_pv_eoi_msr_write(&l, 0, NULL), 0);
+	assert_int_equal(pv_word, 0);
+	assert_int_equal(l.eois, 0);
+	assert_int_equal(l.pv_eoi_msr, 0);
+	vlapic_pv_eoi_to_guest(&l);
+	assert_int_equal(pv_word, 0);
+	/* The MSR survives the APIC's global disable (it is not an APIC register), not a reset. */
+	assert_int_equal(vlapic_pv_eoi_msr_write(&l, 0x2000 | KVM_PV_EOI_EN_ENABLE, &pv_word), 0);
+	assert_int_equal(vlapic_msr_write(&l, MSR_IA32_APIC_BASE, APIC_BASE_DEFAULT), 0);
+	assert_int_equal(l.pv_eoi_msr, 0x2001);
+	vlapic_reset(&l, 3, true, true);
+	assert_int_equal(l.pv_eoi_msr, 0);
+}
+
+static void pv_eoi_msr_refuses_the_reserved_bit_and_a_missing_word(void **state)
+{
+	(void)state;
+	x2apic_enabled();
+	assert_int_equal(vlapic_pv_eoi_msr_write(&l, 0x1002 | KVM_PV_EOI_EN_ENABLE, &pv_word), -HV_EINVAL);
+	assert_int_equal(vlapic_pv_eoi_msr_write(&l, 0x1000 | KVM_PV_EOI_EN_ENABLE, NULL), -HV_EINVAL);
+	assert_int_equal(l.pv_eoi_msr, 0);
+	assert_null(l.pv_eoi_word);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +548,11 @@ int main(void)
 		cmocka_unit_test_setup(periodic_timer_reloads_and_coalesces_missed_periods, setup),
 		cmocka_unit_test_setup(tsc_deadline_timer_fires_at_the_tsc_value, setup),
 		cmocka_unit_test_setup(tsc_deadline_msr_is_gp_without_the_cpuid_bit, setup),
+		cmocka_unit_test_setup(pv_eoi_bit_is_set_for_a_lone_vector_and_clearing_it_is_the_eoi, setup),
+		cmocka_unit_test_setup(pv_eoi_bit_stays_clear_when_the_eoi_must_be_seen, setup),
+		cmocka_unit_test_setup(pv_eoi_guest_that_writes_eoi_anyway_ends_the_vector_once, setup),
+		cmocka_unit_test_setup(pv_eoi_disable_takes_the_bit_back_and_sets_it_no_more, setup),
+		cmocka_unit_test_setup(pv_eoi_msr_refuses_the_reserved_bit_and_a_missing_word, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
