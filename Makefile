@@ -8,6 +8,7 @@
 #   make tools    host programs (build/host/dmar-dump)
 #   make fuzz     libFuzzer on the DMAR parser for FUZZ_SECONDS (default 60)
 #   make bench    NVMe PF against VF, ATS, Linux in a partition against Linux
+#                 under KVM + VFIO (make linux-peer) and against Linux
 #                 directly, in QEMU (BENCH_RUNS boots, default 5), appended
 #                 to bench/results.md; not part of make test
 # Every target installs missing Debian packages first (tools/setup-deps).

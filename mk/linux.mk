@@ -15,3 +15,9 @@ linux: deps
 test: linux
 # make bench runs Linux in a partition and directly (tools/bench).
 bench: linux
+# The KVM + VFIO peer's first-level Linux (tools/linux-image --peer): the
+# same kernel, its own init and modules; make bench's third side.
+.PHONY: linux-peer
+linux-peer: linux
+	@tools/linux-image --out $(LINUX_DIR) --peer
+bench: linux-peer

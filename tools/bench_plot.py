@@ -56,8 +56,12 @@ def ats(ax, runs):
 def linux(ax, boots):
     rows, _ = linux_bench.medians([tuple(b) for b in boots])
     groups = [f"{r['op']} {linux_bench.size(r['bs'])}" for r in rows]
-    _bars(ax, groups, ["partition (VF)", "direct (PF)"],
-          [[r["part_iops"] for r in rows], [r["direct_iops"] for r in rows]])
+    names, series = ["partition (VF)", "direct (PF)"], [[r["part_iops"] for r in rows], [r["direct_iops"] for r in rows]]
+    if "peer_iops" in boots[0][0][0]:       # the KVM + VFIO peer's (tools/peer_bench.py add)
+        for name, k in (("KVM + VFIO (VF)", "peer_iops"), ("KVM's host (PF)", "host_iops")):
+            names.append(name)
+            series.append([statistics.median(b[0][i][k] for b in boots) for i in range(len(rows))])
+    _bars(ax, groups, names, series)
     ax.set_yscale("log")
     ax.set_ylabel("I/Os per second (median)")
     ax.set_title("Linux dd: " + ", ".join(f"{g} {r['ratio']:.2f}x" for g, r in zip(groups, rows)), fontsize=9)

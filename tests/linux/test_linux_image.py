@@ -3,7 +3,9 @@
 against stand-ins for apt-cache, apt-get and dpkg-deb placed first on PATH
 (the cache, apt's failures). Modules are real ELF objects made by gcc; the
 archive is read back by busybox's cpio from `make linux`."""
+import gzip
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -307,3 +309,35 @@ def test_a_package_apt_does_not_know_is_named(fake_debian):
     assert r.stderr.splitlines() == [
         "linux-image: apt knows no package linux-image-nothing (E: No packages found); "
         "run apt-get update (tools/setup-deps does it)"]
+
+
+def test_peer_builds_its_own_initramfs_with_kvm_vfio_and_9p(fake_debian):
+    """--peer: the same kernel, the peer's modules after nvme's in load order,
+    its own archive and record; the test image's files are not written."""
+    tmp = fake_debian
+    ktree = tmp / "ktree"
+    extra = ktree / "lib" / "modules" / KVER / "kernel" / "extra"
+    extra.mkdir()
+    for name, dep in (("vfio", ""), ("vfio_iommu_type1", "vfio"), ("vfio-pci", "vfio"), ("kvm", ""),
+                      ("kvm-amd", "kvm"), ("virtio_pci", ""), ("9pnet_virtio", "9pnet"), ("9pnet", ""),
+                      ("9p", "9pnet")):
+        make_module(extra / f"{name}.ko", depends=dep, vermagic=f"{KVER} SMP mod_unload")
+    subprocess.run(["tar", "-c", "-f", str(tmp / "archive" / f"linux-image-{KVER}_9.9_amd64.deb"), "-C",
+                    str(ktree), "."], check=True)
+    r = run_tool(tmp, "--peer")
+    assert r.returncode == 0, r.stderr
+    out = tmp / "out"
+    assert not (out / "initramfs.cpio.gz").exists() and not (out / "image.txt").exists()
+    data = gzip.decompress((out / "peer-initramfs.cpio.gz").read_bytes())
+    order = re.search(rb"(/lib/modules/[^\0]*?\.ko\n)+", data).group(0).decode().split()
+    names = [os.path.basename(p) for p in order]
+    assert names == ["t10-pi.ko", "nvme-core.ko", "nvme.ko", "vfio.ko", "vfio_iommu_type1.ko", "vfio-pci.ko",
+                     "kvm.ko", "kvm-amd.ko", "virtio_pci.ko", "9pnet.ko", "9pnet_virtio.ko", "9p.ko"]
+    assert "modules (load order): t10-pi.ko" in (out / "peer-image.txt").read_text()
+    assert "peer-initramfs.cpio.gz: " in r.stdout
+
+
+def test_peer_names_a_module_the_kernel_lacks(fake_debian):
+    r = run_tool(fake_debian, "--peer")
+    assert r.returncode == 1
+    assert r.stderr.startswith("linux-image: module vfio not found under ")
