@@ -511,6 +511,20 @@ static s64 hypercall(struct partition *p, struct vcpu *v, bool *ended)
 static int do_hypercall(struct partition *p, struct vcpu *v, const struct vm_exit *e)
 {
 	bool ended = false;
+
+	/*
+	 * Hypercalls are the guest kernel's: one from user mode (CPL > 0,
+	 * any process of a Linux partition) gets -EPERM and nothing else,
+	 * not even a count towards the bad-hypercall limit, which would let
+	 * a process park its own partition.
+	 */
+	if (v->cpl) {
+		if (p->user_hypercalls++ == 0)
+			log_write(LOG_WARN, p->cfg->name, "hypercall rax=0x%llx from CPL %u at rip 0x%016llx refused: only the guest's kernel may call Sluice (further ones counted)",
+				  (unsigned long long)v->regs.rax, v->cpl, (unsigned long long)v->rip);
+		v->regs.rax = (u64)-SLUICE_HC_EPERM;
+		return skip_insn(p, v, e);
+	}
 	s64 ret = hypercall(p, v, &ended);
 
 	if (ended)

@@ -57,6 +57,7 @@
 #define SLUICE_HC_EINVAL        1       /* bad number or argument */
 #define SLUICE_HC_EFAULT        2       /* a buffer is not the partition's memory */
 #define SLUICE_HC_EIO           3       /* Sluice could not do it (the log says why) */
+#define SLUICE_HC_EPERM         4       /* made from user mode (CPL > 0): only the guest's kernel may call */
 
 /* Emulated ports. */
 #define SLUICE_PORT_COM1        0x3f8   /* 16550: writes to THR reach Sluice's console */

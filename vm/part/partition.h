@@ -134,6 +134,7 @@ struct partition {
 	u64 lapic_mark_ns, lapic_mark_exits, lapic_mark_ticks, lapic_mark_injected, lapic_mark_eois;
 	/* Counters, printed when the partition ends. */
 	u64 io_unclaimed, bad_hypercalls, console_bytes;
+	u64 user_hypercalls;            /* from CPL > 0, refused (-SLUICE_HC_EPERM) */
 	/* io_unclaimed by port, the first PART_UNCLAIMED_PORTS ports in the order met (the end summary lists them). */
 	u32 nr_unclaimed_ports;
 	struct part_port_count { u16 port; u64 reads, writes; } unclaimed_ports[PART_UNCLAIMED_PORTS];

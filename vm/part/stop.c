@@ -138,6 +138,8 @@ void partition_log_counters(struct partition *p)
 		  (unsigned long long)p->bad_hypercalls, (unsigned long long)p->vpci.denied_writes,
 		  (unsigned long long)(p->cfg->iommu ? iommu_domain_faults(p->cfg->iommu) : 0),
 		  p->verdict_pass, p->verdict_fail);
+	if (p->user_hypercalls)
+		log_write(LOG_INFO, p->cfg->name, "counters: %llu hypercalls from user mode refused", (unsigned long long)p->user_hypercalls);
 	if (p->marks || p->mark_refused)
 		log_write(LOG_INFO, p->cfg->name, "counters: mark port: %llu intervals measured, %llu writes refused",
 			  (unsigned long long)p->marks, (unsigned long long)p->mark_refused);

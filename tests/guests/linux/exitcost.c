@@ -15,9 +15,9 @@
  *   nop      NOP: no exit anywhere, the baseline
  *   cpuid    CPUID leaf 0 (EAX=0, ECX=0): intercepted by every hypervisor
  *   vmmcall  VMMCALL with RAX=2 (SLUICE_HC_START_INFO, vm/part/guest_abi.h):
- *            Sluice answers the start information's GPA; KVM refuses any
- *            hypercall from CPL 3 with -KVM_EPERM (RAX=-1) after the same full
- *            exit; with no hypervisor the CPU raises #UD (SIGILL here)
+ *            both hypervisors refuse a hypercall from CPL 3 after a full exit,
+ *            Sluice with -SLUICE_HC_EPERM (RAX=-4), KVM with -KVM_EPERM
+ *            (RAX=-1); with no hypervisor the CPU raises #UD (SIGILL here)
  *   inb61    IN AL, 0x61 (port B): emulated in the hypervisor itself by both
  *            Sluice (vm/part/legacy.c) and KVM (its in-kernel PIT)
  *

@@ -778,6 +778,24 @@ static void hypercalls_console_verdict_verify_exit(void **state)
 	assert_int_equal(hcall(SLUICE_HC_DMA_VERIFY, 0x4000, 0x5000, 0x80), 1);
 	assert_int_equal((s64)hcall(SLUICE_HC_DMA_VERIFY, 0x4000, 0x50000, 0x80), -SLUICE_HC_EFAULT);
 
+	/* From user mode (a process of the guest): -EPERM, nothing done, not a bad hypercall. */
+	u64 bad = part.bad_hypercalls;
+	v->cpl = 3;
+	for (int i = 0; i < 100; i++) {
+		code(vmmcall, sizeof(vmmcall));
+		v->regs.rax = SLUICE_HC_EXIT;
+		v->regs.rdi = 0;
+		assert_int_equal(run(VM_EXIT_HYPERCALL), 0);
+		assert_int_equal((s64)v->regs.rax, -SLUICE_HC_EPERM);
+		assert_int_equal(v->rip, CODE + 3);
+	}
+	assert_int_equal(part.state, PART_RUNNING);
+	assert_int_equal(part.bad_hypercalls, bad);
+	assert_int_equal(part.user_hypercalls, 100);
+	assert_int_equal(fake_log_count("from CPL 3 at rip"), 1);
+	assert_true(fake_log_has("WARN p1: hypercall rax=0x4 from CPL 3 at rip 0x0000000000001000 refused: only the guest's kernel may call Sluice (further ones counted)\n"));
+	v->cpl = 0;
+
 	code(vmmcall, sizeof(vmmcall));
 	v->regs.rax = SLUICE_HC_EXIT;
 	v->regs.rdi = 0;
