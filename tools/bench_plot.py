@@ -60,7 +60,9 @@ def linux(ax, boots):
     if "peer_iops" in boots[0][0][0]:       # the KVM + VFIO peer's (tools/peer_bench.py add)
         for name, k in (("KVM + VFIO (VF)", "peer_iops"), ("KVM's host (PF)", "host_iops")):
             names.append(name)
-            series.append([statistics.median(b[0][i][k] for b in boots) for i in range(len(rows))])
+            # None where the peer's host has no such run (the io_uring ones): no bar.
+            series.append([statistics.median([b[0][i][k] for b in boots if b[0][i][k] is not None] or [0])
+                           for i in range(len(rows))])
     _bars(ax, groups, names, series)
     ax.set_yscale("log")
     ax.set_ylabel("I/Os per second (median)")

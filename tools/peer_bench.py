@@ -173,18 +173,23 @@ def add(rows, peer):
     ratio to the direct boot (peer_ratio), the partition's to it
     (part_peer), its exits per I/O and reasons per I/O, and its host's rate
     on the PF in the same machine (host_iops) with the guest's ratio to it
-    (peer_host). BenchError when the peer or its host ran other dd runs."""
+    (peer_host). The host runs only the dd runs (not the io_uring ones,
+    write-irq and the like): where it has no run its figures are None.
+    BenchError when the peer ran other runs, or its host runs one the guest
+    did not."""
     want = [(r["op"], r["bs"], r["count"]) for r in rows]
     if want != [(r["op"], r["bs"], r["count"]) for r in peer["runs"]]:
         raise linux_bench.BenchError("the peer ran different dd runs from the partition and the direct boot")
-    if want != [(r["op"], r["bs"], r["count"]) for r in peer["host"]]:
+    hosts = {(h["op"], h["bs"], h["count"]): h for h in peer["host"]}
+    if not set(hosts) <= set(want):
         raise linux_bench.BenchError("the peer's first level ran different dd runs on the PF from its guest's")
     out = []
-    for r, q, h in zip(rows, peer["runs"], peer["host"]):
+    for r, q in zip(rows, peer["runs"]):
         mbps, iops = linux_bench.rate(q)
-        host = linux_bench.rate(h)[1]
+        h = hosts.get((r["op"], r["bs"], r["count"]))
+        host = linux_bench.rate(h)[1] if h else None
         out.append(dict(r, peer_mbps=mbps, peer_iops=iops, peer_ratio=iops / r["direct_iops"],
-                        host_iops=host, peer_host=iops / host,
+                        host_iops=host, peer_host=iops / host if host else None,
                         part_peer=r["part_iops"] / iops, peer_clock=q["ms"] / 1e3 / q["s"],
                         peer_epi=q["exits"] / q["count"],
                         peer_reasons={n: c / q["count"] for n, c in q["reasons"].items()}))
@@ -202,7 +207,10 @@ def medians(boots):
     for i, r in enumerate(boots[0][0]):
         col = [b[0][i] for b in boots]
         m = {k: statistics.median(c[k] for c in col)
-             for k in ("peer_mbps", "peer_iops", "peer_ratio", "part_peer", "peer_epi", "epi", "host_iops", "peer_host")}
+             for k in ("peer_mbps", "peer_iops", "peer_ratio", "part_peer", "peer_epi", "epi")}
+        for k in ("host_iops", "peer_host"):        # None where the host has no such run
+            have = [c[k] for c in col if c[k] is not None]
+            m[k] = statistics.median(have) if have else None
         names = sorted({n for c in col for n in c["peer_reasons"]})
         m.update(op=r["op"], bs=r["bs"], count=r["count"],
                  peer_reasons={n: statistics.median(c["peer_reasons"].get(n, 0) for c in col) for n in names})

@@ -87,9 +87,10 @@ static uint64_t periodic(const char *mode)
 	/*
 	 * Never more ticks than periods; fewer when the vCPU was late by more
 	 * than a period (an emulator on a busy host): missed periods are one
-	 * tick, as on a real APIC. At least a quarter says the timer runs.
+	 * tick, as on a real APIC. At least a tenth says the timer runs (a CI
+	 * host with two cores shared by parallel boots gave a fifth: 23 of 105).
 	 */
-	verdict(n >= want / 4 && n <= want + 2, "%s periodic timer: %llu ticks in %llu us, at most %llu", mode,
+	verdict(n >= want / 10 && n <= want + 2, "%s periodic timer: %llu ticks in %llu us, at most %llu", mode,
 		(unsigned long long)n, (unsigned long long)us, (unsigned long long)want);
 	return n;
 }

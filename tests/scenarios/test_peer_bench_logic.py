@@ -103,8 +103,15 @@ def test_the_peer_is_added_as_a_third_side():
     assert boot["peer_guest"] == peer["guest"] and boot["l1_wall"] == peer["l1"]["wall"]
     with pytest.raises(linux_bench.BenchError, match="the peer ran different dd runs"):
         peer_bench.add(fake_rows(peer, 1, 1)[:3], peer)
+    # A run the host did not make (the io_uring ones): no host figures there, the rest as before.
+    short = peer_bench.add(fake_rows(peer, 1, 1), dict(peer, host=peer["host"][:3]))
+    assert short[3]["host_iops"] is None and short[3]["peer_host"] is None
+    assert short[0]["host_iops"] == pytest.approx(8192 / peer["host"][0]["s"])
+    assert peer_bench.medians([(short, peer)])[0][3]["host_iops"] is None
+    # One the guest did not make is an error.
+    odd = dict(peer["host"][0], bs=512)
     with pytest.raises(linux_bench.BenchError, match="the peer's first level ran different dd runs on the PF"):
-        peer_bench.add(fake_rows(peer, 1, 1), dict(peer, host=peer["host"][:3]))
+        peer_bench.add(fake_rows(peer, 1, 1), dict(peer, host=peer["host"][:3] + [odd]))
 
 
 @pytest.mark.parametrize("edit,want", [
