@@ -146,8 +146,7 @@ def medians(boots):
     rows = []
     for i, r in enumerate(first):
         col = [b[0][i] for b in boots]
-        m = {k: statistics.median(c[k] for c in col)
-             for k in ("part_mbps", "part_iops", "direct_mbps", "direct_iops", "ratio", "epi")}
+        m = spread(col, ("part_mbps", "part_iops", "direct_mbps", "direct_iops", "ratio", "epi"))
         reasons = sorted({n for c in col for n in c["reasons"]})
         m.update(op=r["op"], bs=r["bs"], count=r["count"],
                  reasons={n: statistics.median(c["reasons"].get(n, 0) / c["count"] for c in col) for n in reasons})
@@ -158,6 +157,20 @@ def medians(boots):
         boot["direct_" + t] = statistics.median(b[2][t] for b in boots)
         boot[t + "_ratio"] = statistics.median(b[1][t] / b[2][t] for b in boots)
     return rows, boot
+
+
+def spread(col, keys):
+    """col: one run's rows over the boots -> {k: median, k_min, k_max} for k in keys."""
+    m = {}
+    for k in keys:
+        vals = [c[k] for c in col]
+        m.update({k: statistics.median(vals), k + "_min": min(vals), k + "_max": max(vals)})
+    return m
+
+
+def span(m, k, spec):
+    """The median of k in a spread() row with its min and max: "2642 (2248-2684)"."""
+    return f"{format(m[k], spec)} ({format(m[k + '_min'], spec)}-{format(m[k + '_max'], spec)})"
 
 
 def size(bs):

@@ -206,8 +206,7 @@ def medians(boots):
     rows = []
     for i, r in enumerate(boots[0][0]):
         col = [b[0][i] for b in boots]
-        m = {k: statistics.median(c[k] for c in col)
-             for k in ("peer_mbps", "peer_iops", "peer_ratio", "part_peer", "peer_epi", "epi")}
+        m = linux_bench.spread(col, ("peer_mbps", "peer_iops", "peer_ratio", "part_peer", "peer_epi", "epi"))
         for k in ("host_iops", "peer_host"):        # None where the host has no such run
             have = [c[k] for c in col if c[k] is not None]
             m[k] = statistics.median(have) if have else None

@@ -149,3 +149,10 @@ def test_iouring_runs_are_read_in_order_with_their_mode():
     assert [(r["mark"], r["op"], r["bs"], r["count"]) for r in p["runs"]] == \
         [(1, "write", 4096, 2048), (2, "read", 131072, 128), (3, "write-poll", 4096, 2048)]
     assert p["runs"][2]["exits"] == 5123 and p["runs"][2]["s"] == pytest.approx(1.2)
+
+
+def test_medians_carry_min_and_max():
+    col = [{"a": 3.0}, {"a": 1.0}, {"a": 2.0}]
+    m = linux_bench.spread(col, ("a",))
+    assert (m["a"], m["a_min"], m["a_max"]) == (2.0, 1.0, 3.0)
+    assert linux_bench.span(m, "a", ".1f") == "2.0 (1.0-3.0)"
