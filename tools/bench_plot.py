@@ -108,14 +108,15 @@ def pv_eoi(ax, boots):
 
 
 def exitcost(ax, data):
-    part, direct = exitcost_log.summary(data["part"]), exitcost_log.summary(data["direct"])
+    sides = [("Sluice partition", "Sluice", "part"), ("KVM guest (peer)", "KVM", "peer"), ("no hypervisor", "bare", "direct")]
+    sides = [(name, short, exitcost_log.summary(data[k])) for name, short, k in sides if data.get(k)]
     kinds = exitcost_log.KINDS[1:]
     nan = float("nan")          # not available there (VMMCALL with no hypervisor: #UD): no bar
-    _bars(ax, [k + ("\n(#UD bare)" if direct[k]["missing"] else "") for k in kinds], ["Sluice partition", "no hypervisor"],
-          [[nan if part[k]["missing"] else part[k]["median"] for k in kinds],
-           [nan if direct[k]["missing"] else direct[k]["median"] for k in kinds]])
+    _bars(ax, [k + "".join(f"\n(n/a {short})" for _, short, s in sides if s[k]["missing"]) for k in kinds],
+          [name for name, _, _ in sides], [[nan if s[k]["missing"] else s[k]["median"] for k in kinds] for _, _, s in sides])
     for t in ax.texts:
         t.set_visible(t.get_text() != "nan")
+    ax.tick_params(axis="x", labelsize=7)
     ax.set_ylabel("instructions per round trip (median)")
     ax.set_title("VM exit round trips beyond a NOP (-icount shift=0)")
 

@@ -6,32 +6,39 @@ of tests/guests/linux/exitcost.c, which the init prints for sluice.exitcost=N
   sluice-linux: exitcost KIND: not available (WHY)
   sluice-linux: exitcost spin: M iterations of the nop loop in T ticks, E beyond its 5 instructions each
 
-KIND is nop, cpuid, vmmcall or inb61, in that order; each loop iteration is
-the same five instructions but for the third (NOP, CPUID, VMMCALL, IN from
-port 0x61); the spin is one long run of the nop loop (100 million
+KIND is nop, cpuid, vmmcall, inb61 or pread61, in that order; each loop
+iteration of the first four is the same five instructions but for the
+third (NOP, CPUID, VMMCALL, IN from port 0x61); pread61 reads port 0x61
+through the kernel (pread of /dev/port), for where a user-mode IN faults;
+the spin is one long run of the nop loop (100 million
 instructions), whose extra ticks are whatever else ran meanwhile: the
 guest's timer interrupts, the hypervisor's exits, other CPUs (QEMU's
 icount is one counter for all CPUs). Under QEMU's -icount shift=0 a tick is one instruction, so a
 kind's ticks per round trip less the nop loop's are the instructions its
 exit costs beyond a NOP: 0 with no hypervisor, the hypervisor's whole round
 trip under one. In a Sluice partition each kind's batches are framed by
-marks 200 + its index, the spin by 200 + 4 (vm/part/mark.c), so Sluice logs their VM exits:
+marks 200 + its index, the spin by 200 + 5 (vm/part/mark.c), so Sluice logs their VM exits:
 
   INFO NAME: mark 20K: EXITS VM exits in US us (REASON COUNT, ...)
 
+and in the KVM peer (tools/peer-l2) KVM's counters are read at the same
+marks (tools/peer_bench.py, parse_peer here).
+
 Everything here is pure: a log in, figures out, BenchError naming what is
 missing; tests/scenarios/test_exitcost_logic.py checks it. The peer's KVM
-guest prints the same lines (same initramfs, same command-line word), so
-parse(log, marked=False) reads its log too.
+guest prints the same lines (same initramfs, same command-line word),
+relayed by its first level; parse_peer reads that log with KVM's marks.
 """
 import re
 import statistics
+
+import peer_bench
 
 # The init's FAIL verdict, Sluice's mark lines and their reasons, and the
 # error: as the Linux bench reads them.
 from linux_bench import BenchError, FAIL_RE, MARK_RE, REASON_RE  # noqa: F401 (BenchError: for callers)
 
-KINDS = ("nop", "cpuid", "vmmcall", "inb61")
+KINDS = ("nop", "cpuid", "vmmcall", "inb61", "pread61")
 MARK_BASE = 200
 LINE_RE = re.compile(r"sluice-linux: exitcost (\w+): (\d+) round trips x (\d+) batches, ticks per round trip "
                      r"min ([0-9.]+) median ([0-9.]+) max ([0-9.]+), (\d+) at the min(?:, rax=(0x[0-9a-f]+))?\s*$")
@@ -92,13 +99,46 @@ def parse(log, marked):
         for m in MARK_RE.finditer(log):
             marks[int(m.group(2))] = {"exits": int(m.group(3)),
                                       "reasons": {r: int(c) for r, c in REASON_RE.findall(m.group(5))}}
-        for i, (k, x) in enumerate([(k, kinds[k]) for k in KINDS] + [("spin", spin)]):
-            if "missing" in x:
-                continue
-            if MARK_BASE + i not in marks:
-                raise BenchError(f"{'the spin' if k == 'spin' else 'kind ' + k} has no mark {MARK_BASE + i} line from Sluice")
-            x.update(marks[MARK_BASE + i])
+        add_marks(kinds, spin, marks, "Sluice")
     return {"n": n, "batches": batches, "kinds": kinds, "spin": spin}
+
+
+def add_marks(kinds, spin, marks, who):
+    """Each available kind and the spin get "exits" and "reasons" from
+    marks ({N: {"exits", "reasons", ...}}) at 200 + its index.
+    BenchError naming WHO when one has no mark."""
+    for i, (k, x) in enumerate([(k, kinds[k]) for k in KINDS] + [("spin", spin)]):
+        if "missing" in x:
+            continue
+        if MARK_BASE + i not in marks:
+            raise BenchError(f"{'the spin' if k == 'spin' else 'kind ' + k} has no mark {MARK_BASE + i} line from {who}")
+        x.update(exits=marks[MARK_BASE + i]["exits"], reasons=marks[MARK_BASE + i]["reasons"])
+
+
+def parse_peer(stamped):
+    """One boot of the KVM + VFIO peer (tools/bench peer_boot) as [(second,
+    line)] -> parse of its guest's relayed lines, each available kind and the
+    spin with "exits" and "reasons" from tools/peer-l2's KVM mark lines
+    (peer_bench.kvm_marks: the SVM exit codes by Sluice's names). BenchError
+    when either level failed, the guest's QEMU did not end with status 0, or
+    a line is missing."""
+    own, guest = peer_bench.split(stamped)
+    ended = None
+    for _, line in own:
+        m = peer_bench.OWN_RE.search(line)
+        if not m:
+            continue
+        f = peer_bench.FAIL_RE.match(m.group(1))
+        if f:
+            raise BenchError(f"the peer's first level failed: {f.group(1)}")
+        ended = peer_bench.ENDED_RE.match(m.group(1)) or ended
+    p = parse("\n".join(line for _, line in guest), marked=False)
+    if not ended:
+        raise BenchError("no 'l2 ended' line from the peer's first level")
+    if int(ended.group(1)):
+        raise BenchError(f"the guest's QEMU ended with status {ended.group(1)}, want 0 (the init's poweroff)")
+    add_marks(p["kinds"], p["spin"], peer_bench.kvm_marks(own), "KVM (tools/peer-l2)")
+    return p
 
 
 def net(run, kind):

@@ -22,11 +22,11 @@ def linux_boot(scale):
     return [rows, times, {t: 8.0 for t in linux_bench.BOOT_TIMES}]
 
 
-def exitcost_boot(per_trip, vmmcall):
+def exitcost_boot(per_trip, vmmcall, inb61, pread61):
     """A parse result of tools/exitcost.py: ticks per round trip by kind (None: not available)."""
     kinds = {k: ({"min": v, "median": v, "max": v + 100, "at_min": 14, "rax": None} if v is not None
                  else {"missing": "#UD: no hypervisor answers it"})
-             for k, v in zip(("nop", "cpuid", "vmmcall", "inb61"), (5.06, per_trip, vmmcall, per_trip))}
+             for k, v in zip(("nop", "cpuid", "vmmcall", "inb61", "pread61"), (5.06, per_trip, vmmcall, inb61, pread61))}
     return {"n": 200, "batches": 15, "kinds": kinds,
             "spin": {"iterations": 20000000, "ticks": 100174327, "extra": 174327}}
 
@@ -42,7 +42,9 @@ DATA = {
     "pv-eoi": [[{"op": "write", "bs": 4096, "count": 100, "off_iops": 1700.0, "on_iops": 2300.0, "off_epi": 2.43,
                  "on_epi": 1.33, "off_reasons": {"npf": 1.15, "hlt": 0.74}, "on_reasons": {"hlt": 0.51, "wrmsr": 0.09}}]],
     "boot": [{"boot-two": {"from_entry": 30.0}, "boot-one": {"from_entry": 25.0}, "ratio": 1.2, "uptime_ratio": 1.1, "cpu_ratio": 1.8}],
-    "exitcost": {"part": [exitcost_boot(2342.06, 2259.06)], "direct": [exitcost_boot(5.06, None)]},
+    "exitcost": {"part": [exitcost_boot(2364.07, 2271.07, 1544.07, 2222.12)],
+                 "peer": [exitcost_boot(4004.07, 4213.07, None, 9310.80)],
+                 "direct": [exitcost_boot(5.07, None, 5.07, 683.12)]},
 }
 
 

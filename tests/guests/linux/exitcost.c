@@ -18,8 +18,17 @@
  *            both hypervisors refuse a hypercall from CPL 3 after a full exit,
  *            Sluice with -SLUICE_HC_EPERM (RAX=-4), KVM with -KVM_EPERM
  *            (RAX=-1); with no hypervisor the CPU raises #UD (SIGILL here)
- *   inb61    IN AL, 0x61 (port B): emulated in the hypervisor itself by both
- *            Sluice (vm/part/legacy.c) and KVM (its in-kernel PIT)
+ *   inb61    IN AL, 0x61 (port B): emulated by Sluice itself
+ *            (vm/part/legacy.c); under KVM by QEMU in the host's user
+ *            space (KVM's io_exits count each, docs/testing.md); where
+ *            the IN faults at CPL 3 despite ioperm (#GP, SIGSEGV here: the
+ *            KVM guest under QEMU's SVM, docs/testing.md) not available
+ *   pread61  pread(2) of 1 byte at offset 0x61 of /dev/port: the kernel
+ *            does the same IN at CPL 0, so it runs wherever Linux does; with
+ *            no hypervisor its figure is the system call's own cost, under
+ *            one that plus the exit's. Not the five-instruction loop but a C
+ *            loop around the call, whose few instructions the nop loop's
+ *            subtraction leaves in on every side alike
  *
  * A batch is timed with RDTSC before and after its N iterations. Under QEMU
  * with -icount shift=0 the TSC advances by one per instruction executed,
@@ -38,13 +47,20 @@
  * instructions (docs/testing.md).
  * X, Y and Z with two decimals; K counts the batches that took exactly the
  * fewest ticks (the others had something else run in them: an interrupt,
- * another CPU's instructions). Each kind's batches, and the spin as kind 4,
+ * another CPU's instructions). Each kind's batches, and the spin as kind 5,
  * are framed by writes of 200 + kind number to Sluice's mark port (0xe8,
  * SLUICE_PORT_MARK) and of 0 after them, so Sluice logs the exits of each
- * (vm/part/mark.c); where nothing answers there the writes go nowhere.
+ * (vm/part/mark.c) and the peer's tools/peer-l2 reads KVM's counters; the
+ * writes go through /dev/port (the kernel's OUT at CPL 0), as the init's
+ * own marks do, since a user-mode OUT faults in the KVM guest; where
+ * nothing answers there the writes go nowhere. Each write is followed by
+ * MARK_WAIT_NS of sleep: peer-l2 reads KVM's counters some milliseconds
+ * after the byte, while the guest runs on, and the sleep keeps that read
+ * out of the batches (its own few timer exits are counted instead).
  * Exits 0, or 1 with one line on standard error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -52,6 +68,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
+#include <time.h>
+#include <unistd.h>
 
 #define BATCHES         15
 #define SPIN            20000000        /* nop loop iterations of the spin line */
@@ -61,6 +79,7 @@
 #define MARK_BASE       200
 #define PORT_B          0x61
 #define HC_START_INFO   2               /* SLUICE_HC_START_INFO */
+#define MARK_WAIT_NS    20000000        /* sleep after each mark write: 20 ms */
 
 static inline uint64_t tsc(void)
 {
@@ -92,6 +111,20 @@ LOOP(loop_cpuid, 0, "cpuid")
 LOOP(loop_vmmcall, 2, "vmmcall")      /* 2: HC_START_INFO */
 LOOP(loop_inb61, 0, "inb $0x61, %%al")
 
+static int port_fd = -1;        /* /dev/port, read and write */
+
+/* n reads of port B through the kernel; returns the last byte read, or
+ * ~0 when a read failed (errno says why). */
+static uint64_t loop_pread61(uint64_t n)
+{
+	unsigned char b = 0;
+
+	while (n--)
+		if (pread(port_fd, &b, 1, PORT_B) != 1)
+			return ~(uint64_t)0;
+	return b;
+}
+
 struct kind {
 	const char *name;
 	uint64_t (*loop)(uint64_t n);
@@ -103,14 +136,14 @@ static const struct kind kinds[] = {
 	{ "cpuid", loop_cpuid, 0 },
 	{ "vmmcall", loop_vmmcall, 1 },
 	{ "inb61", loop_inb61, 0 },
+	{ "pread61", loop_pread61, 0 },
 };
 
 static sigjmp_buf undefined;
 
-static void on_sigill(int sig)
+static void on_fault(int sig)
 {
-	(void)sig;
-	siglongjmp(undefined, 1);
+	siglongjmp(undefined, sig);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -128,17 +161,24 @@ static void per_trip(char *buf, size_t size, uint64_t ticks, uint64_t n)
 	snprintf(buf, size, "%llu.%02llu", (unsigned long long)(c / 100), (unsigned long long)(c % 100));
 }
 
-static void mark(int have_port, unsigned v)
+static void mark(unsigned v)
 {
-	if (have_port)
-		outb((unsigned char)v, MARK_PORT);
+	unsigned char b = (unsigned char)v;
+
+	if (port_fd >= 0 && pwrite(port_fd, &b, 1, MARK_PORT) != 1) {
+		fprintf(stderr, "exitcost: cannot write %u to port 0x%x through /dev/port: %s\n", v, MARK_PORT,
+			strerror(errno));
+		exit(1);
+	}
+	if (port_fd >= 0)
+		nanosleep(&(struct timespec){ .tv_nsec = MARK_WAIT_NS }, NULL);
 }
 
 int main(int argc, char **argv)
 {
 	char *end;
 	unsigned long n;
-	int have_mark, have_b, b_errno;
+	int have_b, b_errno, port_errno, sig;
 
 	if (argc != 2) {
 		fprintf(stderr, "exitcost: usage: exitcost N (round trips per batch, 1..%d)\n", MAX_N);
@@ -150,11 +190,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "exitcost: '%s': want a number of round trips per batch, 1..%d\n", argv[1], MAX_N);
 		return 1;
 	}
-	have_mark = ioperm(MARK_PORT, 1, 1) == 0;
 	have_b = ioperm(PORT_B, 1, 1) == 0;
 	b_errno = errno;
-	if (signal(SIGILL, on_sigill) == SIG_ERR) {
-		fprintf(stderr, "exitcost: cannot catch SIGILL: %s\n", strerror(errno));
+	port_fd = open("/dev/port", O_RDWR);
+	port_errno = errno;
+	if (signal(SIGILL, on_fault) == SIG_ERR || signal(SIGSEGV, on_fault) == SIG_ERR) {
+		fprintf(stderr, "exitcost: cannot catch SIGILL and SIGSEGV: %s\n", strerror(errno));
 		return 1;
 	}
 	for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
@@ -167,18 +208,35 @@ int main(int argc, char **argv)
 			printf("%s: not available (ioperm of port 0x%x: %s)\n", kd->name, PORT_B, strerror(b_errno));
 			continue;
 		}
-		if (sigsetjmp(undefined, 1)) {
-			mark(have_mark, 0);
-			printf("%s: not available (#UD: no hypervisor answers it)\n", kd->name);
+		if (kd->loop == loop_pread61 && port_fd < 0) {
+			printf("%s: not available (open /dev/port: %s)\n", kd->name, strerror(port_errno));
 			continue;
 		}
-		mark(have_mark, MARK_BASE + k);
+		sig = sigsetjmp(undefined, 1);
+		if (sig) {
+			mark(0);
+			if (sig == SIGILL && kd->loop == loop_vmmcall) {
+				printf("%s: not available (#UD: no hypervisor answers it)\n", kd->name);
+			} else if (sig == SIGSEGV && kd->loop == loop_inb61) {
+				printf("%s: not available (#GP at CPL 3 despite ioperm)\n", kd->name);
+			} else {
+				fprintf(stderr, "exitcost: %s: signal %d\n", kd->name, sig);
+				return 1;
+			}
+			continue;
+		}
+		mark(MARK_BASE + k);
 		for (unsigned b = 0; b < BATCHES; b++) {
 			uint64_t t0 = tsc();
 			rax = kd->loop(n);
 			t[b] = tsc() - t0;
+			if (kd->loop == loop_pread61 && rax == ~(uint64_t)0) {
+				fprintf(stderr, "exitcost: pread of port 0x%x through /dev/port: %s\n", PORT_B,
+					strerror(errno));
+				return 1;
+			}
 		}
-		mark(have_mark, 0);
+		mark(0);
 		qsort(t, BATCHES, sizeof(t[0]), cmp_u64);
 		while (at_min < BATCHES && t[at_min] == t[0])
 			at_min++;
@@ -191,11 +249,11 @@ int main(int argc, char **argv)
 			printf(", rax=0x%llx", (unsigned long long)rax);
 		printf("\n");
 	}
-	mark(have_mark, MARK_BASE + sizeof(kinds) / sizeof(kinds[0]));
+	mark(MARK_BASE + sizeof(kinds) / sizeof(kinds[0]));
 	uint64_t t0 = tsc();
 	loop_nop(SPIN);
 	uint64_t spin = tsc() - t0;
-	mark(have_mark, 0);
+	mark(0);
 	uint64_t own = (uint64_t)SPIN * LOOP_INSNS;
 	printf("spin: %d iterations of the nop loop in %llu ticks, %lld beyond its %d instructions each\n", SPIN,
 	       (unsigned long long)spin, (long long)(spin - own), LOOP_INSNS);
