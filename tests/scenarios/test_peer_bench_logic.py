@@ -148,3 +148,16 @@ def test_the_linux_plot_has_the_peers_bars():
     heights = [round(b.get_height()) for b in ax.patches]
     assert heights[8:12] == [round(r["peer_iops"]) for r in rows]
     bench_plot.plt.close(fig)
+
+
+def test_a_repository_under_tmp_or_run_is_refused_before_the_peer_boots(monkeypatch):
+    """The peer's first level mounts its own /tmp and /run over the host's root:
+    tools/bench says so at its start instead of failing in the first level."""
+    import toolmod
+    bench = toolmod.load("bench")
+    monkeypatch.setattr(bench, "ROOT", "/tmp/sluice")
+    assert "under /tmp (/tmp/sluice)" in bench.peer_root_problem()
+    monkeypatch.setattr(bench, "ROOT", "/run/x/sluice")
+    assert "under /run" in bench.peer_root_problem()
+    monkeypatch.setattr(bench, "ROOT", "/tmpfoo/sluice")
+    assert bench.peer_root_problem() is None
