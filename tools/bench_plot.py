@@ -31,7 +31,8 @@ def _bars(ax, groups, series, values, colors=None):
     for k, s in enumerate(series):
         xs = [g + (k - (n - 1) / 2) * width for g in range(len(groups))]
         bars = ax.bar(xs, values[k], width, label=s, color=colors[k] if colors else None)
-        ax.bar_label(bars, fmt="%.4g", fontsize=7)
+        # Whole numbers as they are (11551, not 1.155e+04), fractions to four figures.
+        ax.bar_label(bars, labels=[f"{v:.0f}" if v >= 100 else f"{v:.4g}" for v in values[k]], fontsize=7)
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels(groups)
 
@@ -55,7 +56,7 @@ def ats(ax, runs):
 
 def linux(ax, boots):
     rows, _ = linux_bench.medians([tuple(b) for b in boots])
-    groups = [f"{r['op']} {linux_bench.size(r['bs'])}" for r in rows]
+    groups = [f"{r['op']}\n{linux_bench.size(r['bs'])}" for r in rows]
     names, series = ["partition (VF)", "direct (PF)"], [[r["part_iops"] for r in rows], [r["direct_iops"] for r in rows]]
     if "peer_iops" in boots[0][0][0]:       # the KVM + VFIO peer's (tools/peer_bench.py add)
         for name, k in (("KVM + VFIO (VF)", "peer_iops"), ("KVM's host (PF)", "host_iops")):
@@ -66,7 +67,9 @@ def linux(ax, boots):
     _bars(ax, groups, names, series)
     ax.set_yscale("log")
     ax.set_ylabel("I/Os per second (median)")
-    ax.set_title("Linux dd: " + ", ".join(f"{g} {r['ratio']:.2f}x" for g, r in zip(groups, rows)), fontsize=9)
+    ax.set_title("Linux on the VF: I/O rate of each side (partition/PF ratio under each group)", fontsize=9)
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels([f"{g}\n{r['ratio']:.2f}x" for g, r in zip(groups, rows)], fontsize=7)
 
 
 def tables(ax, parts):
@@ -125,10 +128,14 @@ PLOTS = {"nvme": nvme, "ats": ats, "linux": linux, "tables": tables, "remap": re
          "exitcost": exitcost}
 
 
+# Benches with many groups get a wider figure.
+WIDE = {"linux": (10.0, 4.2), "pv-eoi": (10.0, 4.2)}
+
+
 def plot(name, data, outdir, when=""):
     """Draws bench NAME's data into OUTDIR/NAME.png (made); returns its path."""
     os.makedirs(outdir, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=100)
+    fig, ax = plt.subplots(figsize=WIDE.get(name, (6.4, 3.6)), dpi=100)
     PLOTS[name](ax, data)
     if ax.get_legend() is None:
         ax.legend(fontsize=8)
