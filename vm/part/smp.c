@@ -61,8 +61,13 @@ void partition_kick_vcpus(struct partition *p, u32 except_cpu)
 /* Counts a dropped IPI; its kind's first is logged. Returns -HV_ENOENT. */
 static int drop(struct partition *p, enum part_ipi_drop kind, u32 from, u32 dest, u32 icr_lo)
 {
+	/*
+	 * The second SIPI of INIT-SIPI-SIPI (SDM vol 3 9.4.4.1) finds the AP
+	 * started by the first: ignored by the book, so no warning.
+	 */
 	if (__atomic_fetch_add(&p->ipi_dropped[kind], 1, __ATOMIC_RELAXED) == 0)
-		log_write(LOG_WARN, p->cfg->name, "IPI from APIC ID 0x%x to APIC ID 0x%x (ICR 0x%08x) dropped: %s (further ones counted)",
+		log_write(kind == PART_IPI_SIPI_IGNORED ? LOG_INFO : LOG_WARN, p->cfg->name,
+			  "IPI from APIC ID 0x%x to APIC ID 0x%x (ICR 0x%08x) dropped: %s (further ones counted)",
 			  from, dest, icr_lo, drop_text[kind]);
 	return -HV_ENOENT;
 }

@@ -90,6 +90,8 @@ static void init_sipi_sipi_starts_the_ap_in_real_mode(void **state)
 	assert_false(partition_vcpu_take_start(&part, ap(2), &e));
 	assert_int_equal(part.ipi_sent, 2);
 	assert_int_equal(part.ipi_dropped[PART_IPI_SIPI_IGNORED], 1);
+	assert_true(fake_log_has("INFO smp0: IPI from APIC ID 0x"));   /* by the book: said, not warned */
+	assert_false(fake_log_has("WARN smp0: IPI from APIC ID"));
 	/* The other AP was not touched. */
 	assert_int_equal(kicks[3], 0);
 	assert_int_equal(ap(3)->state, PART_VCPU_WAIT_SIPI);
