@@ -36,7 +36,7 @@ import peer_bench
 
 # The init's FAIL verdict, Sluice's mark lines and their reasons, and the
 # error: as the Linux bench reads them.
-from linux_bench import BenchError, FAIL_RE, MARK_RE, REASON_RE  # noqa: F401 (BenchError: for callers)
+from linux_bench import BenchError, FAIL_RE, MARK_RE, REASON_RE, figure  # noqa: F401 (BenchError, figure: for callers)
 
 KINDS = ("nop", "cpuid", "vmmcall", "inb61", "pread61")
 MARK_BASE = 200
@@ -177,8 +177,3 @@ def summary(runs):
                      "epr": statistics.median(eprs) if all(e is not None for e in eprs) else None,
                      "missing": None}
     return out
-
-
-def figure(x):
-    """-> "2337.00" or "-" for None."""
-    return "-" if x is None else f"{x:.2f}"

@@ -168,6 +168,11 @@ def spread(col, keys):
     return m
 
 
+def figure(x, spec=".2f"):
+    """x formatted by spec ("2337.00" by default), or "-" for a figure there is none of (None)."""
+    return "-" if x is None else format(x, spec)
+
+
 def span(m, k, spec):
     """The median of k in a spread() row with its min and max: "2642 (2248-2684)"."""
     return f"{format(m[k], spec)} ({format(m[k + '_min'], spec)}-{format(m[k + '_max'], spec)})"
